@@ -1,0 +1,78 @@
+import { Command } from 'commander';
+import { normalizeUrl, type Ctx } from '../context.js';
+import { UsageError } from '../errors.js';
+import { notice, result } from '../io.js';
+import { flagOrPrompt, promptNewPassword, promptSecret, readStdinLines } from '../prompt.js';
+
+interface Opts {
+  email?: string;
+  passwordStdin?: boolean;
+}
+
+export async function run(opts: Opts, ctx: Ctx): Promise<number> {
+  const { io } = ctx;
+  const email = await flagOrPrompt(io, opts.email, '--email', 'Email: ');
+  let password: string;
+  let newPassword: string | undefined;
+  if (opts.passwordStdin) {
+    const lines = await readStdinLines(io);
+    password = lines[0] ?? '';
+    newPassword = lines[1] || undefined;
+    if (!password) throw new UsageError('--password-stdin: standard input is empty');
+  } else if (io.stdinIsTTY) {
+    password = await promptSecret(io, 'Password: ');
+  } else {
+    throw new UsageError('missing password: pipe it with --password-stdin (no terminal to ask on)');
+  }
+
+  const client = await ctx.anonymousClient();
+  const reply = await client.login(email, password);
+  client.token = reply.token;
+  let mustChange = reply.mustChangePassword;
+  if (mustChange) {
+    if (!newPassword && io.stdinIsTTY && !opts.passwordStdin) {
+      notice(io, 'This one-time password must be replaced now.');
+      newPassword = await promptNewPassword(io);
+    }
+    if (newPassword) {
+      await client.changePassword(password, newPassword);
+      mustChange = false;
+    }
+  }
+  const store = await ctx.store();
+  const state = store.read();
+  store.write({ ...state, login: { url: client.url, token: reply.token, email: reply.user.email } });
+  result(io, { url: client.url, email: reply.user.email, userId: reply.user.id, mustChangePassword: mustChange }, () =>
+    mustChange
+      ? `Signed in to ${client.url} as ${reply.user.email}, but the one-time password must be replaced: run "parley password change".`
+      : `Signed in to ${client.url} as ${reply.user.email}.`,
+  );
+  return 0;
+}
+
+export default function loginCommand(ctx: Ctx): Command {
+  return new Command('login')
+    .description('sign in to a Parley server and remember the session')
+    .option('--email <email>', 'login email (asked on a terminal when missing)')
+    .option(
+      '--password-stdin',
+      'read the password from the first line of stdin; when a one-time password must be replaced, the second line is the new one',
+    )
+    .addHelpText(
+      'after',
+      [
+        '',
+        'The server URL comes from --url, PARLEY_URL, the last login, or http://127.0.0.1:8080.',
+        '',
+        'Examples:',
+        '  $ parley login --url http://127.0.0.1:8080 --email operator@example.com',
+        '  $ printf "%s\\n" "$PASSWORD" | parley login --email ci@example.com --password-stdin',
+        '',
+      ].join('\n'),
+    )
+    .action((opts: Opts, cmd: Command) => {
+      ctx.begin(cmd);
+      if (ctx.flags.url) normalizeUrl(ctx.flags.url);
+      return ctx.finish(run(opts, ctx));
+    });
+}

@@ -1,0 +1,40 @@
+import { Command } from 'commander';
+import type { Ctx } from '../../context.js';
+import { UsageError } from '../../errors.js';
+import { result } from '../../io.js';
+import { promptNewPassword, promptSecret, readStdinLines } from '../../prompt.js';
+
+interface Opts {
+  passwordStdin?: boolean;
+}
+
+export async function run(opts: Opts, ctx: Ctx): Promise<number> {
+  const { io } = ctx;
+  const client = await ctx.client();
+  let current: string;
+  let next: string;
+  if (opts.passwordStdin) {
+    const lines = await readStdinLines(io);
+    [current, next] = [lines[0] ?? '', lines[1] ?? ''];
+    if (!current || !next) throw new UsageError('--password-stdin needs two lines: the current password, then the new one');
+  } else if (io.stdinIsTTY) {
+    current = await promptSecret(io, 'Current password: ');
+    next = await promptNewPassword(io);
+  } else {
+    throw new UsageError('no terminal to ask on: pipe the current and the new password with --password-stdin');
+  }
+  const user = await client.changePassword(current, next);
+  result(io, { email: user.email, changed: true }, () => 'Password changed. Your other sessions were signed out.');
+  return 0;
+}
+
+export default function passwordChange(ctx: Ctx): Command {
+  return new Command('change')
+    .description('replace your password (also the one-time password of a new account); ends your other sessions')
+    .option('--password-stdin', 'read the current password (line 1) and the new one (line 2) from stdin')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ parley password change\n  $ printf "%s\\n%s\\n" "$OLD" "$NEW" | parley password change --password-stdin\n',
+    )
+    .action((opts: Opts, cmd: Command) => ctx.begin(cmd).finish(run(opts, ctx)));
+}

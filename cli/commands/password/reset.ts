@@ -1,0 +1,40 @@
+import { Command } from 'commander';
+import type { Ctx } from '../../context.js';
+import { UsageError } from '../../errors.js';
+import { result } from '../../io.js';
+import { flagOrPrompt, promptNewPassword, readStdinLines } from '../../prompt.js';
+
+interface Opts {
+  email?: string;
+  code?: string;
+  passwordStdin?: boolean;
+}
+
+export async function run(opts: Opts, ctx: Ctx): Promise<number> {
+  const { io } = ctx;
+  const email = await flagOrPrompt(io, opts.email, '--email', 'Email: ');
+  const code = await flagOrPrompt(io, opts.code, '--code', 'Code from the mail: ');
+  let password: string;
+  if (opts.passwordStdin) {
+    password = (await readStdinLines(io))[0] ?? '';
+    if (!password) throw new UsageError('--password-stdin: standard input is empty');
+  } else if (io.stdinIsTTY) {
+    password = await promptNewPassword(io);
+  } else {
+    throw new UsageError('no terminal to ask on: pipe the new password with --password-stdin');
+  }
+  const client = await ctx.anonymousClient();
+  await client.resetPassword(email, code, password);
+  result(io, { email, reset: true }, () => `Password changed; all sessions of ${email} were signed out. Sign in with "parley login".`);
+  return 0;
+}
+
+export default function passwordReset(ctx: Ctx): Command {
+  return new Command('reset')
+    .description('choose a new password with the code from the "forgot" mail; ends all your sessions')
+    .option('--email <email>', 'the account email')
+    .option('--code <code>', 'the code from the mail, e.g. K7QX-M2PD')
+    .option('--password-stdin', 'read the new password from stdin')
+    .addHelpText('after', '\nExample:\n  $ parley password reset --email operator@example.com --code K7QX-M2PD\n')
+    .action((opts: Opts, cmd: Command) => ctx.begin(cmd).finish(run(opts, ctx)));
+}

@@ -1,0 +1,35 @@
+import { Command } from 'commander';
+import type { Ctx } from '../../context.js';
+import { fields, result } from '../../io.js';
+import { roleOf } from '../../present.js';
+
+export async function run(projectArg: string | undefined, ctx: Ctx): Promise<number> {
+  const client = await ctx.client();
+  const p = await ctx.project(client, projectArg);
+  result(ctx.io, p, () =>
+    [
+      fields([
+        ['id', p.id],
+        ['name', p.name],
+        ['widget key', p.widgetKey],
+        ['allowed origins', p.allowedOrigins.join(', ') || '(none yet)'],
+        ['timezone', p.timezone],
+        ['language', p.language],
+        ['your role', roleOf(p)],
+        ['created', p.createdAt],
+      ]),
+      '',
+      'Embed the widget:',
+      `  <script src="${client.url}/widget.js" data-project="${p.widgetKey}" async></script>`,
+    ].join('\n'),
+  );
+  return 0;
+}
+
+export default function projectShow(ctx: Ctx): Command {
+  return new Command('show')
+    .description('show a project (default: the current one) with its widget key')
+    .argument('[project]', 'project id or name')
+    .addHelpText('after', '\nExample:\n  $ parley project show "Acme shop"\n')
+    .action((p: string | undefined, _o: unknown, cmd: Command) => ctx.begin(cmd).finish(run(p, ctx)));
+}

@@ -1,0 +1,48 @@
+import { Command } from 'commander';
+import type { AccessLevel } from '../../../core/protocol/index.js';
+import { type Ctx, withProject } from '../../context.js';
+import { result } from '../../io.js';
+import { roleOf } from '../../present.js';
+import { parseAccess } from './options.js';
+
+interface Opts {
+  email: string;
+  firstName: string;
+  lastName: string;
+  operator?: boolean;
+  access?: AccessLevel | null;
+}
+
+export async function run(opts: Opts, ctx: Ctx): Promise<number> {
+  const client = await ctx.client();
+  const project = await ctx.project(client);
+  const { member, newUser } = await client.addMember(project.id, {
+    email: opts.email,
+    firstName: opts.firstName,
+    lastName: opts.lastName,
+    operator: Boolean(opts.operator),
+    access: opts.access ?? null,
+  });
+  result(ctx.io, { ...member, newUser }, () =>
+    `Added ${member.email} to "${project.name}" as ${roleOf(member)}. ` +
+      (newUser
+        ? 'A welcome mail with the login and a one-time password is on its way.'
+        : 'They already had an account: they sign in with their password.'),
+  );
+  return 0;
+}
+
+export default function teamAdd(ctx: Ctx): Command {
+  return withProject(new Command('add'))
+    .description('add a person to the project; a new user gets a mail with a one-time password')
+    .requiredOption('--email <email>', 'their email, which becomes the login')
+    .requiredOption('--first-name <name>', 'first name')
+    .requiredOption('--last-name <name>', 'last name ("-" when they prefer not to give one)')
+    .option('--operator', 'may answer chats (Dialogs)')
+    .option('--access <level>', 'admin-side access: admin, settings or none', parseAccess)
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ parley team add --email ann@example.com --first-name Ann --last-name Lee --operator\n',
+    )
+    .action((opts: Opts, cmd: Command) => ctx.begin(cmd).finish(run(opts, ctx)));
+}

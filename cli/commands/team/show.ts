@@ -1,0 +1,28 @@
+import { Command } from 'commander';
+import { type Ctx, withProject } from '../../context.js';
+import { fields, result } from '../../io.js';
+import { roleOf } from '../../present.js';
+
+export async function run(email: string, ctx: Ctx): Promise<number> {
+  const client = await ctx.client();
+  const project = await ctx.project(client);
+  const m = await client.getMember(project.id, email);
+  result(ctx.io, m, () =>
+    fields([
+      ['email', m.email],
+      ['name', `${m.firstName} ${m.lastName}`],
+      ['phone', m.phone],
+      ['role', roleOf(m)],
+      ['member since', m.createdAt],
+    ]),
+  );
+  return 0;
+}
+
+export default function teamShow(ctx: Ctx): Command {
+  return withProject(new Command('show'))
+    .description('show one member')
+    .argument('<email>', 'their email')
+    .addHelpText('after', '\nExample:\n  $ parley team show ann@example.com\n')
+    .action((email: string, _o: unknown, cmd: Command) => ctx.begin(cmd).finish(run(email, ctx)));
+}

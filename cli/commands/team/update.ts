@@ -1,0 +1,43 @@
+import { Command } from 'commander';
+import type { AccessLevel, UpdateMemberBody } from '../../../core/protocol/index.js';
+import { type Ctx, withProject } from '../../context.js';
+import { UsageError } from '../../errors.js';
+import { result } from '../../io.js';
+import { roleOf } from '../../present.js';
+import { parseAccess } from './options.js';
+
+interface Opts {
+  firstName?: string;
+  lastName?: string;
+  operator?: boolean;
+  access?: AccessLevel | null;
+}
+
+export async function run(email: string, opts: Opts, ctx: Ctx): Promise<number> {
+  const body: UpdateMemberBody = {};
+  if (opts.firstName !== undefined) body.firstName = opts.firstName;
+  if (opts.lastName !== undefined) body.lastName = opts.lastName;
+  if (opts.operator !== undefined) body.operator = opts.operator;
+  if (opts.access !== undefined) body.access = opts.access;
+  if (Object.keys(body).length === 0) {
+    throw new UsageError('nothing to change: give --first-name, --last-name, --operator/--no-operator or --access');
+  }
+  const client = await ctx.client();
+  const project = await ctx.project(client);
+  const m = await client.updateMember(project.id, email, body);
+  result(ctx.io, m, () => `Updated ${m.email}: ${m.firstName} ${m.lastName}, ${roleOf(m)}.`);
+  return 0;
+}
+
+export default function teamUpdate(ctx: Ctx): Command {
+  return withProject(new Command('update'))
+    .description("change a member's name, operator role or access level")
+    .argument('<email>', 'their email')
+    .option('--first-name <name>', 'first name')
+    .option('--last-name <name>', 'last name')
+    .option('--operator', 'may answer chats')
+    .option('--no-operator', 'may no longer answer chats')
+    .option('--access <level>', 'admin, settings or none', parseAccess)
+    .addHelpText('after', '\nExample:\n  $ parley team update ann@example.com --access settings --no-operator\n')
+    .action((email: string, opts: Opts, cmd: Command) => ctx.begin(cmd).finish(run(email, opts, ctx)));
+}

@@ -1,0 +1,61 @@
+// Where a command's output goes. Results go to stdout (JSON with --json, tables otherwise);
+// notices and progress go to stderr, and only when a person is watching (a TTY).
+export interface Io {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };
+  env: NodeJS.ProcessEnv;
+  stdoutIsTTY: boolean;
+  stdinIsTTY: boolean;
+  stderrIsTTY: boolean;
+  /** Set from the global --json flag before a command runs. */
+  json: boolean;
+}
+
+export function processIo(): Io {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+    stdoutIsTTY: Boolean(process.stdout.isTTY),
+    stdinIsTTY: Boolean(process.stdin.isTTY),
+    stderrIsTTY: Boolean(process.stderr.isTTY),
+    json: false,
+  };
+}
+
+export function print(io: Io, text: string): void {
+  io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+/** A result: stable JSON with --json, the human rendering otherwise. */
+export function result(io: Io, value: unknown, human: () => string): void {
+  if (io.json) print(io, JSON.stringify(value, null, 2));
+  else print(io, human());
+}
+
+/** A remark for the person at the terminal; silent in scripts. */
+export function notice(io: Io, text: string): void {
+  if (io.stderrIsTTY && !io.json) io.stderr.write(`${text}\n`);
+}
+
+/** Columns padded to the widest cell; the last column is not padded. */
+export function table(headers: string[], rows: Array<Array<string | number | null | undefined>>): string {
+  const cells = [headers, ...rows.map((r) => r.map((c) => (c === null || c === undefined ? '' : String(c))))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => [...(r[i] ?? '')].length)));
+  return cells
+    .map((r) =>
+      r
+        .map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat(widths[i] - [...c].length)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+/** `key: value` lines with the keys aligned. */
+export function fields(pairs: Array<[string, string | number | boolean | null | undefined]>): string {
+  const width = Math.max(...pairs.map(([k]) => k.length));
+  return pairs.map(([k, v]) => `${`${k}:`.padEnd(width + 1)} ${v === null || v === undefined ? '-' : String(v)}`).join('\n');
+}

@@ -1,0 +1,201 @@
+// The contract between the server and every client: REST bodies and domain shapes.
+// One schema gives both the runtime validation (Fastify, through JSON Schema) and the TS type.
+import { Type, type Static } from 'typebox';
+
+export const API_PREFIX = '/api/v1';
+
+// ---- errors ---------------------------------------------------------------
+
+export const ErrorCodes = [
+  'validation',
+  'unauthenticated',
+  'invalid_credentials',
+  'password_expired',
+  'password_change_required',
+  'forbidden',
+  'not_found',
+  'conflict',
+  'too_large',
+  'unsupported_media_type',
+  'rate_limited',
+  'invalid_code',
+  'unavailable',
+  'internal',
+] as const;
+export type ErrorCode = (typeof ErrorCodes)[number];
+
+export const ErrorBody = Type.Object({
+  error: Type.Object({ code: Type.String(), message: Type.String() }),
+});
+export type ErrorBody = Static<typeof ErrorBody>;
+
+// ---- shared fields -------------------------------------------------------
+
+export const ACCESS_LEVELS = ['admin', 'settings'] as const;
+export type AccessLevel = (typeof ACCESS_LEVELS)[number];
+
+export const Email = Type.String({ minLength: 3, maxLength: 254 });
+export const PersonName = Type.String({ minLength: 1, maxLength: 100 });
+export const Password = Type.String({ minLength: 1, maxLength: 1024 });
+export const Access = Type.Union([Type.Literal('admin'), Type.Literal('settings'), Type.Null()]);
+export const ProjectId = Type.Integer({ minimum: 1 });
+
+/** New passwords chosen by people; generated ones are longer. */
+export const MIN_PASSWORD_LENGTH = 10;
+
+// ---- domain shapes (responses) -------------------------------------------
+
+export const User = Type.Object({
+  id: Type.Integer(),
+  email: Type.String(),
+  firstName: Type.String(),
+  lastName: Type.String(),
+  phone: Type.Union([Type.String(), Type.Null()]),
+  avatarUrl: Type.Union([Type.String(), Type.Null()]),
+  serverAdmin: Type.Boolean(),
+  mustChangePassword: Type.Boolean(),
+});
+export type User = Static<typeof User>;
+
+export const Project = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  widgetKey: Type.String(),
+  allowedOrigins: Type.Array(Type.String()),
+  timezone: Type.String(),
+  language: Type.String(),
+  createdAt: Type.String(),
+  access: Access,
+  operator: Type.Boolean(),
+});
+export type Project = Static<typeof Project>;
+
+export const Member = Type.Object({
+  userId: Type.Integer(),
+  email: Type.String(),
+  firstName: Type.String(),
+  lastName: Type.String(),
+  phone: Type.Union([Type.String(), Type.Null()]),
+  avatarUrl: Type.Union([Type.String(), Type.Null()]),
+  operator: Type.Boolean(),
+  access: Access,
+  createdAt: Type.String(),
+});
+export type Member = Static<typeof Member>;
+
+export const ApiToken = Type.Object({
+  name: Type.String(),
+  createdAt: Type.String(),
+  lastUsedAt: Type.Union([Type.String(), Type.Null()]),
+  expiresAt: Type.Union([Type.String(), Type.Null()]),
+});
+export type ApiToken = Static<typeof ApiToken>;
+
+export const Me = Type.Object({
+  user: User,
+  projects: Type.Array(Project),
+});
+export type Me = Static<typeof Me>;
+
+// ---- requests ---------------------------------------------------------------
+
+export const LoginBody = Type.Object(
+  { email: Email, password: Password },
+  { additionalProperties: false },
+);
+export type LoginBody = Static<typeof LoginBody>;
+
+export const LoginReply = Type.Object({
+  token: Type.String(),
+  mustChangePassword: Type.Boolean(),
+  user: User,
+});
+export type LoginReply = Static<typeof LoginReply>;
+
+export const ChangePasswordBody = Type.Object(
+  { currentPassword: Password, newPassword: Password },
+  { additionalProperties: false },
+);
+export type ChangePasswordBody = Static<typeof ChangePasswordBody>;
+
+export const ForgotPasswordBody = Type.Object({ email: Email }, { additionalProperties: false });
+export type ForgotPasswordBody = Static<typeof ForgotPasswordBody>;
+
+export const ResetPasswordBody = Type.Object(
+  { email: Email, code: Type.String({ minLength: 1, maxLength: 64 }), newPassword: Password },
+  { additionalProperties: false },
+);
+export type ResetPasswordBody = Static<typeof ResetPasswordBody>;
+
+export const UpdateProfileBody = Type.Object(
+  {
+    firstName: Type.Optional(PersonName),
+    lastName: Type.Optional(PersonName),
+    phone: Type.Optional(Type.Union([Type.String({ maxLength: 40 }), Type.Null()])),
+  },
+  { additionalProperties: false },
+);
+export type UpdateProfileBody = Static<typeof UpdateProfileBody>;
+
+export const CreateProjectBody = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 100 }) },
+  { additionalProperties: false },
+);
+export type CreateProjectBody = Static<typeof CreateProjectBody>;
+
+export const AddMemberBody = Type.Object(
+  {
+    email: Email,
+    firstName: PersonName,
+    lastName: PersonName,
+    operator: Type.Optional(Type.Boolean()),
+    access: Type.Optional(Access),
+  },
+  { additionalProperties: false },
+);
+export type AddMemberBody = Static<typeof AddMemberBody>;
+
+export const AddMemberReply = Type.Object({
+  member: Member,
+  /** True when the user was created by this call (and received a welcome mail with a password). */
+  newUser: Type.Boolean(),
+});
+export type AddMemberReply = Static<typeof AddMemberReply>;
+
+export const UpdateMemberBody = Type.Object(
+  {
+    firstName: Type.Optional(PersonName),
+    lastName: Type.Optional(PersonName),
+    operator: Type.Optional(Type.Boolean()),
+    access: Type.Optional(Access),
+  },
+  { additionalProperties: false },
+);
+export type UpdateMemberBody = Static<typeof UpdateMemberBody>;
+
+export const CreateTokenBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' }),
+    expiresInDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
+  },
+  { additionalProperties: false },
+);
+export type CreateTokenBody = Static<typeof CreateTokenBody>;
+
+export const CreateTokenReply = Type.Object({ token: Type.String(), apiToken: ApiToken });
+export type CreateTokenReply = Static<typeof CreateTokenReply>;
+
+export const ProjectParams = Type.Object({ projectId: ProjectId });
+export const MemberParams = Type.Object({ projectId: ProjectId, email: Email });
+export const TokenParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 64 }) });
+
+// ---- helpers both sides use -----------------------------------------------
+
+const EMAIL_RE = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:"]+$/;
+
+/** Lower-cased, trimmed email, or null when it is not a plausible address. */
+export function normalizeEmail(raw: string): string | null {
+  const email = raw.trim().toLowerCase();
+  if (email.length > 254 || !EMAIL_RE.test(email)) return null;
+  return email;
+}

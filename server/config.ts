@@ -1,0 +1,75 @@
+// Everything the server can be told, from flags and PARLEY_* environment variables.
+import { resolve } from 'node:path';
+import type { Clock } from './clock.js';
+
+export interface ServerConfig {
+  dataDir: string;
+  host: string;
+  port: number;
+  /** The address people and mails use to reach this server (PARLEY_PUBLIC_URL). */
+  publicUrl: string;
+  smtpUrl: string | null;
+  mailFrom: string;
+  logLevel: string;
+  /** Pretty logs (a TTY) or JSON lines. */
+  prettyLogs: boolean;
+}
+
+export const DEFAULT_PORT = 8080;
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_DATA_DIR = './.parley';
+/** The SQLite database inside the data directory. */
+export const DATABASE_FILE = 'parley.db';
+
+/** Lifetimes and limits of the account rules, in one place. */
+export const ACCOUNT_RULES = {
+  initialPasswordTtlMs: 7 * 24 * 3600_000,
+  resetCodeTtlMs: 10 * 60_000,
+  resetCodeMaxAttempts: 5,
+  /** At most this many reset mails per user per hour; more requests get the same answer, no mail. */
+  resetMailsPerHour: 3,
+  sessionIdleMs: 14 * 24 * 3600_000,
+  sessionMaxMs: 90 * 24 * 3600_000,
+  apiTokenIdleMs: 90 * 24 * 3600_000,
+  apiTokenDefaultDays: 365,
+  loginFailureWindowMs: 15 * 60_000,
+  loginFailureLimit: 10,
+  avatarMaxBytes: 2 * 1024 * 1024,
+} as const;
+
+export function configFromEnv(
+  env: NodeJS.ProcessEnv,
+  flags: { host?: string; port?: number; dataDir?: string } = {},
+): ServerConfig {
+  const host = flags.host ?? env.PARLEY_HOST ?? DEFAULT_HOST;
+  const port = flags.port ?? (env.PARLEY_PORT ? parsePort(env.PARLEY_PORT, 'PARLEY_PORT') : DEFAULT_PORT);
+  const dataDir = resolve(flags.dataDir ?? env.PARLEY_DATA_DIR ?? DEFAULT_DATA_DIR);
+  const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return {
+    dataDir,
+    host,
+    port,
+    publicUrl: (env.PARLEY_PUBLIC_URL ?? `http://${shownHost}:${port}`).replace(/\/+$/, ''),
+    smtpUrl: env.PARLEY_SMTP_URL || null,
+    mailFrom: env.PARLEY_MAIL_FROM || 'Parley <parley@localhost>',
+    logLevel: env.PARLEY_LOG_LEVEL || 'info',
+    prettyLogs: Boolean(process.stdout.isTTY),
+  };
+}
+
+export function parsePort(raw: string, what: string): number {
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port < 0 || port > 65535) {
+    throw new Error(`${what} must be a port number from 0 to 65535, got "${raw}"`);
+  }
+  return port;
+}
+
+export interface AppOptions {
+  config: ServerConfig;
+  clock?: Clock;
+  /** Where logs go; defaults to stdout (pretty on a TTY). Tests capture them here. */
+  logStream?: NodeJS.WritableStream;
+  /** Per-IP limits of the public auth endpoints, per minute. */
+  rateLimits?: { login?: number; forgot?: number };
+}

@@ -1,0 +1,79 @@
+// The server process: listen, and shut down gracefully on SIGINT/SIGTERM
+// (stop accepting, close sockets, finish pending writes, close the database).
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.js';
+import { configFromEnv, type ServerConfig } from './config.js';
+import type { DemoInfo } from './services/admin.js';
+
+export interface StartOptions {
+  host?: string;
+  port?: number;
+  dataDir?: string;
+  demo?: boolean;
+  env?: NodeJS.ProcessEnv;
+  /** Where the human-facing banner goes (stdout by default). */
+  out?: NodeJS.WritableStream;
+}
+
+export async function startServer(opts: StartOptions = {}): Promise<{ app: FastifyInstance; config: ServerConfig }> {
+  const config = configFromEnv(opts.env ?? process.env, { host: opts.host, port: opts.port, dataDir: opts.dataDir });
+  const app = await buildApp({ config });
+  await app.listen({ host: config.host, port: config.port });
+  // With port 0 the real port is known only now.
+  const address = app.server.address();
+  if (config.port === 0 && address && typeof address === 'object') {
+    config.port = address.port;
+    if (!(opts.env ?? process.env).PARLEY_PUBLIC_URL) {
+      config.publicUrl = config.publicUrl.replace(/:0$/, `:${address.port}`);
+    }
+  }
+  if (opts.demo) {
+    const demo = await app.services.admin.ensureDemo();
+    (opts.out ?? process.stdout).write(demoBanner(config, demo));
+  }
+
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    app.close().then(
+      () => process.exit(0),
+      (err) => {
+        app.log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  return { app, config };
+}
+
+function demoBanner(config: ServerConfig, demo: DemoInfo): string {
+  const url = config.publicUrl;
+  const who = (label: string, login: DemoInfo['admin']) =>
+    `  ${label.padEnd(9)} ${login.email.padEnd(22)} ${
+      login.password
+        ? `one-time password: ${login.password}`
+        : `(password already chosen; forgot it? npx parley password forgot --url ${url} --email ${login.email})`
+    }`;
+  return [
+    '',
+    `Parley is running at ${url}  (data in ${config.dataDir})`,
+    '',
+    `Demo project "${demo.projectName}" (id ${demo.projectId}, widget key ${demo.widgetKey})`,
+    who('admin', demo.admin),
+    who('operator', demo.operator),
+    '',
+    'Open the operator TUI (in another terminal):',
+    `  npx parley login --url ${url} --email ${demo.operator.email}`,
+    '  npx parley tui',
+    '',
+    'One-time passwords must be replaced at the first sign-in; the CLI asks for a new one.',
+    'Mail goes to ' + (config.smtpUrl ? 'the SMTP server' : `${config.dataDir}/outbox/ (set PARLEY_SMTP_URL to send it)`),
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,26 @@
+// Avatars are public: the website widget shows them next to operator messages.
+import { createReadStream } from 'node:fs';
+import { join } from 'node:path';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { notFound } from '../errors.js';
+
+export default async function avatarRoutes(app: FastifyInstance) {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  r.get('/avatars/:userId', { schema: { params: Type.Object({ userId: Type.Integer({ minimum: 1 }) }) } }, async (request, reply) => {
+    const user = await app.repos.users.byId(request.params.userId);
+    if (!user?.avatar_file || !user.avatar_type || !user.avatar_etag) throw notFound('no such avatar');
+    const etag = `"${user.avatar_etag}"`;
+    reply.headers({
+      'content-type': user.avatar_type,
+      'x-content-type-options': 'nosniff',
+      'content-disposition': 'inline',
+      'cache-control': 'public, max-age=300',
+      etag,
+    });
+    if (request.headers['if-none-match'] === etag) return reply.code(304).send();
+    return reply.send(createReadStream(join(app.services.profile.avatarDir, user.avatar_file)));
+  });
+}

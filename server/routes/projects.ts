@@ -1,0 +1,25 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { CreateProjectBody, Project, ProjectParams } from '../../core/protocol/index.js';
+import { presentProject } from '../services/present.js';
+
+export default async function projectRoutes(app: FastifyInstance) {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const { projects } = app.services;
+
+  r.get('/projects', { schema: { response: { 200: Type.Array(Project) } } }, async (request) => {
+    const auth = await app.authenticate(request);
+    return (await projects.list(auth)).map(presentProject);
+  });
+
+  r.post('/projects', { schema: { body: CreateProjectBody, response: { 201: Project } } }, async (request, reply) => {
+    const auth = await app.authenticate(request);
+    return reply.code(201).send(presentProject(await projects.create(auth, request.body)));
+  });
+
+  r.get('/projects/:projectId', { schema: { params: ProjectParams, response: { 200: Project } } }, async (request) => {
+    const auth = await app.authenticate(request);
+    return presentProject(await projects.get(auth, request.params.projectId));
+  });
+}

@@ -1,0 +1,261 @@
+// Signing in and out, sessions and API tokens, passwords (change, forgot, reset).
+import { MIN_PASSWORD_LENGTH, normalizeEmail } from '../../core/protocol/index.js';
+import { ACCOUNT_RULES } from '../config.js';
+import type { CredentialRow } from '../db/credentials.js';
+import type { Tx } from '../db/sqlite.js';
+import type { UserRow } from '../db/users.js';
+import { AppError, badRequest, conflict, forbidden, notFound, rateLimited } from '../errors.js';
+import {
+  dummyPasswordHash,
+  generateResetCode,
+  generateToken,
+  hashPassword,
+  normalizeResetCode,
+  safeEqualHex,
+  sha256,
+  verifyPassword,
+} from '../secrets.js';
+import type { ServiceDeps } from './context.js';
+import { resetCodeMail } from './mails.js';
+
+/** Who is making a request, as established from its bearer token. */
+export interface Auth {
+  user: UserRow;
+  credentialId: number;
+  kind: 'session' | 'api';
+}
+
+const TOUCH_EVERY_MS = 60_000;
+
+/** The password rules for passwords people choose. */
+export function checkNewPassword(password: string, context: { email: string; current?: string }): void {
+  if (password.length < MIN_PASSWORD_LENGTH) {
+    throw badRequest(`the new password must have at least ${MIN_PASSWORD_LENGTH} characters`);
+  }
+  if (password.toLowerCase() === context.email.toLowerCase()) {
+    throw badRequest('the new password must not be the email address');
+  }
+  if (context.current !== undefined && password === context.current) {
+    throw badRequest('the new password must differ from the current one');
+  }
+}
+
+export type AccountsService = ReturnType<typeof accountsService>;
+
+export function accountsService(deps: ServiceDeps) {
+  const { db, repos, clock, bus, mailer, config } = deps;
+  const invalidCredentials = () => new AppError(401, 'invalid_credentials', 'wrong email or password');
+
+  function usable(c: CredentialRow, now: number): boolean {
+    if (c.revoked_at !== null) return false;
+    if (c.expires_at !== null && c.expires_at <= now) return false;
+    if (c.idle_ttl_ms !== null && (c.last_used_at ?? c.created_at) + c.idle_ttl_ms <= now) return false;
+    return true;
+  }
+
+  async function createSession(tx: Tx, userId: number, now: number): Promise<string> {
+    const token = generateToken('pls');
+    await repos.credentials.insert(
+      tx,
+      {
+        userId,
+        kind: 'session',
+        name: null,
+        tokenHash: sha256(token),
+        idleTtlMs: ACCOUNT_RULES.sessionIdleMs,
+        expiresAt: now + ACCOUNT_RULES.sessionMaxMs,
+      },
+      now,
+    );
+    return token;
+  }
+
+  function announceRevoked(userId: number, credentialIds: number[]): void {
+    if (credentialIds.length > 0) bus.publish({ type: 'user.credentials_revoked', userId, credentialIds });
+  }
+
+  async function sendResetCode(email: string): Promise<void> {
+    const user = await repos.users.byEmail(email);
+    if (!user || user.disabled_at !== null) return;
+    const now = clock.now();
+    if ((await repos.passwordResets.recentCount(user.id, now - 3600_000)) >= ACCOUNT_RULES.resetMailsPerHour) return;
+    const code = generateResetCode();
+    await db.write(async (tx) => {
+      await repos.passwordResets.insert(
+        tx,
+        user.id,
+        sha256(normalizeResetCode(code)),
+        now,
+        now + ACCOUNT_RULES.resetCodeTtlMs,
+      );
+      await repos.mail.enqueue(
+        tx,
+        resetCodeMail({ to: user.email, firstName: user.first_name, code, publicUrl: config.publicUrl }),
+        now,
+      );
+    });
+    mailer.kick();
+  }
+
+  return {
+    /** Resolves a bearer token to its user, or null when it is unknown, revoked or expired. */
+    async authenticate(token: string): Promise<Auth | null> {
+      if (!token.startsWith('pls_') && !token.startsWith('plt_')) return null;
+      const cred = await repos.credentials.byHash(sha256(token));
+      const now = clock.now();
+      if (!cred || !usable(cred, now)) return null;
+      const user = await repos.users.byId(cred.user_id);
+      if (!user || user.disabled_at !== null) return null;
+      if (now - (cred.last_used_at ?? 0) > TOUCH_EVERY_MS) {
+        // Idle expiry needs a recent "last used"; writing it at most once a minute keeps reads cheap.
+        void db.write((tx) => repos.credentials.touch(tx, cred.id, now)).catch(() => undefined);
+      }
+      return { user, credentialId: cred.id, kind: cred.kind };
+    },
+
+    async login(rawEmail: string, password: string) {
+      const email = normalizeEmail(rawEmail) ?? rawEmail.trim().toLowerCase();
+      const now = clock.now();
+      const windowStart = now - ACCOUNT_RULES.loginFailureWindowMs;
+      const failures = await repos.loginFailures.since(email, windowStart);
+      if (failures.length >= ACCOUNT_RULES.loginFailureLimit) {
+        const retryAfter = (failures[0].at + ACCOUNT_RULES.loginFailureWindowMs - now) / 1000;
+        throw rateLimited('too many failed sign-ins for this account; try again later', retryAfter);
+      }
+      const user = await repos.users.byEmail(email);
+      const ok = await verifyPassword(password, user?.password_hash ?? (await dummyPasswordHash()));
+      if (!user || !ok || user.disabled_at !== null) {
+        await db.write(async (tx) => {
+          await repos.loginFailures.prune(tx, windowStart);
+          await repos.loginFailures.record(tx, email, now);
+        });
+        throw invalidCredentials();
+      }
+      if (user.must_change_password && user.password_expires_at !== null && user.password_expires_at <= now) {
+        throw new AppError(
+          401,
+          'password_expired',
+          'this one-time password has expired: ask an admin to add you again, or use "parley password forgot"',
+        );
+      }
+      const token = await db.write(async (tx) => {
+        await repos.loginFailures.clear(tx, email);
+        return createSession(tx, user.id, now);
+      });
+      return { token, user };
+    },
+
+    async logout(auth: Auth): Promise<void> {
+      await db.write((tx) => repos.credentials.revoke(tx, auth.credentialId, clock.now()));
+      announceRevoked(auth.user.id, [auth.credentialId]);
+    },
+
+    /** Changes one's own password; ends one's other login sessions (API tokens stay). */
+    async changePassword(auth: Auth, currentPassword: string, newPassword: string): Promise<UserRow> {
+      const user = auth.user;
+      if (!(await verifyPassword(currentPassword, user.password_hash))) {
+        throw badRequest('the current password is wrong', 'invalid_credentials');
+      }
+      checkNewPassword(newPassword, { email: user.email, current: currentPassword });
+      const hash = await hashPassword(newPassword);
+      const now = clock.now();
+      const revoked = await db.write(async (tx) => {
+        await repos.users.setPassword(tx, user.id, hash, now);
+        return repos.credentials.revokeAllForUser(tx, user.id, now, {
+          exceptId: auth.credentialId,
+          sessionsOnly: true,
+        });
+      });
+      announceRevoked(user.id, revoked);
+      return (await repos.users.byId(user.id))!;
+    },
+
+    /**
+     * Starts a password reset. The answer never depends on whether the email exists: the work
+     * (lookup, code, mail) happens after the request has been answered.
+     */
+    requestPasswordReset(rawEmail: string, onError: (err: unknown) => void): void {
+      const email = normalizeEmail(rawEmail);
+      if (!email) return;
+      setImmediate(() => sendResetCode(email).catch(onError));
+    },
+
+    /** Sets a new password with a mailed code; ends all the user's login sessions. */
+    async resetPassword(rawEmail: string, code: string, newPassword: string): Promise<void> {
+      const email = normalizeEmail(rawEmail) ?? '';
+      checkNewPassword(newPassword, { email });
+      const invalidCode = () => badRequest('the code is wrong, expired or already used', 'invalid_code');
+      const now = clock.now();
+      const user = email ? await repos.users.byEmail(email) : undefined;
+      const reset = user ? await repos.passwordResets.latestUsable(user.id, now) : undefined;
+      if (!user || !reset || reset.attempts >= ACCOUNT_RULES.resetCodeMaxAttempts) throw invalidCode();
+      if (!safeEqualHex(sha256(normalizeResetCode(code)), reset.code_hash)) {
+        await db.write((tx) => repos.passwordResets.countAttempt(tx, reset.id));
+        throw invalidCode();
+      }
+      const hash = await hashPassword(newPassword);
+      const revoked = await db.write(async (tx) => {
+        // The used_at guard makes the code single-use even if two resets race.
+        const fresh = await repos.passwordResets.latestUsable(user.id, now, tx);
+        if (!fresh || fresh.id !== reset.id) throw invalidCode();
+        await repos.passwordResets.markUsed(tx, reset.id, now);
+        await repos.users.setPassword(tx, user.id, hash, now);
+        await repos.loginFailures.clear(tx, user.email);
+        return repos.credentials.revokeAllForUser(tx, user.id, now, { sessionsOnly: true });
+      });
+      announceRevoked(user.id, revoked);
+    },
+
+    // ---- API tokens -------------------------------------------------------
+
+    listTokens: (auth: Auth) => repos.credentials.apiTokens(auth.user.id),
+
+    async createToken(auth: Auth, name: string, expiresInDays?: number) {
+      const now = clock.now();
+      const token = generateToken('plt');
+      const days = expiresInDays ?? ACCOUNT_RULES.apiTokenDefaultDays;
+      const id = await db.write(async (tx) => {
+        if (await repos.credentials.apiTokenByName(auth.user.id, name, tx)) {
+          throw conflict(`you already have a token named "${name}"`);
+        }
+        return repos.credentials.insert(
+          tx,
+          {
+            userId: auth.user.id,
+            kind: 'api',
+            name,
+            tokenHash: sha256(token),
+            idleTtlMs: ACCOUNT_RULES.apiTokenIdleMs,
+            expiresAt: now + days * 24 * 3600_000,
+          },
+          now,
+        );
+      });
+      const row = (await repos.credentials.apiTokens(auth.user.id)).find((t) => t.id === id)!;
+      return { token, row };
+    },
+
+    async revokeToken(auth: Auth, name: string): Promise<void> {
+      const now = clock.now();
+      const id = await db.write(async (tx) => {
+        const row = await repos.credentials.apiTokenByName(auth.user.id, name, tx);
+        if (!row) throw notFound(`no token named "${name}"`);
+        await repos.credentials.revoke(tx, row.id, now);
+        return row.id;
+      });
+      announceRevoked(auth.user.id, [id]);
+    },
+
+    /** Restricted sessions (a one-time password not yet changed) may only do this much. */
+    assertNotRestricted(auth: Auth): void {
+      if (auth.user.must_change_password) {
+        throw forbidden(
+          'choose your own password first: "parley password change" (the emailed password works only once)',
+          'password_change_required',
+        );
+      }
+    },
+
+    announceRevoked,
+  };
+}

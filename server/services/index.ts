@@ -1,0 +1,19 @@
+import { accountsService } from './accounts.js';
+import { adminService } from './admin.js';
+import type { ServiceDeps } from './context.js';
+import { profileService } from './profile.js';
+import { projectsService } from './projects.js';
+import { teamService } from './team.js';
+
+export type Services = ReturnType<typeof createServices>;
+
+export function createServices(deps: ServiceDeps) {
+  const projects = projectsService(deps);
+  return {
+    accounts: accountsService(deps),
+    projects,
+    team: teamService(deps, projects),
+    profile: profileService(deps),
+    admin: adminService(deps),
+  };
+}

@@ -1,0 +1,130 @@
+// Outgoing mail. Requests only enqueue (a row in mail_queue, inside their own transaction);
+// this worker hands mail to SMTP, or writes .eml files to DATA_DIR/outbox when no SMTP
+// server is configured, and retries failures with backoff. The queue is in the database, so
+// pending mail survives a restart. Bodies may hold passwords or codes: they are never logged
+// and are erased from the queue once handed over.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Transporter } from 'nodemailer';
+import type { Clock } from '../clock.js';
+import type { Repos } from '../db/index.js';
+import type { Db } from '../db/sqlite.js';
+
+export interface Mailer {
+  /** Looks for due mail now (called after a commit that enqueued mail). */
+  kick(): void;
+  /** Sends everything that is due and resolves when done (tests, shutdown). */
+  flush(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const MAX_ATTEMPTS = 8;
+const backoffMs = (attempt: number) => Math.min(30_000 * 2 ** (attempt - 1), 3600_000);
+
+export function createMailer(deps: {
+  db: Db;
+  repos: Repos;
+  clock: Clock;
+  log: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
+  smtpUrl: string | null;
+  from: string;
+  outboxDir: string;
+}): Mailer {
+  const { db, repos, clock, log } = deps;
+  let transport: Promise<Transporter> | null = null;
+  let running: Promise<void> | null = null;
+  let again = false;
+  let timer: NodeJS.Timeout | null = null;
+  let stopped = false;
+
+  function getTransport(): Promise<Transporter> {
+    transport ??= import('nodemailer').then(({ default: nodemailer }) =>
+      deps.smtpUrl
+        ? nodemailer.createTransport(deps.smtpUrl)
+        : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' }),
+    );
+    return transport;
+  }
+
+  async function deliver(mail: { id: number; recipient: string; subject: string; body: string }) {
+    const t = await getTransport();
+    const info = await t.sendMail({ from: deps.from, to: mail.recipient, subject: mail.subject, text: mail.body });
+    if (!deps.smtpUrl) {
+      await mkdir(deps.outboxDir, { recursive: true, mode: 0o700 });
+      const file = join(deps.outboxDir, `${new Date(clock.now()).toISOString().replace(/[:.]/g, '-')}-${mail.id}.eml`);
+      await writeFile(file, (info as unknown as { message: Buffer }).message, { mode: 0o600 });
+      log.info({ mailId: mail.id, to: mail.recipient, subject: mail.subject, file }, 'mail written to outbox');
+    } else {
+      log.info({ mailId: mail.id, to: mail.recipient, subject: mail.subject }, 'mail sent');
+    }
+  }
+
+  async function pass(): Promise<void> {
+    for (;;) {
+      const due = await repos.mail.due(clock.now());
+      if (due.length === 0) break;
+      for (const mail of due) {
+        if (stopped) return;
+        try {
+          await deliver(mail);
+          await db.write((tx) => repos.mail.markSent(tx, mail.id, clock.now()));
+        } catch (err) {
+          const attempt = mail.attempts + 1;
+          const next = attempt >= MAX_ATTEMPTS ? null : clock.now() + backoffMs(attempt);
+          const reason = (err as Error).message.slice(0, 500);
+          await db.write((tx) => repos.mail.markAttemptFailed(tx, mail.id, reason, next));
+          if (next === null) log.error({ mailId: mail.id, to: mail.recipient, err: reason }, 'mail failed for good');
+          else log.warn({ mailId: mail.id, to: mail.recipient, err: reason, attempt }, 'mail failed; will retry');
+        }
+      }
+    }
+    await schedule();
+  }
+
+  async function schedule(): Promise<void> {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    const next = await repos.mail.nextAttemptAt();
+    if (next === null || stopped) return;
+    timer = setTimeout(kick, Math.max(0, next - clock.now()));
+    timer.unref();
+  }
+
+  function run(): Promise<void> {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      do {
+        again = false;
+        try {
+          await pass();
+        } catch (err) {
+          log.error({ err }, 'mail worker pass failed');
+        }
+      } while (again && !stopped);
+      running = null;
+    })();
+    return running;
+  }
+
+  function kick(): void {
+    if (!stopped) void run();
+  }
+
+  return {
+    kick,
+    async flush() {
+      await run();
+      while (running) await running;
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      while (running) await running;
+      if (transport) (await transport).close();
+    },
+  };
+}

@@ -1,0 +1,71 @@
+// The texts of the mails Parley sends. Plain text: it reads well in any client and in an .eml file.
+
+const signInSteps = (publicUrl: string, email: string) =>
+  [
+    'Sign in from a terminal:',
+    `  npx parley login --url ${publicUrl} --email ${email}`,
+    '  npx parley tui',
+  ].join('\n');
+
+export function welcomeMail(p: {
+  to: string;
+  firstName: string;
+  projectName: string;
+  password: string;
+  expiresAt: number;
+  publicUrl: string;
+}) {
+  return {
+    to: p.to,
+    subject: `Your Parley account for ${p.projectName}`,
+    body: [
+      `Hello ${p.firstName},`,
+      '',
+      `You have been added to "${p.projectName}" on Parley, the team's live chat.`,
+      '',
+      `Server:   ${p.publicUrl}`,
+      `Login:    ${p.to}`,
+      `Password: ${p.password}`,
+      '',
+      'This password works once: at the first sign-in you choose your own.',
+      `It expires on ${new Date(p.expiresAt).toUTCString()} if unused.`,
+      '',
+      signInSteps(p.publicUrl, p.to),
+      '',
+      'Did not expect this mail? You can ignore it.',
+    ].join('\n'),
+  };
+}
+
+export function addedToProjectMail(p: { to: string; firstName: string; projectName: string; publicUrl: string }) {
+  return {
+    to: p.to,
+    subject: `You were added to ${p.projectName} on Parley`,
+    body: [
+      `Hello ${p.firstName},`,
+      '',
+      `You now have access to "${p.projectName}" on Parley. Sign in with your existing password.`,
+      '',
+      signInSteps(p.publicUrl, p.to),
+    ].join('\n'),
+  };
+}
+
+export function resetCodeMail(p: { to: string; firstName: string; code: string; publicUrl: string }) {
+  return {
+    to: p.to,
+    subject: 'Your Parley password reset code',
+    body: [
+      `Hello ${p.firstName},`,
+      '',
+      `Someone (hopefully you) asked to reset the Parley password of ${p.to} at ${p.publicUrl}.`,
+      '',
+      `Code: ${p.code}`,
+      '',
+      'It works once, within 10 minutes:',
+      `  npx parley password reset --url ${p.publicUrl} --email ${p.to} --code ${p.code}`,
+      '',
+      'If you did not ask for this, ignore this mail: your password stays as it is.',
+    ].join('\n'),
+  };
+}

@@ -1,0 +1,165 @@
+// The team of a project: adding people (with a generated password and a welcome mail),
+// changing their access, removing them. Managed by the `admin` and `settings` levels;
+// only admins touch admin access, and a project always keeps at least one admin.
+import {
+  type AccessLevel,
+  type AddMemberBody,
+  normalizeEmail,
+  type UpdateMemberBody,
+} from '../../core/protocol/index.js';
+import { ACCOUNT_RULES } from '../config.js';
+import type { MemberRow, MembershipRow } from '../db/projects.js';
+import { badRequest, conflict, forbidden, notFound } from '../errors.js';
+import { generatePassword, hashPassword } from '../secrets.js';
+import type { Auth } from './accounts.js';
+import type { ServiceDeps } from './context.js';
+import { addedToProjectMail, welcomeMail } from './mails.js';
+import type { ProjectsService } from './projects.js';
+
+const MANAGERS: AccessLevel[] = ['admin', 'settings'];
+
+function cleanName(raw: string, what: string): string {
+  const name = raw.trim();
+  if (!name) throw badRequest(`${what} must not be empty (use "-" when someone prefers not to give one)`);
+  if (/[\u0000-\u001f\u007f]/.test(name)) throw badRequest(`${what} must not contain control characters`);
+  return name;
+}
+
+export type TeamService = ReturnType<typeof teamService>;
+
+export function teamService(deps: ServiceDeps, projects: ProjectsService) {
+  const { db, repos, clock, bus, mailer, config } = deps;
+
+  const requireManager = (auth: Auth, projectId: number) =>
+    projects.requireAccess(auth, projectId, MANAGERS, 'managing the team');
+
+  async function findMember(projectId: number, rawEmail: string): Promise<MemberRow> {
+    const email = normalizeEmail(rawEmail);
+    const member = email ? await repos.projects.member(projectId, email) : undefined;
+    if (!member) throw notFound(`${rawEmail} is not a member of this project`);
+    return member;
+  }
+
+  /** Settings-level managers may not touch admins or hand out admin access. */
+  function checkAdminRule(actor: MembershipRow, target: { access: AccessLevel | null } | null, granted?: AccessLevel | null) {
+    if (actor.access === 'admin') return;
+    if (target?.access === 'admin') throw forbidden('only admins can change or remove an admin');
+    if (granted === 'admin') throw forbidden('only admins can grant admin access');
+  }
+
+  return {
+    async list(auth: Auth, projectId: number) {
+      await projects.membership(auth, projectId);
+      return repos.projects.members(projectId);
+    },
+
+    async get(auth: Auth, projectId: number, email: string) {
+      await projects.membership(auth, projectId);
+      return findMember(projectId, email);
+    },
+
+    async add(auth: Auth, projectId: number, body: AddMemberBody): Promise<{ member: MemberRow; newUser: boolean }> {
+      const actor = await requireManager(auth, projectId);
+      const email = normalizeEmail(body.email);
+      if (!email) throw badRequest(`not a valid email address: "${body.email}"`);
+      const firstName = cleanName(body.firstName, 'the first name');
+      const lastName = cleanName(body.lastName, 'the last name');
+      const access = body.access ?? null;
+      const operator = body.operator ?? false;
+      if (!access && !operator) {
+        throw badRequest('give the member the operator role, an access level (admin or settings), or both');
+      }
+      checkAdminRule(actor, null, access);
+
+      const project = (await repos.projects.byId(projectId))!;
+      const existing = await repos.users.byEmail(email);
+      // Hashing is slow on purpose: do it before entering the write transaction.
+      const password = existing ? null : generatePassword();
+      const passwordHash = password ? await hashPassword(password) : null;
+      const now = clock.now();
+      const expiresAt = now + ACCOUNT_RULES.initialPasswordTtlMs;
+
+      const userId = await db.write(async (tx) => {
+        let user = await repos.users.byEmail(email, tx);
+        if (user && (await repos.projects.membership(projectId, user.id, tx))) {
+          throw conflict(`${email} is already a member of this project`);
+        }
+        if (!user) {
+          if (!passwordHash || !password) throw conflict(`${email} changed while being added; try again`);
+          const id = await repos.users.insert(
+            tx,
+            { email, firstName, lastName, passwordHash, initialPasswordExpiresAt: expiresAt },
+            now,
+          );
+          user = (await repos.users.byId(id, tx))!;
+          await repos.mail.enqueue(
+            tx,
+            welcomeMail({ to: email, firstName, projectName: project.name, password, expiresAt, publicUrl: config.publicUrl }),
+            now,
+          );
+        } else {
+          await repos.mail.enqueue(
+            tx,
+            addedToProjectMail({ to: email, firstName: user.first_name, projectName: project.name, publicUrl: config.publicUrl }),
+            now,
+          );
+        }
+        await repos.projects.addMember(tx, { projectId, userId: user.id, access, operator }, now);
+        return user.id;
+      });
+      mailer.kick();
+      bus.publish({ type: 'member.added', projectId, userId });
+      return { member: (await repos.projects.member(projectId, email))!, newUser: !existing };
+    },
+
+    async update(auth: Auth, projectId: number, rawEmail: string, body: UpdateMemberBody): Promise<MemberRow> {
+      const actor = await requireManager(auth, projectId);
+      const target = await findMember(projectId, rawEmail);
+      checkAdminRule(actor, target, body.access);
+      const access = body.access === undefined ? target.access : body.access;
+      const operator = body.operator ?? target.operator === 1;
+      if (!access && !operator) {
+        throw badRequest('a member needs the operator role or an access level; use "team remove" to remove them');
+      }
+      const fields = {
+        firstName: body.firstName === undefined ? undefined : cleanName(body.firstName, 'the first name'),
+        lastName: body.lastName === undefined ? undefined : cleanName(body.lastName, 'the last name'),
+      };
+      const now = clock.now();
+      await db.write(async (tx) => {
+        if (target.access === 'admin' && access !== 'admin' && (await repos.projects.adminCount(projectId, tx)) <= 1) {
+          throw conflict('this is the last admin of the project: make someone else admin first');
+        }
+        await repos.projects.updateMember(tx, projectId, target.id, { access, operator });
+        if (fields.firstName !== undefined || fields.lastName !== undefined) {
+          await repos.users.updateProfile(tx, target.id, fields, now);
+        }
+      });
+      bus.publish({ type: 'member.updated', projectId, userId: target.id });
+      return (await repos.projects.member(projectId, target.email))!;
+    },
+
+    /**
+     * Removes a member. Their sockets of this project close (member.removed); a user left
+     * with no project at all also loses every session and token.
+     */
+    async remove(auth: Auth, projectId: number, rawEmail: string): Promise<void> {
+      const actor = await requireManager(auth, projectId);
+      const target = await findMember(projectId, rawEmail);
+      checkAdminRule(actor, target);
+      const now = clock.now();
+      const revoked = await db.write(async (tx) => {
+        if (target.access === 'admin' && (await repos.projects.adminCount(projectId, tx)) <= 1) {
+          throw conflict('this is the last admin of the project: make someone else admin first');
+        }
+        await repos.projects.removeMember(tx, projectId, target.id);
+        const remaining = await repos.projects.membershipCount(target.id, tx);
+        return remaining === 0 && !target.server_admin
+          ? repos.credentials.revokeAllForUser(tx, target.id, now)
+          : [];
+      });
+      bus.publish({ type: 'member.removed', projectId, userId: target.id });
+      if (revoked.length > 0) bus.publish({ type: 'user.credentials_revoked', userId: target.id, credentialIds: revoked });
+    },
+  };
+}

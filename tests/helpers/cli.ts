@@ -1,0 +1,28 @@
+// Runs the real `parley` binary (bin/parley.js, built by `npm test`'s pretest step).
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const PARLEY_BIN = fileURLToPath(new URL('../../bin/parley.js', import.meta.url));
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCli(
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; stdin?: string; configDir: string },
+): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: opts.configDir, PARLEY_CONFIG_DIR: opts.configDir, ...opts.env };
+    const child = spawn(process.execPath, [PARLEY_BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(opts.stdin ?? '');
+  });
+}
