@@ -33,10 +33,18 @@ function version(): string {
   return pkg.version;
 }
 
-function group(name: string, description: string, commands: Command[]): Command {
+function group(name: string, description: string, commands: Command[], examples: string[]): Command {
   const cmd = new Command(name).description(description);
   for (const c of commands) cmd.addCommand(c);
+  cmd.addHelpText('after', ['', 'Examples:', ...examples.map((e) => `  $ ${e}`), ''].join('\n'));
   return cmd;
+}
+
+/** "parley team add", for pointing at the right --help. */
+function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
 }
 
 export function buildProgram(ctx: Ctx): Command {
@@ -46,7 +54,6 @@ export function buildProgram(ctx: Ctx): Command {
     .option('--url <url>', 'server URL (env PARLEY_URL, else the stored login, else http://127.0.0.1:8080)')
     .option('--token <token>', 'session or API token (env PARLEY_TOKEN, else the stored login)')
     .option('--json', 'print stable JSON on stdout and nothing else')
-    .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
       'after',
       [
@@ -67,14 +74,18 @@ export function buildProgram(ctx: Ctx): Command {
   program.addCommand(logoutCommand(ctx));
   program.addCommand(whoamiCommand(ctx));
   program.addCommand(tuiCommand(ctx));
-  program.addCommand(group('admin', 'server administration on the data directory', [adminCreate(ctx)]));
+  program.addCommand(
+    group('admin', 'server administration on the data directory', [adminCreate(ctx)], [
+      'parley admin create --email ada@example.com --first-name Ada --last-name Lovelace --data-dir ./.parley',
+    ]),
+  );
   program.addCommand(
     group('project', 'projects (sites) and the default project', [
       projectCreate(ctx),
       projectList(ctx),
       projectShow(ctx),
       projectUse(ctx),
-    ]),
+    ], ['parley project create "Acme shop"', 'parley project use "Acme shop"', 'parley project list --json']),
   );
   program.addCommand(
     group('team', 'the people of a project: operators and admins', [
@@ -83,6 +94,9 @@ export function buildProgram(ctx: Ctx): Command {
       teamShow(ctx),
       teamUpdate(ctx),
       teamRemove(ctx),
+    ], [
+      'parley team add --email ann@example.com --first-name Ann --last-name Lee --operator',
+      'parley team list --project 1 --json',
     ]),
   );
   program.addCommand(
@@ -90,17 +104,30 @@ export function buildProgram(ctx: Ctx): Command {
       passwordChange(ctx),
       passwordForgot(ctx),
       passwordReset(ctx),
+    ], ['parley password change', 'parley password forgot --email ann@example.com']),
+  );
+  program.addCommand(
+    group('profile', 'your name, phone and avatar', [profileShow(ctx), profileSet(ctx)], [
+      'parley profile set --first-name Ann --avatar ./me.png',
+      'parley profile show --json',
     ]),
   );
-  program.addCommand(group('profile', 'your name, phone and avatar', [profileShow(ctx), profileSet(ctx)]));
-  program.addCommand(group('token', 'API tokens for scripts and CI', [tokenCreate(ctx), tokenList(ctx), tokenRevoke(ctx)]));
+  program.addCommand(
+    group('token', 'API tokens for scripts and CI', [tokenCreate(ctx), tokenList(ctx), tokenRevoke(ctx)], [
+      'export PARLEY_TOKEN=$(parley token create --name ci)',
+      'parley token revoke ci',
+    ]),
+  );
 
-  // Every command reports errors through the same path, and usage errors exit 2.
+  // Every command reports errors through the same path, and usage errors exit 2. Commander's
+  // own errors (unknown command, missing option) get the same one-line "parley: ..." shape.
   const configure = (cmd: Command) => {
     cmd.exitOverride();
     cmd.configureOutput({
       writeOut: (s) => ctx.io.stdout.write(s),
       writeErr: (s) => ctx.io.stderr.write(s),
+      outputError: (s, write) =>
+        write(`parley: ${s.trim().replace(/^error:\s*/, '').replace(/\s*\n\s*/g, ' ')} (see "${commandPath(cmd)} --help")\n`),
     });
     cmd.commands.forEach(configure);
   };
@@ -117,8 +144,12 @@ export async function main(argv: string[], io: Io = processIo()): Promise<{ exit
     return { exitCode: ctx.exitCode, keepAlive: ctx.keepAlive };
   } catch (err) {
     if (err instanceof CommanderError) {
-      const ok = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help';
-      // A group called without a subcommand prints its help: that is usage, not success.
+      // A group called without a subcommand prints its help to stderr (commander's exitCode 1):
+      // that is usage, not success. `--help`, `help` and `--version` are success.
+      const ok =
+        err.code === 'commander.helpDisplayed' ||
+        err.code === 'commander.version' ||
+        (err.code === 'commander.help' && err.exitCode === 0);
       return { exitCode: ok ? EXIT.ok : EXIT.usage, keepAlive: false };
     }
     const { exitCode, message } = describeError(err);

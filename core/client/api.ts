@@ -1,20 +1,22 @@
 // The Parley REST client shared by the CLI and the TUI (and scripts). undici is loaded on the
-// first request, so commands that never talk to a server start fast.
-import {
-  API_PREFIX,
-  type AddMemberBody,
-  type AddMemberReply,
-  type ApiToken,
-  type CreateTokenReply,
-  type ErrorBody,
-  type LoginReply,
-  type Me,
-  type Member,
-  type Project,
-  type UpdateMemberBody,
-  type UpdateProfileBody,
-  type User,
+// first request, so commands that never talk to a server start fast. Only types and plain
+// constants come from core/protocol: loading its schemas (typebox) would slow every CLI start.
+import { API_PREFIX } from '../protocol/constants.js';
+import type {
+  AddMemberBody,
+  AddMemberReply,
+  ApiToken,
+  CreateTokenReply,
+  ErrorBody,
+  LoginReply,
+  Me,
+  Member,
+  Project,
+  UpdateMemberBody,
+  UpdateProfileBody,
+  User,
 } from '../protocol/index.js';
+
 
 /** A failed call: `status` 0 means the server could not be reached at all. */
 export class ApiError extends Error {

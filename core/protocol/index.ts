@@ -2,27 +2,7 @@
 // One schema gives both the runtime validation (Fastify, through JSON Schema) and the TS type.
 import { Type, type Static } from 'typebox';
 
-export const API_PREFIX = '/api/v1';
-
-// ---- errors ---------------------------------------------------------------
-
-export const ErrorCodes = [
-  'validation',
-  'unauthenticated',
-  'invalid_credentials',
-  'password_expired',
-  'password_change_required',
-  'forbidden',
-  'not_found',
-  'conflict',
-  'too_large',
-  'unsupported_media_type',
-  'rate_limited',
-  'invalid_code',
-  'unavailable',
-  'internal',
-] as const;
-export type ErrorCode = (typeof ErrorCodes)[number];
+export * from './constants.js';
 
 export const ErrorBody = Type.Object({
   error: Type.Object({ code: Type.String(), message: Type.String() }),
@@ -31,17 +11,11 @@ export type ErrorBody = Static<typeof ErrorBody>;
 
 // ---- shared fields -------------------------------------------------------
 
-export const ACCESS_LEVELS = ['admin', 'settings'] as const;
-export type AccessLevel = (typeof ACCESS_LEVELS)[number];
-
 export const Email = Type.String({ minLength: 3, maxLength: 254 });
 export const PersonName = Type.String({ minLength: 1, maxLength: 100 });
 export const Password = Type.String({ minLength: 1, maxLength: 1024 });
 export const Access = Type.Union([Type.Literal('admin'), Type.Literal('settings'), Type.Null()]);
 export const ProjectId = Type.Integer({ minimum: 1 });
-
-/** New passwords chosen by people; generated ones are longer. */
-export const MIN_PASSWORD_LENGTH = 10;
 
 // ---- domain shapes (responses) -------------------------------------------
 
@@ -188,14 +162,3 @@ export type CreateTokenReply = Static<typeof CreateTokenReply>;
 export const ProjectParams = Type.Object({ projectId: ProjectId });
 export const MemberParams = Type.Object({ projectId: ProjectId, email: Email });
 export const TokenParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 64 }) });
-
-// ---- helpers both sides use -----------------------------------------------
-
-const EMAIL_RE = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:"]+$/;
-
-/** Lower-cased, trimmed email, or null when it is not a plausible address. */
-export function normalizeEmail(raw: string): string | null {
-  const email = raw.trim().toLowerCase();
-  if (email.length > 254 || !EMAIL_RE.test(email)) return null;
-  return email;
-}

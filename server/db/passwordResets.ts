@@ -55,9 +55,12 @@ export type LoginFailuresRepo = ReturnType<typeof loginFailuresRepo>;
 
 export function loginFailuresRepo(db: Db) {
   return {
-    /** Failures for `email` at or after `since`, oldest first. */
+    /**
+     * Failures for `email` after `since`, oldest first. Strictly after: a failure leaves the
+     * window exactly when the Retry-After computed from it runs out.
+     */
     since: (email: string, since: number, q: Queryable = db) =>
-      q.all<{ at: number }>('SELECT at FROM login_failures WHERE email = ? AND at >= ? ORDER BY at', [email, since]),
+      q.all<{ at: number }>('SELECT at FROM login_failures WHERE email = ? AND at > ? ORDER BY at', [email, since]),
     async record(tx: Tx, email: string, now: number): Promise<void> {
       await tx.run('INSERT INTO login_failures (email, at) VALUES (?, ?)', [email, now]);
     },

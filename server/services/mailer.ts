@@ -3,7 +3,7 @@
 // server is configured, and retries failures with backoff. The queue is in the database, so
 // pending mail survives a restart. Bodies may hold passwords or codes: they are never logged
 // and are erased from the queue once handed over.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Transporter } from 'nodemailer';
@@ -53,7 +53,9 @@ export function createMailer(deps: {
     if (!deps.smtpUrl) {
       await mkdir(deps.outboxDir, { recursive: true, mode: 0o700 });
       const file = join(deps.outboxDir, `${new Date(clock.now()).toISOString().replace(/[:.]/g, '-')}-${mail.id}.eml`);
-      await writeFile(file, (info as unknown as { message: Buffer }).message, { mode: 0o600 });
+      // Written aside, then renamed: whoever watches the outbox never sees half a mail.
+      await writeFile(`${file}.tmp`, (info as unknown as { message: Buffer }).message, { mode: 0o600 });
+      await rename(`${file}.tmp`, file);
       log.info({ mailId: mail.id, to: mail.recipient, subject: mail.subject, file }, 'mail written to outbox');
     } else {
       log.info({ mailId: mail.id, to: mail.recipient, subject: mail.subject }, 'mail sent');

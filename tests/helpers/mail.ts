@@ -65,8 +65,13 @@ export async function startSmtpSink(): Promise<Inbox & { url: string; close(): P
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
-        parse(Buffer.concat(chunks)).then((m) => inbox.add(m), callback);
-        callback();
+        parse(Buffer.concat(chunks)).then(
+          (m) => {
+            inbox.add(m);
+            callback();
+          },
+          (err: Error) => callback(err),
+        );
       });
     },
   });

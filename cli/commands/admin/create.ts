@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import type { Ctx } from '../../context.js';
 import { fields, result } from '../../io.js';
+import { parseName } from '../../options.js';
 
 interface Opts {
   email: string;
@@ -32,8 +33,8 @@ export default function adminCreate(ctx: Ctx): Command {
   return new Command('create')
     .description('create a server administrator directly in the database (bootstraps an empty server)')
     .requiredOption('--email <email>', 'login email')
-    .requiredOption('--first-name <name>', 'first name')
-    .requiredOption('--last-name <name>', 'last name ("-" when not given)')
+    .requiredOption('--first-name <name>', 'first name', parseName)
+    .requiredOption('--last-name <name>', 'last name ("-" when not given)', parseName)
     .option('--data-dir <dir>', 'data directory of the server (env PARLEY_DATA_DIR, default ./.parley)')
     .addHelpText('after', '\nExample:\n  $ parley admin create --email ada@example.com --first-name Ada --last-name Lovelace\n')
     .action((opts: Opts, cmd: Command) => ctx.begin(cmd).finish(run(opts, ctx)));

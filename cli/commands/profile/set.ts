@@ -4,6 +4,7 @@ import type { UpdateProfileBody, User } from '../../../core/protocol/index.js';
 import type { Ctx } from '../../context.js';
 import { UsageError } from '../../errors.js';
 import { result } from '../../io.js';
+import { parseName } from '../../options.js';
 import { renderProfile } from './show.js';
 
 interface Opts {
@@ -35,8 +36,8 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
 export default function profileSet(ctx: Ctx): Command {
   return new Command('set')
     .description('change your name, phone or avatar (shown to visitors next to your messages)')
-    .option('--first-name <name>', 'first name')
-    .option('--last-name <name>', 'last name ("-" when you prefer not to give one)')
+    .option('--first-name <name>', 'first name', parseName)
+    .option('--last-name <name>', 'last name ("-" when you prefer not to give one)', parseName)
     .option('--phone <phone>', 'phone number ("" removes it)')
     .option('--avatar <file>', 'PNG, JPEG, WebP or GIF image, at most 2 MB')
     .option('--no-avatar', 'remove the avatar')

@@ -2,8 +2,8 @@ import { Command } from 'commander';
 import type { AccessLevel } from '../../../core/protocol/index.js';
 import { type Ctx, withProject } from '../../context.js';
 import { result } from '../../io.js';
+import { parseAccess, parseName } from '../../options.js';
 import { roleOf } from '../../present.js';
-import { parseAccess } from './options.js';
 
 interface Opts {
   email: string;
@@ -36,8 +36,8 @@ export default function teamAdd(ctx: Ctx): Command {
   return withProject(new Command('add'))
     .description('add a person to the project; a new user gets a mail with a one-time password')
     .requiredOption('--email <email>', 'their email, which becomes the login')
-    .requiredOption('--first-name <name>', 'first name')
-    .requiredOption('--last-name <name>', 'last name ("-" when they prefer not to give one)')
+    .requiredOption('--first-name <name>', 'first name', parseName)
+    .requiredOption('--last-name <name>', 'last name ("-" when they prefer not to give one)', parseName)
     .option('--operator', 'may answer chats (Dialogs)')
     .option('--access <level>', 'admin-side access: admin, settings or none', parseAccess)
     .addHelpText(

@@ -3,8 +3,8 @@ import type { AccessLevel, UpdateMemberBody } from '../../../core/protocol/index
 import { type Ctx, withProject } from '../../context.js';
 import { UsageError } from '../../errors.js';
 import { result } from '../../io.js';
+import { parseAccess, parseName } from '../../options.js';
 import { roleOf } from '../../present.js';
-import { parseAccess } from './options.js';
 
 interface Opts {
   firstName?: string;
@@ -33,8 +33,8 @@ export default function teamUpdate(ctx: Ctx): Command {
   return withProject(new Command('update'))
     .description("change a member's name, operator role or access level")
     .argument('<email>', 'their email')
-    .option('--first-name <name>', 'first name')
-    .option('--last-name <name>', 'last name')
+    .option('--first-name <name>', 'first name', parseName)
+    .option('--last-name <name>', 'last name', parseName)
     .option('--operator', 'may answer chats')
     .option('--no-operator', 'may no longer answer chats')
     .option('--access <level>', 'admin, settings or none', parseAccess)

@@ -1,0 +1,36 @@
+// Plain values of the protocol, free of the schema library: the CLI loads these on every start.
+
+export const API_PREFIX = '/api/v1';
+
+export const ErrorCodes = [
+  'validation',
+  'unauthenticated',
+  'invalid_credentials',
+  'password_expired',
+  'password_change_required',
+  'forbidden',
+  'not_found',
+  'conflict',
+  'too_large',
+  'unsupported_media_type',
+  'rate_limited',
+  'invalid_code',
+  'unavailable',
+  'internal',
+] as const;
+export type ErrorCode = (typeof ErrorCodes)[number];
+
+export const ACCESS_LEVELS = ['admin', 'settings'] as const;
+export type AccessLevel = (typeof ACCESS_LEVELS)[number];
+
+/** New passwords chosen by people; generated ones are longer. */
+export const MIN_PASSWORD_LENGTH = 10;
+
+const EMAIL_RE = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:"]+$/;
+
+/** Lower-cased, trimmed email, or null when it is not a plausible address. */
+export function normalizeEmail(raw: string): string | null {
+  const email = raw.trim().toLowerCase();
+  if (email.length > 254 || !EMAIL_RE.test(email)) return null;
+  return email;
+}

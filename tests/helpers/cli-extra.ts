@@ -1,0 +1,37 @@
+// Small conveniences on top of runCli for the CLI tests: a "terminal" bound to one config dir
+// and one environment, a JSON-reading run, and a one-line-error check.
+import { expect } from 'vitest';
+import { type CliResult, runCli } from './cli.js';
+import { tempDir } from './server.js';
+
+export interface Shell {
+  configDir: string;
+  env: NodeJS.ProcessEnv;
+  run(args: string[], opts?: { stdin?: string; env?: NodeJS.ProcessEnv }): Promise<CliResult>;
+  /** Runs with --json, expects exit 0, an empty stderr, and parses stdout. */
+  json<T = unknown>(args: string[], opts?: { stdin?: string; env?: NodeJS.ProcessEnv }): Promise<T>;
+}
+
+/** A fresh config dir (never the real home) and a fixed environment, like one terminal or one CI job. */
+export async function shell(env: NodeJS.ProcessEnv = {}): Promise<Shell> {
+  const configDir = await tempDir('parley-cli-');
+  const self: Shell = {
+    configDir,
+    env,
+    run: (args, opts = {}) => runCli(args, { configDir, stdin: opts.stdin, env: { ...env, ...opts.env } }),
+    async json<T>(args: string[], opts: { stdin?: string; env?: NodeJS.ProcessEnv } = {}) {
+      const r = await self.run([...args, '--json'], opts);
+      expect(r, `parley ${args.join(' ')} --json`).toMatchObject({ code: 0, stderr: '' });
+      return JSON.parse(r.stdout) as T;
+    },
+  };
+  return self;
+}
+
+/** A failed run: the exit code, nothing on stdout, and one line on stderr starting "parley:". */
+export function expectFailure(r: CliResult, code: number, message?: RegExp): void {
+  expect(r.code, `stderr: ${r.stderr}`).toBe(code);
+  expect(r.stdout).toBe('');
+  expect(r.stderr).toMatch(/^parley: [^\n]+\n$/);
+  if (message) expect(r.stderr).toMatch(message);
+}
