@@ -9,11 +9,14 @@ import { rateLimited } from './errors.js';
 import authPlugin from './plugins/auth.js';
 import corePlugin from './plugins/core.js';
 import errorsPlugin from './plugins/errors.js';
+import realtimePlugin from './plugins/realtime.js';
 import authRoutes from './routes/auth.js';
 import avatarRoutes from './routes/avatars.js';
 import healthRoutes from './routes/health.js';
 import meRoutes from './routes/me.js';
 import projectRoutes from './routes/projects.js';
+import dialogRoutes from './routes/dialogs.js';
+import realtimeRoutes from './routes/realtime.js';
 import teamRoutes from './routes/team.js';
 import tokenRoutes from './routes/tokens.js';
 
@@ -61,7 +64,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       rateLimited(`too many requests; retry in ${Math.ceil(context.ttl / 1000)} s`, context.ttl / 1000),
   });
 
+  await app.register(realtimePlugin);
+
   await app.register(healthRoutes);
+  await app.register(realtimeRoutes);
   await app.register(avatarRoutes);
   await app.register(
     async (api) => {
@@ -73,6 +79,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(tokenRoutes);
       await api.register(projectRoutes);
       await api.register(teamRoutes);
+      await api.register(dialogRoutes);
     },
     { prefix: API_PREFIX },
   );

@@ -15,6 +15,7 @@ export const ErrorCodes = [
   'unsupported_media_type',
   'rate_limited',
   'invalid_code',
+  'edit_window_expired',
   'unavailable',
   'internal',
 ] as const;

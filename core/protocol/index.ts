@@ -3,6 +3,7 @@
 import { Type, type Static } from 'typebox';
 
 export * from './constants.js';
+export * from './dialogs.js';
 
 export const ErrorBody = Type.Object({
   error: Type.Object({ code: Type.String(), message: Type.String() }),
@@ -110,6 +111,17 @@ export const UpdateProfileBody = Type.Object(
   { additionalProperties: false },
 );
 export type UpdateProfileBody = Static<typeof UpdateProfileBody>;
+
+export const UpdateProjectBody = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    allowedOrigins: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 300 }), { maxItems: 50 })),
+    timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    language: Type.Optional(Type.Union([Type.Literal('en'), Type.Literal('ru')])),
+  },
+  { additionalProperties: false },
+);
+export type UpdateProjectBody = Static<typeof UpdateProjectBody>;
 
 export const CreateProjectBody = Type.Object(
   { name: Type.String({ minLength: 1, maxLength: 100 }) },

@@ -1,4 +1,5 @@
 import { credentialsRepo } from './credentials.js';
+import { dialogsRepo } from './dialogs.js';
 import { mailRepo, serverSettingsRepo } from './mail.js';
 import { loginFailuresRepo, passwordResetsRepo } from './passwordResets.js';
 import { projectsRepo } from './projects.js';
@@ -15,6 +16,7 @@ export function createRepos(db: Db) {
     passwordResets: passwordResetsRepo(db),
     loginFailures: loginFailuresRepo(db),
     mail: mailRepo(db),
+    dialogs: dialogsRepo(db),
     settings: serverSettingsRepo(db),
   };
 }

@@ -105,4 +105,79 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    name: 'visitors, dialogs, messages, attachments, operator status',
+    sql: `
+      -- Operator presence, per project membership (the manual switch; schedules come later).
+      ALTER TABLE memberships ADD COLUMN online INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE memberships ADD COLUMN status_changed_at INTEGER;
+
+      CREATE TABLE visitors (
+        id INTEGER PRIMARY KEY,
+        project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        token_hash TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        real_name TEXT,
+        phone TEXT,
+        email TEXT,
+        notes TEXT,
+        page_url TEXT,
+        page_title TEXT,
+        referrer TEXT,
+        utm TEXT,
+        created_at INTEGER NOT NULL,
+        last_seen_at INTEGER NOT NULL
+      );
+      CREATE INDEX visitors_by_project ON visitors(project_id);
+
+      -- One conversation per visitor; closed dialogs reopen when the visitor writes again.
+      -- rev counts every change to the dialog's messages (new, edited, delivered): clients
+      -- resume from the last rev they hold and get exactly what changed since.
+      CREATE TABLE dialogs (
+        id INTEGER PRIMARY KEY,
+        project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        visitor_id INTEGER NOT NULL UNIQUE REFERENCES visitors(id) ON DELETE CASCADE,
+        status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed')),
+        assignee_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+        group_name TEXT,
+        lead_class TEXT,
+        last_seq INTEGER NOT NULL DEFAULT 0,
+        rev INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        first_response_at INTEGER,
+        last_message_at INTEGER NOT NULL,
+        closed_at INTEGER
+      );
+      CREATE INDEX dialogs_by_activity ON dialogs(project_id, status, last_message_at DESC);
+
+      CREATE TABLE messages (
+        id INTEGER PRIMARY KEY,
+        dialog_id INTEGER NOT NULL REFERENCES dialogs(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        rev INTEGER NOT NULL,
+        author TEXT NOT NULL CHECK (author IN ('visitor', 'operator', 'system')),
+        operator_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+        body TEXT NOT NULL,
+        attachments TEXT,
+        client_id TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        edited_at INTEGER,
+        delivered_at INTEGER,
+        UNIQUE (dialog_id, seq),
+        UNIQUE (dialog_id, client_id)
+      );
+      CREATE INDEX messages_by_rev ON messages(dialog_id, rev);
+
+      CREATE TABLE attachments (
+        id INTEGER PRIMARY KEY,
+        project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        dialog_id INTEGER NOT NULL REFERENCES dialogs(id) ON DELETE CASCADE,
+        file TEXT NOT NULL,
+        name TEXT NOT NULL,
+        mime TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];

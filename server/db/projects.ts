@@ -29,6 +29,8 @@ export type ProjectsRepo = ReturnType<typeof projectsRepo>;
 export function projectsRepo(db: Db) {
   return {
     byId: (id: number, q: Queryable = db) => q.get<ProjectRow>('SELECT * FROM projects WHERE id = ?', [id]),
+    byWidgetKey: (key: string, q: Queryable = db) =>
+      q.get<ProjectRow>('SELECT * FROM projects WHERE widget_key = ?', [key]),
     byName: (name: string, q: Queryable = db) =>
       q.get<ProjectRow>('SELECT * FROM projects WHERE name = ? COLLATE NOCASE ORDER BY id LIMIT 1', [name]),
 

@@ -2,6 +2,7 @@
 // (socket sessions, the mailer, the Telegram bridge) react. In one process it is an
 // EventEmitter; a Redis or NATS bus can implement the same interface for several processes.
 import { EventEmitter } from 'node:events';
+import type { DialogSummary, Message, Visitor } from '../../core/protocol/index.js';
 
 export type DomainEvent =
   | { type: 'user.credentials_revoked'; userId: number; credentialIds: number[] }
@@ -9,7 +10,32 @@ export type DomainEvent =
   | { type: 'member.updated'; projectId: number; userId: number }
   | { type: 'member.removed'; projectId: number; userId: number }
   | { type: 'user.updated'; userId: number }
-  | { type: 'mail.enqueued'; mailId: number };
+  | { type: 'mail.enqueued'; mailId: number }
+  // Dialog events carry what they announce, already presented, so a bus across processes works.
+  | { type: 'dialog.created'; projectId: number; dialog: DialogSummary }
+  | { type: 'dialog.updated'; projectId: number; dialog: DialogSummary }
+  | { type: 'message.created'; projectId: number; visitorId: number; message: Message }
+  /**
+   * A message again: edited (everyone sees the new text), delivered (operators only), or
+   * resent by its operator with the same clientId (pushed to the visitor once more).
+   */
+  | {
+      type: 'message.updated';
+      projectId: number;
+      visitorId: number;
+      message: Message;
+      reason: 'edited' | 'delivered' | 'resent';
+    }
+  | { type: 'visitor.updated'; projectId: number; dialogId: number; visitor: Visitor }
+  | {
+      type: 'typing';
+      projectId: number;
+      dialogId: number;
+      visitorId: number;
+      who: 'visitor' | 'operator';
+      userId?: number;
+    }
+  | { type: 'operator.status_changed'; projectId: number; userId: number; online: boolean; operatorsOnline: number };
 
 export type DomainEventType = DomainEvent['type'];
 type EventOf<T extends DomainEventType> = Extract<DomainEvent, { type: T }>;

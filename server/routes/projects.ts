@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { CreateProjectBody, Project, ProjectParams } from '../../core/protocol/index.js';
+import { CreateProjectBody, Project, ProjectParams, UpdateProjectBody } from '../../core/protocol/index.js';
 import { presentProject } from '../services/present.js';
 
 export default async function projectRoutes(app: FastifyInstance) {
@@ -22,4 +22,13 @@ export default async function projectRoutes(app: FastifyInstance) {
     const auth = await app.authenticate(request);
     return presentProject(await projects.get(auth, request.params.projectId));
   });
+
+  r.patch(
+    '/projects/:projectId',
+    { schema: { params: ProjectParams, body: UpdateProjectBody, response: { 200: Project } } },
+    async (request) => {
+      const auth = await app.authenticate(request);
+      return presentProject(await projects.update(auth, request.params.projectId, request.body));
+    },
+  );
 }

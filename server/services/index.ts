@@ -1,6 +1,8 @@
 import { accountsService } from './accounts.js';
 import { adminService } from './admin.js';
 import type { ServiceDeps } from './context.js';
+import { dialogsService } from './dialogs.js';
+import { presenceService } from './presence.js';
 import { profileService } from './profile.js';
 import { projectsService } from './projects.js';
 import { teamService } from './team.js';
@@ -15,5 +17,7 @@ export function createServices(deps: ServiceDeps) {
     team: teamService(deps, projects),
     profile: profileService(deps),
     admin: adminService(deps),
+    dialogs: dialogsService(deps, projects),
+    presence: presenceService(deps, projects),
   };
 }

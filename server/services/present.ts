@@ -1,6 +1,16 @@
 // Rows -> the API's shapes (core/protocol). One place, so every route says the same thing.
-import type { ApiToken, Member, Project, User } from '../../core/protocol/index.js';
+import type {
+  ApiToken,
+  DialogSummary,
+  Member,
+  Message,
+  Project,
+  User,
+  Visitor,
+  VisitorMessage,
+} from '../../core/protocol/index.js';
 import type { CredentialRow } from '../db/credentials.js';
+import type { DialogListRow, MessageViewRow, VisitorRow } from '../db/dialogs.js';
 import type { MemberRow, ProjectWithMembership } from '../db/projects.js';
 import type { UserRow } from '../db/users.js';
 
@@ -57,5 +67,85 @@ export function presentApiToken(t: CredentialRow): ApiToken {
     createdAt: iso(t.created_at),
     lastUsedAt: isoOrNull(t.last_used_at),
     expiresAt: isoOrNull(t.expires_at),
+  };
+}
+
+// ---- dialogs -------------------------------------------------------------------
+
+const fullName = (first: string | null, last: string | null) =>
+  [first, last && last !== '-' ? last : null].filter(Boolean).join(' ');
+
+export function presentMessage(m: MessageViewRow): Message {
+  return {
+    id: m.id,
+    dialogId: m.dialog_id,
+    seq: m.seq,
+    rev: m.rev,
+    author: m.author,
+    operator:
+      m.operator_id === null
+        ? null
+        : {
+            id: m.operator_id,
+            name: fullName(m.op_first_name, m.op_last_name),
+            avatarUrl: avatarUrl({ id: m.operator_id, avatar_etag: m.op_avatar_etag }),
+          },
+    body: m.body,
+    attachments: m.attachments ? (JSON.parse(m.attachments) as Message['attachments']) : [],
+    clientId: m.client_id,
+    createdAt: iso(m.created_at),
+    editedAt: isoOrNull(m.edited_at),
+    deliveredAt: isoOrNull(m.delivered_at),
+  };
+}
+
+/** The widget's view: no operator ids, no delivery bookkeeping, no system messages. */
+export function visitorMessage(m: Message): VisitorMessage | null {
+  if (m.author === 'system') return null;
+  return {
+    id: m.id,
+    seq: m.seq,
+    rev: m.rev,
+    author: m.author,
+    operator: m.operator ? { name: m.operator.name, avatarUrl: m.operator.avatarUrl } : null,
+    body: m.body,
+    attachments: m.attachments,
+    ...(m.author === 'visitor' ? { clientId: m.clientId } : {}),
+    createdAt: m.createdAt,
+    editedAt: m.editedAt,
+  };
+}
+
+export function presentDialog(d: DialogListRow): DialogSummary {
+  return {
+    id: d.id,
+    status: d.status,
+    visitor: { id: d.visitor_id, name: d.visitor_name, realName: d.visitor_real_name },
+    assignee:
+      d.assignee_id === null ? null : { id: d.assignee_id, name: fullName(d.assignee_first_name, d.assignee_last_name) },
+    group: d.group_name,
+    leadClass: d.lead_class,
+    lastSeq: d.last_seq,
+    rev: d.rev,
+    lastMessage:
+      d.last_author === null
+        ? null
+        : { author: d.last_author, body: (d.last_body ?? '').slice(0, 200), createdAt: iso(d.last_created_at ?? 0) },
+    createdAt: iso(d.created_at),
+    firstResponseAt: isoOrNull(d.first_response_at),
+    lastMessageAt: iso(d.last_message_at),
+    closedAt: isoOrNull(d.closed_at),
+  };
+}
+
+export function presentVisitor(v: VisitorRow): Visitor {
+  return {
+    id: v.id,
+    name: v.name,
+    card: { realName: v.real_name, phone: v.phone, email: v.email, notes: v.notes },
+    page: { url: v.page_url, title: v.page_title, referrer: v.referrer },
+    utm: v.utm ? (JSON.parse(v.utm) as Record<string, string>) : {},
+    createdAt: iso(v.created_at),
+    lastSeenAt: iso(v.last_seen_at),
   };
 }

@@ -1,5 +1,5 @@
 // Projects and the caller's membership in them.
-import type { AccessLevel } from '../../core/protocol/index.js';
+import type { AccessLevel, UpdateProjectBody } from '../../core/protocol/index.js';
 import type { MembershipRow, ProjectWithMembership } from '../db/projects.js';
 import { badRequest, forbidden, notFound } from '../errors.js';
 import { generateWidgetKey } from '../secrets.js';
@@ -7,6 +7,29 @@ import type { Auth } from './accounts.js';
 import type { ServiceDeps } from './context.js';
 
 export const defaultTimezone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+
+/** `https://Shop.example.com/` -> `https://shop.example.com`; anything but an http(s) origin is refused. */
+export function normalizeOrigin(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw badRequest(`not an origin: "${raw}" (for example https://shop.example.com)`);
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.pathname.length > 1 || url.search || url.hash) {
+    throw badRequest(`not an origin: "${raw}" (scheme, host and port only, e.g. https://shop.example.com)`);
+  }
+  return url.origin;
+}
+
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export type ProjectsService = ReturnType<typeof projectsService>;
 
@@ -38,6 +61,37 @@ export function projectsService(deps: ServiceDeps) {
       const m = await this.membership(auth, projectId);
       const p = (await repos.projects.byId(projectId))!;
       return { ...p, access: m.access, operator: m.operator };
+    },
+
+    /** Settings of a project: name, the origins allowed to embed the widget, timezone, language. */
+    async update(auth: Auth, projectId: number, body: UpdateProjectBody): Promise<ProjectWithMembership> {
+      await this.requireAccess(auth, projectId, ['admin', 'settings'], 'changing project settings');
+      const sets: string[] = [];
+      const params: Array<string | number> = [];
+      if (body.name !== undefined) {
+        if (!body.name.trim()) throw badRequest('the project name must not be empty');
+        sets.push('name = ?');
+        params.push(body.name.trim());
+      }
+      if (body.allowedOrigins !== undefined) {
+        sets.push('allowed_origins = ?');
+        params.push(JSON.stringify([...new Set(body.allowedOrigins.map(normalizeOrigin))]));
+      }
+      if (body.timezone !== undefined) {
+        if (!isTimeZone(body.timezone)) throw badRequest(`unknown time zone: "${body.timezone}" (use an IANA name such as Europe/Moscow)`);
+        sets.push('timezone = ?');
+        params.push(body.timezone);
+      }
+      if (body.language !== undefined) {
+        sets.push('language = ?');
+        params.push(body.language);
+      }
+      if (sets.length) {
+        await db.write((tx) =>
+          tx.run(`UPDATE projects SET ${sets.join(', ')}, updated_at = ? WHERE id = ?`, [...params, clock.now(), projectId]),
+        );
+      }
+      return this.get(auth, projectId);
     },
 
     /** Server administrators create projects; the creator becomes the project's admin. */

@@ -1,0 +1,221 @@
+// Dialogs, messages and the WebSocket frames of operators and visitors.
+import { Type, type Static } from 'typebox';
+
+export const VIEWS = ['mine', 'shared', 'archive'] as const;
+export type View = (typeof VIEWS)[number];
+
+/** Message bodies; a frame as a whole may be at most 64 KB. */
+export const MAX_BODY = 10_000;
+export const MAX_FRAME_BYTES = 64 * 1024;
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+
+export const Attachment = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  mime: Type.String(),
+  size: Type.Integer(),
+  url: Type.String(),
+});
+export type Attachment = Static<typeof Attachment>;
+
+export const MessageAuthor = Type.Union([Type.Literal('visitor'), Type.Literal('operator'), Type.Literal('system')]);
+
+export const Message = Type.Object({
+  id: Type.Integer(),
+  dialogId: Type.Integer(),
+  seq: Type.Integer(),
+  rev: Type.Integer(),
+  author: MessageAuthor,
+  operator: Nullable(
+    Type.Object({ id: Type.Integer(), name: Type.String(), avatarUrl: Nullable(Type.String()) }),
+  ),
+  body: Type.String(),
+  attachments: Type.Array(Attachment),
+  clientId: Type.String(),
+  createdAt: Type.String(),
+  editedAt: Nullable(Type.String()),
+  deliveredAt: Nullable(Type.String()),
+});
+export type Message = Static<typeof Message>;
+
+export const PageContext = Type.Object(
+  {
+    url: Type.Optional(Type.String({ maxLength: 2048 })),
+    title: Type.Optional(Type.String({ maxLength: 500 })),
+    referrer: Type.Optional(Type.String({ maxLength: 2048 })),
+  },
+  { additionalProperties: false },
+);
+export type PageContext = Static<typeof PageContext>;
+
+export const ClientCard = Type.Object({
+  realName: Nullable(Type.String()),
+  phone: Nullable(Type.String()),
+  email: Nullable(Type.String()),
+  notes: Nullable(Type.String()),
+});
+export type ClientCard = Static<typeof ClientCard>;
+
+export const Visitor = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  card: ClientCard,
+  page: Type.Object({ url: Nullable(Type.String()), title: Nullable(Type.String()), referrer: Nullable(Type.String()) }),
+  utm: Type.Record(Type.String(), Type.String()),
+  createdAt: Type.String(),
+  lastSeenAt: Type.String(),
+});
+export type Visitor = Static<typeof Visitor>;
+
+export const DialogSummary = Type.Object({
+  id: Type.Integer(),
+  status: Type.Union([Type.Literal('open'), Type.Literal('closed')]),
+  visitor: Type.Object({ id: Type.Integer(), name: Type.String(), realName: Nullable(Type.String()) }),
+  assignee: Nullable(Type.Object({ id: Type.Integer(), name: Type.String() })),
+  group: Nullable(Type.String()),
+  leadClass: Nullable(Type.String()),
+  lastSeq: Type.Integer(),
+  rev: Type.Integer(),
+  lastMessage: Nullable(Type.Object({ author: MessageAuthor, body: Type.String(), createdAt: Type.String() })),
+  createdAt: Type.String(),
+  firstResponseAt: Nullable(Type.String()),
+  lastMessageAt: Type.String(),
+  closedAt: Nullable(Type.String()),
+});
+export type DialogSummary = Static<typeof DialogSummary>;
+
+export const DialogDetail = Type.Object({
+  dialog: DialogSummary,
+  visitor: Visitor,
+  messages: Type.Array(Message),
+});
+export type DialogDetail = Static<typeof DialogDetail>;
+
+export const DialogList = Type.Object({
+  view: Type.String(),
+  counts: Type.Object({ mine: Type.Integer(), shared: Type.Integer(), archive: Type.Integer() }),
+  dialogs: Type.Array(DialogSummary),
+  /** Pass as `before` for the next (older) page; null on the last page. */
+  next: Nullable(Type.String()),
+});
+export type DialogList = Static<typeof DialogList>;
+
+// ---- REST bodies --------------------------------------------------------------
+
+export const ClientId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
+export const Body = Type.String({ maxLength: MAX_BODY });
+
+export const SendMessageBody = Type.Object({ clientId: ClientId, body: Body }, { additionalProperties: false });
+export type SendMessageBody = Static<typeof SendMessageBody>;
+
+export const EditMessageBody = Type.Object({ body: Body }, { additionalProperties: false });
+
+export const UpdateCardBody = Type.Object(
+  {
+    realName: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
+    phone: Type.Optional(Nullable(Type.String({ maxLength: 60 }))),
+    email: Type.Optional(Nullable(Type.String({ maxLength: 254 }))),
+    notes: Type.Optional(Nullable(Type.String({ maxLength: 5000 }))),
+  },
+  { additionalProperties: false },
+);
+export type UpdateCardBody = Static<typeof UpdateCardBody>;
+
+export const AssignBody = Type.Object({ email: Type.String({ minLength: 3, maxLength: 254 }) }, { additionalProperties: false });
+export const LeadClassBody = Type.Object(
+  { leadClass: Nullable(Type.String({ minLength: 1, maxLength: 100 })) },
+  { additionalProperties: false },
+);
+export const StatusBody = Type.Object({ online: Type.Boolean() }, { additionalProperties: false });
+export const OperatorStatus = Type.Object({
+  userId: Type.Integer(),
+  online: Type.Boolean(),
+  source: Type.Literal('manual'),
+  changedAt: Nullable(Type.String()),
+});
+export type OperatorStatus = Static<typeof OperatorStatus>;
+
+export const DialogParams = Type.Object({ projectId: Type.Integer({ minimum: 1 }), dialogId: Type.Integer({ minimum: 1 }) });
+export const MessageParams = Type.Object({ projectId: Type.Integer({ minimum: 1 }), messageId: Type.Integer({ minimum: 1 }) });
+export const DialogListQuery = Type.Object(
+  {
+    view: Type.Optional(Type.Union(VIEWS.map((v) => Type.Literal(v)))),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+    before: Type.Optional(Type.String({ maxLength: 64 })),
+  },
+  { additionalProperties: false },
+);
+export const MessagesQuery = Type.Object(
+  {
+    afterSeq: Type.Optional(Type.Integer({ minimum: 0 })),
+    beforeSeq: Type.Optional(Type.Integer({ minimum: 1 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+  },
+  { additionalProperties: false },
+);
+
+// ---- WebSocket frames -----------------------------------------------------------
+// Clients send the frames below; the server answers with `{type:'error', code, message, ref?}`
+// for a frame it refuses (the connection stays open), echoing the frame's clientId/ref.
+
+export const OperatorFrame = Type.Union([
+  Type.Object({ type: Type.Literal('message.send'), dialogId: Type.Integer({ minimum: 1 }), clientId: ClientId, body: Body }),
+  Type.Object({
+    type: Type.Literal('message.edit'),
+    messageId: Type.Integer({ minimum: 1 }),
+    body: Body,
+    ref: Type.Optional(Type.String({ maxLength: 64 })),
+  }),
+  Type.Object({ type: Type.Literal('typing'), dialogId: Type.Integer({ minimum: 1 }) }),
+  /** Per dialog, the last rev the client holds: the server sends every message changed since. */
+  Type.Object({ type: Type.Literal('resume'), dialogs: Type.Record(Type.String({ pattern: '^[0-9]+$' }), Type.Integer({ minimum: 0 })) }),
+  Type.Object({ type: Type.Literal('ping') }),
+]);
+export type OperatorFrame = Static<typeof OperatorFrame>;
+
+export const VisitorFrame = Type.Union([
+  Type.Object({
+    type: Type.Literal('hello'),
+    token: Type.Optional(Type.String({ maxLength: 128 })),
+    rev: Type.Optional(Type.Integer({ minimum: 0 })),
+    group: Type.Optional(Type.String({ maxLength: 100 })),
+    language: Type.Optional(Type.String({ maxLength: 16 })),
+  }),
+  Type.Object({
+    type: Type.Literal('message.send'),
+    clientId: ClientId,
+    body: Body,
+    attachmentIds: Type.Optional(Type.Array(Type.Integer({ minimum: 1 }), { maxItems: 10 })),
+    page: Type.Optional(PageContext),
+  }),
+  Type.Object({ type: Type.Literal('ack'), messageIds: Type.Array(Type.Integer({ minimum: 1 }), { maxItems: 500 }) }),
+  Type.Object({ type: Type.Literal('typing') }),
+  Type.Object({ type: Type.Literal('ping') }),
+]);
+export type VisitorFrame = Static<typeof VisitorFrame>;
+
+/** What a visitor's widget sees of a message (no operator ids, no system messages). */
+export const VisitorMessage = Type.Object({
+  id: Type.Integer(),
+  seq: Type.Integer(),
+  rev: Type.Integer(),
+  author: Type.Union([Type.Literal('visitor'), Type.Literal('operator')]),
+  operator: Nullable(Type.Object({ name: Type.String(), avatarUrl: Nullable(Type.String()) })),
+  body: Type.String(),
+  attachments: Type.Array(Attachment),
+  clientId: Type.Optional(Type.String()),
+  createdAt: Type.String(),
+  editedAt: Nullable(Type.String()),
+});
+export type VisitorMessage = Static<typeof VisitorMessage>;
+
+/** Events operators receive (server -> operator socket). */
+export type OperatorEvent =
+  | { type: 'dialog.created'; dialog: DialogSummary }
+  | { type: 'dialog.updated'; dialog: DialogSummary }
+  | { type: 'message.created'; message: Message }
+  | { type: 'message.updated'; message: Message }
+  | { type: 'typing'; dialogId: number; who: 'visitor' | 'operator'; userId?: number }
+  | { type: 'operator.status_changed'; userId: number; online: boolean; operatorsOnline: number }
+  | { type: 'visitor.updated'; visitor: Visitor; dialogId: number };

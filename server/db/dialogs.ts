@@ -1,0 +1,262 @@
+// Visitors, their dialogs and the messages in them.
+import type { Db, Queryable, Tx } from './sqlite.js';
+
+export interface VisitorRow {
+  id: number;
+  project_id: number;
+  token_hash: string;
+  name: string;
+  real_name: string | null;
+  phone: string | null;
+  email: string | null;
+  notes: string | null;
+  page_url: string | null;
+  page_title: string | null;
+  referrer: string | null;
+  utm: string | null;
+  created_at: number;
+  last_seen_at: number;
+}
+
+export interface DialogRow {
+  id: number;
+  project_id: number;
+  visitor_id: number;
+  status: 'open' | 'closed';
+  assignee_id: number | null;
+  group_name: string | null;
+  lead_class: string | null;
+  last_seq: number;
+  rev: number;
+  created_at: number;
+  first_response_at: number | null;
+  last_message_at: number;
+  closed_at: number | null;
+}
+
+/** A dialog with what its summary shows, joined in one query. */
+export interface DialogListRow extends DialogRow {
+  visitor_name: string;
+  visitor_real_name: string | null;
+  assignee_first_name: string | null;
+  assignee_last_name: string | null;
+  last_author: 'visitor' | 'operator' | 'system' | null;
+  last_body: string | null;
+  last_created_at: number | null;
+}
+
+export interface MessageRow {
+  id: number;
+  dialog_id: number;
+  seq: number;
+  rev: number;
+  author: 'visitor' | 'operator' | 'system';
+  operator_id: number | null;
+  body: string;
+  attachments: string | null;
+  client_id: string;
+  created_at: number;
+  edited_at: number | null;
+  delivered_at: number | null;
+}
+
+/** A message with its operator's name and avatar, for presenting. */
+export interface MessageViewRow extends MessageRow {
+  op_first_name: string | null;
+  op_last_name: string | null;
+  op_avatar_etag: string | null;
+}
+
+const DIALOG_LIST_SELECT = `
+  SELECT d.*, v.name AS visitor_name, v.real_name AS visitor_real_name,
+         u.first_name AS assignee_first_name, u.last_name AS assignee_last_name,
+         m.author AS last_author, m.body AS last_body, m.created_at AS last_created_at
+  FROM dialogs d
+  JOIN visitors v ON v.id = d.visitor_id
+  LEFT JOIN users u ON u.id = d.assignee_id
+  LEFT JOIN messages m ON m.dialog_id = d.id AND m.seq = d.last_seq`;
+
+const MESSAGE_SELECT = `
+  SELECT m.*, u.first_name AS op_first_name, u.last_name AS op_last_name, u.avatar_etag AS op_avatar_etag
+  FROM messages m LEFT JOIN users u ON u.id = m.operator_id`;
+
+/** The SQL condition of each view for operator ?2 (groups arrive with routing). */
+export const VIEW_WHERE = {
+  mine: "d.status = 'open' AND (d.assignee_id = ?2 OR d.assignee_id IS NULL)",
+  shared: "d.status = 'open' AND d.assignee_id IS NOT NULL AND d.assignee_id != ?2",
+  archive: "d.status = 'closed'",
+} as const;
+
+export type DialogsRepo = ReturnType<typeof dialogsRepo>;
+
+export function dialogsRepo(db: Db) {
+  return {
+    // ---- visitors ----
+    visitorByTokenHash: (projectId: number, tokenHash: string, q: Queryable = db) =>
+      q.get<VisitorRow>('SELECT * FROM visitors WHERE token_hash = ? AND project_id = ?', [tokenHash, projectId]),
+    visitorById: (id: number, q: Queryable = db) => q.get<VisitorRow>('SELECT * FROM visitors WHERE id = ?', [id]),
+
+    async insertVisitor(tx: Tx, v: { projectId: number; tokenHash: string; name: string }, now: number) {
+      const { lastID } = await tx.run(
+        'INSERT INTO visitors (project_id, token_hash, name, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?)',
+        [v.projectId, v.tokenHash, v.name, now, now],
+      );
+      return lastID;
+    },
+
+    async updateCard(tx: Tx, visitorId: number, card: Record<'real_name' | 'phone' | 'email' | 'notes', string | null | undefined>) {
+      const sets: string[] = [];
+      const params: Array<string | null | number> = [];
+      for (const [col, value] of Object.entries(card)) {
+        if (value === undefined) continue;
+        sets.push(`${col} = ?`);
+        params.push(value);
+      }
+      if (sets.length) await tx.run(`UPDATE visitors SET ${sets.join(', ')} WHERE id = ?`, [...params, visitorId]);
+    },
+
+    /** Records where the visitor was when they first wrote (later messages keep the landing page). */
+    async setPageContext(
+      tx: Tx,
+      visitorId: number,
+      page: { url: string | null; title: string | null; referrer: string | null; utm: string | null },
+    ) {
+      await tx.run(
+        `UPDATE visitors SET page_url = coalesce(page_url, ?), page_title = coalesce(page_title, ?),
+           referrer = coalesce(referrer, ?), utm = coalesce(utm, ?) WHERE id = ?`,
+        [page.url, page.title, page.referrer, page.utm, visitorId],
+      );
+    },
+
+    async touchVisitor(tx: Tx, visitorId: number, now: number) {
+      await tx.run('UPDATE visitors SET last_seen_at = ? WHERE id = ?', [now, visitorId]);
+    },
+
+    // ---- dialogs ----
+    dialogById: (id: number, q: Queryable = db) => q.get<DialogRow>('SELECT * FROM dialogs WHERE id = ?', [id]),
+    dialogOfVisitor: (visitorId: number, q: Queryable = db) =>
+      q.get<DialogRow>('SELECT * FROM dialogs WHERE visitor_id = ?', [visitorId]),
+    dialogSummary: (id: number, q: Queryable = db) =>
+      q.get<DialogListRow>(`${DIALOG_LIST_SELECT} WHERE d.id = ?`, [id]),
+
+    async insertDialog(tx: Tx, d: { projectId: number; visitorId: number; group: string | null }, now: number) {
+      const { lastID } = await tx.run(
+        'INSERT INTO dialogs (project_id, visitor_id, group_name, created_at, last_message_at) VALUES (?, ?, ?, ?, ?)',
+        [d.projectId, d.visitorId, d.group, now, now],
+      );
+      return lastID;
+    },
+
+    async setDialogFields(
+      tx: Tx,
+      id: number,
+      fields: Partial<Pick<DialogRow, 'status' | 'assignee_id' | 'lead_class' | 'closed_at' | 'first_response_at'>>,
+    ) {
+      const entries = Object.entries(fields).filter(([, v]) => v !== undefined);
+      if (!entries.length) return;
+      await tx.run(`UPDATE dialogs SET ${entries.map(([k]) => `${k} = ?`).join(', ')} WHERE id = ?`, [
+        ...entries.map(([, v]) => v as string | number | null),
+        id,
+      ]);
+    },
+
+    /** One page of a view, newest activity first. `before` is `lastMessageAt:id` of the previous page's last row. */
+    listView: (
+      projectId: number,
+      view: keyof typeof VIEW_WHERE,
+      userId: number,
+      limit: number,
+      before: { at: number; id: number } | null,
+      q: Queryable = db,
+    ) =>
+      q.all<DialogListRow>(
+        `${DIALOG_LIST_SELECT}
+         WHERE d.project_id = ?1 AND ${VIEW_WHERE[view]}
+           AND (?3 IS NULL OR d.last_message_at < ?3 OR (d.last_message_at = ?3 AND d.id < ?4))
+         ORDER BY d.last_message_at DESC, d.id DESC LIMIT ?5`,
+        [projectId, userId, before?.at ?? null, before?.id ?? null, limit],
+      ),
+
+    async viewCounts(projectId: number, userId: number, q: Queryable = db) {
+      const row = await q.get<{ mine: number; shared: number; archive: number }>(
+        `SELECT
+           coalesce(sum(CASE WHEN ${VIEW_WHERE.mine} THEN 1 ELSE 0 END), 0) AS mine,
+           coalesce(sum(CASE WHEN ${VIEW_WHERE.shared} THEN 1 ELSE 0 END), 0) AS shared,
+           coalesce(sum(CASE WHEN ${VIEW_WHERE.archive} THEN 1 ELSE 0 END), 0) AS archive
+         FROM dialogs d WHERE d.project_id = ?1`,
+        [projectId, userId],
+      );
+      return row ?? { mine: 0, shared: 0, archive: 0 };
+    },
+
+    // ---- messages ----
+    messageById: (id: number, q: Queryable = db) => q.get<MessageViewRow>(`${MESSAGE_SELECT} WHERE m.id = ?`, [id]),
+    messageByClientId: (dialogId: number, clientId: string, q: Queryable = db) =>
+      q.get<MessageViewRow>(`${MESSAGE_SELECT} WHERE m.dialog_id = ? AND m.client_id = ?`, [dialogId, clientId]),
+
+    /** Messages of a dialog by seq: the newest `limit` before `beforeSeq`, or the oldest after `afterSeq`. */
+    messagesPage: (dialogId: number, opts: { afterSeq?: number; beforeSeq?: number; limit: number }, q: Queryable = db) =>
+      opts.afterSeq !== undefined
+        ? q.all<MessageViewRow>(`${MESSAGE_SELECT} WHERE m.dialog_id = ? AND m.seq > ? ORDER BY m.seq LIMIT ?`, [
+            dialogId,
+            opts.afterSeq,
+            opts.limit,
+          ])
+        : q
+            .all<MessageViewRow>(`${MESSAGE_SELECT} WHERE m.dialog_id = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?`, [
+              dialogId,
+              opts.beforeSeq ?? Number.MAX_SAFE_INTEGER,
+              opts.limit,
+            ])
+            .then((rows) => rows.reverse()),
+
+    /** Every message changed (created, edited, delivered) after `rev`, in seq order. */
+    messagesChangedSince: (dialogId: number, rev: number, q: Queryable = db) =>
+      q.all<MessageViewRow>(`${MESSAGE_SELECT} WHERE m.dialog_id = ? AND m.rev > ? ORDER BY m.seq`, [dialogId, rev]),
+
+    /** Appends a message: the next seq and rev of its dialog, in the caller's transaction. */
+    async appendMessage(
+      tx: Tx,
+      m: {
+        dialogId: number;
+        author: MessageRow['author'];
+        operatorId: number | null;
+        body: string;
+        attachments: string | null;
+        clientId: string;
+      },
+      now: number,
+    ): Promise<number> {
+      await tx.run(
+        'UPDATE dialogs SET last_seq = last_seq + 1, rev = rev + 1, last_message_at = ? WHERE id = ?',
+        [now, m.dialogId],
+      );
+      const { lastID } = await tx.run(
+        `INSERT INTO messages (dialog_id, seq, rev, author, operator_id, body, attachments, client_id, created_at)
+         SELECT id, last_seq, rev, ?, ?, ?, ?, ?, ? FROM dialogs WHERE id = ?`,
+        [m.author, m.operatorId, m.body, m.attachments, m.clientId, now, m.dialogId],
+      );
+      return lastID;
+    },
+
+    /** Bumps the dialog's rev and stamps it on the message, with the given changes. */
+    async reviseMessage(tx: Tx, messageId: number, dialogId: number, set: { body?: string; edited_at?: number; delivered_at?: number }) {
+      await tx.run('UPDATE dialogs SET rev = rev + 1 WHERE id = ?', [dialogId]);
+      const entries = Object.entries(set);
+      await tx.run(
+        `UPDATE messages SET rev = (SELECT rev FROM dialogs WHERE id = ?)${entries.map(([k]) => `, ${k} = ?`).join('')} WHERE id = ?`,
+        [dialogId, ...entries.map(([, v]) => v as string | number), messageId],
+      );
+    },
+
+    /** Operator messages of a visitor's dialog that are not yet marked delivered, among `ids`. */
+    undelivered: (dialogId: number, ids: number[], q: Queryable = db) =>
+      ids.length === 0
+        ? Promise.resolve([] as Array<{ id: number }>)
+        : q.all<{ id: number }>(
+            `SELECT id FROM messages WHERE dialog_id = ? AND author = 'operator' AND delivered_at IS NULL
+             AND id IN (${ids.map(() => '?').join(',')})`,
+            [dialogId, ...ids],
+          ),
+  };
+}

@@ -1,0 +1,161 @@
+// Who receives which event over which socket: the one place that decides.
+//
+// - Operators (members watching a project) get every dialog event of that project, the
+//   typing of visitors and of the other operators (never their own), and status changes.
+// - A visitor's widgets (every open tab) get their own dialog's messages as the widget view
+//   (no system messages, no operator ids), edits and resends of operator messages, the
+//   operators' typing, and whether anyone is online. Never other visitors' anything.
+// - Revoked credentials and removed members lose their sockets at once.
+// Each event is serialized once and the same string is sent to every socket.
+import type { WebSocket } from 'ws';
+import type { OperatorEvent } from '../../core/protocol/index.js';
+import type { DomainEvent, EventBus } from './bus.js';
+import { visitorMessage } from '../services/present.js';
+
+export interface OperatorConn {
+  socket: WebSocket;
+  projectId: number;
+  userId: number;
+  credentialId: number;
+}
+
+export interface VisitorConn {
+  socket: WebSocket;
+  projectId: number;
+  visitorId: number;
+}
+
+export const CLOSE = {
+  revoked: { code: 4001, reason: 'session ended' },
+  removed: { code: 4003, reason: 'no longer a member' },
+  shutdown: { code: 1001, reason: 'server shutting down' },
+} as const;
+
+function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V) {
+  let set = map.get(key);
+  if (!set) map.set(key, (set = new Set()));
+  set.add(value);
+}
+
+function removeFrom<K, V>(map: Map<K, Set<V>>, key: K, value: V) {
+  const set = map.get(key);
+  if (!set) return;
+  set.delete(value);
+  if (set.size === 0) map.delete(key);
+}
+
+function send(socket: WebSocket, data: string) {
+  if (socket.readyState === 1) socket.send(data);
+}
+
+export class Hub {
+  private operatorsByProject = new Map<number, Set<OperatorConn>>();
+  private visitorsById = new Map<number, Set<VisitorConn>>();
+  private visitorsByProject = new Map<number, Set<VisitorConn>>();
+  private unsubscribe: Array<() => void> = [];
+
+  constructor(bus: EventBus) {
+    const on = <T extends DomainEvent['type']>(type: T, fn: (e: Extract<DomainEvent, { type: T }>) => void) =>
+      this.unsubscribe.push(bus.subscribe(type, fn));
+
+    on('dialog.created', (e) => this.toOperators(e.projectId, { type: 'dialog.created', dialog: e.dialog }));
+    on('dialog.updated', (e) => this.toOperators(e.projectId, { type: 'dialog.updated', dialog: e.dialog }));
+    on('visitor.updated', (e) =>
+      this.toOperators(e.projectId, { type: 'visitor.updated', visitor: e.visitor, dialogId: e.dialogId }),
+    );
+    on('message.created', (e) => {
+      this.toOperators(e.projectId, { type: 'message.created', message: e.message });
+      const m = visitorMessage(e.message);
+      if (m) this.toVisitor(e.visitorId, { type: 'message', message: m });
+    });
+    on('message.updated', (e) => {
+      this.toOperators(e.projectId, { type: 'message.updated', message: e.message });
+      if (e.reason === 'delivered') return;
+      const m = visitorMessage(e.message);
+      if (m) this.toVisitor(e.visitorId, { type: 'message', message: m });
+    });
+    on('typing', (e) => {
+      const frame: OperatorEvent = { type: 'typing', dialogId: e.dialogId, who: e.who, userId: e.userId };
+      if (e.who === 'visitor') this.toOperators(e.projectId, frame);
+      else {
+        this.toOperators(e.projectId, frame, e.userId);
+        this.toVisitor(e.visitorId, { type: 'typing' });
+      }
+    });
+    on('operator.status_changed', (e) => {
+      this.toOperators(e.projectId, {
+        type: 'operator.status_changed',
+        userId: e.userId,
+        online: e.online,
+        operatorsOnline: e.operatorsOnline,
+      });
+      this.toProjectVisitors(e.projectId, { type: 'operators', online: e.operatorsOnline > 0 });
+    });
+    on('user.credentials_revoked', (e) => {
+      const revoked = new Set(e.credentialIds);
+      for (const conns of this.operatorsByProject.values()) {
+        for (const c of conns) if (revoked.has(c.credentialId)) c.socket.close(CLOSE.revoked.code, CLOSE.revoked.reason);
+      }
+    });
+    on('member.removed', (e) => {
+      for (const c of this.operatorsByProject.get(e.projectId) ?? []) {
+        if (c.userId === e.userId) c.socket.close(CLOSE.removed.code, CLOSE.removed.reason);
+      }
+    });
+  }
+
+  addOperator(conn: OperatorConn): () => void {
+    addTo(this.operatorsByProject, conn.projectId, conn);
+    return () => removeFrom(this.operatorsByProject, conn.projectId, conn);
+  }
+
+  addVisitor(conn: VisitorConn): () => void {
+    addTo(this.visitorsById, conn.visitorId, conn);
+    addTo(this.visitorsByProject, conn.projectId, conn);
+    return () => {
+      removeFrom(this.visitorsById, conn.visitorId, conn);
+      removeFrom(this.visitorsByProject, conn.projectId, conn);
+    };
+  }
+
+  /** How many widget sockets a visitor has open (a delivery failure reason for operators). */
+  visitorSocketCount(visitorId: number): number {
+    return this.visitorsById.get(visitorId)?.size ?? 0;
+  }
+
+  counts() {
+    let operators = 0;
+    let visitors = 0;
+    for (const s of this.operatorsByProject.values()) operators += s.size;
+    for (const s of this.visitorsById.values()) visitors += s.size;
+    return { operators, visitors };
+  }
+
+  closeAll(): void {
+    for (const set of [...this.operatorsByProject.values(), ...this.visitorsById.values()]) {
+      for (const c of set) c.socket.close(CLOSE.shutdown.code, CLOSE.shutdown.reason);
+    }
+    this.unsubscribe.forEach((u) => u());
+  }
+
+  private toOperators(projectId: number, event: OperatorEvent, exceptUserId?: number) {
+    const conns = this.operatorsByProject.get(projectId);
+    if (!conns) return;
+    const data = JSON.stringify(event);
+    for (const c of conns) if (c.userId !== exceptUserId) send(c.socket, data);
+  }
+
+  private toVisitor(visitorId: number, frame: unknown) {
+    const conns = this.visitorsById.get(visitorId);
+    if (!conns) return;
+    const data = JSON.stringify(frame);
+    for (const c of conns) send(c.socket, data);
+  }
+
+  private toProjectVisitors(projectId: number, frame: unknown) {
+    const conns = this.visitorsByProject.get(projectId);
+    if (!conns) return;
+    const data = JSON.stringify(frame);
+    for (const c of conns) send(c.socket, data);
+  }
+}

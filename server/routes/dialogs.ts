@@ -1,0 +1,135 @@
+// Dialogs for operator clients: the three views, a dialog with its messages, the client
+// card, take/assign/close/reopen, lead class, sending and editing; operator status.
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import {
+  AssignBody,
+  DialogDetail,
+  DialogList,
+  DialogListQuery,
+  DialogParams,
+  DialogSummary,
+  EditMessageBody,
+  LeadClassBody,
+  Message,
+  MessageParams,
+  MessagesQuery,
+  ProjectParams,
+  SendMessageBody,
+  StatusBody,
+  UpdateCardBody,
+  Visitor,
+} from '../../core/protocol/index.js';
+
+const StatusReply = Type.Object({
+  online: Type.Boolean(),
+  operator: Type.Boolean(),
+  source: Type.Literal('manual'),
+  changedAt: Type.Union([Type.String(), Type.Null()]),
+  operatorsOnline: Type.Integer(),
+});
+
+export default async function dialogRoutes(app: FastifyInstance) {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const { dialogs, presence } = app.services;
+  const base = '/projects/:projectId/dialogs/:dialogId';
+
+  r.get(
+    '/projects/:projectId/dialogs',
+    { schema: { params: ProjectParams, querystring: DialogListQuery, response: { 200: DialogList } } },
+    async (request) => {
+      const auth = await app.authenticate(request);
+      const q = request.query;
+      return dialogs.list(auth, request.params.projectId, q.view ?? 'mine', q.limit ?? 50, q.before);
+    },
+  );
+
+  r.get(base, { schema: { params: DialogParams, response: { 200: DialogDetail } } }, async (request) => {
+    const auth = await app.authenticate(request);
+    return dialogs.detail(auth, request.params.projectId, request.params.dialogId);
+  });
+
+  r.get(
+    `${base}/messages`,
+    { schema: { params: DialogParams, querystring: MessagesQuery, response: { 200: Type.Array(Message) } } },
+    async (request) => {
+      const auth = await app.authenticate(request);
+      return dialogs.messages(auth, request.params.projectId, request.params.dialogId, request.query);
+    },
+  );
+
+  r.post(
+    `${base}/messages`,
+    { schema: { params: DialogParams, body: SendMessageBody, response: { 200: Message, 201: Message } } },
+    async (request, reply) => {
+      const auth = await app.authenticate(request);
+      const { message, isNew } = await dialogs.operatorSend(
+        auth,
+        request.params.projectId,
+        request.params.dialogId,
+        request.body.clientId,
+        request.body.body,
+      );
+      // 201 the first time, 200 for a repeat of the same clientId (nothing new was stored).
+      return reply.code(isNew ? 201 : 200).send(message);
+    },
+  );
+
+  r.patch(
+    '/projects/:projectId/messages/:messageId',
+    { schema: { params: MessageParams, body: EditMessageBody, response: { 200: Message } } },
+    async (request) => {
+      const auth = await app.authenticate(request);
+      return dialogs.edit(auth, request.params.projectId, request.params.messageId, request.body.body);
+    },
+  );
+
+  r.patch(`${base}/visitor`, { schema: { params: DialogParams, body: UpdateCardBody, response: { 200: Visitor } } }, async (request) => {
+    const auth = await app.authenticate(request);
+    return dialogs.updateCard(auth, request.params.projectId, request.params.dialogId, request.body);
+  });
+
+  for (const kind of ['take', 'close', 'reopen'] as const) {
+    r.post(`${base}/${kind}`, { schema: { params: DialogParams, response: { 200: DialogSummary } } }, async (request) => {
+      const auth = await app.authenticate(request);
+      return dialogs.change(auth, request.params.projectId, request.params.dialogId, { kind });
+    });
+  }
+
+  r.post(`${base}/assign`, { schema: { params: DialogParams, body: AssignBody, response: { 200: DialogSummary } } }, async (request) => {
+    const auth = await app.authenticate(request);
+    return dialogs.change(auth, request.params.projectId, request.params.dialogId, { kind: 'assign', email: request.body.email });
+  });
+
+  r.put(
+    `${base}/lead-class`,
+    { schema: { params: DialogParams, body: LeadClassBody, response: { 200: DialogSummary } } },
+    async (request) => {
+      const auth = await app.authenticate(request);
+      return dialogs.change(auth, request.params.projectId, request.params.dialogId, {
+        kind: 'leadClass',
+        leadClass: request.body.leadClass,
+      });
+    },
+  );
+
+  // ---- operator status (the manual switch) ----
+  r.get('/projects/:projectId/status', { schema: { params: ProjectParams, response: { 200: StatusReply } } }, async (request) => {
+    const auth = await app.authenticate(request);
+    const row = await presence.get(auth, request.params.projectId);
+    return {
+      online: row?.online === 1,
+      operator: row?.operator === 1,
+      source: 'manual' as const,
+      changedAt: row?.status_changed_at ? new Date(row.status_changed_at).toISOString() : null,
+      operatorsOnline: await presence.onlineCount(request.params.projectId),
+    };
+  });
+
+  r.put('/projects/:projectId/status', { schema: { params: ProjectParams, body: StatusBody, response: { 200: StatusReply } } }, async (request) => {
+    const auth = await app.authenticate(request);
+    const s = await presence.set(auth, request.params.projectId, request.body.online);
+    return { online: s.online, operator: true, source: 'manual' as const, changedAt: new Date(s.changedAt).toISOString(), operatorsOnline: s.operatorsOnline };
+  });
+}

@@ -1,0 +1,226 @@
+// The two WebSocket endpoints. Identity always comes from the connection (an operator's
+// bearer token, a visitor's widget token), never from a frame's fields.
+//
+//   /ws/operator?project=ID   Authorization: Bearer <session or API token>
+//   /ws/visitor?key=WIDGET_KEY  from an allowed Origin; the first frame is `hello`
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { RawData, WebSocket } from 'ws';
+import { Compile } from 'typebox/compile';
+import { OperatorFrame, VisitorFrame } from '../../core/protocol/index.js';
+import type { VisitorRow } from '../db/dialogs.js';
+import type { ProjectRow } from '../db/projects.js';
+import { AppError, badRequest, forbidden, notFound } from '../errors.js';
+import type { Auth } from '../services/accounts.js';
+import { visitorMessage } from '../services/present.js';
+
+const operatorFrame = Compile(OperatorFrame);
+const visitorFrame = Compile(VisitorFrame);
+
+/** A visitor may send this many messages in a burst, refilled at this rate per second. */
+const VISITOR_BURST = 10;
+const VISITOR_RATE = 3;
+const HELLO_TIMEOUT_MS = 10_000;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    operatorAuth?: Auth;
+    widgetProject?: ProjectRow;
+  }
+}
+
+function parseFrame<T>(raw: RawData, check: { Check(v: unknown): boolean; Errors(v: unknown): Array<{ message: string; instancePath?: string }> }): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw.toString());
+  } catch {
+    throw badRequest('a frame must be a JSON object');
+  }
+  if (!check.Check(value)) {
+    const type = (value as { type?: unknown } | null)?.type;
+    if (typeof type !== 'string') throw badRequest('a frame needs a "type"');
+    const first = check.Errors(value)[0];
+    throw badRequest(`invalid "${type}" frame${first ? `: ${first.instancePath || ''} ${first.message}`.trimEnd() : ''}`);
+  }
+  return value as T;
+}
+
+function errorFrame(err: unknown, ref?: string) {
+  if (err instanceof AppError) return JSON.stringify({ type: 'error', code: err.code, message: err.message, ref });
+  return JSON.stringify({ type: 'error', code: 'internal', message: 'internal error', ref });
+}
+
+/** Frames of one socket are handled one after another, so a sender's messages keep their order. */
+function inOrder(socket: WebSocket, handle: (raw: RawData) => Promise<void>) {
+  let chain = Promise.resolve();
+  socket.on('message', (raw) => {
+    chain = chain.then(() => handle(raw));
+  });
+}
+
+function reply(socket: WebSocket, frame: unknown) {
+  if (socket.readyState === 1) socket.send(JSON.stringify(frame));
+}
+
+export default async function realtimeRoutes(app: FastifyInstance) {
+  const { dialogs, presence, projects } = app.services;
+  const hub = app.hub;
+
+  // ---- operators ----------------------------------------------------------------------
+
+  app.get<{ Querystring: { project?: string } }>(
+    '/ws/operator',
+    {
+      websocket: true,
+      preValidation: async (request: FastifyRequest<{ Querystring: { project?: string } }>) => {
+        const auth = await app.authenticate(request);
+        const projectId = Number(request.query.project);
+        if (!Number.isInteger(projectId) || projectId < 1) throw badRequest('connect with ?project=<id>');
+        await projects.membership(auth, projectId);
+        request.operatorAuth = auth;
+      },
+    },
+    (socket, request) => {
+      const auth = request.operatorAuth!;
+      const projectId = Number(request.query.project);
+      const log = request.log;
+      const remove = hub.addOperator({ socket, projectId, userId: auth.user.id, credentialId: auth.credentialId });
+      socket.on('close', remove);
+      inOrder(socket, async (raw) => {
+        let ref: string | undefined;
+        try {
+          const frame = parseFrame<OperatorFrame>(raw, operatorFrame);
+          switch (frame.type) {
+            case 'message.send': {
+              ref = frame.clientId;
+              const { message } = await dialogs.operatorSend(auth, projectId, frame.dialogId, frame.clientId, frame.body);
+              reply(socket, { type: 'message.stored', clientId: frame.clientId, message });
+              break;
+            }
+            case 'message.edit': {
+              ref = frame.ref;
+              const message = await dialogs.edit(auth, projectId, frame.messageId, frame.body);
+              reply(socket, { type: 'message.edited', ref: frame.ref, message });
+              break;
+            }
+            case 'typing':
+              await dialogs.operatorTyping(auth, projectId, frame.dialogId);
+              break;
+            case 'resume':
+              for (const [id, rev] of Object.entries(frame.dialogs)) {
+                try {
+                  await dialogs.detail(auth, projectId, Number(id), 0);
+                } catch {
+                  continue; // not this project's dialog: nothing to say about it
+                }
+                reply(socket, { type: 'messages', dialogId: Number(id), messages: await dialogs.changedSince(Number(id), rev) });
+              }
+              reply(socket, { type: 'resumed' });
+              break;
+            case 'ping':
+              reply(socket, { type: 'pong' });
+              break;
+          }
+        } catch (err) {
+          if (!(err instanceof AppError)) log.error({ err }, 'operator frame failed');
+          if (socket.readyState === 1) socket.send(errorFrame(err, ref));
+        }
+      });
+      reply(socket, { type: 'ready', projectId, userId: auth.user.id });
+    },
+  );
+
+  // ---- visitors (the widget) ------------------------------------------------------------
+
+  app.get<{ Querystring: { key?: string } }>(
+    '/ws/visitor',
+    {
+      websocket: true,
+      preValidation: async (request: FastifyRequest<{ Querystring: { key?: string } }>) => {
+        const key = request.query.key;
+        const project = key ? await app.repos.projects.byWidgetKey(key) : undefined;
+        if (!project) throw notFound('unknown widget key');
+        const origin = request.headers.origin;
+        const allowed = JSON.parse(project.allowed_origins) as string[];
+        if (!origin || !allowed.includes(origin)) {
+          throw forbidden(`origin ${origin ?? '(none)'} is not allowed for this project`);
+        }
+        request.widgetProject = project;
+      },
+    },
+    (socket, request) => {
+      const project = request.widgetProject!;
+      const log = request.log;
+      let visitor: VisitorRow | null = null;
+      let remove: (() => void) | null = null;
+      let tokens = VISITOR_BURST;
+      let refilledAt = app.clock.now();
+      let group: string | null = null;
+      const helloTimer = setTimeout(() => socket.close(4000, 'no hello'), HELLO_TIMEOUT_MS);
+      socket.on('close', () => {
+        clearTimeout(helloTimer);
+        remove?.();
+      });
+
+      const takeToken = () => {
+        const now = app.clock.now();
+        tokens = Math.min(VISITOR_BURST, tokens + ((now - refilledAt) / 1000) * VISITOR_RATE);
+        refilledAt = now;
+        if (tokens < 1) return false;
+        tokens -= 1;
+        return true;
+      };
+
+      inOrder(socket, async (raw) => {
+        let ref: string | undefined;
+        try {
+          const frame = parseFrame<VisitorFrame>(raw, visitorFrame);
+          if (frame.type === 'hello') {
+            if (visitor) throw badRequest('hello was already said');
+            clearTimeout(helloTimer);
+            const hello = await dialogs.visitorHello(project, frame.token, frame.language);
+            visitor = hello.visitor;
+            group = frame.group ?? null;
+            // Registered before reading history: a message stored meanwhile arrives twice at
+            // worst (the widget keeps one per id), never zero times.
+            remove = hub.addVisitor({ socket, projectId: project.id, visitorId: visitor.id });
+            const dialog = await dialogs.dialogOfVisitor(visitor.id);
+            const messages = dialog ? await dialogs.changedSince(dialog.id, frame.rev ?? 0) : [];
+            reply(socket, {
+              type: 'welcome',
+              token: hello.token,
+              visitor: { name: visitor.name },
+              operatorsOnline: (await presence.onlineCount(project.id)) > 0,
+              dialog: dialog ? { id: dialog.id, status: dialog.status } : null,
+              messages: messages.map(visitorMessage).filter(Boolean),
+            });
+            return;
+          }
+          if (!visitor) throw badRequest('say hello first');
+          switch (frame.type) {
+            case 'message.send': {
+              ref = frame.clientId;
+              if (!takeToken()) throw new AppError(429, 'rate_limited', 'too many messages; wait a moment');
+              const { message } = await dialogs.visitorSend(visitor, { clientId: frame.clientId, body: frame.body, page: frame.page, group });
+              reply(socket, { type: 'message.stored', clientId: frame.clientId, message: visitorMessage(message) });
+              break;
+            }
+            case 'ack':
+              await dialogs.visitorAck(visitor, frame.messageIds);
+              break;
+            case 'typing': {
+              const dialog = await dialogs.dialogOfVisitor(visitor.id);
+              if (dialog) dialogs.visitorTyping(visitor, dialog);
+              break;
+            }
+            case 'ping':
+              reply(socket, { type: 'pong' });
+              break;
+          }
+        } catch (err) {
+          if (!(err instanceof AppError)) log.error({ err }, 'visitor frame failed');
+          if (socket.readyState === 1) socket.send(errorFrame(err, ref));
+        }
+      });
+    },
+  );
+}

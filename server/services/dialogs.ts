@@ -1,0 +1,357 @@
+// Dialogs and messages: the delivery contract of DESIGN.md lives here.
+//
+// - A message is stored once per (dialog, clientId); a repeated send returns the stored one
+//   (same id, same seq) and is pushed again; the same clientId with another body is a conflict.
+// - seq is per dialog, strictly increasing without gaps; rev counts every change to a dialog's
+//   messages (created, edited, delivered) so clients resume with "everything after rev N".
+// - Events are published after the write committed (db.write resolves after COMMIT).
+import { randomBytes } from 'node:crypto';
+import type { PageContext, UpdateCardBody, View } from '../../core/protocol/index.js';
+import { normalizeEmail } from '../../core/protocol/index.js';
+import type { DialogRow, MessageViewRow, VisitorRow } from '../db/dialogs.js';
+import type { ProjectRow } from '../db/projects.js';
+import type { Tx } from '../db/sqlite.js';
+import { AppError, badRequest, conflict, forbidden, notFound } from '../errors.js';
+import { sha256 } from '../secrets.js';
+import type { Auth } from './accounts.js';
+import type { ServiceDeps } from './context.js';
+import { generateVisitorName } from './names.js';
+import { presentDialog, presentMessage, presentVisitor } from './present.js';
+import type { ProjectsService } from './projects.js';
+
+export const EDIT_WINDOW_MS = 10 * 60_000;
+
+const UTM_KEYS = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content'];
+
+/** UTM tags of a page URL, or null when it has none (or is not a URL). */
+export function utmOf(pageUrl: string | undefined): Record<string, string> | null {
+  if (!pageUrl) return null;
+  try {
+    const params = new URL(pageUrl).searchParams;
+    const utm: Record<string, string> = {};
+    for (const key of UTM_KEYS) {
+      const value = params.get(key);
+      if (value) utm[key.slice(4)] = value.slice(0, 200);
+    }
+    return Object.keys(utm).length ? utm : null;
+  } catch {
+    return null;
+  }
+}
+
+const cleanBody = (body: string) => body.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '');
+
+export type DialogsService = ReturnType<typeof dialogsService>;
+
+export function dialogsService(deps: ServiceDeps, projects: ProjectsService) {
+  const { db, repos, clock, bus } = deps;
+  const r = repos.dialogs;
+
+  async function summary(dialogId: number, q?: Tx) {
+    return presentDialog((await r.dialogSummary(dialogId, q))!);
+  }
+
+  async function publishDialog(type: 'dialog.created' | 'dialog.updated', projectId: number, dialogId: number) {
+    bus.publish({ type, projectId, dialog: await summary(dialogId) });
+  }
+
+  /** The dialog, if it belongs to a project the caller is a member of; 404 otherwise. */
+  async function dialogFor(auth: Auth, projectId: number, dialogId: number): Promise<DialogRow> {
+    await projects.membership(auth, projectId);
+    const dialog = await r.dialogById(dialogId);
+    if (!dialog || dialog.project_id !== projectId) throw notFound(`no dialog with id ${dialogId}`);
+    return dialog;
+  }
+
+  async function requireOperator(auth: Auth, projectId: number) {
+    const m = await projects.membership(auth, projectId);
+    if (!m.operator) throw forbidden('only operators answer dialogs in this project');
+    return m;
+  }
+
+  /** Stores a message once per (dialog, clientId); returns it and whether it is new. */
+  async function storeOnce(
+    tx: Tx,
+    dialogId: number,
+    m: { author: 'visitor' | 'operator'; operatorId: number | null; body: string; clientId: string },
+    now: number,
+  ): Promise<{ row: MessageViewRow; isNew: boolean }> {
+    const existing = await r.messageByClientId(dialogId, m.clientId, tx);
+    if (existing) {
+      if (existing.body !== m.body && existing.edited_at === null) {
+        throw conflict('this clientId was already used for a message with a different text');
+      }
+      return { row: existing, isNew: false };
+    }
+    const id = await r.appendMessage(tx, { dialogId, ...m, attachments: null }, now);
+    return { row: (await r.messageById(id, tx))!, isNew: true };
+  }
+
+  return {
+    summary,
+
+    // ---- the visitor side --------------------------------------------------------
+
+    /** Finds the visitor a widget token belongs to (in this project), or makes a new one. */
+    async visitorHello(project: ProjectRow, token: string | undefined, language?: string) {
+      if (token) {
+        const visitor = await r.visitorByTokenHash(project.id, sha256(token));
+        if (visitor) return { visitor, token, isNew: false };
+      }
+      const fresh = `pvt_${randomBytes(32).toString('base64url')}`;
+      const name = generateVisitorName(language && language.startsWith('ru') ? 'ru' : project.language);
+      const id = await db.write((tx) =>
+        r.insertVisitor(tx, { projectId: project.id, tokenHash: sha256(fresh), name }, clock.now()),
+      );
+      return { visitor: (await r.visitorById(id))!, token: fresh, isNew: true };
+    },
+
+    dialogOfVisitor: (visitorId: number) => r.dialogOfVisitor(visitorId),
+
+    /** A visitor's message: creates the dialog on the first one, reopens a closed one. */
+    async visitorSend(
+      visitor: VisitorRow,
+      input: { clientId: string; body: string; page?: PageContext; group?: string | null },
+    ) {
+      const body = cleanBody(input.body).trim();
+      if (!body) throw badRequest('a message needs some text');
+      const now = clock.now();
+      const result = await db.write(async (tx) => {
+        let dialog = await r.dialogOfVisitor(visitor.id, tx);
+        let created = false;
+        let reopened = false;
+        if (!dialog) {
+          const id = await r.insertDialog(tx, { projectId: visitor.project_id, visitorId: visitor.id, group: input.group ?? null }, now);
+          dialog = (await r.dialogById(id, tx))!;
+          created = true;
+        }
+        if (input.page) {
+          const utm = utmOf(input.page.url);
+          await r.setPageContext(tx, visitor.id, {
+            url: input.page.url ?? null,
+            title: input.page.title ?? null,
+            referrer: input.page.referrer || null,
+            utm: utm ? JSON.stringify(utm) : null,
+          });
+        }
+        await r.touchVisitor(tx, visitor.id, now);
+        const stored = await storeOnce(tx, dialog.id, { author: 'visitor', operatorId: null, body, clientId: input.clientId }, now);
+        if (stored.isNew && dialog.status === 'closed') {
+          await r.setDialogFields(tx, dialog.id, { status: 'open', closed_at: null });
+          reopened = true;
+        }
+        return { ...stored, dialogId: dialog.id, created, reopened };
+      });
+      const message = presentMessage(result.row);
+      if (result.isNew) {
+        if (result.created) await publishDialog('dialog.created', visitor.project_id, result.dialogId);
+        else if (result.reopened) await publishDialog('dialog.updated', visitor.project_id, result.dialogId);
+        if (result.created || input.page) {
+          const v = (await r.visitorById(visitor.id))!;
+          bus.publish({ type: 'visitor.updated', projectId: visitor.project_id, dialogId: result.dialogId, visitor: presentVisitor(v) });
+        }
+        bus.publish({ type: 'message.created', projectId: visitor.project_id, visitorId: visitor.id, message });
+      }
+      return { message, isNew: result.isNew };
+    },
+
+    /** The widget rendered these operator messages: record the first delivery of each. */
+    async visitorAck(visitor: VisitorRow, messageIds: number[]) {
+      const dialog = await r.dialogOfVisitor(visitor.id);
+      if (!dialog) return;
+      const pending = await r.undelivered(dialog.id, [...new Set(messageIds)]);
+      if (pending.length === 0) return;
+      const now = clock.now();
+      const rows = await db.write(async (tx) => {
+        const out: MessageViewRow[] = [];
+        for (const { id } of pending) {
+          const m = await r.messageById(id, tx);
+          if (!m || m.delivered_at !== null) continue;
+          await r.reviseMessage(tx, id, dialog.id, { delivered_at: now });
+          out.push((await r.messageById(id, tx))!);
+        }
+        return out;
+      });
+      for (const row of rows) {
+        bus.publish({
+          type: 'message.updated',
+          projectId: visitor.project_id,
+          visitorId: visitor.id,
+          message: presentMessage(row),
+          reason: 'delivered',
+        });
+      }
+    },
+
+    visitorTyping(visitor: VisitorRow, dialog: DialogRow) {
+      bus.publish({ type: 'typing', projectId: visitor.project_id, dialogId: dialog.id, visitorId: visitor.id, who: 'visitor' });
+    },
+
+    /** What changed in a dialog after `rev`, for resuming clients. */
+    async changedSince(dialogId: number, rev: number) {
+      return (await r.messagesChangedSince(dialogId, rev)).map(presentMessage);
+    },
+
+    // ---- the operator side ---------------------------------------------------------
+
+    /**
+     * An operator's message. Stored once per clientId; a repeat is pushed to the visitor again
+     * (the widget shows each message id once). The first operator to answer an unassigned
+     * dialog becomes responsible for it.
+     */
+    async operatorSend(auth: Auth, projectId: number, dialogId: number, clientId: string, rawBody: string) {
+      await requireOperator(auth, projectId);
+      const dialog = await dialogFor(auth, projectId, dialogId);
+      const body = cleanBody(rawBody).trim();
+      if (!body) throw badRequest('a message needs some text');
+      const now = clock.now();
+      const result = await db.write(async (tx) => {
+        const stored = await storeOnce(tx, dialog.id, { author: 'operator', operatorId: auth.user.id, body, clientId }, now);
+        let dialogChanged = false;
+        if (stored.isNew) {
+          const current = (await r.dialogById(dialog.id, tx))!;
+          const fields: Parameters<typeof r.setDialogFields>[2] = {};
+          if (current.first_response_at === null) fields.first_response_at = now;
+          if (current.assignee_id === null) fields.assignee_id = auth.user.id;
+          if (current.status === 'closed') Object.assign(fields, { status: 'open', closed_at: null });
+          await r.setDialogFields(tx, dialog.id, fields);
+          dialogChanged = Object.keys(fields).length > 0;
+        }
+        return { ...stored, dialogChanged };
+      });
+      const message = presentMessage(result.row);
+      if (result.dialogChanged) await publishDialog('dialog.updated', projectId, dialog.id);
+      // A repeat goes out again too: the visitor may have missed it (the 5-second resend).
+      if (result.isNew) bus.publish({ type: 'message.created', projectId, visitorId: dialog.visitor_id, message });
+      else bus.publish({ type: 'message.updated', projectId, visitorId: dialog.visitor_id, message, reason: 'resent' });
+      return { message, isNew: result.isNew };
+    },
+
+    /** Edits one's own operator message within 10 minutes of sending (server clock). */
+    async edit(auth: Auth, projectId: number, messageId: number, rawBody: string) {
+      await requireOperator(auth, projectId);
+      const existing = await r.messageById(messageId);
+      const dialog = existing ? await r.dialogById(existing.dialog_id) : undefined;
+      if (!existing || !dialog || dialog.project_id !== projectId) throw notFound(`no message with id ${messageId}`);
+      if (existing.author !== 'operator' || existing.operator_id !== auth.user.id) {
+        throw forbidden('only the operator who wrote a message can edit it');
+      }
+      const now = clock.now();
+      if (now - existing.created_at > EDIT_WINDOW_MS) {
+        throw new AppError(403, 'edit_window_expired', 'messages can be edited only within 10 minutes of sending');
+      }
+      const body = cleanBody(rawBody).trim();
+      if (!body) throw badRequest('a message needs some text');
+      if (body === existing.body) return presentMessage(existing);
+      const row = await db.write(async (tx) => {
+        await r.reviseMessage(tx, messageId, dialog.id, { body, edited_at: now });
+        return (await r.messageById(messageId, tx))!;
+      });
+      const message = presentMessage(row);
+      bus.publish({ type: 'message.updated', projectId, visitorId: dialog.visitor_id, message, reason: 'edited' });
+      return message;
+    },
+
+    async operatorTyping(auth: Auth, projectId: number, dialogId: number) {
+      const dialog = await dialogFor(auth, projectId, dialogId);
+      bus.publish({ type: 'typing', projectId, dialogId, visitorId: dialog.visitor_id, who: 'operator', userId: auth.user.id });
+    },
+
+    async list(auth: Auth, projectId: number, view: View, limit: number, before?: string) {
+      await projects.membership(auth, projectId);
+      let cursor: { at: number; id: number } | null = null;
+      if (before) {
+        const m = /^(\d+):(\d+)$/.exec(before);
+        if (!m) throw badRequest('"before" is the "next" value of a previous page');
+        cursor = { at: Number(m[1]), id: Number(m[2]) };
+      }
+      const rows = await r.listView(projectId, view, auth.user.id, limit + 1, cursor);
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      return {
+        view,
+        counts: await r.viewCounts(projectId, auth.user.id),
+        dialogs: page.map(presentDialog),
+        next: rows.length > limit && last ? `${last.last_message_at}:${last.id}` : null,
+      };
+    },
+
+    async detail(auth: Auth, projectId: number, dialogId: number, limit = 100) {
+      const dialog = await dialogFor(auth, projectId, dialogId);
+      return {
+        dialog: await summary(dialog.id),
+        visitor: presentVisitor((await r.visitorById(dialog.visitor_id))!),
+        messages: (await r.messagesPage(dialog.id, { limit })).map(presentMessage),
+      };
+    },
+
+    async messages(auth: Auth, projectId: number, dialogId: number, q: { afterSeq?: number; beforeSeq?: number; limit?: number }) {
+      const dialog = await dialogFor(auth, projectId, dialogId);
+      return (await r.messagesPage(dialog.id, { ...q, limit: q.limit ?? 100 })).map(presentMessage);
+    },
+
+    async updateCard(auth: Auth, projectId: number, dialogId: number, card: UpdateCardBody) {
+      await requireOperator(auth, projectId);
+      const dialog = await dialogFor(auth, projectId, dialogId);
+      const clean = (v: string | null | undefined) => (v === undefined ? undefined : v === null ? null : v.trim() || null);
+      const email = clean(card.email);
+      if (email && !normalizeEmail(email)) throw badRequest(`not a valid email address: "${email}"`);
+      await db.write((tx) =>
+        r.updateCard(tx, dialog.visitor_id, {
+          real_name: clean(card.realName),
+          phone: clean(card.phone),
+          email: email ? normalizeEmail(email) : email,
+          notes: card.notes === undefined ? undefined : card.notes,
+        }),
+      );
+      const visitor = presentVisitor((await r.visitorById(dialog.visitor_id))!);
+      bus.publish({ type: 'visitor.updated', projectId, dialogId, visitor });
+      await publishDialog('dialog.updated', projectId, dialogId);
+      return visitor;
+    },
+
+    /** Take (assign to me), assign to another operator, close, reopen, lead class. */
+    async change(
+      auth: Auth,
+      projectId: number,
+      dialogId: number,
+      change:
+        | { kind: 'take' }
+        | { kind: 'assign'; email: string }
+        | { kind: 'close' }
+        | { kind: 'reopen' }
+        | { kind: 'leadClass'; leadClass: string | null },
+    ) {
+      await requireOperator(auth, projectId);
+      const dialog = await dialogFor(auth, projectId, dialogId);
+      const now = clock.now();
+      let fields: Parameters<typeof r.setDialogFields>[2];
+      switch (change.kind) {
+        case 'take':
+          fields = { assignee_id: auth.user.id };
+          break;
+        case 'assign': {
+          const email = normalizeEmail(change.email);
+          const member = email ? await repos.projects.member(projectId, email) : undefined;
+          if (!member) throw notFound(`${change.email} is not a member of this project`);
+          if (!member.operator) throw badRequest(`${member.email} is not an operator`);
+          fields = { assignee_id: member.id };
+          break;
+        }
+        case 'close':
+          fields = dialog.status === 'closed' ? {} : { status: 'closed', closed_at: now };
+          break;
+        case 'reopen':
+          fields = dialog.status === 'open' ? {} : { status: 'open', closed_at: null };
+          break;
+        case 'leadClass':
+          fields = { lead_class: change.leadClass?.trim() || null };
+          break;
+      }
+      await db.write((tx) => r.setDialogFields(tx, dialog.id, fields));
+      const updated = await summary(dialog.id);
+      bus.publish({ type: 'dialog.updated', projectId, dialog: updated });
+      return updated;
+    },
+  };
+}

@@ -1,0 +1,90 @@
+// Real WebSocket clients for tests: an operator socket and a widget-side visitor socket that
+// keep every frame and let a test wait for the one it expects.
+import WebSocket from 'ws';
+
+export interface Peer {
+  ws: WebSocket;
+  frames: Array<Record<string, any>>;
+  send(frame: unknown): void;
+  /** The first frame (received already or still to come) after `from` that matches. */
+  next(match: (f: Record<string, any>) => boolean, timeoutMs?: number): Promise<Record<string, any>>;
+  close(): Promise<void>;
+  closed: Promise<{ code: number; reason: string }>;
+}
+
+function wrap(ws: WebSocket): Promise<Peer> {
+  const frames: Array<Record<string, any>> = [];
+  const waiters: Array<{ match: (f: Record<string, any>) => boolean; resolve: (f: Record<string, any>) => void }> = [];
+  ws.on('message', (raw) => {
+    const frame = JSON.parse(raw.toString()) as Record<string, any>;
+    frames.push(frame);
+    for (const w of [...waiters]) {
+      if (w.match(frame)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(frame);
+      }
+    }
+  });
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
+  const peer: Peer = {
+    ws,
+    frames,
+    closed,
+    send: (frame) => ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame)),
+    next(match, timeoutMs = 5000) {
+      const found = frames.find(match);
+      if (found) {
+        frames.splice(frames.indexOf(found), 1);
+        return Promise.resolve(found);
+      }
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no matching frame; got ${JSON.stringify(frames.map((f) => f.type))}`)), timeoutMs);
+        waiters.push({
+          match,
+          resolve: (f) => {
+            clearTimeout(timer);
+            frames.splice(frames.indexOf(f), 1);
+            resolve(f);
+          },
+        });
+      });
+    },
+    async close() {
+      if (ws.readyState === WebSocket.CLOSED) return;
+      ws.close();
+      await closed;
+    },
+  };
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve(peer));
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
+    ws.once('error', reject);
+  });
+}
+
+export function connectOperator(url: string, token: string, projectId: number): Promise<Peer> {
+  return wrap(
+    new WebSocket(`${url.replace(/^http/, 'ws')}/ws/operator?project=${projectId}`, {
+      headers: { authorization: `Bearer ${token}` },
+    }),
+  );
+}
+
+export function connectVisitor(url: string, widgetKey: string, origin: string): Promise<Peer> {
+  return wrap(new WebSocket(`${url.replace(/^http/, 'ws')}/ws/visitor?key=${encodeURIComponent(widgetKey)}`, { origin }));
+}
+
+/** A visitor that said hello; returns its token and name from the welcome. */
+export async function visitorHello(
+  url: string,
+  widgetKey: string,
+  origin: string,
+  hello: Record<string, unknown> = {},
+): Promise<{ peer: Peer; welcome: Record<string, any> }> {
+  const peer = await connectVisitor(url, widgetKey, origin);
+  peer.send({ type: 'hello', ...hello });
+  const welcome = await peer.next((f) => f.type === 'welcome');
+  return { peer, welcome };
+}
