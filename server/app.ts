@@ -11,6 +11,7 @@ import corePlugin from './plugins/core.js';
 import errorsPlugin from './plugins/errors.js';
 import realtimePlugin from './plugins/realtime.js';
 import authRoutes from './routes/auth.js';
+import attachmentRoutes from './routes/attachments.js';
 import avatarRoutes from './routes/avatars.js';
 import healthRoutes from './routes/health.js';
 import meRoutes from './routes/me.js';
@@ -69,6 +70,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(healthRoutes);
   await app.register(realtimeRoutes);
   await app.register(avatarRoutes);
+  await app.register(attachmentRoutes);
   await app.register(
     async (api) => {
       await api.register(authRoutes, {

@@ -13,6 +13,8 @@ export interface ServerConfig {
   logLevel: string;
   /** Pretty logs (a TTY) or JSON lines. */
   prettyLogs: boolean;
+  /** Largest file a visitor or operator may attach (PARLEY_UPLOAD_MAX_BYTES). */
+  uploadMaxBytes: number;
 }
 
 export const DEFAULT_PORT = 8080;
@@ -54,6 +56,7 @@ export function configFromEnv(
     mailFrom: env.PARLEY_MAIL_FROM || 'Parley <parley@localhost>',
     logLevel: env.PARLEY_LOG_LEVEL || 'info',
     prettyLogs: Boolean(process.stdout.isTTY),
+    uploadMaxBytes: env.PARLEY_UPLOAD_MAX_BYTES ? parseSize(env.PARLEY_UPLOAD_MAX_BYTES) : 10 * 1024 * 1024,
   };
 }
 
@@ -63,6 +66,12 @@ export function parsePort(raw: string, what: string): number {
     throw new Error(`${what} must be a port number from 0 to 65535, got "${raw}"`);
   }
   return port;
+}
+
+function parseSize(raw: string): number {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < 1) throw new Error(`PARLEY_UPLOAD_MAX_BYTES must be a number of bytes, got "${raw}"`);
+  return n;
 }
 
 export interface AppOptions {

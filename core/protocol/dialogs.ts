@@ -106,7 +106,12 @@ export type DialogList = Static<typeof DialogList>;
 export const ClientId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
 export const Body = Type.String({ maxLength: MAX_BODY });
 
-export const SendMessageBody = Type.Object({ clientId: ClientId, body: Body }, { additionalProperties: false });
+export const AttachmentIds = Type.Array(Type.Integer({ minimum: 1 }), { maxItems: 10 });
+
+export const SendMessageBody = Type.Object(
+  { clientId: ClientId, body: Body, attachmentIds: Type.Optional(AttachmentIds) },
+  { additionalProperties: false },
+);
 export type SendMessageBody = Static<typeof SendMessageBody>;
 
 export const EditMessageBody = Type.Object({ body: Body }, { additionalProperties: false });
@@ -160,7 +165,13 @@ export const MessagesQuery = Type.Object(
 // for a frame it refuses (the connection stays open), echoing the frame's clientId/ref.
 
 export const OperatorFrame = Type.Union([
-  Type.Object({ type: Type.Literal('message.send'), dialogId: Type.Integer({ minimum: 1 }), clientId: ClientId, body: Body }),
+  Type.Object({
+    type: Type.Literal('message.send'),
+    dialogId: Type.Integer({ minimum: 1 }),
+    clientId: ClientId,
+    body: Body,
+    attachmentIds: Type.Optional(AttachmentIds),
+  }),
   Type.Object({
     type: Type.Literal('message.edit'),
     messageId: Type.Integer({ minimum: 1 }),
@@ -186,7 +197,7 @@ export const VisitorFrame = Type.Union([
     type: Type.Literal('message.send'),
     clientId: ClientId,
     body: Body,
-    attachmentIds: Type.Optional(Type.Array(Type.Integer({ minimum: 1 }), { maxItems: 10 })),
+    attachmentIds: Type.Optional(AttachmentIds),
     page: Type.Optional(PageContext),
   }),
   Type.Object({ type: Type.Literal('ack'), messageIds: Type.Array(Type.Integer({ minimum: 1 }), { maxItems: 500 }) }),

@@ -168,10 +168,14 @@ export const migrations: Migration[] = [
       );
       CREATE INDEX messages_by_rev ON messages(dialog_id, rev);
 
+      -- Files belong to a visitor's conversation; they may be uploaded before the first
+      -- message (which creates the dialog). access_key makes the file's URL unguessable.
       CREATE TABLE attachments (
         id INTEGER PRIMARY KEY,
         project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
-        dialog_id INTEGER NOT NULL REFERENCES dialogs(id) ON DELETE CASCADE,
+        visitor_id INTEGER NOT NULL REFERENCES visitors(id) ON DELETE CASCADE,
+        uploaded_by TEXT NOT NULL CHECK (uploaded_by IN ('visitor', 'operator')),
+        access_key TEXT NOT NULL,
         file TEXT NOT NULL,
         name TEXT NOT NULL,
         mime TEXT NOT NULL,

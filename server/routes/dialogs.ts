@@ -70,6 +70,7 @@ export default async function dialogRoutes(app: FastifyInstance) {
         request.params.dialogId,
         request.body.clientId,
         request.body.body,
+        request.body.attachmentIds,
       );
       // 201 the first time, 200 for a repeat of the same clientId (nothing new was stored).
       return reply.code(isNew ? 201 : 200).send(message);

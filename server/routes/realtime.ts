@@ -92,7 +92,14 @@ export default async function realtimeRoutes(app: FastifyInstance) {
           switch (frame.type) {
             case 'message.send': {
               ref = frame.clientId;
-              const { message } = await dialogs.operatorSend(auth, projectId, frame.dialogId, frame.clientId, frame.body);
+              const { message } = await dialogs.operatorSend(
+                auth,
+                projectId,
+                frame.dialogId,
+                frame.clientId,
+                frame.body,
+                frame.attachmentIds,
+              );
               reply(socket, { type: 'message.stored', clientId: frame.clientId, message });
               break;
             }
@@ -200,7 +207,13 @@ export default async function realtimeRoutes(app: FastifyInstance) {
             case 'message.send': {
               ref = frame.clientId;
               if (!takeToken()) throw new AppError(429, 'rate_limited', 'too many messages; wait a moment');
-              const { message } = await dialogs.visitorSend(visitor, { clientId: frame.clientId, body: frame.body, page: frame.page, group });
+              const { message } = await dialogs.visitorSend(visitor, {
+                clientId: frame.clientId,
+                body: frame.body,
+                attachmentIds: frame.attachmentIds,
+                page: frame.page,
+                group,
+              });
               reply(socket, { type: 'message.stored', clientId: frame.clientId, message: visitorMessage(message) });
               break;
             }

@@ -6,7 +6,7 @@
 //   messages (created, edited, delivered) so clients resume with "everything after rev N".
 // - Events are published after the write committed (db.write resolves after COMMIT).
 import { randomBytes } from 'node:crypto';
-import type { PageContext, UpdateCardBody, View } from '../../core/protocol/index.js';
+import type { Attachment, PageContext, UpdateCardBody, View } from '../../core/protocol/index.js';
 import { normalizeEmail } from '../../core/protocol/index.js';
 import type { DialogRow, MessageViewRow, VisitorRow } from '../db/dialogs.js';
 import type { ProjectRow } from '../db/projects.js';
@@ -14,6 +14,7 @@ import type { Tx } from '../db/sqlite.js';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../errors.js';
 import { sha256 } from '../secrets.js';
 import type { Auth } from './accounts.js';
+import type { AttachmentsService } from './attachments.js';
 import type { ServiceDeps } from './context.js';
 import { generateVisitorName } from './names.js';
 import { presentDialog, presentMessage, presentVisitor } from './present.js';
@@ -43,9 +44,10 @@ const cleanBody = (body: string) => body.replace(/\r\n?/g, '\n').replace(/[\u000
 
 export type DialogsService = ReturnType<typeof dialogsService>;
 
-export function dialogsService(deps: ServiceDeps, projects: ProjectsService) {
+export function dialogsService(deps: ServiceDeps, projects: ProjectsService, attachments: AttachmentsService) {
   const { db, repos, clock, bus } = deps;
   const r = repos.dialogs;
+  const attachmentsOf = (visitorId: number, ids: number[] | undefined) => attachments.forMessage(visitorId, ids);
 
   async function summary(dialogId: number, q?: Tx) {
     return presentDialog((await r.dialogSummary(dialogId, q))!);
@@ -73,7 +75,7 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService) {
   async function storeOnce(
     tx: Tx,
     dialogId: number,
-    m: { author: 'visitor' | 'operator'; operatorId: number | null; body: string; clientId: string },
+    m: { author: 'visitor' | 'operator'; operatorId: number | null; body: string; clientId: string; attachments: Attachment[] },
     now: number,
   ): Promise<{ row: MessageViewRow; isNew: boolean }> {
     const existing = await r.messageByClientId(dialogId, m.clientId, tx);
@@ -83,7 +85,11 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService) {
       }
       return { row: existing, isNew: false };
     }
-    const id = await r.appendMessage(tx, { dialogId, ...m, attachments: null }, now);
+    const id = await r.appendMessage(
+      tx,
+      { ...m, dialogId, attachments: m.attachments.length ? JSON.stringify(m.attachments) : null },
+      now,
+    );
     return { row: (await r.messageById(id, tx))!, isNew: true };
   }
 
@@ -111,10 +117,11 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService) {
     /** A visitor's message: creates the dialog on the first one, reopens a closed one. */
     async visitorSend(
       visitor: VisitorRow,
-      input: { clientId: string; body: string; page?: PageContext; group?: string | null },
+      input: { clientId: string; body: string; attachmentIds?: number[]; page?: PageContext; group?: string | null },
     ) {
       const body = cleanBody(input.body).trim();
-      if (!body) throw badRequest('a message needs some text');
+      const attachments = await attachmentsOf(visitor.id, input.attachmentIds);
+      if (!body && attachments.length === 0) throw badRequest('a message needs some text or a file');
       const now = clock.now();
       const result = await db.write(async (tx) => {
         let dialog = await r.dialogOfVisitor(visitor.id, tx);
@@ -135,7 +142,12 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService) {
           });
         }
         await r.touchVisitor(tx, visitor.id, now);
-        const stored = await storeOnce(tx, dialog.id, { author: 'visitor', operatorId: null, body, clientId: input.clientId }, now);
+        const stored = await storeOnce(
+          tx,
+          dialog.id,
+          { author: 'visitor', operatorId: null, body, clientId: input.clientId, attachments },
+          now,
+        );
         if (stored.isNew && dialog.status === 'closed') {
           await r.setDialogFields(tx, dialog.id, { status: 'open', closed_at: null });
           reopened = true;
@@ -199,14 +211,27 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService) {
      * (the widget shows each message id once). The first operator to answer an unassigned
      * dialog becomes responsible for it.
      */
-    async operatorSend(auth: Auth, projectId: number, dialogId: number, clientId: string, rawBody: string) {
+    async operatorSend(
+      auth: Auth,
+      projectId: number,
+      dialogId: number,
+      clientId: string,
+      rawBody: string,
+      attachmentIds?: number[],
+    ) {
       await requireOperator(auth, projectId);
       const dialog = await dialogFor(auth, projectId, dialogId);
       const body = cleanBody(rawBody).trim();
-      if (!body) throw badRequest('a message needs some text');
+      const attachments = await attachmentsOf(dialog.visitor_id, attachmentIds);
+      if (!body && attachments.length === 0) throw badRequest('a message needs some text or a file');
       const now = clock.now();
       const result = await db.write(async (tx) => {
-        const stored = await storeOnce(tx, dialog.id, { author: 'operator', operatorId: auth.user.id, body, clientId }, now);
+        const stored = await storeOnce(
+          tx,
+          dialog.id,
+          { author: 'operator', operatorId: auth.user.id, body, clientId, attachments },
+          now,
+        );
         let dialogChanged = false;
         if (stored.isNew) {
           const current = (await r.dialogById(dialog.id, tx))!;

@@ -16,3 +16,23 @@ export function sniffImage(buf: Buffer): SniffedType | null {
   if (startsWith(buf, ascii('RIFF')) && startsWith(buf, ascii('WEBP'), 8)) return { mime: 'image/webp', ext: 'webp' };
   return null;
 }
+
+/** Any uploaded file: images and a few common documents by their bytes; the rest is opaque. */
+export function sniffFile(buf: Buffer): SniffedType {
+  const image = sniffImage(buf);
+  if (image) return image;
+  if (startsWith(buf, ascii('%PDF-'))) return { mime: 'application/pdf', ext: 'pdf' };
+  if (startsWith(buf, [0x50, 0x4b, 0x03, 0x04])) return { mime: 'application/zip', ext: 'zip' };
+  return { mime: 'application/octet-stream', ext: 'bin' };
+}
+
+/** A file name that is safe to show and to put in a header: no path, no control characters. */
+export function safeFileName(raw: string | undefined): string {
+  const base = (raw ?? '').split(/[\\/]/).pop() ?? '';
+  const clean = base
+    .replace(/[\u0000-\u001f\u007f"]/g, '')
+    .replace(/^\.+/, '')
+    .trim()
+    .slice(0, 200);
+  return clean || 'file';
+}

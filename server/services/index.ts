@@ -1,5 +1,6 @@
 import { accountsService } from './accounts.js';
 import { adminService } from './admin.js';
+import { attachmentsService } from './attachments.js';
 import type { ServiceDeps } from './context.js';
 import { dialogsService } from './dialogs.js';
 import { presenceService } from './presence.js';
@@ -11,13 +12,15 @@ export type Services = ReturnType<typeof createServices>;
 
 export function createServices(deps: ServiceDeps) {
   const projects = projectsService(deps);
+  const attachments = attachmentsService(deps);
   return {
     accounts: accountsService(deps),
     projects,
     team: teamService(deps, projects),
     profile: profileService(deps),
     admin: adminService(deps),
-    dialogs: dialogsService(deps, projects),
+    attachments,
+    dialogs: dialogsService(deps, projects, attachments),
     presence: presenceService(deps, projects),
   };
 }

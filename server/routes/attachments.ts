@@ -1,0 +1,124 @@
+// Uploading and downloading files of dialogs.
+//
+//   POST /api/v1/projects/:projectId/dialogs/:dialogId/attachments   operators (Bearer), multipart
+//   POST /widget/uploads?key=WIDGET_KEY                              the widget: X-Parley-Visitor token,
+//                                                                   from an allowed origin (CORS)
+//   GET  /files/:id/:key/:name                                       the file, for whoever holds the URL
+import { createReadStream } from 'node:fs';
+import { join } from 'node:path';
+import multipart from '@fastify/multipart';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { Attachment, DialogParams } from '../../core/protocol/index.js';
+import type { ProjectRow } from '../db/projects.js';
+import { badRequest, forbidden, notFound, tooLarge, unauthenticated } from '../errors.js';
+import { presentAttachment } from '../services/attachments.js';
+import { sha256 } from '../secrets.js';
+
+/** Answers a widget request from an allowed origin with CORS headers; refuses any other origin. */
+export function allowWidgetOrigin(request: FastifyRequest, reply: FastifyReply, project: ProjectRow): void {
+  const origin = request.headers.origin;
+  const allowed = JSON.parse(project.allowed_origins) as string[];
+  if (!origin || !allowed.includes(origin)) throw forbidden(`origin ${origin ?? '(none)'} is not allowed for this project`);
+  reply.headers({
+    'access-control-allow-origin': origin,
+    'access-control-allow-headers': 'content-type, x-parley-visitor',
+    'access-control-allow-methods': 'POST, OPTIONS',
+    'access-control-max-age': '600',
+    vary: 'Origin',
+  });
+}
+
+export default async function attachmentRoutes(app: FastifyInstance) {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const { attachments, dialogs } = app.services;
+  const maxBytes = app.config.uploadMaxBytes;
+  const limitText = `${Math.round((maxBytes / 1024 / 1024) * 10) / 10} MB`;
+
+  await app.register(multipart, { limits: { fileSize: maxBytes, files: 1, fields: 5, parts: 6 } });
+
+  async function readUpload(request: FastifyRequest) {
+    if (!request.isMultipart()) throw badRequest('send the file as multipart/form-data');
+    const part = await request.file();
+    if (!part) throw badRequest('the form has no file');
+    try {
+      return { bytes: await part.toBuffer(), name: part.filename };
+    } catch (err) {
+      if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw tooLarge(`a file may be at most ${limitText}`);
+      throw err;
+    }
+  }
+
+  r.post(
+    '/api/v1/projects/:projectId/dialogs/:dialogId/attachments',
+    { schema: { params: DialogParams, response: { 201: Attachment } } },
+    async (request, reply) => {
+      const auth = await app.authenticate(request);
+      const { dialog } = await dialogs.detail(auth, request.params.projectId, request.params.dialogId, 0);
+      const upload = await readUpload(request);
+      const row = await attachments.store(
+        { projectId: request.params.projectId, visitorId: dialog.visitor.id, by: 'operator' },
+        upload,
+      );
+      return reply.code(201).send(presentAttachment(row));
+    },
+  );
+
+  const WidgetQuery = Type.Object({ key: Type.String({ minLength: 1, maxLength: 64 }) });
+
+  async function widgetProject(key: string): Promise<ProjectRow> {
+    const project = await app.repos.projects.byWidgetKey(key);
+    if (!project) throw notFound('unknown widget key');
+    return project;
+  }
+
+  r.options('/widget/uploads', { schema: { querystring: WidgetQuery } }, async (request, reply) => {
+    allowWidgetOrigin(request, reply, await widgetProject(request.query.key));
+    return reply.code(204).send();
+  });
+
+  r.post(
+    '/widget/uploads',
+    { schema: { querystring: WidgetQuery, response: { 201: Attachment } }, config: { rateLimit: { max: 30, timeWindow: 60_000 } } },
+    async (request, reply) => {
+      const project = await widgetProject(request.query.key);
+      allowWidgetOrigin(request, reply, project);
+      const token = request.headers['x-parley-visitor'];
+      const visitor =
+        typeof token === 'string' ? await app.repos.dialogs.visitorByTokenHash(project.id, sha256(token)) : undefined;
+      if (!visitor) throw unauthenticated('unknown visitor: the widget must say hello first');
+      const row = await attachments.store({ projectId: project.id, visitorId: visitor.id, by: 'visitor' }, await readUpload(request));
+      return reply.code(201).send(presentAttachment(row));
+    },
+  );
+
+  r.get(
+    '/files/:id/:key/:name',
+    {
+      schema: {
+        params: Type.Object({
+          id: Type.Integer({ minimum: 1 }),
+          key: Type.String({ minLength: 1, maxLength: 64 }),
+          name: Type.String({ maxLength: 300 }),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const row = await attachments.byIdAndKey(request.params.id, request.params.key);
+      if (!row) throw notFound('no such file');
+      const inline = row.mime.startsWith('image/');
+      reply.headers({
+        'content-type': row.mime,
+        'content-length': String(row.size),
+        // RFC 6266/5987: an ASCII fallback and the exact UTF-8 name.
+        'content-disposition': `${inline ? 'inline' : 'attachment'}; filename="${row.name.replace(/[^\x20-\x7e]|["\\]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(row.name)}`,
+        'x-content-type-options': 'nosniff',
+        'content-security-policy': "default-src 'none'; img-src 'self'; sandbox",
+        'cache-control': 'private, max-age=86400',
+        'cross-origin-resource-policy': 'cross-origin',
+      });
+      return reply.send(createReadStream(join(attachments.dir, row.file)));
+    },
+  );
+}
