@@ -88,6 +88,8 @@ export type DialogSummary = Static<typeof DialogSummary>;
 export const DialogDetail = Type.Object({
   dialog: DialogSummary,
   visitor: Visitor,
+  /** Whether the visitor has the site open now (a widget connected). */
+  visitorOnline: Type.Boolean(),
   messages: Type.Array(Message),
 });
 export type DialogDetail = Static<typeof DialogDetail>;
@@ -229,4 +231,6 @@ export type OperatorEvent =
   | { type: 'message.updated'; message: Message }
   | { type: 'typing'; dialogId: number; who: 'visitor' | 'operator'; userId?: number }
   | { type: 'operator.status_changed'; userId: number; online: boolean; operatorsOnline: number }
-  | { type: 'visitor.updated'; visitor: Visitor; dialogId: number };
+  | { type: 'visitor.updated'; visitor: Visitor; dialogId: number }
+  /** A visitor's first widget tab opened (online) or their last one closed. */
+  | { type: 'visitor.presence'; visitorId: number; online: boolean };

@@ -109,12 +109,21 @@ export class Hub {
     return () => removeFrom(this.operatorsByProject, conn.projectId, conn);
   }
 
+  /**
+   * Registers a widget socket. Operators hear when a visitor's first tab opens and their last
+   * closes: an undelivered reply is then explained ("the visitor left the page").
+   */
   addVisitor(conn: VisitorConn): () => void {
+    const first = this.visitorSocketCount(conn.visitorId) === 0;
     addTo(this.visitorsById, conn.visitorId, conn);
     addTo(this.visitorsByProject, conn.projectId, conn);
+    if (first) this.toOperators(conn.projectId, { type: 'visitor.presence', visitorId: conn.visitorId, online: true });
     return () => {
       removeFrom(this.visitorsById, conn.visitorId, conn);
       removeFrom(this.visitorsByProject, conn.projectId, conn);
+      if (this.visitorSocketCount(conn.visitorId) === 0) {
+        this.toOperators(conn.projectId, { type: 'visitor.presence', visitorId: conn.visitorId, online: false });
+      }
     };
   }
 

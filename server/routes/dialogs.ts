@@ -47,7 +47,8 @@ export default async function dialogRoutes(app: FastifyInstance) {
 
   r.get(base, { schema: { params: DialogParams, response: { 200: DialogDetail } } }, async (request) => {
     const auth = await app.authenticate(request);
-    return dialogs.detail(auth, request.params.projectId, request.params.dialogId);
+    const detail = await dialogs.detail(auth, request.params.projectId, request.params.dialogId);
+    return { ...detail, visitorOnline: app.hub.visitorSocketCount(detail.visitor.id) > 0 };
   });
 
   r.get(

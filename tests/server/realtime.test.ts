@@ -265,6 +265,27 @@ describe('presence and identity', () => {
     expect((await peer.next((f) => f.type === 'operators')).online).toBe(false);
   });
 
+  it('operators see a visitor come online with the first tab and leave with the last', async () => {
+    const op = await track(connectOperator(server.url, operator.token!, project.id));
+    await op.next((f) => f.type === 'ready');
+    const tab1 = await visitorHello(server.url, project.widgetKey, ORIGIN);
+    const came = await op.next((f) => f.type === 'visitor.presence');
+    expect(came.online).toBe(true);
+    tab1.peer.send({ type: 'message.send', clientId: 'v1', body: 'hi' });
+    await tab1.peer.next((f) => f.type === 'message.stored');
+    const tab2 = await visitorHello(server.url, project.widgetKey, ORIGIN, { token: tab1.welcome.token });
+    const dialogId = (await operator.request<{ dialogs: Array<{ id: number }> }>('GET', `/api/v1/projects/${project.id}/dialogs`)).dialogs[0].id;
+    const detail = await operator.request<{ visitorOnline: boolean }>('GET', `/api/v1/projects/${project.id}/dialogs/${dialogId}`);
+    expect(detail.visitorOnline).toBe(true);
+    await tab1.peer.close();
+    await tab2.peer.close();
+    const left = await op.next((f) => f.type === 'visitor.presence');
+    expect(left).toMatchObject({ visitorId: came.visitorId, online: false });
+    expect(op.frames.filter((f) => f.type === 'visitor.presence')).toEqual([]);
+    const after = await operator.request<{ visitorOnline: boolean }>('GET', `/api/v1/projects/${project.id}/dialogs/${dialogId}`);
+    expect(after.visitorOnline).toBe(false);
+  });
+
   it('ignores author fields supplied in frames: identity comes from the connection', async () => {
     const { peer } = await track(visitorHello(server.url, project.widgetKey, ORIGIN));
     peer.send({ type: 'message.send', clientId: 'v1', body: 'hi', author: 'operator', operatorId: 1 });
