@@ -20,6 +20,7 @@ import dialogRoutes from './routes/dialogs.js';
 import realtimeRoutes from './routes/realtime.js';
 import teamRoutes from './routes/team.js';
 import tokenRoutes from './routes/tokens.js';
+import widgetRoutes from './routes/widget.js';
 
 /** Query parameters that may carry secrets are never written to the log. */
 const SECRET_PARAMS = /^(token|code|password|key|secret)$/i;
@@ -70,6 +71,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(healthRoutes);
   await app.register(realtimeRoutes);
   await app.register(avatarRoutes);
+  await app.register(widgetRoutes);
   await app.register(attachmentRoutes);
   await app.register(
     async (api) => {

@@ -1,0 +1,417 @@
+// The website widget in real headless Chromium, against a real server: the demo page at `/`
+// embeds the built dist/widget/widget.js, and the operator side is the REST API and a real
+// operator WebSocket.
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ParleyClient } from '../../core/client/api.js';
+import type { Message } from '../../core/protocol/index.js';
+import { launchChromium } from '../helpers/browser.js';
+import { connectOperator, type Peer } from '../helpers/realtime.js';
+import { NEW_PASSWORD, signIn, startTestServer, type TestServer } from '../helpers/server.js';
+
+/** A real 1×1 PNG, so a test can see an image actually load (naturalWidth 1). */
+const PNG_1PX = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+const UPLOAD_LIMIT = 100_000;
+
+let server: TestServer;
+let browser: Browser;
+let project: { id: number; widgetKey: string };
+let operator: ParleyClient;
+let admin: ParleyClient;
+let context: BrowserContext;
+let op: Peer;
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  // A small upload limit, so the too-large case needs no 10 MB file.
+  server = await startTestServer({ env: { PARLEY_UPLOAD_MAX_BYTES: String(UPLOAD_LIMIT) } });
+  browser = await launchChromium();
+  // The demo project allows the server's own origin, where the demo page lives.
+  const demo = await server.app.services.admin.ensureDemo();
+  project = { id: demo.projectId, widgetKey: demo.widgetKey };
+  operator = await signIn(server.url, demo.operator.email, demo.operator.password!, NEW_PASSWORD);
+  admin = await signIn(server.url, demo.admin.email, demo.admin.password!, NEW_PASSWORD);
+  await operator.setAvatar(PNG_1PX);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+beforeEach(async () => {
+  // A fresh context is a fresh visitor: its own localStorage, so its own token and dialog.
+  context = await browser.newContext();
+  pageErrors.length = 0;
+  await setOnline(true);
+  op = await connectOperator(server.url, operator.token!, project.id);
+  await op.next((f) => f.type === 'ready');
+});
+
+afterEach(async () => {
+  await context.close(); // closes its pages
+  await op.close();
+  expect(pageErrors).toEqual([]);
+});
+
+const setOnline = (online: boolean) => operator.request('PUT', `/api/v1/projects/${project.id}/status`, { online });
+const messagesPath = (dialogId: number) => `/api/v1/projects/${project.id}/dialogs/${dialogId}/messages`;
+const reply = (dialogId: number, body: string, clientId: string = randomUUID()) =>
+  operator.request<Message>('POST', messagesPath(dialogId), { clientId, body });
+
+/** The demo page with the widget connected (welcomed); `open` also opens the chat panel. */
+async function openShop(opts: { path?: string; open?: boolean } = {}): Promise<Page> {
+  const page = await context.newPage();
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  await page.goto(`${server.url}${opts.path ?? '/'}`);
+  await page.locator('[data-parley][data-connection="open"]').waitFor({ state: 'attached' });
+  if (opts.open !== false) {
+    await page.locator('.launcher').click();
+    await page.locator('textarea').waitFor();
+  }
+  return page;
+}
+
+async function say(page: Page, text: string) {
+  await page.locator('textarea').fill(text);
+  await page.locator('textarea').press('Enter');
+}
+
+/** A visitor who wrote `text`; resolves once the operator got it. */
+async function startDialog(text: string) {
+  const page = await openShop();
+  await say(page, text);
+  const created = await op.next((f) => f.type === 'message.created' && f.message.body === text);
+  const message = created.message as Message;
+  await page.locator(`li.msg[data-id="${message.id}"]`).waitFor();
+  return { page, dialogId: message.dialogId, message };
+}
+
+/** Every widget WebSocket frame of the pages this context opens from now on, parsed. */
+function recordFrames() {
+  const frames = { sent: [] as Array<Record<string, any>>, received: [] as Array<Record<string, any>> };
+  context.on('page', (p) =>
+    p.on('websocket', (ws) => {
+      ws.on('framesent', ({ payload }) => frames.sent.push(JSON.parse(String(payload))));
+      ws.on('framereceived', ({ payload }) => frames.received.push(JSON.parse(String(payload))));
+    }),
+  );
+  return frames;
+}
+
+/** Whether the image matching `selector` in the widget has loaded and is `width` pixels wide. */
+const imageLoaded = (page: Page, selector: string, width = 1) =>
+  page.waitForFunction(
+    ([sel, w]) => {
+      const img = document.querySelector('[data-parley]')!.shadowRoot!.querySelector<HTMLImageElement>(sel);
+      return img?.complete && img.naturalWidth === w;
+    },
+    [selector, width] as const,
+  );
+
+/** Text of every message in the widget, in the order shown. */
+const shownBodies = (page: Page) => page.locator('li.msg .body').allTextContents();
+
+describe('the chat tab', () => {
+  it('is hidden while no operator is online, and appears and disappears live', async () => {
+    await setOnline(false);
+    const page = await openShop({ open: false });
+    expect(await page.locator('.launcher').isHidden()).toBe(true);
+    await setOnline(true);
+    await page.locator('.launcher').waitFor({ state: 'visible' });
+    await setOnline(false);
+    await page.locator('.launcher').waitFor({ state: 'hidden' });
+  });
+});
+
+describe('messages', () => {
+  it('a visitor message reaches the operator with the generated name and the page context', async () => {
+    const page = await context.newPage();
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    await page.goto(`${server.url}/?utm_source=news&utm_campaign=fall`, { referer: 'https://search.example/' });
+    await page.locator('.launcher').click();
+    const name = (await page.locator('.me').textContent())!.replace(/^You are /, '');
+    expect(name).toMatch(/^\S+ \S+$/);
+
+    await say(page, 'Do you ship to Berlin?');
+    const created = await op.next((f) => f.type === 'dialog.created');
+    expect(created.dialog.visitor.name).toBe(name);
+    const visitor = await op.next((f) => f.type === 'visitor.updated' && f.dialogId === created.dialog.id);
+    expect(visitor.visitor.page).toMatchObject({
+      url: `${server.url}/?utm_source=news&utm_campaign=fall`,
+      title: 'Parley demo shop',
+      referrer: 'https://search.example/',
+    });
+    expect(visitor.visitor.utm).toEqual({ source: 'news', campaign: 'fall' });
+    const message = await op.next((f) => f.type === 'message.created' && f.message.dialogId === created.dialog.id);
+    expect(message.message).toMatchObject({ author: 'visitor', body: 'Do you ship to Berlin?', seq: 1 });
+    // Confirmed by the server: no longer shown as sending.
+    await page.locator(`li.msg.visitor[data-id="${message.message.id}"]`).waitFor();
+    expect(await page.locator('li.msg.sending').count()).toBe(0);
+  });
+
+  it('an operator reply shows with name and avatar, and the operator sees it delivered', async () => {
+    const { page, dialogId } = await startDialog('Hi there');
+    const sent = await reply(dialogId, 'Hello! How can I help?');
+    const shown = page.locator(`li.msg.operator[data-id="${sent.id}"]`);
+    await shown.waitFor();
+    expect(await shown.locator('.body').textContent()).toBe('Hello! How can I help?');
+    expect(await shown.locator('.name').textContent()).toBe('Oscar Operator');
+    const avatar = shown.locator('img.avatar');
+    expect(await avatar.getAttribute('src')).toBe(`${server.url}${sent.operator!.avatarUrl}`);
+    await imageLoaded(page, `li[data-id="${sent.id}"] img.avatar`);
+    const delivered = await op.next((f) => f.type === 'message.updated' && f.message.id === sent.id);
+    expect(delivered.message.deliveredAt).not.toBeNull();
+  });
+
+  it('a reply sent while the page is closed is not delivered; after reopening, a resend shows it once', async () => {
+    const { page, dialogId } = await startDialog('Anyone there?');
+    await page.close();
+    const clientId = randomUUID();
+    const sent = await reply(dialogId, 'Sorry for the wait!', clientId);
+    const stored = (await operator.request<Message[]>('GET', messagesPath(dialogId))).find((m) => m.id === sent.id)!;
+    expect(stored.deliveredAt).toBeNull();
+
+    const frames = recordFrames();
+    const again = await openShop();
+    await again.locator(`li.msg[data-id="${sent.id}"]`).waitFor();
+    const delivered = await op.next((f) => f.type === 'message.updated' && f.message.id === sent.id);
+    expect(delivered.message.deliveredAt).not.toBeNull();
+
+    // The operator resends (same clientId): stored once, pushed to the widget again.
+    const resent = await reply(dialogId, 'Sorry for the wait!', clientId);
+    expect(resent.id).toBe(sent.id);
+    // Pushes reach a socket in order: once the next message shows, the resend has been handled.
+    const after = await reply(dialogId, 'Still there?');
+    await again.locator(`li.msg[data-id="${after.id}"]`).waitFor();
+    expect(frames.received.filter((f) => f.type === 'message' && f.message.id === sent.id)).toHaveLength(1);
+    expect(await again.locator(`li.msg[data-id="${sent.id}"]`).count()).toBe(1);
+    expect(await shownBodies(again)).toEqual(['Anyone there?', 'Sorry for the wait!', 'Still there?']);
+  });
+
+  it('an edit shows the new text, marked edited', async () => {
+    const { page, dialogId } = await startDialog('When do you ship?');
+    const sent = await reply(dialogId, 'We ship on Mondya');
+    await page.locator(`li.msg[data-id="${sent.id}"]`).waitFor();
+    expect(await page.locator(`li.msg[data-id="${sent.id}"] .edited`).count()).toBe(0);
+    await operator.request('PATCH', `/api/v1/projects/${project.id}/messages/${sent.id}`, { body: 'We ship on Monday' });
+    await page.locator(`li.msg[data-id="${sent.id}"] .edited`).waitFor();
+    expect(await page.locator(`li.msg[data-id="${sent.id}"] .body`).textContent()).toBe('We ship on Monday');
+    expect(await page.locator(`li.msg[data-id="${sent.id}"]`).count()).toBe(1);
+  });
+
+  it('shows the operator typing', async () => {
+    const { page, dialogId } = await startDialog('Question');
+    expect(await page.locator('.typing').isHidden()).toBe(true);
+    op.send({ type: 'typing', dialogId });
+    await page.locator('.typing').waitFor({ state: 'visible' });
+  });
+
+  it('a reload and a second tab continue the same dialog with its history', async () => {
+    const { page, dialogId } = await startDialog('first');
+    const sent = await reply(dialogId, 'second');
+    await page.locator(`li.msg[data-id="${sent.id}"]`).waitFor();
+    const name = await page.locator('.me').textContent();
+
+    await page.reload();
+    await page.locator('[data-parley][data-connection="open"]').waitFor({ state: 'attached' });
+    await page.locator('.launcher').click();
+    await page.locator(`li.msg[data-id="${sent.id}"]`).waitFor();
+    expect(await shownBodies(page)).toEqual(['first', 'second']);
+    expect(await page.locator('.me').textContent()).toBe(name);
+
+    const tab = await openShop();
+    await tab.locator(`li.msg[data-id="${sent.id}"]`).waitFor();
+    await say(tab, 'third, from another tab');
+    const third = await op.next((f) => f.type === 'message.created' && f.message.body === 'third, from another tab');
+    expect(third.message.dialogId).toBe(dialogId);
+    await page.locator(`li.msg[data-id="${third.message.id}"]`).waitFor();
+    expect(await shownBodies(page)).toEqual(['first', 'second', 'third, from another tab']);
+  });
+});
+
+describe('the composer', () => {
+  it('sends on Enter and inserts a newline on Shift+Enter', async () => {
+    const page = await openShop();
+    const input = page.locator('textarea');
+    await input.click();
+    await page.keyboard.type('line one');
+    await page.keyboard.press('Shift+Enter');
+    await page.keyboard.type('line two');
+    expect(await input.inputValue()).toBe('line one\nline two');
+    expect(await page.locator('li.msg').count()).toBe(0);
+    await page.keyboard.press('Enter');
+    const created = await op.next((f) => f.type === 'message.created');
+    expect(created.message.body).toBe('line one\nline two');
+    expect(await input.inputValue()).toBe('');
+    await page.locator(`li.msg[data-id="${created.message.id}"]`).waitFor();
+  });
+
+  it('inserts an emoji from the picker at the cursor', async () => {
+    const page = await openShop();
+    const input = page.locator('textarea');
+    await input.click();
+    await page.keyboard.type('ab');
+    await page.keyboard.press('ArrowLeft');
+    await page.locator('.emoji-toggle').click();
+    await page.locator('.emoji button', { hasText: '👍' }).click();
+    expect(await input.inputValue()).toBe('a👍b');
+  });
+});
+
+describe('files', () => {
+  async function operatorUpload(dialogId: number, bytes: Buffer, name: string) {
+    const form = new FormData();
+    form.append('file', new Blob([bytes]), name);
+    const res = await fetch(`${server.url}/api/v1/projects/${project.id}/dialogs/${dialogId}/attachments`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${operator.token}` },
+      body: form,
+    });
+    expect(res.status).toBe(201);
+    return ((await res.json()) as { id: number }).id;
+  }
+
+  it("an operator's image renders inline and another file as a download link", async () => {
+    const { page, dialogId } = await startDialog('Can I see it?');
+    const image = await operatorUpload(dialogId, PNG_1PX, 'shoe.png');
+    const pdf = await operatorUpload(dialogId, Buffer.from('%PDF-1.4 size chart'), 'sizes.pdf');
+    const sent = await operator.request<Message>('POST', messagesPath(dialogId), {
+      clientId: randomUUID(),
+      body: 'Here you go',
+      attachmentIds: [image, pdf],
+    });
+    const shown = page.locator(`li.msg[data-id="${sent.id}"]`);
+    await shown.waitFor();
+    await imageLoaded(page, `li[data-id="${sent.id}"] .files img`);
+    expect(await shown.locator('.files img').getAttribute('alt')).toBe('shoe.png');
+    const download = shown.locator('.files a[download]');
+    expect(await download.getAttribute('download')).toBe('sizes.pdf');
+    expect(await download.getAttribute('href')).toBe(`${server.url}${sent.attachments[1].url}`);
+  });
+
+  it('a visitor attaches an image with the button and a file by drag and drop', async () => {
+    const page = await openShop();
+    await page.locator('input[type=file]').setInputFiles({ name: 'photo.png', mimeType: 'image/png', buffer: PNG_1PX });
+    const first = await op.next((f) => f.type === 'message.created');
+    expect(first.message.attachments).toMatchObject([{ name: 'photo.png', mime: 'image/png' }]);
+    await imageLoaded(page, `li[data-id="${first.message.id}"] .files img`);
+
+    const dropped = await page.evaluateHandle(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(['%PDF-1.4 my order'], 'order.pdf', { type: 'application/pdf' }));
+      return dt;
+    });
+    await page.locator('.panel').dispatchEvent('drop', { dataTransfer: dropped });
+    const second = await op.next((f) => f.type === 'message.created' && f.message.id !== first.message.id);
+    expect(second.message.attachments).toMatchObject([{ name: 'order.pdf', mime: 'application/pdf' }]);
+    await page.locator(`li.msg[data-id="${second.message.id}"] a[download="order.pdf"]`).waitFor();
+  });
+
+  it('a file over the upload limit shows as not sent, with the reason', async () => {
+    const page = await openShop();
+    await page.locator('input[type=file]').setInputFiles({ name: 'huge.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(UPLOAD_LIMIT + 1) });
+    const failed = page.locator('li.msg.failed');
+    await failed.waitFor();
+    expect(await failed.locator('.meta').textContent()).toMatch(/at most/);
+    expect(await page.locator('li.msg[data-id]').count()).toBe(0);
+  });
+});
+
+describe('untrusted text', () => {
+  it('renders HTML in messages as inert text', async () => {
+    const visitorText = '<img src=x onerror="window.pwned = 1">';
+    const { page, dialogId } = await startDialog(visitorText);
+    const operatorText = '<script>window.pwned = 2</script><img src=x onerror="window.pwned = 3"><b>bold</b>';
+    const sent = await reply(dialogId, operatorText);
+    await page.locator(`li.msg[data-id="${sent.id}"]`).waitFor();
+    expect(await shownBodies(page)).toEqual([visitorText, operatorText]);
+    expect(await page.locator('li.msg .body *').count()).toBe(0); // no element at all, text only
+    expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
+  });
+
+  it('makes only http(s) links clickable', async () => {
+    const { page, dialogId } = await startDialog('Where do I pay?');
+    const sent = await reply(
+      dialogId,
+      'Pay at https://pay.example.com/order?id=7. Not javascript:alert(1) nor data:text/html,<script>alert(1)</script> nor [this](javascript:alert(2)).',
+    );
+    const links = page.locator(`li.msg[data-id="${sent.id}"] a`);
+    await links.first().waitFor();
+    expect(await links.count()).toBe(1);
+    expect(await links.getAttribute('href')).toBe('https://pay.example.com/order?id=7');
+    expect(await links.getAttribute('rel')).toContain('noopener');
+    expect(await page.locator(`li.msg[data-id="${sent.id}"] .body`).textContent()).toContain('javascript:alert(1)');
+  });
+});
+
+describe('network loss', () => {
+  it('reconnects and resumes: nothing missed, nothing shown twice, pending messages sent once', async () => {
+    const frames = recordFrames();
+    const { page, dialogId } = await startDialog('before the outage');
+    const r1 = await reply(dialogId, 'r1');
+    await page.locator(`li.msg[data-id="${r1.id}"]`).waitFor();
+
+    // The network goes away, and stays away: reconnects are refused until the origin is allowed again.
+    await admin.request('PATCH', `/api/v1/projects/${project.id}`, { allowedOrigins: ['https://elsewhere.example'] });
+    for (const socket of server.app.websocketServer.clients) socket.terminate();
+    await page.locator('[data-parley][data-connection="closed"]').waitFor({ state: 'attached' });
+
+    await say(page, 'during the outage');
+    await page.locator('li.msg.sending').waitFor();
+    const r2 = await reply(dialogId, 'r2');
+    const r3 = await reply(dialogId, 'r3');
+
+    await admin.request('PATCH', `/api/v1/projects/${project.id}`, { allowedOrigins: [server.url] });
+    await page.locator(`li.msg[data-id="${r3.id}"]`).waitFor();
+    await page.locator('li.msg.sending').waitFor({ state: 'detached' });
+    expect(await shownBodies(page)).toEqual(['before the outage', 'r1', 'r2', 'r3', 'during the outage']);
+    // It resumed from the rev it held rather than fetching the whole history again.
+    const [, resume] = frames.sent.filter((f) => f.type === 'hello');
+    expect(resume.rev).toBeGreaterThan(0);
+    const [, resumed] = frames.received.filter((f) => f.type === 'welcome');
+    expect(resumed.messages.map((m: { body: string }) => m.body)).not.toContain('before the outage');
+
+    const stored = await operator.request<Message[]>('GET', messagesPath(dialogId));
+    expect(stored.map((m) => m.body)).toEqual(['before the outage', 'r1', 'r2', 'r3', 'during the outage']);
+    // The widget acked what it missed.
+    await expect
+      .poll(async () => (await operator.request<Message[]>('GET', messagesPath(dialogId))).filter((m) => m.author === 'operator' && !m.deliveredAt).length)
+      .toBe(0);
+  });
+});
+
+describe('serving', () => {
+  it('serves the widget script as JavaScript, small enough (< 30 KB gzip)', async () => {
+    const res = await fetch(`${server.url}/widget.js`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/javascript/);
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('cache-control')).toMatch(/max-age=\d+/);
+    const served = Buffer.from(await res.arrayBuffer());
+    const built = await readFile(join(import.meta.dirname, '../../dist/widget/widget.js'));
+    expect(served.equals(built)).toBe(true);
+    expect(gzipSync(built).length).toBeLessThan(30 * 1024);
+  });
+
+  it('serves the demo page only when there is a demo project', async () => {
+    const page = await fetch(`${server.url}/`);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await page.text()).toContain(`data-project="${project.widgetKey}"`);
+
+    const plain = await startTestServer();
+    try {
+      expect((await fetch(`${plain.url}/`)).status).toBe(404);
+    } finally {
+      await plain.close();
+    }
+  });
+});

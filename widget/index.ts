@@ -1,0 +1,26 @@
+// The embeddable widget:
+//   <script src="https://HOST/widget.js" data-project="WIDGET_KEY" async></script>
+// optionally with data-group="NAME" to route new dialogs to an operator group. The script finds
+// its own tag, and the server is wherever the script was loaded from.
+import { startChat } from './chat.js';
+
+function ownScript(): HTMLScriptElement | null {
+  const current = document.currentScript;
+  if (current instanceof HTMLScriptElement && current.dataset.project) return current;
+  // currentScript is null when a loader injected us some other way: look for our tag.
+  return [...document.querySelectorAll<HTMLScriptElement>('script[data-project]')].find((s) => /\/widget\.js(\?|#|$)/.test(s.src)) ?? null;
+}
+
+const script = ownScript();
+const widgetKey = script?.dataset.project;
+const page = window as { parleyWidgetStarted?: boolean };
+// A site that includes the snippet twice (or re-runs it on SPA navigation) still gets one widget.
+if (script && widgetKey && !page.parleyWidgetStarted) {
+  page.parleyWidgetStarted = true;
+  const config = { serverOrigin: new URL(script.src).origin, widgetKey, group: script.dataset.group };
+  const start = () => startChat(config);
+  if (document.body) start();
+  else document.addEventListener('DOMContentLoaded', start, { once: true });
+} else if (!widgetKey) {
+  console.warn('Parley widget: add data-project="WIDGET_KEY" to the widget <script> tag');
+}

@@ -1,0 +1,91 @@
+// One WebSocket to the server that comes back after network loss: exponential backoff from
+// 0.5 s doubling to 15 s, with jitter so that a restarted server is not hit by every widget at
+// the same instant.
+const FIRST_DELAY_MS = 500;
+const MAX_DELAY_MS = 15_000;
+/** Keeps proxies from closing an idle connection, and lets us notice a dead one. */
+const PING_EVERY_MS = 20_000;
+/** Browsers learn about a half-open TCP connection very late; silence this long means it is gone. */
+const SILENCE_LIMIT_MS = 50_000;
+
+export interface SocketEvents {
+  /** Connected: say hello. */
+  open(): void;
+  frame(frame: { type: string; [key: string]: unknown }): void;
+  /** The connection is gone; a reconnect is already scheduled. */
+  down(): void;
+}
+
+export interface ReconnectingSocket {
+  /** False when not connected (the caller keeps what it could not send). */
+  send(frame: object): boolean;
+  /** The server accepted us: the next loss starts the backoff from the beginning again. */
+  resetBackoff(): void;
+}
+
+export function reconnectingSocket(url: string, events: SocketEvents): ReconnectingSocket {
+  let ws: WebSocket | null = null;
+  let attempt = 0;
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  let heardAt = 0;
+
+  const connect = () => {
+    retry = undefined;
+    const socket = new WebSocket(url);
+    ws = socket;
+    socket.onopen = () => {
+      heardAt = Date.now();
+      events.open();
+    };
+    socket.onmessage = (e) => {
+      heardAt = Date.now();
+      let frame: unknown;
+      try {
+        frame = JSON.parse(String(e.data));
+      } catch {
+        return;
+      }
+      if (frame && typeof frame === 'object' && typeof (frame as { type?: unknown }).type === 'string') {
+        events.frame(frame as { type: string });
+      }
+    };
+    // A refused or broken connection ends here too (after onerror).
+    socket.onclose = () => lost(socket);
+  };
+
+  const lost = (socket: WebSocket) => {
+    if (ws !== socket) return;
+    ws = null;
+    socket.onclose = socket.onmessage = socket.onopen = null;
+    socket.close();
+    events.down();
+    const ceiling = Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** attempt++);
+    retry = setTimeout(connect, ceiling / 2 + (Math.random() * ceiling) / 2);
+  };
+
+  setInterval(() => {
+    if (!ws || ws.readyState !== WebSocket.OPEN) return;
+    if (Date.now() - heardAt > SILENCE_LIMIT_MS) lost(ws);
+    else ws.send('{"type":"ping"}');
+  }, PING_EVERY_MS);
+
+  // Back online: no reason to wait out the backoff.
+  addEventListener('online', () => {
+    if (retry === undefined) return;
+    clearTimeout(retry);
+    attempt = 0;
+    connect();
+  });
+
+  connect();
+  return {
+    send(frame) {
+      if (ws?.readyState !== WebSocket.OPEN) return false;
+      ws.send(JSON.stringify(frame));
+      return true;
+    },
+    resetBackoff() {
+      attempt = 0;
+    },
+  };
+}

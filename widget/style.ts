@@ -1,0 +1,38 @@
+// The widget's own styles. They live in its shadow root: the site's CSS cannot reach in and
+// these rules cannot leak out. `all: initial` on the host also stops inherited fonts/colours.
+export const STYLE = `
+:host{all:initial}
+*{box-sizing:border-box}
+.root{position:fixed;right:20px;bottom:20px;z-index:2147483000;font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1f2328}
+[hidden]{display:none!important}
+button{font:inherit;cursor:pointer}
+.launcher{display:block;margin-left:auto;border:0;border-radius:24px;padding:12px 20px;background:#2563eb;color:#fff;box-shadow:0 4px 14px rgba(0,0,0,.25)}
+.launcher:hover{background:#1d4ed8}
+.panel{display:flex;flex-direction:column;width:360px;height:520px;max-height:calc(100vh - 100px);margin-bottom:12px;background:#fff;border-radius:12px;box-shadow:0 8px 30px rgba(0,0,0,.25);overflow:hidden}
+header{display:flex;align-items:center;justify-content:space-between;padding:12px 16px;background:#2563eb;color:#fff;font-weight:600}
+header button{border:0;background:none;color:#fff;font-size:20px;line-height:1}
+.status{padding:4px 16px;background:#fef3c7;font-size:12px}
+.messages{flex:1;overflow-y:auto;margin:0;padding:12px;list-style:none;background:#f6f8fa}
+.msg{max-width:80%;margin:6px 0;padding:8px 10px;border-radius:10px;background:#fff;box-shadow:0 1px 2px rgba(0,0,0,.08)}
+.msg.visitor{margin-left:auto;background:#dbeafe}
+.msg.sending{opacity:.6}
+.msg.failed{outline:1px solid #dc2626;cursor:pointer}
+.who{display:flex;align-items:center;gap:6px;margin-bottom:4px;font-size:12px;font-weight:600;color:#57606a}
+.avatar{width:22px;height:22px;border-radius:50%;object-fit:cover;background:#cbd5e1;display:inline-flex;align-items:center;justify-content:center;color:#fff;font-size:11px}
+.body{white-space:pre-wrap;overflow-wrap:anywhere}
+.body a{color:#1d4ed8}
+.files img{display:block;max-width:100%;max-height:200px;margin-top:6px;border-radius:6px}
+.files a{display:block;margin-top:4px;color:#1d4ed8}
+.meta{margin-top:2px;font-size:11px;color:#6e7781;text-align:right}
+.meta span{margin-left:6px}
+.typing{padding:2px 16px;font-size:12px;color:#57606a;font-style:italic}
+.emoji{display:grid;grid-template-columns:repeat(8,1fr);gap:2px;padding:6px;border-top:1px solid #d0d7de}
+.emoji button{border:0;background:none;font-size:20px;padding:2px;border-radius:4px}
+.emoji button:hover{background:#eef2f7}
+form{display:flex;align-items:flex-end;gap:6px;padding:8px;border-top:1px solid #d0d7de}
+textarea{flex:1;resize:none;max-height:120px;border:1px solid #d0d7de;border-radius:8px;padding:8px;font:inherit;color:inherit}
+form button{border:0;border-radius:8px;padding:8px 10px;background:#eef2f7}
+form .send{background:#2563eb;color:#fff}
+.me{padding:4px 12px 8px;font-size:11px;color:#6e7781}
+@media (max-width:480px){.root{right:8px;bottom:8px;left:8px}.panel{width:100%;height:calc(100vh - 80px)}}
+`;

@@ -1,0 +1,45 @@
+// Turning untrusted text into DOM: only text nodes, and links only to http(s) addresses.
+// Nothing here ever parses HTML, so `<img onerror>` or `<script>` in a message stays text.
+
+/** An absolute http(s) URL, or null for anything else (javascript:, data:, garbage). */
+export function safeUrl(raw: string, base?: string): string | null {
+  try {
+    const url = new URL(raw, base);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
+export function element<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  if (className) el.className = className;
+  if (text !== undefined) el.textContent = text;
+  return el;
+}
+
+export function link(href: string, text: string): HTMLAnchorElement {
+  const a = element('a', undefined, text);
+  a.href = href;
+  a.target = '_blank';
+  // The site's window must not be reachable from the opened page, nor the visitor's page leaked.
+  a.rel = 'noopener noreferrer nofollow';
+  return a;
+}
+
+const URL_IN_TEXT = /\bhttps?:\/\/[^\s<>"]+/gi;
+/** Sentence punctuation right after a URL belongs to the sentence, not to the link. */
+const TRAILING = /[.,;:!?'")\]]+$/;
+
+/** Appends `text` to `parent`, with the http(s) URLs in it as links and everything else as text. */
+export function appendText(parent: HTMLElement, text: string): void {
+  let from = 0;
+  for (const match of text.matchAll(URL_IN_TEXT)) {
+    const url = match[0].replace(TRAILING, '');
+    const href = safeUrl(url);
+    if (!href) continue;
+    parent.append(text.slice(from, match.index), link(href, url));
+    from = match.index! + url.length;
+  }
+  parent.append(text.slice(from));
+}
