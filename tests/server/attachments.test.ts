@@ -133,6 +133,27 @@ describe('attachments', () => {
     expect((await fetch(`${server.url}${wrongKey}`)).status).toBe(404);
   });
 
+  it('with the default limit, refuses 10 MB + 1 byte and accepts 10 MB', async () => {
+    const plain = await startTestServer();
+    try {
+      const { client } = await signedInAdmin(plain);
+      const p = await client.createProject('Big files');
+      await client.request('PATCH', `/api/v1/projects/${p.id}`, { allowedOrigins: [ORIGIN] });
+      const hello = await visitorHello(plain.url, p.widgetKey, ORIGIN);
+      const send = (size: number) =>
+        fetch(`${plain.url}/widget/uploads?key=${p.widgetKey}`, {
+          method: 'POST',
+          headers: { origin: ORIGIN, 'x-parley-visitor': hello.welcome.token },
+          body: form(Buffer.alloc(size, 1), 'big.bin'),
+        });
+      expect((await send(10 * 1024 * 1024 + 1)).status).toBe(413);
+      expect((await send(10 * 1024 * 1024)).status).toBe(201);
+      await hello.peer.close();
+    } finally {
+      await plain.close();
+    }
+  });
+
   it('answers the CORS preflight only for allowed origins', async () => {
     const ok = await fetch(`${server.url}/widget/uploads?key=${project.widgetKey}`, { method: 'OPTIONS', headers: { origin: ORIGIN } });
     expect(ok.status).toBe(204);

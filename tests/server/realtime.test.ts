@@ -80,6 +80,21 @@ describe('visitors', () => {
     expect(b.welcome.messages).toEqual([]);
   });
 
+  it('cannot reach another visitor\'s dialog: frames naming one are answered with their own', async () => {
+    const a = await track(visitorHello(server.url, project.widgetKey, ORIGIN));
+    a.peer.send({ type: 'message.send', clientId: 'a1', body: 'private to A' });
+    await a.peer.next((f) => f.type === 'message.stored');
+    const dialogOfA = (await operator.request<{ dialogs: Array<{ id: number }> }>('GET', `/api/v1/projects/${project.id}/dialogs`)).dialogs[0].id;
+    const b = await track(visitorHello(server.url, project.widgetKey, ORIGIN, { dialogId: dialogOfA, visitorId: 1 }));
+    expect(b.welcome.dialog).toBeNull();
+    expect(b.welcome.messages).toEqual([]);
+    b.peer.send({ type: 'message.send', clientId: 'b1', body: 'from B', dialogId: dialogOfA });
+    await b.peer.next((f) => f.type === 'message.stored');
+    const detail = await operator.request<{ messages: Array<{ body: string }> }>('GET', `/api/v1/projects/${project.id}/dialogs/${dialogOfA}`);
+    expect(detail.messages.map((m) => m.body)).toEqual(['private to A']);
+    expect(a.peer.frames.some((f) => f.type === 'message' && f.message.body === 'from B')).toBe(false);
+  });
+
   it('get an error frame for bad frames and stay connected', async () => {
     const { peer } = await track(visitorHello(server.url, project.widgetKey, ORIGIN));
     peer.send('not json');
