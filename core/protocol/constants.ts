@@ -35,3 +35,11 @@ export function normalizeEmail(raw: string): string | null {
   if (email.length > 254 || !EMAIL_RE.test(email)) return null;
   return email;
 }
+
+/** The three sections of Dialogs (DESIGN.md "Views"). */
+export const VIEWS = ['mine', 'shared', 'archive'] as const;
+export type View = (typeof VIEWS)[number];
+
+/** Message bodies; a WebSocket frame as a whole may be at most 64 KB. */
+export const MAX_BODY = 10_000;
+export const MAX_FRAME_BYTES = 64 * 1024;

@@ -1,12 +1,7 @@
 // Dialogs, messages and the WebSocket frames of operators and visitors.
 import { Type, type Static } from 'typebox';
 
-export const VIEWS = ['mine', 'shared', 'archive'] as const;
-export type View = (typeof VIEWS)[number];
-
-/** Message bodies; a frame as a whole may be at most 64 KB. */
-export const MAX_BODY = 10_000;
-export const MAX_FRAME_BYTES = 64 * 1024;
+import { MAX_BODY, VIEWS } from './constants.js';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 

@@ -139,6 +139,15 @@ export function dialogsRepo(db: Db) {
     dialogSummary: (id: number, q: Queryable = db) =>
       q.get<DialogListRow>(`${DIALOG_LIST_SELECT} WHERE d.id = ?`, [id]),
 
+    /** The current rev of each of these dialogs that belongs to the project. */
+    dialogRevs: (projectId: number, ids: number[], q: Queryable = db) =>
+      ids.length === 0
+        ? Promise.resolve([] as Array<{ id: number; rev: number }>)
+        : q.all<{ id: number; rev: number }>(
+            `SELECT id, rev FROM dialogs WHERE project_id = ? AND id IN (${ids.map(() => '?').join(',')})`,
+            [projectId, ...ids],
+          ),
+
     async insertDialog(tx: Tx, d: { projectId: number; visitorId: number; group: string | null }, now: number) {
       const { lastID } = await tx.run(
         'INSERT INTO dialogs (project_id, visitor_id, group_name, created_at, last_message_at) VALUES (?, ?, ?, ?, ?)',

@@ -113,13 +113,8 @@ export default async function realtimeRoutes(app: FastifyInstance) {
               await dialogs.operatorTyping(auth, projectId, frame.dialogId);
               break;
             case 'resume':
-              for (const [id, rev] of Object.entries(frame.dialogs)) {
-                try {
-                  await dialogs.detail(auth, projectId, Number(id), 0);
-                } catch {
-                  continue; // not this project's dialog: nothing to say about it
-                }
-                reply(socket, { type: 'messages', dialogId: Number(id), messages: await dialogs.changedSince(Number(id), rev) });
+              for (const { dialogId, messages } of await dialogs.resume(auth, projectId, frame.dialogs)) {
+                reply(socket, { type: 'messages', dialogId, messages });
               }
               reply(socket, { type: 'resumed' });
               break;

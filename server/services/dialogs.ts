@@ -4,7 +4,10 @@
 //   (same id, same seq) and is pushed again; the same clientId with another body is a conflict.
 // - seq is per dialog, strictly increasing without gaps; rev counts every change to a dialog's
 //   messages (created, edited, delivered) so clients resume with "everything after rev N".
-// - Events are published after the write committed (db.write resolves after COMMIT).
+// - Events are published after the write committed (db.write resolves after COMMIT), and
+//   synchronously: what they carry is read inside the transaction, so no await sits between the
+//   commit and the publish, and events leave in commit order (a client resuming from the
+//   highest rev it saw never skips a lower one).
 import { randomBytes } from 'node:crypto';
 import type { Attachment, PageContext, UpdateCardBody, View } from '../../core/protocol/index.js';
 import { normalizeEmail } from '../../core/protocol/index.js';
@@ -53,9 +56,6 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
     return presentDialog((await r.dialogSummary(dialogId, q))!);
   }
 
-  async function publishDialog(type: 'dialog.created' | 'dialog.updated', projectId: number, dialogId: number) {
-    bus.publish({ type, projectId, dialog: await summary(dialogId) });
-  }
 
   /** The dialog, if it belongs to a project the caller is a member of; 404 otherwise. */
   async function dialogFor(auth: Auth, projectId: number, dialogId: number): Promise<DialogRow> {
@@ -152,17 +152,26 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
           await r.setDialogFields(tx, dialog.id, { status: 'open', closed_at: null });
           reopened = true;
         }
-        return { ...stored, dialogId: dialog.id, created, reopened };
+        const announce = stored.isNew && (created || reopened || input.page !== undefined);
+        return {
+          ...stored,
+          dialogId: dialog.id,
+          created,
+          reopened,
+          dialogRow: announce ? await summary(dialog.id, tx) : null,
+          visitorRow: announce && (created || input.page) ? (await r.visitorById(visitor.id, tx))! : null,
+        };
       });
       const message = presentMessage(result.row);
       if (result.isNew) {
-        if (result.created) await publishDialog('dialog.created', visitor.project_id, result.dialogId);
-        else if (result.reopened) await publishDialog('dialog.updated', visitor.project_id, result.dialogId);
-        if (result.created || input.page) {
-          const v = (await r.visitorById(visitor.id))!;
-          bus.publish({ type: 'visitor.updated', projectId: visitor.project_id, dialogId: result.dialogId, visitor: presentVisitor(v) });
+        const projectId = visitor.project_id;
+        if (result.dialogRow && (result.created || result.reopened)) {
+          bus.publish({ type: result.created ? 'dialog.created' : 'dialog.updated', projectId, dialog: result.dialogRow });
         }
-        bus.publish({ type: 'message.created', projectId: visitor.project_id, visitorId: visitor.id, message });
+        if (result.visitorRow) {
+          bus.publish({ type: 'visitor.updated', projectId, dialogId: result.dialogId, visitor: presentVisitor(result.visitorRow) });
+        }
+        bus.publish({ type: 'message.created', projectId, visitorId: visitor.id, message });
       }
       return { message, isNew: result.isNew };
     },
@@ -197,6 +206,20 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
 
     visitorTyping(visitor: VisitorRow, dialog: DialogRow) {
       bus.publish({ type: 'typing', projectId: visitor.project_id, dialogId: dialog.id, visitorId: visitor.id, who: 'visitor' });
+    },
+
+    /**
+     * For an operator resuming: per dialog of this project, every message changed after the
+     * rev the client holds. Dialogs of other projects and dialogs without changes are skipped.
+     */
+    async resume(auth: Auth, projectId: number, held: Record<string, number>) {
+      await projects.membership(auth, projectId);
+      const ids = Object.keys(held).map(Number);
+      const out: Array<{ dialogId: number; messages: ReturnType<typeof presentMessage>[] }> = [];
+      for (const { id, rev } of await r.dialogRevs(projectId, ids)) {
+        if (rev > held[id]) out.push({ dialogId: id, messages: (await r.messagesChangedSince(id, held[id])).map(presentMessage) });
+      }
+      return out;
     },
 
     /** What changed in a dialog after `rev`, for resuming clients. */
@@ -242,10 +265,10 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
           await r.setDialogFields(tx, dialog.id, fields);
           dialogChanged = Object.keys(fields).length > 0;
         }
-        return { ...stored, dialogChanged };
+        return { ...stored, dialogRow: dialogChanged ? await summary(dialog.id, tx) : null };
       });
       const message = presentMessage(result.row);
-      if (result.dialogChanged) await publishDialog('dialog.updated', projectId, dialog.id);
+      if (result.dialogRow) bus.publish({ type: 'dialog.updated', projectId, dialog: result.dialogRow });
       // A repeat goes out again too: the visitor may have missed it (the 5-second resend).
       if (result.isNew) bus.publish({ type: 'message.created', projectId, visitorId: dialog.visitor_id, message });
       else bus.publish({ type: 'message.updated', projectId, visitorId: dialog.visitor_id, message, reason: 'resent' });
@@ -321,17 +344,18 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
       const clean = (v: string | null | undefined) => (v === undefined ? undefined : v === null ? null : v.trim() || null);
       const email = clean(card.email);
       if (email && !normalizeEmail(email)) throw badRequest(`not a valid email address: "${email}"`);
-      await db.write((tx) =>
-        r.updateCard(tx, dialog.visitor_id, {
+      const { visitorRow, dialogRow } = await db.write(async (tx) => {
+        await r.updateCard(tx, dialog.visitor_id, {
           real_name: clean(card.realName),
           phone: clean(card.phone),
           email: email ? normalizeEmail(email) : email,
           notes: card.notes === undefined ? undefined : card.notes,
-        }),
-      );
-      const visitor = presentVisitor((await r.visitorById(dialog.visitor_id))!);
+        });
+        return { visitorRow: (await r.visitorById(dialog.visitor_id, tx))!, dialogRow: await summary(dialog.id, tx) };
+      });
+      const visitor = presentVisitor(visitorRow);
       bus.publish({ type: 'visitor.updated', projectId, dialogId, visitor });
-      await publishDialog('dialog.updated', projectId, dialogId);
+      bus.publish({ type: 'dialog.updated', projectId, dialog: dialogRow });
       return visitor;
     },
 
@@ -373,8 +397,10 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
           fields = { lead_class: change.leadClass?.trim() || null };
           break;
       }
-      await db.write((tx) => r.setDialogFields(tx, dialog.id, fields));
-      const updated = await summary(dialog.id);
+      const updated = await db.write(async (tx) => {
+        await r.setDialogFields(tx, dialog.id, fields);
+        return summary(dialog.id, tx);
+      });
       bus.publish({ type: 'dialog.updated', projectId, dialog: updated });
       return updated;
     },
