@@ -2,6 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import adminCreate from './commands/admin/create.js';
+import dialogsList from './commands/dialogs/list.js';
+import dialogsShow from './commands/dialogs/show.js';
+import eventsCommand from './commands/events.js';
 import loginCommand from './commands/login.js';
 import logoutCommand from './commands/logout.js';
 import passwordChange from './commands/password/change.js';
@@ -11,9 +14,13 @@ import profileSet from './commands/profile/set.js';
 import profileShow from './commands/profile/show.js';
 import projectCreate from './commands/project/create.js';
 import projectList from './commands/project/list.js';
+import projectSet from './commands/project/set.js';
 import projectShow from './commands/project/show.js';
 import projectUse from './commands/project/use.js';
+import sendCommand from './commands/send.js';
 import serverCommand from './commands/server.js';
+import statusShow from './commands/status/show.js';
+import statusSwitch from './commands/status/switch.js';
 import teamAdd from './commands/team/add.js';
 import teamList from './commands/team/list.js';
 import teamRemove from './commands/team/remove.js';
@@ -64,6 +71,7 @@ export function buildProgram(ctx: Ctx): Command {
         '  $ parley server --demo',
         '  $ parley login --url http://127.0.0.1:8080 --email admin@example.com',
         '  $ parley team add --email ann@example.com --first-name Ann --last-name Lee --operator',
+        '  $ parley status online && parley events | jq .',
         '  $ PARLEY_URL=https://chat.example.com PARLEY_TOKEN=plt_... parley team list --json',
         '',
       ].join('\n'),
@@ -84,9 +92,30 @@ export function buildProgram(ctx: Ctx): Command {
       projectCreate(ctx),
       projectList(ctx),
       projectShow(ctx),
+      projectSet(ctx),
       projectUse(ctx),
-    ], ['parley project create "Acme shop"', 'parley project use "Acme shop"', 'parley project list --json']),
+    ], [
+      'parley project create "Acme shop"',
+      'parley project use "Acme shop"',
+      'parley project set --allowed-origin https://shop.example.com',
+      'parley project list --json',
+    ]),
   );
+  program.addCommand(
+    group('status', 'your online/offline switch (the widget shows its tab while someone is online)', [
+      statusSwitch(ctx, true),
+      statusSwitch(ctx, false),
+      statusShow(ctx),
+    ], ['parley status online', 'parley status show --json']),
+  );
+  program.addCommand(
+    group('dialogs', 'the conversations with visitors: Mine, Shared and Archive', [dialogsList(ctx), dialogsShow(ctx)], [
+      'parley dialogs list --view mine',
+      'parley dialogs show 12',
+    ]),
+  );
+  program.addCommand(sendCommand(ctx));
+  program.addCommand(eventsCommand(ctx));
   program.addCommand(
     group('team', 'the people of a project: operators and admins', [
       teamAdd(ctx),

@@ -14,3 +14,22 @@ export function parseAccess(value: string): AccessLevel | null {
   if (value === 'none') return null;
   throw new InvalidArgumentError('access is one of: admin, settings, none');
 }
+
+/** A dialog id (or any record id): a positive whole number. */
+export function parseId(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('an id is a positive whole number');
+  return n;
+}
+
+/** `--limit N` for list commands: 1 to 200. */
+export function parseLimit(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 200) throw new InvalidArgumentError('the limit is a number from 1 to 200');
+  return n;
+}
+
+/** Repeatable options collect into a list. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}

@@ -1,5 +1,6 @@
 // Human renderings shared by several commands.
-import type { Member, Project } from '../core/protocol/index.js';
+import type { OperatorStatusReply } from '../core/client/api.js';
+import type { DialogList, Member, Message, Project } from '../core/protocol/index.js';
 import { table } from './io.js';
 
 export const roleOf = (m: { access: string | null; operator: boolean }) =>
@@ -19,4 +20,72 @@ export function projectsTable(projects: Project[], defaultId?: number): string {
     ['', 'ID', 'NAME', 'ROLE', 'WIDGET KEY'],
     projects.map((p) => [p.id === defaultId ? '*' : '', p.id, p.name, roleOf(p), p.widgetKey]),
   );
+}
+
+// ---- dialogs ---------------------------------------------------------------------
+
+const pad = (n: number) => String(n).padStart(2, '0');
+const localDay = (d: Date) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+
+/** Local time: "09:41" today, "2026-01-05 09:41" on other days, "-" for none. */
+export function formatTime(iso: string | null | undefined, now = new Date()): string {
+  if (!iso) return '-';
+  const d = new Date(iso);
+  const time = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  return localDay(d) === localDay(now) ? time : `${localDay(d)} ${time}`;
+}
+
+/** One line of at most `max` characters (newlines become spaces; an ellipsis marks the cut). */
+export function truncate(text: string, max: number): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  const chars = [...line];
+  return chars.length <= max ? line : `${chars.slice(0, max - 1).join('')}…`;
+}
+
+export function dialogsTable(list: DialogList): string {
+  const { counts } = list;
+  const head = `Mine ${counts.mine} · Shared ${counts.shared} · Archive ${counts.archive}`;
+  if (list.dialogs.length === 0) return `${head}\nNo dialogs in ${list.view}.`;
+  const rows = list.dialogs.map((d) => [
+    d.id,
+    d.visitor.realName ? `${d.visitor.name} (${d.visitor.realName})` : d.visitor.name,
+    d.status,
+    d.assignee?.name || '-',
+    d.lastMessage ? truncate(`${d.lastMessage.author === 'visitor' ? '' : `${d.lastMessage.author}: `}${d.lastMessage.body}`, 40) : '-',
+    formatTime(d.lastMessageAt),
+  ]);
+  const more = list.next ? [`More: parley dialogs list --view ${list.view} --before ${list.next}`] : [];
+  return [head, table(['ID', 'VISITOR', 'STATUS', 'ASSIGNEE', 'LAST MESSAGE', 'AT'], rows), ...more].join('\n');
+}
+
+/** "delivered 09:42" / "not delivered" for operator messages; '' for the others. */
+export function deliveryOf(m: Message): string {
+  if (m.author !== 'operator') return '';
+  return m.deliveredAt ? `delivered ${formatTime(m.deliveredAt)}` : 'not delivered';
+}
+
+/** A message as transcript lines: `[time] author: text · state`, later lines indented. */
+export function messageLines(m: Message, visitorName: string): string {
+  const who = m.author === 'visitor' ? visitorName : m.author === 'operator' ? m.operator?.name || 'operator' : 'system';
+  const marks = [m.editedAt ? 'edited' : '', m.attachments.length ? `${m.attachments.length} attachment(s)` : '', deliveryOf(m)]
+    .filter(Boolean)
+    .join(', ');
+  const [first, ...rest] = m.body.split('\n');
+  const lines = [`[${formatTime(m.createdAt)}] ${who}: ${first}`, ...rest.map((l) => `    ${l}`)];
+  if (marks) lines[lines.length - 1] += `  · ${marks}`;
+  return lines.join('\n');
+}
+
+// ---- operator status ---------------------------------------------------------------
+
+const operatorsOnline = (n: number) =>
+  n === 0
+    ? 'No operator is online: the widget hides its chat tab.'
+    : `${n} operator${n === 1 ? '' : 's'} online: the widget shows its chat tab.`;
+
+/** "online (manual switch) since …" and how many operators are online. */
+export function statusText(s: OperatorStatusReply, projectName: string): string {
+  if (!s.operator) return `You are not an operator in "${projectName}". ${operatorsOnline(s.operatorsOnline)}`;
+  const since = s.changedAt ? ` since ${formatTime(s.changedAt)}` : '';
+  return `You are ${s.online ? 'online' : 'offline'} in "${projectName}" (${s.source} switch)${since}.\n${operatorsOnline(s.operatorsOnline)}`;
 }

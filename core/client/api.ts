@@ -7,14 +7,22 @@ import type {
   AddMemberReply,
   ApiToken,
   CreateTokenReply,
+  DialogDetail,
+  DialogList,
+  DialogSummary,
   ErrorBody,
   LoginReply,
   Me,
   Member,
+  Message,
   Project,
+  UpdateCardBody,
   UpdateMemberBody,
   UpdateProfileBody,
+  UpdateProjectBody,
   User,
+  View,
+  Visitor,
 } from '../protocol/index.js';
 
 
@@ -39,6 +47,37 @@ export interface ClientOptions {
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
+/** An operator's own status in a project (`GET/PUT /projects/:id/status`). */
+export interface OperatorStatusReply {
+  online: boolean;
+  /** Whether the caller is an operator of the project at all. */
+  operator: boolean;
+  /** What decides the status; only the manual switch so far (schedules come later). */
+  source: 'manual';
+  changedAt: string | null;
+  /** Operators of the project online right now (the widget shows its tab while > 0). */
+  operatorsOnline: number;
+}
+
+export interface DialogListQuery {
+  view?: View;
+  limit?: number;
+  /** The `next` of the previous page. */
+  before?: string;
+}
+
+export interface MessagesQuery {
+  afterSeq?: number;
+  beforeSeq?: number;
+  limit?: number;
+}
+
+/** `?a=1&b=x` from the defined values, or '' when there are none. */
+function query(params: object): string {
+  const pairs = Object.entries(params).filter(([, v]) => v !== undefined && v !== null);
+  return pairs.length ? `?${new URLSearchParams(pairs.map(([k, v]): [string, string] => [k, String(v)])).toString()}` : '';
+}
+
 let undici: Promise<typeof import('undici')> | null = null;
 
 export class ParleyClient {
@@ -53,6 +92,16 @@ export class ParleyClient {
   }
 
   async request<T>(method: Method, path: string, body?: unknown, raw?: { data: Buffer; contentType: string }): Promise<T> {
+    return (await this.exchange<T>(method, path, body, raw)).data;
+  }
+
+  /** A request that also reports the status of a successful answer (201 created vs 200 repeated). */
+  async exchange<T>(
+    method: Method,
+    path: string,
+    body?: unknown,
+    raw?: { data: Buffer; contentType: string },
+  ): Promise<{ status: number; data: T }> {
     undici ??= import('undici');
     const { request } = await undici;
     const headers: Record<string, string> = { accept: 'application/json' };
@@ -92,7 +141,7 @@ export class ParleyClient {
       const retry = res.headers['retry-after'];
       throw new ApiError(res.statusCode, code, message, retry ? Number(retry) : null);
     }
-    return (text ? JSON.parse(text) : undefined) as T;
+    return { status: res.statusCode, data: (text ? JSON.parse(text) : undefined) as T };
   }
 
   // ---- account --------------------------------------------------------------
@@ -125,6 +174,9 @@ export class ParleyClient {
   listProjects = () => this.request<Project[]>('GET', `${API_PREFIX}/projects`);
   createProject = (name: string) => this.request<Project>('POST', `${API_PREFIX}/projects`, { name });
   getProject = (id: number) => this.request<Project>('GET', `${API_PREFIX}/projects/${id}`);
+  /** Name, allowed origins (replaces the list), timezone, language. */
+  updateProject = (id: number, body: UpdateProjectBody) =>
+    this.request<Project>('PATCH', `${API_PREFIX}/projects/${id}`, body);
 
   private member = (projectId: number, email: string) =>
     `${API_PREFIX}/projects/${projectId}/members/${encodeURIComponent(email)}`;
@@ -135,4 +187,51 @@ export class ParleyClient {
   updateMember = (projectId: number, email: string, body: UpdateMemberBody) =>
     this.request<Member>('PATCH', this.member(projectId, email), body);
   removeMember = (projectId: number, email: string) => this.request<void>('DELETE', this.member(projectId, email));
+
+  // ---- operator status --------------------------------------------------------
+  getStatus = (projectId: number) =>
+    this.request<OperatorStatusReply>('GET', `${API_PREFIX}/projects/${projectId}/status`);
+  setStatus = (projectId: number, online: boolean) =>
+    this.request<OperatorStatusReply>('PUT', `${API_PREFIX}/projects/${projectId}/status`, { online });
+
+  // ---- dialogs ------------------------------------------------------------------
+  private dialog = (projectId: number, dialogId: number) => `${API_PREFIX}/projects/${projectId}/dialogs/${dialogId}`;
+
+  /** One page of a view (newest activity first) with the counts of all three views. */
+  listDialogs = (projectId: number, q: DialogListQuery = {}) =>
+    this.request<DialogList>('GET', `${API_PREFIX}/projects/${projectId}/dialogs${query(q)}`);
+  /** The dialog, its visitor (card, page, UTM tags) and its latest 100 messages. */
+  getDialog = (projectId: number, dialogId: number) => this.request<DialogDetail>('GET', this.dialog(projectId, dialogId));
+  /** Messages by seq: the newest `limit` before `beforeSeq`, or the oldest after `afterSeq`. */
+  listMessages = (projectId: number, dialogId: number, q: MessagesQuery = {}) =>
+    this.request<Message[]>('GET', `${this.dialog(projectId, dialogId)}/messages${query(q)}`);
+
+  /**
+   * Sends an operator message. The server stores it once per clientId: sending the same
+   * clientId again returns the stored message (`isNew: false`) and pushes it to the visitor again.
+   */
+  async sendMessage(projectId: number, dialogId: number, clientId: string, body: string) {
+    const { status, data } = await this.exchange<Message>('POST', `${this.dialog(projectId, dialogId)}/messages`, {
+      clientId,
+      body,
+    });
+    return { message: data, isNew: status === 201 };
+  }
+
+  /** Edits one's own message (within 10 minutes of sending, by the server clock). */
+  editMessage = (projectId: number, messageId: number, body: string) =>
+    this.request<Message>('PATCH', `${API_PREFIX}/projects/${projectId}/messages/${messageId}`, { body });
+  /** The visitor's client card: real name, phone, email, notes (null clears a field). */
+  updateCard = (projectId: number, dialogId: number, card: UpdateCardBody) =>
+    this.request<Visitor>('PATCH', `${this.dialog(projectId, dialogId)}/visitor`, card);
+  takeDialog = (projectId: number, dialogId: number) =>
+    this.request<DialogSummary>('POST', `${this.dialog(projectId, dialogId)}/take`);
+  assignDialog = (projectId: number, dialogId: number, email: string) =>
+    this.request<DialogSummary>('POST', `${this.dialog(projectId, dialogId)}/assign`, { email });
+  closeDialog = (projectId: number, dialogId: number) =>
+    this.request<DialogSummary>('POST', `${this.dialog(projectId, dialogId)}/close`);
+  reopenDialog = (projectId: number, dialogId: number) =>
+    this.request<DialogSummary>('POST', `${this.dialog(projectId, dialogId)}/reopen`);
+  setLeadClass = (projectId: number, dialogId: number, leadClass: string | null) =>
+    this.request<DialogSummary>('PUT', `${this.dialog(projectId, dialogId)}/lead-class`, { leadClass });
 }

@@ -1,0 +1,38 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { type View, VIEWS } from '../../../core/protocol/constants.js';
+import { type Ctx, withProject } from '../../context.js';
+import { result } from '../../io.js';
+import { parseLimit } from '../../options.js';
+import { dialogsTable } from '../../present.js';
+
+function parseView(value: string): View {
+  if (!(VIEWS as readonly string[]).includes(value)) throw new InvalidArgumentError(`a view is one of: ${VIEWS.join(', ')}`);
+  return value as View;
+}
+
+interface Opts {
+  view: View;
+  limit?: number;
+  before?: string;
+}
+
+export async function run(opts: Opts, ctx: Ctx): Promise<number> {
+  const client = await ctx.client();
+  const project = await ctx.project(client);
+  const list = await client.listDialogs(project.id, { view: opts.view, limit: opts.limit, before: opts.before });
+  result(ctx.io, list, () => dialogsTable(list));
+  return 0;
+}
+
+export default function dialogsList(ctx: Ctx): Command {
+  return withProject(new Command('list'))
+    .description('list the dialogs of a view, newest activity first, with the count of each view')
+    .option('--view <view>', 'mine (yours and unassigned), shared (assigned to others) or archive (closed)', parseView, 'mine')
+    .option('--limit <n>', 'at most this many dialogs (1-200, default 50)', parseLimit)
+    .option('--before <cursor>', 'the next page: the "next" value of the previous page')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ parley dialogs list --view shared\n  $ parley dialogs list --json | jq -r \'.dialogs[] | "\\(.id) \\(.visitor.name)"\'\n',
+    )
+    .action((opts: Opts, cmd: Command) => ctx.begin(cmd).finish(run(opts, ctx)));
+}

@@ -1,0 +1,65 @@
+import { Command } from 'commander';
+import type { DialogDetail, Message } from '../../../core/protocol/index.js';
+import { type Ctx, withProject } from '../../context.js';
+import { fields, result } from '../../io.js';
+import { parseId } from '../../options.js';
+import { formatTime, messageLines } from '../../present.js';
+
+interface Opts {
+  all?: boolean;
+}
+
+function render(d: DialogDetail, earlier: number): string {
+  const { dialog, visitor } = d;
+  const card = visitor.card;
+  const utm = Object.entries(visitor.utm).map(([k, v]) => `${k}=${v}`).join(', ');
+  const header = fields([
+    ['dialog', `${dialog.id} · ${dialog.status}${dialog.assignee ? ` · assigned to ${dialog.assignee.name}` : ' · unassigned'}`],
+    ['visitor', visitor.name],
+    ['real name', card.realName],
+    ['phone', card.phone],
+    ['email', card.email],
+    ['notes', card.notes],
+    ['page', [visitor.page.url, visitor.page.title ? `"${visitor.page.title}"` : null].filter(Boolean).join(' ') || null],
+    ['referrer', visitor.page.referrer],
+    ['utm', utm || null],
+    ['group', dialog.group],
+    ['lead class', dialog.leadClass],
+    ['started', formatTime(dialog.createdAt)],
+    ['first response', dialog.firstResponseAt ? formatTime(dialog.firstResponseAt) : null],
+    ['closed', dialog.closedAt ? formatTime(dialog.closedAt) : null],
+  ]);
+  const transcript = d.messages.length
+    ? d.messages.map((m) => messageLines(m, visitor.name)).join('\n')
+    : 'No messages.';
+  const more = earlier > 0 ? [`(${earlier} earlier message${earlier === 1 ? '' : 's'}: --all shows them)`] : [];
+  return [header, '', ...more, transcript].join('\n');
+}
+
+export async function run(id: number, opts: Opts, ctx: Ctx): Promise<number> {
+  const client = await ctx.client();
+  const project = await ctx.project(client);
+  const detail = await client.getDialog(project.id, id);
+  let messages: Message[] = detail.messages;
+  if (opts.all) {
+    // The detail holds the latest page; walk back to seq 1.
+    while (messages.length && messages[0].seq > 1) {
+      const older = await client.listMessages(project.id, id, { beforeSeq: messages[0].seq, limit: 500 });
+      if (older.length === 0) break;
+      messages = [...older, ...messages];
+    }
+  }
+  const full = { ...detail, messages };
+  const earlier = messages.length ? messages[0].seq - 1 : 0;
+  result(ctx.io, full, () => render(full, earlier));
+  return 0;
+}
+
+export default function dialogsShow(ctx: Ctx): Command {
+  return withProject(new Command('show'))
+    .description('show a dialog: its visitor (card, page, UTM tags) and messages with time, author and delivery')
+    .argument('<id>', 'dialog id (see "parley dialogs list")', parseId)
+    .option('--all', 'every message, not only the latest 100')
+    .addHelpText('after', '\nExamples:\n  $ parley dialogs show 12\n  $ parley dialogs show 12 --all --json | jq -r \'.messages[].body\'\n')
+    .action((id: number, opts: Opts, cmd: Command) => ctx.begin(cmd).finish(run(id, opts, ctx)));
+}

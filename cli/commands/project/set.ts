@@ -1,0 +1,94 @@
+import { Command, InvalidArgumentError } from 'commander';
+import type { UpdateProjectBody } from '../../../core/protocol/index.js';
+import type { Ctx } from '../../context.js';
+import { UsageError } from '../../errors.js';
+import { fields, notice, result } from '../../io.js';
+import { collect } from '../../options.js';
+
+interface Opts {
+  allowedOrigin?: string[];
+  addOrigin?: string[];
+  removeOrigin?: string[];
+  timezone?: string;
+  language?: 'en' | 'ru';
+  name?: string;
+}
+
+function parseLanguage(value: string): 'en' | 'ru' {
+  if (value === 'en' || value === 'ru') return value;
+  throw new InvalidArgumentError('the language is en or ru');
+}
+
+function parseProjectName(value: string): string {
+  if (!value.trim()) throw new InvalidArgumentError('a project name must not be empty');
+  return value;
+}
+
+/** The server's spelling of an origin, to find one in the list ("https://Shop.example.com/" matches). */
+function originKey(raw: string): string {
+  try {
+    return new URL(raw.trim()).origin;
+  } catch {
+    return raw.trim();
+  }
+}
+
+export async function run(projectArg: string | undefined, opts: Opts, ctx: Ctx): Promise<number> {
+  const { allowedOrigin, addOrigin = [], removeOrigin = [] } = opts;
+  if (allowedOrigin && (addOrigin.length || removeOrigin.length)) {
+    throw new UsageError('--allowed-origin replaces the whole list: do not combine it with --add-origin/--remove-origin');
+  }
+  const body: UpdateProjectBody = {};
+  if (opts.name !== undefined) body.name = opts.name;
+  if (opts.timezone !== undefined) body.timezone = opts.timezone;
+  if (opts.language !== undefined) body.language = opts.language;
+  if (allowedOrigin) body.allowedOrigins = allowedOrigin;
+  const editsOrigins = addOrigin.length > 0 || removeOrigin.length > 0;
+  if (Object.keys(body).length === 0 && !editsOrigins) {
+    throw new UsageError('nothing to change: give --allowed-origin, --add-origin, --remove-origin, --timezone, --language or --name');
+  }
+  const client = await ctx.client();
+  const project = await ctx.project(client, projectArg);
+  if (editsOrigins) {
+    const drop = new Set(removeOrigin.map(originKey));
+    for (const o of drop) {
+      if (!project.allowedOrigins.includes(o)) notice(ctx.io, `${o} was not an allowed origin of "${project.name}".`);
+    }
+    body.allowedOrigins = [...project.allowedOrigins.filter((o) => !drop.has(o)), ...addOrigin];
+  }
+  const p = await client.updateProject(project.id, body);
+  result(ctx.io, p, () =>
+    [
+      `Updated "${p.name}" (id ${p.id}).`,
+      fields([
+        ['allowed origins', p.allowedOrigins.join(', ') || '(none: the widget works nowhere yet)'],
+        ['timezone', p.timezone],
+        ['language', p.language],
+      ]),
+    ].join('\n'),
+  );
+  return 0;
+}
+
+export default function projectSet(ctx: Ctx): Command {
+  return new Command('set')
+    .description('change a project: the origins allowed to embed the widget, timezone, language, name')
+    .argument('[project]', 'project id or name (default: the current one)')
+    .option('--allowed-origin <url>', 'an origin allowed to embed the widget; repeat it; replaces the list', collect)
+    .option('--add-origin <url>', 'add an allowed origin (repeatable)', collect)
+    .option('--remove-origin <url>', 'remove an allowed origin (repeatable)', collect)
+    .option('--timezone <zone>', 'IANA time zone, e.g. Europe/Berlin')
+    .option('--language <lang>', 'widget and visitor-name language: en or ru', parseLanguage)
+    .option('--name <name>', 'new project name', parseProjectName)
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        '  $ parley project set --allowed-origin https://shop.example.com --allowed-origin https://www.shop.example.com',
+        '  $ parley project set "Acme shop" --add-origin https://staging.shop.example.com --timezone Europe/Berlin',
+        '',
+      ].join('\n'),
+    )
+    .action((p: string | undefined, opts: Opts, cmd: Command) => ctx.begin(cmd).finish(run(p, opts, ctx)));
+}
