@@ -17,6 +17,10 @@ import projectList from './commands/project/list.js';
 import projectSet from './commands/project/set.js';
 import projectShow from './commands/project/show.js';
 import projectUse from './commands/project/use.js';
+import scheduleClear from './commands/schedule/clear.js';
+import scheduleExcept from './commands/schedule/except.js';
+import scheduleSet from './commands/schedule/set.js';
+import scheduleShow from './commands/schedule/show.js';
 import sendCommand from './commands/send.js';
 import serverCommand from './commands/server.js';
 import statusShow from './commands/status/show.js';
@@ -106,7 +110,19 @@ export function buildProgram(ctx: Ctx): Command {
       statusSwitch(ctx, true),
       statusSwitch(ctx, false),
       statusShow(ctx),
-    ], ['parley status online', 'parley status show --json']),
+    ], ['parley status online', 'parley status show --operator ann@example.com', 'parley status show --json']),
+  );
+  program.addCommand(
+    group('schedule', "operators' working hours: they go online and offline by themselves", [
+      scheduleSet(ctx),
+      scheduleShow(ctx),
+      scheduleClear(ctx),
+      scheduleExcept(ctx),
+    ], [
+      'parley schedule set --operator ann@example.com --operator bob@example.com --days mon-fri --from 09:00 --to 18:00 --tz Europe/Moscow',
+      'parley schedule except --operator ann@example.com --date 2026-12-31 --off',
+      'parley schedule show',
+    ]),
   );
   program.addCommand(
     group('dialogs', 'the conversations with visitors: Mine, Shared and Archive', [dialogsList(ctx), dialogsShow(ctx)], [

@@ -18,6 +18,7 @@ import meRoutes from './routes/me.js';
 import projectRoutes from './routes/projects.js';
 import dialogRoutes from './routes/dialogs.js';
 import realtimeRoutes from './routes/realtime.js';
+import scheduleRoutes from './routes/schedules.js';
 import teamRoutes from './routes/team.js';
 import tokenRoutes from './routes/tokens.js';
 import widgetRoutes from './routes/widget.js';
@@ -84,6 +85,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(projectRoutes);
       await api.register(teamRoutes);
       await api.register(dialogRoutes);
+      await api.register(scheduleRoutes);
     },
     { prefix: API_PREFIX },
   );

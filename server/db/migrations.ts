@@ -184,4 +184,39 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    name: 'operator working schedules, manual switch expiry',
+    sql: `
+      -- Working hours per (project, operator): weekly intervals in minutes since local midnight
+      -- [from_min, to_min), in the project's timezone; several per weekday.
+      CREATE TABLE schedule_intervals (
+        project_id INTEGER NOT NULL,
+        user_id INTEGER NOT NULL,
+        weekday TEXT NOT NULL CHECK (weekday IN ('mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun')),
+        from_min INTEGER NOT NULL CHECK (from_min >= 0 AND from_min < 1440),
+        to_min INTEGER NOT NULL CHECK (to_min > from_min AND to_min <= 1440),
+        FOREIGN KEY (project_id, user_id) REFERENCES memberships(project_id, user_id) ON DELETE CASCADE
+      );
+      CREATE INDEX schedule_intervals_by_member ON schedule_intervals(project_id, user_id);
+
+      -- Date exceptions: a row with NULL times is a day off; otherwise the special hours of that
+      -- date (they replace the weekly intervals of the date).
+      CREATE TABLE schedule_exceptions (
+        project_id INTEGER NOT NULL,
+        user_id INTEGER NOT NULL,
+        date TEXT NOT NULL,
+        from_min INTEGER,
+        to_min INTEGER,
+        CHECK ((from_min IS NULL AND to_min IS NULL) OR (from_min >= 0 AND to_min > from_min AND to_min <= 1440)),
+        FOREIGN KEY (project_id, user_id) REFERENCES memberships(project_id, user_id) ON DELETE CASCADE
+      );
+      CREATE INDEX schedule_exceptions_by_member ON schedule_exceptions(project_id, user_id, date);
+
+      -- The manual switch of an operator with a schedule lasts until the next boundary of the
+      -- schedule (NULL: no manual switch in force, or no end because there is no schedule).
+      ALTER TABLE memberships ADD COLUMN manual_until INTEGER;
+      -- Whether a manual switch is in force (1) or the schedule decides (0).
+      ALTER TABLE memberships ADD COLUMN manual INTEGER NOT NULL DEFAULT 1;
+    `,
+  },
 ];

@@ -23,12 +23,22 @@ import {
 } from '../../core/protocol/index.js';
 
 const StatusReply = Type.Object({
+  userId: Type.Integer(),
   online: Type.Boolean(),
   operator: Type.Boolean(),
-  source: Type.Literal('manual'),
+  /** What decides right now: the schedule, or a manual switch (without a schedule: always manual). */
+  source: Type.Union([Type.Literal('schedule'), Type.Literal('manual')]),
+  hasSchedule: Type.Boolean(),
+  timezone: Type.String(),
+  /** When the state changes next by itself, or null. */
+  until: Type.Union([Type.String(), Type.Null()]),
   changedAt: Type.Union([Type.String(), Type.Null()]),
+  /** e.g. "online by schedule until 18:00 (Europe/Moscow)". */
+  explanation: Type.String(),
   operatorsOnline: Type.Integer(),
 });
+const StatusQuery = Type.Object({ operator: Type.Optional(Type.String({ minLength: 1, maxLength: 254 })) });
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export default async function dialogRoutes(app: FastifyInstance) {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -116,22 +126,34 @@ export default async function dialogRoutes(app: FastifyInstance) {
     },
   );
 
-  // ---- operator status (the manual switch) ----
-  r.get('/projects/:projectId/status', { schema: { params: ProjectParams, response: { 200: StatusReply } } }, async (request) => {
-    const auth = await app.authenticate(request);
-    const row = await presence.get(auth, request.params.projectId);
-    return {
-      online: row?.online === 1,
-      operator: row?.operator === 1,
-      source: 'manual' as const,
-      changedAt: row?.status_changed_at ? new Date(row.status_changed_at).toISOString() : null,
-      operatorsOnline: await presence.onlineCount(request.params.projectId),
-    };
+  // ---- operator status: the schedule, or the manual switch (see services/presence.ts) ----
+  const statusReply = async (projectId: number, s: Awaited<ReturnType<typeof presence.get>>) => ({
+    userId: s.userId,
+    online: s.online,
+    operator: s.operator,
+    source: s.source,
+    hasSchedule: s.hasSchedule,
+    timezone: s.timezone,
+    until: iso(s.until),
+    changedAt: iso(s.changedAt),
+    explanation: s.explanation,
+    operatorsOnline: await presence.onlineCount(projectId),
   });
+
+  r.get(
+    '/projects/:projectId/status',
+    { schema: { params: ProjectParams, querystring: StatusQuery, response: { 200: StatusReply } } },
+    async (request) => {
+      const auth = await app.authenticate(request);
+      const { projectId } = request.params;
+      return statusReply(projectId, await presence.get(auth, projectId, request.query.operator));
+    },
+  );
 
   r.put('/projects/:projectId/status', { schema: { params: ProjectParams, body: StatusBody, response: { 200: StatusReply } } }, async (request) => {
     const auth = await app.authenticate(request);
-    const s = await presence.set(auth, request.params.projectId, request.body.online);
-    return { online: s.online, operator: true, source: 'manual' as const, changedAt: new Date(s.changedAt).toISOString(), operatorsOnline: s.operatorsOnline };
+    const { projectId } = request.params;
+    await presence.set(auth, projectId, request.body.online);
+    return statusReply(projectId, await presence.get(auth, projectId));
   });
 }

@@ -70,6 +70,8 @@ describe('--version and --help', () => {
     ...['create', 'list', 'show', 'set', 'use'].map((v) => ['project', v]),
     ['status'],
     ...['online', 'offline', 'show'].map((v) => ['status', v]),
+    ['schedule'],
+    ...['set', 'show', 'clear', 'except'].map((v) => ['schedule', v]),
     ['dialogs'],
     ...['list', 'show'].map((v) => ['dialogs', v]),
     ['send'],

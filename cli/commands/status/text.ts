@@ -1,0 +1,38 @@
+// The reply of GET/PUT /projects/:id/status and how it reads at a terminal.
+import { API_PREFIX } from '../../../core/protocol/constants.js';
+import { formatTime } from '../../present.js';
+
+export interface StatusReply {
+  userId: number;
+  online: boolean;
+  operator: boolean;
+  source: 'schedule' | 'manual';
+  hasSchedule: boolean;
+  timezone: string;
+  until: string | null;
+  changedAt: string | null;
+  explanation: string;
+  operatorsOnline: number;
+}
+
+export const statusPath = (projectId: number) => `${API_PREFIX}/projects/${projectId}/status`;
+
+const operatorsOnline = (n: number) =>
+  n === 0
+    ? 'No operator is online: the widget hides its chat tab.'
+    : `${n} operator${n === 1 ? '' : 's'} online: the widget shows its chat tab.`;
+
+/**
+ * Without a schedule: "You are online in "Alpha" (manual switch) since 10:02."; with one, the
+ * server's explanation: "You are online in "Alpha" by schedule until 18:00 (Europe/Moscow)."
+ */
+export function statusText(s: StatusReply, projectName: string, who?: string): string {
+  const subject = who ?? 'You';
+  const verb = who ? 'is' : 'are';
+  if (!s.operator) return `${subject} ${verb} not an operator in "${projectName}". ${operatorsOnline(s.operatorsOnline)}`;
+  const state = s.online ? 'online' : 'offline';
+  let why: string;
+  if (!s.hasSchedule) why = `(manual switch)${s.changedAt ? ` since ${formatTime(s.changedAt)}` : ''}`;
+  else why = s.explanation.replace(/^(online|offline) /, '');
+  return `${subject} ${verb} ${state} in "${projectName}" ${why}.\n${operatorsOnline(s.operatorsOnline)}`;
+}

@@ -1,0 +1,199 @@
+// Working schedules of operators: set the same hours for several operators in one step (replacing
+// those weekdays, or adding an interval), date exceptions (a day off or special hours), clear,
+// show. Times are wall times in the project's timezone; `timezone` on set changes the project's
+// timezone (one zone per project, as the schedule of every operator of the project is read in it).
+// Every input is checked before anything is written; after a change presence re-evaluates.
+import { normalizeEmail } from '../../core/protocol/index.js';
+import type { MemberRow } from '../db/projects.js';
+import { schedulesRepo } from '../db/schedules.js';
+import { badRequest, notFound } from '../errors.js';
+import type { Auth } from './accounts.js';
+import type { ServiceDeps } from './context.js';
+import type { PresenceService } from './presence.js';
+import { isTimeZone, type ProjectsService } from './projects.js';
+import { formatClock, type Interval, parseClock, WEEKDAYS, type Weekday } from './schedule.js';
+
+export type SchedulesService = ReturnType<typeof schedulesService>;
+
+/** `mon-fri`, `sat,sun`, `mon,wed-fri`, `all`: known weekdays in order, no duplicates. */
+export function parseDays(text: string): Weekday[] {
+  const out = new Set<Weekday>();
+  const raw = text.trim().toLowerCase();
+  if (!raw) throw badRequest('no weekdays given (for example mon-fri or sat,sun)');
+  if (raw === 'all' || raw === 'daily') return [...WEEKDAYS];
+  for (const part of raw.split(',')) {
+    const [a, b, ...rest] = part.trim().split('-');
+    const ia = WEEKDAYS.indexOf(a as Weekday);
+    const ib = b === undefined ? ia : WEEKDAYS.indexOf(b as Weekday);
+    if (rest.length || ia < 0 || ib < 0) {
+      throw badRequest(`unknown weekday or range: "${part.trim()}" (use mon tue wed thu fri sat sun, e.g. mon-fri or sat,sun)`);
+    }
+    if (ib < ia) throw badRequest(`weekday range "${part.trim()}" runs backwards (write it from Monday's side, e.g. mon-fri)`);
+    for (let i = ia; i <= ib; i++) out.add(WEEKDAYS[i]);
+  }
+  return WEEKDAYS.filter((d) => out.has(d));
+}
+
+export function parseInterval(from: string, to: string): Interval {
+  const f = parseClock(from);
+  if (f === null) throw badRequest(`not a time on the clock: "${from}" (use HH:MM, 00:00 to 24:00)`);
+  const t = parseClock(to);
+  if (t === null) throw badRequest(`not a time on the clock: "${to}" (use HH:MM, 00:00 to 24:00)`);
+  if (f >= t) throw badRequest(`the interval must end after it starts: ${from} to ${to}`);
+  return [f, t];
+}
+
+/** A real calendar date `YYYY-MM-DD` (2026-02-30 is not). */
+export function parseDate(text: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  const d = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : null;
+  if (!m || !d || d.getUTCFullYear() !== Number(m[1]) || d.getUTCMonth() + 1 !== Number(m[2]) || d.getUTCDate() !== Number(m[3])) {
+    throw badRequest(`not a real date: "${text}" (use YYYY-MM-DD)`);
+  }
+  return text;
+}
+
+function overlaps(list: readonly Interval[], [f, t]: Interval): boolean {
+  return list.some(([a, b]) => f < b && a < t);
+}
+
+export interface ScheduleView {
+  email: string;
+  userId: number;
+  timezone: string;
+  weekly: Record<Weekday, Array<{ from: string; to: string }>>;
+  exceptions: Array<{ date: string; off: boolean; intervals: Array<{ from: string; to: string }> }>;
+}
+
+export function schedulesService(deps: ServiceDeps, projects: ProjectsService, presence: PresenceService) {
+  const { db, repos, clock } = deps;
+  const schedules = schedulesRepo(db);
+
+  const requireManager = (auth: Auth, projectId: number) =>
+    projects.requireAccess(auth, projectId, ['admin', 'settings'], 'managing schedules');
+
+  /** Existing members with the operator flag; every email is checked before anything is saved. */
+  async function operators(projectId: number, emails: string[]): Promise<MemberRow[]> {
+    if (!emails.length) throw badRequest('name at least one operator (--operator EMAIL)');
+    const out = new Map<number, MemberRow>();
+    for (const raw of emails) {
+      const email = normalizeEmail(raw);
+      const m = email ? await repos.projects.member(projectId, email) : undefined;
+      if (!m) throw badRequest(`${raw} is not a member of this project`);
+      if (!m.operator) throw badRequest(`${raw} is not an operator in this project (give them the operator role first)`);
+      out.set(m.id, m);
+    }
+    return [...out.values()];
+  }
+
+  const fmt = ([f, t]: Interval) => ({ from: formatClock(f), to: formatClock(t) });
+
+  async function view(projectId: number, m: { id: number; email: string }, timezone: string): Promise<ScheduleView> {
+    const s = await schedules.load(projectId, m.id);
+    const weekly = Object.fromEntries(
+      WEEKDAYS.map((d) => [d, [...(s.weekly[d] ?? [])].sort((a, b) => a[0] - b[0]).map(fmt)]),
+    ) as ScheduleView['weekly'];
+    const exceptions = Object.entries(s.exceptions)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([date, list]) => ({ date, off: list.length === 0, intervals: list.map(fmt) }));
+    return { email: m.email, userId: m.id, timezone, weekly, exceptions };
+  }
+
+  const timezoneOf = async (projectId: number) => (await repos.projects.byId(projectId))!.timezone;
+
+  return {
+    parseDays,
+
+    async set(
+      auth: Auth,
+      projectId: number,
+      body: { operators: string[]; days: string; from: string; to: string; timezone?: string; add?: boolean },
+    ): Promise<ScheduleView[]> {
+      await requireManager(auth, projectId);
+      const days = parseDays(body.days);
+      const interval = parseInterval(body.from, body.to);
+      if (body.timezone !== undefined && !isTimeZone(body.timezone)) {
+        throw badRequest(`unknown time zone: "${body.timezone}" (use an IANA name such as Europe/Moscow)`);
+      }
+      const members = await operators(projectId, body.operators);
+      if (body.add) {
+        for (const m of members) {
+          const s = await schedules.load(projectId, m.id);
+          for (const d of days) {
+            if (overlaps(s.weekly[d] ?? [], interval)) {
+              throw badRequest(`${m.email} already works during ${body.from}-${body.to} on ${d} (intervals must not overlap)`);
+            }
+          }
+        }
+      }
+      await db.write(async (tx) => {
+        if (body.timezone !== undefined) {
+          await tx.run('UPDATE projects SET timezone = ?, updated_at = ? WHERE id = ?', [body.timezone, clock.now(), projectId]);
+        }
+        for (const m of members) {
+          if (!body.add) await schedules.replaceDays(tx, projectId, m.id, days);
+          for (const d of days) await schedules.addInterval(tx, projectId, m.id, d, interval);
+        }
+      });
+      await presence.scheduleChanged(projectId, members.map((m) => m.id));
+      const tz = await timezoneOf(projectId);
+      return Promise.all(members.map((m) => view(projectId, m, tz)));
+    },
+
+    async except(
+      auth: Auth,
+      projectId: number,
+      body: { operators: string[]; date: string; off?: boolean; from?: string; to?: string; add?: boolean },
+    ): Promise<ScheduleView[]> {
+      await requireManager(auth, projectId);
+      const date = parseDate(body.date);
+      let interval: Interval | null = null;
+      if (body.off) {
+        if (body.from !== undefined || body.to !== undefined) throw badRequest('give either --off or --from/--to, not both');
+      } else {
+        if (body.from === undefined || body.to === undefined) throw badRequest('give --off, or both --from and --to');
+        interval = parseInterval(body.from, body.to);
+      }
+      const members = await operators(projectId, body.operators);
+      if (interval && body.add) {
+        for (const m of members) {
+          const s = await schedules.load(projectId, m.id);
+          if (overlaps(s.exceptions[date] ?? [], interval)) {
+            throw badRequest(`${m.email} already has special hours overlapping ${body.from}-${body.to} on ${date}`);
+          }
+        }
+      }
+      await db.write(async (tx) => {
+        for (const m of members) await schedules.setException(tx, projectId, m.id, date, interval, Boolean(body.add));
+      });
+      await presence.scheduleChanged(projectId, members.map((m) => m.id));
+      const tz = await timezoneOf(projectId);
+      return Promise.all(members.map((m) => view(projectId, m, tz)));
+    },
+
+    async clear(auth: Auth, projectId: number, emails: string[]): Promise<void> {
+      await requireManager(auth, projectId);
+      const members = await operators(projectId, emails);
+      await db.write(async (tx) => {
+        for (const m of members) await schedules.clear(tx, projectId, m.id);
+      });
+      await presence.scheduleChanged(projectId, members.map((m) => m.id));
+    },
+
+    /** Any member may look at the schedules (operators see when their colleagues work). */
+    async show(auth: Auth, projectId: number, email?: string): Promise<ScheduleView[]> {
+      await projects.membership(auth, projectId);
+      const tz = await timezoneOf(projectId);
+      let members: MemberRow[];
+      if (email !== undefined) {
+        const normalized = normalizeEmail(email);
+        const m = normalized ? await repos.projects.member(projectId, normalized) : undefined;
+        if (!m) throw notFound(`${email} is not a member of this project`);
+        members = [m];
+      } else {
+        members = (await repos.projects.members(projectId)).filter((m) => m.operator);
+      }
+      return Promise.all(members.map((m) => view(projectId, m, tz)));
+    },
+  };
+}
