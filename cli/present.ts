@@ -1,5 +1,4 @@
 // Human renderings shared by several commands.
-import type { OperatorStatusReply } from '../core/client/api.js';
 import type { DialogList, Member, Message, Project } from '../core/protocol/index.js';
 import { table } from './io.js';
 
@@ -74,18 +73,4 @@ export function messageLines(m: Message, visitorName: string): string {
   const lines = [`[${formatTime(m.createdAt)}] ${who}: ${first}`, ...rest.map((l) => `    ${l}`)];
   if (marks) lines[lines.length - 1] += `  · ${marks}`;
   return lines.join('\n');
-}
-
-// ---- operator status ---------------------------------------------------------------
-
-const operatorsOnline = (n: number) =>
-  n === 0
-    ? 'No operator is online: the widget hides its chat tab.'
-    : `${n} operator${n === 1 ? '' : 's'} online: the widget shows its chat tab.`;
-
-/** "online (manual switch) since …" and how many operators are online. */
-export function statusText(s: OperatorStatusReply, projectName: string): string {
-  if (!s.operator) return `You are not an operator in "${projectName}". ${operatorsOnline(s.operatorsOnline)}`;
-  const since = s.changedAt ? ` since ${formatTime(s.changedAt)}` : '';
-  return `You are ${s.online ? 'online' : 'offline'} in "${projectName}" (${s.source} switch)${since}.\n${operatorsOnline(s.operatorsOnline)}`;
 }

@@ -47,14 +47,22 @@ export interface ClientOptions {
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
-/** An operator's own status in a project (`GET/PUT /projects/:id/status`). */
+/** An operator's status in a project (`GET/PUT /projects/:id/status`), explained. */
 export interface OperatorStatusReply {
+  userId: number;
   online: boolean;
-  /** Whether the caller is an operator of the project at all. */
+  /** Whether the member is an operator of the project at all. */
   operator: boolean;
-  /** What decides the status; only the manual switch so far (schedules come later). */
-  source: 'manual';
+  /** What decides right now: the schedule, or a manual switch (always manual without a schedule). */
+  source: 'schedule' | 'manual';
+  hasSchedule: boolean;
+  /** The project's timezone, in which schedules are read. */
+  timezone: string;
+  /** When the state changes next by itself (ISO), or null. */
+  until: string | null;
   changedAt: string | null;
+  /** e.g. "online by schedule until 18:00 (Europe/Moscow)". */
+  explanation: string;
   /** Operators of the project online right now (the widget shows its tab while > 0). */
   operatorsOnline: number;
 }

@@ -1,19 +1,9 @@
 // The reply of GET/PUT /projects/:id/status and how it reads at a terminal.
+import type { OperatorStatusReply } from '../../../core/client/api.js';
 import { API_PREFIX } from '../../../core/protocol/constants.js';
 import { formatTime } from '../../present.js';
 
-export interface StatusReply {
-  userId: number;
-  online: boolean;
-  operator: boolean;
-  source: 'schedule' | 'manual';
-  hasSchedule: boolean;
-  timezone: string;
-  until: string | null;
-  changedAt: string | null;
-  explanation: string;
-  operatorsOnline: number;
-}
+export type StatusReply = OperatorStatusReply;
 
 export const statusPath = (projectId: number) => `${API_PREFIX}/projects/${projectId}/status`;
 
