@@ -1,42 +1,126 @@
-// Benchmarks (never run by `npm test`). Each measurement stands next to a baseline measured in
-// the same run, so numbers compare across machines. Writes bench/results/latest.json.
+// Benchmarks (never run by `npm test`): what users feel, each next to a floor measured in the
+// same run so numbers compare across machines. Prints a table, writes bench/results/latest.json.
 //
-//   npm run bench            full run
-//   npm run bench -- --quick fewer repetitions
-import { spawnSync } from 'node:child_process';
+//   npm run bench                     full run (about 10 minutes): 10,000 idle widgets
+//   npm run bench -- --quick          about a minute: 1,000 idle widgets, shorter rate steps
+//   npm run bench -- --widgets 5000   another number of idle widgets
+//
+// 10,000 widgets need about 10,000 open files in each of the two processes: `ulimit -n 65536`
+// first if `ulimit -n` says less (the run checks and says so).
+import { execSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { cpus, totalmem } from 'node:os';
+import { cliStart, widget } from './lib/clients.mjs';
+import { closeAll, openActive, openIdle, parleyTarget, relayTarget, runRate } from './lib/load.mjs';
+import { startParley, startRelay } from './lib/servers.mjs';
+import { rssOf } from './lib/stats.mjs';
 
-const quick = process.argv.includes('--quick');
-const runs = quick ? 10 : 30;
-const bin = fileURLToPath(new URL('../bin/parley.js', import.meta.url));
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const flag = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const WIDGETS = flag('--widgets', quick ? 1000 : 10_000);
+const OPERATORS = flag('--operators', 4);
+const ACTIVE = flag('--active', 200);
+const SECONDS = flag('--seconds', quick ? 3 : 10);
+const RATES = [100, 1000, 5000];
+const STEPS = quick ? [2000, 5000, 10_000] : [2000, 3000, 5000, 7500, 10_000, 15_000];
+const TARGET_P99_MS = 10;
 
-function timeCommand(args) {
-  const samples = [];
-  for (let i = 0; i < runs; i++) {
-    const start = process.hrtime.bigint();
-    const r = spawnSync(process.execPath, args, { stdio: 'ignore' });
-    if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}`);
-    samples.push(Number(process.hrtime.bigint() - start) / 1e6);
+const limit = Number(execSync('ulimit -n', { shell: '/bin/bash' }).toString().trim());
+if (limit < WIDGETS + 1000) {
+  console.error(`ulimit -n is ${limit}: too few open files for ${WIDGETS} widgets. Run "ulimit -n 65536" first, or pass --widgets ${limit - 1000}.`);
+  process.exit(1);
+}
+
+const log = (line) => process.stderr.write(`${line}\n`);
+const fmt = (n, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
+
+/** Rates against one server, with idle widgets connected first; returns rows and RSS per widget. */
+async function measure(name, server, target) {
+  log(`${name}: ${WIDGETS} idle widgets, ${ACTIVE} active dialogs, ${OPERATORS} operators`);
+  const before = await rssOf(server.pid);
+  const idle = await openIdle(target, WIDGETS);
+  await new Promise((r) => setTimeout(r, 2000)); // let the server settle before reading its RSS
+  const after = await rssOf(server.pid);
+  const active = await openActive(target, ACTIVE);
+  const operators = await Promise.all(Array.from({ length: OPERATORS }, () => target.operator()));
+  const dialogs = active.map((a) => a.dialogId);
+  await runRate(operators, dialogs, 200, 1); // warm the JIT and the database
+  const rates = [];
+  for (const rate of RATES) {
+    log(`  ${rate} msg/s`);
+    rates.push(await runRate(operators, dialogs, rate, SECONDS));
   }
-  samples.sort((a, b) => a - b);
-  return { p50: samples[Math.floor(runs / 2)], min: samples[0] };
+  let sustained = 0;
+  for (const rate of STEPS) {
+    log(`  step ${rate} msg/s`);
+    const r = await runRate(operators, dialogs, rate, Math.min(SECONDS, 5));
+    if (r.p99 > TARGET_P99_MS || r.achieved < rate * 0.95 || r.lost > 0) break;
+    sustained = rate;
+  }
+  closeAll([...idle, ...active.map((a) => a.ws), ...operators]);
+  return { rates, sustained, rssPerWidget: (after - before) / WIDGETS, rss: after };
 }
 
-const baseline = timeCommand(['-e', '']);
-const version = timeCommand([bin, '--version']);
-const rows = [
-  { name: 'bare node -e ""', ...baseline, ratio: 1 },
-  { name: 'parley --version', ...version, ratio: version.p50 / baseline.p50 },
-];
+const relay = await startRelay();
+const floor = await measure('relay (floor)', relay, relayTarget(relay));
+await relay.stop();
 
-console.log(`CLI cold start (${runs} runs, ${cpus().length} cores, node ${process.version})`);
-for (const r of rows) {
-  console.log(`  ${r.name.padEnd(20)} p50 ${r.p50.toFixed(1).padStart(7)} ms   min ${r.min.toFixed(1).padStart(7)} ms   ${r.ratio.toFixed(2)}x`);
+const parley = await startParley();
+let result;
+try {
+  const measured = await measure('parley', parley, parleyTarget(parley));
+  log('CLI and TUI start');
+  const cli = await cliStart(parley, quick ? 10 : 30);
+  log('widget');
+  const w = await widget(parley);
+  result = { measured, cli, widget: w };
+} finally {
+  await parley.stop();
 }
+
+const { measured, cli, widget: w } = result;
+const out = [];
+out.push(`Parley benchmarks: ${cpus().length} cores (${cpus()[0].model.trim()}), ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}${quick ? ', --quick' : ''}`);
+out.push('');
+out.push(`Ack latency (operator send -> widget ack -> operator), ${WIDGETS} idle widgets, ${ACTIVE} dialogs, ${OPERATORS} operators, ${SECONDS} s per rate`);
+out.push('  rate/s   achieved   p50 ms   p99 ms  p99.9 ms   floor p50   floor p99   x p50   x p99');
+measured.rates.forEach((r, i) => {
+  const f = floor.rates[i];
+  out.push(
+    `  ${String(r.rate).padStart(6)} ${fmt(r.achieved, 0).padStart(10)} ${fmt(r.p50).padStart(8)} ${fmt(r.p99).padStart(8)} ${fmt(r.p999).padStart(9)} ${fmt(f.p50).padStart(11)} ${fmt(f.p99).padStart(11)} ${fmt(r.p50 / f.p50, 1).padStart(7)} ${fmt(r.p99 / f.p99, 1).padStart(7)}${r.lost ? `   ${r.lost} lost` : ''}`,
+  );
+});
+out.push(`  highest rate sustained with p99 <= ${TARGET_P99_MS} ms: parley ${measured.sustained}/s, floor ${floor.sustained}/s (steps ${STEPS.join(', ')})`);
+out.push('');
+out.push(`Server RSS per idle widget: parley ${fmt(measured.rssPerWidget / 1024, 1)} KB, floor ${fmt(floor.rssPerWidget / 1024, 1)} KB`);
+out.push('');
+out.push('Start-up (p50)');
+for (const r of cli) {
+  out.push(r.error ? `  ${r.name.padEnd(26)} failed: ${r.error}` : `  ${r.name.padEnd(26)} ${fmt(r.p50, 1).padStart(7)} ms   ${fmt(r.ratio)}x`);
+}
+out.push('');
+out.push(`Widget: ${w.bytes} bytes, ${fmt(w.gzipBytes / 1024, 1)} KB gzip; page load to tab visible p50 ${w.tabVisible ? fmt(w.tabVisible.p50, 0) : '-'} ms${w.error ? ` (${w.error})` : ''}`);
+console.log(out.join('\n'));
+
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 writeFileSync(
   new URL('./results/latest.json', import.meta.url),
-  JSON.stringify({ at: new Date().toISOString(), node: process.version, cores: cpus().length, cliColdStart: rows }, null, 2),
+  `${JSON.stringify(
+    {
+      at: new Date().toISOString(),
+      machine: { cores: cpus().length, model: cpus()[0].model.trim(), memGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+      options: { quick, widgets: WIDGETS, operators: OPERATORS, active: ACTIVE, seconds: SECONDS },
+      floor,
+      parley: measured,
+      cli,
+      widget: w,
+      table: out,
+    },
+    null,
+    2,
+  )}\n`,
 );

@@ -1,0 +1,176 @@
+// The load: idle widgets that only hold a connection, active visitors that ack every operator
+// message at once (as the widget does), and operator sockets that send at a fixed rate
+// (open loop: the schedule does not wait for answers). Latency is from the operator's send to
+// the operator receiving `message.updated` with deliveredAt for that message: the round trip an
+// operator waits for before the TUI shows "delivered".
+import { randomUUID } from 'node:crypto';
+import WebSocket from 'ws';
+import { ORIGIN } from './servers.mjs';
+import { percentiles } from './stats.mjs';
+
+function open(url, headers = {}) {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { headers, origin: ORIGIN, perMessageDeflate: false });
+    ws.once('open', () => resolve(ws));
+    ws.once('error', reject);
+    ws.once('unexpected-response', (_q, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
+  });
+}
+
+function nextFrame(ws, match, timeoutMs = 30_000) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      ws.off('message', onMessage);
+      reject(new Error('no expected frame'));
+    }, timeoutMs);
+    const onMessage = (raw) => {
+      const f = JSON.parse(raw);
+      if (!match(f)) return;
+      clearTimeout(timer);
+      ws.off('message', onMessage);
+      resolve(f);
+    };
+    ws.on('message', onMessage);
+  });
+}
+
+async function inBatches(n, size, fn) {
+  const out = [];
+  for (let i = 0; i < n; i += size) {
+    out.push(...(await Promise.all(Array.from({ length: Math.min(size, n - i) }, (_, j) => fn(i + j)))));
+  }
+  return out;
+}
+
+/** A visitor that acks every operator message as soon as it arrives. */
+function ackEverything(ws) {
+  ws.on('message', (raw) => {
+    const f = JSON.parse(raw);
+    if (f.type === 'message' && f.message.author !== 'visitor') ws.send(JSON.stringify({ type: 'ack', messageIds: [f.message.id] }));
+  });
+  return ws;
+}
+
+/** The same load against the relay or against Parley; only how sockets are opened differs. */
+export function relayTarget(relay) {
+  return {
+    async idleWidget() {
+      return open(relay.visitorUrl(0));
+    },
+    async activeVisitor(i) {
+      const dialogId = i + 1;
+      return { ws: ackEverything(await open(relay.visitorUrl(dialogId))), dialogId };
+    },
+    operator: () => open(relay.operatorUrl),
+  };
+}
+
+export function parleyTarget(parley) {
+  const hello = async (token) => {
+    const ws = await open(parley.visitorUrl);
+    const welcome = nextFrame(ws, (f) => f.type === 'welcome');
+    ws.send(JSON.stringify({ type: 'hello', ...(token ? { token } : {}) }));
+    return { ws, welcome: await welcome };
+  };
+  return {
+    async idleWidget() {
+      return (await hello()).ws;
+    },
+    /** Starts a dialog with a first message, then comes back with its token to learn the dialog id. */
+    async activeVisitor() {
+      const first = await hello();
+      const clientId = randomUUID();
+      const stored = nextFrame(first.ws, (f) => f.type === 'message.stored' && f.clientId === clientId);
+      first.ws.send(JSON.stringify({ type: 'message.send', clientId, body: 'Hello, is anyone there?' }));
+      await stored;
+      first.ws.close();
+      const again = await hello(first.welcome.token);
+      return { ws: ackEverything(again.ws), dialogId: again.welcome.dialog.id };
+    },
+    operator: () => open(parley.operatorUrl, { authorization: `Bearer ${parley.token}` }),
+  };
+}
+
+export async function openIdle(target, n) {
+  return inBatches(n, 250, () => target.idleWidget());
+}
+
+export async function openActive(target, n) {
+  return inBatches(n, 50, (i) => target.activeVisitor(i));
+}
+
+/** An operator socket that times its own messages from send to delivered. */
+function timedOperator(ws) {
+  const sentAt = new Map(); // clientId -> hrtime
+  const byId = new Map(); // message id -> hrtime
+  const state = { samples: [], delivered: 0, recording: false };
+  ws.on('message', (raw) => {
+    const f = JSON.parse(raw);
+    if (f.type === 'message.stored') {
+      const t = sentAt.get(f.clientId);
+      if (t !== undefined) {
+        sentAt.delete(f.clientId);
+        byId.set(f.message.id, t);
+      }
+    } else if (f.type === 'message.updated' && f.message.deliveredAt) {
+      const t = byId.get(f.message.id);
+      if (t === undefined) return;
+      byId.delete(f.message.id);
+      state.delivered++;
+      if (t.recording) state.samples.push(Number(process.hrtime.bigint() - t.at) / 1e6);
+    }
+  });
+  return {
+    state,
+    send(dialogId, body) {
+      const clientId = randomUUID();
+      sentAt.set(clientId, { at: process.hrtime.bigint(), recording: state.recording });
+      ws.send(JSON.stringify({ type: 'message.send', dialogId, clientId, body }));
+    },
+    pending: () => sentAt.size + byId.size,
+  };
+}
+
+/**
+ * Sends `rate` messages a second for `seconds` (after a short warm-up that is not recorded),
+ * spread over the operators and dialogs; waits for the stragglers; returns the latencies.
+ */
+export async function runRate(operatorSockets, dialogs, rate, seconds) {
+  const ops = operatorSockets.map(timedOperator);
+  const warmup = Math.min(1, seconds / 4);
+  const total = warmup + seconds;
+  const started = process.hrtime.bigint();
+  let sent = 0;
+  let recordedFrom = 0;
+  await new Promise((resolve) => {
+    const tick = () => {
+      const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
+      if (elapsed >= total) return resolve();
+      const recording = elapsed >= warmup;
+      if (recording && !ops[0].state.recording) recordedFrom = sent;
+      for (const op of ops) op.state.recording = recording;
+      const due = Math.floor(elapsed * rate) - sent;
+      for (let i = 0; i < due; i++, sent++) {
+        ops[sent % ops.length].send(dialogs[sent % dialogs.length], `Message ${sent}`);
+      }
+      setTimeout(tick, 1);
+    };
+    tick();
+  });
+  const sendSeconds = Number(process.hrtime.bigint() - started) / 1e9 - warmup;
+  const deadline = Date.now() + 10_000;
+  while (ops.some((o) => o.pending() > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  const samples = ops.flatMap((o) => o.state.samples);
+  const recorded = sent - recordedFrom;
+  return {
+    rate,
+    achieved: samples.length / sendSeconds,
+    lost: ops.reduce((n, o) => n + o.pending(), 0),
+    recorded,
+    ...percentiles(samples),
+  };
+}
+
+export function closeAll(sockets) {
+  for (const ws of sockets) ws.terminate();
+}
