@@ -3,8 +3,21 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import adminCreate from './commands/admin/create.js';
 import dialogsList from './commands/dialogs/list.js';
+import dialogsClass from './commands/dialogs/class.js';
 import dialogsShow from './commands/dialogs/show.js';
 import eventsCommand from './commands/events.js';
+import groupAdd from './commands/group/add.js';
+import groupCreate from './commands/group/create.js';
+import groupDelete from './commands/group/delete.js';
+import groupList from './commands/group/list.js';
+import groupRemove from './commands/group/remove.js';
+import leadClassesAdd from './commands/leads/classes/add.js';
+import leadClassesList from './commands/leads/classes/list.js';
+import leadClassesRename from './commands/leads/classes/rename.js';
+import leadClassesRm from './commands/leads/classes/rm.js';
+import leadsExport from './commands/leads/export.js';
+import leadsList from './commands/leads/list.js';
+import leadsReport from './commands/leads/report.js';
 import loginCommand from './commands/login.js';
 import logoutCommand from './commands/logout.js';
 import passwordChange from './commands/password/change.js';
@@ -30,6 +43,13 @@ import teamList from './commands/team/list.js';
 import teamRemove from './commands/team/remove.js';
 import teamShow from './commands/team/show.js';
 import teamUpdate from './commands/team/update.js';
+import templatesAdd from './commands/templates/add.js';
+import templatesEdit from './commands/templates/edit.js';
+import templatesExport from './commands/templates/export.js';
+import templatesImport from './commands/templates/import.js';
+import templatesList from './commands/templates/list.js';
+import templatesRm from './commands/templates/rm.js';
+import templatesShow from './commands/templates/show.js';
 import tokenCreate from './commands/token/create.js';
 import tokenList from './commands/token/list.js';
 import tokenRevoke from './commands/token/revoke.js';
@@ -125,9 +145,56 @@ export function buildProgram(ctx: Ctx): Command {
     ]),
   );
   program.addCommand(
-    group('dialogs', 'the conversations with visitors: Mine, Shared and Archive', [dialogsList(ctx), dialogsShow(ctx)], [
+    group('group', 'operator groups: new dialogs are routed to a group and land in its operators\' Mine', [
+      groupCreate(ctx),
+      groupAdd(ctx),
+      groupRemove(ctx),
+      groupList(ctx),
+      groupDelete(ctx),
+    ], [
+      'parley group create wholesale',
+      'parley group add wholesale --operator ann@example.com --operator bob@example.com',
+      "parley project set --route 'https://shop.example.com/b2b/*=wholesale' --assignment round-robin",
+      'parley group list --json',
+    ]),
+  );
+  program.addCommand(
+    group('dialogs', 'the conversations with visitors: Mine, Shared and Archive', [dialogsList(ctx), dialogsShow(ctx), dialogsClass(ctx)], [
       'parley dialogs list --view mine',
       'parley dialogs show 12',
+      'parley dialogs class 12 target',
+    ]),
+  );
+  program.addCommand(
+    group('templates', 'reply templates every operator of the project can insert', [
+      templatesAdd(ctx),
+      templatesList(ctx),
+      templatesShow(ctx),
+      templatesEdit(ctx),
+      templatesRm(ctx),
+      templatesImport(ctx),
+      templatesExport(ctx),
+    ], [
+      'parley templates add Greeting "Hello, {visitor.name}! How can I help?"',
+      'parley templates import templates.yaml --replace --dry-run',
+      'parley templates export --format csv > templates.csv',
+    ]),
+  );
+  program.addCommand(
+    group('leads', 'the lead journal (every dialog is a lead), its report and the lead classes', [
+      leadsList(ctx),
+      leadsExport(ctx),
+      leadsReport(ctx),
+      group('classes', 'the lead classes operators pick for a dialog', [
+        leadClassesList(ctx),
+        leadClassesAdd(ctx),
+        leadClassesRm(ctx),
+        leadClassesRename(ctx),
+      ], ['parley leads classes list', 'parley leads classes add wholesale', 'parley leads classes rename "not target" "not a lead"']),
+    ], [
+      'parley leads list --since 2026-01-01 --class target',
+      'parley leads export --since 2026-01-01 --until 2026-01-31 > january.csv',
+      'parley leads report --since 2026-01-01',
     ]),
   );
   program.addCommand(sendCommand(ctx));
@@ -204,6 +271,11 @@ export async function main(argv: string[], io: Io = processIo()): Promise<{ exit
 }
 
 export async function runFromProcess(): Promise<void> {
+  // `parley export | head` closes the pipe early: that is the reader's choice, not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   const { exitCode, keepAlive } = await main(process.argv.slice(2));
   if (!keepAlive) {
     process.exitCode = exitCode;

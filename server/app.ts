@@ -19,6 +19,9 @@ import projectRoutes from './routes/projects.js';
 import dialogRoutes from './routes/dialogs.js';
 import realtimeRoutes from './routes/realtime.js';
 import scheduleRoutes from './routes/schedules.js';
+import groupRoutes from './routes/groups.js';
+import templateRoutes from './routes/templates.js';
+import leadRoutes from './routes/leads.js';
 import teamRoutes from './routes/team.js';
 import tokenRoutes from './routes/tokens.js';
 import widgetRoutes from './routes/widget.js';
@@ -86,6 +89,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(teamRoutes);
       await api.register(dialogRoutes);
       await api.register(scheduleRoutes);
+      await api.register(groupRoutes);
+      await api.register(templateRoutes);
+      await api.register(leadRoutes);
     },
     { prefix: API_PREFIX },
   );

@@ -10,7 +10,12 @@ import type {
   DialogDetail,
   DialogList,
   DialogSummary,
+  DeleteGroupReply,
   ErrorBody,
+  Group,
+  Routing,
+  UpdateGroupBody,
+  UpdateRoutingBody,
   LoginReply,
   Me,
   Member,
@@ -23,6 +28,16 @@ import type {
   User,
   View,
   Visitor,
+  ImportPlan,
+  ImportTemplatesBody,
+  LeadClass,
+  LeadClassList,
+  LeadsPage,
+  LeadsQuery,
+  LeadsReport,
+  Template,
+  TemplateList,
+  UpdateDialogBody,
 } from '../protocol/index.js';
 
 
@@ -242,4 +257,59 @@ export class ParleyClient {
     this.request<DialogSummary>('POST', `${this.dialog(projectId, dialogId)}/reopen`);
   setLeadClass = (projectId: number, dialogId: number, leadClass: string | null) =>
     this.request<DialogSummary>('PUT', `${this.dialog(projectId, dialogId)}/lead-class`, { leadClass });
+
+  // ---- operator groups and routing (every member reads; admin and settings change) ----------
+  private group = (projectId: number, name: string) => `${API_PREFIX}/projects/${projectId}/groups/${encodeURIComponent(name)}`;
+
+  /** Every group of the project with its members, by name. */
+  listGroups = (projectId: number) => this.request<Group[]>('GET', `${API_PREFIX}/projects/${projectId}/groups`);
+  getGroup = (projectId: number, name: string) => this.request<Group>('GET', this.group(projectId, name));
+  createGroup = (projectId: number, name: string) =>
+    this.request<Group>('POST', `${API_PREFIX}/projects/${projectId}/groups`, { name });
+  /** Adds and removes operators (by email) in one step: all saved, or on an error none. */
+  updateGroup = (projectId: number, name: string, body: UpdateGroupBody) =>
+    this.request<Group>('PATCH', this.group(projectId, name), body);
+  /** Its dialogs lose the group; the URL rules naming it go too. */
+  deleteGroup = (projectId: number, name: string) => this.request<DeleteGroupReply>('DELETE', this.group(projectId, name));
+  /** The assignment policy and the URL rules that route new dialogs to groups. */
+  getRouting = (projectId: number) => this.request<Routing>('GET', `${API_PREFIX}/projects/${projectId}/routing`);
+  /** `rules` replaces every rule, in order. */
+  setRouting = (projectId: number, body: UpdateRoutingBody) =>
+    this.request<Routing>('PUT', `${API_PREFIX}/projects/${projectId}/routing`, body);
+
+  // ---- reply templates (readable by every member; see server/services/templates.ts for writes) ----
+  private template = (projectId: number, templateId: number) => `${API_PREFIX}/projects/${projectId}/templates/${templateId}`;
+
+  /** Sorted by name. */
+  templates = (projectId: number) => this.request<TemplateList>('GET', `${API_PREFIX}/projects/${projectId}/templates`);
+  getTemplate = (projectId: number, templateId: number) => this.request<Template>('GET', this.template(projectId, templateId));
+  createTemplate = (projectId: number, body: { name: string; text: string }) =>
+    this.request<Template>('POST', `${API_PREFIX}/projects/${projectId}/templates`, body);
+  updateTemplate = (projectId: number, templateId: number, body: { name?: string; text?: string }) =>
+    this.request<Template>('PATCH', this.template(projectId, templateId), body);
+  deleteTemplate = (projectId: number, templateId: number) => this.request<void>('DELETE', this.template(projectId, templateId));
+  /** Upsert by name in one transaction; `replace` deletes the others; `dryRun` only plans. */
+  importTemplates = (projectId: number, body: ImportTemplatesBody) =>
+    this.request<ImportPlan>('POST', `${API_PREFIX}/projects/${projectId}/templates/import`, body);
+
+  // ---- lead classes and the lead journal --------------------------------------------
+  private leadClass = (projectId: number, classId: number) => `${API_PREFIX}/projects/${projectId}/lead-classes/${classId}`;
+
+  leadClasses = (projectId: number) => this.request<LeadClassList>('GET', `${API_PREFIX}/projects/${projectId}/lead-classes`);
+  addLeadClass = (projectId: number, name: string) =>
+    this.request<LeadClass>('POST', `${API_PREFIX}/projects/${projectId}/lead-classes`, { name });
+  /** Renames the class on every dialog that has it too; `dialogs` counts them. */
+  renameLeadClass = (projectId: number, classId: number, name: string) =>
+    this.request<LeadClass & { dialogs: number }>('PATCH', this.leadClass(projectId, classId), { name });
+  /** Dialogs that have the class keep it; `dialogs` counts them. */
+  removeLeadClass = (projectId: number, classId: number) =>
+    this.request<{ name: string; dialogs: number }>('DELETE', this.leadClass(projectId, classId));
+  /** Sets (or with null clears) a dialog's lead class: `PATCH /projects/:id/dialogs/:dialogId`. */
+  updateDialog = (projectId: number, dialogId: number, body: UpdateDialogBody) =>
+    this.request<DialogSummary>('PATCH', this.dialog(projectId, dialogId), body);
+  /** One page of the lead journal (oldest first); pass `next` as `after` for the next. */
+  leads = (projectId: number, q: LeadsQuery = {}) =>
+    this.request<LeadsPage>('GET', `${API_PREFIX}/projects/${projectId}/leads${query(q)}`);
+  leadsReport = (projectId: number, q: { since?: string; until?: string } = {}) =>
+    this.request<LeadsReport>('GET', `${API_PREFIX}/projects/${projectId}/leads/report${query(q)}`);
 }

@@ -77,6 +77,11 @@ export const DialogSummary = Type.Object({
   firstResponseAt: Nullable(Type.String()),
   lastMessageAt: Type.String(),
   closedAt: Nullable(Type.String()),
+  /**
+   * The section this dialog is in for the operator receiving it (DESIGN.md "Views"): set on
+   * lists, on a dialog's detail, on take/assign/close/reopen answers and on dialog events.
+   */
+  view: Type.Optional(Type.Union([Type.Literal('mine'), Type.Literal('shared'), Type.Literal('archive')])),
 });
 export type DialogSummary = Static<typeof DialogSummary>;
 
@@ -228,4 +233,6 @@ export type OperatorEvent =
   | { type: 'operator.status_changed'; userId: number; online: boolean; operatorsOnline: number }
   | { type: 'visitor.updated'; visitor: Visitor; dialogId: number }
   /** A visitor's first widget tab opened (online) or their last one closed. */
-  | { type: 'visitor.presence'; visitorId: number; online: boolean };
+  | { type: 'visitor.presence'; visitorId: number; online: boolean }
+  /** Groups, their members or the routing changed: which dialogs are Mine may have changed (reload the views). */
+  | { type: 'groups.changed' };

@@ -4,6 +4,8 @@ import { Type, type Static } from 'typebox';
 
 export * from './constants.js';
 export * from './dialogs.js';
+export * from './groups.js';
+export * from './journal.js';
 
 export const ErrorBody = Type.Object({
   error: Type.Object({ code: Type.String(), message: Type.String() }),

@@ -24,6 +24,9 @@ export interface DialogRow {
   visitor_id: number;
   status: 'open' | 'closed';
   assignee_id: number | null;
+  /** The group the dialog belongs to (views, round-robin); null: none. */
+  group_id: number | null;
+  /** The name it was routed with, kept for the lead journal after the group is deleted. */
   group_name: string | null;
   lead_class: string | null;
   last_seq: number;
@@ -80,12 +83,44 @@ const MESSAGE_SELECT = `
   SELECT m.*, u.first_name AS op_first_name, u.last_name AS op_last_name, u.avatar_etag AS op_avatar_etag
   FROM messages m LEFT JOIN users u ON u.id = m.operator_id`;
 
-/** The SQL condition of each view for operator ?2 (groups arrive with routing). */
+// The three views (DESIGN.md "Views") for operator U in project P:
+//  - Mine: open dialogs assigned to U; open unassigned dialogs of U's groups; and every open
+//    unassigned dialog without a group (DESIGN.md says so for projects without groups; a
+//    dialog no group claims is everyone's to take in any project, else it would be nobody's).
+//  - Shared: every other open dialog (assigned to someone else; unassigned in a group U is not in).
+//  - Archive: closed dialogs.
+// So every open dialog is in exactly one of Mine/Shared for each operator. The rule is written
+// twice, once as SQL (lists, counts) and once as a function (events, a single dialog); the tests
+// check they agree.
+
+/** Open dialog d is Mine for operator ?2 of project ?1 (never NULL, so NOT works). */
+const MINE = `(d.assignee_id IS ?2 OR (d.assignee_id IS NULL AND (d.group_id IS NULL
+    OR EXISTS (SELECT 1 FROM group_members gm WHERE gm.group_id = d.group_id AND gm.user_id = ?2))))`;
+
+/** The SQL condition of each view for operator ?2 in project ?1. */
 export const VIEW_WHERE = {
-  mine: "d.status = 'open' AND (d.assignee_id = ?2 OR d.assignee_id IS NULL)",
-  shared: "d.status = 'open' AND d.assignee_id IS NOT NULL AND d.assignee_id != ?2",
+  mine: `d.status = 'open' AND ${MINE}`,
+  shared: `d.status = 'open' AND NOT ${MINE}`,
   archive: "d.status = 'closed'",
 } as const;
+
+/** What deciding a dialog's view needs beyond the dialog: its group's members. */
+export interface DialogRouting {
+  /** Members of the dialog's group, or null when it has none. */
+  groupMembers: number[] | null;
+}
+
+/** The view of one dialog for one operator: the same rule as VIEW_WHERE. */
+export function viewOf(
+  userId: number,
+  dialog: { status: 'open' | 'closed'; assigneeId: number | null },
+  routing: DialogRouting,
+): 'mine' | 'shared' | 'archive' {
+  if (dialog.status === 'closed') return 'archive';
+  if (dialog.assigneeId !== null) return dialog.assigneeId === userId ? 'mine' : 'shared';
+  if (routing.groupMembers === null) return 'mine';
+  return routing.groupMembers.includes(userId) ? 'mine' : 'shared';
+}
 
 export type DialogsRepo = ReturnType<typeof dialogsRepo>;
 
@@ -148,12 +183,23 @@ export function dialogsRepo(db: Db) {
             [projectId, ...ids],
           ),
 
-    async insertDialog(tx: Tx, d: { projectId: number; visitorId: number; group: string | null }, now: number) {
+    async insertDialog(
+      tx: Tx,
+      d: { projectId: number; visitorId: number; group: { id: number; name: string } | null },
+      now: number,
+    ) {
       const { lastID } = await tx.run(
-        'INSERT INTO dialogs (project_id, visitor_id, group_name, created_at, last_message_at) VALUES (?, ?, ?, ?, ?)',
-        [d.projectId, d.visitorId, d.group, now, now],
+        'INSERT INTO dialogs (project_id, visitor_id, group_id, group_name, created_at, last_message_at) VALUES (?, ?, ?, ?, ?, ?)',
+        [d.projectId, d.visitorId, d.group?.id ?? null, d.group?.name ?? null, now, now],
       );
       return lastID;
+    },
+
+    /** What deciding the dialog's view for each operator needs (read in the caller's transaction). */
+    async routing(dialog: Pick<DialogRow, 'project_id' | 'group_id'>, q: Queryable = db): Promise<DialogRouting> {
+      if (dialog.group_id === null) return { groupMembers: null };
+      const rows = await q.all<{ user_id: number }>('SELECT user_id FROM group_members WHERE group_id = ?', [dialog.group_id]);
+      return { groupMembers: rows.map((r) => r.user_id) };
     },
 
     async setDialogFields(

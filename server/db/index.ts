@@ -1,5 +1,6 @@
 import { credentialsRepo } from './credentials.js';
 import { dialogsRepo } from './dialogs.js';
+import { groupsRepo } from './groups.js';
 import { mailRepo, serverSettingsRepo } from './mail.js';
 import { loginFailuresRepo, passwordResetsRepo } from './passwordResets.js';
 import { projectsRepo } from './projects.js';
@@ -17,6 +18,7 @@ export function createRepos(db: Db) {
     loginFailures: loginFailuresRepo(db),
     mail: mailRepo(db),
     dialogs: dialogsRepo(db),
+    groups: groupsRepo(db),
     settings: serverSettingsRepo(db),
   };
 }

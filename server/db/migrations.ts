@@ -219,4 +219,98 @@ export const migrations: Migration[] = [
       ALTER TABLE memberships ADD COLUMN manual INTEGER NOT NULL DEFAULT 1;
     `,
   },
+  {
+    name: 'reply templates, lead classes',
+    sql: `
+      -- Reply templates, project-wide. name_key is the name folded for uniqueness (the service
+      -- computes it: SQLite's NOCASE folds only ASCII, and names are often Cyrillic).
+      CREATE TABLE templates (
+        id INTEGER PRIMARY KEY,
+        project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        name_key TEXT NOT NULL,
+        text TEXT NOT NULL,
+        created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        UNIQUE (project_id, name_key)
+      );
+
+      -- The classes operators pick for a dialog (dialogs.lead_class holds the name, so the
+      -- journal keeps a class a dialog was given even after the class is removed from the list).
+      CREATE TABLE lead_classes (
+        id INTEGER PRIMARY KEY,
+        project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        name_key TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        UNIQUE (project_id, name_key)
+      );
+
+      -- Every project starts with the default classes: the existing ones now, new ones on creation
+      -- (a trigger, so every way of creating a project gets them, provisioning included).
+      INSERT INTO lead_classes (project_id, name, name_key, position)
+        SELECT p.id, d.name, d.name, d.position FROM projects p,
+          (SELECT 'target' AS name, 1 AS position UNION ALL SELECT 'not target', 2
+           UNION ALL SELECT 'spam', 3 UNION ALL SELECT 'existing client', 4) d;
+      CREATE TRIGGER projects_default_lead_classes AFTER INSERT ON projects
+      BEGIN
+        INSERT INTO lead_classes (project_id, name, name_key, position) VALUES
+          (NEW.id, 'target', 'target', 1), (NEW.id, 'not target', 'not target', 2),
+          (NEW.id, 'spam', 'spam', 3), (NEW.id, 'existing client', 'existing client', 4);
+      END;
+
+      -- The lead journal reads dialogs of a project by creation time.
+      CREATE INDEX dialogs_by_created ON dialogs(project_id, created_at);
+    `,
+  },
+  {
+    name: 'operator groups, URL routing rules, assignment policy',
+    sql: `
+      -- Named sets of operators. name_key is the name folded for uniqueness (computed by the
+      -- service: NOCASE folds only ASCII).
+      CREATE TABLE groups (
+        id INTEGER PRIMARY KEY,
+        project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        name_key TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        UNIQUE (project_id, name_key)
+      );
+
+      -- A member leaving the project leaves its groups too.
+      CREATE TABLE group_members (
+        group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+        project_id INTEGER NOT NULL,
+        user_id INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (group_id, user_id),
+        FOREIGN KEY (project_id, user_id) REFERENCES memberships(project_id, user_id) ON DELETE CASCADE
+      );
+      CREATE INDEX group_members_by_member ON group_members(project_id, user_id);
+
+      -- Page URL pattern -> group, tried in position order; the first match routes a new dialog.
+      CREATE TABLE group_routes (
+        project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        pattern TEXT NOT NULL,
+        group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+        PRIMARY KEY (project_id, position)
+      );
+
+      ALTER TABLE projects ADD COLUMN assignment TEXT NOT NULL DEFAULT 'manual'
+        CHECK (assignment IN ('manual', 'round-robin'));
+      -- Round-robin fairness: the project-wide sequence number of the member's latest automatic
+      -- assignment; the online candidate with the lowest one is next (persisted: survives restarts).
+      ALTER TABLE memberships ADD COLUMN assigned_seq INTEGER NOT NULL DEFAULT 0;
+
+      -- Dialogs reference their group by id (views and round-robin follow it; deleting a group
+      -- ungroups its dialogs). group_name keeps the name the dialog was routed with, for the lead
+      -- journal, as lead_class does. Existing group_name values were free text from data-group
+      -- that routed nothing (no group existed): they stay as history, and the dialogs have no group,
+      -- which is what the routing rule says of an unknown group name.
+      ALTER TABLE dialogs ADD COLUMN group_id INTEGER REFERENCES groups(id) ON DELETE SET NULL;
+      CREATE INDEX dialogs_by_group ON dialogs(group_id);
+    `,
+  },
 ];

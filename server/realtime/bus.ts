@@ -3,6 +3,7 @@
 // EventEmitter; a Redis or NATS bus can implement the same interface for several processes.
 import { EventEmitter } from 'node:events';
 import type { DialogSummary, Message, Visitor } from '../../core/protocol/index.js';
+import type { DialogRouting } from '../db/dialogs.js';
 
 export type DomainEvent =
   | { type: 'user.credentials_revoked'; userId: number; credentialIds: number[] }
@@ -11,9 +12,12 @@ export type DomainEvent =
   | { type: 'member.removed'; projectId: number; userId: number }
   | { type: 'user.updated'; userId: number }
   | { type: 'mail.enqueued'; mailId: number }
-  // Dialog events carry what they announce, already presented, so a bus across processes works.
-  | { type: 'dialog.created'; projectId: number; dialog: DialogSummary }
-  | { type: 'dialog.updated'; projectId: number; dialog: DialogSummary }
+  // Dialog events carry what they announce, already presented, so a bus across processes works;
+  // `routing` lets the hub tell each operator the dialog's view (read with the dialog).
+  | { type: 'dialog.created'; projectId: number; dialog: DialogSummary; routing?: DialogRouting }
+  | { type: 'dialog.updated'; projectId: number; dialog: DialogSummary; routing?: DialogRouting }
+  /** Groups or their members changed: operators reload their views. */
+  | { type: 'groups.changed'; projectId: number }
   | { type: 'message.created'; projectId: number; visitorId: number; message: Message }
   /**
    * A message again: edited (everyone sees the new text), delivered (operators only), or

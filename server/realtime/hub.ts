@@ -1,14 +1,16 @@
 // Who receives which event over which socket: the one place that decides.
 //
-// - Operators (members watching a project) get every dialog event of that project, the
-//   typing of visitors and of the other operators (never their own), and status changes.
+// - Operators (members watching a project) get every dialog event of that project (each with
+//   the dialog's view for that operator: Mine, Shared or Archive), the typing of visitors and of
+//   the other operators (never their own), status changes, and group changes.
 // - A visitor's widgets (every open tab) get their own dialog's messages as the widget view
 //   (no system messages, no operator ids), edits and resends of operator messages, the
 //   operators' typing, and whether anyone is online. Never other visitors' anything.
 // - Revoked credentials and removed members lose their sockets at once.
 // Each event is serialized once and the same string is sent to every socket.
 import type { WebSocket } from 'ws';
-import type { OperatorEvent } from '../../core/protocol/index.js';
+import type { DialogSummary, OperatorEvent } from '../../core/protocol/index.js';
+import { type DialogRouting, viewOf } from '../db/dialogs.js';
 import type { DomainEvent, EventBus } from './bus.js';
 import { visitorMessage } from '../services/present.js';
 
@@ -58,8 +60,9 @@ export class Hub {
     const on = <T extends DomainEvent['type']>(type: T, fn: (e: Extract<DomainEvent, { type: T }>) => void) =>
       this.unsubscribe.push(bus.subscribe(type, fn));
 
-    on('dialog.created', (e) => this.toOperators(e.projectId, { type: 'dialog.created', dialog: e.dialog }));
-    on('dialog.updated', (e) => this.toOperators(e.projectId, { type: 'dialog.updated', dialog: e.dialog }));
+    on('dialog.created', (e) => this.dialogToOperators(e.projectId, 'dialog.created', e.dialog, e.routing));
+    on('dialog.updated', (e) => this.dialogToOperators(e.projectId, 'dialog.updated', e.dialog, e.routing));
+    on('groups.changed', (e) => this.toOperators(e.projectId, { type: 'groups.changed' }));
     on('visitor.updated', (e) =>
       this.toOperators(e.projectId, { type: 'visitor.updated', visitor: e.visitor, dialogId: e.dialogId }),
     );
@@ -152,6 +155,26 @@ export class Hub {
     if (!conns) return;
     const data = JSON.stringify(event);
     for (const c of conns) if (c.userId !== exceptUserId) send(c.socket, data);
+  }
+
+  /** A dialog event, serialized once per view (at most three strings), each operator getting theirs. */
+  private dialogToOperators(
+    projectId: number,
+    type: 'dialog.created' | 'dialog.updated',
+    dialog: DialogSummary,
+    routing: DialogRouting | undefined,
+  ) {
+    if (!routing) return this.toOperators(projectId, { type, dialog });
+    const conns = this.operatorsByProject.get(projectId);
+    if (!conns) return;
+    const byView = new Map<string, string>();
+    const subject = { status: dialog.status, assigneeId: dialog.assignee?.id ?? null };
+    for (const c of conns) {
+      const view = viewOf(c.userId, subject, routing);
+      let data = byView.get(view);
+      if (data === undefined) byView.set(view, (data = JSON.stringify({ type, dialog: { ...dialog, view } })));
+      send(c.socket, data);
+    }
   }
 
   private toVisitor(visitorId: number, frame: unknown) {

@@ -19,6 +19,7 @@ import {
   SendMessageBody,
   StatusBody,
   UpdateCardBody,
+  UpdateDialogBody,
   Visitor,
 } from '../../core/protocol/index.js';
 
@@ -125,6 +126,14 @@ export default async function dialogRoutes(app: FastifyInstance) {
       });
     },
   );
+
+  // The dialog's own fields an operator sets directly (today: the lead class; null clears it).
+  r.patch(base, { schema: { params: DialogParams, body: UpdateDialogBody, response: { 200: DialogSummary } } }, async (request) => {
+    const auth = await app.authenticate(request);
+    const { projectId, dialogId } = request.params;
+    if (request.body.leadClass === undefined) return (await dialogs.detail(auth, projectId, dialogId, 0)).dialog;
+    return dialogs.change(auth, projectId, dialogId, { kind: 'leadClass', leadClass: request.body.leadClass });
+  });
 
   // ---- operator status: the schedule, or the manual switch (see services/presence.ts) ----
   const statusReply = async (projectId: number, s: Awaited<ReturnType<typeof presence.get>>) => ({

@@ -4,6 +4,9 @@
 //   (same id, same seq) and is pushed again; the same clientId with another body is a conflict.
 // - seq is per dialog, strictly increasing without gaps; rev counts every change to a dialog's
 //   messages (created, edited, delivered) so clients resume with "everything after rev N".
+// - A new dialog is routed to a group (embed's data-group, else the project's URL rules) and,
+//   under the round-robin policy, assigned at once (services/groups.ts); views per operator are
+//   decided by db/dialogs.ts (VIEW_WHERE, viewOf).
 // - Events are published after the write committed (db.write resolves after COMMIT), and
 //   synchronously: what they carry is read inside the transaction, so no await sits between the
 //   commit and the publish, and events leave in commit order (a client resuming from the
@@ -11,7 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Attachment, PageContext, UpdateCardBody, View } from '../../core/protocol/index.js';
 import { normalizeEmail } from '../../core/protocol/index.js';
-import type { DialogRow, MessageViewRow, VisitorRow } from '../db/dialogs.js';
+import { type DialogRow, type MessageViewRow, type VisitorRow, viewOf } from '../db/dialogs.js';
 import type { ProjectRow } from '../db/projects.js';
 import type { Tx } from '../db/sqlite.js';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../errors.js';
@@ -19,6 +22,8 @@ import { sha256 } from '../secrets.js';
 import type { Auth } from './accounts.js';
 import type { AttachmentsService } from './attachments.js';
 import type { ServiceDeps } from './context.js';
+import { resolveLeadClass } from './leads.js';
+import { routeNewDialog } from './groups.js';
 import { generateVisitorName } from './names.js';
 import { presentDialog, presentMessage, presentVisitor } from './present.js';
 import type { ProjectsService } from './projects.js';
@@ -54,6 +59,20 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
 
   async function summary(dialogId: number, q?: Tx) {
     return presentDialog((await r.dialogSummary(dialogId, q))!);
+  }
+
+  /** A dialog event's payload, read in the writing transaction: the summary and what views need. */
+  async function announcement(dialogId: number, q: Tx) {
+    const row = (await r.dialogSummary(dialogId, q))!;
+    return { dialog: presentDialog(row), routing: await r.routing(row, q) };
+  }
+
+  /** The summary as one operator sees it: with its view for them. */
+  async function summaryFor(userId: number, dialogId: number, q?: Tx) {
+    const row = (await r.dialogSummary(dialogId, q))!;
+    const dialog = presentDialog(row);
+    const view = viewOf(userId, { status: row.status, assigneeId: row.assignee_id }, await r.routing(row, q));
+    return { ...dialog, view };
   }
 
 
@@ -128,7 +147,11 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
         let created = false;
         let reopened = false;
         if (!dialog) {
-          const id = await r.insertDialog(tx, { projectId: visitor.project_id, visitorId: visitor.id, group: input.group ?? null }, now);
+          const group = await routeNewDialog(repos.groups, tx, visitor.project_id, {
+            embedGroup: input.group,
+            pageUrl: input.page?.url,
+          });
+          const id = await r.insertDialog(tx, { projectId: visitor.project_id, visitorId: visitor.id, group }, now);
           dialog = (await r.dialogById(id, tx))!;
           created = true;
         }
@@ -152,13 +175,19 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
           await r.setDialogFields(tx, dialog.id, { status: 'open', closed_at: null });
           reopened = true;
         }
+        // Round-robin gives a new (or reopened, never answered) dialog to an online operator now;
+        // with nobody online it waits unassigned, and the first to reply takes it.
+        if ((created || reopened) && dialog.assignee_id === null && (await repos.groups.assignment(visitor.project_id, tx)) === 'round-robin') {
+          const assignee = await repos.groups.takeNextAssignee(tx, visitor.project_id, dialog.group_id);
+          if (assignee !== null) await r.setDialogFields(tx, dialog.id, { assignee_id: assignee });
+        }
         const announce = stored.isNew && (created || reopened || input.page !== undefined);
         return {
           ...stored,
           dialogId: dialog.id,
           created,
           reopened,
-          dialogRow: announce ? await summary(dialog.id, tx) : null,
+          dialogRow: announce ? await announcement(dialog.id, tx) : null,
           visitorRow: announce && (created || input.page) ? (await r.visitorById(visitor.id, tx))! : null,
         };
       });
@@ -166,7 +195,7 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
       if (result.isNew) {
         const projectId = visitor.project_id;
         if (result.dialogRow && (result.created || result.reopened)) {
-          bus.publish({ type: result.created ? 'dialog.created' : 'dialog.updated', projectId, dialog: result.dialogRow });
+          bus.publish({ type: result.created ? 'dialog.created' : 'dialog.updated', projectId, ...result.dialogRow });
         }
         if (result.visitorRow) {
           bus.publish({ type: 'visitor.updated', projectId, dialogId: result.dialogId, visitor: presentVisitor(result.visitorRow) });
@@ -265,10 +294,10 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
           await r.setDialogFields(tx, dialog.id, fields);
           dialogChanged = Object.keys(fields).length > 0;
         }
-        return { ...stored, dialogRow: dialogChanged ? await summary(dialog.id, tx) : null };
+        return { ...stored, dialogRow: dialogChanged ? await announcement(dialog.id, tx) : null };
       });
       const message = presentMessage(result.row);
-      if (result.dialogRow) bus.publish({ type: 'dialog.updated', projectId, dialog: result.dialogRow });
+      if (result.dialogRow) bus.publish({ type: 'dialog.updated', projectId, ...result.dialogRow });
       // A repeat goes out again too: the visitor may have missed it (the 5-second resend).
       if (result.isNew) bus.publish({ type: 'message.created', projectId, visitorId: dialog.visitor_id, message });
       else bus.publish({ type: 'message.updated', projectId, visitorId: dialog.visitor_id, message, reason: 'resent' });
@@ -319,7 +348,7 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
       return {
         view,
         counts: await r.viewCounts(projectId, auth.user.id),
-        dialogs: page.map(presentDialog),
+        dialogs: page.map((d) => ({ ...presentDialog(d), view })),
         next: rows.length > limit && last ? `${last.last_message_at}:${last.id}` : null,
       };
     },
@@ -327,7 +356,7 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
     async detail(auth: Auth, projectId: number, dialogId: number, limit = 100) {
       const dialog = await dialogFor(auth, projectId, dialogId);
       return {
-        dialog: await summary(dialog.id),
+        dialog: await summaryFor(auth.user.id, dialog.id),
         visitor: presentVisitor((await r.visitorById(dialog.visitor_id))!),
         messages: (await r.messagesPage(dialog.id, { limit })).map(presentMessage),
       };
@@ -351,11 +380,11 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
           email: email ? normalizeEmail(email) : email,
           notes: card.notes === undefined ? undefined : card.notes,
         });
-        return { visitorRow: (await r.visitorById(dialog.visitor_id, tx))!, dialogRow: await summary(dialog.id, tx) };
+        return { visitorRow: (await r.visitorById(dialog.visitor_id, tx))!, dialogRow: await announcement(dialog.id, tx) };
       });
       const visitor = presentVisitor(visitorRow);
       bus.publish({ type: 'visitor.updated', projectId, dialogId, visitor });
-      bus.publish({ type: 'dialog.updated', projectId, dialog: dialogRow });
+      bus.publish({ type: 'dialog.updated', projectId, ...dialogRow });
       return visitor;
     },
 
@@ -394,15 +423,17 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
           fields = dialog.status === 'open' ? {} : { status: 'open', closed_at: null };
           break;
         case 'leadClass':
-          fields = { lead_class: change.leadClass?.trim() || null };
+          // One of the project's lead classes, as the list spells it; null clears it.
+          fields = { lead_class: change.leadClass?.trim() ? await resolveLeadClass(db, projectId, change.leadClass) : null };
           break;
       }
       const updated = await db.write(async (tx) => {
         await r.setDialogFields(tx, dialog.id, fields);
-        return summary(dialog.id, tx);
+        return announcement(dialog.id, tx);
       });
-      bus.publish({ type: 'dialog.updated', projectId, dialog: updated });
-      return updated;
+      bus.publish({ type: 'dialog.updated', projectId, ...updated });
+      const { status, assignee } = updated.dialog;
+      return { ...updated.dialog, view: viewOf(auth.user.id, { status, assigneeId: assignee?.id ?? null }, updated.routing) };
     },
   };
 }

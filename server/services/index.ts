@@ -3,6 +3,7 @@ import { adminService } from './admin.js';
 import { attachmentsService } from './attachments.js';
 import type { ServiceDeps } from './context.js';
 import { dialogsService } from './dialogs.js';
+import { groupsService } from './groups.js';
 import { presenceService } from './presence.js';
 import { profileService } from './profile.js';
 import { projectsService } from './projects.js';
@@ -22,5 +23,6 @@ export function createServices(deps: ServiceDeps) {
     attachments,
     dialogs: dialogsService(deps, projects, attachments),
     presence: presenceService(deps, projects),
+    groups: groupsService(deps, projects),
   };
 }

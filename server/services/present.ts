@@ -72,7 +72,7 @@ export function presentApiToken(t: CredentialRow): ApiToken {
 
 // ---- dialogs -------------------------------------------------------------------
 
-const fullName = (first: string | null, last: string | null) =>
+export const fullName = (first: string | null, last: string | null) =>
   [first, last && last !== '-' ? last : null].filter(Boolean).join(' ');
 
 export function presentMessage(m: MessageViewRow): Message {
@@ -123,7 +123,8 @@ export function presentDialog(d: DialogListRow): DialogSummary {
     visitor: { id: d.visitor_id, name: d.visitor_name, realName: d.visitor_real_name },
     assignee:
       d.assignee_id === null ? null : { id: d.assignee_id, name: fullName(d.assignee_first_name, d.assignee_last_name) },
-    group: d.group_name,
+    // group_name outlives a deleted group (for the journal); the dialog's group is the live one.
+    group: d.group_id === null ? null : d.group_name,
     leadClass: d.lead_class,
     lastSeq: d.last_seq,
     rev: d.rev,

@@ -22,14 +22,9 @@ export function normalizeOrigin(raw: string): string {
   return url.origin;
 }
 
-export function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { isTimeZone } from '../../core/schedule-text.js';
+
+export { isTimeZone };
 
 export type ProjectsService = ReturnType<typeof projectsService>;
 

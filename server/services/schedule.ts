@@ -8,31 +8,15 @@
 // disambiguation does; one that happens twice (the hour repeated in autumn) counts from its
 // first occurrence.
 
-export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
-export type Weekday = (typeof WEEKDAYS)[number];
+import { formatClock, type Interval, parseClock, WEEKDAYS, type Weekday } from '../../core/schedule-text.js';
 
-/** Minutes since local midnight, [from, to); `to` may be 1440 (24:00). */
-export type Interval = readonly [from: number, to: number];
+export { formatClock, type Interval, parseClock, WEEKDAYS, type Weekday };
 
 export interface WorkSchedule {
   timezone: string;
   weekly: Partial<Record<Weekday, readonly Interval[]>>;
   /** By local date `YYYY-MM-DD`: the intervals of that day instead of the weekly ones ([] = day off). */
   exceptions?: Readonly<Record<string, readonly Interval[]>>;
-}
-
-/** `HH:MM` -> minutes; `24:00` is the end of the day. Null when not a time on the clock. */
-export function parseClock(text: string): number | null {
-  const m = /^(\d{2}):(\d{2})$/.exec(text);
-  if (!m) return null;
-  const h = Number(m[1]);
-  const min = Number(m[2]);
-  if (min > 59 || h > 24 || (h === 24 && min !== 0)) return null;
-  return h * 60 + min;
-}
-
-export function formatClock(minutes: number): string {
-  return `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();

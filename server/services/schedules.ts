@@ -10,52 +10,25 @@ import { badRequest, notFound } from '../errors.js';
 import type { Auth } from './accounts.js';
 import type { ServiceDeps } from './context.js';
 import type { PresenceService } from './presence.js';
-import { isTimeZone, type ProjectsService } from './projects.js';
-import { formatClock, type Interval, parseClock, WEEKDAYS, type Weekday } from './schedule.js';
+import type { ProjectsService } from './projects.js';
+import * as text from '../../core/schedule-text.js';
+import { formatClock, type Interval, isTimeZone, overlaps, WEEKDAYS, type Weekday } from '../../core/schedule-text.js';
 
 export type SchedulesService = ReturnType<typeof schedulesService>;
 
-/** `mon-fri`, `sat,sun`, `mon,wed-fri`, `all`: known weekdays in order, no duplicates. */
-export function parseDays(text: string): Weekday[] {
-  const out = new Set<Weekday>();
-  const raw = text.trim().toLowerCase();
-  if (!raw) throw badRequest('no weekdays given (for example mon-fri or sat,sun)');
-  if (raw === 'all' || raw === 'daily') return [...WEEKDAYS];
-  for (const part of raw.split(',')) {
-    const [a, b, ...rest] = part.trim().split('-');
-    const ia = WEEKDAYS.indexOf(a as Weekday);
-    const ib = b === undefined ? ia : WEEKDAYS.indexOf(b as Weekday);
-    if (rest.length || ia < 0 || ib < 0) {
-      throw badRequest(`unknown weekday or range: "${part.trim()}" (use mon tue wed thu fri sat sun, e.g. mon-fri or sat,sun)`);
+/** The shared parsers (core/schedule-text.ts), their messages as 400s. */
+function asBadRequest<A extends unknown[], R>(parse: (...args: A) => R): (...args: A) => R {
+  return (...args) => {
+    try {
+      return parse(...args);
+    } catch (err) {
+      throw badRequest((err as Error).message);
     }
-    if (ib < ia) throw badRequest(`weekday range "${part.trim()}" runs backwards (write it from Monday's side, e.g. mon-fri)`);
-    for (let i = ia; i <= ib; i++) out.add(WEEKDAYS[i]);
-  }
-  return WEEKDAYS.filter((d) => out.has(d));
+  };
 }
-
-export function parseInterval(from: string, to: string): Interval {
-  const f = parseClock(from);
-  if (f === null) throw badRequest(`not a time on the clock: "${from}" (use HH:MM, 00:00 to 24:00)`);
-  const t = parseClock(to);
-  if (t === null) throw badRequest(`not a time on the clock: "${to}" (use HH:MM, 00:00 to 24:00)`);
-  if (f >= t) throw badRequest(`the interval must end after it starts: ${from} to ${to}`);
-  return [f, t];
-}
-
-/** A real calendar date `YYYY-MM-DD` (2026-02-30 is not). */
-export function parseDate(text: string): string {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  const d = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : null;
-  if (!m || !d || d.getUTCFullYear() !== Number(m[1]) || d.getUTCMonth() + 1 !== Number(m[2]) || d.getUTCDate() !== Number(m[3])) {
-    throw badRequest(`not a real date: "${text}" (use YYYY-MM-DD)`);
-  }
-  return text;
-}
-
-function overlaps(list: readonly Interval[], [f, t]: Interval): boolean {
-  return list.some(([a, b]) => f < b && a < t);
-}
+export const parseDays = asBadRequest(text.parseDays);
+export const parseInterval = asBadRequest(text.parseInterval);
+export const parseDate = asBadRequest(text.parseDate);
 
 export interface ScheduleView {
   email: string;

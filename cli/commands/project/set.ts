@@ -1,9 +1,10 @@
 import { Command, InvalidArgumentError } from 'commander';
-import type { UpdateProjectBody } from '../../../core/protocol/index.js';
+import type { AssignmentPolicy, RouteRule, UpdateProjectBody, UpdateRoutingBody } from '../../../core/protocol/index.js';
 import type { Ctx } from '../../context.js';
 import { UsageError } from '../../errors.js';
 import { fields, notice, result } from '../../io.js';
 import { collect } from '../../options.js';
+import { routingFields } from '../group/common.js';
 
 interface Opts {
   allowedOrigin?: string[];
@@ -12,11 +13,28 @@ interface Opts {
   timezone?: string;
   language?: 'en' | 'ru';
   name?: string;
+  assignment?: AssignmentPolicy;
+  route?: RouteRule[];
+  clearRoutes?: boolean;
 }
 
 function parseLanguage(value: string): 'en' | 'ru' {
   if (value === 'en' || value === 'ru') return value;
   throw new InvalidArgumentError('the language is en or ru');
+}
+
+function parseAssignment(value: string): AssignmentPolicy {
+  if (value === 'manual' || value === 'round-robin') return value;
+  throw new InvalidArgumentError('the assignment policy is manual or round-robin');
+}
+
+/** `PATTERN=GROUP`, split at the last "=" (a pattern may hold a query string; group names have no "="). */
+function parseRoute(value: string, previous: RouteRule[] = []): RouteRule[] {
+  const at = value.lastIndexOf('=');
+  const pattern = value.slice(0, at).trim();
+  const group = value.slice(at + 1).trim();
+  if (at < 0 || !pattern || !group) throw new InvalidArgumentError('a route is PATTERN=GROUP, e.g. "https://shop.example.com/b2b/*=wholesale"');
+  return [...previous, { pattern, group }];
 }
 
 function parseProjectName(value: string): string {
@@ -44,11 +62,21 @@ export async function run(projectArg: string | undefined, opts: Opts, ctx: Ctx):
   if (opts.language !== undefined) body.language = opts.language;
   if (allowedOrigin) body.allowedOrigins = allowedOrigin;
   const editsOrigins = addOrigin.length > 0 || removeOrigin.length > 0;
-  if (Object.keys(body).length === 0 && !editsOrigins) {
-    throw new UsageError('nothing to change: give --allowed-origin, --add-origin, --remove-origin, --timezone, --language or --name');
+  if (opts.route && opts.clearRoutes) throw new UsageError('--route replaces the URL rules and --clear-routes removes them: give one');
+  const routing: UpdateRoutingBody = {};
+  if (opts.assignment !== undefined) routing.assignment = opts.assignment;
+  if (opts.route) routing.rules = opts.route;
+  if (opts.clearRoutes) routing.rules = [];
+  const editsRouting = Object.keys(routing).length > 0;
+  if (Object.keys(body).length === 0 && !editsOrigins && !editsRouting) {
+    throw new UsageError(
+      'nothing to change: give --allowed-origin, --add-origin, --remove-origin, --timezone, --language, --name, --assignment, --route or --clear-routes',
+    );
   }
   const client = await ctx.client();
   const project = await ctx.project(client, projectArg);
+  // Routing first: its usual mistake (a group that does not exist) then leaves everything unsaved.
+  const routed = editsRouting ? await client.setRouting(project.id, routing) : await client.getRouting(project.id);
   if (editsOrigins) {
     const drop = new Set(removeOrigin.map(originKey));
     for (const o of drop) {
@@ -56,14 +84,15 @@ export async function run(projectArg: string | undefined, opts: Opts, ctx: Ctx):
     }
     body.allowedOrigins = [...project.allowedOrigins.filter((o) => !drop.has(o)), ...addOrigin];
   }
-  const p = await client.updateProject(project.id, body);
-  result(ctx.io, p, () =>
+  const p = Object.keys(body).length > 0 ? await client.updateProject(project.id, body) : project;
+  result(ctx.io, { ...p, routing: routed }, () =>
     [
       `Updated "${p.name}" (id ${p.id}).`,
       fields([
         ['allowed origins', p.allowedOrigins.join(', ') || '(none: the widget works nowhere yet)'],
         ['timezone', p.timezone],
         ['language', p.language],
+        ...routingFields(routed),
       ]),
     ].join('\n'),
   );
@@ -72,7 +101,7 @@ export async function run(projectArg: string | undefined, opts: Opts, ctx: Ctx):
 
 export default function projectSet(ctx: Ctx): Command {
   return new Command('set')
-    .description('change a project: the origins allowed to embed the widget, timezone, language, name')
+    .description('change a project: the origins allowed to embed the widget, timezone, language, name, routing of new dialogs')
     .argument('[project]', 'project id or name (default: the current one)')
     .option('--allowed-origin <url>', 'an origin allowed to embed the widget; repeat it; replaces the list', collect)
     .option('--add-origin <url>', 'add an allowed origin (repeatable)', collect)
@@ -80,6 +109,9 @@ export default function projectSet(ctx: Ctx): Command {
     .option('--timezone <zone>', 'IANA time zone, e.g. Europe/Berlin')
     .option('--language <lang>', 'widget and visitor-name language: en or ru', parseLanguage)
     .option('--name <name>', 'new project name', parseProjectName)
+    .option('--assignment <policy>', 'who answers new dialogs: manual (the first to reply) or round-robin (online operators in turn)', parseAssignment)
+    .option('--route <pattern=group>', 'a URL rule: new dialogs from matching pages go to the group; repeat it, first match wins; replaces the rules', parseRoute)
+    .option('--clear-routes', 'remove every URL rule')
     .addHelpText(
       'after',
       [
@@ -87,6 +119,7 @@ export default function projectSet(ctx: Ctx): Command {
         'Examples:',
         '  $ parley project set --allowed-origin https://shop.example.com --allowed-origin https://www.shop.example.com',
         '  $ parley project set "Acme shop" --add-origin https://staging.shop.example.com --timezone Europe/Berlin',
+        "  $ parley project set --assignment round-robin --route 'https://shop.example.com/b2b/*=wholesale' --route '*=retail'",
         '',
       ].join('\n'),
     )

@@ -2,11 +2,13 @@ import { Command } from 'commander';
 import type { Ctx } from '../../context.js';
 import { fields, result } from '../../io.js';
 import { roleOf } from '../../present.js';
+import { routingFields } from '../group/common.js';
 
 export async function run(projectArg: string | undefined, ctx: Ctx): Promise<number> {
   const client = await ctx.client();
   const p = await ctx.project(client, projectArg);
-  result(ctx.io, p, () =>
+  const routing = await client.getRouting(p.id);
+  result(ctx.io, { ...p, routing }, () =>
     [
       fields([
         ['id', p.id],
@@ -17,6 +19,7 @@ export async function run(projectArg: string | undefined, ctx: Ctx): Promise<num
         ['language', p.language],
         ['your role', roleOf(p)],
         ['created', p.createdAt],
+        ...routingFields(routing),
       ]),
       '',
       'Embed the widget:',

@@ -1,0 +1,40 @@
+// Shared by the `parley group` commands (and `parley project set|show` for routing): the group
+// name argument and the human renderings.
+import { InvalidArgumentError } from 'commander';
+import type { Group, Routing } from '../../../core/protocol/index.js';
+import { table } from '../../io.js';
+
+/** The NAME argument: not empty, no "=" (it separates pattern and group in --route). */
+export function parseGroupName(value: string): string {
+  if (!value.trim()) throw new InvalidArgumentError('a group name must not be empty');
+  if (value.includes('=')) throw new InvalidArgumentError('a group name must not contain "="');
+  return value;
+}
+
+const memberList = (g: Group) => g.members.map((m) => m.email).join(', ') || '(no operators yet)';
+
+export function groupsTable(groups: Group[]): string {
+  if (groups.length === 0) {
+    return 'No groups: every open unassigned dialog is in every operator\'s Mine.\nCreate one: parley group create NAME';
+  }
+  return table(
+    ['GROUP', 'ONLINE', 'OPERATORS'],
+    groups.map((g) => [g.name, `${g.members.filter((m) => m.online).length}/${g.members.length}`, memberList(g)]),
+  );
+}
+
+/** `wholesale: ann@example.com, bob@example.com` */
+export const groupLine = (g: Group) => `${g.name}: ${memberList(g)}`;
+
+/** `key: value` rows for the routing of a project. */
+export function routingFields(r: Routing): Array<[string, string]> {
+  const policy =
+    r.assignment === 'round-robin'
+      ? 'round-robin (a new dialog goes at once to the next online operator of its group)'
+      : 'manual (the first operator to reply becomes responsible)';
+  const rules = r.rules.length ? r.rules.map((rule, i) => `${i + 1}. ${rule.pattern} -> ${rule.group}`).join('; ') : '(none)';
+  return [
+    ['assignment', policy],
+    ['URL rules', rules],
+  ];
+}

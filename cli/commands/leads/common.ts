@@ -1,0 +1,120 @@
+// Shared by the `parley leads` commands: the journal's filters, reading every page, and the
+// three file formats of an export.
+import { type Command, InvalidArgumentError } from 'commander';
+import type { ParleyClient } from '../../../core/client/api.js';
+import { formatCsv, neutralizeFormula } from '../../../core/csv.js';
+import type { Lead } from '../../../core/protocol/index.js';
+
+export const LEAD_FORMATS = ['csv', 'json', 'ndjson'] as const;
+export type LeadFormat = (typeof LEAD_FORMATS)[number];
+
+export interface FilterOpts {
+  since?: string;
+  until?: string;
+  class?: string;
+  unclassified?: boolean;
+}
+
+export function parseLeadFormat(value: string): LeadFormat {
+  if (!(LEAD_FORMATS as readonly string[]).includes(value)) throw new InvalidArgumentError(`a format is one of: ${LEAD_FORMATS.join(', ')}`);
+  return value as LeadFormat;
+}
+
+const DATE_HELP = 'YYYY-MM-DD in the project timezone, or a time such as 2026-01-05T09:00 or 2026-01-05T06:00:00Z';
+
+/** --since/--until (the server reads them in the project's timezone). */
+export function withRange(cmd: Command): Command {
+  return cmd
+    .option('--since <date>', `dialogs created from this day or time (${DATE_HELP})`)
+    .option('--until <date>', 'dialogs created through this day (or before this time)');
+}
+
+export function withFilters(cmd: Command): Command {
+  return withRange(cmd)
+    .option('--class <class>', 'only dialogs of this lead class')
+    .option('--unclassified', 'only dialogs nobody classified yet');
+}
+
+/** Every lead in the filter, page by page (oldest first), at most `max`. */
+export async function allLeads(client: ParleyClient, projectId: number, f: FilterOpts, max = Infinity): Promise<Lead[]> {
+  const out: Lead[] = [];
+  let after: number | undefined;
+  for (;;) {
+    const page = await client.leads(projectId, {
+      since: f.since,
+      until: f.until,
+      class: f.class,
+      unclassified: f.unclassified || undefined,
+      after,
+      limit: Math.min(1000, Math.max(1, max - out.length)),
+    });
+    out.push(...page.leads);
+    if (page.next === null || out.length >= max) return out.slice(0, max);
+    after = page.next;
+  }
+}
+
+export const CSV_COLUMNS = [
+  'dialog_id',
+  'status',
+  'created_at',
+  'first_response_at',
+  'first_response_seconds',
+  'closed_at',
+  'class',
+  'operator',
+  'operator_email',
+  'group',
+  'visitor_name',
+  'client_name',
+  'client_phone',
+  'client_email',
+  'client_notes',
+  'landing_page',
+  'page_title',
+  'referrer',
+  'utm_source',
+  'utm_medium',
+  'utm_campaign',
+  'utm_term',
+  'utm_content',
+] as const;
+
+function csvRow(l: Lead): Array<string | number | null> {
+  return [
+    l.dialogId,
+    l.status,
+    l.createdAt,
+    l.firstResponseAt,
+    l.firstResponseSeconds === null ? null : Math.round(l.firstResponseSeconds),
+    l.closedAt,
+    l.leadClass,
+    l.operator?.name ?? null,
+    l.operator?.email ?? null,
+    l.group,
+    l.visitor.name,
+    l.visitor.realName,
+    l.visitor.phone,
+    l.visitor.email,
+    l.visitor.notes,
+    l.landingPage,
+    l.pageTitle,
+    l.referrer,
+    l.utm.source ?? null,
+    l.utm.medium ?? null,
+    l.utm.campaign ?? null,
+    l.utm.term ?? null,
+    l.utm.content ?? null,
+  ];
+}
+
+/**
+ * The journal as a file. CSV is RFC 4180 with a header row; what visitors and operators typed
+ * cannot run as a spreadsheet formula (a leading = + - @ gets an apostrophe).
+ */
+export function formatLeads(leads: Lead[], format: LeadFormat, opts: { bom?: boolean } = {}): string {
+  if (format === 'json') return `${JSON.stringify(leads, null, 2)}\n`;
+  if (format === 'ndjson') return leads.map((l) => `${JSON.stringify(l)}\n`).join('');
+  const rows = leads.map((l) => csvRow(l).map((v) => (typeof v === 'string' ? neutralizeFormula(v) : v)));
+  return `${opts.bom ? '\ufeff' : ''}${formatCsv([[...CSV_COLUMNS], ...rows])}`;
+}

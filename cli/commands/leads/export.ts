@@ -1,0 +1,44 @@
+import { writeFile } from 'node:fs/promises';
+import { Command } from 'commander';
+import { type Ctx, withProject } from '../../context.js';
+import { UsageError } from '../../errors.js';
+import { notice } from '../../io.js';
+import { allLeads, type FilterOpts, formatLeads, type LeadFormat, parseLeadFormat, withFilters } from './common.js';
+
+interface Opts extends FilterOpts {
+  format?: LeadFormat;
+  output?: string;
+  bom?: boolean;
+}
+
+export async function run(opts: Opts, ctx: Ctx): Promise<number> {
+  if (opts.format && ctx.io.json && opts.format !== 'json') throw new UsageError(`--json and --format ${opts.format} disagree: give one`);
+  const format = opts.format ?? (ctx.io.json ? 'json' : 'csv');
+  const client = await ctx.client();
+  const project = await ctx.project(client);
+  const leads = await allLeads(client, project.id, opts);
+  const text = formatLeads(leads, format, { bom: opts.bom });
+  if (opts.output) {
+    await writeFile(opts.output, text);
+    notice(ctx.io, `Wrote ${leads.length} lead${leads.length === 1 ? '' : 's'} of "${project.name}" to ${opts.output}.`);
+  } else {
+    ctx.io.stdout.write(text);
+  }
+  return 0;
+}
+
+export default function leadsExport(ctx: Ctx): Command {
+  return withFilters(withProject(new Command('export')))
+    .description(
+      'export the lead journal (RFC 4180 CSV with a header row, JSON or NDJSON): dialog, times, class, operator, group, visitor and client card, landing page, referrer, UTM tags',
+    )
+    .summary('export the lead journal as CSV, JSON or NDJSON')
+    .option('--format <format>', 'csv (default), json or ndjson', parseLeadFormat)
+    .option('-o, --output <file>', 'write to this file instead of stdout')
+    .option('--bom', 'start the CSV with a UTF-8 byte-order mark (Excel then reads non-English text right)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ parley leads export --since 2026-01-01 --until 2026-01-31 -o january.csv\n  $ parley leads export --format ndjson | jq -c \'select(.leadClass == "target")\'\n',
+    )
+    .action((opts: Opts, cmd: Command) => ctx.begin(cmd).finish(run(opts, ctx)));
+}

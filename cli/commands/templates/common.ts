@@ -1,0 +1,22 @@
+// Shared by the `parley templates` commands: finding a template by name (or id).
+import type { ParleyClient } from '../../../core/client/api.js';
+import type { Template } from '../../../core/protocol/index.js';
+import { templateKey } from '../../../core/templates.js';
+import { CliError } from '../../errors.js';
+
+/** By name, case-insensitively; a number that is no template's name is taken as an id. */
+export async function findTemplate(client: ParleyClient, projectId: number, wanted: string): Promise<Template> {
+  const { templates } = await client.templates(projectId);
+  const key = templateKey(wanted);
+  const byName = templates.find((t) => templateKey(t.name) === key);
+  if (byName) return byName;
+  const byId = /^\d+$/.test(wanted.trim()) ? templates.find((t) => t.id === Number(wanted)) : undefined;
+  if (byId) return byId;
+  throw new CliError(`no template named "${wanted}" (see "parley templates list")`);
+}
+
+/** Text from the words of the command line, or from stdin for "-". */
+export async function textArgument(words: string[], readStdin: () => Promise<string[]>): Promise<string> {
+  if (words.length === 1 && words[0] === '-') return (await readStdin()).join('\n').replace(/\n+$/, '');
+  return words.join(' ');
+}

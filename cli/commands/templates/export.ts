@@ -1,0 +1,40 @@
+import { writeFile } from 'node:fs/promises';
+import { Command } from 'commander';
+import { type Ctx, withProject } from '../../context.js';
+import { UsageError } from '../../errors.js';
+import { notice } from '../../io.js';
+import { type Format, formatOfPath, parseFormat, writeTemplates } from './files.js';
+
+interface Opts {
+  format?: Format;
+  output?: string;
+}
+
+export async function run(opts: Opts, ctx: Ctx): Promise<number> {
+  // --format wins; else the output file's extension; else JSON (what --json asks for too).
+  if (ctx.io.json && opts.format && opts.format !== 'json') throw new UsageError(`--json and --format ${opts.format} disagree: give one`);
+  const format = opts.format ?? (opts.output ? formatOfPath(opts.output) : null) ?? 'json';
+  const client = await ctx.client();
+  const project = await ctx.project(client);
+  const { templates } = await client.templates(project.id);
+  const text = await writeTemplates(templates, format);
+  if (opts.output) {
+    await writeFile(opts.output, text);
+    notice(ctx.io, `Wrote ${templates.length} template${templates.length === 1 ? '' : 's'} of "${project.name}" to ${opts.output}.`);
+  } else {
+    ctx.io.stdout.write(text);
+  }
+  return 0;
+}
+
+export default function templatesExport(ctx: Ctx): Command {
+  return withProject(new Command('export'))
+    .description('write the templates as JSON, YAML or CSV, in the form "parley templates import" reads')
+    .option('--format <format>', 'json, yaml or csv (default: from --output, else json)', parseFormat)
+    .option('-o, --output <file>', 'write to this file instead of stdout')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ parley templates export --format yaml > templates.yaml\n  $ parley templates export -o templates.csv\n',
+    )
+    .action((opts: Opts, cmd: Command) => ctx.begin(cmd).finish(run(opts, ctx)));
+}

@@ -1,0 +1,205 @@
+// Template files for import and export: JSON, YAML (`templates: [{name, text}]`, or just the
+// list) and CSV with the columns name,text. Reading keeps the line each template starts on, so
+// every complaint points at it. The yaml package is loaded only here, only when needed, so the
+// rest of the CLI starts fast. YAML also gives the line numbers of a JSON file (JSON is YAML).
+import { extname } from 'node:path';
+import { InvalidArgumentError } from 'commander';
+import { formatCsv, parseCsv } from '../../../core/csv.js';
+import { templateKey, templateProblem } from '../../../core/templates.js';
+import { CliError } from '../../errors.js';
+
+export const FORMATS = ['json', 'yaml', 'csv'] as const;
+export type Format = (typeof FORMATS)[number];
+
+export interface TemplateRow {
+  name?: string | null;
+  text?: string | null;
+  line: number;
+}
+
+/** `--format`: a usage error (exit 2) before any request. */
+export function parseFormat(value: string): Format {
+  const v = value.toLowerCase() === 'yml' ? 'yaml' : value.toLowerCase();
+  if (!(FORMATS as readonly string[]).includes(v)) throw new InvalidArgumentError(`a format is one of: ${FORMATS.join(', ')}`);
+  return v as Format;
+}
+
+/** The format a file name says (`.json`, `.yaml`/`.yml`, `.csv`), or null. */
+export function formatOfPath(path: string): Format | null {
+  const ext = extname(path).slice(1).toLowerCase();
+  return ext === 'json' || ext === 'csv' ? ext : ext === 'yaml' || ext === 'yml' ? 'yaml' : null;
+}
+
+const lineAt = (text: string, offset: number) => text.slice(0, Math.max(0, offset)).split('\n').length;
+
+/** Problems in the file as a whole (not a row): `FILE:LINE: message`. */
+const fileError = (file: string, line: number | null, message: string) =>
+  new CliError(`${file}${line ? `:${line}` : ''}: ${message}`);
+
+// ---- reading ----------------------------------------------------------------------------
+
+function readCsv(file: string, text: string): TemplateRow[] {
+  let records;
+  try {
+    records = parseCsv(text);
+  } catch (err) {
+    const e = err as Error & { line?: number };
+    throw fileError(file, null, e.message);
+  }
+  if (!records.length) return [];
+  const [header, ...rows] = records;
+  const columns = header.fields.map((c) => c.trim().toLowerCase());
+  const nameAt = columns.indexOf('name');
+  const textAt = columns.indexOf('text');
+  const unknown = columns.filter((c) => c !== 'name' && c !== 'text');
+  if (nameAt < 0 || textAt < 0 || unknown.length || columns.length !== 2) {
+    throw fileError(file, header.line, `the first line must name the columns "name,text" (found "${header.fields.join(',')}")`);
+  }
+  return rows.map((r) => {
+    if (r.fields.length !== 2) throw fileError(file, r.line, `expected 2 fields (name,text), found ${r.fields.length}`);
+    return { name: r.fields[nameAt], text: r.fields[textAt], line: r.line };
+  });
+}
+
+/**
+ * Where JSON stops being JSON: V8's messages carry a position only sometimes, so a small scan
+ * finds it for the line number (JSON.parse has already said that the text is not JSON).
+ */
+function jsonErrorOffset(text: string): number {
+  let i = 0;
+  const fail = (): never => {
+    throw i;
+  };
+  const ws = () => {
+    while (i < text.length && ' \t\n\r'.includes(text[i])) i++;
+  };
+  const string = () => {
+    for (i++; i < text.length; i++) {
+      if (text[i] === '"') return void i++;
+      if (text[i] === '\\') i++;
+      else if (text[i] < ' ') fail();
+    }
+    fail();
+  };
+  const value = (): void => {
+    ws();
+    const open = text[i];
+    if (open === '{' || open === '[') {
+      const close = open === '{' ? '}' : ']';
+      i++;
+      ws();
+      if (text[i] === close) return void i++;
+      for (;;) {
+        if (open === '{') {
+          ws();
+          if (text[i] !== '"') fail();
+          string();
+          ws();
+          if (text[i] !== ':') fail();
+          i++;
+        }
+        value();
+        ws();
+        if (text[i] === close) return void i++;
+        if (text[i] !== ',') fail();
+        i++;
+      }
+    }
+    if (open === '"') return string();
+    const literal = /^(?:true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?)/.exec(text.slice(i, i + 100));
+    if (!literal) fail();
+    i += literal![0].length;
+  };
+  try {
+    value();
+    ws();
+    return i < text.length ? i : text.length;
+  } catch (at) {
+    if (typeof at === 'number') return at;
+    throw at;
+  }
+}
+
+async function readStructured(file: string, text: string, format: 'json' | 'yaml'): Promise<TemplateRow[]> {
+  if (format === 'json') {
+    try {
+      JSON.parse(text);
+    } catch (err) {
+      const message = (err as Error).message.split('\n')[0].replace(/ in JSON at position \d+.*$/, '').replace(/, (\.\.\.)?".*$/, '');
+      throw fileError(file, lineAt(text, jsonErrorOffset(text)), `not valid JSON: ${message}`);
+    }
+  }
+  const YAML = await import('yaml');
+  const lines = new YAML.LineCounter();
+  const doc = YAML.parseDocument(text, { lineCounter: lines });
+  if (doc.errors.length) {
+    const e = doc.errors[0];
+    throw fileError(file, e.linePos?.[0].line ?? null, `not valid ${format.toUpperCase()}: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`);
+  }
+  const lineOf = (node: { range?: [number, number, number] | null } | null | undefined, fallback = 1) =>
+    node?.range ? lines.linePos(node.range[0]).line : fallback;
+
+  let list: unknown = doc.contents;
+  if (YAML.isMap(list)) {
+    const keys = list.items.map((p) => String(YAML.isScalar(p.key) ? p.key.value : p.key));
+    const extra = keys.filter((k) => k !== 'templates');
+    if (extra.length) throw fileError(file, lineOf(list.items[keys.indexOf(extra[0])]?.key as never), `unknown key "${extra[0]}" (the file holds "templates:", a list)`);
+    list = list.get('templates', true);
+  }
+  if (list === null || list === undefined || (YAML.isScalar(list) && list.value === null)) return [];
+  if (!YAML.isSeq(list)) throw fileError(file, lineOf(list as never), 'expected a list of templates, each with a name and a text');
+
+  return list.items.map((item) => {
+    const line = lineOf(item as never);
+    if (!YAML.isMap(item)) throw fileError(file, line, 'a template is a mapping with "name" and "text"');
+    const row: TemplateRow = { line };
+    for (const pair of item.items) {
+      const key = YAML.isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+      if (key !== 'name' && key !== 'text') {
+        throw fileError(file, lineOf(pair.key as never, line), `unknown key "${key}" (a template has "name" and "text")`);
+      }
+      const value = pair.value;
+      if (value !== null && !YAML.isScalar(value)) throw fileError(file, lineOf(value as never, line), `"${key}" must be text`);
+      const v = value === null ? null : value.value;
+      row[key] = v === null || v === undefined ? null : typeof v === 'string' ? v : String(v);
+    }
+    return row;
+  });
+}
+
+/**
+ * The templates of a file, every row checked as the server will check it (no name, empty text,
+ * unknown placeholder, a name used twice). Any bad row fails the whole file, naming the lines.
+ */
+export async function readTemplates(file: string, input: string, format: Format, onRow?: (done: number, total: number) => void) {
+  const text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
+  const rows = format === 'csv' ? readCsv(file, text) : await readStructured(file, text, format);
+  const problems: string[] = [];
+  const firstLine = new Map<string, number>();
+  rows.forEach((row, i) => {
+    const problem = templateProblem(row);
+    if (problem) problems.push(`line ${row.line}: ${problem}`);
+    else {
+      const key = templateKey(row.name!);
+      const first = firstLine.get(key);
+      if (first !== undefined) problems.push(`line ${row.line}: the name "${row.name!.trim()}" is already used on line ${first}`);
+      else firstLine.set(key, row.line);
+    }
+    onRow?.(i + 1, rows.length);
+  });
+  if (problems.length) {
+    const more = problems.length > 5 ? ` (and ${problems.length - 5} more)` : '';
+    throw new CliError(`${file}: nothing was imported: ${problems.slice(0, 5).join('; ')}${more}`);
+  }
+  return rows;
+}
+
+// ---- writing --------------------------------------------------------------------------
+
+export async function writeTemplates(templates: Array<{ name: string; text: string }>, format: Format): Promise<string> {
+  const plain = templates.map((t) => ({ name: t.name, text: t.text }));
+  if (format === 'json') return `${JSON.stringify({ templates: plain }, null, 2)}\n`;
+  if (format === 'csv') return formatCsv([['name', 'text'], ...plain.map((t) => [t.name, t.text])]);
+  const YAML = await import('yaml');
+  return YAML.stringify({ templates: plain }, { lineWidth: 0 });
+}

@@ -1,0 +1,98 @@
+// Working hours as people write them: weekdays (`mon-fri`, `sat,sun`, `all`), clock times
+// (`09:00`, `24:00` ends a day), intervals, calendar dates and time zones. Shared by the server
+// (schedule requests) and `parley apply` (checking a file before anything is sent). The parsers
+// throw a plain Error whose message says what is wrong and how to write it.
+
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+/** Minutes since local midnight, [from, to); `to` may be 1440 (24:00). */
+export type Interval = readonly [from: number, to: number];
+
+/** `HH:MM` -> minutes; `24:00` is the end of the day. Null when not a time on the clock. */
+export function parseClock(text: string): number | null {
+  const m = /^(\d{2}):(\d{2})$/.exec(text);
+  if (!m) return null;
+  const h = Number(m[1]);
+  const min = Number(m[2]);
+  if (min > 59 || h > 24 || (h === 24 && min !== 0)) return null;
+  return h * 60 + min;
+}
+
+export function formatClock(minutes: number): string {
+  return `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+}
+
+/** `mon-fri`, `sat,sun`, `mon,wed-fri`, `all`: known weekdays in order, no duplicates. */
+export function parseDays(text: string): Weekday[] {
+  const out = new Set<Weekday>();
+  const raw = text.trim().toLowerCase();
+  if (!raw) throw new Error('no weekdays given (for example mon-fri or sat,sun)');
+  if (raw === 'all' || raw === 'daily') return [...WEEKDAYS];
+  for (const part of raw.split(',')) {
+    const [a, b, ...rest] = part.trim().split('-');
+    const ia = WEEKDAYS.indexOf(a as Weekday);
+    const ib = b === undefined ? ia : WEEKDAYS.indexOf(b as Weekday);
+    if (rest.length || ia < 0 || ib < 0) {
+      throw new Error(`unknown weekday or range: "${part.trim()}" (use mon tue wed thu fri sat sun, e.g. mon-fri or sat,sun)`);
+    }
+    if (ib < ia) throw new Error(`weekday range "${part.trim()}" runs backwards (write it from Monday's side, e.g. mon-fri)`);
+    for (let i = ia; i <= ib; i++) out.add(WEEKDAYS[i]);
+  }
+  return WEEKDAYS.filter((d) => out.has(d));
+}
+
+export function parseInterval(from: string, to: string): Interval {
+  const f = parseClock(from);
+  if (f === null) throw new Error(`not a time on the clock: "${from}" (use HH:MM, 00:00 to 24:00)`);
+  const t = parseClock(to);
+  if (t === null) throw new Error(`not a time on the clock: "${to}" (use HH:MM, 00:00 to 24:00)`);
+  if (f >= t) throw new Error(`the interval must end after it starts: ${from} to ${to}`);
+  return [f, t];
+}
+
+/** `09:00-13:00` as one string. */
+export function parseHours(text: string): Interval {
+  const m = /^\s*(\S+)\s*-\s*(\S+)\s*$/.exec(text);
+  if (!m) throw new Error(`not an interval: "${text}" (use HH:MM-HH:MM, e.g. 09:00-18:00)`);
+  return parseInterval(m[1], m[2]);
+}
+
+export const formatHours = ([f, t]: Interval) => `${formatClock(f)}-${formatClock(t)}`;
+
+/** mon,tue,wed,thu,fri -> "mon-fri"; mon,wed,thu -> "mon,wed-thu". */
+export function formatDays(days: Weekday[]): string {
+  if (days.length === WEEKDAYS.length) return 'all';
+  const idx = days.map((d) => WEEKDAYS.indexOf(d)).sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < idx.length; ) {
+    let j = i;
+    while (j + 1 < idx.length && idx[j + 1] === idx[j] + 1) j++;
+    parts.push(j > i ? `${WEEKDAYS[idx[i]]}-${WEEKDAYS[idx[j]]}` : WEEKDAYS[idx[i]]);
+    i = j + 1;
+  }
+  return parts.join(',');
+}
+
+/** A real calendar date `YYYY-MM-DD` (2026-02-30 is not). */
+export function parseDate(text: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  const d = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : null;
+  if (!m || !d || d.getUTCFullYear() !== Number(m[1]) || d.getUTCMonth() + 1 !== Number(m[2]) || d.getUTCDate() !== Number(m[3])) {
+    throw new Error(`not a real date: "${text}" (use YYYY-MM-DD)`);
+  }
+  return text;
+}
+
+export function overlaps(list: readonly Interval[], [f, t]: Interval): boolean {
+  return list.some(([a, b]) => f < b && a < t);
+}
+
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}

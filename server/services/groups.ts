@@ -1,0 +1,222 @@
+// Operator groups, routing of new dialogs to them, and the assignment policy.
+//
+// - A group is a named set of operators of one project (names unique per project, compared
+//   case-insensitively). Admin and settings members manage groups; every member may list them.
+// - A new dialog's group comes from the widget embed's data-group when it names an existing
+//   group (an unknown name is no group: never an error to the visitor), else from the first URL
+//   rule whose pattern matches the page the visitor wrote from, else none.
+// - Assignment policy per project: `manual` (the first operator to reply becomes responsible)
+//   or `round-robin` (a new dialog goes at once to the online operator of its group, or of the
+//   project when it has no group, whose last automatic assignment is the oldest; see
+//   db/groups.ts takeNextAssignee).
+// Every change to groups is announced as `groups.changed`: which dialogs are Mine may have changed.
+import type { Group, RouteRule, Routing, UpdateRoutingBody } from '../../core/protocol/index.js';
+import { normalizeEmail } from '../../core/protocol/index.js';
+import type { GroupMemberRow, GroupRow, GroupsRepo } from '../db/groups.js';
+import type { Queryable } from '../db/sqlite.js';
+import { badRequest, conflict, notFound } from '../errors.js';
+import type { Auth } from './accounts.js';
+import type { ServiceDeps } from './context.js';
+import { fullName, iso } from './present.js';
+import type { ProjectsService } from './projects.js';
+
+const MAX_NAME = 50;
+
+/** The key names are unique by: Unicode-aware case folding (SQLite's NOCASE is ASCII only). */
+export const groupKey = (name: string) => name.normalize('NFC').trim().toLowerCase();
+
+/** A group name as stored, or a 400 saying what is wrong with it. */
+export function cleanGroupName(raw: string): string {
+  const name = raw.normalize('NFC').trim().replace(/\s+/g, ' ');
+  if (!name) throw badRequest('a group name must not be empty');
+  if ([...name].length > MAX_NAME) throw badRequest(`a group name has at most ${MAX_NAME} characters`);
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(name)) throw badRequest('a group name must not contain control characters');
+  // "=" separates pattern and group in `parley project set --route PATTERN=GROUP`.
+  if (name.includes('=')) throw badRequest(`a group name must not contain "=": "${name}"`);
+  return name;
+}
+
+/** A URL rule's pattern as stored, or a 400. */
+export function cleanPattern(raw: string): string {
+  const pattern = raw.trim();
+  if (!pattern) throw badRequest('a URL pattern must not be empty (use * to match every page)');
+  if (/\s/.test(pattern)) throw badRequest(`a URL pattern must not contain spaces: "${pattern}"`);
+  return pattern;
+}
+
+/**
+ * Whether a page URL matches a rule's pattern. `*` matches any characters (slashes included);
+ * the pattern must match the whole URL (query string included, the #fragment never), ignoring
+ * case. A pattern without a scheme ("shop.example.com/b2b/*") is matched against the URL
+ * without its scheme.
+ */
+export function routeMatches(pattern: string, pageUrl: string): boolean {
+  let url = pageUrl.split('#')[0];
+  if (!pattern.includes('://')) url = url.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
+  const regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'is');
+  return regex.test(url);
+}
+
+/** The group of a new dialog: the embed's data-group if it exists, else the first matching URL rule. */
+export async function routeNewDialog(
+  repo: GroupsRepo,
+  q: Queryable,
+  projectId: number,
+  from: { embedGroup?: string | null; pageUrl?: string },
+): Promise<{ id: number; name: string } | null> {
+  if (from.embedGroup && from.embedGroup.trim()) {
+    const group = await repo.byKey(projectId, groupKey(from.embedGroup), q);
+    if (group) return { id: group.id, name: group.name };
+  }
+  if (from.pageUrl) {
+    for (const rule of await repo.routes(projectId, q)) {
+      if (routeMatches(rule.pattern, from.pageUrl)) return { id: rule.group_id, name: rule.group_name };
+    }
+  }
+  return null;
+}
+
+function presentGroup(g: GroupRow, members: GroupMemberRow[]): Group {
+  return {
+    id: g.id,
+    name: g.name,
+    members: members
+      .filter((m) => m.group_id === g.id)
+      .map((m) => ({ userId: m.user_id, email: m.email, name: fullName(m.first_name, m.last_name), online: m.online === 1 })),
+    createdAt: iso(g.created_at),
+  };
+}
+
+export type GroupsService = ReturnType<typeof groupsService>;
+
+export function groupsService(deps: ServiceDeps, projects: ProjectsService) {
+  const { db, repos, clock, bus } = deps;
+  const r = repos.groups;
+
+  const requireManager = (auth: Auth, projectId: number) =>
+    projects.requireAccess(auth, projectId, ['admin', 'settings'], 'managing groups and routing');
+
+  async function groupNamed(projectId: number, name: string, q: Queryable = db): Promise<GroupRow> {
+    const group = await r.byKey(projectId, groupKey(name), q);
+    if (!group) throw notFound(`no group named "${name.trim()}" in this project`);
+    return group;
+  }
+
+  async function present(projectId: number, group: GroupRow): Promise<Group> {
+    return presentGroup(group, await r.members(projectId, group.id));
+  }
+
+  /** Members by email, each an operator of the project; a 400 for the first that is not. */
+  async function operatorsByEmail(projectId: number, emails: string[]) {
+    const out: Array<{ id: number; email: string }> = [];
+    for (const raw of emails) {
+      const email = normalizeEmail(raw);
+      const m = email ? await repos.projects.member(projectId, email) : undefined;
+      if (!m) throw badRequest(`${raw} is not a member of this project`);
+      if (!m.operator) throw badRequest(`${m.email} is not an operator in this project (give them the operator role first)`);
+      out.push({ id: m.id, email: m.email });
+    }
+    return out;
+  }
+
+  const changed = (projectId: number) => bus.publish({ type: 'groups.changed', projectId });
+
+  async function routing(projectId: number): Promise<Routing> {
+    return {
+      assignment: await r.assignment(projectId),
+      rules: (await r.routes(projectId)).map((rule) => ({ pattern: rule.pattern, group: rule.group_name })),
+    };
+  }
+
+  return {
+    async list(auth: Auth, projectId: number): Promise<Group[]> {
+      await projects.membership(auth, projectId);
+      const members = await r.members(projectId);
+      return (await r.list(projectId)).map((g) => presentGroup(g, members));
+    },
+
+    async get(auth: Auth, projectId: number, name: string): Promise<Group> {
+      await projects.membership(auth, projectId);
+      return present(projectId, await groupNamed(projectId, name));
+    },
+
+    async create(auth: Auth, projectId: number, rawName: string): Promise<Group> {
+      await requireManager(auth, projectId);
+      const name = cleanGroupName(rawName);
+      const key = groupKey(name);
+      const id = await db.write(async (tx) => {
+        const existing = await r.byKey(projectId, key, tx);
+        if (existing) throw conflict(`a group named "${existing.name}" already exists in this project`);
+        return r.insert(tx, { projectId, name, key }, clock.now());
+      });
+      changed(projectId);
+      return present(projectId, (await r.byId(id))!);
+    },
+
+    /** Adds and removes operators; everything is checked first, then saved in one transaction. */
+    async update(auth: Auth, projectId: number, name: string, body: { add?: string[]; remove?: string[] }): Promise<Group> {
+      await requireManager(auth, projectId);
+      const group = await groupNamed(projectId, name);
+      const add = await operatorsByEmail(projectId, body.add ?? []);
+      const remove: Array<{ id: number; email: string }> = [];
+      for (const raw of body.remove ?? []) {
+        const email = normalizeEmail(raw);
+        const m = email ? await repos.projects.member(projectId, email) : undefined;
+        if (!m) throw badRequest(`${raw} is not a member of this project`);
+        remove.push({ id: m.id, email: m.email });
+      }
+      if (!add.length && !remove.length) throw badRequest('name at least one operator to add or remove (--operator EMAIL)');
+      const both = add.find((a) => remove.some((x) => x.id === a.id));
+      if (both) throw badRequest(`${both.email} is both added and removed`);
+      const current = new Set(await r.memberIds(group.id));
+      const absent = remove.find((m) => !current.has(m.id));
+      if (absent) throw badRequest(`${absent.email} is not in the group "${group.name}"`);
+      const now = clock.now();
+      await db.write(async (tx) => {
+        for (const m of add) await r.addMember(tx, group, m.id, now);
+        for (const m of remove) await r.removeMember(tx, group.id, m.id);
+      });
+      changed(projectId);
+      return present(projectId, group);
+    },
+
+    async remove(auth: Auth, projectId: number, name: string) {
+      await requireManager(auth, projectId);
+      const group = await groupNamed(projectId, name);
+      const touched = await db.write((tx) => r.remove(tx, group));
+      changed(projectId);
+      return { name: group.name, dialogsUngrouped: touched.dialogs, rulesRemoved: touched.rules };
+    },
+
+    async routing(auth: Auth, projectId: number): Promise<Routing> {
+      await projects.membership(auth, projectId);
+      return routing(projectId);
+    },
+
+    /** The assignment policy and (replacing them all, in order) the URL rules. */
+    async setRouting(auth: Auth, projectId: number, body: UpdateRoutingBody): Promise<Routing> {
+      await requireManager(auth, projectId);
+      let rules: Array<{ pattern: string; groupId: number }> | undefined;
+      if (body.rules) {
+        rules = [];
+        const seen = new Set<string>();
+        for (const rule of body.rules as RouteRule[]) {
+          const pattern = cleanPattern(rule.pattern);
+          if (seen.has(pattern.toLowerCase())) throw badRequest(`the URL pattern "${pattern}" is given twice (the first one would always win)`);
+          seen.add(pattern.toLowerCase());
+          const group = await r.byKey(projectId, groupKey(rule.group));
+          if (!group) throw badRequest(`the rule "${pattern}" names no group of this project: "${rule.group}" (create it with "parley group create")`);
+          rules.push({ pattern, groupId: group.id });
+        }
+      }
+      if (body.assignment === undefined && rules === undefined) throw badRequest('nothing to change: give the assignment policy or the URL rules');
+      await db.write(async (tx) => {
+        if (body.assignment !== undefined) await r.setAssignment(tx, projectId, body.assignment);
+        if (rules !== undefined) await r.replaceRoutes(tx, projectId, rules);
+      });
+      // Rules route only dialogs yet to come: the views of existing ones stay as they are.
+      return routing(projectId);
+    },
+  };
+}

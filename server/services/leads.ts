@@ -1,0 +1,274 @@
+// Lead classes and the lead journal. Every dialog is a lead: the journal lists them with their
+// times, class, operator, group, the visitor's card and where they came from; the report counts
+// them by class, source, operator and day, with the median first response time.
+//
+// Lead classes are a per-project list (the defaults come with every project, see the migration);
+// members with the "admin" or "settings" access level manage it, operators pick from it. A dialog
+// stores the class name, so renaming a class renames it on its dialogs, and removing one leaves
+// the dialogs that had it as they were: the journal does not rewrite history.
+import { sourceOf } from '../../core/leads.js';
+import type { Lead, LeadClass, LeadsQuery, LeadsReport } from '../../core/protocol/index.js';
+import { type LeadFilter, type LeadRow, leadsRepo } from '../db/leads.js';
+import type { Db, Tx } from '../db/sqlite.js';
+import { badRequest, conflict, notFound } from '../errors.js';
+import type { Auth } from './accounts.js';
+import type { ServiceDeps } from './context.js';
+import { iso } from './present.js';
+import type { ProjectsService } from './projects.js';
+import { instantOf, wallClock } from './schedule.js';
+
+const MAX_CLASS_NAME = 100;
+const normalizeClassName = (name: string) => name.trim().replace(/\s+/g, ' ').normalize('NFC');
+const classKey = (name: string) => normalizeClassName(name).toLowerCase();
+
+function checkedClassName(raw: string): { name: string; key: string } {
+  const name = normalizeClassName(raw);
+  if (!name) throw badRequest('a lead class needs a name');
+  if ([...name].length > MAX_CLASS_NAME) throw badRequest(`a lead class name is at most ${MAX_CLASS_NAME} characters`);
+  if (/[\u0000-\u001f\u007f]/.test(name)) throw badRequest('a lead class name is one line of text');
+  return { name, key: classKey(name) };
+}
+
+/**
+ * The class a dialog gets: a class of the project's list, as the list spells it ("Spam" picks
+ * "spam"); anything else is a 400 that lists the classes. The dialogs service calls this.
+ */
+export async function resolveLeadClass(db: Db, projectId: number, raw: string, q?: Tx): Promise<string> {
+  const repo = leadsRepo(db);
+  const found = await repo.classByKey(projectId, classKey(raw), q);
+  if (found) return found.name;
+  const names = (await repo.classes(projectId, q)).map((c) => `"${c.name}"`);
+  throw badRequest(`no lead class "${raw.trim()}" in this project (classes: ${names.join(', ') || 'none'}; see "parley leads classes list")`);
+}
+
+// ---- dates --------------------------------------------------------------------------
+
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const LOCAL_TIME_RE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?$/;
+const ZONED_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+function validDate(y: number, m: number, d: number): boolean {
+  const t = new Date(Date.UTC(y, m - 1, d));
+  return t.getUTCFullYear() === y && t.getUTCMonth() === m - 1 && t.getUTCDate() === d;
+}
+
+/**
+ * A `since`/`until` value as an instant. A date is a day in the project's timezone: `since`
+ * starts at its midnight, `until` ends at the next one (so the day is included). A time without
+ * a zone is wall time in the project's timezone; with a zone (Z, +03:00) it is exact.
+ */
+export function boundary(value: string, timezone: string, edge: 'since' | 'until'): number {
+  const flag = edge === 'since' ? '--since' : '--until';
+  let m = DATE_RE.exec(value);
+  if (m) {
+    const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+    if (!validDate(y, mo, d)) throw badRequest(`${flag}: no such date: ${value}`);
+    return edge === 'since' ? instantOf(y, mo, d, 0, timezone) : instantOf(y, mo, d, 24 * 60, timezone);
+  }
+  m = LOCAL_TIME_RE.exec(value);
+  if (m) {
+    const [y, mo, d, h, mi, s] = [1, 2, 3, 4, 5, 6].map((i) => Number(m![i] ?? 0));
+    if (!validDate(y, mo, d) || h > 23 || mi > 59 || s > 59) throw badRequest(`${flag}: not a valid time: ${value}`);
+    return instantOf(y, mo, d, h * 60 + mi, timezone) + s * 1000;
+  }
+  if (ZONED_RE.test(value) && !Number.isNaN(Date.parse(value))) return Date.parse(value);
+  throw badRequest(`${flag}: "${value}" is not a date (YYYY-MM-DD, or a time such as 2026-01-05T09:00 or 2026-01-05T09:00:00Z)`);
+}
+
+const dayOf = (instant: number, timezone: string) => {
+  const w = wallClock(instant, timezone);
+  return `${w.year}-${String(w.month).padStart(2, '0')}-${String(w.day).padStart(2, '0')}`;
+};
+
+/** Every day from `first` to `last` (inclusive), or null when that would be an absurd list. */
+function daysBetween(first: string, last: string): string[] | null {
+  const [y, m, d] = first.split('-').map(Number);
+  const out: string[] = [];
+  for (let i = 0; i <= 3700; i++) {
+    const t = new Date(Date.UTC(y, m - 1, d + i));
+    const key = t.toISOString().slice(0, 10);
+    if (key > last) return out;
+    out.push(key);
+  }
+  return null;
+}
+
+// ---- presenting ---------------------------------------------------------------------
+
+const fullName = (first: string | null, last: string | null) =>
+  [first, last && last !== '-' ? last : null].filter(Boolean).join(' ');
+
+function presentLead(row: LeadRow): Lead {
+  return {
+    dialogId: row.id,
+    status: row.status,
+    createdAt: iso(row.created_at),
+    firstResponseAt: row.first_response_at === null ? null : iso(row.first_response_at),
+    firstResponseSeconds: row.first_response_at === null ? null : Math.max(0, row.first_response_at - row.created_at) / 1000,
+    closedAt: row.closed_at === null ? null : iso(row.closed_at),
+    leadClass: row.lead_class,
+    operator:
+      row.assignee_id === null || row.assignee_email === null
+        ? null
+        : { id: row.assignee_id, name: fullName(row.assignee_first_name, row.assignee_last_name), email: row.assignee_email },
+    group: row.group_name,
+    visitor: { name: row.visitor_name, realName: row.real_name, phone: row.phone, email: row.email, notes: row.notes },
+    landingPage: row.page_url,
+    pageTitle: row.page_title,
+    referrer: row.referrer,
+    utm: row.utm ? (JSON.parse(row.utm) as Record<string, string>) : {},
+  };
+}
+
+function median(values: number[]): number | null {
+  if (!values.length) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Counts by key, with the first item of each key (callers sort). */
+function tally<K>(items: K[], keyOf: (k: K) => string): Map<string, { item: K; count: number }> {
+  const counts = new Map<string, { item: K; count: number }>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const entry = counts.get(key);
+    if (entry) entry.count++;
+    else counts.set(key, { item, count: 1 });
+  }
+  return counts;
+}
+
+const byCount = <T extends { count: number }>(a: T, b: T, nameA: string, nameB: string) => b.count - a.count || nameA.localeCompare(nameB);
+
+export type LeadsService = ReturnType<typeof leadsService>;
+
+export function leadsService(deps: Pick<ServiceDeps, 'db' | 'repos'>, projects: ProjectsService) {
+  const { db, repos } = deps;
+  const repo = leadsRepo(db);
+  const timezoneOf = async (projectId: number) => (await repos.projects.byId(projectId))!.timezone;
+
+  const manage = (auth: Auth, projectId: number) =>
+    projects.requireAccess(auth, projectId, ['admin', 'settings'], 'managing lead classes');
+
+  async function classById(projectId: number, classId: number, q?: Tx) {
+    const found = (await repo.classes(projectId, q)).find((c) => c.id === classId);
+    if (!found) throw notFound(`no lead class with id ${classId}`);
+    return found;
+  }
+
+  async function filterOf(projectId: number, q: Pick<LeadsQuery, 'since' | 'until' | 'class' | 'unclassified'>): Promise<LeadFilter & { timezone: string }> {
+    const timezone = await timezoneOf(projectId);
+    const since = q.since ? boundary(q.since, timezone, 'since') : null;
+    const until = q.until ? boundary(q.until, timezone, 'until') : null;
+    if (since !== null && until !== null && until <= since) throw badRequest('--until is before --since: the range is empty');
+    if (q.class !== undefined && q.unclassified) throw badRequest('give a class or "unclassified", not both');
+    let className: string | null = null;
+    if (q.unclassified) className = '';
+    else if (q.class !== undefined) {
+      // A class of the list as it is spelt there; otherwise a class dialogs may still carry.
+      className = (await repo.classByKey(projectId, classKey(q.class)))?.name ?? normalizeClassName(q.class);
+    }
+    return { since, until, className, timezone };
+  }
+
+  return {
+    // ---- classes ----
+    async classes(auth: Auth, projectId: number): Promise<LeadClass[]> {
+      await projects.membership(auth, projectId);
+      return (await repo.classes(projectId)).map((c) => ({ id: c.id, name: c.name }));
+    },
+
+    async addClass(auth: Auth, projectId: number, rawName: string): Promise<LeadClass> {
+      await manage(auth, projectId);
+      const { name, key } = checkedClassName(rawName);
+      const id = await db.write(async (tx) => {
+        const existing = await repo.classByKey(projectId, key, tx);
+        if (existing) throw conflict(`the lead class "${existing.name}" already exists`);
+        return repo.addClass(tx, projectId, name, key);
+      });
+      return { id, name };
+    },
+
+    /** Renames a class, and with it every dialog that has it. */
+    async renameClass(auth: Auth, projectId: number, classId: number, rawName: string): Promise<LeadClass & { dialogs: number }> {
+      await manage(auth, projectId);
+      const { name, key } = checkedClassName(rawName);
+      const dialogs = await db.write(async (tx) => {
+        const current = await classById(projectId, classId, tx);
+        const other = await repo.classByKey(projectId, key, tx);
+        if (other && other.id !== classId) throw conflict(`the lead class "${other.name}" already exists`);
+        return repo.renameClass(tx, projectId, classId, current.name, { name, key });
+      });
+      return { id: classId, name, dialogs };
+    },
+
+    /** Removes a class from the list; dialogs that have it keep it (see the header). */
+    async removeClass(auth: Auth, projectId: number, classId: number): Promise<{ name: string; dialogs: number }> {
+      await manage(auth, projectId);
+      return db.write(async (tx) => {
+        const current = await classById(projectId, classId, tx);
+        await repo.removeClass(tx, classId);
+        return { name: current.name, dialogs: await repo.dialogsWithClass(projectId, current.name, tx) };
+      });
+    },
+
+    // ---- the journal ----
+    async page(auth: Auth, projectId: number, q: LeadsQuery) {
+      await projects.membership(auth, projectId);
+      const filter = await filterOf(projectId, q);
+      const limit = q.limit ?? 500;
+      const rows = await repo.page(projectId, filter, q.after ?? 0, limit + 1);
+      const page = rows.slice(0, limit);
+      return {
+        timezone: filter.timezone,
+        leads: page.map(presentLead),
+        next: rows.length > limit ? page[page.length - 1].id : null,
+      };
+    },
+
+    async report(auth: Auth, projectId: number, q: Pick<LeadsQuery, 'since' | 'until'>, now: number): Promise<LeadsReport> {
+      await projects.membership(auth, projectId);
+      const filter = await filterOf(projectId, q);
+      const { timezone } = filter;
+      const leads = (await repo.all(projectId, filter)).map(presentLead);
+
+      // Classes: the project's list in its order (zeros too), then any other class dialogs carry, then unclassified.
+      const classCounts = tally(leads, (l) => l.leadClass ?? '\u0000');
+      const listed = (await repo.classes(projectId)).map((c) => c.name);
+      const byClass: LeadsReport['byClass'] = listed.map((name) => ({ class: name, count: classCounts.get(name)?.count ?? 0 }));
+      const others = [...classCounts.entries()]
+        .filter(([key]) => key !== '\u0000' && !listed.includes(key))
+        .sort(([ka, a], [kb, b]) => byCount(a, b, ka, kb));
+      byClass.push(...others.map(([name, { count }]) => ({ class: name, count })));
+      const unclassified = classCounts.get('\u0000');
+      if (unclassified) byClass.push({ class: null, count: unclassified.count });
+
+      const sources = [...tally(leads, (l) => sourceOf(l) ?? '\u0000').entries()].sort(([ka, a], [kb, b]) => byCount(a, b, ka, kb));
+      const operators = [...tally(leads, (l) => (l.operator ? String(l.operator.id) : '\u0000')).values()].sort((a, b) =>
+        byCount(a, b, a.item.operator?.name ?? '\uffff', b.item.operator?.name ?? '\uffff'),
+      );
+
+      const dayCounts = tally(leads, (l) => dayOf(Date.parse(l.createdAt), timezone));
+      const first = filter.since ?? (leads.length ? Date.parse(leads[0].createdAt) : null);
+      // Through --until, else through today.
+      const last = filter.until !== null ? filter.until - 1 : first !== null ? now : null;
+      let days: string[] = [];
+      if (first !== null && last !== null && last >= first) days = daysBetween(dayOf(first, timezone), dayOf(last, timezone)) ?? [...dayCounts.keys()].sort();
+      const byDay = days.map((day) => ({ day, count: dayCounts.get(day)?.count ?? 0 }));
+
+      const times = leads.map((l) => l.firstResponseSeconds).filter((s): s is number => s !== null);
+      return {
+        timezone,
+        since: filter.since === null ? null : iso(filter.since),
+        until: filter.until === null ? null : iso(filter.until),
+        total: leads.length,
+        byClass,
+        bySource: sources.map(([key, { count }]) => ({ source: key === '\u0000' ? null : key, count })),
+        byOperator: operators.map(({ item, count }) => ({ operator: item.operator, count })),
+        byDay,
+        firstResponse: { medianSeconds: median(times), answered: times.length, unanswered: leads.length - times.length },
+      };
+    },
+  };
+}
