@@ -11,6 +11,8 @@ export interface StoredState {
   login?: StoredLogin;
   /** Default project per server URL (`parley project use`). */
   projects?: Record<string, number>;
+  /** The operator TUI's settings (the bell on new messages). */
+  tui?: { bell?: boolean };
 }
 
 export interface ConfigStore {

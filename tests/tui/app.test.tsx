@@ -1,0 +1,366 @@
+// The operator TUI against a real server: the app on a random port, real sockets, and a real
+// widget-side visitor socket that acks. Keys go in through stdin as a terminal sends them; the
+// assertions read the frames with ANSI codes stripped.
+import { randomUUID } from 'node:crypto';
+import { render } from 'ink-testing-library';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ParleyClient } from '../../core/client/api.js';
+import type { Outbox } from '../../core/client/outbox.js';
+import { dialogListing, OperatorConnection } from '../../core/client/realtime.js';
+import { App } from '../../tui/App.js';
+import { ParleyProvider } from '../../tui/context/ParleyProvider.js';
+import { ManualClock } from '../../server/clock.js';
+import {
+  ALT_ENTER,
+  CTRL_ENTER,
+  CTRL_ENTER_XTERM,
+  CTRL_N,
+  CTRL_S,
+  DOWN,
+  ENTER,
+  ESC,
+  overflow,
+  PASTE_END,
+  PASTE_START,
+  plain,
+  press,
+  renderSized,
+  TAB,
+  waitForFrame,
+} from '../helpers/ink.js';
+import { passwordFrom, watchOutbox } from '../helpers/mail.js';
+import { ManualTime } from '../helpers/manual-time.js';
+import { type Peer, visitorHello } from '../helpers/realtime.js';
+import { NEW_PASSWORD, signedInAdmin, signIn, startTestServer, type TestServer } from '../helpers/server.js';
+
+const ORIGIN = 'https://shop.example.com';
+
+let server: TestServer;
+let clock: ManualClock;
+let admin: ParleyClient;
+let oli: ParleyClient;
+let ana: ParleyClient;
+let project: { id: number; widgetKey: string };
+const peers: Peer[] = [];
+const teardown: Array<() => unknown> = [];
+
+async function operator(email: string, firstName: string): Promise<ParleyClient> {
+  const outbox = await watchOutbox(server.dataDir);
+  await admin.addMember(project.id, { email, firstName, lastName: 'Op', operator: true });
+  const mail = await outbox.waitFor((m) => m.to === email);
+  outbox.close();
+  return signIn(server.url, email, passwordFrom(mail), NEW_PASSWORD);
+}
+
+beforeEach(async () => {
+  clock = new ManualClock(Date.now());
+  server = await startTestServer({ clock, rateLimits: { login: 1000, forgot: 1000 } });
+  ({ client: admin } = await signedInAdmin(server));
+  const p = await admin.createProject('Shop');
+  await admin.updateProject(p.id, { allowedOrigins: [ORIGIN] });
+  project = { id: p.id, widgetKey: p.widgetKey };
+  oli = await operator('oli@example.com', 'Oli');
+  ana = await operator('ana@example.com', 'Ana');
+});
+
+afterEach(async () => {
+  for (const t of teardown.splice(0).reverse()) await t();
+  await Promise.all(peers.splice(0).map((p) => p.close()));
+  await server.close();
+});
+
+/** A visitor on the page who wrote `body`: their socket, token and dialog. */
+async function visitorWrites(body: string, hello: Record<string, unknown> = {}) {
+  const { peer, welcome } = await visitorHello(server.url, project.widgetKey, ORIGIN, hello);
+  peers.push(peer);
+  const clientId = randomUUID();
+  peer.send({ type: 'message.send', clientId, body });
+  const stored = await peer.next((f) => f.type === 'message.stored' && f.clientId === clientId);
+  // The widget's copy has no dialog id: find the dialog by its last message.
+  const pages = await Promise.all((['mine', 'shared', 'archive'] as const).map((view) => admin.listDialogs(project.id, { view })));
+  const dialog = pages.flatMap((p) => p.dialogs).find((d) => d.lastMessage?.body === body)!;
+  return { peer, welcome, dialogId: dialog.id, rev: stored.message.rev as number };
+}
+
+async function nameOf(dialogId: number): Promise<string> {
+  return (await admin.getDialog(project.id, dialogId)).visitor.name;
+}
+
+/** The TUI signed in as `client`, its clock in the test's hands; `size` gives it a terminal of that size. */
+async function startApp(client: ParleyClient, size?: { columns: number; rows: number }) {
+  const time = new ManualTime();
+  const me = await client.me();
+  const connection = new OperatorConnection({
+    url: server.url,
+    token: client.token!,
+    projectId: project.id,
+    heartbeatMs: 0,
+    discover: dialogListing(client, project.id),
+    now: time.now,
+    setTimeout: time.setTimeout,
+    clearTimeout: time.clearTimeout,
+  });
+  const tree = (
+    <ParleyProvider session={{ client, connection, projectId: project.id, me }}>
+      <App />
+    </ParleyProvider>
+  );
+  const app = size ? await renderSized(tree, size) : render(tree);
+  teardown.push(() => connection.close(), () => app.unmount());
+  await waitForFrame(app, (f) => f.includes('connected') && !f.includes('loading'), 'connected and loaded');
+  /** Resolves once the outbox satisfies `check`. */
+  const outboxUntil = (check: (box: Outbox) => boolean) =>
+    new Promise<void>((resolve) => {
+      if (check(connection.outbox)) return resolve();
+      const off = connection.on('outbox', (_e, box) => {
+        if (check(box)) {
+          off();
+          resolve();
+        }
+      });
+    });
+  return { app, time, connection, outboxUntil };
+}
+
+/** Opens the first dialog of My messages; the composer then has the focus. */
+async function openFirst(app: Awaited<ReturnType<typeof startApp>>['app'], name: string) {
+  await waitForFrame(app, (f) => f.includes(name), `${name} listed`);
+  await press(app, ENTER);
+  await waitForFrame(app, (f) => f.includes('Ctrl+Enter / Ctrl+S / Alt+Enter send'), 'the composer');
+}
+
+const operatorBodies = async (dialogId: number) =>
+  (await oli.listMessages(project.id, dialogId)).filter((m) => m.author === 'operator').map((m) => m.body);
+
+describe('the operator TUI', () => {
+  it('fills My messages, Shared messages and Archive per the Views rules, for two operators', async () => {
+    const open = await visitorWrites('Do you ship to Norway?');
+    const anas = await visitorWrites('Where is my order?');
+    const done = await visitorWrites('Thanks, bye');
+    await ana.takeDialog(project.id, anas.dialogId);
+    await ana.closeDialog(project.id, done.dialogId);
+    const [openName, anasName, doneName] = await Promise.all([open, anas, done].map((v) => nameOf(v.dialogId)));
+
+    const { app } = await startApp(oli);
+    let frame = await waitForFrame(app, (f) => f.includes('My messages (1)'), 'My messages counted');
+    expect(frame).toContain(openName);
+    expect(frame).not.toContain(anasName);
+    await press(app, TAB);
+    frame = await waitForFrame(app, (f) => f.includes('Shared messages (1)'), 'Shared messages');
+    expect(frame).toContain(anasName);
+    expect(frame).not.toContain(openName);
+    await press(app, TAB);
+    frame = await waitForFrame(app, (f) => f.includes('Archive (1)'), 'Archive');
+    expect(frame).toContain(doneName);
+
+    // Ana sees the same dialogs the other way round.
+    const other = await startApp(ana);
+    frame = await waitForFrame(other.app, (f) => f.includes('My messages (2)'), "Ana's My messages");
+    expect(frame).toContain(anasName);
+    expect(frame).toContain(openName);
+    await press(other.app, TAB);
+    await waitForFrame(other.app, (f) => f.includes('Shared messages (0)') && f.includes('no dialogs'), "Ana's Shared");
+  });
+
+  it('Ctrl+Enter (kitty and xterm), Ctrl+S and Alt+Enter send; Enter and pasted newlines stay in the composer', async () => {
+    const v = await visitorWrites('Hello?');
+    const { app } = await startApp(oli);
+    await openFirst(app, await nameOf(v.dialogId));
+
+    await press(app, 'one', CTRL_ENTER);
+    await waitForFrame(app, (f) => f.includes('you: one'), 'one sent');
+    await press(app, 'two', CTRL_ENTER_XTERM, 'three', CTRL_S, 'four', ALT_ENTER);
+    await waitForFrame(app, (f) => f.includes('you: four'), 'four sent');
+    await press(app, 'line 1', ENTER, 'line 2', 'pasted\nlines');
+    const typed = await waitForFrame(app, (f) => f.includes('line 2pasted'), 'the composer keeps the lines');
+    expect(typed).toMatch(/│ line 1[\s│]*\n[\s│]*│ line 2pasted/);
+    expect(typed).not.toContain('you: line 1');
+    await press(app, CTRL_S);
+    const sent = await waitForFrame(app, (f) => /you: line 1[\s│]*\n[\s│]*line 2pasted[\s│]*\n[\s│]*lines/.test(f), 'the multi-line message sent');
+    expect(sent).not.toContain('line 2pasted\n│ Ctrl');
+
+    await expect.poll(() => operatorBodies(v.dialogId)).toEqual(['one', 'two', 'three', 'four', 'line 1\nline 2pasted\nlines']);
+  });
+
+  it('shows sending, then delivered when the widget acks', async () => {
+    const v = await visitorWrites('Is it in stock?');
+    const { app } = await startApp(oli);
+    await openFirst(app, await nameOf(v.dialogId));
+    await press(app, 'Yes, size 42 too', CTRL_ENTER);
+    await waitForFrame(app, (f) => f.includes('Yes, size 42 too · sending'), 'sending');
+    const pushed = await v.peer.next((f) => f.type === 'message' && f.message.body === 'Yes, size 42 too');
+    v.peer.send({ type: 'ack', messageIds: [pushed.message.id] });
+    await waitForFrame(app, (f) => f.includes('Yes, size 42 too ✓ delivered'), 'delivered');
+  });
+
+  it('not delivered in 5 s: failed with the reason; r resends the same clientId and it is delivered once', async () => {
+    const v = await visitorWrites('I will be right back');
+    const { app, time, connection, outboxUntil } = await startApp(oli);
+    await openFirst(app, await nameOf(v.dialogId));
+    await v.peer.close();
+
+    await press(app, 'Take your time', CTRL_ENTER);
+    await outboxUntil((box) => box.order.some((id) => box.entries[id].message !== null));
+    time.advance(5_000);
+    await waitForFrame(app, (f) => /Take your time[\s│]*✗ failed: the visitor (left the page|is offline)/.test(f), 'failed');
+    const [clientId] = connection.outbox.order;
+
+    // Back on the page; the widget holds its ack until after the resend.
+    const back = await visitorHello(server.url, project.widgetKey, ORIGIN, { token: v.welcome.token, rev: v.rev });
+    peers.push(back.peer);
+    await press(app, ESC, 'r');
+    await waitForFrame(app, (f) => f.includes('Take your time · sending'), 'sending again');
+    // Visitors never see an operator message's clientId: the resend is the same stored id.
+    const messageId = connection.outbox.entries[clientId].message!.id;
+    const again = await back.peer.next((f) => f.type === 'message' && f.message.id === messageId);
+    back.peer.send({ type: 'ack', messageIds: [again.message.id] });
+    await waitForFrame(app, (f) => f.includes('Take your time ✓ delivered'), 'delivered after the resend');
+
+    const stored = await oli.listMessages(project.id, v.dialogId);
+    expect(stored.filter((m) => m.clientId === clientId)).toHaveLength(1);
+    expect(stored.find((m) => m.clientId === clientId)?.deliveredAt).not.toBeNull();
+    expect(connection.outbox.entries[clientId].attempts).toBe(2);
+  });
+
+  it('c closes the selected dialog: it leaves My messages for Archive', async () => {
+    const first = await visitorWrites('First');
+    const second = await visitorWrites('Second');
+    const secondName = await nameOf(second.dialogId);
+    const { app } = await startApp(oli);
+    await waitForFrame(app, (f) => f.includes('My messages (2)'), 'two dialogs');
+    // Newest activity first: the second visitor is on top, the first below it.
+    await press(app, DOWN, 'c');
+    let frame = await waitForFrame(app, (f) => f.includes('My messages (1)'), 'one left');
+    expect(frame).toContain(secondName);
+    await press(app, TAB, TAB);
+    frame = await waitForFrame(app, (f) => f.includes('Archive (1)'), 'Archive');
+    expect(frame).toContain(await nameOf(first.dialogId));
+    expect((await oli.getDialog(project.id, first.dialogId)).dialog.status).toBe('closed');
+  });
+  it('e edits an own message within 10 minutes; later the server refuses, the TUI says so and keeps the text', async () => {
+    const v = await visitorWrites('Hi there');
+    const { app, outboxUntil } = await startApp(oli);
+    await openFirst(app, await nameOf(v.dialogId));
+    await press(app, 'Helo', CTRL_S);
+    await outboxUntil((box) => box.order.some((id) => box.entries[id].message !== null));
+    // Esc leaves the composer for the messages; the newest (our own) is selected.
+    await press(app, ESC, 'e');
+    await waitForFrame(app, (f) => f.includes('editing your message'), 'the message in the composer');
+    await press(app, ' there', CTRL_S);
+    await waitForFrame(app, (f) => f.includes('you: Helo there (edited)'), 'edited');
+    expect(await operatorBodies(v.dialogId)).toEqual(['Helo there']);
+
+    clock.advance(11 * 60_000);
+    await press(app, ESC, 'e');
+    await waitForFrame(app, (f) => f.includes('editing your message'), 'editing again');
+    await press(app, '!', CTRL_S);
+    const refused = await waitForFrame(app, (f) => f.includes('too late to edit'), 'the refusal');
+    expect(refused).toContain('Helo there!');
+    expect(refused).toContain('editing your message');
+    expect(await operatorBodies(v.dialogId)).toEqual(['Helo there']);
+  });
+
+  it('templates: / in an empty composer opens the picker, a fuzzy search finds one, Enter inserts it filled in; Ctrl+N saves a new one', async () => {
+    await admin.createTemplate(project.id, { name: 'Shipping', text: 'We ship in 2 days.' });
+    await admin.createTemplate(project.id, { name: 'Greeting', text: 'Hello {visitor.name}, I am {operator.first_name}.' });
+    const v = await visitorWrites('Anyone?');
+    const name = await nameOf(v.dialogId);
+    const { app } = await startApp(oli);
+    await openFirst(app, name);
+    await press(app, '/');
+    await waitForFrame(app, (f) => f.includes('Templates:') && f.includes('Shipping'), 'the picker');
+    await press(app, 'grt');
+    const found = await waitForFrame(app, (f) => f.includes('Templates: grt') && !f.includes('Shipping'), 'the search');
+    expect(found).toContain('Greeting');
+    await press(app, ENTER);
+    await waitForFrame(app, (f) => f.includes(`Hello ${name}, I am Oli.`) && !f.includes('Templates:'), 'inserted');
+    await press(app, ' Bye', CTRL_S);
+    await expect.poll(() => operatorBodies(v.dialogId)).toEqual([`Hello ${name}, I am Oli. Bye`]);
+
+    await press(app, 'Thanks for waiting!', CTRL_N);
+    await waitForFrame(app, (f) => f.includes('Template name:'), 'the name form');
+    await press(app, 'Thanks', ENTER);
+    await waitForFrame(app, (f) => f.includes('template "Thanks" saved'), 'saved');
+    const { templates } = await admin.templates(project.id);
+    expect(templates.find((t) => t.name === 'Thanks')?.text).toBe('Thanks for waiting!');
+  });
+
+  it('a bracketed paste with line breaks stays in the composer and never sends', async () => {
+    const v = await visitorWrites('Paste test');
+    const { app } = await startApp(oli);
+    await openFirst(app, await nameOf(v.dialogId));
+    await press(app, PASTE_START, 'first\rsecond', ENTER, 'third', PASTE_END);
+    await waitForFrame(app, (f) => /│ first[\s│]*\n[\s│]*│ second[\s│]*\n[\s│]*│ third/.test(f), 'three lines in the composer');
+    expect(await operatorBodies(v.dialogId)).toEqual([]);
+  });
+
+  it('a new dialog in My messages rings the bell and marks the pane; b turns the bell off', async () => {
+    const v = await visitorWrites('First one');
+    const { app } = await startApp(oli);
+    await openFirst(app, await nameOf(v.dialogId));
+    const bells = () => app.stdout.frames.filter((f) => f.includes('\x07')).length;
+    await visitorWrites('A second visitor');
+    await waitForFrame(app, (f) => f.includes('★'), 'the pane marked');
+    await expect.poll(bells).toBe(1);
+    await press(app, ESC, 'b');
+    await waitForFrame(app, (f) => f.includes('no more bell'), 'bell off');
+    await visitorWrites('A third visitor');
+    await waitForFrame(app, (f) => f.includes('Mine 3') || f.includes('My messages (3)'), 'three dialogs');
+    expect(bells()).toBe(1);
+    // Looking at the pane (Esc from the messages goes back to it) clears its mark.
+    await press(app, ESC);
+    await waitForFrame(app, (f) => f.includes('My messages (3)') && !f.includes('★'), 'mark cleared');
+  });
+
+  it('a assigns the dialog to another operator (it moves to Shared); u reopens a closed one', async () => {
+    const v = await visitorWrites('Assign me');
+    const name = await nameOf(v.dialogId);
+    const { app } = await startApp(oli);
+    await waitForFrame(app, (f) => f.includes(name), 'listed');
+    await press(app, 'a');
+    await waitForFrame(app, (f) => f.includes('Assign to:') && f.includes('ana@example.com'), 'the operators');
+    await press(app, 'ana', ENTER);
+    await waitForFrame(app, (f) => f.includes('My messages (0)') && f.includes('Shared 1'), 'moved to Shared');
+    expect((await oli.getDialog(project.id, v.dialogId)).dialog.assignee?.name).toMatch(/^Ana/);
+
+    await ana.closeDialog(project.id, v.dialogId);
+    await press(app, TAB, TAB);
+    await waitForFrame(app, (f) => f.includes('Archive (1)') && f.includes(name), 'in Archive');
+    await press(app, 'u');
+    await waitForFrame(app, (f) => f.includes('Archive (0)'), 'reopened');
+    expect((await oli.getDialog(project.id, v.dialogId)).dialog.status).toBe('open');
+  });
+
+  it('lays out without overlap or wrapping at every size, one side pane at a time at 80x24, and follows resizes', async () => {
+    const v = await visitorWrites('A fairly long first message from the visitor that will not fit on one line of a small terminal');
+    const name = await nameOf(v.dialogId);
+    const { app } = await startApp(oli, { columns: 80, rows: 24 });
+    await openFirst(app, name);
+    await press(app, 'Some reply text', ENTER, 'and a second line');
+    const check = async (columns: number, rows: number, expectIn: string[]) => {
+      (app as Awaited<ReturnType<typeof renderSized>>).resize(columns, rows);
+      // Ink redraws the old tree at the new width once before the App re-renders for it: the
+      // frame to judge is the one after that.
+      return waitForFrame(app, (f) => overflow(f, columns, rows - 1).length === 0 && expectIn.every((t) => f.includes(t)), `${columns}x${rows} without overflow`);
+    };
+    let frame = await check(80, 24, ['My messages (1)', 'Shared 0', 'and a second line', 'Ctrl+Enter']);
+    expect(frame).not.toContain('Lead class');
+    frame = await check(160, 48, ['My messages (1)', 'Shared messages (0)', 'Archive (0)', 'Lead class', 'and a second line']);
+    await check(120, 30, ['Shared messages (0)', 'Lead class']);
+    await check(100, 16, ['My messages (1)', 'and a second line']);
+    // Narrow: the focused pane (the composer's dialog) takes the whole width.
+    frame = await check(50, 20, ['and a second line']);
+    expect(frame).not.toContain('My messages');
+    await check(30, 10, []);
+    await press(app, ESC, ESC);
+    frame = await check(50, 20, ['My messages (1)']);
+    // At 80 columns Tab reaches the client card, which then takes the side pane.
+    await check(80, 24, ['My messages (1)']);
+    await press(app, TAB, TAB, TAB, TAB, TAB);
+    frame = await check(80, 24, ['Lead class', 'i edit']);
+    expect(frame).not.toContain('My messages');
+    await press(app, '?');
+    frame = await check(80, 24, ['Keys', 'Ctrl+Enter / Ctrl+S / Alt+Enter', 'send the message']);
+    expect(plain(frame)).toContain('Ctrl+T');
+  });
+});

@@ -1,0 +1,359 @@
+// The TUI's pure reducers (tui/state/), without rendering.
+import { describe, expect, it } from 'vitest';
+import { emptyOutbox, reduceOutbox } from '../../core/client/outbox.js';
+import type { DialogDetail, DialogList, DialogSummary, Message } from '../../core/protocol/dialogs.js';
+import { composerRows, emptyComposer, outgoing, reduceComposer } from '../../tui/state/composer.js';
+import { describeSocket, describeStatus, initialConnection, reduceConnection } from '../../tui/state/connection.js';
+import { arrivals, emptyDialogs, isUnread, reduceDialogs, selectedDialog, unreadCount, wantsMore } from '../../tui/state/dialogs.js';
+import { initialFocus, reduceFocus } from '../../tui/state/focus.js';
+import { emptyForm, formValues, reduceForm } from '../../tui/state/form.js';
+import { layoutFor } from '../../tui/state/layout.js';
+import { visibleMessageRows, wrapMessage } from '../../tui/state/message-rows.js';
+import { emptyPicker, fuzzyScore, matching, pickedItem, reducePicker } from '../../tui/state/picker.js';
+import { emptyThread, failureText, hasOlder, reduceThread, threadItems } from '../../tui/state/thread.js';
+import { visibleRows } from '../../tui/state/window.js';
+
+const at = '2026-01-01T10:00:00.000Z';
+const dialog = (id: number, extra: Partial<DialogSummary> = {}): DialogSummary => ({
+  id,
+  status: 'open',
+  visitor: { id: id * 10, name: `Visitor ${id}`, realName: null },
+  assignee: null,
+  group: null,
+  leadClass: null,
+  lastSeq: 1,
+  rev: 1,
+  lastMessage: null,
+  createdAt: at,
+  firstResponseAt: null,
+  lastMessageAt: at,
+  closedAt: null,
+  ...extra,
+});
+const page = (dialogs: DialogSummary[], counts = { mine: 0, shared: 0, archive: 0 }): DialogList => ({
+  view: 'mine',
+  counts,
+  dialogs,
+  next: null,
+});
+const message = (id: number, extra: Partial<Message> = {}): Message => ({
+  id,
+  dialogId: 1,
+  seq: id,
+  rev: id,
+  author: 'visitor',
+  operator: null,
+  body: `m${id}`,
+  attachments: [],
+  clientId: `c${id}`,
+  createdAt: at,
+  editedAt: null,
+  deliveredAt: null,
+  ...extra,
+});
+const detail = (messages: Message[], visitorOnline = true): DialogDetail => ({
+  dialog: dialog(1),
+  visitor: {
+    id: 10,
+    name: 'Visitor 1',
+    card: { realName: null, phone: null, email: null, notes: null },
+    page: { url: null, title: null, referrer: null },
+    utm: {},
+    createdAt: at,
+    lastSeenAt: at,
+  },
+  visitorOnline,
+  messages,
+});
+
+describe('dialogs', () => {
+  const loaded = (mine: DialogSummary[], counts = { mine: mine.length, shared: 1, archive: 2 }) =>
+    ({ type: 'loaded', pages: { mine: page(mine, counts), shared: page([dialog(9)], counts), archive: page([], counts) } }) as const;
+
+  it('takes the lists and counts of the three views, and moves the selection within bounds', () => {
+    let s = reduceDialogs(emptyDialogs, loaded([dialog(1), dialog(2), dialog(3)]));
+    expect(s.counts).toEqual({ mine: 3, shared: 1, archive: 2 });
+    expect(s.lists.shared.map((d) => d.id)).toEqual([9]);
+    s = reduceDialogs(s, { type: 'move', view: 'mine', by: 5 });
+    expect(selectedDialog(s, 'mine')?.id).toBe(3);
+    s = reduceDialogs(s, { type: 'move', view: 'mine', by: -1 });
+    expect(selectedDialog(s, 'mine')?.id).toBe(2);
+    expect(reduceDialogs(s, { type: 'move', view: 'shared', by: 1 })).toBe(s);
+  });
+
+  it('keeps the same dialog selected when a reload reorders the pane', () => {
+    let s = reduceDialogs(emptyDialogs, loaded([dialog(1), dialog(2), dialog(3)]));
+    s = reduceDialogs(s, { type: 'move', view: 'mine', by: 1 });
+    s = reduceDialogs(s, loaded([dialog(3), dialog(1), dialog(2)]));
+    expect(selectedDialog(s, 'mine')?.id).toBe(2);
+    s = reduceDialogs(s, loaded([dialog(1)]));
+    expect(selectedDialog(s, 'mine')?.id).toBe(1);
+  });
+});
+
+describe('visible rows', () => {
+  it('renders only a screenful, with the selected row inside', () => {
+    expect(visibleRows(5, 0, 10)).toEqual({ start: 0, end: 5 });
+    expect(visibleRows(10_000, 0, 20)).toEqual({ start: 0, end: 20 });
+    expect(visibleRows(10_000, 5_000, 20)).toEqual({ start: 4_990, end: 5_010 });
+    expect(visibleRows(10_000, 9_999, 20)).toEqual({ start: 9_980, end: 10_000 });
+  });
+});
+
+describe('composer', () => {
+  it('inserts at the cursor, newlines included; pasted CRs become newlines', () => {
+    let s = reduceComposer(emptyComposer, { type: 'insert', text: 'helo' });
+    s = reduceComposer(s, { type: 'left' });
+    s = reduceComposer(s, { type: 'insert', text: 'l' });
+    expect(s).toMatchObject({ text: 'hello', cursor: 4 });
+    s = reduceComposer(s, { type: 'right' });
+    s = reduceComposer(s, { type: 'insert', text: '\r\nworld\rbye' });
+    expect(s.text).toBe('hello\nworld\nbye');
+    s = reduceComposer(s, { type: 'backspace' });
+    expect(s.text).toBe('hello\nworld\nby');
+    expect(outgoing(s)).toBe('hello\nworld\nby');
+    expect(outgoing(reduceComposer(emptyComposer, { type: 'insert', text: ' \n ' }))).toBeNull();
+    expect(reduceComposer(s, { type: 'clear' })).toEqual(emptyComposer);
+  });
+});
+
+describe('focus', () => {
+  it('Tab walks the panes and wraps; Esc backs out from the composer to the last dialog pane', () => {
+    let s = reduceFocus(initialFocus, { type: 'next' });
+    expect(s).toMatchObject({ pane: 'shared', view: 'shared' });
+    s = reduceFocus(s, { type: 'next' });
+    s = reduceFocus(s, { type: 'next' });
+    expect(s).toMatchObject({ pane: 'thread', view: 'archive' });
+    s = reduceFocus(s, { type: 'next' });
+    expect(s.pane).toBe('composer');
+    expect(reduceFocus(s, { type: 'next' }).pane).toBe('card');
+    expect(reduceFocus(reduceFocus(s, { type: 'next' }), { type: 'next' }).pane).toBe('mine');
+    expect(reduceFocus(initialFocus, { type: 'prev' }).pane).toBe('card');
+    s = reduceFocus(s, { type: 'back' });
+    expect(s.pane).toBe('thread');
+    s = reduceFocus(s, { type: 'back' });
+    expect(s.pane).toBe('archive');
+    s = reduceFocus(reduceFocus(s, { type: 'overlay', overlay: 'help' }), { type: 'back' });
+    expect(s).toMatchObject({ overlay: null, pane: 'archive' });
+  });
+});
+
+describe('thread', () => {
+  it('merges server messages with the outbox so a message shows once, and ignores other dialogs', () => {
+    let s = reduceThread(emptyThread, { type: 'opened', detail: detail([message(1)]) });
+    let box = reduceOutbox(emptyOutbox, { type: 'queued', clientId: 'mine', dialogId: 1, body: 'hi', at: 0 });
+    expect(threadItems(s, box).map((i) => [i.body, i.delivery])).toEqual([
+      ['m1', null],
+      ['hi', 'sending'],
+    ]);
+    const stored = message(2, { author: 'operator', clientId: 'mine', body: 'hi' });
+    box = reduceOutbox(box, { type: 'message', message: stored });
+    s = reduceThread(s, { type: 'messages', messages: [stored, message(3, { dialogId: 2 })] });
+    expect(threadItems(s, box).map((i) => i.body)).toEqual(['m1', 'hi']);
+  });
+
+  it('says why a message failed: offline, the visitor offline, the visitor left the page', () => {
+    let s = reduceThread(emptyThread, { type: 'opened', detail: detail([], false) });
+    let box = reduceOutbox(emptyOutbox, { type: 'queued', clientId: 'x', dialogId: 1, body: 'hi', at: 0 });
+    box = reduceOutbox(box, { type: 'tick', at: 6_000, online: false });
+    expect(failureText(threadItems(s, box)[0], s)).toBe('you are offline');
+
+    box = reduceOutbox(box, { type: 'message', message: message(2, { author: 'operator', clientId: 'x' }) });
+    expect(failureText(threadItems(s, box)[0], s)).toBe('the visitor is offline');
+    s = reduceThread(s, { type: 'presence', visitorId: 10, online: true });
+    s = reduceThread(s, { type: 'presence', visitorId: 10, online: false });
+    expect(failureText(threadItems(s, box)[0], s)).toBe('the visitor left the page');
+  });
+
+  it('moves the selection from the newest message within bounds', () => {
+    let s = reduceThread(emptyThread, { type: 'opened', detail: detail([message(1), message(2)]) });
+    expect(s.selected).toBeNull();
+    s = reduceThread(s, { type: 'move', by: -1, count: 2 });
+    expect(s.selected).toBe(1);
+    s = reduceThread(s, { type: 'move', by: -5, count: 2 });
+    expect(s.selected).toBe(0);
+  });
+});
+
+describe('connection', () => {
+  it('tracks the socket, the operator status and the last notice', () => {
+    let s = reduceConnection(initialConnection, { type: 'socket', change: { state: 'offline', attempt: 2, retryInMs: 1500, reason: 'ECONNREFUSED' } });
+    expect(describeSocket(s.socket)).toBe('disconnected (ECONNREFUSED), retrying in 2 s');
+    s = reduceConnection(s, { type: 'online', online: true });
+    expect(s.status?.online).toBe(true);
+    expect(reduceConnection(s, { type: 'online', online: true })).toBe(s);
+    expect(describeSocket({ state: 'online', attempt: 0 })).toBe('connected');
+    s = reduceConnection(s, { type: 'notice', text: 'saved', error: false });
+    expect(s.notice).toEqual({ text: 'saved', error: false });
+    expect(reduceConnection(s, { type: 'bell', on: false }).bell).toBe(false);
+  });
+
+  it('says why the operator is online or offline and what o will do', () => {
+    expect(describeStatus({ online: false, source: 'manual', hasSchedule: false, until: null, explanation: '' }, 'o')).toBe('offline (manual; o: go online)');
+    const until = new Date(2026, 0, 5, 18, 0).toISOString();
+    expect(describeStatus({ online: true, source: 'schedule', hasSchedule: true, until, explanation: '' }, 'o')).toBe(
+      'online by schedule until 18:00 (o: offline until 18:00)',
+    );
+    expect(describeStatus({ online: false, source: 'manual', hasSchedule: true, until, explanation: '' }, 'o')).toBe(
+      'offline switched by hand until 18:00, then the schedule (o: online until 18:00)',
+    );
+  });
+});
+
+describe('long panes', () => {
+  const many = (n: number, from = 1) => Array.from({ length: n }, (_, i) => dialog(from + i));
+
+  it('10,000 dialogs: moving costs the same as in a short pane, and only a screenful is laid out', () => {
+    let s = reduceDialogs(emptyDialogs, {
+      type: 'loaded',
+      pages: { mine: { ...page(many(200)), next: 'c200' }, shared: page([]), archive: page([]) },
+    });
+    // Scrolling down fetches older pages; they are appended once each.
+    for (let p = 1; p < 50; p++) s = reduceDialogs(s, { type: 'more', view: 'mine', page: { ...page(many(200, p * 200 + 1)), next: p < 49 ? `c${p}` : null } });
+    expect(s.lists.mine).toHaveLength(10_000);
+    expect(s.next.mine).toBeNull();
+    const started = performance.now();
+    for (let i = 0; i < 10_000; i++) s = reduceDialogs(s, { type: 'move', view: 'mine', by: 1 });
+    const window = visibleRows(s.lists.mine.length, s.selected.mine, 20);
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(selectedDialog(s, 'mine')?.id).toBe(10_000);
+    expect(window).toEqual({ start: 9_980, end: 10_000 });
+  });
+
+  it('asks for the next page near the end; a reload keeps older pages but drops changed dialogs from them', () => {
+    let s = reduceDialogs(emptyDialogs, { type: 'loaded', pages: { mine: { ...page(many(3)), next: 'c3' }, shared: page([]), archive: page([]) } });
+    expect(wantsMore(s, 'mine', 2)).toBe(false);
+    s = reduceDialogs(s, { type: 'move', view: 'mine', by: 2 });
+    expect(wantsMore(s, 'mine', 2)).toBe(true);
+    s = reduceDialogs(s, { type: 'more', view: 'mine', page: { ...page([dialog(4), dialog(5), dialog(6)]), next: 'c6' } });
+    s = reduceDialogs(s, { type: 'changed', dialogId: 5 });
+    s = reduceDialogs(s, { type: 'loaded', pages: { mine: { ...page([dialog(4), dialog(1), dialog(2)]), next: 'c2' }, shared: page([]), archive: page([]) } });
+    expect(s.lists.mine.map((d) => d.id)).toEqual([4, 1, 2, 6]);
+    expect(s.next.mine).toBe('c6');
+  });
+
+  it('5,000 messages: only the rows that fit are wrapped and drawn, around the selected one', () => {
+    const rowsOf = (i: number) => wrapMessage(i, '10:00 you: ', `message ${i}`, 40, 10, 0);
+    let asked = 0;
+    const counting = (i: number) => (asked++, rowsOf(i));
+    const newest = visibleMessageRows(5_000, null, 20, counting);
+    expect(newest.map((r) => r.text).at(-1)).toBe('message 4999');
+    expect(newest).toHaveLength(20);
+    expect(asked).toBeLessThanOrEqual(21);
+    const up = visibleMessageRows(5_000, 100, 20, rowsOf);
+    expect(up.at(-1)?.item).toBe(100);
+    expect(visibleMessageRows(5_000, 3, 20, rowsOf)[0].item).toBe(0);
+  });
+
+  it('wraps a message to the width, keeps its lines, and puts the send state where it fits', () => {
+    const rows = wrapMessage(0, '10:00 you: ', 'a'.repeat(35) + '\nsecond', 20, 10, 12);
+    expect(rows.map((r) => r.head + r.text)).toEqual(['10:00 you: aaaaaaaaa', '  aaaaaaaaaaaaaaaaaa', '  aaaaaaaa', '  second']);
+    expect(rows.at(-1)?.last).toBe(true);
+    const full = wrapMessage(0, '10:00 you: ', 'b'.repeat(9), 20, 10, 12);
+    expect(full.map((r) => [r.text, r.last])).toEqual([
+      ['bbbbbbbbb', false],
+      ['', true],
+    ]);
+    expect(wrapMessage(0, 'h: ', 'x'.repeat(200), 20, 3, 0)).toHaveLength(3);
+  });
+
+  it('loads older messages above and keeps the selected one selected', () => {
+    let s = reduceThread(emptyThread, { type: 'opened', detail: detail([message(101), message(102)]) });
+    expect(hasOlder(s)).toBe(true);
+    s = reduceThread(s, { type: 'move', by: -2, count: 2 });
+    expect(s.selected).toBe(0);
+    s = reduceThread(s, { type: 'older', dialogId: 1, messages: Array.from({ length: 100 }, (_, i) => message(i + 1)) });
+    expect(s.messages).toHaveLength(102);
+    expect(s.selected).toBe(100);
+    expect(hasOlder(s)).toBe(false);
+  });
+});
+
+describe('unread and new', () => {
+  it('a dialog is unread while the visitor wrote last and it was not opened since', () => {
+    const waiting = dialog(1, { lastSeq: 3, lastMessage: { author: 'visitor', body: 'hi', createdAt: at } });
+    const answered = dialog(2, { lastSeq: 4, lastMessage: { author: 'operator', body: 'yes', createdAt: at } });
+    let s = reduceDialogs(emptyDialogs, { type: 'loaded', pages: { mine: page([waiting, answered]), shared: page([]), archive: page([]) } });
+    expect([isUnread(s, waiting), isUnread(s, answered)]).toEqual([true, false]);
+    s = reduceDialogs(s, { type: 'seen', dialogId: 1, seq: 3 });
+    expect(unreadCount(s, 'mine')).toBe(0);
+    expect(isUnread(s, { ...waiting, lastSeq: 4 })).toBe(true);
+  });
+
+  it('rings for a new dialog or a new visitor message in My messages, not for the open dialog or own replies', () => {
+    const a = dialog(1, { lastSeq: 1, lastMessage: { author: 'visitor', body: 'hi', createdAt: at } });
+    expect(arrivals([a], [a], null)).toBe(false);
+    expect(arrivals([a], [a, dialog(2)], null)).toBe(true);
+    expect(arrivals([a], [{ ...a, lastSeq: 2 }], null)).toBe(true);
+    expect(arrivals([a], [{ ...a, lastSeq: 2 }], 1)).toBe(false);
+    expect(arrivals([a], [{ ...a, lastSeq: 2, lastMessage: { author: 'operator', body: 'ok', createdAt: at } }], null)).toBe(false);
+    let s = reduceDialogs(emptyDialogs, { type: 'attention', view: 'mine', on: true });
+    expect(s.attention.mine).toBe(true);
+    s = reduceDialogs(s, { type: 'attention', view: 'mine', on: false });
+    expect(s.attention.mine).toBe(false);
+  });
+});
+
+describe('composer rows', () => {
+  it('cuts long lines to the width and keeps the cursor row in view', () => {
+    let s = reduceComposer(emptyComposer, { type: 'insert', text: 'abcdefghij\nxy' });
+    expect(composerRows(s, 4, 5)).toEqual({ rows: ['abcd', 'efgh', 'ij', 'xy'], cursor: { row: 3, col: 2 } });
+    expect(composerRows(s, 4, 2)).toEqual({ rows: ['ij', 'xy'], cursor: { row: 1, col: 2 } });
+    s = reduceComposer(s, { type: 'home' });
+    expect(s.cursor).toBe(11);
+    s = reduceComposer(reduceComposer(emptyComposer, { type: 'insert', text: 'abcd' }), { type: 'end' });
+    expect(composerRows(s, 4, 3)).toEqual({ rows: ['abcd', ''], cursor: { row: 1, col: 0 } });
+  });
+
+  it('loads an own message for editing and forgets it on clear', () => {
+    let s = reduceComposer(emptyComposer, { type: 'edit', messageId: 7, dialogId: 1, text: 'Hello' });
+    expect(s).toEqual({ text: 'Hello', cursor: 5, editing: { messageId: 7, dialogId: 1 } });
+    s = reduceComposer(s, { type: 'clear' });
+    expect(s.editing).toBeNull();
+  });
+});
+
+describe('pickers and forms', () => {
+  const templates = ['Greeting', 'Big order', 'Shipping to Norway', 'Goodbye'].map((label) => ({ label, value: `${label} text` }));
+
+  it('fuzzy-matches names: word starts and runs of letters first, non-matches out', () => {
+    expect(fuzzyScore('gr', 'Greeting')).toBeGreaterThan(fuzzyScore('gr', 'Big order')!);
+    expect(fuzzyScore('xyz', 'Greeting')).toBeNull();
+    let s = reducePicker(emptyPicker, { type: 'open', kind: 'templates' });
+    s = reducePicker(s, { type: 'items', kind: 'templates', items: templates });
+    expect(matching(s).map((t) => t.label)).toEqual(templates.map((t) => t.label));
+    s = reducePicker(s, { type: 'type', text: 'sn' });
+    expect(matching(s).map((t) => t.label)).toEqual(['Shipping to Norway']);
+    s = reducePicker(reducePicker(s, { type: 'erase' }), { type: 'erase' });
+    s = reducePicker(s, { type: 'type', text: 'go' });
+    expect(matching(s)[0].label).toBe('Goodbye');
+    s = reducePicker(s, { type: 'move', by: 5 });
+    expect(pickedItem(s)?.label).toBe(matching(s).at(-1)?.label);
+    expect(reducePicker(s, { type: 'items', kind: 'assign', items: [] })).toBe(s);
+  });
+
+  it('edits one-line fields and turns empty ones into null', () => {
+    let s = reduceForm(emptyForm, { type: 'open', kind: 'card', fields: [{ key: 'realName', label: 'Real name', value: 'An' }, { key: 'phone', label: 'Phone', value: '1' }] });
+    s = reduceForm(s, { type: 'type', text: 'na\nLee' });
+    s = reduceForm(s, { type: 'move', by: 1 });
+    s = reduceForm(s, { type: 'erase' });
+    expect(formValues(s)).toEqual({ realName: 'Anna Lee', phone: null });
+    expect(reduceForm(s, { type: 'move', by: 1 }).at).toBe(0);
+  });
+});
+
+describe('layout', () => {
+  const focus = (pane: typeof initialFocus.pane) => reduceFocus(initialFocus, { type: 'focus', pane });
+
+  it('wide: three panes, the dialog and the card; 80 columns: one side pane; narrow: the focused pane only', () => {
+    const wide = layoutFor(160, 48, initialFocus);
+    expect(wide).toMatchObject({ rows: 47, body: 46, left: { show: 'lists' }, right: { width: 38 } });
+    expect(wide.left!.width + wide.centre!.width + wide.right!.width).toBe(160);
+    const eighty = layoutFor(80, 24, initialFocus);
+    expect(eighty).toMatchObject({ left: { show: 'list', width: 25 }, centre: { width: 55 }, right: null });
+    expect(layoutFor(80, 24, focus('card')).left?.show).toBe('card');
+    expect(layoutFor(40, 20, focus('composer'))).toMatchObject({ left: null, centre: { width: 40 } });
+    expect(layoutFor(40, 20, focus('shared'))).toMatchObject({ left: { show: 'list', width: 40 }, centre: null });
+    expect(layoutFor(130, 14, initialFocus).left?.show).toBe('list');
+  });
+});

@@ -1,0 +1,70 @@
+// The main screen. It only picks the layout for the terminal's size (tui/state/layout.ts) and
+// subscribes the key router; the components draw, the router and the actions do the rest.
+import { Box, useStdout } from 'ink';
+import { useEffect, useState } from 'react';
+import { ClientCard } from './components/ClientCard.js';
+import { Composer, composerHeight } from './components/Composer.js';
+import { DialogPanes } from './components/DialogPanes.js';
+import { FormOverlay } from './components/FormOverlay.js';
+import { HelpOverlay } from './components/HelpOverlay.js';
+import { MessageList } from './components/MessageList.js';
+import { Picker } from './components/Picker.js';
+import { StatusBar } from './components/StatusBar.js';
+import { useStore, useStores } from './context/stores.js';
+import { useKeyRouter } from './input/useKeyRouter.js';
+import { layoutFor } from './state/layout.js';
+
+/** The terminal's size, following resizes. */
+function useTerminalSize(): { columns: number; rows: number } {
+  const { stdout } = useStdout();
+  const read = () => ({ columns: stdout.columns || 80, rows: stdout.rows || 24 });
+  const [size, setSize] = useState(read);
+  useEffect(() => {
+    const onResize = () => setSize(read());
+    stdout.on('resize', onResize);
+    return () => void stdout.off('resize', onResize);
+  }, [stdout]);
+  return size;
+}
+
+export function App() {
+  const stores = useStores();
+  const focus = useStore(stores.focus);
+  const text = useStore(stores.composer).text;
+  const size = useTerminalSize();
+  const layout = layoutFor(size.columns, size.rows, focus);
+  useKeyRouter(Math.max(1, layout.body - 6));
+
+  const overlay = focus.overlay;
+  const centreWidth = layout.centre?.width ?? 0;
+  const composer = layout.centre ? Math.min(composerHeight(text, centreWidth, layout.body), Math.max(3, layout.body - 4)) : 0;
+  return (
+    <Box flexDirection="column" width={layout.columns} height={layout.rows}>
+      <Box height={layout.body} width={layout.columns}>
+        {overlay === 'help' ? (
+          <HelpOverlay width={layout.columns} height={layout.body} />
+        ) : overlay === 'card' || overlay === 'saveTemplate' ? (
+          <FormOverlay width={layout.columns} height={layout.body} />
+        ) : overlay ? (
+          <Picker width={layout.columns} height={layout.body} />
+        ) : (
+          <>
+            {layout.left?.show === 'card' ? (
+              <ClientCard width={layout.left.width} height={layout.body} />
+            ) : layout.left ? (
+              <DialogPanes width={layout.left.width} height={layout.body} stacked={layout.left.show === 'lists'} />
+            ) : null}
+            {layout.centre ? (
+              <Box flexDirection="column" width={layout.centre.width} height={layout.body}>
+                <MessageList width={layout.centre.width} height={layout.body - composer} />
+                <Composer width={layout.centre.width} height={composer} />
+              </Box>
+            ) : null}
+            {layout.right ? <ClientCard width={layout.right.width} height={layout.body} /> : null}
+          </>
+        )}
+      </Box>
+      <StatusBar width={layout.columns} />
+    </Box>
+  );
+}

@@ -1,0 +1,55 @@
+// The visitor's client card: generated name, real name, phone, email, notes, page, UTM tags and
+// the dialog's lead class. `i` edits the card, `l` picks the lead class.
+import { Box, Text } from 'ink';
+import { useStore, useStores } from '../context/stores.js';
+import { keyOf } from '../input/keybindings.js';
+
+function Field({ label, value }: { label: string; value: string | null | undefined }) {
+  return (
+    <Text wrap="truncate-end">
+      <Text dimColor>{label}: </Text>
+      {value || '—'}
+    </Text>
+  );
+}
+
+export function ClientCard({ width, height }: { width: number; height: number }) {
+  const stores = useStores();
+  const detail = useStore(stores.thread).detail;
+  const focus = useStore(stores.focus);
+  const focused = focus.pane === 'card' && !focus.overlay;
+  if (!detail) {
+    return (
+      <Box width={width} height={height} borderStyle="single" borderColor={focused ? 'cyan' : 'gray'} paddingX={1} overflow="hidden">
+        <Text dimColor wrap="truncate-end">
+          Client card
+        </Text>
+      </Box>
+    );
+  }
+  const { visitor, dialog, visitorOnline } = detail;
+  const utm = Object.entries(visitor.utm).map(([k, v]) => `${k.replace(/^utm_/, '')}=${v}`);
+  // Only the lines that fit: on a short terminal the last ones go rather than squeezing together.
+  const lines = [
+    <Field key="name" label="Name" value={visitor.card.realName} />,
+    <Field key="phone" label="Phone" value={visitor.card.phone} />,
+    <Field key="email" label="Email" value={visitor.card.email} />,
+    <Field key="notes" label="Notes" value={visitor.card.notes?.replace(/\s+/g, ' ')} />,
+    <Field key="lead" label="Lead class" value={dialog.leadClass} />,
+    <Field key="page" label="Page" value={visitor.page.title ?? visitor.page.url} />,
+    ...(visitor.page.title && visitor.page.url ? [<Field key="url" label="URL" value={visitor.page.url} />] : []),
+    <Field key="from" label="From" value={visitor.page.referrer} />,
+    ...(utm.length ? utm.map((u) => <Field key={`utm:${u}`} label="UTM" value={u} />) : [<Field key="utm" label="UTM" value={null} />]),
+    <Text key="hint" dimColor wrap="truncate-end">
+      {keyOf('EditCard')} edit · {keyOf('LeadClass')} lead class
+    </Text>,
+  ];
+  return (
+    <Box flexDirection="column" width={width} height={height} borderStyle="single" borderColor={focused ? 'cyan' : 'gray'} paddingX={1} overflow="hidden">
+      <Text bold wrap="truncate-end">
+        {visitor.name} <Text color={visitorOnline ? 'green' : 'gray'}>{visitorOnline ? '● on the site' : '○ away'}</Text>
+      </Text>
+      {lines.slice(0, Math.max(0, height - 3))}
+    </Box>
+  );
+}

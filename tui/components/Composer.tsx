@@ -1,0 +1,51 @@
+// The composer: the text being written with its cursor, and a hint line saying which keys send.
+// Enter inserts a newline; a paste goes in as it is. While an own message is being edited the
+// title says so, and sending saves the edit.
+import { Box, Text } from 'ink';
+import { useStore, useStores } from '../context/stores.js';
+import { keyOf, keysOf } from '../input/keybindings.js';
+import { composerRows } from '../state/composer.js';
+import { composerTextRows } from '../state/layout.js';
+
+/** The composer's height for the text it holds (borders and the hint line included). */
+export function composerHeight(text: string, width: number, body: number): number {
+  const lines = text.split('\n').reduce((n, line) => n + Math.max(1, Math.ceil(line.length / Math.max(1, width - 4))), 0);
+  return composerTextRows(body, lines) + 3;
+}
+
+export function Composer({ width, height }: { width: number; height: number }) {
+  const stores = useStores();
+  const state = useStore(stores.composer);
+  const focus = useStore(stores.focus);
+  const open = useStore(stores.thread).detail !== null;
+  const focused = focus.pane === 'composer' && !focus.overlay;
+  const { rows, cursor } = composerRows(state, Math.max(1, width - 4), Math.max(1, height - 3));
+
+  const hint = !open
+    ? 'open a dialog to write'
+    : `${keysOf('Send')} ${state.editing ? 'save the edit' : 'send'} · ${keysOf('Newline')} new line · ${keyOf('Templates')} or / templates`;
+  return (
+    <Box flexDirection="column" height={height} borderStyle="single" borderColor={focused ? 'cyan' : 'gray'} paddingX={1} overflow="hidden">
+      {rows.map((row, i) => {
+        if (!focused || i !== cursor.row) {
+          return (
+            <Text key={i} wrap="truncate-end">
+              {row || ' '}
+            </Text>
+          );
+        }
+        return (
+          <Text key={i} wrap="truncate-end">
+            {row.slice(0, cursor.col)}
+            <Text inverse>{row[cursor.col] ?? ' '}</Text>
+            {row.slice(cursor.col + 1)}
+          </Text>
+        );
+      })}
+      <Text dimColor wrap="truncate-end">
+        {state.editing ? <Text color="yellow">editing your message · Esc keeps it · </Text> : null}
+        {hint}
+      </Text>
+    </Box>
+  );
+}

@@ -1,0 +1,34 @@
+// A small form window: the client card's fields, or the name of a new template.
+import { Box, Text } from 'ink';
+import { useStore, useStores } from '../context/stores.js';
+
+const TITLES = { card: 'Client card', saveTemplate: "Save the composer's text as a template" };
+
+export function FormOverlay({ width, height }: { width: number; height: number }) {
+  const state = useStore(useStores().form);
+  if (!state.kind) return null;
+  const labelWidth = Math.max(...state.fields.map((f) => f.label.length)) + 2;
+  // A long value shows its end, where the typing happens.
+  const room = Math.max(4, width - 4 - labelWidth - 1);
+  const shown = (value: string) => (value.length > room ? `…${value.slice(-(room - 1))}` : value);
+  return (
+    <Box flexDirection="column" width={width} height={height} borderStyle="double" borderColor="cyan" paddingX={1} overflow="hidden">
+      <Text bold wrap="truncate-end">
+        {TITLES[state.kind]}
+      </Text>
+      {state.fields.slice(0, Math.max(1, height - 4)).map((f, i) => (
+        <Text key={f.key} wrap="truncate-end">
+          <Text dimColor={i !== state.at}>{`${f.label}:`.padEnd(labelWidth)}</Text>
+          {shown(f.value)}
+          {i === state.at ? <Text inverse> </Text> : null}
+        </Text>
+      ))}
+      {state.error && height - 4 > state.fields.length ? <Text color="red" wrap="truncate-end">{state.error}</Text> : null}
+      <Box flexGrow={1} />
+      <Text dimColor wrap="truncate-end">
+        {state.error && height - 4 <= state.fields.length ? <Text color="red">{state.error} · </Text> : null}
+        {state.busy ? 'saving…' : '↑/↓ or Tab between fields · Enter saves · Esc cancels'}
+      </Text>
+    </Box>
+  );
+}

@@ -1,0 +1,352 @@
+// What the operator does, in one place for the key router to call: open a dialog, send, edit,
+// resend, take, assign, close, reopen, the client card, the lead class, templates, online and
+// the bell. Each reads the stores when it runs, never a copy from an earlier render, and a
+// failure lands in the status bar's notice instead of throwing.
+import type { ThreadItem } from '../../core/client/outbox.js';
+import { FrameError } from '../../core/client/realtime.js';
+import type { View } from '../../core/protocol/constants.js';
+import type { DialogList, DialogSummary } from '../../core/protocol/dialogs.js';
+import { fillTemplate, placeholderValues } from '../../core/templates.js';
+import { outgoing } from '../state/composer.js';
+import { arrivals } from '../state/dialogs.js';
+import { formValues } from '../state/form.js';
+import { type PickerKind, pickedItem } from '../state/picker.js';
+import { hasOlder, threadItems } from '../state/thread.js';
+import type { Session } from './session.js';
+import type { Stores } from './stores.js';
+
+export interface Io {
+  /** Rings the terminal bell. */
+  bell(): void;
+  exit(): void;
+}
+
+const VIEWS: View[] = ['mine', 'shared', 'archive'];
+const PAGE = 200;
+
+export type Actions = ReturnType<typeof createActions>;
+
+export function createActions(session: Session, stores: Stores, io: Io) {
+  const { client, connection, projectId, me } = session;
+  const { dialogs, thread, composer, focus, connection: status, picker, form } = stores;
+  const notice = (text: string, error = true) => status.dispatch({ type: 'notice', text, error });
+  const fail = (what: string) => (err: unknown) => notice(`${what}: ${(err as Error).message}`);
+  const openDialog = () => thread.getState().detail?.dialog ?? null;
+
+  // One reload at a time; changes during one ask for one more afterwards.
+  let reloading: 'idle' | 'busy' | 'again' = 'idle';
+  let firstLoad = true;
+  async function reload(): Promise<void> {
+    if (reloading !== 'idle') {
+      reloading = 'again';
+      return;
+    }
+    try {
+      do {
+        reloading = 'busy';
+        const pages = await Promise.all(VIEWS.map((view) => client.listDialogs(projectId, { view, limit: PAGE })));
+        const before = dialogs.getState();
+        dialogs.dispatch({ type: 'loaded', pages: { mine: pages[0], shared: pages[1], archive: pages[2] } });
+        // The first load is the starting point; later ones ring for what arrived in My messages.
+        if (!firstLoad && arrivals(before.lists.mine, pages[0].dialogs, openDialog()?.id ?? null)) announce();
+        firstLoad = false;
+      } while ((reloading as string) === 'again');
+    } catch (err) {
+      fail('could not load the dialogs')(err);
+    } finally {
+      reloading = 'idle';
+    }
+  }
+
+  function announce(): void {
+    if (focus.getState().pane !== 'mine') dialogs.dispatch({ type: 'attention', view: 'mine', on: true });
+    if (status.getState().bell) io.bell();
+  }
+
+  let loadingMore = false;
+  async function loadMore(view: View): Promise<void> {
+    const before = dialogs.getState().next[view];
+    if (loadingMore || before === null) return;
+    loadingMore = true;
+    try {
+      const page: DialogList = await client.listDialogs(projectId, { view, limit: PAGE, before });
+      dialogs.dispatch({ type: 'more', view, page });
+    } catch (err) {
+      fail('could not load more dialogs')(err);
+    } finally {
+      loadingMore = false;
+    }
+  }
+
+  let loadingOlder = false;
+  async function loadOlder(): Promise<void> {
+    const state = thread.getState();
+    if (loadingOlder || !state.detail || !hasOlder(state)) return;
+    loadingOlder = true;
+    const dialogId = state.detail.dialog.id;
+    try {
+      const messages = await client.listMessages(projectId, dialogId, { beforeSeq: state.messages[0].seq, limit: 200 });
+      thread.dispatch({ type: 'older', dialogId, messages });
+    } catch (err) {
+      fail('could not load older messages')(err);
+    } finally {
+      loadingOlder = false;
+    }
+  }
+
+  /** A dialog from a pane, or the open one. */
+  const target = (dialog?: DialogSummary) => dialog ?? openDialog();
+
+  async function refreshStatus(): Promise<void> {
+    try {
+      status.dispatch({ type: 'status', status: await client.getStatus(projectId) });
+    } catch (err) {
+      fail('could not read your status')(err);
+    }
+  }
+
+  async function openPicker(kind: PickerKind, load: () => Promise<Array<{ value: string; label: string; detail?: string }>>) {
+    picker.dispatch({ type: 'open', kind });
+    focus.dispatch({ type: 'overlay', overlay: kind });
+    try {
+      picker.dispatch({ type: 'items', kind, items: await load() });
+    } catch (err) {
+      picker.dispatch({ type: 'failed', kind, error: (err as Error).message });
+    }
+  }
+
+  /** The dialog a picker (assign, lead class) acts on, fixed when it opened. */
+  let assignTarget: number | null = null;
+
+  function closeOverlay(): void {
+    focus.dispatch({ type: 'overlay', overlay: null });
+    picker.dispatch({ type: 'close' });
+    form.dispatch({ type: 'close' });
+  }
+
+  return {
+    reload,
+    loadMore,
+    loadOlder,
+    refreshStatus,
+    closeOverlay,
+
+    async open(dialog: DialogSummary): Promise<void> {
+      try {
+        const detail = await client.getDialog(projectId, dialog.id);
+        connection.track(detail.dialog.id, detail.dialog.rev, detail.dialog.lastSeq);
+        thread.dispatch({ type: 'opened', detail });
+        dialogs.dispatch({ type: 'seen', dialogId: dialog.id, seq: detail.dialog.lastSeq });
+        const editing = composer.getState().editing;
+        if (editing && editing.dialogId !== dialog.id) composer.dispatch({ type: 'clear' });
+        focus.dispatch({ type: 'focus', pane: 'composer' });
+      } catch (err) {
+        fail('could not open the dialog')(err);
+      }
+    },
+
+    /** Sends the composer's text to the open dialog, or saves the edit being made. */
+    send(): void {
+      const state = composer.getState();
+      const body = outgoing(state);
+      const dialog = openDialog();
+      if (body === null) return;
+      if (!dialog) return notice('open a dialog first (Enter on a dialog)');
+      if (state.editing) {
+        const { messageId } = state.editing;
+        connection.edit(messageId, body).then(
+          (message) => {
+            thread.dispatch({ type: 'messages', messages: [message] });
+            // Only clear what was sent: the operator may have typed on meanwhile.
+            if (composer.getState().editing?.messageId === messageId) composer.dispatch({ type: 'clear' });
+            notice('message edited', false);
+          },
+          (err: FrameError) =>
+            notice(
+              err.code === 'edit_window_expired'
+                ? 'too late to edit: messages can be edited within 10 minutes of sending. Your text stays in the composer (Esc, then clear it to write anew).'
+                : `could not edit the message: ${err.message}`,
+            ),
+        );
+        return;
+      }
+      connection.send(dialog.id, body);
+      composer.dispatch({ type: 'clear' });
+    },
+
+    resend(item: ThreadItem): void {
+      if (item.delivery !== 'failed') return;
+      if (!connection.resend(item.message ?? item.clientId)) notice('nothing to resend');
+    },
+
+    /** Loads one's own message into the composer; sending then saves the edit. */
+    startEdit(item: ThreadItem): void {
+      const m = item.message;
+      if (!m || m.author !== 'operator' || m.operator?.id !== me.user.id) {
+        return notice(m ? 'you can edit only your own messages' : 'wait until the server has stored it to edit it');
+      }
+      composer.dispatch({ type: 'edit', messageId: m.id, dialogId: m.dialogId, text: m.body });
+      focus.dispatch({ type: 'focus', pane: 'composer' });
+    },
+
+    take(dialog?: DialogSummary): void {
+      const d = target(dialog);
+      if (!d) return;
+      client.takeDialog(projectId, d.id).then((updated) => {
+        thread.dispatch({ type: 'dialog', dialog: updated });
+        notice('the dialog is yours', false);
+        return reload();
+      }, fail('could not take the dialog'));
+    },
+
+    close(dialog?: DialogSummary): void {
+      const d = target(dialog);
+      if (!d) return;
+      if (d.status === 'closed') return notice('already closed: u reopens it');
+      client.closeDialog(projectId, d.id).then((updated) => {
+        thread.dispatch({ type: 'dialog', dialog: updated });
+        dialogs.dispatch({ type: 'changed', dialogId: d.id });
+        return reload();
+      }, fail('could not close the dialog'));
+    },
+
+    reopen(dialog?: DialogSummary): void {
+      const d = target(dialog);
+      if (!d) return;
+      if (d.status === 'open') return notice('the dialog is open already');
+      client.reopenDialog(projectId, d.id).then((updated) => {
+        thread.dispatch({ type: 'dialog', dialog: updated });
+        dialogs.dispatch({ type: 'changed', dialogId: d.id });
+        return reload();
+      }, fail('could not reopen the dialog'));
+    },
+
+    openAssign(dialog?: DialogSummary): void {
+      const d = target(dialog);
+      if (!d) return;
+      assignTarget = d.id;
+      void openPicker('assign', async () =>
+        (await client.listMembers(projectId))
+          .filter((m) => m.operator)
+          .map((m) => ({ value: m.email, label: `${m.firstName} ${m.lastName === '-' ? '' : m.lastName}`.trim(), detail: m.email })),
+      );
+    },
+
+    openLeadClass(dialog?: DialogSummary): void {
+      const d = target(dialog);
+      if (!d) return;
+      assignTarget = d.id;
+      void openPicker('leadClass', async () => {
+        const { classes } = await client.leadClasses(projectId);
+        return [{ value: '', label: '(none)', detail: 'clear the lead class' }, ...classes.map((c) => ({ value: c.name, label: c.name }))];
+      });
+    },
+
+    openTemplates(): void {
+      if (!openDialog()) return notice('open a dialog first: templates go into its composer');
+      void openPicker('templates', async () => {
+        const { templates } = await client.templates(projectId);
+        return templates.map((t) => ({ value: t.text, label: t.name, detail: t.text.replace(/\s+/g, ' ') }));
+      });
+    },
+
+    /** Enter in a picker: insert the template, assign the dialog, set the lead class. */
+    pick(): void {
+      const state = picker.getState();
+      const item = pickedItem(state);
+      if (!item || !state.kind) return;
+      closeOverlay();
+      if (state.kind === 'templates') {
+        const detail = thread.getState().detail;
+        const project = me.projects.find((p) => p.id === projectId);
+        const values = placeholderValues({
+          visitor: detail ? { name: detail.visitor.name, realName: detail.visitor.card.realName } : null,
+          operator: me.user,
+          project: project ? { name: project.name } : null,
+        });
+        composer.dispatch({ type: 'insert', text: fillTemplate(item.value, values) });
+        focus.dispatch({ type: 'focus', pane: 'composer' });
+        return;
+      }
+      const dialogId = assignTarget;
+      if (dialogId === null) return;
+      if (state.kind === 'assign') {
+        client.assignDialog(projectId, dialogId, item.value).then((updated) => {
+          thread.dispatch({ type: 'dialog', dialog: updated });
+          notice(`assigned to ${item.label}`, false);
+          return reload();
+        }, fail('could not assign the dialog'));
+      } else {
+        client.updateDialog(projectId, dialogId, { leadClass: item.value || null }).then((updated) => {
+          thread.dispatch({ type: 'dialog', dialog: updated });
+          return reload();
+        }, fail('could not set the lead class'));
+      }
+    },
+
+    openCardEditor(): void {
+      const detail = thread.getState().detail;
+      if (!detail) return notice('open a dialog first');
+      const card = detail.visitor.card;
+      form.dispatch({
+        type: 'open',
+        kind: 'card',
+        fields: [
+          { key: 'realName', label: 'Real name', value: card.realName ?? '' },
+          { key: 'phone', label: 'Phone', value: card.phone ?? '' },
+          { key: 'email', label: 'Email', value: card.email ?? '' },
+          { key: 'notes', label: 'Notes', value: card.notes ?? '' },
+        ],
+      });
+      focus.dispatch({ type: 'overlay', overlay: 'card' });
+    },
+
+    openSaveTemplate(): void {
+      if (!outgoing(composer.getState())) return notice('write the template in the composer first, then save it');
+      form.dispatch({ type: 'open', kind: 'saveTemplate', fields: [{ key: 'name', label: 'Template name', value: '' }] });
+      focus.dispatch({ type: 'overlay', overlay: 'saveTemplate' });
+    },
+
+    /** Enter (or a send key) in a form: save the client card, or the new template. */
+    async submitForm(): Promise<void> {
+      const state = form.getState();
+      if (state.busy || !state.kind) return;
+      const values = formValues(state);
+      form.dispatch({ type: 'busy', busy: true });
+      try {
+        if (state.kind === 'card') {
+          const detail = thread.getState().detail;
+          if (!detail) throw new Error('no dialog is open');
+          const visitor = await client.updateCard(projectId, detail.dialog.id, values);
+          thread.dispatch({ type: 'visitor', visitor, dialogId: detail.dialog.id });
+          notice('client card saved', false);
+        } else {
+          const text = composer.getState().text;
+          if (!values.name) throw new Error('the template needs a name');
+          await client.createTemplate(projectId, { name: values.name, text });
+          notice(`template "${values.name}" saved`, false);
+        }
+        closeOverlay();
+      } catch (err) {
+        form.dispatch({ type: 'busy', busy: false, error: (err as Error).message });
+      }
+    },
+
+    toggleOnline(): void {
+      const online = !(status.getState().status?.online ?? false);
+      client.setStatus(projectId, online).then((s) => status.dispatch({ type: 'status', status: s }), fail('could not change your status'));
+    },
+
+    toggleBell(): void {
+      const on = !status.getState().bell;
+      status.dispatch({ type: 'bell', on });
+      session.saveSettings?.({ ...session.settings, bell: on });
+      notice(on ? 'bell on: new dialogs and messages in My messages ring' : 'no more bell (b turns it on)', false);
+    },
+
+    quit: () => io.exit(),
+
+    /** Threads items of the open dialog as shown (for the key router). */
+    items: () => threadItems(thread.getState(), stores.outbox.getState()),
+  };
+}

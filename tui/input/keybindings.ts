@@ -1,0 +1,138 @@
+// The one keymap. Components and the key router ask `is('Send', input, key)`; nobody else
+// looks at key bytes.
+//
+// How Ink 6.8 reports the keys we care about (parse-keypress.js, use-input.js):
+// - Enter `\r`: key.return. Alt+Enter `\x1b\r`: key.return + key.meta.
+// - Ctrl+Enter, kitty protocol `\x1b[13;5u`: key.return + key.ctrl.
+// - Ctrl+Enter, xterm modifyOtherKeys `\x1b[27;5;13~`: Ink does not know it; it arrives as the
+//   input `[27;5;13~` (leading ESC stripped) with no key flags, so it is matched as text here.
+//   Alt+Enter in the same encoding is `[27;3;13~`.
+// - Ctrl+letter `\x01`..`\x1a`: input 'letter' + key.ctrl. Esc: key.escape (+ key.meta, always).
+// - Bracketed paste wraps a paste in `\x1b[200~` … `\x1b[201~`: inputs `[200~` and `[201~`.
+import type { Key } from 'ink';
+
+export type Command =
+  | 'Send'
+  | 'Newline'
+  | 'NextPane'
+  | 'PrevPane'
+  | 'Up'
+  | 'Down'
+  | 'PageUp'
+  | 'PageDown'
+  | 'Open'
+  | 'Back'
+  | 'Retry'
+  | 'Edit'
+  | 'Take'
+  | 'Assign'
+  | 'Close'
+  | 'Reopen'
+  | 'EditCard'
+  | 'LeadClass'
+  | 'Templates'
+  | 'SaveTemplate'
+  | 'ToggleOnline'
+  | 'ToggleBell'
+  | 'Help'
+  | 'Quit'
+  | 'PasteStart'
+  | 'PasteEnd';
+
+type Flag = 'return' | 'tab' | 'escape' | 'upArrow' | 'downArrow' | 'pageUp' | 'pageDown';
+
+interface Binding {
+  /** What hints and the help overlay show. */
+  label: string;
+  flag?: Flag;
+  input?: string;
+  ctrl?: boolean;
+  meta?: boolean;
+  shift?: boolean;
+}
+
+interface CommandKeys {
+  help: string;
+  /** Where the command works, for the help overlay. */
+  where: 'everywhere' | 'composer' | 'panes' | 'dialog' | 'messages';
+  bindings: Binding[];
+  /** Not listed in the help overlay (protocol plumbing). */
+  hidden?: boolean;
+}
+
+export const KEYMAP: Record<Command, CommandKeys> = {
+  Send: {
+    help: 'send the message (or save the edit)',
+    where: 'everywhere',
+    bindings: [
+      { label: 'Ctrl+Enter', flag: 'return', ctrl: true },
+      { label: 'Ctrl+Enter', input: '[27;5;13~' },
+      { label: 'Ctrl+S', input: 's', ctrl: true },
+      { label: 'Alt+Enter', flag: 'return', meta: true },
+      { label: 'Alt+Enter', input: '[27;3;13~' },
+    ],
+  },
+  Newline: { help: 'new line', where: 'composer', bindings: [{ label: 'Enter', flag: 'return' }] },
+  NextPane: { help: 'next pane', where: 'everywhere', bindings: [{ label: 'Tab', flag: 'tab' }] },
+  PrevPane: { help: 'previous pane', where: 'everywhere', bindings: [{ label: 'Shift+Tab', flag: 'tab', shift: true }] },
+  Up: { help: 'move up', where: 'panes', bindings: [{ label: '↑', flag: 'upArrow' }, { label: 'k', input: 'k' }] },
+  Down: { help: 'move down', where: 'panes', bindings: [{ label: '↓', flag: 'downArrow' }, { label: 'j', input: 'j' }] },
+  PageUp: { help: 'a page up', where: 'panes', bindings: [{ label: 'PgUp', flag: 'pageUp' }] },
+  PageDown: { help: 'a page down', where: 'panes', bindings: [{ label: 'PgDn', flag: 'pageDown' }] },
+  Open: { help: 'open the dialog', where: 'panes', bindings: [{ label: 'Enter', flag: 'return' }] },
+  Back: { help: 'back out (close a window)', where: 'everywhere', bindings: [{ label: 'Esc', flag: 'escape', meta: true }] },
+  Retry: { help: 'resend the failed message', where: 'messages', bindings: [{ label: 'r', input: 'r' }, { label: 'Enter', flag: 'return' }] },
+  Edit: { help: 'edit your message (10 minutes)', where: 'messages', bindings: [{ label: 'e', input: 'e' }] },
+  Take: { help: 'take the dialog (assign to me)', where: 'dialog', bindings: [{ label: 't', input: 't' }] },
+  Assign: { help: 'assign to another operator', where: 'dialog', bindings: [{ label: 'a', input: 'a' }] },
+  Close: { help: 'close the dialog (to Archive)', where: 'dialog', bindings: [{ label: 'c', input: 'c' }] },
+  Reopen: { help: 'reopen a closed dialog', where: 'dialog', bindings: [{ label: 'u', input: 'u' }] },
+  EditCard: { help: 'edit the client card', where: 'dialog', bindings: [{ label: 'i', input: 'i' }] },
+  LeadClass: { help: 'pick the lead class', where: 'dialog', bindings: [{ label: 'l', input: 'l' }] },
+  Templates: {
+    help: 'templates (/ in an empty composer too)',
+    where: 'everywhere',
+    bindings: [{ label: 'Ctrl+T', input: 't', ctrl: true }],
+  },
+  SaveTemplate: {
+    help: "save the composer's text as a template",
+    where: 'everywhere',
+    bindings: [{ label: 'Ctrl+N', input: 'n', ctrl: true }],
+  },
+  ToggleOnline: { help: 'go online / offline', where: 'panes', bindings: [{ label: 'o', input: 'o' }] },
+  ToggleBell: { help: 'bell on new messages on / off', where: 'panes', bindings: [{ label: 'b', input: 'b' }] },
+  Help: { help: 'this help', where: 'panes', bindings: [{ label: '?', input: '?' }] },
+  Quit: { help: 'quit', where: 'panes', bindings: [{ label: 'q', input: 'q' }, { label: 'Ctrl+C', input: 'c', ctrl: true }] },
+  PasteStart: { help: 'a paste begins', where: 'everywhere', hidden: true, bindings: [{ label: 'paste', input: '[200~' }] },
+  PasteEnd: { help: 'a paste ends', where: 'everywhere', hidden: true, bindings: [{ label: 'paste', input: '[201~' }] },
+};
+
+function matches(b: Binding, input: string, key: Key): boolean {
+  if (b.flag && !key[b.flag]) return false;
+  if (b.input !== undefined && input !== b.input) return false;
+  return !!key.ctrl === !!b.ctrl && !!key.meta === !!b.meta && !!key.shift === !!b.shift;
+}
+
+/** Whether this keypress is the command. */
+export function is(command: Command, input: string, key: Key): boolean {
+  return KEYMAP[command].bindings.some((b) => matches(b, input, key));
+}
+
+/** "Ctrl+Enter / Ctrl+S / Alt+Enter": each key once, for hint lines and the help overlay. */
+export function keysOf(command: Command): string {
+  return [...new Set(KEYMAP[command].bindings.map((b) => b.label))].join(' / ');
+}
+
+/** The first key of a command, for short hints ("t take"). */
+export function keyOf(command: Command): string {
+  return KEYMAP[command].bindings[0].label;
+}
+
+/** A keypress that is text to type (not a control or escape sequence, nor a key command). */
+export function isText(input: string, key: Key): boolean {
+  if (input.length === 0 || key.ctrl || key.meta || key.escape || key.tab) return false;
+  if (is('Send', input, key) || is('PasteStart', input, key) || is('PasteEnd', input, key)) return false;
+  // Unknown escape sequences arrive with their ESC stripped: `[1;5D` is a key, not text.
+  if (/^\[[0-9;:?]*[~A-Za-z]$/.test(input) && input.length > 2) return false;
+  return !/^[\x00-\x08\x0b-\x1f\x7f]$/.test(input);
+}

@@ -1,0 +1,164 @@
+// The one place keys go. Ink calls `routeKey` for every keypress; it reads the stores as they
+// are at that moment and hands the key to whatever has the focus: a paste in progress, an
+// overlay (help, a picker, a form), the global keys, then the focused pane. Components only
+// draw; none of them listens to keys.
+import type { Key } from 'ink';
+import type { View } from '../../core/protocol/constants.js';
+import type { Actions } from '../context/actions.js';
+import type { Stores } from '../context/stores.js';
+import { selectedDialog, wantsMore } from '../state/dialogs.js';
+import { isView } from '../state/focus.js';
+import { is, isText } from './keybindings.js';
+
+export interface KeyContext {
+  stores: Stores;
+  actions: Actions;
+  /** Rows a page key moves (about a screenful). */
+  page: number;
+  /** Whether a bracketed paste is in progress: everything until its end is text. */
+  pasting: boolean;
+}
+
+export function routeKey(input: string, key: Key, ctx: KeyContext): void {
+  const { stores, actions } = ctx;
+  const focus = stores.focus.getState();
+
+  if (is('PasteStart', input, key)) {
+    ctx.pasting = true;
+    return;
+  }
+  if (is('PasteEnd', input, key)) {
+    ctx.pasting = false;
+    return;
+  }
+  if (ctx.pasting) {
+    // A pasted Enter is a line break in the text, never a key.
+    const text = key.return ? '\n' : key.tab ? '\t' : input;
+    if (focus.overlay === 'templates' || focus.overlay === 'assign' || focus.overlay === 'leadClass') stores.picker.dispatch({ type: 'type', text });
+    else if (focus.overlay === 'card' || focus.overlay === 'saveTemplate') stores.form.dispatch({ type: 'type', text });
+    else if (focus.pane === 'composer' && stores.thread.getState().detail) stores.composer.dispatch({ type: 'insert', text });
+    return;
+  }
+
+  if (input === 'c' && key.ctrl) return actions.quit();
+  if (focus.overlay) return overlayKey(input, key, ctx);
+
+  if (is('Send', input, key)) return actions.send();
+  if (is('Templates', input, key)) return actions.openTemplates();
+  if (is('SaveTemplate', input, key)) return actions.openSaveTemplate();
+  if (is('NextPane', input, key)) return stores.focus.dispatch({ type: 'next' });
+  if (is('PrevPane', input, key)) return stores.focus.dispatch({ type: 'prev' });
+
+  if (focus.pane === 'composer') return composerKey(input, key, ctx);
+
+  if (is('Back', input, key)) return stores.focus.dispatch({ type: 'back' });
+  if (is('Help', input, key)) return stores.focus.dispatch({ type: 'overlay', overlay: 'help' });
+  if (is('ToggleOnline', input, key)) return actions.toggleOnline();
+  if (is('ToggleBell', input, key)) return actions.toggleBell();
+  if (is('Quit', input, key)) return actions.quit();
+
+  if (isView(focus.pane)) return dialogPaneKey(focus.pane, input, key, ctx);
+  if (focus.pane === 'thread') return threadKey(input, key, ctx);
+  if (focus.pane === 'card') dialogCommand(input, key, ctx, undefined);
+}
+
+function overlayKey(input: string, key: Key, ctx: KeyContext): void {
+  const { stores, actions } = ctx;
+  const overlay = stores.focus.getState().overlay;
+  if (is('Back', input, key)) return actions.closeOverlay();
+  if (overlay === 'help') {
+    if (is('Help', input, key) || input === 'q') actions.closeOverlay();
+    return;
+  }
+  if (overlay === 'card' || overlay === 'saveTemplate') {
+    const { form } = stores;
+    if (key.return || is('Send', input, key)) return void actions.submitForm();
+    if (key.tab || key.downArrow) return form.dispatch({ type: 'move', by: key.shift ? -1 : 1 });
+    if (key.upArrow) return form.dispatch({ type: 'move', by: -1 });
+    if (key.backspace || key.delete) return form.dispatch({ type: 'erase' });
+    if (isText(input, key)) form.dispatch({ type: 'type', text: input });
+    return;
+  }
+  // A picker: the search line takes letters, so only arrows move.
+  const { picker } = stores;
+  if (key.return) return actions.pick();
+  if (overlay === 'templates' && is('SaveTemplate', input, key)) {
+    actions.closeOverlay();
+    return actions.openSaveTemplate();
+  }
+  if (key.upArrow || (key.tab && key.shift)) return picker.dispatch({ type: 'move', by: -1 });
+  if (key.downArrow || key.tab) return picker.dispatch({ type: 'move', by: 1 });
+  if (key.pageUp) return picker.dispatch({ type: 'move', by: -ctx.page });
+  if (key.pageDown) return picker.dispatch({ type: 'move', by: ctx.page });
+  if (key.backspace || key.delete) return picker.dispatch({ type: 'erase' });
+  if (isText(input, key)) picker.dispatch({ type: 'type', text: input });
+}
+
+function composerKey(input: string, key: Key, ctx: KeyContext): void {
+  const { stores, actions } = ctx;
+  const { composer } = stores;
+  if (is('Back', input, key)) return stores.focus.dispatch({ type: 'back' });
+  if (!stores.thread.getState().detail) return;
+  if (is('Newline', input, key)) return composer.dispatch({ type: 'insert', text: '\n' });
+  if (key.backspace) return composer.dispatch({ type: 'backspace' });
+  if (key.delete) return composer.dispatch({ type: 'delete' });
+  if (key.leftArrow) return composer.dispatch({ type: 'left' });
+  if (key.rightArrow) return composer.dispatch({ type: 'right' });
+  if (key.home || (key.ctrl && input === 'a')) return composer.dispatch({ type: 'home' });
+  if (key.end || (key.ctrl && input === 'e')) return composer.dispatch({ type: 'end' });
+  // `/` at the start of an empty composer opens the templates instead of typing a slash.
+  if (input === '/' && composer.getState().text === '') return actions.openTemplates();
+  if (isText(input, key)) composer.dispatch({ type: 'insert', text: input });
+}
+
+/** Take, assign, close, reopen, card and lead class: on a pane's dialog, or the open one. */
+function dialogCommand(input: string, key: Key, ctx: KeyContext, dialog: Parameters<Actions['take']>[0]): true | undefined {
+  const { actions } = ctx;
+  if (is('Take', input, key)) actions.take(dialog);
+  else if (is('Assign', input, key)) actions.openAssign(dialog);
+  else if (is('Close', input, key)) actions.close(dialog);
+  else if (is('Reopen', input, key)) actions.reopen(dialog);
+  else if (is('LeadClass', input, key)) actions.openLeadClass(dialog);
+  else if (is('EditCard', input, key)) {
+    if (dialog && dialog.id !== ctx.stores.thread.getState().detail?.dialog.id) void actions.open(dialog).then(() => actions.openCardEditor());
+    else actions.openCardEditor();
+  } else return undefined;
+  return true;
+}
+
+function dialogPaneKey(view: View, input: string, key: Key, ctx: KeyContext): void {
+  const { stores, actions } = ctx;
+  const move = (by: number) => {
+    stores.dialogs.dispatch({ type: 'move', view, by });
+    if (wantsMore(stores.dialogs.getState(), view)) void actions.loadMore(view);
+  };
+  if (is('Up', input, key)) return move(-1);
+  if (is('Down', input, key)) return move(1);
+  if (is('PageUp', input, key)) return move(-ctx.page);
+  if (is('PageDown', input, key)) return move(ctx.page);
+  const current = selectedDialog(stores.dialogs.getState(), view);
+  if (!current) return;
+  if (is('Open', input, key)) return void actions.open(current);
+  dialogCommand(input, key, ctx, current);
+}
+
+function threadKey(input: string, key: Key, ctx: KeyContext): void {
+  const { stores, actions } = ctx;
+  const { thread } = stores;
+  const items = actions.items();
+  const move = (by: number) => {
+    thread.dispatch({ type: 'move', by, count: items.length });
+    if (thread.getState().selected === 0) void actions.loadOlder();
+  };
+  if (is('Up', input, key)) return move(-1);
+  if (is('Down', input, key)) return move(1);
+  if (is('PageUp', input, key)) return move(-ctx.page);
+  if (is('PageDown', input, key)) return move(ctx.page);
+  const selected = thread.getState().selected ?? items.length - 1;
+  const item = items[selected];
+  if (item && is('Retry', input, key) && item.delivery === 'failed') return actions.resend(item);
+  if (item && is('Edit', input, key)) return actions.startEdit(item);
+  // Enter on any other message goes to the composer to answer.
+  if (is('Open', input, key)) return stores.focus.dispatch({ type: 'focus', pane: 'composer' });
+  dialogCommand(input, key, ctx, undefined);
+}

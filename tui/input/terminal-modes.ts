@@ -1,0 +1,23 @@
+// Many terminals send the same byte for Enter and Ctrl+Enter. Asking for the kitty keyboard
+// protocol (ESC[>1u, "disambiguate") and xterm's modifyOtherKeys level 1 (ESC[>4;1m) makes them
+// tell the two apart; terminals that know neither ignore both. Bracketed paste (ESC[?2004h)
+// marks where a paste begins and ends, so a pasted Enter is a newline in the text, never a key.
+// All three are restored on exit, however the process ends.
+
+export const ENABLE_KEY_MODES = '\x1b[>1u\x1b[>4;1m\x1b[?2004h';
+export const RESTORE_KEY_MODES = '\x1b[<u\x1b[>4;0m\x1b[?2004l';
+
+/** Turns the modes on; the returned function (also run on process exit) turns them off once. */
+export function enableKeyModes(out: NodeJS.WriteStream): () => void {
+  if (!out.isTTY) return () => undefined;
+  out.write(ENABLE_KEY_MODES);
+  let restored = false;
+  const restore = () => {
+    if (restored) return;
+    restored = true;
+    process.removeListener('exit', restore);
+    out.write(RESTORE_KEY_MODES);
+  };
+  process.once('exit', restore);
+  return restore;
+}

@@ -1,0 +1,45 @@
+// One labelled line of input. It never wraps: a value longer than the space shows its end (where
+// the cursor is); secrets show one • per character.
+import { Box, Text } from 'ink';
+
+export function TextField({
+  label,
+  labelWidth,
+  value,
+  width,
+  focused,
+  secret = false,
+}: {
+  label: string;
+  labelWidth: number;
+  value: string;
+  /** Columns for the value, cursor included. */
+  width: number;
+  focused: boolean;
+  secret?: boolean;
+}) {
+  const chars = secret ? [...value].map(() => '•') : [...value];
+  const room = Math.max(1, width - (focused ? 1 : 0));
+  const shown = chars.length > room ? ['…', ...chars.slice(chars.length - room + 1)] : chars;
+  return (
+    <Box>
+      <Box width={labelWidth} flexShrink={0}>
+        <Text color={focused ? 'cyan' : undefined} bold={focused} wrap="truncate-end">
+          {label}
+        </Text>
+      </Box>
+      <Text wrap="truncate-end">
+        {shown.join('')}
+        {focused ? <Text inverse> </Text> : null}
+      </Text>
+    </Box>
+  );
+}
+
+export function Button({ label, focused }: { label: string; focused: boolean }) {
+  return (
+    <Text inverse={focused} color={focused ? 'cyan' : undefined} bold={focused}>
+      {`[ ${label} ]`}
+    </Text>
+  );
+}

@@ -1,0 +1,36 @@
+// The login screens' keys, read through the one keymap (tui/input/keybindings.ts). On the forms
+// letters are text, so only Ctrl+C quits there; the picker and the message screen also take q.
+import type { Key } from 'ink';
+import { is, isText } from '../input/keybindings.js';
+import type { LoginAction } from './state.js';
+
+export type LoginKey = LoginAction | { type: 'quit' } | { type: 'paste'; on: boolean };
+
+/**
+ * What a keypress does. Text typed faster than it is read (or sent by a script) can arrive in one
+ * chunk with its Enter: "name@example.com\r" is the text, then Enter. Inside a bracketed paste a
+ * line break is only dropped, never Enter.
+ */
+export function loginKeys(input: string, key: Key, mode: 'form' | 'list' | 'message', pasting: boolean): LoginKey[] {
+  if (is('PasteStart', input, key)) return [{ type: 'paste', on: true }];
+  if (is('PasteEnd', input, key)) return [{ type: 'paste', on: false }];
+  if (key.ctrl && input === 'c') return [{ type: 'quit' }];
+  if (pasting) return mode === 'form' && !key.return ? [{ type: 'type', text: input }] : [];
+  if (is('Back', input, key)) return [{ type: 'back' }];
+  if (is('Open', input, key)) return [mode === 'message' ? { type: 'quit' } : { type: 'enter' }];
+  if (is('NextPane', input, key) || key.downArrow) return [{ type: 'move', by: 1 }];
+  if (is('PrevPane', input, key) || key.upArrow) return [{ type: 'move', by: -1 }];
+  if (mode !== 'form') {
+    if (is('Quit', input, key)) return [{ type: 'quit' }];
+    if (is('Down', input, key)) return [{ type: 'move', by: 1 }];
+    if (is('Up', input, key)) return [{ type: 'move', by: -1 }];
+    return [];
+  }
+  if (key.backspace || key.delete) return [{ type: 'erase' }];
+  if (!isText(input, key)) return [];
+  if (!/[\r\n]/.test(input)) return [{ type: 'type', text: input }];
+  return input.split(/\r\n|\r|\n/).flatMap((text, i): LoginKey[] => [
+    ...(i > 0 ? [{ type: 'enter' } as const] : []),
+    ...(text ? [{ type: 'type', text } as const] : []),
+  ]);
+}

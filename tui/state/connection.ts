@@ -1,0 +1,77 @@
+// The connection to the server, the operator's own online status and why, the last notice, and
+// the bell setting: everything the status bar shows.
+import type { OperatorStatusReply } from '../../core/client/api.js';
+import type { StateChange } from '../../core/client/realtime.js';
+
+/** What the status bar needs of GET /projects/:id/status. */
+export type OperatorStatus = Pick<OperatorStatusReply, 'online' | 'source' | 'hasSchedule' | 'until' | 'explanation'>;
+
+export interface ConnectionView {
+  socket: StateChange;
+  /** The operator's status in the project (null until the server said). */
+  status: OperatorStatus | null;
+  /** The last thing that went wrong (or was done), shown until the next one. */
+  notice: { text: string; error: boolean } | null;
+  /** Ring the terminal bell on a new dialog or message in My messages. */
+  bell: boolean;
+}
+
+export type ConnectionAction =
+  | { type: 'socket'; change: StateChange }
+  | { type: 'status'; status: OperatorStatus }
+  /** A live `operator.status_changed`: only the switch itself is known, the reason comes later. */
+  | { type: 'online'; online: boolean }
+  | { type: 'notice'; text: string | null; error?: boolean }
+  | { type: 'bell'; on: boolean };
+
+export const initialConnection: ConnectionView = {
+  socket: { state: 'connecting', attempt: 0 },
+  status: null,
+  notice: null,
+  bell: true,
+};
+
+export function reduceConnection(state: ConnectionView, action: ConnectionAction): ConnectionView {
+  switch (action.type) {
+    case 'socket':
+      return { ...state, socket: action.change };
+    case 'status':
+      return { ...state, status: action.status };
+    case 'online':
+      if (state.status?.online === action.online) return state;
+      return {
+        ...state,
+        status: state.status
+          ? { ...state.status, online: action.online, explanation: action.online ? 'online' : 'offline' }
+          : { online: action.online, source: 'manual', hasSchedule: false, until: null, explanation: action.online ? 'online' : 'offline' },
+      };
+    case 'notice':
+      return { ...state, notice: action.text === null ? null : { text: action.text, error: action.error ?? true } };
+    case 'bell':
+      return state.bell === action.on ? state : { ...state, bell: action.on };
+  }
+}
+
+export function describeSocket({ state, retryInMs, reason }: StateChange): string {
+  if (state === 'online') return 'connected';
+  if (state === 'connecting') return 'connecting…';
+  const retry = retryInMs !== undefined ? `, retrying in ${Math.ceil(retryInMs / 1000)} s` : '';
+  return `disconnected${reason ? ` (${reason})` : ''}${retry}`;
+}
+
+const hhmm = (iso: string) => new Date(iso).toTimeString().slice(0, 5);
+
+/**
+ * The status bar's words for the operator's status: what it is, why, and what `o` will do. A
+ * schedule drives the status unless switched by hand, and a manual switch lasts until the
+ * schedule's next boundary.
+ */
+export function describeStatus(status: OperatorStatus | null, key: string): string {
+  if (!status) return 'status …';
+  const now = status.online ? 'online' : 'offline';
+  const flip = status.online ? 'offline' : 'online';
+  if (!status.hasSchedule) return `${now} (manual; ${key}: go ${flip})`;
+  const until = status.until ? ` until ${hhmm(status.until)}` : '';
+  const why = status.source === 'schedule' ? `by schedule${until}` : `switched by hand${until}, then the schedule`;
+  return `${now} ${why} (${key}: ${flip}${until || ' until the next scheduled change'})`;
+}

@@ -1,0 +1,153 @@
+// The three dialog panes (DESIGN.md "Views"): the dialogs of each view as the server lists them
+// (newest activity first), the server's counts, the selected row per pane, which dialogs hold
+// unread visitor messages, and which panes want attention.
+//
+// The server decides which view a dialog belongs to (it knows the operator's groups), so every
+// change reloads the first page of each view. Older pages (fetched while scrolling down a long
+// pane) are kept below it, minus any dialog that changed since: the reload puts those where
+// they now belong.
+import type { View } from '../../core/protocol/constants.js';
+import type { DialogList, DialogSummary } from '../../core/protocol/dialogs.js';
+
+export interface DialogsState {
+  lists: Record<View, DialogSummary[]>;
+  counts: Record<View, number>;
+  /** The `before` cursor of each view's next page, null when all of it is loaded. */
+  next: Record<View, string | null>;
+  selected: Record<View, number>;
+  loaded: boolean;
+  /** Per dialog, the last seq the operator has seen (opened it at). Unknown: never opened here. */
+  seen: Record<number, number>;
+  /** A new dialog or message arrived in the pane since it last had the focus. */
+  attention: Record<View, boolean>;
+  /** Dialogs changed since the last reload: their older-page copies are out of date. */
+  stale: number[];
+}
+
+export type DialogsAction =
+  | { type: 'loaded'; pages: Record<View, DialogList> }
+  /** An older page of one view, fetched while scrolling. */
+  | { type: 'more'; view: View; page: DialogList }
+  | { type: 'changed'; dialogId: number }
+  | { type: 'move'; view: View; by: number }
+  | { type: 'select'; view: View; dialogId: number }
+  | { type: 'seen'; dialogId: number; seq: number }
+  | { type: 'attention'; view: View; on: boolean };
+
+const VIEWS: View[] = ['mine', 'shared', 'archive'];
+
+export const emptyDialogs: DialogsState = {
+  lists: { mine: [], shared: [], archive: [] },
+  counts: { mine: 0, shared: 0, archive: 0 },
+  next: { mine: null, shared: null, archive: null },
+  selected: { mine: 0, shared: 0, archive: 0 },
+  loaded: false,
+  seen: {},
+  attention: { mine: false, shared: false, archive: false },
+  stale: [],
+};
+
+const clamp = (i: number, length: number) => Math.max(0, Math.min(i, length - 1));
+
+export function reduceDialogs(state: DialogsState, action: DialogsAction): DialogsState {
+  switch (action.type) {
+    case 'loaded': {
+      const fresh = new Set(VIEWS.flatMap((v) => action.pages[v].dialogs.map((d) => d.id)));
+      const stale = new Set(state.stale);
+      const lists = {} as Record<View, DialogSummary[]>;
+      const next = {} as Record<View, string | null>;
+      for (const view of VIEWS) {
+        const page = action.pages[view];
+        const old = state.lists[view];
+        // Older pages stay only when the fresh first page does not reach them already.
+        const tail = page.next !== null && old.length > page.dialogs.length ? old.slice(page.dialogs.length).filter((d) => !fresh.has(d.id) && !stale.has(d.id)) : [];
+        lists[view] = tail.length ? [...page.dialogs, ...tail] : page.dialogs;
+        next[view] = tail.length ? state.next[view] : page.next;
+      }
+      // Keep the same dialog selected when it moved up or down within its pane.
+      const keep = (view: View) => {
+        const was = state.lists[view][state.selected[view]];
+        const at = was ? lists[view].findIndex((d) => d.id === was.id) : -1;
+        return at >= 0 ? at : clamp(state.selected[view], lists[view].length);
+      };
+      return {
+        ...state,
+        lists,
+        next,
+        counts: action.pages.mine.counts,
+        selected: { mine: keep('mine'), shared: keep('shared'), archive: keep('archive') },
+        loaded: true,
+        stale: [],
+      };
+    }
+    case 'more': {
+      const list = state.lists[action.view];
+      const have = new Set(list.map((d) => d.id));
+      const older = action.page.dialogs.filter((d) => !have.has(d.id));
+      return {
+        ...state,
+        lists: { ...state.lists, [action.view]: [...list, ...older] },
+        next: { ...state.next, [action.view]: action.page.next },
+      };
+    }
+    case 'changed':
+      return state.stale.includes(action.dialogId) ? state : { ...state, stale: [...state.stale, action.dialogId] };
+    case 'move': {
+      const list = state.lists[action.view];
+      const next = clamp(state.selected[action.view] + action.by, list.length);
+      if (next === state.selected[action.view]) return state;
+      return { ...state, selected: { ...state.selected, [action.view]: next } };
+    }
+    case 'select': {
+      const at = state.lists[action.view].findIndex((d) => d.id === action.dialogId);
+      if (at < 0 || at === state.selected[action.view]) return state;
+      return { ...state, selected: { ...state.selected, [action.view]: at } };
+    }
+    case 'seen':
+      if ((state.seen[action.dialogId] ?? -1) >= action.seq) return state;
+      return { ...state, seen: { ...state.seen, [action.dialogId]: action.seq } };
+    case 'attention':
+      if (state.attention[action.view] === action.on) return state;
+      return { ...state, attention: { ...state.attention, [action.view]: action.on } };
+  }
+}
+
+export function selectedDialog(state: DialogsState, view: View): DialogSummary | undefined {
+  return state.lists[view][state.selected[view]];
+}
+
+/**
+ * A dialog is unread while the visitor wrote last and the operator has not opened it since.
+ * Without a record of opening it (a fresh start), a dialog waiting for an answer counts as unread.
+ */
+export function isUnread(state: DialogsState, d: DialogSummary): boolean {
+  if (d.status === 'closed' || d.lastMessage?.author !== 'visitor') return false;
+  return d.lastSeq > (state.seen[d.id] ?? 0);
+}
+
+/** How many dialogs of a view's loaded rows are unread. */
+export function unreadCount(state: DialogsState, view: View): number {
+  let n = 0;
+  for (const d of state.lists[view]) if (isUnread(state, d)) n++;
+  return n;
+}
+
+/** Whether scrolling has come close enough to the end of the loaded rows to fetch the next page. */
+export function wantsMore(state: DialogsState, view: View, margin = 50): boolean {
+  return state.next[view] !== null && state.selected[view] >= state.lists[view].length - margin;
+}
+
+/**
+ * Whether a reload of My messages brought something to announce (bell and pane mark): a dialog
+ * that was not there, or a new visitor message in one that was. The open dialog's messages are
+ * in front of the operator already.
+ */
+export function arrivals(before: readonly DialogSummary[], after: readonly DialogSummary[], openId: number | null): boolean {
+  const known = new Map(before.map((d) => [d.id, d]));
+  return after.some((d) => {
+    const was = known.get(d.id);
+    if (d.id === openId) return false;
+    if (!was) return true;
+    return d.lastSeq > was.lastSeq && d.lastMessage?.author === 'visitor';
+  });
+}

@@ -1,0 +1,62 @@
+// A small form of one-line fields: the client card (real name, phone, email, notes) and the
+// name of a new template. ↑/↓ or Tab move between fields, typing appends, Backspace erases.
+
+export interface FormField {
+  key: string;
+  label: string;
+  value: string;
+}
+
+export type FormKind = 'card' | 'saveTemplate';
+
+export interface FormState {
+  kind: FormKind | null;
+  fields: FormField[];
+  at: number;
+  /** Saving: keys are ignored until the server answers. */
+  busy: boolean;
+  error: string | null;
+}
+
+export type FormAction =
+  | { type: 'open'; kind: FormKind; fields: FormField[] }
+  | { type: 'type'; text: string }
+  | { type: 'erase' }
+  | { type: 'move'; by: number }
+  | { type: 'busy'; busy: boolean; error?: string | null }
+  | { type: 'close' };
+
+export const emptyForm: FormState = { kind: null, fields: [], at: 0, busy: false, error: null };
+
+function setValue(state: FormState, value: string): FormState {
+  const fields = state.fields.map((f, i) => (i === state.at ? { ...f, value } : f));
+  return { ...state, fields, error: null };
+}
+
+export function reduceForm(state: FormState, action: FormAction): FormState {
+  const field = state.fields[state.at];
+  switch (action.type) {
+    case 'open':
+      return { ...emptyForm, kind: action.kind, fields: action.fields };
+    case 'type': {
+      // One-line fields: a pasted line break becomes a space.
+      const text = action.text.replace(/\r\n?|\n|\t/g, ' ');
+      return field && text ? setValue(state, field.value + text) : state;
+    }
+    case 'erase':
+      return field?.value ? setValue(state, field.value.slice(0, -1)) : state;
+    case 'move': {
+      const at = (state.at + action.by + state.fields.length) % Math.max(1, state.fields.length);
+      return at === state.at ? state : { ...state, at };
+    }
+    case 'busy':
+      return { ...state, busy: action.busy, error: action.error ?? null };
+    case 'close':
+      return emptyForm;
+  }
+}
+
+/** The form's values by key, trimmed; an empty field is null (it clears the value). */
+export function formValues(state: FormState): Record<string, string | null> {
+  return Object.fromEntries(state.fields.map((f) => [f.key, f.value.trim() || null]));
+}

@@ -1,0 +1,50 @@
+// Where the panes go for a terminal of a given size. Wide terminals show the three dialog panes,
+// the dialog and the client card side by side; at 80 columns one side pane at a time (the dialog
+// pane, or the card while it has the focus); below 60 columns only the focused pane. Every width
+// and height is fixed here, so nothing overlaps or wraps whatever the size.
+import type { FocusState } from './focus.js';
+
+export interface Layout {
+  columns: number;
+  /** Rows the app may draw: one less than the terminal, so Ink never clears the screen to redraw. */
+  rows: number;
+  /** Rows above the status bar. */
+  body: number;
+  /** The left column: all three dialog panes stacked, one of them, or the card (narrow + focused). */
+  left: { show: 'lists' | 'list' | 'card'; width: number } | null;
+  /** The centre (dialog and composer); null when only a side pane fits. */
+  centre: { width: number } | null;
+  right: { width: number } | null;
+}
+
+export function layoutFor(columns: number, terminalRows: number, focus: FocusState): Layout {
+  const cols = Math.max(20, columns);
+  const rows = Math.max(6, terminalRows - 1);
+  const body = rows - 1;
+  const side = focus.pane === 'card' ? 'card' : 'list';
+  if (cols >= 120) {
+    const width = Math.min(40, Math.floor(cols * 0.24));
+    // Three stacked panes need a few rows each; on a short terminal show one at a time.
+    return { columns: cols, rows, body, left: { show: body >= 18 ? 'lists' : 'list', width }, centre: { width: cols - 2 * width }, right: { width } };
+  }
+  if (cols >= 60) {
+    const width = Math.max(24, Math.floor(cols * 0.32));
+    return { columns: cols, rows, body, left: { show: side, width }, centre: { width: cols - width }, right: null };
+  }
+  // Too narrow for two panes side by side: the focused one takes the width.
+  const onSide = focus.pane === 'card' || focus.pane === 'mine' || focus.pane === 'shared' || focus.pane === 'archive';
+  return {
+    columns: cols,
+    rows,
+    body,
+    left: onSide ? { show: side, width: cols } : null,
+    centre: onSide ? null : { width: cols },
+    right: null,
+  };
+}
+
+/** Text rows the composer shows: more on a tall terminal, always at least one. */
+export function composerTextRows(body: number, lines: number): number {
+  const max = body >= 30 ? 8 : body >= 20 ? 4 : body >= 12 ? 2 : 1;
+  return Math.max(1, Math.min(max, lines));
+}

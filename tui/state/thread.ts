@@ -1,0 +1,82 @@
+// The open dialog: its detail (visitor card, presence) and the server's messages, merged with
+// this client's outbox by core's `thread()` so a message shows once, whichever copies exist.
+import { type Outbox, type ThreadItem, thread, upsertMessages } from '../../core/client/outbox.js';
+import type { DialogDetail, DialogSummary, Message, Visitor } from '../../core/protocol/dialogs.js';
+
+export interface ThreadState {
+  detail: DialogDetail | null;
+  messages: Message[];
+  /** Index into the shown items; null means "follow the newest". */
+  selected: number | null;
+  /** The visitor closed their last tab while we watched: "left the page" rather than "offline". */
+  visitorLeft: boolean;
+}
+
+export type ThreadAction =
+  | { type: 'opened'; detail: DialogDetail }
+  | { type: 'messages'; messages: Message[] }
+  /** Earlier messages, fetched while scrolling up past the first one held. */
+  | { type: 'older'; dialogId: number; messages: Message[] }
+  | { type: 'dialog'; dialog: DialogSummary }
+  | { type: 'visitor'; visitor: Visitor; dialogId: number }
+  | { type: 'presence'; visitorId: number; online: boolean }
+  | { type: 'move'; by: number; count: number };
+
+export const emptyThread: ThreadState = { detail: null, messages: [], selected: null, visitorLeft: false };
+
+export function reduceThread(state: ThreadState, action: ThreadAction): ThreadState {
+  const detail = state.detail;
+  switch (action.type) {
+    case 'opened':
+      return { detail: action.detail, messages: upsertMessages([], action.detail.messages), selected: null, visitorLeft: false };
+    case 'messages': {
+      if (!detail) return state;
+      const mine = action.messages.filter((m) => m.dialogId === detail.dialog.id);
+      const messages = upsertMessages(state.messages, mine);
+      return messages === state.messages ? state : { ...state, messages };
+    }
+    case 'older': {
+      if (!detail || detail.dialog.id !== action.dialogId) return state;
+      const messages = upsertMessages(state.messages, action.messages);
+      if (messages === state.messages) return state;
+      // The selected message stays selected though rows were added above it.
+      const added = messages.length - state.messages.length;
+      return { ...state, messages, selected: state.selected === null ? null : state.selected + added };
+    }
+    case 'dialog':
+      if (!detail || detail.dialog.id !== action.dialog.id) return state;
+      return { ...state, detail: { ...detail, dialog: action.dialog } };
+    case 'visitor':
+      if (!detail || detail.dialog.id !== action.dialogId) return state;
+      return { ...state, detail: { ...detail, visitor: action.visitor } };
+    case 'presence':
+      if (!detail || detail.visitor.id !== action.visitorId) return state;
+      return { ...state, detail: { ...detail, visitorOnline: action.online }, visitorLeft: !action.online };
+    case 'move': {
+      if (action.count === 0) return state;
+      const from = state.selected ?? action.count;
+      const selected = Math.max(0, Math.min(from + action.by, action.count - 1));
+      return { ...state, selected };
+    }
+  }
+}
+
+export function threadItems(state: ThreadState, outbox: Outbox): ThreadItem[] {
+  return state.detail ? thread(state.messages, outbox, state.detail.dialog.id) : [];
+}
+
+/** Whether the server holds messages of the open dialog older than the first one here. */
+export function hasOlder(state: ThreadState): boolean {
+  return state.detail !== null && state.messages.length > 0 && state.messages[0].seq > 1;
+}
+
+/** The words next to a failed message's red mark. */
+export function failureText(item: ThreadItem, state: ThreadState): string {
+  const f = item.failure;
+  if (!f || f.kind === 'offline') return 'you are offline';
+  if (f.kind === 'rejected') return f.message;
+  if (f.kind === 'unconfirmed') return 'the server did not confirm it';
+  if (state.visitorLeft) return 'the visitor left the page';
+  if (!state.detail?.visitorOnline) return 'the visitor is offline';
+  return "the visitor's page did not confirm it";
+}
