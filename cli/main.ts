@@ -5,7 +5,9 @@ import adminCreate from './commands/admin/create.js';
 import dialogsList from './commands/dialogs/list.js';
 import dialogsClass from './commands/dialogs/class.js';
 import dialogsShow from './commands/dialogs/show.js';
+import applyCommand from './commands/apply.js';
 import eventsCommand from './commands/events.js';
+import exportCommand from './commands/export.js';
 import groupAdd from './commands/group/add.js';
 import groupCreate from './commands/group/create.js';
 import groupDelete from './commands/group/delete.js';
@@ -199,6 +201,8 @@ export function buildProgram(ctx: Ctx): Command {
   );
   program.addCommand(sendCommand(ctx));
   program.addCommand(eventsCommand(ctx));
+  program.addCommand(applyCommand(ctx));
+  program.addCommand(exportCommand(ctx));
   program.addCommand(
     group('team', 'the people of a project: operators and admins', [
       teamAdd(ctx),

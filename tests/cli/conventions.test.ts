@@ -83,6 +83,8 @@ describe('--version and --help', () => {
     ...['list', 'add', 'rm', 'rename'].map((v) => ['leads', 'classes', v]),
     ['send'],
     ['events'],
+    ['apply'],
+    ['export'],
     ['team'],
     ...['add', 'list', 'show', 'update', 'remove'].map((v) => ['team', v]),
     ['password'],

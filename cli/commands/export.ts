@@ -1,0 +1,29 @@
+// `parley export`: a project's settings, team, groups, schedules and templates as a file that
+// `parley apply` reads; export then apply on an empty server reproduces the project.
+import { Command } from 'commander';
+import { type Ctx, withProject } from '../context.js';
+import { print } from '../io.js';
+
+export async function run(ctx: Ctx): Promise<number> {
+  const client = await ctx.client();
+  const project = await ctx.project(client);
+  const [{ readState }, { exportSpec }, { stringify }] = await Promise.all([
+    import('../provision/plan.js'),
+    import('../provision/export.js'),
+    import('yaml'),
+  ]);
+  const spec = exportSpec(await readState(client, project));
+  if (ctx.io.json) print(ctx.io, JSON.stringify(spec, null, 2));
+  else {
+    const header = `# Parley project "${project.name}", exported ${new Date().toISOString()} from ${client.url}\n# Apply with: parley apply -f FILE\n`;
+    print(ctx.io, header + stringify(spec, { lineWidth: 0 }));
+  }
+  return 0;
+}
+
+export default function exportCommand(ctx: Ctx): Command {
+  return withProject(new Command('export'))
+    .description('write a project as a file for "parley apply" (YAML, or JSON with --json)')
+    .addHelpText('after', '\nExamples:\n  $ parley export > parley.yaml\n  $ parley export --project Shop --json > parley.json\n')
+    .action((_opts: unknown, cmd: Command) => ctx.begin(cmd).finish(run(ctx)));
+}

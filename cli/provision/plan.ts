@@ -1,0 +1,421 @@
+// From a checked project file and the server's current state to a plan: one step per item
+// that must be created, updated or deleted, in an order that works (members before groups and
+// schedules; deletions last, the caller's own membership never). Each step knows how to carry
+// itself out through the public API, so `apply` is only "print the plan, run the steps".
+import type { ParleyClient } from '../../core/client/api.js';
+import type { Group, Routing } from '../../core/protocol/groups.js';
+import type { Member, Project } from '../../core/protocol/index.js';
+import type { LeadClass, Template } from '../../core/protocol/journal.js';
+import { API_PREFIX } from '../../core/protocol/constants.js';
+import { formatDays, formatHours, type Interval, parseHours, WEEKDAYS, type Weekday } from '../../core/schedule-text.js';
+import type { ScheduleView } from '../commands/schedule/common.js';
+import { nameKey } from './names.js';
+import type { TeamEntry } from './schema.js';
+import type { OperatorHours, ParsedSpec } from './validate.js';
+
+export type Action = 'create' | 'update' | 'delete';
+
+export interface Step {
+  action: Action;
+  /** What kind of item: project, member, group, schedule, template, … */
+  kind: string;
+  name: string;
+  /** For updates: "field: old -> new". */
+  changes: string[];
+  run(client: ParleyClient, projectId: number): Promise<void>;
+}
+
+/** What the server has now (an absent project: everything is empty). */
+export interface CurrentState {
+  project: Project | null;
+  members: Member[];
+  schedules: ScheduleView[];
+  groups: Group[];
+  routing: Routing;
+  templates: Template[];
+  leadClasses: LeadClass[];
+}
+
+/** What a project that does not exist yet is planned against: what a new project starts with. */
+const EMPTY: Omit<CurrentState, 'project'> = {
+  members: [],
+  schedules: [],
+  groups: [],
+  routing: { assignment: 'manual', rules: [] },
+  templates: [],
+  // The server gives every new project these (see the lead classes migration).
+  leadClasses: ['target', 'not target', 'spam', 'existing client'].map((name, i) => ({ id: -1 - i, name })),
+};
+
+export async function readState(client: ParleyClient, project: Project | null): Promise<CurrentState> {
+  if (!project) return { project: null, ...EMPTY };
+  const id = project.id;
+  const [members, schedules, groups, routing, templates, leadClasses] = await Promise.all([
+    client.listMembers(id),
+    client.request<{ schedules: ScheduleView[] }>('GET', `${API_PREFIX}/projects/${id}/schedules`).then((r) => r.schedules),
+    client.listGroups(id),
+    client.getRouting(id),
+    client.templates(id).then((r) => r.templates),
+    client.leadClasses(id).then((r) => r.classes),
+  ]);
+  return { project, members, schedules, groups, routing, templates, leadClasses };
+}
+
+
+
+const show = (v: unknown) => (v === null || v === undefined ? 'none' : Array.isArray(v) ? `[${v.join(', ')}]` : String(v));
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+const accessOf = (m: TeamEntry) => (m.access === undefined || m.access === 'none' ? null : m.access);
+
+function settingsSteps(parsed: ParsedSpec, state: CurrentState): Step[] {
+  const p = parsed.spec.project;
+  const wanted: Record<string, unknown> = { name: p.name };
+  if (p.timezone !== undefined) wanted.timezone = p.timezone;
+  if (p.language !== undefined) wanted.language = p.language;
+  if (p.allowedOrigins !== undefined) wanted.allowedOrigins = p.allowedOrigins.map((o) => o.replace(/\/$/, ''));
+  const current = (state.project ?? {}) as Record<string, unknown>;
+  const changed = Object.keys(wanted).filter((k) => !same(current[k], wanted[k]));
+  const body = Object.fromEntries(changed.map((k) => [k, wanted[k]]));
+  if (!state.project) {
+    const rest = Object.fromEntries(Object.entries(body).filter(([k]) => k !== 'name'));
+    return [
+      {
+        action: 'create',
+        kind: 'project',
+        name: p.name,
+        changes: Object.entries(rest).map(([k, v]) => `${k}: ${show(v)}`),
+        // Creating the project happens before any step runs (see apply.ts); here only its settings.
+        run: async (client, projectId) => {
+          if (Object.keys(rest).length) await client.updateProject(projectId, rest);
+        },
+      },
+    ];
+  }
+  if (!changed.length) return [];
+  return [
+    {
+      action: 'update',
+      kind: 'project',
+      name: state.project.name,
+      changes: changed.map((k) => `${k}: ${show(current[k])} -> ${show(wanted[k])}`),
+      run: async (client, projectId) => {
+        await client.updateProject(projectId, body);
+      },
+    },
+  ];
+}
+
+function teamSteps(parsed: ParsedSpec, state: CurrentState, self: string, prune: boolean): Step[] {
+  const team = parsed.spec.team;
+  if (!team) return [];
+  const steps: Step[] = [];
+  const current = new Map(state.members.map((m) => [m.email, m]));
+  const listed = new Set<string>();
+  let own: Step | null = null;
+  for (const entry of team) {
+    const email = entry.email.trim().toLowerCase();
+    listed.add(email);
+    const want = { firstName: entry.firstName.trim(), lastName: entry.lastName.trim(), operator: entry.operator ?? false, access: accessOf(entry) };
+    const have = current.get(email);
+    if (!have) {
+      steps.push({
+        action: 'create',
+        kind: 'member',
+        name: email,
+        changes: [`${want.firstName} ${want.lastName}`, want.operator ? 'operator' : 'not an operator', `access ${show(want.access)}`],
+        run: async (client, projectId) => {
+          await client.addMember(projectId, { email, ...want, access: want.access });
+        },
+      });
+      continue;
+    }
+    const changed = (Object.keys(want) as Array<keyof typeof want>).filter((k) => have[k] !== want[k]);
+    if (!changed.length) continue;
+    const step: Step = {
+      action: 'update',
+      kind: 'member',
+      name: email,
+      changes: changed.map((k) => `${k}: ${show(have[k])} -> ${show(want[k])}`),
+      run: async (client, projectId) => {
+        await client.updateMember(projectId, email, Object.fromEntries(changed.map((k) => [k, want[k]])));
+      },
+    };
+    // One's own access changes last, so that losing admin rights cannot stop the rest.
+    if (email === self) own = step;
+    else steps.push(step);
+  }
+  if (own) steps.push(own);
+  if (prune) {
+    for (const m of state.members) {
+      if (listed.has(m.email) || m.email === self) continue;
+      steps.push({
+        action: 'delete',
+        kind: 'member',
+        name: m.email,
+        changes: [],
+        run: async (client, projectId) => {
+          await client.removeMember(projectId, m.email);
+        },
+      });
+    }
+  }
+  return steps;
+}
+
+/** A schedule as comparable text: "mon-fri 09:00-13:00,14:00-18:00; sat 10:00-14:00; 2026-12-31 off". */
+function describeHours(h: OperatorHours): string {
+  const byHours = new Map<string, Weekday[]>();
+  for (const d of WEEKDAYS) {
+    const list = h.weekly[d];
+    if (list?.length) byHours.set(list.map(formatHours).join(','), [...(byHours.get(list.map(formatHours).join(',')) ?? []), d]);
+  }
+  const week = [...byHours].map(([hours, days]) => `${formatDays(days)} ${hours}`);
+  const exceptions = Object.keys(h.exceptions)
+    .sort()
+    .map((date) => `${date} ${h.exceptions[date].length ? h.exceptions[date].map(formatHours).join(',') : 'off'}`);
+  return [...week, ...exceptions].join('; ');
+}
+
+export function hoursOfView(v: ScheduleView): OperatorHours {
+  const weekly: OperatorHours['weekly'] = {};
+  for (const d of WEEKDAYS) if (v.weekly[d].length) weekly[d] = v.weekly[d].map((i) => parseHours(`${i.from}-${i.to}`));
+  const exceptions: OperatorHours['exceptions'] = {};
+  for (const e of v.exceptions) exceptions[e.date] = e.off ? [] : e.intervals.map((i) => parseHours(`${i.from}-${i.to}`));
+  return { weekly, exceptions };
+}
+
+/** Replaces an operator's whole schedule: clear, then one call per interval with all its days. */
+async function setHours(client: ParleyClient, projectId: number, email: string, h: OperatorHours) {
+  const base = `${API_PREFIX}/projects/${projectId}/schedules`;
+  await client.request('POST', `${base}/clear`, { operators: [email] });
+  const daysOf = new Map<string, string[]>();
+  for (const d of WEEKDAYS) for (const i of h.weekly[d] ?? []) daysOf.set(formatHours(i), [...(daysOf.get(formatHours(i)) ?? []), d]);
+  for (const [hours, days] of daysOf) {
+    const [from, to] = hours.split('-');
+    await client.request('PUT', base, { operators: [email], days: days.join(','), from, to, add: true });
+  }
+  for (const [date, list] of Object.entries(h.exceptions)) {
+    if (!list.length) await client.request('POST', `${base}/exceptions`, { operators: [email], date, off: true });
+    for (const [i, interval] of list.entries()) {
+      const [from, to] = formatHours(interval as Interval).split('-');
+      await client.request('POST', `${base}/exceptions`, { operators: [email], date, from, to, add: i > 0 });
+    }
+  }
+}
+
+function scheduleSteps(parsed: ParsedSpec, state: CurrentState, prune: boolean): Step[] {
+  if (!parsed.spec.schedules) return [];
+  const steps: Step[] = [];
+  const current = new Map(state.schedules.map((v) => [v.email, describeHours(hoursOfView(v))]));
+  for (const [email, hours] of parsed.hours) {
+    const want = describeHours(hours);
+    const have = current.get(email) ?? '';
+    if (want === have) continue;
+    steps.push({
+      action: have ? 'update' : 'create',
+      kind: 'schedule',
+      name: email,
+      changes: have ? [`${have} -> ${want}`] : [want],
+      run: (client, projectId) => setHours(client, projectId, email, hours),
+    });
+  }
+  if (prune) {
+    for (const [email, have] of current) {
+      if (!have || parsed.hours.has(email)) continue;
+      steps.push({
+        action: 'delete',
+        kind: 'schedule',
+        name: email,
+        changes: [have],
+        run: async (client, projectId) => {
+          await client.request('POST', `${API_PREFIX}/projects/${projectId}/schedules/clear`, { operators: [email] });
+        },
+      });
+    }
+  }
+  return steps;
+}
+
+function groupSteps(parsed: ParsedSpec, state: CurrentState, prune: boolean): Step[] {
+  const groups = parsed.spec.groups;
+  if (!groups) return [];
+  const steps: Step[] = [];
+  const current = new Map(state.groups.map((g) => [nameKey(g.name), g]));
+  for (const g of groups) {
+    const want = [...new Set((g.members ?? []).map((e) => e.trim().toLowerCase()))].sort();
+    const have = current.get(nameKey(g.name));
+    const haveMembers = (have?.members ?? []).map((m) => m.email).sort();
+    const add = want.filter((e) => !haveMembers.includes(e));
+    const remove = haveMembers.filter((e) => !want.includes(e));
+    const name = g.name.trim();
+    if (!have) {
+      steps.push({
+        action: 'create',
+        kind: 'group',
+        name,
+        changes: want.length ? [`members: ${show(want)}`] : [],
+        run: async (client, projectId) => {
+          await client.createGroup(projectId, name);
+          if (want.length) await client.updateGroup(projectId, name, { add: want });
+        },
+      });
+    } else if (add.length || remove.length) {
+      steps.push({
+        action: 'update',
+        kind: 'group',
+        name: have.name,
+        changes: [...add.map((e) => `+ ${e}`), ...remove.map((e) => `- ${e}`)],
+        run: async (client, projectId) => {
+          await client.updateGroup(projectId, have.name, { add, remove });
+        },
+      });
+    }
+  }
+  if (prune) {
+    const listed = new Set(groups.map((g) => nameKey(g.name)));
+    for (const g of state.groups) {
+      if (listed.has(nameKey(g.name))) continue;
+      steps.push({
+        action: 'delete',
+        kind: 'group',
+        name: g.name,
+        changes: [],
+        run: async (client, projectId) => {
+          await client.deleteGroup(projectId, g.name);
+        },
+      });
+    }
+  }
+  return steps;
+}
+
+/** The assignment policy and the URL rules: one setting of the project, replaced as a whole. */
+function routingSteps(parsed: ParsedSpec, state: CurrentState): Step[] {
+  const p = parsed.spec.project;
+  const body: { assignment?: Routing['assignment']; rules?: Routing['rules'] } = {};
+  const changes: string[] = [];
+  if (p.assignment !== undefined && p.assignment !== state.routing.assignment) {
+    body.assignment = p.assignment;
+    changes.push(`assignment: ${state.routing.assignment} -> ${p.assignment}`);
+  }
+  if (p.routes !== undefined) {
+    const want = p.routes.map((r) => ({ pattern: r.pattern.trim(), group: r.group.trim() }));
+    const key = (rules: Routing['rules']) => JSON.stringify(rules.map((r) => [r.pattern, nameKey(r.group)]));
+    if (key(want) !== key(state.routing.rules)) {
+      body.rules = want;
+      const text = (rules: Routing['rules']) => show(rules.map((r) => `${r.pattern}=${r.group}`));
+      changes.push(`routes: ${text(state.routing.rules)} -> ${text(want)}`);
+    }
+  }
+  if (!changes.length) return [];
+  return [
+    {
+      action: 'update',
+      kind: 'routing',
+      name: state.project?.name ?? p.name,
+      changes,
+      run: async (client, projectId) => {
+        await client.setRouting(projectId, body);
+      },
+    },
+  ];
+}
+
+function templateSteps(parsed: ParsedSpec, state: CurrentState, prune: boolean): Step[] {
+  const templates = parsed.spec.templates;
+  if (!templates) return [];
+  const steps: Step[] = [];
+  const current = new Map(state.templates.map((t) => [nameKey(t.name), t]));
+  const brief = (text: string) => JSON.stringify(text.length > 60 ? `${text.slice(0, 57)}...` : text);
+  for (const t of templates) {
+    const have = current.get(nameKey(t.name));
+    const name = t.name.trim();
+    if (!have) {
+      steps.push({
+        action: 'create',
+        kind: 'template',
+        name,
+        changes: [brief(t.text)],
+        run: async (client, projectId) => {
+          await client.createTemplate(projectId, { name, text: t.text });
+        },
+      });
+    } else if (have.text !== t.text) {
+      steps.push({
+        action: 'update',
+        kind: 'template',
+        name: have.name,
+        changes: [`text: ${brief(have.text)} -> ${brief(t.text)}`],
+        run: async (client, projectId) => {
+          await client.updateTemplate(projectId, have.id, { text: t.text });
+        },
+      });
+    }
+  }
+  if (prune) {
+    const listed = new Set(templates.map((t) => nameKey(t.name)));
+    for (const t of state.templates) {
+      if (listed.has(nameKey(t.name))) continue;
+      steps.push({
+        action: 'delete',
+        kind: 'template',
+        name: t.name,
+        changes: [],
+        run: async (client, projectId) => {
+          await client.deleteTemplate(projectId, t.id);
+        },
+      });
+    }
+  }
+  return steps;
+}
+
+function leadClassSteps(parsed: ParsedSpec, state: CurrentState, prune: boolean): Step[] {
+  const classes = parsed.spec.project.leadClasses;
+  if (!classes) return [];
+  const steps: Step[] = [];
+  const current = new Set(state.leadClasses.map((c) => nameKey(c.name)));
+  for (const raw of classes) {
+    const name = raw.trim();
+    if (current.has(nameKey(name))) continue;
+    steps.push({
+      action: 'create',
+      kind: 'lead class',
+      name,
+      changes: [],
+      run: async (client, projectId) => {
+        await client.addLeadClass(projectId, name);
+      },
+    });
+  }
+  if (prune) {
+    const listed = new Set(classes.map(nameKey));
+    for (const c of state.leadClasses) {
+      if (listed.has(nameKey(c.name))) continue;
+      steps.push({
+        action: 'delete',
+        kind: 'lead class',
+        name: c.name,
+        changes: [],
+        run: async (client, projectId) => {
+          await client.removeLeadClass(projectId, c.id);
+        },
+      });
+    }
+  }
+  return steps;
+}
+
+/** Every step, in the order they can run: creations and updates first, deletions last. */
+export function plan(parsed: ParsedSpec, state: CurrentState, opts: { self: string; prune: boolean }): Step[] {
+  const all = [
+    ...settingsSteps(parsed, state),
+    ...teamSteps(parsed, state, opts.self, opts.prune),
+    ...groupSteps(parsed, state, opts.prune),
+    ...routingSteps(parsed, state),
+    ...scheduleSteps(parsed, state, opts.prune),
+    ...templateSteps(parsed, state, opts.prune),
+    ...leadClassSteps(parsed, state, opts.prune),
+  ];
+  return [...all.filter((s) => s.action !== 'delete'), ...all.filter((s) => s.action === 'delete').reverse()];
+}

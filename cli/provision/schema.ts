@@ -1,0 +1,99 @@
+// The format of `parley apply -f parley.yaml` and `parley export`, as one TypeBox schema: it
+// checks the file's structure (types, required keys, unknown keys, enums) and is also the JSON
+// Schema shipped for editors (schema/parley.schema.json, kept equal to this by a test).
+// Formats that need more than a pattern (real dates, known time zones, overlapping hours,
+// duplicates, references between sections) are checked in validate.ts, with positions.
+import { type Static, Type } from 'typebox';
+
+const Email = Type.String({ minLength: 3, maxLength: 254, description: 'login email' });
+const Name = Type.String({ minLength: 1, maxLength: 100 });
+/** "09:00-13:00"; 24:00 ends a day. */
+const Hours = Type.String({ pattern: '^\\d{2}:\\d{2}-\\d{2}:\\d{2}$', description: 'HH:MM-HH:MM in the project timezone' });
+
+export const SpecSchema = Type.Object(
+  {
+    version: Type.Optional(Type.Literal(1, { description: 'format version' })),
+    project: Type.Object(
+      {
+        name: Name,
+        timezone: Type.Optional(Type.String({ minLength: 1, description: 'IANA time zone, e.g. Europe/Moscow' })),
+        language: Type.Optional(Type.Union([Type.Literal('en'), Type.Literal('ru')], { description: 'visitor names and widget texts' })),
+        allowedOrigins: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'sites that may embed the widget' })),
+        widget: Type.Optional(
+          Type.Object(
+            {
+              color: Type.Optional(Type.String({ pattern: '^#[0-9a-fA-F]{6}$', description: 'accent colour, #rrggbb' })),
+              greeting: Type.Optional(Type.String({ maxLength: 500, description: 'first line a visitor sees' })),
+            },
+            { additionalProperties: false },
+          ),
+        ),
+        assignment: Type.Optional(Type.Union([Type.Literal('manual'), Type.Literal('round-robin')])),
+        leadClasses: Type.Optional(Type.Array(Name, { description: 'the classes operators pick for a dialog' })),
+        routes: Type.Optional(
+          Type.Array(
+            Type.Object(
+              {
+                pattern: Type.String({ minLength: 1, description: 'page URL pattern, * matches anything' }),
+                group: Name,
+              },
+              { additionalProperties: false },
+            ),
+            { description: 'new dialogs from matching pages go to the group; the first match wins' },
+          ),
+        ),
+      },
+      { additionalProperties: false },
+    ),
+    team: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            email: Email,
+            firstName: Name,
+            lastName: Type.String({ minLength: 1, maxLength: 100, description: '"-" when not given' }),
+            operator: Type.Optional(Type.Boolean({ description: 'answers chats (default false)' })),
+            access: Type.Optional(Type.Union([Type.Literal('admin'), Type.Literal('settings'), Type.Literal('none')])),
+          },
+          { additionalProperties: false },
+        ),
+      ),
+    ),
+    groups: Type.Optional(
+      Type.Array(
+        Type.Object({ name: Name, members: Type.Optional(Type.Array(Email)) }, { additionalProperties: false }),
+      ),
+    ),
+    schedules: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            operators: Type.Array(Email, { minItems: 1 }),
+            week: Type.Record(Type.String(), Type.Array(Hours), {
+              description: 'weekdays (mon-fri, sat,sun, all) to intervals',
+            }),
+            exceptions: Type.Optional(
+              Type.Record(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }), Type.Union([Type.Literal('off'), Type.Array(Hours)]), {
+                description: 'a date to "off" or to its special hours',
+              }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+      ),
+    ),
+    templates: Type.Optional(
+      Type.Array(Type.Object({ name: Name, text: Type.String({ minLength: 1, maxLength: 10_000 }) }, { additionalProperties: false })),
+    ),
+  },
+  { additionalProperties: false, $id: 'https://parley.dev/parley.schema.json', title: 'Parley project' },
+);
+
+export type Spec = Static<typeof SpecSchema>;
+export type TeamEntry = NonNullable<Spec['team']>[number];
+export type ScheduleEntry = NonNullable<Spec['schedules']>[number];
+
+/** The JSON Schema document for editors. */
+export function jsonSchema(): Record<string, unknown> {
+  return { $schema: 'https://json-schema.org/draft/2020-12/schema', ...JSON.parse(JSON.stringify(SpecSchema)) };
+}
