@@ -134,8 +134,8 @@ describe('parley server (the real binary)', () => {
     expect(Object.keys(b1.passwords).sort()).toEqual([ADMIN, OPERATOR]);
     expect(b1.passwords[ADMIN]).not.toBe(b1.passwords[OPERATOR]);
     for (const pw of Object.values(b1.passwords)) expect(pw.length).toBeGreaterThanOrEqual(16);
-    expect(b1.text).toContain(`npx parley login --url ${b1.url} --email ${OPERATOR}`);
-    expect(b1.text).toMatch(/^\s+npx parley tui$/m);
+    expect(b1.text).toContain(`sign in as ${OPERATOR}:`);
+    expect(b1.text).toContain(`  npx parley tui --url ${b1.url}\n`);
 
     // The server answers on the printed URL, and the operator's one-time password works there.
     expect((await getJson(`${b1.url}/readyz`)).status).toBe(200);
