@@ -28,6 +28,7 @@ interface Welcome {
   token: string;
   visitor: { name: string };
   operatorsOnline: boolean;
+  widget?: { color: string | null; greeting: string | null };
   messages: VisitorMessage[];
 }
 
@@ -125,6 +126,7 @@ export function startChat(config: WidgetConfig): void {
     token = w.token;
     writeToken(tokenKey, token);
     view.setName(w.visitor.name);
+    if (w.widget) view.setLook(w.widget);
     view.setOnline(w.operatorsOnline);
     view.setConnected(true);
     for (const m of w.messages) receive(m, false);

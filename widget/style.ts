@@ -3,14 +3,15 @@
 export const STYLE = `
 :host{all:initial}
 *{box-sizing:border-box}
-.root{position:fixed;right:20px;bottom:20px;z-index:2147483000;font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1f2328}
+.root{--accent:#2563eb;position:fixed;right:20px;bottom:20px;z-index:2147483000;font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1f2328}
 [hidden]{display:none!important}
 button{font:inherit;cursor:pointer}
-.launcher{display:block;margin-left:auto;border:0;border-radius:24px;padding:12px 20px;background:#2563eb;color:#fff;box-shadow:0 4px 14px rgba(0,0,0,.25)}
-.launcher:hover{background:#1d4ed8}
+.launcher{display:block;margin-left:auto;border:0;border-radius:24px;padding:12px 20px;background:var(--accent);color:#fff;box-shadow:0 4px 14px rgba(0,0,0,.25)}
+.launcher:hover{filter:brightness(.9)}
 .panel{display:flex;flex-direction:column;width:360px;height:520px;max-height:calc(100vh - 100px);margin-bottom:12px;background:#fff;border-radius:12px;box-shadow:0 8px 30px rgba(0,0,0,.25);overflow:hidden}
-header{display:flex;align-items:center;justify-content:space-between;padding:12px 16px;background:#2563eb;color:#fff;font-weight:600}
+header{display:flex;align-items:center;justify-content:space-between;padding:12px 16px;background:var(--accent);color:#fff;font-weight:600}
 header button{border:0;background:none;color:#fff;font-size:20px;line-height:1}
+.greeting{padding:10px 16px;border-bottom:1px solid #eaeef2;background:#fff;white-space:pre-wrap}
 .status{padding:4px 16px;background:#fef3c7;font-size:12px}
 .messages{flex:1;overflow-y:auto;margin:0;padding:12px;list-style:none;background:#f6f8fa}
 .msg{max-width:80%;margin:6px 0;padding:8px 10px;border-radius:10px;background:#fff;box-shadow:0 1px 2px rgba(0,0,0,.08)}
@@ -32,7 +33,7 @@ header button{border:0;background:none;color:#fff;font-size:20px;line-height:1}
 form{display:flex;align-items:flex-end;gap:6px;padding:8px;border-top:1px solid #d0d7de}
 textarea{flex:1;resize:none;max-height:120px;border:1px solid #d0d7de;border-radius:8px;padding:8px;font:inherit;color:inherit}
 form button{border:0;border-radius:8px;padding:8px 10px;background:#eef2f7}
-form .send{background:#2563eb;color:#fff}
+form .send{background:var(--accent);color:#fff}
 .me{padding:4px 12px 8px;font-size:11px;color:#6e7781}
 @media (max-width:480px){.root{right:8px;bottom:8px;left:8px}.panel{width:100%;height:calc(100vh - 80px)}}
 `;

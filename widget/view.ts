@@ -36,6 +36,8 @@ export function createView(serverOrigin: string, actions: ViewActions) {
   close.setAttribute('aria-label', 'Close chat');
   header.append(element('span', undefined, 'Chat with us'), close);
   const status = element('div', 'status', 'Connecting…');
+  const greeting = element('div', 'greeting');
+  greeting.hidden = true;
   const list = element('ol', 'messages');
   list.setAttribute('aria-live', 'polite');
   const typing = element('div', 'typing', 'An operator is typing…');
@@ -61,7 +63,7 @@ export function createView(serverOrigin: string, actions: ViewActions) {
   sendButton.type = 'submit';
   form.append(emojiToggle, attach, picker, input, sendButton);
   const me = element('div', 'me');
-  panel.append(header, status, list, typing, emoji, form, me);
+  panel.append(header, greeting, status, list, typing, emoji, form, me);
 
   const launcher = element('button', 'launcher', '💬 Chat with us');
   launcher.type = 'button';
@@ -222,6 +224,14 @@ export function createView(serverOrigin: string, actions: ViewActions) {
       status.textContent = 'Reconnecting…';
       status.hidden = connected;
     },
+    /** The project's look: its accent colour (checked by the server as #rrggbb) and greeting. */
+    setLook(look: { color: string | null; greeting: string | null }) {
+      if (look.color) root.style.setProperty('--accent', look.color);
+      else root.style.removeProperty('--accent');
+      greeting.textContent = look.greeting ?? '';
+      greeting.hidden = !look.greeting;
+    },
+
     setName(name: string) {
       me.textContent = `You are ${name}`;
     },

@@ -54,6 +54,9 @@ export function exportSpec(state: CurrentState): Spec {
     entry.operators.push(v.email);
     shared.set(key, entry);
   }
+  if (p.widget.color || p.widget.greeting) {
+    spec.project.widget = { ...(p.widget.color ? { color: p.widget.color } : {}), ...(p.widget.greeting ? { greeting: p.widget.greeting } : {}) };
+  }
   spec.groups = state.groups.map((g) => ({ name: g.name, members: g.members.map((m) => m.email) }));
   spec.schedules = [...shared.values()].map((e) => scheduleEntry(e.operators, e.hours));
   spec.templates = state.templates.map((t) => ({ name: t.name, text: t.text }));

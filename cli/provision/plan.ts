@@ -73,9 +73,22 @@ function settingsSteps(parsed: ParsedSpec, state: CurrentState): Step[] {
   if (p.timezone !== undefined) wanted.timezone = p.timezone;
   if (p.language !== undefined) wanted.language = p.language;
   if (p.allowedOrigins !== undefined) wanted.allowedOrigins = p.allowedOrigins.map((o) => o.replace(/\/$/, ''));
-  const current = (state.project ?? {}) as Record<string, unknown>;
+  const current = { ...state.project } as Record<string, unknown>;
   const changed = Object.keys(wanted).filter((k) => !same(current[k], wanted[k]));
-  const body = Object.fromEntries(changed.map((k) => [k, wanted[k]]));
+  const body: Record<string, unknown> = Object.fromEntries(changed.map((k) => [k, wanted[k]]));
+  // The widget's look: only what the file gives, as the server stores it (lower-case colour, trimmed greeting).
+  const look = { color: p.widget?.color?.toLowerCase(), greeting: p.widget?.greeting === undefined ? undefined : p.widget.greeting.trim() || null };
+  const haveLook = state.project?.widget ?? { color: null, greeting: null };
+  const widget: Record<string, string | null> = {};
+  for (const k of ['color', 'greeting'] as const) {
+    if (look[k] !== undefined && look[k] !== haveLook[k]) {
+      widget[k] = look[k];
+      changed.push(`widget.${k}`);
+      current[`widget.${k}`] = haveLook[k];
+      wanted[`widget.${k}`] = look[k];
+    }
+  }
+  if (Object.keys(widget).length) body.widget = widget;
   if (!state.project) {
     const rest = Object.fromEntries(Object.entries(body).filter(([k]) => k !== 'name'));
     return [
@@ -83,7 +96,7 @@ function settingsSteps(parsed: ParsedSpec, state: CurrentState): Step[] {
         action: 'create',
         kind: 'project',
         name: p.name,
-        changes: Object.entries(rest).map(([k, v]) => `${k}: ${show(v)}`),
+        changes: changed.filter((k) => k !== 'name').map((k) => `${k}: ${show(wanted[k])}`),
         // Creating the project happens before any step runs (see apply.ts); here only its settings.
         run: async (client, projectId) => {
           if (Object.keys(rest).length) await client.updateProject(projectId, rest);

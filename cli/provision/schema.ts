@@ -22,7 +22,7 @@ export const SpecSchema = Type.Object(
         widget: Type.Optional(
           Type.Object(
             {
-              color: Type.Optional(Type.String({ pattern: '^#[0-9a-fA-F]{6}$', description: 'accent colour, #rrggbb' })),
+              color: Type.Optional(Type.String({ pattern: '^#[0-9a-fA-F]{6}$', description: 'an accent colour as #rrggbb' })),
               greeting: Type.Optional(Type.String({ maxLength: 500, description: 'first line a visitor sees' })),
             },
             { additionalProperties: false },

@@ -40,6 +40,11 @@ export function normalizeEmail(raw: string): string | null {
 export const VIEWS = ['mine', 'shared', 'archive'] as const;
 export type View = (typeof VIEWS)[number];
 
+/** The widget's greeting line, at most. */
+export const WIDGET_GREETING_MAX = 500;
+/** The widget's accent colour: `#rrggbb`. */
+export const WIDGET_COLOR_RE = /^#[0-9a-fA-F]{6}$/;
+
 /** Message bodies; a WebSocket frame as a whole may be at most 64 KB. */
 export const MAX_BODY = 10_000;
 export const MAX_FRAME_BYTES = 64 * 1024;

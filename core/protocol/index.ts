@@ -1,6 +1,7 @@
 // The contract between the server and every client: REST bodies and domain shapes.
 // One schema gives both the runtime validation (Fastify, through JSON Schema) and the TS type.
 import { Type, type Static } from 'typebox';
+import { WIDGET_GREETING_MAX } from './constants.js';
 
 export * from './constants.js';
 export * from './dialogs.js';
@@ -41,6 +42,8 @@ export const Project = Type.Object({
   allowedOrigins: Type.Array(Type.String()),
   timezone: Type.String(),
   language: Type.String(),
+  /** How the widget looks: accent colour and greeting (null: the defaults). */
+  widget: Type.Object({ color: Type.Union([Type.String(), Type.Null()]), greeting: Type.Union([Type.String(), Type.Null()]) }),
   createdAt: Type.String(),
   access: Access,
   operator: Type.Boolean(),
@@ -120,6 +123,18 @@ export const UpdateProjectBody = Type.Object(
     allowedOrigins: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 300 }), { maxItems: 50 })),
     timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     language: Type.Optional(Type.Union([Type.Literal('en'), Type.Literal('ru')])),
+    widget: Type.Optional(
+      Type.Object(
+        {
+          // Null first: Fastify's validator coerces types, and tried first a string branch turns null into "".
+          /** `#rrggbb`, or null for the default blue. */
+          color: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 7 })])),
+          /** Shown to a visitor above the conversation; null or "" for none. */
+          greeting: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: WIDGET_GREETING_MAX })])),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

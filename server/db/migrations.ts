@@ -313,4 +313,12 @@ export const migrations: Migration[] = [
       CREATE INDEX dialogs_by_group ON dialogs(group_id);
     `,
   },
+  {
+    name: 'widget colour and greeting',
+    sql: `
+      -- The widget's accent colour (#rrggbb) and the first line a visitor sees; NULL: the defaults.
+      ALTER TABLE projects ADD COLUMN widget_color TEXT;
+      ALTER TABLE projects ADD COLUMN widget_greeting TEXT;
+    `,
+  },
 ];

@@ -9,6 +9,8 @@ export interface ProjectRow {
   allowed_origins: string;
   timezone: string;
   language: string;
+  widget_color: string | null;
+  widget_greeting: string | null;
   created_at: number;
   updated_at: number;
 }

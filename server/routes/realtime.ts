@@ -193,6 +193,7 @@ export default async function realtimeRoutes(app: FastifyInstance) {
               visitor: { name: visitor.name },
               operatorsOnline: (await presence.onlineCount(project.id)) > 0,
               dialog: dialog ? { id: dialog.id, status: dialog.status } : null,
+              widget: { color: project.widget_color, greeting: project.widget_greeting },
               messages: messages.map(visitorMessage).filter(Boolean),
             });
             return;

@@ -41,6 +41,7 @@ export function presentProject(p: ProjectWithMembership): Project {
     allowedOrigins: JSON.parse(p.allowed_origins) as string[],
     timezone: p.timezone,
     language: p.language,
+    widget: { color: p.widget_color, greeting: p.widget_greeting },
     createdAt: iso(p.created_at),
     access: p.access,
     operator: p.operator === 1,

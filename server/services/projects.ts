@@ -1,5 +1,6 @@
 // Projects and the caller's membership in them.
 import type { AccessLevel, UpdateProjectBody } from '../../core/protocol/index.js';
+import { WIDGET_COLOR_RE } from '../../core/protocol/constants.js';
 import type { MembershipRow, ProjectWithMembership } from '../db/projects.js';
 import { badRequest, forbidden, notFound } from '../errors.js';
 import { generateWidgetKey } from '../secrets.js';
@@ -58,11 +59,11 @@ export function projectsService(deps: ServiceDeps) {
       return { ...p, access: m.access, operator: m.operator };
     },
 
-    /** Settings of a project: name, the origins allowed to embed the widget, timezone, language. */
+    /** Settings of a project: name, the origins allowed to embed the widget, timezone, language, the widget's look. */
     async update(auth: Auth, projectId: number, body: UpdateProjectBody): Promise<ProjectWithMembership> {
       await this.requireAccess(auth, projectId, ['admin', 'settings'], 'changing project settings');
       const sets: string[] = [];
-      const params: Array<string | number> = [];
+      const params: Array<string | number | null> = [];
       if (body.name !== undefined) {
         if (!body.name.trim()) throw badRequest('the project name must not be empty');
         sets.push('name = ?');
@@ -80,6 +81,17 @@ export function projectsService(deps: ServiceDeps) {
       if (body.language !== undefined) {
         sets.push('language = ?');
         params.push(body.language);
+      }
+      const color = body.widget?.color;
+      if (color !== undefined) {
+        if (color !== null && !WIDGET_COLOR_RE.test(color)) throw badRequest(`the widget colour is #rrggbb, e.g. #0a84ff (not "${color}")`);
+        sets.push('widget_color = ?');
+        params.push(color === null ? null : color.toLowerCase());
+      }
+      const greeting = body.widget?.greeting;
+      if (greeting !== undefined) {
+        sets.push('widget_greeting = ?');
+        params.push(greeting === null || !greeting.trim() ? null : greeting.trim());
       }
       if (sets.length) {
         await db.write((tx) =>

@@ -20,6 +20,9 @@ project:
   timezone: Europe/Moscow
   language: en
   allowedOrigins: [https://shop.example.com]
+  widget:
+    color: "#0A84FF"
+    greeting: Hi! Ask us anything about your order.
   assignment: round-robin
   leadClasses: [target, not target, spam, existing client, partner]
   routes:
@@ -125,7 +128,12 @@ describe('parley apply', () => {
     await mail.waitFor((m) => m.to === 'bob@example.com');
 
     const [project] = await admin.json<Array<{ id: number; name: string; timezone: string; allowedOrigins: string[] }>>(['project', 'list']);
-    expect(project).toMatchObject({ name: 'Shop', timezone: 'Europe/Moscow', allowedOrigins: ['https://shop.example.com'] });
+    expect(project).toMatchObject({
+      name: 'Shop',
+      timezone: 'Europe/Moscow',
+      allowedOrigins: ['https://shop.example.com'],
+      widget: { color: '#0a84ff', greeting: 'Hi! Ask us anything about your order.' },
+    });
     await admin.run(['project', 'use', 'Shop']);
     const team = await admin.json<Array<{ email: string; operator: boolean; access: string | null }>>(['team', 'list']);
     expect(team.map((m) => [m.email, m.operator, m.access]).sort()).toEqual([
@@ -218,19 +226,20 @@ describe('parley apply', () => {
     const cases: Array<[string, RegExp]> = [
       [FILE.replace('  language: en', '  langauge: en'), /bad\.yaml:6:3: unknown key "langauge" in project/],
       [FILE.replace('Europe/Moscow', 'Mars/Base'), /bad\.yaml:5:13: unknown time zone "Mars\/Base"/],
-      [FILE.replace('email: ann@example.com', 'email: ann@'), /bad\.yaml:19:12: "ann@" is not a valid email address/],
-      [FILE.replace('"14:00-18:00"', '"14:00-25:00"'), /bad\.yaml:31:32: not a time on the clock: "25:00"/],
-      [FILE.replace('"14:00-18:00"', '"12:00-18:00"'), /bad\.yaml:31:32: 12:00-18:00 overlaps other hours on mon/],
-      [FILE.replace('2026-12-31: off', '2026-02-30: off'), /bad\.yaml:34:7: not a real date: "2026-02-30"/],
-      [FILE.replace('mon-fri:', 'mon-fry:'), /bad\.yaml:31:7: unknown weekday or range: "mon-fry"/],
-      [FILE.replace('    operator: true\n    access: settings', '    operator: maybe\n    access: settings'), /bad\.yaml:26:15: team\[2\]\.operator must be true or false/],
+      [FILE.replace('email: ann@example.com', 'email: ann@'), /bad\.yaml:22:12: "ann@" is not a valid email address/],
+      [FILE.replace('"14:00-18:00"', '"14:00-25:00"'), /bad\.yaml:34:32: not a time on the clock: "25:00"/],
+      [FILE.replace('"14:00-18:00"', '"12:00-18:00"'), /bad\.yaml:34:32: 12:00-18:00 overlaps other hours on mon/],
+      [FILE.replace('2026-12-31: off', '2026-02-30: off'), /bad\.yaml:37:7: not a real date: "2026-02-30"/],
+      [FILE.replace('mon-fri:', 'mon-fry:'), /bad\.yaml:34:7: unknown weekday or range: "mon-fry"/],
+      [FILE.replace('    operator: true\n    access: settings', '    operator: maybe\n    access: settings'), /bad\.yaml:29:15: team\[2\]\.operator must be true or false/],
       [FILE.replace('  language: en', '  language: de'), /bad\.yaml:6:13: project\.language must be "en" or "ru"/],
       [`${FILE}  - email: ann@example.com\n    firstName: Ann\n    lastName: Again\n`.replace(/schedules:[\s\S]*$/, '') + 'team2: 1\n', /unknown key "team2"/],
-      [FILE.replace('    firstName: Ann\n', ''), /bad\.yaml:19:5: team\[1\] needs "firstName"/],
+      [FILE.replace('    firstName: Ann\n', ''), /bad\.yaml:22:5: team\[1\] needs "firstName"/],
       [FILE.replace('project:\n  name: Shop', 'project:\n  name: Shop\n  name: Shop'), /bad\.yaml:5:3: Map keys must be unique/],
       ['project: [1, 2', /bad\.yaml:1:\d+: /],
+      [FILE.replace('"#0A84FF"', 'blue'), /bad\.yaml:9:12: project\.widget\.color must be an accent colour as #rrggbb/],
       [FILE.replace('{operator.first_name}', '{operator.phone}'), /unknown placeholder \{operator\.phone\} in template "hello"/],
-      [FILE.replace('group: wholesale', 'group: retail'), /bad\.yaml:12:14: route to unknown group "retail"/],
+      [FILE.replace('group: wholesale', 'group: retail'), /bad\.yaml:15:14: route to unknown group "retail"/],
       [FILE.replace('members: [ann@example.com]', 'members: [zed@example.com]'), /zed@example\.com is not an operator in "team"/],
     ];
     const before = await admin.run(['export']);

@@ -1,7 +1,7 @@
 // The delivery contract over real sockets: visitor and operator clients against a real server.
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ParleyClient } from '../../core/client/api.js';
+import type { ApiError, ParleyClient } from '../../core/client/api.js';
 import { ManualClock } from '../../server/clock.js';
 import { NEW_PASSWORD, signedInAdmin, signIn, startTestServer, type TestServer } from '../helpers/server.js';
 import { watchOutbox, passwordFrom } from '../helpers/mail.js';
@@ -56,6 +56,23 @@ describe('visitors', () => {
     const again = await track(visitorHello(server.url, project.widgetKey, ORIGIN, { token: welcome.token }));
     expect(again.welcome.visitor.name).toBe(welcome.visitor.name);
     expect(again.welcome.messages.map((m: { body: string }) => m.body)).toEqual(['Hello?']);
+  });
+
+  it("are welcomed with the project's widget colour and greeting; bad values are refused and change nothing", async () => {
+    const fresh = await track(visitorHello(server.url, project.widgetKey, ORIGIN));
+    expect(fresh.welcome.widget).toEqual({ color: null, greeting: null });
+    const updated = await admin.updateProject(project.id, { widget: { color: '#0A84FF', greeting: '  Hello there!  ' } });
+    expect(updated.widget).toEqual({ color: '#0a84ff', greeting: 'Hello there!' });
+    for (const color of ['blue', '#0a84f', '#0a84ffff', 'rgb(1,2,3)']) {
+      const err = await admin.updateProject(project.id, { widget: { color } }).catch((e: ApiError) => e);
+      expect(err, color).toMatchObject({ status: 400, code: 'validation' });
+    }
+    const tooLong = await admin.updateProject(project.id, { widget: { greeting: 'x'.repeat(501) } }).catch((e: ApiError) => e);
+    expect(tooLong).toMatchObject({ status: 400 });
+    const { welcome } = await track(visitorHello(server.url, project.widgetKey, ORIGIN));
+    expect(welcome.widget).toEqual({ color: '#0a84ff', greeting: 'Hello there!' });
+    // Only the greeting changes; "" means none.
+    expect((await admin.updateProject(project.id, { widget: { greeting: '' } })).widget).toEqual({ color: '#0a84ff', greeting: null });
   });
 
   it('names visitors in Russian for a Russian project', async () => {

@@ -130,6 +130,24 @@ describe('the chat tab', () => {
     await setOnline(false);
     await page.locator('.launcher').waitFor({ state: 'hidden' });
   });
+
+  it("takes the project's accent colour and greeting (as text, never HTML)", async () => {
+    const greeting = 'Hi! <b>Ask</b> us anything.';
+    await admin.updateProject(project.id, { widget: { color: '#0A84FF', greeting } });
+    try {
+      const page = await openShop();
+      const background = (selector: string) => page.locator(selector).evaluate((el) => getComputedStyle(el).backgroundColor);
+      expect(await background('.launcher')).toBe('rgb(10, 132, 255)');
+      expect(await background('.panel header')).toBe('rgb(10, 132, 255)');
+      expect(await page.locator('.greeting').textContent()).toBe(greeting);
+      expect(await page.locator('.greeting b').count()).toBe(0);
+    } finally {
+      await admin.updateProject(project.id, { widget: { color: null, greeting: null } });
+    }
+    const plain = await openShop();
+    expect(await plain.locator('.launcher').evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(37, 99, 235)');
+    expect(await plain.locator('.greeting').isHidden()).toBe(true);
+  });
 });
 
 describe('messages', () => {

@@ -1,10 +1,12 @@
 import { Command, InvalidArgumentError } from 'commander';
 import type { AssignmentPolicy, RouteRule, UpdateProjectBody, UpdateRoutingBody } from '../../../core/protocol/index.js';
+import { WIDGET_COLOR_RE } from '../../../core/protocol/constants.js';
 import type { Ctx } from '../../context.js';
 import { UsageError } from '../../errors.js';
 import { fields, notice, result } from '../../io.js';
 import { collect } from '../../options.js';
 import { routingFields } from '../group/common.js';
+import { widgetFields } from './show.js';
 
 interface Opts {
   allowedOrigin?: string[];
@@ -16,6 +18,15 @@ interface Opts {
   assignment?: AssignmentPolicy;
   route?: RouteRule[];
   clearRoutes?: boolean;
+  widgetColor?: string | null;
+  /** A text, or false from --no-greeting. */
+  greeting?: string | false;
+}
+
+function parseColor(value: string): string | null {
+  if (value === 'default') return null;
+  if (!WIDGET_COLOR_RE.test(value)) throw new InvalidArgumentError('the widget colour is #rrggbb (e.g. "#0a84ff") or "default"');
+  return value;
 }
 
 function parseLanguage(value: string): 'en' | 'ru' {
@@ -61,6 +72,11 @@ export async function run(projectArg: string | undefined, opts: Opts, ctx: Ctx):
   if (opts.timezone !== undefined) body.timezone = opts.timezone;
   if (opts.language !== undefined) body.language = opts.language;
   if (allowedOrigin) body.allowedOrigins = allowedOrigin;
+  if (opts.widgetColor !== undefined || opts.greeting !== undefined) {
+    body.widget = {};
+    if (opts.widgetColor !== undefined) body.widget.color = opts.widgetColor;
+    if (opts.greeting !== undefined) body.widget.greeting = opts.greeting === false ? null : opts.greeting;
+  }
   const editsOrigins = addOrigin.length > 0 || removeOrigin.length > 0;
   if (opts.route && opts.clearRoutes) throw new UsageError('--route replaces the URL rules and --clear-routes removes them: give one');
   const routing: UpdateRoutingBody = {};
@@ -70,7 +86,7 @@ export async function run(projectArg: string | undefined, opts: Opts, ctx: Ctx):
   const editsRouting = Object.keys(routing).length > 0;
   if (Object.keys(body).length === 0 && !editsOrigins && !editsRouting) {
     throw new UsageError(
-      'nothing to change: give --allowed-origin, --add-origin, --remove-origin, --timezone, --language, --name, --assignment, --route or --clear-routes',
+      'nothing to change: give --allowed-origin, --add-origin, --remove-origin, --timezone, --language, --name, --widget-color, --greeting, --assignment, --route or --clear-routes',
     );
   }
   const client = await ctx.client();
@@ -92,6 +108,7 @@ export async function run(projectArg: string | undefined, opts: Opts, ctx: Ctx):
         ['allowed origins', p.allowedOrigins.join(', ') || '(none: the widget works nowhere yet)'],
         ['timezone', p.timezone],
         ['language', p.language],
+        ...widgetFields(p),
         ...routingFields(routed),
       ]),
     ].join('\n'),
@@ -101,7 +118,7 @@ export async function run(projectArg: string | undefined, opts: Opts, ctx: Ctx):
 
 export default function projectSet(ctx: Ctx): Command {
   return new Command('set')
-    .description('change a project: the origins allowed to embed the widget, timezone, language, name, routing of new dialogs')
+    .description('change a project: the origins allowed to embed the widget, timezone, language, name, the widget\'s look, routing of new dialogs')
     .argument('[project]', 'project id or name (default: the current one)')
     .option('--allowed-origin <url>', 'an origin allowed to embed the widget; repeat it; replaces the list', collect)
     .option('--add-origin <url>', 'add an allowed origin (repeatable)', collect)
@@ -109,6 +126,9 @@ export default function projectSet(ctx: Ctx): Command {
     .option('--timezone <zone>', 'IANA time zone, e.g. Europe/Berlin')
     .option('--language <lang>', 'widget and visitor-name language: en or ru', parseLanguage)
     .option('--name <name>', 'new project name', parseProjectName)
+    .option('--widget-color <#rrggbb>', 'the widget\'s accent colour, or "default"', parseColor)
+    .option('--greeting <text>', 'the first line a visitor sees in the chat')
+    .option('--no-greeting', 'no greeting line')
     .option('--assignment <policy>', 'who answers new dialogs: manual (the first to reply) or round-robin (online operators in turn)', parseAssignment)
     .option('--route <pattern=group>', 'a URL rule: new dialogs from matching pages go to the group; repeat it, first match wins; replaces the rules', parseRoute)
     .option('--clear-routes', 'remove every URL rule')
@@ -119,6 +139,7 @@ export default function projectSet(ctx: Ctx): Command {
         'Examples:',
         '  $ parley project set --allowed-origin https://shop.example.com --allowed-origin https://www.shop.example.com',
         '  $ parley project set "Acme shop" --add-origin https://staging.shop.example.com --timezone Europe/Berlin',
+        "  $ parley project set --widget-color '#0a84ff' --greeting 'Hi! Ask us anything about your order.'",
         "  $ parley project set --assignment round-robin --route 'https://shop.example.com/b2b/*=wholesale' --route '*=retail'",
         '',
       ].join('\n'),

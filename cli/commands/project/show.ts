@@ -1,8 +1,17 @@
 import { Command } from 'commander';
+import type { Project } from '../../../core/protocol/index.js';
 import type { Ctx } from '../../context.js';
 import { fields, result } from '../../io.js';
 import { roleOf } from '../../present.js';
 import { routingFields } from '../group/common.js';
+
+/** The widget's look as `key: value` rows. */
+export function widgetFields(p: Project): Array<[string, string]> {
+  return [
+    ['widget colour', p.widget.color ?? 'default'],
+    ['greeting', p.widget.greeting ?? '(none)'],
+  ];
+}
 
 export async function run(projectArg: string | undefined, ctx: Ctx): Promise<number> {
   const client = await ctx.client();
@@ -17,6 +26,7 @@ export async function run(projectArg: string | undefined, ctx: Ctx): Promise<num
         ['allowed origins', p.allowedOrigins.join(', ') || '(none yet)'],
         ['timezone', p.timezone],
         ['language', p.language],
+        ...widgetFields(p),
         ['your role', roleOf(p)],
         ['created', p.createdAt],
         ...routingFields(routing),
