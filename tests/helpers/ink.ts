@@ -75,7 +75,12 @@ export function waitForFrame(app: Rendered, check: (frame: string) => boolean, w
 
 export const CTRL_T = '\x14';
 export const CTRL_N = '\x0e';
+/** Backspace as tmux and most terminals send it (Ink alone would call it key.delete). */
 export const BACKSPACE = '\x7f';
+/** Backspace as some terminals send it (the same byte as Ctrl+H). */
+export const BACKSPACE_CTRL_H = '\x08';
+/** The Delete key. */
+export const DELETE = '\x1b[3~';
 export const PASTE_START = '\x1b[200~';
 export const PASTE_END = '\x1b[201~';
 

@@ -12,10 +12,13 @@ import { ParleyProvider } from '../../tui/context/ParleyProvider.js';
 import { ManualClock } from '../../server/clock.js';
 import {
   ALT_ENTER,
+  BACKSPACE,
+  BACKSPACE_CTRL_H,
   CTRL_ENTER,
   CTRL_ENTER_XTERM,
   CTRL_N,
   CTRL_S,
+  DELETE,
   DOWN,
   ENTER,
   ESC,
@@ -237,6 +240,33 @@ describe('the operator TUI', () => {
     expect(frame).toContain(await nameOf(first.dialogId));
     expect((await oli.getDialog(project.id, first.dialogId)).dialog.status).toBe('closed');
   });
+  it('Backspace erases in the composer whether it comes as \\x7f (tmux) or \\x08; Delete erases under the cursor', async () => {
+    const v = await visitorWrites('Backspace test');
+    const { app } = await startApp(oli);
+    await openFirst(app, await nameOf(v.dialogId));
+    await press(app, 'Sizes 42x', BACKSPACE);
+    await waitForFrame(app, (f) => f.includes('│ Sizes 42 ') && !f.includes('42x'), 'x erased by \\x7f');
+    await press(app, '!', BACKSPACE_CTRL_H, ' and 44');
+    await waitForFrame(app, (f) => f.includes('Sizes 42 and 44') && !f.includes('!'), '! erased by \\x08');
+    await press(app, '\x1b[D', '\x1b[D', DELETE, CTRL_S);
+    await expect.poll(() => operatorBodies(v.dialogId)).toEqual(['Sizes 42 and 4']);
+  });
+
+  it('Enter on a dialog and the reply typed on in the same chunk: the text goes to that dialog, no letter is a command', async () => {
+    const first = await visitorWrites('Are you open today?');
+    const second = await visitorWrites('Do you sell gift cards?');
+    const secondName = await nameOf(second.dialogId);
+    const { app } = await startApp(oli);
+    await waitForFrame(app, (f) => f.includes('My messages (2)') && f.includes(secondName), 'two dialogs');
+    // One write, as a terminal delivers a burst: Enter opens the dialog (a request to the server),
+    // and "can" would be c (close) and a (assign) if the pane still had the keys.
+    await press(app, `\rcan do, sir${CTRL_S}`);
+    await expect.poll(() => operatorBodies(second.dialogId)).toEqual(['can do, sir']);
+    expect((await oli.getDialog(project.id, second.dialogId)).dialog.status).toBe('open');
+    expect(await operatorBodies(first.dialogId)).toEqual([]);
+    await waitForFrame(app, (f) => f.includes('you: can do, sir') && !f.includes('Assign to'), 'the reply shown, no picker');
+  });
+
   it('e edits an own message within 10 minutes; later the server refuses, the TUI says so and keeps the text', async () => {
     const v = await visitorWrites('Hi there');
     const { app, outboxUntil } = await startApp(oli);

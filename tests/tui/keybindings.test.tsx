@@ -1,23 +1,43 @@
-// The keymap against the keys as Ink 6.8 really reports them (through ink-testing-library's stdin).
-import { Text, useInput } from 'ink';
+// The keymap against the keys as a terminal sends them, read by the one keyboard hook (useKeys)
+// through ink-testing-library's stdin.
+import { Text } from 'ink';
 import { render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Command, is, isText, KEYMAP, keysOf } from '../../tui/input/keybindings.js';
 import { ENABLE_KEY_MODES, RESTORE_KEY_MODES } from '../../tui/input/terminal-modes.js';
-import { ALT_ENTER, CTRL_ENTER, CTRL_ENTER_XTERM, CTRL_S, DOWN, ENTER, ESC, press, SHIFT_TAB, TAB, UP } from '../helpers/ink.js';
+import { useKeys } from '../../tui/input/useKeys.js';
+import {
+  ALT_ENTER,
+  BACKSPACE,
+  BACKSPACE_CTRL_H,
+  CTRL_ENTER,
+  CTRL_ENTER_XTERM,
+  CTRL_S,
+  DELETE,
+  DOWN,
+  ENTER,
+  ESC,
+  press,
+  SHIFT_TAB,
+  TAB,
+  UP,
+} from '../helpers/ink.js';
 
 const commands = Object.keys(KEYMAP) as Command[];
 let cleanup: (() => void) | null = null;
 afterEach(() => cleanup?.());
 
-/** The commands (and whether it is text) each key press is recognised as. */
-async function recognise(keys: string[]): Promise<Array<{ commands: Command[]; text: boolean }>> {
-  const seen: Array<{ commands: Command[]; text: boolean }> = [];
+/**
+ * The commands (and whether it is text, and the text) each key is recognised as; `count` keys
+ * are expected (more than the chunks written when a chunk holds several keys).
+ */
+async function recognise(keys: string[], count = keys.length): Promise<Array<{ commands: Command[]; text: boolean; input: string }>> {
+  const seen: Array<{ commands: Command[]; text: boolean; input: string }> = [];
   let resolve = () => undefined as void;
   function Probe() {
-    useInput((input, key) => {
-      seen.push({ commands: commands.filter((c) => is(c, input, key)), text: isText(input, key) });
-      if (seen.length === keys.length) resolve();
+    useKeys((input, key) => {
+      seen.push({ commands: commands.filter((c) => is(c, input, key)), text: isText(input, key), input });
+      if (seen.length === count) resolve();
     });
     return <Text>probe</Text>;
   }
@@ -43,15 +63,41 @@ describe('keybindings', () => {
   });
 
   it('Tab, Shift+Tab, arrows, j/k, Esc and letters', async () => {
-    const seen = await recognise([TAB, SHIFT_TAB, UP, DOWN, 'k', 'j', ESC, 'x', '?', 'hello\nworld']);
+    const seen = await recognise([TAB, SHIFT_TAB, UP, DOWN, 'k', 'j', ESC, 'x', '?', 'hello world']);
     expect(seen.map((s) => s.commands)).toEqual([['NextPane'], ['PrevPane'], ['Up'], ['Down'], ['Up'], ['Down'], ['Back'], [], ['Help'], []]);
     expect(seen.map((s) => s.text)).toEqual([false, false, false, false, true, true, false, true, true, true]);
   });
 
   it('bracketed paste markers, Ctrl+T and Ctrl+N are commands, never text', async () => {
-    const seen = await recognise(['\x1b[200~', 'a\rb', '\x1b[201~', '\x14', '\x0e']);
+    const seen = await recognise(['\x1b[200~', 'ab', '\x1b[201~', '\x14', '\x0e']);
     expect(seen.map((s) => s.commands)).toEqual([['PasteStart'], [], ['PasteEnd'], ['Templates'], ['SaveTemplate']]);
     expect(seen.map((s) => s.text)).toEqual([false, true, false, false, false]);
+  });
+
+  it('Backspace is Erase whether the terminal sends \\x7f (tmux, xterm) or \\x08; only ESC[3~ is Delete', async () => {
+    const seen = await recognise([BACKSPACE, BACKSPACE_CTRL_H, DELETE]);
+    expect(seen.map((s) => s.commands)).toEqual([['Erase'], ['Erase'], ['DeleteForward']]);
+    expect(seen.map((s) => s.text)).toEqual([false, false, false]);
+  });
+
+  it('a chunk of keys typed faster than they are read is each key in order: text, Enter, Backspace, text', async () => {
+    // One write: what a terminal (or tmux send-keys) delivers when keys come in a burst.
+    const seen = await recognise([`secret-one\rsecret-twoo${BACKSPACE}\r\tx`], 7);
+    expect(seen.map((s) => [s.input, s.commands.filter((c) => c !== 'Open' && c !== 'Retry')])).toEqual([
+      ['secret-one', []],
+      ['', ['Newline']],
+      ['secret-twoo', []],
+      ['', ['Erase']],
+      ['', ['Newline']],
+      ['', ['NextPane']],
+      ['x', []],
+    ]);
+  });
+
+  it('kitty and modifyOtherKeys forms: Ctrl+C, Esc, Alt+Enter and Ctrl+Enter read like their plain keys', async () => {
+    const seen = await recognise(['\x1b[99;5u', '\x1b[27u', '\x1b[13;3u', '\x1b[27;3;13~', '\x1b[27;5;13~', '\x1b[1;5D']);
+    expect(seen.map((s) => s.commands)).toEqual([['Quit'], ['Back'], ['Send'], ['Send'], ['Send'], []]);
+    expect(seen.map((s) => s.text)).toEqual([false, false, false, false, false, false]);
   });
 
   it('names the keys for hints, and asks for (then restores) both keyboard modes', () => {

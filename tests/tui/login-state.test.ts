@@ -12,6 +12,7 @@ import {
   parseServerUrl,
   reduceLogin,
 } from '../../tui/login/state.js';
+import { parseKeys } from '../../tui/input/keys.js';
 import { loginKeys } from '../../tui/login/keys.js';
 
 const URL_ = 'http://127.0.0.1:8080';
@@ -251,9 +252,18 @@ describe('keys on the login screens', () => {
   } as Key;
   const key = (patch: Partial<Key> = {}) => ({ ...none, ...patch });
 
+  /** A chunk as the terminal sent it, through the key layer (useKeys cuts it the same way). */
+  const chunk = (raw: string) => parseKeys(raw).flatMap((k) => loginKeys(k.input, k.key, 'form', false));
+
   it('text with its Enter in one chunk is the text, then Enter', () => {
-    expect(loginKeys('oli@example.com\r', key(), 'form', false)).toEqual([{ type: 'type', text: 'oli@example.com' }, { type: 'enter' }]);
-    expect(loginKeys('a\rb', key(), 'form', false)).toEqual([{ type: 'type', text: 'a' }, { type: 'enter' }, { type: 'type', text: 'b' }]);
+    expect(chunk('oli@example.com\r')).toEqual([{ type: 'type', text: 'oli@example.com' }, { type: 'enter' }]);
+    expect(chunk('a\rb')).toEqual([{ type: 'type', text: 'a' }, { type: 'enter' }, { type: 'type', text: 'b' }]);
+  });
+
+  it('Backspace erases whether it comes as \\x7f (tmux) or \\x08, also inside a chunk', () => {
+    expect(chunk('\x7f')).toEqual([{ type: 'erase' }]);
+    expect(chunk('\b')).toEqual([{ type: 'erase' }]);
+    expect(chunk('ab\x7fc')).toEqual([{ type: 'type', text: 'ab' }, { type: 'erase' }, { type: 'type', text: 'c' }]);
   });
 
   it('inside a bracketed paste a line break never submits', () => {

@@ -8,7 +8,7 @@ import { ParleyClient } from '../../core/client/api.js';
 import { Gate } from '../../tui/login/Gate.js';
 import type { LoginSession } from '../../tui/login/state.js';
 import type { Session } from '../../tui/context/session.js';
-import { ENTER, ESC, plain, press, SHIFT_TAB, TAB, waitForFrame } from '../helpers/ink.js';
+import { BACKSPACE, BACKSPACE_CTRL_H, ENTER, ESC, plain, press, SHIFT_TAB, TAB, waitForFrame } from '../helpers/ink.js';
 import { codeFrom, passwordFrom, startSmtpSink } from '../helpers/mail.js';
 import { NEW_PASSWORD, signedInAdmin, signIn, startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -84,6 +84,32 @@ describe('the login flow', () => {
     // The new password is the password now; the one-time one is gone.
     await expect(signIn(server.url, OLI, CHOSEN)).resolves.toBeInstanceOf(ParleyClient);
     await expect(new ParleyClient({ url: server.url }).login(OLI, oneTime)).rejects.toMatchObject({ code: 'invalid_credentials' });
+  });
+
+  it('the first sign-in typed in one burst: Backspace erases, and keys typed while signing in land in the new password', async () => {
+    const oneTime = await addOli();
+    const { app, saved } = startGate();
+    await waitForFrame(app, (f) => f.includes('Sign in') && f.includes(server.url), 'the sign-in screen');
+    // One write, as a terminal delivers keys typed (or pasted by a script) faster than they are
+    // read. The new password comes while the sign-in request is still on its way.
+    await press(app, `${OLI}\r${oneTime}x${BACKSPACE}\r${CHOSEN}\r${CHOSEN}\r`);
+    await mainScreen(app);
+    expect(saved).toHaveLength(1);
+    await expect(signIn(server.url, OLI, CHOSEN)).resolves.toBeInstanceOf(ParleyClient);
+  });
+
+  it('Backspace as \\x7f and as \\x08 erases in the fields; typing after Enter goes to the field the focus moved to', async () => {
+    const oneTime = await addOli();
+    const { app } = startGate({ email: OLI });
+    await waitForFrame(app, (f) => f.includes('Sign in'), 'the sign-in screen');
+    await press(app, `${oneTime}xy`, BACKSPACE, BACKSPACE_CTRL_H, ENTER);
+    await waitForFrame(app, (f) => f.includes('Choose your password'), 'the forced change (the one-time password was right)');
+    // Enter moves to "Repeat it"; what comes next, each key on its own, goes there.
+    await press(app, ...CHOSEN, ENTER, ...CHOSEN, 'z', BACKSPACE);
+    const frame = await waitForFrame(app, (f) => (f.match(/•{16}/g) ?? []).length === 2, 'both fields filled');
+    expect(frame).not.toContain('✗');
+    await press(app, ENTER);
+    await mainScreen(app);
   });
 
   it('a wrong password: a clear error line, the password emptied, still on the sign-in screen', async () => {

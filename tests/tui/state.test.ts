@@ -152,6 +152,21 @@ describe('thread', () => {
     expect(threadItems(s, box).map((i) => i.body)).toEqual(['m1', 'hi']);
   });
 
+  it('opening: only the dialog asked for last is shown when the answers come back out of order', () => {
+    const two = (() => {
+      const d = detail([message(5, { dialogId: 2 })]);
+      return { ...d, dialog: { ...d.dialog, id: 2 } };
+    })();
+    let s = reduceThread(emptyThread, { type: 'opening', dialogId: 1 });
+    s = reduceThread(s, { type: 'opening', dialogId: 2 });
+    // Dialog 1's slower answer arrives after 2 was asked for: ignored.
+    s = reduceThread(s, { type: 'opened', detail: detail([message(1)]) });
+    expect(s).toMatchObject({ detail: null, opening: 2 });
+    s = reduceThread(s, { type: 'opened', detail: two });
+    expect(s.detail?.dialog.id).toBe(2);
+    expect(s.opening).toBeNull();
+  });
+
   it('says why a message failed: offline, the visitor offline, the visitor left the page', () => {
     let s = reduceThread(emptyThread, { type: 'opened', detail: detail([], false) });
     let box = reduceOutbox(emptyOutbox, { type: 'queued', clientId: 'x', dialogId: 1, body: 'hi', at: 0 });

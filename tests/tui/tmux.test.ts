@@ -94,7 +94,11 @@ it('parley tui in tmux: sign in with the one-time password, answer a visitor wit
   await waitForScreen((s) => s.includes('•'.repeat(oneTime.length)), 'the masked password');
   await keys('Enter');
   await waitForScreen((s) => s.includes('Choose your password'), 'the forced password change');
-  await typeText(CHOSEN);
+  // tmux sends Backspace as \x7f: it must erase (Ink alone calls it Delete).
+  await typeText(`${CHOSEN}x`);
+  await waitForScreen((s) => s.includes('•'.repeat(CHOSEN.length + 1)), 'the new password, one character too many');
+  await keys('BSpace');
+  await waitForScreen((s) => s.includes(`New password  ${'•'.repeat(CHOSEN.length)} `), 'the extra character erased');
   await keys('Enter');
   await typeText(CHOSEN);
   await keys('Enter');
@@ -116,8 +120,10 @@ it('parley tui in tmux: sign in with the one-time password, answer a visitor wit
 
   await keys('Enter');
   await waitForScreen((s) => s.includes('Ctrl+S'), 'the composer of the open dialog');
-  await typeText('Yes, in 3 days');
-  await waitForScreen((s) => s.includes('Yes, in 3 days'), 'the typed reply');
+  await typeText('Yes, in 3 daysz');
+  await waitForScreen((s) => s.includes('Yes, in 3 daysz'), 'the typed reply');
+  await keys('BSpace');
+  await waitForScreen((s) => s.includes('Yes, in 3 days') && !s.includes('daysz'), 'the z erased in the composer');
   await keys('C-s');
   await waitForScreen((s) => s.includes('you: Yes, in 3 days'), 'the reply in the dialog');
 

@@ -17,7 +17,8 @@ export function Composer({ width, height }: { width: number; height: number }) {
   const stores = useStores();
   const state = useStore(stores.composer);
   const focus = useStore(stores.focus);
-  const open = useStore(stores.thread).detail !== null;
+  const thread = useStore(stores.thread);
+  const open = thread.detail !== null || thread.opening !== null;
   const focused = focus.pane === 'composer' && !focus.overlay;
   const { rows, cursor } = composerRows(state, Math.max(1, width - 4), Math.max(1, height - 3));
 

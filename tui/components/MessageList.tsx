@@ -52,7 +52,7 @@ export function MessageList({ width, height }: { width: number; height: number }
     return (
       <Box height={height} borderStyle="single" borderColor="gray" paddingX={1} overflow="hidden">
         <Text dimColor wrap="truncate-end">
-          Pick a dialog on the left and press Enter. ? shows every key.
+          {state.opening !== null ? 'Opening the dialog…' : 'Pick a dialog on the left and press Enter. ? shows every key.'}
         </Text>
       </Box>
     );

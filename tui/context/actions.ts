@@ -9,6 +9,7 @@ import type { DialogList, DialogSummary } from '../../core/protocol/dialogs.js';
 import { fillTemplate, placeholderValues } from '../../core/templates.js';
 import { outgoing } from '../state/composer.js';
 import { arrivals } from '../state/dialogs.js';
+import type { Pane } from '../state/focus.js';
 import { formValues } from '../state/form.js';
 import { type PickerKind, pickedItem } from '../state/picker.js';
 import { hasOlder, threadItems } from '../state/thread.js';
@@ -115,8 +116,71 @@ export function createActions(session: Session, stores: Stores, io: Io) {
     }
   }
 
+  /** A send pressed while this dialog was still loading: it goes out once the dialog is open. */
+  let sendWhenOpen: number | null = null;
+  /** Settles when the dialog being opened last is open (or failed to open). */
+  let opened: Promise<void> = Promise.resolve();
+
   /** The dialog a picker (assign, lead class) acts on, fixed when it opened. */
   let assignTarget: number | null = null;
+
+  /** Sends the composer's text to the open dialog, or saves the edit being made. */
+  function send(): void {
+    const state = composer.getState();
+    const body = outgoing(state);
+    const dialog = openDialog();
+    if (body === null) return;
+    // Never to the dialog still shown while another one loads: it goes once that one is open.
+    const opening = thread.getState().opening;
+    if (opening !== null) {
+      sendWhenOpen = opening;
+      return;
+    }
+    if (!dialog) return notice('open a dialog first (Enter on a dialog)');
+    if (state.editing) {
+      const { messageId } = state.editing;
+      connection.edit(messageId, body).then(
+        (message) => {
+          thread.dispatch({ type: 'messages', messages: [message] });
+          // Only clear what was sent: the operator may have typed on meanwhile.
+          if (composer.getState().editing?.messageId === messageId) composer.dispatch({ type: 'clear' });
+          notice('message edited', false);
+        },
+        (err: FrameError) =>
+          notice(
+            err.code === 'edit_window_expired'
+              ? 'too late to edit: messages can be edited within 10 minutes of sending. Your text stays in the composer (Esc, then clear it to write anew).'
+              : `could not edit the message: ${err.message}`,
+          ),
+      );
+      return;
+    }
+    connection.send(dialog.id, body);
+    composer.dispatch({ type: 'clear' });
+  }
+
+  /** Fetches a dialog asked for by `open` and shows it (`from`: the pane to go back to if it fails). */
+  async function load(dialog: DialogSummary, from: Pane): Promise<void> {
+    try {
+      const detail = await client.getDialog(projectId, dialog.id);
+      if (thread.getState().opening !== dialog.id) return; // another dialog was opened since
+      connection.track(detail.dialog.id, detail.dialog.rev, detail.dialog.lastSeq);
+      thread.dispatch({ type: 'opened', detail });
+      dialogs.dispatch({ type: 'seen', dialogId: dialog.id, seq: detail.dialog.lastSeq });
+      const editing = composer.getState().editing;
+      if (editing && editing.dialogId !== dialog.id) composer.dispatch({ type: 'clear' });
+      if (sendWhenOpen === dialog.id) {
+        sendWhenOpen = null;
+        send();
+      }
+    } catch (err) {
+      if (thread.getState().opening !== dialog.id) return;
+      sendWhenOpen = null;
+      thread.dispatch({ type: 'opening', dialogId: null });
+      if (focus.getState().pane === 'composer' && !thread.getState().detail) focus.dispatch({ type: 'focus', pane: from });
+      fail('could not open the dialog')(err);
+    }
+  }
 
   function closeOverlay(): void {
     focus.dispatch({ type: 'overlay', overlay: null });
@@ -131,48 +195,17 @@ export function createActions(session: Session, stores: Stores, io: Io) {
     refreshStatus,
     closeOverlay,
 
-    async open(dialog: DialogSummary): Promise<void> {
-      try {
-        const detail = await client.getDialog(projectId, dialog.id);
-        connection.track(detail.dialog.id, detail.dialog.rev, detail.dialog.lastSeq);
-        thread.dispatch({ type: 'opened', detail });
-        dialogs.dispatch({ type: 'seen', dialogId: dialog.id, seq: detail.dialog.lastSeq });
-        const editing = composer.getState().editing;
-        if (editing && editing.dialogId !== dialog.id) composer.dispatch({ type: 'clear' });
-        focus.dispatch({ type: 'focus', pane: 'composer' });
-      } catch (err) {
-        fail('could not open the dialog')(err);
-      }
+    open(dialog: DialogSummary): Promise<void> {
+      // The composer takes the keys at once: what is typed while the dialog loads is text for it,
+      // never commands for the pane (c would close the dialog, t take it…).
+      const from = focus.getState().pane;
+      thread.dispatch({ type: 'opening', dialogId: dialog.id });
+      focus.dispatch({ type: 'focus', pane: 'composer' });
+      opened = load(dialog, from);
+      return opened;
     },
 
-    /** Sends the composer's text to the open dialog, or saves the edit being made. */
-    send(): void {
-      const state = composer.getState();
-      const body = outgoing(state);
-      const dialog = openDialog();
-      if (body === null) return;
-      if (!dialog) return notice('open a dialog first (Enter on a dialog)');
-      if (state.editing) {
-        const { messageId } = state.editing;
-        connection.edit(messageId, body).then(
-          (message) => {
-            thread.dispatch({ type: 'messages', messages: [message] });
-            // Only clear what was sent: the operator may have typed on meanwhile.
-            if (composer.getState().editing?.messageId === messageId) composer.dispatch({ type: 'clear' });
-            notice('message edited', false);
-          },
-          (err: FrameError) =>
-            notice(
-              err.code === 'edit_window_expired'
-                ? 'too late to edit: messages can be edited within 10 minutes of sending. Your text stays in the composer (Esc, then clear it to write anew).'
-                : `could not edit the message: ${err.message}`,
-            ),
-        );
-        return;
-      }
-      connection.send(dialog.id, body);
-      composer.dispatch({ type: 'clear' });
-    },
+    send,
 
     resend(item: ThreadItem): void {
       if (item.delivery !== 'failed') return;
@@ -243,7 +276,7 @@ export function createActions(session: Session, stores: Stores, io: Io) {
     },
 
     openTemplates(): void {
-      if (!openDialog()) return notice('open a dialog first: templates go into its composer');
+      if (!openDialog() && thread.getState().opening === null) return notice('open a dialog first: templates go into its composer');
       void openPicker('templates', async () => {
         const { templates } = await client.templates(projectId);
         return templates.map((t) => ({ value: t.text, label: t.name, detail: t.text.replace(/\s+/g, ' ') }));
@@ -257,14 +290,19 @@ export function createActions(session: Session, stores: Stores, io: Io) {
       if (!item || !state.kind) return;
       closeOverlay();
       if (state.kind === 'templates') {
-        const detail = thread.getState().detail;
-        const project = me.projects.find((p) => p.id === projectId);
-        const values = placeholderValues({
-          visitor: detail ? { name: detail.visitor.name, realName: detail.visitor.card.realName } : null,
-          operator: me.user,
-          project: project ? { name: project.name } : null,
-        });
-        composer.dispatch({ type: 'insert', text: fillTemplate(item.value, values) });
+        const insert = () => {
+          const detail = thread.getState().detail;
+          const project = me.projects.find((p) => p.id === projectId);
+          const values = placeholderValues({
+            visitor: detail ? { name: detail.visitor.name, realName: detail.visitor.card.realName } : null,
+            operator: me.user,
+            project: project ? { name: project.name } : null,
+          });
+          composer.dispatch({ type: 'insert', text: fillTemplate(item.value, values) });
+        };
+        // Picked before the dialog finished loading: filled in with its visitor once it has.
+        if (thread.getState().opening !== null) void opened.then(insert);
+        else insert();
         focus.dispatch({ type: 'focus', pane: 'composer' });
         return;
       }

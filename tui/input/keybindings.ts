@@ -1,12 +1,12 @@
 // The one keymap. Components and the key router ask `is('Send', input, key)`; nobody else
 // looks at key bytes.
 //
-// How Ink 6.8 reports the keys we care about (parse-keypress.js, use-input.js):
+// Keys reach it through tui/input/useKeys.ts, which reads the terminal's bytes itself
+// (tui/input/keys.ts) and reports them in Ink's `Key` shape:
 // - Enter `\r`: key.return. Alt+Enter `\x1b\r`: key.return + key.meta.
-// - Ctrl+Enter, kitty protocol `\x1b[13;5u`: key.return + key.ctrl.
-// - Ctrl+Enter, xterm modifyOtherKeys `\x1b[27;5;13~`: Ink does not know it; it arrives as the
-//   input `[27;5;13~` (leading ESC stripped) with no key flags, so it is matched as text here.
-//   Alt+Enter in the same encoding is `[27;3;13~`.
+// - Ctrl+Enter, kitty protocol `\x1b[13;5u` and xterm modifyOtherKeys `\x1b[27;5;13~`: key.return
+//   + key.ctrl (Alt+Enter in those encodings: key.return + key.meta).
+// - Backspace, `\x7f` or `\x08`: key.backspace. The Delete key `\x1b[3~`: key.delete.
 // - Ctrl+letter `\x01`..`\x1a`: input 'letter' + key.ctrl. Esc: key.escape (+ key.meta, always).
 // - Bracketed paste wraps a paste in `\x1b[200~` … `\x1b[201~`: inputs `[200~` and `[201~`.
 import type { Key } from 'ink';
@@ -36,10 +36,12 @@ export type Command =
   | 'ToggleBell'
   | 'Help'
   | 'Quit'
+  | 'Erase'
+  | 'DeleteForward'
   | 'PasteStart'
   | 'PasteEnd';
 
-type Flag = 'return' | 'tab' | 'escape' | 'upArrow' | 'downArrow' | 'pageUp' | 'pageDown';
+type Flag = 'return' | 'tab' | 'escape' | 'upArrow' | 'downArrow' | 'pageUp' | 'pageDown' | 'backspace' | 'delete';
 
 interface Binding {
   /** What hints and the help overlay show. */
@@ -66,10 +68,8 @@ export const KEYMAP: Record<Command, CommandKeys> = {
     where: 'everywhere',
     bindings: [
       { label: 'Ctrl+Enter', flag: 'return', ctrl: true },
-      { label: 'Ctrl+Enter', input: '[27;5;13~' },
       { label: 'Ctrl+S', input: 's', ctrl: true },
       { label: 'Alt+Enter', flag: 'return', meta: true },
-      { label: 'Alt+Enter', input: '[27;3;13~' },
     ],
   },
   Newline: { help: 'new line', where: 'composer', bindings: [{ label: 'Enter', flag: 'return' }] },
@@ -103,6 +103,9 @@ export const KEYMAP: Record<Command, CommandKeys> = {
   ToggleBell: { help: 'bell on new messages on / off', where: 'panes', bindings: [{ label: 'b', input: 'b' }] },
   Help: { help: 'this help', where: 'panes', bindings: [{ label: '?', input: '?' }] },
   Quit: { help: 'quit', where: 'panes', bindings: [{ label: 'q', input: 'q' }, { label: 'Ctrl+C', input: 'c', ctrl: true }] },
+  // Editing keys in text: too plain for the help overlay.
+  Erase: { help: 'erase the character before the cursor', where: 'everywhere', hidden: true, bindings: [{ label: 'Backspace', flag: 'backspace' }] },
+  DeleteForward: { help: 'erase the character under the cursor', where: 'composer', hidden: true, bindings: [{ label: 'Delete', flag: 'delete' }] },
   PasteStart: { help: 'a paste begins', where: 'everywhere', hidden: true, bindings: [{ label: 'paste', input: '[200~' }] },
   PasteEnd: { help: 'a paste ends', where: 'everywhere', hidden: true, bindings: [{ label: 'paste', input: '[201~' }] },
 };

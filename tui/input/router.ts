@@ -36,7 +36,9 @@ export function routeKey(input: string, key: Key, ctx: KeyContext): void {
     const text = key.return ? '\n' : key.tab ? '\t' : input;
     if (focus.overlay === 'templates' || focus.overlay === 'assign' || focus.overlay === 'leadClass') stores.picker.dispatch({ type: 'type', text });
     else if (focus.overlay === 'card' || focus.overlay === 'saveTemplate') stores.form.dispatch({ type: 'type', text });
-    else if (focus.pane === 'composer' && stores.thread.getState().detail) stores.composer.dispatch({ type: 'insert', text });
+    else if (focus.pane === 'composer' && (stores.thread.getState().detail || stores.thread.getState().opening !== null)) {
+      stores.composer.dispatch({ type: 'insert', text });
+    }
     return;
   }
 
@@ -75,7 +77,7 @@ function overlayKey(input: string, key: Key, ctx: KeyContext): void {
     if (key.return || is('Send', input, key)) return void actions.submitForm();
     if (key.tab || key.downArrow) return form.dispatch({ type: 'move', by: key.shift ? -1 : 1 });
     if (key.upArrow) return form.dispatch({ type: 'move', by: -1 });
-    if (key.backspace || key.delete) return form.dispatch({ type: 'erase' });
+    if (is('Erase', input, key)) return form.dispatch({ type: 'erase' });
     if (isText(input, key)) form.dispatch({ type: 'type', text: input });
     return;
   }
@@ -90,7 +92,7 @@ function overlayKey(input: string, key: Key, ctx: KeyContext): void {
   if (key.downArrow || key.tab) return picker.dispatch({ type: 'move', by: 1 });
   if (key.pageUp) return picker.dispatch({ type: 'move', by: -ctx.page });
   if (key.pageDown) return picker.dispatch({ type: 'move', by: ctx.page });
-  if (key.backspace || key.delete) return picker.dispatch({ type: 'erase' });
+  if (is('Erase', input, key)) return picker.dispatch({ type: 'erase' });
   if (isText(input, key)) picker.dispatch({ type: 'type', text: input });
 }
 
@@ -98,10 +100,11 @@ function composerKey(input: string, key: Key, ctx: KeyContext): void {
   const { stores, actions } = ctx;
   const { composer } = stores;
   if (is('Back', input, key)) return stores.focus.dispatch({ type: 'back' });
-  if (!stores.thread.getState().detail) return;
+  const { detail, opening } = stores.thread.getState();
+  if (!detail && opening === null) return;
   if (is('Newline', input, key)) return composer.dispatch({ type: 'insert', text: '\n' });
-  if (key.backspace) return composer.dispatch({ type: 'backspace' });
-  if (key.delete) return composer.dispatch({ type: 'delete' });
+  if (is('Erase', input, key)) return composer.dispatch({ type: 'backspace' });
+  if (is('DeleteForward', input, key)) return composer.dispatch({ type: 'delete' });
   if (key.leftArrow) return composer.dispatch({ type: 'left' });
   if (key.rightArrow) return composer.dispatch({ type: 'right' });
   if (key.home || (key.ctrl && input === 'a')) return composer.dispatch({ type: 'home' });

@@ -1,17 +1,20 @@
 // The TUI's root: the login flow until the operator is signed in to a project, then the App with
 // its live connection. A stored login that still works skips the login screens entirely.
 // Ctrl+C quits from anywhere (also when the terminal reports it in the kitty protocol's form).
-import { Box, useApp, useInput, useStdout } from 'ink';
-import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
+import { Box, useApp, useStdout } from 'ink';
+import { useEffect, useRef, useState } from 'react';
 import { ParleyClient } from '../../core/client/api.js';
 import { dialogListing, OperatorConnection } from '../../core/client/realtime.js';
 import { App } from '../App.js';
 import { ParleyProvider } from '../context/ParleyProvider.js';
 import type { Session, TuiSettings } from '../context/session.js';
+import { useStore } from '../context/stores.js';
+import { useKeys } from '../input/useKeys.js';
+import { createStore } from '../state/store.js';
 import { loginKeys } from './keys.js';
 import { LoginScreen } from './LoginScreen.js';
 import { type LoginServices, perform } from './perform.js';
-import { initialLogin, type LoginBoot, reduceLogin } from './state.js';
+import { initialLogin, type LoginAction, type LoginBoot, reduceLogin } from './state.js';
 
 export type Connect = (client: ParleyClient, projectId: number) => OperatorConnection;
 
@@ -31,11 +34,26 @@ export interface GateProps {
 }
 
 export function Gate({ boot, services, connect = defaultConnect, onSession, settings, saveSettings }: GateProps) {
-  const [state, dispatch] = useReducer(reduceLogin, boot, initialLogin);
+  // The flow's state lives in a store, so a key reads it as the previous key left it, even when
+  // both came in one chunk, before React rendered in between.
+  const [login] = useState(() => createStore(reduceLogin, initialLogin(boot)));
+  const state = useStore(login);
   const [session, setSession] = useState<Session | null>(null);
   const { exit } = useApp();
   const { stdout } = useStdout();
   const columns = stdout.columns || 80;
+
+  // Keys that arrive while a request is in flight wait for its answer, then go where it put the
+  // focus: the new password typed on while "Signing in…" still shows lands in the new password.
+  // Once signed in they are dropped: letters on the main screen are commands.
+  const held = useRef<LoginAction[]>([]);
+  const replay = () => {
+    while (held.current.length && !login.getState().request) {
+      const action = held.current.shift()!;
+      if (login.getState().screen !== 'done') login.dispatch(action);
+    }
+    if (login.getState().screen === 'done') held.current = [];
+  };
 
   // The request in flight, performed once; its answer moves the flow on.
   const servicesRef = useRef(services);
@@ -45,7 +63,9 @@ export function Gate({ boot, services, connect = defaultConnect, onSession, sett
     if (!request) return;
     let current = true;
     void perform(request, servicesRef.current).then((action) => {
-      if (current) dispatch(action);
+      if (!current) return;
+      login.dispatch(action);
+      replay();
     });
     return () => {
       current = false;
@@ -68,25 +88,19 @@ export function Gate({ boot, services, connect = defaultConnect, onSession, sett
     // Once per project (the session and me come with it).
   }, [project]);
 
-  // One handler for the Gate's lifetime: it reads the screen when a key arrives, so two keys in
-  // quick succession never see a stale one.
-  const screen = useRef(state.screen);
-  screen.current = state.screen;
   const pasting = useRef(false);
-  const onKey = useCallback<Parameters<typeof useInput>[0]>(
-    (input, key) => {
-      if (key.ctrl && input === 'c') return exit();
-      if (screen.current === 'done') return; // the App has the keys now
-      const mode = screen.current === 'pickProject' ? 'list' : screen.current === 'noProject' ? 'message' : 'form';
-      for (const action of loginKeys(input, key, mode, pasting.current)) {
-        if (action.type === 'quit') return exit();
-        if (action.type === 'paste') pasting.current = action.on;
-        else dispatch(action);
-      }
-    },
-    [exit],
-  );
-  useInput(onKey);
+  useKeys((input, key) => {
+    if (key.ctrl && input === 'c') return exit();
+    const { screen } = login.getState();
+    if (screen === 'done') return; // the App has the keys now
+    const mode = screen === 'pickProject' ? 'list' : screen === 'noProject' ? 'message' : 'form';
+    for (const action of loginKeys(input, key, mode, pasting.current)) {
+      if (action.type === 'quit') return exit();
+      if (action.type === 'paste') pasting.current = action.on;
+      else if (login.getState().request || held.current.length) held.current.push(action);
+      else login.dispatch(action);
+    }
+  });
 
   if (session) {
     return (

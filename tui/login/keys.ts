@@ -7,9 +7,8 @@ import type { LoginAction } from './state.js';
 export type LoginKey = LoginAction | { type: 'quit' } | { type: 'paste'; on: boolean };
 
 /**
- * What a keypress does. Text typed faster than it is read (or sent by a script) can arrive in one
- * chunk with its Enter: "name@example.com\r" is the text, then Enter. Inside a bracketed paste a
- * line break is only dropped, never Enter.
+ * What a keypress does (useKeys has already cut a chunk like "name@example.com\r" into the text
+ * and its Enter). Inside a bracketed paste a line break is only dropped, never Enter.
  */
 export function loginKeys(input: string, key: Key, mode: 'form' | 'list' | 'message', pasting: boolean): LoginKey[] {
   if (is('PasteStart', input, key)) return [{ type: 'paste', on: true }];
@@ -26,11 +25,6 @@ export function loginKeys(input: string, key: Key, mode: 'form' | 'list' | 'mess
     if (is('Up', input, key)) return [{ type: 'move', by: -1 }];
     return [];
   }
-  if (key.backspace || key.delete) return [{ type: 'erase' }];
-  if (!isText(input, key)) return [];
-  if (!/[\r\n]/.test(input)) return [{ type: 'type', text: input }];
-  return input.split(/\r\n|\r|\n/).flatMap((text, i): LoginKey[] => [
-    ...(i > 0 ? [{ type: 'enter' } as const] : []),
-    ...(text ? [{ type: 'type', text } as const] : []),
-  ]);
+  if (is('Erase', input, key)) return [{ type: 'erase' }];
+  return isText(input, key) ? [{ type: 'type', text: input }] : [];
 }

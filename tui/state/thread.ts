@@ -10,9 +10,12 @@ export interface ThreadState {
   selected: number | null;
   /** The visitor closed their last tab while we watched: "left the page" rather than "offline". */
   visitorLeft: boolean;
+  /** The dialog being fetched after Enter on it (the composer has the keys already), or null. */
+  opening: number | null;
 }
 
 export type ThreadAction =
+  | { type: 'opening'; dialogId: number | null }
   | { type: 'opened'; detail: DialogDetail }
   | { type: 'messages'; messages: Message[] }
   /** Earlier messages, fetched while scrolling up past the first one held. */
@@ -22,13 +25,17 @@ export type ThreadAction =
   | { type: 'presence'; visitorId: number; online: boolean }
   | { type: 'move'; by: number; count: number };
 
-export const emptyThread: ThreadState = { detail: null, messages: [], selected: null, visitorLeft: false };
+export const emptyThread: ThreadState = { detail: null, messages: [], selected: null, visitorLeft: false, opening: null };
 
 export function reduceThread(state: ThreadState, action: ThreadAction): ThreadState {
   const detail = state.detail;
   switch (action.type) {
+    case 'opening':
+      return state.opening === action.dialogId ? state : { ...state, opening: action.dialogId };
     case 'opened':
-      return { detail: action.detail, messages: upsertMessages([], action.detail.messages), selected: null, visitorLeft: false };
+      // Only the dialog asked for last: an earlier, slower answer must not replace it.
+      if (state.opening !== null && state.opening !== action.detail.dialog.id) return state;
+      return { detail: action.detail, messages: upsertMessages([], action.detail.messages), selected: null, visitorLeft: false, opening: null };
     case 'messages': {
       if (!detail) return state;
       const mine = action.messages.filter((m) => m.dialogId === detail.dialog.id);
