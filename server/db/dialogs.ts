@@ -270,6 +270,12 @@ export function dialogsRepo(db: Db) {
       q.all<MessageViewRow>(`${MESSAGE_SELECT} WHERE m.dialog_id = ? AND m.rev > ? ORDER BY m.seq`, [dialogId, rev]),
 
     /** Appends a message: the next seq and rev of its dialog, in the caller's transaction. */
+    /**
+     * Appends a message unless the dialog already has one with this clientId (then null): gives
+     * it the dialog's next seq and rev, and returns the stored row and the dialog's state. Two
+     * statements, each answering with what the caller needs (RETURNING): every statement is a
+     * round trip to the database thread, and the writer runs one at a time.
+     */
     async appendMessage(
       tx: Tx,
       m: {
@@ -281,17 +287,35 @@ export function dialogsRepo(db: Db) {
         clientId: string;
       },
       now: number,
-    ): Promise<number> {
-      await tx.run(
-        'UPDATE dialogs SET last_seq = last_seq + 1, rev = rev + 1, last_message_at = ? WHERE id = ?',
-        [now, m.dialogId],
+    ): Promise<{ message: MessageRow; dialog: Pick<DialogRow, 'status' | 'assignee_id' | 'first_response_at'> } | null> {
+      const [dialog] = await tx.all<Pick<DialogRow, 'last_seq' | 'rev' | 'status' | 'assignee_id' | 'first_response_at'>>(
+        `UPDATE dialogs SET last_seq = last_seq + 1, rev = rev + 1, last_message_at = ?1
+         WHERE id = ?2 AND NOT EXISTS (SELECT 1 FROM messages WHERE dialog_id = ?2 AND client_id = ?3)
+         RETURNING last_seq, rev, status, assignee_id, first_response_at`,
+        [now, m.dialogId, m.clientId],
       );
-      const { lastID } = await tx.run(
+      if (!dialog) return null;
+      const [message] = await tx.all<MessageRow>(
         `INSERT INTO messages (dialog_id, seq, rev, author, operator_id, body, attachments, client_id, created_at)
-         SELECT id, last_seq, rev, ?, ?, ?, ?, ?, ? FROM dialogs WHERE id = ?`,
-        [m.author, m.operatorId, m.body, m.attachments, m.clientId, now, m.dialogId],
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+        [m.dialogId, dialog.last_seq, dialog.rev, m.author, m.operatorId, m.body, m.attachments, m.clientId, now],
       );
-      return lastID;
+      return { message, dialog };
+    },
+
+    /**
+     * Marks an operator message delivered (once) with the dialog's next rev; null when it was
+     * delivered already. The message's rev is the dialog's rev after the bump.
+     */
+    async markDelivered(tx: Tx, messageId: number, dialogId: number, now: number): Promise<MessageRow | null> {
+      const [message] = await tx.all<MessageRow>(
+        `UPDATE messages SET delivered_at = ?1, rev = (SELECT rev + 1 FROM dialogs WHERE id = ?2)
+         WHERE id = ?3 AND dialog_id = ?2 AND delivered_at IS NULL RETURNING *`,
+        [now, dialogId, messageId],
+      );
+      if (!message) return null;
+      await tx.run('UPDATE dialogs SET rev = rev + 1 WHERE id = ?', [dialogId]);
+      return message;
     },
 
     /** Bumps the dialog's rev and stamps it on the message, with the given changes. */
@@ -307,10 +331,10 @@ export function dialogsRepo(db: Db) {
     /** Operator messages of a visitor's dialog that are not yet marked delivered, among `ids`. */
     undelivered: (dialogId: number, ids: number[], q: Queryable = db) =>
       ids.length === 0
-        ? Promise.resolve([] as Array<{ id: number }>)
-        : q.all<{ id: number }>(
-            `SELECT id FROM messages WHERE dialog_id = ? AND author = 'operator' AND delivered_at IS NULL
-             AND id IN (${ids.map(() => '?').join(',')})`,
+        ? Promise.resolve([] as MessageViewRow[])
+        : q.all<MessageViewRow>(
+            `${MESSAGE_SELECT} WHERE m.dialog_id = ? AND m.author = 'operator' AND m.delivered_at IS NULL
+             AND m.id IN (${ids.map(() => '?').join(',')})`,
             [dialogId, ...ids],
           ),
   };

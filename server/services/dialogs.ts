@@ -17,6 +17,7 @@ import { normalizeEmail } from '../../core/protocol/index.js';
 import { type DialogRow, type MessageViewRow, type VisitorRow, viewOf } from '../db/dialogs.js';
 import type { ProjectRow } from '../db/projects.js';
 import type { Tx } from '../db/sqlite.js';
+import type { UserRow } from '../db/users.js';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../errors.js';
 import { sha256 } from '../secrets.js';
 import type { Auth } from './accounts.js';
@@ -91,25 +92,40 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
   }
 
   /** Stores a message once per (dialog, clientId); returns it and whether it is new. */
+  /**
+   * Stores a message once per (dialog, clientId): a repeat returns the stored one (the same text,
+   * or an edit of it), a different text under the same clientId is a conflict. `dialog` is the
+   * dialog's state after a new message (null for a repeat), for the caller's follow-up changes.
+   */
   async function storeOnce(
     tx: Tx,
     dialogId: number,
-    m: { author: 'visitor' | 'operator'; operatorId: number | null; body: string; clientId: string; attachments: Attachment[] },
+    m: { author: 'visitor' | 'operator'; operator: UserRow | null; body: string; clientId: string; attachments: Attachment[] },
     now: number,
-  ): Promise<{ row: MessageViewRow; isNew: boolean }> {
-    const existing = await r.messageByClientId(dialogId, m.clientId, tx);
-    if (existing) {
-      if (existing.body !== m.body && existing.edited_at === null) {
-        throw conflict('this clientId was already used for a message with a different text');
-      }
-      return { row: existing, isNew: false };
-    }
-    const id = await r.appendMessage(
+  ): Promise<{ row: MessageViewRow; isNew: boolean; dialog: Pick<DialogRow, 'status' | 'assignee_id' | 'first_response_at'> | null }> {
+    const appended = await r.appendMessage(
       tx,
-      { ...m, dialogId, attachments: m.attachments.length ? JSON.stringify(m.attachments) : null },
+      {
+        dialogId,
+        author: m.author,
+        operatorId: m.operator?.id ?? null,
+        body: m.body,
+        clientId: m.clientId,
+        attachments: m.attachments.length ? JSON.stringify(m.attachments) : null,
+      },
       now,
     );
-    return { row: (await r.messageById(id, tx))!, isNew: true };
+    if (appended) {
+      const op = m.operator;
+      const row = { ...appended.message, op_first_name: op?.first_name ?? null, op_last_name: op?.last_name ?? null, op_avatar_etag: op?.avatar_etag ?? null };
+      return { row, isNew: true, dialog: appended.dialog };
+    }
+    const existing = await r.messageByClientId(dialogId, m.clientId, tx);
+    if (!existing) throw notFound(`no dialog with id ${dialogId}`);
+    if (existing.body !== m.body && existing.edited_at === null) {
+      throw conflict('this clientId was already used for a message with a different text');
+    }
+    return { row: existing, isNew: false, dialog: null };
   }
 
   return {
@@ -168,7 +184,7 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
         const stored = await storeOnce(
           tx,
           dialog.id,
-          { author: 'visitor', operatorId: null, body, clientId: input.clientId, attachments },
+          { author: 'visitor', operator: null, body, clientId: input.clientId, attachments },
           now,
         );
         if (stored.isNew && dialog.status === 'closed') {
@@ -214,11 +230,9 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
       const now = clock.now();
       const rows = await db.write(async (tx) => {
         const out: MessageViewRow[] = [];
-        for (const { id } of pending) {
-          const m = await r.messageById(id, tx);
-          if (!m || m.delivered_at !== null) continue;
-          await r.reviseMessage(tx, id, dialog.id, { delivered_at: now });
-          out.push((await r.messageById(id, tx))!);
+        for (const held of pending) {
+          const m = await r.markDelivered(tx, held.id, dialog.id, now);
+          if (m) out.push({ ...held, ...m });
         }
         return out;
       });
@@ -281,12 +295,12 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
         const stored = await storeOnce(
           tx,
           dialog.id,
-          { author: 'operator', operatorId: auth.user.id, body, clientId, attachments },
+          { author: 'operator', operator: auth.user, body, clientId, attachments },
           now,
         );
         let dialogChanged = false;
-        if (stored.isNew) {
-          const current = (await r.dialogById(dialog.id, tx))!;
+        const current = stored.dialog;
+        if (current) {
           const fields: Parameters<typeof r.setDialogFields>[2] = {};
           if (current.first_response_at === null) fields.first_response_at = now;
           if (current.assignee_id === null) fields.assignee_id = auth.user.id;

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import sqlite3 from 'sqlite3';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrations } from '../../server/db/migrations.js';
 import { DatabaseTooNewError, type Db, openDatabase } from '../../server/db/sqlite.js';
@@ -11,13 +11,14 @@ afterEach(async () => {
   db = null;
 });
 
-function rawExec(path: string, sql: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const conn = new sqlite3.Database(path, (err) => {
-      if (err) return reject(err);
-      conn.exec(sql, (e) => conn.close(() => (e ? reject(e) : resolve())));
-    });
-  });
+/** SQL on the file directly, not through Parley's layer. */
+function rawExec(path: string, sql: string): void {
+  const conn = new Database(path);
+  try {
+    conn.exec(sql);
+  } finally {
+    conn.close();
+  }
 }
 
 describe('database', () => {

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import sqlite3 from 'sqlite3';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ParleyClient } from '../../core/client/api.js';
 import type { DialogSummary, View } from '../../core/protocol/index.js';
@@ -410,16 +410,15 @@ describe('the migration to groups', () => {
     const mine = migrations.findIndex((m) => m.name.startsWith('operator groups'));
     expect(mine).toBeGreaterThan(2);
     // A database as the release before groups left it, with a dialog from data-group="sales".
-    const old = new sqlite3.Database(path);
-    await new Promise<void>((resolve, reject) =>
-      old.exec(
-        `${migrations.slice(0, mine).map((m) => m.sql).join('\n')}
-         PRAGMA user_version = ${mine};
-         INSERT INTO projects (id, name, widget_key, timezone, created_at, updated_at) VALUES (1, 'Old', 'pk_old', 'UTC', 0, 0);
-         INSERT INTO visitors (id, project_id, token_hash, name, created_at, last_seen_at) VALUES (1, 1, 'h', 'Blue Fox', 0, 0);
-         INSERT INTO dialogs (project_id, visitor_id, group_name, created_at, last_message_at) VALUES (1, 1, 'sales', 0, 0);`,
-        (err) => (err ? reject(err) : old.close((e) => (e ? reject(e) : resolve())))),
+    const old = new Database(path);
+    old.exec(
+      `${migrations.slice(0, mine).map((m) => m.sql).join('\n')}
+       PRAGMA user_version = ${mine};
+       INSERT INTO projects (id, name, widget_key, timezone, created_at, updated_at) VALUES (1, 'Old', 'pk_old', 'UTC', 0, 0);
+       INSERT INTO visitors (id, project_id, token_hash, name, created_at, last_seen_at) VALUES (1, 1, 'h', 'Blue Fox', 0, 0);
+       INSERT INTO dialogs (project_id, visitor_id, group_name, created_at, last_message_at) VALUES (1, 1, 'sales', 0, 0);`,
     );
+    old.close();
     const db = await openDatabase(path);
     try {
       expect(await db.get('SELECT group_id, group_name FROM dialogs')).toEqual({ group_id: null, group_name: 'sales' });

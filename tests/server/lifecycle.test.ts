@@ -3,7 +3,7 @@
 // data, refusing a database from a newer Parley and a bad port, and JSON logs off a TTY.
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import sqlite3 from 'sqlite3';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiError, ParleyClient } from '../../core/client/api.js';
 import { DATABASE_FILE } from '../../server/config.js';
@@ -37,22 +37,23 @@ async function getJson(url: string): Promise<{ status: number; body: any }> {
   return { status: res.status, body: await res.json() };
 }
 
-function rawExec(path: string, sql: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const conn = new sqlite3.Database(path, (err) => {
-      if (err) return reject(err);
-      conn.exec(sql, (e) => conn.close(() => (e ? reject(e) : resolve())));
-    });
-  });
+/** SQL on the file directly, not through Parley's layer. */
+function rawExec(path: string, sql: string): void {
+  const conn = new Database(path);
+  try {
+    conn.exec(sql);
+  } finally {
+    conn.close();
+  }
 }
 
-function rawAll<T>(path: string, sql: string): Promise<T[]> {
-  return new Promise((resolve, reject) => {
-    const conn = new sqlite3.Database(path, sqlite3.OPEN_READONLY, (err) => {
-      if (err) return reject(err);
-      conn.all(sql, (e: Error | null, rows: T[]) => conn.close(() => (e ? reject(e) : resolve(rows))));
-    });
-  });
+function rawAll<T>(path: string, sql: string): T[] {
+  const conn = new Database(path, { readonly: true });
+  try {
+    return conn.prepare(sql).all() as T[];
+  } finally {
+    conn.close();
+  }
 }
 
 interface Banner {
