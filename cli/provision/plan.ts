@@ -249,6 +249,27 @@ function scheduleSteps(parsed: ParsedSpec, state: CurrentState, prune: boolean):
   return steps;
 }
 
+/** With --prune: a delete step for every named item on the server that the file does not list. */
+function deletions<T extends { name: string }>(
+  kind: string,
+  current: T[],
+  listedNames: string[],
+  remove: (client: ParleyClient, projectId: number, item: T) => Promise<unknown>,
+): Step[] {
+  const listed = new Set(listedNames.map(nameKey));
+  return current
+    .filter((item) => !listed.has(nameKey(item.name)))
+    .map((item) => ({
+      action: 'delete' as const,
+      kind,
+      name: item.name,
+      changes: [],
+      run: async (client: ParleyClient, projectId: number) => {
+        await remove(client, projectId, item);
+      },
+    }));
+}
+
 function groupSteps(parsed: ParsedSpec, state: CurrentState, prune: boolean): Step[] {
   const groups = parsed.spec.groups;
   if (!groups) return [];
@@ -285,19 +306,7 @@ function groupSteps(parsed: ParsedSpec, state: CurrentState, prune: boolean): St
     }
   }
   if (prune) {
-    const listed = new Set(groups.map((g) => nameKey(g.name)));
-    for (const g of state.groups) {
-      if (listed.has(nameKey(g.name))) continue;
-      steps.push({
-        action: 'delete',
-        kind: 'group',
-        name: g.name,
-        changes: [],
-        run: async (client, projectId) => {
-          await client.deleteGroup(projectId, g.name);
-        },
-      });
-    }
+    steps.push(...deletions('group', state.groups, groups.map((g) => g.name), (client, projectId, g) => client.deleteGroup(projectId, g.name)));
   }
   return steps;
 }
@@ -366,19 +375,7 @@ function templateSteps(parsed: ParsedSpec, state: CurrentState, prune: boolean):
     }
   }
   if (prune) {
-    const listed = new Set(templates.map((t) => nameKey(t.name)));
-    for (const t of state.templates) {
-      if (listed.has(nameKey(t.name))) continue;
-      steps.push({
-        action: 'delete',
-        kind: 'template',
-        name: t.name,
-        changes: [],
-        run: async (client, projectId) => {
-          await client.deleteTemplate(projectId, t.id);
-        },
-      });
-    }
+    steps.push(...deletions('template', state.templates, templates.map((t) => t.name), (client, projectId, t) => client.deleteTemplate(projectId, t.id)));
   }
   return steps;
 }
@@ -402,19 +399,7 @@ function leadClassSteps(parsed: ParsedSpec, state: CurrentState, prune: boolean)
     });
   }
   if (prune) {
-    const listed = new Set(classes.map(nameKey));
-    for (const c of state.leadClasses) {
-      if (listed.has(nameKey(c.name))) continue;
-      steps.push({
-        action: 'delete',
-        kind: 'lead class',
-        name: c.name,
-        changes: [],
-        run: async (client, projectId) => {
-          await client.removeLeadClass(projectId, c.id);
-        },
-      });
-    }
+    steps.push(...deletions('lead class', state.leadClasses, classes, (client, projectId, c) => client.removeLeadClass(projectId, c.id)));
   }
   return steps;
 }
