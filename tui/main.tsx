@@ -1,10 +1,10 @@
 // Starts the operator TUI (from `parley tui`): the login flow, or straight to the App with a
-// stored login. It turns on the terminal's key modes (so Ctrl+Enter is not Enter) and turns them
-// off again however the TUI ends: q, Ctrl+C, an error, or a signal.
-import { render } from 'ink';
+// stored login. Before anything else it puts the terminal in raw mode (keys typed while the TUI
+// loads are kept for it, not echoed) and turns on the key modes (so Ctrl+Enter is not Enter);
+// it turns all of them off again however the TUI ends: q, Ctrl+C, an error, or a signal. Ink,
+// React and the screens load only after that, so raw mode is on within moments of the command.
 import type { Session, TuiSettings } from './context/session.js';
-import { enableKeyModes } from './input/terminal-modes.js';
-import { Gate } from './login/Gate.js';
+import { enableKeyModes, holdKeys, wantsHyperlinks } from './input/terminal-modes.js';
 import type { LoginServices } from './login/perform.js';
 import type { LoginBoot } from './login/state.js';
 
@@ -18,26 +18,41 @@ const SIGNALS = { SIGTERM: 143, SIGHUP: 129, SIGINT: 130 } as const;
 
 /** Runs the TUI until it ends; resolves to the exit code. */
 export async function startTui(opts: TuiOptions): Promise<number> {
+  const restoreInput = holdKeys(process.stdin);
+  const restoreModes = enableKeyModes(process.stdout);
   const { saveLogin, settings, saveSettings, ...boot } = opts;
   let session: Session | null = null;
   let exitCode = 0;
-  const restore = enableKeyModes(process.stdout);
-  const gate = (
-    <Gate boot={boot} services={{ saveLogin }} settings={settings} saveSettings={saveSettings} onSession={(s) => (session = s)} />
-  );
-  const app = render(gate, {
-    exitOnCtrlC: false, // the Gate quits on Ctrl+C in both of its encodings
-  });
+  let app: { unmount(): void } | null = null;
+  let stopped = false;
   const onSignal = (signal: keyof typeof SIGNALS) => {
     exitCode = SIGNALS[signal];
-    app.unmount();
+    stopped = true;
+    app?.unmount();
   };
   for (const signal of Object.keys(SIGNALS) as Array<keyof typeof SIGNALS>) process.on(signal, onSignal);
   try {
-    await app.waitUntilExit();
+    const [{ render }, { Gate }] = await Promise.all([import('ink'), import('./login/Gate.js')]);
+    if (stopped) return exitCode; // a signal while loading
+    const gate = (
+      <Gate
+        boot={boot}
+        services={{ saveLogin }}
+        settings={settings}
+        saveSettings={saveSettings}
+        hyperlinks={wantsHyperlinks(process.stdout)}
+        onSession={(s) => (session = s)}
+      />
+    );
+    const rendered = render(gate, {
+      exitOnCtrlC: false, // the Gate quits on Ctrl+C in both of its encodings
+    });
+    app = rendered;
+    await rendered.waitUntilExit();
   } finally {
     for (const signal of Object.keys(SIGNALS) as Array<keyof typeof SIGNALS>) process.off(signal, onSignal);
-    restore();
+    restoreModes();
+    restoreInput();
     await (session as Session | null)?.connection.close();
   }
   return exitCode;

@@ -5,6 +5,8 @@ import { stripVTControlCharacters } from 'node:util';
 export const ENTER = '\r';
 export const CTRL_ENTER = '\x1b[13;5u';
 export const CTRL_ENTER_XTERM = '\x1b[27;5;13~';
+export const SHIFT_ENTER = '\x1b[13;2u';
+export const SHIFT_ENTER_XTERM = '\x1b[27;2;13~';
 export const CTRL_S = '\x13';
 export const ALT_ENTER = '\x1b\r';
 export const TAB = '\t';

@@ -28,6 +28,8 @@ import {
   plain,
   press,
   renderSized,
+  SHIFT_ENTER,
+  SHIFT_ENTER_XTERM,
   TAB,
   waitForFrame,
 } from '../helpers/ink.js';
@@ -37,6 +39,7 @@ import { type Peer, visitorHello } from '../helpers/realtime.js';
 import { NEW_PASSWORD, signedInAdmin, signIn, startTestServer, type TestServer } from '../helpers/server.js';
 
 const ORIGIN = 'https://shop.example.com';
+const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(64, 1)]);
 
 let server: TestServer;
 let clock: ManualClock;
@@ -85,12 +88,40 @@ async function visitorWrites(body: string, hello: Record<string, unknown> = {}) 
   return { peer, welcome, dialogId: dialog.id, rev: stored.message.rev as number };
 }
 
+/** A file the visitor's widget uploads (as the widget does, with the visitor's token). */
+async function widgetUpload(token: string, bytes: Buffer, name: string): Promise<{ id: number; url: string; name: string }> {
+  const form = new FormData();
+  form.append('file', new Blob([bytes]), name);
+  const res = await fetch(`${server.url}/widget/uploads?key=${project.widgetKey}`, {
+    method: 'POST',
+    headers: { origin: ORIGIN, 'x-parley-visitor': token },
+    body: form,
+  });
+  expect(res.status).toBe(201);
+  return (await res.json()) as { id: number; url: string; name: string };
+}
+
+/** The text that starts with `start` in the frame, followed down the rows it was wrapped over. */
+function unwrapped(frame: string, start: string): string {
+  const lines = frame.split('\n');
+  const first = lines.findIndex((l) => l.includes(start));
+  if (first < 0) return '';
+  const column = lines[first].indexOf(start);
+  return lines
+    .slice(first)
+    .map((l) => /^[^\s│]*/.exec(l.slice(column))![0])
+    .join('');
+}
+
 async function nameOf(dialogId: number): Promise<string> {
   return (await admin.getDialog(project.id, dialogId)).visitor.name;
 }
 
-/** The TUI signed in as `client`, its clock in the test's hands; `size` gives it a terminal of that size. */
-async function startApp(client: ParleyClient, size?: { columns: number; rows: number }) {
+/**
+ * The TUI signed in as `client`, its clock (the connection's and the TUI's) in the test's hands;
+ * `size` gives it a terminal of that size.
+ */
+async function startApp(client: ParleyClient, size?: { columns: number; rows: number }, opts: { hyperlinks?: boolean } = {}) {
   const time = new ManualTime();
   const me = await client.me();
   const connection = new OperatorConnection({
@@ -104,7 +135,7 @@ async function startApp(client: ParleyClient, size?: { columns: number; rows: nu
     clearTimeout: time.clearTimeout,
   });
   const tree = (
-    <ParleyProvider session={{ client, connection, projectId: project.id, me }}>
+    <ParleyProvider session={{ client, connection, projectId: project.id, me, clock: time, hyperlinks: opts.hyperlinks }}>
       <App />
     </ParleyProvider>
   );
@@ -183,6 +214,108 @@ describe('the operator TUI', () => {
     expect(sent).not.toContain('line 2pasted\n│ Ctrl');
 
     await expect.poll(() => operatorBodies(v.dialogId)).toEqual(['one', 'two', 'three', 'four', 'line 1\nline 2pasted\nlines']);
+  });
+
+  it('Shift+Enter inserts a line break in the composer in both encodings (kitty and modifyOtherKeys)', async () => {
+    const v = await visitorWrites('Two lines please');
+    const { app } = await startApp(oli);
+    await openFirst(app, await nameOf(v.dialogId));
+    await press(app, 'alpha', SHIFT_ENTER, 'beta', SHIFT_ENTER_XTERM, 'gamma');
+    const typed = await waitForFrame(app, (f) => f.includes('gamma'), 'the composer has three lines');
+    expect(typed).toMatch(/│ alpha[\s│]*\n[\s│]*│ beta[\s│]*\n[\s│]*│ gamma/);
+    expect(typed).not.toMatch(/13;2u|27;2;13~/);
+    await press(app, CTRL_ENTER);
+    await expect.poll(() => operatorBodies(v.dialogId)).toEqual(['alpha\nbeta\ngamma']);
+  });
+
+  it("shows the visitor's files under their messages: name, type, size and the whole URL to open, also a file sent with no text", async () => {
+    const v = await visitorWrites('I have a question about my order');
+    const name = await nameOf(v.dialogId);
+    const photo = await widgetUpload(v.welcome.token, PNG, 'photo.png');
+    const invoice = await widgetUpload(v.welcome.token, Buffer.from('%PDF-1.4 tiny'), 'the-quarterly-invoice-from-accounting-2024-final-v2.pdf');
+    v.peer.send({ type: 'message.send', clientId: 'only-a-photo', body: '', attachmentIds: [photo.id] });
+    await v.peer.next((f) => f.type === 'message.stored' && f.clientId === 'only-a-photo');
+    v.peer.send({ type: 'message.send', clientId: 'with-text', body: 'and the invoice', attachmentIds: [invoice.id] });
+    await v.peer.next((f) => f.type === 'message.stored' && f.clientId === 'with-text');
+
+    const { app } = await startApp(oli, { columns: 200, rows: 40 });
+    await openFirst(app, name);
+    const photoUrl = `${server.url}${photo.url}`;
+    let frame = await waitForFrame(app, (f) => f.includes('📎 photo.png (image/png, 72 B)') && f.includes('and the invoice'), 'the files');
+    // A file with no text starts on the message's own row, its URL whole below it.
+    expect(frame).toMatch(new RegExp(`\\d\\d:\\d\\d ${name}: 📎 photo\\.png \\(image/png, 72 B\\)`));
+    expect(frame).toContain(photoUrl);
+    const lines = frame.split('\n');
+    const text = lines.findIndex((l) => l.includes(`${name}: and the invoice`));
+    expect(lines[text + 1]).toContain('  📎 the-quarterly-invoice-from-accounting-2024-final-v2.pdf (application/pdf, 13 B)');
+    expect(frame).toContain(`${server.url}${invoice.url}`);
+    expect((await fetch(photoUrl)).status).toBe(200);
+
+    // At 80 columns the long name loses its middle (not its extension) and the URL is wrapped
+    // over rows, never cut, and nothing overflows.
+    (app as Awaited<ReturnType<typeof renderSized>>).resize(80, 24);
+    frame = await waitForFrame(app, (f) => overflow(f, 80, 23).length === 0 && f.includes('…') && f.includes('photo.png'), 'the files at 80x24');
+    expect(frame).toMatch(/📎 the-quarter\S*…\S*v2\.pdf \(application\/pdf, 13 B\)/);
+    expect(unwrapped(frame, `${server.url}/files/${photo.id}/`).startsWith(photoUrl)).toBe(true);
+  });
+
+  it('shows "… is typing…" under the open dialog until 4 s after the visitor\'s last typing frame, or until their message comes', async () => {
+    const v = await visitorWrites('Let me look for the order number');
+    const name = await nameOf(v.dialogId);
+    const { app, time, connection } = await startApp(oli);
+    await openFirst(app, name);
+    const typingArrives = () => new Promise<void>((resolve) => {
+      const off = connection.on('event', (e) => {
+        if (e.type === 'typing' && e.dialogId === v.dialogId) {
+          off();
+          resolve();
+        }
+      });
+    });
+    const indicator = `${name} is typing…`;
+    const started = Date.now();
+    const shown = async () => {
+      await press(app); // a turn for any re-render
+      return plain(app.lastFrame()).includes(indicator);
+    };
+
+    let arrived = typingArrives();
+    v.peer.send({ type: 'typing' });
+    await arrived;
+    await waitForFrame(app, (f) => f.includes(indicator), 'the typing indicator');
+    time.advance(3_000);
+    expect(await shown()).toBe(true);
+    // Another frame moves the 4 s on: 6 s after the first, 3 s after the second, still typing.
+    arrived = typingArrives();
+    v.peer.send({ type: 'typing' });
+    await arrived;
+    time.advance(3_000);
+    expect(await shown()).toBe(true);
+    time.advance(1_000);
+    await waitForFrame(app, (f) => !f.includes('is typing') && f.includes('Let me look'), 'the indicator gone after 4 s');
+
+    // Typing, then the message: the indicator goes with the message, no waiting.
+    arrived = typingArrives();
+    v.peer.send({ type: 'typing' });
+    await arrived;
+    await waitForFrame(app, (f) => f.includes(indicator), 'typing again');
+    v.peer.send({ type: 'message.send', clientId: randomUUID(), body: 'It is 4711' });
+    await waitForFrame(app, (f) => f.includes('It is 4711') && !f.includes('is typing'), 'the message instead of the indicator');
+    // The seconds were the test's clock, not waited for.
+    expect(Date.now() - started).toBeLessThan(4_000);
+  });
+
+  it('links each file with an OSC 8 hyperlink when the terminal takes them', async () => {
+    const v = await visitorWrites('See the photo');
+    const photo = await widgetUpload(v.welcome.token, PNG, 'photo.png');
+    v.peer.send({ type: 'message.send', clientId: 'photo', body: '', attachmentIds: [photo.id] });
+    await v.peer.next((f) => f.type === 'message.stored' && f.clientId === 'photo');
+    const { app } = await startApp(oli, { columns: 200, rows: 40 }, { hyperlinks: true });
+    await openFirst(app, await nameOf(v.dialogId));
+    await waitForFrame(app, (f) => f.includes('📎 photo.png'), 'the file');
+    const url = `${server.url}${photo.url}`;
+    expect(app.lastFrame()).toContain(`\x1b]8;;${url}\x07📎 photo.png (image/png, 72 B)\x1b]8;;\x07`);
+    expect(app.lastFrame()).toContain(`\x1b]8;;${url}\x07${url}\x1b]8;;\x07`);
   });
 
   it('shows sending, then delivered when the widget acks', async () => {

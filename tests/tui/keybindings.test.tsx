@@ -4,7 +4,7 @@ import { Text } from 'ink';
 import { render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Command, is, isText, KEYMAP, keysOf } from '../../tui/input/keybindings.js';
-import { ENABLE_KEY_MODES, RESTORE_KEY_MODES } from '../../tui/input/terminal-modes.js';
+import { ENABLE_KEY_MODES, holdKeys, RESTORE_KEY_MODES, wantsHyperlinks } from '../../tui/input/terminal-modes.js';
 import { useKeys } from '../../tui/input/useKeys.js';
 import {
   ALT_ENTER,
@@ -18,6 +18,8 @@ import {
   ENTER,
   ESC,
   press,
+  SHIFT_ENTER,
+  SHIFT_ENTER_XTERM,
   SHIFT_TAB,
   TAB,
   UP,
@@ -60,6 +62,16 @@ describe('keybindings', () => {
     }
     expect(seen[4].commands).toEqual(expect.arrayContaining(['Newline', 'Open', 'Retry']));
     expect(seen[4].commands).not.toContain('Send');
+  });
+
+  it('Shift+Enter (kitty ESC[13;2u and modifyOtherKeys ESC[27;2;13~) is Newline, never Send nor text', async () => {
+    const seen = await recognise([SHIFT_ENTER, SHIFT_ENTER_XTERM]);
+    for (const s of seen) {
+      expect(s.commands).toContain('Newline');
+      expect(s.commands).not.toContain('Send');
+      expect(s.text).toBe(false);
+    }
+    expect(keysOf('Newline')).toBe('Enter / Shift+Enter');
   });
 
   it('Tab, Shift+Tab, arrows, j/k, Esc and letters', async () => {
@@ -105,5 +117,28 @@ describe('keybindings', () => {
     // kitty keyboard protocol, xterm modifyOtherKeys level 1, bracketed paste; then all three off.
     expect(ENABLE_KEY_MODES).toBe('\x1b[>1u\x1b[>4;1m\x1b[?2004h');
     expect(RESTORE_KEY_MODES).toBe('\x1b[<u\x1b[>4;0m\x1b[?2004l');
+  });
+
+  it('holds the keys from the start: raw mode on a terminal at once, line mode back exactly once (also on exit)', () => {
+    const calls: boolean[] = [];
+    const tty = { isTTY: true, setRawMode: (on: boolean) => calls.push(on) } as unknown as NodeJS.ReadStream;
+    const exitListeners = process.listenerCount('exit');
+    const restore = holdKeys(tty);
+    expect(calls).toEqual([true]);
+    expect(process.listenerCount('exit')).toBe(exitListeners + 1);
+    restore();
+    restore();
+    expect(calls).toEqual([true, false]);
+    expect(process.listenerCount('exit')).toBe(exitListeners);
+    // Not a terminal (piped input): nothing to do.
+    expect(() => holdKeys({ isTTY: false } as NodeJS.ReadStream)()).not.toThrow();
+  });
+
+  it('hyperlinks only on a real terminal, unless PARLEY_HYPERLINKS says otherwise', () => {
+    const tty = { isTTY: true } as NodeJS.WriteStream;
+    expect(wantsHyperlinks(tty, { TERM: 'xterm-256color' })).toBe(true);
+    expect(wantsHyperlinks(tty, { TERM: 'dumb' })).toBe(false);
+    expect(wantsHyperlinks(tty, { TERM: 'xterm', PARLEY_HYPERLINKS: '0' })).toBe(false);
+    expect(wantsHyperlinks({ isTTY: false } as NodeJS.WriteStream, {})).toBe(false);
   });
 });

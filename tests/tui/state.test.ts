@@ -8,9 +8,9 @@ import { arrivals, emptyDialogs, isUnread, reduceDialogs, selectedDialog, unread
 import { initialFocus, reduceFocus } from '../../tui/state/focus.js';
 import { emptyForm, formValues, reduceForm } from '../../tui/state/form.js';
 import { layoutFor } from '../../tui/state/layout.js';
-import { visibleMessageRows, wrapMessage } from '../../tui/state/message-rows.js';
+import { fileLabel, formatSize, truncateMiddle, visibleMessageRows, wrapMessage } from '../../tui/state/message-rows.js';
 import { emptyPicker, fuzzyScore, matching, pickedItem, reducePicker } from '../../tui/state/picker.js';
-import { emptyThread, failureText, hasOlder, reduceThread, threadItems } from '../../tui/state/thread.js';
+import { emptyThread, failureText, hasOlder, reduceThread, threadItems, VISITOR_TYPING_MS } from '../../tui/state/thread.js';
 import { visibleRows } from '../../tui/state/window.js';
 
 const at = '2026-01-01T10:00:00.000Z';
@@ -180,6 +180,28 @@ describe('thread', () => {
     expect(failureText(threadItems(s, box)[0], s)).toBe('the visitor left the page');
   });
 
+  it("the visitor types: shown until 4 s after the last frame, gone at once with their message; other dialogs' typing is not this one's", () => {
+    let s = reduceThread(emptyThread, { type: 'opened', detail: detail([message(1)]) });
+    expect(reduceThread(s, { type: 'typing', dialogId: 2, at: 1_000 })).toBe(s);
+    s = reduceThread(s, { type: 'typing', dialogId: 1, at: 1_000 });
+    expect(s.typingUntil).toBe(1_000 + VISITOR_TYPING_MS);
+    s = reduceThread(s, { type: 'typing', dialogId: 1, at: 3_000 });
+    s = reduceThread(s, { type: 'tick', at: 1_000 + VISITOR_TYPING_MS });
+    expect(s.typingUntil).toBe(3_000 + VISITOR_TYPING_MS); // the second frame moved it on
+    s = reduceThread(s, { type: 'tick', at: 3_000 + VISITOR_TYPING_MS });
+    expect(s.typingUntil).toBeNull();
+
+    s = reduceThread(s, { type: 'typing', dialogId: 1, at: 10_000 });
+    // An update of a message held already (an ack, an edit) is not what they were typing…
+    s = reduceThread(s, { type: 'messages', messages: [message(1, { rev: 9, body: 'edited' })] });
+    expect(s.typingUntil).not.toBeNull();
+    // …their new message is.
+    s = reduceThread(s, { type: 'messages', messages: [message(2)] });
+    expect(s.typingUntil).toBeNull();
+    s = reduceThread(s, { type: 'typing', dialogId: 1, at: 20_000 });
+    expect(reduceThread(s, { type: 'opened', detail: detail([message(1)]) }).typingUntil).toBeNull();
+  });
+
   it('moves the selection from the newest message within bounds', () => {
     let s = reduceThread(emptyThread, { type: 'opened', detail: detail([message(1), message(2)]) });
     expect(s.selected).toBeNull();
@@ -270,6 +292,43 @@ describe('long panes', () => {
       ['', true],
     ]);
     expect(wrapMessage(0, 'h: ', 'x'.repeat(200), 20, 3, 0)).toHaveLength(3);
+  });
+
+  it("lays out a message's files: a line with name, type and size, then the whole URL over as many rows as it needs", () => {
+    const url = 'http://127.0.0.1:8080/files/7/abcdefghijklmnopqrstuv/photo.png';
+    const photo = { name: 'photo.png', mime: 'image/png', size: 72, url };
+    const rows = wrapMessage(0, '10:00 Ann: ', 'look', 40, 20, 0, [photo]);
+    expect(rows.map((r) => r.head + r.text)).toEqual([
+      '10:00 Ann: look',
+      '  📎 photo.png (image/png, 72 B)',
+      `  ${url.slice(0, 38)}`,
+      `  ${url.slice(38)}`,
+    ]);
+    expect(rows.slice(1).map((r) => [r.file, r.link])).toEqual([
+      ['name', url],
+      ['url', url],
+      ['url', url],
+    ]);
+    expect(rows.map((r) => r.text).slice(2).join('')).toBe(url);
+    // Only a file: it starts on the head's row.
+    const only = wrapMessage(0, '10:00 Ann: ', '', 44, 20, 0, [photo]);
+    expect(only[0].head + only[0].text).toBe('10:00 Ann: 📎 photo.png (image/png, 72 B)');
+    expect(only.slice(1).map((r) => r.file)).toEqual(['url', 'url']);
+    // A long text gives way to the file, not the other way round.
+    const cut = wrapMessage(0, 'h: ', 'x'.repeat(400), 40, 5, 0, [photo]);
+    expect(cut).toHaveLength(5);
+    expect(cut.slice(-3).map((r) => r.file)).toEqual(['name', 'url', 'url']);
+  });
+
+  it('shortens a long file name in the middle (the extension stays), then drops the type; sizes read as people write them', () => {
+    expect(truncateMiddle('abcdefghij', 10)).toBe('abcdefghij');
+    expect(truncateMiddle('abcdefghij', 5)).toBe('ab…ij');
+    const long = { name: 'the-quarterly-invoice-from-accounting-2024.pdf', mime: 'application/pdf', size: 1536, url: '' };
+    const label = fileLabel(long, 50);
+    expect(label).toBe('📎 the-quarte…g-2024.pdf (application/pdf, 1.5 KB)');
+    expect(label).toHaveLength(50);
+    expect(fileLabel(long, 30)).toBe('📎 the-quart…2024.pdf (1.5 KB)');
+    expect([0, 1023, 1024, 15_000, 3_500_000, 5 * 1024 ** 3].map(formatSize)).toEqual(['0 B', '1023 B', '1.0 KB', '15 KB', '3.3 MB', '5.0 GB']);
   });
 
   it('loads older messages above and keeps the selected one selected', () => {

@@ -24,7 +24,7 @@ export function Composer({ width, height }: { width: number; height: number }) {
 
   const hint = !open
     ? 'open a dialog to write'
-    : `${keysOf('Send')} ${state.editing ? 'save the edit' : 'send'} · ${keysOf('Newline')} new line · ${keyOf('Templates')} or / templates`;
+    : `${keysOf('Send')} ${state.editing ? 'save the edit' : 'send'} · ${keyOf('Newline')} new line · ${keyOf('Templates')} or / templates`;
   return (
     <Box flexDirection="column" height={height} borderStyle="single" borderColor={focused ? 'cyan' : 'gray'} paddingX={1} overflow="hidden">
       {rows.map((row, i) => {

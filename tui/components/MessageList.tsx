@@ -1,17 +1,24 @@
-// The open dialog's messages: time, author, text and, for the operator's own, the send state.
-// A failed message shows a red mark and the likely reason; r (or Enter) on it resends it.
+// The open dialog's messages: time, author, text, files and, for the operator's own, the send
+// state. A failed message shows a red mark and the likely reason; r (or Enter) on it resends it.
+// A file's URL is the whole link to open it, and (where the terminal takes them) an OSC 8
+// hyperlink too. While the visitor types, the pane's last row says so.
 import { Box, Text } from 'ink';
 import { useMemo } from 'react';
 import type { ThreadItem } from '../../core/client/outbox.js';
 import { useSession } from '../context/session.js';
 import { useStore, useStores } from '../context/stores.js';
-import { type MessageRow, visibleMessageRows, wrapMessage } from '../state/message-rows.js';
+import { type FileLink, type MessageRow, visibleMessageRows, wrapMessage } from '../state/message-rows.js';
 import { failureText, hasOlder, threadItems, type ThreadState } from '../state/thread.js';
 
 const time = (iso: string | undefined) => (iso ? new Date(iso).toTimeString().slice(0, 5) : '--:--');
 
+const visitorName = (state: ThreadState) => state.detail?.visitor.card.realName ?? state.detail?.visitor.name ?? 'visitor';
+
+/** Text that opens `url` when clicked, in terminals that know OSC 8 (others never see it). */
+const hyperlink = (url: string, text: string) => `\x1b]8;;${url}\x07${text}\x1b]8;;\x07`;
+
 function author(item: ThreadItem, state: ThreadState, myId: number): string {
-  if (item.author === 'visitor') return state.detail?.visitor.card.realName ?? state.detail?.visitor.name ?? 'visitor';
+  if (item.author === 'visitor') return visitorName(state);
   if (item.author === 'system') return 'system';
   const op = item.message?.operator;
   return !op || op.id === myId ? 'you' : op.name;
@@ -41,7 +48,7 @@ function Header({ state }: { state: ThreadState }) {
 
 export function MessageList({ width, height }: { width: number; height: number }) {
   const stores = useStores();
-  const { me } = useSession();
+  const { me, client, hyperlinks } = useSession();
   const state = useStore(stores.thread);
   const outbox = useStore(stores.outbox);
   const focus = useStore(stores.focus);
@@ -58,12 +65,14 @@ export function MessageList({ width, height }: { width: number; height: number }
     );
   }
   const inner = Math.max(4, width - 4);
-  const rowsAvailable = Math.max(0, height - 3);
+  const typing = state.typingUntil !== null;
+  const rowsAvailable = Math.max(0, height - 3 - (typing ? 1 : 0));
   const rowsOf = (i: number): MessageRow[] => {
     const item = items[i];
     const t = tail(item, state);
     const head = `${time(item.message?.createdAt)} ${author(item, state, me.user.id)}: `;
-    return wrapMessage(i, head, item.body, inner, Math.max(1, rowsAvailable - 1), t ? t.text.length : 0);
+    const files: FileLink[] = (item.message?.attachments ?? []).map((a) => ({ name: a.name, mime: a.mime, size: a.size, url: client.url + a.url }));
+    return wrapMessage(i, head, item.body, inner, Math.max(1, rowsAvailable - 1), t ? t.text.length : 0, files);
   };
   const rows = visibleMessageRows(items.length, state.selected, rowsAvailable, rowsOf);
   const selected = state.selected ?? items.length - 1;
@@ -76,15 +85,24 @@ export function MessageList({ width, height }: { width: number; height: number }
         const item = items[row.item];
         const t = row.last ? tail(item, state) : null;
         const first = row.head.trim() !== '';
+        const text = row.link && hyperlinks ? hyperlink(row.link, row.text) : row.text;
         return (
           <Text key={`${item.key}:${n}`} wrap="truncate-end" inverse={focused && row.item === selected}>
             {first ? <Text dimColor>{row.head.slice(0, 6)}</Text> : row.head}
             {first ? <Text bold color={item.author === 'visitor' ? 'cyan' : undefined}>{row.head.slice(6)}</Text> : null}
-            {row.text}
+            {row.file === 'url' ? <Text underline>{text}</Text> : text}
             {t ? <Text color={t.color}>{t.text}</Text> : null}
           </Text>
         );
       })}
+      {typing ? (
+        <>
+          <Box flexGrow={1} />
+          <Text dimColor italic wrap="truncate-end">
+            {visitorName(state)} is typing…
+          </Text>
+        </>
+      ) : null}
     </Box>
   );
 }

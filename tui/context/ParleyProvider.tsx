@@ -6,7 +6,7 @@ import { type ReactNode, useEffect, useState } from 'react';
 import { isView } from '../state/focus.js';
 import { type Actions, createActions } from './actions.js';
 import { makeContext } from './make-context.js';
-import { type Session, SessionProvider } from './session.js';
+import { type Session, SessionProvider, systemClock } from './session.js';
 import { createStores, StoresProvider } from './stores.js';
 
 export const [ActionsProvider, useActions] = makeContext<Actions>('Actions');
@@ -21,6 +21,18 @@ export function ParleyProvider({ session, children }: { session: Session; childr
   useEffect(() => {
     const { thread, dialogs, connection: status, outbox } = stores;
     const openId = () => thread.getState().detail?.dialog.id;
+    // One timer takes the typing indicator down when its time is up (each frame moves it on).
+    const clock = session.clock ?? systemClock;
+    let typingTimer: unknown = null;
+    const visitorTyping = (dialogId: number) => {
+      thread.dispatch({ type: 'typing', dialogId, at: clock.now() });
+      const until = thread.getState().typingUntil;
+      if (typingTimer !== null) clock.clearTimeout(typingTimer);
+      typingTimer = until === null ? null : clock.setTimeout(() => {
+        typingTimer = null;
+        thread.dispatch({ type: 'tick', at: clock.now() });
+      }, Math.max(0, until - clock.now()));
+    };
     const offs = [
       // Looking at a dialog pane clears its "something new" mark, however the focus got there.
       stores.focus.subscribe(() => {
@@ -50,6 +62,9 @@ export function ParleyProvider({ session, children }: { session: Session; childr
             dialogs.dispatch({ type: 'changed', dialogId: e.dialog.id });
             void actions.reload();
             return;
+          case 'typing':
+            if (e.who === 'visitor') visitorTyping(e.dialogId);
+            return;
           case 'visitor.updated':
             thread.dispatch({ type: 'visitor', visitor: e.visitor, dialogId: e.dialogId });
             return;
@@ -69,7 +84,10 @@ export function ParleyProvider({ session, children }: { session: Session; childr
     connection.start();
     void actions.reload();
     void actions.refreshStatus();
-    return () => offs.forEach((off) => off());
+    return () => {
+      offs.forEach((off) => off());
+      if (typingTimer !== null) clock.clearTimeout(typingTimer);
+    };
   }, [connection, stores, actions]);
 
   return (

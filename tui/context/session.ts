@@ -10,6 +10,19 @@ export interface TuiSettings {
   bell?: boolean;
 }
 
+/** The TUI's time (the typing indicator's few seconds); tests pass one they move by hand. */
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
 export interface Session {
   client: ParleyClient;
   connection: OperatorConnection;
@@ -18,6 +31,10 @@ export interface Session {
   settings?: TuiSettings;
   /** Called when the operator changes a setting, to store it for the next start. */
   saveSettings?: (settings: TuiSettings) => void;
+  /** Default: the system's. */
+  clock?: Clock;
+  /** Whether the terminal gets OSC 8 hyperlinks (attachment links); off unless main.tsx says so. */
+  hyperlinks?: boolean;
 }
 
 export const [SessionProvider, useSession] = makeContext<Session>('Session');

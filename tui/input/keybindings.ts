@@ -5,7 +5,8 @@
 // (tui/input/keys.ts) and reports them in Ink's `Key` shape:
 // - Enter `\r`: key.return. Alt+Enter `\x1b\r`: key.return + key.meta.
 // - Ctrl+Enter, kitty protocol `\x1b[13;5u` and xterm modifyOtherKeys `\x1b[27;5;13~`: key.return
-//   + key.ctrl (Alt+Enter in those encodings: key.return + key.meta).
+//   + key.ctrl (Alt+Enter in those encodings: key.return + key.meta; Shift+Enter, `\x1b[13;2u` and
+//   `\x1b[27;2;13~`: key.return + key.shift).
 // - Backspace, `\x7f` or `\x08`: key.backspace. The Delete key `\x1b[3~`: key.delete.
 // - Ctrl+letter `\x01`..`\x1a`: input 'letter' + key.ctrl. Esc: key.escape (+ key.meta, always).
 // - Bracketed paste wraps a paste in `\x1b[200~` … `\x1b[201~`: inputs `[200~` and `[201~`.
@@ -72,7 +73,15 @@ export const KEYMAP: Record<Command, CommandKeys> = {
       { label: 'Alt+Enter', flag: 'return', meta: true },
     ],
   },
-  Newline: { help: 'new line', where: 'composer', bindings: [{ label: 'Enter', flag: 'return' }] },
+  Newline: {
+    help: 'new line',
+    where: 'composer',
+    // Shift+Enter: kitty `\x1b[13;2u`, modifyOtherKeys `\x1b[27;2;13~` (what chat apps taught hands).
+    bindings: [
+      { label: 'Enter', flag: 'return' },
+      { label: 'Shift+Enter', flag: 'return', shift: true },
+    ],
+  },
   NextPane: { help: 'next pane', where: 'everywhere', bindings: [{ label: 'Tab', flag: 'tab' }] },
   PrevPane: { help: 'previous pane', where: 'everywhere', bindings: [{ label: 'Shift+Tab', flag: 'tab', shift: true }] },
   Up: { help: 'move up', where: 'panes', bindings: [{ label: '↑', flag: 'upArrow' }, { label: 'k', input: 'k' }] },

@@ -21,3 +21,30 @@ export function enableKeyModes(out: NodeJS.WriteStream): () => void {
   process.once('exit', restore);
   return restore;
 }
+
+/**
+ * Raw mode from the TUI's first moment, before anything loads or goes over the network: keys
+ * typed meanwhile are neither echoed by the terminal over the screen nor cooked into lines; they
+ * wait in stdin for the first screen to read them. The returned function (also run on process
+ * exit) gives the terminal its line mode back, once.
+ */
+export function holdKeys(input: NodeJS.ReadStream): () => void {
+  if (!input.isTTY) return () => undefined;
+  input.setRawMode(true);
+  let restored = false;
+  const restore = () => {
+    if (restored) return;
+    restored = true;
+    process.removeListener('exit', restore);
+    input.setRawMode(false);
+  };
+  process.once('exit', restore);
+  return restore;
+}
+
+/** Whether to wrap links in OSC 8 hyperlinks: a real terminal that is not known to print them. */
+export function wantsHyperlinks(out: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.PARLEY_HYPERLINKS === '0') return false;
+  if (env.PARLEY_HYPERLINKS === '1') return true;
+  return !!out.isTTY && env.TERM !== 'dumb' && env.TERM !== 'linux';
+}

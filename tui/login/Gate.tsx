@@ -31,9 +31,11 @@ export interface GateProps {
   /** The operator's stored TUI settings, and where changes to them go. */
   settings?: TuiSettings;
   saveSettings?: (settings: TuiSettings) => void;
+  /** Whether the terminal takes OSC 8 hyperlinks (main.tsx decides; tests leave them off). */
+  hyperlinks?: boolean;
 }
 
-export function Gate({ boot, services, connect = defaultConnect, onSession, settings, saveSettings }: GateProps) {
+export function Gate({ boot, services, connect = defaultConnect, onSession, settings, saveSettings, hyperlinks = false }: GateProps) {
   // The flow's state lives in a store, so a key reads it as the previous key left it, even when
   // both came in one chunk, before React rendered in between.
   const [login] = useState(() => createStore(reduceLogin, initialLogin(boot)));
@@ -79,7 +81,7 @@ export function Gate({ boot, services, connect = defaultConnect, onSession, sett
     const client = servicesRef.current.client?.(state.session.url, state.session.token) ??
       new ParleyClient({ url: state.session.url, token: state.session.token });
     const connection = connect(client, project.id);
-    const started: Session = { client, connection, projectId: project.id, me: state.me, settings, saveSettings };
+    const started: Session = { client, connection, projectId: project.id, me: state.me, settings, saveSettings, hyperlinks };
     setSession(started);
     onSession?.(started);
     return () => {

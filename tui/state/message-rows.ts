@@ -1,6 +1,10 @@
 // How the open dialog's messages fill the message pane: each message wrapped to the pane's
 // width (a long one cut to a screenful), then only the messages that fit around the selected
 // one (or the newest) are laid out. 5,000 messages cost what one screenful costs.
+//
+// A message's files follow its text, each as a line `📎 name (type, size)` (a long name loses
+// its middle, so its extension stays) and then its full URL. The URL is never cut: it is wrapped
+// over as many rows as it needs, since it is there to be opened or copied from the terminal.
 export interface MessageRow {
   /** Index of the message in the thread's items. */
   item: number;
@@ -9,28 +13,105 @@ export interface MessageRow {
   text: string;
   /** The send state on the message's last row (or a row of its own when the text is full). */
   last: boolean;
+  /** A file's line, or a piece of its URL; `link` is the whole URL for either. */
+  file?: 'name' | 'url';
+  link?: string;
 }
 
-/** A message's rows at `width` columns: `head` then the text, lines wrapped, at most `max` rows. */
-export function wrapMessage(index: number, head: string, body: string, width: number, max: number, tailWidth: number): MessageRow[] {
-  const w = Math.max(4, width);
-  const rows: MessageRow[] = [];
-  const lines = body.split('\n');
-  lines.forEach((line, li) => {
-    let rest = line;
-    let room = li === 0 ? w - head.length : w - 2;
-    if (room < 1) room = w;
-    do {
-      const piece = rest.slice(0, room);
-      rest = rest.slice(room);
-      rows.push({ item: index, head: rows.length === 0 ? head : '  ', text: piece, last: false });
-      room = w - 2;
-    } while (rest.length > 0);
-  });
-  if (rows.length > max) {
-    rows.length = Math.max(1, max);
-    rows[rows.length - 1] = { ...rows[rows.length - 1], text: `${rows[rows.length - 1].text.slice(0, Math.max(0, w - 4))}…` };
+/** A message's attachment as the pane shows it; `url` is absolute (the server's URL + its path). */
+export interface FileLink {
+  name: string;
+  mime: string;
+  size: number;
+  url: string;
+}
+
+/** 512 B, 1.5 KB, 12 KB, 3.4 MB. */
+export function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KB', 'MB', 'GB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
   }
+  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+}
+
+/** `text` in at most `room` characters, its middle replaced by … when it is longer. */
+export function truncateMiddle(text: string, room: number): string {
+  const chars = [...text];
+  if (chars.length <= room) return text;
+  if (room <= 1) return room === 1 ? '…' : '';
+  const front = Math.ceil((room - 1) / 2);
+  const back = room - 1 - front;
+  return `${chars.slice(0, front).join('')}…${back > 0 ? chars.slice(-back).join('') : ''}`;
+}
+
+/** `📎 name (type, size)` in `room` columns: the name gives way first, then the type. */
+export function fileLabel(file: FileLink, room: number): string {
+  const icon = '📎 '; // the clip is two columns wide, as it is two UTF-16 units long
+  let details = ` (${file.mime}, ${formatSize(file.size)})`;
+  if (room - icon.length - details.length < 8) details = ` (${formatSize(file.size)})`;
+  return `${icon}${truncateMiddle(file.name, Math.max(1, room - icon.length - details.length))}${details}`;
+}
+
+/** Each file's rows: its label, then its URL in pieces of the row's width. */
+function fileRows(index: number, files: readonly FileLink[], w: number): MessageRow[] {
+  const rows: MessageRow[] = [];
+  const room = Math.max(1, w - 2);
+  for (const f of files) {
+    rows.push({ item: index, head: '  ', text: fileLabel(f, room), last: false, file: 'name', link: f.url });
+    for (let at = 0; at < f.url.length; at += room) {
+      rows.push({ item: index, head: '  ', text: f.url.slice(at, at + room), last: false, file: 'url', link: f.url });
+    }
+  }
+  return rows;
+}
+
+/**
+ * A message's rows at `width` columns: `head` then the text, lines wrapped, then its files; at
+ * most `max` rows (the text is cut before a file is). A message with files and no text starts
+ * with its first file on the head's row.
+ */
+export function wrapMessage(
+  index: number,
+  head: string,
+  body: string,
+  width: number,
+  max: number,
+  tailWidth: number,
+  files: readonly FileLink[] = [],
+): MessageRow[] {
+  const w = Math.max(4, width);
+  let rows: MessageRow[] = [];
+  const attached = fileRows(index, files, w);
+  if (body !== '' || attached.length === 0) {
+    const lines = body.split('\n');
+    lines.forEach((line, li) => {
+      let rest = line;
+      let room = li === 0 ? w - head.length : w - 2;
+      if (room < 1) room = w;
+      do {
+        const piece = rest.slice(0, room);
+        rest = rest.slice(room);
+        rows.push({ item: index, head: rows.length === 0 ? head : '  ', text: piece, last: false });
+        room = w - 2;
+      } while (rest.length > 0);
+    });
+    const textMax = Math.max(1, max - attached.length);
+    if (rows.length > textMax) {
+      rows.length = textMax;
+      rows[rows.length - 1] = { ...rows[rows.length - 1], text: `${rows[rows.length - 1].text.slice(0, Math.max(0, w - 4))}…` };
+    }
+    rows.push(...attached);
+  } else if (w - head.length >= 16) {
+    rows = [{ ...attached[0], head, text: fileLabel(files[0], w - head.length) }, ...attached.slice(1)];
+  } else {
+    rows = [{ item: index, head, text: '', last: false }, ...attached];
+  }
+  if (rows.length > max) rows.length = Math.max(1, max);
   // The send state goes after the text when it fits, else on a row of its own.
   const end = rows[rows.length - 1];
   if (tailWidth > 0 && end.head.length + end.text.length + tailWidth > w) rows.push({ item: index, head: '  ', text: '', last: true });

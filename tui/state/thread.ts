@@ -1,5 +1,7 @@
 // The open dialog: its detail (visitor card, presence) and the server's messages, merged with
 // this client's outbox by core's `thread()` so a message shows once, whichever copies exist.
+// The visitor's typing shows for a while after their widget last said so: the time comes in
+// the actions (`at`, from the session's clock), so the reducer stays pure and tests move it.
 import { type Outbox, type ThreadItem, thread, upsertMessages } from '../../core/client/outbox.js';
 import type { DialogDetail, DialogSummary, Message, Visitor } from '../../core/protocol/dialogs.js';
 
@@ -12,7 +14,12 @@ export interface ThreadState {
   visitorLeft: boolean;
   /** The dialog being fetched after Enter on it (the composer has the keys already), or null. */
   opening: number | null;
+  /** Until when the visitor of the open dialog counts as typing (ms, the session's clock), or null. */
+  typingUntil: number | null;
 }
+
+/** How long "is typing…" stays after the visitor's widget last reported typing. */
+export const VISITOR_TYPING_MS = 4_000;
 
 export type ThreadAction =
   | { type: 'opening'; dialogId: number | null }
@@ -23,9 +30,13 @@ export type ThreadAction =
   | { type: 'dialog'; dialog: DialogSummary }
   | { type: 'visitor'; visitor: Visitor; dialogId: number }
   | { type: 'presence'; visitorId: number; online: boolean }
-  | { type: 'move'; by: number; count: number };
+  | { type: 'move'; by: number; count: number }
+  /** The visitor of a dialog is typing (a `typing` frame with who: 'visitor'), at this time. */
+  | { type: 'typing'; dialogId: number; at: number }
+  /** Time passed: a typing indicator whose time is up goes. */
+  | { type: 'tick'; at: number };
 
-export const emptyThread: ThreadState = { detail: null, messages: [], selected: null, visitorLeft: false, opening: null };
+export const emptyThread: ThreadState = { detail: null, messages: [], selected: null, visitorLeft: false, opening: null, typingUntil: null };
 
 export function reduceThread(state: ThreadState, action: ThreadAction): ThreadState {
   const detail = state.detail;
@@ -35,12 +46,16 @@ export function reduceThread(state: ThreadState, action: ThreadAction): ThreadSt
     case 'opened':
       // Only the dialog asked for last: an earlier, slower answer must not replace it.
       if (state.opening !== null && state.opening !== action.detail.dialog.id) return state;
-      return { detail: action.detail, messages: upsertMessages([], action.detail.messages), selected: null, visitorLeft: false, opening: null };
+      return { detail: action.detail, messages: upsertMessages([], action.detail.messages), selected: null, visitorLeft: false, opening: null, typingUntil: null };
     case 'messages': {
       if (!detail) return state;
       const mine = action.messages.filter((m) => m.dialogId === detail.dialog.id);
       const messages = upsertMessages(state.messages, mine);
-      return messages === state.messages ? state : { ...state, messages };
+      if (messages === state.messages) return state;
+      // The visitor's new message is what they were typing.
+      const known = state.typingUntil !== null && new Set(state.messages.map((m) => m.id));
+      const sent = known && mine.some((m) => m.author === 'visitor' && !known.has(m.id));
+      return { ...state, messages, typingUntil: sent ? null : state.typingUntil };
     }
     case 'older': {
       if (!detail || detail.dialog.id !== action.dialogId) return state;
@@ -65,6 +80,11 @@ export function reduceThread(state: ThreadState, action: ThreadAction): ThreadSt
       const selected = Math.max(0, Math.min(from + action.by, action.count - 1));
       return { ...state, selected };
     }
+    case 'typing':
+      if (!detail || detail.dialog.id !== action.dialogId) return state;
+      return { ...state, typingUntil: action.at + VISITOR_TYPING_MS };
+    case 'tick':
+      return state.typingUntil !== null && action.at >= state.typingUntil ? { ...state, typingUntil: null } : state;
   }
 }
 
