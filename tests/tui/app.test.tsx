@@ -259,6 +259,17 @@ describe('the operator TUI', () => {
     expect(unwrapped(frame, `${server.url}/files/${photo.id}/`).startsWith(photoUrl)).toBe(true);
   });
 
+  it('a dialog whose last message is only a file says so in the list', async () => {
+    const v = await visitorWrites('Here is a picture');
+    const name = await nameOf(v.dialogId);
+    const photo = await widgetUpload(v.welcome.token, PNG, 'photo.png');
+    v.peer.send({ type: 'message.send', clientId: 'just-the-photo', body: '', attachmentIds: [photo.id] });
+    await v.peer.next((f) => f.type === 'message.stored' && f.clientId === 'just-the-photo');
+    const { app } = await startApp(oli, { columns: 120, rows: 30 });
+    const frame = await waitForFrame(app, (f) => f.includes(name), 'the dialog in the list');
+    expect(frame).toMatch(new RegExp(`${name} 📎 file`));
+  });
+
   it('shows "… is typing…" under the open dialog until 4 s after the visitor\'s last typing frame, or until their message comes', async () => {
     const v = await visitorWrites('Let me look for the order number');
     const name = await nameOf(v.dialogId);

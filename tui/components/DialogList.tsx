@@ -14,7 +14,9 @@ const VIEWS: View[] = ['mine', 'shared', 'archive'];
 
 function Row({ dialog, selected, unread, open }: { dialog: DialogSummary; selected: boolean; unread: boolean; open: boolean }) {
   const who = dialog.visitor.realName ?? dialog.visitor.name;
-  const last = dialog.lastMessage?.body.replace(/\s+/g, ' ') ?? '';
+  // A message with only a file has no text: say so rather than show nothing.
+  const text = dialog.lastMessage?.body.replace(/\s+/g, ' ').trim();
+  const last = dialog.lastMessage ? text || '📎 file' : '';
   return (
     <Text wrap="truncate-end" inverse={selected}>
       <Text color="cyan">{unread ? '●' : ' '}</Text>
