@@ -40,6 +40,8 @@ import sendCommand from './commands/send.js';
 import serverCommand from './commands/server.js';
 import statusShow from './commands/status/show.js';
 import statusSwitch from './commands/status/switch.js';
+import telegramLink from './commands/telegram/link.js';
+import telegramUnlink from './commands/telegram/unlink.js';
 import teamAdd from './commands/team/add.js';
 import teamList from './commands/team/list.js';
 import teamRemove from './commands/team/remove.js';
@@ -226,6 +228,12 @@ export function buildProgram(ctx: Ctx): Command {
     group('profile', 'your name, phone and avatar', [profileShow(ctx), profileSet(ctx)], [
       'parley profile set --first-name Ann --avatar ./me.png',
       'parley profile show --json',
+    ]),
+  );
+  program.addCommand(
+    group('telegram', 'answer chats from Telegram: link your chat with the bot', [telegramLink(ctx), telegramUnlink(ctx)], [
+      'parley telegram link',
+      'parley telegram unlink',
     ]),
   );
   program.addCommand(

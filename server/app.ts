@@ -25,6 +25,8 @@ import leadRoutes from './routes/leads.js';
 import teamRoutes from './routes/team.js';
 import tokenRoutes from './routes/tokens.js';
 import widgetRoutes from './routes/widget.js';
+import telegramRoutes from './routes/telegram.js';
+import telegramPlugin from './telegram/plugin.js';
 
 /** Query parameters that may carry secrets are never written to the log. */
 const SECRET_PARAMS = /^(token|code|password|key|secret)$/i;
@@ -71,6 +73,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   await app.register(realtimePlugin);
+  // Does nothing unless PARLEY_TELEGRAM_TOKEN is set.
+  await app.register(telegramPlugin, { tuning: options.telegram });
 
   await app.register(healthRoutes);
   await app.register(realtimeRoutes);
@@ -92,6 +96,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(groupRoutes);
       await api.register(templateRoutes);
       await api.register(leadRoutes);
+      await api.register(telegramRoutes);
     },
     { prefix: API_PREFIX },
   );

@@ -1,6 +1,7 @@
 // Everything the server can be told, from flags and PARLEY_* environment variables.
 import { resolve } from 'node:path';
 import type { Clock } from './clock.js';
+import type { BridgeTuning } from './telegram/timers.js';
 
 export interface ServerConfig {
   dataDir: string;
@@ -15,11 +16,16 @@ export interface ServerConfig {
   prettyLogs: boolean;
   /** Largest file a visitor or operator may attach (PARLEY_UPLOAD_MAX_BYTES). */
   uploadMaxBytes: number;
+  /** The Telegram bot's token (PARLEY_TELEGRAM_TOKEN); the bridge runs only when it is set. Never logged. */
+  telegramToken: string | null;
+  /** Base URL of the Bot API (PARLEY_TELEGRAM_API). */
+  telegramApi: string;
 }
 
 export const DEFAULT_PORT = 8080;
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_DATA_DIR = './.parley';
+export const DEFAULT_TELEGRAM_API = 'https://api.telegram.org';
 /** The SQLite database inside the data directory. */
 export const DATABASE_FILE = 'parley.db';
 
@@ -57,6 +63,8 @@ export function configFromEnv(
     logLevel: env.PARLEY_LOG_LEVEL || 'info',
     prettyLogs: Boolean(process.stdout.isTTY),
     uploadMaxBytes: env.PARLEY_UPLOAD_MAX_BYTES ? parseSize(env.PARLEY_UPLOAD_MAX_BYTES) : 10 * 1024 * 1024,
+    telegramToken: env.PARLEY_TELEGRAM_TOKEN?.trim() || null,
+    telegramApi: (env.PARLEY_TELEGRAM_API || DEFAULT_TELEGRAM_API).replace(/\/+$/, ''),
   };
 }
 
@@ -81,4 +89,6 @@ export interface AppOptions {
   logStream?: NodeJS.WritableStream;
   /** Per-IP limits of the public auth endpoints, per minute. */
   rateLimits?: { login?: number; forgot?: number };
+  /** The Telegram bridge's timing (tests: virtual time, short long polls). */
+  telegram?: BridgeTuning;
 }

@@ -39,6 +39,8 @@ import type {
   Template,
   TemplateList,
   UpdateDialogBody,
+  TelegramLinkReply,
+  TelegramUnlinkReply,
 } from '../protocol/index.js';
 
 
@@ -304,4 +306,9 @@ export class ParleyClient {
     this.request<LeadsPage>('GET', `${API_PREFIX}/projects/${projectId}/leads${query(q)}`);
   leadsReport = (projectId: number, q: { since?: string; until?: string } = {}) =>
     this.request<LeadsReport>('GET', `${API_PREFIX}/projects/${projectId}/leads/report${query(q)}`);
+
+  // ---- Telegram: linking the caller's chat with the bot ------------------------------------
+  /** A one-time code and the t.me link that sends `/start CODE` to the bot (valid 15 minutes). */
+  telegramLink = () => this.request<TelegramLinkReply>('POST', `${API_PREFIX}/telegram/link`);
+  telegramUnlink = () => this.request<TelegramUnlinkReply>('DELETE', `${API_PREFIX}/telegram/link`);
 }

@@ -7,6 +7,7 @@ export * from './constants.js';
 export * from './dialogs.js';
 export * from './groups.js';
 export * from './journal.js';
+export * from './telegram.js';
 
 export const ErrorBody = Type.Object({
   error: Type.Object({ code: Type.String(), message: Type.String() }),

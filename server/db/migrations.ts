@@ -321,4 +321,43 @@ export const migrations: Migration[] = [
       ALTER TABLE projects ADD COLUMN widget_greeting TEXT;
     `,
   },
+  {
+    name: 'telegram bridge: polling offset, linked chats, link codes, message mapping',
+    sql: `
+      -- One row: the next update_id getUpdates asks for (every lower one was handled).
+      CREATE TABLE telegram_state (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        update_offset INTEGER NOT NULL
+      );
+
+      -- A Telegram chat linked to an operator (one chat per user, one user per chat).
+      CREATE TABLE telegram_links (
+        user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+        chat_id INTEGER NOT NULL UNIQUE,
+        linked_at INTEGER NOT NULL
+      );
+
+      -- One-time codes from "parley telegram link": only a SHA-256 is stored.
+      CREATE TABLE telegram_link_codes (
+        code_hash TEXT PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        expires_at INTEGER NOT NULL,
+        used_at INTEGER
+      );
+
+      -- Telegram messages that stand for Parley messages: a forwarded visitor message (the
+      -- operator replies to it) or an operator's reply (marked once the widget acked it).
+      -- client_id is the reply's clientId, known before it is stored.
+      CREATE TABLE telegram_messages (
+        chat_id INTEGER NOT NULL,
+        tg_message_id INTEGER NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('forward', 'reply')),
+        dialog_id INTEGER NOT NULL REFERENCES dialogs(id) ON DELETE CASCADE,
+        client_id TEXT,
+        delivered_shown INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (chat_id, tg_message_id)
+      );
+      CREATE INDEX telegram_messages_by_client ON telegram_messages(dialog_id, client_id);
+    `,
+  },
 ];

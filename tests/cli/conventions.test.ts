@@ -93,6 +93,8 @@ describe('--version and --help', () => {
     ...['show', 'set'].map((v) => ['profile', v]),
     ['token'],
     ...['create', 'list', 'revoke'].map((v) => ['token', v]),
+    ['telegram'],
+    ...['link', 'unlink'].map((v) => ['telegram', v]),
   ];
 
   it('every command and group answers --help with usage and an example, exit 0', async () => {

@@ -1,0 +1,320 @@
+// A fake Telegram Bot API for tests: a real HTTP server on a random loopback port that speaks
+// the wire protocol (POST /bot<TOKEN>/<method> with JSON; {ok:true,result} or
+// {ok:false,error_code,description,parameters}). Updates queued by the test are served to
+// getUpdates with long polling that honours offset and timeout; every call is recorded; 429s
+// and network failures can be injected. Plus a Parley server wired to it, in virtual time.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { Writable } from 'node:stream';
+import { rm } from 'node:fs/promises';
+import { buildApp } from '../../server/app.js';
+import type { Clock } from '../../server/clock.js';
+import { configFromEnv } from '../../server/config.js';
+import type { BridgeTimers } from '../../server/telegram/timers.js';
+import { tempDir, type TestServer } from './server.js';
+
+export const BOT_TOKEN = '123456:AAH-fake-bot-token-0123456789abcdefXYZ';
+export const BOT = { id: 123456, is_bot: true, first_name: 'Parley Test', username: 'parley_test_bot' };
+
+export interface BotCall {
+  method: string;
+  params: Record<string, any>;
+  /** The HTTP status answered (0: the connection was cut; undefined: not answered yet). */
+  status?: number;
+  /** The `result` of an ok answer. */
+  result?: any;
+}
+
+type Failure = { kind: 'rate_limit'; retryAfter: number } | { kind: 'network' } | { kind: 'error'; code: number; description: string };
+
+interface Update {
+  update_id: number;
+  message?: Record<string, any>;
+  callback_query?: Record<string, any>;
+}
+
+export interface FakeBotApi {
+  url: string;
+  token: string;
+  calls: BotCall[];
+  /** A private-chat text message from a Telegram user; `replyTo` makes it a reply. */
+  userSays(chatId: number, text: string, opts?: { replyTo?: number }): { updateId: number; messageId: number };
+  /** Queues an update (its update_id is the next one). */
+  push(update: Omit<Update, 'update_id'>): number;
+  /** Serves an already served update once more, whatever offset the next getUpdates asks for. */
+  serveAgain(updateId: number): void;
+  /** The next `times` calls of `method` fail this way. */
+  fail(method: string, failure: Failure, times?: number): void;
+  /** The first call (made already or still to come, answered or not) after the `from`-th that matches. */
+  waitFor(method: string, match?: (c: BotCall) => boolean, opts?: { from?: number; timeoutMs?: number }): Promise<BotCall>;
+  /** Messages the bot sent to a chat (sendMessage calls answered ok), in order. */
+  sentTo(chatId: number): BotCall[];
+  /** What the bot said next in a chat (a sendMessage answered ok after the current point). */
+  nextSaid(chatId: number, match?: RegExp): Promise<BotCall>;
+  close(): Promise<void>;
+}
+
+export async function startFakeBotApi(token = BOT_TOKEN): Promise<FakeBotApi> {
+  const calls: BotCall[] = [];
+  const updates: Update[] = [];
+  /** Every update ever queued, so one can be served again after an offset confirmed it. */
+  const history: Update[] = [];
+  const again: Update[] = [];
+  const failures = new Map<string, Failure[]>();
+  const messageIds = new Map<number, number>();
+  const sentByBot = new Map<string, Record<string, any>>();
+  const pollers = new Set<() => void>();
+  const callWaiters = new Set<() => void>();
+  const sockets = new Set<Socket>();
+  let nextUpdateId = 700_000_001;
+  const now = () => Math.floor(Date.now() / 1000);
+  const newMessageId = (chatId: number) => {
+    const id = (messageIds.get(chatId) ?? 100) + 1;
+    messageIds.set(chatId, id);
+    return id;
+  };
+  const chat = (id: number) => ({ id, type: 'private', first_name: 'Operator' });
+
+  // Each response belongs to a recorded call (when the request was one): its answer is kept.
+  const callOf = new WeakMap<ServerResponse, BotCall>();
+  const ok = (res: ServerResponse, result: unknown) => send(res, 200, { ok: true, result });
+  const notOk = (res: ServerResponse, code: number, description: string, parameters?: Record<string, unknown>) =>
+    send(res, code, { ok: false, error_code: code, description, ...(parameters ? { parameters } : {}) });
+  function send(res: ServerResponse, status: number, body: { ok: boolean; result?: unknown; [key: string]: unknown }) {
+    if (res.writableEnded || res.destroyed) return;
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    const call = callOf.get(res);
+    if (call) {
+      call.status = status;
+      call.result = body.result;
+      notify();
+    }
+  }
+  const notify = () => {
+    for (const w of [...callWaiters]) w();
+  };
+
+  function getUpdates(params: Record<string, any>, res: ServerResponse) {
+    const offset = Number(params.offset ?? 0);
+    const limit = Math.min(100, Number(params.limit ?? 100));
+    // An offset confirms every update below it: Telegram forgets them.
+    while (updates.length && updates[0].update_id < offset) updates.shift();
+    const take = () => [...again.splice(0), ...updates.filter((u) => u.update_id >= offset)].slice(0, limit);
+    const ready = take();
+    const timeout = Number(params.timeout ?? 0);
+    if (ready.length || timeout <= 0) return ok(res, ready);
+    const answer = () => {
+      clearTimeout(timer);
+      pollers.delete(answer);
+      ok(res, take());
+    };
+    const timer = setTimeout(answer, timeout * 1000);
+    pollers.add(answer);
+    res.on('close', () => {
+      clearTimeout(timer);
+      pollers.delete(answer);
+    });
+  }
+
+  function handle(method: string, params: Record<string, any>, res: ServerResponse) {
+    switch (method) {
+      case 'getMe':
+        return ok(res, BOT);
+      case 'getUpdates':
+        return getUpdates(params, res);
+      case 'sendMessage': {
+        const chatId = Number(params.chat_id);
+        if (!chatId || typeof params.text !== 'string' || !params.text) return notOk(res, 400, 'Bad Request: message text is empty');
+        const message: Record<string, any> = { message_id: newMessageId(chatId), date: now(), chat: chat(chatId), from: BOT, text: params.text };
+        if (params.reply_markup) message.reply_markup = params.reply_markup;
+        const replyTo = params.reply_parameters?.message_id;
+        if (replyTo) message.reply_to_message = sentByBot.get(`${chatId}:${replyTo}`) ?? { message_id: replyTo, chat: chat(chatId), date: now() };
+        sentByBot.set(`${chatId}:${message.message_id}`, message);
+        return ok(res, message);
+      }
+      case 'editMessageText': {
+        const key = `${params.chat_id}:${params.message_id}`;
+        const message = sentByBot.get(key);
+        if (!message) return notOk(res, 400, 'Bad Request: message to edit not found');
+        message.text = params.text;
+        message.edit_date = now();
+        return ok(res, message);
+      }
+      case 'setMessageReaction':
+      case 'answerCallbackQuery':
+      case 'setWebhook':
+      case 'deleteWebhook':
+        return ok(res, true);
+      default:
+        return notOk(res, 404, 'Not Found');
+    }
+  }
+
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    let raw = '';
+    req.on('data', (c) => (raw += c));
+    req.on('end', () => {
+      const m = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(req.url ?? '');
+      if (!m || req.method !== 'POST') return notOk(res, 404, 'Not Found');
+      if (m[1] !== token) return notOk(res, 401, 'Unauthorized');
+      let params: Record<string, any> = {};
+      try {
+        params = raw ? JSON.parse(raw) : {};
+      } catch {
+        return notOk(res, 400, "Bad Request: can't parse JSON");
+      }
+      const method = m[2];
+      const call: BotCall = { method, params };
+      calls.push(call);
+      callOf.set(res, call);
+      notify();
+      const failure = failures.get(method)?.shift();
+      if (failure?.kind === 'network') {
+        call.status = 0;
+        req.socket.destroy();
+        return notify();
+      }
+      if (failure?.kind === 'rate_limit') {
+        return notOk(res, 429, `Too Many Requests: retry after ${failure.retryAfter}`, { retry_after: failure.retryAfter });
+      }
+      if (failure?.kind === 'error') return notOk(res, failure.code, failure.description);
+      handle(method, params, res);
+    });
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const wake = () => {
+    for (const p of [...pollers]) p();
+  };
+  const fake: FakeBotApi = {
+    url,
+    token,
+    calls,
+    push(update) {
+      const full = { update_id: nextUpdateId++, ...update };
+      updates.push(full);
+      history.push(full);
+      wake();
+      return full.update_id;
+    },
+    userSays(chatId, text, opts = {}) {
+      const messageId = newMessageId(chatId);
+      const message: Record<string, any> = {
+        message_id: messageId,
+        date: now(),
+        chat: chat(chatId),
+        from: { id: chatId, is_bot: false, first_name: 'Operator' },
+        text,
+      };
+      if (text.startsWith('/')) message.entities = [{ type: 'bot_command', offset: 0, length: text.split(/\s/)[0].length }];
+      if (opts.replyTo !== undefined) {
+        message.reply_to_message = sentByBot.get(`${chatId}:${opts.replyTo}`) ?? { message_id: opts.replyTo, date: now(), chat: chat(chatId) };
+      }
+      return { updateId: fake.push({ message }), messageId };
+    },
+    serveAgain(updateId) {
+      const update = history.find((u) => u.update_id === updateId);
+      if (!update) throw new Error(`no update ${updateId} to serve again`);
+      again.push(update);
+      wake();
+    },
+    fail(method, failure, times = 1) {
+      const list = failures.get(method) ?? [];
+      for (let i = 0; i < times; i++) list.push(failure);
+      failures.set(method, list);
+    },
+    waitFor(method, match = () => true, opts = {}) {
+      const from = opts.from ?? 0;
+      const find = () => calls.slice(from).find((c) => c.method === method && match(c));
+      const found = find();
+      if (found) return Promise.resolve(found);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          callWaiters.delete(check);
+          reject(new Error(`no ${method} call matched; calls: ${calls.slice(from).map((c) => c.method).join(', ')}`));
+        }, opts.timeoutMs ?? 5000);
+        const check = () => {
+          const hit = find();
+          if (!hit) return;
+          clearTimeout(timer);
+          callWaiters.delete(check);
+          resolve(hit);
+        };
+        callWaiters.add(check);
+      });
+    },
+    sentTo: (chatId) => calls.filter((c) => c.method === 'sendMessage' && c.status === 200 && Number(c.params.chat_id) === chatId),
+    nextSaid: (chatId, match = /./) =>
+      fake.waitFor('sendMessage', (c) => c.status === 200 && c.params.chat_id === chatId && match.test(c.params.text), { from: calls.length }),
+    async close() {
+      wake();
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+  return fake;
+}
+
+/**
+ * Time for the bridge that moves only by its own waits: a sleep of N ms advances the clock by N
+ * at once (after yielding to I/O), so pacing and retry_after are honoured without real waiting,
+ * and every wait is recorded for assertions.
+ */
+export class VirtualTimers implements BridgeTimers {
+  t = Date.UTC(2026, 0, 5, 9, 0, 0);
+  sleeps: number[] = [];
+  now = () => this.t;
+  sleep = async (ms: number) => {
+    this.sleeps.push(ms);
+    this.t += ms;
+    await new Promise((resolve) => setImmediate(resolve));
+  };
+}
+
+/** A Parley server (like startTestServer) whose Telegram bridge talks to `fake`, in virtual time. */
+export async function startServerWithBot(
+  fake: FakeBotApi,
+  opts: { dataDir?: string; clock?: Clock; timers?: BridgeTimers; pollTimeoutSeconds?: number } = {},
+): Promise<TestServer & { timers: BridgeTimers }> {
+  const dataDir = opts.dataDir ?? (await tempDir());
+  const logs: string[] = [];
+  const logStream = new Writable({
+    write(chunk, _enc, done) {
+      logs.push(...chunk.toString().split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const config = configFromEnv({
+    PARLEY_LOG_LEVEL: 'trace',
+    PARLEY_DATA_DIR: dataDir,
+    PARLEY_PORT: '0',
+    PARLEY_TELEGRAM_TOKEN: fake.token,
+    PARLEY_TELEGRAM_API: fake.url,
+  });
+  const timers = opts.timers ?? new VirtualTimers();
+  const app = await buildApp({
+    config,
+    clock: opts.clock,
+    logStream,
+    telegram: { timers, pollTimeoutSeconds: opts.pollTimeoutSeconds ?? 5 },
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  config.publicUrl = url;
+  return {
+    app,
+    url,
+    dataDir,
+    logs,
+    timers,
+    async close() {
+      await app.close();
+      if (!opts.dataDir) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,333 @@
+// The Telegram bridge against a fake Bot API that speaks the real wire protocol, with a real
+// Parley server and real widget sockets. The bridge runs in virtual time (its waits are
+// recorded, not slept); the server's clock is manual where expiry matters.
+import { randomUUID } from 'node:crypto';
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type ApiError, ParleyClient } from '../../core/client/api.js';
+import type { TelegramLinkReply } from '../../core/protocol/index.js';
+import { ManualClock } from '../../server/clock.js';
+import { DATABASE_FILE } from '../../server/config.js';
+import { clientIdFor, DELIVERED_REACTION } from '../../server/telegram/bridge.js';
+import { passwordFrom, watchOutbox } from '../helpers/mail.js';
+import { type Peer, visitorHello } from '../helpers/realtime.js';
+import { NEW_PASSWORD, signedInAdmin, signIn, startTestServer, tempDir, type TestServer } from '../helpers/server.js';
+import { BOT, type FakeBotApi, startFakeBotApi, startServerWithBot, VirtualTimers } from '../helpers/telegram.js';
+
+const ORIGIN = 'https://shop.example.com';
+const CHAT = 5001;
+
+let fake: FakeBotApi;
+let clock: ManualClock;
+let timers: VirtualTimers;
+let dataDir: string;
+let server: TestServer;
+let admin: ParleyClient;
+let operator: ParleyClient;
+let project: { id: number; widgetKey: string };
+const peers: Peer[] = [];
+
+beforeEach(async () => {
+  fake = await startFakeBotApi();
+  clock = new ManualClock(Date.now());
+  timers = new VirtualTimers();
+  dataDir = await tempDir();
+  server = await startServerWithBot(fake, { clock, timers, dataDir });
+  ({ client: admin } = await signedInAdmin(server));
+  const p = await admin.createProject('Shop');
+  await admin.request('PATCH', `/api/v1/projects/${p.id}`, { allowedOrigins: [ORIGIN] });
+  project = { id: p.id, widgetKey: p.widgetKey };
+  const outbox = await watchOutbox(server.dataDir);
+  await admin.addMember(project.id, { email: 'oli@example.com', firstName: 'Oli', lastName: 'Op', operator: true });
+  const mail = await outbox.waitFor((m) => m.to === 'oli@example.com');
+  outbox.close();
+  operator = await signIn(server.url, 'oli@example.com', passwordFrom(mail), NEW_PASSWORD);
+});
+
+afterEach(async () => {
+  await Promise.all(peers.splice(0).map((p) => p.close()));
+  await server.close();
+  await fake.close();
+  // Whatever happened in the test, the bot token never reached a log line.
+  const logs = server.logs.join('\n');
+  expect(logs).not.toContain(fake.token);
+  expect(logs).not.toContain(fake.token.split(':')[1]);
+});
+
+const linkCode = (client: ParleyClient) => client.request<TelegramLinkReply>('POST', '/api/v1/telegram/link');
+
+const nextSaid = (chatId: number, match?: RegExp) => fake.nextSaid(chatId, match);
+
+async function linkChat(chatId = CHAT) {
+  const { code } = await linkCode(operator);
+  const said = nextSaid(chatId);
+  fake.userSays(chatId, `/start ${code}`);
+  expect((await said).params.text).toMatch(/^Linked to Parley as Oli Op \(oli@example\.com\)/);
+}
+
+/** A visitor with page context who wrote `text`; returns their socket and the forwarded message. */
+async function visitorWrites(text: string, peer?: Peer) {
+  if (!peer) {
+    ({ peer } = await visitorHello(server.url, project.widgetKey, ORIGIN));
+    peers.push(peer);
+  }
+  const forwarded = nextSaid(CHAT, new RegExp(text));
+  peer.send({
+    type: 'message.send',
+    clientId: randomUUID(),
+    body: text,
+    page: { url: `${ORIGIN}/shoes/trail-runner-2`, title: 'Trail Runner 2' },
+  });
+  await peer.next((f) => f.type === 'message.stored');
+  return { peer, forwarded: await forwarded };
+}
+
+/** The operator replies in Telegram to a forwarded message. */
+function replyInTelegram(forwardedId: number, text: string) {
+  return fake.userSays(CHAT, text, { replyTo: forwardedId });
+}
+
+describe('linking a chat', () => {
+  it('a valid code links the chat; the same code cannot link again', async () => {
+    const link = await linkCode(operator);
+    expect(link.bot).toBe(BOT.username);
+    expect(link.url).toBe(`https://t.me/${BOT.username}?start=${link.code}`);
+    expect(link.code).toMatch(/^[A-Za-z0-9_-]{8,64}$/);
+    expect(Date.parse(link.expiresAt) - clock.now()).toBe(15 * 60_000);
+
+    let said = nextSaid(CHAT);
+    fake.userSays(CHAT, `/start ${link.code}`);
+    expect((await said).params.text).toMatch(/^Linked to Parley as Oli Op/);
+
+    said = nextSaid(6002);
+    fake.userSays(6002, `/start ${link.code}`);
+    expect((await said).params.text).toMatch(/already used/);
+    // The other chat stays unlinked: it gets the explanation.
+    said = nextSaid(6002);
+    fake.userSays(6002, 'hello?');
+    expect((await said).params.text).toMatch(/parley telegram link/);
+  });
+
+  it('an expired or unknown code links nothing', async () => {
+    const { code } = await linkCode(operator);
+    clock.advance(15 * 60_000);
+    let said = nextSaid(CHAT);
+    fake.userSays(CHAT, `/start ${code}`);
+    expect((await said).params.text).toMatch(/expired/);
+    said = nextSaid(CHAT);
+    fake.userSays(CHAT, '/start not-a-code');
+    expect((await said).params.text).toMatch(/not valid/);
+    said = nextSaid(CHAT);
+    fake.userSays(CHAT, '/help');
+    expect((await said).params.text).toMatch(/To link this chat, run "parley telegram link"/);
+  });
+
+  it('an unlinked chat gets a short explanation and nothing else, whatever it sends', async () => {
+    await linkChat(CHAT);
+    const { forwarded } = await visitorWrites('Do you ship to Norway?');
+    const stranger = 6003;
+    const from = fake.calls.length;
+    for (const text of ['hi', '/dialogs', '/online']) {
+      const said = nextSaid(stranger);
+      fake.userSays(stranger, text);
+      expect((await said).params.text).toMatch(/^This bot brings Parley chats to operators/);
+    }
+    // Replying to a forwarded message's id from another chat posts nothing either.
+    const said = nextSaid(stranger);
+    fake.userSays(stranger, 'Yes we do', { replyTo: forwarded.result.message_id });
+    await said;
+    const madeByStranger = fake.calls.slice(from).filter((c) => c.params.chat_id === stranger);
+    expect(madeByStranger.map((c) => c.method)).toEqual(['sendMessage', 'sendMessage', 'sendMessage', 'sendMessage']);
+    const { dialogs } = await operator.request<{ dialogs: Array<{ lastMessage: { body: string } }> }>(
+      'GET',
+      `/api/v1/projects/${project.id}/dialogs`,
+    );
+    expect(dialogs[0].lastMessage.body).toBe('Do you ship to Norway?');
+  });
+
+  it('/unlink and "DELETE /telegram/link" end the link', async () => {
+    await linkChat();
+    let said = nextSaid(CHAT);
+    fake.userSays(CHAT, '/unlink');
+    expect((await said).params.text).toMatch(/no longer linked/);
+    said = nextSaid(CHAT);
+    fake.userSays(CHAT, 'still there?');
+    expect((await said).params.text).toMatch(/^This bot brings Parley chats/);
+
+    await linkChat();
+    said = nextSaid(CHAT);
+    expect(await operator.request('DELETE', '/api/v1/telegram/link')).toEqual({ unlinked: true });
+    expect((await said).params.text).toMatch(/no longer linked/);
+    expect(await operator.request('DELETE', '/api/v1/telegram/link')).toEqual({ unlinked: false });
+  });
+
+  it('only operators link; a server without a token answers 503', async () => {
+    const err = await linkCode(admin).catch((e: ApiError) => e);
+    expect(err).toMatchObject({ status: 403 });
+    const plain = await startTestServer();
+    try {
+      const { client } = await signedInAdmin(plain);
+      expect(await linkCode(client).catch((e: ApiError) => e)).toMatchObject({ status: 503, code: 'unavailable' });
+    } finally {
+      await plain.close();
+    }
+  });
+});
+
+describe('visitor messages and replies', () => {
+  it("a visitor message in the operator's My messages arrives with the visitor's name, the page and the text", async () => {
+    await linkChat();
+    const { forwarded } = await visitorWrites('Do you have it in size 44?');
+    const { dialogs } = await operator.request<{ dialogs: Array<{ visitor: { name: string } }> }>(
+      'GET',
+      `/api/v1/projects/${project.id}/dialogs?view=mine`,
+    );
+    const text: string = forwarded.params.text;
+    expect(text).toContain(dialogs[0].visitor.name);
+    expect(text).toContain('Trail Runner 2');
+    expect(text).toContain(`${ORIGIN}/shoes/trail-runner-2`);
+    expect(text).toContain('Do you have it in size 44?');
+  });
+
+  it('a dialog in Shared (another operator took it) is not forwarded', async () => {
+    await linkChat();
+    const outbox = await watchOutbox(server.dataDir);
+    await admin.addMember(project.id, { email: 'bea@example.com', firstName: 'Bea', lastName: 'Op', operator: true });
+    const bea = await signIn(server.url, 'bea@example.com', passwordFrom(await outbox.waitFor((m) => m.to === 'bea@example.com')));
+    outbox.close();
+    const { peer } = await visitorWrites('first');
+    const dialogId = (await operator.request<{ dialogs: Array<{ id: number }> }>('GET', `/api/v1/projects/${project.id}/dialogs`)).dialogs[0].id;
+    await bea.request('POST', `/api/v1/projects/${project.id}/dialogs/${dialogId}/take`);
+    const from = fake.calls.length;
+    peer.send({ type: 'message.send', clientId: randomUUID(), body: 'second, for Bea' });
+    await peer.next((f) => f.type === 'message.stored');
+    // Handled in order: once the next update's answer is out, the second message was not forwarded.
+    const said = nextSaid(CHAT);
+    fake.userSays(CHAT, '/help');
+    await said;
+    expect(fake.calls.slice(from).filter((c) => /second/.test(c.params.text ?? ''))).toEqual([]);
+  });
+
+  it('a reply goes to the dialog under the delivery contract, once even when the update is served twice, and shows delivered', async () => {
+    await linkChat();
+    const { peer, forwarded } = await visitorWrites('Is it waterproof?');
+    const { updateId, messageId } = replyInTelegram(forwarded.result.message_id, 'Yes, fully waterproof.');
+    const pushed = await peer.next((f) => f.type === 'message' && f.message.author === 'operator');
+    expect(pushed.message).toMatchObject({ body: 'Yes, fully waterproof.', operator: { name: 'Oli Op' } });
+
+    peer.send({ type: 'ack', messageIds: [pushed.message.id] });
+    const reaction = await fake.waitFor('setMessageReaction');
+    expect(reaction.params).toEqual({ chat_id: CHAT, message_id: messageId, reaction: [{ type: 'emoji', emoji: DELIVERED_REACTION }] });
+
+    // Telegram serves the same update again: nothing new is posted.
+    fake.serveAgain(updateId);
+    const said = nextSaid(CHAT);
+    fake.userSays(CHAT, '/help');
+    await said;
+    const detail = await operator.request<{ messages: Array<{ author: string; body: string; clientId: string; deliveredAt: string | null }> }>(
+      'GET',
+      `/api/v1/projects/${project.id}/dialogs/${(await operator.request<{ dialogs: Array<{ id: number }> }>('GET', `/api/v1/projects/${project.id}/dialogs`)).dialogs[0].id}`,
+    );
+    expect(detail.messages.map((m) => [m.author, m.body])).toEqual([
+      ['visitor', 'Is it waterproof?'],
+      ['operator', 'Yes, fully waterproof.'],
+    ]);
+    expect(detail.messages[1]).toMatchObject({ clientId: clientIdFor(CHAT, messageId) });
+    expect(detail.messages[1].deliveredAt).not.toBeNull();
+    expect(peer.frames.filter((f) => f.type === 'message' && f.message.author === 'operator')).toEqual([]);
+    expect(fake.calls.filter((c) => c.method === 'setMessageReaction')).toHaveLength(1);
+  });
+
+  it('a reply to something that is not a forwarded message, or plain text, posts nothing and says how to answer', async () => {
+    await linkChat();
+    let said = nextSaid(CHAT);
+    fake.userSays(CHAT, 'hello');
+    expect((await said).params.text).toMatch(/reply to the message/);
+    said = nextSaid(CHAT);
+    fake.userSays(CHAT, 'hello', { replyTo: 1 });
+    expect((await said).params.text).toMatch(/not a forwarded visitor message/);
+  });
+});
+
+describe('commands', () => {
+  it('/online and /offline switch the operator in their projects (the widget sees it); /status explains', async () => {
+    await linkChat();
+    const { peer } = await visitorHello(server.url, project.widgetKey, ORIGIN);
+    peers.push(peer);
+    let said = nextSaid(CHAT);
+    fake.userSays(CHAT, '/online');
+    expect((await said).params.text).toMatch(/^Shop: online \(manual switch/);
+    expect(await peer.next((f) => f.type === 'operators')).toMatchObject({ online: true });
+    said = nextSaid(CHAT);
+    fake.userSays(CHAT, '/status');
+    expect((await said).params.text).toMatch(/^Shop: online/);
+    said = nextSaid(CHAT);
+    fake.userSays(CHAT, '/offline@parley_test_bot');
+    expect((await said).params.text).toMatch(/^Shop: offline/);
+    expect(await peer.next((f) => f.type === 'operators')).toMatchObject({ online: false });
+    said = nextSaid(CHAT);
+    fake.userSays(CHAT, '/help');
+    expect((await said).params.text).toMatch(/\/online, \/offline/);
+  });
+});
+
+describe('reliability', () => {
+  it('the polling offset survives a restart: nothing handled twice, nothing skipped; a lost offset still posts a reply once', async () => {
+    await linkChat();
+    const { peer, forwarded } = await visitorWrites('Open on Sundays?');
+    const { updateId, messageId } = replyInTelegram(forwarded.result.message_id, 'Yes, 10 to 4.');
+    await peer.next((f) => f.type === 'message' && f.message.author === 'operator');
+    await fake.waitFor('getUpdates', (c) => c.params.offset === updateId + 1);
+    await server.close();
+
+    // While the server is down, the operator writes.
+    const help = fake.userSays(CHAT, '/help');
+    const from = fake.calls.length;
+    server = await startServerWithBot(fake, { clock, timers, dataDir });
+    const said = fake.nextSaid(CHAT);
+    const first = await fake.waitFor('getUpdates', () => true, { from });
+    expect(first.params.offset).toBe(help.updateId);
+    expect((await said).params.text).toMatch(/^Visitor messages/);
+    await fake.waitFor('getUpdates', (c) => c.params.offset === help.updateId + 1, { from });
+    expect(fake.calls.slice(from).filter((c) => c.method === 'sendMessage')).toHaveLength(1);
+
+    // Even if the offset were lost (an old database restored), the reply is not posted twice.
+    await server.close();
+    const db = new Database(join(dataDir, DATABASE_FILE));
+    db.prepare('UPDATE telegram_state SET update_offset = ?').run(updateId);
+    db.close();
+    fake.serveAgain(updateId);
+    const again = fake.calls.length;
+    server = await startServerWithBot(fake, { clock, timers, dataDir });
+    // It handles the reply's update again, then asks for the next one.
+    await fake.waitFor('getUpdates', (c) => c.params.offset === help.updateId, { from: again });
+    const client = new ParleyClient({ url: server.url, token: operator.token! });
+    const dialogId = (await client.request<{ dialogs: Array<{ id: number }> }>('GET', `/api/v1/projects/${project.id}/dialogs`)).dialogs[0].id;
+    const detail = await client.request<{ messages: Array<{ clientId: string }> }>('GET', `/api/v1/projects/${project.id}/dialogs/${dialogId}`);
+    expect(detail.messages.filter((m) => m.clientId === clientIdFor(CHAT, messageId))).toHaveLength(1);
+  });
+
+  it('a 429 waits retry_after and then sends; network failures while polling are retried', async () => {
+    await linkChat();
+    fake.fail('sendMessage', { kind: 'rate_limit', retryAfter: 7 });
+    const before = timers.sleeps.length;
+    const { forwarded } = await visitorWrites('Anyone there?');
+    const attempts = fake.calls.filter((c) => c.method === 'sendMessage' && /Anyone there/.test(c.params.text));
+    expect(attempts).toHaveLength(2);
+    expect(attempts[1]).toBe(forwarded);
+    expect(timers.sleeps.slice(before)).toContain(7000);
+    expect(server.logs.some((l) => /rate limited/.test(l))).toBe(true);
+
+    // The long poll waiting now answers the first update; the next two polls are cut off.
+    fake.fail('getUpdates', { kind: 'network' }, 2);
+    const from = fake.calls.length;
+    let said = nextSaid(CHAT);
+    fake.userSays(CHAT, '/status');
+    await said;
+    said = nextSaid(CHAT);
+    fake.userSays(CHAT, '/help');
+    expect((await said).params.text).toMatch(/^Visitor messages/);
+    expect(fake.calls.slice(from).filter((c) => c.method === 'getUpdates' && c.status === 0)).toHaveLength(2);
+  });
+});
