@@ -9,6 +9,7 @@ import { ParleyClient } from '../../core/client/api.js';
 import { buildApp } from '../../server/app.js';
 import type { Clock } from '../../server/clock.js';
 import { configFromEnv } from '../../server/config.js';
+import type { BridgeTuning } from '../../server/telegram/timers.js';
 
 export interface TestServer {
   app: FastifyInstance;
@@ -24,7 +25,14 @@ export async function tempDir(prefix = 'parley-test-'): Promise<string> {
 }
 
 export async function startTestServer(
-  opts: { clock?: Clock; env?: NodeJS.ProcessEnv; dataDir?: string; rateLimits?: { login?: number; forgot?: number } } = {},
+  opts: {
+    clock?: Clock;
+    env?: NodeJS.ProcessEnv;
+    dataDir?: string;
+    rateLimits?: { login?: number; forgot?: number };
+    /** The Telegram bridge's timers and polling (tests run it in virtual time). */
+    telegram?: BridgeTuning;
+  } = {},
 ): Promise<TestServer> {
   const dataDir = opts.dataDir ?? (await tempDir());
   const logs: string[] = [];
@@ -35,7 +43,7 @@ export async function startTestServer(
     },
   });
   const config = configFromEnv({ PARLEY_LOG_LEVEL: 'debug', ...opts.env, PARLEY_DATA_DIR: dataDir, PARLEY_PORT: '0' });
-  const app = await buildApp({ config, clock: opts.clock, logStream, rateLimits: opts.rateLimits });
+  const app = await buildApp({ config, clock: opts.clock, logStream, rateLimits: opts.rateLimits, telegram: opts.telegram });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;

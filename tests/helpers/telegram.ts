@@ -5,13 +5,9 @@
 // and network failures can be injected. Plus a Parley server wired to it, in virtual time.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { Writable } from 'node:stream';
-import { rm } from 'node:fs/promises';
-import { buildApp } from '../../server/app.js';
 import type { Clock } from '../../server/clock.js';
-import { configFromEnv } from '../../server/config.js';
 import type { BridgeTimers } from '../../server/telegram/timers.js';
-import { tempDir, type TestServer } from './server.js';
+import { startTestServer, type TestServer } from './server.js';
 
 export const BOT_TOKEN = '123456:AAH-fake-bot-token-0123456789abcdefXYZ';
 export const BOT = { id: 123456, is_bot: true, first_name: 'Parley Test', username: 'parley_test_bot' };
@@ -276,45 +272,17 @@ export class VirtualTimers implements BridgeTimers {
   };
 }
 
-/** A Parley server (like startTestServer) whose Telegram bridge talks to `fake`, in virtual time. */
+/** A Parley server (startTestServer) whose Telegram bridge talks to `fake`, in virtual time. */
 export async function startServerWithBot(
   fake: FakeBotApi,
   opts: { dataDir?: string; clock?: Clock; timers?: BridgeTimers; pollTimeoutSeconds?: number } = {},
 ): Promise<TestServer & { timers: BridgeTimers }> {
-  const dataDir = opts.dataDir ?? (await tempDir());
-  const logs: string[] = [];
-  const logStream = new Writable({
-    write(chunk, _enc, done) {
-      logs.push(...chunk.toString().split('\n').filter(Boolean));
-      done();
-    },
-  });
-  const config = configFromEnv({
-    PARLEY_LOG_LEVEL: 'trace',
-    PARLEY_DATA_DIR: dataDir,
-    PARLEY_PORT: '0',
-    PARLEY_TELEGRAM_TOKEN: fake.token,
-    PARLEY_TELEGRAM_API: fake.url,
-  });
   const timers = opts.timers ?? new VirtualTimers();
-  const app = await buildApp({
-    config,
+  const server = await startTestServer({
+    dataDir: opts.dataDir,
     clock: opts.clock,
-    logStream,
+    env: { PARLEY_LOG_LEVEL: 'trace', PARLEY_TELEGRAM_TOKEN: fake.token, PARLEY_TELEGRAM_API: fake.url },
     telegram: { timers, pollTimeoutSeconds: opts.pollTimeoutSeconds ?? 5 },
   });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  config.publicUrl = url;
-  return {
-    app,
-    url,
-    dataDir,
-    logs,
-    timers,
-    async close() {
-      await app.close();
-      if (!opts.dataDir) await rm(dataDir, { recursive: true, force: true });
-    },
-  };
+  return { ...server, timers };
 }
