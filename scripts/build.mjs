@@ -2,7 +2,7 @@
 // website widget (type-checked, then bundled by esbuild into one minified file).
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -41,6 +41,39 @@ await build({
   target: 'node20',
   alias: { 'react-devtools-core': join(root, 'scripts/stubs/react-devtools-core.js') },
   // Some of ink's dependencies are CommonJS and call require().
+  banner: { js: "import { createRequire as __parleyRequire } from 'node:module'; const require = __parleyRequire(import.meta.url);" },
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+
+// The CLI as one ESM entry with chunks for what only some commands load (yaml, the schema
+// checker): resolving and reading its ~150 modules one by one was most of `parley --version`.
+// The server and the TUI stay outside, imported from dist/ by path when a command needs them.
+// dist/cli-bundle sits at the same depth as dist/cli, so paths relative to the module
+// (../../package.json) still hold.
+const cliOut = join(root, 'dist/cli-bundle');
+await build({
+  entryPoints: [join(root, 'dist/cli/main.js')],
+  outdir: cliOut,
+  bundle: true,
+  splitting: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  // npm packages load as Node loads them (their ESM/CommonJS shapes stay as they are).
+  packages: 'external',
+  plugins: [
+    {
+      name: 'server-and-tui-stay-outside',
+      setup(b) {
+        b.onResolve({ filter: /^\.\.?\// }, (args) => {
+          const abs = resolve(args.resolveDir, args.path);
+          if (!abs.startsWith(join(root, 'dist/server')) && !abs.startsWith(join(root, 'dist/tui'))) return undefined;
+          return { path: `./${relative(cliOut, abs)}`, external: true };
+        });
+      },
+    },
+  ],
   banner: { js: "import { createRequire as __parleyRequire } from 'node:module'; const require = __parleyRequire(import.meta.url);" },
   legalComments: 'none',
   logLevel: 'warning',
