@@ -25,7 +25,7 @@ import leadRoutes from './routes/leads.js';
 import teamRoutes from './routes/team.js';
 import tokenRoutes from './routes/tokens.js';
 import widgetRoutes from './routes/widget.js';
-import telegramRoutes from './routes/telegram.js';
+import telegramRoutes, { telegramWebhookRoutes } from './routes/telegram.js';
 import telegramPlugin from './telegram/plugin.js';
 
 /** Query parameters that may carry secrets are never written to the log. */
@@ -81,6 +81,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(avatarRoutes);
   await app.register(widgetRoutes);
   await app.register(attachmentRoutes);
+  await app.register(telegramWebhookRoutes);
   await app.register(
     async (api) => {
       await api.register(authRoutes, {

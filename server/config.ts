@@ -20,6 +20,8 @@ export interface ServerConfig {
   telegramToken: string | null;
   /** Base URL of the Bot API (PARLEY_TELEGRAM_API). */
   telegramApi: string;
+  /** Webhook mode when set (PARLEY_TELEGRAM_WEBHOOK_URL): the public address of POST /telegram/webhook. */
+  telegramWebhookUrl: string | null;
 }
 
 export const DEFAULT_PORT = 8080;
@@ -65,6 +67,7 @@ export function configFromEnv(
     uploadMaxBytes: env.PARLEY_UPLOAD_MAX_BYTES ? parseSize(env.PARLEY_UPLOAD_MAX_BYTES) : 10 * 1024 * 1024,
     telegramToken: env.PARLEY_TELEGRAM_TOKEN?.trim() || null,
     telegramApi: (env.PARLEY_TELEGRAM_API || DEFAULT_TELEGRAM_API).replace(/\/+$/, ''),
+    telegramWebhookUrl: env.PARLEY_TELEGRAM_WEBHOOK_URL?.trim() || null,
   };
 }
 

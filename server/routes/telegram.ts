@@ -1,8 +1,11 @@
-// Linking an operator's Telegram chat: a one-time code and t.me link, and unlinking.
+// Linking an operator's Telegram chat: a one-time code and t.me link, and unlinking. And the
+// webhook Telegram posts updates to in webhook mode (outside the API prefix).
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { TelegramLinkReply, TelegramUnlinkReply } from '../../core/protocol/index.js';
-import { AppError } from '../errors.js';
+import { AppError, badRequest, forbidden, notFound } from '../errors.js';
+import { WEBHOOK_PATH } from '../telegram/bridge.js';
+import type { TgUpdate } from '../telegram/types.js';
 
 export default async function telegramRoutes(app: FastifyInstance) {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -22,4 +25,34 @@ export default async function telegramRoutes(app: FastifyInstance) {
     const auth = await app.authenticate(request);
     return bridge().unlink(auth);
   });
+}
+
+/**
+ * POST /telegram/webhook: an update from Telegram. Only with the secret token setWebhook was
+ * given (X-Telegram-Bot-Api-Secret-Token); anything else is 403 and nothing is handled. 404 when
+ * the bridge does not run in webhook mode.
+ */
+export async function telegramWebhookRoutes(app: FastifyInstance) {
+  app.post(
+    WEBHOOK_PATH,
+    {
+      // Checked before the body is even parsed.
+      onRequest: async (request) => {
+        const bridge = app.telegram;
+        if (!bridge?.webhookMode) throw notFound('no Telegram webhook here');
+        const given = request.headers['x-telegram-bot-api-secret-token'];
+        if (!bridge.webhookAuthorized(typeof given === 'string' ? given : undefined)) {
+          throw forbidden('wrong or missing X-Telegram-Bot-Api-Secret-Token');
+        }
+      },
+    },
+    async (request, reply) => {
+      const update = request.body as TgUpdate | null;
+      if (!update || typeof update !== 'object' || !Number.isSafeInteger(update.update_id)) {
+        throw badRequest('not a Telegram update');
+      }
+      await app.telegram!.receive(update);
+      return reply.code(200).send({ ok: true });
+    },
+  );
 }

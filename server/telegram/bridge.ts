@@ -1,16 +1,21 @@
 // The Telegram bridge: operators answer chats from their phone.
 //
-// - Incoming: long polling (getUpdates). Updates are handled one at a time in update_id order;
-//   after each, the next offset is stored, so a restart neither repeats nor skips one, and an
-//   update served again (a lower update_id) is ignored. A reply that is nevertheless handled
-//   twice posts once: its clientId is derived from the chat and the Telegram message id.
+// - Incoming: long polling (getUpdates), or a webhook when PARLEY_TELEGRAM_WEBHOOK_URL is set.
+//   Either way updates are handled one at a time in update_id order; after each, the next
+//   offset is stored, so a restart neither repeats nor skips one, and an update served again (a
+//   lower update_id) is ignored. A reply that is nevertheless handled twice posts once: its
+//   clientId is derived from the chat and the Telegram message id.
+// - Webhook mode: setWebhook at start with a secret token derived from the bot token (HMAC, so it
+//   is the same after a restart and never stored or logged); every POST to the webhook route must
+//   carry it in X-Telegram-Bot-Api-Secret-Token. Polling mode calls deleteWebhook first, since
+//   Telegram answers getUpdates with 409 while a webhook is set.
 // - Outgoing: every call goes through the outbox (Bot API limits, 429, network failures).
 // - Linking: `parley telegram link` makes a one-time code (15 minutes); `/start CODE` links the
 //   chat to that operator. Unlinked chats get an explanation and nothing else.
 // - Forwarding: a visitor message of a dialog in a linked operator's My messages is sent to
 //   their chat; Telegram's reply to it is the operator's message in that dialog, and the reply
 //   gets a 👌 reaction when the visitor's widget acked it.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Message } from '../../core/protocol/index.js';
 import type { Clock } from '../clock.js';
@@ -31,6 +36,11 @@ import type { TgMessage, TgUpdate, TgUser } from './types.js';
 export const LINK_CODE_TTL_MS = 15 * 60_000;
 export const DELIVERED_REACTION = '👌';
 const DEFAULT_POLL_TIMEOUT_S = 25;
+const ALLOWED_UPDATES = ['message', 'callback_query'];
+/** Where Telegram posts updates in webhook mode; PARLEY_TELEGRAM_WEBHOOK_URL must reach it. */
+export const WEBHOOK_PATH = '/telegram/webhook';
+/** A webhook request is answered once its update is handled, or after this long at most. */
+const WEBHOOK_ANSWER_WITHIN_MS = 2000;
 /** The Bot API's longest message text. */
 const MAX_TEXT = 4096;
 
@@ -69,8 +79,20 @@ export interface BridgeDeps {
   log: FastifyBaseLogger;
   apiUrl: string;
   token: string;
+  /** Webhook mode when set: the public HTTPS address of WEBHOOK_PATH. */
+  webhookUrl?: string | null;
   tuning?: BridgeTuning;
 }
+
+/**
+ * The webhook's secret token: an HMAC of the bot token, so it survives restarts without being
+ * stored, and changes with the token. 43 characters of [A-Za-z0-9_-], as setWebhook requires.
+ */
+export function webhookSecretFor(token: string): string {
+  return createHmac('sha256', token).update('parley telegram webhook secret v1').digest('base64url');
+}
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
 
 /** A UUID-shaped clientId that is the same for the same Telegram message, however often it arrives. */
 export function clientIdFor(chatId: number, tgMessageId: number): string {
@@ -92,6 +114,12 @@ export function createBridge(deps: BridgeDeps) {
   let stopped = false;
   let bot: TgUser | null = null;
   let polling: Promise<void> = Promise.resolve();
+  const webhookUrl = deps.webhookUrl || null;
+  const webhookSecret = digest(webhookSecretFor(deps.token));
+  /** The next update_id to handle (every lower one was handled); loaded on first use. */
+  let offset: number | null = null;
+  // Incoming updates are handled one at a time, in the order they came.
+  let incoming: Promise<unknown> = Promise.resolve();
   const unsubscribe: Array<() => void> = [];
   // Forwards and delivery marks run one at a time, in event order (a chat sees messages in order).
   let chain: Promise<void> = Promise.resolve();
@@ -116,21 +144,38 @@ export function createBridge(deps: BridgeDeps) {
 
   // ---- incoming updates ----------------------------------------------------------
 
+  /** Drops a webhook left set (Telegram refuses getUpdates while one is); true once done. */
+  async function dropWebhook(): Promise<boolean> {
+    try {
+      // Updates waiting for the webhook are kept: getUpdates serves them next.
+      await api.call('deleteWebhook', { drop_pending_updates: false }, { signal: abort.signal });
+      return true;
+    } catch (err) {
+      if (!stopped) log.warn({ reason: (err as Error).message }, 'telegram: deleteWebhook failed');
+      return false;
+    }
+  }
+
   async function poll(): Promise<void> {
-    let offset = await store.offset();
+    let webhookDropped = await dropWebhook();
+    offset ??= await store.offset();
     let failures = 0;
     while (!stopped) {
       let updates: TgUpdate[];
       try {
+        if (!webhookDropped) webhookDropped = await dropWebhook();
         updates = await api.call<TgUpdate[]>(
           'getUpdates',
-          { offset, timeout: pollTimeout, allowed_updates: ['message', 'callback_query'] },
+          { offset, timeout: pollTimeout, allowed_updates: ALLOWED_UPDATES },
           { signal: abort.signal, timeoutMs: (pollTimeout + 15) * 1000 },
         );
         failures = 0;
       } catch (err) {
         if (stopped) break;
-        const retryAfter = err instanceof TelegramApiError && err.errorCode === 429 ? (err.retryAfter ?? 1) * 1000 : null;
+        const apiError = err instanceof TelegramApiError ? err : null;
+        const retryAfter = apiError?.errorCode === 429 ? (apiError.retryAfter ?? 1) * 1000 : null;
+        // 409: a webhook was set meanwhile (another instance?): drop it again before the next poll.
+        if (apiError?.errorCode === 409) webhookDropped = false;
         failures += 1;
         log.warn({ reason: (err as Error).message }, 'telegram: getUpdates failed, retrying');
         await timers.sleep(retryAfter ?? Math.min(30_000, 500 * 2 ** failures), abort.signal);
@@ -138,16 +183,62 @@ export function createBridge(deps: BridgeDeps) {
       }
       for (const update of [...updates].sort((a, b) => a.update_id - b.update_id)) {
         if (stopped) break;
-        if (update.update_id < offset) continue; // handled already (served again)
-        try {
-          await handle(update);
-        } catch (err) {
-          // One broken update must not stop the chat: it is logged and skipped.
-          if (stopped) break;
-          log.error({ updateId: update.update_id, err: { message: (err as Error).message } }, 'telegram: update failed');
-        }
-        offset = update.update_id + 1;
-        await store.setOffset(offset);
+        await inTurn(update);
+      }
+    }
+  }
+
+  /** Handles an update unless it was handled already; false when skipped. In arrival order. */
+  function inTurn(update: TgUpdate): Promise<boolean> {
+    const turn = incoming.then(() => handleOnce(update));
+    incoming = turn.catch(() => undefined);
+    return turn;
+  }
+
+  async function handleOnce(update: TgUpdate): Promise<boolean> {
+    if (stopped) return false;
+    offset ??= await store.offset();
+    if (update.update_id < offset) return false; // handled already (served again)
+    try {
+      await handle(update);
+    } catch (err) {
+      // Stopping mid-update: not handled, so a restart handles it.
+      if (stopped) return false;
+      // One broken update must not stop the chat: it is logged and skipped.
+      log.error({ updateId: update.update_id, err: { message: (err as Error).message } }, 'telegram: update failed');
+    }
+    offset = Math.max(offset, update.update_id + 1);
+    await store.setOffset(offset);
+    return true;
+  }
+
+  /** Registers the webhook, retrying until Telegram takes it. */
+  async function registerWebhook(url: string): Promise<void> {
+    let failures = 0;
+    while (!stopped) {
+      try {
+        await api.call(
+          'setWebhook',
+          {
+            url,
+            secret_token: webhookSecretFor(deps.token),
+            allowed_updates: ALLOWED_UPDATES,
+            // One request at a time, so updates arrive in order; pending ones are delivered
+            // (and deduplicated by update_id).
+            max_connections: 1,
+            drop_pending_updates: false,
+          },
+          { signal: abort.signal },
+        );
+        log.info('telegram: webhook set');
+        return;
+      } catch (err) {
+        if (stopped) return;
+        const apiError = err instanceof TelegramApiError ? err : null;
+        const retryAfter = apiError?.errorCode === 429 ? (apiError.retryAfter ?? 1) * 1000 : null;
+        failures += 1;
+        log.warn({ reason: (err as Error).message }, 'telegram: setWebhook failed, retrying');
+        await timers.sleep(retryAfter ?? Math.min(60_000, 1000 * 2 ** failures), abort.signal);
       }
     }
   }
@@ -296,7 +387,9 @@ export function createBridge(deps: BridgeDeps) {
           }
         }),
       );
-      polling = poll().catch((err: Error) => log.error({ err: { message: err.message } }, 'telegram: polling stopped'));
+      polling = webhookUrl
+        ? registerWebhook(webhookUrl).catch((err: Error) => log.error({ err: { message: err.message } }, 'telegram: webhook not set'))
+        : poll().catch((err: Error) => log.error({ err: { message: err.message } }, 'telegram: polling stopped'));
       whoAmI().catch((err: Error) => log.warn({ reason: err.message }, 'telegram: getMe failed; will ask again when linking'));
     },
 
@@ -306,8 +399,33 @@ export function createBridge(deps: BridgeDeps) {
       abort.abort();
       outbox.stop();
       await polling;
+      await incoming;
       await chain;
       await api.close();
+    },
+
+    /** Whether updates come by webhook (else by polling). */
+    webhookMode: webhookUrl !== null,
+
+    /** Whether a webhook request's X-Telegram-Bot-Api-Secret-Token is the secret (constant time). */
+    webhookAuthorized(given: string | undefined): boolean {
+      if (!webhookUrl || typeof given !== 'string' || given === '') return false;
+      return timingSafeEqual(digest(given), webhookSecret);
+    },
+
+    /**
+     * An update Telegram posted to the webhook: handled in turn like a polled one (skipped if
+     * handled already). Resolves once handled, or after WEBHOOK_ANSWER_WITHIN_MS (handling goes
+     * on, in order), so Telegram gets its answer quickly; a 503 while stopping.
+     */
+    async receive(update: TgUpdate): Promise<void> {
+      const turn = inTurn(update).catch(() => undefined);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([turn, new Promise<void>((resolve) => (timer = setTimeout(resolve, WEBHOOK_ANSWER_WITHIN_MS)))]);
+      clearTimeout(timer);
+      // Shutting down: the update may not have been handled, so Telegram is asked to deliver it
+      // again (a handled one is then skipped by its update_id).
+      if (stopped) throw new AppError(503, 'unavailable', 'the server is shutting down; deliver again');
     },
 
     /** A one-time code and the t.me link that sends `/start CODE` to the bot. */

@@ -27,6 +27,7 @@ export default fp(
       log: app.log.child({ component: 'telegram' }),
       apiUrl: config.telegramApi,
       token: config.telegramToken,
+      webhookUrl: config.telegramWebhookUrl,
       tuning: opts.tuning,
     });
     app.decorate('telegram', bridge);

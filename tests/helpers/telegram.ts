@@ -2,9 +2,13 @@
 // the wire protocol (POST /bot<TOKEN>/<method> with JSON; {ok:true,result} or
 // {ok:false,error_code,description,parameters}). Updates queued by the test are served to
 // getUpdates with long polling that honours offset and timeout; every call is recorded; 429s
-// and network failures can be injected. Plus a Parley server wired to it, in virtual time.
+// and network failures can be injected. setWebhook/deleteWebhook are kept as Telegram does:
+// while a webhook is set getUpdates answers 409, and queued updates are POSTed to the webhook
+// (one at a time, with X-Telegram-Bot-Api-Secret-Token). Plus a Parley server wired to it, in
+// virtual time.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { request } from 'undici';
 import type { Clock } from '../../server/clock.js';
 import type { BridgeTimers } from '../../server/telegram/timers.js';
 import { startTestServer, type TestServer } from './server.js';
@@ -29,10 +33,28 @@ interface Update {
   callback_query?: Record<string, any>;
 }
 
+export interface Webhook {
+  url: string;
+  secret_token?: string;
+  allowed_updates?: string[];
+  max_connections?: number;
+}
+
 export interface FakeBotApi {
   url: string;
   token: string;
   calls: BotCall[];
+  /** The webhook set now (setWebhook), or null. */
+  readonly webhook: Webhook | null;
+  /** Webhook POSTs made: the update and the HTTP status answered (0: no answer). */
+  deliveries: Array<{ updateId: number; status: number }>;
+  /**
+   * Where webhook deliveries really go (the test's stand-in for DNS and a reverse proxy from the
+   * public webhook URL to the server); updates waiting are delivered now.
+   */
+  reachWebhookAt(url: string): void;
+  /** POSTs an update already delivered once more (as Telegram does when an answer is lost); its status. */
+  deliverAgain(updateId: number): Promise<number>;
   /** A private-chat text message from a Telegram user; `replyTo` makes it a reply. */
   userSays(chatId: number, text: string, opts?: { replyTo?: number }): { updateId: number; messageId: number };
   /** Queues an update (its update_id is the next one). */
@@ -63,6 +85,44 @@ export async function startFakeBotApi(token = BOT_TOKEN): Promise<FakeBotApi> {
   const callWaiters = new Set<() => void>();
   const sockets = new Set<Socket>();
   let nextUpdateId = 700_000_001;
+  let webhook: Webhook | null = null;
+  let webhookTarget: string | null = null;
+  const deliveries: Array<{ updateId: number; status: number }> = [];
+  let delivering: Promise<void> = Promise.resolve();
+
+  async function post(update: Update): Promise<number> {
+    if (!webhook || !webhookTarget) return 0;
+    let status = 0;
+    try {
+      const res = await request(webhookTarget, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(webhook.secret_token ? { 'x-telegram-bot-api-secret-token': webhook.secret_token } : {}),
+        },
+        body: JSON.stringify(update),
+      });
+      status = res.statusCode;
+      await res.body.dump();
+    } catch {
+      status = 0;
+    }
+    deliveries.push({ updateId: update.update_id, status });
+    notify();
+    return status;
+  }
+  /** Delivers waiting updates one at a time (max_connections 1); delivered ones are forgotten. */
+  const deliverPending = () => {
+    delivering = delivering.then(async () => {
+      while (webhook && webhookTarget && updates.length) {
+        const update = updates[0];
+        const status = await post(update);
+        if (status < 200 || status >= 300) return; // stays pending
+        if (updates[0] === update) updates.shift();
+      }
+    });
+    return delivering;
+  };
   const now = () => Math.floor(Date.now() / 1000);
   const newMessageId = (chatId: number) => {
     const id = (messageIds.get(chatId) ?? 100) + 1;
@@ -91,6 +151,7 @@ export async function startFakeBotApi(token = BOT_TOKEN): Promise<FakeBotApi> {
   };
 
   function getUpdates(params: Record<string, any>, res: ServerResponse) {
+    if (webhook) return notOk(res, 409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first");
     const offset = Number(params.offset ?? 0);
     const limit = Math.min(100, Number(params.limit ?? 100));
     // An offset confirms every update below it: Telegram forgets them.
@@ -138,8 +199,31 @@ export async function startFakeBotApi(token = BOT_TOKEN): Promise<FakeBotApi> {
       }
       case 'setMessageReaction':
       case 'answerCallbackQuery':
-      case 'setWebhook':
+        return ok(res, true);
+      case 'setWebhook': {
+        if (typeof params.url !== 'string') return notOk(res, 400, 'Bad Request: bad webhook: URL is required');
+        if (params.url === '') {
+          webhook = null;
+          return ok(res, true);
+        }
+        if (params.secret_token !== undefined && !/^[A-Za-z0-9_-]{1,256}$/.test(String(params.secret_token))) {
+          return notOk(res, 400, 'Bad Request: secret token contains unallowed characters');
+        }
+        webhook = {
+          url: params.url,
+          secret_token: params.secret_token,
+          allowed_updates: params.allowed_updates,
+          max_connections: params.max_connections,
+        };
+        // Long polls waiting are cut off, as Telegram does.
+        for (const p of [...pollers]) p();
+        ok(res, true);
+        void deliverPending();
+        return;
+      }
       case 'deleteWebhook':
+        webhook = null;
+        if (params.drop_pending_updates) updates.splice(0);
         return ok(res, true);
       default:
         return notOk(res, 404, 'Not Found');
@@ -191,11 +275,27 @@ export async function startFakeBotApi(token = BOT_TOKEN): Promise<FakeBotApi> {
     url,
     token,
     calls,
+    get webhook() {
+      return webhook;
+    },
+    deliveries,
+    reachWebhookAt(target) {
+      webhookTarget = target;
+      void deliverPending();
+    },
+    deliverAgain(updateId) {
+      const update = history.find((u) => u.update_id === updateId);
+      if (!update) throw new Error(`no update ${updateId} to deliver again`);
+      const done = delivering.then(() => post(update));
+      delivering = done.then(() => undefined);
+      return done;
+    },
     push(update) {
       const full = { update_id: nextUpdateId++, ...update };
       updates.push(full);
       history.push(full);
-      wake();
+      if (webhook) void deliverPending();
+      else wake();
       return full.update_id;
     },
     userSays(chatId, text, opts = {}) {
@@ -275,14 +375,21 @@ export class VirtualTimers implements BridgeTimers {
 /** A Parley server (startTestServer) whose Telegram bridge talks to `fake`, in virtual time. */
 export async function startServerWithBot(
   fake: FakeBotApi,
-  opts: { dataDir?: string; clock?: Clock; timers?: BridgeTimers; pollTimeoutSeconds?: number } = {},
+  opts: { dataDir?: string; clock?: Clock; timers?: BridgeTimers; pollTimeoutSeconds?: number; webhookUrl?: string } = {},
 ): Promise<TestServer & { timers: BridgeTimers }> {
   const timers = opts.timers ?? new VirtualTimers();
   const server = await startTestServer({
     dataDir: opts.dataDir,
     clock: opts.clock,
-    env: { PARLEY_LOG_LEVEL: 'trace', PARLEY_TELEGRAM_TOKEN: fake.token, PARLEY_TELEGRAM_API: fake.url },
+    env: {
+      PARLEY_LOG_LEVEL: 'trace',
+      PARLEY_TELEGRAM_TOKEN: fake.token,
+      PARLEY_TELEGRAM_API: fake.url,
+      ...(opts.webhookUrl ? { PARLEY_TELEGRAM_WEBHOOK_URL: opts.webhookUrl } : {}),
+    },
     telegram: { timers, pollTimeoutSeconds: opts.pollTimeoutSeconds ?? 5 },
   });
+  // The public webhook URL reaches this server's /telegram/webhook.
+  if (opts.webhookUrl) fake.reachWebhookAt(`${server.url}/telegram/webhook`);
   return { ...server, timers };
 }

@@ -9,7 +9,8 @@ import { type ApiError, ParleyClient } from '../../core/client/api.js';
 import type { TelegramLinkReply } from '../../core/protocol/index.js';
 import { ManualClock } from '../../server/clock.js';
 import { DATABASE_FILE } from '../../server/config.js';
-import { clientIdFor, DELIVERED_REACTION } from '../../server/telegram/bridge.js';
+import { request } from 'undici';
+import { clientIdFor, DELIVERED_REACTION, webhookSecretFor } from '../../server/telegram/bridge.js';
 import { passwordFrom, watchOutbox } from '../helpers/mail.js';
 import { type Peer, visitorHello } from '../helpers/realtime.js';
 import { NEW_PASSWORD, signedInAdmin, signIn, startTestServer, tempDir, type TestServer } from '../helpers/server.js';
@@ -53,6 +54,8 @@ afterEach(async () => {
   const logs = server.logs.join('\n');
   expect(logs).not.toContain(fake.token);
   expect(logs).not.toContain(fake.token.split(':')[1]);
+  // Nor did the webhook's secret token.
+  expect(logs).not.toContain(webhookSecretFor(fake.token));
 });
 
 const linkCode = (client: ParleyClient) => client.request<TelegramLinkReply>('POST', '/api/v1/telegram/link');
@@ -329,5 +332,112 @@ describe('reliability', () => {
     fake.userSays(CHAT, '/help');
     expect((await said).params.text).toMatch(/^Visitor messages/);
     expect(fake.calls.slice(from).filter((c) => c.method === 'getUpdates' && c.status === 0)).toHaveLength(2);
+  });
+});
+
+describe('webhook mode', () => {
+  const WEBHOOK_URL = 'https://chat.example.com/telegram/webhook';
+
+  /** Restarts the server in webhook mode; the setWebhook call it made (answered). */
+  async function restartWithWebhook() {
+    await server.close();
+    const from = fake.calls.length;
+    server = await startServerWithBot(fake, { clock, timers, dataDir, webhookUrl: WEBHOOK_URL });
+    operator = new ParleyClient({ url: server.url, token: operator.token! });
+    return { from, set: await fake.waitFor('setWebhook', (c) => c.status === 200, { from }) };
+  }
+
+  const postUpdate = async (update: Record<string, unknown>, headers: Record<string, string> = {}) => {
+    const res = await request(`${server.url}/telegram/webhook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(update),
+    });
+    await res.body.dump();
+    return res.statusCode;
+  };
+
+  it('sets the webhook with the URL and a secret token that survives a restart; updates posted with it are handled, no polling', async () => {
+    const { from, set } = await restartWithWebhook();
+    expect(set.params).toMatchObject({ url: WEBHOOK_URL, allowed_updates: ['message', 'callback_query'] });
+    const secret = set.params.secret_token as string;
+    expect(secret).toMatch(/^[A-Za-z0-9_-]{32,256}$/);
+    expect(secret).not.toContain(fake.token.split(':')[1]);
+    expect(fake.webhook).toMatchObject({ url: WEBHOOK_URL, secret_token: secret });
+
+    // /start CODE arrives by webhook and links the chat.
+    await linkChat();
+    const said = nextSaid(CHAT);
+    fake.userSays(CHAT, '/status');
+    expect((await said).params.text).toMatch(/^Shop: /);
+    // Deliveries go one at a time: /status was delivered once /start was answered 200.
+    expect(fake.deliveries.length).toBeGreaterThan(0);
+    expect(fake.deliveries.every((d) => d.status === 200)).toBe(true);
+    expect(fake.calls.slice(from).filter((c) => c.method === 'getUpdates' || c.method === 'deleteWebhook')).toEqual([]);
+
+    const again = await restartWithWebhook();
+    expect(again.set.params.secret_token).toBe(secret);
+  });
+
+  it('a request with a wrong or missing secret token is refused with 403 and nothing is handled', async () => {
+    const { set } = await restartWithWebhook();
+    const { code } = await linkCode(operator);
+    const update = {
+      update_id: 999_999_999,
+      message: { message_id: 1, date: 1, chat: { id: CHAT, type: 'private' }, from: { id: CHAT, is_bot: false, first_name: 'Mallory' }, text: `/start ${code}` },
+    };
+    const before = fake.calls.length;
+    expect(await postUpdate(update)).toBe(403);
+    expect(await postUpdate(update, { 'x-telegram-bot-api-secret-token': 'not-the-secret' })).toBe(403);
+    expect(await postUpdate(update, { 'x-telegram-bot-api-secret-token': `${set.params.secret_token}x` })).toBe(403);
+    expect(await postUpdate(update, { 'x-telegram-bot-api-secret-token': '' })).toBe(403);
+    expect(fake.calls.slice(before)).toEqual([]);
+    // The code was not spent and the update_id not taken: Telegram's own update links the chat.
+    const said = nextSaid(CHAT);
+    fake.userSays(CHAT, `/start ${code}`);
+    expect((await said).params.text).toMatch(/^Linked to Parley as Oli Op/);
+  });
+
+  it('the same update posted twice (or again after a restart) is handled once', async () => {
+    await restartWithWebhook();
+    await linkChat();
+    let said = nextSaid(CHAT);
+    const help = fake.userSays(CHAT, '/help');
+    expect((await said).params.text).toMatch(/^Visitor messages/);
+    expect(await fake.deliverAgain(help.updateId)).toBe(200);
+    // Updates are handled in order: once /status is answered, the redelivery was dealt with.
+    said = nextSaid(CHAT);
+    fake.userSays(CHAT, '/status');
+    expect((await said).params.text).toMatch(/^Shop: /);
+
+    await restartWithWebhook();
+    expect(await fake.deliverAgain(help.updateId)).toBe(200);
+    said = nextSaid(CHAT);
+    fake.userSays(CHAT, '/status');
+    await said;
+    expect(fake.sentTo(CHAT).filter((c) => /^Visitor messages/.test(c.params.text))).toHaveLength(1);
+  });
+
+  it('polling mode deletes the webhook before polling, again after a 409, and polls', async () => {
+    // The server of beforeEach polls: deleteWebhook came before the first getUpdates.
+    const methods = fake.calls.map((c) => c.method);
+    expect(methods).toContain('deleteWebhook');
+    expect(methods.indexOf('deleteWebhook')).toBeLessThan(methods.indexOf('getUpdates'));
+    expect(fake.calls.find((c) => c.method === 'setWebhook')).toBeUndefined();
+
+    // Back from webhook mode, with deleteWebhook failing at first: getUpdates answers 409 until
+    // the webhook is gone, then the chat works by polling.
+    await restartWithWebhook();
+    await server.close();
+    fake.fail('deleteWebhook', { kind: 'network' }, 2);
+    const from = fake.calls.length;
+    server = await startServerWithBot(fake, { clock, timers, dataDir });
+    operator = new ParleyClient({ url: server.url, token: operator.token! });
+    await linkChat();
+    expect(fake.webhook).toBeNull();
+    expect(fake.calls.slice(from).map((c) => `${c.method} ${c.status}`)).toEqual(
+      expect.arrayContaining(['deleteWebhook 0', 'getUpdates 409', 'deleteWebhook 200', 'getUpdates 200']),
+    );
+    expect(await postUpdate({ update_id: 1 }, { 'x-telegram-bot-api-secret-token': webhookSecretFor(fake.token) })).toBe(404);
   });
 });
