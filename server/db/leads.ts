@@ -1,5 +1,6 @@
 // Lead classes of a project, and the lead journal: every dialog with what marketers ask about it
 // (times, class, operator, group, the visitor's card, landing page, referrer, UTM tags).
+import type { VisitorRow } from './dialogs.js';
 import type { Db, Queryable, Tx } from './sqlite.js';
 
 export interface LeadClassRow {
@@ -10,7 +11,9 @@ export interface LeadClassRow {
   position: number;
 }
 
-export interface LeadRow {
+/** A dialog as a lead, with its visitor's card and landing page. */
+export interface LeadRow
+  extends Pick<VisitorRow, 'real_name' | 'phone' | 'email' | 'notes' | 'page_url' | 'page_title' | 'referrer' | 'utm'> {
   id: number;
   status: 'open' | 'closed';
   created_at: number;
@@ -23,14 +26,6 @@ export interface LeadRow {
   assignee_first_name: string | null;
   assignee_last_name: string | null;
   visitor_name: string;
-  real_name: string | null;
-  phone: string | null;
-  email: string | null;
-  notes: string | null;
-  page_url: string | null;
-  page_title: string | null;
-  referrer: string | null;
-  utm: string | null;
 }
 
 export interface LeadFilter {

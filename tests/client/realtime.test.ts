@@ -19,6 +19,7 @@ import { passwordFrom, watchOutbox } from '../helpers/mail.js';
 import { type NetCut, netCut } from '../helpers/netcut.js';
 import { type Peer, visitorHello } from '../helpers/realtime.js';
 import { NEW_PASSWORD, signedInAdmin, signIn, startTestServer, tempDir, type TestServer } from '../helpers/server.js';
+import { ManualTime } from '../helpers/manual-time.js';
 
 const ORIGIN = 'https://shop.example.com';
 
@@ -56,33 +57,6 @@ afterEach(async () => {
   for (const s of servers) await s.close();
   await rm(dataDir, { recursive: true, force: true });
 });
-
-/** Time that moves only when the test says so (the 5 s delivery deadline, the backoff). */
-class ManualTime {
-  t = Date.now();
-  private timers = new Set<{ at: number; fn: () => void }>();
-  now = () => this.t;
-  setTimeout = (fn: () => void, ms: number) => {
-    const timer = { at: this.t + ms, fn };
-    this.timers.add(timer);
-    return timer;
-  };
-  clearTimeout = (timer: unknown) => {
-    this.timers.delete(timer as { at: number; fn: () => void });
-  };
-  get pending() {
-    return this.timers.size;
-  }
-  advance(ms: number) {
-    this.t += ms;
-    for (;;) {
-      const due = [...this.timers].filter((x) => x.at <= this.t).sort((a, b) => a.at - b.at)[0];
-      if (!due) return;
-      this.timers.delete(due);
-      due.fn();
-    }
-  }
-}
 
 interface Watched {
   conn: OperatorConnection;

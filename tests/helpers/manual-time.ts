@@ -12,6 +12,10 @@ export class ManualTime {
   clearTimeout = (timer: unknown) => {
     this.timers.delete(timer as { at: number; fn: () => void });
   };
+  /** Timers armed and not yet fired or cleared. */
+  get pending() {
+    return this.timers.size;
+  }
   advance(ms: number) {
     this.t += ms;
     for (;;) {
