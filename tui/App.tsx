@@ -10,6 +10,7 @@ import { HelpOverlay } from './components/HelpOverlay.js';
 import { MessageList } from './components/MessageList.js';
 import { Picker } from './components/Picker.js';
 import { StatusBar } from './components/StatusBar.js';
+import { TelegramOverlay } from './components/TelegramOverlay.js';
 import { useStore, useStores } from './context/stores.js';
 import { useKeyRouter } from './input/useKeyRouter.js';
 import { layoutFor } from './state/layout.js';
@@ -43,6 +44,8 @@ export function App() {
       <Box height={layout.body} width={layout.columns}>
         {overlay === 'help' ? (
           <HelpOverlay width={layout.columns} height={layout.body} />
+        ) : overlay === 'telegram' ? (
+          <TelegramOverlay width={layout.columns} height={layout.body} />
         ) : overlay === 'card' || overlay === 'saveTemplate' ? (
           <FormOverlay width={layout.columns} height={layout.body} />
         ) : overlay ? (

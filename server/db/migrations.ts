@@ -360,4 +360,15 @@ export const migrations: Migration[] = [
       CREATE INDEX telegram_messages_by_client ON telegram_messages(dialog_id, client_id);
     `,
   },
+  {
+    name: 'telegram: the dialog a chat has open, the notice of an undelivered reply',
+    sql: `
+      -- The dialog opened last in the chat (from /dialogs, or the last forwarded): /take, /close
+      -- and /tpl act on it when they are not a reply to a forwarded message.
+      ALTER TABLE telegram_links ADD COLUMN current_dialog_id INTEGER;
+      -- For an operator's reply: the bot's "not delivered" message (with the resend button), so a
+      -- late delivery can change it.
+      ALTER TABLE telegram_messages ADD COLUMN notice_id INTEGER;
+    `,
+  },
 ];

@@ -11,11 +11,10 @@ import {
   TemplateParams,
   UpdateTemplateBody,
 } from '../../core/protocol/index.js';
-import { templatesService } from '../services/templates.js';
 
 export default async function templateRoutes(app: FastifyInstance) {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
-  const templates = templatesService(app, app.services.projects);
+  const { templates } = app.services;
   const base = '/projects/:projectId/templates';
 
   r.get(base, { schema: { params: ProjectParams, response: { 200: TemplateList } } }, async (request) => {

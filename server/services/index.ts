@@ -8,6 +8,7 @@ import { presenceService } from './presence.js';
 import { profileService } from './profile.js';
 import { projectsService } from './projects.js';
 import { teamService } from './team.js';
+import { templatesService } from './templates.js';
 
 export type Services = ReturnType<typeof createServices>;
 
@@ -24,5 +25,6 @@ export function createServices(deps: ServiceDeps) {
     dialogs: dialogsService(deps, projects, attachments),
     presence: presenceService(deps, projects),
     groups: groupsService(deps, projects),
+    templates: templatesService(deps, projects),
   };
 }

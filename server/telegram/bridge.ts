@@ -1,4 +1,6 @@
-// The Telegram bridge: operators answer chats from their phone.
+// The Telegram bridge: operators answer chats from their phone. This file runs it: where updates
+// come from, in what order, and linking; chat.ts handles what operators do in their chats,
+// relay.ts what goes out to them.
 //
 // - Incoming: long polling (getUpdates), or a webhook when PARLEY_TELEGRAM_WEBHOOK_URL is set.
 //   Either way updates are handled one at a time in update_id order; after each, the next
@@ -9,18 +11,14 @@
 //   is the same after a restart and never stored or logged); every POST to the webhook route must
 //   carry it in X-Telegram-Bot-Api-Secret-Token. Polling mode calls deleteWebhook first, since
 //   Telegram answers getUpdates with 409 while a webhook is set.
-// - Outgoing: every call goes through the outbox (Bot API limits, 429, network failures).
+// - Outgoing: every call goes through the outbox (Bot API limits, 429, network failures), and
+//   forwards and delivery marks run one at a time in event order.
 // - Linking: `parley telegram link` makes a one-time code (15 minutes); `/start CODE` links the
-//   chat to that operator. Unlinked chats get an explanation and nothing else.
-// - Forwarding: a visitor message of a dialog in a linked operator's My messages is sent to
-//   their chat; Telegram's reply to it is the operator's message in that dialog, and the reply
-//   gets a 👌 reaction when the visitor's widget acked it.
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+//   chat to that operator.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import type { Message } from '../../core/protocol/index.js';
 import type { Clock } from '../clock.js';
 import type { Repos } from '../db/index.js';
-import { viewOf } from '../db/dialogs.js';
 import type { Db } from '../db/sqlite.js';
 import { AppError, forbidden } from '../errors.js';
 import type { EventBus } from '../realtime/bus.js';
@@ -28,47 +26,27 @@ import { sha256 } from '../secrets.js';
 import type { Auth } from '../services/accounts.js';
 import type { Services } from '../services/index.js';
 import { type BotApi, createBotApi, TelegramApiError } from './api.js';
+import { createChat } from './chat.js';
+import { type BridgeContext, say } from './context.js';
+import { webhookSecretFor } from './ids.js';
 import { createOutbox } from './outbox.js';
+import { createRelay } from './relay.js';
 import { telegramStore } from './store.js';
-import { type BridgeTuning, realTimers } from './timers.js';
-import type { TgMessage, TgUpdate, TgUser } from './types.js';
+import { TEXTS } from './texts.js';
+import { type BridgeTuning, realDeadlines, realTimers } from './timers.js';
+import type { TgUpdate, TgUser } from './types.js';
+
+export { clientIdFor, webhookSecretFor } from './ids.js';
+export { DELIVERED_REACTION, DELIVERY_DEADLINE_MS } from './relay.js';
+export { TEXTS } from './texts.js';
 
 export const LINK_CODE_TTL_MS = 15 * 60_000;
-export const DELIVERED_REACTION = '👌';
 const DEFAULT_POLL_TIMEOUT_S = 25;
-const ALLOWED_UPDATES = ['message', 'callback_query'];
+const ALLOWED_UPDATES = ['message', 'edited_message', 'callback_query'];
 /** Where Telegram posts updates in webhook mode; PARLEY_TELEGRAM_WEBHOOK_URL must reach it. */
 export const WEBHOOK_PATH = '/telegram/webhook';
 /** A webhook request is answered once its update is handled, or after this long at most. */
 const WEBHOOK_ANSWER_WITHIN_MS = 2000;
-/** The Bot API's longest message text. */
-const MAX_TEXT = 4096;
-
-export const TEXTS = {
-  unlinked:
-    'This bot brings Parley chats to operators. To link this chat, run "parley telegram link" and open the link it prints (or send /start CODE here).',
-  badCode: {
-    unknown: 'This link code is not valid. Run "parley telegram link" for a new one.',
-    expired: 'This link code has expired (codes last 15 minutes). Run "parley telegram link" for a new one.',
-    used: 'This link code was already used. Run "parley telegram link" for a new one.',
-  },
-  linked: (name: string, email: string) =>
-    `Linked to Parley as ${name} (${email}). Visitor messages in your My messages arrive here; reply to one to answer. /help`,
-  unlinkedNow: 'This chat is no longer linked to Parley. Run "parley telegram link" to link it again.',
-  help: [
-    'Visitor messages from your My messages arrive here.',
-    'Reply to one (swipe it, or Reply) to answer that visitor; 👌 appears when the visitor has seen your answer.',
-    '/online, /offline: your switch in every project you answer in (the widget shows its tab while someone is online)',
-    '/status: whether you are online, and why',
-    '/unlink: stop receiving chats here',
-    '/help: this text',
-  ].join('\n'),
-  noProjects: 'You are an operator in no project.',
-  replyHint: 'To answer a visitor, reply to the message of theirs that the bot forwarded. /help',
-  notForwarded: 'That message is not a forwarded visitor message: reply to one the bot sent. /help',
-  textOnly: 'Only text answers can be sent from Telegram for now.',
-  notSent: (why: string) => `Not sent: ${why}`,
-} as const;
 
 export interface BridgeDeps {
   db: Db;
@@ -81,25 +59,14 @@ export interface BridgeDeps {
   token: string;
   /** Webhook mode when set: the public HTTPS address of WEBHOOK_PATH. */
   webhookUrl?: string | null;
+  publicUrl: string;
+  uploadMaxBytes: number;
+  /** Whether a visitor has a widget open now (the hub knows). */
+  visitorOnline(visitorId: number): boolean;
   tuning?: BridgeTuning;
 }
 
-/**
- * The webhook's secret token: an HMAC of the bot token, so it survives restarts without being
- * stored, and changes with the token. 43 characters of [A-Za-z0-9_-], as setWebhook requires.
- */
-export function webhookSecretFor(token: string): string {
-  return createHmac('sha256', token).update('parley telegram webhook secret v1').digest('base64url');
-}
-
 const digest = (s: string) => createHash('sha256').update(s).digest();
-
-/** A UUID-shaped clientId that is the same for the same Telegram message, however often it arrives. */
-export function clientIdFor(chatId: number, tgMessageId: number): string {
-  const h = createHash('sha256').update(`telegram:${chatId}:${tgMessageId}`).digest('hex');
-  const variant = ((parseInt(h[16], 16) & 0x3) | 0x8).toString(16);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
 
 export type TelegramBridge = ReturnType<typeof createBridge>;
 
@@ -129,13 +96,24 @@ export function createBridge(deps: BridgeDeps) {
     });
   };
 
-  const say = (chatId: number, text: string, replyTo?: number) =>
-    outbox.call<TgMessage>(chatId, 'sendMessage', {
-      chat_id: chatId,
-      text,
-      link_preview_options: { is_disabled: true },
-      ...(replyTo ? { reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } } : {}),
-    });
+  const ctx: BridgeContext = {
+    repos,
+    services,
+    store,
+    outbox,
+    api,
+    clock,
+    deadlines: deps.tuning?.deadlines ?? realDeadlines,
+    log,
+    publicUrl: deps.publicUrl,
+    uploadMaxBytes: deps.uploadMaxBytes,
+    visitorOnline: deps.visitorOnline,
+    inOrder,
+    settled: () => chain,
+    isStopped: () => stopped,
+  };
+  const relay = createRelay(ctx);
+  const chat = createChat(ctx, relay);
 
   async function whoAmI(): Promise<TgUser> {
     bot ??= await api.call<TgUser>('getMe', {}, { signal: abort.signal });
@@ -200,7 +178,7 @@ export function createBridge(deps: BridgeDeps) {
     offset ??= await store.offset();
     if (update.update_id < offset) return false; // handled already (served again)
     try {
-      await handle(update);
+      await chat.handle(update);
     } catch (err) {
       // Stopping mid-update: not handled, so a restart handles it.
       if (stopped) return false;
@@ -243,147 +221,15 @@ export function createBridge(deps: BridgeDeps) {
     }
   }
 
-  async function handle(update: TgUpdate): Promise<void> {
-    const m = update.message;
-    if (!m || m.chat.type !== 'private') return;
-    const chatId = m.chat.id;
-    const command = /^\/([a-z_]+)(?:@\w+)?(?:\s+([\s\S]*))?$/i.exec((m.text ?? '').trim());
-    const name = command?.[1].toLowerCase();
-    const arg = command?.[2]?.trim() ?? '';
-    if (name === 'start' && arg) return linkChat(chatId, arg);
-
-    const link = await store.linkOfChat(chatId);
-    const user = link ? await repos.users.byId(link.user_id) : undefined;
-    if (!link || !user || user.disabled_at !== null) {
-      await say(chatId, TEXTS.unlinked);
-      return;
-    }
-    if (command) {
-      switch (name) {
-        case 'unlink':
-          await store.unlinkChat(chatId);
-          await say(chatId, TEXTS.unlinkedNow);
-          return;
-        case 'start':
-          await say(chatId, TEXTS.linked(`${user.first_name} ${user.last_name}`, user.email));
-          return;
-        case 'online':
-        case 'offline':
-        case 'status':
-          await say(chatId, await presence({ user, credentialId: 0, kind: 'api' }, name));
-          return;
-        default:
-          await say(chatId, TEXTS.help);
-          return;
-      }
-    }
-    if (!m.reply_to_message) {
-      await say(chatId, TEXTS.replyHint, m.message_id);
-      return;
-    }
-    await answer(chatId, m, { user, credentialId: 0, kind: 'api' });
-  }
-
-  /** /online, /offline and /status, over every project the operator answers in. */
-  async function presence(auth: Auth, command: 'online' | 'offline' | 'status'): Promise<string> {
-    const projects = (await repos.projects.forUser(auth.user.id)).filter((p) => p.operator);
-    if (projects.length === 0) return TEXTS.noProjects;
-    const lines: string[] = [];
-    for (const p of projects) {
-      if (command !== 'status') await services.presence.set(auth, p.id, command === 'online');
-      const state = await services.presence.get(auth, p.id);
-      lines.push(`${p.name}: ${state.explanation}`);
-    }
-    return lines.join('\n');
-  }
-
-  async function linkChat(chatId: number, code: string): Promise<void> {
-    const outcome = await store.useCode(sha256(code), chatId, clock.now());
-    if (!outcome.ok) {
-      await say(chatId, TEXTS.badCode[outcome.why]);
-      return;
-    }
-    const user = (await repos.users.byId(outcome.userId))!;
-    log.info({ userId: user.id }, 'telegram: chat linked');
-    if (outcome.replacedChat !== null) await say(outcome.replacedChat, TEXTS.unlinkedNow).catch(() => undefined);
-    await say(chatId, TEXTS.linked(`${user.first_name} ${user.last_name}`, user.email));
-  }
-
-  /** The operator's reply to a forwarded message: their message in that dialog. */
-  async function answer(chatId: number, m: TgMessage, auth: Auth): Promise<void> {
-    // A forward still being recorded may be the one replied to.
-    await chain;
-    const target = await store.message(chatId, m.reply_to_message!.message_id);
-    if (!target) {
-      await say(chatId, TEXTS.notForwarded, m.message_id);
-      return;
-    }
-    if (!m.text?.trim()) {
-      await say(chatId, TEXTS.textOnly, m.message_id);
-      return;
-    }
-    const dialog = await repos.dialogs.dialogById(target.dialog_id);
-    if (!dialog) {
-      await say(chatId, TEXTS.notSent('that dialog no longer exists'), m.message_id);
-      return;
-    }
-    const clientId = clientIdFor(chatId, m.message_id);
-    // Remembered before sending, so an ack that comes back at once finds it.
-    await store.remember({ chat_id: chatId, tg_message_id: m.message_id, kind: 'reply', dialog_id: dialog.id, client_id: clientId });
-    let message: Message;
-    try {
-      ({ message } = await services.dialogs.operatorSend(auth, dialog.project_id, dialog.id, clientId, m.text));
-    } catch (err) {
-      if (err instanceof AppError) {
-        await say(chatId, TEXTS.notSent(err.message), m.message_id);
-        return;
-      }
-      throw err;
-    }
-    if (message.deliveredAt) inOrder('delivery mark', () => showDelivered(dialog.id, clientId));
-  }
-
-  // ---- outgoing: forwarding and delivery marks -----------------------------------------
-
-  async function forward(projectId: number, message: Message): Promise<void> {
-    const dialog = await repos.dialogs.dialogById(message.dialogId);
-    if (!dialog) return;
-    const operators = await store.linkedOperators(projectId);
-    if (operators.length === 0) return;
-    const routing = await repos.dialogs.routing(dialog);
-    const visitor = (await repos.dialogs.visitorById(dialog.visitor_id))!;
-    const who = visitor.real_name ? `${visitor.real_name} (${visitor.name})` : visitor.name;
-    const page = [visitor.page_title, visitor.page_url].filter(Boolean).join(' — ');
-    const files = message.attachments.length ? `\n[${message.attachments.length} file(s): ${message.attachments.map((a) => a.name).join(', ')}]` : '';
-    const full = `💬 ${who}${page ? `\n📄 ${page}` : ''}\n\n${message.body}${files}`;
-    const text = full.length > MAX_TEXT ? `${full.slice(0, MAX_TEXT - 1)}…` : full;
-    for (const op of operators) {
-      if (viewOf(op.user_id, { status: dialog.status, assigneeId: dialog.assignee_id }, routing) !== 'mine') continue;
-      const sent = await say(op.chat_id, text);
-      await store.remember({ chat_id: op.chat_id, tg_message_id: sent.message_id, kind: 'forward', dialog_id: dialog.id, client_id: message.clientId });
-    }
-  }
-
-  async function showDelivered(dialogId: number, clientId: string): Promise<void> {
-    for (const row of await store.repliesToMark(dialogId, clientId)) {
-      await outbox.call(row.chat_id, 'setMessageReaction', {
-        chat_id: row.chat_id,
-        message_id: row.tg_message_id,
-        reaction: [{ type: 'emoji', emoji: DELIVERED_REACTION }],
-      });
-      await store.markShown(row.chat_id, row.tg_message_id);
-    }
-  }
-
   return {
     start() {
       unsubscribe.push(
         bus.subscribe('message.created', (e) => {
-          if (e.message.author === 'visitor') inOrder('forward', () => forward(e.projectId, e.message));
+          if (e.message.author === 'visitor') inOrder('forward', () => relay.forward(e.projectId, e.message));
         }),
         bus.subscribe('message.updated', (e) => {
           if (e.reason === 'delivered' && e.message.author === 'operator') {
-            inOrder('delivery mark', () => showDelivered(e.message.dialogId, e.message.clientId));
+            inOrder('delivery mark', () => relay.showDelivered(e.message.dialogId, e.message.clientId));
           }
         }),
       );
@@ -397,6 +243,7 @@ export function createBridge(deps: BridgeDeps) {
       stopped = true;
       for (const off of unsubscribe.splice(0)) off();
       abort.abort();
+      relay.stop();
       outbox.stop();
       await polling;
       await incoming;
@@ -447,7 +294,7 @@ export function createBridge(deps: BridgeDeps) {
     /** Ends the caller's link; tells the chat. */
     async unlink(auth: Auth) {
       const chatId = await store.unlinkUser(auth.user.id);
-      if (chatId !== null) await say(chatId, TEXTS.unlinkedNow).catch(() => undefined);
+      if (chatId !== null) await say(ctx, chatId, TEXTS.unlinkedNow).catch(() => undefined);
       return { unlinked: chatId !== null };
     },
   };

@@ -28,11 +28,14 @@ export default fp(
       apiUrl: config.telegramApi,
       token: config.telegramToken,
       webhookUrl: config.telegramWebhookUrl,
+      publicUrl: config.publicUrl,
+      uploadMaxBytes: config.uploadMaxBytes,
+      visitorOnline: (visitorId) => app.hub.visitorSocketCount(visitorId) > 0,
       tuning: opts.tuning,
     });
     app.decorate('telegram', bridge);
     app.addHook('onReady', async () => bridge.start());
     app.addHook('preClose', async () => bridge.stop());
   },
-  { name: 'parley-telegram', dependencies: ['parley-core'] },
+  { name: 'parley-telegram', dependencies: ['parley-core', 'parley-realtime'] },
 );

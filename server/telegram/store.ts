@@ -5,6 +5,8 @@ import type { Db } from '../db/sqlite.js';
 export interface LinkRow {
   user_id: number;
   chat_id: number;
+  /** The dialog the chat has open (/dialogs, or the last forwarded), or null. */
+  current_dialog_id: number | null;
 }
 
 export interface TelegramMessageRow {
@@ -13,6 +15,8 @@ export interface TelegramMessageRow {
   kind: 'forward' | 'reply';
   dialog_id: number;
   client_id: string | null;
+  /** A reply's "not delivered" notice (the bot's message with the resend button), or null. */
+  notice_id?: number | null;
 }
 
 export type LinkOutcome = { ok: true; userId: number; replacedChat: number | null } | { ok: false; why: 'unknown' | 'expired' | 'used' };
@@ -53,7 +57,10 @@ export function telegramStore(db: Db) {
         return { ok: true, userId: code.user_id, replacedChat: old && old.chat_id !== chatId ? old.chat_id : null };
       }),
 
-    linkOfChat: (chatId: number) => db.get<LinkRow>('SELECT user_id, chat_id FROM telegram_links WHERE chat_id = ?', [chatId]),
+    linkOfChat: (chatId: number) => db.get<LinkRow>('SELECT user_id, chat_id, current_dialog_id FROM telegram_links WHERE chat_id = ?', [chatId]),
+
+    setCurrentDialog: (chatId: number, dialogId: number) =>
+      db.write((tx) => tx.run('UPDATE telegram_links SET current_dialog_id = ? WHERE chat_id = ?', [dialogId, chatId])),
 
     /** Ends the user's link; the chat it had, or null. */
     unlinkUser: (userId: number) =>
@@ -69,7 +76,7 @@ export function telegramStore(db: Db) {
     /** Linked, enabled operators of a project. */
     linkedOperators: (projectId: number) =>
       db.all<LinkRow>(
-        `SELECT l.user_id, l.chat_id FROM telegram_links l
+        `SELECT l.user_id, l.chat_id, l.current_dialog_id FROM telegram_links l
          JOIN memberships m ON m.user_id = l.user_id AND m.project_id = ? AND m.operator = 1
          JOIN users u ON u.id = l.user_id AND u.disabled_at IS NULL
          ORDER BY l.user_id`,
@@ -93,6 +100,12 @@ export function telegramStore(db: Db) {
         `SELECT * FROM telegram_messages WHERE dialog_id = ? AND client_id = ? AND kind = 'reply' AND delivered_shown = 0`,
         [dialogId, clientId],
       ),
+
+    setNotice: (chatId: number, tgMessageId: number, noticeId: number | null) =>
+      db.write((tx) => tx.run('UPDATE telegram_messages SET notice_id = ? WHERE chat_id = ? AND tg_message_id = ?', [noticeId, chatId, tgMessageId])),
+
+    /** Where a visitor's file is on disk, to upload it to a chat. */
+    attachmentFile: (id: number) => db.get<{ file: string }>('SELECT file FROM attachments WHERE id = ?', [id]),
 
     markShown: (chatId: number, tgMessageId: number) =>
       db.write((tx) => tx.run('UPDATE telegram_messages SET delivered_shown = 1 WHERE chat_id = ? AND tg_message_id = ?', [chatId, tgMessageId])),

@@ -6,8 +6,16 @@ export interface BridgeTimers {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
+/** One-shot timers for deadlines that must not fire early (the 5 s delivery rule). */
+export interface DeadlineTimers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
 export interface BridgeTuning {
   timers?: BridgeTimers;
+  /** The delivery deadline's timers (a test's manual time); real ones by default. */
+  deadlines?: DeadlineTimers;
   /** getUpdates long-poll timeout in seconds (Telegram allows up to 50). */
   pollTimeoutSeconds?: number;
 }
@@ -25,4 +33,9 @@ export const realTimers: BridgeTimers = {
       const timer = setTimeout(done, ms);
       signal?.addEventListener('abort', done, { once: true });
     }),
+};
+
+export const realDeadlines: DeadlineTimers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };

@@ -11,17 +11,49 @@ export interface TgChat {
   type: 'private' | 'group' | 'supergroup' | 'channel';
 }
 
+/** A file in a message (document, video, audio, voice, animation; one size of a photo). */
+export interface TgFile {
+  file_id: string;
+  file_unique_id?: string;
+  file_name?: string;
+  mime_type?: string;
+  file_size?: number;
+}
+
 export interface TgMessage {
   message_id: number;
   date: number;
   chat: TgChat;
   from?: TgUser;
   text?: string;
+  caption?: string;
+  edit_date?: number;
   reply_to_message?: TgMessage;
+  document?: TgFile;
+  /** The sizes of a photo, smallest first. */
+  photo?: TgFile[];
+  video?: TgFile;
+  audio?: TgFile;
+  voice?: TgFile;
+  animation?: TgFile;
+  sticker?: TgFile;
+}
+
+export interface TgCallbackQuery {
+  id: string;
+  from: TgUser;
+  message?: TgMessage;
+  data?: string;
 }
 
 export interface TgUpdate {
   update_id: number;
   message?: TgMessage;
-  callback_query?: { id: string; from: TgUser; message?: TgMessage; data?: string };
+  edited_message?: TgMessage;
+  callback_query?: TgCallbackQuery;
+}
+
+export interface TgInlineButton {
+  text: string;
+  callback_data: string;
 }

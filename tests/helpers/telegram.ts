@@ -2,7 +2,9 @@
 // the wire protocol (POST /bot<TOKEN>/<method> with JSON; {ok:true,result} or
 // {ok:false,error_code,description,parameters}). Updates queued by the test are served to
 // getUpdates with long polling that honours offset and timeout; every call is recorded; 429s
-// and network failures can be injected. setWebhook/deleteWebhook are kept as Telegram does:
+// and network failures can be injected. Files go both ways as Telegram does: sendDocument and
+// sendPhoto take multipart/form-data uploads (kept, with their bytes), and a file a user sends
+// is fetched with getFile and GET /file/bot<TOKEN>/<file_path>. setWebhook/deleteWebhook are kept as Telegram does:
 // while a webhook is set getUpdates answers 409, and queued updates are POSTed to the webhook
 // (one at a time, with X-Telegram-Bot-Api-Secret-Token). Plus a Parley server wired to it, in
 // virtual time.
@@ -10,7 +12,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { request } from 'undici';
 import type { Clock } from '../../server/clock.js';
-import type { BridgeTimers } from '../../server/telegram/timers.js';
+import type { BridgeTimers, DeadlineTimers } from '../../server/telegram/timers.js';
 import { startTestServer, type TestServer } from './server.js';
 
 export const BOT_TOKEN = '123456:AAH-fake-bot-token-0123456789abcdefXYZ';
@@ -18,7 +20,10 @@ export const BOT = { id: 123456, is_bot: true, first_name: 'Parley Test', userna
 
 export interface BotCall {
   method: string;
+  /** The JSON body, or the multipart form's fields (objects parsed back from their JSON). */
   params: Record<string, any>;
+  /** A multipart upload's file (sendDocument, sendPhoto). */
+  file?: { field: string; name: string; type: string; bytes: Buffer };
   /** The HTTP status answered (0: the connection was cut; undefined: not answered yet). */
   status?: number;
   /** The `result` of an ok answer. */
@@ -57,6 +62,17 @@ export interface FakeBotApi {
   deliverAgain(updateId: number): Promise<number>;
   /** A private-chat text message from a Telegram user; `replyTo` makes it a reply. */
   userSays(chatId: number, text: string, opts?: { replyTo?: number }): { updateId: number; messageId: number };
+  /** A photo (`as: 'photo'`) or a document from the user, downloadable through getFile. */
+  userSendsFile(
+    chatId: number,
+    file: { bytes: Buffer; name: string; mime: string; as?: 'photo' | 'document'; caption?: string; replyTo?: number; claimedSize?: number },
+  ): { updateId: number; messageId: number };
+  /** The user edits a message they sent (an edited_message update). */
+  userEdits(chatId: number, messageId: number, text: string): number;
+  /** The user taps an inline button of a bot message (a callback_query update). */
+  userTaps(chatId: number, messageId: number, data: string): { updateId: number; queryId: string };
+  /** Downloads served (GET /file/bot<TOKEN>/...): the path and the status answered. */
+  downloads: Array<{ path: string; status: number }>;
   /** Queues an update (its update_id is the next one). */
   push(update: Omit<Update, 'update_id'>): number;
   /** Serves an already served update once more, whatever offset the next getUpdates asks for. */
@@ -81,6 +97,12 @@ export async function startFakeBotApi(token = BOT_TOKEN): Promise<FakeBotApi> {
   const failures = new Map<string, Failure[]>();
   const messageIds = new Map<number, number>();
   const sentByBot = new Map<string, Record<string, any>>();
+  const sentByUser = new Map<string, Record<string, any>>();
+  /** Files users sent, by file_id: their bytes and the file_path getFile gives. */
+  const userFiles = new Map<string, { bytes: Buffer; path: string }>();
+  const downloads: Array<{ path: string; status: number }> = [];
+  let nextFileNo = 1;
+  let nextQueryNo = 1;
   const pollers = new Set<() => void>();
   const callWaiters = new Set<() => void>();
   const sockets = new Set<Socket>();
@@ -130,6 +152,9 @@ export async function startFakeBotApi(token = BOT_TOKEN): Promise<FakeBotApi> {
     return id;
   };
   const chat = (id: number) => ({ id, type: 'private', first_name: 'Operator' });
+  /** The message a reply refers to, as Telegram embeds it. */
+  const replied = (chatId: number, id: number) =>
+    sentByBot.get(`${chatId}:${id}`) ?? sentByUser.get(`${chatId}:${id}`) ?? { message_id: id, date: now(), chat: chat(chatId) };
 
   // Each response belongs to a recorded call (when the request was one): its answer is kept.
   const callOf = new WeakMap<ServerResponse, BotCall>();
@@ -189,12 +214,39 @@ export async function startFakeBotApi(token = BOT_TOKEN): Promise<FakeBotApi> {
         sentByBot.set(`${chatId}:${message.message_id}`, message);
         return ok(res, message);
       }
+      case 'sendDocument':
+      case 'sendPhoto': {
+        const chatId = Number(params.chat_id);
+        const field = method === 'sendPhoto' ? 'photo' : 'document';
+        const file = callOf.get(res)?.file;
+        if (!chatId || !file || file.field !== field) return notOk(res, 400, `Bad Request: there is no ${field} in the request`);
+        const fileId = `sent-${nextFileNo++}`;
+        const message: Record<string, any> = { message_id: newMessageId(chatId), date: now(), chat: chat(chatId), from: BOT };
+        if (field === 'photo') message.photo = [{ file_id: fileId, file_unique_id: fileId, width: 1, height: 1, file_size: file.bytes.length }];
+        else message.document = { file_id: fileId, file_unique_id: fileId, file_name: file.name, mime_type: file.type, file_size: file.bytes.length };
+        if (typeof params.caption === 'string') message.caption = params.caption;
+        const replyTo = params.reply_parameters?.message_id;
+        if (replyTo) message.reply_to_message = sentByBot.get(`${chatId}:${replyTo}`) ?? { message_id: replyTo, chat: chat(chatId), date: now() };
+        sentByBot.set(`${chatId}:${message.message_id}`, message);
+        return ok(res, message);
+      }
+      case 'getFile': {
+        const known = userFiles.get(String(params.file_id));
+        if (!known) return notOk(res, 400, 'Bad Request: invalid file_id');
+        return ok(res, { file_id: params.file_id, file_unique_id: params.file_id, file_size: known.bytes.length, file_path: known.path });
+      }
       case 'editMessageText': {
         const key = `${params.chat_id}:${params.message_id}`;
         const message = sentByBot.get(key);
         if (!message) return notOk(res, 400, 'Bad Request: message to edit not found');
+        if (message.text === params.text && JSON.stringify(message.reply_markup) === JSON.stringify(params.reply_markup)) {
+          return notOk(res, 400, 'Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message');
+        }
         message.text = params.text;
         message.edit_date = now();
+        // Without reply_markup the inline keyboard goes away, as in Telegram.
+        if (params.reply_markup) message.reply_markup = params.reply_markup;
+        else delete message.reply_markup;
         return ok(res, message);
       }
       case 'setMessageReaction':
@@ -230,21 +282,52 @@ export async function startFakeBotApi(token = BOT_TOKEN): Promise<FakeBotApi> {
     }
   }
 
+  async function readParams(req: IncomingMessage, raw: Buffer): Promise<{ params: Record<string, any>; file?: BotCall['file'] }> {
+    const type = req.headers['content-type'] ?? '';
+    if (!type.startsWith('multipart/form-data')) return { params: raw.length ? JSON.parse(raw.toString('utf8')) : {} };
+    const form = await new Response(raw, { headers: { 'content-type': type } }).formData();
+    const params: Record<string, any> = {};
+    let file: BotCall['file'];
+    for (const [key, value] of form) {
+      if (typeof value === 'string') {
+        // Telegram reads JSON-serialized objects in form fields.
+        params[key] = /^[[{]/.test(value) ? JSON.parse(value) : value;
+      } else {
+        file = { field: key, name: value.name, type: value.type, bytes: Buffer.from(await value.arrayBuffer()) };
+        params[key] = `attach:${value.name}`;
+      }
+    }
+    return { params, file };
+  }
+
+  function download(path: string, res: ServerResponse) {
+    const known = [...userFiles.values()].find((f) => f.path === path);
+    const status = known ? 200 : 404;
+    downloads.push({ path, status });
+    if (!known) return res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': known.bytes.length }).end(known.bytes);
+  }
+
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    let raw = '';
-    req.on('data', (c) => (raw += c));
-    req.on('end', () => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', async () => {
+      const fileUrl = /^\/file\/bot([^/]+)\/(.+)$/.exec(req.url ?? '');
+      if (fileUrl && req.method === 'GET') {
+        if (fileUrl[1] !== token) return notOk(res, 401, 'Unauthorized');
+        return download(decodeURIComponent(fileUrl[2]), res);
+      }
       const m = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(req.url ?? '');
       if (!m || req.method !== 'POST') return notOk(res, 404, 'Not Found');
       if (m[1] !== token) return notOk(res, 401, 'Unauthorized');
-      let params: Record<string, any> = {};
+      let parsed: Awaited<ReturnType<typeof readParams>>;
       try {
-        params = raw ? JSON.parse(raw) : {};
+        parsed = await readParams(req, Buffer.concat(chunks));
       } catch {
-        return notOk(res, 400, "Bad Request: can't parse JSON");
+        return notOk(res, 400, "Bad Request: can't parse the request");
       }
       const method = m[2];
-      const call: BotCall = { method, params };
+      const call: BotCall = { method, params: parsed.params, ...(parsed.file ? { file: parsed.file } : {}) };
       calls.push(call);
       callOf.set(res, call);
       notify();
@@ -258,7 +341,7 @@ export async function startFakeBotApi(token = BOT_TOKEN): Promise<FakeBotApi> {
         return notOk(res, 429, `Too Many Requests: retry after ${failure.retryAfter}`, { retry_after: failure.retryAfter });
       }
       if (failure?.kind === 'error') return notOk(res, failure.code, failure.description);
-      handle(method, params, res);
+      handle(method, call.params, res);
     });
   });
   server.on('connection', (s) => {
@@ -308,11 +391,54 @@ export async function startFakeBotApi(token = BOT_TOKEN): Promise<FakeBotApi> {
         text,
       };
       if (text.startsWith('/')) message.entities = [{ type: 'bot_command', offset: 0, length: text.split(/\s/)[0].length }];
-      if (opts.replyTo !== undefined) {
-        message.reply_to_message = sentByBot.get(`${chatId}:${opts.replyTo}`) ?? { message_id: opts.replyTo, date: now(), chat: chat(chatId) };
-      }
+      if (opts.replyTo !== undefined) message.reply_to_message = replied(chatId, opts.replyTo);
+      sentByUser.set(`${chatId}:${messageId}`, message);
       return { updateId: fake.push({ message }), messageId };
     },
+    userSendsFile(chatId, file) {
+      const messageId = newMessageId(chatId);
+      const fileId = `user-file-${nextFileNo++}`;
+      const size = file.claimedSize ?? file.bytes.length;
+      userFiles.set(fileId, { bytes: file.bytes, path: `${file.as === 'photo' ? 'photos' : 'documents'}/file_${nextFileNo}.${file.name.split('.').pop()}` });
+      const message: Record<string, any> = {
+        message_id: messageId,
+        date: now(),
+        chat: chat(chatId),
+        from: { id: chatId, is_bot: false, first_name: 'Operator' },
+      };
+      if (file.as === 'photo') {
+        // Telegram sends several sizes, smallest first; the bridge takes the largest.
+        message.photo = [
+          { file_id: `${fileId}-thumb`, file_unique_id: `${fileId}-thumb`, width: 90, height: 90, file_size: 1000 },
+          { file_id: fileId, file_unique_id: fileId, width: 800, height: 600, file_size: size },
+        ];
+      } else {
+        message.document = { file_id: fileId, file_unique_id: fileId, file_name: file.name, mime_type: file.mime, file_size: size };
+      }
+      if (file.caption) message.caption = file.caption;
+      if (file.replyTo !== undefined) message.reply_to_message = replied(chatId, file.replyTo);
+      sentByUser.set(`${chatId}:${messageId}`, message);
+      return { updateId: fake.push({ message }), messageId };
+    },
+    userEdits(chatId, messageId, text) {
+      const original = sentByUser.get(`${chatId}:${messageId}`);
+      if (!original) throw new Error(`the user sent no message ${messageId} in chat ${chatId}`);
+      const edited = { ...original, text, edit_date: now() };
+      sentByUser.set(`${chatId}:${messageId}`, edited);
+      return fake.push({ edited_message: edited });
+    },
+    userTaps(chatId, messageId, data) {
+      const message = sentByBot.get(`${chatId}:${messageId}`);
+      if (!message) throw new Error(`the bot sent no message ${messageId} in chat ${chatId}`);
+      const buttons: Array<{ callback_data: string }> = (message.reply_markup?.inline_keyboard ?? []).flat();
+      if (!buttons.some((b) => b.callback_data === data)) throw new Error(`message ${messageId} has no button "${data}"`);
+      const queryId = `q${nextQueryNo++}`;
+      const updateId = fake.push({
+        callback_query: { id: queryId, from: { id: chatId, is_bot: false, first_name: 'Operator' }, message, chat_instance: `ci${chatId}`, data },
+      });
+      return { updateId, queryId };
+    },
+    downloads,
     serveAgain(updateId) {
       const update = history.find((u) => u.update_id === updateId);
       if (!update) throw new Error(`no update ${updateId} to serve again`);
@@ -375,7 +501,15 @@ export class VirtualTimers implements BridgeTimers {
 /** A Parley server (startTestServer) whose Telegram bridge talks to `fake`, in virtual time. */
 export async function startServerWithBot(
   fake: FakeBotApi,
-  opts: { dataDir?: string; clock?: Clock; timers?: BridgeTimers; pollTimeoutSeconds?: number; webhookUrl?: string } = {},
+  opts: {
+    dataDir?: string;
+    clock?: Clock;
+    timers?: BridgeTimers;
+    /** The 5-second delivery deadline's timers (a ManualTime); real ones otherwise. */
+    deadlines?: DeadlineTimers;
+    pollTimeoutSeconds?: number;
+    webhookUrl?: string;
+  } = {},
 ): Promise<TestServer & { timers: BridgeTimers }> {
   const timers = opts.timers ?? new VirtualTimers();
   const server = await startTestServer({
@@ -387,7 +521,7 @@ export async function startServerWithBot(
       PARLEY_TELEGRAM_API: fake.url,
       ...(opts.webhookUrl ? { PARLEY_TELEGRAM_WEBHOOK_URL: opts.webhookUrl } : {}),
     },
-    telegram: { timers, pollTimeoutSeconds: opts.pollTimeoutSeconds ?? 5 },
+    telegram: { timers, deadlines: opts.deadlines, pollTimeoutSeconds: opts.pollTimeoutSeconds ?? 5 },
   });
   // The public webhook URL reaches this server's /telegram/webhook.
   if (opts.webhookUrl) fake.reachWebhookAt(`${server.url}/telegram/webhook`);

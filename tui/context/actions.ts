@@ -382,6 +382,16 @@ export function createActions(session: Session, stores: Stores, io: Io) {
       notice(on ? 'bell on: new dialogs and messages in My messages ring' : 'no more bell (b turns it on)', false);
     },
 
+    /** A one-time link to the bot (15 minutes), shown in a window: open it on the phone. */
+    linkTelegram(): void {
+      notice('asking for a Telegram link…', false);
+      client.telegramLink().then((link) => {
+        status.dispatch({ type: 'telegramLink', link });
+        status.dispatch({ type: 'notice', text: null });
+        focus.dispatch({ type: 'overlay', overlay: 'telegram' });
+      }, fail('no Telegram link'));
+    },
+
     quit: () => io.exit(),
 
     /** Threads items of the open dialog as shown (for the key router). */

@@ -35,6 +35,7 @@ export type Command =
   | 'SaveTemplate'
   | 'ToggleOnline'
   | 'ToggleBell'
+  | 'LinkTelegram'
   | 'Help'
   | 'Quit'
   | 'Erase'
@@ -110,6 +111,7 @@ export const KEYMAP: Record<Command, CommandKeys> = {
   },
   ToggleOnline: { help: 'go online / offline', where: 'panes', bindings: [{ label: 'o', input: 'o' }] },
   ToggleBell: { help: 'bell on new messages on / off', where: 'panes', bindings: [{ label: 'b', input: 'b' }] },
+  LinkTelegram: { help: 'link Telegram: a one-time link to the bot', where: 'panes', bindings: [{ label: 'g', input: 'g' }] },
   Help: { help: 'this help', where: 'panes', bindings: [{ label: '?', input: '?' }] },
   Quit: { help: 'quit', where: 'panes', bindings: [{ label: 'q', input: 'q' }, { label: 'Ctrl+C', input: 'c', ctrl: true }] },
   // Editing keys in text: too plain for the help overlay.

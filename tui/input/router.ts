@@ -57,6 +57,7 @@ export function routeKey(input: string, key: Key, ctx: KeyContext): void {
   if (is('Help', input, key)) return stores.focus.dispatch({ type: 'overlay', overlay: 'help' });
   if (is('ToggleOnline', input, key)) return actions.toggleOnline();
   if (is('ToggleBell', input, key)) return actions.toggleBell();
+  if (is('LinkTelegram', input, key)) return actions.linkTelegram();
   if (is('Quit', input, key)) return actions.quit();
 
   if (isView(focus.pane)) return dialogPaneKey(focus.pane, input, key, ctx);
@@ -70,6 +71,10 @@ function overlayKey(input: string, key: Key, ctx: KeyContext): void {
   if (is('Back', input, key)) return actions.closeOverlay();
   if (overlay === 'help') {
     if (is('Help', input, key) || input === 'q') actions.closeOverlay();
+    return;
+  }
+  if (overlay === 'telegram') {
+    if (key.return || input === 'q') actions.closeOverlay();
     return;
   }
   if (overlay === 'card' || overlay === 'saveTemplate') {

@@ -1,6 +1,7 @@
 // The connection to the server, the operator's own online status and why, the last notice, and
 // the bell setting: everything the status bar shows.
 import type { OperatorStatusReply } from '../../core/client/api.js';
+import type { TelegramLinkReply } from '../../core/protocol/index.js';
 import type { StateChange } from '../../core/client/realtime.js';
 
 /** What the status bar needs of GET /projects/:id/status. */
@@ -14,6 +15,8 @@ export interface ConnectionView {
   notice: { text: string; error: boolean } | null;
   /** Ring the terminal bell on a new dialog or message in My messages. */
   bell: boolean;
+  /** The last Telegram link asked for (g), shown in its window. */
+  telegramLink: TelegramLinkReply | null;
 }
 
 export type ConnectionAction =
@@ -22,13 +25,15 @@ export type ConnectionAction =
   /** A live `operator.status_changed`: only the switch itself is known, the reason comes later. */
   | { type: 'online'; online: boolean }
   | { type: 'notice'; text: string | null; error?: boolean }
-  | { type: 'bell'; on: boolean };
+  | { type: 'bell'; on: boolean }
+  | { type: 'telegramLink'; link: TelegramLinkReply };
 
 export const initialConnection: ConnectionView = {
   socket: { state: 'connecting', attempt: 0 },
   status: null,
   notice: null,
   bell: true,
+  telegramLink: null,
 };
 
 export function reduceConnection(state: ConnectionView, action: ConnectionAction): ConnectionView {
@@ -49,6 +54,8 @@ export function reduceConnection(state: ConnectionView, action: ConnectionAction
       return { ...state, notice: action.text === null ? null : { text: action.text, error: action.error ?? true } };
     case 'bell':
       return state.bell === action.on ? state : { ...state, bell: action.on };
+    case 'telegramLink':
+      return { ...state, telegramLink: action.link };
   }
 }
 

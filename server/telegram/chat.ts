@@ -1,0 +1,394 @@
+// Incoming: what an operator does in their linked chat. Replies to forwarded messages (text,
+// photos, files) become their messages in that dialog under the delivery contract, with a
+// clientId derived from the Telegram message so a repeated update posts once; edits of those
+// replies edit the message in the widget (within 10 minutes, by the server clock); commands and
+// the inline buttons list, open, take and close dialogs, send templates, resend, and switch the
+// operator online or offline. Unlinked chats get an explanation and nothing else.
+import { fillTemplate, placeholderValues } from '../../core/templates.js';
+import type { DialogRow } from '../db/dialogs.js';
+import { AppError } from '../errors.js';
+import { sha256 } from '../secrets.js';
+import type { Auth } from '../services/accounts.js';
+import { presentMessage } from '../services/present.js';
+import { MAX_DOWNLOAD_BYTES, TelegramApiError } from './api.js';
+import { clientIdFor } from './ids.js';
+import { type BridgeContext, say } from './context.js';
+import type { Relay } from './relay.js';
+import type { LinkRow } from './store.js';
+import { button, clip, excerpt, formatSize, TEXTS, visitorLabel } from './texts.js';
+import type { TgCallbackQuery, TgFile, TgInlineButton, TgMessage, TgUpdate } from './types.js';
+
+
+/** Dialogs listed by /dialogs per project, and messages shown when one is opened. */
+const LIST_LIMIT = 10;
+const CARD_MESSAGES = 10;
+
+interface Operator {
+  link: LinkRow;
+  auth: Auth;
+}
+
+/** The file a message carries, and the name it gets in the dialog. */
+function fileOf(m: TgMessage): { file: TgFile; name: string } | null {
+  const file = m.document ?? m.video ?? m.audio ?? m.voice ?? m.animation ?? m.photo?.[m.photo.length - 1];
+  if (!file) return null;
+  const fallback = m.photo ? 'photo.jpg' : m.voice ? 'voice.ogg' : m.video ? 'video.mp4' : 'file';
+  return { file, name: file.file_name?.trim() || fallback };
+}
+
+export function createChat(ctx: BridgeContext, relay: Relay) {
+  const { repos, services, store, log } = ctx;
+
+  async function operatorOf(chatId: number): Promise<Operator | null> {
+    const link = await store.linkOfChat(chatId);
+    const user = link ? await repos.users.byId(link.user_id) : undefined;
+    if (!link || !user || user.disabled_at !== null) return null;
+    return { link, auth: { user, credentialId: 0, kind: 'api' } };
+  }
+
+  async function handle(update: TgUpdate): Promise<void> {
+    if (update.callback_query) return callback(update.callback_query);
+    if (update.edited_message) return edited(update.edited_message);
+    const m = update.message;
+    if (!m || m.chat.type !== 'private') return;
+    const chatId = m.chat.id;
+    const command = /^\/([a-z_]+)(?:@\w+)?(?:\s+([\s\S]*))?$/i.exec((m.text ?? '').trim());
+    const name = command?.[1].toLowerCase();
+    const arg = command?.[2]?.trim() ?? '';
+    if (name === 'start' && arg) return linkChat(chatId, arg);
+
+    const op = await operatorOf(chatId);
+    if (!op) {
+      await say(ctx, chatId, TEXTS.unlinked);
+      return;
+    }
+    try {
+      if (command) return await run(op, m, name!, arg);
+      if (!m.reply_to_message) {
+        await say(ctx, chatId, TEXTS.replyHint, { replyTo: m.message_id });
+        return;
+      }
+      await answer(op, m);
+    } catch (err) {
+      // What the server refused (no longer a member, the dialog gone…) is said in the chat.
+      if (!(err instanceof AppError)) throw err;
+      await say(ctx, chatId, `⚠️ ${err.message}`, { replyTo: m.message_id });
+    }
+  }
+
+  async function run(op: Operator, m: TgMessage, name: string, arg: string): Promise<void> {
+    const chatId = op.link.chat_id;
+    const { user } = op.auth;
+    switch (name) {
+      case 'unlink':
+        await store.unlinkChat(chatId);
+        await say(ctx, chatId, TEXTS.unlinkedNow);
+        return;
+      case 'start':
+        await say(ctx, chatId, TEXTS.linked(`${user.first_name} ${user.last_name}`, user.email));
+        return;
+      case 'online':
+      case 'offline':
+      case 'status':
+        await say(ctx, chatId, await presence(op.auth, name));
+        return;
+      case 'dialogs':
+        return listDialogs(op);
+      case 'take':
+      case 'close':
+      case 'reopen': {
+        const dialog = await targetOf(op, m);
+        if (dialog) await change(op, dialog, name);
+        return;
+      }
+      case 'tpl': {
+        const dialog = await targetOf(op, m);
+        if (dialog) await template(op, m, dialog, arg);
+        return;
+      }
+      default:
+        await say(ctx, chatId, TEXTS.help);
+    }
+  }
+
+  /** The dialog a command is about: of the message it replies to, else the one opened last. */
+  async function targetOf(op: Operator, m: TgMessage): Promise<DialogRow | null> {
+    const chatId = op.link.chat_id;
+    let dialogId = op.link.current_dialog_id;
+    if (m.reply_to_message) {
+      await ctx.settled();
+      dialogId = (await store.message(chatId, m.reply_to_message.message_id))?.dialog_id ?? null;
+      if (dialogId === null) {
+        await say(ctx, chatId, TEXTS.notForwarded, { replyTo: m.message_id });
+        return null;
+      }
+    }
+    const dialog = dialogId === null ? undefined : await repos.dialogs.dialogById(dialogId);
+    if (!dialog) {
+      await say(ctx, chatId, dialogId === null ? TEXTS.noDialog : TEXTS.gone, { replyTo: m.message_id });
+      return null;
+    }
+    return dialog;
+  }
+
+  /** /online, /offline and /status, over every project the operator answers in. */
+  async function presence(auth: Auth, command: 'online' | 'offline' | 'status'): Promise<string> {
+    const projects = (await repos.projects.forUser(auth.user.id)).filter((p) => p.operator);
+    if (projects.length === 0) return TEXTS.noProjects;
+    const lines: string[] = [];
+    for (const p of projects) {
+      if (command !== 'status') await services.presence.set(auth, p.id, command === 'online');
+      const state = await services.presence.get(auth, p.id);
+      lines.push(`${p.name}: ${state.explanation}`);
+    }
+    return lines.join('\n');
+  }
+
+  async function linkChat(chatId: number, code: string): Promise<void> {
+    const outcome = await store.useCode(sha256(code), chatId, ctx.clock.now());
+    if (!outcome.ok) {
+      await say(ctx, chatId, TEXTS.badCode[outcome.why]);
+      return;
+    }
+    const user = (await repos.users.byId(outcome.userId))!;
+    log.info({ userId: user.id }, 'telegram: chat linked');
+    if (outcome.replacedChat !== null) await say(ctx, outcome.replacedChat, TEXTS.unlinkedNow).catch(() => undefined);
+    await say(ctx, chatId, TEXTS.linked(`${user.first_name} ${user.last_name}`, user.email));
+  }
+
+  // ---- answering ---------------------------------------------------------------------
+
+  /** Sends `body` (and files) to the dialog as the operator's message for Telegram message `tgMessageId`. */
+  async function send(op: Operator, tgMessageId: number, dialog: DialogRow, body: string, attachmentIds: number[] = []) {
+    const chatId = op.link.chat_id;
+    const clientId = clientIdFor(chatId, tgMessageId);
+    // Remembered before sending, so an ack that comes back at once finds it.
+    await store.remember({ chat_id: chatId, tg_message_id: tgMessageId, kind: 'reply', dialog_id: dialog.id, client_id: clientId });
+    let delivered: boolean;
+    try {
+      const { message } = await services.dialogs.operatorSend(op.auth, dialog.project_id, dialog.id, clientId, body, attachmentIds);
+      delivered = message.deliveredAt !== null;
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      await say(ctx, chatId, TEXTS.notSent(err.message), { replyTo: tgMessageId });
+      return;
+    }
+    await store.setCurrentDialog(chatId, dialog.id);
+    if (delivered) ctx.inOrder('delivery mark', () => relay.showDelivered(dialog.id, clientId));
+    else relay.watch(chatId, tgMessageId);
+  }
+
+  /** The operator's reply to a forwarded message: their message in that dialog. */
+  async function answer(op: Operator, m: TgMessage): Promise<void> {
+    const chatId = op.link.chat_id;
+    // A forward still being recorded may be the one replied to.
+    await ctx.settled();
+    const target = await store.message(chatId, m.reply_to_message!.message_id);
+    if (!target) {
+      await say(ctx, chatId, TEXTS.notForwarded, { replyTo: m.message_id });
+      return;
+    }
+    const dialog = await repos.dialogs.dialogById(target.dialog_id);
+    if (!dialog) {
+      await say(ctx, chatId, TEXTS.notSent(TEXTS.gone), { replyTo: m.message_id });
+      return;
+    }
+    const attached = fileOf(m);
+    if (attached) return answerWithFile(op, m, dialog, attached);
+    if (!m.text?.trim()) {
+      await say(ctx, chatId, TEXTS.unsupported, { replyTo: m.message_id });
+      return;
+    }
+    await send(op, m.message_id, dialog, m.text);
+  }
+
+  /** A photo or file: fetched from Telegram (getFile), stored as the operator's attachment, sent with the caption. */
+  async function answerWithFile(op: Operator, m: TgMessage, dialog: DialogRow, attached: { file: TgFile; name: string }) {
+    const chatId = op.link.chat_id;
+    const notSent = (why: string) => say(ctx, chatId, why, { replyTo: m.message_id });
+    // Handled before (the update came again): the stored message is sent again, not a new file.
+    const stored = await repos.dialogs.messageByClientId(dialog.id, clientIdFor(chatId, m.message_id));
+    if (stored) return send(op, m.message_id, dialog, stored.body, presentMessage(stored).attachments.map((a) => a.id));
+
+    const projects = await repos.projects.forUser(op.auth.user.id);
+    if (!projects.some((p) => p.id === dialog.project_id && p.operator)) {
+      await notSent(TEXTS.notSent('you are not an operator in that project'));
+      return;
+    }
+    const limit = Math.min(MAX_DOWNLOAD_BYTES, ctx.uploadMaxBytes);
+    if ((attached.file.file_size ?? 0) > limit) {
+      await notSent(TEXTS.tooBig(formatSize(limit)));
+      return;
+    }
+    let bytes: Buffer;
+    try {
+      const info = await ctx.outbox.call<{ file_path?: string }>(chatId, 'getFile', { file_id: attached.file.file_id });
+      if (!info.file_path) throw new TelegramApiError('getFile', 400, 'no file_path', null);
+      bytes = await ctx.api.download(info.file_path, limit);
+    } catch (err) {
+      if (ctx.isStopped()) throw err;
+      if (err instanceof TelegramApiError && err.errorCode === 413) {
+        await notSent(TEXTS.tooBig(formatSize(limit)));
+        return;
+      }
+      log.warn({ reason: (err as Error).message }, 'telegram: file download failed');
+      await notSent(TEXTS.notSent('the file could not be fetched from Telegram; send it again'));
+      return;
+    }
+    const row = await services.attachments.store(
+      { projectId: dialog.project_id, visitorId: dialog.visitor_id, by: 'operator' },
+      { bytes, name: attached.name },
+    );
+    await send(op, m.message_id, dialog, m.caption ?? '', [row.id]);
+  }
+
+  /** An edit of a reply: the message in the widget changes too (within 10 minutes). */
+  async function edited(m: TgMessage): Promise<void> {
+    if (m.chat.type !== 'private') return;
+    const op = await operatorOf(m.chat.id);
+    const row = op ? await store.message(m.chat.id, m.message_id) : undefined;
+    const text = (m.text ?? m.caption ?? '').trim();
+    // Only replies are messages in a dialog; a command edited afterwards (/tpl) is left as sent.
+    if (!op || row?.kind !== 'reply' || !row.client_id || !text || text.startsWith('/')) return;
+    const message = await repos.dialogs.messageByClientId(row.dialog_id, row.client_id);
+    const dialog = await repos.dialogs.dialogById(row.dialog_id);
+    if (!message || !dialog) return;
+    try {
+      await services.dialogs.edit(op.auth, dialog.project_id, message.id, text);
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      await say(ctx, m.chat.id, TEXTS.notEdited(err.message), { replyTo: m.message_id });
+    }
+  }
+
+  // ---- dialogs -----------------------------------------------------------------------
+
+  async function listDialogs(op: Operator): Promise<void> {
+    const projects = (await repos.projects.forUser(op.auth.user.id)).filter((p) => p.operator);
+    if (projects.length === 0) {
+      await say(ctx, op.link.chat_id, TEXTS.noProjects);
+      return;
+    }
+    const lines: string[] = [];
+    const buttons: TgInlineButton[][] = [];
+    for (const p of projects) {
+      const { dialogs, counts } = await services.dialogs.list(op.auth, p.id, 'mine', LIST_LIMIT);
+      if (dialogs.length === 0) continue;
+      lines.push('', `${p.name}: ${counts.mine} open${counts.mine > dialogs.length ? ` (the ${dialogs.length} latest)` : ''}`);
+      for (const d of dialogs) {
+        const who = visitorLabel({ name: d.visitor.name, real_name: d.visitor.realName });
+        const last = d.lastMessage ? `: ${excerpt(d.lastMessage.body || '📎', 60)}` : '';
+        lines.push(`• ${who}${last}`);
+        buttons.push([button(clip(projects.length > 1 ? `${who} · ${p.name}` : who, 60), `open:${d.id}`)]);
+      }
+    }
+    if (buttons.length === 0) {
+      await say(ctx, op.link.chat_id, TEXTS.noDialogs);
+      return;
+    }
+    await say(ctx, op.link.chat_id, `Your open dialogs:${lines.join('\n')}`, { buttons });
+  }
+
+  /** A dialog's card: who, where, whose, its latest messages; replying to it answers the dialog. */
+  async function open(op: Operator, dialogId: number): Promise<void> {
+    const chatId = op.link.chat_id;
+    const row = await repos.dialogs.dialogById(dialogId);
+    if (!row) {
+      await say(ctx, chatId, TEXTS.gone);
+      return;
+    }
+    const { dialog, messages } = await services.dialogs.detail(op.auth, row.project_id, row.id, CARD_MESSAGES);
+    const visitor = (await repos.dialogs.visitorById(row.visitor_id))!;
+    const project = await repos.projects.byId(row.project_id);
+    const me = op.auth.user.id;
+    const page = [visitor.page_title, visitor.page_url].filter(Boolean).join(' — ');
+    const whose =
+      dialog.status === 'closed'
+        ? 'Closed'
+        : dialog.assignee
+          ? dialog.assignee.id === me
+            ? 'Yours'
+            : `Assigned to ${dialog.assignee.name}`
+          : 'Waiting for an operator';
+    const lines = messages.map((msg) => {
+      const author = msg.author === 'visitor' ? visitor.name : msg.author === 'operator' ? (msg.operator?.id === me ? 'You' : (msg.operator?.name ?? 'Operator')) : '·';
+      const files = msg.attachments.length ? ` 📎 ${msg.attachments.map((a) => a.name).join(', ')}` : '';
+      return `${author}: ${excerpt(msg.body, 300)}${files}`;
+    });
+    const text = [`💬 ${visitorLabel(visitor)} · ${project?.name ?? ''}`, ...(page ? [`📄 ${page}`] : []), whose, '', ...lines, '', 'Reply to this message to answer.'].join('\n');
+    const actions: TgInlineButton[] = [];
+    if (dialog.status === 'open' && dialog.assignee?.id !== me) actions.push(button('✋ Take', `take:${row.id}`));
+    actions.push(dialog.status === 'open' ? button('✅ Close', `close:${row.id}`) : button('↩️ Reopen', `reopen:${row.id}`));
+    // The top of a long dialog gives way: the newest messages and the end of the card stay.
+    const card = text.length > 4096 ? `…${text.slice(text.length - 4095)}` : text;
+    const sent = await say(ctx, chatId, card, { buttons: [actions] });
+    await store.remember({ chat_id: chatId, tg_message_id: sent.message_id, kind: 'forward', dialog_id: row.id, client_id: null });
+    await store.setCurrentDialog(chatId, row.id);
+  }
+
+  async function change(op: Operator, dialog: DialogRow, kind: 'take' | 'close' | 'reopen'): Promise<void> {
+    const d = await services.dialogs.change(op.auth, dialog.project_id, dialog.id, { kind });
+    const who = visitorLabel({ name: d.visitor.name, real_name: d.visitor.realName });
+    await store.setCurrentDialog(op.link.chat_id, dialog.id);
+    await say(ctx, op.link.chat_id, kind === 'take' ? TEXTS.took(who) : kind === 'close' ? TEXTS.closed(who) : TEXTS.reopened(who));
+  }
+
+  /** /tpl NAME: the template, placeholders filled, as the operator's message; /tpl alone lists them. */
+  async function template(op: Operator, m: TgMessage, dialog: DialogRow, name: string): Promise<void> {
+    const chatId = op.link.chat_id;
+    const templates = await services.templates.list(op.auth, dialog.project_id);
+    const names = templates.map((t) => t.name);
+    if (!name) {
+      await say(ctx, chatId, TEXTS.templates(names));
+      return;
+    }
+    const chosen = templates.find((t) => t.name.toLowerCase() === name.toLowerCase());
+    if (!chosen) {
+      await say(ctx, chatId, TEXTS.noTemplate(name, names), { replyTo: m.message_id });
+      return;
+    }
+    const visitor = (await repos.dialogs.visitorById(dialog.visitor_id))!;
+    const project = await repos.projects.byId(dialog.project_id);
+    const { user } = op.auth;
+    const values = placeholderValues({
+      visitor: { name: visitor.name, realName: visitor.real_name },
+      operator: { firstName: user.first_name, lastName: user.last_name },
+      project: project ? { name: project.name } : null,
+    });
+    await send(op, m.message_id, dialog, fillTemplate(chosen.text, values));
+  }
+
+  // ---- buttons -----------------------------------------------------------------------
+
+  async function callback(q: TgCallbackQuery): Promise<void> {
+    const chatId = q.message?.chat.type === 'private' ? q.message.chat.id : null;
+    let answerText = '';
+    try {
+      // The message tapped may still be being recorded (a notice just sent).
+      await ctx.settled();
+      const op = chatId === null ? null : await operatorOf(chatId);
+      const [, action, id] = /^(resend|open|take|close|reopen):(\d{1,15})$/.exec(q.data ?? '') ?? [];
+      if (!op) {
+        if (chatId !== null) await say(ctx, chatId, TEXTS.unlinked);
+      } else if (action === 'resend') {
+        answerText = await relay.resend(op.link.chat_id, Number(id), op.auth);
+      } else if (action === 'open') {
+        await open(op, Number(id));
+      } else if (action) {
+        const dialog = await repos.dialogs.dialogById(Number(id));
+        if (dialog) await change(op, dialog, action as 'take' | 'close' | 'reopen');
+        else answerText = TEXTS.gone;
+      }
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      answerText = err.message;
+    } finally {
+      // Telegram shows a spinner on the button until the tap is answered.
+      await ctx.outbox
+        .call(chatId ?? q.from.id, 'answerCallbackQuery', { callback_query_id: q.id, ...(answerText ? { text: clip(answerText, 200) } : {}) })
+        .catch((err: Error) => log.warn({ reason: err.message }, 'telegram: answerCallbackQuery failed'));
+    }
+  }
+
+  return { handle };
+}

@@ -1,0 +1,18 @@
+// Values derived, not stored: a reply's clientId from its Telegram message (so a repeated update
+// posts once) and the webhook's secret token from the bot token (so it survives restarts).
+import { createHash, createHmac } from 'node:crypto';
+
+/** A UUID-shaped clientId that is the same for the same Telegram message, however often it arrives. */
+export function clientIdFor(chatId: number, tgMessageId: number): string {
+  const h = createHash('sha256').update(`telegram:${chatId}:${tgMessageId}`).digest('hex');
+  const variant = ((parseInt(h[16], 16) & 0x3) | 0x8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/**
+ * The webhook's secret token: an HMAC of the bot token, so it survives restarts without being
+ * stored, and changes with the token. 43 characters of [A-Za-z0-9_-], as setWebhook requires.
+ */
+export function webhookSecretFor(token: string): string {
+  return createHmac('sha256', token).update('parley telegram webhook secret v1').digest('base64url');
+}

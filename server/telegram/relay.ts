@@ -1,0 +1,182 @@
+// Outgoing: a visitor message (with its files) goes to the chat of every linked operator whose My
+// messages hold the dialog; an operator's reply from Telegram gets 👌 once the visitor's widget
+// acked it, or, after 5 seconds without an ack, a notice with a resend button. A send whose fate
+// Telegram left unknown is never repeated: the chat is told it may be missing instead.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Attachment, Message } from '../../core/protocol/index.js';
+import { viewOf } from '../db/dialogs.js';
+import type { Auth } from '../services/accounts.js';
+import { presentMessage } from '../services/present.js';
+import { InputFile, MAX_PHOTO_BYTES, MAX_UPLOAD_BYTES, TelegramApiError, TelegramNetworkError } from './api.js';
+import { type BridgeContext, edit, say } from './context.js';
+import { button, fileCount, formatSize, TEXTS, visitorLabel } from './texts.js';
+import type { TgMessage } from './types.js';
+
+export const DELIVERED_REACTION = '👌';
+/** DESIGN.md's delivery contract: an operator's message not delivered within 5 s has failed. */
+export const DELIVERY_DEADLINE_MS = 5000;
+/** What Telegram shows as a photo; other images go as documents. */
+const PHOTO_TYPES = new Set(['image/jpeg', 'image/png', 'image/webp']);
+
+export type Relay = ReturnType<typeof createRelay>;
+
+export function createRelay(ctx: BridgeContext) {
+  const { repos, store, log } = ctx;
+  /** Deadlines of replies not delivered yet, by `${chatId}:${tgMessageId}`. */
+  const deadlines = new Map<string, unknown>();
+
+  function disarm(chatId: number, tgMessageId: number) {
+    const key = `${chatId}:${tgMessageId}`;
+    if (deadlines.has(key)) ctx.deadlines.clearTimeout(deadlines.get(key));
+    deadlines.delete(key);
+  }
+
+  /** The chat is told that a message about this dialog may not have arrived. */
+  function warnUnknownFate(chatId: number, who: string, dialogId: number) {
+    return say(ctx, chatId, TEXTS.unknownFate(who), { buttons: [[button('Open the dialog', `open:${dialogId}`)]] }).then(
+      () => undefined,
+      (err: Error) => log.warn({ reason: err.message }, 'telegram: could not warn about an unconfirmed message'),
+    );
+  }
+
+  /** A visitor's file: uploaded to the chat (as a photo when it is one), or linked when too big. */
+  async function sendFile(chatId: number, dialogId: number, a: Attachment, replyTo: number): Promise<void> {
+    const row = await store.attachmentFile(a.id);
+    if (!row) return;
+    const replyParameters = { message_id: replyTo, allow_sending_without_reply: true };
+    const upload = async (method: 'sendPhoto' | 'sendDocument') => {
+      const bytes = await readFile(join(ctx.services.attachments.dir, row.file));
+      return ctx.outbox.call<TgMessage>(chatId, method, {
+        chat_id: chatId,
+        [method === 'sendPhoto' ? 'photo' : 'document']: new InputFile(bytes, a.name, a.mime),
+        caption: a.name,
+        reply_parameters: replyParameters,
+      });
+    };
+    let sent: TgMessage;
+    if (a.size > MAX_UPLOAD_BYTES) {
+      sent = await say(ctx, chatId, `📎 ${a.name} (${formatSize(a.size)}): ${ctx.publicUrl}${a.url}`, { replyTo });
+    } else if (PHOTO_TYPES.has(a.mime) && a.size <= MAX_PHOTO_BYTES) {
+      // Telegram refuses some images as photos (odd dimensions): those go as documents.
+      sent = await upload('sendPhoto').catch((err) => {
+        if (err instanceof TelegramApiError && err.errorCode === 400) return upload('sendDocument');
+        throw err;
+      });
+    } else {
+      sent = await upload('sendDocument');
+    }
+    await store.remember({ chat_id: chatId, tg_message_id: sent.message_id, kind: 'forward', dialog_id: dialogId, client_id: null });
+  }
+
+  async function forward(projectId: number, message: Message): Promise<void> {
+    const dialog = await repos.dialogs.dialogById(message.dialogId);
+    if (!dialog) return;
+    const operators = await store.linkedOperators(projectId);
+    if (operators.length === 0) return;
+    const routing = await repos.dialogs.routing(dialog);
+    const visitor = (await repos.dialogs.visitorById(dialog.visitor_id))!;
+    const who = visitorLabel(visitor);
+    const page = [visitor.page_title, visitor.page_url].filter(Boolean).join(' — ');
+    const files = message.attachments.length
+      ? `\n📎 ${fileCount(message.attachments.length)}: ${message.attachments.map((a) => a.name).join(', ')}`
+      : '';
+    const fresh = message.seq === 1 ? `${TEXTS.newDialog}\n` : '';
+    const text = `${fresh}💬 ${who}${page ? `\n📄 ${page}` : ''}\n\n${message.body}${files}`;
+    for (const op of operators) {
+      if (viewOf(op.user_id, { status: dialog.status, assigneeId: dialog.assignee_id }, routing) !== 'mine') continue;
+      try {
+        const sent = await say(ctx, op.chat_id, text);
+        await store.remember({ chat_id: op.chat_id, tg_message_id: sent.message_id, kind: 'forward', dialog_id: dialog.id, client_id: message.clientId });
+        for (const a of message.attachments) {
+          try {
+            await sendFile(op.chat_id, dialog.id, a, sent.message_id);
+          } catch (err) {
+            if (ctx.isStopped() || (err instanceof TelegramNetworkError && err.sent)) throw err;
+            // The file could not be uploaded: the chat gets its link instead.
+            log.warn({ reason: (err as Error).message }, 'telegram: file upload failed, sending its link');
+            await say(ctx, op.chat_id, `📎 ${a.name} (${formatSize(a.size)}): ${ctx.publicUrl}${a.url}`, { replyTo: sent.message_id });
+          }
+        }
+      } catch (err) {
+        if (ctx.isStopped()) throw err;
+        if (err instanceof TelegramNetworkError && err.sent) await warnUnknownFate(op.chat_id, who, dialog.id);
+        else log.warn({ reason: (err as Error).message, userId: op.user_id }, 'telegram: forward failed');
+      }
+    }
+  }
+
+  /** 👌 on every reply of this message not marked yet; a "not delivered" notice says delivered. */
+  async function showDelivered(dialogId: number, clientId: string): Promise<void> {
+    for (const row of await store.repliesToMark(dialogId, clientId)) {
+      disarm(row.chat_id, row.tg_message_id);
+      await ctx.outbox.call(row.chat_id, 'setMessageReaction', {
+        chat_id: row.chat_id,
+        message_id: row.tg_message_id,
+        reaction: [{ type: 'emoji', emoji: DELIVERED_REACTION }],
+      });
+      if (row.notice_id) {
+        await edit(ctx, row.chat_id, row.notice_id, TEXTS.deliveredLate).catch((err: Error) =>
+          log.warn({ reason: err.message }, 'telegram: could not update a delivery notice'),
+        );
+      }
+      await store.markShown(row.chat_id, row.tg_message_id);
+    }
+  }
+
+  /** Past the deadline and still not delivered: the notice (new, or the old one again) with a resend button. */
+  async function overdue(chatId: number, tgMessageId: number): Promise<void> {
+    const row = await store.message(chatId, tgMessageId);
+    if (!row?.client_id) return;
+    const message = await repos.dialogs.messageByClientId(row.dialog_id, row.client_id);
+    const dialog = await repos.dialogs.dialogById(row.dialog_id);
+    if (!message || !dialog || message.delivered_at !== null) return;
+    const text = TEXTS.undelivered(ctx.visitorOnline(dialog.visitor_id) ? TEXTS.whyUnconfirmed : TEXTS.whyOffline);
+    const buttons = [[button('🔁 Resend', `resend:${tgMessageId}`)]];
+    if (row.notice_id) {
+      await edit(ctx, chatId, row.notice_id, text, buttons);
+    } else {
+      const notice = await say(ctx, chatId, text, { replyTo: tgMessageId, buttons });
+      await store.setNotice(chatId, tgMessageId, notice.message_id);
+    }
+  }
+
+  /** Arms the 5-second deadline of a reply (again, after a resend). */
+  function watch(chatId: number, tgMessageId: number): void {
+    disarm(chatId, tgMessageId);
+    const key = `${chatId}:${tgMessageId}`;
+    const timer = ctx.deadlines.setTimeout(() => {
+      deadlines.delete(key);
+      ctx.inOrder('delivery deadline', () => overdue(chatId, tgMessageId));
+    }, DELIVERY_DEADLINE_MS);
+    deadlines.set(key, timer);
+  }
+
+  /** The resend button: the same clientId again (stored once, pushed again); what to answer the tap with. */
+  async function resend(chatId: number, tgMessageId: number, auth: Auth): Promise<string> {
+    const row = await store.message(chatId, tgMessageId);
+    const message = row?.kind === 'reply' && row.client_id ? await repos.dialogs.messageByClientId(row.dialog_id, row.client_id) : undefined;
+    const dialog = row ? await repos.dialogs.dialogById(row.dialog_id) : undefined;
+    if (!row || !message || !dialog) return TEXTS.gone;
+    if (message.delivered_at !== null) {
+      ctx.inOrder('delivery mark', () => showDelivered(dialog.id, message.client_id));
+      return 'It was delivered.';
+    }
+    if (row.notice_id) await edit(ctx, chatId, row.notice_id, TEXTS.resending);
+    watch(chatId, tgMessageId);
+    const { body, attachments } = presentMessage(message);
+    await ctx.services.dialogs.operatorSend(auth, dialog.project_id, dialog.id, message.client_id, body, attachments.map((a) => a.id));
+    return 'Sent again.';
+  }
+
+  return {
+    forward,
+    showDelivered,
+    watch,
+    resend,
+    stop() {
+      for (const timer of deadlines.values()) ctx.deadlines.clearTimeout(timer);
+      deadlines.clear();
+    },
+  };
+}

@@ -1,0 +1,73 @@
+// What the bot says. Everything is sent as plain text (no parse_mode), so whatever visitors and
+// operators typed shows as typed and nothing in it is markup.
+import type { TgInlineButton } from './types.js';
+
+/** The Bot API's longest message text. */
+export const MAX_TEXT = 4096;
+
+/** `text` cut to `max` characters, with an ellipsis when cut. */
+export const clip = (text: string, max = MAX_TEXT) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
+/** One line of a message for lists and cards: newlines folded, cut to `max`. */
+export const excerpt = (text: string, max = 80) => clip(text.replace(/\s+/g, ' ').trim(), max);
+
+/** "Blue Fox" or "Anna Petrova (Blue Fox)" once the card has a real name. */
+export const visitorLabel = (v: { name: string; real_name?: string | null }) => (v.real_name ? `${v.real_name} (${v.name})` : v.name);
+
+export const fileCount = (n: number) => (n === 1 ? '1 file' : `${n} files`);
+
+export function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 102.4) / 10} KB`;
+  return `${Math.round(bytes / (1024 * 102.4)) / 10} MB`;
+}
+
+export const button = (text: string, data: string): TgInlineButton => ({ text, callback_data: data });
+
+export const TEXTS = {
+  unlinked:
+    'This bot brings Parley chats to operators. To link this chat, run "parley telegram link" and open the link it prints (or send /start CODE here).',
+  badCode: {
+    unknown: 'This link code is not valid. Run "parley telegram link" for a new one.',
+    expired: 'This link code has expired (codes last 15 minutes). Run "parley telegram link" for a new one.',
+    used: 'This link code was already used. Run "parley telegram link" for a new one.',
+  },
+  linked: (name: string, email: string) =>
+    `Linked to Parley as ${name} (${email}). Visitor messages in your My messages arrive here; reply to one to answer. /help`,
+  unlinkedNow: 'This chat is no longer linked to Parley. Run "parley telegram link" to link it again.',
+  help: [
+    'Visitor messages from your My messages arrive here.',
+    'Reply to one (swipe it, or Reply) to answer that visitor, with text, a photo or a file; 👌 appears when the visitor has seen your answer. Edit your answer within 10 minutes and the visitor sees the new text.',
+    '/dialogs: your open dialogs, with buttons to open one',
+    '/take, /close: take or close the dialog (reply to one of its messages, or the one opened last)',
+    '/tpl NAME: send a reply template to that dialog; /tpl alone lists them',
+    '/online, /offline: your switch in every project you answer in (the widget shows its tab while someone is online)',
+    '/status: whether you are online, and why',
+    '/unlink: stop receiving chats here',
+    '/help: this text',
+  ].join('\n'),
+  noProjects: 'You are an operator in no project.',
+  replyHint: 'To answer a visitor, reply to the message of theirs that the bot forwarded. /help',
+  notForwarded: 'That message is not a forwarded visitor message: reply to one the bot sent. /help',
+  unsupported: 'Only text, photos and files can be sent to a visitor.',
+  notSent: (why: string) => `Not sent: ${why}`,
+  notEdited: (why: string) => `Not edited: ${why}`,
+  noDialog: 'Which dialog? Reply to one of its messages with the command, or open one from /dialogs.',
+  noDialogs: 'No open dialogs in your My messages.',
+  gone: 'That dialog no longer exists.',
+  newDialog: '🆕 New dialog',
+  undelivered: (why: string) => `⚠️ Not delivered within 5 seconds: ${why}.`,
+  whyOffline: "the visitor's site is closed (they get it when they come back)",
+  whyUnconfirmed: "the visitor's widget did not confirm it",
+  deliveredLate: '✅ Delivered.',
+  resending: '🔁 Sent again; waiting for the visitor…',
+  unknownFate: (who: string) =>
+    `⚠️ Telegram did not confirm a message from ${who}: it may be missing above. Open the dialog to see it.`,
+  tooBig: (limit: string) => `Not sent: files from Telegram may be at most ${limit}.`,
+  took: (who: string) => `✋ The dialog with ${who} is yours.`,
+  closed: (who: string) => `✅ The dialog with ${who} is closed.`,
+  reopened: (who: string) => `↩️ The dialog with ${who} is open again.`,
+  noTemplate: (name: string, names: string[]) =>
+    names.length ? `No template "${name}". Templates: ${names.join(', ')}` : `No template "${name}": this project has no templates.`,
+  templates: (names: string[]) => (names.length ? `Templates (send one with /tpl NAME):\n${names.join('\n')}` : 'This project has no templates.'),
+} as const;

@@ -1,0 +1,35 @@
+// The `g` window: the one-time link that links the operator's Telegram chat to the bot (15
+// minutes). The link is shown whole, wrapped, so it can be copied or typed on the phone.
+import { Box, Text } from 'ink';
+import { useStore, useStores } from '../context/stores.js';
+
+export function TelegramOverlay({ width, height }: { width: number; height: number }) {
+  const link = useStore(useStores().connection).telegramLink;
+  const until = link ? new Date(link.expiresAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : '';
+  return (
+    <Box flexDirection="column" width={width} height={height} borderStyle="double" paddingX={1} overflow="hidden">
+      <Text bold wrap="truncate-end">
+        Link Telegram <Text dimColor>(Esc or Enter closes)</Text>
+      </Text>
+      {link ? (
+        <>
+          <Text> </Text>
+          <Text wrap="wrap">Open this link on the phone with Telegram:</Text>
+          <Text color="cyan" wrap="wrap">
+            {link.url}
+          </Text>
+          <Text> </Text>
+          <Text wrap="wrap">
+            or send <Text color="cyan">/start {link.code}</Text> to @{link.bot}. The link works once, until {until}.
+          </Text>
+          <Text> </Text>
+          <Text wrap="wrap" dimColor>
+            Visitor messages of your My messages then arrive in that chat; reply to one to answer. /help in the chat lists the commands.
+          </Text>
+        </>
+      ) : (
+        <Text>asking the server…</Text>
+      )}
+    </Box>
+  );
+}
