@@ -2,10 +2,12 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import adminCreate from './commands/admin/create.js';
+import { adminDisable, adminEnable } from './commands/admin/disable.js';
 import dialogsList from './commands/dialogs/list.js';
 import dialogsClass from './commands/dialogs/class.js';
 import dialogsShow from './commands/dialogs/show.js';
 import applyCommand from './commands/apply.js';
+import backupCommand from './commands/backup.js';
 import eventsCommand from './commands/events.js';
 import exportCommand from './commands/export.js';
 import groupAdd from './commands/group/add.js';
@@ -32,6 +34,7 @@ import projectList from './commands/project/list.js';
 import projectSet from './commands/project/set.js';
 import projectShow from './commands/project/show.js';
 import projectUse from './commands/project/use.js';
+import restoreCommand from './commands/restore.js';
 import scheduleClear from './commands/schedule/clear.js';
 import scheduleExcept from './commands/schedule/except.js';
 import scheduleSet from './commands/schedule/set.js';
@@ -111,8 +114,9 @@ export function buildProgram(ctx: Ctx): Command {
   program.addCommand(whoamiCommand(ctx));
   program.addCommand(tuiCommand(ctx));
   program.addCommand(
-    group('admin', 'server administration on the data directory', [adminCreate(ctx)], [
+    group('admin', 'server administration: the first administrator, disabling accounts', [adminCreate(ctx), adminDisable(ctx), adminEnable(ctx)], [
       'parley admin create --email ada@example.com --first-name Ada --last-name Lovelace --data-dir ./.parley',
+      'parley admin disable bob@example.com',
     ]),
   );
   program.addCommand(
@@ -205,6 +209,8 @@ export function buildProgram(ctx: Ctx): Command {
   program.addCommand(eventsCommand(ctx));
   program.addCommand(applyCommand(ctx));
   program.addCommand(exportCommand(ctx));
+  program.addCommand(backupCommand(ctx));
+  program.addCommand(restoreCommand(ctx));
   program.addCommand(
     group('team', 'the people of a project: operators and admins', [
       teamAdd(ctx),

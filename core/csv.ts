@@ -89,10 +89,29 @@ export function formatCsv(rows: Array<Array<string | number | boolean | null | u
 }
 
 /**
- * A cell a spreadsheet would run as a formula (`=HYPERLINK(...)`, `+1`, `-2`, `@SUM`, or one
- * starting with a tab or carriage return) gets a leading apostrophe, so it shows as text. For
- * exports of what visitors typed, which end up opened in Excel or LibreOffice.
+ * A cell a spreadsheet would run as a formula: it starts with = + - @, a tab or a carriage
+ * return (OWASP's list for CSV injection). Cells that start with apostrophes and then one of
+ * those count too, so that the apostrophe added below can always be told from one the text had
+ * (see restoreFormula).
+ */
+const FORMULA_LIKE = /^'*[=+\-@\t\r]/;
+const NEUTRALIZED = /^'+[=+\-@\t\r]/;
+
+/**
+ * For files a spreadsheet may open (exports of what visitors and operators typed): a cell that
+ * would run as a formula (`=HYPERLINK(...)`, `+1`, `-2`, `@SUM`) gets a leading apostrophe, so
+ * it shows as text. Only when writing; a reader of our own files undoes it with restoreFormula.
  */
 export function neutralizeFormula(value: string): string {
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return FORMULA_LIKE.test(value) ? `'${value}` : value;
+}
+
+/**
+ * The exact inverse of neutralizeFormula, for importing a file we exported:
+ * `restoreFormula(neutralizeFormula(x)) === x` for every x. A hand-written cell such as `'=1`
+ * (apostrophes, then a formula character) loses its first apostrophe: that is the one cell
+ * shape our exports reserve.
+ */
+export function restoreFormula(value: string): string {
+  return NEUTRALIZED.test(value) ? value.slice(1) : value;
 }

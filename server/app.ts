@@ -1,7 +1,7 @@
 // buildApp(options) -> the whole server as a Fastify instance, not listening (tests use it
 // with inject or a random port; main.ts listens).
 import rateLimit from '@fastify/rate-limit';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import { API_PREFIX } from '../core/protocol/index.js';
 import { systemClock } from './clock.js';
 import type { AppOptions } from './config.js';
@@ -10,9 +10,12 @@ import authPlugin from './plugins/auth.js';
 import corePlugin from './plugins/core.js';
 import errorsPlugin from './plugins/errors.js';
 import realtimePlugin from './plugins/realtime.js';
+import securityPlugin from './plugins/security.js';
 import authRoutes from './routes/auth.js';
 import attachmentRoutes from './routes/attachments.js';
 import avatarRoutes from './routes/avatars.js';
+import adminRoutes from './routes/admin.js';
+import backupRoutes from './routes/backup.js';
 import healthRoutes from './routes/health.js';
 import meRoutes from './routes/me.js';
 import projectRoutes from './routes/projects.js';
@@ -30,20 +33,44 @@ import telegramPlugin from './telegram/plugin.js';
 
 /** Query parameters that may carry secrets are never written to the log. */
 const SECRET_PARAMS = /^(token|code|password|key|secret)$/i;
+/** A file's URL is its capability (/files/ID/KEY/NAME): whoever has it reads the file. */
+const FILE_KEY = /^(\/files\/[^/?]+\/)[^/?]+/;
 
 function redactUrl(url: string): string {
-  const q = url.indexOf('?');
-  if (q < 0) return url;
-  const params = new URLSearchParams(url.slice(q + 1));
+  const path = url.replace(FILE_KEY, '$1[redacted]');
+  const q = path.indexOf('?');
+  if (q < 0) return path;
+  const params = new URLSearchParams(path.slice(q + 1));
   for (const key of [...params.keys()]) if (SECRET_PARAMS.test(key)) params.set(key, '[redacted]');
-  return `${url.slice(0, q)}?${params}`;
+  return `${path.slice(0, q)}?${params}`;
 }
+
+/**
+ * Request headers that carry credentials: a Bearer token, a visitor token, the Telegram
+ * webhook's secret. Redacted wherever a headers object is logged: as `headers`, or one level
+ * down (`req.headers`, and @fastify/multipart's `busboyOptions.headers` at trace level).
+ */
+const SECRET_HEADERS = ['authorization', 'cookie', '"x-parley-visitor"', '"x-telegram-bot-api-secret-token"'];
+const REDACT_PATHS = SECRET_HEADERS.flatMap((h) => {
+  const key = h.startsWith('"') ? `[${h}]` : `.${h}`;
+  return [`headers${key}`, `*.headers${key}`];
+});
+
+/**
+ * The last net, over every finished line: whatever a message or an error quotes, Parley's own
+ * bearer secrets (`pls_` session, `plt_` API token, `pvt_` visitor token: 43 base64url
+ * characters each) and anything shaped like a Telegram bot token never reach the output.
+ */
+const SECRET_IN_TEXT = /\b(pls|plt|pvt)_[A-Za-z0-9_-]{20,}|(?<!\d)\d{5,}:[A-Za-z0-9_-]{30,}/g;
+const scrubLine = (line: string) =>
+  line.replace(SECRET_IN_TEXT, (_match, prefix?: string) => (prefix ? `${prefix}_[redacted]` : '[redacted]'));
 
 function loggerOptions(options: AppOptions): FastifyServerOptions['logger'] {
   const { config } = options;
   const base = {
     level: config.logLevel,
-    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization'], censor: '[redacted]' },
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    hooks: { streamWrite: scrubLine },
     serializers: {
       req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: redactUrl(req.url), ip: req.ip }),
     },
@@ -61,8 +88,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: 1024 * 1024,
     trustProxy: process.env.PARLEY_TRUST_PROXY === '1',
     forceCloseConnections: true,
+    // URLs the router refuses before any route runs (bad encoding, a parameter over 100
+    // characters) get the same {error:{code,message}} as everything else.
+    frameworkErrors: (error, _request, reply: FastifyReply) => {
+      const message = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a part of the URL is too long' : 'the URL is not valid';
+      void reply.code(400).send({ error: { code: 'bad_request', message } });
+    },
   });
 
+  // First, so that its headers reach every answer (errors, 404s, rate limits included).
+  await app.register(securityPlugin);
   await app.register(errorsPlugin);
   await app.register(corePlugin, { config: options.config, clock: options.clock ?? systemClock });
   await app.register(authPlugin);
@@ -98,6 +133,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(templateRoutes);
       await api.register(leadRoutes);
       await api.register(telegramRoutes);
+      await api.register(backupRoutes);
+      await api.register(adminRoutes);
     },
     { prefix: API_PREFIX },
   );

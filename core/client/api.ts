@@ -40,6 +40,7 @@ import type {
   TemplateList,
   UpdateDialogBody,
   TelegramLinkReply,
+  AccountState,
   TelegramUnlinkReply,
 } from '../protocol/index.js';
 
@@ -306,6 +307,11 @@ export class ParleyClient {
     this.request<LeadsPage>('GET', `${API_PREFIX}/projects/${projectId}/leads${query(q)}`);
   leadsReport = (projectId: number, q: { since?: string; until?: string } = {}) =>
     this.request<LeadsReport>('GET', `${API_PREFIX}/projects/${projectId}/leads/report${query(q)}`);
+
+  // ---- server administration -------------------------------------------------------------
+  /** Disables (or enables again) an account: server administrators only. */
+  setAccountDisabled = (email: string, disabled: boolean) =>
+    this.request<AccountState>('POST', `${API_PREFIX}/admin/users/${encodeURIComponent(email)}/${disabled ? 'disable' : 'enable'}`);
 
   // ---- Telegram: linking the caller's chat with the bot ------------------------------------
   /** A one-time code and the t.me link that sends `/start CODE` to the bot (valid 15 minutes). */

@@ -62,11 +62,17 @@ export type OutboxAction =
   | { type: 'resend'; clientId: string; at: number }
   /** Any copy of a message from the server: matched to an entry by dialog and clientId. */
   | { type: 'message'; message: Message }
-  /** The server answered the send with an error. */
+  /** The server answered the send with an error (a retryable one changes nothing). */
   | { type: 'rejected'; clientId: string; code: string; message: string }
   /** Time passed: sending entries past their deadline fail. `online` picks the reason. */
   | { type: 'tick'; at: number; online: boolean }
   | { type: 'forget'; clientId: string };
+
+/**
+ * Refusals that say "not now" rather than "not this": the server could not store anything (its
+ * database busy, its disk full). The message stays pending and goes out again with its clientId.
+ */
+export const RETRYABLE_CODES: ReadonlySet<string> = new Set(['unavailable']);
 
 function put(outbox: Outbox, entry: OutboxEntry): Outbox {
   return { ...outbox, entries: { ...outbox.entries, [entry.clientId]: entry } };
@@ -118,7 +124,8 @@ export function reduceOutbox(outbox: Outbox, action: OutboxAction, timeoutMs = D
     }
     case 'rejected': {
       const entry = outbox.entries[action.clientId];
-      if (!entry || entry.state === 'delivered') return outbox;
+      // Retryable: still sending (then failed at its deadline, unconfirmed), and among unsent().
+      if (!entry || entry.state === 'delivered' || RETRYABLE_CODES.has(action.code)) return outbox;
       return put(outbox, {
         ...entry,
         state: 'failed',

@@ -36,6 +36,14 @@ export const User = Type.Object({
 });
 export type User = Static<typeof User>;
 
+/** An account as `parley admin disable|enable` leaves it. */
+export const AccountState = Type.Object({
+  email: Type.String(),
+  disabled: Type.Boolean(),
+  disabledAt: Type.Union([Type.String(), Type.Null()]),
+});
+export type AccountState = Static<typeof AccountState>;
+
 export const Project = Type.Object({
   id: Type.Integer(),
   name: Type.String(),

@@ -371,4 +371,16 @@ export const migrations: Migration[] = [
       ALTER TABLE telegram_messages ADD COLUMN notice_id INTEGER;
     `,
   },
+  {
+    name: 'telegram: webhook updates kept until handled',
+    sql: `
+      -- An update Telegram posted to the webhook, kept from the moment it is answered 200 until
+      -- it is handled (then deleted with the offset moving past it), so a crash in between does
+      -- not lose it: the next start handles what is left, in update_id order.
+      CREATE TABLE telegram_pending_updates (
+        update_id INTEGER PRIMARY KEY,
+        body TEXT NOT NULL
+      );
+    `,
+  },
 ];

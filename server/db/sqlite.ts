@@ -12,6 +12,12 @@
 // package DESIGN.md names cost a thread-pool round trip per statement (about 60 us here), and
 // the writer runs its statements one at a time, so it capped the server near a thousand
 // messages a second (see bench/). The interface stays promise-based, so repositories do not care.
+//
+// Faults of the storage reject the jobs with SQLite's own error (SQLITE_BUSY, SQLITE_FULL,
+// SQLITE_READONLY, SQLITE_IOERR...), which server/errors.ts turns into a 503: nothing of a failed
+// transaction is kept, and the next batch starts clean once the fault is gone. Another process
+// holding the write lock is waited for with timers rather than SQLite's busy handler: that
+// handler sleeps on the only thread, and would freeze every socket and request meanwhile.
 import Database from 'better-sqlite3';
 import { migrations } from './migrations.js';
 
@@ -62,7 +68,12 @@ function bindable(v: unknown): unknown {
   return v;
 }
 
-function wrap(conn: Connection): Tx & { exec(sql: string): Promise<void>; close(): Promise<void> } {
+function wrap(conn: Connection): Tx & {
+  exec(sql: string): Promise<void>;
+  close(): Promise<void>;
+  /** False after SQLite rolled a transaction back by itself (a full disk, an I/O error). */
+  readonly inTransaction: boolean;
+} {
   // `?1` style parameters (one value used in several places) become plain `?`s bound in the
   // order they appear: better-sqlite3 binds `?NNN` only by name, and unused numbers break it.
   const cache = new Map<string, { stmt: Database.Statement; order: number[] | null }>();
@@ -121,6 +132,9 @@ function wrap(conn: Connection): Tx & { exec(sql: string): Promise<void>; close(
       }),
     exec: (sql) => attempt(() => void conn.exec(sql)),
     close: () => attempt(() => void conn.close()),
+    get inTransaction() {
+      return conn.inTransaction;
+    },
   };
 }
 
@@ -141,6 +155,12 @@ async function migrate(conn: ReturnType<typeof wrap>): Promise<void> {
   }
 }
 
+/** How long a write waits for another process's lock before it fails (as busy_timeout did). */
+const BUSY_WAIT_MS = 5000;
+const BUSY_RETRY_MS = 25;
+
+const isBusy = (err: unknown) => /^SQLITE_(BUSY|LOCKED)/.test(String((err as { code?: unknown } | null)?.code ?? ''));
+
 interface Job {
   fn: (tx: Tx) => Promise<unknown>;
   resolve: (value: unknown) => void;
@@ -156,35 +176,64 @@ export async function openDatabase(path: string): Promise<Db> {
     await writer.close();
     throw err;
   }
+  // From now on a locked database fails at once and beginBatch() waits without blocking.
+  await writer.exec('PRAGMA busy_timeout = 0');
   const reader = wrap(new Database(path, { readonly: true, timeout: 5000 }));
   await reader.exec('PRAGMA foreign_keys = ON;');
 
   let queue: Job[] = [];
   let draining: Promise<void> | null = null;
 
-  // The batch's bookkeeping is folded into as few statements as possible: BEGIN with the first
-  // SAVEPOINT, and RELEASE with the next SAVEPOINT or COMMIT.
+  /**
+   * BEGIN IMMEDIATE for a batch. While another process holds the write lock it tries again every
+   * few milliseconds for up to BUSY_WAIT_MS, and writes asked for meanwhile join the batch (one
+   * wait, one transaction). Resolves to the error that made it give up, or null once begun.
+   */
+  async function beginBatch(batch: Job[]): Promise<unknown> {
+    // A transaction left open by a failed ROLLBACK (an I/O error) would refuse every BEGIN.
+    if (writer.inTransaction) await writer.exec('ROLLBACK').catch(() => undefined);
+    const giveUpAt = Date.now() + BUSY_WAIT_MS;
+    for (;;) {
+      try {
+        // The batch's bookkeeping is folded into as few statements as possible: BEGIN with the
+        // first SAVEPOINT, and RELEASE with the next SAVEPOINT or COMMIT.
+        await writer.exec(batch.length === 1 ? 'BEGIN IMMEDIATE' : 'BEGIN IMMEDIATE; SAVEPOINT job');
+        return null;
+      } catch (err) {
+        if (writer.inTransaction) await writer.exec('ROLLBACK').catch(() => undefined);
+        if (!isBusy(err) || Date.now() >= giveUpAt) return err;
+      }
+      await new Promise((resolve) => setTimeout(resolve, BUSY_RETRY_MS));
+      if (queue.length > 0) {
+        batch.push(...queue);
+        queue = [];
+      }
+    }
+  }
+
   async function runBatch(batch: Job[]): Promise<void> {
-    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; err: unknown }> = [];
-    const single = batch.length === 1;
-    try {
-      await writer.exec(single ? 'BEGIN IMMEDIATE' : 'BEGIN IMMEDIATE; SAVEPOINT job');
-    } catch (err) {
-      for (const job of batch) job.reject(err);
+    const failedToBegin = await beginBatch(batch);
+    if (failedToBegin) {
+      for (const job of batch) job.reject(failedToBegin);
       return;
     }
+    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; err: unknown }> = [];
+    const single = batch.length === 1;
     try {
       for (const [i, job] of batch.entries()) {
         let failed = false;
         try {
           outcomes.push({ ok: true, value: await job.fn(writer) });
         } catch (err) {
+          outcomes.push({ ok: false, err });
+          // SQLite itself rolled the whole transaction back (disk full, I/O error): the work of
+          // every job in it is gone, so none may be reported as stored.
+          if (!writer.inTransaction) throw err;
           if (single) {
             await writer.exec('ROLLBACK');
             job.reject(err);
             return;
           }
-          outcomes.push({ ok: false, err });
           failed = true;
         }
         if (single) await writer.exec('COMMIT');
@@ -194,8 +243,12 @@ export async function openDatabase(path: string): Promise<Db> {
         }
       }
     } catch (err) {
-      await writer.exec('ROLLBACK').catch(() => undefined);
-      for (const job of batch) job.reject(err);
+      if (writer.inTransaction) await writer.exec('ROLLBACK').catch(() => undefined);
+      // A job that failed by itself keeps its own error; the others get the transaction's.
+      batch.forEach((job, i) => {
+        const outcome = outcomes[i];
+        job.reject(outcome && !outcome.ok ? outcome.err : err);
+      });
       return;
     }
     batch.forEach((job, i) => {

@@ -1,9 +1,10 @@
 // One error shape for every failure: `{error:{code,message}}` with the right status.
-// Internals of 5xx errors are logged, never sent.
+// Internals of 5xx errors are logged, never sent. A storage fault (database locked, disk full,
+// read-only data directory) is a 503 with Retry-After: the request may succeed later unchanged.
 import type { FastifyError } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ErrorCode } from '../../core/protocol/index.js';
-import { AppError } from '../errors.js';
+import { AppError, storageFault } from '../errors.js';
 
 const byStatus: Record<number, ErrorCode> = {
   400: 'validation',
@@ -22,6 +23,11 @@ export default fp(
     app.setErrorHandler((err: FastifyError | AppError, request, reply) => {
       if (err instanceof AppError) {
         return reply.code(err.status).headers(err.headers).send({ error: { code: err.code, message: err.message } });
+      }
+      const fault = storageFault(err);
+      if (fault) {
+        request.log.error({ err }, 'request failed: storage unavailable');
+        return reply.code(fault.status).headers(fault.headers).send({ error: { code: fault.code, message: fault.message } });
       }
       const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
       if (status >= 500) {

@@ -16,7 +16,20 @@ const HEARTBEAT_MS = 30_000;
 
 export default fp(
   async (app) => {
-    await app.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false } });
+    await app.register(websocket, {
+      options: { maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false },
+      // A peer's broken frame (too big, bad UTF-8, bad opcode) is theirs: ws closes the socket
+      // with the matching code (1009, 1007, 1002) and it is logged as such, not as a server error.
+      errorHandler: (error, socket, request) => {
+        const code = (error as { code?: string }).code ?? '';
+        if (code.startsWith('WS_ERR_')) {
+          request.log.info({ reason: error.message, code }, 'websocket: a bad frame from the peer; closed');
+          return;
+        }
+        request.log.error({ err: error }, 'websocket: socket error');
+        socket.terminate();
+      },
+    });
     const hub = new Hub(app.bus);
     app.decorate('hub', hub);
 

@@ -96,14 +96,10 @@ export class Hub {
     });
     on('user.credentials_revoked', (e) => {
       const revoked = new Set(e.credentialIds);
-      for (const conns of this.operatorsByProject.values()) {
-        for (const c of conns) if (revoked.has(c.credentialId)) c.socket.close(CLOSE.revoked.code, CLOSE.revoked.reason);
-      }
+      this.closeOperators(this.operatorsByProject.keys(), (c) => revoked.has(c.credentialId), CLOSE.revoked);
     });
     on('member.removed', (e) => {
-      for (const c of this.operatorsByProject.get(e.projectId) ?? []) {
-        if (c.userId === e.userId) c.socket.close(CLOSE.removed.code, CLOSE.removed.reason);
-      }
+      this.closeOperators([e.projectId], (c) => c.userId === e.userId, CLOSE.removed);
     });
   }
 
@@ -148,6 +144,24 @@ export class Hub {
       for (const c of set) c.socket.close(CLOSE.shutdown.code, CLOSE.shutdown.reason);
     }
     this.unsubscribe.forEach((u) => u());
+  }
+
+  /**
+   * Closes operator sockets, and unsubscribes them now rather than when the close handshake
+   * ends: from this call on they receive nothing of the project.
+   */
+  private closeOperators(
+    projectIds: Iterable<number>,
+    match: (c: OperatorConn) => boolean,
+    how: { code: number; reason: string },
+  ) {
+    for (const projectId of [...projectIds]) {
+      for (const c of [...(this.operatorsByProject.get(projectId) ?? [])]) {
+        if (!match(c)) continue;
+        removeFrom(this.operatorsByProject, projectId, c);
+        c.socket.close(how.code, how.reason);
+      }
+    }
   }
 
   private toOperators(projectId: number, event: OperatorEvent, exceptUserId?: number) {

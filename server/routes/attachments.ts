@@ -13,14 +13,20 @@ import { Type } from 'typebox';
 import { Attachment, DialogParams } from '../../core/protocol/index.js';
 import type { ProjectRow } from '../db/projects.js';
 import { badRequest, forbidden, notFound, tooLarge, unauthenticated } from '../errors.js';
+import { FILE_CSP } from '../plugins/security.js';
 import { presentAttachment } from '../services/attachments.js';
 import { sha256 } from '../secrets.js';
 
-/** Answers a widget request from an allowed origin with CORS headers; refuses any other origin. */
+/**
+ * Answers a widget request from an allowed origin with CORS headers; refuses any other origin.
+ * `null` (sandboxed frames, file: pages, some redirects) is never one: anyone can send it.
+ */
 export function allowWidgetOrigin(request: FastifyRequest, reply: FastifyReply, project: ProjectRow): void {
   const origin = request.headers.origin;
   const allowed = JSON.parse(project.allowed_origins) as string[];
-  if (!origin || !allowed.includes(origin)) throw forbidden(`origin ${origin ?? '(none)'} is not allowed for this project`);
+  if (!origin || origin === 'null' || !allowed.includes(origin)) {
+    throw forbidden(`origin ${origin ?? '(none)'} is not allowed for this project`);
+  }
   reply.headers({
     'access-control-allow-origin': origin,
     'access-control-allow-headers': 'content-type, x-parley-visitor',
@@ -42,12 +48,17 @@ export default async function attachmentRoutes(app: FastifyInstance) {
     if (!request.isMultipart()) throw badRequest('send the file as multipart/form-data');
     const part = await request.file();
     if (!part) throw badRequest('the form has no file');
+    let bytes: Buffer;
     try {
-      return { bytes: await part.toBuffer(), name: part.filename };
+      bytes = await part.toBuffer();
     } catch (err) {
       if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw tooLarge(`a file may be at most ${limitText}`);
       throw err;
     }
+    // toBuffer() throws only when it reads a chunk after the limit was hit; when the bytes over
+    // the limit came in a chunk of their own, busboy just drops them and marks the stream.
+    if (part.file.truncated) throw tooLarge(`a file may be at most ${limitText}`);
+    return { bytes, name: part.filename };
   }
 
   r.post(
@@ -55,6 +66,10 @@ export default async function attachmentRoutes(app: FastifyInstance) {
     { schema: { params: DialogParams, response: { 201: Attachment } } },
     async (request, reply) => {
       const auth = await app.authenticate(request);
+      // Files go into dialogs with messages: only those who answer dialogs upload them.
+      if (!(await app.services.projects.membership(auth, request.params.projectId)).operator) {
+        throw forbidden('only operators answer dialogs in this project');
+      }
       const { dialog } = await dialogs.detail(auth, request.params.projectId, request.params.dialogId, 0);
       const upload = await readUpload(request);
       const row = await attachments.store(
@@ -73,14 +88,17 @@ export default async function attachmentRoutes(app: FastifyInstance) {
     return project;
   }
 
-  r.options('/widget/uploads', { schema: { querystring: WidgetQuery } }, async (request, reply) => {
+  r.options('/widget/uploads', { schema: { querystring: WidgetQuery }, config: { widgetCors: true } }, async (request, reply) => {
     allowWidgetOrigin(request, reply, await widgetProject(request.query.key));
     return reply.code(204).send();
   });
 
   r.post(
     '/widget/uploads',
-    { schema: { querystring: WidgetQuery, response: { 201: Attachment } }, config: { rateLimit: { max: 30, timeWindow: 60_000 } } },
+    {
+      schema: { querystring: WidgetQuery, response: { 201: Attachment } },
+      config: { rateLimit: { max: 30, timeWindow: 60_000 }, widgetCors: true },
+    },
     async (request, reply) => {
       const project = await widgetProject(request.query.key);
       allowWidgetOrigin(request, reply, project);
@@ -114,7 +132,8 @@ export default async function attachmentRoutes(app: FastifyInstance) {
         // RFC 6266/5987: an ASCII fallback and the exact UTF-8 name.
         'content-disposition': `${inline ? 'inline' : 'attachment'}; filename="${row.name.replace(/[^\x20-\x7e]|["\\]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(row.name)}`,
         'x-content-type-options': 'nosniff',
-        'content-security-policy': "default-src 'none'; img-src 'self'; sandbox",
+        // Opened as a page, a file is a sandboxed document that runs and loads nothing.
+        'content-security-policy': FILE_CSP,
         'cache-control': 'private, max-age=86400',
         'cross-origin-resource-policy': 'cross-origin',
       });

@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { notFound } from '../errors.js';
+import { FILE_CSP } from '../plugins/security.js';
 
 export default async function avatarRoutes(app: FastifyInstance) {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -17,7 +18,10 @@ export default async function avatarRoutes(app: FastifyInstance) {
       'content-type': user.avatar_type,
       'x-content-type-options': 'nosniff',
       'content-disposition': 'inline',
+      'content-security-policy': FILE_CSP,
       'cache-control': 'public, max-age=300',
+      // The widget shows it on sites of other origins, also under COEP.
+      'cross-origin-resource-policy': 'cross-origin',
       etag,
     });
     if (request.headers['if-none-match'] === etag) return reply.code(304).send();

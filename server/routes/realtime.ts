@@ -9,7 +9,9 @@ import { Compile } from 'typebox/compile';
 import { OperatorFrame, VisitorFrame } from '../../core/protocol/index.js';
 import type { VisitorRow } from '../db/dialogs.js';
 import type { ProjectRow } from '../db/projects.js';
-import { AppError, badRequest, forbidden, notFound } from '../errors.js';
+import { AppError, badRequest, forbidden, notFound, storageFault } from '../errors.js';
+import { bearerToken } from '../plugins/auth.js';
+import { CLOSE } from '../realtime/hub.js';
 import type { Auth } from '../services/accounts.js';
 import { visitorMessage } from '../services/present.js';
 
@@ -44,8 +46,13 @@ function parseFrame<T>(raw: RawData, check: { Check(v: unknown): boolean; Errors
   return value as T;
 }
 
+/**
+ * The answer to a refused frame. A storage fault is `unavailable` (the same as HTTP's 503): the
+ * sender keeps the message pending and sends the same clientId again later.
+ */
 function errorFrame(err: unknown, ref?: string) {
-  if (err instanceof AppError) return JSON.stringify({ type: 'error', code: err.code, message: err.message, ref });
+  const known = err instanceof AppError ? err : storageFault(err);
+  if (known) return JSON.stringify({ type: 'error', code: known.code, message: known.message, ref });
   return JSON.stringify({ type: 'error', code: 'internal', message: 'internal error', ref });
 }
 
@@ -67,6 +74,13 @@ export default async function realtimeRoutes(app: FastifyInstance) {
 
   // ---- operators ----------------------------------------------------------------------
 
+  async function stillAllowed(request: FastifyRequest, projectId: number) {
+    const auth = await app.services.accounts.authenticate(bearerToken(request) ?? '');
+    if (!auth) return CLOSE.revoked;
+    if (!(await app.repos.projects.membership(projectId, auth.user.id))) return CLOSE.removed;
+    return null;
+  }
+
   app.get<{ Querystring: { project?: string } }>(
     '/ws/operator',
     {
@@ -85,6 +99,12 @@ export default async function realtimeRoutes(app: FastifyInstance) {
       const log = request.log;
       const remove = hub.addOperator({ socket, projectId, userId: auth.user.id, credentialId: auth.credentialId });
       socket.on('close', remove);
+      // A revocation or removal between the upgrade's check and the line above reached no socket:
+      // look again now that any later one will.
+      void stillAllowed(request, projectId).then(
+        (why) => why && socket.close(why.code, why.reason),
+        (err) => log.error({ err }, 'checking a new operator socket failed'),
+      );
       inOrder(socket, async (raw) => {
         let ref: string | undefined;
         try {

@@ -5,8 +5,11 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+// Plain text (no DOM): the widget's stylesheet, whose hash the demo page's CSP allows.
+import { STYLE as WIDGET_STYLE } from '../../widget/style.js';
 import { AppError, notFound } from '../errors.js';
+import { cspHash } from '../plugins/security.js';
 
 /** The settings key admin.ensureDemo() writes; no demo project, no demo page. */
 const DEMO_PROJECT_SETTING = 'demo.project_id';
@@ -34,32 +37,81 @@ export default async function widgetRoutes(app: FastifyInstance) {
       'x-content-type-options': 'nosniff',
       // Short, so a new release reaches sites soon; the etag makes the re-check cheap.
       'cache-control': 'public, max-age=300',
+      // Sites on other origins load it with a plain <script> tag, also under COEP.
+      'cross-origin-resource-policy': 'cross-origin',
       etag,
     });
     if (request.headers['if-none-match'] === etag) return reply.code(304).send();
     return reply.send(script);
   });
 
-  app.get('/', async (_request, reply) => {
+  app.get('/', async (request, reply) => {
     const id = await app.repos.settings.get(DEMO_PROJECT_SETTING);
     const project = id ? await app.repos.projects.byId(Number(id)) : undefined;
     if (!project) throw notFound('no demo here: start the server with --demo');
-    return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(demoPage(project.widget_key));
+    return reply
+      .type('text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .header('content-security-policy', demoPagePolicy(request))
+      .send(demoPage(project.widget_key));
   });
+}
+
+/** The demo page's one stylesheet; its hash is in the page's CSP, so it must stay a constant. */
+const DEMO_STYLE = `
+      body { margin: 0; font-family: Georgia, serif; background: #fafaf9; color: #292524; }
+      header { padding: 24px 40px; background: #292524; color: #fafaf9; }
+      main { display: flex; flex-wrap: wrap; gap: 24px; padding: 40px; }
+      article { width: 220px; padding: 16px; background: #fff; border: 1px solid #e7e5e4; }
+      .pic { height: 140px; margin-bottom: 12px; }
+      .pic.orange { background: #f97316; }
+      .pic.blue { background: #0ea5e9; }
+      .pic.green { background: #22c55e; }
+      p.note { padding: 0 40px; color: #57534e; }
+    `;
+
+/** The two stylesheets of the demo page: its own and the widget's. */
+const DEMO_STYLE_SOURCES = `${cspHash(DEMO_STYLE)} ${cspHash(WIDGET_STYLE)}`;
+
+/**
+ * What the demo page and the widget on it need, and nothing more: the widget script from here;
+ * its WebSocket and uploads to here; avatars and images from here; the page's stylesheet and the
+ * widget's (a <style> in its shadow root), each allowed by its hash rather than by
+ * 'unsafe-inline'. The widget's other styling goes through the CSSOM (element.style), which CSP
+ * does not restrict. No inline script, no plugins, no framing, no form posts, no <base>.
+ */
+function demoPagePolicy(request: FastifyRequest): string {
+  // 'self' covers ws(s): of the same host in CSP 3; older engines need the socket's origin
+  // spelled out. Only a plain host[:port] is echoed into the header.
+  const host = request.host;
+  const socketOrigin = /^([a-z0-9.-]+|\[[0-9a-f:.]+\])(:\d{1,5})?$/i.test(host)
+    ? ` ${request.protocol === 'https' ? 'wss' : 'ws'}://${host}`
+    : '';
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    `connect-src 'self'${socketOrigin}`,
+    "img-src 'self'",
+    `style-src ${DEMO_STYLE_SOURCES}`,
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
 }
 
 const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 function demoPage(widgetKey: string): string {
+  // Colours by class: a style="" attribute would need 'unsafe-inline' in the page's CSP.
   const products = [
-    ['Trail runner', '€89', '#f97316'],
-    ['City sneaker', '€69', '#0ea5e9'],
-    ['Rain boot', '€59', '#22c55e'],
+    ['Trail runner', '€89', 'orange'],
+    ['City sneaker', '€69', 'blue'],
+    ['Rain boot', '€59', 'green'],
   ]
     .map(
       ([name, price, colour]) =>
-        `<article><div class="pic" style="background:${colour}"></div><h2>${name}</h2><p>${price}</p><button>Add to cart</button></article>`,
+        `<article><div class="pic ${colour}"></div><h2>${name}</h2><p>${price}</p><button>Add to cart</button></article>`,
     )
     .join('\n      ');
   return `<!doctype html>
@@ -68,14 +120,7 @@ function demoPage(widgetKey: string): string {
     <meta charset="utf-8">
     <meta name="viewport" content="width=device-width, initial-scale=1">
     <title>Parley demo shop</title>
-    <style>
-      body { margin: 0; font-family: Georgia, serif; background: #fafaf9; color: #292524; }
-      header { padding: 24px 40px; background: #292524; color: #fafaf9; }
-      main { display: flex; flex-wrap: wrap; gap: 24px; padding: 40px; }
-      article { width: 220px; padding: 16px; background: #fff; border: 1px solid #e7e5e4; }
-      .pic { height: 140px; margin-bottom: 12px; }
-      p.note { padding: 0 40px; color: #57534e; }
-    </style>
+    <style>${DEMO_STYLE}</style>
   </head>
   <body>
     <header><h1>Demo shop</h1></header>

@@ -246,6 +246,28 @@ export function accountsService(deps: ServiceDeps) {
       announceRevoked(auth.user.id, [id]);
     },
 
+    // ---- disabling accounts (server administrators) ----------------------------
+
+    /**
+     * Disables an account: it can no longer sign in, every session and API token it has ends,
+     * and its open sockets close. Enabling it again lets it sign in (tokens stay revoked).
+     */
+    async setDisabled(auth: Auth, rawEmail: string, disabled: boolean): Promise<UserRow> {
+      if (!auth.user.server_admin) throw forbidden('only server administrators disable or enable accounts');
+      const email = normalizeEmail(rawEmail);
+      const user = email ? await repos.users.byEmail(email) : undefined;
+      if (!user) throw notFound(`no user ${rawEmail}`);
+      if (disabled && user.id === auth.user.id) throw conflict('you cannot disable your own account');
+      const now = clock.now();
+      const revoked = await db.write(async (tx) => {
+        // users.disabled_at is checked by login, authenticate and the reset mail already.
+        await tx.run('UPDATE users SET disabled_at = ?, updated_at = ? WHERE id = ?', [disabled ? now : null, now, user.id]);
+        return disabled ? repos.credentials.revokeAllForUser(tx, user.id, now) : [];
+      });
+      announceRevoked(user.id, revoked);
+      return (await repos.users.byId(user.id))!;
+    },
+
     /** Restricted sessions (a one-time password not yet changed) may only do this much. */
     assertNotRestricted(auth: Auth): void {
       if (auth.user.must_change_password) {

@@ -343,7 +343,9 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
       return message;
     },
 
+    /** The visitor sees "typing…": only those who answer the dialog may cause it. */
     async operatorTyping(auth: Auth, projectId: number, dialogId: number) {
+      await requireOperator(auth, projectId);
       const dialog = await dialogFor(auth, projectId, dialogId);
       bus.publish({ type: 'typing', projectId, dialogId, visitorId: dialog.visitor_id, who: 'operator', userId: auth.user.id });
     },

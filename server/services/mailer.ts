@@ -21,6 +21,8 @@ export interface Mailer {
 
 const MAX_ATTEMPTS = 8;
 const backoffMs = (attempt: number) => Math.min(30_000 * 2 ** (attempt - 1), 3600_000);
+/** After a pass that failed as a whole (the database busy or full), the next look at the queue. */
+const FAULT_RETRY_MS = 30_000;
 
 export function createMailer(deps: {
   db: Db;
@@ -99,15 +101,25 @@ export function createMailer(deps: {
       return running;
     }
     running = (async () => {
+      let faulted = false;
       do {
         again = false;
         try {
           await pass();
+          faulted = false;
         } catch (err) {
-          log.error({ err }, 'mail worker pass failed');
+          faulted = true;
+          log.error({ err }, 'mail worker pass failed; will look again');
         }
       } while (again && !stopped);
       running = null;
+      // The pass did not get to schedule() the next retry: without a timer, pending mail would
+      // wait for the next enqueue or a restart.
+      if (faulted && !stopped) {
+        if (timer) clearTimeout(timer);
+        timer = setTimeout(kick, FAULT_RETRY_MS);
+        timer.unref();
+      }
     })();
     return running;
   }

@@ -41,10 +41,15 @@ export function templatesService(deps: Pick<ServiceDeps, 'db' | 'clock'>, projec
     return t;
   }
 
-  /** Admins and settings edit anything; an operator, what they created. */
-  async function requireWrite(auth: Auth, projectId: number, t: TemplateRow, what: string) {
+  /**
+   * The template a member may change: admins and settings any, an operator what they created.
+   * Membership is checked before the template is looked up, so to anyone else a template id of
+   * this project answers exactly as an id that does not exist.
+   */
+  async function writable(auth: Auth, projectId: number, templateId: number, what: string): Promise<TemplateRow> {
     const m = await projects.membership(auth, projectId);
-    if (isManager(m) || (m.operator && t.created_by === auth.user.id)) return;
+    const t = await existing(projectId, templateId);
+    if (isManager(m) || (m.operator && t.created_by === auth.user.id)) return t;
     throw forbidden(`${what} a template someone else created needs the "admin" or "settings" access level in this project`);
   }
 
@@ -78,8 +83,7 @@ export function templatesService(deps: Pick<ServiceDeps, 'db' | 'clock'>, projec
     },
 
     async update(auth: Auth, projectId: number, templateId: number, body: UpdateTemplateBody) {
-      const current = await existing(projectId, templateId);
-      await requireWrite(auth, projectId, current, 'editing');
+      const current = await writable(auth, projectId, templateId, 'editing');
       if (body.name === undefined && body.text === undefined) throw badRequest('nothing to change: give a name or a text');
       const t = checked({ name: body.name ?? current.name, text: body.text ?? current.text });
       if (t.name === current.name && t.text === current.text) return presentTemplate(current);
@@ -94,8 +98,7 @@ export function templatesService(deps: Pick<ServiceDeps, 'db' | 'clock'>, projec
     },
 
     async remove(auth: Auth, projectId: number, templateId: number) {
-      const current = await existing(projectId, templateId);
-      await requireWrite(auth, projectId, current, 'deleting');
+      await writable(auth, projectId, templateId, 'deleting');
       await db.write((tx) => repo.remove(tx, templateId));
     },
 

@@ -9,8 +9,10 @@
 //   clientId is derived from the chat and the Telegram message id.
 // - Webhook mode: setWebhook at start with a secret token derived from the bot token (HMAC, so it
 //   is the same after a restart and never stored or logged); every POST to the webhook route must
-//   carry it in X-Telegram-Bot-Api-Secret-Token. Polling mode calls deleteWebhook first, since
-//   Telegram answers getUpdates with 409 while a webhook is set.
+//   carry it in X-Telegram-Bot-Api-Secret-Token. An update is stored before it is answered 200
+//   and deleted once handled, so a crash in between loses nothing (the next start handles it).
+//   Polling mode calls deleteWebhook first, since Telegram answers getUpdates with 409 while a
+//   webhook is set.
 // - Outgoing: every call goes through the outbox (Bot API limits, 429, network failures), and
 //   forwards and delivery marks run one at a time in event order.
 // - Linking: `parley telegram link` makes a one-time code (15 minutes); `/start CODE` links the
@@ -42,11 +44,11 @@ export { TEXTS } from './texts.js';
 
 export const LINK_CODE_TTL_MS = 15 * 60_000;
 const DEFAULT_POLL_TIMEOUT_S = 25;
+/** How long stopping waits for the update being handled and the messages queued to go out. */
+const STOP_GRACE_MS = 3000;
 const ALLOWED_UPDATES = ['message', 'edited_message', 'callback_query'];
 /** Where Telegram posts updates in webhook mode; PARLEY_TELEGRAM_WEBHOOK_URL must reach it. */
 export const WEBHOOK_PATH = '/telegram/webhook';
-/** A webhook request is answered once its update is handled, or after this long at most. */
-const WEBHOOK_ANSWER_WITHIN_MS = 2000;
 
 export interface BridgeDeps {
   db: Db;
@@ -190,6 +192,17 @@ export function createBridge(deps: BridgeDeps) {
     return true;
   }
 
+  /** Handles a kept webhook update in turn (its copy stays kept if this fails: a restart retries). */
+  const handleKept = (update: TgUpdate) =>
+    void inTurn(update).catch((err: Error) => log.error({ updateId: update.update_id, err: { message: err.message } }, 'telegram: update not handled'));
+
+  /** Webhook updates stored before a crash and never handled: handled first, in order. */
+  async function resumeKept(): Promise<void> {
+    const kept = await store.pendingUpdates();
+    if (kept.length) log.info({ count: kept.length }, 'telegram: handling updates kept from before the restart');
+    for (const update of kept) handleKept(update);
+  }
+
   /** Registers the webhook, retrying until Telegram takes it. */
   async function registerWebhook(url: string): Promise<void> {
     let failures = 0;
@@ -234,7 +247,9 @@ export function createBridge(deps: BridgeDeps) {
         }),
       );
       polling = webhookUrl
-        ? registerWebhook(webhookUrl).catch((err: Error) => log.error({ err: { message: err.message } }, 'telegram: webhook not set'))
+        ? resumeKept()
+            .then(() => registerWebhook(webhookUrl))
+            .catch((err: Error) => log.error({ err: { message: err.message } }, 'telegram: webhook not set'))
         : poll().catch((err: Error) => log.error({ err: { message: err.message } }, 'telegram: polling stopped'));
       whoAmI().catch((err: Error) => log.warn({ reason: err.message }, 'telegram: getMe failed; will ask again when linking'));
     },
@@ -242,7 +257,13 @@ export function createBridge(deps: BridgeDeps) {
     async stop() {
       stopped = true;
       for (const off of unsubscribe.splice(0)) off();
+      // No new updates; the one being handled (and what it sends) may finish, for a moment, so
+      // its effects and its offset are stored together. Later ones stay for the next start.
       abort.abort();
+      let timer: NodeJS.Timeout | undefined;
+      const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_GRACE_MS)));
+      await Promise.race([incoming.then(() => chain), grace]);
+      clearTimeout(timer);
       relay.stop();
       outbox.stop();
       await polling;
@@ -261,18 +282,16 @@ export function createBridge(deps: BridgeDeps) {
     },
 
     /**
-     * An update Telegram posted to the webhook: handled in turn like a polled one (skipped if
-     * handled already). Resolves once handled, or after WEBHOOK_ANSWER_WITHIN_MS (handling goes
-     * on, in order), so Telegram gets its answer quickly; a 503 while stopping.
+     * An update Telegram posted to the webhook: stored, then handled in turn like a polled one
+     * (skipped if handled already). Resolves once stored, so Telegram gets its answer at once and
+     * a crash before handling loses nothing; a 503 while stopping (Telegram delivers it again).
      */
     async receive(update: TgUpdate): Promise<void> {
-      const turn = inTurn(update).catch(() => undefined);
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([turn, new Promise<void>((resolve) => (timer = setTimeout(resolve, WEBHOOK_ANSWER_WITHIN_MS)))]);
-      clearTimeout(timer);
-      // Shutting down: the update may not have been handled, so Telegram is asked to deliver it
-      // again (a handled one is then skipped by its update_id).
       if (stopped) throw new AppError(503, 'unavailable', 'the server is shutting down; deliver again');
+      offset ??= await store.offset();
+      if (update.update_id < offset) return;
+      await store.keepUpdate(update);
+      handleKept(update);
     },
 
     /** A one-time code and the t.me link that sends `/start CODE` to the bot. */

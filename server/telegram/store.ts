@@ -1,6 +1,7 @@
 // The bridge's state in SQLite: the polling offset, linked chats, link codes, and which
 // Telegram message stands for which dialog (forwarded visitor messages, operator replies).
 import type { Db } from '../db/sqlite.js';
+import type { TgUpdate } from './types.js';
 
 export interface LinkRow {
   user_id: number;
@@ -28,14 +29,26 @@ export function telegramStore(db: Db) {
     async offset(): Promise<number> {
       return (await db.get<{ update_offset: number }>('SELECT update_offset FROM telegram_state WHERE id = 1'))?.update_offset ?? 0;
     },
+    /** Every update below `offset` is handled: the offset moves on and their kept copies go. */
     setOffset: (offset: number) =>
-      db.write((tx) =>
-        tx.run(
+      db.write(async (tx) => {
+        await tx.run(
           `INSERT INTO telegram_state (id, update_offset) VALUES (1, ?)
            ON CONFLICT (id) DO UPDATE SET update_offset = MAX(update_offset, excluded.update_offset)`,
           [offset],
-        ),
-      ),
+        );
+        await tx.run('DELETE FROM telegram_pending_updates WHERE update_id < ?', [offset]);
+      }),
+
+    /** Keeps a webhook update until it is handled (once: a repeat of a kept one changes nothing). */
+    keepUpdate: (update: TgUpdate) =>
+      db.write((tx) => tx.run('INSERT OR IGNORE INTO telegram_pending_updates (update_id, body) VALUES (?, ?)', [update.update_id, JSON.stringify(update)])),
+
+    /** Webhook updates kept and not handled yet (a crash came between), oldest first. */
+    async pendingUpdates(): Promise<TgUpdate[]> {
+      const rows = await db.all<{ body: string }>('SELECT body FROM telegram_pending_updates ORDER BY update_id');
+      return rows.map((r) => JSON.parse(r.body) as TgUpdate);
+    },
 
     addCode: (userId: number, codeHash: string, expiresAt: number) =>
       db.write((tx) => tx.run('INSERT INTO telegram_link_codes (code_hash, user_id, expires_at) VALUES (?, ?, ?)', [codeHash, userId, expiresAt])),

@@ -4,8 +4,8 @@ import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectFailure, type Shell, shell } from '../helpers/cli-extra.js';
-import { codeFrom, watchOutbox } from '../helpers/mail.js';
-import { NEW_PASSWORD, startTestServer, tempDir, type TestServer } from '../helpers/server.js';
+import { codeFrom, passwordFrom, watchOutbox } from '../helpers/mail.js';
+import { NEW_PASSWORD, signedInAdmin, signIn, startTestServer, tempDir, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
 let outbox: Awaited<ReturnType<typeof watchOutbox>>;
@@ -260,5 +260,36 @@ describe('profile, password, logout, the stored login, tokens', () => {
     expectFailure(await reuse.run(['whoami']), 4, /revoked/);
     // A second logout is harmless.
     expect(await pat.json(['logout'])).toEqual({ signedOut: false, url: null });
+  });
+});
+
+describe('parley admin disable|enable', () => {
+  it('a server administrator disables an account (its sessions end, it cannot sign in) and enables it again; nobody else may', async () => {
+    const { client: root } = await signedInAdmin(server, { email: 'root.disabler@example.com', firstName: 'Root', lastName: 'Disabler' });
+    const admin = await shell();
+    expect((await login(admin, 'root.disabler@example.com', `${NEW_PASSWORD}\n`)).code).toBe(0);
+    const p = await root.createProject('Disable lab');
+    await root.addMember(p.id, { email: 'bob.disabled@example.com', firstName: 'Bob', lastName: 'Op', operator: true });
+    const bobPassword = passwordFrom(await outbox.waitFor((m) => m.to === 'bob.disabled@example.com'));
+    await signIn(server.url, 'bob.disabled@example.com', bobPassword, NEW_PASSWORD);
+    const bob = await shell();
+    expect((await login(bob, 'bob.disabled@example.com', `${NEW_PASSWORD}\n`)).code).toBe(0);
+
+    // Bob is no server administrator.
+    expectFailure(await bob.run(['admin', 'disable', 'root.disabler@example.com']), 1, /only server administrators/);
+
+    const off = await admin.json<{ email: string; disabled: boolean; disabledAt: string | null }>(['admin', 'disable', 'bob.disabled@example.com']);
+    expect(off).toMatchObject({ email: 'bob.disabled@example.com', disabled: true });
+    expect(Date.parse(off.disabledAt!)).not.toBeNaN();
+    expectFailure(await bob.run(['whoami']), 4);
+    expectFailure(await login(await shell(), 'bob.disabled@example.com', `${NEW_PASSWORD}\n`), 4);
+
+    const on = await admin.run(['admin', 'enable', 'bob.disabled@example.com']);
+    expect(on).toMatchObject({ code: 0, stderr: '' });
+    expect(on.stdout).toMatch(/bob.disabled@example.com is enabled/);
+    expect((await login(await shell(), 'bob.disabled@example.com', `${NEW_PASSWORD}\n`)).code).toBe(0);
+
+    expectFailure(await admin.run(['admin', 'disable', 'nobody@example.com']), 1, /no user nobody@example.com/);
+    expectFailure(await admin.run(['admin', 'disable', 'root.disabler@example.com']), 1, /cannot disable your own account/);
   });
 });

@@ -55,8 +55,11 @@ export interface SmtpSink extends Inbox {
   close(): Promise<void>;
 }
 
-/** A real SMTP server on a random loopback port that keeps what it receives. */
-export async function startSmtpSink(): Promise<Inbox & { url: string; close(): Promise<void> }> {
+/**
+ * A real SMTP server on a loopback port (a random one unless given: a test restarts a sink on
+ * the port a server already uses) that keeps what it receives.
+ */
+export async function startSmtpSink(port = 0): Promise<Inbox & { url: string; close(): Promise<void> }> {
   const inbox = new Inbox();
   const server = new SMTPServer({
     authOptional: true,
@@ -75,10 +78,13 @@ export async function startSmtpSink(): Promise<Inbox & { url: string; close(): P
       });
     },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.server.address() as { port: number }).port;
+  await new Promise<void>((resolve, reject) => {
+    server.server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  const bound = (server.server.address() as { port: number }).port;
   return Object.assign(inbox, {
-    url: `smtp://127.0.0.1:${port}`,
+    url: `smtp://127.0.0.1:${bound}`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   });
 }

@@ -88,3 +88,21 @@ export async function visitorHello(
   const welcome = await peer.next((f) => f.type === 'welcome');
   return { peer, welcome };
 }
+
+/**
+ * The peer's close, which must come within `ms` (a bounded wait for the event, not a sleep):
+ * rejects naming the deadline when the socket is still open by then.
+ */
+export function closedWithin(peer: Peer, ms: number): Promise<{ code: number; reason: string }> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`the socket was still open ${ms} ms later`)), ms);
+  });
+  return Promise.race([peer.closed, late]).finally(() => clearTimeout(timer));
+}
+
+/** Proves a socket is still open and served: a ping answered with a pong. */
+export async function stillOpen(peer: Peer): Promise<void> {
+  peer.send({ type: 'ping' });
+  await peer.next((f) => f.type === 'pong', 2000);
+}

@@ -75,6 +75,8 @@ export interface FakeBotApi {
   downloads: Array<{ path: string; status: number }>;
   /** Queues an update (its update_id is the next one). */
   push(update: Omit<Update, 'update_id'>): number;
+  /** The next update_id, for an update the test hands to the server itself (never served). */
+  reserveUpdateId(): number;
   /** Serves an already served update once more, whatever offset the next getUpdates asks for. */
   serveAgain(updateId: number): void;
   /** The next `times` calls of `method` fail this way. */
@@ -381,6 +383,7 @@ export async function startFakeBotApi(token = BOT_TOKEN): Promise<FakeBotApi> {
       else wake();
       return full.update_id;
     },
+    reserveUpdateId: () => nextUpdateId++,
     userSays(chatId, text, opts = {}) {
       const messageId = newMessageId(chatId);
       const message: Record<string, any> = {

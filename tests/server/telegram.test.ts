@@ -376,6 +376,43 @@ describe('webhook mode', () => {
     expect(fake.sentTo(CHAT).filter((c) => /^Visitor messages/.test(c.params.text))).toHaveLength(1);
   });
 
+  it('an update answered 200 is kept until handled: one the server took but never handled (a crash) is handled at the next start', async () => {
+    await restartWithWebhook();
+    await linkChat();
+    await server.close();
+    // As a crash right after the 200 leaves it: stored, the offset not past it.
+    const db = new Database(join(dataDir, DATABASE_FILE));
+    const next = fake.reserveUpdateId();
+    expect(db.prepare('SELECT update_offset FROM telegram_state').get()).toEqual({ update_offset: next });
+    const update = {
+      update_id: next,
+      message: { message_id: 900, date: 1, chat: { id: CHAT, type: 'private' }, from: { id: CHAT, is_bot: false, first_name: 'Oli' }, text: '/status' },
+    };
+    db.prepare('INSERT INTO telegram_pending_updates (update_id, body) VALUES (?, ?)').run(next, JSON.stringify(update));
+    db.close();
+    const from = fake.calls.length;
+    server = await startServerWithBot(fake, { clock, timers, dataDir, webhookUrl: WEBHOOK_URL });
+    await fake.waitFor('sendMessage', (c) => c.status === 200 && /^Shop: /.test(c.params.text), { from });
+    // Updates are handled one at a time: once /help is answered, the kept one is done and gone.
+    const help = nextSaid(CHAT, /^Visitor messages/);
+    fake.userSays(CHAT, '/help');
+    await help;
+    const after = new Database(join(dataDir, DATABASE_FILE), { readonly: true });
+    try {
+      expect(after.prepare('SELECT update_id FROM telegram_pending_updates WHERE update_id = ?').all(next)).toEqual([]);
+      expect((after.prepare('SELECT update_offset FROM telegram_state').get() as { update_offset: number }).update_offset).toBeGreaterThan(next);
+    } finally {
+      after.close();
+    }
+    // Telegram delivering it again changes nothing.
+    const before = fake.calls.length;
+    expect(await postUpdate(update, { 'x-telegram-bot-api-secret-token': fake.webhook!.secret_token! })).toBe(200);
+    const status = nextSaid(CHAT, /^Shop: /);
+    fake.userSays(CHAT, '/status');
+    await status;
+    expect(fake.calls.slice(before).filter((c) => c.method === 'sendMessage' && /^Shop: /.test(c.params.text))).toHaveLength(1);
+  });
+
   it('polling mode deletes the webhook before polling, again after a 409, and polls', async () => {
     // The server of beforeEach polls: deleteWebhook came before the first getUpdates.
     const methods = fake.calls.map((c) => c.method);

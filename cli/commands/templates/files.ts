@@ -4,7 +4,7 @@
 // rest of the CLI starts fast. YAML also gives the line numbers of a JSON file (JSON is YAML).
 import { extname } from 'node:path';
 import { InvalidArgumentError } from 'commander';
-import { formatCsv, parseCsv } from '../../../core/csv.js';
+import { formatCsv, neutralizeFormula, parseCsv, restoreFormula } from '../../../core/csv.js';
 import { templateKey, templateProblem } from '../../../core/templates.js';
 import { CliError } from '../../errors.js';
 
@@ -57,7 +57,8 @@ function readCsv(file: string, text: string): TemplateRow[] {
   }
   return rows.map((r) => {
     if (r.fields.length !== 2) throw fileError(file, r.line, `expected 2 fields (name,text), found ${r.fields.length}`);
-    return { name: r.fields[nameAt], text: r.fields[textAt], line: r.line };
+    // Undoes the apostrophe our export puts before a formula-looking cell (and only that one).
+    return { name: restoreFormula(r.fields[nameAt]), text: restoreFormula(r.fields[textAt]), line: r.line };
   });
 }
 
@@ -199,7 +200,8 @@ export async function readTemplates(file: string, input: string, format: Format,
 export async function writeTemplates(templates: Array<{ name: string; text: string }>, format: Format): Promise<string> {
   const plain = templates.map((t) => ({ name: t.name, text: t.text }));
   if (format === 'json') return `${JSON.stringify({ templates: plain }, null, 2)}\n`;
-  if (format === 'csv') return formatCsv([['name', 'text'], ...plain.map((t) => [t.name, t.text])]);
+  // A spreadsheet opens the file with formula-looking texts as text; import reads them back exactly.
+  if (format === 'csv') return formatCsv([['name', 'text'], ...plain.map((t) => [neutralizeFormula(t.name), neutralizeFormula(t.text)])]);
   const YAML = await import('yaml');
   return YAML.stringify({ templates: plain }, { lineWidth: 0 });
 }

@@ -1,0 +1,51 @@
+// `parley restore FILE --data-dir D`: unpacks a `parley backup` archive into a new data
+// directory, offline (no server involved). Every file is checked against the manifest and the
+// database must pass SQLite's integrity check; on any failure nothing is left behind.
+import { Command } from 'commander';
+import type { Ctx } from '../context.js';
+import { UsageError } from '../errors.js';
+import { result } from '../io.js';
+
+interface Opts {
+  dataDir?: string;
+}
+
+export async function run(file: string, opts: Opts, ctx: Ctx): Promise<number> {
+  const dataDir = opts.dataDir ?? ctx.io.env.PARLEY_DATA_DIR;
+  if (!dataDir) throw new UsageError('give the directory to restore into: --data-dir DIR (a new or empty one)');
+  const [{ restoreBackup }, { formatSize }] = await Promise.all([
+    import('../../server/services/backup.js'),
+    import('../../tui/state/message-rows.js'),
+  ]);
+  const { dataDir: restored, manifest, bytes } = await restoreBackup(file, dataDir);
+  const files = manifest.files.length - 1;
+  const start = `parley server --data-dir ${/^[\w@%+=:,./-]+$/.test(restored) ? restored : `'${restored.replace(/'/g, "'\\''")}'`}`;
+  result(ctx.io, { dataDir: restored, bytes, start, ...manifest }, () =>
+    [
+      `Restored ${file} (${formatSize(bytes)}, taken ${manifest.createdAt} by Parley ${manifest.parleyVersion}, schema ${manifest.schemaVersion}) ` +
+        `into ${restored}: ${manifest.counts.messages} messages in ${manifest.counts.dialogs} dialogs, ${files} file${files === 1 ? '' : 's'}; ` +
+        'every file matches its checksum and the database passed its integrity check.',
+      ...(manifest.missing.length
+        ? [`${manifest.missing.length} file(s) the database names were already missing when the backup was taken.`]
+        : []),
+      'Start the server on it:',
+      `  ${start}`,
+    ].join('\n'),
+  );
+  return 0;
+}
+
+export default function restoreCommand(ctx: Ctx): Command {
+  return new Command('restore')
+    .description(
+      'restore a "parley backup" archive into a new or empty data directory, offline; checks every file and the database before anything lands there',
+    )
+    .summary('restore a backup into a new or empty data directory')
+    .argument('<file>', 'the archive written by "parley backup"')
+    .option('--data-dir <dir>', 'the directory to restore into; must not exist or be empty (env PARLEY_DATA_DIR)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ parley restore parley-2026-01-31.tar --data-dir /srv/parley-restored\n  $ parley server --data-dir /srv/parley-restored\n',
+    )
+    .action((file: string, opts: Opts, cmd: Command) => ctx.begin(cmd).finish(run(file, opts, ctx)));
+}

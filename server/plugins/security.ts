@@ -1,0 +1,47 @@
+// Response headers every answer gets, so that no route can forget them:
+// - `nosniff`: a browser never guesses a type (an upload cannot turn into a script or a page);
+// - no framing (`X-Frame-Options: DENY` and CSP `frame-ancestors 'none'`): nothing this server
+//   serves is meant to sit in a frame (the widget is a script on the site's own page);
+// - a Content-Security-Policy that allows nothing, unless the route set a precise one (the demo
+//   page, files, avatars), so that JSON opened as a page can do nothing either;
+// - `Referrer-Policy: no-referrer`: capability URLs (/files/...) never leak through Referer;
+// - CORS only where a route says so (the widget's endpoints, for the project's allowed origins):
+//   any other answer loses Access-Control-* headers, and `null` is never an allowed origin.
+import { createHash } from 'node:crypto';
+import fp from 'fastify-plugin';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** This route answers cross-origin requests from a project's allowed origins (the widget's endpoints). */
+    widgetCors?: boolean;
+  }
+}
+
+/** Nothing may load, run, frame the answer, or be submitted from it. */
+export const NOTHING_ALLOWED_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/** Uploaded files and avatars: shown as an image at most, never run, never framed. */
+export const FILE_CSP = "default-src 'none'; img-src 'self'; sandbox; frame-ancestors 'none'";
+
+/** A Content-Security-Policy `'sha256-…'` source that allows exactly this inline `<style>` text. */
+export const cspHash = (text: string) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+
+export default fp(
+  async (app) => {
+    app.addHook('onSend', async (request, reply, payload) => {
+      reply.header('x-content-type-options', 'nosniff');
+      reply.header('x-frame-options', 'DENY');
+      reply.header('referrer-policy', 'no-referrer');
+      if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', NOTHING_ALLOWED_CSP);
+      const cors = request.routeOptions.config?.widgetCors === true;
+      const allowOrigin = reply.getHeader('access-control-allow-origin');
+      if (!cors || allowOrigin === 'null' || allowOrigin === '*') {
+        for (const name of Object.keys(reply.getHeaders())) {
+          if (name.toLowerCase().startsWith('access-control-')) reply.removeHeader(name);
+        }
+      }
+      return payload;
+    });
+  },
+  { name: 'parley-security' },
+);
