@@ -1,5 +1,8 @@
 // Where a command's output goes. Results go to stdout (JSON with --json, tables otherwise);
-// notices and progress go to stderr, and only when a person is watching (a TTY).
+// notices and progress go to stderr, and only when a person is watching (a TTY). Nothing other
+// people typed reaches the terminal as anything but text (core/terminal-text.ts).
+import { jsonTerminalSafe, terminalSafe } from '../core/terminal-text.js';
+
 export interface Io {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
@@ -25,13 +28,15 @@ export function processIo(): Io {
   };
 }
 
+/** Writes a line to stdout; what other people typed in it cannot act on the terminal. */
 export function print(io: Io, text: string): void {
-  io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  const safe = terminalSafe(text);
+  io.stdout.write(safe.endsWith('\n') ? safe : `${safe}\n`);
 }
 
 /** A result: stable JSON with --json, the human rendering otherwise. */
 export function result(io: Io, value: unknown, human: () => string): void {
-  if (io.json) print(io, JSON.stringify(value, null, 2));
+  if (io.json) io.stdout.write(`${jsonTerminalSafe(JSON.stringify(value, null, 2))}\n`);
   else print(io, human());
 }
 

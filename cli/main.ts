@@ -1,6 +1,7 @@
 // The `parley` program: commander assembles the commands; one place turns errors into exit codes.
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { terminalSafe } from '../core/terminal-text.js';
 import adminCreate from './commands/admin/create.js';
 import { adminDisable, adminEnable } from './commands/admin/disable.js';
 import dialogsList from './commands/dialogs/list.js';
@@ -283,7 +284,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<{ exit
       return { exitCode: ok ? EXIT.ok : EXIT.usage, keepAlive: false };
     }
     const { exitCode, message } = describeError(err);
-    io.stderr.write(`parley: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
+    io.stderr.write(`parley: ${terminalSafe(message.replace(/\s*\n\s*/g, ' '))}\n`);
     return { exitCode, keepAlive: false };
   }
 }

@@ -157,7 +157,9 @@ export function startChat(config: WidgetConfig): void {
     const entry = error.ref ? pending.get(error.ref) : undefined;
     if (!entry) return;
     const clientId = error.ref!;
-    if (error.code === 'rate_limited') {
+    // Not now rather than not this (too fast, or the server's storage busy or full): the same
+    // clientId goes out again shortly; the message stays "sending".
+    if (error.code === 'rate_limited' || error.code === 'unavailable') {
       setTimeout(() => transmit(clientId), RATE_LIMIT_RETRY_MS);
       return;
     }

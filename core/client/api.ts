@@ -62,6 +62,8 @@ export interface ClientOptions {
   token?: string | null;
   /** Per-request timeout in ms (default 30 s). */
   timeoutMs?: number;
+  /** Applied to every answer's JSON (the TUI makes strings terminal-safe with it). */
+  reviver?: (key: string, value: unknown) => unknown;
 }
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -109,11 +111,13 @@ export class ParleyClient {
   readonly url: string;
   token: string | null;
   private readonly timeoutMs: number;
+  private readonly reviver?: (key: string, value: unknown) => unknown;
 
   constructor(opts: ClientOptions) {
     this.url = opts.url.replace(/\/+$/, '');
     this.token = opts.token ?? null;
     this.timeoutMs = opts.timeoutMs ?? 30_000;
+    this.reviver = opts.reviver;
   }
 
   async request<T>(method: Method, path: string, body?: unknown, raw?: { data: Buffer; contentType: string }): Promise<T> {
@@ -150,7 +154,7 @@ export class ParleyClient {
       let code = 'http_error';
       let message = `the server answered ${res.status}`;
       try {
-        const parsed = JSON.parse(text) as ErrorBody;
+        const parsed = JSON.parse(text, this.reviver) as ErrorBody;
         code = parsed.error.code;
         message = parsed.error.message;
       } catch {
@@ -159,7 +163,7 @@ export class ParleyClient {
       const retry = res.headers.get('retry-after');
       throw new ApiError(res.status, code, message, retry ? Number(retry) : null);
     }
-    return { status: res.status, data: (text ? JSON.parse(text) : undefined) as T };
+    return { status: res.status, data: (text ? JSON.parse(text, this.reviver) : undefined) as T };
   }
 
   // ---- account --------------------------------------------------------------

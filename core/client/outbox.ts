@@ -53,6 +53,28 @@ export interface Outbox {
 
 export const emptyOutbox: Outbox = { entries: {}, order: [] };
 
+/**
+ * Delivered entries kept (the newest); older ones are dropped, since the server's copy then says
+ * all there is (deliveredAt). Without a bound a long session or a script would slow every step.
+ */
+export const DELIVERED_KEPT = 200;
+
+/** The outbox without its oldest delivered entries beyond DELIVERED_KEPT. */
+function pruned(outbox: Outbox): Outbox {
+  let delivered = 0;
+  for (const id of outbox.order) if (outbox.entries[id].state === 'delivered') delivered++;
+  if (delivered <= DELIVERED_KEPT) return outbox;
+  let drop = delivered - DELIVERED_KEPT;
+  const entries = { ...outbox.entries };
+  const order = outbox.order.filter((id) => {
+    if (drop === 0 || entries[id].state !== 'delivered') return true;
+    drop--;
+    delete entries[id];
+    return false;
+  });
+  return { entries, order };
+}
+
 export type OutboxAction =
   /** A new message from this operator, kept locally as sending. */
   | { type: 'queued'; clientId: string; dialogId: number; body: string; at: number }
@@ -117,7 +139,7 @@ export function reduceOutbox(outbox: Outbox, action: OutboxAction, timeoutMs = D
       const entry = outbox.entries[m.clientId];
       if (!entry || entry.dialogId !== m.dialogId) return outbox;
       if (entry.message && entry.message.rev > m.rev) return outbox;
-      if (m.deliveredAt !== null) return put(outbox, { ...entry, message: m, state: 'delivered', failure: null });
+      if (m.deliveredAt !== null) return pruned(put(outbox, { ...entry, message: m, state: 'delivered', failure: null }));
       // Stored but not delivered yet: still sending until the deadline, or failed for a new reason.
       const failure = entry.state === 'failed' ? ({ kind: 'undelivered' } as const) : entry.failure;
       return put(outbox, { ...entry, message: m, failure });

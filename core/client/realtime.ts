@@ -22,6 +22,7 @@ import {
   type OutboxAction,
   type OutboxEntry,
   reduceOutbox,
+  RETRYABLE_CODES,
   unsent,
 } from './outbox.js';
 import { ResumeLog } from './resume.js';
@@ -82,6 +83,8 @@ export interface OperatorConnectionOptions {
   discover?: () => Promise<DialogSummary[]>;
   /** Dialogs per resume frame (default 1,000): a frame may be at most 64 KB, ~20 bytes a dialog. */
   resumeChunk?: number;
+  /** Applied to every frame's JSON (the TUI makes strings terminal-safe with it). */
+  reviver?: (key: string, value: unknown) => unknown;
 }
 
 type Phase = 'idle' | 'connecting' | 'resuming' | 'online' | 'waiting' | 'closed';
@@ -89,6 +92,9 @@ type Listeners = { [K in keyof ConnectionEvents]: Set<ConnectionEvents[K]> };
 type Deferred<T> = { resolve: (v: T) => void; reject: (e: Error) => void };
 
 /** Upgrade answers that will not change by trying again. */
+/** How soon a message the server could not store ("unavailable") goes out again by itself. */
+export const UNAVAILABLE_RETRY_MS = 1500;
+
 const FATAL_STATUS = new Set([400, 401, 403, 404]);
 /** Close codes from server/realtime/hub.ts CLOSE. */
 const FATAL_CLOSE: Record<number, () => ApiError> = {
@@ -354,7 +360,7 @@ export class OperatorConnection {
     if (ws !== this.ws) return;
     let frame: { type?: unknown } & Record<string, any>;
     try {
-      frame = JSON.parse(raw.toString());
+      frame = JSON.parse(raw.toString(), this.opts.reviver);
     } catch {
       return;
     }
@@ -423,6 +429,14 @@ export class OperatorConnection {
     const error = new FrameError(code, message);
     if (ref && this.box.entries[ref]) {
       this.dispatch({ type: 'rejected', clientId: ref, code, message });
+      // "Not now" (the server's storage is busy or full): the same clientId goes out again by
+      // itself a moment later, while the entry is still sending.
+      if (RETRYABLE_CODES.has(code)) {
+        this.setTimer(() => {
+          const entry = this.box.entries[ref];
+          if (entry?.state === 'sending' && entry.message === null && this.phase === 'online') this.transmit(ref);
+        }, UNAVAILABLE_RETRY_MS);
+      }
     } else if (ref && this.edits.has(ref)) {
       this.edits.get(ref)!.reject(error);
       this.edits.delete(ref);

@@ -3,6 +3,7 @@
 // clientId; nothing is shown twice.
 import { describe, expect, it } from 'vitest';
 import {
+  DELIVERED_KEPT,
   DELIVERY_TIMEOUT_MS,
   emptyOutbox,
   nextDeadline,
@@ -51,6 +52,28 @@ describe('delivery states', () => {
     // Delivered is final: the deadline passing changes nothing.
     expect(reduceOutbox(o, { type: 'tick', at: T0 + 60_000, online: true })).toBe(o);
     expect(nextDeadline(o)).toBeNull();
+  });
+
+  it('keeps the newest delivered entries only (the stored copy says the rest); pending ones always stay', () => {
+    const n = DELIVERED_KEPT + 50;
+    let o = run([{ type: 'queued', clientId: 'pending', dialogId: 7, body: 'still waiting', at: T0 }]);
+    for (let i = 1; i <= n; i++) {
+      o = run(
+        [
+          { type: 'queued', clientId: `d${i}`, dialogId: 7, body: `m${i}`, at: T0 + i },
+          { type: 'message', message: msg({ id: i, seq: i, rev: i, clientId: `d${i}`, deliveredAt: iso(T0 + i) }) },
+        ],
+        o,
+      );
+    }
+    expect(o.order).toHaveLength(DELIVERED_KEPT + 1);
+    expect(o.order[0]).toBe('pending');
+    expect(o.entries.d50).toBeUndefined();
+    expect(o.entries[`d${n}`].state).toBe('delivered');
+    expect(Object.keys(o.entries)).toHaveLength(DELIVERED_KEPT + 1);
+    // A dropped entry's message still shows delivered, from the server's copy.
+    const items = thread([msg({ id: 1, seq: 1, rev: 1, clientId: 'd1', deliveredAt: iso(T0 + 1) })], o, 7);
+    expect(items.find((x) => x.clientId === 'd1')!.delivery).toBe('delivered');
   });
 
   it('sending -> failed at exactly 5 s -> delivered on a late ack', () => {

@@ -14,13 +14,13 @@
 // exactly the answer an id that does not exist gets (nothing tells them what exists), and 404 for
 // this project's dialogs, messages, templates ... asked for through their own project.
 import { randomUUID } from 'node:crypto';
-import diagnostics from 'node:diagnostics_channel';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OperatorFrame, VisitorFrame } from '../../core/protocol/index.js';
 import { addMember, pngBytes } from '../helpers/accounts-extra.js';
 import { watchOutbox } from '../helpers/mail.js';
 import { connectOperator, connectVisitor, type Peer, visitorHello } from '../helpers/realtime.js';
+import { type RouteInfo, withRoutes } from '../helpers/routes.js';
 import { NEW_PASSWORD, startTestServer, type TestServer } from '../helpers/server.js';
 
 const ORIGIN = 'https://shop.example.com';
@@ -93,7 +93,7 @@ interface Case {
 
 let server: TestServer;
 let app: FastifyInstance;
-const routes: Array<{ method: string; url: string; websocket: boolean }> = [];
+const routes: RouteInfo[] = [];
 
 /** Everything the requests name. */
 const ctx = {
@@ -533,20 +533,9 @@ const normalized = (json: any) => JSON.stringify(json).replace(/\d+/g, 'N');
 const outcomeOf = (status: number): Outcome => (status === 101 || (status >= 200 && status < 400) ? 'ok' : status);
 
 beforeAll(async () => {
-  const onInit = (message: unknown) => {
-    const { fastify } = message as { fastify: FastifyInstance };
-    fastify.addHook('onRoute', (route) => {
-      for (const method of [route.method].flat()) {
-        routes.push({ method, url: route.url, websocket: Boolean((route as { websocket?: boolean }).websocket) });
-      }
-    });
-  };
-  diagnostics.subscribe('fastify.initialization', onInit);
-  try {
-    server = await startTestServer({ rateLimits: { login: 10_000, forgot: 10_000 } });
-  } finally {
-    diagnostics.unsubscribe('fastify.initialization', onInit);
-  }
+  let listed: RouteInfo[];
+  ({ value: server, routes: listed } = await withRoutes(() => startTestServer({ rateLimits: { login: 10_000, forgot: 10_000 } })));
+  routes.push(...listed);
   app = server.app;
   const outbox = await watchOutbox(server.dataDir);
 

@@ -8,8 +8,9 @@ import { ParleyClient } from '../../core/client/api.js';
 import { Gate } from '../../tui/login/Gate.js';
 import type { LoginSession } from '../../tui/login/state.js';
 import type { Session } from '../../tui/context/session.js';
-import { BACKSPACE, BACKSPACE_CTRL_H, ENTER, ESC, plain, press, SHIFT_TAB, TAB, waitForFrame } from '../helpers/ink.js';
+import { BACKSPACE, BACKSPACE_CTRL_H, ENTER, ESC, plain, press, renderSized, SHIFT_TAB, TAB, waitForFrame } from '../helpers/ink.js';
 import { codeFrom, passwordFrom, startSmtpSink } from '../helpers/mail.js';
+import { visitorHello } from '../helpers/realtime.js';
 import { NEW_PASSWORD, signedInAdmin, signIn, startTestServer, type TestServer } from '../helpers/server.js';
 
 const OLI = 'oli@example.com';
@@ -259,5 +260,34 @@ describe('the project', () => {
       (f) => flat(f).includes('oli@example.com is not an operator in any project yet: ask an admin to run "parley team update oli@example.com --operator"'),
       'the message',
     );
+  });
+});
+
+describe('what other people type', () => {
+  it('cannot act on the terminal: control sequences in a visitor message and page title arrive as text', async () => {
+    const ORIGIN = 'https://shop.example.com';
+    await admin.updateProject(shop.id, { allowedOrigins: [ORIGIN] });
+    const client = await signIn(server.url, OLI, await addOli());
+    const { peer } = await visitorHello(server.url, (await admin.getProject(shop.id)).widgetKey, ORIGIN);
+    teardown.push(() => peer.close());
+    // C1 controls (CSI, OSC) and a right-to-left override in the message; a raw OSC 52
+    // clipboard write (ESC ] 52) in the page title the widget reports.
+    const body = 'Hello \u009b2J\u009d52;c;cGF5bG9hZA==\u009c and \u202eevil';
+    peer.send({ type: 'message.send', clientId: 'c1', body, page: { url: `${ORIGIN}/`, title: 'Shop \x1b]52;c;cGF5bG9hZA==\x07 home' } });
+    await peer.next((f) => f.type === 'message.stored');
+
+    // Wide enough for the client card (it shows the page) beside the dialog.
+    const app = await renderSized(<Gate boot={{ url: server.url, token: client.token!, email: OLI }} services={{ saveLogin: () => undefined }} />, {
+      columns: 180,
+      rows: 40,
+    });
+    teardown.push(() => app.unmount());
+    await mainScreen(app);
+    await waitForFrame(app, (f) => f.includes('Hello'), 'the dialog listed');
+    await press(app, ENTER);
+    const frame = await waitForFrame(app, (f) => f.includes('Shop') && f.includes('home') && f.includes('evil'), 'the dialog and its page');
+    expect(frame).toContain('\uFFFD2J');
+    const raw = app.stdout.frames.join('');
+    for (const bad of ['\u009b', '\u009d', '\u009c', '\u202e', '\x1b]52']) expect(raw).not.toContain(bad);
   });
 });

@@ -12,14 +12,22 @@ import { useStore } from '../context/stores.js';
 import { useKeys } from '../input/useKeys.js';
 import { createStore } from '../state/store.js';
 import { loginKeys } from './keys.js';
+import { terminalSafeReviver } from '../../core/terminal-text.js';
 import { LoginScreen } from './LoginScreen.js';
 import { type LoginServices, perform } from './perform.js';
 import { initialLogin, type LoginAction, type LoginBoot, reduceLogin } from './state.js';
 
 export type Connect = (client: ParleyClient, projectId: number) => OperatorConnection;
 
+// Everything shown comes from other people: strings are made terminal-safe as they arrive.
 const defaultConnect: Connect = (client, projectId) =>
-  new OperatorConnection({ url: client.url, token: client.token ?? '', projectId, discover: dialogListing(client, projectId) });
+  new OperatorConnection({
+    url: client.url,
+    token: client.token ?? '',
+    projectId,
+    discover: dialogListing(client, projectId),
+    reviver: terminalSafeReviver,
+  });
 
 export interface GateProps {
   boot: LoginBoot;
@@ -79,7 +87,7 @@ export function Gate({ boot, services, connect = defaultConnect, onSession, sett
   useEffect(() => {
     if (!project || !state.session || !state.me) return;
     const client = servicesRef.current.client?.(state.session.url, state.session.token) ??
-      new ParleyClient({ url: state.session.url, token: state.session.token });
+      new ParleyClient({ url: state.session.url, token: state.session.token, reviver: terminalSafeReviver });
     const connection = connect(client, project.id);
     const started: Session = { client, connection, projectId: project.id, me: state.me, settings, saveSettings, hyperlinks };
     setSession(started);

@@ -2,6 +2,7 @@
 // reports the result. A finished sign-in is saved the way `parley login` saves it, so the CLI
 // commands run afterwards use the same session.
 import { ApiError, ParleyClient } from '../../core/client/api.js';
+import { terminalSafeReviver } from '../../core/terminal-text.js';
 import type { FieldName, LoginAction, LoginSession, Request } from './state.js';
 
 export interface LoginServices {
@@ -11,7 +12,7 @@ export interface LoginServices {
   client?(url: string, token?: string): ParleyClient;
 }
 
-const defaultClient = (url: string, token?: string) => new ParleyClient({ url, token });
+const defaultClient = (url: string, token?: string) => new ParleyClient({ url, token, reviver: terminalSafeReviver });
 
 /** The field a refusal points at, so the flow can put the cursor there. */
 function fieldFor(err: ApiError, request: Request): FieldName | undefined {
