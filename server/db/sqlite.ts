@@ -19,6 +19,7 @@
 // holding the write lock is waited for with timers rather than SQLite's busy handler: that
 // handler sleeps on the only thread, and would freeze every socket and request meanwhile.
 import Database from 'better-sqlite3';
+import { startCheckpointer } from './checkpointer.js';
 import { migrations } from './migrations.js';
 
 export type Param = string | number | bigint | null | Buffer;
@@ -178,6 +179,9 @@ export async function openDatabase(path: string): Promise<Db> {
   }
   // From now on a locked database fails at once and beginBatch() waits without blocking.
   await writer.exec('PRAGMA busy_timeout = 0');
+  // Checkpoints run in a worker (checkpointer.ts), not inside a commit on this thread.
+  await writer.exec('PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864');
+  const checkpointer = startCheckpointer(path, () => void writer.exec('PRAGMA wal_autocheckpoint = 1000').catch(() => undefined));
   const reader = wrap(new Database(path, { readonly: true, timeout: 5000 }));
   await reader.exec('PRAGMA foreign_keys = ON;');
 
@@ -284,6 +288,7 @@ export async function openDatabase(path: string): Promise<Db> {
     },
     async close() {
       while (draining) await draining;
+      await checkpointer.stop();
       await reader.close();
       await writer.close();
     },

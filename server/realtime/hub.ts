@@ -8,6 +8,7 @@
 //   operators' typing, and whether anyone is online. Never other visitors' anything.
 // - Revoked credentials and removed members lose their sockets at once.
 // Each event is serialized once and the same string is sent to every socket.
+import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import type { DialogSummary, OperatorEvent } from '../../core/protocol/index.js';
 import { type DialogRouting, viewOf } from '../db/dialogs.js';
@@ -46,8 +47,27 @@ function removeFrom<K, V>(map: Map<K, Set<V>>, key: K, value: V) {
   if (set.size === 0) map.delete(key);
 }
 
+/** Sockets corked in this tick, uncorked together on the next. */
+const corked = new Set<Socket>();
+const uncorkAll = () => {
+  for (const raw of corked) raw.uncork();
+  corked.clear();
+};
+
+/**
+ * Sends one frame. Every frame written to a socket within one tick of the event loop (a group
+ * commit publishes all of its events in one) leaves in one write: the TCP socket under the
+ * WebSocket (ws's `_socket`) is corked at the first and uncorked on the next tick.
+ */
 function send(socket: WebSocket, data: string) {
-  if (socket.readyState === 1) socket.send(data);
+  if (socket.readyState !== 1) return;
+  const raw = (socket as unknown as { _socket?: Socket })._socket;
+  if (raw && !corked.has(raw)) {
+    raw.cork();
+    if (corked.size === 0) process.nextTick(uncorkAll);
+    corked.add(raw);
+  }
+  socket.send(data);
 }
 
 export class Hub {

@@ -80,6 +80,11 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
   /** The dialog, if it belongs to a project the caller is a member of; 404 otherwise. */
   async function dialogFor(auth: Auth, projectId: number, dialogId: number): Promise<DialogRow> {
     await projects.membership(auth, projectId);
+    return dialogOf(projectId, dialogId);
+  }
+
+  /** The project's dialog (membership checked by the caller). */
+  async function dialogOf(projectId: number, dialogId: number): Promise<DialogRow> {
     const dialog = await r.dialogById(dialogId);
     if (!dialog || dialog.project_id !== projectId) throw notFound(`no dialog with id ${dialogId}`);
     return dialog;
@@ -286,7 +291,7 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
       attachmentIds?: number[],
     ) {
       await requireOperator(auth, projectId);
-      const dialog = await dialogFor(auth, projectId, dialogId);
+      const dialog = await dialogOf(projectId, dialogId);
       const body = cleanBody(rawBody).trim();
       const attachments = await attachmentsOf(dialog.visitor_id, attachmentIds);
       if (!body && attachments.length === 0) throw badRequest('a message needs some text or a file');

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -29,6 +30,23 @@ describe('database', () => {
     await expect(
       db.write((tx) => tx.run('INSERT INTO memberships (project_id, user_id, created_at) VALUES (999, 999, 0)')),
     ).rejects.toThrow(/FOREIGN KEY/);
+  });
+
+  it('checkpoints the WAL in a worker: the writer never does it inside a commit, and the database file still fills', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'p.db');
+    db = await openDatabase(path);
+    // The writer's own checkpoint (inside the commit that crosses 1,000 pages) is off.
+    expect(await db.write((tx) => tx.get('PRAGMA wal_autocheckpoint'))).toEqual({ wal_autocheckpoint: 0 });
+    const sizeOfDb = () => statSync(path).size;
+    const before = sizeOfDb();
+    // About 6 MB into the WAL, far past the 1,000 pages (4 MB) that trigger SQLite's checkpoint.
+    await db.write((tx) => tx.run('CREATE TABLE probe (body TEXT)'));
+    const blob = 'x'.repeat(60_000);
+    for (let i = 0; i < 100; i++) await db.write((tx) => tx.run('INSERT INTO probe (body) VALUES (?)', [blob]));
+    // Only a checkpoint moves pages into the database file; the worker's shows up within a few of its rounds.
+    for (let round = 0; round < 200 && sizeOfDb() < before + 5_000_000; round++) await new Promise((r) => setTimeout(r, 50));
+    expect(sizeOfDb()).toBeGreaterThan(before + 5_000_000);
   });
 
   it('refuses to open a database made by a newer Parley', async () => {
