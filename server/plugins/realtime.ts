@@ -13,6 +13,8 @@ declare module 'fastify' {
 }
 
 const HEARTBEAT_MS = 30_000;
+/** The sockets are pinged in this many slices, one slice per HEARTBEAT_MS / HEARTBEAT_SLOTS. */
+const HEARTBEAT_SLOTS = 30;
 
 export default fp(
   async (app) => {
@@ -33,10 +35,17 @@ export default fp(
     const hub = new Hub(app.bus);
     app.decorate('hub', hub);
 
-    // One timer for all sockets: a socket that did not answer the last ping is gone.
+    // One timer for all sockets, pinging a slice of them each second so that 10,000 widgets do
+    // not mean 10,000 writes (and pongs) in one turn of the event loop: each socket is pinged
+    // once per HEARTBEAT_MS, and one that did not answer its last ping is gone.
     const alive = new WeakSet<WebSocket>();
+    const slotOf = new WeakMap<WebSocket, number>();
+    let nextSlot = 0;
+    let tick = 0;
     const beat = setInterval(() => {
+      tick = (tick + 1) % HEARTBEAT_SLOTS;
       for (const socket of app.websocketServer.clients) {
+        if (slotOf.get(socket) !== tick) continue;
         if (!alive.has(socket)) {
           socket.terminate();
           continue;
@@ -44,10 +53,12 @@ export default fp(
         alive.delete(socket);
         socket.ping();
       }
-    }, HEARTBEAT_MS);
+    }, HEARTBEAT_MS / HEARTBEAT_SLOTS);
     beat.unref();
     app.websocketServer.on('connection', (socket: WebSocket) => {
       alive.add(socket);
+      slotOf.set(socket, nextSlot);
+      nextSlot = (nextSlot + 1) % HEARTBEAT_SLOTS;
       socket.on('pong', () => alive.add(socket));
     });
 
