@@ -107,6 +107,38 @@ function query(params: object): string {
   return pairs.length ? `?${new URLSearchParams(pairs.map(([k, v]): [string, string] => [k, String(v)])).toString()}` : '';
 }
 
+interface Answer {
+  status: number;
+  text: string;
+  retryAfter: string | undefined;
+}
+
+/**
+ * One request with node:http(s) rather than fetch: fetch loads undici and compiles its HTTP
+ * parser on first use, about a third of a short CLI command's time; http is part of Node's start.
+ */
+async function send(url: URL, method: Method, headers: Record<string, string>, payload: string | Buffer | undefined, timeoutMs: number): Promise<Answer> {
+  const { request } = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
+  return new Promise<Answer>((resolve, reject) => {
+    const req = request(
+      url,
+      { method, headers: payload === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(payload)) }, timeout: timeoutMs },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          const retry = res.headers['retry-after'];
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), retryAfter: Array.isArray(retry) ? retry[0] : retry });
+        });
+      },
+    );
+    req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { name: 'TimeoutError' })));
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
 export class ParleyClient {
   readonly url: string;
   token: string | null;
@@ -141,15 +173,15 @@ export class ParleyClient {
       headers['content-type'] = 'application/json';
       payload = JSON.stringify(body);
     }
-    let res: Response;
+    let res: Answer;
     try {
-      res = await fetch(`${this.url}${path}`, { method, headers, body: payload, signal: AbortSignal.timeout(this.timeoutMs) });
+      res = await send(new URL(`${this.url}${path}`), method, headers, payload, this.timeoutMs);
     } catch (err) {
-      const e = err as Error & { cause?: { code?: string } };
-      const why = e.name === 'TimeoutError' ? `no answer within ${this.timeoutMs / 1000} s` : (e.cause?.code ?? e.message);
+      const e = err as Error & { code?: string };
+      const why = e.name === 'TimeoutError' ? `no answer within ${this.timeoutMs / 1000} s` : (e.code ?? e.message);
       throw new ApiError(0, 'unreachable', `cannot reach the Parley server at ${this.url}: ${why}`);
     }
-    const text = await res.text();
+    const { text } = res;
     if (res.status >= 400) {
       let code = 'http_error';
       let message = `the server answered ${res.status}`;
@@ -160,7 +192,7 @@ export class ParleyClient {
       } catch {
         // Not our error shape (a proxy in between, say): keep the status line.
       }
-      const retry = res.headers.get('retry-after');
+      const retry = res.retryAfter;
       throw new ApiError(res.status, code, message, retry ? Number(retry) : null);
     }
     return { status: res.status, data: (text ? JSON.parse(text, this.reviver) : undefined) as T };
