@@ -1,7 +1,8 @@
-// The Parley REST client shared by the CLI and the TUI (and scripts). It uses Node's built-in
-// fetch (undici inside Node, loaded lazily by Node itself: about 45 ms on the first request,
-// against 160 ms for importing the undici package). Only types and plain constants come from
-// core/protocol: loading its schemas (typebox) would slow every CLI start.
+// The Parley REST client shared by the CLI and the TUI (and scripts). It speaks node:http(s),
+// which is loaded with Node itself: fetch would load undici and compile its HTTP parser on the
+// first request (about half of a short CLI command), importing the undici package 160 ms. Only
+// types and plain constants come from core/protocol: loading its schemas (typebox) would slow
+// every CLI start.
 import { API_PREFIX } from '../protocol/constants.js';
 import type {
   AddMemberBody,
