@@ -23,7 +23,7 @@ export async function run(file: string, opts: Opts, ctx: Ctx): Promise<number> {
   const client = await ctx.client();
   const [{ backupReader }, { formatSize }] = await Promise.all([
     import('../../core/backup-format.js'),
-    import('../../tui/state/message-rows.js'),
+    import('../../core/format-size.js'),
   ]);
 
   const temp = join(dirname(target), `.${basename(target)}.${randomBytes(4).toString('hex')}.partial`);

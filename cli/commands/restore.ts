@@ -15,7 +15,7 @@ export async function run(file: string, opts: Opts, ctx: Ctx): Promise<number> {
   if (!dataDir) throw new UsageError('give the directory to restore into: --data-dir DIR (a new or empty one)');
   const [{ restoreBackup }, { formatSize }] = await Promise.all([
     import('../../server/services/backup.js'),
-    import('../../tui/state/message-rows.js'),
+    import('../../core/format-size.js'),
   ]);
   const { dataDir: restored, manifest, bytes } = await restoreBackup(file, dataDir);
   const files = manifest.files.length - 1;

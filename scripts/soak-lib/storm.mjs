@@ -6,28 +6,8 @@ import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import { ORIGIN } from '../../bench/lib/servers.mjs';
 import { percentiles, rssOf } from '../../bench/lib/stats.mjs';
+import { until } from './until.mjs';
 import { NodeWidget } from './widget.mjs';
-
-/** Resolves when `check()` holds, checked again on every `event` of the emitters. */
-export function until(what, emitters, event, check, timeoutMs = 120_000) {
-  return new Promise((resolve, reject) => {
-    const test = () => {
-      if (!check()) return;
-      done();
-      resolve();
-    };
-    const timer = setTimeout(() => {
-      done();
-      reject(new Error(`timed out waiting for ${what}`));
-    }, timeoutMs);
-    const done = () => {
-      clearTimeout(timer);
-      for (const e of emitters) e.off(event, test);
-    };
-    for (const e of emitters) e.on(event, test);
-    test();
-  });
-}
 
 /** Opens widgets 250 at a time (a site's visitors do not all arrive in one millisecond). */
 export async function openWidgets(parley, n, opts = {}) {

@@ -14,6 +14,7 @@ import { Attachment, DialogParams } from '../../core/protocol/index.js';
 import type { ProjectRow } from '../db/projects.js';
 import { badRequest, forbidden, notFound, tooLarge, unauthenticated } from '../errors.js';
 import { FILE_CSP } from '../plugins/security.js';
+import { formatSize } from '../../core/format-size.js';
 import { presentAttachment } from '../services/attachments.js';
 import { sha256 } from '../secrets.js';
 
@@ -40,7 +41,7 @@ export default async function attachmentRoutes(app: FastifyInstance) {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const { attachments, dialogs } = app.services;
   const maxBytes = app.config.uploadMaxBytes;
-  const limitText = `${Math.round((maxBytes / 1024 / 1024) * 10) / 10} MB`;
+  const limitText = formatSize(maxBytes);
 
   await app.register(multipart, { limits: { fileSize: maxBytes, files: 1, fields: 5, parts: 6 } });
 

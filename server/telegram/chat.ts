@@ -4,6 +4,7 @@
 // replies edit the message in the widget (within 10 minutes, by the server clock); commands and
 // the inline buttons list, open, take and close dialogs, send templates, resend, and switch the
 // operator online or offline. Unlinked chats get an explanation and nothing else.
+import { formatSize } from '../../core/format-size.js';
 import { fillTemplate, placeholderValues } from '../../core/templates.js';
 import type { DialogRow } from '../db/dialogs.js';
 import { AppError } from '../errors.js';
@@ -15,7 +16,7 @@ import { clientIdFor } from './ids.js';
 import { type BridgeContext, say } from './context.js';
 import type { Relay } from './relay.js';
 import type { LinkRow } from './store.js';
-import { button, clip, excerpt, formatSize, TEXTS, visitorLabel } from './texts.js';
+import { button, clip, excerpt, TEXTS, visitorLabel } from './texts.js';
 import type { TgCallbackQuery, TgFile, TgInlineButton, TgMessage, TgUpdate } from './types.js';
 
 

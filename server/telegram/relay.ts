@@ -4,13 +4,14 @@
 // Telegram left unknown is never repeated: the chat is told it may be missing instead.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { formatSize } from '../../core/format-size.js';
 import type { Attachment, Message } from '../../core/protocol/index.js';
 import { viewOf } from '../db/dialogs.js';
 import type { Auth } from '../services/accounts.js';
 import { presentMessage } from '../services/present.js';
 import { InputFile, MAX_PHOTO_BYTES, MAX_UPLOAD_BYTES, TelegramApiError, TelegramNetworkError } from './api.js';
 import { type BridgeContext, edit, say } from './context.js';
-import { button, fileCount, formatSize, TEXTS, visitorLabel } from './texts.js';
+import { button, fileCount, TEXTS, visitorLabel } from './texts.js';
 import type { TgMessage } from './types.js';
 
 export const DELIVERED_REACTION = '👌';
@@ -40,6 +41,9 @@ export function createRelay(ctx: BridgeContext) {
     );
   }
 
+  /** A file as a line with its address, for files that are not (or could not be) uploaded. */
+  const fileLink = (a: Attachment) => `📎 ${a.name} (${formatSize(a.size)}): ${ctx.publicUrl}${a.url}`;
+
   /** A visitor's file: uploaded to the chat (as a photo when it is one), or linked when too big. */
   async function sendFile(chatId: number, dialogId: number, a: Attachment, replyTo: number): Promise<void> {
     const row = await store.attachmentFile(a.id);
@@ -56,7 +60,7 @@ export function createRelay(ctx: BridgeContext) {
     };
     let sent: TgMessage;
     if (a.size > MAX_UPLOAD_BYTES) {
-      sent = await say(ctx, chatId, `📎 ${a.name} (${formatSize(a.size)}): ${ctx.publicUrl}${a.url}`, { replyTo });
+      sent = await say(ctx, chatId, fileLink(a), { replyTo });
     } else if (PHOTO_TYPES.has(a.mime) && a.size <= MAX_PHOTO_BYTES) {
       // Telegram refuses some images as photos (odd dimensions): those go as documents.
       sent = await upload('sendPhoto').catch((err) => {
@@ -95,7 +99,7 @@ export function createRelay(ctx: BridgeContext) {
             if (ctx.isStopped() || (err instanceof TelegramNetworkError && err.sent)) throw err;
             // The file could not be uploaded: the chat gets its link instead.
             log.warn({ reason: (err as Error).message }, 'telegram: file upload failed, sending its link');
-            await say(ctx, op.chat_id, `📎 ${a.name} (${formatSize(a.size)}): ${ctx.publicUrl}${a.url}`, { replyTo: sent.message_id });
+            await say(ctx, op.chat_id, fileLink(a), { replyTo: sent.message_id });
           }
         }
       } catch (err) {

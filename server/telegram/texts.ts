@@ -16,11 +16,6 @@ export const visitorLabel = (v: { name: string; real_name?: string | null }) => 
 
 export const fileCount = (n: number) => (n === 1 ? '1 file' : `${n} files`);
 
-export function formatSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${Math.round(bytes / 102.4) / 10} KB`;
-  return `${Math.round(bytes / (1024 * 102.4)) / 10} MB`;
-}
 
 export const button = (text: string, data: string): TgInlineButton => ({ text, callback_data: data });
 

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { afterEach, expect, it } from 'vitest';
+import { until } from '../../scripts/soak-lib/until.mjs';
 import { NodeWidget, type VisitorMessage } from '../../scripts/soak-lib/widget.mjs';
 import { createAdmin, killAllParley, setUpProject, startServerProcess } from '../helpers/process-server.js';
 import { connectOperator } from '../helpers/realtime.js';
@@ -37,28 +38,6 @@ afterEach(async () => {
   await killAllParley();
   for (const fn of cleanups.splice(0).reverse()) await fn();
 });
-
-/** Resolves when `check` holds, checked again on each of the emitters' events. */
-function until<T>(what: string, emitters: Array<{ on(e: string, f: () => void): unknown; off(e: string, f: () => void): unknown }>, events: string[], check: () => T, timeoutMs = 30_000): Promise<NonNullable<T>> {
-  return new Promise((resolve, reject) => {
-    const test = () => {
-      const v = check();
-      if (!v) return;
-      done();
-      resolve(v as NonNullable<T>);
-    };
-    const timer = setTimeout(() => {
-      done();
-      reject(new Error(`timed out waiting for ${what}`));
-    }, timeoutMs);
-    const done = () => {
-      clearTimeout(timer);
-      for (const e of emitters) for (const name of events) e.off(name, test);
-    };
-    for (const e of emitters) for (const name of events) e.on(name, test);
-    test();
-  });
-}
 
 it(
   `${WANTED} widgets drop and reconnect at once: the server answers health requests meanwhile, every widget resumes exactly what it missed, in order`,
@@ -99,16 +78,16 @@ it(
       return w;
     });
     for (const w of widgets) w.start();
-    await until('every widget welcomed', widgets, ['welcome'], () => widgets.every((w) => w.welcomes.length === 1));
+    await until('every widget welcomed', widgets, 'welcome', () => widgets.every((w) => w.welcomes.length === 1));
     const firsts = widgets.map((w) => w.send('Hello?'));
-    await until('every first message stored', widgets, ['stored'], () => widgets.every((w) => w.pending.size === 0));
-    await until('the operator told of every dialog', [operatorEvents], ['message'], () => firsts.every((c) => heard.dialogOf.has(c)));
+    await until('every first message stored', widgets, 'stored', () => widgets.every((w) => w.pending.size === 0));
+    await until('the operator told of every dialog', [operatorEvents], 'message', () => firsts.every((c) => heard.dialogOf.has(c)));
     const dialogIds = firsts.map((c) => heard.dialogOf.get(c)!);
     expect(new Set(dialogIds).size).toBe(WIDGETS);
 
     // ---- the drop: the server has seen every widget go ----------------------------------------
     for (const w of widgets) w.drop();
-    await until('the server to see every widget gone', [operatorEvents], ['message'], () => heard.offline.size === WIDGETS);
+    await until('the server to see every widget gone', [operatorEvents], 'message', () => heard.offline.size === WIDGETS);
 
     // Meanwhile the operator answers every dialog, MISSED times.
     const answers = new Map<number, string[]>();
@@ -119,13 +98,13 @@ it(
         operator.send({ type: 'message.send', dialogId, clientId, body: `Answer ${round + 1}` });
       }
     }
-    await until('every answer stored', [operatorEvents], ['message'], () => heard.stored.size === WIDGETS * MISSED);
+    await until('every answer stored', [operatorEvents], 'message', () => heard.stored.size === WIDGETS * MISSED);
     const held = widgets.map((w) => ({ rev: w.rev, ids: new Set(w.messages.keys()) }));
 
     // ---- the storm: every widget at once, and health requests through it -----------------------
     const stormStarted = performance.now();
     for (const w of widgets) w.connect();
-    const back = until('every widget welcomed after the storm', widgets, ['welcome'], () => widgets.every((w) => w.welcomes.length === 2), 45_000);
+    const back = until('every widget welcomed after the storm', widgets, 'welcome', () => widgets.every((w) => w.welcomes.length === 2), 45_000);
     const probes: Array<{ status: number; ms: number; during: boolean }> = [];
     let stormOver = false;
     const probing = (async () => {
@@ -169,8 +148,8 @@ it(
       lastIds.set(dialogId, clientId);
       operator.send({ type: 'message.send', dialogId, clientId, body: 'Anything else?' });
     }
-    await until('every widget shown the answer after the storm', widgets, ['message'], () => widgets.every((w) => w.messages.size === 2 + MISSED));
-    await until('the operator told every answer stored', [operatorEvents], ['message'], () => heard.stored.size === WIDGETS * (MISSED + 1));
+    await until('every widget shown the answer after the storm', widgets, 'message', () => widgets.every((w) => w.messages.size === 2 + MISSED));
+    await until('the operator told every answer stored', [operatorEvents], 'message', () => heard.stored.size === WIDGETS * (MISSED + 1));
     widgets.forEach((w, i) => {
       const last = heard.stored.get(lastIds.get(dialogIds[i])!);
       expect([...w.messages.values()].map((m: VisitorMessage) => m.seq).sort((a: number, b: number) => a - b)).toEqual(

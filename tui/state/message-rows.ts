@@ -5,6 +5,10 @@
 // A message's files follow its text, each as a line `📎 name (type, size)` (a long name loses
 // its middle, so its extension stays) and then its full URL. The URL is never cut: it is wrapped
 // over as many rows as it needs, since it is there to be opened or copied from the terminal.
+import { formatSize } from '../../core/format-size.js';
+
+export { formatSize };
+
 export interface MessageRow {
   /** Index of the message in the thread's items. */
   item: number;
@@ -26,18 +30,6 @@ export interface FileLink {
   url: string;
 }
 
-/** 512 B, 1.5 KB, 12 KB, 3.4 MB. */
-export function formatSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KB', 'MB', 'GB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
-}
 
 /** `text` in at most `room` characters, its middle replaced by … when it is longer. */
 export function truncateMiddle(text: string, room: number): string {
