@@ -99,27 +99,38 @@ export async function openActive(target, n) {
   return inBatches(n, 50, (i) => target.activeVisitor(i));
 }
 
-/** An operator socket that times its own messages from send to delivered. */
+const UPDATED = '{"type":"message.updated","message":{"id":';
+
+/**
+ * An operator socket that times its own messages from send to delivered, until `stop()`. Every
+ * operator socket hears every operator's events: frames that cannot be its own are skipped
+ * without parsing them, so the load generator (on the same cores as the server) costs little.
+ */
 function timedOperator(ws) {
   const sentAt = new Map(); // clientId -> hrtime
   const byId = new Map(); // message id -> hrtime
   const state = { samples: [], delivered: 0, recording: false };
-  ws.on('message', (raw) => {
-    const f = JSON.parse(raw);
-    if (f.type === 'message.stored') {
+  const onMessage = (raw) => {
+    const text = raw.toString();
+    if (text.startsWith(UPDATED)) {
+      const id = Number.parseInt(text.slice(UPDATED.length, UPDATED.length + 20), 10);
+      if (!byId.has(id)) return;
+      const f = JSON.parse(text);
+      if (!f.message.deliveredAt) return;
+      const t = byId.get(id);
+      byId.delete(id);
+      state.delivered++;
+      if (t.recording) state.samples.push(Number(process.hrtime.bigint() - t.at) / 1e6);
+    } else if (text.startsWith('{"type":"message.stored"')) {
+      const f = JSON.parse(text);
       const t = sentAt.get(f.clientId);
       if (t !== undefined) {
         sentAt.delete(f.clientId);
         byId.set(f.message.id, t);
       }
-    } else if (f.type === 'message.updated' && f.message.deliveredAt) {
-      const t = byId.get(f.message.id);
-      if (t === undefined) return;
-      byId.delete(f.message.id);
-      state.delivered++;
-      if (t.recording) state.samples.push(Number(process.hrtime.bigint() - t.at) / 1e6);
     }
-  });
+  };
+  ws.on('message', onMessage);
   return {
     state,
     send(dialogId, body) {
@@ -128,6 +139,7 @@ function timedOperator(ws) {
       ws.send(JSON.stringify({ type: 'message.send', dialogId, clientId, body }));
     },
     pending: () => sentAt.size + byId.size,
+    stop: () => ws.off('message', onMessage),
   };
 }
 
@@ -160,6 +172,7 @@ export async function runRate(operatorSockets, dialogs, rate, seconds) {
   const sendSeconds = Number(process.hrtime.bigint() - started) / 1e9 - warmup;
   const deadline = Date.now() + 10_000;
   while (ops.some((o) => o.pending() > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  for (const op of ops) op.stop();
   const samples = ops.flatMap((o) => o.state.samples);
   const recorded = sent - recordedFrom;
   return {

@@ -52,7 +52,7 @@ export async function startParley() {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, [...(process.env.PARLEY_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), BIN, 'server', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir], {
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', process.env.PARLEY_BENCH_STDOUT ? 'inherit' : 'ignore', 'inherit'],
     env: { ...process.env, PARLEY_PUBLIC_URL: url, PARLEY_LOG_LEVEL: 'warn' },
   });
   await until('the server to be ready', async () => {
