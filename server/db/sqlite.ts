@@ -158,7 +158,9 @@ async function migrate(conn: ReturnType<typeof wrap>): Promise<void> {
 
 /** How long a write waits for another process's lock before it fails (as busy_timeout did). */
 const BUSY_WAIT_MS = 5000;
-const BUSY_RETRY_MS = 25;
+/** Retries of a locked BEGIN come after 1, 2, 4... ms, at most this far apart: the lock is
+ * mostly the checkpointer's RESTART, held for a millisecond or two (checkpointer.ts). */
+const BUSY_RETRY_MAX_MS = 25;
 
 const isBusy = (err: unknown) => /^SQLITE_(BUSY|LOCKED)/.test(String((err as { code?: unknown } | null)?.code ?? ''));
 
@@ -189,25 +191,26 @@ export async function openDatabase(path: string): Promise<Db> {
   let draining: Promise<void> | null = null;
 
   /**
-   * BEGIN IMMEDIATE for a batch. While another process holds the write lock it tries again every
-   * few milliseconds for up to BUSY_WAIT_MS, and writes asked for meanwhile join the batch (one
+   * BEGIN IMMEDIATE for a batch. While another connection holds the write lock it tries again
+   * (soon at first, then every BUSY_RETRY_MAX_MS) for up to BUSY_WAIT_MS, and writes asked for meanwhile join the batch (one
    * wait, one transaction). Resolves to the error that made it give up, or null once begun.
    */
   async function beginBatch(batch: Job[]): Promise<unknown> {
     // A transaction left open by a failed ROLLBACK (an I/O error) would refuse every BEGIN.
     if (writer.inTransaction) await writer.exec('ROLLBACK').catch(() => undefined);
     const giveUpAt = Date.now() + BUSY_WAIT_MS;
-    for (;;) {
+    for (let retry = 1; ; retry = Math.min(retry * 2, BUSY_RETRY_MAX_MS)) {
       try {
-        // The batch's bookkeeping is folded into as few statements as possible: BEGIN with the
-        // first SAVEPOINT, and RELEASE with the next SAVEPOINT or COMMIT.
-        await writer.exec(batch.length === 1 ? 'BEGIN IMMEDIATE' : 'BEGIN IMMEDIATE; SAVEPOINT job');
+        // The batch's bookkeeping runs as prepared statements (run() caches them): exec() would
+        // parse its text again for every job.
+        await writer.run('BEGIN IMMEDIATE');
+        if (batch.length > 1) await writer.run('SAVEPOINT job');
         return null;
       } catch (err) {
         if (writer.inTransaction) await writer.exec('ROLLBACK').catch(() => undefined);
         if (!isBusy(err) || Date.now() >= giveUpAt) return err;
       }
-      await new Promise((resolve) => setTimeout(resolve, BUSY_RETRY_MS));
+      await new Promise((resolve) => setTimeout(resolve, retry));
       if (queue.length > 0) {
         batch.push(...queue);
         queue = [];
@@ -234,16 +237,17 @@ export async function openDatabase(path: string): Promise<Db> {
           // every job in it is gone, so none may be reported as stored.
           if (!writer.inTransaction) throw err;
           if (single) {
-            await writer.exec('ROLLBACK');
+            await writer.run('ROLLBACK');
             job.reject(err);
             return;
           }
           failed = true;
         }
-        if (single) await writer.exec('COMMIT');
+        if (single) await writer.run('COMMIT');
         else {
-          const next = i === batch.length - 1 ? 'COMMIT' : 'SAVEPOINT job';
-          await writer.exec(`${failed ? 'ROLLBACK TO job; ' : ''}RELEASE job; ${next}`);
+          if (failed) await writer.run('ROLLBACK TO job');
+          await writer.run('RELEASE job');
+          await writer.run(i === batch.length - 1 ? 'COMMIT' : 'SAVEPOINT job');
         }
       }
     } catch (err) {

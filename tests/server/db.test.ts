@@ -49,6 +49,27 @@ describe('database', () => {
     expect(sizeOfDb()).toBeGreaterThan(before + 5_000_000);
   });
 
+  it('keeps the WAL bounded under a steady stream of commits (the checkpointer starts it over)', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'p.db');
+    db = await openDatabase(path);
+    const d = db;
+    await d.write((tx) => tx.run('CREATE TABLE probe (body TEXT)'));
+    const blob = 'x'.repeat(40_000);
+    // About 100 MB through the WAL in a commit every millisecond or so (a busy server): a PASSIVE
+    // checkpoint never copies everything while commits keep coming, so without a RESTART the WAL
+    // would grow to all of it.
+    let largest = 0;
+    for (let i = 0; i < 2500; i++) {
+      await d.write((tx) => tx.run('INSERT INTO probe (body) VALUES (?)', [blob]));
+      await new Promise((r) => setTimeout(r, 1));
+      if (i % 50 === 0) largest = Math.max(largest, statSync(`${path}-wal`).size);
+    }
+    expect(largest).toBeGreaterThan(16 * 2 ** 20);
+    expect(largest).toBeLessThan(64 * 2 ** 20);
+    expect(await d.get('SELECT count(*) AS n FROM probe')).toEqual({ n: 2500 });
+  });
+
   it('refuses to open a database made by a newer Parley', async () => {
     const path = join(await tempDir(), 'p.db');
     await rawExec(path, `PRAGMA user_version = ${migrations.length + 1}`);
