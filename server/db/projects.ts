@@ -23,8 +23,10 @@ export interface MembershipRow {
   created_at: number;
 }
 
-export type ProjectWithMembership = ProjectRow & Pick<MembershipRow, 'access' | 'operator'>;
-export type MemberRow = UserRow & Pick<MembershipRow, 'access' | 'operator'> & { joined_at: number };
+/** A member's rights in a project. */
+export type Membership = Pick<MembershipRow, 'access' | 'operator'>;
+export type ProjectWithMembership = ProjectRow & Membership;
+export type MemberRow = UserRow & Membership & { joined_at: number };
 
 export type ProjectsRepo = ReturnType<typeof projectsRepo>;
 
@@ -57,8 +59,9 @@ export function projectsRepo(db: Db) {
         [userId],
       ),
 
+    /** What a member may do in a project (only the columns checks need: every frame asks). */
     membership: (projectId: number, userId: number, q: Queryable = db) =>
-      q.get<MembershipRow>('SELECT * FROM memberships WHERE project_id = ? AND user_id = ?', [
+      q.get<Membership>('SELECT access, operator FROM memberships WHERE project_id = ? AND user_id = ?', [
         projectId,
         userId,
       ]),

@@ -51,12 +51,40 @@ export function utmOf(pageUrl: string | undefined): Record<string, string> | nul
 
 const cleanBody = (body: string) => body.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '');
 
+/** Operator messages kept until their delivery is announced; the oldest go first beyond this. */
+const AWAITING_DELIVERY = 5000;
+
+/**
+ * Operator messages sent by this process and not yet acked, as stored: the delivery event
+ * announces the whole message, and keeping it saves reading it back for every ack. Only a
+ * shortcut: what is not here (evicted, sent before a restart, edited) is read from the database.
+ */
+function deliveryCache() {
+  const rows = new Map<number, MessageViewRow>();
+  return {
+    put(row: MessageViewRow) {
+      rows.set(row.id, row);
+      if (rows.size > AWAITING_DELIVERY) rows.delete(rows.keys().next().value!);
+    },
+    take(id: number) {
+      const row = rows.get(id);
+      rows.delete(id);
+      return row;
+    },
+    forget: (id: number) => void rows.delete(id),
+    clear: () => rows.clear(),
+  };
+}
+
 export type DialogsService = ReturnType<typeof dialogsService>;
 
 export function dialogsService(deps: ServiceDeps, projects: ProjectsService, attachments: AttachmentsService) {
   const { db, repos, clock, bus } = deps;
   const r = repos.dialogs;
   const attachmentsOf = (visitorId: number, ids: number[] | undefined) => attachments.forMessage(visitorId, ids);
+  const awaitingDelivery = deliveryCache();
+  // A cached row carries its operator's name and avatar as they were.
+  bus.subscribe('user.updated', () => awaitingDelivery.clear());
 
   async function summary(dialogId: number, q?: Tx) {
     return presentDialog((await r.dialogSummary(dialogId, q))!);
@@ -228,16 +256,16 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
 
     /** The widget rendered these operator messages: record the first delivery of each. */
     async visitorAck(visitor: VisitorRow, messageIds: number[]) {
-      const dialog = await r.dialogOfVisitor(visitor.id);
-      if (!dialog) return;
-      const pending = await r.undelivered(dialog.id, [...new Set(messageIds)]);
-      if (pending.length === 0) return;
+      const dialogId = await r.dialogIdOfVisitor(visitor.id);
+      if (dialogId === undefined) return;
       const now = clock.now();
       const rows = await db.write(async (tx) => {
         const out: MessageViewRow[] = [];
-        for (const held of pending) {
-          const m = await r.markDelivered(tx, held.id, dialog.id, now);
-          if (m) out.push({ ...held, ...m });
+        for (const id of new Set(messageIds)) {
+          const rev = await r.markDelivered(tx, id, dialogId, now);
+          if (rev === null) continue;
+          const held = awaitingDelivery.take(id) ?? (await r.messageById(id, tx))!;
+          out.push({ ...held, rev, delivered_at: now });
         }
         return out;
       });
@@ -291,7 +319,8 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
       attachmentIds?: number[],
     ) {
       await requireOperator(auth, projectId);
-      const dialog = await dialogOf(projectId, dialogId);
+      const dialog = await r.dialogRef(dialogId);
+      if (!dialog || dialog.project_id !== projectId) throw notFound(`no dialog with id ${dialogId}`);
       const body = cleanBody(rawBody).trim();
       const attachments = await attachmentsOf(dialog.visitor_id, attachmentIds);
       if (!body && attachments.length === 0) throw badRequest('a message needs some text or a file');
@@ -315,6 +344,7 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
         }
         return { ...stored, dialogRow: dialogChanged ? await announcement(dialog.id, tx) : null };
       });
+      if (result.isNew) awaitingDelivery.put(result.row);
       const message = presentMessage(result.row);
       if (result.dialogRow) bus.publish({ type: 'dialog.updated', projectId, ...result.dialogRow });
       // A repeat goes out again too: the visitor may have missed it (the 5-second resend).
@@ -341,6 +371,8 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
       if (body === existing.body) return presentMessage(existing);
       const row = await db.write(async (tx) => {
         await r.reviseMessage(tx, messageId, dialog.id, { body, edited_at: now });
+        // In the transaction: an ack later in the same batch must not announce the old text.
+        awaitingDelivery.forget(messageId);
         return (await r.messageById(messageId, tx))!;
       });
       const message = presentMessage(row);

@@ -1,7 +1,7 @@
 // Projects and the caller's membership in them.
 import type { AccessLevel, UpdateProjectBody } from '../../core/protocol/index.js';
 import { WIDGET_COLOR_RE } from '../../core/protocol/constants.js';
-import type { MembershipRow, ProjectWithMembership } from '../db/projects.js';
+import type { Membership, ProjectWithMembership } from '../db/projects.js';
 import { badRequest, forbidden, notFound } from '../errors.js';
 import { generateWidgetKey } from '../secrets.js';
 import type { Auth } from './accounts.js';
@@ -37,7 +37,7 @@ export function projectsService(deps: ServiceDeps) {
      * The caller's membership in a project. Not being a member answers 404, exactly as a
      * project that does not exist: ids of other projects reveal nothing.
      */
-    async membership(auth: Auth, projectId: number): Promise<MembershipRow> {
+    async membership(auth: Auth, projectId: number): Promise<Membership> {
       const m = await repos.projects.membership(projectId, auth.user.id);
       if (!m) throw notFound(`no project with id ${projectId}`);
       return m;

@@ -8,7 +8,7 @@ import {
   type UpdateMemberBody,
 } from '../../core/protocol/index.js';
 import { ACCOUNT_RULES } from '../config.js';
-import type { MemberRow, MembershipRow } from '../db/projects.js';
+import type { Membership, MemberRow } from '../db/projects.js';
 import { badRequest, conflict, forbidden, notFound } from '../errors.js';
 import { generatePassword, hashPassword } from '../secrets.js';
 import type { Auth } from './accounts.js';
@@ -41,7 +41,7 @@ export function teamService(deps: ServiceDeps, projects: ProjectsService) {
   }
 
   /** Settings-level managers may not touch admins or hand out admin access. */
-  function checkAdminRule(actor: MembershipRow, target: { access: AccessLevel | null } | null, granted?: AccessLevel | null) {
+  function checkAdminRule(actor: Membership, target: { access: AccessLevel | null } | null, granted?: AccessLevel | null) {
     if (actor.access === 'admin') return;
     if (target?.access === 'admin') throw forbidden('only admins can change or remove an admin');
     if (granted === 'admin') throw forbidden('only admins can grant admin access');

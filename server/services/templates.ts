@@ -6,7 +6,7 @@
 // The rules of a template (name, text, placeholders) are core/templates.ts, shared with the CLI.
 import type { CreateTemplateBody, ImportPlan, ImportTemplatesBody, Template, UpdateTemplateBody } from '../../core/protocol/index.js';
 import { normalizeTemplateName, normalizeTemplateText, templateKey, templateProblem } from '../../core/templates.js';
-import type { MembershipRow } from '../db/projects.js';
+import type { Membership } from '../db/projects.js';
 import type { Tx } from '../db/sqlite.js';
 import { type TemplateRow, templatesRepo } from '../db/templates.js';
 import { badRequest, conflict, forbidden, notFound } from '../errors.js';
@@ -19,7 +19,7 @@ export function presentTemplate(t: TemplateRow): Template {
   return { id: t.id, name: t.name, text: t.text, createdAt: iso(t.created_at), updatedAt: iso(t.updated_at) };
 }
 
-const isManager = (m: MembershipRow) => m.access === 'admin' || m.access === 'settings';
+const isManager = (m: Membership) => m.access === 'admin' || m.access === 'settings';
 
 /** A template as it will be stored, or a 400 naming what is wrong. */
 function checked(t: { name?: unknown; text?: unknown }, where = '') {

@@ -182,6 +182,40 @@ describe('delivery', () => {
     expect(delivered.message.deliveredAt).not.toBeNull();
   });
 
+  it('the delivery event carries the message as it is now (edited before the ack), and acks of other ids change nothing', async () => {
+    const { peer } = await track(visitorHello(server.url, project.widgetKey, ORIGIN));
+    peer.send({ type: 'message.send', clientId: randomUUID(), body: 'hi' });
+    const own = await peer.next((f) => f.type === 'message.stored');
+    const dialogId = (await operator.request<{ dialogs: Array<{ id: number }> }>('GET', `/api/v1/projects/${project.id}/dialogs`)).dialogs[0].id;
+    const op = await track(connectOperator(server.url, operator.token!, project.id));
+    await op.next((f) => f.type === 'ready');
+    op.send({ type: 'message.send', dialogId, clientId: randomUUID(), body: 'Helo' });
+    const stored = await op.next((f) => f.type === 'message.stored');
+    const id = stored.message.id;
+    await operator.request('PATCH', `/api/v1/projects/${project.id}/messages/${id}`, { body: 'Hello' });
+    await peer.next((f) => f.type === 'message' && f.message.id === id && f.message.body === 'Hello');
+
+    // The visitor's own message and an id of nothing are not operator messages of this dialog.
+    peer.send({ type: 'ack', messageIds: [own.message.id, id + 1000, id] });
+    const delivered = await op.next((f) => f.type === 'message.updated' && f.message.deliveredAt);
+    expect(delivered.message).toMatchObject({ id, body: 'Hello', operator: { name: 'Oli Op' } });
+    expect(delivered.message.editedAt).not.toBeNull();
+    const messages = await operator.request<Array<{ id: number; deliveredAt: string | null; rev: number }>>(
+      'GET',
+      `/api/v1/projects/${project.id}/dialogs/${dialogId}/messages`,
+    );
+    expect(messages.map((m) => [m.id, m.deliveredAt !== null])).toEqual([
+      [own.message.id, false],
+      [id, true],
+    ]);
+    expect(messages[1].rev).toBe(delivered.message.rev);
+    // A second ack of the same message announces nothing more: the next event is another one.
+    peer.send({ type: 'ack', messageIds: [id] });
+    peer.send({ type: 'typing' });
+    const next = await op.next((f) => (f.type === 'message.updated' && f.message.deliveredAt) || f.type === 'typing');
+    expect(next.type).toBe('typing');
+  });
+
   it('a resend with the same clientId is stored once and pushed again; another body is a conflict', async () => {
     const { peer } = await track(visitorHello(server.url, project.widgetKey, ORIGIN));
     peer.send({ type: 'message.send', clientId: 'v1', body: 'hi' });
