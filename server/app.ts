@@ -107,7 +107,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       rateLimited(`too many requests; retry in ${Math.ceil(context.ttl / 1000)} s`, context.ttl / 1000),
   });
 
-  await app.register(realtimePlugin);
+  await app.register(realtimePlugin, { heartbeatMs: options.heartbeatMs });
   // Does nothing unless PARLEY_TELEGRAM_TOKEN is set.
   await app.register(telegramPlugin, { tuning: options.telegram });
 

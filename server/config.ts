@@ -94,4 +94,6 @@ export interface AppOptions {
   rateLimits?: { login?: number; forgot?: number };
   /** The Telegram bridge's timing (tests: virtual time, short long polls). */
   telegram?: BridgeTuning;
+  /** How often every socket is pinged (a peer that missed a ping is dropped); 30 s. */
+  heartbeatMs?: number;
 }

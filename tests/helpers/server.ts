@@ -32,6 +32,8 @@ export async function startTestServer(
     rateLimits?: { login?: number; forgot?: number };
     /** The Telegram bridge's timers and polling (tests run it in virtual time). */
     telegram?: BridgeTuning;
+    /** Pings every socket this often (30 s in production). */
+    heartbeatMs?: number;
   } = {},
 ): Promise<TestServer> {
   const dataDir = opts.dataDir ?? (await tempDir());
@@ -43,7 +45,7 @@ export async function startTestServer(
     },
   });
   const config = configFromEnv({ PARLEY_LOG_LEVEL: 'debug', ...opts.env, PARLEY_DATA_DIR: dataDir, PARLEY_PORT: '0' });
-  const app = await buildApp({ config, clock: opts.clock, logStream, rateLimits: opts.rateLimits, telegram: opts.telegram });
+  const app = await buildApp({ config, clock: opts.clock, logStream, rateLimits: opts.rateLimits, telegram: opts.telegram, heartbeatMs: opts.heartbeatMs });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;
