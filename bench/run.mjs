@@ -11,7 +11,7 @@ import { execSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { cliStart, widget } from './lib/clients.mjs';
-import { closeAll, openActive, openIdle, parleyTarget, relayTarget, runRate } from './lib/load.mjs';
+import { closeAll, openActive, openIdleElsewhere, parleyTarget, relayTarget, runRate } from './lib/load.mjs';
 import { startParley, startRelay } from './lib/servers.mjs';
 import { rssOf } from './lib/stats.mjs';
 
@@ -42,7 +42,7 @@ const fmt = (n, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
 async function measure(name, server, target) {
   log(`${name}: ${WIDGETS} idle widgets, ${ACTIVE} active dialogs, ${OPERATORS} operators`);
   const before = await rssOf(server.pid);
-  const idle = await openIdle(target, WIDGETS);
+  const idle = await openIdleElsewhere(target, WIDGETS);
   await new Promise((r) => setTimeout(r, 2000)); // let the server settle before reading its RSS
   const after = await rssOf(server.pid);
   const active = await openActive(target, ACTIVE);
@@ -64,7 +64,8 @@ async function measure(name, server, target) {
     if (r.p99 > TARGET_P99_MS || r.achieved < rate * 0.95 || r.lost > 0) break;
     sustained = rate;
   }
-  closeAll([...idle, ...active.map((a) => a.ws), ...operators]);
+  closeAll([...active.map((a) => a.ws), ...operators]);
+  await idle.stop();
   return { rates, sustained, rssPerWidget: (after - before) / WIDGETS, rss: after };
 }
 

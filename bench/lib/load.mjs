@@ -3,7 +3,9 @@
 // (open loop: the schedule does not wait for answers). Latency is from the operator's send to
 // the operator receiving `message.updated` with deliveredAt for that message: the round trip an
 // operator waits for before the TUI shows "delivered".
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { ORIGIN } from './servers.mjs';
 import { percentiles } from './stats.mjs';
@@ -54,6 +56,8 @@ function ackEverything(ws) {
 /** The same load against the relay or against Parley; only how sockets are opened differs. */
 export function relayTarget(relay) {
   return {
+    /** What bench/lib/idle.mjs needs to open idle widgets in a process of its own. */
+    idleSpec: ['relay', relay.visitorUrl(0)],
     async idleWidget() {
       return open(relay.visitorUrl(0));
     },
@@ -73,6 +77,7 @@ export function parleyTarget(parley) {
     return { ws, welcome: await welcome };
   };
   return {
+    idleSpec: ['parley', parley.visitorUrl],
     async idleWidget() {
       return (await hello()).ws;
     },
@@ -93,6 +98,23 @@ export function parleyTarget(parley) {
 
 export async function openIdle(target, n) {
   return inBatches(n, 250, () => target.idleWidget());
+}
+
+/** N idle widgets held by a child process (idle.mjs); resolves once all are in, with stop(). */
+export async function openIdleElsewhere(target, n) {
+  const child = spawn(process.execPath, [fileURLToPath(new URL('./idle.mjs', import.meta.url)), ...target.idleSpec, String(n)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise((resolve, reject) => {
+    child.stdout.on('data', (d) => String(d).includes('ready') && resolve());
+    child.once('exit', (code) => reject(new Error(`the idle widgets' process exited with ${code}`)));
+  });
+  return {
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
 }
 
 export async function openActive(target, n) {
@@ -170,7 +192,9 @@ export async function runRate(operatorSockets, dialogs, rate, seconds) {
     tick();
   });
   const sendSeconds = Number(process.hrtime.bigint() - started) / 1e9 - warmup;
-  const deadline = Date.now() + 10_000;
+  // A saturated server still owes the backlog: wait for it (the next rate must not start on a
+  // busy server); what is not acked a minute after the last send counts as lost.
+  const deadline = Date.now() + 60_000;
   while (ops.some((o) => o.pending() > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   for (const op of ops) op.stop();
   const samples = ops.flatMap((o) => o.state.samples);

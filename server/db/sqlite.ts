@@ -158,9 +158,10 @@ async function migrate(conn: ReturnType<typeof wrap>): Promise<void> {
 
 /** How long a write waits for another process's lock before it fails (as busy_timeout did). */
 const BUSY_WAIT_MS = 5000;
-/** Retries of a locked BEGIN come after 1, 2, 4... ms, at most this far apart: the lock is
- * mostly the checkpointer's RESTART, held for a millisecond or two (checkpointer.ts). */
-const BUSY_RETRY_MAX_MS = 25;
+/** A locked BEGIN is tried again every millisecond for this long (the lock is mostly the
+ * checkpointer's RESTART, held for a few milliseconds: checkpointer.ts), then every 25 ms. */
+const BUSY_RETRY_FAST_MS = 50;
+const BUSY_RETRY_SLOW_MS = 25;
 
 const isBusy = (err: unknown) => /^SQLITE_(BUSY|LOCKED)/.test(String((err as { code?: unknown } | null)?.code ?? ''));
 
@@ -170,7 +171,12 @@ interface Job {
   reject: (err: unknown) => void;
 }
 
-export async function openDatabase(path: string): Promise<Db> {
+/** Tuning for tests: the WAL size (in pages) past which the checkpointer starts it over. */
+export interface DatabaseOptions {
+  walRestartFrames?: number;
+}
+
+export async function openDatabase(path: string, options: DatabaseOptions = {}): Promise<Db> {
   const writer = wrap(new Database(path, { timeout: 5000 }));
   await writer.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;');
   try {
@@ -183,7 +189,11 @@ export async function openDatabase(path: string): Promise<Db> {
   await writer.exec('PRAGMA busy_timeout = 0');
   // Checkpoints run in a worker (checkpointer.ts), not inside a commit on this thread.
   await writer.exec('PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864');
-  const checkpointer = startCheckpointer(path, () => void writer.exec('PRAGMA wal_autocheckpoint = 1000').catch(() => undefined));
+  const checkpointer = startCheckpointer(
+    path,
+    () => void writer.exec('PRAGMA wal_autocheckpoint = 1000').catch(() => undefined),
+    options.walRestartFrames,
+  );
   const reader = wrap(new Database(path, { readonly: true, timeout: 5000 }));
   await reader.exec('PRAGMA foreign_keys = ON;');
 
@@ -192,14 +202,14 @@ export async function openDatabase(path: string): Promise<Db> {
 
   /**
    * BEGIN IMMEDIATE for a batch. While another connection holds the write lock it tries again
-   * (soon at first, then every BUSY_RETRY_MAX_MS) for up to BUSY_WAIT_MS, and writes asked for meanwhile join the batch (one
+   * (every millisecond at first, then every BUSY_RETRY_SLOW_MS) for up to BUSY_WAIT_MS, and writes asked for meanwhile join the batch (one
    * wait, one transaction). Resolves to the error that made it give up, or null once begun.
    */
   async function beginBatch(batch: Job[]): Promise<unknown> {
     // A transaction left open by a failed ROLLBACK (an I/O error) would refuse every BEGIN.
     if (writer.inTransaction) await writer.exec('ROLLBACK').catch(() => undefined);
-    const giveUpAt = Date.now() + BUSY_WAIT_MS;
-    for (let retry = 1; ; retry = Math.min(retry * 2, BUSY_RETRY_MAX_MS)) {
+    const startedAt = Date.now();
+    for (;;) {
       try {
         // The batch's bookkeeping runs as prepared statements (run() caches them): exec() would
         // parse its text again for every job.
@@ -208,8 +218,9 @@ export async function openDatabase(path: string): Promise<Db> {
         return null;
       } catch (err) {
         if (writer.inTransaction) await writer.exec('ROLLBACK').catch(() => undefined);
-        if (!isBusy(err) || Date.now() >= giveUpAt) return err;
+        if (!isBusy(err) || Date.now() - startedAt >= BUSY_WAIT_MS) return err;
       }
+      const retry = Date.now() - startedAt < BUSY_RETRY_FAST_MS ? 1 : BUSY_RETRY_SLOW_MS;
       await new Promise((resolve) => setTimeout(resolve, retry));
       if (queue.length > 0) {
         batch.push(...queue);
