@@ -58,15 +58,17 @@ async function measure(name, server, target) {
     rates.push(await runRate(operators, dialogs, rate, SECONDS));
   }
   let sustained = 0;
+  const steps = [];
   for (const rate of STEPS) {
     log(`  step ${rate} msg/s`);
     const r = await runRate(operators, dialogs, rate, Math.min(SECONDS, 5));
+    steps.push({ rate, achieved: r.achieved, p50: r.p50, p99: r.p99, lost: r.lost });
     if (r.p99 > TARGET_P99_MS || r.achieved < rate * 0.95 || r.lost > 0) break;
     sustained = rate;
   }
   closeAll([...active.map((a) => a.ws), ...operators]);
   await idle.stop();
-  return { rates, sustained, rssPerWidget: (after - before) / WIDGETS, rss: after };
+  return { rates, sustained, steps, rssPerWidget: (after - before) / WIDGETS, rss: after };
 }
 
 const relay = await startRelay();
@@ -99,6 +101,8 @@ measured.rates.forEach((r, i) => {
   );
 });
 out.push(`  highest rate sustained with p99 <= ${TARGET_P99_MS} ms: parley ${measured.sustained}/s, floor ${floor.sustained}/s (steps ${STEPS.join(', ')})`);
+const stepLine = (steps) => steps.map((r) => `${r.rate}: p99 ${fmt(r.p99, 1)}${r.lost ? `, ${r.lost} lost` : ''}`).join('; ');
+out.push(`  parley steps (until the first over): ${stepLine(measured.steps)}`);
 out.push('');
 out.push(`Server RSS per idle widget: parley ${fmt(measured.rssPerWidget / 1024, 1)} KB, floor ${fmt(floor.rssPerWidget / 1024, 1)} KB`);
 out.push('');
