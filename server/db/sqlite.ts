@@ -202,8 +202,9 @@ export async function openDatabase(path: string, options: DatabaseOptions = {}):
 
   /**
    * BEGIN IMMEDIATE for a batch. While another connection holds the write lock it tries again
-   * (every millisecond at first, then every BUSY_RETRY_SLOW_MS) for up to BUSY_WAIT_MS, and writes asked for meanwhile join the batch (one
-   * wait, one transaction). Resolves to the error that made it give up, or null once begun.
+   * (every millisecond at first, then every BUSY_RETRY_SLOW_MS) for up to BUSY_WAIT_MS, and
+   * writes asked for meanwhile join the batch (one wait, one transaction). Resolves to the error
+   * that made it give up, or null once begun.
    */
   async function beginBatch(batch: Job[]): Promise<unknown> {
     // A transaction left open by a failed ROLLBACK (an I/O error) would refuse every BEGIN.
