@@ -337,6 +337,17 @@ export function dialogsRepo(db: Db) {
       return marked.rev;
     },
 
+    /** Which of `ids` are operator messages of the dialog not yet marked delivered. */
+    async undeliveredIds(dialogId: number, ids: number[], q: Queryable = db): Promise<number[]> {
+      if (ids.length === 0) return [];
+      const rows = await q.all<{ id: number }>(
+        `SELECT id FROM messages WHERE dialog_id = ? AND author = 'operator' AND delivered_at IS NULL
+         AND id IN (${ids.map(() => '?').join(',')})`,
+        [dialogId, ...ids],
+      );
+      return rows.map((row) => row.id);
+    },
+
     /** Bumps the dialog's rev and stamps it on the message, with the given changes. */
     async reviseMessage(tx: Tx, messageId: number, dialogId: number, set: { body?: string; edited_at?: number; delivered_at?: number }) {
       await tx.run('UPDATE dialogs SET rev = rev + 1 WHERE id = ?', [dialogId]);

@@ -258,10 +258,13 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
     async visitorAck(visitor: VisitorRow, messageIds: number[]) {
       const dialogId = await r.dialogIdOfVisitor(visitor.id);
       if (dialogId === undefined) return;
+      // A read first: acks of nothing new (a reload acking its history, a repeat) queue no write.
+      const pending = await r.undeliveredIds(dialogId, [...new Set(messageIds)]);
+      if (pending.length === 0) return;
       const now = clock.now();
       const rows = await db.write(async (tx) => {
         const out: MessageViewRow[] = [];
-        for (const id of new Set(messageIds)) {
+        for (const id of pending) {
           const rev = await r.markDelivered(tx, id, dialogId, now);
           if (rev === null) continue;
           const held = awaitingDelivery.take(id) ?? (await r.messageById(id, tx))!;
