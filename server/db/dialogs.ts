@@ -176,8 +176,6 @@ export function dialogsRepo(db: Db) {
     /** Whose dialog it is and where: what checking an operator's message needs. */
     dialogRef: (id: number, q: Queryable = db) =>
       q.get<Pick<DialogRow, 'id' | 'project_id' | 'visitor_id'>>('SELECT id, project_id, visitor_id FROM dialogs WHERE id = ?', [id]),
-    dialogIdOfVisitor: async (visitorId: number, q: Queryable = db) =>
-      (await q.get<{ id: number }>('SELECT id FROM dialogs WHERE visitor_id = ?', [visitorId]))?.id,
     dialogSummary: (id: number, q: Queryable = db) =>
       q.get<DialogListRow>(`${DIALOG_LIST_SELECT} WHERE d.id = ?`, [id]),
 
@@ -337,16 +335,16 @@ export function dialogsRepo(db: Db) {
       return marked.rev;
     },
 
-    /** Which of `ids` are operator messages of the dialog not yet marked delivered. */
-    async undeliveredIds(dialogId: number, ids: number[], q: Queryable = db): Promise<number[]> {
-      if (ids.length === 0) return [];
-      const rows = await q.all<{ id: number }>(
-        `SELECT id FROM messages WHERE dialog_id = ? AND author = 'operator' AND delivered_at IS NULL
-         AND id IN (${ids.map(() => '?').join(',')})`,
-        [dialogId, ...ids],
-      );
-      return rows.map((row) => row.id);
-    },
+    /** Which of `ids` are operator messages of the visitor's dialog not yet marked delivered. */
+    undeliveredOfVisitor: (visitorId: number, ids: number[], q: Queryable = db) =>
+      ids.length === 0
+        ? Promise.resolve([] as Array<{ id: number; dialog_id: number }>)
+        : q.all<{ id: number; dialog_id: number }>(
+            `SELECT m.id, m.dialog_id FROM dialogs d JOIN messages m ON m.dialog_id = d.id
+             WHERE d.visitor_id = ? AND m.author = 'operator' AND m.delivered_at IS NULL
+               AND m.id IN (${ids.map(() => '?').join(',')})`,
+            [visitorId, ...ids],
+          ),
 
     /** Bumps the dialog's rev and stamps it on the message, with the given changes. */
     async reviseMessage(tx: Tx, messageId: number, dialogId: number, set: { body?: string; edited_at?: number; delivered_at?: number }) {

@@ -36,10 +36,9 @@ export default fp(
     app.decorate('hub', hub);
 
     // One timer for all sockets, pinging a slice of them every 100 ms so that 10,000 widgets do
-    // not mean 10,000 writes (and pongs) in one turn of the event loop (a slice a second still
-    // stalled it for a few milliseconds: the p99 of everything else): each socket is pinged once
-    // per heartbeat (30 s), and one that did not answer its last ping is gone. Each slice is a set of
-    // its own, so a tick touches only the sockets it pings.
+    // not mean thousands of writes (and pongs) in one turn of the event loop: each socket is
+    // pinged once per heartbeat (30 s), and one that did not answer its last ping is gone. Each
+    // slice is a set of its own, so a tick touches only the sockets it pings.
     const alive = new WeakSet<WebSocket>();
     const slots = Array.from({ length: HEARTBEAT_SLOTS }, () => new Set<WebSocket>());
     let nextSlot = 0;

@@ -256,15 +256,13 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
 
     /** The widget rendered these operator messages: record the first delivery of each. */
     async visitorAck(visitor: VisitorRow, messageIds: number[]) {
-      const dialogId = await r.dialogIdOfVisitor(visitor.id);
-      if (dialogId === undefined) return;
       // A read first: acks of nothing new (a reload acking its history, a repeat) queue no write.
-      const pending = await r.undeliveredIds(dialogId, [...new Set(messageIds)]);
+      const pending = await r.undeliveredOfVisitor(visitor.id, [...new Set(messageIds)]);
       if (pending.length === 0) return;
       const now = clock.now();
       const rows = await db.write(async (tx) => {
         const out: MessageViewRow[] = [];
-        for (const id of pending) {
+        for (const { id, dialog_id: dialogId } of pending) {
           const rev = await r.markDelivered(tx, id, dialogId, now);
           if (rev === null) continue;
           const held = awaitingDelivery.take(id) ?? (await r.messageById(id, tx))!;
