@@ -1,7 +1,7 @@
 // Benchmarks (never run by `npm test`): what users feel, each next to a floor measured in the
 // same run so numbers compare across machines. Prints a table, writes bench/results/latest.json.
 //
-//   npm run bench                     full run (about 8 minutes): 10,000 idle widgets
+//   npm run bench                     full run (about 9 minutes): 10,000 idle widgets
 //   npm run bench -- --quick          about a minute: 1,000 idle widgets, shorter rate steps
 //   npm run bench -- --widgets 5000   another number of idle widgets
 //
@@ -39,8 +39,11 @@ if (limit < WIDGETS + 1000) {
 const log = (line) => process.stderr.write(`${line}\n`);
 const fmt = (n, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
 
-/** Rates against one server, with idle widgets connected first; returns rows and RSS per widget. */
-async function measure(name, server, target) {
+/**
+ * Rates against one server, with idle widgets connected first; returns rows and RSS per widget.
+ * With `stepsOnly`, only the steps (the highest rate sustained).
+ */
+async function measure(name, server, target, { stepsOnly = false } = {}) {
   log(`${name}: ${WIDGETS} idle widgets, ${ACTIVE} active dialogs, ${OPERATORS} operators`);
   const before = await rssOf(server.pid);
   const idle = await openIdleElsewhere(target, WIDGETS);
@@ -60,7 +63,7 @@ async function measure(name, server, target) {
   };
   // The rates up to the first step, then the steps, then the rates above them: a rate that
   // saturates the server leaves it with a backlog and a big heap, which the next rate would feel.
-  for (const rate of RATES.filter((r) => r <= STEPS[0])) await atRate(rate);
+  if (!stepsOnly) for (const rate of RATES.filter((r) => r <= STEPS[0])) await atRate(rate);
   let sustained = 0;
   const steps = [];
   for (const rate of STEPS) {
@@ -70,7 +73,7 @@ async function measure(name, server, target) {
     if (r.p99 > TARGET_P99_MS || r.achieved < rate * 0.95 || r.lost > 0) break;
     sustained = rate;
   }
-  for (const rate of RATES.filter((r) => r > STEPS[0])) await atRate(rate);
+  if (!stepsOnly) for (const rate of RATES.filter((r) => r > STEPS[0])) await atRate(rate);
   closeAll([...active.map((a) => a.ws), ...operators]);
   await idle.stop();
   return { rates, sustained, steps, rssPerWidget: (after - before) / WIDGETS, rss: after };
@@ -79,6 +82,11 @@ async function measure(name, server, target) {
 const relay = await startRelay();
 const floor = await measure('relay (floor)', relay, relayTarget(relay));
 await relay.stop();
+// The same relay sending each operator event to every operator (Parley's frame count): what the
+// machine allows for the frames alone, at the rates where throughput is decided.
+const fanoutRelay = await startRelay({ fanout: true });
+const fanout = await measure('relay with fan-out', fanoutRelay, relayTarget(fanoutRelay), { stepsOnly: true });
+await fanoutRelay.stop();
 
 const parley = await startParley();
 let result;
@@ -105,9 +113,13 @@ measured.rates.forEach((r, i) => {
     `  ${String(r.rate).padStart(6)} ${fmt(r.achieved, 0).padStart(10)} ${fmt(r.p50).padStart(8)} ${fmt(r.p99).padStart(8)} ${fmt(r.p999).padStart(9)} ${fmt(f.p50).padStart(11)} ${fmt(f.p99).padStart(11)} ${fmt(r.p50 / f.p50, 1).padStart(7)} ${fmt(r.p99 / f.p99, 1).padStart(7)}${r.lost ? `   ${r.lost} lost` : ''}`,
   );
 });
-out.push(`  highest rate sustained with p99 <= ${TARGET_P99_MS} ms: parley ${measured.sustained}/s, floor ${floor.sustained}/s (steps ${STEPS.join(', ')})`);
+out.push(
+  `  highest rate sustained with p99 <= ${TARGET_P99_MS} ms: parley ${measured.sustained}/s, floor ${floor.sustained}/s, ` +
+    `floor with fan-out to ${OPERATORS} operators ${fanout.sustained}/s (steps ${STEPS.join(', ')})`,
+);
 const stepLine = (steps) => steps.map((r) => `${r.rate}: p99 ${fmt(r.p99, 1)}${r.lost ? `, ${r.lost} lost` : ''}`).join('; ');
 out.push(`  parley steps (until the first over): ${stepLine(measured.steps)}`);
+out.push(`  fan-out floor steps: ${stepLine(fanout.steps)}`);
 out.push('');
 out.push(`Server RSS per idle widget: parley ${fmt(measured.rssPerWidget / 1024, 1)} KB, floor ${fmt(floor.rssPerWidget / 1024, 1)} KB`);
 out.push('');
@@ -128,6 +140,7 @@ writeFileSync(
       machine: { cores: cpus().length, model: cpus()[0].model.trim(), memGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
       options: { quick, widgets: WIDGETS, operators: OPERATORS, active: ACTIVE, seconds: SECONDS },
       floor,
+      fanoutFloor: fanout,
       parley: measured,
       cli,
       widget: w,

@@ -24,8 +24,10 @@ function firstLine(child) {
   });
 }
 
-export async function startRelay() {
-  const child = spawn(process.execPath, [join(ROOT, 'bench/lib/relay.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** The bare relay; `fanout` makes it send each operator event to every operator, as Parley does. */
+export async function startRelay({ fanout = false } = {}) {
+  const args = [join(ROOT, 'bench/lib/relay.mjs'), ...(fanout ? ['--fanout'] : [])];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const { port } = JSON.parse(await firstLine(child));
   return {
     pid: child.pid,

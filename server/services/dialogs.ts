@@ -60,21 +60,37 @@ const AWAITING_DELIVERY = 5000;
  * shortcut: what is not here (evicted, sent before a restart, edited) is read from the database.
  */
 function deliveryCache() {
-  const rows = new Map<number, MessageViewRow>();
+  const rows = new Map<number, { row: MessageViewRow; visitorId: number }>();
   return {
-    put(row: MessageViewRow) {
-      rows.set(row.id, row);
+    put(row: MessageViewRow, visitorId: number) {
+      rows.set(row.id, { row, visitorId });
       if (rows.size > AWAITING_DELIVERY) rows.delete(rows.keys().next().value!);
     },
+    /**
+     * The ids with their dialog when every one is a message held here for this visitor (so not
+     * delivered yet: an ack takes what it marks), or null: then the database knows.
+     */
+    pendingOf(visitorId: number, ids: number[]) {
+      const out: Array<{ id: number; dialog_id: number }> = [];
+      for (const id of ids) {
+        const held = rows.get(id);
+        if (!held || held.visitorId !== visitorId) return null;
+        out.push({ id, dialog_id: held.row.dialog_id });
+      }
+      return out;
+    },
     take(id: number) {
-      const row = rows.get(id);
+      const held = rows.get(id);
       rows.delete(id);
-      return row;
+      return held?.row;
     },
     forget: (id: number) => void rows.delete(id),
     clear: () => rows.clear(),
   };
 }
+
+/** Dialogs whose project and visitor are known (both never change); beyond this it starts over. */
+const DIALOG_REFS_KEPT = 20_000;
 
 export type DialogsService = ReturnType<typeof dialogsService>;
 
@@ -85,6 +101,17 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
   const awaitingDelivery = deliveryCache();
   // A cached row carries its operator's name and avatar as they were.
   bus.subscribe('user.updated', () => awaitingDelivery.clear());
+  // Every operator message needs its dialog's project and visitor, which never change.
+  const dialogRefs = new Map<number, Pick<DialogRow, 'id' | 'project_id' | 'visitor_id'>>();
+  async function dialogRef(dialogId: number) {
+    const kept = dialogRefs.get(dialogId);
+    if (kept) return kept;
+    const ref = await r.dialogRef(dialogId);
+    if (!ref) return undefined;
+    if (dialogRefs.size >= DIALOG_REFS_KEPT) dialogRefs.clear();
+    dialogRefs.set(dialogId, ref);
+    return ref;
+  }
 
   async function summary(dialogId: number, q?: Tx) {
     return presentDialog((await r.dialogSummary(dialogId, q))!);
@@ -256,8 +283,10 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
 
     /** The widget rendered these operator messages: record the first delivery of each. */
     async visitorAck(visitor: VisitorRow, messageIds: number[]) {
-      // A read first: acks of nothing new (a reload acking its history, a repeat) queue no write.
-      const pending = await r.undeliveredOfVisitor(visitor.id, [...new Set(messageIds)]);
+      // A read first (unless all are held since sending): acks of nothing new (a reload acking
+      // its history, a repeat) queue no write.
+      const ids = [...new Set(messageIds)];
+      const pending = awaitingDelivery.pendingOf(visitor.id, ids) ?? (await r.undeliveredOfVisitor(visitor.id, ids));
       if (pending.length === 0) return;
       const now = clock.now();
       const rows = await db.write(async (tx) => {
@@ -320,7 +349,7 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
       attachmentIds?: number[],
     ) {
       await requireOperator(auth, projectId);
-      const dialog = await r.dialogRef(dialogId);
+      const dialog = await dialogRef(dialogId);
       if (!dialog || dialog.project_id !== projectId) throw notFound(`no dialog with id ${dialogId}`);
       const body = cleanBody(rawBody).trim();
       const attachments = await attachmentsOf(dialog.visitor_id, attachmentIds);
@@ -345,7 +374,7 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
         }
         return { ...stored, dialogRow: dialogChanged ? await announcement(dialog.id, tx) : null };
       });
-      if (result.isNew) awaitingDelivery.put(result.row);
+      if (result.isNew) awaitingDelivery.put(result.row, dialog.visitor_id);
       const message = presentMessage(result.row);
       if (result.dialogRow) bus.publish({ type: 'dialog.updated', projectId, ...result.dialogRow });
       // A repeat goes out again too: the visitor may have missed it (the 5-second resend).

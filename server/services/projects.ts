@@ -29,8 +29,23 @@ export { isTimeZone };
 
 export type ProjectsService = ReturnType<typeof projectsService>;
 
+/** Memberships kept in memory (every operator message checks one); beyond this it starts over. */
+const MEMBERSHIPS_KEPT = 10_000;
+
 export function projectsService(deps: ServiceDeps) {
-  const { db, repos, clock } = deps;
+  const { db, repos, clock, bus } = deps;
+  // Memberships as read, by "project:user". Only what exists is kept, so an added member needs no
+  // care; a membership changes or goes only in team.ts, which publishes member.updated or
+  // member.removed after its commit, and the entry is dropped then.
+  // A read that a change overtook (it commits while the read's promise settles) is not kept.
+  const memberships = new Map<string, Membership>();
+  let changes = 0;
+  const forget = (e: { projectId: number; userId: number }) => {
+    changes++;
+    memberships.delete(`${e.projectId}:${e.userId}`);
+  };
+  bus.subscribe('member.updated', forget);
+  bus.subscribe('member.removed', forget);
 
   return {
     /**
@@ -38,8 +53,14 @@ export function projectsService(deps: ServiceDeps) {
      * project that does not exist: ids of other projects reveal nothing.
      */
     async membership(auth: Auth, projectId: number): Promise<Membership> {
+      const key = `${projectId}:${auth.user.id}`;
+      const kept = memberships.get(key);
+      if (kept) return kept;
+      const before = changes;
       const m = await repos.projects.membership(projectId, auth.user.id);
       if (!m) throw notFound(`no project with id ${projectId}`);
+      if (memberships.size >= MEMBERSHIPS_KEPT) memberships.clear();
+      if (changes === before) memberships.set(key, m);
       return m;
     },
 

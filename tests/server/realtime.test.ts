@@ -369,6 +369,53 @@ describe('presence and identity', () => {
     await expect(connectOperator(server.url, other.token!, project.id)).rejects.toThrow(/401|404/);
   });
 
+  it('an operator whose role is taken away cannot answer from a socket already open; given back, they can', async () => {
+    const { peer } = await track(visitorHello(server.url, project.widgetKey, ORIGIN));
+    peer.send({ type: 'message.send', clientId: randomUUID(), body: 'hi' });
+    await peer.next((f) => f.type === 'message.stored');
+    const dialogId = (await operator.request<{ dialogs: Array<{ id: number }> }>('GET', `/api/v1/projects/${project.id}/dialogs`)).dialogs[0].id;
+    const op = await track(connectOperator(server.url, operator.token!, project.id));
+    await op.next((f) => f.type === 'ready');
+    op.send({ type: 'message.send', dialogId, clientId: 'first', body: 'One moment' });
+    await op.next((f) => f.type === 'message.stored' && f.clientId === 'first');
+
+    await admin.updateMember(project.id, 'oli@example.com', { operator: false, access: 'settings' });
+    op.send({ type: 'message.send', dialogId, clientId: 'second', body: 'Still me?' });
+    expect(await op.next((f) => f.type === 'error' && f.ref === 'second')).toMatchObject({ code: 'forbidden' });
+
+    await admin.updateMember(project.id, 'oli@example.com', { operator: true });
+    op.send({ type: 'message.send', dialogId, clientId: 'third', body: 'Back again' });
+    await op.next((f) => f.type === 'message.stored' && f.clientId === 'third');
+    const detail = await operator.request<{ messages: Array<{ body: string }> }>('GET', `/api/v1/projects/${project.id}/dialogs/${dialogId}`);
+    expect(detail.messages.map((m) => m.body)).toEqual(['hi', 'One moment', 'Back again']);
+  });
+
+  it("a visitor's ack of another visitor's message marks nothing", async () => {
+    const a = await track(visitorHello(server.url, project.widgetKey, ORIGIN));
+    a.peer.send({ type: 'message.send', clientId: randomUUID(), body: 'hi from A' });
+    await a.peer.next((f) => f.type === 'message.stored');
+    const dialogId = (await operator.request<{ dialogs: Array<{ id: number }> }>('GET', `/api/v1/projects/${project.id}/dialogs`)).dialogs[0].id;
+    const b = await track(visitorHello(server.url, project.widgetKey, ORIGIN));
+    const op = await track(connectOperator(server.url, operator.token!, project.id));
+    await op.next((f) => f.type === 'ready');
+    op.send({ type: 'message.send', dialogId, clientId: randomUUID(), body: 'For A only' });
+    const { message } = await op.next((f) => f.type === 'message.stored');
+    await a.peer.next((f) => f.type === 'message' && f.message.id === message.id);
+
+    b.peer.send({ type: 'ack', messageIds: [message.id] });
+    b.peer.send({ type: 'message.send', clientId: randomUUID(), body: 'B writes after acking' });
+    await op.next((f) => f.type === 'message.created' && f.message.body === 'B writes after acking');
+    expect(op.frames.some((f) => f.type === 'message.updated' && f.message.deliveredAt)).toBe(false);
+    const messages = await operator.request<Array<{ id: number; deliveredAt: string | null }>>(
+      'GET',
+      `/api/v1/projects/${project.id}/dialogs/${dialogId}/messages`,
+    );
+    expect(messages.find((m) => m.id === message.id)?.deliveredAt).toBeNull();
+    // A's own ack marks it.
+    a.peer.send({ type: 'ack', messageIds: [message.id] });
+    expect((await op.next((f) => f.type === 'message.updated' && f.message.deliveredAt)).message.id).toBe(message.id);
+  });
+
   it('unauthenticated operator sockets are refused', async () => {
     await expect(connectOperator(server.url, 'pls_nope', project.id)).rejects.toThrow(/401/);
   });
