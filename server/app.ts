@@ -112,7 +112,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(telegramPlugin, { tuning: options.telegram });
 
   await app.register(healthRoutes);
-  await app.register(realtimeRoutes);
+  await app.register(realtimeRoutes, { sessionCheckMs: options.sessionCheckMs });
   await app.register(avatarRoutes);
   await app.register(widgetRoutes);
   await app.register(attachmentRoutes);

@@ -96,4 +96,6 @@ export interface AppOptions {
   telegram?: BridgeTuning;
   /** How often every socket is pinged (a peer that missed a ping is dropped); 30 s. */
   heartbeatMs?: number;
+  /** How often an operator socket's session or token is checked again (expiry); 60 s. */
+  sessionCheckMs?: number;
 }

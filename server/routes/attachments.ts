@@ -24,10 +24,14 @@ import { sha256 } from '../secrets.js';
  */
 export function allowWidgetOrigin(request: FastifyRequest, reply: FastifyReply, project: ProjectRow): void {
   const origin = request.headers.origin;
+  if (!corsFor(request, reply, project)) throw forbidden(`origin ${origin ?? '(none)'} is not allowed for this project`);
+}
+
+/** Sets the CORS headers when the request comes from one of the project's allowed origins. */
+function corsFor(request: FastifyRequest, reply: FastifyReply, project: ProjectRow): boolean {
+  const origin = request.headers.origin;
   const allowed = JSON.parse(project.allowed_origins) as string[];
-  if (!origin || origin === 'null' || !allowed.includes(origin)) {
-    throw forbidden(`origin ${origin ?? '(none)'} is not allowed for this project`);
-  }
+  if (!origin || origin === 'null' || !allowed.includes(origin)) return false;
   reply.headers({
     'access-control-allow-origin': origin,
     'access-control-allow-headers': 'content-type, x-parley-visitor',
@@ -35,6 +39,7 @@ export function allowWidgetOrigin(request: FastifyRequest, reply: FastifyReply, 
     'access-control-max-age': '600',
     vary: 'Origin',
   });
+  return true;
 }
 
 export default async function attachmentRoutes(app: FastifyInstance) {
@@ -99,6 +104,13 @@ export default async function attachmentRoutes(app: FastifyInstance) {
     {
       schema: { querystring: WidgetQuery, response: { 201: Attachment } },
       config: { rateLimit: { max: 30, timeWindow: 60_000 }, widgetCors: true },
+      // Before the rate limit's own hook: its 429 needs the CORS headers too, or the widget cannot
+      // read why the upload was refused. (The handler checks the origin again, and refuses.)
+      onRequest: async (request, reply) => {
+        const key = (request.query as { key?: unknown }).key;
+        const project = typeof key === 'string' ? await app.repos.projects.byWidgetKey(key) : undefined;
+        if (project) corsFor(request, reply, project);
+      },
     },
     async (request, reply) => {
       const project = await widgetProject(request.query.key);

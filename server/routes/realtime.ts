@@ -22,6 +22,11 @@ const visitorFrame = Compile(VisitorFrame);
 const VISITOR_BURST = 10;
 const VISITOR_RATE = 3;
 const HELLO_TIMEOUT_MS = 10_000;
+/**
+ * An operator socket's session or token is checked again this often: one that expires (by age
+ * or, for a token, its --days) or whose user is disabled while the socket is open loses it.
+ */
+const SESSION_CHECK_MS = 60_000;
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -68,7 +73,7 @@ function reply(socket: WebSocket, frame: unknown) {
   if (socket.readyState === 1) socket.send(JSON.stringify(frame));
 }
 
-export default async function realtimeRoutes(app: FastifyInstance) {
+export default async function realtimeRoutes(app: FastifyInstance, options: { sessionCheckMs?: number }) {
   const { dialogs, presence, projects } = app.services;
   const hub = app.hub;
 
@@ -98,13 +103,23 @@ export default async function realtimeRoutes(app: FastifyInstance) {
       const projectId = Number(request.query.project);
       const log = request.log;
       const remove = hub.addOperator({ socket, projectId, userId: auth.user.id, credentialId: auth.credentialId });
-      socket.on('close', remove);
+      const check = () =>
+        void stillAllowed(request, projectId).then(
+          (why) => why && socket.close(why.code, why.reason),
+          (err) => log.error({ err }, 'checking an operator socket failed'),
+        );
+      // Revocations and removals close sockets at once (the hub); expiry has no event, so the
+      // session is checked again now and then, as a request would check it (a check is a use:
+      // an open terminal keeps its session from expiring idle).
+      const recheck = setInterval(check, options.sessionCheckMs ?? SESSION_CHECK_MS);
+      recheck.unref();
+      socket.on('close', () => {
+        clearInterval(recheck);
+        remove();
+      });
       // A revocation or removal between the upgrade's check and the line above reached no socket:
       // look again now that any later one will.
-      void stillAllowed(request, projectId).then(
-        (why) => why && socket.close(why.code, why.reason),
-        (err) => log.error({ err }, 'checking a new operator socket failed'),
-      );
+      check();
       inOrder(socket, async (raw) => {
         let ref: string | undefined;
         try {

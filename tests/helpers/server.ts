@@ -34,6 +34,8 @@ export async function startTestServer(
     telegram?: BridgeTuning;
     /** Pings every socket this often (30 s in production). */
     heartbeatMs?: number;
+    /** Checks operator sockets' sessions this often (60 s in production). */
+    sessionCheckMs?: number;
   } = {},
 ): Promise<TestServer> {
   const dataDir = opts.dataDir ?? (await tempDir());
@@ -45,7 +47,7 @@ export async function startTestServer(
     },
   });
   const config = configFromEnv({ PARLEY_LOG_LEVEL: 'debug', ...opts.env, PARLEY_DATA_DIR: dataDir, PARLEY_PORT: '0' });
-  const app = await buildApp({ config, clock: opts.clock, logStream, rateLimits: opts.rateLimits, telegram: opts.telegram, heartbeatMs: opts.heartbeatMs });
+  const app = await buildApp({ config, clock: opts.clock, logStream, rateLimits: opts.rateLimits, telegram: opts.telegram, heartbeatMs: opts.heartbeatMs, sessionCheckMs: opts.sessionCheckMs });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;

@@ -162,4 +162,16 @@ describe('attachments', () => {
     expect(bad.status).toBe(403);
     expect(bad.headers.get('access-control-allow-origin')).toBeNull();
   });
+
+  it('a rate-limited upload (429) carries the CORS headers, so the widget can read why; other origins get none', async () => {
+    const png = Buffer.from('89504e470d0a1a0a', 'hex');
+    let answer = await widgetUpload(png, 'a.png');
+    for (let i = 0; answer.status === 201 && i < 40; i++) answer = await widgetUpload(png, 'a.png');
+    expect(answer.status).toBe(429);
+    expect(answer.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+    expect(((await answer.json()) as { error: { code: string } }).error.code).toBe('rate_limited');
+    const other = await widgetUpload(png, 'a.png', { origin: 'https://evil.example.com' });
+    expect(other.status).toBe(429);
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  });
 });
