@@ -71,6 +71,8 @@ function bindable(v: unknown): unknown {
 
 function wrap(conn: Connection): Tx & {
   exec(sql: string): Promise<void>;
+  /** A transaction statement (BEGIN, SAVEPOINT, COMMIT...), prepared once and run at once: throws. */
+  control(sql: string): void;
   close(): Promise<void>;
   /** False after SQLite rolled a transaction back by itself (a full disk, an I/O error). */
   readonly inTransaction: boolean;
@@ -132,6 +134,7 @@ function wrap(conn: Connection): Tx & {
         return stmt.all(...args(order, params)) as T[];
       }),
     exec: (sql) => attempt(() => void conn.exec(sql)),
+    control: (sql) => void prepare(sql).stmt.run(),
     close: () => attempt(() => void conn.close()),
     get inTransaction() {
       return conn.inTransaction;
@@ -200,6 +203,9 @@ export async function openDatabase(path: string, options: DatabaseOptions = {}):
   let queue: Job[] = [];
   let draining: Promise<void> | null = null;
 
+  // The batch's own statements run synchronously and prepared (each a promise and an await, as a
+  // job's statements are, cost more than the statement itself; exec() would parse the text again).
+
   /**
    * BEGIN IMMEDIATE for a batch. While another connection holds the write lock it tries again
    * (every millisecond at first, then every BUSY_RETRY_SLOW_MS) for up to BUSY_WAIT_MS, and
@@ -212,10 +218,8 @@ export async function openDatabase(path: string, options: DatabaseOptions = {}):
     const startedAt = Date.now();
     for (;;) {
       try {
-        // The batch's bookkeeping runs as prepared statements (run() caches them): exec() would
-        // parse its text again for every job.
-        await writer.run('BEGIN IMMEDIATE');
-        if (batch.length > 1) await writer.run('SAVEPOINT job');
+        writer.control('BEGIN IMMEDIATE');
+        if (batch.length > 1) writer.control('SAVEPOINT job');
         return null;
       } catch (err) {
         if (writer.inTransaction) await writer.exec('ROLLBACK').catch(() => undefined);
@@ -249,17 +253,17 @@ export async function openDatabase(path: string, options: DatabaseOptions = {}):
           // every job in it is gone, so none may be reported as stored.
           if (!writer.inTransaction) throw err;
           if (single) {
-            await writer.run('ROLLBACK');
+            writer.control('ROLLBACK');
             job.reject(err);
             return;
           }
           failed = true;
         }
-        if (single) await writer.run('COMMIT');
+        if (single) writer.control('COMMIT');
         else {
-          if (failed) await writer.run('ROLLBACK TO job');
-          await writer.run('RELEASE job');
-          await writer.run(i === batch.length - 1 ? 'COMMIT' : 'SAVEPOINT job');
+          if (failed) writer.control('ROLLBACK TO job');
+          writer.control('RELEASE job');
+          writer.control(i === batch.length - 1 ? 'COMMIT' : 'SAVEPOINT job');
         }
       }
     } catch (err) {
