@@ -1,6 +1,9 @@
 // WebSockets: @fastify/websocket with a 64 KB frame limit, the hub that routes events to
 // sockets, and a heartbeat that drops connections whose peer stopped answering.
+import type { Socket } from 'node:net';
 import websocket from '@fastify/websocket';
+import type { ServerResponse } from 'node:http';
+import type { FastifyBaseLogger } from 'fastify';
 import fp from 'fastify-plugin';
 import type { WebSocket } from 'ws';
 import { MAX_FRAME_BYTES } from '../../core/protocol/index.js';
@@ -12,6 +15,34 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * A socket's error. A peer's broken frame (too big, bad UTF-8, bad opcode) is theirs: ws closes
+ * the socket with the matching code (1009, 1007, 1002) and it is logged as such, not as a
+ * server error.
+ */
+function socketError(error: Error, socket: WebSocket, log: FastifyBaseLogger) {
+  const code = (error as { code?: string }).code ?? '';
+  if (code.startsWith('WS_ERR_')) {
+    log.info({ reason: error.message, code }, 'websocket: a bad frame from the peer; closed');
+    return;
+  }
+  log.error({ err: error }, 'websocket: socket error');
+  socket.terminate();
+}
+
+/**
+ * Lets the upgrade request go once its socket is open. @fastify/websocket's error listener holds
+ * the request and the reply for the socket's whole life, and the TCP socket still points to the
+ * upgrade's HTTP response (and so to the request): with their headers, about 3 KB per widget
+ * that every full garbage collection walks. Errors are logged as before, with the request's log.
+ */
+export function releaseUpgrade(socket: WebSocket, log: FastifyBaseLogger): void {
+  socket.removeAllListeners('error');
+  socket.on('error', (error: Error) => socketError(error, socket, log));
+  const raw = (socket as unknown as { _socket?: Socket & { _httpMessage?: ServerResponse | null } })._socket;
+  raw?._httpMessage?.detachSocket(raw);
+}
+
 const HEARTBEAT_MS = 30_000;
 /** The sockets are pinged in this many slices, one slice per heartbeat / HEARTBEAT_SLOTS. */
 const HEARTBEAT_SLOTS = 300;
@@ -20,17 +51,7 @@ export default fp(
   async (app, options: { heartbeatMs?: number }) => {
     await app.register(websocket, {
       options: { maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false },
-      // A peer's broken frame (too big, bad UTF-8, bad opcode) is theirs: ws closes the socket
-      // with the matching code (1009, 1007, 1002) and it is logged as such, not as a server error.
-      errorHandler: (error, socket, request) => {
-        const code = (error as { code?: string }).code ?? '';
-        if (code.startsWith('WS_ERR_')) {
-          request.log.info({ reason: error.message, code }, 'websocket: a bad frame from the peer; closed');
-          return;
-        }
-        request.log.error({ err: error }, 'websocket: socket error');
-        socket.terminate();
-      },
+      errorHandler: (error, socket, request) => socketError(error, socket, request.log),
     });
     const hub = new Hub(app.bus);
     app.decorate('hub', hub);

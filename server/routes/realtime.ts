@@ -7,12 +7,13 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 import { Compile } from 'typebox/compile';
 import { OperatorFrame, VisitorFrame } from '../../core/protocol/index.js';
-import type { VisitorRow } from '../db/dialogs.js';
 import type { ProjectRow } from '../db/projects.js';
 import { AppError, badRequest, forbidden, notFound, storageFault } from '../errors.js';
 import { bearerToken } from '../plugins/auth.js';
+import { releaseUpgrade } from '../plugins/realtime.js';
 import { CLOSE } from '../realtime/hub.js';
 import type { Auth } from '../services/accounts.js';
+import type { VisitorRef } from '../services/dialogs.js';
 import { visitorMessage } from '../services/present.js';
 
 const operatorFrame = Compile(OperatorFrame);
@@ -79,8 +80,8 @@ export default async function realtimeRoutes(app: FastifyInstance, options: { se
 
   // ---- operators ----------------------------------------------------------------------
 
-  async function stillAllowed(request: FastifyRequest, projectId: number) {
-    const auth = await app.services.accounts.authenticate(bearerToken(request) ?? '');
+  async function stillAllowed(token: string, projectId: number) {
+    const auth = await app.services.accounts.authenticate(token);
     if (!auth) return CLOSE.revoked;
     if (!(await app.repos.projects.membership(projectId, auth.user.id))) return CLOSE.removed;
     return null;
@@ -99,12 +100,15 @@ export default async function realtimeRoutes(app: FastifyInstance, options: { se
       },
     },
     (socket, request) => {
+      // What the socket needs of its upgrade request, taken now: the request itself is let go.
       const auth = request.operatorAuth!;
       const projectId = Number(request.query.project);
+      const token = bearerToken(request) ?? '';
       const log = request.log;
+      releaseUpgrade(socket, log);
       const remove = hub.addOperator({ socket, projectId, userId: auth.user.id, credentialId: auth.credentialId });
       const check = () =>
-        void stillAllowed(request, projectId).then(
+        void stillAllowed(token, projectId).then(
           (why) => why && socket.close(why.code, why.reason),
           (err) => log.error({ err }, 'checking an operator socket failed'),
         );
@@ -185,16 +189,23 @@ export default async function realtimeRoutes(app: FastifyInstance, options: { se
       },
     },
     (socket, request) => {
-      const project = request.widgetProject!;
+      // Ten thousand of these wait idle: each keeps only what its frames need. The project row
+      // serves the hello and is let go, as is the upgrade request.
+      let project: ProjectRow | null = request.widgetProject!;
       const log = request.log;
-      let visitor: VisitorRow | null = null;
+      releaseUpgrade(socket, log);
+      let visitor: VisitorRef | null = null;
       let remove: (() => void) | null = null;
       let tokens = VISITOR_BURST;
       let refilledAt = app.clock.now();
       let group: string | null = null;
-      const helloTimer = setTimeout(() => socket.close(4000, 'no hello'), HELLO_TIMEOUT_MS);
+      let helloTimer: NodeJS.Timeout | null = setTimeout(() => socket.close(4000, 'no hello'), HELLO_TIMEOUT_MS);
+      const helloSaid = () => {
+        if (helloTimer) clearTimeout(helloTimer);
+        helloTimer = null;
+      };
       socket.on('close', () => {
-        clearTimeout(helloTimer);
+        helloSaid();
         remove?.();
       });
 
@@ -212,10 +223,10 @@ export default async function realtimeRoutes(app: FastifyInstance, options: { se
         try {
           const frame = parseFrame<VisitorFrame>(raw, visitorFrame);
           if (frame.type === 'hello') {
-            if (visitor) throw badRequest('hello was already said');
-            clearTimeout(helloTimer);
+            if (!project || visitor) throw badRequest('hello was already said');
+            helloSaid();
             const hello = await dialogs.visitorHello(project, frame.token, frame.language);
-            visitor = hello.visitor;
+            visitor = { id: hello.visitor.id, project_id: hello.visitor.project_id };
             group = frame.group ?? null;
             // Registered before reading history: a message stored meanwhile arrives twice at
             // worst (the widget keeps one per id), never zero times.
@@ -225,12 +236,13 @@ export default async function realtimeRoutes(app: FastifyInstance, options: { se
             reply(socket, {
               type: 'welcome',
               token: hello.token,
-              visitor: { name: visitor.name },
+              visitor: { name: hello.visitor.name },
               operatorsOnline: (await presence.onlineCount(project.id)) > 0,
               dialog: dialog ? { id: dialog.id, status: dialog.status } : null,
               widget: { color: project.widget_color, greeting: project.widget_greeting },
               messages: messages.map(visitorMessage).filter(Boolean),
             });
+            project = null;
             return;
           }
           if (!visitor) throw badRequest('say hello first');

@@ -94,6 +94,9 @@ const DIALOG_REFS_KEPT = 20_000;
 
 export type DialogsService = ReturnType<typeof dialogsService>;
 
+/** What a widget's socket keeps of its visitor: who and where (the rest is read when needed). */
+export type VisitorRef = Pick<VisitorRow, 'id' | 'project_id'>;
+
 export function dialogsService(deps: ServiceDeps, projects: ProjectsService, attachments: AttachmentsService) {
   const { db, repos, clock, bus } = deps;
   const r = repos.dialogs;
@@ -211,7 +214,7 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
 
     /** A visitor's message: creates the dialog on the first one, reopens a closed one. */
     async visitorSend(
-      visitor: VisitorRow,
+      visitor: VisitorRef,
       input: { clientId: string; body: string; attachmentIds?: number[]; page?: PageContext; group?: string | null },
     ) {
       const body = cleanBody(input.body).trim();
@@ -282,7 +285,7 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
     },
 
     /** The widget rendered these operator messages: record the first delivery of each. */
-    async visitorAck(visitor: VisitorRow, messageIds: number[]) {
+    async visitorAck(visitor: VisitorRef, messageIds: number[]) {
       // A read first (unless all are held since sending): acks of nothing new (a reload acking
       // its history, a repeat) queue no write.
       const ids = [...new Set(messageIds)];
@@ -310,7 +313,7 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
       }
     },
 
-    visitorTyping(visitor: VisitorRow, dialog: DialogRow) {
+    visitorTyping(visitor: VisitorRef, dialog: DialogRow) {
       bus.publish({ type: 'typing', projectId: visitor.project_id, dialogId: dialog.id, visitorId: visitor.id, who: 'visitor' });
     },
 

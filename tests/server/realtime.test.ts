@@ -128,6 +128,13 @@ describe('visitors', () => {
     const { peer } = await track(visitorHello(server.url, project.widgetKey, ORIGIN));
     peer.send({ type: 'message.send', clientId: 'big', body: 'x'.repeat(70 * 1024) });
     expect((await peer.closed).code).toBe(1009);
+    // The peer's fault, logged at info with the socket's request id (the upgrade request itself
+    // is let go once the socket is open), never as a server error.
+    const logged = server.logs.map((l) => JSON.parse(l) as { msg: string; level: number; reqId?: string; code?: string });
+    const line = logged.find((l) => l.msg === 'websocket: a bad frame from the peer; closed');
+    expect(line).toMatchObject({ level: 30, code: 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' });
+    expect(line?.reqId).toBeTruthy();
+    expect(logged.filter((l) => l.level >= 50)).toEqual([]);
   });
 
   it('are rate-limited when flooding, without affecting other visitors', async () => {
