@@ -113,10 +113,8 @@ measured.rates.forEach((r, i) => {
     `  ${String(r.rate).padStart(6)} ${fmt(r.achieved, 0).padStart(10)} ${fmt(r.p50).padStart(8)} ${fmt(r.p99).padStart(8)} ${fmt(r.p999).padStart(9)} ${fmt(f.p50).padStart(11)} ${fmt(f.p99).padStart(11)} ${fmt(r.p50 / f.p50, 1).padStart(7)} ${fmt(r.p99 / f.p99, 1).padStart(7)}${r.lost ? `   ${r.lost} lost` : ''}`,
   );
 });
-out.push(
-  `  highest rate sustained with p99 <= ${TARGET_P99_MS} ms: parley ${measured.sustained}/s, floor ${floor.sustained}/s, ` +
-    `floor with fan-out to ${OPERATORS} operators ${fanout.sustained}/s (steps ${STEPS.join(', ')})`,
-);
+out.push(`  highest rate sustained with p99 <= ${TARGET_P99_MS} ms: parley ${measured.sustained}/s, floor ${floor.sustained}/s,`);
+out.push(`    floor with fan-out to ${OPERATORS} operators ${fanout.sustained}/s (steps ${STEPS.join(', ')})`);
 const stepLine = (steps) => steps.map((r) => `${r.rate}: p99 ${fmt(r.p99, 1)}${r.lost ? `, ${r.lost} lost` : ''}`).join('; ');
 out.push(`  parley steps (until the first over): ${stepLine(measured.steps)}`);
 out.push(`  fan-out floor steps: ${stepLine(fanout.steps)}`);
