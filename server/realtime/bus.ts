@@ -15,7 +15,14 @@ export type DomainEvent =
   // Dialog events carry what they announce, already presented, so a bus across processes works;
   // `routing` lets the hub tell each operator the dialog's view (read with the dialog).
   | { type: 'dialog.created'; projectId: number; dialog: DialogSummary; routing?: DialogRouting }
-  | { type: 'dialog.updated'; projectId: number; dialog: DialogSummary; routing?: DialogRouting }
+  /** `assignedBy`: the dialog was just given to its assignee by this other member. */
+  | {
+      type: 'dialog.updated';
+      projectId: number;
+      dialog: DialogSummary;
+      routing?: DialogRouting;
+      assignedBy?: { id: number; name: string };
+    }
   /** Groups or their members changed: operators reload their views. */
   | { type: 'groups.changed'; projectId: number }
   | { type: 'message.created'; projectId: number; visitorId: number; message: Message }

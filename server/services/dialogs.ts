@@ -26,7 +26,7 @@ import type { ServiceDeps } from './context.js';
 import { resolveLeadClass } from './leads.js';
 import { routeNewDialog } from './groups.js';
 import { generateVisitorName } from './names.js';
-import { presentDialog, presentMessage, presentVisitor } from './present.js';
+import { fullName, presentDialog, presentMessage, presentVisitor } from './present.js';
 import type { ProjectsService } from './projects.js';
 
 export const EDIT_WINDOW_MS = 10 * 60_000;
@@ -517,7 +517,10 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
         await r.setDialogFields(tx, dialog.id, fields);
         return announcement(dialog.id, tx);
       });
-      bus.publish({ type: 'dialog.updated', projectId, ...updated });
+      // Given to someone else (not taken): they are told where they are not watching (Telegram).
+      const givenAway = change.kind === 'assign' && fields.assignee_id !== auth.user.id && dialog.assignee_id !== fields.assignee_id;
+      const assignedBy = givenAway ? { id: auth.user.id, name: fullName(auth.user.first_name, auth.user.last_name) } : undefined;
+      bus.publish({ type: 'dialog.updated', projectId, ...updated, assignedBy });
       const { status, assignee } = updated.dialog;
       return { ...updated.dialog, view: viewOf(auth.user.id, { status, assigneeId: assignee?.id ?? null }, updated.routing) };
     },

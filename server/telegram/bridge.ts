@@ -245,6 +245,10 @@ export function createBridge(deps: BridgeDeps) {
             inOrder('delivery mark', () => relay.showDelivered(e.message.dialogId, e.message.clientId));
           }
         }),
+        bus.subscribe('dialog.updated', (e) => {
+          const by = e.assignedBy;
+          if (by) inOrder('assignment notice', () => relay.announceAssignment(e.projectId, e.dialog, by));
+        }),
       );
       polling = webhookUrl
         ? resumeKept()

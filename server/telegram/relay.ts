@@ -5,13 +5,13 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatSize } from '../../core/format-size.js';
-import type { Attachment, Message } from '../../core/protocol/index.js';
+import type { Attachment, DialogSummary, Message } from '../../core/protocol/index.js';
 import { viewOf } from '../db/dialogs.js';
 import type { Auth } from '../services/accounts.js';
 import { presentMessage } from '../services/present.js';
 import { InputFile, MAX_PHOTO_BYTES, MAX_UPLOAD_BYTES, TelegramApiError, TelegramNetworkError } from './api.js';
 import { type BridgeContext, edit, say } from './context.js';
-import { button, fileCount, TEXTS, visitorLabel } from './texts.js';
+import { button, excerpt, fileCount, TEXTS, visitorLabel } from './texts.js';
 import type { TgMessage } from './types.js';
 
 export const DELIVERED_REACTION = '👌';
@@ -173,8 +173,29 @@ export function createRelay(ctx: BridgeContext) {
     return 'Sent again.';
   }
 
+  /**
+   * A colleague gave the operator a dialog: their chat hears of it, with its last message, since
+   * only later visitor messages are forwarded.
+   */
+  async function announceAssignment(projectId: number, dialog: DialogSummary, by: { id: number; name: string }): Promise<void> {
+    const assigneeId = dialog.assignee?.id;
+    const link = (await store.linkedOperators(projectId)).find((op) => op.user_id === assigneeId);
+    if (!link || dialog.status !== 'open') return;
+    const who = visitorLabel({ name: dialog.visitor.name, real_name: dialog.visitor.realName });
+    const last = dialog.lastMessage ? `\n\n${dialog.lastMessage.author === 'visitor' ? '💬' : '↪️'} ${excerpt(dialog.lastMessage.body, 300)}` : '';
+    try {
+      await say(ctx, link.chat_id, `${TEXTS.assigned(by.name, who)}${last}`, {
+        buttons: [[button('Open the dialog', `open:${dialog.id}`)]],
+      });
+    } catch (err) {
+      if (ctx.isStopped()) throw err;
+      log.warn({ reason: (err as Error).message, userId: link.user_id }, 'telegram: assignment notice failed');
+    }
+  }
+
   return {
     forward,
+    announceAssignment,
     showDelivered,
     watch,
     resend,

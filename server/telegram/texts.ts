@@ -60,6 +60,7 @@ export const TEXTS = {
     `⚠️ Telegram did not confirm a message from ${who}: it may be missing above. Open the dialog to see it.`,
   tooBig: (limit: string) => `Not sent: files from Telegram may be at most ${limit}.`,
   took: (who: string) => `✋ The dialog with ${who} is yours.`,
+  assigned: (by: string, who: string) => `👤 ${by} gave you the dialog with ${who}.`,
   closed: (who: string) => `✅ The dialog with ${who} is closed.`,
   reopened: (who: string) => `↩️ The dialog with ${who} is open again.`,
   noTemplate: (name: string, names: string[]) =>

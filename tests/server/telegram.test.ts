@@ -169,6 +169,35 @@ describe('visitor messages and replies', () => {
     expect(fake.calls.slice(from).filter((c) => /second/.test(c.params.text ?? ''))).toEqual([]);
   });
 
+  it('an operator given a dialog by a colleague hears of it with its last message and a button; taking or assigning to oneself says nothing', async () => {
+    await linkChat();
+    const outbox = await watchOutbox(server.dataDir);
+    await admin.addMember(project.id, { email: 'bea@example.com', firstName: 'Bea', lastName: 'Op', operator: true });
+    const bea = await signIn(server.url, 'bea@example.com', passwordFrom(await outbox.waitFor((m) => m.to === 'bea@example.com')));
+    outbox.close();
+    await visitorWrites('Where is my order?');
+    const dialogs = `/api/v1/projects/${project.id}/dialogs`;
+    const dialogId = (await operator.request<{ dialogs: Array<{ id: number }> }>('GET', dialogs)).dialogs[0].id;
+    await bea.request('POST', `${dialogs}/${dialogId}/take`);
+
+    const notice = nextSaid(CHAT, /gave you the dialog/);
+    await bea.request('POST', `${dialogs}/${dialogId}/assign`, { email: 'oli@example.com' });
+    const said = await notice;
+    expect(said.params.text).toMatch(/^👤 Bea Op gave you the dialog with \S+ \S+\.\n\n💬 Where is my order\?$/);
+    expect(said.params.reply_markup.inline_keyboard.flat()).toEqual([{ text: 'Open the dialog', callback_data: `open:${dialogId}` }]);
+
+    const from = fake.calls.length;
+    await bea.request('POST', `${dialogs}/${dialogId}/take`);
+    await operator.request('POST', `${dialogs}/${dialogId}/take`);
+    await operator.request('POST', `${dialogs}/${dialogId}/assign`, { email: 'oli@example.com' });
+    await operator.request('POST', `${dialogs}/${dialogId}/assign`, { email: 'bea@example.com' });
+    // Handled in order: once the next update's answer is out, no other notice is coming.
+    const help = nextSaid(CHAT);
+    fake.userSays(CHAT, '/help');
+    await help;
+    expect(fake.calls.slice(from).filter((c) => /gave you/.test(c.params.text ?? ''))).toEqual([]);
+  });
+
   it('a reply goes to the dialog under the delivery contract, once even when the update is served three times, and shows delivered', async () => {
     await linkChat();
     const { peer, forwarded } = await visitorWrites('Is it waterproof?');
