@@ -203,8 +203,9 @@ export async function openDatabase(path: string, options: DatabaseOptions = {}):
   let queue: Job[] = [];
   let draining: Promise<void> | null = null;
 
-  // The batch's own statements run synchronously and prepared (each a promise and an await, as a
-  // job's statements are, cost more than the statement itself; exec() would parse the text again).
+  // A batch's own statements (BEGIN, SAVEPOINT, RELEASE, COMMIT) run synchronously and prepared:
+  // a promise and an await each, as a job's statements have, cost more than the statement, and
+  // exec() would parse the text again.
 
   /**
    * BEGIN IMMEDIATE for a batch. While another connection holds the write lock it tries again

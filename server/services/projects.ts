@@ -36,8 +36,8 @@ export function projectsService(deps: ServiceDeps) {
   const { db, repos, clock, bus } = deps;
   // Memberships as read, by "project:user". Only what exists is kept, so an added member needs no
   // care; a membership changes or goes only in team.ts, which publishes member.updated or
-  // member.removed after its commit, and the entry is dropped then.
-  // A read that a change overtook (it commits while the read's promise settles) is not kept.
+  // member.removed after its commit, and the entry is dropped then. A read that a change
+  // overtook (it committed while the read's promise settled) is not kept.
   const memberships = new Map<string, Membership>();
   let changes = 0;
   const forget = (e: { projectId: number; userId: number }) => {

@@ -182,7 +182,8 @@ export function createRelay(ctx: BridgeContext) {
     const link = (await store.linkedOperators(projectId)).find((op) => op.user_id === assigneeId);
     if (!link || dialog.status !== 'open') return;
     const who = visitorLabel({ name: dialog.visitor.name, real_name: dialog.visitor.realName });
-    const last = dialog.lastMessage ? `\n\n${dialog.lastMessage.author === 'visitor' ? '💬' : '↪️'} ${excerpt(dialog.lastMessage.body, 300)}` : '';
+    const lastMessage = dialog.lastMessage?.body ? dialog.lastMessage : null;
+    const last = lastMessage ? `\n\n${lastMessage.author === 'visitor' ? '💬' : '↪️'} ${excerpt(lastMessage.body, 300)}` : '';
     try {
       await say(ctx, link.chat_id, `${TEXTS.assigned(by.name, who)}${last}`, {
         buttons: [[button('Open the dialog', `open:${dialog.id}`)]],
