@@ -2,6 +2,7 @@
 // One schema gives both the runtime validation (Fastify, through JSON Schema) and the TS type.
 import { Type, type Static } from 'typebox';
 import { WIDGET_GREETING_MAX } from './constants.js';
+import { UpdateRoutingBody } from './groups.js';
 
 export * from './constants.js';
 export * from './dialogs.js';
@@ -144,6 +145,8 @@ export const UpdateProjectBody = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    /** Routing too (as PUT .../routing takes it), in the same transaction: all or nothing. */
+    routing: Type.Optional(UpdateRoutingBody),
   },
   { additionalProperties: false },
 );

@@ -6,7 +6,7 @@ import { presentProject } from '../services/present.js';
 
 export default async function projectRoutes(app: FastifyInstance) {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
-  const { projects } = app.services;
+  const { projects, groups } = app.services;
 
   r.get('/projects', { schema: { response: { 200: Type.Array(Project) } } }, async (request) => {
     const auth = await app.authenticate(request);
@@ -28,7 +28,10 @@ export default async function projectRoutes(app: FastifyInstance) {
     { schema: { params: ProjectParams, body: UpdateProjectBody, response: { 200: Project } } },
     async (request) => {
       const auth = await app.authenticate(request);
-      return presentProject(await projects.update(auth, request.params.projectId, request.body));
+      const { routing, ...settings } = request.body;
+      // Both checked first, then written in one transaction: a mistake in either saves nothing.
+      const routingWrite = routing ? await groups.planRouting(auth, request.params.projectId, routing) : undefined;
+      return presentProject(await projects.update(auth, request.params.projectId, settings, routingWrite));
     },
   );
 }

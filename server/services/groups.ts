@@ -13,7 +13,7 @@
 import type { Group, RouteRule, Routing, UpdateRoutingBody } from '../../core/protocol/index.js';
 import { normalizeEmail } from '../../core/protocol/index.js';
 import type { GroupMemberRow, GroupRow, GroupsRepo } from '../db/groups.js';
-import type { Queryable } from '../db/sqlite.js';
+import type { Queryable, Tx } from '../db/sqlite.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 import type { Auth } from './accounts.js';
 import type { ServiceDeps } from './context.js';
@@ -196,6 +196,14 @@ export function groupsService(deps: ServiceDeps, projects: ProjectsService) {
 
     /** The assignment policy and (replacing them all, in order) the URL rules. */
     async setRouting(auth: Auth, projectId: number, body: UpdateRoutingBody): Promise<Routing> {
+      const write = await this.planRouting(auth, projectId, body);
+      await db.write(write);
+      // Rules route only dialogs yet to come: the views of existing ones stay as they are.
+      return routing(projectId);
+    },
+
+    /** Checks a routing change and returns its write, for the caller's transaction. */
+    async planRouting(auth: Auth, projectId: number, body: UpdateRoutingBody): Promise<(tx: Tx) => Promise<void>> {
       await requireManager(auth, projectId);
       let rules: Array<{ pattern: string; groupId: number }> | undefined;
       if (body.rules) {
@@ -211,12 +219,10 @@ export function groupsService(deps: ServiceDeps, projects: ProjectsService) {
         }
       }
       if (body.assignment === undefined && rules === undefined) throw badRequest('nothing to change: give the assignment policy or the URL rules');
-      await db.write(async (tx) => {
+      return async (tx) => {
         if (body.assignment !== undefined) await r.setAssignment(tx, projectId, body.assignment);
         if (rules !== undefined) await r.replaceRoutes(tx, projectId, rules);
-      });
-      // Rules route only dialogs yet to come: the views of existing ones stay as they are.
-      return routing(projectId);
+      };
     },
   };
 }

@@ -2,6 +2,7 @@
 import type { AccessLevel, UpdateProjectBody } from '../../core/protocol/index.js';
 import { WIDGET_COLOR_RE } from '../../core/protocol/constants.js';
 import type { Membership, ProjectWithMembership } from '../db/projects.js';
+import type { Tx } from '../db/sqlite.js';
 import { badRequest, forbidden, notFound } from '../errors.js';
 import { generateWidgetKey } from '../secrets.js';
 import type { Auth } from './accounts.js';
@@ -81,7 +82,13 @@ export function projectsService(deps: ServiceDeps) {
     },
 
     /** Settings of a project: name, the origins allowed to embed the widget, timezone, language, the widget's look. */
-    async update(auth: Auth, projectId: number, body: UpdateProjectBody): Promise<ProjectWithMembership> {
+    /** Changes settings; `also` (a checked routing change) is written in the same transaction. */
+    async update(
+      auth: Auth,
+      projectId: number,
+      body: Omit<UpdateProjectBody, 'routing'>,
+      also?: (tx: Tx) => Promise<void>,
+    ): Promise<ProjectWithMembership> {
       await this.requireAccess(auth, projectId, ['admin', 'settings'], 'changing project settings');
       const sets: string[] = [];
       const params: Array<string | number | null> = [];
@@ -114,10 +121,13 @@ export function projectsService(deps: ServiceDeps) {
         sets.push('widget_greeting = ?');
         params.push(greeting === null || !greeting.trim() ? null : greeting.trim());
       }
-      if (sets.length) {
-        await db.write((tx) =>
-          tx.run(`UPDATE projects SET ${sets.join(', ')}, updated_at = ? WHERE id = ?`, [...params, clock.now(), projectId]),
-        );
+      if (sets.length || also) {
+        await db.write(async (tx) => {
+          if (sets.length) {
+            await tx.run(`UPDATE projects SET ${sets.join(', ')}, updated_at = ? WHERE id = ?`, [...params, clock.now(), projectId]);
+          }
+          await also?.(tx);
+        });
       }
       return this.get(auth, projectId);
     },

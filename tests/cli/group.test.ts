@@ -135,6 +135,15 @@ describe('parley project set: routing', () => {
     expectFailure(await admin.run(['project', 'set', '--assignment', 'random']), 2, /manual or round-robin/);
     expectFailure(await ann.run(['project', 'set', '--assignment', 'manual']), 1, /access/);
     expect((await admin.json<{ routing: Routing }>(['project', 'show'])).routing).toEqual(set.routing);
+    // Settings and routing in one command are one transaction: a mistake in either saves neither.
+    const before = await admin.json<{ name: string; timezone: string }>(['project', 'show']);
+    expectFailure(await admin.run(['project', 'set', '--timezone', 'Mars/Olympus', '--assignment', 'manual']), 1, /unknown time zone/);
+    expectFailure(await admin.run(['project', 'set', '--name', 'Renamed', '--route', '*=nope']), 1, /names no group/);
+    const after = await admin.json<{ name: string; timezone: string; routing: Routing }>(['project', 'show']);
+    expect(after).toMatchObject({ name: before.name, timezone: before.timezone, routing: set.routing });
+    const both = await admin.json<{ name: string; routing: Routing }>(['project', 'set', '--name', 'Renamed', '--assignment', 'manual']);
+    expect(both).toMatchObject({ name: 'Renamed', routing: { assignment: 'manual', rules: set.routing.rules } });
+    await admin.json(['project', 'set', '--name', before.name, '--assignment', 'round-robin']);
 
     // Deleting a group takes its rules along.
     const gone = await admin.json<{ rulesRemoved: number }>(['group', 'delete', 'wholesale']);

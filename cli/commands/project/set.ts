@@ -91,8 +91,6 @@ export async function run(projectArg: string | undefined, opts: Opts, ctx: Ctx):
   }
   const client = await ctx.client();
   const project = await ctx.project(client, projectArg);
-  // Routing first: its usual mistake (a group that does not exist) then leaves everything unsaved.
-  const routed = editsRouting ? await client.setRouting(project.id, routing) : await client.getRouting(project.id);
   if (editsOrigins) {
     const drop = new Set(removeOrigin.map(originKey));
     for (const o of drop) {
@@ -100,7 +98,10 @@ export async function run(projectArg: string | undefined, opts: Opts, ctx: Ctx):
     }
     body.allowedOrigins = [...project.allowedOrigins.filter((o) => !drop.has(o)), ...addOrigin];
   }
+  // One request, one transaction: a mistake in any option saves none of them.
+  if (editsRouting) body.routing = routing;
   const p = Object.keys(body).length > 0 ? await client.updateProject(project.id, body) : project;
+  const routed = await client.getRouting(project.id);
   result(ctx.io, { ...p, routing: routed }, () =>
     [
       `Updated "${p.name}" (id ${p.id}).`,
@@ -141,6 +142,8 @@ export default function projectSet(ctx: Ctx): Command {
         '  $ parley project set "Acme shop" --add-origin https://staging.shop.example.com --timezone Europe/Berlin',
         "  $ parley project set --widget-color '#0a84ff' --greeting 'Hi! Ask us anything about your order.'",
         "  $ parley project set --assignment round-robin --route 'https://shop.example.com/b2b/*=wholesale' --route '*=retail'",
+        '',
+        'All the options are applied in one transaction: if any is refused, nothing changes.',
         '',
       ].join('\n'),
     )
