@@ -59,7 +59,7 @@ export function projectsRepo(db: Db) {
         [userId],
       ),
 
-    /** What a member may do in a project (only the columns checks need: every frame asks). */
+    /** What a member may do in a project (only the columns the checks need). */
     membership: (projectId: number, userId: number, q: Queryable = db) =>
       q.get<Membership>('SELECT access, operator FROM memberships WHERE project_id = ? AND user_id = ?', [
         projectId,

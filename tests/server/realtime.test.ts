@@ -30,6 +30,18 @@ async function addOperator(email: string): Promise<ParleyClient> {
   return signIn(server.url, email, passwordFrom(mail), NEW_PASSWORD);
 }
 
+/** The id of the project's newest dialog, as the operator lists it. */
+async function firstDialogId(): Promise<number> {
+  return (await operator.request<{ dialogs: Array<{ id: number }> }>('GET', `/api/v1/projects/${project.id}/dialogs`)).dialogs[0].id;
+}
+
+/** Oli's operator socket, once the server said ready. */
+async function readyOperator(): Promise<Peer> {
+  const op = await track(connectOperator(server.url, operator.token!, project.id));
+  await op.next((f) => f.type === 'ready');
+  return op;
+}
+
 beforeEach(async () => {
   clock = new ManualClock(Date.now());
   server = await startTestServer({ clock, rateLimits: { login: 1000, forgot: 1000 } });
@@ -101,7 +113,7 @@ describe('visitors', () => {
     const a = await track(visitorHello(server.url, project.widgetKey, ORIGIN));
     a.peer.send({ type: 'message.send', clientId: 'a1', body: 'private to A' });
     await a.peer.next((f) => f.type === 'message.stored');
-    const dialogOfA = (await operator.request<{ dialogs: Array<{ id: number }> }>('GET', `/api/v1/projects/${project.id}/dialogs`)).dialogs[0].id;
+    const dialogOfA = await firstDialogId();
     const b = await track(visitorHello(server.url, project.widgetKey, ORIGIN, { dialogId: dialogOfA, visitorId: 1 }));
     expect(b.welcome.dialog).toBeNull();
     expect(b.welcome.messages).toEqual([]);
@@ -150,8 +162,7 @@ describe('visitors', () => {
 
 describe('delivery', () => {
   it('a visitor message reaches operators with the generated name and page context', async () => {
-    const op = await track(connectOperator(server.url, operator.token!, project.id));
-    await op.next((f) => f.type === 'ready');
+    const op = await readyOperator();
     const { peer, welcome } = await track(visitorHello(server.url, project.widgetKey, ORIGIN));
     peer.send({
       type: 'message.send',
@@ -172,10 +183,9 @@ describe('delivery', () => {
     const { peer } = await track(visitorHello(server.url, project.widgetKey, ORIGIN));
     peer.send({ type: 'message.send', clientId: randomUUID(), body: 'hi' });
     await peer.next((f) => f.type === 'message.stored');
-    const dialogId = (await operator.request<{ dialogs: Array<{ id: number }> }>('GET', `/api/v1/projects/${project.id}/dialogs`)).dialogs[0].id;
+    const dialogId = await firstDialogId();
 
-    const op = await track(connectOperator(server.url, operator.token!, project.id));
-    await op.next((f) => f.type === 'ready');
+    const op = await readyOperator();
     const clientId = randomUUID();
     op.send({ type: 'message.send', dialogId, clientId, body: 'Hello! How can I help?' });
     const stored = await op.next((f) => f.type === 'message.stored');
@@ -193,9 +203,8 @@ describe('delivery', () => {
     const { peer } = await track(visitorHello(server.url, project.widgetKey, ORIGIN));
     peer.send({ type: 'message.send', clientId: randomUUID(), body: 'hi' });
     const own = await peer.next((f) => f.type === 'message.stored');
-    const dialogId = (await operator.request<{ dialogs: Array<{ id: number }> }>('GET', `/api/v1/projects/${project.id}/dialogs`)).dialogs[0].id;
-    const op = await track(connectOperator(server.url, operator.token!, project.id));
-    await op.next((f) => f.type === 'ready');
+    const dialogId = await firstDialogId();
+    const op = await readyOperator();
     op.send({ type: 'message.send', dialogId, clientId: randomUUID(), body: 'Helo' });
     const stored = await op.next((f) => f.type === 'message.stored');
     const id = stored.message.id;
@@ -227,7 +236,7 @@ describe('delivery', () => {
     const { peer } = await track(visitorHello(server.url, project.widgetKey, ORIGIN));
     peer.send({ type: 'message.send', clientId: 'v1', body: 'hi' });
     await peer.next((f) => f.type === 'message.stored');
-    const dialogId = (await operator.request<{ dialogs: Array<{ id: number }> }>('GET', `/api/v1/projects/${project.id}/dialogs`)).dialogs[0].id;
+    const dialogId = await firstDialogId();
     const path = `/api/v1/projects/${project.id}/dialogs/${dialogId}/messages`;
     const first = await operator.request<{ id: number; seq: number }>('POST', path, { clientId: 'op-1', body: 'Answer' });
     const repeat = await operator.request<{ id: number; seq: number }>('POST', path, { clientId: 'op-1', body: 'Answer' });
@@ -248,7 +257,7 @@ describe('delivery', () => {
     const stored = await peer.next((f) => f.type === 'message.stored');
     const held = stored.message.rev;
     await peer.close();
-    const dialogId = (await operator.request<{ dialogs: Array<{ id: number }> }>('GET', `/api/v1/projects/${project.id}/dialogs`)).dialogs[0].id;
+    const dialogId = await firstDialogId();
     const path = `/api/v1/projects/${project.id}/dialogs/${dialogId}/messages`;
     for (const body of ['one', 'two', 'three']) await operator.request('POST', path, { clientId: randomUUID(), body });
     const back = await track(visitorHello(server.url, project.widgetKey, ORIGIN, { token: welcome.token, rev: held }));
@@ -263,15 +272,14 @@ describe('delivery', () => {
     const { peer } = await track(visitorHello(server.url, project.widgetKey, ORIGIN));
     peer.send({ type: 'message.send', clientId: 'v1', body: 'hi' });
     const held = (await peer.next((f) => f.type === 'message.stored')).message.rev;
-    const dialogId = (await operator.request<{ dialogs: Array<{ id: number }> }>('GET', `/api/v1/projects/${project.id}/dialogs`)).dialogs[0].id;
+    const dialogId = await firstDialogId();
     const reply = await operator.request<{ id: number }>('POST', `/api/v1/projects/${project.id}/dialogs/${dialogId}/messages`, {
       clientId: 'o1',
       body: 'Hello',
     });
     await peer.next((f) => f.type === 'message' && f.message.id === reply.id);
     peer.send({ type: 'ack', messageIds: [reply.id] });
-    const op = await track(connectOperator(server.url, operator.token!, project.id));
-    await op.next((f) => f.type === 'ready');
+    const op = await readyOperator();
     // The ack may land before or after the resume; either way the final state is delivered.
     op.send({ type: 'resume', dialogs: { [dialogId]: held } });
     const resumed = await op.next((f) => f.type === 'messages');
@@ -285,7 +293,7 @@ describe('edits', () => {
     const { peer } = await track(visitorHello(server.url, project.widgetKey, ORIGIN));
     peer.send({ type: 'message.send', clientId: 'v1', body: 'hi' });
     await peer.next((f) => f.type === 'message.stored');
-    const dialogId = (await operator.request<{ dialogs: Array<{ id: number }> }>('GET', `/api/v1/projects/${project.id}/dialogs`)).dialogs[0].id;
+    const dialogId = await firstDialogId();
     const reply = await operator.request<{ id: number }>('POST', `/api/v1/projects/${project.id}/dialogs/${dialogId}/messages`, {
       clientId: 'o1',
       body: 'We ship on Mondya',
@@ -339,15 +347,14 @@ describe('presence and identity', () => {
   });
 
   it('operators see a visitor come online with the first tab and leave with the last', async () => {
-    const op = await track(connectOperator(server.url, operator.token!, project.id));
-    await op.next((f) => f.type === 'ready');
+    const op = await readyOperator();
     const tab1 = await visitorHello(server.url, project.widgetKey, ORIGIN);
     const came = await op.next((f) => f.type === 'visitor.presence');
     expect(came.online).toBe(true);
     tab1.peer.send({ type: 'message.send', clientId: 'v1', body: 'hi' });
     await tab1.peer.next((f) => f.type === 'message.stored');
     const tab2 = await visitorHello(server.url, project.widgetKey, ORIGIN, { token: tab1.welcome.token });
-    const dialogId = (await operator.request<{ dialogs: Array<{ id: number }> }>('GET', `/api/v1/projects/${project.id}/dialogs`)).dialogs[0].id;
+    const dialogId = await firstDialogId();
     const detail = await operator.request<{ visitorOnline: boolean }>('GET', `/api/v1/projects/${project.id}/dialogs/${dialogId}`);
     expect(detail.visitorOnline).toBe(true);
     await tab1.peer.close();
@@ -380,9 +387,8 @@ describe('presence and identity', () => {
     const { peer } = await track(visitorHello(server.url, project.widgetKey, ORIGIN));
     peer.send({ type: 'message.send', clientId: randomUUID(), body: 'hi' });
     await peer.next((f) => f.type === 'message.stored');
-    const dialogId = (await operator.request<{ dialogs: Array<{ id: number }> }>('GET', `/api/v1/projects/${project.id}/dialogs`)).dialogs[0].id;
-    const op = await track(connectOperator(server.url, operator.token!, project.id));
-    await op.next((f) => f.type === 'ready');
+    const dialogId = await firstDialogId();
+    const op = await readyOperator();
     op.send({ type: 'message.send', dialogId, clientId: 'first', body: 'One moment' });
     await op.next((f) => f.type === 'message.stored' && f.clientId === 'first');
 
@@ -401,10 +407,9 @@ describe('presence and identity', () => {
     const a = await track(visitorHello(server.url, project.widgetKey, ORIGIN));
     a.peer.send({ type: 'message.send', clientId: randomUUID(), body: 'hi from A' });
     await a.peer.next((f) => f.type === 'message.stored');
-    const dialogId = (await operator.request<{ dialogs: Array<{ id: number }> }>('GET', `/api/v1/projects/${project.id}/dialogs`)).dialogs[0].id;
+    const dialogId = await firstDialogId();
     const b = await track(visitorHello(server.url, project.widgetKey, ORIGIN));
-    const op = await track(connectOperator(server.url, operator.token!, project.id));
-    await op.next((f) => f.type === 'ready');
+    const op = await readyOperator();
     op.send({ type: 'message.send', dialogId, clientId: randomUUID(), body: 'For A only' });
     const { message } = await op.next((f) => f.type === 'message.stored');
     await a.peer.next((f) => f.type === 'message' && f.message.id === message.id);

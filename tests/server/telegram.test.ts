@@ -40,6 +40,15 @@ afterEach(async () => {
 });
 
 const nextSaid = (chatId: number, match?: RegExp) => fake.nextSaid(chatId, match);
+
+/** Bea, a second operator of the project (her chat not linked), signed in. */
+async function addBea(): Promise<ParleyClient> {
+  const outbox = await watchOutbox(server.dataDir);
+  await admin.addMember(project.id, { email: 'bea@example.com', firstName: 'Bea', lastName: 'Op', operator: true });
+  const bea = await signIn(server.url, 'bea@example.com', passwordFrom(await outbox.waitFor((m) => m.to === 'bea@example.com')));
+  outbox.close();
+  return bea;
+}
 const linkChat = (chatId = CHAT) => scenario.linkChat({ ...t, operator }, chatId);
 const visitorWrites = (text: string, peer?: Peer) => scenario.visitorWrites({ ...t, server }, text, peer);
 
@@ -152,10 +161,7 @@ describe('visitor messages and replies', () => {
 
   it('a dialog in Shared (another operator took it) is not forwarded', async () => {
     await linkChat();
-    const outbox = await watchOutbox(server.dataDir);
-    await admin.addMember(project.id, { email: 'bea@example.com', firstName: 'Bea', lastName: 'Op', operator: true });
-    const bea = await signIn(server.url, 'bea@example.com', passwordFrom(await outbox.waitFor((m) => m.to === 'bea@example.com')));
-    outbox.close();
+    const bea = await addBea();
     const { peer } = await visitorWrites('first');
     const dialogId = (await operator.request<{ dialogs: Array<{ id: number }> }>('GET', `/api/v1/projects/${project.id}/dialogs`)).dialogs[0].id;
     await bea.request('POST', `/api/v1/projects/${project.id}/dialogs/${dialogId}/take`);
@@ -171,10 +177,7 @@ describe('visitor messages and replies', () => {
 
   it('an operator given a dialog by a colleague hears of it with its last message and a button; taking or assigning to oneself says nothing', async () => {
     await linkChat();
-    const outbox = await watchOutbox(server.dataDir);
-    await admin.addMember(project.id, { email: 'bea@example.com', firstName: 'Bea', lastName: 'Op', operator: true });
-    const bea = await signIn(server.url, 'bea@example.com', passwordFrom(await outbox.waitFor((m) => m.to === 'bea@example.com')));
-    outbox.close();
+    const bea = await addBea();
     await visitorWrites('Where is my order?');
     const dialogs = `/api/v1/projects/${project.id}/dialogs`;
     const dialogId = (await operator.request<{ dialogs: Array<{ id: number }> }>('GET', dialogs)).dialogs[0].id;
