@@ -31,14 +31,14 @@ function useTerminalSize(): { columns: number; rows: number } {
 export function App() {
   const stores = useStores();
   const focus = useStore(stores.focus);
-  const text = useStore(stores.composer).text;
+  const composerState = useStore(stores.composer);
   const size = useTerminalSize();
   const layout = layoutFor(size.columns, size.rows, focus);
   useKeyRouter(Math.max(1, layout.body - 6));
 
   const overlay = focus.overlay;
   const centreWidth = layout.centre?.width ?? 0;
-  const composer = layout.centre ? Math.min(composerHeight(text, centreWidth, layout.body), Math.max(3, layout.body - 4)) : 0;
+  const composer = layout.centre ? Math.min(composerHeight(composerState, centreWidth, layout.body), Math.max(3, layout.body - 4)) : 0;
   return (
     <Box flexDirection="column" width={layout.columns} height={layout.rows}>
       <Box height={layout.body} width={layout.columns}>
@@ -46,7 +46,7 @@ export function App() {
           <HelpOverlay width={layout.columns} height={layout.body} />
         ) : overlay === 'telegram' ? (
           <TelegramOverlay width={layout.columns} height={layout.body} />
-        ) : overlay === 'card' || overlay === 'saveTemplate' ? (
+        ) : overlay === 'card' || overlay === 'saveTemplate' || overlay === 'attach' ? (
           <FormOverlay width={layout.columns} height={layout.body} />
         ) : overlay ? (
           <Picker width={layout.columns} height={layout.body} />

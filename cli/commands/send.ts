@@ -1,14 +1,20 @@
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
+import { ApiError } from '../../core/client/api.js';
+import { MAX_ATTACHMENTS as MAX_FILES } from '../../core/protocol/constants.js';
 import { type Ctx, withProject } from '../context.js';
-import { UsageError } from '../errors.js';
-import { result } from '../io.js';
+import { CliError, UsageError } from '../errors.js';
+import { notice, result } from '../io.js';
 import { parseId } from '../options.js';
 import { readStdinLines } from '../prompt.js';
 
 interface Opts {
   clientId?: string;
+  file?: string[];
 }
+
 
 /** The server's rule for clientIds (core/protocol ClientId), checked before any request. */
 function parseClientId(value: string): string {
@@ -18,28 +24,93 @@ function parseClientId(value: string): string {
   return value;
 }
 
+/** `--file` may be given again and again; every path is kept, in order. */
+function collectFile(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+interface LocalFile {
+  path: string;
+  name: string;
+  data: Buffer;
+}
+
+/** Reads one file before anything goes to the server: any problem is one line naming the path. */
+async function readLocalFile(path: string): Promise<LocalFile> {
+  let data: Buffer;
+  try {
+    data = await readFile(path);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOENT') throw new CliError(`no such file: ${path}`);
+    if (e.code === 'EISDIR') throw new CliError(`${path} is a directory, not a file`);
+    if (e.code === 'EACCES' || e.code === 'EPERM') throw new CliError(`cannot read ${path}: permission denied`);
+    throw new CliError(`cannot read ${path}: ${e.message}`);
+  }
+  if (data.length === 0) throw new CliError(`${path} is empty: there is nothing to send`);
+  return { path, name: basename(path), data };
+}
+
+/** A refusal of one file (too large, say) names it: with several files, which one matters. */
+function aboutFile(err: unknown, path: string): unknown {
+  if (err instanceof ApiError && (err.status === 413 || err.status === 400)) {
+    return new ApiError(err.status, err.code, `${path}: ${err.message}`, err.retryAfter);
+  }
+  return err;
+}
+
 export async function run(dialogId: number, words: string[], opts: Opts, ctx: Ctx): Promise<number> {
+  const paths = opts.file ?? [];
+  if (paths.length > MAX_FILES) {
+    throw new UsageError(`a message carries at most ${MAX_FILES} files, got ${paths.length}`);
+  }
   const fromStdin = words.length === 1 && words[0] === '-';
-  const text = fromStdin ? (await readStdinLines(ctx.io)).join('\n') : words.join(' ');
-  if (!text.trim()) throw new UsageError('a message needs some text');
+  const text = (fromStdin ? (await readStdinLines(ctx.io)).join('\n') : words.join(' ')).trim();
+  if (!text && paths.length === 0) throw new UsageError('a message needs some text or a file');
+  // Every file is read before the first request: a wrong path sends nothing.
+  const files: LocalFile[] = [];
+  for (const path of paths) files.push(await readLocalFile(path));
+
   const client = await ctx.client();
   const project = await ctx.project(client);
-  const { message, isNew } = await client.sendMessage(project.id, dialogId, opts.clientId ?? randomUUID(), text.trim());
+  // One after another, so a refusal stops before the rest are uploaded.
+  const attachmentIds: number[] = [];
+  for (const [i, file] of files.entries()) {
+    if (files.length > 1) notice(ctx.io, `uploading ${file.name} (${i + 1}/${files.length})…`);
+    try {
+      const attachment = await client.uploadAttachment(project.id, dialogId, { name: file.name, data: file.data });
+      attachmentIds.push(attachment.id);
+    } catch (err) {
+      throw aboutFile(err, file.path);
+    }
+  }
+  const { message, isNew } = await client.sendMessage(project.id, dialogId, opts.clientId ?? randomUUID(), text, attachmentIds);
+  const count = message.attachments.length;
+  const withFiles = count ? ` with ${count} file${count === 1 ? '' : 's'}` : '';
   result(ctx.io, { ...message, isNew }, () =>
     isNew
-      ? `Sent to dialog ${dialogId}: message ${message.id} (seq ${message.seq}).`
-      : `Already sent with this client id: message ${message.id} (seq ${message.seq}), pushed to the visitor again.`,
+      ? `Sent to dialog ${dialogId}: message ${message.id} (seq ${message.seq})${withFiles}.`
+      : `Already sent with this client id: message ${message.id} (seq ${message.seq})${withFiles}, pushed to the visitor again.`,
   );
   return 0;
 }
 
 export default function sendCommand(ctx: Ctx): Command {
   return withProject(new Command('send'))
-    .description('send an operator message to a dialog (for scripts; stored once per client id)')
+    .description('send an operator message, with files if you like, to a dialog (for scripts; stored once per client id)')
     .summary('send an operator message to a dialog')
     .argument('<dialog-id>', 'dialog id (see "parley dialogs list")', parseId)
-    .argument('<text...>', 'the message; "-" reads it from stdin')
-    .option('--client-id <id>', 'idempotency key: a retry with the same id stores the message once (default: a new UUID)', parseClientId)
+    .argument('[text...]', 'the message; "-" reads it from stdin; optional with --file')
+    .option(
+      '-f, --file <path>',
+      `attach a file (repeat for more, at most ${MAX_FILES}); every file is read before anything is sent; the visitor sees its file name`,
+      collectFile,
+    )
+    .option(
+      '--client-id <id>',
+      'idempotency key: a retry with the same id stores the message once (default: a new UUID); a retry with --file uploads the files again, but the message keeps the files it was stored with',
+      parseClientId,
+    )
     .addHelpText(
       'after',
       [
@@ -48,6 +119,8 @@ export default function sendCommand(ctx: Ctx): Command {
         '  $ parley send 12 "Your order has shipped."',
         '  $ parley send 12 --client-id order-4711-shipped "Your order has shipped."   # safe to retry',
         '  $ fortune | parley send 12 -',
+        '  $ parley send 12 --file invoice.pdf "Your invoice"',
+        '  $ parley send 12 -f a.png -f b.png',
         '',
       ].join('\n'),
     )

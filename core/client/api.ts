@@ -6,6 +6,7 @@
 import { API_PREFIX } from '../protocol/constants.js';
 import type {
   AddMemberBody,
+  Attachment,
   AddMemberReply,
   ApiToken,
   CreateTokenReply,
@@ -106,6 +107,20 @@ export interface MessagesQuery {
 function query(params: object): string {
   const pairs = Object.entries(params).filter(([, v]) => v !== undefined && v !== null);
   return pairs.length ? `?${new URLSearchParams(pairs.map(([k, v]): [string, string] => [k, String(v)])).toString()}` : '';
+}
+
+/**
+ * A multipart/form-data body of one file, encoded as browsers do: the name's quote, CR and LF
+ * escaped as %22, %0D and %0A, anything else as UTF-8.
+ */
+function formData(field: string, filename: string, bytes: Buffer): { data: Buffer; contentType: string } {
+  const boundary = `----parley${Date.now().toString(16)}${Math.random().toString(16).slice(2)}`;
+  const name = filename.replace(/"/g, '%22').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+  const head = `--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${name}"\r\nContent-Type: application/octet-stream\r\n\r\n`;
+  return {
+    data: Buffer.concat([Buffer.from(head, 'utf8'), bytes, Buffer.from(`\r\n--${boundary}--\r\n`)]),
+    contentType: `multipart/form-data; boundary=${boundary}`,
+  };
 }
 
 interface Answer {
@@ -265,12 +280,22 @@ export class ParleyClient {
    * Sends an operator message. The server stores it once per clientId: sending the same
    * clientId again returns the stored message (`isNew: false`) and pushes it to the visitor again.
    */
-  async sendMessage(projectId: number, dialogId: number, clientId: string, body: string) {
+  async sendMessage(projectId: number, dialogId: number, clientId: string, body: string, attachmentIds?: number[]) {
     const { status, data } = await this.exchange<Message>('POST', `${this.dialog(projectId, dialogId)}/messages`, {
       clientId,
       body,
+      ...(attachmentIds?.length ? { attachmentIds } : {}),
     });
     return { message: data, isNew: status === 201 };
+  }
+
+  /**
+   * Uploads a file into a dialog (operators); send its id with a message to show it. The server
+   * types it by its bytes, not its name; the name is what the visitor sees.
+   */
+  uploadAttachment(projectId: number, dialogId: number, file: { name: string; data: Buffer }): Promise<Attachment> {
+    const { data, contentType } = formData('file', file.name, file.data);
+    return this.request<Attachment>('POST', `${this.dialog(projectId, dialogId)}/attachments`, undefined, { data, contentType });
   }
 
   /** Edits one's own message (within 10 minutes of sending, by the server clock). */

@@ -10,7 +10,7 @@
 //
 // A resend reuses the clientId, so the server stores the message once and the widget shows it
 // once; `thread()` merges the server's copies with the local ones so nothing is shown twice.
-import type { Message } from '../protocol/dialogs.js';
+import type { Attachment, Message } from '../protocol/dialogs.js';
 
 /** How long an operator message may take to reach the visitor's widget before it shows failed. */
 export const DELIVERY_TIMEOUT_MS = 5_000;
@@ -32,6 +32,8 @@ export interface OutboxEntry {
   clientId: string;
   dialogId: number;
   body: string;
+  /** Files uploaded for it, sent by id with the text. */
+  attachments: Attachment[];
   state: DeliveryState;
   queuedAt: number;
   /** When it was last written to the socket; null while it waits for a connection. */
@@ -77,7 +79,7 @@ function pruned(outbox: Outbox): Outbox {
 
 export type OutboxAction =
   /** A new message from this operator, kept locally as sending. */
-  | { type: 'queued'; clientId: string; dialogId: number; body: string; at: number }
+  | { type: 'queued'; clientId: string; dialogId: number; body: string; attachments?: Attachment[]; at: number }
   /** It was written to an open socket (the first time, on reconnect, or a resend). */
   | { type: 'sent'; clientId: string; at: number }
   /** The operator asked to send it again (same clientId): sending, with a fresh 5 s. */
@@ -108,6 +110,7 @@ export function reduceOutbox(outbox: Outbox, action: OutboxAction, timeoutMs = D
         clientId: action.clientId,
         dialogId: action.dialogId,
         body: action.body,
+        attachments: action.attachments ?? [],
         state: 'sending',
         queuedAt: action.at,
         sentAt: null,
@@ -220,6 +223,8 @@ export interface ThreadItem {
   message: Message | null;
   author: Message['author'];
   body: string;
+  /** The stored message's files, or the ones sent with the local copy. */
+  attachments: Attachment[];
   /** Delivery of this client's own messages; for others' operator messages, from deliveredAt. */
   delivery: DeliveryState | 'stored' | null;
   failure: FailReason | null;
@@ -243,6 +248,7 @@ export function thread(messages: readonly Message[], outbox: Outbox, dialogId: n
       message: m,
       author: m.author,
       body: m.body,
+      attachments: m.attachments,
       delivery: entry
         ? m.deliveredAt !== null
           ? 'delivered'
@@ -265,6 +271,7 @@ export function thread(messages: readonly Message[], outbox: Outbox, dialogId: n
       message: e.message,
       author: 'operator',
       body: e.message?.body ?? e.body,
+      attachments: e.message?.attachments ?? e.attachments,
       delivery: e.state,
       failure: e.failure,
     });

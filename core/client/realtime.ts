@@ -12,7 +12,7 @@
 // `ws` is loaded on the first connect, so importing this module costs a CLI start nothing.
 import { randomUUID } from 'node:crypto';
 import type { RawData, WebSocket } from 'ws';
-import type { DialogSummary, Message, OperatorEvent } from '../protocol/dialogs.js';
+import type { Attachment, DialogSummary, Message, OperatorEvent } from '../protocol/dialogs.js';
 import { ApiError, type ParleyClient } from './api.js';
 import {
   DELIVERY_TIMEOUT_MS,
@@ -195,12 +195,15 @@ export class OperatorConnection {
     this.log.track(dialogId, rev, lastSeq);
   }
 
-  /** Sends a message: sending now, or as soon as the connection is back. */
-  send(dialogId: number, body: string): { clientId: string; stored: Promise<Message> } {
+  /**
+   * Sends a message, with files uploaded for it (`ParleyClient.uploadAttachment`): sending now,
+   * or as soon as the connection is back.
+   */
+  send(dialogId: number, body: string, attachments: Attachment[] = []): { clientId: string; stored: Promise<Message> } {
     const clientId = randomUUID();
     const stored = new Promise<Message>((resolve, reject) => this.sends.set(clientId, { resolve, reject }));
     stored.catch(() => undefined); // callers may ignore it and follow the outbox instead
-    this.dispatch({ type: 'queued', clientId, dialogId, body, at: this.now() });
+    this.dispatch({ type: 'queued', clientId, dialogId, body, attachments, at: this.now() });
     if (this.phase === 'online') this.transmit(clientId);
     return { clientId, stored };
   }
@@ -215,7 +218,7 @@ export class OperatorConnection {
     const at = this.now();
     if (!this.box.entries[clientId]) {
       if (typeof target === 'string' || target.author !== 'operator') return false;
-      this.dispatch({ type: 'queued', clientId, dialogId: target.dialogId, body: target.body, at });
+      this.dispatch({ type: 'queued', clientId, dialogId: target.dialogId, body: target.body, attachments: target.attachments, at });
       this.dispatch({ type: 'message', message: target });
     }
     const entry = this.box.entries[clientId];
@@ -499,7 +502,8 @@ export class OperatorConnection {
   private transmit(clientId: string): void {
     const e = this.box.entries[clientId];
     if (!e) return;
-    this.write({ type: 'message.send', dialogId: e.dialogId, clientId, body: e.body });
+    const files = e.attachments.length ? { attachmentIds: e.attachments.map((a) => a.id) } : {};
+    this.write({ type: 'message.send', dialogId: e.dialogId, clientId, body: e.body, ...files });
     this.dispatch({ type: 'sent', clientId, at: this.now() });
   }
 

@@ -47,4 +47,6 @@ export const WIDGET_COLOR_RE = /^#[0-9a-fA-F]{6}$/;
 
 /** Message bodies; a WebSocket frame as a whole may be at most 64 KB. */
 export const MAX_BODY = 10_000;
+/** How many files one message may carry. */
+export const MAX_ATTACHMENTS = 10;
 export const MAX_FRAME_BYTES = 64 * 1024;

@@ -1,7 +1,7 @@
 // Dialogs, messages and the WebSocket frames of operators and visitors.
 import { Type, type Static } from 'typebox';
 
-import { MAX_BODY, VIEWS } from './constants.js';
+import { MAX_ATTACHMENTS, MAX_BODY, VIEWS } from './constants.js';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
@@ -108,7 +108,7 @@ export type DialogList = Static<typeof DialogList>;
 export const ClientId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
 export const Body = Type.String({ maxLength: MAX_BODY });
 
-export const AttachmentIds = Type.Array(Type.Integer({ minimum: 1 }), { maxItems: 10 });
+export const AttachmentIds = Type.Array(Type.Integer({ minimum: 1 }), { maxItems: MAX_ATTACHMENTS });
 
 export const SendMessageBody = Type.Object(
   { clientId: ClientId, body: Body, attachmentIds: Type.Optional(AttachmentIds) },

@@ -26,10 +26,15 @@ export function sniffFile(buf: Buffer): SniffedType {
   return { mime: 'application/octet-stream', ext: 'bin' };
 }
 
-/** A file name that is safe to show and to put in a header: no path, no control characters. */
+/**
+ * A file name that is safe to show and to put in a header: no path, no control characters, no
+ * quotes. Browsers (and our CLI) send a name's quote, CR and LF as %22, %0D and %0A in a form: those
+ * go too, rather than showing as codes.
+ */
 export function safeFileName(raw: string | undefined): string {
   const base = (raw ?? '').split(/[\\/]/).pop() ?? '';
   const clean = base
+    .replace(/%(22|0d|0a)/gi, '')
     .replace(/[\u0000-\u001f\u007f"]/g, '')
     .replace(/^\.+/, '')
     .trim()

@@ -303,7 +303,7 @@ describe('bad input', () => {
     const dialogId = (await operator.json<{ dialogs: Array<{ id: number }> }>(['dialogs', 'list'])).dialogs[0].id;
     expectFailure(await operator.run(['send', String(dialogId), '']), 2, /needs some text/);
     expectFailure(await operator.run(['send', String(dialogId), '   ', '  ']), 2, /needs some text/);
-    expectFailure(await operator.run(['send', String(dialogId)]), 2, /missing required argument 'text'/);
+    expectFailure(await operator.run(['send', String(dialogId)]), 2, /a message needs some text or a file/);
     expectFailure(await operator.run(['send', String(dialogId), '-'], { stdin: '\n\n' }), 2, /needs some text/);
     expectFailure(await operator.run(['send', String(dialogId), '--client-id', 'not ok!', 'hi']), 2, /client id/);
     expectFailure(await operator.run(['dialogs', 'list', '--view', 'everything']), 2, /mine, shared, archive/);

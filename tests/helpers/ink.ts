@@ -77,6 +77,8 @@ export function waitForFrame(app: Rendered, check: (frame: string) => boolean, w
 
 export const CTRL_T = '\x14';
 export const CTRL_N = '\x0e';
+export const CTRL_O = '\x0f';
+export const CTRL_X = '\x18';
 /** Backspace as tmux and most terminals send it (Ink alone would call it key.delete). */
 export const BACKSPACE = '\x7f';
 /** Backspace as some terminals send it (the same byte as Ctrl+H). */

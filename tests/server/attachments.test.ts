@@ -109,9 +109,11 @@ describe('attachments', () => {
   });
 
   it('strips paths and control characters from names', async () => {
-    // Browsers percent-encode CR and LF in multipart file names; other control characters pass.
+    // Browsers percent-encode quotes, CR and LF in multipart file names; other control characters pass.
     const att = (await (await widgetUpload(Buffer.from('data'), '../../etc/pass\r\nwd\u0007.txt')).json()) as { name: string; url: string };
-    expect(att.name).toBe('pass%0D%0Awd.txt');
+    expect(att.name).toBe('passwd.txt');
+    const quoted = (await (await widgetUpload(Buffer.from('data'), 'invoice "final" 100%.txt')).json()) as { name: string };
+    expect(quoted.name).toBe('invoice final 100%.txt');
     const file = await fetch(`${server.url}${att.url}`);
     expect(file.headers.get('content-disposition')).not.toMatch(/[\r\n]/);
   });

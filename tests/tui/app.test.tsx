@@ -2,6 +2,8 @@
 // widget-side visitor socket that acks. Keys go in through stdin as a terminal sends them; the
 // assertions read the frames with ANSI codes stripped.
 import { randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { render } from 'ink-testing-library';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ParleyClient } from '../../core/client/api.js';
@@ -17,7 +19,9 @@ import {
   CTRL_ENTER,
   CTRL_ENTER_XTERM,
   CTRL_N,
+  CTRL_O,
   CTRL_S,
+  CTRL_X,
   DELETE,
   DOWN,
   ENTER,
@@ -36,7 +40,7 @@ import {
 import { passwordFrom, watchOutbox } from '../helpers/mail.js';
 import { ManualTime } from '../helpers/manual-time.js';
 import { type Peer, visitorHello } from '../helpers/realtime.js';
-import { NEW_PASSWORD, signedInAdmin, signIn, startTestServer, type TestServer } from '../helpers/server.js';
+import { NEW_PASSWORD, signedInAdmin, signIn, startTestServer, tempDir, type TestServer } from '../helpers/server.js';
 
 const ORIGIN = 'https://shop.example.com';
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(64, 1)]);
@@ -257,6 +261,53 @@ describe('the operator TUI', () => {
     frame = await waitForFrame(app, (f) => overflow(f, 80, 23).length === 0 && f.includes('…') && f.includes('photo.png'), 'the files at 80x24');
     expect(frame).toMatch(/📎 the-quarter\S*…\S*v2\.pdf \(application\/pdf, 13 B\)/);
     expect(unwrapped(frame, `${server.url}/files/${photo.id}/`).startsWith(photoUrl)).toBe(true);
+  });
+
+  it('Ctrl+O attaches a file by its path (typed, or dropped: quoted); it goes with the next message, also alone; Ctrl+X drops them', async () => {
+    const v = await visitorWrites('Can you send me the invoice?');
+    const dir = await tempDir();
+    const invoice = join(dir, 'My Invoice.pdf');
+    const photo = join(dir, 'photo.png');
+    await writeFile(invoice, '%PDF-1.4 invoice');
+    await writeFile(photo, PNG);
+    const { app } = await startApp(oli, { columns: 200, rows: 40 });
+    await openFirst(app, await nameOf(v.dialogId));
+
+    // A path that is not there: said in the window, nothing attached.
+    await press(app, CTRL_O);
+    await waitForFrame(app, (f) => f.includes('Attach a file to your next message'), 'the attach window');
+    await press(app, join(dir, 'nope.pdf'), ENTER);
+    await waitForFrame(app, (f) => f.includes(`no such file: ${join(dir, 'nope.pdf')}`), 'the missing file named');
+    // Dropped onto the terminal: the quoted path comes as a paste.
+    await press(app, ESC, CTRL_O, PASTE_START, `'${invoice}'`, PASTE_END, ENTER);
+    await waitForFrame(app, (f) => f.includes('📎 My Invoice.pdf (16 B)') && f.includes('Ctrl+X drops them'), 'the file listed in the composer');
+    await press(app, 'Here it is', CTRL_S);
+    const pushed = await v.peer.next((f) => f.type === 'message' && f.message.body === 'Here it is');
+    expect(pushed.message.attachments.map((a: { name: string; mime: string }) => [a.name, a.mime])).toEqual([['My Invoice.pdf', 'application/pdf']]);
+    expect(await (await fetch(server.url + pushed.message.attachments[0].url)).text()).toBe('%PDF-1.4 invoice');
+    await waitForFrame(
+      app,
+      (f) => f.includes('📎 My Invoice.pdf (application/pdf, 16 B)') && !f.includes('📎 My Invoice.pdf (16 B)'),
+      'sent with its file, the composer empty',
+    );
+
+    // A file alone, with no text.
+    await press(app, CTRL_O, photo, ENTER);
+    await waitForFrame(app, (f) => f.includes('📎 photo.png (72 B)') && f.includes('send the files'), 'the photo attached');
+    await press(app, CTRL_S);
+    const alone = await v.peer.next((f) => f.type === 'message' && f.message.attachments[0]?.name === 'photo.png');
+    expect(alone.message.body).toBe('');
+
+    // Attached, then dropped: the text goes alone.
+    await press(app, CTRL_O, photo, ENTER);
+    await waitForFrame(app, (f) => f.includes('📎 photo.png (72 B)'), 'attached again');
+    await press(app, CTRL_X);
+    await waitForFrame(app, (f) => f.includes('attached files dropped') && !f.includes('📎 photo.png (72 B)'), 'dropped');
+    await press(app, 'Anything else?', CTRL_S);
+    const last = await v.peer.next((f) => f.type === 'message' && f.message.body === 'Anything else?');
+    expect(last.message.attachments).toEqual([]);
+    const files = (await oli.listMessages(project.id, v.dialogId)).filter((m) => m.author === 'operator').map((m) => m.attachments.map((a) => a.name));
+    expect(files).toEqual([['My Invoice.pdf'], ['photo.png'], []]);
   });
 
   it('a dialog whose last message is only a file says so in the list', async () => {

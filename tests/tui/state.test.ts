@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { emptyOutbox, reduceOutbox } from '../../core/client/outbox.js';
 import type { DialogDetail, DialogList, DialogSummary, Message } from '../../core/protocol/dialogs.js';
 import { composerRows, emptyComposer, outgoing, reduceComposer } from '../../tui/state/composer.js';
+import { pathOf } from '../../tui/context/files.js';
 import { describeSocket, describeStatus, initialConnection, reduceConnection } from '../../tui/state/connection.js';
 import { arrivals, emptyDialogs, isUnread, reduceDialogs, selectedDialog, unreadCount, wantsMore } from '../../tui/state/dialogs.js';
 import { initialFocus, reduceFocus } from '../../tui/state/focus.js';
@@ -379,9 +380,33 @@ describe('composer rows', () => {
     expect(composerRows(s, 4, 3)).toEqual({ rows: ['abcd', ''], cursor: { row: 1, col: 0 } });
   });
 
+  it('keeps attached files for one dialog: a file of another dialog starts over; clear and edit forget them', () => {
+    const file = (id: number, name: string) => ({ id, name, mime: 'image/png', size: 72, url: `/files/${id}/k/${name}` });
+    let s = reduceComposer(emptyComposer, { type: 'attach', dialogId: 1, file: file(1, 'a.png') });
+    s = reduceComposer(s, { type: 'attach', dialogId: 1, file: file(2, 'b.png') });
+    expect(s.files.map((f) => f.name)).toEqual(['a.png', 'b.png']);
+    expect(s.filesFor).toBe(1);
+    s = reduceComposer(s, { type: 'attach', dialogId: 2, file: file(3, 'c.png') });
+    expect([s.files.map((f) => f.name), s.filesFor]).toEqual([['c.png'], 2]);
+    expect(reduceComposer(s, { type: 'dropFiles' })).toMatchObject({ files: [], filesFor: null });
+    expect(reduceComposer(s, { type: 'clear' })).toEqual(emptyComposer);
+    expect(reduceComposer(s, { type: 'edit', messageId: 7, dialogId: 2, text: 'x' }).files).toEqual([]);
+  });
+
+  it('reads a path as typed or as terminals drop a file: quoted, with escaped spaces, as a file:// URL, from ~', () => {
+    expect(pathOf('  /tmp/a.pdf ', '/home/ana', '/work')).toBe('/tmp/a.pdf');
+    expect(pathOf("'/tmp/My File.pdf'", '/home/ana', '/work')).toBe('/tmp/My File.pdf');
+    expect(pathOf('"/tmp/My File.pdf"', '/home/ana', '/work')).toBe('/tmp/My File.pdf');
+    expect(pathOf('/tmp/My\\ File\\ \\(1\\).pdf', '/home/ana', '/work')).toBe('/tmp/My File (1).pdf');
+    expect(pathOf('file:///tmp/My%20File.pdf', '/home/ana', '/work')).toBe('/tmp/My File.pdf');
+    expect(pathOf('~/Downloads/a.png', '/home/ana', '/work')).toBe('/home/ana/Downloads/a.png');
+    expect(pathOf('docs/a.png', '/home/ana', '/work')).toBe('/work/docs/a.png');
+    expect(pathOf('   ', '/home/ana', '/work')).toBeNull();
+  });
+
   it('loads an own message for editing and forgets it on clear', () => {
     let s = reduceComposer(emptyComposer, { type: 'edit', messageId: 7, dialogId: 1, text: 'Hello' });
-    expect(s).toEqual({ text: 'Hello', cursor: 5, editing: { messageId: 7, dialogId: 1 } });
+    expect(s).toEqual({ ...emptyComposer, text: 'Hello', cursor: 5, editing: { messageId: 7, dialogId: 1 } });
     s = reduceComposer(s, { type: 'clear' });
     expect(s.editing).toBeNull();
   });

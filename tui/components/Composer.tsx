@@ -1,16 +1,24 @@
 // The composer: the text being written with its cursor, and a hint line saying which keys send.
 // Enter inserts a newline; a paste goes in as it is. While an own message is being edited the
-// title says so, and sending saves the edit.
+// title says so, and sending saves the edit. Files attached for the next message (Ctrl+O) are
+// listed on a line of their own above the hint.
 import { Box, Text } from 'ink';
 import { useStore, useStores } from '../context/stores.js';
 import { keyOf, keysOf } from '../input/keybindings.js';
-import { composerRows } from '../state/composer.js';
+import { type ComposerState, composerRows } from '../state/composer.js';
+import { formatSize } from '../state/message-rows.js';
 import { composerTextRows } from '../state/layout.js';
 
-/** The composer's height for the text it holds (borders and the hint line included). */
-export function composerHeight(text: string, width: number, body: number): number {
-  const lines = text.split('\n').reduce((n, line) => n + Math.max(1, Math.ceil(line.length / Math.max(1, width - 4))), 0);
-  return composerTextRows(body, lines) + 3;
+/** The composer's height for what it holds (borders, the files line and the hint line included). */
+export function composerHeight(state: Pick<ComposerState, 'text' | 'files'>, width: number, body: number): number {
+  const lines = state.text.split('\n').reduce((n, line) => n + Math.max(1, Math.ceil(line.length / Math.max(1, width - 4))), 0);
+  return composerTextRows(body, lines) + 3 + (state.files.length > 0 ? 1 : 0);
+}
+
+/** `📎 2 files: a.pdf (12 KB), b.png (3 KB)`: what goes with the next message. */
+export function filesLine(files: ComposerState['files']): string {
+  const list = files.map((f) => `${f.name} (${formatSize(f.size)})`).join(', ');
+  return `📎 ${files.length === 1 ? '' : `${files.length} files: `}${list}`;
 }
 
 export function Composer({ width, height }: { width: number; height: number }) {
@@ -20,11 +28,14 @@ export function Composer({ width, height }: { width: number; height: number }) {
   const thread = useStore(stores.thread);
   const open = thread.detail !== null || thread.opening !== null;
   const focused = focus.pane === 'composer' && !focus.overlay;
-  const { rows, cursor } = composerRows(state, Math.max(1, width - 4), Math.max(1, height - 3));
+  const filesRow = state.files.length > 0 ? 1 : 0;
+  const { rows, cursor } = composerRows(state, Math.max(1, width - 4), Math.max(1, height - 3 - filesRow));
 
   const hint = !open
     ? 'open a dialog to write'
-    : `${keysOf('Send')} ${state.editing ? 'save the edit' : 'send'} · ${keyOf('Newline')} new line · ${keyOf('Templates')} or / templates`;
+    : state.files.length > 0
+      ? `${keysOf('Send')} send${state.text.trim() ? '' : ' the files'} · ${keyOf('Attach')} another file · ${keyOf('DropFiles')} drops them`
+      : `${keysOf('Send')} ${state.editing ? 'save the edit' : 'send'} · ${keyOf('Newline')} new line · ${keyOf('Templates')} or / templates · ${keyOf('Attach')} a file`;
   return (
     <Box flexDirection="column" height={height} borderStyle="single" borderColor={focused ? 'cyan' : 'gray'} paddingX={1} overflow="hidden">
       {rows.map((row, i) => {
@@ -43,6 +54,11 @@ export function Composer({ width, height }: { width: number; height: number }) {
           </Text>
         );
       })}
+      {filesRow ? (
+        <Text color="yellow" wrap="truncate-middle">
+          {filesLine(state.files)}
+        </Text>
+      ) : null}
       <Text dimColor wrap="truncate-end">
         {state.editing ? <Text color="yellow">editing your message · Esc keeps it · </Text> : null}
         {hint}

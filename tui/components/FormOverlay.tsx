@@ -1,8 +1,17 @@
-// A small form window: the client card's fields, or the name of a new template.
+// A small form window: the client card's fields, the name of a new template, a file to attach.
 import { Box, Text } from 'ink';
 import { useStore, useStores } from '../context/stores.js';
 
-const TITLES = { card: 'Client card', saveTemplate: "Save the composer's text as a template" };
+const TITLES = {
+  card: 'Client card',
+  saveTemplate: "Save the composer's text as a template",
+  attach: 'Attach a file to your next message: its path, or drop the file here',
+};
+const HINTS = {
+  card: '↑/↓ or Tab between fields · Enter saves · Esc cancels',
+  saveTemplate: 'Enter saves · Esc cancels',
+  attach: 'Enter uploads it · Esc cancels',
+};
 
 export function FormOverlay({ width, height }: { width: number; height: number }) {
   const state = useStore(useStores().form);
@@ -27,7 +36,7 @@ export function FormOverlay({ width, height }: { width: number; height: number }
       <Box flexGrow={1} />
       <Text dimColor wrap="truncate-end">
         {state.error && height - 4 <= state.fields.length ? <Text color="red">{state.error} · </Text> : null}
-        {state.busy ? 'saving…' : '↑/↓ or Tab between fields · Enter saves · Esc cancels'}
+        {state.busy ? (state.kind === 'attach' ? 'uploading…' : 'saving…') : HINTS[state.kind]}
       </Text>
     </Box>
   );

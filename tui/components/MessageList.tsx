@@ -71,7 +71,7 @@ export function MessageList({ width, height }: { width: number; height: number }
     const item = items[i];
     const t = tail(item, state);
     const head = `${time(item.message?.createdAt)} ${author(item, state, me.user.id)}: `;
-    const files: FileLink[] = (item.message?.attachments ?? []).map((a) => ({ name: a.name, mime: a.mime, size: a.size, url: client.url + a.url }));
+    const files: FileLink[] = item.attachments.map((a) => ({ name: a.name, mime: a.mime, size: a.size, url: client.url + a.url }));
     return wrapMessage(i, head, item.body, inner, Math.max(1, rowsAvailable - 1), t ? t.text.length : 0, files);
   };
   const rows = visibleMessageRows(items.length, state.selected, rowsAvailable, rowsOf);

@@ -7,12 +7,15 @@ import { FrameError } from '../../core/client/realtime.js';
 import type { View } from '../../core/protocol/constants.js';
 import type { DialogList, DialogSummary } from '../../core/protocol/dialogs.js';
 import { fillTemplate, placeholderValues } from '../../core/templates.js';
+import { MAX_ATTACHMENTS } from '../../core/protocol/constants.js';
 import { outgoing } from '../state/composer.js';
+import { formatSize } from '../state/message-rows.js';
 import { arrivals } from '../state/dialogs.js';
 import type { Pane } from '../state/focus.js';
 import { formValues } from '../state/form.js';
 import { type PickerKind, pickedItem } from '../state/picker.js';
 import { hasOlder, threadItems } from '../state/thread.js';
+import { readAttachment } from './files.js';
 import type { Session } from './session.js';
 import type { Stores } from './stores.js';
 
@@ -124,12 +127,12 @@ export function createActions(session: Session, stores: Stores, io: Io) {
   /** The dialog a picker (assign, lead class) acts on, fixed when it opened. */
   let assignTarget: number | null = null;
 
-  /** Sends the composer's text to the open dialog, or saves the edit being made. */
+  /** Sends the composer's text (and attached files) to the open dialog, or saves the edit being made. */
   function send(): void {
     const state = composer.getState();
     const body = outgoing(state);
     const dialog = openDialog();
-    if (body === null) return;
+    if (body === null && state.files.length === 0) return;
     // Never to the dialog still shown while another one loads: it goes once that one is open.
     const opening = thread.getState().opening;
     if (opening !== null) {
@@ -139,6 +142,7 @@ export function createActions(session: Session, stores: Stores, io: Io) {
     if (!dialog) return notice('open a dialog first (Enter on a dialog)');
     if (state.editing) {
       const { messageId } = state.editing;
+      if (body === null) return;
       connection.edit(messageId, body).then(
         (message) => {
           thread.dispatch({ type: 'messages', messages: [message] });
@@ -155,7 +159,7 @@ export function createActions(session: Session, stores: Stores, io: Io) {
       );
       return;
     }
-    connection.send(dialog.id, body);
+    connection.send(dialog.id, body ?? '', state.filesFor === dialog.id ? state.files : []);
     composer.dispatch({ type: 'clear' });
   }
 
@@ -167,8 +171,13 @@ export function createActions(session: Session, stores: Stores, io: Io) {
       connection.track(detail.dialog.id, detail.dialog.rev, detail.dialog.lastSeq);
       thread.dispatch({ type: 'opened', detail });
       dialogs.dispatch({ type: 'seen', dialogId: dialog.id, seq: detail.dialog.lastSeq });
-      const editing = composer.getState().editing;
+      const { editing, filesFor } = composer.getState();
       if (editing && editing.dialogId !== dialog.id) composer.dispatch({ type: 'clear' });
+      // Files are uploaded into one dialog (its visitor's); they cannot go to another.
+      if (filesFor !== null && filesFor !== dialog.id) {
+        composer.dispatch({ type: 'dropFiles' });
+        notice('the files attached in the other dialog were dropped: attach them here again (Ctrl+O)', false);
+      }
       if (sendWhenOpen === dialog.id) {
         sendWhenOpen = null;
         send();
@@ -339,6 +348,21 @@ export function createActions(session: Session, stores: Stores, io: Io) {
       focus.dispatch({ type: 'overlay', overlay: 'card' });
     },
 
+    /** The window that asks which file to attach to the next message (a path on this computer). */
+    openAttach(): void {
+      if (!openDialog()) return notice('open a dialog first: files go with a message to it');
+      if (composer.getState().editing) return notice('files go with new messages; an edit changes only the text');
+      if (composer.getState().files.length >= MAX_ATTACHMENTS) return notice(`a message carries at most ${MAX_ATTACHMENTS} files`);
+      form.dispatch({ type: 'open', kind: 'attach', fields: [{ key: 'path', label: 'File', value: '' }] });
+      focus.dispatch({ type: 'overlay', overlay: 'attach' });
+    },
+
+    dropFiles(): void {
+      if (composer.getState().files.length === 0) return notice('no files are attached (Ctrl+O attaches one)');
+      composer.dispatch({ type: 'dropFiles' });
+      notice('attached files dropped', false);
+    },
+
     openSaveTemplate(): void {
       if (!outgoing(composer.getState())) return notice('write the template in the composer first, then save it');
       form.dispatch({ type: 'open', kind: 'saveTemplate', fields: [{ key: 'name', label: 'Template name', value: '' }] });
@@ -352,7 +376,15 @@ export function createActions(session: Session, stores: Stores, io: Io) {
       const values = formValues(state);
       form.dispatch({ type: 'busy', busy: true });
       try {
-        if (state.kind === 'card') {
+        if (state.kind === 'attach') {
+          const dialog = openDialog();
+          if (!dialog) throw new Error('no dialog is open');
+          const file = await readAttachment(values.path);
+          const uploaded = await client.uploadAttachment(projectId, dialog.id, file);
+          composer.dispatch({ type: 'attach', dialogId: dialog.id, file: uploaded });
+          notice(`attached ${uploaded.name} (${formatSize(uploaded.size)}): it goes with your next message`, false);
+          focus.dispatch({ type: 'focus', pane: 'composer' });
+        } else if (state.kind === 'card') {
           const detail = thread.getState().detail;
           if (!detail) throw new Error('no dialog is open');
           const visitor = await client.updateCard(projectId, detail.dialog.id, values);

@@ -33,6 +33,8 @@ export type Command =
   | 'LeadClass'
   | 'Templates'
   | 'SaveTemplate'
+  | 'Attach'
+  | 'DropFiles'
   | 'ToggleOnline'
   | 'ToggleBell'
   | 'LinkTelegram'
@@ -109,6 +111,12 @@ export const KEYMAP: Record<Command, CommandKeys> = {
     where: 'everywhere',
     bindings: [{ label: 'Ctrl+N', input: 'n', ctrl: true }],
   },
+  Attach: {
+    help: 'attach a file to your next message (a path, or drop the file)',
+    where: 'everywhere',
+    bindings: [{ label: 'Ctrl+O', input: 'o', ctrl: true }],
+  },
+  DropFiles: { help: 'drop the attached files', where: 'everywhere', bindings: [{ label: 'Ctrl+X', input: 'x', ctrl: true }] },
   ToggleOnline: { help: 'go online / offline', where: 'panes', bindings: [{ label: 'o', input: 'o' }] },
   ToggleBell: { help: 'bell on new messages on / off', where: 'panes', bindings: [{ label: 'b', input: 'b' }] },
   LinkTelegram: { help: 'link Telegram: a one-time link to the bot', where: 'panes', bindings: [{ label: 'g', input: 'g' }] },

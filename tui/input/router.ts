@@ -35,7 +35,7 @@ export function routeKey(input: string, key: Key, ctx: KeyContext): void {
     // A pasted Enter is a line break in the text, never a key.
     const text = key.return ? '\n' : key.tab ? '\t' : input;
     if (focus.overlay === 'templates' || focus.overlay === 'assign' || focus.overlay === 'leadClass') stores.picker.dispatch({ type: 'type', text });
-    else if (focus.overlay === 'card' || focus.overlay === 'saveTemplate') stores.form.dispatch({ type: 'type', text });
+    else if (focus.overlay === 'card' || focus.overlay === 'saveTemplate' || focus.overlay === 'attach') stores.form.dispatch({ type: 'type', text });
     else if (focus.pane === 'composer' && (stores.thread.getState().detail || stores.thread.getState().opening !== null)) {
       stores.composer.dispatch({ type: 'insert', text });
     }
@@ -48,6 +48,8 @@ export function routeKey(input: string, key: Key, ctx: KeyContext): void {
   if (is('Send', input, key)) return actions.send();
   if (is('Templates', input, key)) return actions.openTemplates();
   if (is('SaveTemplate', input, key)) return actions.openSaveTemplate();
+  if (is('Attach', input, key)) return actions.openAttach();
+  if (is('DropFiles', input, key)) return actions.dropFiles();
   if (is('NextPane', input, key)) return stores.focus.dispatch({ type: 'next' });
   if (is('PrevPane', input, key)) return stores.focus.dispatch({ type: 'prev' });
 
@@ -77,7 +79,7 @@ function overlayKey(input: string, key: Key, ctx: KeyContext): void {
     if (key.return || input === 'q') actions.closeOverlay();
     return;
   }
-  if (overlay === 'card' || overlay === 'saveTemplate') {
+  if (overlay === 'card' || overlay === 'saveTemplate' || overlay === 'attach') {
     const { form } = stores;
     if (key.return || is('Send', input, key)) return void actions.submitForm();
     if (key.tab || key.downArrow) return form.dispatch({ type: 'move', by: key.shift ? -1 : 1 });

@@ -1,12 +1,17 @@
 // The composer's text and cursor. Enter inserts a newline; pasted text (newlines included) is
 // inserted as it is, so it stays one message and never sends by itself. `editing` is set while
 // the text is one of the operator's own sent messages being edited (`e`): sending then saves it.
+// `files` are uploaded into one dialog (`filesFor`) and go with the next message sent there.
+import type { Attachment } from '../../core/protocol/dialogs.js';
 
 export interface ComposerState {
   text: string;
   cursor: number;
   /** The message being edited, or null when the text is a new message. */
   editing: { messageId: number; dialogId: number } | null;
+  /** Files uploaded for the next message, and the dialog they were uploaded into. */
+  files: Attachment[];
+  filesFor: number | null;
 }
 
 export type ComposerAction =
@@ -19,9 +24,13 @@ export type ComposerAction =
   | { type: 'end' }
   /** Loads an own message for editing, the cursor at its end. */
   | { type: 'edit'; messageId: number; dialogId: number; text: string }
+  /** A file uploaded into a dialog for the next message; one of another dialog starts over. */
+  | { type: 'attach'; dialogId: number; file: Attachment }
+  | { type: 'dropFiles' }
   | { type: 'clear' };
 
-export const emptyComposer: ComposerState = { text: '', cursor: 0, editing: null };
+export const emptyComposer: ComposerState = { text: '', cursor: 0, editing: null, files: [], filesFor: null };
+
 
 export function reduceComposer(state: ComposerState, action: ComposerAction): ComposerState {
   const { text, cursor } = state;
@@ -53,7 +62,13 @@ export function reduceComposer(state: ComposerState, action: ComposerAction): Co
       return end === cursor ? state : { ...state, cursor: end };
     }
     case 'edit':
-      return { text: action.text, cursor: action.text.length, editing: { messageId: action.messageId, dialogId: action.dialogId } };
+      return { ...emptyComposer, text: action.text, cursor: action.text.length, editing: { messageId: action.messageId, dialogId: action.dialogId } };
+    case 'attach': {
+      const files = state.filesFor === action.dialogId ? state.files : [];
+      return { ...state, files: [...files, action.file], filesFor: action.dialogId };
+    }
+    case 'dropFiles':
+      return state.files.length === 0 ? state : { ...state, files: [], filesFor: null };
     case 'clear':
       return emptyComposer;
   }
@@ -62,6 +77,11 @@ export function reduceComposer(state: ComposerState, action: ComposerAction): Co
 /** What would be sent: nothing when the text is only whitespace. */
 export function outgoing(state: ComposerState): string | null {
   return state.text.trim() ? state.text : null;
+}
+
+/** The files that go with the next message to `dialogId`. */
+export function filesFor(state: ComposerState, dialogId: number): Attachment[] {
+  return state.filesFor === dialogId ? state.files : [];
 }
 
 /**

@@ -1,5 +1,5 @@
 // A small form of one-line fields: the client card (real name, phone, email, notes) and the
-// name of a new template. ↑/↓ or Tab move between fields, typing appends, Backspace erases.
+// name of a new template, the path of a file to attach. ↑/↓ or Tab move between fields, typing appends, Backspace erases.
 
 export interface FormField {
   key: string;
@@ -7,7 +7,7 @@ export interface FormField {
   value: string;
 }
 
-export type FormKind = 'card' | 'saveTemplate';
+export type FormKind = 'card' | 'saveTemplate' | 'attach';
 
 export interface FormState {
   kind: FormKind | null;
