@@ -1,5 +1,6 @@
 // Human renderings shared by several commands.
 import type { DialogList, Member, Message, Project } from '../core/protocol/index.js';
+import { formatSize } from '../core/format-size.js';
 import { table } from './io.js';
 
 export const roleOf = (m: { access: string | null; operator: boolean }) =>
@@ -63,14 +64,16 @@ export function deliveryOf(m: Message): string {
   return m.deliveredAt ? `delivered ${formatTime(m.deliveredAt)}` : 'not delivered';
 }
 
-/** A message as transcript lines: `[time] author: text · state`, later lines indented. */
-export function messageLines(m: Message, visitorName: string): string {
+/**
+ * A message as transcript lines: `[time] author: text · state`, later lines indented, then a line
+ * per file with its address (`serverUrl` + its path: open it, or curl it).
+ */
+export function messageLines(m: Message, visitorName: string, serverUrl = ''): string {
   const who = m.author === 'visitor' ? visitorName : m.author === 'operator' ? m.operator?.name || 'operator' : 'system';
-  const marks = [m.editedAt ? 'edited' : '', m.attachments.length ? `${m.attachments.length} attachment(s)` : '', deliveryOf(m)]
-    .filter(Boolean)
-    .join(', ');
+  const marks = [m.editedAt ? 'edited' : '', deliveryOf(m)].filter(Boolean).join(', ');
   const [first, ...rest] = m.body.split('\n');
   const lines = [`[${formatTime(m.createdAt)}] ${who}: ${first}`, ...rest.map((l) => `    ${l}`)];
   if (marks) lines[lines.length - 1] += `  · ${marks}`;
+  for (const a of m.attachments) lines.push(`    📎 ${a.name} (${a.mime}, ${formatSize(a.size)}) ${serverUrl}${a.url}`);
   return lines.join('\n');
 }

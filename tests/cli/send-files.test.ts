@@ -116,6 +116,10 @@ describe('parley send --file', () => {
     }
     const stored = (await messagesOf(dialogId)).find((m) => m.id === sent.id);
     expect(stored?.attachments.map((a) => a.id)).toEqual([photo.id, text.id]);
+    // The transcript lists each file under its message, with the address to open it.
+    const shown = (await operator.run(['dialogs', 'show', String(dialogId)])).stdout;
+    expect(shown).toContain(`Olga Ops: Here it is.  · not delivered\n    📎 photo.png (image/png, ${png.length} B) ${server.url}${photo.url}\n`);
+    expect(shown).toContain(`    📎 notes.txt (${text.mime}, ${notes.length} B) ${server.url}${text.url}`);
   });
 
   it('a file alone, without text, is a message too; the line says how many files', async () => {

@@ -9,7 +9,7 @@ interface Opts {
   all?: boolean;
 }
 
-function render(d: DialogDetail, earlier: number): string {
+function render(d: DialogDetail, earlier: number, serverUrl: string): string {
   const { dialog, visitor } = d;
   const card = visitor.card;
   const utm = Object.entries(visitor.utm).map(([k, v]) => `${k}=${v}`).join(', ');
@@ -30,7 +30,7 @@ function render(d: DialogDetail, earlier: number): string {
     ['closed', dialog.closedAt ? formatTime(dialog.closedAt) : null],
   ]);
   const transcript = d.messages.length
-    ? d.messages.map((m) => messageLines(m, visitor.name)).join('\n')
+    ? d.messages.map((m) => messageLines(m, visitor.name, serverUrl)).join('\n')
     : 'No messages.';
   const more = earlier > 0 ? [`(${earlier} earlier message${earlier === 1 ? '' : 's'}: --all shows them)`] : [];
   return [header, '', ...more, transcript].join('\n');
@@ -51,7 +51,7 @@ export async function run(id: number, opts: Opts, ctx: Ctx): Promise<number> {
   }
   const full = { ...detail, messages };
   const earlier = messages.length ? messages[0].seq - 1 : 0;
-  result(ctx.io, full, () => render(full, earlier));
+  result(ctx.io, full, () => render(full, earlier, client.url));
   return 0;
 }
 
