@@ -28,6 +28,16 @@ export interface LeadRow
   visitor_name: string;
 }
 
+/** What the report counts of a lead. */
+export interface ReportRow
+  extends Pick<LeadRow, 'id' | 'created_at' | 'first_response_at' | 'lead_class' | 'assignee_id' | 'assignee_email' | 'assignee_first_name' | 'assignee_last_name' | 'referrer' | 'page_url' | 'utm'> {}
+
+/** A place in the leads' (created_at, id) order. */
+export interface ReportCursor {
+  createdAt: number;
+  id: number;
+}
+
 export interface LeadFilter {
   since: number | null;
   /** Exclusive. */
@@ -101,8 +111,21 @@ export function leadsRepo(db: Db) {
         limit,
       ]),
 
-    /** Every lead in the filter, for the report. */
-    all: (projectId: number, f: LeadFilter, q: Queryable = db) =>
-      q.all<LeadRow>(`${LEAD_SELECT} WHERE ${LEAD_WHERE} ORDER BY d.created_at, d.id`, [projectId, f.since, f.until, f.className]),
+    /**
+     * The report's next `limit` leads in the filter after `after`, oldest first: a page at a time
+     * (dialogs_by_created), only the columns it counts.
+     */
+    reportPage: (projectId: number, f: LeadFilter, after: ReportCursor, limit: number, q: Queryable = db) =>
+      q.all<ReportRow>(
+        `SELECT d.id, d.created_at, d.first_response_at, d.lead_class, d.assignee_id,
+                u.email AS assignee_email, u.first_name AS assignee_first_name, u.last_name AS assignee_last_name,
+                v.referrer, v.page_url, v.utm
+         FROM dialogs d
+         JOIN visitors v ON v.id = d.visitor_id
+         LEFT JOIN users u ON u.id = d.assignee_id
+         WHERE ${LEAD_WHERE} AND d.created_at >= ?5 AND (d.created_at > ?5 OR d.id > ?6)
+         ORDER BY d.created_at, d.id LIMIT ?7`,
+        [projectId, f.since, f.until, f.className, after.createdAt, after.id, limit],
+      ),
   };
 }

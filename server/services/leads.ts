@@ -8,14 +8,14 @@
 // the dialogs that had it as they were: the journal does not rewrite history.
 import { sourceOf } from '../../core/leads.js';
 import type { Lead, LeadClass, LeadsQuery, LeadsReport } from '../../core/protocol/index.js';
-import { type LeadFilter, type LeadRow, leadsRepo } from '../db/leads.js';
+import { type LeadFilter, type LeadRow, type ReportCursor, type ReportRow, leadsRepo } from '../db/leads.js';
 import type { Db, Tx } from '../db/sqlite.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 import type { Auth } from './accounts.js';
 import type { ServiceDeps } from './context.js';
 import { iso } from './present.js';
 import type { ProjectsService } from './projects.js';
-import { instantOf, wallClock } from './schedule.js';
+import { dateKey, instantOf, wallClock } from './schedule.js';
 
 const MAX_CLASS_NAME = 100;
 const normalizeClassName = (name: string) => name.trim().replace(/\s+/g, ' ').normalize('NFC');
@@ -77,7 +77,7 @@ export function boundary(value: string, timezone: string, edge: 'since' | 'until
 
 const dayOf = (instant: number, timezone: string) => {
   const w = wallClock(instant, timezone);
-  return `${w.year}-${String(w.month).padStart(2, '0')}-${String(w.day).padStart(2, '0')}`;
+  return dateKey(w.year, w.month, w.day);
 };
 
 /** Every day from `first` to `last` (inclusive), or null when that would be an absurd list. */
@@ -122,24 +122,81 @@ function presentLead(row: LeadRow): Lead {
 
 function median(values: number[]): number | null {
   if (!values.length) return null;
-  const sorted = [...values].sort((a, b) => a - b);
+  const sorted = Float64Array.from(values).sort();
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-/** Counts by key, with the first item of each key (callers sort). */
-function tally<K>(items: K[], keyOf: (k: K) => string): Map<string, { item: K; count: number }> {
-  const counts = new Map<string, { item: K; count: number }>();
-  for (const item of items) {
-    const key = keyOf(item);
-    const entry = counts.get(key);
-    if (entry) entry.count++;
-    else counts.set(key, { item, count: 1 });
-  }
+/** Leads the report reads per page (about 10 ms of the event loop each, on a slow machine). */
+export const REPORT_PAGE = 1000;
+/** The key of "none" in the report's counts (no class, no source, unassigned). */
+const NONE = '\u0000';
+
+/**
+ * The report's counts, a lead at a time in created order. Each lead costs a few map updates: its
+ * day is known from the day boundary (one time zone lookup a day, not one a lead), and the
+ * sources of repeated referrers and landing pages are worked out once.
+ */
+function reportCounts(timezone: string) {
+  const classes = new Map<string, number>();
+  const sources = new Map<string, number>();
+  const operators = new Map<number | null, { operator: Lead['operator']; count: number }>();
+  const days = new Map<string, number>();
+  const sourceMemo = new Map<string, string>();
+  const responseSeconds: number[] = [];
+  let day = '';
+  let dayEnds = Number.NEGATIVE_INFINITY;
+  const bump = <K>(map: Map<K, number>, key: K) => map.set(key, (map.get(key) ?? 0) + 1);
+  const counts = {
+    classes,
+    sources,
+    operators,
+    days,
+    responseSeconds,
+    total: 0,
+    firstAt: null as number | null,
+    add(row: ReportRow) {
+      counts.total++;
+      counts.firstAt ??= row.created_at;
+      bump(classes, row.lead_class ?? NONE);
+
+      const utm = row.utm ? (JSON.parse(row.utm) as Record<string, string>) : {};
+      const memoKey = utm.source?.trim() ? '' : `${row.referrer ?? ''}\u0000${row.page_url ?? ''}`;
+      let source = memoKey ? sourceMemo.get(memoKey) : undefined;
+      if (source === undefined) {
+        source = sourceOf({ utm, referrer: row.referrer, landingPage: row.page_url }) ?? NONE;
+        if (memoKey) {
+          if (sourceMemo.size >= 10_000) sourceMemo.clear();
+          sourceMemo.set(memoKey, source);
+        }
+      }
+      bump(sources, source);
+
+      const operatorId = row.assignee_id === null || row.assignee_email === null ? null : row.assignee_id;
+      const byOperator = operators.get(operatorId);
+      if (byOperator) byOperator.count++;
+      else {
+        const operator =
+          operatorId === null ? null : { id: operatorId, name: fullName(row.assignee_first_name, row.assignee_last_name), email: row.assignee_email! };
+        operators.set(operatorId, { operator, count: 1 });
+      }
+
+      if (row.created_at >= dayEnds) {
+        const w = wallClock(row.created_at, timezone);
+        day = dateKey(w.year, w.month, w.day);
+        const next = new Date(Date.UTC(w.year, w.month - 1, w.day + 1));
+        dayEnds = instantOf(next.getUTCFullYear(), next.getUTCMonth() + 1, next.getUTCDate(), 0, timezone);
+      }
+      bump(days, day);
+
+      if (row.first_response_at !== null) responseSeconds.push(Math.max(0, row.first_response_at - row.created_at) / 1000);
+    },
+  };
   return counts;
 }
 
-const byCount = <T extends { count: number }>(a: T, b: T, nameA: string, nameB: string) => b.count - a.count || nameA.localeCompare(nameB);
+/** Biggest count first, then by name. */
+const byCount = (a: number, b: number, nameA: string, nameB: string) => b - a || nameA.localeCompare(nameB);
 
 export type LeadsService = ReturnType<typeof leadsService>;
 
@@ -231,43 +288,48 @@ export function leadsService(deps: Pick<ServiceDeps, 'db' | 'repos'>, projects: 
       await projects.membership(auth, projectId);
       const filter = await filterOf(projectId, q);
       const { timezone } = filter;
-      const leads = (await repo.all(projectId, filter)).map(presentLead);
+      const listed = (await repo.classes(projectId)).map((c) => c.name);
+      const counts = reportCounts(timezone);
+      // A page at a time, the event loop free between pages: a year of leads takes a few seconds
+      // of reading, and the chats must not wait for them.
+      let after: ReportCursor = { createdAt: Number.MIN_SAFE_INTEGER, id: 0 };
+      for (;;) {
+        const rows = await repo.reportPage(projectId, filter, after, REPORT_PAGE);
+        for (const row of rows) counts.add(row);
+        if (rows.length < REPORT_PAGE) break;
+        after = { createdAt: rows[rows.length - 1].created_at, id: rows[rows.length - 1].id };
+        await new Promise((resolve) => setImmediate(resolve));
+      }
 
       // Classes: the project's list in its order (zeros too), then any other class dialogs carry, then unclassified.
-      const classCounts = tally(leads, (l) => l.leadClass ?? '\u0000');
-      const listed = (await repo.classes(projectId)).map((c) => c.name);
-      const byClass: LeadsReport['byClass'] = listed.map((name) => ({ class: name, count: classCounts.get(name)?.count ?? 0 }));
-      const others = [...classCounts.entries()]
-        .filter(([key]) => key !== '\u0000' && !listed.includes(key))
+      const byClass: LeadsReport['byClass'] = listed.map((name) => ({ class: name, count: counts.classes.get(name) ?? 0 }));
+      const others = [...counts.classes.entries()]
+        .filter(([key]) => key !== NONE && !listed.includes(key))
         .sort(([ka, a], [kb, b]) => byCount(a, b, ka, kb));
-      byClass.push(...others.map(([name, { count }]) => ({ class: name, count })));
-      const unclassified = classCounts.get('\u0000');
-      if (unclassified) byClass.push({ class: null, count: unclassified.count });
+      byClass.push(...others.map(([name, count]) => ({ class: name, count })));
+      const unclassified = counts.classes.get(NONE);
+      if (unclassified) byClass.push({ class: null, count: unclassified });
 
-      const sources = [...tally(leads, (l) => sourceOf(l) ?? '\u0000').entries()].sort(([ka, a], [kb, b]) => byCount(a, b, ka, kb));
-      const operators = [...tally(leads, (l) => (l.operator ? String(l.operator.id) : '\u0000')).values()].sort((a, b) =>
-        byCount(a, b, a.item.operator?.name ?? '\uffff', b.item.operator?.name ?? '\uffff'),
-      );
+      const sources = [...counts.sources.entries()].sort(([ka, a], [kb, b]) => byCount(a, b, ka, kb));
+      const operators = [...counts.operators.values()].sort((a, b) => byCount(a.count, b.count, a.operator?.name ?? '\uffff', b.operator?.name ?? '\uffff'));
 
-      const dayCounts = tally(leads, (l) => dayOf(Date.parse(l.createdAt), timezone));
-      const first = filter.since ?? (leads.length ? Date.parse(leads[0].createdAt) : null);
+      const first = filter.since ?? counts.firstAt;
       // Through --until, else through today.
       const last = filter.until !== null ? filter.until - 1 : first !== null ? now : null;
       let days: string[] = [];
-      if (first !== null && last !== null && last >= first) days = daysBetween(dayOf(first, timezone), dayOf(last, timezone)) ?? [...dayCounts.keys()].sort();
-      const byDay = days.map((day) => ({ day, count: dayCounts.get(day)?.count ?? 0 }));
+      if (first !== null && last !== null && last >= first) days = daysBetween(dayOf(first, timezone), dayOf(last, timezone)) ?? [...counts.days.keys()].sort();
+      const byDay = days.map((day) => ({ day, count: counts.days.get(day) ?? 0 }));
 
-      const times = leads.map((l) => l.firstResponseSeconds).filter((s): s is number => s !== null);
       return {
         timezone,
         since: filter.since === null ? null : iso(filter.since),
         until: filter.until === null ? null : iso(filter.until),
-        total: leads.length,
+        total: counts.total,
         byClass,
-        bySource: sources.map(([key, { count }]) => ({ source: key === '\u0000' ? null : key, count })),
-        byOperator: operators.map(({ item, count }) => ({ operator: item.operator, count })),
+        bySource: sources.map(([key, count]) => ({ source: key === NONE ? null : key, count })),
+        byOperator: operators.map(({ operator, count }) => ({ operator, count })),
         byDay,
-        firstResponse: { medianSeconds: median(times), answered: times.length, unanswered: leads.length - times.length },
+        firstResponse: { medianSeconds: median(counts.responseSeconds), answered: counts.responseSeconds.length, unanswered: counts.total - counts.responseSeconds.length },
       };
     },
   };

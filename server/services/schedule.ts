@@ -66,7 +66,8 @@ export function instantOf(year: number, month: number, day: number, minutes: num
   return naive - offsetAt(naive - 86_400_000 / 2, timezone);
 }
 
-function dateKey(y: number, m: number, d: number): string {
+/** `YYYY-MM-DD` of a local date. */
+export function dateKey(y: number, m: number, d: number): string {
   return `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
 }
 
