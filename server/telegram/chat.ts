@@ -17,7 +17,7 @@ import { type BridgeContext, say } from './context.js';
 import type { Relay } from './relay.js';
 import type { LinkRow } from './store.js';
 import { button, clip, excerpt, TEXTS, visitorLabel } from './texts.js';
-import type { TgCallbackQuery, TgFile, TgInlineButton, TgMessage, TgUpdate } from './types.js';
+import type { TgCallbackQuery, TgFile, TgInlineButton, TgLocation, TgMessage, TgUpdate } from './types.js';
 
 
 /** Dialogs listed by /dialogs per project, and messages shown when one is opened. */
@@ -29,12 +29,36 @@ interface Operator {
   auth: Auth;
 }
 
-/** The file a message carries, and the name it gets in the dialog. */
+/**
+ * The file a message carries, and the name it gets in the dialog. A still sticker is a WebP
+ * image, which the widget shows; an animated or video one (Lottie, WebM) would not show, so it
+ * goes as its emoji (textOf).
+ */
 function fileOf(m: TgMessage): { file: TgFile; name: string } | null {
-  const file = m.document ?? m.video ?? m.audio ?? m.voice ?? m.animation ?? m.photo?.[m.photo.length - 1];
+  const sticker = m.sticker && !m.sticker.is_animated && !m.sticker.is_video ? m.sticker : undefined;
+  const file = m.document ?? m.video ?? m.audio ?? m.voice ?? m.animation ?? m.photo?.[m.photo.length - 1] ?? sticker;
   if (!file) return null;
-  const fallback = m.photo ? 'photo.jpg' : m.voice ? 'voice.ogg' : m.video ? 'video.mp4' : 'file';
+  const fallback = m.photo ? 'photo.jpg' : m.voice ? 'voice.ogg' : m.video ? 'video.mp4' : sticker ? 'sticker.webp' : 'file';
   return { file, name: file.file_name?.trim() || fallback };
+}
+
+/** A map link a visitor can open anywhere. */
+const mapLink = ({ latitude, longitude }: TgLocation) => {
+  const [lat, lon] = [latitude.toFixed(6), longitude.toFixed(6)];
+  return `https://www.openstreetmap.org/?mlat=${lat}&mlon=${lon}#map=17/${lat}/${lon}`;
+};
+
+/**
+ * The text a message without a file sends: its text; else what a location, a venue, a shared
+ * contact or an animated sticker says in words; else null (nothing a visitor could be shown).
+ */
+function textOf(m: TgMessage): string | null {
+  if (m.text?.trim()) return m.text;
+  if (m.venue) return `📍 ${m.venue.title}, ${m.venue.address}\n${mapLink(m.venue.location)}`;
+  if (m.location) return `📍 ${mapLink(m.location)}`;
+  if (m.contact) return `👤 ${[m.contact.first_name, m.contact.last_name].filter(Boolean).join(' ')}: ${m.contact.phone_number}`;
+  if (m.sticker?.emoji) return m.sticker.emoji;
+  return null;
 }
 
 export function createChat(ctx: BridgeContext, relay: Relay) {
@@ -196,11 +220,12 @@ export function createChat(ctx: BridgeContext, relay: Relay) {
     }
     const attached = fileOf(m);
     if (attached) return answerWithFile(op, m, dialog, attached);
-    if (!m.text?.trim()) {
+    const text = textOf(m);
+    if (text === null) {
       await say(ctx, chatId, TEXTS.unsupported, { replyTo: m.message_id });
       return;
     }
-    await send(op, m.message_id, dialog, m.text);
+    await send(op, m.message_id, dialog, text);
   }
 
   /** A photo or file: fetched from Telegram (getFile), stored as the operator's attachment, sent with the caption. */

@@ -44,7 +44,7 @@ export const TEXTS = {
   noProjects: 'You are an operator in no project.',
   replyHint: 'To answer a visitor, reply to the message of theirs that the bot forwarded. /help',
   notForwarded: 'That message is not a forwarded visitor message: reply to one the bot sent. /help',
-  unsupported: 'Only text, photos and files can be sent to a visitor.',
+  unsupported: 'This kind of message cannot be sent to a visitor: send text, photos, files, stickers, a location or a contact.',
   notSent: (why: string) => `Not sent: ${why}`,
   notEdited: (why: string) => `Not edited: ${why}`,
   noDialog: 'Which dialog? Reply to one of its messages with the command, or open one from /dialogs.',

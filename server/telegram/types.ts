@@ -36,7 +36,15 @@ export interface TgMessage {
   audio?: TgFile;
   voice?: TgFile;
   animation?: TgFile;
-  sticker?: TgFile;
+  sticker?: TgFile & { emoji?: string; is_animated?: boolean; is_video?: boolean };
+  location?: TgLocation;
+  venue?: { location: TgLocation; title: string; address: string };
+  contact?: { phone_number: string; first_name: string; last_name?: string };
+}
+
+export interface TgLocation {
+  latitude: number;
+  longitude: number;
 }
 
 export interface TgCallbackQuery {

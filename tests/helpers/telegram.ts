@@ -62,11 +62,13 @@ export interface FakeBotApi {
   deliverAgain(updateId: number): Promise<number>;
   /** A private-chat text message from a Telegram user; `replyTo` makes it a reply. */
   userSays(chatId: number, text: string, opts?: { replyTo?: number }): { updateId: number; messageId: number };
-  /** A photo (`as: 'photo'`) or a document from the user, downloadable through getFile. */
+  /** A photo (`as: 'photo'`), a still sticker or a document from the user, downloadable through getFile. */
   userSendsFile(
     chatId: number,
-    file: { bytes: Buffer; name: string; mime: string; as?: 'photo' | 'document'; caption?: string; replyTo?: number; claimedSize?: number },
+    file: { bytes: Buffer; name: string; mime: string; as?: 'photo' | 'sticker' | 'document'; caption?: string; replyTo?: number; claimedSize?: number },
   ): { updateId: number; messageId: number };
+  /** Any other message from the user, its fields as the Bot API has them (`location`, `contact`, `poll`...). */
+  userSends(chatId: number, fields: Record<string, unknown>, opts?: { replyTo?: number }): { updateId: number; messageId: number };
   /** The user edits a message they sent (an edited_message update). */
   userEdits(chatId: number, messageId: number, text: string): number;
   /** The user taps an inline button of a bot message (a callback_query update). */
@@ -402,7 +404,8 @@ export async function startFakeBotApi(token = BOT_TOKEN): Promise<FakeBotApi> {
       const messageId = newMessageId(chatId);
       const fileId = `user-file-${nextFileNo++}`;
       const size = file.claimedSize ?? file.bytes.length;
-      userFiles.set(fileId, { bytes: file.bytes, path: `${file.as === 'photo' ? 'photos' : 'documents'}/file_${nextFileNo}.${file.name.split('.').pop()}` });
+      const folder = { photo: 'photos', sticker: 'stickers', document: 'documents' }[file.as ?? 'document'];
+      userFiles.set(fileId, { bytes: file.bytes, path: `${folder}/file_${nextFileNo}.${file.name.split('.').pop()}` });
       const message: Record<string, any> = {
         message_id: messageId,
         date: now(),
@@ -415,11 +418,26 @@ export async function startFakeBotApi(token = BOT_TOKEN): Promise<FakeBotApi> {
           { file_id: `${fileId}-thumb`, file_unique_id: `${fileId}-thumb`, width: 90, height: 90, file_size: 1000 },
           { file_id: fileId, file_unique_id: fileId, width: 800, height: 600, file_size: size },
         ];
+      } else if (file.as === 'sticker') {
+        message.sticker = { file_id: fileId, file_unique_id: fileId, type: 'regular', width: 512, height: 512, is_animated: false, is_video: false, emoji: '👍', file_size: size };
       } else {
         message.document = { file_id: fileId, file_unique_id: fileId, file_name: file.name, mime_type: file.mime, file_size: size };
       }
       if (file.caption) message.caption = file.caption;
       if (file.replyTo !== undefined) message.reply_to_message = replied(chatId, file.replyTo);
+      sentByUser.set(`${chatId}:${messageId}`, message);
+      return { updateId: fake.push({ message }), messageId };
+    },
+    userSends(chatId, fields, opts = {}) {
+      const messageId = newMessageId(chatId);
+      const message: Record<string, any> = {
+        message_id: messageId,
+        date: now(),
+        chat: chat(chatId),
+        from: { id: chatId, is_bot: false, first_name: 'Operator' },
+        ...fields,
+      };
+      if (opts.replyTo !== undefined) message.reply_to_message = replied(chatId, opts.replyTo);
       sentByUser.set(`${chatId}:${messageId}`, message);
       return { updateId: fake.push({ message }), messageId };
     },

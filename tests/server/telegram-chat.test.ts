@@ -19,6 +19,7 @@ import {
 
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(300, 7)]);
 const PDF = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(500, 0x41)]);
+const WEBP = Buffer.concat([Buffer.from('RIFF'), Buffer.from([0xf8, 0, 0, 0]), Buffer.from('WEBPVP8 '), Buffer.alloc(240, 3)]);
 
 let t: TelegramScenario;
 let time: ManualTime;
@@ -162,6 +163,36 @@ describe('files', () => {
     t.fake.userSendsFile(CHAT, { bytes: PDF, name: 'huge.pdf', mime: 'application/pdf', claimedSize: 15 * 1024 * 1024, replyTo: forwarded.result.message_id });
     expect((await said).params.text).toBe('Not sent: files from Telegram may be at most 10 MB.');
     expect(t.fake.calls.filter((c) => c.method === 'getFile')).toHaveLength(before);
+  });
+});
+
+describe('what else an operator can send from Telegram', () => {
+  it('a still sticker goes as its image; an animated one as its emoji; a location, a venue and a contact as text with a map link; a poll is refused', async () => {
+    const { peer, forwarded } = await visitorWrites(t, 'Where is your shop?');
+    const replyTo = forwarded.result.message_id;
+    t.fake.userSendsFile(CHAT, { bytes: WEBP, name: 'sticker.webp', mime: 'image/webp', as: 'sticker', replyTo });
+    const sticker = await operatorMessage(peer);
+    expect(sticker.message).toMatchObject({ body: '', attachments: [{ name: 'sticker.webp', mime: 'image/webp', size: WEBP.length }] });
+    expect(Buffer.from(await (await fetch(`${t.server.url}${sticker.message.attachments[0].url}`)).arrayBuffer()).equals(WEBP)).toBe(true);
+
+    const animated = { file_id: 'anim-1', file_unique_id: 'anim-1', type: 'regular', width: 512, height: 512, is_animated: true, is_video: false, emoji: '🎉' };
+    t.fake.userSends(CHAT, { sticker: animated }, { replyTo });
+    expect((await operatorMessage(peer)).message).toMatchObject({ body: '🎉', attachments: [] });
+
+    t.fake.userSends(CHAT, { location: { latitude: 59.3293, longitude: 18.0686 } }, { replyTo });
+    expect((await operatorMessage(peer)).message.body).toBe('📍 https://www.openstreetmap.org/?mlat=59.329300&mlon=18.068600#map=17/59.329300/18.068600');
+    const location = { latitude: 59.33258, longitude: 18.0649 };
+    t.fake.userSends(CHAT, { location, venue: { location, title: 'Parley Store', address: 'Drottninggatan 1, Stockholm' } }, { replyTo });
+    expect((await operatorMessage(peer)).message.body).toBe(
+      '📍 Parley Store, Drottninggatan 1, Stockholm\nhttps://www.openstreetmap.org/?mlat=59.332580&mlon=18.064900#map=17/59.332580/18.064900',
+    );
+    t.fake.userSends(CHAT, { contact: { phone_number: '+46 8 123 456', first_name: 'Support', last_name: 'Desk' } }, { replyTo });
+    expect((await operatorMessage(peer)).message.body).toBe('👤 Support Desk: +46 8 123 456');
+
+    const refused = t.fake.nextSaid(CHAT, /cannot be sent to a visitor/);
+    t.fake.userSends(CHAT, { poll: { id: 'p1', question: 'Which size?', options: [] } }, { replyTo });
+    expect((await refused).params.text).toBe('This kind of message cannot be sent to a visitor: send text, photos, files, stickers, a location or a contact.');
+    expect((await messagesOf(await dialogId())).filter((m) => m.author === 'operator')).toHaveLength(5);
   });
 });
 
