@@ -7,6 +7,7 @@ import { adminDisable, adminEnable } from './commands/admin/disable.js';
 import dialogsList from './commands/dialogs/list.js';
 import dialogsClass from './commands/dialogs/class.js';
 import dialogsShow from './commands/dialogs/show.js';
+import dialogsSearch from './commands/dialogs/search.js';
 import applyCommand from './commands/apply.js';
 import backupCommand from './commands/backup.js';
 import eventsCommand from './commands/events.js';
@@ -168,9 +169,10 @@ export function buildProgram(ctx: Ctx): Command {
     ]),
   );
   program.addCommand(
-    group('dialogs', 'the conversations with visitors: Mine, Shared and Archive', [dialogsList(ctx), dialogsShow(ctx), dialogsClass(ctx)], [
+    group('dialogs', 'the conversations with visitors: Mine, Shared and Archive', [dialogsList(ctx), dialogsShow(ctx), dialogsSearch(ctx), dialogsClass(ctx)], [
       'parley dialogs list --view mine',
       'parley dialogs show 12',
+      'parley dialogs search "order 4711"',
       'parley dialogs class 12 target',
     ]),
   );

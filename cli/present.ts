@@ -1,5 +1,5 @@
 // Human renderings shared by several commands.
-import type { DialogList, Member, Message, Project } from '../core/protocol/index.js';
+import type { DialogList, DialogSearch, Member, Message, Project, SearchMatch } from '../core/protocol/index.js';
 import { formatSize } from '../core/format-size.js';
 import { table } from './io.js';
 
@@ -56,6 +56,29 @@ export function dialogsTable(list: DialogList): string {
   ]);
   const more = list.next ? [`More: parley dialogs list --view ${list.view} --before ${list.next}`] : [];
   return [head, table(['ID', 'VISITOR', 'STATUS', 'ASSIGNEE', 'LAST MESSAGE', 'AT'], rows), ...more].join('\n');
+}
+
+const MATCH_LABEL: Record<SearchMatch['field'], string> = {
+  name: 'name',
+  realName: 'real name',
+  email: 'email',
+  phone: 'phone',
+  notes: 'notes',
+  message: 'message',
+};
+
+/** `parley dialogs search`: where each dialog matched, newest activity first. */
+export function searchTable(found: DialogSearch): string {
+  if (found.results.length === 0) return `No dialog matches "${found.query}".`;
+  const rows = found.results.map(({ dialog: d, match }) => [
+    d.id,
+    d.visitor.realName ? `${d.visitor.name} (${d.visitor.realName})` : d.visitor.name,
+    d.view ?? '-',
+    truncate(`${MATCH_LABEL[match.field] ?? match.field}: ${match.text}`, 92),
+    formatTime(d.lastMessageAt),
+  ]);
+  const more = found.more ? [`More dialogs match: narrow the search or raise --limit (up to 100).`] : [];
+  return [table(['ID', 'VISITOR', 'VIEW', 'MATCHED', 'AT'], rows), ...more].join('\n');
 }
 
 /** "delivered 09:42" / "not delivered" for operator messages; '' for the others. */

@@ -12,6 +12,7 @@ import type {
   CreateTokenReply,
   DialogDetail,
   DialogList,
+  DialogSearch,
   DialogSummary,
   DeleteGroupReply,
   ErrorBody,
@@ -271,6 +272,9 @@ export class ParleyClient {
   listDialogs = (projectId: number, q: DialogListQuery = {}) =>
     this.request<DialogList>('GET', `${API_PREFIX}/projects/${projectId}/dialogs${query(q)}`);
   /** The dialog, its visitor (card, page, UTM tags) and its latest 100 messages. */
+  /** Dialogs whose visitor (name, card) or messages match `q`, newest activity first. */
+  searchDialogs = (projectId: number, q: string, limit?: number) =>
+    this.request<DialogSearch>('GET', `${API_PREFIX}/projects/${projectId}/dialogs/search${query({ q, limit })}`);
   getDialog = (projectId: number, dialogId: number) => this.request<DialogDetail>('GET', this.dialog(projectId, dialogId));
   /** Messages by seq: the newest `limit` before `beforeSeq`, or the oldest after `afterSeq`. */
   listMessages = (projectId: number, dialogId: number, q: MessagesQuery = {}) =>

@@ -145,6 +145,39 @@ export type OperatorStatus = Static<typeof OperatorStatus>;
 
 export const DialogParams = Type.Object({ projectId: Type.Integer({ minimum: 1 }), dialogId: Type.Integer({ minimum: 1 }) });
 export const MessageParams = Type.Object({ projectId: Type.Integer({ minimum: 1 }), messageId: Type.Integer({ minimum: 1 }) });
+export const DialogSearchQuery = Type.Object(
+  {
+    q: Type.String({ minLength: 1, maxLength: 100 }),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+  },
+  { additionalProperties: false },
+);
+export type DialogSearchQuery = Static<typeof DialogSearchQuery>;
+
+/** Where a search found a dialog: a field of its visitor's card, or one of its messages. */
+export const SearchMatch = Type.Object({
+  field: Type.Union([
+    Type.Literal('name'),
+    Type.Literal('realName'),
+    Type.Literal('email'),
+    Type.Literal('phone'),
+    Type.Literal('notes'),
+    Type.Literal('message'),
+  ]),
+  /** The matching text (a message's around the match). */
+  text: Type.String(),
+});
+export type SearchMatch = Static<typeof SearchMatch>;
+
+export const DialogSearch = Type.Object({
+  query: Type.String(),
+  /** Newest activity first, each with its view for the caller and where it matched. */
+  results: Type.Array(Type.Object({ dialog: DialogSummary, match: SearchMatch })),
+  /** More dialogs match than `limit`: make the query narrower. */
+  more: Type.Boolean(),
+});
+export type DialogSearch = Static<typeof DialogSearch>;
+
 export const DialogListQuery = Type.Object(
   {
     view: Type.Optional(Type.Union(VIEWS.map((v) => Type.Literal(v)))),

@@ -237,6 +237,25 @@ export function dialogsRepo(db: Db) {
         [projectId, userId, before?.at ?? null, before?.id ?? null, limit],
       ),
 
+    /** A page of a project's dialogs with their visitor's card, newest activity first, for search. */
+    searchVisitors: (projectId: number, before: { at: number; id: number } | null, limit: number, q: Queryable = db) =>
+      q.all<{ id: number; last_message_at: number; name: string; real_name: string | null; email: string | null; phone: string | null; notes: string | null }>(
+        `SELECT d.id, d.last_message_at, v.name, v.real_name, v.email, v.phone, v.notes
+         FROM dialogs d JOIN visitors v ON v.id = d.visitor_id
+         WHERE d.project_id = ?1 AND (?2 IS NULL OR d.last_message_at < ?2 OR (d.last_message_at = ?2 AND d.id < ?3))
+         ORDER BY d.last_message_at DESC, d.id DESC LIMIT ?4`,
+        [projectId, before?.at ?? null, before?.id ?? null, limit],
+      ),
+
+    /** A page of a project's message texts, newest first (by id, below `beforeId`), for search. */
+    searchMessages: (projectId: number, beforeId: number, limit: number, q: Queryable = db) =>
+      q.all<{ id: number; dialog_id: number; body: string }>(
+        `SELECT m.id, m.dialog_id, m.body FROM messages m JOIN dialogs d ON d.id = m.dialog_id
+         WHERE m.id < ?2 AND d.project_id = ?1 AND m.author != 'system' AND m.body != ''
+         ORDER BY m.id DESC LIMIT ?3`,
+        [projectId, beforeId, limit],
+      ),
+
     async viewCounts(projectId: number, userId: number, q: Queryable = db) {
       const row = await q.get<{ mine: number; shared: number; archive: number }>(
         `SELECT

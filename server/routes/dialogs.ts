@@ -8,6 +8,8 @@ import {
   DialogDetail,
   DialogList,
   DialogListQuery,
+  DialogSearch,
+  DialogSearchQuery,
   DialogParams,
   DialogSummary,
   EditMessageBody,
@@ -53,6 +55,15 @@ export default async function dialogRoutes(app: FastifyInstance) {
       const auth = await app.authenticate(request);
       const q = request.query;
       return dialogs.list(auth, request.params.projectId, q.view ?? 'mine', q.limit ?? 50, q.before);
+    },
+  );
+
+  r.get(
+    '/projects/:projectId/dialogs/search',
+    { schema: { params: ProjectParams, querystring: DialogSearchQuery, response: { 200: DialogSearch } } },
+    async (request) => {
+      const auth = await app.authenticate(request);
+      return dialogs.search(auth, request.params.projectId, request.query.q, request.query.limit ?? 20);
     },
   );
 

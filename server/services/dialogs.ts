@@ -26,6 +26,7 @@ import type { ServiceDeps } from './context.js';
 import { resolveLeadClass } from './leads.js';
 import { routeNewDialog } from './groups.js';
 import { generateVisitorName } from './names.js';
+import { findDialogs } from './search.js';
 import { fullName, presentDialog, presentMessage, presentVisitor } from './present.js';
 import type { ProjectsService } from './projects.js';
 
@@ -446,6 +447,16 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
         visitor: presentVisitor((await r.visitorById(dialog.visitor_id))!),
         messages: (await r.messagesPage(dialog.id, { limit })).map(presentMessage),
       };
+    },
+
+    /** Dialogs of the project matching `query` (see search.ts), newest activity first. */
+    async search(auth: Auth, projectId: number, query: string, limit = 20) {
+      await projects.membership(auth, projectId);
+      if (!query.trim()) throw badRequest('search for some text');
+      const found = await findDialogs(r, projectId, query, limit);
+      const results = await Promise.all([...found].map(async ([id, match]) => ({ dialog: await summaryFor(auth.user.id, id), match })));
+      results.sort((a, b) => b.dialog.lastMessageAt.localeCompare(a.dialog.lastMessageAt) || b.dialog.id - a.dialog.id);
+      return { query, results: results.slice(0, limit), more: results.length > limit };
     },
 
     async messages(auth: Auth, projectId: number, dialogId: number, q: { afterSeq?: number; beforeSeq?: number; limit?: number }) {

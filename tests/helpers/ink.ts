@@ -77,6 +77,7 @@ export function waitForFrame(app: Rendered, check: (frame: string) => boolean, w
 
 export const CTRL_T = '\x14';
 export const CTRL_N = '\x0e';
+export const CTRL_F = '\x06';
 export const CTRL_O = '\x0f';
 export const CTRL_X = '\x18';
 /** Backspace as tmux and most terminals send it (Ink alone would call it key.delete). */

@@ -307,6 +307,7 @@ const MATRIX: Record<string, Case> = {
 
   // ---- dialogs ---------------------------------------------------------------------------
   'GET /api/v1/projects/:projectId/dialogs': { expect: members(), request: (_r, ids) => ({ url: api(`/projects/${ids.p}/dialogs`) }) },
+  'GET /api/v1/projects/:projectId/dialogs/search': { expect: members(), request: (_r, ids) => ({ url: api(`/projects/${ids.p}/dialogs/search?q=hello`) }) },
   'GET /api/v1/projects/:projectId/dialogs/:dialogId': { expect: members(), request: (_r, ids) => ({ url: dialog(ids) }) },
   'GET /api/v1/projects/:projectId/dialogs/:dialogId/messages': {
     expect: members(),

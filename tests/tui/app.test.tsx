@@ -18,6 +18,7 @@ import {
   BACKSPACE_CTRL_H,
   CTRL_ENTER,
   CTRL_ENTER_XTERM,
+  CTRL_F,
   CTRL_N,
   CTRL_O,
   CTRL_S,
@@ -308,6 +309,29 @@ describe('the operator TUI', () => {
     expect(last.message.attachments).toEqual([]);
     const files = (await oli.listMessages(project.id, v.dialogId)).filter((m) => m.author === 'operator').map((m) => m.attachments.map((a) => a.name));
     expect(files).toEqual([['My Invoice.pdf'], ['photo.png'], []]);
+  });
+
+  it('Ctrl+F finds a dialog by words of its messages or the client card, and Enter opens it', async () => {
+    const needle = await visitorWrites('My parcel 88123 never arrived');
+    await visitorWrites('Something else entirely');
+    await oli.updateCard(project.id, needle.dialogId, { realName: 'Petra Nilsson', email: 'petra@example.com' });
+    const { app } = await startApp(oli, { columns: 160, rows: 40 });
+    await press(app, CTRL_F);
+    await waitForFrame(app, (f) => f.includes('Find a dialog') && f.includes('then Enter'), 'the finder');
+    await press(app, 'nothing like this', ENTER);
+    await waitForFrame(app, (f) => f.includes('no dialog matches "nothing like this"'), 'no match said');
+    // A new query: typed over the old one, Enter searches; the list shows where it matched.
+    await press(app, ...Array.from({ length: 'nothing like this'.length }, () => BACKSPACE), 'PARCEL 88123', ENTER);
+    const name = await nameOf(needle.dialogId);
+    await waitForFrame(app, (f) => f.includes(`${name} (Petra Nilsson)`) && f.includes('wrote: My parcel 88123 never arrived'), 'the match');
+    expect(app.lastFrame()).toContain('Enter opens the dialog');
+    await press(app, ENTER);
+    // The thread names the visitor by the card's real name.
+    await waitForFrame(app, (f) => f.includes('Petra Nilsson: My parcel 88123 never arrived') && !f.includes('Find a dialog'), 'the dialog open');
+
+    // By the card, in another case.
+    await press(app, CTRL_F, 'PETRA@', ENTER);
+    await waitForFrame(app, (f) => f.includes('email: petra@example.com'), 'found by email');
   });
 
   it('a dialog whose last message is only a file says so in the list', async () => {

@@ -1,34 +1,49 @@
 // A search-and-pick window: templates (fuzzy search by name, Enter inserts at the cursor), the
-// operator to assign the dialog to, or the lead class.
+// operator to assign the dialog to, the lead class, or the dialog finder (the server searches).
 import { Box, Text } from 'ink';
 import { useStore, useStores } from '../context/stores.js';
 import { keyOf } from '../input/keybindings.js';
-import { matching, type PickerKind } from '../state/picker.js';
+import { matching, type PickerKind, searchIsCurrent } from '../state/picker.js';
 import { visibleRows } from '../state/window.js';
 
-const TITLES: Record<PickerKind, string> = { templates: 'Templates', assign: 'Assign to', leadClass: 'Lead class' };
+const TITLES: Record<PickerKind, string> = { templates: 'Templates', assign: 'Assign to', leadClass: 'Lead class', search: 'Find a dialog' };
 
 export function Picker({ width, height }: { width: number; height: number }) {
   const state = useStore(useStores().picker);
   if (!state.kind) return null;
   const items = matching(state);
-  const rows = Math.max(1, height - 5);
+  const rows = Math.max(1, height - 5 - (state.note ? 1 : 0));
   const { start, end } = visibleRows(items.length, state.selected, rows);
+  const finder = state.kind === 'search';
+  const current = finder && searchIsCurrent(state);
   const hint =
     state.kind === 'templates'
       ? `type to search · Enter inserts · ${keyOf('SaveTemplate')} saves the composer's text as a new one · Esc`
-      : 'type to search · Enter picks · Esc';
+      : finder
+        ? current && items.length > 0
+          ? '↑/↓ · Enter opens the dialog · type to search again · Esc'
+          : 'a name, email, phone, or words of a message · Enter searches · Esc'
+        : 'type to search · Enter picks · Esc';
+  const empty = finder
+    ? state.searched === null
+      ? 'type what you remember of the dialog, then Enter'
+      : `no dialog matches "${state.searched}"`
+    : state.items?.length === 0
+      ? state.kind === 'templates'
+        ? 'no templates yet'
+        : 'nothing to pick'
+      : 'nothing matches';
   return (
     <Box flexDirection="column" width={width} height={height} borderStyle="double" borderColor="cyan" paddingX={1} overflow="hidden">
       <Text bold wrap="truncate-end">
         {TITLES[state.kind]}: <Text color="cyan">{state.query}</Text>
         <Text inverse> </Text>
       </Text>
-      {state.items === null ? <Text dimColor>loading…</Text> : null}
+      {state.items === null ? <Text dimColor>{finder ? 'searching…' : 'loading…'}</Text> : null}
       {state.error ? <Text color="red" wrap="truncate-end">{state.error}</Text> : null}
       {state.items !== null && !state.error && items.length === 0 ? (
         <Text dimColor wrap="truncate-end">
-          {state.items.length === 0 ? (state.kind === 'templates' ? 'no templates yet' : 'nothing to pick') : 'nothing matches'}
+          {empty}
         </Text>
       ) : null}
       {items.slice(start, end).map((item, i) => (
@@ -38,6 +53,11 @@ export function Picker({ width, height }: { width: number; height: number }) {
         </Text>
       ))}
       <Box flexGrow={1} />
+      {state.note ? (
+        <Text color="yellow" wrap="truncate-end">
+          {state.note}
+        </Text>
+      ) : null}
       <Text dimColor wrap="truncate-end">
         {hint}
       </Text>

@@ -5,7 +5,7 @@
 import type { ThreadItem } from '../../core/client/outbox.js';
 import { FrameError } from '../../core/client/realtime.js';
 import type { View } from '../../core/protocol/constants.js';
-import type { DialogList, DialogSummary } from '../../core/protocol/dialogs.js';
+import type { DialogList, DialogSummary, SearchMatch } from '../../core/protocol/dialogs.js';
 import { fillTemplate, placeholderValues } from '../../core/templates.js';
 import { MAX_ATTACHMENTS } from '../../core/protocol/constants.js';
 import { outgoing } from '../state/composer.js';
@@ -13,7 +13,7 @@ import { formatSize } from '../state/message-rows.js';
 import { arrivals } from '../state/dialogs.js';
 import type { Pane } from '../state/focus.js';
 import { formValues } from '../state/form.js';
-import { type PickerKind, pickedItem } from '../state/picker.js';
+import { type PickerKind, pickedItem, searchIsCurrent } from '../state/picker.js';
 import { hasOlder, threadItems } from '../state/thread.js';
 import { readAttachment } from './files.js';
 import type { Session } from './session.js';
@@ -126,6 +126,38 @@ export function createActions(session: Session, stores: Stores, io: Io) {
 
   /** The dialog a picker (assign, lead class) acts on, fixed when it opened. */
   let assignTarget: number | null = null;
+  /** The finder's dialogs by id, as the last search found them. */
+  const found = new Map<string, DialogSummary>();
+  /** Dialogs the finder shows at most (the newest activity first). */
+  const SEARCH_LIMIT = 50;
+
+  const FIELD_LABELS: Record<SearchMatch['field'], string> = {
+    name: 'name',
+    realName: 'real name',
+    email: 'email',
+    phone: 'phone',
+    notes: 'notes',
+    message: 'wrote',
+  };
+
+  /** The finder's Enter on a query it has not searched for yet: ask the server. */
+  async function search(query: string): Promise<void> {
+    picker.dispatch({ type: 'searching', query });
+    try {
+      const answer = await client.searchDialogs(projectId, query, SEARCH_LIMIT);
+      found.clear();
+      const items = answer.results.map(({ dialog, match }) => {
+        found.set(String(dialog.id), dialog);
+        const who = dialog.visitor.realName && match.field !== 'realName' ? `${dialog.visitor.name} (${dialog.visitor.realName})` : dialog.visitor.name;
+        const where = dialog.status === 'closed' ? 'archive' : dialog.view === 'shared' ? 'shared' : 'mine';
+        return { value: String(dialog.id), label: who, detail: `${where} · ${FIELD_LABELS[match.field]}: ${match.text}` };
+      });
+      const note = answer.more ? `more dialogs match: the newest ${SEARCH_LIMIT} are shown, say more to narrow it` : null;
+      picker.dispatch({ type: 'items', kind: 'search', items, searched: query, note });
+    } catch (err) {
+      picker.dispatch({ type: 'failed', kind: 'search', error: (err as Error).message });
+    }
+  }
 
   /** Sends the composer's text (and attached files) to the open dialog, or saves the edit being made. */
   function send(): void {
@@ -191,6 +223,17 @@ export function createActions(session: Session, stores: Stores, io: Io) {
     }
   }
 
+  /** Shows a dialog (from a pane, the finder...). */
+  function open(dialog: DialogSummary): Promise<void> {
+    // The composer takes the keys at once: what is typed while the dialog loads is text for it,
+    // never commands for the pane (c would close the dialog, t take it…).
+    const from = focus.getState().pane;
+    thread.dispatch({ type: 'opening', dialogId: dialog.id });
+    focus.dispatch({ type: 'focus', pane: 'composer' });
+    opened = load(dialog, from);
+    return opened;
+  }
+
   function closeOverlay(): void {
     focus.dispatch({ type: 'overlay', overlay: null });
     picker.dispatch({ type: 'close' });
@@ -204,15 +247,7 @@ export function createActions(session: Session, stores: Stores, io: Io) {
     refreshStatus,
     closeOverlay,
 
-    open(dialog: DialogSummary): Promise<void> {
-      // The composer takes the keys at once: what is typed while the dialog loads is text for it,
-      // never commands for the pane (c would close the dialog, t take it…).
-      const from = focus.getState().pane;
-      thread.dispatch({ type: 'opening', dialogId: dialog.id });
-      focus.dispatch({ type: 'focus', pane: 'composer' });
-      opened = load(dialog, from);
-      return opened;
-    },
+    open,
 
     send,
 
@@ -292,9 +327,23 @@ export function createActions(session: Session, stores: Stores, io: Io) {
       });
     },
 
-    /** Enter in a picker: insert the template, assign the dialog, set the lead class. */
+    /** The dialog finder: type, Enter searches, Enter on a result opens it. */
+    openSearch(): void {
+      picker.dispatch({ type: 'open', kind: 'search' });
+      focus.dispatch({ type: 'overlay', overlay: 'search' });
+    },
+
+    /** Enter in a picker: insert the template, assign the dialog, set the lead class; the finder searches or opens. */
     pick(): void {
       const state = picker.getState();
+      if (state.kind === 'search') {
+        const query = state.query.trim();
+        if (query && !searchIsCurrent(state)) return void search(query);
+        const dialog = found.get(pickedItem(state)?.value ?? '');
+        if (!dialog) return;
+        closeOverlay();
+        return void open(dialog);
+      }
       const item = pickedItem(state);
       if (!item || !state.kind) return;
       closeOverlay();

@@ -34,6 +34,7 @@ export type Command =
   | 'Templates'
   | 'SaveTemplate'
   | 'Attach'
+  | 'Find'
   | 'DropFiles'
   | 'ToggleOnline'
   | 'ToggleBell'
@@ -110,6 +111,11 @@ export const KEYMAP: Record<Command, CommandKeys> = {
     help: "save the composer's text as a template",
     where: 'everywhere',
     bindings: [{ label: 'Ctrl+N', input: 'n', ctrl: true }],
+  },
+  Find: {
+    help: 'find a dialog: a name, email, phone, or words of its messages',
+    where: 'everywhere',
+    bindings: [{ label: 'Ctrl+F', input: 'f', ctrl: true }],
   },
   Attach: {
     help: 'attach a file to your next message (a path, or drop the file)',

@@ -34,7 +34,9 @@ export function routeKey(input: string, key: Key, ctx: KeyContext): void {
   if (ctx.pasting) {
     // A pasted Enter is a line break in the text, never a key.
     const text = key.return ? '\n' : key.tab ? '\t' : input;
-    if (focus.overlay === 'templates' || focus.overlay === 'assign' || focus.overlay === 'leadClass') stores.picker.dispatch({ type: 'type', text });
+    if (focus.overlay === 'templates' || focus.overlay === 'assign' || focus.overlay === 'leadClass' || focus.overlay === 'search') {
+      stores.picker.dispatch({ type: 'type', text });
+    }
     else if (focus.overlay === 'card' || focus.overlay === 'saveTemplate' || focus.overlay === 'attach') stores.form.dispatch({ type: 'type', text });
     else if (focus.pane === 'composer' && (stores.thread.getState().detail || stores.thread.getState().opening !== null)) {
       stores.composer.dispatch({ type: 'insert', text });
@@ -49,6 +51,7 @@ export function routeKey(input: string, key: Key, ctx: KeyContext): void {
   if (is('Templates', input, key)) return actions.openTemplates();
   if (is('SaveTemplate', input, key)) return actions.openSaveTemplate();
   if (is('Attach', input, key)) return actions.openAttach();
+  if (is('Find', input, key)) return actions.openSearch();
   if (is('DropFiles', input, key)) return actions.dropFiles();
   if (is('NextPane', input, key)) return stores.focus.dispatch({ type: 'next' });
   if (is('PrevPane', input, key)) return stores.focus.dispatch({ type: 'prev' });

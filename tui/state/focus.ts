@@ -6,7 +6,7 @@ import type { View } from '../../core/protocol/constants.js';
 export const PANES = ['mine', 'shared', 'archive', 'thread', 'composer', 'card'] as const;
 export type Pane = (typeof PANES)[number];
 
-export type Overlay = 'help' | 'templates' | 'saveTemplate' | 'card' | 'attach' | 'assign' | 'leadClass' | 'telegram';
+export type Overlay = 'help' | 'templates' | 'saveTemplate' | 'card' | 'attach' | 'assign' | 'leadClass' | 'search' | 'telegram';
 
 export interface FocusState {
   pane: Pane;

@@ -1,5 +1,7 @@
 // A list to pick from with a search line: templates (Ctrl+T), the operator to assign a dialog to,
-// the lead class. Typing filters by a fuzzy match on the name; ↑/↓ move; Enter picks.
+// the lead class. Typing filters by a fuzzy match on the name; ↑/↓ move; Enter picks. The dialog
+// finder (Ctrl+F) is a picker whose items come from the server: typing edits the query, Enter
+// searches for it (`searched`), and once the list is of that query Enter opens the dialog.
 
 export interface PickerItem {
   /** What the choice means to the caller: a template's text, an email, a lead class name. */
@@ -9,7 +11,7 @@ export interface PickerItem {
   detail?: string;
 }
 
-export type PickerKind = 'templates' | 'assign' | 'leadClass';
+export type PickerKind = 'templates' | 'assign' | 'leadClass' | 'search';
 
 export interface PickerState {
   kind: PickerKind | null;
@@ -18,25 +20,34 @@ export interface PickerState {
   query: string;
   selected: number;
   error: string | null;
+  /** The finder: the query the items were found for (null before the first search). */
+  searched: string | null;
+  /** A line under the items (the finder: that more dialogs match). */
+  note: string | null;
 }
 
 export type PickerAction =
   | { type: 'open'; kind: PickerKind }
-  | { type: 'items'; kind: PickerKind; items: PickerItem[] }
+  | { type: 'items'; kind: PickerKind; items: PickerItem[]; searched?: string; note?: string | null }
+  /** The finder asks the server for this query: its items are loading. */
+  | { type: 'searching'; query: string }
   | { type: 'failed'; kind: PickerKind; error: string }
   | { type: 'type'; text: string }
   | { type: 'erase' }
   | { type: 'move'; by: number }
   | { type: 'close' };
 
-export const emptyPicker: PickerState = { kind: null, items: null, query: '', selected: 0, error: null };
+export const emptyPicker: PickerState = { kind: null, items: null, query: '', selected: 0, error: null, searched: null, note: null };
 
 export function reducePicker(state: PickerState, action: PickerAction): PickerState {
   switch (action.type) {
     case 'open':
-      return { ...emptyPicker, kind: action.kind };
+      return { ...emptyPicker, kind: action.kind, items: action.kind === 'search' ? [] : null };
     case 'items':
-      return state.kind === action.kind ? { ...state, items: action.items, error: null, selected: 0 } : state;
+      if (state.kind !== action.kind || (action.searched !== undefined && action.searched !== state.searched)) return state;
+      return { ...state, items: action.items, error: null, selected: 0, note: action.note ?? null };
+    case 'searching':
+      return state.kind === 'search' ? { ...state, items: null, error: null, selected: 0, searched: action.query, note: null } : state;
     case 'failed':
       return state.kind === action.kind ? { ...state, items: [], error: action.error } : state;
     case 'type': {
@@ -80,13 +91,17 @@ export function fuzzyScore(query: string, name: string): number | null {
 /** The items matching the query, best first (ties keep their order). */
 export function matching(state: PickerState): PickerItem[] {
   if (!state.items) return [];
-  if (!state.query.trim()) return state.items;
+  // The finder's items are the server's answer, already matching.
+  if (!state.query.trim() || state.kind === 'search') return state.items;
   return state.items
     .map((item, i) => ({ item, i, score: fuzzyScore(state.query, item.label) }))
     .filter((x): x is { item: PickerItem; i: number; score: number } => x.score !== null)
     .sort((a, b) => b.score - a.score || a.i - b.i)
     .map((x) => x.item);
 }
+
+/** Whether the finder shows the answer to what is typed (Enter opens) or not yet (Enter searches). */
+export const searchIsCurrent = (state: PickerState) => state.searched !== null && state.searched === state.query.trim();
 
 export function pickedItem(state: PickerState): PickerItem | undefined {
   return matching(state)[state.selected];
