@@ -147,6 +147,14 @@ export function createView(serverOrigin: string, actions: ViewActions) {
     e.preventDefault();
     attachAll(e.dataTransfer?.files);
   };
+  // A screenshot (or a file copied in the file manager) pasted into the text goes as a file;
+  // pasted text stays text.
+  input.onpaste = (e) => {
+    const pasted = e.clipboardData?.files;
+    if (!pasted?.length) return;
+    e.preventDefault();
+    attachAll(pasted);
+  };
 
   /** Messages in seq order; messages still being sent (no seq yet) stay at the end. */
   const place = (el: HTMLElement, seq: number) => {

@@ -334,6 +334,26 @@ describe('files', () => {
     await page.locator(`li.msg[data-id="${second.message.id}"] a[download="order.pdf"]`).waitFor();
   });
 
+  it('a screenshot pasted into the text box goes as an image; pasted text stays text', async () => {
+    const page = await openShop();
+    const paste = (what: 'image' | 'text', bytes: number[]) =>
+      page.locator('textarea').evaluate(
+        (el, [kind, data]) => {
+          const dt = new DataTransfer();
+          if (kind === 'image') dt.items.add(new File([new Uint8Array(data as number[])], 'image.png', { type: 'image/png' }));
+          else dt.setData('text/plain', 'just words');
+          // dispatchEvent answers false when the widget took the paste over.
+          return el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+        },
+        [what, bytes] as const,
+      );
+    expect(await paste('text', [])).toBe(true);
+    expect(await paste('image', [...PNG_1PX])).toBe(false);
+    const pasted = await op.next((f) => f.type === 'message.created');
+    expect(pasted.message.attachments).toMatchObject([{ name: 'image.png', mime: 'image/png', size: PNG_1PX.length }]);
+    await imageLoaded(page, `li[data-id="${pasted.message.id}"] .files img`);
+  });
+
   it('a file over the upload limit shows as not sent, with the reason', async () => {
     const page = await openShop();
     await page.locator('input[type=file]').setInputFiles({ name: 'huge.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(UPLOAD_LIMIT + 1) });
