@@ -119,6 +119,8 @@ export function createChat(ctx: BridgeContext, relay: Relay) {
         return;
       case 'dialogs':
         return listDialogs(op);
+      case 'find':
+        return find(op, arg);
       case 'take':
       case 'close':
       case 'reopen': {
@@ -313,6 +315,29 @@ export function createChat(ctx: BridgeContext, relay: Relay) {
       return;
     }
     await say(ctx, op.link.chat_id, `Your open dialogs:${lines.join('\n')}`, { buttons });
+  }
+
+  /** Dialogs matching `text` in every project the operator answers in, with buttons to open them. */
+  async function find(op: Operator, text: string): Promise<void> {
+    const chatId = op.link.chat_id;
+    if (!text) return void (await say(ctx, chatId, TEXTS.findWhat));
+    if (text.length > 100) return void (await say(ctx, chatId, TEXTS.notSent('search for at most 100 characters')));
+    const projects = (await repos.projects.forUser(op.auth.user.id)).filter((p) => p.operator);
+    const lines: string[] = [];
+    const buttons: TgInlineButton[][] = [];
+    for (const p of projects) {
+      const { results, more } = await services.dialogs.search(op.auth, p.id, text, LIST_LIMIT);
+      if (results.length === 0) continue;
+      lines.push('', `${p.name}: ${results.length}${more ? '+' : ''} found`);
+      for (const { dialog: d, match } of results) {
+        const who = visitorLabel({ name: d.visitor.name, real_name: d.visitor.realName });
+        const section = d.status === 'closed' ? 'archive' : d.view === 'shared' ? 'shared' : 'mine';
+        lines.push(`• ${who} (${section}): ${excerpt(match.text, 60)}`);
+        buttons.push([button(clip(projects.length > 1 ? `${who} · ${p.name}` : who, 60), `open:${d.id}`)]);
+      }
+    }
+    if (buttons.length === 0) return void (await say(ctx, chatId, TEXTS.foundNothing(text)));
+    await say(ctx, chatId, `Dialogs matching "${text}":${lines.join('\n')}`, { buttons });
   }
 
   /** A dialog's card: who, where, whose, its latest messages; replying to it answers the dialog. */

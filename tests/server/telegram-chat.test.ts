@@ -197,6 +197,35 @@ describe('what else an operator can send from Telegram', () => {
 });
 
 describe('commands and buttons', () => {
+  it('/find TEXT lists the dialogs that match with buttons to open them; /find alone says how; no match says so', async () => {
+    const { peer } = await visitorWrites(t, 'My parcel 88123 never arrived');
+    await visitorWrites(t, 'Another question');
+    const found = t.fake.nextSaid(CHAT, /Dialogs matching "PARCEL 88123"/);
+    t.fake.userSays(CHAT, '/find PARCEL 88123');
+    const said = await found;
+    expect(said.params.text).toMatch(/Shop: 1 found\n• .+ \(mine\): My parcel 88123 never arrived/);
+    const buttons: Array<{ callback_data: string }> = said.params.reply_markup.inline_keyboard.flat();
+    const { dialogs } = await t.operator.request<{ dialogs: Array<{ id: number; lastMessage: { body: string } }> }>(
+      'GET',
+      `/api/v1/projects/${t.project.id}/dialogs?view=mine`,
+    );
+    const parcel = dialogs.find((d) => d.lastMessage.body === 'My parcel 88123 never arrived')!.id;
+    expect(buttons.map((b) => b.callback_data)).toEqual([`open:${parcel}`]);
+    const card = t.fake.nextSaid(CHAT, /Reply to this message to answer/);
+    t.fake.userTaps(CHAT, said.result.message_id, buttons[0].callback_data);
+    const opened = await card;
+    expect(opened.params.text).toContain('My parcel 88123 never arrived');
+    t.fake.userSays(CHAT, 'Let me check the parcel', { replyTo: opened.result.message_id });
+    expect((await operatorMessage(peer)).message.body).toBe('Let me check the parcel');
+
+    const how = t.fake.nextSaid(CHAT, /Find what\?/);
+    t.fake.userSays(CHAT, '/find');
+    await how;
+    const none = t.fake.nextSaid(CHAT, /No dialog matches "zebra crossing"\./);
+    t.fake.userSays(CHAT, '/find zebra crossing');
+    await none;
+  });
+
   it('/dialogs lists My messages with buttons; a card opened from it answers, /take and /close act on it', async () => {
     const { peer: fox } = await visitorWrites(t, 'First visitor here');
     await visitorWrites(t, 'Second visitor here');
