@@ -321,7 +321,7 @@ export function createChat(ctx: BridgeContext, relay: Relay) {
   async function find(op: Operator, text: string): Promise<void> {
     const chatId = op.link.chat_id;
     if (!text) return void (await say(ctx, chatId, TEXTS.findWhat));
-    if (text.length > 100) return void (await say(ctx, chatId, TEXTS.notSent('search for at most 100 characters')));
+    if (text.length > 100) return void (await say(ctx, chatId, TEXTS.findTooLong));
     const projects = (await repos.projects.forUser(op.auth.user.id)).filter((p) => p.operator);
     const lines: string[] = [];
     const buttons: TgInlineButton[][] = [];
@@ -331,8 +331,7 @@ export function createChat(ctx: BridgeContext, relay: Relay) {
       lines.push('', `${p.name}: ${results.length}${more ? '+' : ''} found`);
       for (const { dialog: d, match } of results) {
         const who = visitorLabel({ name: d.visitor.name, real_name: d.visitor.realName });
-        const section = d.status === 'closed' ? 'archive' : d.view === 'shared' ? 'shared' : 'mine';
-        lines.push(`• ${who} (${section}): ${excerpt(match.text, 60)}`);
+        lines.push(`• ${who} (${d.view}): ${excerpt(match.text, 60)}`);
         buttons.push([button(clip(projects.length > 1 ? `${who} · ${p.name}` : who, 60), `open:${d.id}`)]);
       }
     }

@@ -51,6 +51,7 @@ export const TEXTS = {
   noDialog: 'Which dialog? Reply to one of its messages with the command, or open one from /dialogs.',
   noDialogs: 'No open dialogs in your My messages.',
   findWhat: 'Find what? /find followed by a name, an email, a phone number or words of a message.',
+  findTooLong: 'Search for at most 100 characters.',
   foundNothing: (text: string) => `No dialog matches "${text}".`,
   gone: 'That dialog no longer exists.',
   newDialog: '🆕 New dialog',

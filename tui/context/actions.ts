@@ -149,8 +149,7 @@ export function createActions(session: Session, stores: Stores, io: Io) {
       const items = answer.results.map(({ dialog, match }) => {
         found.set(String(dialog.id), dialog);
         const who = dialog.visitor.realName && match.field !== 'realName' ? `${dialog.visitor.name} (${dialog.visitor.realName})` : dialog.visitor.name;
-        const where = dialog.status === 'closed' ? 'archive' : dialog.view === 'shared' ? 'shared' : 'mine';
-        return { value: String(dialog.id), label: who, detail: `${where} · ${FIELD_LABELS[match.field]}: ${match.text}` };
+        return { value: String(dialog.id), label: who, detail: `${dialog.view} · ${FIELD_LABELS[match.field]}: ${match.text}` };
       });
       const note = answer.more ? `more dialogs match: the newest ${SEARCH_LIMIT} are shown, say more to narrow it` : null;
       picker.dispatch({ type: 'items', kind: 'search', items, searched: query, note });
