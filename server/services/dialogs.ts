@@ -18,7 +18,7 @@ import { type DialogRow, type MessageViewRow, type VisitorRow, viewOf } from '..
 import type { ProjectRow } from '../db/projects.js';
 import type { Tx } from '../db/sqlite.js';
 import type { UserRow } from '../db/users.js';
-import { AppError, badRequest, conflict, forbidden, notFound } from '../errors.js';
+import { AppError, badRequest, conflict, forbidden, notFound, rateLimited } from '../errors.js';
 import { sha256 } from '../secrets.js';
 import type { Auth } from './accounts.js';
 import type { AttachmentsService } from './attachments.js';
@@ -90,6 +90,9 @@ function deliveryCache() {
   };
 }
 
+/** Searches one user may have running at once (search.ts reads a page per turn of the loop). */
+const SEARCHES_PER_USER = 2;
+
 /** Dialogs whose project and visitor are known (both never change); beyond this it starts over. */
 const DIALOG_REFS_KEPT = 20_000;
 
@@ -103,6 +106,8 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
   const r = repos.dialogs;
   const attachmentsOf = (visitorId: number, ids: number[] | undefined) => attachments.forMessage(visitorId, ids);
   const awaitingDelivery = deliveryCache();
+  /** Searches running per user. */
+  const searching = new Map<number, number>();
   // A cached row carries its operator's name and avatar as they were.
   bus.subscribe('user.updated', () => awaitingDelivery.clear());
   // Every operator message needs its dialog's project and visitor, which never change.
@@ -449,11 +454,25 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
       };
     },
 
-    /** Dialogs of the project matching `query` (see search.ts), newest activity first. */
+    /**
+     * Dialogs of the project matching `query` (see search.ts), newest activity first. A search
+     * that matches little reads the whole project: one person runs at most SEARCHES_PER_USER at
+     * a time, so a script in a loop cannot keep the server reading.
+     */
     async search(auth: Auth, projectId: number, query: string, limit = 20) {
       await projects.membership(auth, projectId);
       if (!query.trim()) throw badRequest('search for some text');
-      const found = await findDialogs(r, projectId, query, limit);
+      const running = searching.get(auth.user.id) ?? 0;
+      if (running >= SEARCHES_PER_USER) throw rateLimited('your earlier searches are still running: try again in a moment', 1);
+      searching.set(auth.user.id, running + 1);
+      let found: Awaited<ReturnType<typeof findDialogs>>;
+      try {
+        found = await findDialogs(r, projectId, query, limit);
+      } finally {
+        const left = (searching.get(auth.user.id) ?? 1) - 1;
+        if (left > 0) searching.set(auth.user.id, left);
+        else searching.delete(auth.user.id);
+      }
       const results = await Promise.all([...found].map(async ([id, match]) => ({ dialog: await summaryFor(auth.user.id, id), match })));
       results.sort((a, b) => b.dialog.lastMessageAt.localeCompare(a.dialog.lastMessageAt) || b.dialog.id - a.dialog.id);
       return { query, results: results.slice(0, limit), more: results.length > limit };

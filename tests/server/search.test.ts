@@ -122,6 +122,18 @@ describe('dialog search', () => {
     expect(found.results.every((r) => r.match.field === 'message' && r.match.text.startsWith('Hello number 1'))).toBe(true);
   });
 
+  it('one person runs at most two searches at once: a third meanwhile is 429, and afterwards searching works again', async () => {
+    // Each of these reads every page (nothing matches), a page per turn of the event loop.
+    const settled = await Promise.allSettled([1, 2, 3].map((i) => root.searchDialogs(shop.id, `nothing like this ${i}`)));
+    const refused = settled.filter((r) => r.status === 'rejected');
+    expect(settled.filter((r) => r.status === 'fulfilled')).toHaveLength(2);
+    expect(refused).toHaveLength(1);
+    const err = (refused[0] as PromiseRejectedResult).reason as { status: number; code: string; retryAfter: number | null };
+    expect([err.status, err.code, err.retryAfter]).toEqual([429, 'rate_limited', 1]);
+    expect(ids(await root.searchDialogs(shop.id, 'blue umbrella'))).toEqual([oldest]);
+    expect(ids(await root.searchDialogs(shop.id, 'blue umbrella'))).toEqual([oldest]);
+  });
+
   it("never another project's dialogs; an unknown project is 404; a bad query is 400", async () => {
     const fromBlog = await root.searchDialogs(blog.id, 'order 4711');
     expect(fromBlog.results).toHaveLength(1);
