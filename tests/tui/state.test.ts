@@ -10,7 +10,7 @@ import { initialFocus, reduceFocus } from '../../tui/state/focus.js';
 import { emptyForm, formValues, reduceForm } from '../../tui/state/form.js';
 import { layoutFor } from '../../tui/state/layout.js';
 import { fileLabel, formatSize, truncateMiddle, visibleMessageRows, wrapMessage } from '../../tui/state/message-rows.js';
-import { emptyPicker, fuzzyScore, matching, pickedItem, reducePicker } from '../../tui/state/picker.js';
+import { emptyPicker, fuzzyScore, matching, pickedItem, reducePicker, searchIsCurrent } from '../../tui/state/picker.js';
 import { emptyThread, failureText, hasOlder, reduceThread, threadItems, VISITOR_TYPING_MS } from '../../tui/state/thread.js';
 import { visibleRows } from '../../tui/state/window.js';
 
@@ -413,6 +413,23 @@ describe('composer rows', () => {
 });
 
 describe('pickers and forms', () => {
+  it("the finder shows the answer to the last search only, as the server gave it, and knows when what is typed was searched", () => {
+    const item = (label: string) => ({ value: label, label });
+    let s = reducePicker(emptyPicker, { type: 'open', kind: 'search' });
+    expect([s.items, searchIsCurrent(s)]).toEqual([[], false]);
+    s = reducePicker(s, { type: 'type', text: 'anna' });
+    s = reducePicker(s, { type: 'searching', query: 'anna' });
+    expect([s.items, searchIsCurrent(s)]).toEqual([null, true]);
+    s = reducePicker(s, { type: 'type', text: 'x' });
+    s = reducePicker(s, { type: 'searching', query: 'annax' });
+    // The first search answers late: not shown.
+    expect(reducePicker(s, { type: 'items', kind: 'search', items: [item('Anna Berg')], searched: 'anna' })).toBe(s);
+    s = reducePicker(s, { type: 'items', kind: 'search', items: [item('Zed'), item('Annax Co')], searched: 'annax', note: 'more' });
+    // No fuzzy filtering of the server's answer by what is typed.
+    expect([matching(s).map((i) => i.label), s.note, searchIsCurrent(s)]).toEqual([['Zed', 'Annax Co'], 'more', true]);
+    expect(searchIsCurrent(reducePicker(s, { type: 'erase' }))).toBe(false);
+  });
+
   const templates = ['Greeting', 'Big order', 'Shipping to Norway', 'Goodbye'].map((label) => ({ label, value: `${label} text` }));
 
   it('fuzzy-matches names: word starts and runs of letters first, non-matches out', () => {

@@ -143,8 +143,11 @@ export function createActions(session: Session, stores: Stores, io: Io) {
   /** The finder's Enter on a query it has not searched for yet: ask the server. */
   async function search(query: string): Promise<void> {
     picker.dispatch({ type: 'searching', query });
+    const current = () => picker.getState().kind === 'search' && picker.getState().searched === query;
     try {
       const answer = await client.searchDialogs(projectId, query, SEARCH_LIMIT);
+      // Another search was asked for meanwhile (or the finder closed): this answer is not shown.
+      if (!current()) return;
       found.clear();
       const items = answer.results.map(({ dialog, match }) => {
         found.set(String(dialog.id), dialog);
@@ -154,7 +157,7 @@ export function createActions(session: Session, stores: Stores, io: Io) {
       const note = answer.more ? `more dialogs match: the newest ${SEARCH_LIMIT} are shown, say more to narrow it` : null;
       picker.dispatch({ type: 'items', kind: 'search', items, searched: query, note });
     } catch (err) {
-      picker.dispatch({ type: 'failed', kind: 'search', error: (err as Error).message });
+      if (current()) picker.dispatch({ type: 'failed', kind: 'search', error: (err as Error).message });
     }
   }
 

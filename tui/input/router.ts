@@ -36,8 +36,7 @@ export function routeKey(input: string, key: Key, ctx: KeyContext): void {
     const text = key.return ? '\n' : key.tab ? '\t' : input;
     if (focus.overlay === 'templates' || focus.overlay === 'assign' || focus.overlay === 'leadClass' || focus.overlay === 'search') {
       stores.picker.dispatch({ type: 'type', text });
-    }
-    else if (focus.overlay === 'card' || focus.overlay === 'saveTemplate' || focus.overlay === 'attach') stores.form.dispatch({ type: 'type', text });
+    } else if (focus.overlay === 'card' || focus.overlay === 'saveTemplate' || focus.overlay === 'attach') stores.form.dispatch({ type: 'type', text });
     else if (focus.pane === 'composer' && (stores.thread.getState().detail || stores.thread.getState().opening !== null)) {
       stores.composer.dispatch({ type: 'insert', text });
     }
