@@ -311,6 +311,24 @@ describe('the operator TUI', () => {
     expect(files).toEqual([['My Invoice.pdf'], ['photo.png'], []]);
   });
 
+  it('a file dragged onto the terminal (a paste of its quoted path) in the composer is attached; a path to no file stays text', async () => {
+    const v = await visitorWrites('Send me the label please');
+    const dir = await tempDir();
+    const label = join(dir, 'return label.pdf');
+    await writeFile(label, '%PDF-1.4 label');
+    const { app } = await startApp(oli, { columns: 160, rows: 40 });
+    await openFirst(app, await nameOf(v.dialogId));
+    await press(app, PASTE_START, `'${label}'`, PASTE_END);
+    await waitForFrame(app, (f) => f.includes('📎 return label.pdf (14 B)') && f.includes('dropped on the terminal'), 'attached by the drop');
+    expect(app.lastFrame()).not.toContain(`'${label}'`);
+    await press(app, PASTE_START, join(dir, 'nothing-here.pdf'), PASTE_END);
+    await waitForFrame(app, (f) => f.includes('nothing-here.pdf') && !f.includes('📎 nothing-here.pdf'), 'the missing path as text');
+    await press(app, CTRL_S);
+    const pushed = await v.peer.next((f) => f.type === 'message' && f.message.author === 'operator');
+    expect(pushed.message.body).toBe(join(dir, 'nothing-here.pdf'));
+    expect(pushed.message.attachments.map((a: { name: string }) => a.name)).toEqual(['return label.pdf']);
+  });
+
   it('Ctrl+F finds a dialog by words of its messages or the client card, and Enter opens it', async () => {
     const needle = await visitorWrites('My parcel 88123 never arrived');
     await visitorWrites('Something else entirely');

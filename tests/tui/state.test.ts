@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { emptyOutbox, reduceOutbox } from '../../core/client/outbox.js';
 import type { DialogDetail, DialogList, DialogSummary, Message } from '../../core/protocol/dialogs.js';
 import { composerRows, emptyComposer, outgoing, reduceComposer } from '../../tui/state/composer.js';
-import { pathOf } from '../../tui/context/files.js';
+import { droppedFile, pathOf } from '../../tui/context/files.js';
 import { describeSocket, describeStatus, initialConnection, reduceConnection } from '../../tui/state/connection.js';
 import { arrivals, emptyDialogs, isUnread, reduceDialogs, selectedDialog, unreadCount, wantsMore } from '../../tui/state/dialogs.js';
 import { initialFocus, reduceFocus } from '../../tui/state/focus.js';
@@ -402,6 +402,11 @@ describe('composer rows', () => {
     expect(pathOf('~/Downloads/a.png', '/home/ana', '/work')).toBe('/home/ana/Downloads/a.png');
     expect(pathOf('docs/a.png', '/home/ana', '/work')).toBe('/work/docs/a.png');
     expect(pathOf('   ', '/home/ana', '/work')).toBeNull();
+    // What a paste must look like to be taken for a dropped file (whether it is one is checked later).
+    expect(["'/tmp/My File.pdf'", '/tmp/a.png', '~/a.png', 'file:///tmp/a.png', '"/tmp/a b.png"'].map(droppedFile)).toEqual([
+      "'/tmp/My File.pdf'", '/tmp/a.png', '~/a.png', 'file:///tmp/a.png', '"/tmp/a b.png"',
+    ]);
+    expect(['hello /tmp/a.png', 'docs/a.png', '/tmp/a\n/tmp/b', 'see ~/a.png', ''].map(droppedFile)).toEqual([null, null, null, null, null]);
   });
 
   it('loads an own message for editing and forgets it on clear', () => {

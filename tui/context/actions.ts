@@ -15,7 +15,7 @@ import type { Pane } from '../state/focus.js';
 import { formValues } from '../state/form.js';
 import { type PickerKind, pickedItem, searchIsCurrent } from '../state/picker.js';
 import { hasOlder, threadItems } from '../state/thread.js';
-import { readAttachment } from './files.js';
+import { droppedFile, readAttachment } from './files.js';
 import type { Session } from './session.js';
 import type { Stores } from './stores.js';
 
@@ -406,6 +406,26 @@ export function createActions(session: Session, stores: Stores, io: Io) {
       if (composer.getState().files.length >= MAX_ATTACHMENTS) return notice(`a message carries at most ${MAX_ATTACHMENTS} files`);
       form.dispatch({ type: 'open', kind: 'attach', fields: [{ key: 'path', label: 'File', value: '' }] });
       focus.dispatch({ type: 'overlay', overlay: 'attach' });
+    },
+
+    /**
+     * Text pasted into the composer goes in as it is, unless it is the path of one file on this
+     * computer (what a terminal types when a file is dragged onto it): that file is attached.
+     */
+    paste(text: string): void {
+      const dialog = openDialog();
+      const state = composer.getState();
+      const path = dialog && !state.editing && state.files.length < MAX_ATTACHMENTS ? droppedFile(text) : null;
+      if (!path) return composer.dispatch({ type: 'insert', text });
+      void readAttachment(path).then(
+        async (file) => {
+          const uploaded = await client.uploadAttachment(projectId, dialog!.id, file);
+          composer.dispatch({ type: 'attach', dialogId: dialog!.id, file: uploaded });
+          notice(`attached ${uploaded.name} (${formatSize(uploaded.size)}), dropped on the terminal: Ctrl+X drops it`, false);
+        },
+        // Not a file after all (a path that is not there, a folder): it was text.
+        () => composer.dispatch({ type: 'insert', text }),
+      ).catch(fail('could not attach the file'));
     },
 
     dropFiles(): void {

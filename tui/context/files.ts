@@ -25,6 +25,18 @@ export function pathOf(input: string, home = homedir(), cwd = process.cwd()): st
   return resolve(cwd, text);
 }
 
+/**
+ * The path a paste is, when it looks like a file dropped on the terminal: one line, absolute (or
+ * from ~, or a file:// URL), maybe quoted. Whether the file is there is for readAttachment.
+ */
+export function droppedFile(text: string): string | null {
+  const line = text.trim();
+  if (!line || /[\r\n]/.test(line)) return null;
+  const bare = line.replace(/^(['"])(.*)\1$/s, '$2');
+  if (!/^(\/|~\/|file:\/\/)/.test(bare)) return null;
+  return line;
+}
+
 /** Reads the file to attach: its name (what the visitor sees) and bytes; a clear error if it cannot. */
 export async function readAttachment(input: string | null): Promise<{ name: string; data: Buffer }> {
   const path = pathOf(input ?? '');

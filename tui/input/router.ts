@@ -17,6 +17,8 @@ export interface KeyContext {
   page: number;
   /** Whether a bracketed paste is in progress: everything until its end is text. */
   pasting: boolean;
+  /** What a paste into the composer has brought so far: it goes in whole when the paste ends. */
+  pasted?: string;
 }
 
 export function routeKey(input: string, key: Key, ctx: KeyContext): void {
@@ -29,6 +31,10 @@ export function routeKey(input: string, key: Key, ctx: KeyContext): void {
   }
   if (is('PasteEnd', input, key)) {
     ctx.pasting = false;
+    const pasted = ctx.pasted;
+    ctx.pasted = undefined;
+    // A file dragged onto the terminal comes as a paste of its path: attach it (actions decide).
+    if (pasted !== undefined) actions.paste(pasted);
     return;
   }
   if (ctx.pasting) {
@@ -38,7 +44,7 @@ export function routeKey(input: string, key: Key, ctx: KeyContext): void {
       stores.picker.dispatch({ type: 'type', text });
     } else if (focus.overlay === 'card' || focus.overlay === 'saveTemplate' || focus.overlay === 'attach') stores.form.dispatch({ type: 'type', text });
     else if (focus.pane === 'composer' && (stores.thread.getState().detail || stores.thread.getState().opening !== null)) {
-      stores.composer.dispatch({ type: 'insert', text });
+      ctx.pasted = (ctx.pasted ?? '') + text;
     }
     return;
   }
