@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectFailure, type Shell, shell } from '../helpers/cli-extra.js';
+import { expectFailure, type Shell, loginShell, shell } from '../helpers/cli-extra.js';
 import { passwordFrom, watchOutbox } from '../helpers/mail.js';
 import { NEW_PASSWORD, startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -19,23 +19,18 @@ let admin: Shell;
 let operator: Shell;
 let alpha: number;
 
-async function login(sh: Shell, email: string, stdin: string) {
-  const r = await sh.run(['login', '--url', server.url, '--email', email, '--password-stdin'], { stdin });
-  expect(r, r.stderr).toMatchObject({ code: 0, stderr: '' });
-}
-
 beforeAll(async () => {
   server = await startTestServer();
   outbox = await watchOutbox(server.dataDir);
   const { password } = await server.app.services.admin.createServerAdmin(ADMIN);
   admin = await shell();
-  await login(admin, ADMIN.email, `${password}\n${NEW_PASSWORD}\n`);
+  await loginShell(admin, server.url, ADMIN.email, `${password}\n${NEW_PASSWORD}\n`);
   alpha = (await admin.json<{ id: number }>(['project', 'create', 'Alpha'])).id;
   const add = await admin.run(['team', 'add', '-p', 'Alpha', '--email', OPERATOR, '--first-name', 'Olga', '--last-name', '-', '--operator']);
   expect(add, add.stderr).toMatchObject({ code: 0, stderr: '' });
   const oneTime = passwordFrom(await outbox.waitFor((m) => m.to === OPERATOR));
   operator = await shell();
-  await login(operator, OPERATOR, `${oneTime}\n${NEW_PASSWORD}\n`);
+  await loginShell(operator, server.url, OPERATOR, `${oneTime}\n${NEW_PASSWORD}\n`);
 });
 
 afterAll(async () => {

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParleyClient } from '../../core/client/api.js';
-import { expectFailure, type Shell, shell } from '../helpers/cli-extra.js';
+import { expectFailure, type Shell, loginShell, shell } from '../helpers/cli-extra.js';
 import { passwordFrom, watchOutbox } from '../helpers/mail.js';
 import { type Peer, visitorHello } from '../helpers/realtime.js';
 import { NEW_PASSWORD, signIn, startTestServer, type TestServer } from '../helpers/server.js';
@@ -37,11 +37,6 @@ const anna = { id: 0, name: '' };
 const shipper = { id: 0, name: '' };
 const beta = { id: 0, name: '' };
 
-async function login(sh: Shell, email: string, stdin: string) {
-  const r = await sh.run(['login', '--url', server.url, '--email', email, '--password-stdin'], { stdin });
-  expect(r, r.stderr).toMatchObject({ code: 0, stderr: '' });
-}
-
 /**
  * A new visitor on the site of project `projectId` writes `body` (unique in the test); its dialog
  * id (found by that message in the project's list) and generated name.
@@ -65,7 +60,7 @@ beforeAll(async () => {
   outbox = await watchOutbox(server.dataDir);
   const { password } = await server.app.services.admin.createServerAdmin(ADMIN);
   admin = await shell();
-  await login(admin, ADMIN.email, `${password}\n${NEW_PASSWORD}\n`);
+  await loginShell(admin, server.url, ADMIN.email, `${password}\n${NEW_PASSWORD}\n`);
   const alpha = await admin.json<{ id: number; widgetKey: string }>(['project', 'create', 'Alpha']);
   const betaProject = await admin.json<{ id: number; widgetKey: string }>(['project', 'create', 'Beta']);
   alphaId = alpha.id;
@@ -73,7 +68,7 @@ beforeAll(async () => {
   const add = await admin.run(['team', 'add', '-p', 'Alpha', '--email', OPERATOR, '--first-name', 'Olga', '--last-name', 'Ops', '--operator']);
   expect(add, add.stderr).toMatchObject({ code: 0, stderr: '' });
   operator = await shell();
-  await login(operator, OPERATOR, `${passwordFrom(await outbox.waitFor((m) => m.to === OPERATOR))}\n${NEW_PASSWORD}\n`);
+  await loginShell(operator, server.url, OPERATOR, `${passwordFrom(await outbox.waitFor((m) => m.to === OPERATOR))}\n${NEW_PASSWORD}\n`);
   operatorApi = await signIn(server.url, OPERATOR, NEW_PASSWORD);
   adminApi = await signIn(server.url, ADMIN.email, NEW_PASSWORD);
 

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { expectFailure, type Shell, shell } from '../helpers/cli-extra.js';
+import { expectFailure, type Shell, loginShell, shell } from '../helpers/cli-extra.js';
 import { passwordFrom, watchOutbox } from '../helpers/mail.js';
 import { killAllParley, spawnParley } from '../helpers/process.js';
 import { connectOperator, type Peer, visitorHello } from '../helpers/realtime.js';
@@ -42,11 +42,6 @@ let operator: Shell;
 let alpha: ProjectJson;
 const peers: Peer[] = [];
 
-async function login(sh: Shell, email: string, stdin: string) {
-  const r = await sh.run(['login', '--url', server.url, '--email', email, '--password-stdin'], { stdin });
-  expect(r, r.stderr).toMatchObject({ code: 0, stderr: '' });
-}
-
 async function visitor(widgetKey = alpha.widgetKey, hello: Record<string, unknown> = {}) {
   const v = await visitorHello(server.url, widgetKey, ORIGIN, hello);
   peers.push(v.peer);
@@ -64,12 +59,12 @@ beforeAll(async () => {
   outbox = await watchOutbox(server.dataDir);
   const { password } = await server.app.services.admin.createServerAdmin(ADMIN);
   admin = await shell();
-  await login(admin, ADMIN.email, `${password}\n${NEW_PASSWORD}\n`);
+  await loginShell(admin, server.url, ADMIN.email, `${password}\n${NEW_PASSWORD}\n`);
   alpha = await admin.json<ProjectJson>(['project', 'create', 'Alpha']);
   const add = await admin.run(['team', 'add', '-p', 'Alpha', '--email', OPERATOR, '--first-name', 'Olga', '--last-name', 'Ops', '--operator']);
   expect(add, add.stderr).toMatchObject({ code: 0, stderr: '' });
   operator = await shell();
-  await login(operator, OPERATOR, `${passwordFrom(await outbox.waitFor((m) => m.to === OPERATOR))}\n${NEW_PASSWORD}\n`);
+  await loginShell(operator, server.url, OPERATOR, `${passwordFrom(await outbox.waitFor((m) => m.to === OPERATOR))}\n${NEW_PASSWORD}\n`);
 });
 
 afterEach(async () => {

@@ -2,7 +2,7 @@
 // through the real binary against a real server.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Group, Routing } from '../../core/protocol/index.js';
-import { expectFailure, type Shell, shell } from '../helpers/cli-extra.js';
+import { expectFailure, type Shell, loginShell, shell } from '../helpers/cli-extra.js';
 import { passwordFrom, watchOutbox } from '../helpers/mail.js';
 import { NEW_PASSWORD, startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -15,11 +15,6 @@ let admin: Shell;
 let ann: Shell;
 let outbox: Awaited<ReturnType<typeof watchOutbox>>;
 
-async function login(sh: Shell, email: string, stdin: string) {
-  const r = await sh.run(['login', '--url', server.url, '--email', email, '--password-stdin'], { stdin });
-  expect(r, r.stderr).toMatchObject({ code: 0, stderr: '' });
-}
-
 const groups = () => admin.json<Group[]>(['group', 'list']);
 
 beforeAll(async () => {
@@ -27,7 +22,7 @@ beforeAll(async () => {
   outbox = await watchOutbox(server.dataDir);
   const { password } = await server.app.services.admin.createServerAdmin(ADMIN);
   admin = await shell();
-  await login(admin, ADMIN.email, `${password}\n${NEW_PASSWORD}\n`);
+  await loginShell(admin, server.url, ADMIN.email, `${password}\n${NEW_PASSWORD}\n`);
   await admin.json(['project', 'create', 'Alpha']);
   await admin.run(['project', 'use', 'Alpha']);
   for (const email of [ANN, BOB]) {
@@ -37,7 +32,7 @@ beforeAll(async () => {
   const r = await admin.run(['team', 'add', '--email', 'sam@example.com', '--first-name', 'Sam', '--last-name', 'Set', '--access', 'settings']);
   expect(r, r.stderr).toMatchObject({ code: 0 });
   ann = await shell();
-  await login(ann, ANN, `${passwordFrom(await outbox.waitFor((m) => m.to === ANN))}\n${NEW_PASSWORD}\n`);
+  await loginShell(ann, server.url, ANN, `${passwordFrom(await outbox.waitFor((m) => m.to === ANN))}\n${NEW_PASSWORD}\n`);
   await ann.run(['project', 'use', 'Alpha']);
 });
 

@@ -2,7 +2,7 @@
 // binary against a real server whose clock the test holds (Monday 2 March 2026, Moscow).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../server/clock.js';
-import { expectFailure, type Shell, shell } from '../helpers/cli-extra.js';
+import { expectFailure, type Shell, loginShell, shell } from '../helpers/cli-extra.js';
 import { passwordFrom, watchOutbox } from '../helpers/mail.js';
 import { NEW_PASSWORD, startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -23,11 +23,6 @@ let admin: Shell;
 let ann: Shell;
 let outbox: Awaited<ReturnType<typeof watchOutbox>>;
 
-async function login(sh: Shell, email: string, stdin: string) {
-  const r = await sh.run(['login', '--url', server.url, '--email', email, '--password-stdin'], { stdin });
-  expect(r, r.stderr).toMatchObject({ code: 0, stderr: '' });
-}
-
 const show = async (email?: string) =>
   (await admin.json<{ schedules: View[] }>(['schedule', 'show', ...(email ? ['--operator', email] : [])])).schedules;
 
@@ -37,7 +32,7 @@ beforeAll(async () => {
   outbox = await watchOutbox(server.dataDir);
   const { password } = await server.app.services.admin.createServerAdmin(ADMIN);
   admin = await shell();
-  await login(admin, ADMIN.email, `${password}\n${NEW_PASSWORD}\n`);
+  await loginShell(admin, server.url, ADMIN.email, `${password}\n${NEW_PASSWORD}\n`);
   await admin.json(['project', 'create', 'Alpha']);
   await admin.run(['project', 'use', 'Alpha']);
   for (const email of OPS) {
@@ -47,7 +42,7 @@ beforeAll(async () => {
   const r = await admin.run(['team', 'add', '--email', 'sam@example.com', '--first-name', 'Sam', '--last-name', 'Set', '--access', 'settings']);
   expect(r, r.stderr).toMatchObject({ code: 0 });
   ann = await shell();
-  await login(ann, OPS[0], `${passwordFrom(await outbox.waitFor((m) => m.to === OPS[0]))}\n${NEW_PASSWORD}\n`);
+  await loginShell(ann, server.url, OPS[0], `${passwordFrom(await outbox.waitFor((m) => m.to === OPS[0]))}\n${NEW_PASSWORD}\n`);
   await ann.run(['project', 'use', 'Alpha']);
 });
 

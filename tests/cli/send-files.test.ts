@@ -5,7 +5,7 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pngBytes } from '../helpers/accounts-extra.js';
-import { expectFailure, type Shell, shell } from '../helpers/cli-extra.js';
+import { expectFailure, type Shell, loginShell, shell } from '../helpers/cli-extra.js';
 import { passwordFrom, watchOutbox } from '../helpers/mail.js';
 import { type Peer, visitorHello } from '../helpers/realtime.js';
 import { NEW_PASSWORD, startTestServer, tempDir, type TestServer } from '../helpers/server.js';
@@ -42,11 +42,6 @@ const png = pngBytes(300);
 const notes = Buffer.from('Order 4711\nTotal: 42.00 EUR\n');
 const peers: Peer[] = [];
 
-async function login(sh: Shell, email: string, stdin: string) {
-  const r = await sh.run(['login', '--url', server.url, '--email', email, '--password-stdin'], { stdin });
-  expect(r, r.stderr).toMatchObject({ code: 0, stderr: '' });
-}
-
 async function messagesOf(id: number): Promise<MessageJson[]> {
   return (await operator.json<{ messages: MessageJson[] }>(['dialogs', 'show', String(id)])).messages;
 }
@@ -61,13 +56,13 @@ beforeAll(async () => {
   outbox = await watchOutbox(server.dataDir);
   const { password } = await server.app.services.admin.createServerAdmin(ADMIN);
   admin = await shell();
-  await login(admin, ADMIN.email, `${password}\n${NEW_PASSWORD}\n`);
+  await loginShell(admin, server.url, ADMIN.email, `${password}\n${NEW_PASSWORD}\n`);
   const alpha = await admin.json<{ id: number; widgetKey: string }>(['project', 'create', 'Alpha']);
   expect((await admin.run(['project', 'set', 'Alpha', '--allowed-origin', ORIGIN])).code).toBe(0);
   const add = await admin.run(['team', 'add', '-p', 'Alpha', '--email', OPERATOR, '--first-name', 'Olga', '--last-name', 'Ops', '--operator']);
   expect(add, add.stderr).toMatchObject({ code: 0, stderr: '' });
   operator = await shell();
-  await login(operator, OPERATOR, `${passwordFrom(await outbox.waitFor((m) => m.to === OPERATOR))}\n${NEW_PASSWORD}\n`);
+  await loginShell(operator, server.url, OPERATOR, `${passwordFrom(await outbox.waitFor((m) => m.to === OPERATOR))}\n${NEW_PASSWORD}\n`);
 
   files = await tempDir('parley-send-files-');
   await writeFile(join(files, 'photo.png'), png);

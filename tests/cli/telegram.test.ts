@@ -2,7 +2,7 @@
 // talks to the fake Bot API.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TelegramLinkReply } from '../../core/protocol/index.js';
-import { expectFailure, type Shell, shell } from '../helpers/cli-extra.js';
+import { expectFailure, type Shell, loginShell, shell } from '../helpers/cli-extra.js';
 import { passwordFrom, watchOutbox } from '../helpers/mail.js';
 import { NEW_PASSWORD, startTestServer, type TestServer } from '../helpers/server.js';
 import { BOT, type FakeBotApi, startFakeBotApi, startServerWithBot } from '../helpers/telegram.js';
@@ -16,24 +16,19 @@ let server: TestServer;
 let admin: Shell;
 let ann: Shell;
 
-async function login(sh: Shell, email: string, stdin: string) {
-  const r = await sh.run(['login', '--url', server.url, '--email', email, '--password-stdin'], { stdin });
-  expect(r, r.stderr).toMatchObject({ code: 0, stderr: '' });
-}
-
 beforeAll(async () => {
   fake = await startFakeBotApi();
   server = await startServerWithBot(fake);
   const outbox = await watchOutbox(server.dataDir);
   const { password } = await server.app.services.admin.createServerAdmin(ADMIN);
   admin = await shell();
-  await login(admin, ADMIN.email, `${password}\n${NEW_PASSWORD}\n`);
+  await loginShell(admin, server.url, ADMIN.email, `${password}\n${NEW_PASSWORD}\n`);
   await admin.json(['project', 'create', 'Alpha']);
   await admin.run(['project', 'use', 'Alpha']);
   const r = await admin.run(['team', 'add', '--email', ANN, '--first-name', 'Ann', '--last-name', 'Lee', '--operator']);
   expect(r, r.stderr).toMatchObject({ code: 0 });
   ann = await shell();
-  await login(ann, ANN, `${passwordFrom(await outbox.waitFor((m) => m.to === ANN))}\n${NEW_PASSWORD}\n`);
+  await loginShell(ann, server.url, ANN, `${passwordFrom(await outbox.waitFor((m) => m.to === ANN))}\n${NEW_PASSWORD}\n`);
   outbox.close();
 });
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Template } from '../../core/protocol/index.js';
 import type { Io } from '../../cli/io.js';
 import { progressBar } from '../../cli/progress.js';
-import { expectFailure, type Shell, shell } from '../helpers/cli-extra.js';
+import { expectFailure, type Shell, loginShell, shell } from '../helpers/cli-extra.js';
 import { passwordFrom, watchOutbox } from '../helpers/mail.js';
 import { NEW_PASSWORD, startTestServer, tempDir, type TestServer } from '../helpers/server.js';
 
@@ -21,25 +21,20 @@ let admin: Shell;
 let operator: Shell;
 let dir: string;
 
-async function login(sh: Shell, email: string, stdin: string) {
-  const r = await sh.run(['login', '--url', server.url, '--email', email, '--password-stdin'], { stdin });
-  expect(r, r.stderr).toMatchObject({ code: 0, stderr: '' });
-}
-
 beforeAll(async () => {
   server = await startTestServer();
   outbox = await watchOutbox(server.dataDir);
   dir = await tempDir('parley-templates-');
   const { password } = await server.app.services.admin.createServerAdmin(ADMIN);
   admin = await shell();
-  await login(admin, ADMIN.email, `${password}\n${NEW_PASSWORD}\n`);
+  await loginShell(admin, server.url, ADMIN.email, `${password}\n${NEW_PASSWORD}\n`);
   await admin.json(['project', 'create', 'Alpha']);
   await admin.json(['project', 'create', 'Beta']);
   await Promise.all(['Copy json', 'Copy yaml', 'Copy csv'].map((name) => admin.json(['project', 'create', name])));
   const add = await admin.run(['team', 'add', '-p', 'Alpha', '--email', OPERATOR, '--first-name', 'Olga', '--last-name', '-', '--operator']);
   expect(add, add.stderr).toMatchObject({ code: 0, stderr: '' });
   operator = await shell();
-  await login(operator, OPERATOR, `${passwordFrom(await outbox.waitFor((m) => m.to === OPERATOR))}\n${NEW_PASSWORD}\n`);
+  await loginShell(operator, server.url, OPERATOR, `${passwordFrom(await outbox.waitFor((m) => m.to === OPERATOR))}\n${NEW_PASSWORD}\n`);
 });
 
 afterAll(async () => {

@@ -28,6 +28,12 @@ export async function shell(env: NodeJS.ProcessEnv = {}): Promise<Shell> {
   return self;
 }
 
+/** `parley login --password-stdin` in this shell against `url`: expects it to succeed, quietly. */
+export async function loginShell(sh: Shell, url: string, email: string, stdin: string): Promise<void> {
+  const r = await sh.run(['login', '--url', url, '--email', email, '--password-stdin'], { stdin });
+  expect(r, r.stderr).toMatchObject({ code: 0, stderr: '' });
+}
+
 /** A failed run: the exit code, nothing on stdout, and one line on stderr starting "parley:". */
 export function expectFailure(r: CliResult, code: number, message?: RegExp): void {
   expect(r.code, `stderr: ${r.stderr}`).toBe(code);

@@ -387,18 +387,8 @@ export async function startFakeBotApi(token = BOT_TOKEN): Promise<FakeBotApi> {
     },
     reserveUpdateId: () => nextUpdateId++,
     userSays(chatId, text, opts = {}) {
-      const messageId = newMessageId(chatId);
-      const message: Record<string, any> = {
-        message_id: messageId,
-        date: now(),
-        chat: chat(chatId),
-        from: { id: chatId, is_bot: false, first_name: 'Operator' },
-        text,
-      };
-      if (text.startsWith('/')) message.entities = [{ type: 'bot_command', offset: 0, length: text.split(/\s/)[0].length }];
-      if (opts.replyTo !== undefined) message.reply_to_message = replied(chatId, opts.replyTo);
-      sentByUser.set(`${chatId}:${messageId}`, message);
-      return { updateId: fake.push({ message }), messageId };
+      const command = text.startsWith('/') ? { entities: [{ type: 'bot_command', offset: 0, length: text.split(/\s/)[0].length }] } : {};
+      return fake.userSends(chatId, { text, ...command }, opts);
     },
     userSendsFile(chatId, file) {
       const messageId = newMessageId(chatId);
