@@ -24,6 +24,7 @@ import {
   UpdateDialogBody,
   Visitor,
 } from '../../core/protocol/index.js';
+import { isoOrNull } from '../services/present.js';
 
 const StatusReply = Type.Object({
   userId: Type.Integer(),
@@ -41,7 +42,6 @@ const StatusReply = Type.Object({
   operatorsOnline: Type.Integer(),
 });
 const StatusQuery = Type.Object({ operator: Type.Optional(Type.String({ minLength: 1, maxLength: 254 })) });
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export default async function dialogRoutes(app: FastifyInstance) {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -154,8 +154,8 @@ export default async function dialogRoutes(app: FastifyInstance) {
     source: s.source,
     hasSchedule: s.hasSchedule,
     timezone: s.timezone,
-    until: iso(s.until),
-    changedAt: iso(s.changedAt),
+    until: isoOrNull(s.until),
+    changedAt: isoOrNull(s.changedAt),
     explanation: s.explanation,
     operatorsOnline: await presence.onlineCount(projectId),
   });

@@ -34,7 +34,7 @@ export function iso(ms: number): string {
   const milli = ms - second * 1000;
   return isoPrefix + (milli < 10 ? '00' : milli < 100 ? '0' : '') + milli + 'Z';
 }
-const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
+export const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 
 export const avatarUrl = (u: Pick<UserRow, 'id' | 'avatar_etag'>) =>
   u.avatar_etag ? `/avatars/${u.id}?v=${u.avatar_etag.slice(0, 12)}` : null;
