@@ -1,6 +1,9 @@
 // The visitor's side of the delivery contract (DESIGN.md):
 // - a message is kept as *sending* under its clientId until the server says `message.stored`,
 //   and resent with the same clientId after a reconnect (the server stores it once);
+// - messages go out one at a time, in the order written: the next leaves when the server has
+//   stored the previous (or refused it for good), so a rate limit, a retry or a slow upload
+//   never lets a later message overtake an earlier one;
 // - every operator message is acked once it is in the DOM;
 // - after a reconnect, hello carries the highest rev held, and every message is shown once
 //   per id, replaced only by a higher rev (edits).
@@ -18,10 +21,12 @@ interface Pending {
   body: string;
   page?: PageContext;
   failed: boolean;
-  /** A file message: uploaded first (once), then sent with the attachment's id. */
+  /** A file message: uploaded first (once; as soon as possible), then sent in its turn with the attachment's id. */
   file?: File;
   attachmentIds?: number[];
   uploading?: boolean;
+  /** Uploads lost on the network in a row: tried again, up to UPLOAD_TRIES. */
+  uploadLosses?: number;
 }
 
 interface Welcome {
@@ -38,12 +43,21 @@ const RATE_LIMIT_RETRY_MS = 2000;
 const TYPING_EVERY_MS = 3000;
 /** The server accepts at most this many ids per ack frame. */
 const ACK_BATCH = 500;
+/** An upload lost on the network this many times in a row is shown as not sent (a click retries). */
+const UPLOAD_TRIES = 3;
+/** The server closes a connection with this code for a frame over its limit. */
+const CLOSE_TOO_BIG = 1009;
 
 export function startChat(config: WidgetConfig): void {
   const tokenKey = `parley.visitor.${config.widgetKey}`;
   let token = readToken(tokenKey);
   const messages = new Map<number, VisitorMessage>();
+  /** Messages not stored yet, in the order written (a Map keeps insertion order). */
   const pending = new Map<string, Pending>();
+  /** The message sent on this connection and not answered yet: the next waits for it. */
+  let inFlight: string | null = null;
+  /** Waiting before trying again (rate limited, storage busy): nothing leaves meanwhile. */
+  let holding: ReturnType<typeof setTimeout> | undefined;
   const acks = new Set<number>();
   let rev = 0;
   let ready = false; // welcomed on the current connection
@@ -63,8 +77,17 @@ export function startChat(config: WidgetConfig): void {
       const entry = pending.get(clientId);
       if (!entry) return;
       entry.failed = false;
+      entry.uploadLosses = 0;
       view.putPending(clientId, shown(entry), null);
-      transmit(clientId);
+      uploadFiles();
+      next();
+    },
+    discard(clientId) {
+      const entry = pending.get(clientId);
+      if (!entry?.failed) return;
+      pending.delete(clientId);
+      view.removePending(clientId);
+      conversation();
     },
   });
 
@@ -81,8 +104,13 @@ export function startChat(config: WidgetConfig): void {
     }
     pending.set(clientId, entry);
     view.putPending(clientId, shown(entry), null);
-    transmit(clientId);
+    conversation();
+    uploadFiles();
+    next();
   }
+
+  /** The chat tab stays for a visitor who has a conversation, even with nobody online. */
+  const conversation = () => view.setConversation(messages.size > 0 || pending.size > 0);
 
   const url = `${config.serverOrigin.replace(/^http/, 'ws')}/ws/visitor?key=${encodeURIComponent(config.widgetKey)}`;
   const socket = reconnectingSocket(url, {
@@ -95,8 +123,15 @@ export function startChat(config: WidgetConfig): void {
         ...(language ? { language } : {}),
       });
     },
-    down() {
+    down(code) {
+      // A frame over the server's limit closes the connection: that message is not sent again
+      // (it would close every connection after this one too).
+      const refused = code === CLOSE_TOO_BIG && inFlight !== null ? pending.get(inFlight) : undefined;
+      if (refused) fail(inFlight!, refused, view.words.tooLarge);
       ready = false;
+      inFlight = null;
+      clearTimeout(holding);
+      holding = undefined;
       view.setConnected(false);
     },
     frame(frame) {
@@ -130,14 +165,20 @@ export function startChat(config: WidgetConfig): void {
     view.setOnline(w.operatorsOnline);
     view.setConnected(true);
     for (const m of w.messages) receive(m, false);
+    conversation();
     ready = true;
     socket.resetBackoff();
-    for (const [clientId, entry] of pending) if (!entry.failed) transmit(clientId);
+    uploadFiles();
+    next();
     flushAcks();
   }
 
   function receive(m: VisitorMessage, live: boolean) {
     if (m.clientId && pending.delete(m.clientId)) view.removePending(m.clientId);
+    if (m.clientId !== undefined && m.clientId === inFlight) {
+      inFlight = null;
+      next();
+    }
     const held = messages.get(m.id);
     if (!held || m.rev > held.rev) {
       messages.set(m.id, m);
@@ -146,6 +187,7 @@ export function startChat(config: WidgetConfig): void {
       if (!held && live && m.author === 'operator') view.open(true);
     }
     rev = Math.max(rev, m.rev);
+    conversation();
     // Acked on every receipt, repeats too: an operator's resend means our earlier ack was lost.
     if (m.author === 'operator') {
       acks.add(m.id);
@@ -157,13 +199,19 @@ export function startChat(config: WidgetConfig): void {
     const entry = error.ref ? pending.get(error.ref) : undefined;
     if (!entry) return;
     const clientId = error.ref!;
+    if (clientId === inFlight) inFlight = null;
     // Not now rather than not this (too fast, or the server's storage busy or full): the same
-    // clientId goes out again shortly; the message stays "sending".
+    // clientId goes out again shortly, and the messages after it wait; it stays "sending".
     if (error.code === 'rate_limited' || error.code === 'unavailable') {
-      setTimeout(() => transmit(clientId), RATE_LIMIT_RETRY_MS);
+      clearTimeout(holding);
+      holding = setTimeout(() => {
+        holding = undefined;
+        next();
+      }, RATE_LIMIT_RETRY_MS);
       return;
     }
     fail(clientId, entry, error.message);
+    next();
   }
 
   function fail(clientId: string, entry: Pending, reason: string) {
@@ -171,42 +219,64 @@ export function startChat(config: WidgetConfig): void {
     view.putPending(clientId, shown(entry), reason);
   }
 
-  function transmit(clientId: string) {
-    const entry = pending.get(clientId);
-    if (!ready || !entry || entry.failed) return; // sent by welcome() once connected
-    if (entry.file && !entry.attachmentIds) {
-      if (!entry.uploading) void upload(clientId, entry);
+  /** Sends the first message still to go, unless one is on its way or we are waiting. */
+  function next() {
+    if (!ready || inFlight !== null || holding !== undefined) return;
+    for (const [clientId, entry] of pending) {
+      if (entry.failed) continue;
+      // A file goes in its turn: the messages after it wait for its upload.
+      if (entry.file && !entry.attachmentIds) return;
+      inFlight = clientId;
+      socket.send({
+        type: 'message.send',
+        clientId,
+        body: entry.body,
+        ...(entry.attachmentIds ? { attachmentIds: entry.attachmentIds } : {}),
+        ...(entry.page ? { page: entry.page } : {}),
+      });
       return;
     }
-    socket.send({
-      type: 'message.send',
-      clientId,
-      body: entry.body,
-      ...(entry.attachmentIds ? { attachmentIds: entry.attachmentIds } : {}),
-      ...(entry.page ? { page: entry.page } : {}),
-    });
   }
 
-  /** The upload endpoint knows the visitor by the token, so this runs after a welcome. */
+  /** Starts every upload not started yet: files upload at once, whatever their turn to be sent. */
+  function uploadFiles() {
+    if (!ready) return; // the upload endpoint knows the visitor by the token of a welcome
+    for (const [clientId, entry] of pending) {
+      if (entry.file && !entry.attachmentIds && !entry.uploading && !entry.failed) void upload(clientId, entry);
+    }
+  }
+
   async function upload(clientId: string, entry: Pending) {
     entry.uploading = true;
+    let res: Response;
     try {
       const form = new FormData();
       form.append('file', entry.file!, entry.file!.name);
-      const res = await fetch(`${config.serverOrigin}/widget/uploads?key=${encodeURIComponent(config.widgetKey)}`, {
+      res = await fetch(`${config.serverOrigin}/widget/uploads?key=${encodeURIComponent(config.widgetKey)}`, {
         method: 'POST',
         headers: { 'x-parley-visitor': token ?? '' },
         body: form,
       });
-      const answer = await res.json().catch(() => null);
-      if (!res.ok) throw new Error(answer?.error?.message ?? `the upload failed (${res.status})`);
-      entry.attachmentIds = [answer.id];
+    } catch {
+      // Lost on the network: tried again shortly (or after the reconnect), like a text message.
       entry.uploading = false;
-      transmit(clientId);
-    } catch (err) {
-      entry.uploading = false;
-      fail(clientId, entry, err instanceof Error ? err.message : 'the upload failed');
+      entry.uploadLosses = (entry.uploadLosses ?? 0) + 1;
+      if (entry.uploadLosses >= UPLOAD_TRIES) {
+        fail(clientId, entry, view.words.uploadLost);
+        next();
+      } else setTimeout(uploadFiles, RATE_LIMIT_RETRY_MS);
+      return;
     }
+    const answer = await res.json().catch(() => null);
+    entry.uploading = false;
+    if (res.ok && typeof answer?.id === 'number') {
+      entry.attachmentIds = [answer.id];
+      entry.uploadLosses = 0;
+    } else if (res.status === 503 || res.status === 429) {
+      setTimeout(uploadFiles, RATE_LIMIT_RETRY_MS);
+      return;
+    } else fail(clientId, entry, answer?.error?.message ?? `the upload failed (${res.status})`);
+    next();
   }
 
   function flushAcks() {

@@ -12,8 +12,8 @@ export interface SocketEvents {
   /** Connected: say hello. */
   open(): void;
   frame(frame: { type: string; [key: string]: unknown }): void;
-  /** The connection is gone; a reconnect is already scheduled. */
-  down(): void;
+  /** The connection is gone (`code`: the close code, when the server closed it); a reconnect is already scheduled. */
+  down(code?: number): void;
 }
 
 export interface ReconnectingSocket {
@@ -50,15 +50,15 @@ export function reconnectingSocket(url: string, events: SocketEvents): Reconnect
       }
     };
     // A refused or broken connection ends here too (after onerror).
-    socket.onclose = () => lost(socket);
+    socket.onclose = (e) => lost(socket, e.code);
   };
 
-  const lost = (socket: WebSocket) => {
+  const lost = (socket: WebSocket, code?: number) => {
     if (ws !== socket) return;
     ws = null;
     socket.onclose = socket.onmessage = socket.onopen = null;
     socket.close();
-    events.down();
+    events.down(code);
     const ceiling = Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** attempt++);
     retry = setTimeout(connect, ceiling / 2 + (Math.random() * ceiling) / 2);
   };
@@ -68,6 +68,11 @@ export function reconnectingSocket(url: string, events: SocketEvents): Reconnect
     if (Date.now() - heardAt > SILENCE_LIMIT_MS) lost(ws);
     else ws.send('{"type":"ping"}');
   }, PING_EVERY_MS);
+
+  // The browser knows the network is gone: no reason to wait for the silence limit.
+  addEventListener('offline', () => {
+    if (ws) lost(ws);
+  });
 
   // Back online: no reason to wait out the backoff.
   addEventListener('online', () => {

@@ -1,11 +1,14 @@
 // The widget's own styles. They live in its shadow root: the site's CSS cannot reach in and
-// these rules cannot leak out. `all: initial` on the host also stops inherited fonts/colours.
+// these rules cannot leak out. `all: initial` on the host also stops inherited fonts/colours;
+// it is !important because the site's rules for the host element itself would otherwise win
+// (`*{display:none}`, `body > *{padding:10px}`).
 export const STYLE = `
-:host{all:initial}
+:host{all:initial!important}
 *{box-sizing:border-box}
-.root{--accent:#2563eb;position:fixed;right:20px;bottom:20px;z-index:2147483000;font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1f2328}
+.root{--accent:#2563eb;position:fixed;right:20px;bottom:20px;z-index:2147483000;pointer-events:none;font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1f2328}
 [hidden]{display:none!important}
 button{font:inherit;cursor:pointer}
+.launcher,.panel{pointer-events:auto}
 .launcher{display:block;margin-left:auto;border:0;border-radius:24px;padding:12px 20px;background:var(--accent);color:#fff;box-shadow:0 4px 14px rgba(0,0,0,.25)}
 .launcher:hover{filter:brightness(.9)}
 .panel{display:flex;flex-direction:column;width:360px;height:520px;max-height:calc(100vh - 100px);margin-bottom:12px;background:#fff;border-radius:12px;box-shadow:0 8px 30px rgba(0,0,0,.25);overflow:hidden}
@@ -18,6 +21,10 @@ header button{border:0;background:none;color:#fff;font-size:20px;line-height:1}
 .msg.visitor{margin-left:auto;background:#dbeafe}
 .msg.sending{opacity:.6}
 .msg.failed{outline:1px solid #dc2626;cursor:pointer}
+.retry{display:block;width:100%;border:0;padding:0;background:none;color:#b91c1c;font-size:11px;text-align:right}
+.discard{float:right;border:0;background:none;color:#6e7781;font-size:14px;line-height:1;padding:0 0 0 6px}
+.away{padding:8px 16px;background:#f6f8fa;border-bottom:1px solid #eaeef2;font-size:12px;color:#57606a}
+.notice{padding:6px 12px;background:#fef2f2;color:#b91c1c;font-size:12px;border-top:1px solid #fecaca}
 .who{display:flex;align-items:center;gap:6px;margin-bottom:4px;font-size:12px;font-weight:600;color:#57606a}
 .avatar{width:22px;height:22px;border-radius:50%;object-fit:cover;background:#cbd5e1;display:inline-flex;align-items:center;justify-content:center;color:#fff;font-size:11px}
 .body{white-space:pre-wrap;overflow-wrap:anywhere}
@@ -35,5 +42,5 @@ textarea{flex:1;resize:none;max-height:120px;border:1px solid #d0d7de;border-rad
 form button{border:0;border-radius:8px;padding:8px 10px;background:#eef2f7}
 form .send{background:var(--accent);color:#fff}
 .me{padding:4px 12px 8px;font-size:11px;color:#6e7781}
-@media (max-width:480px){.root{right:8px;bottom:8px;left:8px}.panel{width:100%;height:calc(100vh - 80px)}}
+@media (max-width:480px){.root{right:8px;bottom:8px;left:8px}.panel{width:100%;height:calc(100vh - 80px);height:calc(100dvh - 80px);max-height:none}textarea{font-size:16px}}
 `;

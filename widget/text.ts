@@ -29,13 +29,30 @@ export function link(href: string, text: string): HTMLAnchorElement {
 
 const URL_IN_TEXT = /\bhttps?:\/\/[^\s<>"]+/gi;
 /** Sentence punctuation right after a URL belongs to the sentence, not to the link. */
-const TRAILING = /[.,;:!?'")\]]+$/;
+const TRAILING = `.,;:!?'")]`;
+const count = (text: string, char: string) => text.split(char).length - 1;
+
+/**
+ * A URL found in text without the punctuation that ends its sentence. A closing bracket stays
+ * when the address opened it: `https://en.wikipedia.org/wiki/Foo_(bar)`, but not the one of
+ * "(see https://example.com)".
+ */
+export function trimUrl(found: string): string {
+  let url = found;
+  for (;;) {
+    const last = url.charAt(url.length - 1);
+    if (!last || !TRAILING.includes(last)) return url;
+    if (last === ')' && count(url, '(') >= count(url, ')')) return url;
+    if (last === ']' && count(url, '[') >= count(url, ']')) return url;
+    url = url.slice(0, -1);
+  }
+}
 
 /** Appends `text` to `parent`, with the http(s) URLs in it as links and everything else as text. */
 export function appendText(parent: HTMLElement, text: string): void {
   let from = 0;
   for (const match of text.matchAll(URL_IN_TEXT)) {
-    const url = match[0].replace(TRAILING, '');
+    const url = trimUrl(match[0]);
     const href = safeUrl(url);
     if (!href) continue;
     parent.append(text.slice(from, match.index), link(href, url));

@@ -1,8 +1,11 @@
 // The widget's DOM: a launcher (the chat tab) and a panel with the messages and the composer,
 // all inside a shadow root. The view only draws; the conversation (chat.ts) decides.
+import { formatSize } from '../core/format-size.js';
+import { MAX_BODY } from '../core/protocol/constants.js';
 import type { Attachment, VisitorMessage } from '../core/protocol/dialogs.js';
 import { STYLE } from './style.js';
 import { appendText, element, link, safeUrl } from './text.js';
+import { wordsFor } from './words.js';
 
 const EMOJI = ['😀', '😂', '😊', '😍', '😉', '😎', '🤔', '😅', '😢', '😡', '👍', '👎', '👋', '🙏', '👏', '💪', '❤️', '🎉', '🔥', '✅', '❌', '⭐', '📦', '💬'];
 /** How long an operator's typing shows after their last keystroke signal. */
@@ -13,12 +16,17 @@ export interface ViewActions {
   attach(file: File): void;
   typing(): void;
   retry(clientId: string): void;
+  /** Drops a message that failed (a file the server refused, say). */
+  discard(clientId: string): void;
 }
 
 export type View = ReturnType<typeof createView>;
 
 export function createView(serverOrigin: string, actions: ViewActions) {
-  const host = element('div');
+  const words = wordsFor(document.documentElement.lang);
+  // A name of our own, not a div: the site's rules for divs (div:empty{display:none}, padding,
+  // borders) do not match it, and :host's !important rules (style.ts) win over any that do.
+  const host = document.createElement('parley-chat');
   host.setAttribute('data-parley', '');
   host.setAttribute('data-connection', 'connecting');
   // Open so that site scripts and tests can look inside; the site's CSS still cannot.
@@ -29,45 +37,57 @@ export function createView(serverOrigin: string, actions: ViewActions) {
   const panel = element('section', 'panel');
   panel.hidden = true;
   panel.setAttribute('role', 'dialog');
-  panel.setAttribute('aria-label', 'Chat');
+  panel.setAttribute('aria-label', words.title);
+  panel.id = 'parley-panel';
   const header = element('header', undefined);
   const close = element('button', 'close', '×');
   close.type = 'button';
-  close.setAttribute('aria-label', 'Close chat');
-  header.append(element('span', undefined, 'Chat with us'), close);
-  const status = element('div', 'status', 'Connecting…');
+  close.setAttribute('aria-label', words.close);
+  header.append(element('span', undefined, words.title), close);
+  const status = element('div', 'status', words.connecting);
   const greeting = element('div', 'greeting');
   greeting.hidden = true;
+  const away = element('div', 'away', words.away);
+  away.hidden = true;
   const list = element('ol', 'messages');
   list.setAttribute('aria-live', 'polite');
-  const typing = element('div', 'typing', 'An operator is typing…');
+  const typing = element('div', 'typing', words.typing);
   typing.hidden = true;
   const emoji = element('div', 'emoji');
   emoji.hidden = true;
+  emoji.id = 'parley-emoji';
+  const notice = element('div', 'notice');
+  notice.setAttribute('role', 'alert');
+  notice.hidden = true;
   const form = element('form');
   const emojiToggle = element('button', 'emoji-toggle', '😊');
   emojiToggle.type = 'button';
-  emojiToggle.setAttribute('aria-label', 'Emoji');
+  emojiToggle.setAttribute('aria-label', words.emoji);
+  emojiToggle.setAttribute('aria-controls', emoji.id);
+  emojiToggle.setAttribute('aria-expanded', 'false');
   const attach = element('button', 'attach', '📎');
   attach.type = 'button';
-  attach.setAttribute('aria-label', 'Attach a file');
+  attach.setAttribute('aria-label', words.attach);
   const picker = element('input');
   picker.type = 'file';
   picker.multiple = true;
   picker.hidden = true;
   const input = element('textarea');
   input.rows = 1;
-  input.placeholder = 'Type a message…';
-  input.setAttribute('aria-label', 'Message');
-  const sendButton = element('button', 'send', 'Send');
+  input.dir = 'auto';
+  input.placeholder = words.placeholder;
+  input.setAttribute('aria-label', words.message);
+  const sendButton = element('button', 'send', words.send);
   sendButton.type = 'submit';
   form.append(emojiToggle, attach, picker, input, sendButton);
   const me = element('div', 'me');
-  panel.append(header, greeting, status, list, typing, emoji, form, me);
+  panel.append(header, greeting, away, status, list, typing, emoji, notice, form, me);
 
-  const launcher = element('button', 'launcher', '💬 Chat with us');
+  const launcher = element('button', 'launcher', words.launcher);
   launcher.type = 'button';
   launcher.hidden = true;
+  launcher.setAttribute('aria-controls', panel.id);
+  launcher.setAttribute('aria-expanded', 'false');
   root.append(panel, launcher);
   shadow.append(style, root);
   document.body.append(host);
@@ -75,24 +95,58 @@ export function createView(serverOrigin: string, actions: ViewActions) {
   const byId = new Map<number, HTMLElement>();
   const byClientId = new Map<string, HTMLElement>();
   let typingTimer: ReturnType<typeof setTimeout> | undefined;
+  let online = false;
+  let conversation = false;
+
+  /** The tab shows while an operator is online, and for a visitor already in a conversation. */
+  const showLauncher = () => {
+    launcher.hidden = !(online || conversation);
+    away.hidden = online;
+  };
 
   const open = (show: boolean) => {
     panel.hidden = !show;
+    launcher.setAttribute('aria-expanded', String(show));
     // Focus moves only when the visitor opens it: an operator message must not steal the site's focus.
     if (show) list.scrollTop = list.scrollHeight;
+  };
+  /** Closed by the visitor: the focus goes back to the tab rather than to the page's start. */
+  const closeByVisitor = () => {
+    const within = shadow.activeElement !== null;
+    open(false);
+    if (within && !launcher.hidden) launcher.focus();
   };
   launcher.onclick = () => {
     open(panel.hidden);
     if (!panel.hidden) input.focus();
   };
   panel.onkeydown = (e) => {
-    if (e.key === 'Escape') open(false);
+    if (e.key === 'Escape') closeByVisitor();
   };
-  close.onclick = () => open(false);
+  close.onclick = closeByVisitor;
+
+  /** Characters as the server counts them (code points: an emoji is one). */
+  const length = (text: string) => {
+    let n = 0;
+    for (const _ of text) n++;
+    return n;
+  };
+  const tooLong = (body: string) => {
+    const n = body.length > MAX_BODY ? length(body) : 0;
+    return n > MAX_BODY ? words.tooLong(n, MAX_BODY) : null;
+  };
+  const showNotice = (text: string | null) => {
+    notice.textContent = text ?? '';
+    notice.hidden = text === null;
+  };
 
   const submit = () => {
     const body = input.value;
     if (!body.trim()) return;
+    // Refused here, with the text kept to shorten: the server would refuse it anyway.
+    const problem = tooLong(body);
+    showNotice(problem);
+    if (problem) return;
     actions.send(body);
     input.value = '';
     grow();
@@ -115,6 +169,7 @@ export function createView(serverOrigin: string, actions: ViewActions) {
   input.oninput = () => {
     grow();
     actions.typing();
+    if (!notice.hidden) showNotice(tooLong(input.value));
   };
 
   for (const e of EMOJI) {
@@ -131,6 +186,7 @@ export function createView(serverOrigin: string, actions: ViewActions) {
   }
   emojiToggle.onclick = () => {
     emoji.hidden = !emoji.hidden;
+    emojiToggle.setAttribute('aria-expanded', String(!emoji.hidden));
   };
 
   const attachAll = (files: FileList | null | undefined) => {
@@ -142,11 +198,15 @@ export function createView(serverOrigin: string, actions: ViewActions) {
     picker.value = ''; // the same file again is a new message
   };
   // Without preventDefault on dragover the browser would open a dropped file instead.
-  panel.ondragover = (e) => e.preventDefault();
-  panel.ondrop = (e) => {
-    e.preventDefault();
-    attachAll(e.dataTransfer?.files);
-  };
+  // A file dropped on the closed tab opens the chat and goes too.
+  for (const target of [panel, launcher]) {
+    target.ondragover = (e) => e.preventDefault();
+    target.ondrop = (e) => {
+      e.preventDefault();
+      if (panel.hidden) open(true);
+      attachAll(e.dataTransfer?.files);
+    };
+  }
   // A screenshot (or a file copied in the file manager) pasted into the text goes as a file;
   // pasted text stays text.
   input.onpaste = (e) => {
@@ -156,11 +216,16 @@ export function createView(serverOrigin: string, actions: ViewActions) {
     attachAll(pasted);
   };
 
-  /** Messages in seq order; messages still being sent (no seq yet) stay at the end. */
-  const place = (el: HTMLElement, seq: number) => {
+  /**
+   * Messages in seq order; messages still being sent (no seq yet) stay at the end. The list
+   * follows a new message only when the visitor is at its end (or wrote it): someone reading
+   * older messages keeps their place.
+   */
+  const place = (el: HTMLElement, seq: number, own: boolean) => {
+    const atEnd = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
     const after = [...list.children].find((c) => Number(c.getAttribute('data-seq') ?? Infinity) > seq);
     list.insertBefore(el, after ?? null);
-    list.scrollTop = list.scrollHeight;
+    if (atEnd || own) list.scrollTop = list.scrollHeight;
   };
 
   const files = (attachments: Attachment[]) => {
@@ -176,7 +241,7 @@ export function createView(serverOrigin: string, actions: ViewActions) {
         l.append(img);
         box.append(l);
       } else {
-        const l = link(href, `📎 ${a.name} (${Math.ceil(a.size / 1024)} KB)`);
+        const l = link(href, `📎 ${a.name} (${formatSize(a.size)})`);
         l.download = a.name;
         box.append(l);
       }
@@ -199,9 +264,12 @@ export function createView(serverOrigin: string, actions: ViewActions) {
     return who;
   };
 
+  /** The time of day; with the date for a message from another day. */
   const time = (iso: string) => {
     const d = new Date(iso);
-    const t = element('time', undefined, d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }));
+    const clock = d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    const today = d.toDateString() === new Date().toDateString();
+    const t = element('time', undefined, today ? clock : `${d.toLocaleDateString([], { day: 'numeric', month: 'short' })} ${clock}`);
     t.dateTime = iso;
     return t;
   };
@@ -212,10 +280,11 @@ export function createView(serverOrigin: string, actions: ViewActions) {
     li.setAttribute('data-seq', String(m.seq));
     if (m.operator) li.append(operatorLine(m.operator));
     const body = element('div', 'body');
+    body.dir = 'auto';
     appendText(body, m.body);
     const meta = element('div', 'meta');
     meta.append(time(m.createdAt));
-    if (m.editedAt) meta.append(element('span', 'edited', 'edited'));
+    if (m.editedAt) meta.append(element('span', 'edited', words.edited));
     li.append(body);
     if (m.attachments.length) li.append(files(m.attachments));
     li.append(meta);
@@ -223,13 +292,20 @@ export function createView(serverOrigin: string, actions: ViewActions) {
   };
 
   return {
+    words,
     open,
-    setOnline(online: boolean) {
-      launcher.hidden = !online;
+    setOnline(isOnline: boolean) {
+      online = isOnline;
+      showLauncher();
+    },
+    /** Whether the visitor has messages here (then the tab stays with nobody online). */
+    setConversation(has: boolean) {
+      conversation = has;
+      showLauncher();
     },
     setConnected(connected: boolean) {
       host.setAttribute('data-connection', connected ? 'open' : 'closed');
-      status.textContent = 'Reconnecting…';
+      status.textContent = words.reconnecting;
       status.hidden = connected;
     },
     /** The project's look: its accent colour (checked by the server as #rrggbb) and greeting. */
@@ -241,7 +317,7 @@ export function createView(serverOrigin: string, actions: ViewActions) {
     },
 
     setName(name: string) {
-      me.textContent = `You are ${name}`;
+      me.textContent = words.you(name);
     },
     /** Shows a stored message, or replaces the one with its id (an edit, a newer rev). */
     put(m: VisitorMessage) {
@@ -249,22 +325,37 @@ export function createView(serverOrigin: string, actions: ViewActions) {
       const old = byId.get(m.id);
       byId.set(m.id, el);
       if (old) old.replaceWith(el);
-      else place(el, m.seq);
+      else place(el, m.seq, m.author === 'visitor');
       if (m.author === 'operator') typing.hidden = true;
     },
-    /** A message on its way; with `failure` (the reason) it failed and a click retries it. */
+    /**
+     * A message on its way; with `failure` (the reason) it failed: a click on it (or its
+     * "Not sent" line, a button for the keyboard) retries it, and its × drops it.
+     */
     putPending(clientId: string, body: string, failure: string | null) {
       const li = element('li', `msg visitor ${failure === null ? 'sending' : 'failed'}`);
       li.setAttribute('data-client-id', clientId);
       const text = element('div', 'body');
+      text.dir = 'auto';
       appendText(text, body);
-      const meta = element('div', 'meta', failure === null ? 'Sending…' : `Not sent: ${failure}. Click to retry.`);
-      li.append(text, meta);
-      if (failure !== null) li.onclick = () => actions.retry(clientId);
+      if (failure === null) li.append(text, element('div', 'meta', words.sending));
+      else {
+        const retry = element('button', 'meta retry', words.notSent(failure));
+        retry.type = 'button';
+        const drop = element('button', 'discard', '×');
+        drop.type = 'button';
+        drop.setAttribute('aria-label', words.discard);
+        drop.onclick = (e) => {
+          e.stopPropagation();
+          actions.discard(clientId);
+        };
+        li.onclick = () => actions.retry(clientId);
+        li.append(drop, text, retry);
+      }
       const old = byClientId.get(clientId);
       byClientId.set(clientId, li);
       if (old) old.replaceWith(li);
-      else place(li, Infinity);
+      else place(li, Infinity, true);
     },
     removePending(clientId: string) {
       byClientId.get(clientId)?.remove();

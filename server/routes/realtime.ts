@@ -16,8 +16,25 @@ import type { Auth } from '../services/accounts.js';
 import type { VisitorRef } from '../services/dialogs.js';
 import { visitorMessage } from '../services/present.js';
 
-const operatorFrame = Compile(OperatorFrame);
-const visitorFrame = Compile(VisitorFrame);
+interface Checker {
+  Check(v: unknown): boolean;
+  Errors(v: unknown): Array<{ message: string; instancePath?: string }>;
+}
+
+/**
+ * A union of frame schemas, checked whole (one compiled check per frame), and per type for the
+ * error of a frame it refuses: the union's own first error would be about another type's fields.
+ */
+function frameChecker(union: { anyOf: Array<{ properties: { type: { const: string } } }> }) {
+  return {
+    whole: Compile(union as never) as Checker,
+    byType: new Map(union.anyOf.map((variant) => [variant.properties.type.const, Compile(variant as never) as Checker])),
+  };
+}
+type FrameChecker = ReturnType<typeof frameChecker>;
+
+const operatorFrame = frameChecker(OperatorFrame);
+const visitorFrame = frameChecker(VisitorFrame);
 
 /** A visitor may send this many messages in a burst, refilled at this rate per second. */
 const VISITOR_BURST = 10;
@@ -36,18 +53,37 @@ declare module 'fastify' {
   }
 }
 
-function parseFrame<T>(raw: RawData, check: { Check(v: unknown): boolean; Errors(v: unknown): Array<{ message: string; instancePath?: string }> }): T {
+/** A frame refused as it stands; `ref` is its clientId (or ref) when it has one. */
+class FrameError extends AppError {
+  constructor(
+    message: string,
+    readonly ref?: string,
+  ) {
+    super(400, 'validation', message);
+  }
+}
+
+/** What a sender uses to match an answer to a message: a refused frame's error carries it too. */
+function refOf(value: unknown): string | undefined {
+  const ref = (value as { clientId?: unknown; ref?: unknown } | null)?.clientId ?? (value as { ref?: unknown } | null)?.ref;
+  return typeof ref === 'string' && ref.length <= 200 ? ref : undefined;
+}
+
+function parseFrame<T>(raw: RawData, checker: FrameChecker): T {
   let value: unknown;
   try {
     value = JSON.parse(raw.toString());
   } catch {
-    throw badRequest('a frame must be a JSON object');
+    throw new FrameError('a frame must be a JSON object');
   }
-  if (!check.Check(value)) {
+  if (!checker.whole.Check(value)) {
     const type = (value as { type?: unknown } | null)?.type;
-    if (typeof type !== 'string') throw badRequest('a frame needs a "type"');
-    const first = check.Errors(value)[0];
-    throw badRequest(`invalid "${type}" frame${first ? `: ${first.instancePath || ''} ${first.message}`.trimEnd() : ''}`);
+    if (typeof type !== 'string') throw new FrameError('a frame needs a "type"', refOf(value));
+    const variant = checker.byType.get(type);
+    if (!variant) throw new FrameError(`unknown frame type "${type.slice(0, 64)}"`, refOf(value));
+    const first = variant.Errors(value)[0];
+    const detail = first ? `: ${first.instancePath || ''} ${first.message}`.trimEnd() : '';
+    throw new FrameError(`invalid "${type}" frame${detail}`, refOf(value));
   }
   return value as T;
 }
@@ -57,6 +93,7 @@ function parseFrame<T>(raw: RawData, check: { Check(v: unknown): boolean; Errors
  * sender keeps the message pending and sends the same clientId again later.
  */
 function errorFrame(err: unknown, ref?: string) {
+  if (ref === undefined && err instanceof FrameError) ref = err.ref;
   const known = err instanceof AppError ? err : storageFault(err);
   if (known) return JSON.stringify({ type: 'error', code: known.code, message: known.message, ref });
   return JSON.stringify({ type: 'error', code: 'internal', message: 'internal error', ref });

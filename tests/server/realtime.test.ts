@@ -132,6 +132,13 @@ describe('visitors', () => {
     expect((await peer.next((f) => f.type === 'error')).message).toMatch(/launch\.missiles/);
     peer.send({ type: 'message.send', clientId: 'x y', body: 'hi' });
     expect((await peer.next((f) => f.type === 'error')).code).toBe('validation');
+    // A message the schema refuses (too long) is refused by its clientId: the sender can mark
+    // that message not sent instead of waiting for an answer that never comes.
+    peer.send({ type: 'message.send', clientId: 'long-one', body: 'x'.repeat(10_001) });
+    const refused = await peer.next((f) => f.type === 'error' && f.ref === 'long-one');
+    expect(refused).toMatchObject({ code: 'validation', ref: 'long-one' });
+    // ...and the reason is about this frame's own fields, not another frame type's.
+    expect(refused.message).toBe('invalid "message.send" frame: /body must not have more than 10000 characters');
     peer.send({ type: 'ping' });
     await peer.next((f) => f.type === 'pong');
   });

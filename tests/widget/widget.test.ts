@@ -23,6 +23,8 @@ const UPLOAD_LIMIT = 100_000;
 
 let server: TestServer;
 let browser: Browser;
+/** The server's clock runs this far ahead of real time (a test moves it forward). */
+let shift = 0;
 let project: { id: number; widgetKey: string };
 let operator: ParleyClient;
 let admin: ParleyClient;
@@ -32,7 +34,7 @@ const pageErrors: string[] = [];
 
 beforeAll(async () => {
   // A small upload limit, so the too-large case needs no 10 MB file.
-  server = await startTestServer({ env: { PARLEY_UPLOAD_MAX_BYTES: String(UPLOAD_LIMIT) } });
+  server = await startTestServer({ env: { PARLEY_UPLOAD_MAX_BYTES: String(UPLOAD_LIMIT) }, clock: { now: () => Date.now() + shift } });
   browser = await launchChromium();
   // The demo project allows the server's own origin, where the demo page lives.
   const demo = await server.app.services.admin.ensureDemo();
@@ -364,6 +366,160 @@ describe('files', () => {
   });
 });
 
+describe('order and limits', () => {
+  it('messages typed faster than the rate limit are stored and shown in the order typed', async () => {
+    const frames = recordFrames();
+    const page = await openShop();
+    // Twelve at once: ten pass (the burst), the eleventh is refused for now and tried again.
+    const burst = Array.from({ length: 12 }, (_, i) => `quick ${i + 1}`);
+    await page.locator('textarea').evaluate((input: HTMLTextAreaElement, texts) => {
+      for (const text of texts) {
+        input.value = text;
+        input.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, cancelable: true }));
+      }
+    }, burst);
+    await expect.poll(() => frames.received.some((f) => f.type === 'error' && f.code === 'rate_limited')).toBe(true);
+    // A second later (on the server's clock) the limit has room again: a message written now
+    // must still wait for the earlier ones rather than take that room first.
+    shift += 1000;
+    await say(page, 'a bit later');
+    await page.locator('li.msg.sending').first().waitFor({ state: 'detached', timeout: 20_000 });
+    const { dialogId } = (await op.next((f) => f.type === 'message.created' && f.message.body === 'quick 1')).message as Message;
+    const stored = await operator.request<Message[]>('GET', messagesPath(dialogId));
+    expect(stored.map((m) => m.body)).toEqual([...burst, 'a bit later']);
+    expect(await shownBodies(page)).toEqual([...burst, 'a bit later']);
+  });
+
+  it("a message written during a file's upload waits for it and comes after it", async () => {
+    const { page, dialogId } = await startDialog('look');
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/widget/uploads**', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.locator('input[type=file]').setInputFiles({ name: 'shot.png', mimeType: 'image/png', buffer: PNG_1PX });
+    await say(page, '^ that is my screenshot');
+    await page.locator('li.msg.sending').nth(1).waitFor();
+    release();
+    await page.locator('li.msg.sending').first().waitFor({ state: 'detached' });
+    const stored = await operator.request<Message[]>('GET', messagesPath(dialogId));
+    expect(stored.map((m) => m.attachments[0]?.name ?? m.body)).toEqual(['look', 'shot.png', '^ that is my screenshot']);
+  });
+
+  it('an upload lost on the network is tried again by itself', async () => {
+    const page = await openShop();
+    let tries = 0;
+    await page.route('**/widget/uploads**', (route) => (tries++ === 0 ? route.abort('connectionreset') : route.continue()));
+    await page.locator('input[type=file]').setInputFiles({ name: 'receipt.png', mimeType: 'image/png', buffer: PNG_1PX });
+    const created = await op.next((f) => f.type === 'message.created');
+    expect(created.message.attachments).toMatchObject([{ name: 'receipt.png' }]);
+    expect(tries).toBe(2);
+    await page.locator(`li.msg[data-id="${created.message.id}"]`).waitFor();
+    expect(await page.locator('li.msg.failed').count()).toBe(0);
+  });
+
+  it('a message over 10,000 characters is refused in the composer with its text kept; the connection stays', async () => {
+    const frames = recordFrames();
+    const page = await openShop();
+    const input = page.locator('textarea');
+    const long = 'z'.repeat(70_000); // more than a WebSocket frame may carry, too
+    await input.fill(long);
+    await input.press('Enter');
+    await page.locator('.notice').waitFor();
+    expect(await page.locator('.notice').textContent()).toBe(
+      'This message is too long: 70000 characters, at most 10000. Split it or send it as a file.',
+    );
+    expect(await input.inputValue()).toBe(long);
+    expect(await page.locator('li.msg').count()).toBe(0);
+    // An emoji counts as one character, as the server counts: 10,000 of them are allowed.
+    const emoji = '😀'.repeat(10_000);
+    await input.fill(emoji);
+    expect(await page.locator('.notice').isHidden()).toBe(true);
+    await input.press('Enter');
+    const created = await op.next((f) => f.type === 'message.created');
+    expect(created.message.body).toBe(emoji);
+    expect(frames.sent.filter((f) => f.type === 'hello')).toHaveLength(1);
+  });
+
+  it('a failed message can be retried or dropped from the keyboard', async () => {
+    const page = await openShop();
+    await page.locator('input[type=file]').setInputFiles({ name: 'huge.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(UPLOAD_LIMIT + 1) });
+    await page.locator('li.msg.failed').waitFor();
+    await page.locator('li.msg.failed button.retry').focus();
+    await page.keyboard.press('Enter');
+    // Retried: refused again (still too large), so failed again.
+    await page.locator('li.msg.failed').waitFor();
+    await page.locator('li.msg.failed button.discard').focus();
+    await page.keyboard.press('Enter');
+    await page.locator('li.msg').first().waitFor({ state: 'detached' });
+  });
+});
+
+describe('with nobody online', () => {
+  it('a visitor in a conversation keeps the chat tab and sees that nobody is online; closing returns the focus to the tab', async () => {
+    const { page } = await startDialog('are you there?');
+    await setOnline(false);
+    await page.locator('.away').waitFor();
+    await page.locator('textarea').press('Escape');
+    await page.locator('.panel').waitFor({ state: 'hidden' });
+    expect(await page.locator('.launcher').isVisible()).toBe(true);
+    const focused = () => page.evaluate(() => document.querySelector('[data-parley]')!.shadowRoot!.activeElement?.className);
+    expect(await focused()).toBe('launcher');
+    expect(await page.locator('.launcher').getAttribute('aria-expanded')).toBe('false');
+
+    await page.locator('.launcher').click();
+    await say(page, 'I will wait');
+    await op.next((f) => f.type === 'message.created' && f.message.body === 'I will wait');
+    await setOnline(true);
+    await page.locator('.away').waitFor({ state: 'hidden' });
+  });
+});
+
+describe('on the host page', () => {
+  it("the site's CSS does not reach the widget, and the closed widget takes no taps beside its tab", async () => {
+    const page = await openShop({ open: false });
+    await page.setViewportSize({ width: 375, height: 667 });
+    // Rules a site might have, even !important ones aimed at the widget's own element.
+    // (A constructed sheet: the demo page's CSP refuses inline style elements.)
+    await page.evaluate(() => {
+      const sheet = new CSSStyleSheet();
+      sheet.replaceSync('div:empty,:empty{display:none} [data-parley]{display:none!important;border:3px dashed red!important;padding:10px}');
+      document.adoptedStyleSheets = [sheet];
+    });
+    await page.locator('.launcher').waitFor({ state: 'visible' });
+    expect(await page.locator('[data-parley]').evaluate((el) => getComputedStyle(el).borderTopWidth)).toBe('0px');
+    // A fixed bar at the bottom of a phone screen, left of the tab: its link still takes the tap.
+    await page.evaluate(() => {
+      const bar = document.createElement('a');
+      bar.href = '#cart';
+      bar.textContent = 'Add to cart';
+      bar.style.cssText = 'position:fixed;left:0;bottom:0;width:150px;height:60px;display:block;background:#eee';
+      document.body.append(bar);
+    });
+    await page.mouse.click(40, 645);
+    expect(await page.evaluate(() => location.hash)).toBe('#cart');
+    await page.locator('.launcher').click();
+    await page.locator('textarea').waitFor();
+  });
+
+  it('speaks Russian on a Russian page', async () => {
+    const page = await context.newPage();
+    await page.route(`${server.url}/`, async (route) => {
+      const res = await route.fetch();
+      await route.fulfill({ response: res, body: (await res.text()).replace('<html lang="en">', '<html lang="ru">') });
+    });
+    await page.goto(server.url);
+    // (A page served this way is not "local" to Chromium, which keeps it from connecting: the
+    // words are what is checked here.)
+    const launcher = page.locator('.launcher');
+    await launcher.waitFor({ state: 'attached' });
+    expect(await launcher.textContent()).toBe('💬 Чат с нами');
+    expect(await page.locator('textarea').getAttribute('placeholder')).toBe('Напишите сообщение…');
+    expect(await page.locator('.close').getAttribute('aria-label')).toBe('Закрыть чат');
+  });
+});
+
 describe('untrusted text', () => {
   it('renders HTML in messages as inert text', async () => {
     const visitorText = '<img src=x onerror="window.pwned = 1">';
@@ -388,6 +544,19 @@ describe('untrusted text', () => {
     expect(await links.getAttribute('href')).toBe('https://pay.example.com/order?id=7');
     expect(await links.getAttribute('rel')).toContain('noopener');
     expect(await page.locator(`li.msg[data-id="${sent.id}"] .body`).textContent()).toContain('javascript:alert(1)');
+  });
+});
+
+describe('links', () => {
+  it('a link keeps the brackets of its address and leaves the sentence\'s', async () => {
+    const { page, dialogId } = await startDialog('Which one?');
+    const sent = await reply(dialogId, 'This: https://en.wikipedia.org/wiki/Foo_(bar). (Or https://example.com/x.)');
+    const links = page.locator(`li.msg[data-id="${sent.id}"] a`);
+    await links.first().waitFor();
+    expect(await links.evaluateAll((as) => as.map((a) => a.getAttribute('href')))).toEqual([
+      'https://en.wikipedia.org/wiki/Foo_(bar)',
+      'https://example.com/x',
+    ]);
   });
 });
 

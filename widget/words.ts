@@ -1,0 +1,54 @@
+// What the widget says, in the page's language (its <html lang>): English, or Russian for
+// `ru` pages, as the visitor's generated name already is. Server refusals stay as sent.
+const EN = {
+  title: 'Chat with us',
+  launcher: '💬 Chat with us',
+  close: 'Close chat',
+  connecting: 'Connecting…',
+  reconnecting: 'Reconnecting…',
+  typing: 'An operator is typing…',
+  emoji: 'Emoji',
+  attach: 'Attach a file',
+  placeholder: 'Type a message…',
+  message: 'Message',
+  send: 'Send',
+  you: (name: string) => `You are ${name}`,
+  edited: 'edited',
+  sending: 'Sending…',
+  notSent: (why: string) => `Not sent: ${why}. Click to retry.`,
+  discard: 'Discard this message',
+  away: 'No one is online right now. Leave a message and we will answer here.',
+  tooLong: (n: number, max: number) => `This message is too long: ${n} characters, at most ${max}. Split it or send it as a file.`,
+  tooLarge: 'too large to send',
+  uploadLost: 'the upload failed: check your connection',
+};
+
+const RU: typeof EN = {
+  title: 'Чат с нами',
+  launcher: '💬 Чат с нами',
+  close: 'Закрыть чат',
+  connecting: 'Подключение…',
+  reconnecting: 'Переподключение…',
+  typing: 'Оператор печатает…',
+  emoji: 'Эмодзи',
+  attach: 'Прикрепить файл',
+  placeholder: 'Напишите сообщение…',
+  message: 'Сообщение',
+  send: 'Отправить',
+  you: (name: string) => `Вы — ${name}`,
+  edited: 'изменено',
+  sending: 'Отправляется…',
+  notSent: (why: string) => `Не отправлено: ${why}. Нажмите, чтобы повторить.`,
+  discard: 'Удалить это сообщение',
+  away: 'Сейчас никого нет на месте. Оставьте сообщение, и мы ответим здесь.',
+  tooLong: (n: number, max: number) =>
+    `Сообщение слишком длинное: ${n} символов, можно не больше ${max}. Разделите его или отправьте файлом.`,
+  tooLarge: 'слишком большое сообщение',
+  uploadLost: 'файл не загрузился: проверьте подключение',
+};
+
+export type Words = typeof EN;
+
+export function wordsFor(lang: string): Words {
+  return lang.toLowerCase().startsWith('ru') ? RU : EN;
+}
