@@ -61,6 +61,8 @@ export function startChat(config: WidgetConfig): void {
   const acks = new Set<number>();
   let rev = 0;
   let ready = false; // welcomed on the current connection
+  let welcomed = false; // on any connection so far
+  let failures = 0;
   let pageSent = false;
   let typedAt = 0;
   let ackTimer: ReturnType<typeof setTimeout> | undefined;
@@ -124,6 +126,13 @@ export function startChat(config: WidgetConfig): void {
       });
     },
     down(code) {
+      // A site owner installing the widget: the browser says only that the connection failed.
+      if (!welcomed && ++failures === 3) {
+        console.warn(
+          `Parley widget: cannot connect to ${config.serverOrigin}. If this page's origin (${location.origin}) is not ` +
+            `among the project's allowed origins, add it: parley project set --add-origin ${location.origin} (the server log says why)`,
+        );
+      }
       // A frame over the server's limit closes the connection: that message is not sent again
       // (it would close every connection after this one too).
       const refused = code === CLOSE_TOO_BIG && inFlight !== null ? pending.get(inFlight) : undefined;
@@ -166,7 +175,7 @@ export function startChat(config: WidgetConfig): void {
     view.setConnected(true);
     for (const m of w.messages) receive(m, false);
     conversation();
-    ready = true;
+    ready = welcomed = true;
     socket.resetBackoff();
     uploadFiles();
     next();

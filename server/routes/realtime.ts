@@ -220,6 +220,12 @@ export default async function realtimeRoutes(app: FastifyInstance, options: { se
         const origin = request.headers.origin;
         const allowed = JSON.parse(project.allowed_origins) as string[];
         if (!origin || !allowed.includes(origin)) {
+          // The site owner installing the widget looks here: the browser shows only "403".
+          request.log.warn(
+            { origin: origin ?? null, projectId: project.id },
+            `widget refused: origin ${origin ?? '(none)'} is not allowed for project ${project.id} ` +
+              `(allow it with: parley project set ${project.id} --add-origin ${origin ?? 'ORIGIN'})`,
+          );
           throw forbidden(`origin ${origin ?? '(none)'} is not allowed for this project`);
         }
         request.widgetProject = project;

@@ -96,6 +96,12 @@ describe('visitors', () => {
   it('are refused from an origin the project does not allow, and with an unknown key', async () => {
     await expect(connectVisitor(server.url, project.widgetKey, 'https://evil.example')).rejects.toThrow(/403/);
     await expect(connectVisitor(server.url, 'pk_nope', ORIGIN)).rejects.toThrow(/404/);
+    // The browser tells the site's owner only "403": the server's log says why and what to run.
+    const logged = server.logs.map((l) => JSON.parse(l) as { msg: string; level: number; origin?: string });
+    expect(logged.find((l) => l.origin === 'https://evil.example')).toMatchObject({
+      level: 40,
+      msg: `widget refused: origin https://evil.example is not allowed for project ${project.id} (allow it with: parley project set ${project.id} --add-origin https://evil.example)`,
+    });
   });
 
   it('with a token of another project become a new visitor of this one', async () => {

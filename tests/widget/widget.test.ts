@@ -503,6 +503,21 @@ describe('on the host page', () => {
     await page.locator('textarea').waitFor();
   });
 
+  it("tells the site's owner in the console why the chat does not connect from an origin not allowed", async () => {
+    await admin.request('PATCH', `/api/v1/projects/${project.id}`, { allowedOrigins: ['https://elsewhere.example'] });
+    try {
+      const page = await context.newPage();
+      const warned = page.waitForEvent('console', { predicate: (m) => m.type() === 'warning' && m.text().startsWith('Parley widget') });
+      await page.goto(server.url);
+      expect((await warned).text()).toBe(
+        `Parley widget: cannot connect to ${server.url}. If this page's origin (${server.url}) is not among the project's ` +
+          `allowed origins, add it: parley project set --add-origin ${server.url} (the server log says why)`,
+      );
+    } finally {
+      await admin.request('PATCH', `/api/v1/projects/${project.id}`, { allowedOrigins: [server.url] });
+    }
+  });
+
   it('speaks Russian on a Russian page', async () => {
     const page = await context.newPage();
     await page.route(`${server.url}/`, async (route) => {
