@@ -2,7 +2,7 @@
 // Server URL and token come from --url/--token, then PARLEY_URL/PARLEY_TOKEN, then the stored
 // login; the project from --project, then PARLEY_PROJECT, then `parley project use`.
 import type { Command } from 'commander';
-import { ParleyClient } from '../core/client/api.js';
+import { ApiError, ParleyClient } from '../core/client/api.js';
 import type { Project } from '../core/protocol/index.js';
 import { type ConfigStore, openConfigStore } from './config.js';
 import { AuthError, CliError, UsageError } from './errors.js';
@@ -79,10 +79,13 @@ export class Ctx {
     if (stored !== undefined) {
       try {
         return await client.getProject(stored);
-      } catch {
-        throw new UsageError(
-          `the default project (id ${stored}) is gone or out of reach: pick one with "parley project use"`,
-        );
+      } catch (err) {
+        // Only a 404 says the project is gone (or the caller left it). A refused session, a
+        // server that is down or busy is reported as such, exactly as without a default project.
+        if (err instanceof ApiError && err.status === 404) {
+          throw new UsageError(`the default project (id ${stored}) is gone or out of reach: pick one with "parley project use"`);
+        }
+        throw err;
       }
     }
     const projects = await client.listProjects();
@@ -92,12 +95,24 @@ export class Ctx {
   }
 }
 
+/**
+ * `project show [P]` and `project set [P]` take the project as an argument, or with -p like
+ * every other project command; two different ones are a mistake.
+ */
+export function projectArgument(arg: string | undefined, ctx: Ctx): string | undefined {
+  const flag = ctx.flags.project;
+  if (arg !== undefined && flag !== undefined && arg !== flag) {
+    throw new UsageError(`two projects given ("${arg}" and --project "${flag}"): give one`);
+  }
+  return arg ?? flag;
+}
+
 export async function findProject(client: ParleyClient, wanted: string): Promise<Project> {
   if (/^\d+$/.test(wanted)) {
     try {
       return await client.getProject(Number(wanted));
     } catch (err) {
-      if ((err as { status?: number }).status === 404) throw new CliError(`unknown project: ${wanted}`);
+      if (err instanceof ApiError && err.status === 404) throw new CliError(`unknown project: ${wanted}`);
       throw err;
     }
   }

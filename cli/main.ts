@@ -110,13 +110,16 @@ export function buildProgram(ctx: Ctx): Command {
       ].join('\n'),
     );
 
-  program.addCommand(serverCommand(ctx));
+  const serverCmd = serverCommand(ctx);
+  const adminCreateCmd = adminCreate(ctx);
+  const restoreCmd = restoreCommand(ctx);
+  program.addCommand(serverCmd);
   program.addCommand(loginCommand(ctx));
   program.addCommand(logoutCommand(ctx));
   program.addCommand(whoamiCommand(ctx));
   program.addCommand(tuiCommand(ctx));
   program.addCommand(
-    group('admin', 'server administration: the first administrator, disabling accounts', [adminCreate(ctx), adminDisable(ctx), adminEnable(ctx)], [
+    group('admin', 'server administration: the first administrator, disabling accounts', [adminCreateCmd, adminDisable(ctx), adminEnable(ctx)], [
       'parley admin create --email ada@example.com --first-name Ada --last-name Lovelace --data-dir ./.parley',
       'parley admin disable bob@example.com',
     ]),
@@ -213,7 +216,7 @@ export function buildProgram(ctx: Ctx): Command {
   program.addCommand(applyCommand(ctx));
   program.addCommand(exportCommand(ctx));
   program.addCommand(backupCommand(ctx));
-  program.addCommand(restoreCommand(ctx));
+  program.addCommand(restoreCmd);
   program.addCommand(
     group('team', 'the people of a project: operators and admins', [
       teamAdd(ctx),
@@ -254,8 +257,12 @@ export function buildProgram(ctx: Ctx): Command {
 
   // Every command reports errors through the same path, and usage errors exit 2. Commander's
   // own errors (unknown command, missing option) get the same one-line "parley: ..." shape.
+  // Each command's help also lists the global options (--url, --token, --json) it takes, except
+  // the commands that work on the data directory and never talk to a server.
+  const offline = new Set([serverCmd, adminCreateCmd, restoreCmd]);
   const configure = (cmd: Command) => {
     cmd.exitOverride();
+    if (!offline.has(cmd)) cmd.configureHelp({ showGlobalOptions: true });
     cmd.configureOutput({
       writeOut: (s) => ctx.io.stdout.write(s),
       writeErr: (s) => ctx.io.stderr.write(s),

@@ -1,11 +1,48 @@
 // Option parsers shared by several commands. They fail as usage errors (exit 2), before any request.
 import { InvalidArgumentError } from 'commander';
 import type { AccessLevel } from '../core/protocol/constants.js';
+import { UsageError } from './errors.js';
+
+/**
+ * The server's limits on a person's name and an email (core/protocol's PersonName and Email
+ * schemas, which the CLI does not load: typebox would slow every start).
+ */
+export const MAX_NAME = 100;
+export const MAX_EMAIL = 254;
 
 /** `--first-name` / `--last-name`: not empty (the server trims names; "-" stands for "not given"). */
 export function parseName(value: string): string {
   if (!value.trim()) throw new InvalidArgumentError('a name must not be empty (use "-" when it is not given)');
+  if ([...value].length > MAX_NAME) throw new InvalidArgumentError(`a name has at most ${MAX_NAME} characters`);
   return value;
+}
+
+/** `--email`, `--operator`: not empty, not longer than an email can be (the server checks the rest). */
+export function parseEmail(value: string): string {
+  if (!value.trim()) throw new InvalidArgumentError('an email must not be empty');
+  if ([...value].length > MAX_EMAIL) throw new InvalidArgumentError(`an email has at most ${MAX_EMAIL} characters`);
+  return value;
+}
+
+/** A project's name (`project create NAME`, `project set --name`): 1 to 100 characters. */
+export function parseProjectName(value: string): string {
+  if (!value.trim()) throw new InvalidArgumentError('a project name must not be empty');
+  if ([...value].length > MAX_NAME) throw new InvalidArgumentError(`a project name has at most ${MAX_NAME} characters`);
+  return value;
+}
+
+/** A repeatable `--operator EMAIL`. */
+export function collectEmail(value: string, previous: string[] = []): string[] {
+  return [...previous, parseEmail(value)];
+}
+
+/**
+ * A text longer than the server takes, refused before any request and without echoing it (it
+ * may be pages long): `--greeting has 612 characters; at most 500`.
+ */
+export function checkLength(value: string, max: number, what: string): void {
+  const length = [...value].length;
+  if (length > max) throw new UsageError(`${what} has ${length} characters; at most ${max} are allowed`);
 }
 
 /** `--access admin|settings|none`. */

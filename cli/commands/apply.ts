@@ -36,16 +36,18 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
   // The schema checker and the YAML parser load only here: other commands start without them.
   const { parseSpec, SpecError } = await import('../provision/validate.js');
   const { plan, readState } = await import('../provision/plan.js');
-  let parsed: ReturnType<typeof parseSpec>;
-  try {
-    parsed = parseSpec(text, opts.file);
-  } catch (err) {
-    // The error line names the first problem; a person at a terminal also sees the others.
-    if (err instanceof SpecError && ctx.io.stderrIsTTY) {
-      for (const p of err.problems.slice(1)) ctx.io.stderr.write(`  ${opts.file}:${p.line}:${p.col}: ${p.message}\n`);
+  // The error line names the first problem; a person at a terminal also sees the others.
+  const listingProblems = <T>(check: () => T): T => {
+    try {
+      return check();
+    } catch (err) {
+      if (err instanceof SpecError && ctx.io.stderrIsTTY) {
+        for (const p of err.problems.slice(1)) ctx.io.stderr.write(`  ${opts.file}:${p.line}:${p.col}: ${p.message}\n`);
+      }
+      throw err;
     }
-    throw err;
-  }
+  };
+  const parsed = listingProblems(() => parseSpec(text, opts.file));
   const client = await ctx.client();
   const me = await client.me();
 
@@ -58,13 +60,16 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
     project = named[0] ?? null;
   }
 
-  const steps = plan(parsed, await readState(client, project), { self: me.user.email, prune: Boolean(opts.prune) });
+  // Checked against the project as it is: what the file refers to without defining it.
+  const state = await readState(client, project);
+  const steps = listingProblems(() => plan(parsed, state, { self: me.user.email, prune: Boolean(opts.prune) }));
   const changed = steps.length > 0;
   const name = project?.name ?? parsed.spec.project.name;
   if (!ctx.io.json) print(ctx.io, planText(steps, name, Boolean(opts.dryRun)));
 
   let applied = 0;
   let toRun = steps;
+  const notes: string[] = [];
   if (!opts.dryRun && changed) {
     try {
       if (!project) {
@@ -73,7 +78,8 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
         toRun = plan(parsed, await readState(client, project), { self: me.user.email, prune: Boolean(opts.prune) });
       }
       for (const step of toRun) {
-        await step.run(client, project.id);
+        const note = await step.run(client, project.id);
+        if (note) notes.push(note);
         applied++;
       }
     } catch (err) {
@@ -85,7 +91,7 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
           : `creating project "${parsed.spec.project.name}" failed: ${message}`,
       );
     }
-    if (!ctx.io.json) print(ctx.io, `Applied ${applied} change${applied === 1 ? '' : 's'}.`);
+    if (!ctx.io.json) print(ctx.io, [...notes.map((n) => `Note: ${n}.`), `Applied ${applied} change${applied === 1 ? '' : 's'}.`].join('\n'));
   }
   if (ctx.io.json) {
     print(

@@ -61,8 +61,9 @@ export default function eventsCommand(ctx: Ctx): Command {
       [
         '',
         'Each line is one event: dialog.created, dialog.updated, message.created, message.updated,',
-        'typing, operator.status_changed, visitor.updated; after a reconnect, the messages missed',
-        'meanwhile arrive as message.created/message.updated, in order and once.',
+        'typing, operator.status_changed, visitor.updated, visitor.presence, groups.changed; after a',
+        'reconnect, the messages missed meanwhile arrive as message.created/message.updated, in order',
+        'and once.',
         'Connection notices go to stderr, and only on a terminal.',
         '',
         'Examples:',

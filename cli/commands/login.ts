@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { normalizeUrl, type Ctx } from '../context.js';
 import { UsageError } from '../errors.js';
 import { notice, result } from '../io.js';
+import { parseEmail } from '../options.js';
 import { flagOrPrompt, promptNewPassword, promptSecret, readStdinLines } from '../prompt.js';
 
 interface Opts {
@@ -28,24 +29,29 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
   const client = await ctx.anonymousClient();
   const reply = await client.login(email, password);
   client.token = reply.token;
-  let mustChange = reply.mustChangePassword;
-  if (mustChange) {
-    if (!newPassword && io.stdinIsTTY && !opts.passwordStdin) {
+  if (reply.mustChangePassword) {
+    if (!opts.passwordStdin) {
       notice(io, 'This one-time password must be replaced now.');
       newPassword = await promptNewPassword(io);
     }
-    if (newPassword) {
-      await client.changePassword(password, newPassword);
-      mustChange = false;
+    if (!newPassword) {
+      // A session that can do nothing but change its password is no login: end it on the
+      // server and keep whatever login was stored before.
+      await client.logout().catch(() => undefined);
+      throw new UsageError(
+        `the one-time password of ${reply.user.email} must be replaced: give the new password on the second line of standard input`,
+      );
     }
+    await client.changePassword(password, newPassword).catch(async (err: unknown) => {
+      await client.logout().catch(() => undefined);
+      throw err;
+    });
   }
   const store = await ctx.store();
   const state = store.read();
   store.write({ ...state, login: { url: client.url, token: reply.token, email: reply.user.email } });
-  result(io, { url: client.url, email: reply.user.email, userId: reply.user.id, mustChangePassword: mustChange }, () =>
-    mustChange
-      ? `Signed in to ${client.url} as ${reply.user.email}, but the one-time password must be replaced: run "parley password change".`
-      : `Signed in to ${client.url} as ${reply.user.email}.`,
+  result(io, { url: client.url, email: reply.user.email, userId: reply.user.id, mustChangePassword: false }, () =>
+    `Signed in to ${client.url} as ${reply.user.email}.`,
   );
   return 0;
 }
@@ -53,10 +59,10 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
 export default function loginCommand(ctx: Ctx): Command {
   return new Command('login')
     .description('sign in to a Parley server and remember the session')
-    .option('--email <email>', 'login email (asked on a terminal when missing)')
+    .option('--email <email>', 'login email (asked on a terminal when missing)', parseEmail)
     .option(
       '--password-stdin',
-      'read the password from the first line of stdin; when a one-time password must be replaced, the second line is the new one',
+      'read the password from the first line of stdin; when it is a one-time password, the second line must be the new one',
     )
     .addHelpText(
       'after',

@@ -3,11 +3,11 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { ApiError } from '../../core/client/api.js';
-import { MAX_ATTACHMENTS as MAX_FILES } from '../../core/protocol/constants.js';
+import { MAX_ATTACHMENTS as MAX_FILES, MAX_BODY } from '../../core/protocol/constants.js';
 import { type Ctx, withProject } from '../context.js';
 import { CliError, UsageError } from '../errors.js';
 import { notice, result } from '../io.js';
-import { parseId } from '../options.js';
+import { checkLength, parseId } from '../options.js';
 import { readStdinLines } from '../prompt.js';
 
 interface Opts {
@@ -67,6 +67,7 @@ export async function run(dialogId: number, words: string[], opts: Opts, ctx: Ct
   const fromStdin = words.length === 1 && words[0] === '-';
   const text = (fromStdin ? (await readStdinLines(ctx.io)).join('\n') : words.join(' ')).trim();
   if (!text && paths.length === 0) throw new UsageError('a message needs some text or a file');
+  checkLength(text, MAX_BODY, 'the message');
   // Every file is read before the first request: a wrong path sends nothing.
   const files: LocalFile[] = [];
   for (const path of paths) files.push(await readLocalFile(path));

@@ -10,6 +10,7 @@ import { API_PREFIX } from '../../core/protocol/constants.js';
 import { formatDays, formatHours, type Interval, parseHours, WEEKDAYS, type Weekday } from '../../core/schedule-text.js';
 import type { ScheduleView } from '../commands/schedule/common.js';
 import { nameKey } from './names.js';
+import { type Problem, SpecError } from './problems.js';
 import type { TeamEntry } from './schema.js';
 import type { OperatorHours, ParsedSpec } from './validate.js';
 
@@ -22,7 +23,8 @@ export interface Step {
   name: string;
   /** For updates: "field: old -> new". */
   changes: string[];
-  run(client: ParleyClient, projectId: number): Promise<void>;
+  /** Carries the step out; may answer with a note on what the server did besides. */
+  run(client: ParleyClient, projectId: number): Promise<string | void>;
 }
 
 /** What the server has now (an absent project: everything is empty). */
@@ -137,7 +139,13 @@ function teamSteps(parsed: ParsedSpec, state: CurrentState, self: string, prune:
         name: email,
         changes: [`${want.firstName} ${want.lastName}`, want.operator ? 'operator' : 'not an operator', `access ${show(want.access)}`],
         run: async (client, projectId) => {
-          await client.addMember(projectId, { email, ...want, access: want.access });
+          const { member, newUser } = await client.addMember(projectId, { email, ...want, access: want.access });
+          // Someone who already has an account (in another project) joins with the names of
+          // that account. The file's names are the names of its members, as for members it
+          // updates: set them now, so that one apply is enough and the next plans nothing.
+          if (newUser || (member.firstName === want.firstName && member.lastName === want.lastName)) return;
+          await client.updateMember(projectId, email, { firstName: want.firstName, lastName: want.lastName });
+          return `${email} already had an account as "${member.firstName} ${member.lastName}": renamed to "${want.firstName} ${want.lastName}", as the file says`;
         },
       });
       continue;
@@ -290,7 +298,15 @@ function groupSteps(parsed: ParsedSpec, state: CurrentState, prune: boolean): St
         changes: want.length ? [`members: ${show(want)}`] : [],
         run: async (client, projectId) => {
           await client.createGroup(projectId, name);
-          if (want.length) await client.updateGroup(projectId, name, { add: want });
+          if (!want.length) return;
+          // One step, whole or not at all: a group left empty by a refused member list would
+          // make the next plan "update" instead of "create", and route dialogs to nobody.
+          try {
+            await client.updateGroup(projectId, name, { add: want });
+          } catch (err) {
+            await client.deleteGroup(projectId, name).catch(() => undefined);
+            throw err;
+          }
         },
       });
     } else if (add.length || remove.length) {
@@ -404,8 +420,42 @@ function leadClassSteps(parsed: ParsedSpec, state: CurrentState, prune: boolean)
   return steps;
 }
 
-/** Every step, in the order they can run: creations and updates first, deletions last. */
+/**
+ * What the file refers to without defining it must exist on the server, or the plan would fail
+ * half-way: without "team", group members and scheduled operators must be operators of the
+ * project now; without "groups", routes must name groups the project has.
+ */
+function referenceProblems(parsed: ParsedSpec, state: CurrentState): Problem[] {
+  const { spec } = parsed;
+  const problems: Problem[] = [];
+  const projectName = state.project?.name ?? spec.project.name;
+  if (!spec.team) {
+    const operators = new Set(state.members.filter((m) => m.operator).map((m) => m.email));
+    const check = (raw: string, path: Array<string | number>, why: string) => {
+      if (operators.has(raw.trim().toLowerCase())) return;
+      problems.push(parsed.problemAt(path, `${raw} is not an operator of "${projectName}" (${why}): list them under "team" with "operator: true", or run "parley team add --operator"`));
+    };
+    (spec.groups ?? []).forEach((g, i) => (g.members ?? []).forEach((raw, j) => check(raw, ['groups', i, 'members', j], 'group members answer chats')));
+    (spec.schedules ?? []).forEach((s, i) => s.operators.forEach((raw, j) => check(raw, ['schedules', i, 'operators', j], 'only operators have working hours')));
+  }
+  if (!spec.groups) {
+    const groups = new Set(state.groups.map((g) => nameKey(g.name)));
+    (spec.project.routes ?? []).forEach((r, i) => {
+      if (!groups.has(nameKey(r.group))) {
+        problems.push(parsed.problemAt(['project', 'routes', i, 'group'], `route to unknown group "${r.group}": "${projectName}" has no such group (define it under "groups")`));
+      }
+    });
+  }
+  return problems;
+}
+
+/**
+ * Every step, in the order they can run: creations and updates first, deletions last. A file
+ * that refers to members or groups the project does not have is refused whole (SpecError).
+ */
 export function plan(parsed: ParsedSpec, state: CurrentState, opts: { self: string; prune: boolean }): Step[] {
+  const problems = referenceProblems(parsed, state);
+  if (problems.length) throw new SpecError(parsed.file, problems);
   const all = [
     ...settingsSteps(parsed, state),
     ...teamSteps(parsed, state, opts.self, opts.prune),

@@ -16,29 +16,11 @@ import {
   type Weekday,
 } from '../../core/schedule-text.js';
 import { PLACEHOLDERS, unknownPlaceholders } from '../../core/templates.js';
-import { CliError } from '../errors.js';
 import { nameKey } from './names.js';
+import { type Path, type Problem, SpecError } from './problems.js';
+
+export { type Path, type Problem, SpecError } from './problems.js';
 import { type Spec, SpecSchema } from './schema.js';
-
-type Path = Array<string | number>;
-
-export interface Problem {
-  path: Path;
-  message: string;
-  line: number;
-  col: number;
-}
-
-export class SpecError extends CliError {
-  constructor(
-    readonly file: string,
-    readonly problems: Problem[],
-  ) {
-    const [first] = problems;
-    const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
-    super(`${file}:${first.line}:${first.col}: ${first.message}${more}; nothing was applied`);
-  }
-}
 
 /** The normalized schedule of one operator: intervals per weekday and per exception date. */
 export interface OperatorHours {
@@ -51,6 +33,10 @@ export interface ParsedSpec {
   spec: Spec;
   /** Per operator email (normalized): their hours, with the file's entry they came from. */
   hours: Map<string, OperatorHours>;
+  /** The file's name, for problems found later (against the server's state, when planning). */
+  file: string;
+  /** A problem at a place of the file, with its line and column. */
+  problemAt(path: Path, message: string, key?: string): Problem;
 }
 
 const check = Compile(SpecSchema);
@@ -87,10 +73,21 @@ function jsonType(v: unknown): string {
   return typeof v === 'object' ? 'object' : typeof v;
 }
 
+/**
+ * A problem with the file's structure; `broken` is the place whose value cannot be trusted (an
+ * unknown or a missing key breaks only that key, not the mapping it is in).
+ */
+interface StructuralProblem {
+  path: Path;
+  message: string;
+  key?: string;
+  broken: Path;
+}
+
 /** Turns the schema checker's errors into one readable problem per place. */
-function structuralProblems(value: unknown): Array<{ path: Path; message: string; key?: string }> {
+function structuralProblems(value: unknown): StructuralProblem[] {
   const errors = [...check.Errors(value)];
-  const out: Array<{ path: Path; message: string; key?: string }> = [];
+  const out: StructuralProblem[] = [];
   const anyOfPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
   const inAnyOf = (p: string) => [...anyOfPaths].some((a) => p === a || p.startsWith(`${a}/`));
   for (const e of errors) {
@@ -98,12 +95,12 @@ function structuralProblems(value: unknown): Array<{ path: Path; message: string
     if (e.keyword === 'boolean' && e.schemaPath.endsWith('/additionalProperties')) {
       const key = String(path.pop());
       const known = Object.keys(schemaAt(e.schemaPath.replace(/\/additionalProperties$/, ''))?.properties ?? {});
-      out.push({ path, key, message: `unknown key "${key}" in ${show(path)} (known: ${known.join(', ')})` });
+      out.push({ path, key, broken: [...path, key], message: `unknown key "${key}" in ${show(path)} (known: ${known.join(', ')})` });
     } else if (e.keyword === 'additionalProperties') {
       continue; // reported per key above
     } else if (e.keyword === 'required') {
       const missing = (e.params as { requiredProperties: string[] }).requiredProperties;
-      out.push({ path, message: `${show(path)} needs ${missing.map((k) => `"${k}"`).join(', ')}` });
+      out.push({ path, broken: [...path, missing[0]], message: `${show(path)} needs ${missing.map((k) => `"${k}"`).join(', ')}` });
     } else if (e.keyword === 'anyOf') {
       // Report the branch whose kind matches the value (a list with a bad item: that item), else the choices.
       const branches: any[] = schemaAt(e.schemaPath)?.anyOf ?? [];
@@ -111,12 +108,12 @@ function structuralProblems(value: unknown): Array<{ path: Path; message: string
       const same = branches.findIndex((b) => b.type && (b.type === jsonType(value) || (b.type === 'integer' && typeof value === 'number')));
       const inner = same >= 0 ? errors.filter((x) => x.schemaPath.startsWith(`${e.schemaPath}/anyOf/${same}/`)) : [];
       if (inner.length) {
-        for (const x of inner) out.push({ path: pathOf(x.instancePath), message: simple(x, pathOf(x.instancePath)) });
+        for (const x of inner) out.push({ path: pathOf(x.instancePath), broken: pathOf(x.instancePath), message: simple(x, pathOf(x.instancePath)) });
       } else {
-        out.push({ path, message: `${show(path)} must be ${branches.map(describeBranch).join(' or ')}` });
+        out.push({ path, broken: path, message: `${show(path)} must be ${branches.map(describeBranch).join(' or ')}` });
       }
     } else if (!inAnyOf(e.instancePath)) {
-      out.push({ path, message: simple(e, path) });
+      out.push({ path, broken: path, message: simple(e, path) });
     }
   }
   return out;
@@ -176,41 +173,65 @@ export function parseSpec(text: string, file: string): ParsedSpec {
     return at(last?.range?.[0] ?? 0);
   };
   const problems: Problem[] = [];
-  const report = (path: Path, message: string, key?: string) => problems.push({ path, message, ...position(path, key) });
+  const problemAt = (path: Path, message: string, key?: string): Problem => ({ path, message, ...position(path, key) });
+  const report = (path: Path, message: string, key?: string) => problems.push(problemAt(path, message, key));
 
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     report([], 'the file must be a mapping with at least "project: {name: …}"');
     throw new SpecError(file, problems);
   }
   valueRoot = value;
-  for (const p of structuralProblems(value)) report(p.path, p.message, p.key);
-  if (problems.length) throw new SpecError(file, sortProblems(problems));
-
-  const spec = value as Spec;
-  const hours = semanticChecks(spec, report);
-  if (problems.length) throw new SpecError(file, sortProblems(problems));
-  return { spec, hours };
+  // The structure and the meaning are checked in one pass, so the error names the file's first
+  // problem and counts all of them: a place whose structure is broken is not checked for
+  // meaning (it is reported already), every other place is.
+  const structural = structuralProblems(value);
+  for (const p of structural) report(p.path, p.message, p.key);
+  const sound = (path: Path) => !structural.some((p) => isPrefix(p.broken, path) || isPrefix(path, p.broken));
+  const hours = semanticChecks(value as Spec, report, sound);
+  if (problems.length) throw new SpecError(file, problems);
+  return { spec: value as Spec, hours, file, problemAt };
 }
 
-const sortProblems = (list: Problem[]) => [...list].sort((a, b) => a.line - b.line || a.col - b.col);
+const isPrefix = (prefix: Path, path: Path) => prefix.length <= path.length && prefix.every((p, i) => p === path[i]);
+
 
 type Report = (path: Path, message: string, key?: string) => void;
 
-function duplicates<T>(items: T[] | undefined, keyOf: (t: T) => string, section: string, field: string, report: Report) {
+function duplicates(count: number, keyOf: (i: number) => string | undefined, section: string, field: string, report: Report) {
   const seen = new Map<string, number>();
-  (items ?? []).forEach((item, i) => {
-    const k = keyOf(item);
+  for (let i = 0; i < count; i++) {
+    const k = keyOf(i);
+    if (k === undefined) continue;
     if (seen.has(k)) report([section, i, field], `${section}[${i}].${field} "${k}" is already given in ${section}[${seen.get(k)}]`);
     else seen.set(k, i);
-  });
+  }
 }
 
-function semanticChecks(spec: Spec, report: Report): Map<string, OperatorHours> {
-  const p = spec.project;
-  if (p.timezone !== undefined && !isTimeZone(p.timezone)) {
-    report(['project', 'timezone'], `unknown time zone "${p.timezone}" (use an IANA name such as Europe/Moscow)`);
+/**
+ * What the schema cannot say. `sound(path)` tells whether the value at a path passed the
+ * structural check; only such values are looked at (read through `get`), so a file with a
+ * broken part still has its other parts checked.
+ */
+function semanticChecks(spec: Spec, report: Report, sound: (path: Path) => boolean): Map<string, OperatorHours> {
+  const raw = (path: Path): any => path.reduce<any>((v, k) => (v === null || typeof v !== 'object' ? undefined : v[k]), spec);
+  /** The value at `path` when its structure is sound, else undefined (its problem is reported already). */
+  const get = (path: Path): any => (sound(path) ? raw(path) : undefined);
+  /** How many items a list in the file has (0 when it is absent or not a list). */
+  const count = (path: Path) => (Array.isArray(raw(path)) ? (raw(path) as unknown[]).length : 0);
+  /** The keys of a mapping in the file ([] when it is absent or not a mapping). */
+  const keysOf = (path: Path) => {
+    const v = raw(path);
+    return v && typeof v === 'object' && !Array.isArray(v) ? Object.keys(v) : [];
+  };
+  const text = (path: Path): string | undefined => (typeof get(path) === 'string' ? (get(path) as string) : undefined);
+
+  const timezone = text(['project', 'timezone']);
+  if (timezone !== undefined && !isTimeZone(timezone)) {
+    report(['project', 'timezone'], `unknown time zone "${timezone}" (use an IANA name such as Europe/Moscow)`);
   }
-  (p.allowedOrigins ?? []).forEach((o, i) => {
+  for (let i = 0; i < count(['project', 'allowedOrigins']); i++) {
+    const o = text(['project', 'allowedOrigins', i]);
+    if (o === undefined) continue;
     let ok = false;
     try {
       const u = new URL(o);
@@ -219,51 +240,90 @@ function semanticChecks(spec: Spec, report: Report): Map<string, OperatorHours> 
       ok = false;
     }
     if (!ok) report(['project', 'allowedOrigins', i], `"${o}" is not an origin (scheme, host and port only, e.g. https://shop.example.com)`);
-  });
+  }
   const classes = new Set<string>();
-  (p.leadClasses ?? []).forEach((c, i) => {
+  for (let i = 0; i < count(['project', 'leadClasses']); i++) {
+    const c = text(['project', 'leadClasses', i]);
+    if (c === undefined) continue;
     if (classes.has(nameKey(c))) report(['project', 'leadClasses', i], `lead class "${c.trim()}" is listed twice`);
     classes.add(nameKey(c));
-  });
+  }
 
-  const emailAt = (raw: string, path: Path) => {
-    const email = normalizeEmail(raw);
-    if (!email) report(path, `"${raw}" is not a valid email address`);
-    return email ?? raw.trim().toLowerCase();
+  const emailAt = (rawEmail: string, path: Path) => {
+    const email = normalizeEmail(rawEmail);
+    if (!email) report(path, `"${rawEmail}" is not a valid email address`);
+    return email ?? rawEmail.trim().toLowerCase();
   };
-  (spec.team ?? []).forEach((m, i) => {
-    emailAt(m.email, ['team', i, 'email']);
-    if (!m.firstName.trim()) report(['team', i, 'firstName'], `team[${i}].firstName must not be blank`);
-  });
-  duplicates(spec.team, (m) => m.email.trim().toLowerCase(), 'team', 'email', report);
-  const operators = spec.team ? new Set(spec.team.filter((m) => m.operator).map((m) => m.email.trim().toLowerCase())) : null;
-
-  duplicates(spec.groups, (g) => nameKey(g.name), 'groups', 'name', report);
-  (spec.groups ?? []).forEach((g, i) => {
-    // The server's rules: "=" separates pattern and group in routes; 50 characters at most.
-    if (g.name.includes('=')) report(['groups', i, 'name'], `a group name must not contain "=": "${g.name}"`);
-    if (g.name.trim().length > 50) report(['groups', i, 'name'], `the group name "${g.name}" is longer than 50 characters`);
-  });
-  (spec.groups ?? []).forEach((g, i) =>
-    (g.members ?? []).forEach((raw, j) => {
-      const email = emailAt(raw, ['groups', i, 'members', j]);
-      if (operators && normalizeEmail(raw) && !operators.has(email)) {
-        report(['groups', i, 'members', j], `${raw} is not an operator in "team" (group members answer chats)`);
+  const teamSize = count(['team']);
+  for (let i = 0; i < teamSize; i++) {
+    const email = text(['team', i, 'email']);
+    if (email !== undefined) emailAt(email, ['team', i, 'email']);
+    const firstName = text(['team', i, 'firstName']);
+    if (firstName !== undefined && !firstName.trim()) report(['team', i, 'firstName'], `team[${i}].firstName must not be blank`);
+    // The server's rule for a member, checked here so that apply never stops half-way on it.
+    if (sound(['team', i, 'operator']) && sound(['team', i, 'access']) && raw(['team', i]) && typeof raw(['team', i]) === 'object') {
+      const operator = get(['team', i, 'operator']) === true;
+      const access = get(['team', i, 'access']);
+      if (!operator && (access === undefined || access === 'none')) {
+        report(
+          ['team', i],
+          `team[${i}]${email ? ` (${email.trim()})` : ''} needs the operator role, an access level, or both: add "operator: true" or "access: admin|settings"`,
+        );
       }
-    }),
-  );
-  const groupNames = spec.groups ? new Set(spec.groups.map((g) => nameKey(g.name))) : null;
-  (p.routes ?? []).forEach((r, i) => {
-    if (groupNames && !groupNames.has(nameKey(r.group))) {
-      report(['project', 'routes', i, 'group'], `route to unknown group "${r.group}" (define it under "groups")`);
     }
-  });
+  }
+  duplicates(teamSize, (i) => text(['team', i, 'email'])?.trim().toLowerCase(), 'team', 'email', report);
+  // Who answers chats according to the file (null: the file has no readable team; the server's
+  // team is checked when planning).
+  // A member whose operator flag is broken is given the benefit of the doubt.
+  let operators: Set<string> | null = null;
+  if (Array.isArray(raw(['team']))) {
+    operators = new Set<string>();
+    for (let i = 0; i < teamSize; i++) {
+      const email = text(['team', i, 'email']);
+      if (email !== undefined && (get(['team', i, 'operator']) === true || !sound(['team', i, 'operator']))) operators.add(email.trim().toLowerCase());
+    }
+  }
+
+  const groupCount = count(['groups']);
+  duplicates(groupCount, (i) => (text(['groups', i, 'name']) === undefined ? undefined : nameKey(text(['groups', i, 'name'])!)), 'groups', 'name', report);
+  for (let i = 0; i < groupCount; i++) {
+    const name = text(['groups', i, 'name']);
+    // The server's rules: "=" separates pattern and group in routes; 50 characters at most.
+    if (name?.includes('=')) report(['groups', i, 'name'], `a group name must not contain "=": "${name}"`);
+    if (name !== undefined && name.trim().length > 50) report(['groups', i, 'name'], `the group name "${name}" is longer than 50 characters`);
+    for (let j = 0; j < count(['groups', i, 'members']); j++) {
+      const member = text(['groups', i, 'members', j]);
+      if (member === undefined) continue;
+      const email = emailAt(member, ['groups', i, 'members', j]);
+      if (operators && normalizeEmail(member) && !operators.has(email)) {
+        report(['groups', i, 'members', j], `${member} is not an operator in "team" (group members answer chats)`);
+      }
+    }
+  }
+  let groupNames: Set<string> | null = null;
+  if (Array.isArray(raw(['groups']))) {
+    groupNames = new Set<string>();
+    for (let i = 0; i < groupCount; i++) {
+      const name = text(['groups', i, 'name']);
+      // A group whose name cannot be read: no route can be said to miss it.
+      if (name === undefined) groupNames = null;
+      if (name === undefined || !groupNames) break;
+      groupNames.add(nameKey(name));
+    }
+  }
+  for (let i = 0; i < count(['project', 'routes']); i++) {
+    const group = text(['project', 'routes', i, 'group']);
+    if (groupNames && group !== undefined && !groupNames.has(nameKey(group))) {
+      report(['project', 'routes', i, 'group'], `route to unknown group "${group}" (define it under "groups")`);
+    }
+  }
 
   const hours = new Map<string, OperatorHours>();
   const firstEntry = new Map<string, number>();
-  (spec.schedules ?? []).forEach((s, i) => {
+  for (let i = 0; i < count(['schedules']); i++) {
     const own: OperatorHours = { weekly: {}, exceptions: {} };
-    for (const [days, list] of Object.entries(s.week)) {
+    for (const days of keysOf(['schedules', i, 'week'])) {
       let parsed: Weekday[] = [];
       try {
         parsed = parseDays(days);
@@ -271,25 +331,28 @@ function semanticChecks(spec: Spec, report: Report): Map<string, OperatorHours> 
         report(['schedules', i, 'week'], (err as Error).message, days);
         continue;
       }
-      list.forEach((text, j) => {
+      for (let j = 0; j < count(['schedules', i, 'week', days]); j++) {
+        const hoursText = text(['schedules', i, 'week', days, j]);
+        if (hoursText === undefined) continue;
         let interval: Interval;
         try {
-          interval = parseHours(text);
+          interval = parseHours(hoursText);
         } catch (err) {
           report(['schedules', i, 'week', days, j], (err as Error).message);
-          return;
+          continue;
         }
         for (const d of parsed) {
           const dayList = (own.weekly[d] ??= []);
           if (overlaps(dayList, interval)) {
             report(['schedules', i, 'week', days, j], `${formatHours(interval)} overlaps other hours on ${d}`);
-            return;
+            break;
           }
           dayList.push(interval);
         }
-      });
+      }
     }
-    for (const [date, value] of Object.entries(s.exceptions ?? {})) {
+    for (const date of keysOf(['schedules', i, 'exceptions'])) {
+      if (!sound(['schedules', i, 'exceptions', date])) continue;
       try {
         parseDate(date);
       } catch (err) {
@@ -297,11 +360,12 @@ function semanticChecks(spec: Spec, report: Report): Map<string, OperatorHours> 
         continue;
       }
       const list: Interval[] = [];
-      if (value !== 'off') {
-        value.forEach((text, j) => {
+      const value = get(['schedules', i, 'exceptions', date]) as string | string[];
+      if (Array.isArray(value)) {
+        value.forEach((hoursText, j) => {
           try {
-            const interval = parseHours(text);
-            if (overlaps(list, interval)) report(['schedules', i, 'exceptions', date, j], `${text} overlaps other hours on ${date}`);
+            const interval = parseHours(hoursText);
+            if (overlaps(list, interval)) report(['schedules', i, 'exceptions', date, j], `${hoursText} overlaps other hours on ${date}`);
             else list.push(interval);
           } catch (err) {
             report(['schedules', i, 'exceptions', date, j], (err as Error).message);
@@ -312,29 +376,35 @@ function semanticChecks(spec: Spec, report: Report): Map<string, OperatorHours> 
     }
     for (const d of Object.values(own.weekly)) d.sort((a, b) => a[0] - b[0]);
     for (const d of Object.values(own.exceptions)) d.sort((a, b) => a[0] - b[0]);
-    s.operators.forEach((raw, j) => {
-      const email = emailAt(raw, ['schedules', i, 'operators', j]);
-      if (!normalizeEmail(raw)) return;
+    for (let j = 0; j < count(['schedules', i, 'operators']); j++) {
+      const operator = text(['schedules', i, 'operators', j]);
+      if (operator === undefined) continue;
+      const email = emailAt(operator, ['schedules', i, 'operators', j]);
+      if (!normalizeEmail(operator)) continue;
       if (firstEntry.has(email)) {
-        report(['schedules', i, 'operators', j], `${raw} already has a schedule in schedules[${firstEntry.get(email)}] (one schedule per operator)`);
-        return;
+        report(['schedules', i, 'operators', j], `${operator} already has a schedule in schedules[${firstEntry.get(email)}] (one schedule per operator)`);
+        continue;
       }
       if (operators && !operators.has(email)) {
-        report(['schedules', i, 'operators', j], `${raw} is not an operator in "team" (only operators have working hours)`);
+        report(['schedules', i, 'operators', j], `${operator} is not an operator in "team" (only operators have working hours)`);
       }
       firstEntry.set(email, i);
       hours.set(email, own);
-    });
-  });
-
-  duplicates(spec.templates, (t) => nameKey(t.name), 'templates', 'name', report);
-  (spec.templates ?? []).forEach((t, i) => {
-    if (!t.name.trim()) report(['templates', i, 'name'], `templates[${i}].name must not be blank`);
-    if (!t.text.trim()) report(['templates', i, 'text'], `templates[${i}].text must not be blank`);
-    const unknown = unknownPlaceholders(t.text);
-    if (unknown.length) {
-      report(['templates', i, 'text'], `unknown placeholder ${unknown.join(', ')} in template "${t.name}" (known: ${PLACEHOLDERS.map((p) => `{${p}}`).join(', ')})`);
     }
-  });
+  }
+
+  const templateCount = count(['templates']);
+  duplicates(templateCount, (i) => (text(['templates', i, 'name']) === undefined ? undefined : nameKey(text(['templates', i, 'name'])!)), 'templates', 'name', report);
+  for (let i = 0; i < templateCount; i++) {
+    const name = text(['templates', i, 'name']);
+    const body = text(['templates', i, 'text']);
+    if (name !== undefined && !name.trim()) report(['templates', i, 'name'], `templates[${i}].name must not be blank`);
+    if (body === undefined) continue;
+    if (!body.trim()) report(['templates', i, 'text'], `templates[${i}].text must not be blank`);
+    const unknown = unknownPlaceholders(body);
+    if (unknown.length) {
+      report(['templates', i, 'text'], `unknown placeholder ${unknown.join(', ')} in template "${name ?? `templates[${i}]`}" (known: ${PLACEHOLDERS.map((p) => `{${p}}`).join(', ')})`);
+    }
+  }
   return hours;
 }

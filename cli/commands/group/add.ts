@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { type Ctx, withProject } from '../../context.js';
 import { result } from '../../io.js';
-import { collect } from '../../options.js';
+import { collectEmail } from '../../options.js';
 import { groupLine, parseGroupName } from './common.js';
 
 export async function run(name: string, opts: { operator: string[] }, ctx: Ctx): Promise<number> {
@@ -16,7 +16,7 @@ export default function groupAdd(ctx: Ctx): Command {
   return withProject(new Command('add'))
     .description('add operators to a group (already there: no change)')
     .argument('<name>', 'group name', parseGroupName)
-    .requiredOption('--operator <email>', 'an operator of the project (repeat for several)', collect)
+    .requiredOption('--operator <email>', 'an operator of the project (repeat for several)', collectEmail)
     .addHelpText('after', '\nExample:\n  $ parley group add wholesale --operator ann@example.com --operator bob@example.com\n')
     .action((name: string, opts: { operator: string[] }, cmd: Command) => ctx.begin(cmd).finish(run(name, opts, ctx)));
 }

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { type Ctx, withProject } from '../../context.js';
 import { result } from '../../io.js';
-import { collect } from '../../options.js';
+import { collectEmail } from '../../options.js';
 import { groupLine, parseGroupName } from './common.js';
 
 export async function run(name: string, opts: { operator: string[] }, ctx: Ctx): Promise<number> {
@@ -16,7 +16,7 @@ export default function groupRemove(ctx: Ctx): Command {
   return withProject(new Command('remove'))
     .description('remove operators from a group (they stay in the project)')
     .argument('<name>', 'group name', parseGroupName)
-    .requiredOption('--operator <email>', 'an operator in the group (repeat for several)', collect)
+    .requiredOption('--operator <email>', 'an operator in the group (repeat for several)', collectEmail)
     .addHelpText('after', '\nExample:\n  $ parley group remove wholesale --operator bob@example.com\n')
     .action((name: string, opts: { operator: string[] }, cmd: Command) => ctx.begin(cmd).finish(run(name, opts, ctx)));
 }

@@ -3,6 +3,7 @@ import type { Ctx } from '../../context.js';
 import { UsageError } from '../../errors.js';
 import { result } from '../../io.js';
 import { flagOrPrompt, promptNewPassword, readStdinLines } from '../../prompt.js';
+import { parseEmail } from '../../options.js';
 
 interface Opts {
   email?: string;
@@ -32,7 +33,7 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
 export default function passwordReset(ctx: Ctx): Command {
   return new Command('reset')
     .description('choose a new password with the code from the "forgot" mail; ends all your sessions')
-    .option('--email <email>', 'the account email')
+    .option('--email <email>', 'the account email', parseEmail)
     .option('--code <code>', 'the code from the mail, e.g. K7QX-M2PD')
     .option('--password-stdin', 'read the new password from stdin')
     .addHelpText('after', '\nExample:\n  $ parley password reset --email operator@example.com --code K7QX-M2PD\n')

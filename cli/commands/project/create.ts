@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import type { Ctx } from '../../context.js';
+import { parseProjectName } from '../../options.js';
 import { fields, result } from '../../io.js';
 
 export async function run(name: string, ctx: Ctx): Promise<number> {
@@ -17,7 +18,7 @@ export async function run(name: string, ctx: Ctx): Promise<number> {
 export default function projectCreate(ctx: Ctx): Command {
   return new Command('create')
     .description('create a project (server administrators only); you become its admin')
-    .argument('<name>', 'project name, e.g. the site it serves')
+    .argument('<name>', 'project name, e.g. the site it serves', parseProjectName)
     .addHelpText('after', '\nExample:\n  $ parley project create "Acme shop"\n')
     .action((name: string, _o: unknown, cmd: Command) => ctx.begin(cmd).finish(run(name, ctx)));
 }

@@ -1,10 +1,10 @@
 import { Command, InvalidArgumentError } from 'commander';
 import type { AssignmentPolicy, RouteRule, UpdateProjectBody, UpdateRoutingBody } from '../../../core/protocol/index.js';
-import { WIDGET_COLOR_RE } from '../../../core/protocol/constants.js';
-import type { Ctx } from '../../context.js';
+import { WIDGET_COLOR_RE, WIDGET_GREETING_MAX } from '../../../core/protocol/constants.js';
+import { type Ctx, projectArgument, withProject } from '../../context.js';
 import { UsageError } from '../../errors.js';
 import { fields, notice, result } from '../../io.js';
-import { collect } from '../../options.js';
+import { checkLength, collect, parseProjectName } from '../../options.js';
 import { routingFields } from '../group/common.js';
 import { widgetFields } from './show.js';
 
@@ -48,11 +48,6 @@ function parseRoute(value: string, previous: RouteRule[] = []): RouteRule[] {
   return [...previous, { pattern, group }];
 }
 
-function parseProjectName(value: string): string {
-  if (!value.trim()) throw new InvalidArgumentError('a project name must not be empty');
-  return value;
-}
-
 /** The server's spelling of an origin, to find one in the list ("https://Shop.example.com/" matches). */
 function originKey(raw: string): string {
   try {
@@ -72,6 +67,7 @@ export async function run(projectArg: string | undefined, opts: Opts, ctx: Ctx):
   if (opts.timezone !== undefined) body.timezone = opts.timezone;
   if (opts.language !== undefined) body.language = opts.language;
   if (allowedOrigin) body.allowedOrigins = allowedOrigin;
+  if (typeof opts.greeting === 'string') checkLength(opts.greeting, WIDGET_GREETING_MAX, '--greeting');
   if (opts.widgetColor !== undefined || opts.greeting !== undefined) {
     body.widget = {};
     if (opts.widgetColor !== undefined) body.widget.color = opts.widgetColor;
@@ -90,7 +86,7 @@ export async function run(projectArg: string | undefined, opts: Opts, ctx: Ctx):
     );
   }
   const client = await ctx.client();
-  const project = await ctx.project(client, projectArg);
+  const project = await ctx.project(client, projectArgument(projectArg, ctx));
   if (editsOrigins) {
     const drop = new Set(removeOrigin.map(originKey));
     for (const o of drop) {
@@ -118,7 +114,7 @@ export async function run(projectArg: string | undefined, opts: Opts, ctx: Ctx):
 }
 
 export default function projectSet(ctx: Ctx): Command {
-  return new Command('set')
+  return withProject(new Command('set'))
     .description('change a project: the origins allowed to embed the widget, timezone, language, name, the widget\'s look, routing of new dialogs')
     .argument('[project]', 'project id or name (default: the current one)')
     .option('--allowed-origin <url>', 'an origin allowed to embed the widget; repeat it; replaces the list', collect)

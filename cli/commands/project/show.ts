@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import type { Project } from '../../../core/protocol/index.js';
-import type { Ctx } from '../../context.js';
+import { type Ctx, projectArgument, withProject } from '../../context.js';
 import { fields, result } from '../../io.js';
 import { roleOf } from '../../present.js';
 import { routingFields } from '../group/common.js';
@@ -15,7 +15,7 @@ export function widgetFields(p: Project): Array<[string, string]> {
 
 export async function run(projectArg: string | undefined, ctx: Ctx): Promise<number> {
   const client = await ctx.client();
-  const p = await ctx.project(client, projectArg);
+  const p = await ctx.project(client, projectArgument(projectArg, ctx));
   const routing = await client.getRouting(p.id);
   result(ctx.io, { ...p, routing }, () =>
     [
@@ -40,7 +40,7 @@ export async function run(projectArg: string | undefined, ctx: Ctx): Promise<num
 }
 
 export default function projectShow(ctx: Ctx): Command {
-  return new Command('show')
+  return withProject(new Command('show'))
     .description('show a project (default: the current one) with its widget key')
     .argument('[project]', 'project id or name')
     .addHelpText('after', '\nExample:\n  $ parley project show "Acme shop"\n')

@@ -1,7 +1,8 @@
 import { Command } from 'commander';
 import { type Ctx, withProject } from '../../context.js';
 import { result } from '../../io.js';
-import { collect, schedulesPath } from './common.js';
+import { collectEmail } from '../../options.js';
+import { schedulesPath } from './common.js';
 
 export async function run(opts: { operator: string[] }, ctx: Ctx): Promise<number> {
   const client = await ctx.client();
@@ -16,7 +17,7 @@ export async function run(opts: { operator: string[] }, ctx: Ctx): Promise<numbe
 export default function scheduleClear(ctx: Ctx): Command {
   return withProject(new Command('clear'))
     .description("remove operators' schedules (weekly hours and exceptions)")
-    .requiredOption('--operator <email>', 'an operator (repeat for several)', collect)
+    .requiredOption('--operator <email>', 'an operator (repeat for several)', collectEmail)
     .addHelpText('after', '\nExample:\n  $ parley schedule clear --operator ann@example.com\n')
     .action((opts: { operator: string[] }, cmd: Command) => ctx.begin(cmd).finish(run(opts, ctx)));
 }

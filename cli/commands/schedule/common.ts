@@ -18,9 +18,6 @@ export async function callSchedules(client: ParleyClient, method: 'PUT' | 'POST'
   return (await client.request<{ schedules: ScheduleView[] }>(method, path, body)).schedules;
 }
 
-/** `--operator` may be repeated. */
-export const collect = (value: string, previous: string[] = []) => [...previous, value];
-
 const spans = (list: Array<{ from: string; to: string }>) => list.map((i) => `${i.from}-${i.to}`).join(', ');
 
 /** One block per operator: a line per weekday, then the exceptions. */

@@ -2,7 +2,8 @@ import { Command } from 'commander';
 import { type Ctx, withProject } from '../../context.js';
 import { UsageError } from '../../errors.js';
 import { result } from '../../io.js';
-import { callSchedules, collect, schedulesPath, weekGrid } from './common.js';
+import { collectEmail } from '../../options.js';
+import { callSchedules, schedulesPath, weekGrid } from './common.js';
 
 interface Opts {
   operator: string[];
@@ -36,7 +37,7 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
 export default function scheduleExcept(ctx: Ctx): Command {
   return withProject(new Command('except'))
     .description('a date exception: a day off (--off) or special hours (--from/--to) instead of the weekly hours')
-    .requiredOption('--operator <email>', 'an operator (repeat for several)', collect)
+    .requiredOption('--operator <email>', 'an operator (repeat for several)', collectEmail)
     .requiredOption('--date <YYYY-MM-DD>', 'the date (project time)')
     .option('--off', 'a day off')
     .option('--from <HH:MM>', 'start of the special hours')

@@ -1,7 +1,8 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { type Ctx, withProject } from '../../context.js';
 import { result } from '../../io.js';
-import { callSchedules, collect, schedulesPath, weekGrid } from './common.js';
+import { collectEmail } from '../../options.js';
+import { callSchedules, schedulesPath, weekGrid } from './common.js';
 
 interface Opts {
   operator: string[];
@@ -27,11 +28,16 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
   return 0;
 }
 
+function parseDaysOption(value: string): string {
+  if (!value.trim()) throw new InvalidArgumentError('the days must not be empty: mon-fri, sat,sun, mon,wed-fri or all');
+  return value;
+}
+
 export default function scheduleSet(ctx: Ctx): Command {
   return withProject(new Command('set'))
     .description('set the same working hours for one or more operators (replaces those days unless --add)')
-    .requiredOption('--operator <email>', 'an operator (repeat for several)', collect)
-    .requiredOption('--days <days>', 'weekdays: mon-fri, sat,sun, mon,wed-fri or all')
+    .requiredOption('--operator <email>', 'an operator (repeat for several)', collectEmail)
+    .requiredOption('--days <days>', 'weekdays: mon-fri, sat,sun, mon,wed-fri or all', parseDaysOption)
     .requiredOption('--from <HH:MM>', 'start of the interval (project time)')
     .requiredOption('--to <HH:MM>', 'end of the interval (24:00 = end of day)')
     .option('--tz <zone>', "also set the project's timezone (IANA name, e.g. Europe/Moscow)")

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import type { AccessLevel } from '../../../core/protocol/index.js';
 import { type Ctx, withProject } from '../../context.js';
 import { result } from '../../io.js';
-import { parseAccess, parseName } from '../../options.js';
+import { parseAccess, parseEmail, parseName } from '../../options.js';
 import { roleOf } from '../../present.js';
 
 interface Opts {
@@ -35,7 +35,7 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
 export default function teamAdd(ctx: Ctx): Command {
   return withProject(new Command('add'))
     .description('add a person to the project; a new user gets a mail with a one-time password')
-    .requiredOption('--email <email>', 'their email, which becomes the login')
+    .requiredOption('--email <email>', 'their email, which becomes the login', parseEmail)
     .requiredOption('--first-name <name>', 'first name', parseName)
     .requiredOption('--last-name <name>', 'last name ("-" when they prefer not to give one)', parseName)
     .option('--operator', 'may answer chats (Dialogs)')

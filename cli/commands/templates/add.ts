@@ -20,7 +20,7 @@ export default function templatesAdd(ctx: Ctx): Command {
     .description('add a reply template; placeholders {visitor.name} {operator.first_name} {operator.last_name} {project.name} are filled when it is inserted')
     .summary('add a reply template')
     .argument('<name>', 'a name operators recognise it by (unique in the project)')
-    .argument('<text...>', 'the text; "-" reads it from stdin (keeps line breaks)')
+    .argument('<text...>', 'the text; "-" reads it from stdin (keeps line breaks, drops the one newline ending the input)')
     .addHelpText(
       'after',
       [

@@ -15,8 +15,11 @@ export async function findTemplate(client: ParleyClient, projectId: number, want
   throw new CliError(`no template named "${wanted}" (see "parley templates list")`);
 }
 
-/** Text from the words of the command line, or from stdin for "-". */
+/**
+ * Text from the words of the command line, or from stdin for "-": line breaks kept (CRLF read
+ * as LF), except the one newline that ends the input, as `echo` and editors add it.
+ */
 export async function textArgument(words: string[], readStdin: () => Promise<string[]>): Promise<string> {
-  if (words.length === 1 && words[0] === '-') return (await readStdin()).join('\n').replace(/\n+$/, '');
+  if (words.length === 1 && words[0] === '-') return (await readStdin()).join('\n').replace(/\n$/, '');
   return words.join(' ');
 }

@@ -150,7 +150,7 @@ async function readStructured(file: string, text: string, format: 'json' | 'yaml
   if (list === null || list === undefined || (YAML.isScalar(list) && list.value === null)) return [];
   if (!YAML.isSeq(list)) throw fileError(file, lineOf(list as never), 'expected a list of templates, each with a name and a text');
 
-  return list.items.map((item) => {
+  return list.items.map((item, index) => {
     const line = lineOf(item as never);
     if (!YAML.isMap(item)) throw fileError(file, line, 'a template is a mapping with "name" and "text"');
     const row: TemplateRow = { line };
@@ -162,7 +162,15 @@ async function readStructured(file: string, text: string, format: 'json' | 'yaml
       const value = pair.value;
       if (value !== null && !YAML.isScalar(value)) throw fileError(file, lineOf(value as never, line), `"${key}" must be text`);
       const v = value === null ? null : value.value;
-      row[key] = v === null || v === undefined ? null : typeof v === 'string' ? v : String(v);
+      if (v === null || v === undefined) row[key] = null;
+      else if (typeof v === 'string') row[key] = v;
+      else if (format === 'json') {
+        // JSON says what is text: 5 or true is not, and guessing "5" would hide a mistake.
+        throw fileError(file, lineOf(value as never, line), `templates[${index}].${key} must be text, not ${typeof v} (put it in quotes)`);
+      }
+      // A plain YAML scalar that reads as a number or a boolean (1.50, 007, 0x1F, true) is kept
+      // exactly as written: String(1.5) would silently turn "1.50" into "1.5".
+      else row[key] = (value as { source?: string }).source ?? String(v);
     }
     return row;
   });

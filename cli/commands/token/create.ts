@@ -25,10 +25,19 @@ const days = (v: string) => {
   return n;
 };
 
+/** The server's rule for token names (core/protocol CreateTokenBody), checked before any request. */
+const tokenName = (v: string) => {
+  if (!v) throw new InvalidArgumentError('a token name must not be empty');
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(v)) {
+    throw new InvalidArgumentError('a token name is 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit');
+  }
+  return v;
+};
+
 export default function tokenCreate(ctx: Ctx): Command {
   return new Command('create')
     .description('create an API token for scripts and CI; prints it once')
-    .requiredOption('--name <name>', 'a name to recognise (and revoke) it by')
+    .requiredOption('--name <name>', 'a name to recognise (and revoke) it by', tokenName)
     .option('--expires-in-days <days>', 'lifetime in days (default 365)', days)
     .addHelpText('after', '\nExample:\n  $ export PARLEY_TOKEN=$(parley token create --name ci)\n')
     .action((opts: Opts, cmd: Command) => ctx.begin(cmd).finish(run(opts, ctx)));
