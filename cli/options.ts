@@ -1,14 +1,7 @@
 // Option parsers shared by several commands. They fail as usage errors (exit 2), before any request.
 import { InvalidArgumentError } from 'commander';
-import type { AccessLevel } from '../core/protocol/constants.js';
+import { type AccessLevel, MAX_EMAIL, MAX_NAME } from '../core/protocol/constants.js';
 import { UsageError } from './errors.js';
-
-/**
- * The server's limits on a person's name and an email (core/protocol's PersonName and Email
- * schemas, which the CLI does not load: typebox would slow every start).
- */
-export const MAX_NAME = 100;
-export const MAX_EMAIL = 254;
 
 /** `--first-name` / `--last-name`: not empty (the server trims names; "-" stands for "not given"). */
 export function parseName(value: string): string {

@@ -45,6 +45,11 @@ export const WIDGET_GREETING_MAX = 500;
 /** The widget's accent colour: `#rrggbb`. */
 export const WIDGET_COLOR_RE = /^#[0-9a-fA-F]{6}$/;
 
+/** A person's first or last name, a project's name: at most this many characters. */
+export const MAX_NAME = 100;
+/** An email address, at most (RFC 5321's path limit). */
+export const MAX_EMAIL = 254;
+
 /** Message bodies; a WebSocket frame as a whole may be at most 64 KB. */
 export const MAX_BODY = 10_000;
 /** How many files one message may carry. */

@@ -1,7 +1,7 @@
 // The contract between the server and every client: REST bodies and domain shapes.
 // One schema gives both the runtime validation (Fastify, through JSON Schema) and the TS type.
 import { Type, type Static } from 'typebox';
-import { WIDGET_GREETING_MAX } from './constants.js';
+import { MAX_EMAIL, MAX_NAME, WIDGET_GREETING_MAX } from './constants.js';
 import { UpdateRoutingBody } from './groups.js';
 
 export * from './constants.js';
@@ -17,8 +17,8 @@ export type ErrorBody = Static<typeof ErrorBody>;
 
 // ---- shared fields -------------------------------------------------------
 
-export const Email = Type.String({ minLength: 3, maxLength: 254 });
-export const PersonName = Type.String({ minLength: 1, maxLength: 100 });
+export const Email = Type.String({ minLength: 3, maxLength: MAX_EMAIL });
+export const PersonName = Type.String({ minLength: 1, maxLength: MAX_NAME });
 export const Password = Type.String({ minLength: 1, maxLength: 1024 });
 export const Access = Type.Union([Type.Literal('admin'), Type.Literal('settings'), Type.Null()]);
 export const ProjectId = Type.Integer({ minimum: 1 });
@@ -129,7 +129,7 @@ export type UpdateProfileBody = Static<typeof UpdateProfileBody>;
 
 export const UpdateProjectBody = Type.Object(
   {
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_NAME })),
     allowedOrigins: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 300 }), { maxItems: 50 })),
     timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     language: Type.Optional(Type.Union([Type.Literal('en'), Type.Literal('ru')])),
@@ -153,7 +153,7 @@ export const UpdateProjectBody = Type.Object(
 export type UpdateProjectBody = Static<typeof UpdateProjectBody>;
 
 export const CreateProjectBody = Type.Object(
-  { name: Type.String({ minLength: 1, maxLength: 100 }) },
+  { name: Type.String({ minLength: 1, maxLength: MAX_NAME }) },
   { additionalProperties: false },
 );
 export type CreateProjectBody = Static<typeof CreateProjectBody>;
