@@ -2,7 +2,6 @@
 // avatars) saved as one archive. The download is checked against its manifest as it streams in
 // and lands in FILE only when whole (temp file, fsync, rename), so FILE is never half written.
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { link, open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Command } from 'commander';
@@ -19,7 +18,10 @@ interface Opts {
 
 export async function run(file: string, opts: Opts, ctx: Ctx): Promise<number> {
   const target = resolve(file);
-  if (!opts.force && existsSync(target)) throw new CliError(`${file} exists: pass --force to replace it`);
+  // Checked before downloading anything: --force replaces a file, never a directory.
+  const existing = await stat(target).catch(() => null);
+  if (existing?.isDirectory()) throw new CliError(`${file} is a directory: give the backup's file name (parley backup ${join(file, 'parley.tar')})`);
+  if (!opts.force && existing) throw new CliError(`${file} exists: pass --force to replace it`);
   const client = await ctx.client();
   const [{ backupReader }, { formatSize }] = await Promise.all([
     import('../../core/backup-format.js'),

@@ -5,7 +5,7 @@
 // directory, a damaged archive.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError, ParleyClient } from '../../core/client/api.js';
 import type { Message } from '../../core/protocol/index.js';
@@ -281,6 +281,11 @@ describe('parley backup and parley restore', () => {
     await writeFile(file, 'keep me');
     expectFailure(await admin.run(['backup', file]), 1, /existing\.tar exists: pass --force to replace it/);
     expect(await readFile(file, 'utf8')).toBe('keep me');
+    // A directory is never replaced, --force or not, and nothing is downloaded for it.
+    const dir = await tempDir('parley-backup-dir-');
+    expectFailure(await admin.run(['backup', dir, '--force']), 1, /is a directory: give the backup's file name/);
+    expect(await readdir(dir)).toEqual([]);
+    expect((await readdir(join(dir, '..'))).filter((n) => n.startsWith(`.${basename(dir)}`))).toEqual([]);
 
     const written = await admin.json<{ file: string; bytes: number; format: number; counts: { messages: number }; files: unknown[] }>([
       'backup',

@@ -57,6 +57,9 @@ describe('parley group', () => {
     expect(added.stdout).toBe(`Added ${ANN}, ${BOB}.\nwholesale: ${ANN}, ${BOB}\n`);
     const retail = await admin.json<Group>(['group', 'add', 'retail', '--operator', BOB]);
     expect(retail.members.map((m) => m.email)).toEqual([BOB]);
+    // Asking again for what is so already changes nothing, and says so.
+    const again = await admin.run(['group', 'add', 'wholesale', '--operator', ANN]);
+    expect(again.stdout).toBe(`Already in the group: ${ANN} (no change).\nwholesale: ${ANN}, ${BOB}\n`);
     const removed = await admin.json<Group>(['group', 'remove', 'WHOLESALE', '--operator', BOB]);
     expect(removed.members.map((m) => m.email)).toEqual([ANN]);
 

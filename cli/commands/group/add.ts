@@ -2,13 +2,14 @@ import { Command } from 'commander';
 import { type Ctx, withProject } from '../../context.js';
 import { result } from '../../io.js';
 import { collectEmail } from '../../options.js';
-import { groupLine, parseGroupName } from './common.js';
+import { membersAdded, parseGroupName } from './common.js';
 
 export async function run(name: string, opts: { operator: string[] }, ctx: Ctx): Promise<number> {
   const client = await ctx.client();
   const project = await ctx.project(client);
+  const before = await client.getGroup(project.id, name);
   const group = await client.updateGroup(project.id, name, { add: opts.operator });
-  result(ctx.io, group, () => `Added ${opts.operator.join(', ')}.\n${groupLine(group)}`);
+  result(ctx.io, group, () => membersAdded(opts.operator, before, group));
   return 0;
 }
 

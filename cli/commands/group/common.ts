@@ -26,6 +26,21 @@ export function groupsTable(groups: Group[]): string {
 /** `wholesale: ann@example.com, bob@example.com` */
 export const groupLine = (g: Group) => `${g.name}: ${memberList(g)}`;
 
+/**
+ * What `group add` did, from the group before and after: `Added ann.`, and for operators asked
+ * for who were there already, that nothing changed for them.
+ */
+export function membersAdded(asked: string[], before: Group, after: Group): string {
+  const there = new Set(before.members.map((m) => m.email.toLowerCase()));
+  const already = asked.filter((e) => there.has(e.toLowerCase()));
+  const added = asked.filter((e) => !there.has(e.toLowerCase()));
+  return [
+    ...(added.length ? [`Added ${added.join(', ')}.`] : []),
+    ...(already.length ? [`Already in the group: ${already.join(', ')} (no change).`] : []),
+    groupLine(after),
+  ].join('\n');
+}
+
 /** `key: value` rows for the routing of a project. */
 export function routingFields(r: Routing): Array<[string, string]> {
   const policy =
