@@ -1,6 +1,6 @@
 // The `parley` program: commander assembles the commands; one place turns errors into exit codes.
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, type Option } from 'commander';
 import { terminalSafe } from '../core/terminal-text.js';
 import adminCreate from './commands/admin/create.js';
 import { adminDisable, adminEnable } from './commands/admin/disable.js';
@@ -262,6 +262,7 @@ export function buildProgram(ctx: Ctx): Command {
   const offline = new Set([serverCmd, adminCreateCmd, restoreCmd]);
   const configure = (cmd: Command) => {
     cmd.exitOverride();
+    refuseContradictions(cmd);
     if (!offline.has(cmd)) cmd.configureHelp({ showGlobalOptions: true });
     cmd.configureOutput({
       writeOut: (s) => ctx.io.stdout.write(s),
@@ -273,6 +274,25 @@ export function buildProgram(ctx: Ctx): Command {
   };
   configure(program);
   return program;
+}
+
+/**
+ * A flag and its negation in one command line (`--operator --no-operator`, `--avatar F
+ * --no-avatar`) is a usage error, not "the last one wins".
+ */
+function refuseContradictions(cmd: Command) {
+  const byValue = new Map<string, Option[]>();
+  for (const option of cmd.options) byValue.set(option.attributeName(), [...(byValue.get(option.attributeName()) ?? []), option]);
+  for (const options of byValue.values()) {
+    if (options.length < 2) continue;
+    let given: string | undefined;
+    for (const option of options) {
+      cmd.on(`option:${option.name()}`, () => {
+        if (given !== undefined && given !== option.long) cmd.error(`${given} and ${option.long} contradict each other: give one`);
+        given = option.long;
+      });
+    }
+  }
 }
 
 /** Runs the CLI and resolves to the exit code; `keepAlive` tells the caller not to exit. */

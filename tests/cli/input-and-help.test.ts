@@ -115,6 +115,21 @@ describe('limits are checked before sending, in plain words naming the flag (exi
   });
 });
 
+describe('flags that contradict each other are a usage error (exit 2), not "the last one wins"', () => {
+  it('refuses a flag with its negation, and --off with hours', async () => {
+    const avatar = await file('me.png', 'not even a picture');
+    const cases: Array<[string[], RegExp]> = [
+      [['team', 'update', 'root@example.com', '--operator', '--no-operator'], /^parley: --operator and --no-operator contradict each other: give one/],
+      [['profile', 'set', '--avatar', avatar, '--no-avatar'], /^parley: --avatar and --no-avatar contradict each other: give one/],
+      [['schedule', 'except', '--operator', 'root@example.com', '--date', '2030-01-02', '--off', '--add', '--from', '09:00', '--to', '10:00'], /^parley: --off is a whole day off: it takes no --from, --to or --add\n$/],
+    ];
+    for (const [args, expected] of cases) expectFailure(await admin.run(args), 2, expected);
+    // The same flag twice is no contradiction.
+    const twice = await admin.run(['team', 'update', 'root@example.com', '--first-name', 'Root', '--first-name', 'Root']);
+    expect(twice.stderr).not.toMatch(/contradict/);
+  });
+});
+
 describe('-p on project show and project set, as on every project command', () => {
   it('works, and a different argument beside it is a usage error', async () => {
     const shown = await admin.json<{ name: string }>(['project', 'show', '-p', 'Beta']);

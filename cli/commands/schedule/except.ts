@@ -18,6 +18,9 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
   if (!opts.off && (opts.from === undefined || opts.to === undefined)) {
     throw new UsageError('give --off, or both --from and --to (see "parley schedule except --help")');
   }
+  if (opts.off && (opts.from !== undefined || opts.to !== undefined || opts.add)) {
+    throw new UsageError('--off is a whole day off: it takes no --from, --to or --add');
+  }
   const client = await ctx.client();
   const project = await ctx.project(client);
   const views = await callSchedules(client, 'POST', `${schedulesPath(project.id)}/exceptions`, {
