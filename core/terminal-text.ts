@@ -17,3 +17,4 @@ export const terminalSafeReviver = (_key: string, value: unknown): unknown => (t
  */
 export const jsonTerminalSafe = (json: string): string =>
   json.replace(/[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+

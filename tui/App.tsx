@@ -9,11 +9,13 @@ import { FormOverlay } from './components/FormOverlay.js';
 import { HelpOverlay } from './components/HelpOverlay.js';
 import { MessageList } from './components/MessageList.js';
 import { Picker } from './components/Picker.js';
+import { QuitConfirm } from './components/QuitConfirm.js';
+import { SessionEnded } from './components/SessionEnded.js';
 import { StatusBar } from './components/StatusBar.js';
 import { TelegramOverlay } from './components/TelegramOverlay.js';
 import { useStore, useStores } from './context/stores.js';
 import { useKeyRouter } from './input/useKeyRouter.js';
-import { layoutFor } from './state/layout.js';
+import { dialogPaneHeight, layoutFor, listRows, pickerRows } from './state/layout.js';
 
 /** The terminal's size, following resizes. */
 function useTerminalSize(): { columns: number; rows: number } {
@@ -34,15 +36,24 @@ export function App() {
   const composerState = useStore(stores.composer);
   const size = useTerminalSize();
   const layout = layoutFor(size.columns, size.rows, focus);
-  useKeyRouter(Math.max(1, layout.body - 6));
-
-  const overlay = focus.overlay;
   const centreWidth = layout.centre?.width ?? 0;
   const composer = layout.centre ? Math.min(composerHeight(composerState, centreWidth, layout.body), Math.max(3, layout.body - 4)) : 0;
+  // The page keys move by what the focused pane shows.
+  useKeyRouter({
+    list: Math.max(1, listRows(dialogPaneHeight(layout, focus.view), layout.left?.show !== 'lists')),
+    picker: pickerRows(layout.body, false),
+    thread: { width: centreWidth, height: layout.body - composer },
+  });
+
+  const overlay = focus.overlay;
   return (
     <Box flexDirection="column" width={layout.columns} height={layout.rows}>
       <Box height={layout.body} width={layout.columns}>
-        {overlay === 'help' ? (
+        {overlay === 'ended' ? (
+          <SessionEnded width={layout.columns} height={layout.body} />
+        ) : overlay === 'quit' ? (
+          <QuitConfirm width={layout.columns} height={layout.body} />
+        ) : overlay === 'help' ? (
           <HelpOverlay width={layout.columns} height={layout.body} />
         ) : overlay === 'telegram' ? (
           <TelegramOverlay width={layout.columns} height={layout.body} />

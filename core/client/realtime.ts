@@ -150,6 +150,8 @@ export class OperatorConnection {
   /** Dialogs whose `dialog.created` was shown (live or found on reconnect). */
   private announced = new Set<number>();
   private box: Outbox = emptyOutbox;
+  /** `close()` was called: no timer of ours may keep the process alive any more. */
+  private closedByCaller = false;
   private sends = new Map<string, Deferred<Message>>();
   private edits = new Map<string, Deferred<Message>>();
 
@@ -246,8 +248,9 @@ export class OperatorConnection {
 
   /** Closes for good: no more reconnects. Unsent messages stay in the outbox. */
   async close(): Promise<void> {
-    if (this.phase === 'closed' && !this.ws) return;
+    if (this.phase === 'closed' && this.closedByCaller && !this.ws) return;
     this.phase = 'closed';
+    this.closedByCaller = true;
     for (const t of [this.retryTimer, this.deadlineTimer, this.heartbeatTimer]) if (t !== null) this.clearTimer(t);
     this.retryTimer = this.deadlineTimer = this.heartbeatTimer = null;
     const closed = new FrameError('closed', 'the connection was closed');
@@ -462,9 +465,9 @@ export class OperatorConnection {
 
     const fatal = refused && FATAL_STATUS.has(refused.status) ? refused : FATAL_CLOSE[code]?.();
     if (fatal) {
+      // No more reconnects; messages still sending fail at their deadline like any other
+      // undelivered message, so the caller sees them failed instead of sending forever.
       this.phase = 'closed';
-      if (this.deadlineTimer !== null) this.clearTimer(this.deadlineTimer);
-      this.deadlineTimer = null;
       this.settleAll(this.sends, new FrameError(fatal.code, fatal.message));
       this.emit('state', { state: 'offline', attempt: this.attempt, reason: fatal.message });
       this.emit('fatal', fatal);
@@ -538,9 +541,9 @@ export class OperatorConnection {
 
   private scheduledFor: number | null = null;
 
-  /** One timer, for the earliest sending message to turn failed. */
+  /** One timer, for the earliest sending message to turn failed (until the caller closes). */
   private scheduleDeadline(): void {
-    if (this.phase === 'closed') return;
+    if (this.closedByCaller) return;
     const at = nextDeadline(this.box);
     if (at === this.scheduledFor) return;
     if (this.deadlineTimer !== null) this.clearTimer(this.deadlineTimer);

@@ -12,6 +12,10 @@ import { dialogListing, OperatorConnection } from '../../core/client/realtime.js
 import { App } from '../../tui/App.js';
 import { ParleyProvider } from '../../tui/context/ParleyProvider.js';
 import { ManualClock } from '../../server/clock.js';
+import { displayWidth } from '../../core/text-layout.js';
+import { Gate } from '../../tui/login/Gate.js';
+import { netCut } from '../helpers/netcut.js';
+import { useEffect, type ReactNode } from 'react';
 import {
   ALT_ENTER,
   BACKSPACE,
@@ -35,7 +39,9 @@ import {
   renderSized,
   SHIFT_ENTER,
   SHIFT_ENTER_XTERM,
+  SHIFT_TAB,
   TAB,
+  UP,
   waitForFrame,
 } from '../helpers/ink.js';
 import { passwordFrom, watchOutbox } from '../helpers/mail.js';
@@ -126,11 +132,15 @@ async function nameOf(dialogId: number): Promise<string> {
  * The TUI signed in as `client`, its clock (the connection's and the TUI's) in the test's hands;
  * `size` gives it a terminal of that size.
  */
-async function startApp(client: ParleyClient, size?: { columns: number; rows: number }, opts: { hyperlinks?: boolean } = {}) {
+async function startApp(
+  client: ParleyClient,
+  size?: { columns: number; rows: number },
+  opts: { hyperlinks?: boolean; socketUrl?: string; beside?: ReactNode } = {},
+) {
   const time = new ManualTime();
   const me = await client.me();
   const connection = new OperatorConnection({
-    url: server.url,
+    url: opts.socketUrl ?? server.url,
     token: client.token!,
     projectId: project.id,
     heartbeatMs: 0,
@@ -142,6 +152,7 @@ async function startApp(client: ParleyClient, size?: { columns: number; rows: nu
   const tree = (
     <ParleyProvider session={{ client, connection, projectId: project.id, me, clock: time, hyperlinks: opts.hyperlinks }}>
       <App />
+      {opts.beside}
     </ParleyProvider>
   );
   const app = size ? await renderSized(tree, size) : render(tree);
@@ -521,10 +532,12 @@ describe('the operator TUI', () => {
     await press(app, ESC, 'e');
     await waitForFrame(app, (f) => f.includes('editing your message'), 'editing again');
     await press(app, '!', CTRL_S);
-    const refused = await waitForFrame(app, (f) => f.includes('too late to edit'), 'the refusal');
+    // Too late: said so, out of the edit mode, the text kept as a new message to send.
+    const refused = await waitForFrame(app, (f) => f.includes('too late to edit') && !f.includes('editing your message'), 'the refusal');
     expect(refused).toContain('Helo there!');
-    expect(refused).toContain('editing your message');
     expect(await operatorBodies(v.dialogId)).toEqual(['Helo there']);
+    await press(app, CTRL_S);
+    await expect.poll(() => operatorBodies(v.dialogId)).toEqual(['Helo there', 'Helo there!']);
   });
 
   it('templates: / in an empty composer opens the picker, a fuzzy search finds one, Enter inserts it filled in; Ctrl+N saves a new one', async () => {
@@ -629,5 +642,207 @@ describe('the operator TUI', () => {
     await press(app, '?');
     frame = await check(80, 24, ['Keys', 'Ctrl+Enter / Ctrl+S / Alt+Enter', 'send the message']);
     expect(plain(frame)).toContain('Ctrl+T');
+  });
+});
+
+const PGUP = '\x1b[5~';
+
+/** Lines of a frame wider than `columns` terminal columns (a CJK character or an emoji takes two). */
+const tooWide = (frame: string, columns: number) => frame.split('\n').filter((l) => displayWidth(l) > columns);
+
+describe('what the QA pass found', () => {
+  it('a tab or wide characters in a visitor message keep the frame whole: borders, header, every character shown', async () => {
+    const cjk = '你好，我想问一下这双鞋有没有四十四码的黑色款式，如果有的话请帮我预留一双，谢谢您😀';
+    const v = await visitorWrites('Order:\t\t88123\tsize\t44\tcolour\tblack');
+    v.peer.send({ type: 'message.send', clientId: randomUUID(), body: cjk });
+    await v.peer.next((f) => f.type === 'message.stored');
+    await oli.updateCard(project.id, v.dialogId, { realName: 'Anna\tBerg', notes: 'tabs\tin\tnotes' });
+    const { app } = await startApp(oli, { columns: 120, rows: 30 });
+    await openFirst(app, 'Anna Berg');
+    const frame = await waitForFrame(app, (f) => f.includes('88123') && f.includes('你好'), 'both messages');
+    expect(frame).not.toContain('\t');
+    expect(tooWide(frame, 120)).toEqual([]);
+    expect(frame.split('\n')).toHaveLength(29);
+    expect(frame).toMatch(/Anna Berg ● on the site/);
+    expect(frame).toContain('Order:');
+    // The CJK message, read back across its rows, is whole.
+    const lines = frame.split('\n');
+    const first = lines.findIndex((l) => l.includes('你好'));
+    const text = lines
+      .slice(first, first + 6)
+      .map((l) => l.split('│').filter(Boolean)[1] ?? '')
+      .join('')
+      .replace(/\s|\d\d:\d\d|Anna Berg:/g, '');
+    expect(text).toContain(cjk);
+  });
+
+  it('an edit can be cancelled with Esc (the draft comes back) or left by emptying the composer; a new message then stays new', async () => {
+    const v = await visitorWrites('Hi there');
+    const { app, outboxUntil } = await startApp(oli);
+    await openFirst(app, await nameOf(v.dialogId));
+    await press(app, 'Helo', CTRL_S);
+    await outboxUntil((box) => box.order.some((id) => box.entries[id].message !== null));
+    await press(app, 'half a reply', ESC, 'e');
+    await waitForFrame(app, (f) => f.includes('editing your message') && f.includes('Esc cancels the edit') && !f.includes('half a reply'), 'editing');
+    await press(app, ESC);
+    await waitForFrame(app, (f) => f.includes('half a reply') && !f.includes('editing your message'), 'the draft back');
+    // QA's way: e, Tab away and back, empty the composer, write anew.
+    await press(app, ...Array.from({ length: 12 }, () => BACKSPACE), ESC, 'e', TAB, SHIFT_TAB);
+    await waitForFrame(app, (f) => f.includes('editing your message'), 'editing again');
+    await press(app, ...Array.from({ length: 4 }, () => BACKSPACE), 'A new message', CTRL_S);
+    await expect.poll(() => operatorBodies(v.dialogId)).toEqual(['Helo', 'A new message']);
+  });
+
+  it('after a reconnect on the first retry, the lists and the open dialog show what changed meanwhile (taken by Ana, the visitor gone)', async () => {
+    const v = await visitorWrites('Are you there?');
+    const cut = await netCut(server.url);
+    teardown.push(() => cut.close());
+    const { app, time, connection } = await startApp(oli, { columns: 120, rows: 30 }, { socketUrl: cut.url });
+    const name = await nameOf(v.dialogId);
+    await openFirst(app, name);
+    await waitForFrame(app, (f) => f.includes(`${name} ● on the site`) && f.includes('My messages (1)'), 'open, the visitor here');
+    const attempts: number[] = [];
+    connection.on('state', (c) => c.state === 'online' && attempts.push(c.attempt));
+    cut.block();
+    await waitForFrame(app, (f) => f.includes('disconnected'), 'disconnected');
+    await ana.takeDialog(project.id, v.dialogId);
+    await v.peer.close();
+    cut.unblock();
+    time.advance(15_000);
+    await waitForFrame(app, (f) => f.includes('My messages (0)') && f.includes(`${name} ○ away`) && f.includes('with Ana'), 'the changes shown');
+    expect(attempts).toEqual([1]);
+  });
+
+  it('PgUp pages through a long history showing every message; a reply below says "↓ 1 new"; sending brings the view down', async () => {
+    // Nine messages of four lines each: more than two screenfuls (the widget allows ten at once).
+    const body = (i: number) => `msg ${String(i).padStart(2, '0')}\nsecond line\nthird line\nfourth line`;
+    const v = await visitorWrites(body(0));
+    for (let i = 1; i <= 8; i++) {
+      const clientId = randomUUID();
+      v.peer.send({ type: 'message.send', clientId, body: body(i) });
+      await v.peer.next((f) => f.type === 'message.stored' && f.clientId === clientId);
+    }
+    const { app } = await startApp(oli, { columns: 120, rows: 24 });
+    await openFirst(app, await nameOf(v.dialogId));
+    let frame = await waitForFrame(app, (f) => f.includes(': msg 08'), 'the newest');
+    expect(frame).not.toContain('msg 05');
+    const seen = new Set(frame.match(/msg \d\d/g));
+    await press(app, ESC);
+    for (let i = 0; i < 20 && !frame.includes('msg 00'); i++) {
+      const before = frame;
+      await press(app, PGUP);
+      frame = await waitForFrame(app, (f) => f !== before, 'a page up');
+      for (const m of frame.match(/msg \d\d/g) ?? []) seen.add(m);
+    }
+    expect([...seen].sort()).toEqual(Array.from({ length: 9 }, (_, i) => `msg ${String(i).padStart(2, '0')}`));
+
+    v.peer.send({ type: 'message.send', clientId: randomUUID(), body: 'a reply below' });
+    frame = await waitForFrame(app, (f) => f.includes('↓ 1 new'), 'the new-message marker');
+    expect(frame).not.toContain('a reply below');
+    await press(app, TAB, 'Thanks, checking', CTRL_S);
+    frame = await waitForFrame(app, (f) => f.includes('you: Thanks, checking') && f.includes('a reply below'), 'the view at the newest');
+    expect(frame).not.toContain('↓');
+  });
+
+  it('Backspace after an emoji erases all of it: no half a character is sent', async () => {
+    const v = await visitorWrites('Emoji test');
+    const { app } = await startApp(oli);
+    await openFirst(app, await nameOf(v.dialogId));
+    await press(app, 'Hi 😀', BACKSPACE, '👍🏽', '\x1b[D', BACKSPACE, '!', CTRL_S);
+    await expect.poll(() => operatorBodies(v.dialogId)).toEqual(['Hi!👍🏽']);
+  });
+
+  it('a draft stays with its dialog: another dialog opens with its own, coming back brings this one back', async () => {
+    const first = await visitorWrites('First visitor');
+    const second = await visitorWrites('Second visitor');
+    const [firstName, secondName] = [await nameOf(first.dialogId), await nameOf(second.dialogId)];
+    const { app } = await startApp(oli, { columns: 120, rows: 30 });
+    await waitForFrame(app, (f) => f.includes('My messages (2)'), 'two dialogs');
+    // Newest first: the second visitor on top.
+    await press(app, ENTER);
+    await waitForFrame(app, (f) => f.includes(`${secondName}: Second visitor`), 'the second open');
+    await press(app, 'for the second', ESC, ESC, DOWN, ENTER);
+    await waitForFrame(app, (f) => f.includes(`${firstName}: First visitor`) && !f.includes('for the second'), 'the first open with its own (empty) draft');
+    await press(app, 'for the first', ESC, ESC, UP, ENTER);
+    await waitForFrame(app, (f) => f.includes(`${secondName}: Second visitor`) && f.includes('for the second') && !f.includes('for the first'), 'the second draft back');
+    await press(app, CTRL_S);
+    await expect.poll(() => operatorBodies(second.dialogId)).toEqual(['for the second']);
+    await press(app, ESC, ESC, DOWN, ENTER);
+    await waitForFrame(app, (f) => f.includes('for the first'), 'the first draft back');
+    await press(app, CTRL_S);
+    await expect.poll(() => operatorBodies(first.dialogId)).toEqual(['for the first']);
+    expect(await operatorBodies(second.dialogId)).toEqual(['for the second']);
+  });
+
+  it('a message over 10,000 characters is refused in the composer with a notice, and its text stays', async () => {
+    const v = await visitorWrites('Send me everything');
+    const { app, connection } = await startApp(oli);
+    await openFirst(app, await nameOf(v.dialogId));
+    await press(app, PASTE_START, `${'long '.repeat(2_000)}😀`, PASTE_END);
+    await waitForFrame(app, (f) => f.includes('too long: 10,001 of 10,000'), 'the length in the hint');
+    await press(app, CTRL_S);
+    await waitForFrame(app, (f) => f.includes('too long to send: 10,001 characters') && f.includes('long long'), 'refused, kept');
+    expect(connection.outbox.order).toEqual([]);
+    await press(app, BACKSPACE, BACKSPACE, CTRL_S);
+    await expect.poll(async () => (await operatorBodies(v.dialogId)).map((b) => [...b].length)).toEqual([9_999]);
+  });
+
+  it('q with a message not sent asks first (n stays, Ctrl+C asks again, y quits)', async () => {
+    const v = await visitorWrites('Quit test');
+    const cut = await netCut(server.url);
+    teardown.push(() => cut.close());
+    let unmounted = false;
+    function Probe() {
+      useEffect(() => () => void (unmounted = true), []);
+      return null;
+    }
+    const { app } = await startApp(oli, undefined, { socketUrl: cut.url, beside: <Probe /> });
+    await openFirst(app, await nameOf(v.dialogId));
+    cut.block();
+    await waitForFrame(app, (f) => f.includes('disconnected'), 'offline');
+    await press(app, 'not yet out', CTRL_S, ESC, 'q');
+    await waitForFrame(app, (f) => f.includes('1 message is not sent yet: quit anyway? y/n'), 'the question');
+    await press(app, 'n');
+    await waitForFrame(app, (f) => f.includes('not yet out') && !f.includes('quit anyway'), 'back');
+    await press(app, '\x03');
+    await waitForFrame(app, (f) => f.includes('quit anyway? y/n'), 'asked again');
+    expect(unmounted).toBe(false);
+    await press(app, 'y');
+    await expect.poll(() => unmounted).toBe(true);
+  });
+
+  it('a revoked session: a message waiting fails after 5 s, the TUI says the session ended, and Enter leads to the sign-in screen', async () => {
+    const v = await visitorWrites('Anyone?');
+    const time = new ManualTime();
+    const sessions: Array<{ connection: OperatorConnection }> = [];
+    const app = render(
+      <Gate
+        boot={{ url: server.url, token: oli.token!, email: 'oli@example.com' }}
+        services={{ saveLogin: () => undefined }}
+        connect={(client, projectId) =>
+          new OperatorConnection({ url: client.url, token: client.token!, projectId, heartbeatMs: 0, discover: dialogListing(client, projectId), now: time.now, setTimeout: time.setTimeout, clearTimeout: time.clearTimeout })
+        }
+        onSession={(s) => sessions.push(s)}
+      />,
+    );
+    teardown.push(() => app.unmount());
+    await waitForFrame(app, (f) => f.includes('connected') && !f.includes('loading'), 'the main screen');
+    await openFirst(app, await nameOf(v.dialogId));
+    await v.peer.close();
+    const { connection } = sessions[0];
+    await press(app, 'Still there?', CTRL_S);
+    await expect.poll(() => connection.outbox.order.map((id) => connection.outbox.entries[id].message !== null)).toEqual([true]);
+    // Signed out elsewhere (the same token).
+    await oli.logout();
+    await waitForFrame(app, (f) => f.includes('Your session ended') && f.includes('Enter: sign in again'), 'the session-ended window');
+    // One sent after the end (as a script on the same connection would) fails alike.
+    const late = connection.send(v.dialogId, 'after the end');
+    time.advance(5_000);
+    expect(connection.outbox.order.map((id) => connection.outbox.entries[id].state)).toEqual(['failed', 'failed']);
+    expect(connection.entry(late.clientId)?.failure).toEqual({ kind: 'offline' });
+    await press(app, ENTER);
+    const signIn = await waitForFrame(app, (f) => f.includes('Forgot password?'), 'the sign-in screen');
+    expect(signIn).toContain('Your session ended');
+    expect(signIn).toContain('oli@example.com');
   });
 });

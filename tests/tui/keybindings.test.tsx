@@ -108,7 +108,7 @@ describe('keybindings', () => {
 
   it('kitty and modifyOtherKeys forms: Ctrl+C, Esc, Alt+Enter and Ctrl+Enter read like their plain keys', async () => {
     const seen = await recognise(['\x1b[99;5u', '\x1b[27u', '\x1b[13;3u', '\x1b[27;3;13~', '\x1b[27;5;13~', '\x1b[1;5D']);
-    expect(seen.map((s) => s.commands)).toEqual([['Quit'], ['Back'], ['Send'], ['Send'], ['Send'], []]);
+    expect(seen.map((s) => s.commands)).toEqual([['QuitAnywhere'], ['Back'], ['Send'], ['Send'], ['Send'], []]);
     expect(seen.map((s) => s.text)).toEqual([false, false, false, false, false, false]);
   });
 

@@ -203,13 +203,15 @@ describe('thread', () => {
     expect(reduceThread(s, { type: 'opened', detail: detail([message(1)]) }).typingUntil).toBeNull();
   });
 
-  it('moves the selection from the newest message within bounds', () => {
-    let s = reduceThread(emptyThread, { type: 'opened', detail: detail([message(1), message(2)]) });
+  it('moves the selection from the newest message within bounds; back at the newest it follows new ones again', () => {
+    let s = reduceThread(emptyThread, { type: 'opened', detail: detail([message(1), message(2), message(3)]) });
     expect(s.selected).toBeNull();
-    s = reduceThread(s, { type: 'move', by: -1, count: 2 });
+    s = reduceThread(s, { type: 'move', by: -1, count: 3 });
     expect(s.selected).toBe(1);
-    s = reduceThread(s, { type: 'move', by: -5, count: 2 });
+    s = reduceThread(s, { type: 'move', by: -5, count: 3 });
     expect(s.selected).toBe(0);
+    s = reduceThread(s, { type: 'move', by: 5, count: 3 });
+    expect(s.selected).toBeNull();
   });
 });
 
@@ -390,7 +392,9 @@ describe('composer rows', () => {
     expect([s.files.map((f) => f.name), s.filesFor]).toEqual([['c.png'], 2]);
     expect(reduceComposer(s, { type: 'dropFiles' })).toMatchObject({ files: [], filesFor: null });
     expect(reduceComposer(s, { type: 'clear' })).toEqual(emptyComposer);
-    expect(reduceComposer(s, { type: 'edit', messageId: 7, dialogId: 2, text: 'x' }).files).toEqual([]);
+    // An edit changes only a message's text: the files wait for the next new message.
+    const editing = reduceComposer(s, { type: 'edit', messageId: 7, dialogId: 2, text: 'x' });
+    expect(reduceComposer(editing, { type: 'endEdit', keepText: false }).files.map((f) => f.name)).toEqual(['c.png']);
   });
 
   it('reads a path as typed or as terminals drop a file: quoted, with escaped spaces, as a file:// URL, from ~', () => {
@@ -411,7 +415,7 @@ describe('composer rows', () => {
 
   it('loads an own message for editing and forgets it on clear', () => {
     let s = reduceComposer(emptyComposer, { type: 'edit', messageId: 7, dialogId: 1, text: 'Hello' });
-    expect(s).toEqual({ ...emptyComposer, text: 'Hello', cursor: 5, editing: { messageId: 7, dialogId: 1 } });
+    expect(s).toEqual({ ...emptyComposer, text: 'Hello', cursor: 5, editing: { messageId: 7, dialogId: 1, before: { text: '', cursor: 0 } } });
     s = reduceComposer(s, { type: 'clear' });
     expect(s.editing).toBeNull();
   });

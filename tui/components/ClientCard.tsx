@@ -1,14 +1,16 @@
 // The visitor's client card: generated name, real name, phone, email, notes, page, UTM tags and
 // the dialog's lead class. `i` edits the card, `l` picks the lead class.
 import { Box, Text } from 'ink';
+import { oneLine } from '../../core/text-layout.js';
 import { useStore, useStores } from '../context/stores.js';
 import { keyOf } from '../input/keybindings.js';
 
+/** One line of the card: what the visitor (or an operator) typed, tabs and line breaks made spaces. */
 function Field({ label, value }: { label: string; value: string | null | undefined }) {
   return (
     <Text wrap="truncate-end">
       <Text dimColor>{label}: </Text>
-      {value || '—'}
+      {(value && oneLine(value)) || '—'}
     </Text>
   );
 }
@@ -34,7 +36,7 @@ export function ClientCard({ width, height }: { width: number; height: number })
     <Field key="name" label="Name" value={visitor.card.realName} />,
     <Field key="phone" label="Phone" value={visitor.card.phone} />,
     <Field key="email" label="Email" value={visitor.card.email} />,
-    <Field key="notes" label="Notes" value={visitor.card.notes?.replace(/\s+/g, ' ')} />,
+    <Field key="notes" label="Notes" value={visitor.card.notes} />,
     <Field key="lead" label="Lead class" value={dialog.leadClass} />,
     <Field key="page" label="Page" value={visitor.page.title ?? visitor.page.url} />,
     ...(visitor.page.title && visitor.page.url ? [<Field key="url" label="URL" value={visitor.page.url} />] : []),
@@ -47,7 +49,7 @@ export function ClientCard({ width, height }: { width: number; height: number })
   return (
     <Box flexDirection="column" width={width} height={height} borderStyle="single" borderColor={focused ? 'cyan' : 'gray'} paddingX={1} overflow="hidden">
       <Text bold wrap="truncate-end">
-        {visitor.name} <Text color={visitorOnline ? 'green' : 'gray'}>{visitorOnline ? '● on the site' : '○ away'}</Text>
+        {oneLine(visitor.name)} <Text color={visitorOnline ? 'green' : 'gray'}>{visitorOnline ? '● on the site' : '○ away'}</Text>
       </Text>
       {lines.slice(0, Math.max(0, height - 3))}
     </Box>

@@ -1,17 +1,19 @@
 // The composer: the text being written with its cursor, and a hint line saying which keys send.
 // Enter inserts a newline; a paste goes in as it is. While an own message is being edited the
-// title says so, and sending saves the edit. Files attached for the next message (Ctrl+O) are
-// listed on a line of their own above the hint.
+// hint says so (and that Esc cancels the edit), and sending saves the edit. Files attached for the
+// next message (Ctrl+O) are listed on a line of their own above the hint. A text too long to
+// send says so in the hint before Send is tried.
 import { Box, Text } from 'ink';
 import { useStore, useStores } from '../context/stores.js';
+import { MAX_BODY } from '../../core/protocol/constants.js';
 import { keyOf, keysOf } from '../input/keybindings.js';
-import { type ComposerState, composerRows } from '../state/composer.js';
+import { aroundCursor, type ComposerState, composerLineCount, composerRows } from '../state/composer.js';
 import { formatSize } from '../state/message-rows.js';
 import { composerTextRows } from '../state/layout.js';
 
 /** The composer's height for what it holds (borders, the files line and the hint line included). */
 export function composerHeight(state: Pick<ComposerState, 'text' | 'files'>, width: number, body: number): number {
-  const lines = state.text.split('\n').reduce((n, line) => n + Math.max(1, Math.ceil(line.length / Math.max(1, width - 4))), 0);
+  const lines = composerLineCount(state.text, width - 4);
   return composerTextRows(body, lines) + 3 + (state.files.length > 0 ? 1 : 0);
 }
 
@@ -31,6 +33,8 @@ export function Composer({ width, height }: { width: number; height: number }) {
   const filesRow = state.files.length > 0 ? 1 : 0;
   const { rows, cursor } = composerRows(state, Math.max(1, width - 4), Math.max(1, height - 3 - filesRow));
 
+  // Counted as the server counts: code points.
+  const length = state.text.length > MAX_BODY ? [...state.text].length : 0;
   const hint = !open
     ? 'open a dialog to write'
     : state.files.length > 0
@@ -46,11 +50,12 @@ export function Composer({ width, height }: { width: number; height: number }) {
             </Text>
           );
         }
+        const [before, under, after] = aroundCursor(row, cursor.col);
         return (
           <Text key={i} wrap="truncate-end">
-            {row.slice(0, cursor.col)}
-            <Text inverse>{row[cursor.col] ?? ' '}</Text>
-            {row.slice(cursor.col + 1)}
+            {before}
+            <Text inverse>{under}</Text>
+            {after}
           </Text>
         );
       })}
@@ -60,7 +65,12 @@ export function Composer({ width, height }: { width: number; height: number }) {
         </Text>
       ) : null}
       <Text dimColor wrap="truncate-end">
-        {state.editing ? <Text color="yellow">editing your message · Esc keeps it · </Text> : null}
+        {length > MAX_BODY ? (
+          <Text color="red">
+            too long: {length.toLocaleString('en')} of {MAX_BODY.toLocaleString('en')} characters ·{' '}
+          </Text>
+        ) : null}
+        {state.editing ? <Text color="yellow">editing your message · {keyOf('Back')} cancels the edit · </Text> : null}
         {hint}
       </Text>
     </Box>

@@ -4,8 +4,10 @@
 import { Box, Text } from 'ink';
 import type { View } from '../../core/protocol/constants.js';
 import type { DialogSummary } from '../../core/protocol/dialogs.js';
+import { oneLine } from '../../core/text-layout.js';
 import { useStore, useStores } from '../context/stores.js';
 import { isUnread, unreadCount } from '../state/dialogs.js';
+import { listRows } from '../state/layout.js';
 import { visibleRows } from '../state/window.js';
 
 export const VIEW_TITLES: Record<View, string> = { mine: 'My messages', shared: 'Shared messages', archive: 'Archive' };
@@ -13,9 +15,9 @@ const SHORT: Record<View, string> = { mine: 'Mine', shared: 'Shared', archive: '
 const VIEWS: View[] = ['mine', 'shared', 'archive'];
 
 function Row({ dialog, selected, unread, open }: { dialog: DialogSummary; selected: boolean; unread: boolean; open: boolean }) {
-  const who = dialog.visitor.realName ?? dialog.visitor.name;
+  const who = oneLine(dialog.visitor.realName ?? dialog.visitor.name);
   // A message with only a file has no text: say so rather than show nothing.
-  const text = dialog.lastMessage?.body.replace(/\s+/g, ' ').trim();
+  const text = dialog.lastMessage && oneLine(dialog.lastMessage.body).trim();
   const last = dialog.lastMessage ? text || '📎 file' : '';
   return (
     <Text wrap="truncate-end" inverse={selected}>
@@ -35,13 +37,14 @@ export function DialogList({ view, height, single }: { view: View; height: numbe
   const list = state.lists[view];
   const unread = unreadCount(state, view);
 
-  const rows = Math.max(0, height - 3 - (single ? 1 : 0));
+  const rows = listRows(height, single);
   const { start, end } = visibleRows(list.length, state.selected[view], rows);
   return (
     <Box flexDirection="column" height={height} borderStyle="single" borderColor={focused ? 'cyan' : 'gray'} paddingX={1} overflow="hidden">
       <Text bold wrap="truncate-end">
         {VIEW_TITLES[view]} ({state.counts[view]})
-        {unread > 0 ? <Text color="cyan"> ●{unread}</Text> : null}
+        {/* Counted in the rows loaded: with more to load there may be more ("3+"). */}
+        {unread > 0 ? <Text color="cyan"> ●{unread}{state.next[view] !== null ? '+' : ''}</Text> : null}
         {state.attention[view] ? <Text color="yellow"> ★ new</Text> : null}
       </Text>
       {single ? (

@@ -1,18 +1,18 @@
 // The left column: the three dialog panes stacked when they fit, else the focused one alone.
 import { Box } from 'ink';
 import { useStore, useStores } from '../context/stores.js';
+import { stackedPaneHeight } from '../state/layout.js';
 import { DialogList } from './DialogList.js';
 
 export function DialogPanes({ width, height, stacked }: { width: number; height: number; stacked: boolean }) {
   const focus = useStore(useStores().focus);
-  const third = Math.floor(height / 3);
   return (
     <Box flexDirection="column" width={width} height={height} flexShrink={0}>
       {stacked ? (
         <>
-          <DialogList view="mine" height={third} single={false} />
-          <DialogList view="shared" height={third} single={false} />
-          <DialogList view="archive" height={height - 2 * third} single={false} />
+          <DialogList view="mine" height={stackedPaneHeight(height, 'mine')} single={false} />
+          <DialogList view="shared" height={stackedPaneHeight(height, 'shared')} single={false} />
+          <DialogList view="archive" height={stackedPaneHeight(height, 'archive')} single={false} />
         </>
       ) : (
         <DialogList view={focus.view} height={height} single />

@@ -1,5 +1,6 @@
 // A small form window: the client card's fields, the name of a new template, a file to attach.
 import { Box, Text } from 'ink';
+import { displayWidth, lastColumns } from '../../core/text-layout.js';
 import { useStore, useStores } from '../context/stores.js';
 
 const TITLES = {
@@ -19,7 +20,7 @@ export function FormOverlay({ width, height }: { width: number; height: number }
   const labelWidth = Math.max(...state.fields.map((f) => f.label.length)) + 2;
   // A long value shows its end, where the typing happens.
   const room = Math.max(4, width - 4 - labelWidth - 1);
-  const shown = (value: string) => (value.length > room ? `…${value.slice(-(room - 1))}` : value);
+  const shown = (value: string) => (displayWidth(value) > room ? `…${lastColumns(value, room - 1)}` : value);
   return (
     <Box flexDirection="column" width={width} height={height} borderStyle="double" borderColor="cyan" paddingX={1} overflow="hidden">
       <Text bold wrap="truncate-end">

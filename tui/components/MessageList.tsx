@@ -1,47 +1,28 @@
 // The open dialog's messages: time, author, text, files and, for the operator's own, the send
 // state. A failed message shows a red mark and the likely reason; r (or Enter) on it resends it.
 // A file's URL is the whole link to open it, and (where the terminal takes them) an OSC 8
-// hyperlink too. While the visitor types, the pane's last row says so.
+// hyperlink too. While the visitor types, the pane's last row says so. Scrolled up, messages that
+// arrive below the view are counted on a "↓ N new" line instead of passing unnoticed.
 import { Box, Text } from 'ink';
 import { useMemo } from 'react';
-import type { ThreadItem } from '../../core/client/outbox.js';
+import { oneLine } from '../../core/text-layout.js';
 import { useSession } from '../context/session.js';
 import { useStore, useStores } from '../context/stores.js';
-import { type FileLink, type MessageRow, visibleMessageRows, wrapMessage } from '../state/message-rows.js';
-import { failureText, hasOlder, threadItems, type ThreadState } from '../state/thread.js';
-
-const time = (iso: string | undefined) => (iso ? new Date(iso).toTimeString().slice(0, 5) : '--:--');
-
-const visitorName = (state: ThreadState) => state.detail?.visitor.card.realName ?? state.detail?.visitor.name ?? 'visitor';
+import { visibleMessageRows } from '../state/message-rows.js';
+import { tail, threadLayout, visitorName } from '../state/message-view.js';
+import { hasOlder, threadItems, type ThreadState } from '../state/thread.js';
 
 /** Text that opens `url` when clicked, in terminals that know OSC 8 (others never see it). */
 const hyperlink = (url: string, text: string) => `\x1b]8;;${url}\x07${text}\x1b]8;;\x07`;
 
-function author(item: ThreadItem, state: ThreadState, myId: number): string {
-  if (item.author === 'visitor') return visitorName(state);
-  if (item.author === 'system') return 'system';
-  const op = item.message?.operator;
-  return !op || op.id === myId ? 'you' : op.name;
-}
-
-/** The words after a message: its send state (own messages) or "edited". */
-function tail(item: ThreadItem, state: ThreadState): { text: string; color?: string } | null {
-  const edited = item.message?.editedAt ? ' (edited)' : '';
-  if (item.delivery === 'sending') return { text: `${edited} · sending`, color: 'yellow' };
-  if (item.delivery === 'delivered') return { text: `${edited} ✓ delivered`, color: 'green' };
-  if (item.delivery === 'failed') return { text: `${edited} ✗ failed: ${failureText(item, state)} (r resends)`, color: 'red' };
-  if (item.delivery === 'stored') return { text: `${edited} · not delivered yet`, color: 'gray' };
-  return edited ? { text: edited, color: 'gray' } : null;
-}
-
 function Header({ state }: { state: ThreadState }) {
   const d = state.detail!.dialog;
-  const who = d.visitor.realName ?? d.visitor.name;
-  const where = d.status === 'closed' ? 'closed (u reopens)' : d.assignee ? `with ${d.assignee.name}` : 'unassigned (t takes)';
+  const who = oneLine(d.visitor.realName ?? d.visitor.name);
+  const where = d.status === 'closed' ? 'closed (u reopens)' : d.assignee ? `with ${oneLine(d.assignee.name)}` : 'unassigned (t takes)';
   return (
     <Text bold wrap="truncate-end">
       {who} <Text color={state.detail!.visitorOnline ? 'green' : 'gray'}>{state.detail!.visitorOnline ? '● on the site' : '○ away'}</Text>
-      <Text dimColor> · {where}{d.leadClass ? ` · ${d.leadClass}` : ''}</Text>
+      <Text dimColor> · {where}{d.leadClass ? ` · ${oneLine(d.leadClass)}` : ''}</Text>
     </Text>
   );
 }
@@ -64,17 +45,18 @@ export function MessageList({ width, height }: { width: number; height: number }
       </Box>
     );
   }
-  const inner = Math.max(4, width - 4);
   const typing = state.typingUntil !== null;
-  const rowsAvailable = Math.max(0, height - 3 - (typing ? 1 : 0));
-  const rowsOf = (i: number): MessageRow[] => {
-    const item = items[i];
-    const t = tail(item, state);
-    const head = `${time(item.message?.createdAt)} ${author(item, state, me.user.id)}: `;
-    const files: FileLink[] = item.attachments.map((a) => ({ name: a.name, mime: a.mime, size: a.size, url: client.url + a.url }));
-    return wrapMessage(i, head, item.body, inner, Math.max(1, rowsAvailable - 1), t ? t.text.length : 0, files);
-  };
-  const rows = visibleMessageRows(items.length, state.selected, rowsAvailable, rowsOf);
+  const { rowsAvailable, rowsOf } = threadLayout(items, state, { myId: me.user.id, url: client.url }, width, height);
+  let rows = visibleMessageRows(items.length, state.selected, rowsAvailable, rowsOf);
+  // New messages below the last one in view: a line says how many (it takes a row of its own).
+  const unseen = new Set(state.unseen);
+  const newBelow = (last: number) => items.slice(last + 1).filter((item) => item.message && unseen.has(item.message.id)).length;
+  let fresh = rows.length ? newBelow(rows[rows.length - 1].item) : 0;
+  if (fresh > 0) {
+    const room = Math.max(0, rowsAvailable - 1);
+    rows = visibleMessageRows(items.length, state.selected, room, (i) => rowsOf(i, room));
+    fresh = rows.length ? newBelow(rows[rows.length - 1].item) : fresh;
+  }
   const selected = state.selected ?? items.length - 1;
   const older = hasOlder(state) && rows[0]?.item === 0;
   return (
@@ -95,13 +77,16 @@ export function MessageList({ width, height }: { width: number; height: number }
           </Text>
         );
       })}
+      {fresh > 0 || typing ? <Box flexGrow={1} /> : null}
+      {fresh > 0 ? (
+        <Text color="yellow" bold wrap="truncate-end">
+          ↓ {fresh} new (↓ or PgDn to read)
+        </Text>
+      ) : null}
       {typing ? (
-        <>
-          <Box flexGrow={1} />
-          <Text dimColor italic wrap="truncate-end">
-            {visitorName(state)} is typing…
-          </Text>
-        </>
+        <Text dimColor italic wrap="truncate-end">
+          {visitorName(state)} is typing…
+        </Text>
       ) : null}
     </Box>
   );

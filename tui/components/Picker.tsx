@@ -1,9 +1,11 @@
 // A search-and-pick window: templates (fuzzy search by name, Enter inserts at the cursor), the
 // operator to assign the dialog to, the lead class, or the dialog finder (the server searches).
 import { Box, Text } from 'ink';
+import { oneLine } from '../../core/text-layout.js';
 import { useStore, useStores } from '../context/stores.js';
 import { keyOf } from '../input/keybindings.js';
 import { matching, type PickerKind, searchIsCurrent } from '../state/picker.js';
+import { pickerRows } from '../state/layout.js';
 import { visibleRows } from '../state/window.js';
 
 const TITLES: Record<PickerKind, string> = { templates: 'Templates', assign: 'Assign to', leadClass: 'Lead class', search: 'Find a dialog' };
@@ -12,7 +14,7 @@ export function Picker({ width, height }: { width: number; height: number }) {
   const state = useStore(useStores().picker);
   if (!state.kind) return null;
   const items = matching(state);
-  const rows = Math.max(1, height - 5 - (state.note ? 1 : 0));
+  const rows = pickerRows(height, state.note !== null);
   const { start, end } = visibleRows(items.length, state.selected, rows);
   const finder = state.kind === 'search';
   const current = finder && searchIsCurrent(state);
@@ -48,8 +50,8 @@ export function Picker({ width, height }: { width: number; height: number }) {
       ) : null}
       {items.slice(start, end).map((item, i) => (
         <Text key={`${item.label}:${start + i}`} wrap="truncate-end" inverse={start + i === state.selected}>
-          {item.label}
-          {item.detail ? <Text dimColor> {item.detail}</Text> : null}
+          {oneLine(item.label)}
+          {item.detail ? <Text dimColor> {oneLine(item.detail)}</Text> : null}
         </Text>
       ))}
       <Box flexGrow={1} />

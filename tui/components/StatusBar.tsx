@@ -1,6 +1,7 @@
 // One line at the bottom: online/offline and why (schedule or manual) with what `o` will do,
 // the connection, the last notice, and key hints. It is cut, never wrapped, on a narrow terminal.
 import { Box, Text } from 'ink';
+import { oneLine } from '../../core/text-layout.js';
 import { useStore, useStores } from '../context/stores.js';
 import { keyOf } from '../input/keybindings.js';
 import { describeSocket, describeStatus } from '../state/connection.js';
@@ -15,7 +16,7 @@ export function StatusBar({ width }: { width: number }) {
         <Text>{describeStatus(status, keyOf('ToggleOnline'))}</Text>
         <Text dimColor> · </Text>
         <Text color={socket.state === 'online' ? 'green' : 'yellow'}>{describeSocket(socket)}</Text>
-        {notice ? <Text color={notice.error ? 'red' : 'green'}> · {notice.text}</Text> : null}
+        {notice ? <Text color={notice.error ? 'red' : 'green'}> · {oneLine(notice.text)}</Text> : null}
         <Text dimColor>
           {' '}
           · {keyOf('Help')} keys · Tab panes{bell ? '' : ' · bell off'} · {keyOf('Quit')} quit

@@ -1,6 +1,8 @@
 // Holds the TUI's state (tui/state/) and keeps it in step with the server: it loads the three
 // views and the operator's status, follows the connection's events and outbox, and reloads the
-// views when dialogs change. `App` renders inside it.
+// views when dialogs change. After every reconnect it reloads what may have changed while the
+// events could not arrive: the views, the open dialog (its visitor's presence too) and the
+// status. `App` renders inside it.
 import { useApp, useStdout } from 'ink';
 import { type ReactNode, useEffect, useState } from 'react';
 import { isView } from '../state/focus.js';
@@ -10,6 +12,12 @@ import { type Session, SessionProvider, systemClock } from './session.js';
 import { createStores, StoresProvider } from './stores.js';
 
 export const [ActionsProvider, useActions] = makeContext<Actions>('Actions');
+
+/** How long a notice stays in the status bar (an error's longer, to be read). */
+const NOTICE_MS = 8_000;
+const NOTICE_ERROR_MS = 20_000;
+/** How often the operator's status is read again (a schedule set or cleared sends no event). */
+const STATUS_REFRESH_MS = 60_000;
 
 export function ParleyProvider({ session, children }: { session: Session; children: ReactNode }) {
   const { connection } = session;
@@ -33,7 +41,30 @@ export function ParleyProvider({ session, children }: { session: Session; childr
         thread.dispatch({ type: 'tick', at: clock.now() });
       }, Math.max(0, until - clock.now()));
     };
+    // A notice says what just happened: it goes after a while, an error's later than the rest.
+    let noticeTimer: unknown = null;
+    let shownNotice = status.getState().notice;
+    const onNotice = () => {
+      const notice = status.getState().notice;
+      if (notice === shownNotice) return;
+      shownNotice = notice;
+      if (noticeTimer !== null) clock.clearTimeout(noticeTimer);
+      noticeTimer = notice === null ? null : clock.setTimeout(() => {
+        noticeTimer = null;
+        if (status.getState().notice === notice) status.dispatch({ type: 'notice', text: null });
+      }, notice.error ? NOTICE_ERROR_MS : NOTICE_MS);
+    };
+    // No event says a schedule was set, changed or cleared: the status is asked for again now and then.
+    let statusTimer: unknown = null;
+    const refreshStatusLater = () => {
+      statusTimer = clock.setTimeout(() => {
+        void actions.refreshStatus();
+        refreshStatusLater();
+      }, STATUS_REFRESH_MS);
+    };
+    let wasOnline = false;
     const offs = [
+      status.subscribe(onNotice),
       // Looking at a dialog pane clears its "something new" mark, however the focus got there.
       stores.focus.subscribe(() => {
         const pane = stores.focus.getState().pane;
@@ -41,12 +72,19 @@ export function ParleyProvider({ session, children }: { session: Session; childr
       }),
       connection.on('state', (change) => {
         status.dispatch({ type: 'socket', change });
-        // Back after a loss: the views may have changed meanwhile.
-        if (change.state === 'online' && change.attempt > 1) void actions.reload();
+        if (change.state !== 'online') return;
+        // Back after a loss (on the first retry or a later one): events of the time between
+        // never came, so everything shown is read again.
+        if (wasOnline) {
+          void actions.reload();
+          void actions.refreshOpen();
+          void actions.refreshStatus();
+        }
+        wasOnline = true;
       }),
       connection.on('outbox', (_entry, box) => outbox.dispatch(box)),
-      connection.on('fatal', (error) => status.dispatch({ type: 'notice', text: error.message })),
-      connection.on('serverError', (error) => status.dispatch({ type: 'notice', text: error.message })),
+      connection.on('fatal', (error) => actions.sessionEnded(error.message)),
+      connection.on('serverError', (error) => status.dispatch({ type: 'notice', text: `the server refused it: ${error.message}` })),
       connection.on('event', (e) => {
         switch (e.type) {
           case 'message.created':
@@ -84,9 +122,10 @@ export function ParleyProvider({ session, children }: { session: Session; childr
     connection.start();
     void actions.reload();
     void actions.refreshStatus();
+    refreshStatusLater();
     return () => {
       offs.forEach((off) => off());
-      if (typingTimer !== null) clock.clearTimeout(typingTimer);
+      for (const timer of [typingTimer, noticeTimer, statusTimer]) if (timer !== null) clock.clearTimeout(timer);
     };
   }, [connection, stores, actions]);
 

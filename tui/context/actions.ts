@@ -2,19 +2,21 @@
 // resend, take, assign, close, reopen, the client card, the lead class, templates, online and
 // the bell. Each reads the stores when it runs, never a copy from an earlier render, and a
 // failure lands in the status bar's notice instead of throwing.
+import { ApiError } from '../../core/client/api.js';
 import type { ThreadItem } from '../../core/client/outbox.js';
 import { FrameError } from '../../core/client/realtime.js';
 import type { View } from '../../core/protocol/constants.js';
 import type { DialogList, DialogSummary, SearchMatch } from '../../core/protocol/dialogs.js';
 import { fillTemplate, placeholderValues } from '../../core/templates.js';
-import { MAX_ATTACHMENTS } from '../../core/protocol/constants.js';
+import { MAX_ATTACHMENTS, MAX_BODY } from '../../core/protocol/constants.js';
 import { outgoing } from '../state/composer.js';
 import { formatSize } from '../state/message-rows.js';
 import { arrivals } from '../state/dialogs.js';
 import type { Pane } from '../state/focus.js';
 import { formValues } from '../state/form.js';
+import { keysOf } from '../input/keybindings.js';
 import { type PickerKind, pickedItem, searchIsCurrent } from '../state/picker.js';
-import { hasOlder, threadItems } from '../state/thread.js';
+import { hasOlder, notSent, threadItems } from '../state/thread.js';
 import { droppedFile, readAttachment } from './files.js';
 import type { Session } from './session.js';
 import type { Stores } from './stores.js';
@@ -34,7 +36,11 @@ export function createActions(session: Session, stores: Stores, io: Io) {
   const { client, connection, projectId, me } = session;
   const { dialogs, thread, composer, focus, connection: status, picker, form } = stores;
   const notice = (text: string, error = true) => status.dispatch({ type: 'notice', text, error });
-  const fail = (what: string) => (err: unknown) => notice(`${what}: ${(err as Error).message}`);
+  const fail = (what: string) => (err: unknown) => {
+    // Refused as signed out: the session is over, whatever was being done.
+    if (err instanceof ApiError && err.status === 401) return sessionEnded(err.message);
+    notice(`${what}: ${(err as Error).message}`);
+  };
   const openDialog = () => thread.getState().detail?.dialog ?? null;
 
   // One reload at a time; changes during one ask for one more afterwards.
@@ -161,12 +167,32 @@ export function createActions(session: Session, stores: Stores, io: Io) {
     }
   }
 
+  /**
+   * The session ended (signed out, revoked, expired, or no longer a member): nothing on the
+   * main screen works any more. A window says so and how to sign in again.
+   */
+  function sessionEnded(reason: string): void {
+    if (status.getState().ended !== null) return;
+    status.dispatch({ type: 'ended', reason });
+    picker.dispatch({ type: 'close' });
+    form.dispatch({ type: 'close' });
+    focus.dispatch({ type: 'overlay', overlay: 'ended' });
+  }
+
   /** Sends the composer's text (and attached files) to the open dialog, or saves the edit being made. */
   function send(): void {
     const state = composer.getState();
     const body = outgoing(state);
     const dialog = openDialog();
     if (body === null && state.files.length === 0) return;
+    // The server counts code points and refuses more than MAX_BODY: say so before it goes, and
+    // keep the text to shorten or split.
+    const length = body === null ? 0 : [...body].length;
+    if (length > MAX_BODY) {
+      return notice(
+        `too long to send: ${length.toLocaleString('en')} characters, a message holds at most ${MAX_BODY.toLocaleString('en')}. Shorten it or split it; the text stays in the composer`,
+      );
+    }
     // Never to the dialog still shown while another one loads: it goes once that one is open.
     const opening = thread.getState().opening;
     if (opening !== null) {
@@ -177,24 +203,27 @@ export function createActions(session: Session, stores: Stores, io: Io) {
     if (state.editing) {
       const { messageId } = state.editing;
       if (body === null) return;
+      const stillEditing = () => composer.getState().editing?.messageId === messageId;
       connection.edit(messageId, body).then(
         (message) => {
           thread.dispatch({ type: 'messages', messages: [message] });
-          // Only clear what was sent: the operator may have typed on meanwhile.
-          if (composer.getState().editing?.messageId === messageId) composer.dispatch({ type: 'clear' });
+          // Saved: the draft from before the edit comes back (unless another edit began meanwhile).
+          if (stillEditing()) composer.dispatch({ type: 'endEdit', keepText: false });
           notice('message edited', false);
         },
-        (err: FrameError) =>
-          notice(
-            err.code === 'edit_window_expired'
-              ? 'too late to edit: messages can be edited within 10 minutes of sending. Your text stays in the composer (Esc, then clear it to write anew).'
-              : `could not edit the message: ${err.message}`,
-          ),
+        (err: FrameError) => {
+          if (err.code !== 'edit_window_expired') return notice(`could not edit the message: ${err.message}`);
+          // It can never be edited now: the text stays, as a new message to send if wanted.
+          if (stillEditing()) composer.dispatch({ type: 'endEdit', keepText: true });
+          notice(`too late to edit: messages can be edited within 10 minutes of sending. Your text stays in the composer as a new message: ${keysOf('Send')} sends it`);
+        },
       );
       return;
     }
     connection.send(dialog.id, body ?? '', state.filesFor === dialog.id ? state.files : []);
     composer.dispatch({ type: 'clear' });
+    // What was just sent, and what becomes of it, must be in view.
+    thread.dispatch({ type: 'follow' });
   }
 
   /** Fetches a dialog asked for by `open` and shows it (`from`: the pane to go back to if it fails). */
@@ -205,13 +234,6 @@ export function createActions(session: Session, stores: Stores, io: Io) {
       connection.track(detail.dialog.id, detail.dialog.rev, detail.dialog.lastSeq);
       thread.dispatch({ type: 'opened', detail });
       dialogs.dispatch({ type: 'seen', dialogId: dialog.id, seq: detail.dialog.lastSeq });
-      const { editing, filesFor } = composer.getState();
-      if (editing && editing.dialogId !== dialog.id) composer.dispatch({ type: 'clear' });
-      // Files are uploaded into one dialog (its visitor's); they cannot go to another.
-      if (filesFor !== null && filesFor !== dialog.id) {
-        composer.dispatch({ type: 'dropFiles' });
-        notice('the files attached in the other dialog were dropped: attach them here again (Ctrl+O)', false);
-      }
       if (sendWhenOpen === dialog.id) {
         sendWhenOpen = null;
         send();
@@ -220,6 +242,8 @@ export function createActions(session: Session, stores: Stores, io: Io) {
       if (thread.getState().opening !== dialog.id) return;
       sendWhenOpen = null;
       thread.dispatch({ type: 'opening', dialogId: null });
+      // Still on the dialog shown before: its draft comes back.
+      composer.dispatch({ type: 'switch', dialogId: thread.getState().detail?.dialog.id ?? null });
       if (focus.getState().pane === 'composer' && !thread.getState().detail) focus.dispatch({ type: 'focus', pane: from });
       fail('could not open the dialog')(err);
     }
@@ -231,6 +255,8 @@ export function createActions(session: Session, stores: Stores, io: Io) {
     // never commands for the pane (c would close the dialog, t take it…).
     const from = focus.getState().pane;
     thread.dispatch({ type: 'opening', dialogId: dialog.id });
+    // Each dialog keeps its own draft: this one's comes back, the other one's is put aside.
+    composer.dispatch({ type: 'switch', dialogId: dialog.id });
     focus.dispatch({ type: 'focus', pane: 'composer' });
     opened = load(dialog, from);
     return opened;
@@ -242,8 +268,22 @@ export function createActions(session: Session, stores: Stores, io: Io) {
     form.dispatch({ type: 'close' });
   }
 
+  /** The open dialog fetched again: its state, visitor and presence, and messages missed. */
+  async function refreshOpen(): Promise<void> {
+    const dialogId = openDialog()?.id;
+    if (dialogId === undefined) return;
+    try {
+      const detail = await client.getDialog(projectId, dialogId);
+      thread.dispatch({ type: 'refreshed', detail });
+    } catch (err) {
+      fail('could not reload the open dialog')(err);
+    }
+  }
+
   return {
     reload,
+    refreshOpen,
+    sessionEnded,
     loadMore,
     loadOlder,
     refreshStatus,
@@ -266,6 +306,12 @@ export function createActions(session: Session, stores: Stores, io: Io) {
       }
       composer.dispatch({ type: 'edit', messageId: m.id, dialogId: m.dialogId, text: m.body });
       focus.dispatch({ type: 'focus', pane: 'composer' });
+    },
+
+    /** Esc while editing: the message stays as it was, the draft from before `e` comes back. */
+    cancelEdit(): void {
+      composer.dispatch({ type: 'endEdit', keepText: false });
+      notice('edit cancelled: the message stays as it was', false);
     },
 
     take(dialog?: DialogSummary): void {
@@ -495,7 +541,21 @@ export function createActions(session: Session, stores: Stores, io: Io) {
       }, fail('no Telegram link'));
     },
 
-    quit: () => io.exit(),
+    /** q or Ctrl+C: quits, after asking when messages would be lost (not stored by the server). */
+    quit(): void {
+      // Once the session ended, its window has listed what is lost already.
+      const ask = focus.getState().overlay !== 'quit' && status.getState().ended === null;
+      if (ask && notSent(stores.outbox.getState()) > 0) {
+        return focus.dispatch({ type: 'overlay', overlay: 'quit' });
+      }
+      io.exit();
+    },
+
+    /** Enter on the "session ended" window: back to the sign-in screen (when the TUI has one). */
+    signInAgain(): void {
+      const reason = status.getState().ended;
+      if (reason !== null && session.signIn) session.signIn(reason);
+    },
 
     /** Threads items of the open dialog as shown (for the key router). */
     items: () => threadItems(thread.getState(), stores.outbox.getState()),

@@ -35,6 +35,8 @@ export interface Session {
   clock?: Clock;
   /** Whether the terminal gets OSC 8 hyperlinks (attachment links); off unless main.tsx says so. */
   hyperlinks?: boolean;
+  /** Back to the sign-in screen after the session ended, saying why (absent: quitting is the way out). */
+  signIn?: (reason: string) => void;
 }
 
 export const [SessionProvider, useSession] = makeContext<Session>('Session');

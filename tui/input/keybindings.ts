@@ -41,6 +41,7 @@ export type Command =
   | 'LinkTelegram'
   | 'Help'
   | 'Quit'
+  | 'QuitAnywhere'
   | 'Erase'
   | 'DeleteForward'
   | 'PasteStart'
@@ -127,7 +128,8 @@ export const KEYMAP: Record<Command, CommandKeys> = {
   ToggleBell: { help: 'bell on new messages on / off', where: 'panes', bindings: [{ label: 'b', input: 'b' }] },
   LinkTelegram: { help: 'link Telegram: a one-time link to the bot', where: 'panes', bindings: [{ label: 'g', input: 'g' }] },
   Help: { help: 'this help', where: 'panes', bindings: [{ label: '?', input: '?' }] },
-  Quit: { help: 'quit', where: 'panes', bindings: [{ label: 'q', input: 'q' }, { label: 'Ctrl+C', input: 'c', ctrl: true }] },
+  Quit: { help: 'quit (asks first when messages are not sent)', where: 'panes', bindings: [{ label: 'q', input: 'q' }] },
+  QuitAnywhere: { help: 'quit, also from the composer (asks first likewise)', where: 'everywhere', bindings: [{ label: 'Ctrl+C', input: 'c', ctrl: true }] },
   // Editing keys in text: too plain for the help overlay.
   Erase: { help: 'erase the character before the cursor', where: 'everywhere', hidden: true, bindings: [{ label: 'Backspace', flag: 'backspace' }] },
   DeleteForward: { help: 'erase the character under the cursor', where: 'composer', hidden: true, bindings: [{ label: 'Delete', flag: 'delete' }] },

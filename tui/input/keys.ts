@@ -128,7 +128,7 @@ const LETTER: Record<string, Partial<Key>> = {
 /** One escape sequence (as Ink's input parser cuts them) as a key. */
 function escapeKey(seq: string): KeyPress {
   const unknown = () => press(seq.slice(1));
-  if (seq === '\x1b' || seq === '\x1b\x1b') return press('', { escape: true, meta: true });
+  if (seq === '\x1b') return press('', { escape: true, meta: true });
   // ESC ESC [ ...: Alt with a sequence (Alt+arrow in some terminals).
   if (seq.startsWith('\x1b\x1b')) {
     const inner = escapeKey(seq.slice(1));
@@ -172,5 +172,7 @@ function escapeKey(seq: string): KeyPress {
 /** The keys in one input event from Ink (an escape sequence, or the text between two). */
 export function parseKeys(event: string): KeyPress[] {
   if (event === '') return [];
+  // Esc pressed twice before the input was read: two keys (the composer's edit, then the pane).
+  if (/^\x1b\x1b+$/.test(event)) return Array.from(event, () => escapeKey('\x1b'));
   return event.startsWith('\x1b') ? [escapeKey(event)] : plainKeys(event);
 }

@@ -8,13 +8,26 @@ import type { Actions } from '../context/actions.js';
 import type { Stores } from '../context/stores.js';
 import { selectedDialog, wantsMore } from '../state/dialogs.js';
 import { isView } from '../state/focus.js';
+import { pageTarget } from '../state/message-rows.js';
+import { threadLayout, type Viewer } from '../state/message-view.js';
 import { is, isText } from './keybindings.js';
+
+/** What the panes show, for the page keys to move by exactly that. */
+export interface Pages {
+  /** Rows of the focused dialog pane. */
+  list: number;
+  /** Rows of a picker's list. */
+  picker: number;
+  /** The message pane's size: the page keys lay the messages out as the pane does. */
+  thread: { width: number; height: number };
+}
 
 export interface KeyContext {
   stores: Stores;
   actions: Actions;
-  /** Rows a page key moves (about a screenful). */
-  page: number;
+  pages: Pages;
+  /** Who is looking: the message pane's layout needs it ("you", files' URLs). */
+  viewer: Viewer;
   /** Whether a bracketed paste is in progress: everything until its end is text. */
   pasting: boolean;
   /** What a paste into the composer has brought so far: it goes in whole when the paste ends. */
@@ -49,7 +62,7 @@ export function routeKey(input: string, key: Key, ctx: KeyContext): void {
     return;
   }
 
-  if (input === 'c' && key.ctrl) return actions.quit();
+  if (is('QuitAnywhere', input, key)) return actions.quit();
   if (focus.overlay) return overlayKey(input, key, ctx);
 
   if (is('Send', input, key)) return actions.send();
@@ -78,6 +91,17 @@ export function routeKey(input: string, key: Key, ctx: KeyContext): void {
 function overlayKey(input: string, key: Key, ctx: KeyContext): void {
   const { stores, actions } = ctx;
   const overlay = stores.focus.getState().overlay;
+  // The session is over: signing in again or quitting are all that is left.
+  if (overlay === 'ended') {
+    if (key.return) actions.signInAgain();
+    else if (input === 'q') actions.quit();
+    return;
+  }
+  if (overlay === 'quit') {
+    if (input === 'y' || input === 'Y') return actions.quit();
+    if (input === 'n' || input === 'N' || is('Back', input, key)) actions.closeOverlay();
+    return;
+  }
   if (is('Back', input, key)) return actions.closeOverlay();
   if (overlay === 'help') {
     if (is('Help', input, key) || input === 'q') actions.closeOverlay();
@@ -105,8 +129,8 @@ function overlayKey(input: string, key: Key, ctx: KeyContext): void {
   }
   if (key.upArrow || (key.tab && key.shift)) return picker.dispatch({ type: 'move', by: -1 });
   if (key.downArrow || key.tab) return picker.dispatch({ type: 'move', by: 1 });
-  if (key.pageUp) return picker.dispatch({ type: 'move', by: -ctx.page });
-  if (key.pageDown) return picker.dispatch({ type: 'move', by: ctx.page });
+  if (key.pageUp) return picker.dispatch({ type: 'move', by: -ctx.pages.picker });
+  if (key.pageDown) return picker.dispatch({ type: 'move', by: ctx.pages.picker });
   if (is('Erase', input, key)) return picker.dispatch({ type: 'erase' });
   if (isText(input, key)) picker.dispatch({ type: 'type', text: input });
 }
@@ -114,7 +138,8 @@ function overlayKey(input: string, key: Key, ctx: KeyContext): void {
 function composerKey(input: string, key: Key, ctx: KeyContext): void {
   const { stores, actions } = ctx;
   const { composer } = stores;
-  if (is('Back', input, key)) return stores.focus.dispatch({ type: 'back' });
+  // Esc while editing leaves the edit (the draft from before comes back); the next Esc the composer.
+  if (is('Back', input, key)) return composer.getState().editing ? actions.cancelEdit() : stores.focus.dispatch({ type: 'back' });
   const { detail, opening } = stores.thread.getState();
   if (!detail && opening === null) return;
   if (is('Newline', input, key)) return composer.dispatch({ type: 'insert', text: '\n' });
@@ -152,8 +177,8 @@ function dialogPaneKey(view: View, input: string, key: Key, ctx: KeyContext): vo
   };
   if (is('Up', input, key)) return move(-1);
   if (is('Down', input, key)) return move(1);
-  if (is('PageUp', input, key)) return move(-ctx.page);
-  if (is('PageDown', input, key)) return move(ctx.page);
+  if (is('PageUp', input, key)) return move(-ctx.pages.list);
+  if (is('PageDown', input, key)) return move(ctx.pages.list);
   const current = selectedDialog(stores.dialogs.getState(), view);
   if (!current) return;
   if (is('Open', input, key)) return void actions.open(current);
@@ -170,8 +195,12 @@ function threadKey(input: string, key: Key, ctx: KeyContext): void {
   };
   if (is('Up', input, key)) return move(-1);
   if (is('Down', input, key)) return move(1);
-  if (is('PageUp', input, key)) return move(-ctx.page);
-  if (is('PageDown', input, key)) return move(ctx.page);
+  if (is('PageUp', input, key) || is('PageDown', input, key)) {
+    const state = thread.getState();
+    const { rowsAvailable, rowsOf } = threadLayout(items, state, ctx.viewer, ctx.pages.thread.width, ctx.pages.thread.height);
+    const target = pageTarget(items.length, state.selected, rowsAvailable, rowsOf, is('PageUp', input, key) ? -1 : 1);
+    return move(target - (state.selected ?? items.length - 1));
+  }
   const selected = thread.getState().selected ?? items.length - 1;
   const item = items[selected];
   if (item && is('Retry', input, key) && item.delivery === 'failed') return actions.resend(item);

@@ -1,6 +1,8 @@
 // The TUI's root: the login flow until the operator is signed in to a project, then the App with
-// its live connection. A stored login that still works skips the login screens entirely.
-// Ctrl+C quits from anywhere (also when the terminal reports it in the kitty protocol's form).
+// its live connection. A stored login that still works skips the login screens entirely; a
+// session that ends on the main screen (signed out elsewhere, revoked) comes back here to sign in
+// again. Ctrl+C quits the login screens (also in the kitty protocol's form); on the main screen
+// the App handles it, asking first when messages are not sent.
 import { Box, useApp, useStdout } from 'ink';
 import { useEffect, useRef, useState } from 'react';
 import { ParleyClient } from '../../core/client/api.js';
@@ -89,10 +91,12 @@ export function Gate({ boot, services, connect = defaultConnect, onSession, sett
     const client = servicesRef.current.client?.(state.session.url, state.session.token) ??
       new ParleyClient({ url: state.session.url, token: state.session.token, reviver: terminalSafeReviver });
     const connection = connect(client, project.id);
-    const started: Session = { client, connection, projectId: project.id, me: state.me, settings, saveSettings, hyperlinks };
+    const signIn = (reason: string) => login.dispatch({ type: 'sessionEnded', reason });
+    const started: Session = { client, connection, projectId: project.id, me: state.me, settings, saveSettings, hyperlinks, signIn };
     setSession(started);
     onSession?.(started);
     return () => {
+      setSession(null);
       void connection.close();
     };
     // Once per project (the session and me come with it).
@@ -100,9 +104,8 @@ export function Gate({ boot, services, connect = defaultConnect, onSession, sett
 
   const pasting = useRef(false);
   useKeys((input, key) => {
-    if (key.ctrl && input === 'c') return exit();
     const { screen } = login.getState();
-    if (screen === 'done') return; // the App has the keys now
+    if (screen === 'done') return; // the App has the keys now (Ctrl+C too)
     const mode = screen === 'pickProject' ? 'list' : screen === 'noProject' ? 'message' : 'form';
     for (const action of loginKeys(input, key, mode, pasting.current)) {
       if (action.type === 'quit') return exit();

@@ -13,7 +13,7 @@ export type LoginKey = LoginAction | { type: 'quit' } | { type: 'paste'; on: boo
 export function loginKeys(input: string, key: Key, mode: 'form' | 'list' | 'message', pasting: boolean): LoginKey[] {
   if (is('PasteStart', input, key)) return [{ type: 'paste', on: true }];
   if (is('PasteEnd', input, key)) return [{ type: 'paste', on: false }];
-  if (key.ctrl && input === 'c') return [{ type: 'quit' }];
+  if (is('QuitAnywhere', input, key)) return [{ type: 'quit' }];
   if (pasting) return mode === 'form' && !key.return ? [{ type: 'type', text: input }] : [];
   if (is('Back', input, key)) return [{ type: 'back' }];
   if (is('Open', input, key)) return [mode === 'message' ? { type: 'quit' } : { type: 'enter' }];

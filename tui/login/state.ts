@@ -6,6 +6,7 @@
 //    │                                                      ├──> project (picked, or a picker) ──> done
 //    └──> forgot password ──(mailed code)──> reset ─────────┘
 import { MIN_PASSWORD_LENGTH } from '../../core/protocol/constants.js';
+import { withoutLastGrapheme } from '../../core/text-layout.js';
 import type { Me, Project } from '../../core/protocol/index.js';
 
 export type FieldName = 'url' | 'email' | 'password' | 'newPassword' | 'repeat' | 'code';
@@ -79,6 +80,8 @@ export type LoginAction =
   | { type: 'move'; by: 1 | -1 }
   | { type: 'enter' }
   | { type: 'back' }
+  /** The main screen's session ended (signed out elsewhere, revoked, expired): sign in again. */
+  | { type: 'sessionEnded'; reason: string }
   // results of requests
   | { type: 'mustChange'; session: LoginSession }
   | { type: 'signedIn'; session: LoginSession; me: Me }
@@ -320,7 +323,7 @@ export function reduceLogin(state: LoginState, action: LoginAction): LoginState 
     case 'erase': {
       const item = focusedItem(state);
       if (item?.kind !== 'field') return state;
-      return withValue(state, item.name, [...state.values[item.name]].slice(0, -1).join(''));
+      return withValue(state, item.name, withoutLastGrapheme(state.values[item.name]));
     }
     case 'move': {
       if (state.screen === 'pickProject') {
@@ -334,5 +337,14 @@ export function reduceLogin(state: LoginState, action: LoginAction): LoginState 
       return enter(state);
     case 'back':
       return back(state);
+    case 'sessionEnded':
+      return go(state, 'signIn', {
+        session: null,
+        me: null,
+        project: null,
+        choices: [],
+        error: `Your session ended (${action.reason}): sign in again.`,
+        values: { ...state.values, password: '', newPassword: '', repeat: '', code: '' },
+      });
   }
 }

@@ -1,17 +1,34 @@
 // The composer's text and cursor. Enter inserts a newline; pasted text (newlines included) is
-// inserted as it is, so it stays one message and never sends by itself. `editing` is set while
-// the text is one of the operator's own sent messages being edited (`e`): sending then saves it.
-// `files` are uploaded into one dialog (`filesFor`) and go with the next message sent there.
+// inserted as it is, so it stays one message and never sends by itself. The cursor moves and
+// erases by grapheme (😀, é as e + accent, 👍🏽 are one step each), so no half of a character is
+// ever left in the text.
+//
+// Each dialog has its own draft: opening another dialog puts this one's text aside and brings
+// back that one's, so a reply never goes to the wrong visitor. `files` are uploaded into one
+// dialog (`filesFor`) and go with the next message sent there.
+//
+// Editing (`e` on one's own message) is a mode that can be left: the draft written before `e` is
+// kept aside and comes back when the edit is saved, cancelled (Esc) or emptied. A refused edit
+// (too late) leaves the mode and keeps the text, to be sent as a new message.
 import type { Attachment } from '../../core/protocol/dialogs.js';
+import { displayWidth, nextBoundary, previousBoundary, splitAtWidth } from '../../core/text-layout.js';
 
-export interface ComposerState {
+/** One dialog's unsent text, its cursor, the edit in progress and the files attached. */
+export interface Draft {
   text: string;
   cursor: number;
-  /** The message being edited, or null when the text is a new message. */
-  editing: { messageId: number; dialogId: number } | null;
+  /** The message being edited, and the draft to bring back afterwards; null for a new message. */
+  editing: { messageId: number; dialogId: number; before: { text: string; cursor: number } } | null;
   /** Files uploaded for the next message, and the dialog they were uploaded into. */
   files: Attachment[];
   filesFor: number | null;
+}
+
+export interface ComposerState extends Draft {
+  /** The dialog the composer writes to (the open one, or the one opening); null before any. */
+  dialogId: number | null;
+  /** The drafts of the other dialogs, by dialog id. */
+  drafts: Readonly<Record<number, Draft>>;
 }
 
 export type ComposerAction =
@@ -22,15 +39,30 @@ export type ComposerAction =
   | { type: 'right' }
   | { type: 'home' }
   | { type: 'end' }
-  /** Loads an own message for editing, the cursor at its end. */
+  /** Loads an own message for editing, the cursor at its end; the draft is kept aside. */
   | { type: 'edit'; messageId: number; dialogId: number; text: string }
+  /** Leaves editing: back to the draft from before (`keepText`: the text stays, as a new message). */
+  | { type: 'endEdit'; keepText: boolean }
+  /** Another dialog is opened: this draft is put aside, that dialog's comes back. */
+  | { type: 'switch'; dialogId: number | null }
   /** A file uploaded into a dialog for the next message; one of another dialog starts over. */
   | { type: 'attach'; dialogId: number; file: Attachment }
   | { type: 'dropFiles' }
+  /** The message went: the composer is empty for the next one. */
   | { type: 'clear' };
 
-export const emptyComposer: ComposerState = { text: '', cursor: 0, editing: null, files: [], filesFor: null };
+const emptyDraft: Draft = { text: '', cursor: 0, editing: null, files: [], filesFor: null };
 
+export const emptyComposer: ComposerState = { ...emptyDraft, dialogId: null, drafts: {} };
+
+const draftOf = ({ text, cursor, editing, files, filesFor }: ComposerState): Draft => ({ text, cursor, editing, files, filesFor });
+const isEmpty = (d: Draft) => d.text === '' && d.editing === null && d.files.length === 0;
+
+/** After an erase: an edit whose text is all gone has ended, and the draft from before is back. */
+function erased(state: ComposerState, text: string, cursor: number): ComposerState {
+  if (state.editing && text === '') return { ...state, ...state.editing.before, editing: null };
+  return { ...state, text, cursor };
+}
 
 export function reduceComposer(state: ComposerState, action: ComposerAction): ComposerState {
   const { text, cursor } = state;
@@ -42,16 +74,19 @@ export function reduceComposer(state: ComposerState, action: ComposerAction): Co
       if (!piece) return state;
       return { ...state, text: text.slice(0, cursor) + piece + text.slice(cursor), cursor: cursor + piece.length };
     }
-    case 'backspace':
+    case 'backspace': {
       if (cursor === 0) return state;
-      return { ...state, text: text.slice(0, cursor - 1) + text.slice(cursor), cursor: cursor - 1 };
-    case 'delete':
+      const from = previousBoundary(text, cursor);
+      return erased(state, text.slice(0, from) + text.slice(cursor), from);
+    }
+    case 'delete': {
       if (cursor === text.length) return state;
-      return { ...state, text: text.slice(0, cursor) + text.slice(cursor + 1) };
+      return erased(state, text.slice(0, cursor) + text.slice(nextBoundary(text, cursor)), cursor);
+    }
     case 'left':
-      return cursor === 0 ? state : { ...state, cursor: cursor - 1 };
+      return cursor === 0 ? state : { ...state, cursor: previousBoundary(text, cursor) };
     case 'right':
-      return cursor === text.length ? state : { ...state, cursor: cursor + 1 };
+      return cursor === text.length ? state : { ...state, cursor: nextBoundary(text, cursor) };
     case 'home': {
       const start = text.lastIndexOf('\n', cursor - 1) + 1;
       return start === cursor ? state : { ...state, cursor: start };
@@ -61,53 +96,102 @@ export function reduceComposer(state: ComposerState, action: ComposerAction): Co
       const end = nl === -1 ? text.length : nl;
       return end === cursor ? state : { ...state, cursor: end };
     }
-    case 'edit':
-      return { ...emptyComposer, text: action.text, cursor: action.text.length, editing: { messageId: action.messageId, dialogId: action.dialogId } };
+    case 'edit': {
+      // Editing another message while editing one: the draft from before the first stays aside.
+      const before = state.editing?.before ?? { text, cursor };
+      return { ...state, text: action.text, cursor: action.text.length, editing: { messageId: action.messageId, dialogId: action.dialogId, before } };
+    }
+    case 'endEdit':
+      if (!state.editing) return state;
+      return action.keepText ? { ...state, editing: null } : { ...state, ...state.editing.before, editing: null };
+    case 'switch': {
+      if (action.dialogId === state.dialogId) return state;
+      const drafts = { ...state.drafts };
+      if (state.dialogId !== null && !isEmpty(draftOf(state))) drafts[state.dialogId] = draftOf(state);
+      const next = action.dialogId === null ? emptyDraft : (drafts[action.dialogId] ?? emptyDraft);
+      if (action.dialogId !== null) delete drafts[action.dialogId];
+      return { ...next, dialogId: action.dialogId, drafts };
+    }
     case 'attach': {
+      // Uploaded while another dialog was opened: the file goes to its own dialog's draft.
+      if (state.dialogId !== null && action.dialogId !== state.dialogId) {
+        const draft = state.drafts[action.dialogId] ?? emptyDraft;
+        return { ...state, drafts: { ...state.drafts, [action.dialogId]: { ...draft, files: [...draft.files, action.file], filesFor: action.dialogId } } };
+      }
       const files = state.filesFor === action.dialogId ? state.files : [];
       return { ...state, files: [...files, action.file], filesFor: action.dialogId };
     }
     case 'dropFiles':
       return state.files.length === 0 ? state : { ...state, files: [], filesFor: null };
     case 'clear':
-      return emptyComposer;
+      return { ...state, ...emptyDraft };
   }
 }
 
 /** What would be sent: nothing when the text is only whitespace. */
-export function outgoing(state: ComposerState): string | null {
+export function outgoing(state: Draft): string | null {
   return state.text.trim() ? state.text : null;
 }
 
 /** The files that go with the next message to `dialogId`. */
-export function filesFor(state: ComposerState, dialogId: number): Attachment[] {
+export function filesFor(state: Draft, dialogId: number): Attachment[] {
   return state.filesFor === dialogId ? state.files : [];
+}
+
+/** The text's rows at `width` columns: each line cut into pieces, with where each piece starts. */
+function wrapText(text: string, width: number): Array<{ piece: string; from: number; last: boolean }> {
+  const rows: Array<{ piece: string; from: number; last: boolean }> = [];
+  let offset = 0;
+  for (const line of text.split('\n')) {
+    let rest = line;
+    let from = offset;
+    do {
+      const [piece, after] = splitAtWidth(rest, width);
+      rows.push({ piece, from, last: after === '' });
+      from += piece.length;
+      rest = after;
+    } while (rest !== '');
+    offset += line.length + 1;
+  }
+  return rows;
+}
+
+/** How many rows the text takes at `width` columns. */
+export function composerLineCount(text: string, width: number): number {
+  return wrapText(text, Math.max(1, width)).length;
 }
 
 /**
  * The composer's lines for a box `width` columns wide and at most `height` rows: long lines
- * are cut into rows, and the rows shown are the last ones up to the cursor's, so the cursor
- * stays in view. `cursor` gives the row and column of the cursor within the rows returned.
+ * are cut into rows (by display width: a CJK character takes two columns), and the rows shown
+ * are the last ones up to the cursor's, so the cursor stays in view. `cursor` gives the row of
+ * the cursor within the rows returned and its position in that row's string (a UTF-16 index on a
+ * grapheme boundary: the grapheme there is the one drawn under the cursor).
  */
-export function composerRows(state: ComposerState, width: number, height: number): { rows: string[]; cursor: { row: number; col: number } } {
+export function composerRows(state: Pick<Draft, 'text' | 'cursor'>, width: number, height: number): { rows: string[]; cursor: { row: number; col: number } } {
   const w = Math.max(1, width);
   const rows: string[] = [];
   let cursor = { row: 0, col: 0 };
-  let offset = 0;
-  for (const line of state.text.split('\n')) {
-    const pieces = line.length === 0 ? [''] : Array.from({ length: Math.ceil(line.length / w) }, (_, i) => line.slice(i * w, i * w + w));
-    // A cursor at the very end of a full row goes to the start of an extra row.
-    if (line.length > 0 && line.length % w === 0 && state.cursor === offset + line.length) pieces.push('');
-    pieces.forEach((piece, i) => {
-      const from = offset + i * w;
-      const last = i === pieces.length - 1;
-      if (state.cursor >= from && (state.cursor < from + piece.length || (last && state.cursor === from + piece.length))) {
-        cursor = { row: rows.length, col: state.cursor - from };
+  for (const { piece, from, last } of wrapText(state.text, w)) {
+    const end = from + piece.length;
+    if (state.cursor >= from && (state.cursor < end || (last && state.cursor === end))) {
+      // A cursor at the very end of a full row goes to the start of an extra row.
+      if (last && state.cursor === end && piece !== '' && displayWidth(piece) >= w) {
+        rows.push(piece);
+        cursor = { row: rows.length, col: 0 };
+        rows.push('');
+        continue;
       }
-      rows.push(piece);
-    });
-    offset += line.length + 1;
+      cursor = { row: rows.length, col: state.cursor - from };
+    }
+    rows.push(piece);
   }
   const first = Math.max(0, cursor.row - Math.max(1, height) + 1);
   return { rows: rows.slice(first, first + Math.max(1, height)), cursor: { row: cursor.row - first, col: cursor.col } };
+}
+
+/** A row split around the cursor: before it, the grapheme under it (a space at the end), after. */
+export function aroundCursor(row: string, col: number): [string, string, string] {
+  const end = nextBoundary(row, col);
+  return [row.slice(0, col), end > col ? row.slice(col, end) : ' ', row.slice(end)];
 }

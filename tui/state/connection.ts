@@ -17,6 +17,8 @@ export interface ConnectionView {
   bell: boolean;
   /** The last Telegram link asked for (g), shown in its window. */
   telegramLink: TelegramLinkReply | null;
+  /** Why the session ended (signed out, revoked, expired, no longer a member); null while it lasts. */
+  ended: string | null;
 }
 
 export type ConnectionAction =
@@ -26,7 +28,8 @@ export type ConnectionAction =
   | { type: 'online'; online: boolean }
   | { type: 'notice'; text: string | null; error?: boolean }
   | { type: 'bell'; on: boolean }
-  | { type: 'telegramLink'; link: TelegramLinkReply };
+  | { type: 'telegramLink'; link: TelegramLinkReply }
+  | { type: 'ended'; reason: string };
 
 export const initialConnection: ConnectionView = {
   socket: { state: 'connecting', attempt: 0 },
@@ -34,6 +37,7 @@ export const initialConnection: ConnectionView = {
   notice: null,
   bell: true,
   telegramLink: null,
+  ended: null,
 };
 
 export function reduceConnection(state: ConnectionView, action: ConnectionAction): ConnectionView {
@@ -56,6 +60,8 @@ export function reduceConnection(state: ConnectionView, action: ConnectionAction
       return state.bell === action.on ? state : { ...state, bell: action.on };
     case 'telegramLink':
       return { ...state, telegramLink: action.link };
+    case 'ended':
+      return state.ended === null ? { ...state, ended: action.reason } : state;
   }
 }
 

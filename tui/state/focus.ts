@@ -6,7 +6,20 @@ import type { View } from '../../core/protocol/constants.js';
 export const PANES = ['mine', 'shared', 'archive', 'thread', 'composer', 'card'] as const;
 export type Pane = (typeof PANES)[number];
 
-export type Overlay = 'help' | 'templates' | 'saveTemplate' | 'card' | 'attach' | 'assign' | 'leadClass' | 'search' | 'telegram';
+export type Overlay =
+  | 'help'
+  | 'templates'
+  | 'saveTemplate'
+  | 'card'
+  | 'attach'
+  | 'assign'
+  | 'leadClass'
+  | 'search'
+  | 'telegram'
+  /** "N messages are not sent yet: quit anyway?" */
+  | 'quit'
+  /** The session ended: sign in again or quit. */
+  | 'ended';
 
 export interface FocusState {
   pane: Pane;

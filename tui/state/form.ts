@@ -1,5 +1,7 @@
 // A small form of one-line fields: the client card (real name, phone, email, notes) and the
-// name of a new template, the path of a file to attach. ↑/↓ or Tab move between fields, typing appends, Backspace erases.
+// name of a new template, the path of a file to attach. ↑/↓ or Tab move between fields, typing
+// appends, Backspace erases the last character (a whole grapheme: 😀 or é, never half of one).
+import { withoutLastGrapheme } from '../../core/text-layout.js';
 
 export interface FormField {
   key: string;
@@ -44,7 +46,7 @@ export function reduceForm(state: FormState, action: FormAction): FormState {
       return field && text ? setValue(state, field.value + text) : state;
     }
     case 'erase':
-      return field?.value ? setValue(state, field.value.slice(0, -1)) : state;
+      return field?.value ? setValue(state, withoutLastGrapheme(field.value)) : state;
     case 'move': {
       const at = (state.at + action.by + state.fields.length) % Math.max(1, state.fields.length);
       return at === state.at ? state : { ...state, at };

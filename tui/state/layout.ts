@@ -2,6 +2,7 @@
 // the dialog and the client card side by side; at 80 columns one side pane at a time (the dialog
 // pane, or the card while it has the focus); below 60 columns only the focused pane. Every width
 // and height is fixed here, so nothing overlaps or wraps whatever the size.
+import type { View } from '../../core/protocol/constants.js';
 import type { FocusState } from './focus.js';
 
 export interface Layout {
@@ -41,6 +42,27 @@ export function layoutFor(columns: number, terminalRows: number, focus: FocusSta
     centre: onSide ? null : { width: cols },
     right: null,
   };
+}
+
+/** Rows of dialogs a dialog pane `height` rows high shows (`single`: a line names the other panes). */
+export function listRows(height: number, single: boolean): number {
+  return Math.max(0, height - 3 - (single ? 1 : 0));
+}
+
+/** The height of one of the three stacked dialog panes in a column `height` rows high. */
+export function stackedPaneHeight(height: number, view: View): number {
+  const third = Math.floor(height / 3);
+  return view === 'archive' ? height - 2 * third : third;
+}
+
+/** The height of a dialog pane: stacked with the other two, or alone in the column. */
+export function dialogPaneHeight(layout: Layout, view: View): number {
+  return layout.left?.show === 'lists' ? stackedPaneHeight(layout.body, view) : layout.body;
+}
+
+/** Rows of choices a picker window `height` rows high shows (`note`: a line under them). */
+export function pickerRows(height: number, note: boolean): number {
+  return Math.max(1, height - 5 - (note ? 1 : 0));
 }
 
 /** Text rows the composer shows: more on a tall terminal, always at least one. */

@@ -6,6 +6,7 @@
 // its middle, so its extension stays) and then its full URL. The URL is never cut: it is wrapped
 // over as many rows as it needs, since it is there to be opened or copied from the terminal.
 import { formatSize } from '../../core/format-size.js';
+import { displayWidth, expandTabs, fitWidth, graphemes, oneLine, splitAtWidth } from '../../core/text-layout.js';
 
 export { formatSize };
 
@@ -31,22 +32,29 @@ export interface FileLink {
 }
 
 
-/** `text` in at most `room` characters, its middle replaced by … when it is longer. */
+/** `text` in at most `room` columns, its middle replaced by … when it is wider. */
 export function truncateMiddle(text: string, room: number): string {
-  const chars = [...text];
-  if (chars.length <= room) return text;
+  if (displayWidth(text) <= room) return text;
   if (room <= 1) return room === 1 ? '…' : '';
+  const chars = graphemes(text);
   const front = Math.ceil((room - 1) / 2);
-  const back = room - 1 - front;
-  return `${chars.slice(0, front).join('')}…${back > 0 ? chars.slice(-back).join('') : ''}`;
+  let back = room - 1 - front;
+  const head = fitWidth(text, front);
+  let tail = '';
+  for (let i = chars.length - 1; i >= 0 && displayWidth(chars[i]) <= back; i--) {
+    back -= displayWidth(chars[i]);
+    tail = chars[i] + tail;
+  }
+  return `${head}…${tail}`;
 }
 
 /** `📎 name (type, size)` in `room` columns: the name gives way first, then the type. */
 export function fileLabel(file: FileLink, room: number): string {
-  const icon = '📎 '; // the clip is two columns wide, as it is two UTF-16 units long
-  let details = ` (${file.mime}, ${formatSize(file.size)})`;
-  if (room - icon.length - details.length < 8) details = ` (${formatSize(file.size)})`;
-  return `${icon}${truncateMiddle(file.name, Math.max(1, room - icon.length - details.length))}${details}`;
+  const icon = '📎 ';
+  const iconWidth = displayWidth(icon);
+  let details = ` (${oneLine(file.mime)}, ${formatSize(file.size)})`;
+  if (room - iconWidth - displayWidth(details) < 8) details = ` (${formatSize(file.size)})`;
+  return `${icon}${truncateMiddle(oneLine(file.name), Math.max(1, room - iconWidth - displayWidth(details)))}${details}`;
 }
 
 /** Each file's rows: its label, then its URL in pieces of the row's width. */
@@ -55,8 +63,10 @@ function fileRows(index: number, files: readonly FileLink[], w: number): Message
   const room = Math.max(1, w - 2);
   for (const f of files) {
     rows.push({ item: index, head: '  ', text: fileLabel(f, room), last: false, file: 'name', link: f.url });
-    for (let at = 0; at < f.url.length; at += room) {
-      rows.push({ item: index, head: '  ', text: f.url.slice(at, at + room), last: false, file: 'url', link: f.url });
+    for (let rest = f.url; rest.length > 0; ) {
+      const [piece, after] = splitAtWidth(rest, room);
+      rows.push({ item: index, head: '  ', text: piece, last: false, file: 'url', link: f.url });
+      rest = after;
     }
   }
   return rows;
@@ -65,7 +75,8 @@ function fileRows(index: number, files: readonly FileLink[], w: number): Message
 /**
  * A message's rows at `width` columns: `head` then the text, lines wrapped, then its files; at
  * most `max` rows (the text is cut before a file is). A message with files and no text starts
- * with its first file on the head's row.
+ * with its first file on the head's row. Widths are display columns (a CJK character or an
+ * emoji takes two) and tabs become spaces, so no row is wider than the pane.
  */
 export function wrapMessage(
   index: number,
@@ -77,17 +88,18 @@ export function wrapMessage(
   files: readonly FileLink[] = [],
 ): MessageRow[] {
   const w = Math.max(4, width);
+  const headWidth = displayWidth(head);
   let rows: MessageRow[] = [];
   const attached = fileRows(index, files, w);
   if (body !== '' || attached.length === 0) {
-    const lines = body.split('\n');
+    const lines = expandTabs(body).split('\n');
     lines.forEach((line, li) => {
       let rest = line;
-      let room = li === 0 ? w - head.length : w - 2;
+      let room = li === 0 ? w - headWidth : w - 2;
       if (room < 1) room = w;
       do {
-        const piece = rest.slice(0, room);
-        rest = rest.slice(room);
+        const [piece, after] = splitAtWidth(rest, room);
+        rest = after;
         rows.push({ item: index, head: rows.length === 0 ? head : '  ', text: piece, last: false });
         room = w - 2;
       } while (rest.length > 0);
@@ -95,18 +107,18 @@ export function wrapMessage(
     const textMax = Math.max(1, max - attached.length);
     if (rows.length > textMax) {
       rows.length = textMax;
-      rows[rows.length - 1] = { ...rows[rows.length - 1], text: `${rows[rows.length - 1].text.slice(0, Math.max(0, w - 4))}…` };
+      rows[rows.length - 1] = { ...rows[rows.length - 1], text: `${fitWidth(rows[rows.length - 1].text, Math.max(0, w - 4))}…` };
     }
     rows.push(...attached);
-  } else if (w - head.length >= 16) {
-    rows = [{ ...attached[0], head, text: fileLabel(files[0], w - head.length) }, ...attached.slice(1)];
+  } else if (w - headWidth >= 16) {
+    rows = [{ ...attached[0], head, text: fileLabel(files[0], w - headWidth) }, ...attached.slice(1)];
   } else {
     rows = [{ item: index, head, text: '', last: false }, ...attached];
   }
   if (rows.length > max) rows.length = Math.max(1, max);
   // The send state goes after the text when it fits, else on a row of its own.
   const end = rows[rows.length - 1];
-  if (tailWidth > 0 && end.head.length + end.text.length + tailWidth > w) rows.push({ item: index, head: '  ', text: '', last: true });
+  if (tailWidth > 0 && displayWidth(end.head) + displayWidth(end.text) + tailWidth > w) rows.push({ item: index, head: '  ', text: '', last: true });
   else rows[rows.length - 1] = { ...end, last: true };
   return rows;
 }
@@ -126,4 +138,22 @@ export function visibleMessageRows(count: number, selected: number | null, heigh
   }
   for (let i = anchor + 1; i < count && rows.length < height; i++) rows = [...rows, ...rowsOf(i).slice(0, height - rows.length)];
   return rows;
+}
+
+/**
+ * The message a page key selects, so that a page moves by what the pane shows and skips none:
+ * PgUp selects the topmost message in view (it then sits at the bottom, the page above it in
+ * view); PgDn selects the last message that fits in a pane's height below the one at the bottom.
+ */
+export function pageTarget(count: number, selected: number | null, height: number, rowsOf: (index: number) => MessageRow[], by: -1 | 1): number {
+  if (count === 0) return 0;
+  const anchor = selected === null ? count - 1 : Math.max(0, Math.min(selected, count - 1));
+  if (by < 0) {
+    const top = visibleMessageRows(count, anchor, height, rowsOf)[0]?.item ?? anchor;
+    return Math.max(0, top < anchor ? top : anchor - 1);
+  }
+  let target = Math.min(count - 1, anchor + 1);
+  let used = rowsOf(target).length;
+  while (target + 1 < count && used + rowsOf(target + 1).length <= height) used += rowsOf(++target).length;
+  return target;
 }

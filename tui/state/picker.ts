@@ -2,6 +2,8 @@
 // the lead class. Typing filters by a fuzzy match on the name; ↑/↓ move; Enter picks. The dialog
 // finder (Ctrl+F) is a picker whose items come from the server: typing edits the query, Enter
 // searches for it (`searched`), and once the list is of that query Enter opens the dialog.
+// Backspace erases a whole grapheme of the query (😀, é), never half of one.
+import { withoutLastGrapheme } from '../../core/text-layout.js';
 
 export interface PickerItem {
   /** What the choice means to the caller: a template's text, an email, a lead class name. */
@@ -55,7 +57,7 @@ export function reducePicker(state: PickerState, action: PickerAction): PickerSt
       return text ? { ...state, query: state.query + text, selected: 0 } : state;
     }
     case 'erase':
-      return state.query ? { ...state, query: state.query.slice(0, -1), selected: 0 } : state;
+      return state.query ? { ...state, query: withoutLastGrapheme(state.query), selected: 0 } : state;
     case 'move': {
       const count = matching(state).length;
       const selected = Math.max(0, Math.min(state.selected + action.by, count - 1));

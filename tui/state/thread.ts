@@ -8,8 +8,10 @@ import type { DialogDetail, DialogSummary, Message, Visitor } from '../../core/p
 export interface ThreadState {
   detail: DialogDetail | null;
   messages: Message[];
-  /** Index into the shown items; null means "follow the newest". */
+  /** Index into the shown items; null means "follow the newest" (the view is at the bottom). */
   selected: number | null;
+  /** Messages that arrived while the view was scrolled up (ids): the "↓ N new" marker counts them. */
+  unseen: number[];
   /** The visitor closed their last tab while we watched: "left the page" rather than "offline". */
   visitorLeft: boolean;
   /** The dialog being fetched after Enter on it (the composer has the keys already), or null. */
@@ -24,6 +26,10 @@ export const VISITOR_TYPING_MS = 4_000;
 export type ThreadAction =
   | { type: 'opening'; dialogId: number | null }
   | { type: 'opened'; detail: DialogDetail }
+  /** The open dialog fetched again (after a reconnect): what changed meanwhile, the view kept. */
+  | { type: 'refreshed'; detail: DialogDetail }
+  /** Back to the newest message, following new ones (the operator sent one). */
+  | { type: 'follow' }
   | { type: 'messages'; messages: Message[] }
   /** Earlier messages, fetched while scrolling up past the first one held. */
   | { type: 'older'; dialogId: number; messages: Message[] }
@@ -36,7 +42,7 @@ export type ThreadAction =
   /** Time passed: a typing indicator whose time is up goes. */
   | { type: 'tick'; at: number };
 
-export const emptyThread: ThreadState = { detail: null, messages: [], selected: null, visitorLeft: false, opening: null, typingUntil: null };
+export const emptyThread: ThreadState = { detail: null, messages: [], selected: null, unseen: [], visitorLeft: false, opening: null, typingUntil: null };
 
 export function reduceThread(state: ThreadState, action: ThreadAction): ThreadState {
   const detail = state.detail;
@@ -46,16 +52,18 @@ export function reduceThread(state: ThreadState, action: ThreadAction): ThreadSt
     case 'opened':
       // Only the dialog asked for last: an earlier, slower answer must not replace it.
       if (state.opening !== null && state.opening !== action.detail.dialog.id) return state;
-      return { detail: action.detail, messages: upsertMessages([], action.detail.messages), selected: null, visitorLeft: false, opening: null, typingUntil: null };
+      return { ...emptyThread, detail: action.detail, messages: upsertMessages([], action.detail.messages) };
+    case 'refreshed': {
+      if (!detail || detail.dialog.id !== action.detail.dialog.id) return state;
+      const next = withMessages(state, action.detail.messages);
+      const { messages: _fetched, ...fresh } = action.detail;
+      return { ...next, detail: { ...detail, ...fresh }, visitorLeft: state.visitorLeft && !action.detail.visitorOnline };
+    }
+    case 'follow':
+      return state.selected === null && state.unseen.length === 0 ? state : { ...state, selected: null, unseen: [] };
     case 'messages': {
       if (!detail) return state;
-      const mine = action.messages.filter((m) => m.dialogId === detail.dialog.id);
-      const messages = upsertMessages(state.messages, mine);
-      if (messages === state.messages) return state;
-      // The visitor's new message is what they were typing.
-      const known = state.typingUntil !== null && new Set(state.messages.map((m) => m.id));
-      const sent = known && mine.some((m) => m.author === 'visitor' && !known.has(m.id));
-      return { ...state, messages, typingUntil: sent ? null : state.typingUntil };
+      return withMessages(state, action.messages.filter((m) => m.dialogId === detail.dialog.id));
     }
     case 'older': {
       if (!detail || detail.dialog.id !== action.dialogId) return state;
@@ -76,9 +84,11 @@ export function reduceThread(state: ThreadState, action: ThreadAction): ThreadSt
       return { ...state, detail: { ...detail, visitorOnline: action.online }, visitorLeft: !action.online };
     case 'move': {
       if (action.count === 0) return state;
-      const from = state.selected ?? action.count;
+      const from = state.selected ?? action.count - 1;
       const selected = Math.max(0, Math.min(from + action.by, action.count - 1));
-      return { ...state, selected };
+      // Down to the newest: following again, and nothing below is unseen any more.
+      if (selected === action.count - 1) return state.selected === null && state.unseen.length === 0 ? state : { ...state, selected: null, unseen: [] };
+      return selected === state.selected ? state : { ...state, selected };
     }
     case 'typing':
       if (!detail || detail.dialog.id !== action.dialogId) return state;
@@ -88,8 +98,30 @@ export function reduceThread(state: ThreadState, action: ThreadAction): ThreadSt
   }
 }
 
+/** The thread with messages added; new ones that arrive while scrolled up count as unseen. */
+function withMessages(state: ThreadState, incoming: Message[]): ThreadState {
+  const messages = upsertMessages(state.messages, incoming);
+  if (messages === state.messages) return state;
+  const known = new Set(state.messages.map((m) => m.id));
+  const added = incoming.filter((m) => !known.has(m.id));
+  // The visitor's new message is what they were typing.
+  const typed = state.typingUntil !== null && added.some((m) => m.author === 'visitor');
+  const unseen = state.selected === null ? state.unseen : [...state.unseen, ...added.map((m) => m.id)];
+  return { ...state, messages, unseen, typingUntil: typed ? null : state.typingUntil };
+}
+
 export function threadItems(state: ThreadState, outbox: Outbox): ThreadItem[] {
   return state.detail ? thread(state.messages, outbox, state.detail.dialog.id) : [];
+}
+
+/**
+ * How many of this client's messages the server has not stored: sending, or failed before it
+ * took them. Quitting (or signing in again) loses them; stored ones reach the visitor later.
+ */
+export function notSent(outbox: Outbox): number {
+  let n = 0;
+  for (const id of outbox.order) if (outbox.entries[id].message === null && outbox.entries[id].state !== 'delivered') n++;
+  return n;
 }
 
 /** Whether the server holds messages of the open dialog older than the first one here. */

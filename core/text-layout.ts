@@ -1,0 +1,97 @@
+// Laying text out in a terminal. A terminal cell is not a UTF-16 unit: a CJK character or an
+// emoji takes two columns, a combining accent none, and 😀 is two units. So text is measured in
+// display columns (string-width, what Ink itself measures with) and cut or stepped through by
+// grapheme cluster (what the reader sees as one character), never by `.length` or `.slice(n)`.
+// Tabs are expanded before anything is drawn: a terminal moves the cursor on a tab instead of
+// writing cells, so a tab inside a box breaks it.
+import stringWidth from 'string-width';
+
+const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/** The columns `text` takes in a terminal. */
+export const displayWidth = (text: string): number => stringWidth(text);
+
+/** The grapheme clusters of `text`, in order. */
+export function graphemes(text: string): string[] {
+  return Array.from(segmenter.segment(text), (s) => s.segment);
+}
+
+/** Columns between tab stops when a tab is shown. */
+export const TAB_WIDTH = 4;
+
+/**
+ * `text` with each tab replaced by the spaces up to the next tab stop of its line. A terminal
+ * moves the cursor on a tab instead of writing cells, so a tab drawn inside a box breaks it.
+ */
+export function expandTabs(text: string, tabWidth = TAB_WIDTH): string {
+  if (!text.includes('\t')) return text;
+  return text
+    .split('\n')
+    .map((line) => {
+      const [first, ...rest] = line.split('\t');
+      let out = first;
+      for (const part of rest) out += ' '.repeat(tabWidth - (displayWidth(out) % tabWidth)) + part;
+      return out;
+    })
+    .join('\n');
+}
+
+/** `text` on one line: each run of white space (tabs and line breaks too) becomes one space. */
+export const oneLine = (text: string): string => text.replace(/\s+/g, ' ');
+
+/**
+ * `text` cut after at most `columns` columns, on a grapheme boundary: `[head, rest]`. The head
+ * holds at least one grapheme (when there is one), so cutting always moves on, even when one
+ * wide character is wider than the room.
+ */
+export function splitAtWidth(text: string, columns: number): [string, string] {
+  let used = 0;
+  let at = 0;
+  for (const { segment, index } of segmenter.segment(text)) {
+    const w = stringWidth(segment);
+    if (used + w > columns && index > 0) return [text.slice(0, index), text.slice(index)];
+    used += w;
+    at = index + segment.length;
+  }
+  return [text.slice(0, at), text.slice(at)];
+}
+
+/** `text` in at most `columns` columns, cut on a grapheme boundary (no ellipsis). */
+export function fitWidth(text: string, columns: number): string {
+  if (columns <= 0) return '';
+  const [head] = splitAtWidth(text, columns);
+  return displayWidth(head) > columns ? '' : head;
+}
+
+/** The end of `text` in at most `columns` columns, cut on a grapheme boundary. */
+export function lastColumns(text: string, columns: number): string {
+  const parts = graphemes(text);
+  let used = 0;
+  let from = parts.length;
+  while (from > 0 && used + stringWidth(parts[from - 1]) <= columns) used += stringWidth(parts[--from]);
+  return parts.slice(from).join('');
+}
+
+/** Where the grapheme before UTF-16 index `at` starts (0 at the start). */
+export function previousBoundary(text: string, at: number): number {
+  if (at <= 0) return 0;
+  // Clusters never span a line break: only the line up to `at` needs segmenting.
+  const lineStart = text.lastIndexOf('\n', at - 1) + 1;
+  if (lineStart === at) return at - 1;
+  let last = lineStart;
+  for (const { index } of segmenter.segment(text.slice(lineStart, at))) last = lineStart + index;
+  return last;
+}
+
+/** Where the grapheme starting at UTF-16 index `at` ends (the text's length at the end). */
+export function nextBoundary(text: string, at: number): number {
+  if (at >= text.length) return text.length;
+  if (text[at] === '\n') return at + 1;
+  const nl = text.indexOf('\n', at);
+  const line = text.slice(at, nl === -1 ? text.length : nl);
+  const first = segmenter.segment(line)[Symbol.iterator]().next().value;
+  return at + (first ? first.segment.length : 1);
+}
+
+/** `text` without its last grapheme. */
+export const withoutLastGrapheme = (text: string): string => text.slice(0, previousBoundary(text, text.length));

@@ -1,0 +1,54 @@
+// The open dialog's messages as the message pane lays them out: each message's head (time and
+// author), its send state after the text, and its rows at the pane's width. The pane draws these
+// rows and the page keys move by them, so both agree on what a screenful is.
+import type { ThreadItem } from '../../core/client/outbox.js';
+import { displayWidth, oneLine } from '../../core/text-layout.js';
+import { type FileLink, type MessageRow, wrapMessage } from './message-rows.js';
+import { failureText, type ThreadState } from './thread.js';
+
+/** Who is looking, for "you" and for the files' absolute URLs. */
+export interface Viewer {
+  myId: number;
+  /** The server's URL, before each file's path. */
+  url: string;
+}
+
+export const messageTime = (iso: string | undefined) => (iso ? new Date(iso).toTimeString().slice(0, 5) : '--:--');
+
+/** The visitor as the operator knows them: the card's real name, else the generated name. */
+export const visitorName = (state: ThreadState) => oneLine(state.detail?.visitor.card.realName ?? state.detail?.visitor.name ?? 'visitor');
+
+export function author(item: ThreadItem, state: ThreadState, myId: number): string {
+  if (item.author === 'visitor') return visitorName(state);
+  if (item.author === 'system') return 'system';
+  const op = item.message?.operator;
+  return !op || op.id === myId ? 'you' : oneLine(op.name);
+}
+
+/** The words after a message: its send state (own messages) or "edited". */
+export function tail(item: ThreadItem, state: ThreadState): { text: string; color?: string } | null {
+  const edited = item.message?.editedAt ? ' (edited)' : '';
+  if (item.delivery === 'sending') return { text: `${edited} · sending`, color: 'yellow' };
+  if (item.delivery === 'delivered') return { text: `${edited} ✓ delivered`, color: 'green' };
+  if (item.delivery === 'failed') return { text: `${edited} ✗ failed: ${oneLine(failureText(item, state))} (r resends)`, color: 'red' };
+  if (item.delivery === 'stored') return { text: `${edited} · not delivered yet`, color: 'gray' };
+  return edited ? { text: edited, color: 'gray' } : null;
+}
+
+/**
+ * The message pane's layout for a box `width` x `height`: the rows left for messages (under the
+ * header, above the typing line) and each message's rows.
+ */
+export function threadLayout(items: readonly ThreadItem[], state: ThreadState, viewer: Viewer, width: number, height: number) {
+  const inner = Math.max(4, width - 4);
+  const typing = state.typingUntil !== null;
+  const rowsAvailable = Math.max(0, height - 3 - (typing ? 1 : 0));
+  const rowsOf = (i: number, room = rowsAvailable): MessageRow[] => {
+    const item = items[i];
+    const t = tail(item, state);
+    const head = `${messageTime(item.message?.createdAt)} ${author(item, state, viewer.myId)}: `;
+    const files: FileLink[] = item.attachments.map((a) => ({ name: a.name, mime: a.mime, size: a.size, url: viewer.url + a.url }));
+    return wrapMessage(i, head, item.body, inner, Math.max(1, room - 1), t ? displayWidth(t.text) : 0, files);
+  };
+  return { rowsAvailable, rowsOf };
+}
