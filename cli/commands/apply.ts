@@ -61,7 +61,7 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
   }
 
   // Checked against the project as it is: what the file refers to without defining it.
-  const state = await readState(client, project);
+  const state = await readState(client, project, me.user);
   const steps = listingProblems(() => plan(parsed, state, { self: me.user.email, prune: Boolean(opts.prune) }));
   const changed = steps.length > 0;
   const name = project?.name ?? parsed.spec.project.name;

@@ -4,7 +4,7 @@
 // itself out through the public API, so `apply` is only "print the plan, run the steps".
 import type { ParleyClient } from '../../core/client/api.js';
 import type { Group, Routing } from '../../core/protocol/groups.js';
-import type { Member, Project } from '../../core/protocol/index.js';
+import type { Member, Project, User } from '../../core/protocol/index.js';
 import type { LeadClass, Template } from '../../core/protocol/journal.js';
 import { API_PREFIX } from '../../core/protocol/constants.js';
 import { formatDays, formatHours, type Interval, parseHours, WEEKDAYS, type Weekday } from '../../core/schedule-text.js';
@@ -49,8 +49,18 @@ const EMPTY: Omit<CurrentState, 'project'> = {
   leadClasses: ['target', 'not target', 'spam', 'existing client'].map((name, i) => ({ id: -1 - i, name })),
 };
 
-export async function readState(client: ParleyClient, project: Project | null): Promise<CurrentState> {
-  if (!project) return { project: null, ...EMPTY };
+/**
+ * The project as it is now; for one that does not exist yet, what a new project starts with: its
+ * creator (`me`) as an administrator who is not an operator (as the server makes them), so the
+ * plan does not list adding them.
+ */
+export async function readState(client: ParleyClient, project: Project | null, me?: User): Promise<CurrentState> {
+  if (!project) {
+    const creator: Member[] = me
+      ? [{ userId: me.id, email: me.email, firstName: me.firstName, lastName: me.lastName, phone: me.phone, avatarUrl: me.avatarUrl, operator: false, access: 'admin', createdAt: '' }]
+      : [];
+    return { project: null, ...EMPTY, members: creator };
+  }
   const id = project.id;
   const [members, schedules, groups, routing, templates, leadClasses] = await Promise.all([
     client.listMembers(id),

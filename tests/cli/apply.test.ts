@@ -104,9 +104,12 @@ describe('parley apply', () => {
     expect(plan).toMatchObject({ dryRun: true, changed: true, project: { id: null, name: 'Shop' } });
     expect(plan.steps.map((s) => `${s.action} ${s.kind} ${s.name}`)).toEqual([
       'create project Shop',
-      'create member root@example.com',
       'create member ann@example.com',
       'create member bob@example.com',
+      // The creator is a member of a new project from the start (an administrator, not an
+      // operator): the file makes them an operator, an update (one's own comes last), not a
+      // member to add.
+      'update member root@example.com',
       'create group wholesale',
       'update routing Shop',
       'create schedule ann@example.com',
@@ -123,6 +126,8 @@ describe('parley apply', () => {
     const first = await admin.run(['apply', '-f', path, '--detailed-exitcode']);
     expect(first.code, first.stderr).toBe(2);
     expect(first.stdout).toContain('+ create member ann@example.com');
+    expect(first.stdout).toContain('~ update member root@example.com\n      operator: false -> true');
+    expect(first.stdout).not.toContain('create member root@example.com');
     expect(first.stdout).toMatch(/Applied \d+ changes\./);
     await mail.waitFor((m) => m.to === 'ann@example.com');
     await mail.waitFor((m) => m.to === 'bob@example.com');
