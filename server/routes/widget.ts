@@ -55,6 +55,10 @@ export default async function widgetRoutes(app: FastifyInstance) {
       .header('content-security-policy', demoPagePolicy(request))
       .send(demoPage(project.widget_key));
   });
+
+  // Browsers ask every site for its icon; there is none, and a 404 would show as an error in the
+  // console of the demo page (and of anyone checking the server with a browser).
+  app.get('/favicon.ico', async (_request, reply) => reply.code(204).header('cache-control', 'max-age=86400').send());
 }
 
 /** The demo page's one stylesheet; its hash is in the page's CSP, so it must stay a constant. */

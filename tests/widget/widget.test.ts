@@ -628,6 +628,8 @@ describe('serving', () => {
     const page = await fetch(`${server.url}/`);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     expect(await page.text()).toContain(`data-project="${project.widgetKey}"`);
+    // The icon browsers ask for is "none" rather than a 404 (an error in the page's console).
+    expect((await fetch(`${server.url}/favicon.ico`)).status).toBe(204);
 
     const plain = await startTestServer();
     try {
