@@ -36,8 +36,29 @@ export function expandTabs(text: string, tabWidth = TAB_WIDTH): string {
     .join('\n');
 }
 
-/** `text` on one line: each run of white space (tabs and line breaks too) becomes one space. */
-export const oneLine = (text: string): string => text.replace(/\s+/g, ' ');
+/** Emoji that terminals draw at different widths: a skin-tone modifier, a joined (ZWJ) sequence. */
+const DISPUTED_EMOJI = /[\u200d\u{1f3fb}-\u{1f3ff}]/u;
+const SKIN_TONE = /[\u{1f3fb}-\u{1f3ff}]/gu;
+const JOINED = /\u200d\p{Extended_Pictographic}\ufe0f?/gu;
+
+/**
+ * `text` with each emoji the terminals disagree about drawn as its base emoji: 👍🏽 as 👍, 👨‍👩‍👧 as
+ * 👨. string-width (and Ink) count such a sequence as two columns, as kitty or WezTerm draw it,
+ * but tmux draws each part (👍🏽 takes four columns), so a row ends wider than its box, wraps,
+ * and the whole frame scrolls. The base emoji takes two columns everywhere, exactly what the
+ * sequence was measured as, so the layout does not change. Only for drawing: the text itself
+ * (sent, stored, edited) keeps every character.
+ */
+export function plainEmoji(text: string): string {
+  if (!DISPUTED_EMOJI.test(text)) return text;
+  return text.replace(SKIN_TONE, '').replace(JOINED, '');
+}
+
+/**
+ * `text` on one line, ready to draw: each run of white space (tabs and line breaks too) becomes
+ * one space, and disputed emoji their base (plainEmoji).
+ */
+export const oneLine = (text: string): string => plainEmoji(text.replace(/\s+/g, ' '));
 
 /**
  * `text` cut after at most `columns` columns, on a grapheme boundary: `[head, rest]`. The head

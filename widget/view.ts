@@ -348,6 +348,8 @@ export function createView(serverOrigin: string, actions: ViewActions) {
         drop.onclick = (e) => {
           e.stopPropagation();
           actions.discard(clientId);
+          // The focus was on the × that is gone: the text box, not the page's start, has it next.
+          input.focus();
         };
         li.onclick = () => actions.retry(clientId);
         li.append(drop, text, retry);

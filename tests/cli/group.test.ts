@@ -58,7 +58,7 @@ describe('parley group', () => {
     const retail = await admin.json<Group>(['group', 'add', 'retail', '--operator', BOB]);
     expect(retail.members.map((m) => m.email)).toEqual([BOB]);
     // Asking again for what is so already changes nothing, and says so.
-    const again = await admin.run(['group', 'add', 'wholesale', '--operator', ANN]);
+    const again = await admin.run(['group', 'add', 'wholesale', '--operator', ANN, '--operator', ANN.toUpperCase()]);
     expect(again.stdout).toBe(`Already in the group: ${ANN} (no change).\nwholesale: ${ANN}, ${BOB}\n`);
     const removed = await admin.json<Group>(['group', 'remove', 'WHOLESALE', '--operator', BOB]);
     expect(removed.members.map((m) => m.email)).toEqual([ANN]);

@@ -834,7 +834,8 @@ describe('what the QA pass found', () => {
     await expect.poll(() => connection.outbox.order.map((id) => connection.outbox.entries[id].message !== null)).toEqual([true]);
     // Signed out elsewhere (the same token).
     await oli.logout();
-    await waitForFrame(app, (f) => f.includes('Your session ended') && f.includes('Enter: sign in again'), 'the session-ended window');
+    const ended = await waitForFrame(app, (f) => f.includes('Your session ended') && f.includes('Enter: sign in again'), 'the session-ended window');
+    expect(ended).toContain('Your session ended: signed out, revoked or expired.');
     // One sent after the end (as a script on the same connection would) fails alike.
     const late = connection.send(v.dialogId, 'after the end');
     time.advance(5_000);
@@ -842,7 +843,7 @@ describe('what the QA pass found', () => {
     expect(connection.entry(late.clientId)?.failure).toEqual({ kind: 'offline' });
     await press(app, ENTER);
     const signIn = await waitForFrame(app, (f) => f.includes('Forgot password?'), 'the sign-in screen');
-    expect(signIn).toContain('Your session ended');
+    expect(signIn.replace(/[\s│]+/g, ' ')).toContain('Your session ended (signed out, revoked or expired): sign in again.');
     expect(signIn).toContain('oli@example.com');
   });
 });

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { emptyOutbox, reduceOutbox } from '../../core/client/outbox.js';
 import type { DialogDetail, Message } from '../../core/protocol/dialogs.js';
-import { displayWidth, expandTabs, oneLine } from '../../core/text-layout.js';
+import { displayWidth, expandTabs, oneLine, plainEmoji } from '../../core/text-layout.js';
 import { composerLineCount, composerRows, emptyComposer, reduceComposer, type ComposerAction, type ComposerState } from '../../tui/state/composer.js';
 import { emptyForm, reduceForm } from '../../tui/state/form.js';
 import { pageTarget, truncateMiddle, visibleMessageRows, wrapMessage } from '../../tui/state/message-rows.js';
@@ -59,6 +59,23 @@ describe('wide characters', () => {
     const rows = wrapMessage(0, '10:00 王: ', body, 20, 20, 0);
     expect(widest(rows)).toBeLessThanOrEqual(20);
     expect(rows.map((r) => r.text).join('')).toBe(body);
+  });
+
+  it('emoji that terminals draw at different widths are drawn as their base, in the columns they were measured at', () => {
+    // tmux draws 👍🏽 in four columns where string-width (and Ink) count two: the row overflowed.
+    const cases: Array<[string, string]> = [
+      ['A 👍🏽 skin', 'A 👍 skin'],
+      ['family 👨‍👩‍👧‍👦!', 'family 👨!'],
+      ['flag 🏳️‍🌈', 'flag 🏳️'],
+      ['plain 😀 ❤️ 日本', 'plain 😀 ❤️ 日本'],
+    ];
+    for (const [text, drawn] of cases) {
+      expect(plainEmoji(text)).toBe(drawn);
+      expect(displayWidth(plainEmoji(text))).toBe(displayWidth(text));
+    }
+    const rows = wrapMessage(0, '10:00 Ann: ', 'thanks 👍🏽👍🏽 and 👨‍👩‍👧 here', 20, 20, 0);
+    expect(rows.map((r) => r.text).join('')).toBe('thanks 👍👍 and 👨 here');
+    expect(oneLine('ok\t👍🏿')).toBe('ok 👍');
   });
 
   it('cut a file name in the middle by columns', () => {

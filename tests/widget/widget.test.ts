@@ -453,6 +453,8 @@ describe('order and limits', () => {
     await page.locator('li.msg.failed button.discard').focus();
     await page.keyboard.press('Enter');
     await page.locator('li.msg').first().waitFor({ state: 'detached' });
+    // The focus stays in the widget, on the text box.
+    expect(await page.evaluate(() => document.querySelector('[data-parley]')!.shadowRoot!.activeElement?.tagName)).toBe('TEXTAREA');
   });
 });
 

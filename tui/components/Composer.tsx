@@ -9,6 +9,7 @@ import { MAX_BODY } from '../../core/protocol/constants.js';
 import { keyOf, keysOf } from '../input/keybindings.js';
 import { aroundCursor, type ComposerState, composerLineCount, composerRows } from '../state/composer.js';
 import { formatSize } from '../state/message-rows.js';
+import { plainEmoji } from '../../core/text-layout.js';
 import { composerTextRows } from '../state/layout.js';
 
 /** The composer's height for what it holds (borders, the files line and the hint line included). */
@@ -43,14 +44,15 @@ export function Composer({ width, height }: { width: number; height: number }) {
   return (
     <Box flexDirection="column" height={height} borderStyle="single" borderColor={focused ? 'cyan' : 'gray'} paddingX={1} overflow="hidden">
       {rows.map((row, i) => {
+        // Drawn with plainEmoji (the same columns as measured); the text keeps every character.
         if (!focused || i !== cursor.row) {
           return (
             <Text key={i} wrap="truncate-end">
-              {row || ' '}
+              {plainEmoji(row) || ' '}
             </Text>
           );
         }
-        const [before, under, after] = aroundCursor(row, cursor.col);
+        const [before, under, after] = aroundCursor(row, cursor.col).map(plainEmoji);
         return (
           <Text key={i} wrap="truncate-end">
             {before}

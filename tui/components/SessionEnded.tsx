@@ -4,6 +4,7 @@
 import { Box, Text } from 'ink';
 import { oneLine } from '../../core/text-layout.js';
 import { useSession } from '../context/session.js';
+import { endedBecause } from '../login/state.js';
 import { useStore, useStores } from '../context/stores.js';
 import { notSent } from '../state/thread.js';
 
@@ -17,7 +18,7 @@ export function SessionEnded({ width, height }: { width: number; height: number 
   return (
     <Box flexDirection="column" width={width} height={height} borderStyle="double" borderColor="red" paddingX={1} overflow="hidden">
       <Text bold color="red" wrap="wrap">
-        Your session ended: {reason}.
+        Your session ended: {endedBecause(reason)}.
       </Text>
       <Text> </Text>
       {n > 0 ? (

@@ -101,6 +101,12 @@ export interface LoginBoot {
 
 const EMPTY_VALUES: Record<FieldName, string> = { url: '', email: '', password: '', newPassword: '', repeat: '', code: '' };
 
+/**
+ * Why a session ended, to follow "Your session ended": the socket's reason says "the session
+ * ended (signed out, revoked or expired)", which would say it twice.
+ */
+export const endedBecause = (reason: string): string => reason.replace(/^the session ended \((.*)\)$/, '$1');
+
 export function initialLogin(boot: LoginBoot): LoginState {
   const base: LoginState = {
     screen: 'signIn',
@@ -343,7 +349,7 @@ export function reduceLogin(state: LoginState, action: LoginAction): LoginState 
         me: null,
         project: null,
         choices: [],
-        error: `Your session ended (${action.reason}): sign in again.`,
+        error: `Your session ended (${endedBecause(action.reason)}): sign in again.`,
         values: { ...state.values, password: '', newPassword: '', repeat: '', code: '' },
       });
   }

@@ -6,7 +6,7 @@
 // its middle, so its extension stays) and then its full URL. The URL is never cut: it is wrapped
 // over as many rows as it needs, since it is there to be opened or copied from the terminal.
 import { formatSize } from '../../core/format-size.js';
-import { displayWidth, expandTabs, fitWidth, graphemes, oneLine, splitAtWidth } from '../../core/text-layout.js';
+import { displayWidth, expandTabs, fitWidth, graphemes, oneLine, plainEmoji, splitAtWidth } from '../../core/text-layout.js';
 
 export { formatSize };
 
@@ -92,7 +92,7 @@ export function wrapMessage(
   let rows: MessageRow[] = [];
   const attached = fileRows(index, files, w);
   if (body !== '' || attached.length === 0) {
-    const lines = expandTabs(body).split('\n');
+    const lines = plainEmoji(expandTabs(body)).split('\n');
     lines.forEach((line, li) => {
       let rest = line;
       let room = li === 0 ? w - headWidth : w - 2;

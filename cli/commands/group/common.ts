@@ -32,8 +32,9 @@ export const groupLine = (g: Group) => `${g.name}: ${memberList(g)}`;
  */
 export function membersAdded(asked: string[], before: Group, after: Group): string {
   const there = new Set(before.members.map((m) => m.email.toLowerCase()));
-  const already = asked.filter((e) => there.has(e.toLowerCase()));
-  const added = asked.filter((e) => !there.has(e.toLowerCase()));
+  const once = asked.filter((e, i) => asked.findIndex((f) => f.toLowerCase() === e.toLowerCase()) === i);
+  const already = once.filter((e) => there.has(e.toLowerCase()));
+  const added = once.filter((e) => !there.has(e.toLowerCase()));
   return [
     ...(added.length ? [`Added ${added.join(', ')}.`] : []),
     ...(already.length ? [`Already in the group: ${already.join(', ')} (no change).`] : []),

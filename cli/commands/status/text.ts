@@ -9,7 +9,7 @@ export const statusPath = (projectId: number) => `${API_PREFIX}/projects/${proje
 
 const operatorsOnline = (n: number) =>
   n === 0
-    ? 'No operator is online: the widget hides its chat tab.'
+    ? 'No operator is online: the widget hides its chat tab (a visitor already in a conversation keeps it, with a note that nobody is online).'
     : `${n} operator${n === 1 ? '' : 's'} online: the widget shows its chat tab.`;
 
 /**
