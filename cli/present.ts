@@ -3,6 +3,9 @@ import type { DialogList, DialogSearch, Member, Message, Project, SearchMatch } 
 import { formatSize } from '../core/format-size.js';
 import { table } from './io.js';
 
+/** `1 dialog`, `3 dialogs`; `many` when the plural is not the noun with an s. */
+export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
 export const roleOf = (m: { access: string | null; operator: boolean }) =>
   [m.access, m.operator ? 'operator' : null].filter(Boolean).join(', ') || '-';
 

@@ -10,7 +10,7 @@ import authPlugin from './plugins/auth.js';
 import corePlugin from './plugins/core.js';
 import errorsPlugin from './plugins/errors.js';
 import realtimePlugin from './plugins/realtime.js';
-import securityPlugin from './plugins/security.js';
+import securityPlugin, { securityHeaders } from './plugins/security.js';
 import authRoutes from './routes/auth.js';
 import attachmentRoutes from './routes/attachments.js';
 import avatarRoutes from './routes/avatars.js';
@@ -86,12 +86,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: loggerOptions(options),
     bodyLimit: 1024 * 1024,
-    trustProxy: process.env.PARLEY_TRUST_PROXY === '1',
+    trustProxy: options.config.trustProxy,
     forceCloseConnections: true,
     // URLs the router refuses before any route runs (bad encoding, a parameter over 100
     // characters) get the same {error:{code,message}} as everything else.
     frameworkErrors: (error, _request, reply: FastifyReply) => {
       const message = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a part of the URL is too long' : 'the URL is not valid';
+      securityHeaders(reply);
       void reply.code(400).send({ error: { code: 'bad_request', message } });
     },
   });

@@ -22,6 +22,8 @@ export interface ServerConfig {
   telegramApi: string;
   /** Webhook mode when set (PARLEY_TELEGRAM_WEBHOOK_URL): the public address of POST /telegram/webhook. */
   telegramWebhookUrl: string | null;
+  /** PARLEY_TRUST_PROXY: take the client's address from X-Forwarded-For (behind a reverse proxy). */
+  trustProxy: boolean;
 }
 
 export const DEFAULT_PORT = 8080;
@@ -54,21 +56,59 @@ export function configFromEnv(
   const host = flags.host ?? env.PARLEY_HOST ?? DEFAULT_HOST;
   const port = flags.port ?? (env.PARLEY_PORT ? parsePort(env.PARLEY_PORT, 'PARLEY_PORT') : DEFAULT_PORT);
   const dataDir = resolve(flags.dataDir ?? env.PARLEY_DATA_DIR ?? DEFAULT_DATA_DIR);
-  const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  // Any address of the machine is reached on loopback from it; an IPv6 one is bracketed in a URL.
+  const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const logLevel = env.PARLEY_LOG_LEVEL || 'info';
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new Error(`PARLEY_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+  const mailFrom = env.PARLEY_MAIL_FROM || 'Parley <parley@localhost>';
+  if (!MAIL_FROM.test(mailFrom)) {
+    throw new Error(`PARLEY_MAIL_FROM must be an address, as in "Parley <chat@example.com>" or chat@example.com, got "${mailFrom}"`);
+  }
+  const webhook = env.PARLEY_TELEGRAM_WEBHOOK_URL?.trim() || null;
   return {
     dataDir,
     host,
     port,
-    publicUrl: (env.PARLEY_PUBLIC_URL ?? `http://${shownHost}:${port}`).replace(/\/+$/, ''),
-    smtpUrl: env.PARLEY_SMTP_URL || null,
-    mailFrom: env.PARLEY_MAIL_FROM || 'Parley <parley@localhost>',
-    logLevel: env.PARLEY_LOG_LEVEL || 'info',
+    publicUrl: parseUrl(env.PARLEY_PUBLIC_URL ?? `http://${shownHost}:${port}`, 'PARLEY_PUBLIC_URL', ['http:', 'https:']).replace(/\/+$/, ''),
+    smtpUrl: env.PARLEY_SMTP_URL ? parseUrl(env.PARLEY_SMTP_URL, 'PARLEY_SMTP_URL', ['smtp:', 'smtps:']) : null,
+    mailFrom,
+    logLevel,
     prettyLogs: Boolean(process.stdout.isTTY),
     uploadMaxBytes: env.PARLEY_UPLOAD_MAX_BYTES ? parseSize(env.PARLEY_UPLOAD_MAX_BYTES) : 10 * 1024 * 1024,
     telegramToken: env.PARLEY_TELEGRAM_TOKEN?.trim() || null,
-    telegramApi: (env.PARLEY_TELEGRAM_API || DEFAULT_TELEGRAM_API).replace(/\/+$/, ''),
-    telegramWebhookUrl: env.PARLEY_TELEGRAM_WEBHOOK_URL?.trim() || null,
+    telegramApi: parseUrl(env.PARLEY_TELEGRAM_API || DEFAULT_TELEGRAM_API, 'PARLEY_TELEGRAM_API', ['http:', 'https:']).replace(/\/+$/, ''),
+    // Telegram posts updates only to https addresses.
+    telegramWebhookUrl: webhook && parseUrl(webhook, 'PARLEY_TELEGRAM_WEBHOOK_URL', ['https:']),
+    trustProxy: parseSwitch(env.PARLEY_TRUST_PROXY, 'PARLEY_TRUST_PROXY'),
   };
+}
+
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+/** `addr@host`, or `Name <addr@host>` (the name may be quoted). */
+const MAIL_FROM = /^(?:[^<>]*<[^<>@\s]+@[^<>@\s]+>|[^<>@\s]+@[^<>@\s]+)$/;
+
+/** A URL of one of `protocols`, as given (a typo fails the start, not every mail an hour later). */
+function parseUrl(raw: string, what: string, protocols: string[]): string {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw new Error(`${what} must be a URL (${protocols.map((p) => `${p}//…`).join(' or ')}), got "${raw}"`);
+  }
+  if (!protocols.includes(url.protocol)) {
+    throw new Error(`${what} must be a ${protocols.map((p) => p.slice(0, -1)).join(' or ')} URL, got "${raw}"`);
+  }
+  return raw.trim();
+}
+
+/** An on/off setting: 1, true, yes or on; 0, false, no, off or empty. */
+function parseSwitch(raw: string | undefined, what: string): boolean {
+  const value = (raw ?? '').trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+  if (['', '0', 'false', 'no', 'off'].includes(value)) return false;
+  throw new Error(`${what} must be 1 or 0 (true/false, yes/no, on/off), got "${raw}"`);
 }
 
 export function parsePort(raw: string, what: string): number {

@@ -17,6 +17,8 @@ export interface StartOptions {
 
 export async function startServer(opts: StartOptions = {}): Promise<{ app: FastifyInstance; config: ServerConfig }> {
   const config = configFromEnv(opts.env ?? process.env, { host: opts.host, port: opts.port, dataDir: opts.dataDir });
+  // Everything the server writes (the database, uploads, mail in the outbox) is for its user only.
+  process.umask(0o077);
   const app = await buildApp({ config });
   await app.listen({ host: config.host, port: config.port });
   // With port 0 the real port is known only now.

@@ -16,8 +16,15 @@ export async function withOfflineServices<T>(
   fn: (services: Services) => Promise<T>,
 ): Promise<T> {
   const config = configFromEnv(env, { dataDir });
-  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
-  const db = await openDatabase(join(config.dataDir, DATABASE_FILE));
+  // A database made here (the bootstrap) is for its user only, as the server's files are.
+  const umask = process.umask(0o077);
+  let db: Awaited<ReturnType<typeof openDatabase>>;
+  try {
+    await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+    db = await openDatabase(join(config.dataDir, DATABASE_FILE));
+  } finally {
+    process.umask(umask);
+  }
   const repos = createRepos(db);
   const quiet = () => undefined;
   const log = { info: quiet, warn: quiet, error: quiet };

@@ -11,6 +11,7 @@ import type { ErrorBody } from '../../core/protocol/index.js';
 import type { Ctx } from '../context.js';
 import { CliError } from '../errors.js';
 import { result } from '../io.js';
+import { plural } from '../present.js';
 
 interface Opts {
   force?: boolean;
@@ -56,8 +57,8 @@ export async function run(file: string, opts: Opts, ctx: Ctx): Promise<number> {
       ctx.io,
       { file: target, bytes: size, ...manifest },
       () =>
-        `Backup written to ${file}: ${formatSize(size)}, ${manifest.counts.messages} messages in ${manifest.counts.dialogs} dialogs, ` +
-        `${files} file${files === 1 ? '' : 's'} (Parley ${manifest.parleyVersion}, schema ${manifest.schemaVersion}, taken ${manifest.createdAt})` +
+        `Backup written to ${file}: ${formatSize(size)}, ${plural(manifest.counts.messages, 'message')} in ${plural(manifest.counts.dialogs, 'dialog')}, ` +
+        `${plural(files, 'file')} (Parley ${manifest.parleyVersion}, schema ${manifest.schemaVersion}, taken ${manifest.createdAt})` +
         (manifest.missing.length ? `; ${manifest.missing.length} file(s) the database names were missing on the server` : ''),
     );
     return 0;

@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import type { Ctx } from '../context.js';
 import { UsageError } from '../errors.js';
 import { result } from '../io.js';
+import { plural } from '../present.js';
 
 interface Opts {
   dataDir?: string;
@@ -23,7 +24,7 @@ export async function run(file: string, opts: Opts, ctx: Ctx): Promise<number> {
   result(ctx.io, { dataDir: restored, bytes, start, ...manifest }, () =>
     [
       `Restored ${file} (${formatSize(bytes)}, taken ${manifest.createdAt} by Parley ${manifest.parleyVersion}, schema ${manifest.schemaVersion}) ` +
-        `into ${restored}: ${manifest.counts.messages} messages in ${manifest.counts.dialogs} dialogs, ${files} file${files === 1 ? '' : 's'}; ` +
+        `into ${restored}: ${plural(manifest.counts.messages, 'message')} in ${plural(manifest.counts.dialogs, 'dialog')}, ${plural(files, 'file')}; ` +
         'every file matches its checksum and the database passed its integrity check.',
       ...(manifest.missing.length
         ? [`${manifest.missing.length} file(s) the database names were already missing when the backup was taken.`]

@@ -5,7 +5,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import fp from 'fastify-plugin';
 import type { WebSocket } from 'ws';
 import { MAX_FRAME_BYTES } from '../../core/protocol/index.js';
-import { Hub } from '../realtime/hub.js';
+import { CLOSE, Hub } from '../realtime/hub.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -50,6 +50,11 @@ const HEARTBEAT_SLOTS = 300;
 
 export default fp(
   async (app, options: { heartbeatMs?: number }) => {
+    // Added before @fastify/websocket's own preClose hook (hooks run in the order added), which
+    // closes every socket without a code: clients must hear 1001 "server shutting down" to
+    // know the server is restarting rather than the network gone.
+    let stop = () => {};
+    app.addHook('preClose', async () => stop());
     await app.register(websocket, {
       options: { maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false },
       errorHandler: (error, socket, request) => socketError(error, socket, request.log),
@@ -86,10 +91,12 @@ export default fp(
       socket.on('pong', () => alive.add(socket));
     });
 
-    app.addHook('preClose', async () => {
+    stop = () => {
       clearInterval(beat);
       hub.closeAll();
-    });
+      // Sockets the hub does not hold yet (a widget before its hello) hear the same.
+      for (const socket of app.websocketServer.clients) socket.close(CLOSE.shutdown.code, CLOSE.shutdown.reason);
+    };
   },
   { name: 'parley-realtime', dependencies: ['parley-core'] },
 );

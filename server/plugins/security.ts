@@ -8,6 +8,7 @@
 // - CORS only where a route says so (the widget's endpoints, for the project's allowed origins):
 //   any other answer loses Access-Control-* headers, and `null` is never an allowed origin.
 import { createHash } from 'node:crypto';
+import type { FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 
 declare module 'fastify' {
@@ -26,13 +27,21 @@ export const FILE_CSP = "default-src 'none'; img-src 'self'; sandbox; frame-ance
 /** A Content-Security-Policy `'sha256-…'` source that allows exactly this inline `<style>` text. */
 export const cspHash = (text: string) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
 
+/**
+ * The headers every answer carries. Also called for answers the router gives before any hook
+ * runs (a URL it cannot parse: app.ts's frameworkErrors).
+ */
+export function securityHeaders(reply: FastifyReply): void {
+  reply.header('x-content-type-options', 'nosniff');
+  reply.header('x-frame-options', 'DENY');
+  reply.header('referrer-policy', 'no-referrer');
+  if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', NOTHING_ALLOWED_CSP);
+}
+
 export default fp(
   async (app) => {
     app.addHook('onSend', async (request, reply, payload) => {
-      reply.header('x-content-type-options', 'nosniff');
-      reply.header('x-frame-options', 'DENY');
-      reply.header('referrer-policy', 'no-referrer');
-      if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', NOTHING_ALLOWED_CSP);
+      securityHeaders(reply);
       const cors = request.routeOptions.config?.widgetCors === true;
       const allowOrigin = reply.getHeader('access-control-allow-origin');
       if (!cors || allowOrigin === 'null' || allowOrigin === '*') {

@@ -19,7 +19,12 @@ export interface Mailer {
   stop(): Promise<void>;
 }
 
-const MAX_ATTEMPTS = 8;
+/**
+ * Tries before a mail is given up: 30 s doubling to an hour, then hourly, about three days in
+ * all, so that a mail server down over a weekend loses no invitation (it stopped after about an
+ * hour: 8 tries).
+ */
+const MAX_ATTEMPTS = 78;
 const backoffMs = (attempt: number) => Math.min(30_000 * 2 ** (attempt - 1), 3600_000);
 /** After a pass that failed as a whole (the database busy or full), the next look at the queue. */
 const FAULT_RETRY_MS = 30_000;

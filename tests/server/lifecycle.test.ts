@@ -1,7 +1,7 @@
 // The server process: health and readiness, the error shape of unknown routes, and the real
 // `parley server` binary: the demo banner, graceful shutdown on signals, restarts on the same
 // data, refusing a database from a newer Parley and a bad port, and JSON logs off a TTY.
-import { rm } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { ApiError, ParleyClient } from '../../core/client/api.js';
 import { DATABASE_FILE } from '../../server/config.js';
 import { migrations } from '../../server/db/migrations.js';
 import { killAllParley, type ParleyProcess, spawnParley } from '../helpers/process.js';
+import { connectOperator, connectVisitor } from '../helpers/realtime.js';
 import { startTestServer, tempDir, type TestServer } from '../helpers/server.js';
 
 const servers: TestServer[] = [];
@@ -146,6 +147,7 @@ describe('parley server (the real binary)', () => {
     expect(login.user.email).toBe(OPERATOR);
     operator.token = login.token;
     await operator.changePassword(b1.passwords[OPERATOR], CHOSEN);
+    const projects1 = await operator.listProjects();
 
     // Not a TTY: the log is JSON lines (on stdout, around the banner), and it has no passwords.
     const logs1 = jsonLines(first.stdout);
@@ -157,9 +159,24 @@ describe('parley server (the real binary)', () => {
       expect(log1).not.toContain(secret);
     }
 
+    // The database is for this user only: it holds one-time passwords in mail not sent yet.
+    for (const suffix of ['', '-wal', '-shm']) expect((await stat(join(dataDir, DATABASE_FILE + suffix))).mode & 0o777).toBe(0o600);
+
+    // A second server on the same data directory is refused (it would send every mail twice).
+    const twin = spawnParley(['server', '--port', '0', '--data-dir', dataDir], { env });
+    expect((await twin.exited).code).toBe(1);
+    expect(twin.stderr).toBe(
+      `parley: another Parley server is using the data directory ${dataDir}: stop it first (two servers on one database would send every mail twice and split the live events)\n`,
+    );
+
+    // Open sockets hear that the server is shutting down (1001), not a bare close.
+    const socket = await connectOperator(b1.url, login.token, projects1[0].id);
+    const widget = await connectVisitor(b1.url, b1.widgetKey, b1.url);
+
     // SIGTERM: a graceful exit with code 0, after logging it, and the port is released.
     const exit1 = await first.stop('SIGTERM');
     expect(exit1).toEqual({ code: 0, signal: null });
+    for (const peer of [socket, widget]) expect(await peer.closed).toEqual({ code: 1001, reason: 'server shutting down' });
     expect(jsonLines(first.stdout).some((l) => l.msg === 'shutting down' && l.signal === 'SIGTERM')).toBe(true);
     await expect(fetch(`${b1.url}/healthz`)).rejects.toThrow();
 

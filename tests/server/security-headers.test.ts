@@ -71,8 +71,10 @@ describe('every answer', () => {
       raw(server.url, 'GET', '/api/v1/me'),
       raw(server.url, 'GET', '/no/such/route'),
       raw(server.url, 'POST', '/api/v1/auth/login', { body: '{"email": 1', contentType: 'application/json' }),
+      // A URL the router cannot parse is refused before any hook runs: the headers still go.
+      raw(server.url, 'GET', '/%'),
     ]);
-    expect(answers.map((a) => a.status)).toEqual([200, 200, 401, 404, 400]);
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 401, 404, 400, 400]);
     for (const a of answers) {
       expectBaseline(a.headers);
       expect(a.headers.get('content-security-policy')).toBe(NOTHING_ALLOWED);
@@ -80,6 +82,7 @@ describe('every answer', () => {
     }
     expectErrorBody(answers[3], 404, 'not_found');
     expectErrorBody(answers[4], 400, 'validation');
+    expectErrorBody(answers[5], 400, 'bad_request');
   });
 
   it('the widget script: JavaScript, nosniff, loadable from other origins', async () => {

@@ -1,9 +1,9 @@
 import { Command } from 'commander';
 import { type Ctx, withProject } from '../../context.js';
 import { result } from '../../io.js';
+import { plural } from '../../present.js';
 import { parseGroupName } from './common.js';
 
-const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
 export async function run(name: string, ctx: Ctx): Promise<number> {
   const client = await ctx.client();

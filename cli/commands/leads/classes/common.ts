@@ -12,4 +12,3 @@ export async function findClass(client: ParleyClient, projectId: number, name: s
   return found;
 }
 
-export const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;

@@ -1,7 +1,8 @@
 import { Command } from 'commander';
 import { type Ctx, withProject } from '../../../context.js';
 import { result } from '../../../io.js';
-import { findClass, plural } from './common.js';
+import { findClass } from './common.js';
+import { plural } from '../../../present.js';
 
 export async function run(from: string, to: string, ctx: Ctx): Promise<number> {
   const client = await ctx.client();

@@ -1,0 +1,44 @@
+// The configuration from the environment: a value that cannot work stops the start with one
+// line naming the variable (the CLI prints it as `parley: …`), instead of failing later, every
+// mail or every second.
+import { describe, expect, it } from 'vitest';
+import { configFromEnv } from '../../server/config.js';
+
+const config = (env: NodeJS.ProcessEnv, flags: { host?: string; port?: number } = {}) => configFromEnv({ PARLEY_DATA_DIR: '/tmp/x', ...env }, flags);
+
+describe('configFromEnv', () => {
+  it('refuses values that cannot work, naming the variable and the value', () => {
+    const cases: Array<[NodeJS.ProcessEnv, string]> = [
+      [{ PARLEY_SMTP_URL: 'garbage' }, 'PARLEY_SMTP_URL must be a URL (smtp://… or smtps://…), got "garbage"'],
+      [{ PARLEY_SMTP_URL: 'http://mail.example.com' }, 'PARLEY_SMTP_URL must be a smtp or smtps URL, got "http://mail.example.com"'],
+      [{ PARLEY_PUBLIC_URL: 'not-a-url' }, 'PARLEY_PUBLIC_URL must be a URL (http://… or https://…), got "not-a-url"'],
+      [{ PARLEY_PUBLIC_URL: 'ftp://chat.example.com' }, 'PARLEY_PUBLIC_URL must be a http or https URL, got "ftp://chat.example.com"'],
+      [{ PARLEY_TELEGRAM_API: 'notaurl' }, 'PARLEY_TELEGRAM_API must be a URL (http://… or https://…), got "notaurl"'],
+      [{ PARLEY_TELEGRAM_WEBHOOK_URL: 'http://chat.example.com/telegram/webhook' }, 'PARLEY_TELEGRAM_WEBHOOK_URL must be a https URL, got "http://chat.example.com/telegram/webhook"'],
+      [{ PARLEY_TRUST_PROXY: 'maybe' }, 'PARLEY_TRUST_PROXY must be 1 or 0 (true/false, yes/no, on/off), got "maybe"'],
+      [{ PARLEY_MAIL_FROM: 'not an address <<' }, 'PARLEY_MAIL_FROM must be an address, as in "Parley <chat@example.com>" or chat@example.com, got "not an address <<"'],
+      [{ PARLEY_LOG_LEVEL: 'verbose' }, 'PARLEY_LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent, got "verbose"'],
+    ];
+    for (const [env, message] of cases) expect(() => config(env), JSON.stringify(env)).toThrow(message);
+  });
+
+  it('takes what works, and says true or false for the proxy switch in any of its usual spellings', () => {
+    const good = config({
+      PARLEY_SMTP_URL: 'smtps://user:pw@mail.example.com:465',
+      PARLEY_PUBLIC_URL: 'https://chat.example.com/',
+      PARLEY_MAIL_FROM: '"Acme Support" <support@acme.test>',
+      PARLEY_TELEGRAM_WEBHOOK_URL: 'https://chat.example.com/telegram/webhook',
+      PARLEY_LOG_LEVEL: 'warn',
+    });
+    expect(good).toMatchObject({ smtpUrl: 'smtps://user:pw@mail.example.com:465', publicUrl: 'https://chat.example.com', logLevel: 'warn', trustProxy: false });
+    for (const on of ['1', 'true', 'YES', 'on']) expect(config({ PARLEY_TRUST_PROXY: on }).trustProxy).toBe(true);
+    for (const off of ['', '0', 'false', 'no', 'off']) expect(config({ PARLEY_TRUST_PROXY: off }).trustProxy).toBe(false);
+  });
+
+  it('makes a usable public URL for any host: any address as loopback, IPv6 in brackets', () => {
+    expect(config({}, { host: '0.0.0.0', port: 4000 }).publicUrl).toBe('http://127.0.0.1:4000');
+    expect(config({}, { host: '::', port: 4000 }).publicUrl).toBe('http://127.0.0.1:4000');
+    expect(config({}, { host: '::1', port: 4000 }).publicUrl).toBe('http://[::1]:4000');
+    expect(new URL(config({}, { host: 'fe80::1', port: 80 }).publicUrl).hostname).toBe('[fe80::1]');
+  });
+});
