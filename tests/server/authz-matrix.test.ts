@@ -173,6 +173,7 @@ const MATRIX: Record<string, Case> = {
   'GET /readyz': { expect: 'public', request: () => ({ url: '/readyz' }) },
   'GET /widget.js': { expect: 'public', request: () => ({ url: '/widget.js' }) },
   'GET /': { expect: 'public', request: () => ({ url: '/' }) },
+  'GET /favicon.ico': { expect: 'public', request: () => ({ url: '/favicon.ico' }) },
   'GET /avatars/:userId': { expect: 'public', request: () => ({ url: `/avatars/${ctx.opId}` }) },
   'GET /files/:id/:key/:name': {
     expect: 'public',
