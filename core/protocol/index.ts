@@ -54,6 +54,8 @@ export const Project = Type.Object({
   language: Type.String(),
   /** How the widget looks: accent colour and greeting (null: the defaults). */
   widget: Type.Object({ color: Type.Union([Type.String(), Type.Null()]), greeting: Type.Union([Type.String(), Type.Null()]) }),
+  /** The widget script's address at the server's public URL (PARLEY_PUBLIC_URL), for the embed snippet. */
+  widgetScriptUrl: Type.String(),
   createdAt: Type.String(),
   access: Access,
   operator: Type.Boolean(),

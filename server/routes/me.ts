@@ -12,7 +12,7 @@ export default async function meRoutes(app: FastifyInstance) {
 
   r.get('/me', { schema: { response: { 200: Me } } }, async (request) => {
     const auth = await app.authenticate(request, { allowRestricted: true });
-    return { user: presentUser(auth.user), projects: (await projects.list(auth)).map(presentProject) };
+    return { user: presentUser(auth.user), projects: (await projects.list(auth)).map((p) => presentProject(p, app.config.publicUrl)) };
   });
 
   r.patch('/me', { schema: { body: UpdateProfileBody, response: { 200: User } } }, async (request) => {

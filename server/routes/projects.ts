@@ -10,17 +10,17 @@ export default async function projectRoutes(app: FastifyInstance) {
 
   r.get('/projects', { schema: { response: { 200: Type.Array(Project) } } }, async (request) => {
     const auth = await app.authenticate(request);
-    return (await projects.list(auth)).map(presentProject);
+    return (await projects.list(auth)).map((p) => presentProject(p, app.config.publicUrl));
   });
 
   r.post('/projects', { schema: { body: CreateProjectBody, response: { 201: Project } } }, async (request, reply) => {
     const auth = await app.authenticate(request);
-    return reply.code(201).send(presentProject(await projects.create(auth, request.body)));
+    return reply.code(201).send(presentProject(await projects.create(auth, request.body), app.config.publicUrl));
   });
 
   r.get('/projects/:projectId', { schema: { params: ProjectParams, response: { 200: Project } } }, async (request) => {
     const auth = await app.authenticate(request);
-    return presentProject(await projects.get(auth, request.params.projectId));
+    return presentProject(await projects.get(auth, request.params.projectId), app.config.publicUrl);
   });
 
   r.patch(
@@ -31,7 +31,7 @@ export default async function projectRoutes(app: FastifyInstance) {
       const { routing, ...settings } = request.body;
       // Both checked first, then written in one transaction: a mistake in either saves nothing.
       const routingWrite = routing ? await groups.planRouting(auth, request.params.projectId, routing) : undefined;
-      return presentProject(await projects.update(auth, request.params.projectId, settings, routingWrite));
+      return presentProject(await projects.update(auth, request.params.projectId, settings, routingWrite), app.config.publicUrl);
     },
   );
 }

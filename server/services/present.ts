@@ -52,7 +52,7 @@ export function presentUser(u: UserRow): User {
   };
 }
 
-export function presentProject(p: ProjectWithMembership): Project {
+export function presentProject(p: ProjectWithMembership, publicUrl: string): Project {
   return {
     id: p.id,
     name: p.name,
@@ -61,6 +61,7 @@ export function presentProject(p: ProjectWithMembership): Project {
     timezone: p.timezone,
     language: p.language,
     widget: { color: p.widget_color, greeting: p.widget_greeting },
+    widgetScriptUrl: `${publicUrl}/widget.js`,
     createdAt: iso(p.created_at),
     access: p.access,
     operator: p.operator === 1,

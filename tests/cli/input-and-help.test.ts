@@ -141,6 +141,23 @@ describe('-p on project show and project set, as on every project command', () =
   });
 });
 
+describe('project show', () => {
+  it("gives the embed snippet at the server's public URL, not the address the CLI reaches it at", async () => {
+    const behindProxy = await startTestServer({ env: { PARLEY_PUBLIC_URL: 'https://chat.example.com' } });
+    try {
+      const { password } = await behindProxy.app.services.admin.createServerAdmin(ADMIN);
+      const sh = await shell();
+      await loginShell(sh, behindProxy.url, ADMIN.email, `${password}\n${NEW_PASSWORD}\n`);
+      const created = await sh.json<{ widgetKey: string; widgetScriptUrl: string }>(['project', 'create', 'Shop']);
+      expect(created.widgetScriptUrl).toBe('https://chat.example.com/widget.js');
+      const shown = await sh.run(['project', 'show', 'Shop']);
+      expect(shown.stdout).toContain(`  <script src="https://chat.example.com/widget.js" data-project="${created.widgetKey}" async></script>\n`);
+    } finally {
+      await behindProxy.close();
+    }
+  });
+});
+
 describe('help', () => {
   it('login --help shows --url (and the other global options)', async () => {
     const r = await admin.run(['login', '--help']);

@@ -51,7 +51,7 @@ export async function startTestServer(
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;
-  config.publicUrl = url;
+  if (!opts.env?.PARLEY_PUBLIC_URL) config.publicUrl = url;
   return {
     app,
     url,

@@ -33,7 +33,7 @@ export async function run(projectArg: string | undefined, ctx: Ctx): Promise<num
       ]),
       '',
       'Embed the widget:',
-      `  <script src="${client.url}/widget.js" data-project="${p.widgetKey}" async></script>`,
+      `  <script src="${p.widgetScriptUrl}" data-project="${p.widgetKey}" async></script>`,
     ].join('\n'),
   );
   return 0;
