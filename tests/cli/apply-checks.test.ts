@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ParleyClient } from '../../core/client/api.js';
 import { plan, readState } from '../../cli/provision/plan.js';
 import { parseSpec } from '../../cli/provision/validate.js';
-import { expectFailure, loginShell, type Shell, shell } from '../helpers/cli-extra.js';
+import { adminShell, expectFailure, type Shell } from '../helpers/cli-extra.js';
 import { NEW_PASSWORD, signIn, startTestServer, tempDir, type TestServer } from '../helpers/server.js';
 
 const ADMIN = { email: 'root@example.com', firstName: 'Root', lastName: 'Admin' };
@@ -20,9 +20,7 @@ let dir: string;
 
 beforeAll(async () => {
   server = await startTestServer();
-  const { password } = await server.app.services.admin.createServerAdmin(ADMIN);
-  admin = await shell();
-  await loginShell(admin, server.url, ADMIN.email, `${password}\n${NEW_PASSWORD}\n`);
+  admin = await adminShell(server, ADMIN);
   dir = await tempDir('parley-apply-checks-');
 });
 

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectFailure, type Shell, loginShell, shell } from '../helpers/cli-extra.js';
+import { adminShell, expectFailure, type Shell, loginShell, shell } from '../helpers/cli-extra.js';
 import { passwordFrom, watchOutbox } from '../helpers/mail.js';
 import { NEW_PASSWORD, startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -22,9 +22,7 @@ let alpha: number;
 beforeAll(async () => {
   server = await startTestServer();
   outbox = await watchOutbox(server.dataDir);
-  const { password } = await server.app.services.admin.createServerAdmin(ADMIN);
-  admin = await shell();
-  await loginShell(admin, server.url, ADMIN.email, `${password}\n${NEW_PASSWORD}\n`);
+  admin = await adminShell(server, ADMIN);
   alpha = (await admin.json<{ id: number }>(['project', 'create', 'Alpha'])).id;
   const add = await admin.run(['team', 'add', '-p', 'Alpha', '--email', OPERATOR, '--first-name', 'Olga', '--last-name', '-', '--operator']);
   expect(add, add.stderr).toMatchObject({ code: 0, stderr: '' });

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParleyClient } from '../../core/client/api.js';
-import { expectFailure, type Shell, loginShell, shell } from '../helpers/cli-extra.js';
+import { adminShell, expectFailure, type Shell, loginShell, shell } from '../helpers/cli-extra.js';
 import { passwordFrom, watchOutbox } from '../helpers/mail.js';
 import { type Peer, visitorHello } from '../helpers/realtime.js';
 import { NEW_PASSWORD, signIn, startTestServer, type TestServer } from '../helpers/server.js';
@@ -58,9 +58,7 @@ const ids = (found: SearchJson) => found.results.map((r) => r.dialog.id);
 beforeAll(async () => {
   server = await startTestServer();
   outbox = await watchOutbox(server.dataDir);
-  const { password } = await server.app.services.admin.createServerAdmin(ADMIN);
-  admin = await shell();
-  await loginShell(admin, server.url, ADMIN.email, `${password}\n${NEW_PASSWORD}\n`);
+  admin = await adminShell(server, ADMIN);
   const alpha = await admin.json<{ id: number; widgetKey: string }>(['project', 'create', 'Alpha']);
   const betaProject = await admin.json<{ id: number; widgetKey: string }>(['project', 'create', 'Beta']);
   alphaId = alpha.id;

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { expectFailure, type Shell, loginShell, shell } from '../helpers/cli-extra.js';
+import { adminShell, expectFailure, type Shell, loginShell, shell } from '../helpers/cli-extra.js';
 import { passwordFrom, watchOutbox } from '../helpers/mail.js';
 import { killAllParley, spawnParley } from '../helpers/process.js';
 import { connectOperator, type Peer, visitorHello } from '../helpers/realtime.js';
@@ -57,9 +57,7 @@ async function visitorSays(peer: Peer, body: string, extra: Record<string, unkno
 beforeAll(async () => {
   server = await startTestServer();
   outbox = await watchOutbox(server.dataDir);
-  const { password } = await server.app.services.admin.createServerAdmin(ADMIN);
-  admin = await shell();
-  await loginShell(admin, server.url, ADMIN.email, `${password}\n${NEW_PASSWORD}\n`);
+  admin = await adminShell(server, ADMIN);
   alpha = await admin.json<ProjectJson>(['project', 'create', 'Alpha']);
   const add = await admin.run(['team', 'add', '-p', 'Alpha', '--email', OPERATOR, '--first-name', 'Olga', '--last-name', 'Ops', '--operator']);
   expect(add, add.stderr).toMatchObject({ code: 0, stderr: '' });

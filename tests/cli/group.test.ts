@@ -2,7 +2,7 @@
 // through the real binary against a real server.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Group, Routing } from '../../core/protocol/index.js';
-import { expectFailure, type Shell, loginShell, shell } from '../helpers/cli-extra.js';
+import { adminShell, expectFailure, type Shell, loginShell, shell } from '../helpers/cli-extra.js';
 import { passwordFrom, watchOutbox } from '../helpers/mail.js';
 import { NEW_PASSWORD, startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -20,9 +20,7 @@ const groups = () => admin.json<Group[]>(['group', 'list']);
 beforeAll(async () => {
   server = await startTestServer();
   outbox = await watchOutbox(server.dataDir);
-  const { password } = await server.app.services.admin.createServerAdmin(ADMIN);
-  admin = await shell();
-  await loginShell(admin, server.url, ADMIN.email, `${password}\n${NEW_PASSWORD}\n`);
+  admin = await adminShell(server, ADMIN);
   await admin.json(['project', 'create', 'Alpha']);
   await admin.run(['project', 'use', 'Alpha']);
   for (const email of [ANN, BOB]) {

@@ -7,8 +7,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Template } from '../../core/protocol/index.js';
-import { expectFailure, loginShell, type Shell, shell } from '../helpers/cli-extra.js';
-import { NEW_PASSWORD, startTestServer, tempDir, type TestServer } from '../helpers/server.js';
+import { adminShell, expectFailure, type Shell } from '../helpers/cli-extra.js';
+import { startTestServer, tempDir, type TestServer } from '../helpers/server.js';
 
 const ADMIN = { email: 'root@example.com', firstName: 'Root', lastName: 'Admin' };
 
@@ -18,9 +18,7 @@ let dir: string;
 
 beforeAll(async () => {
   server = await startTestServer();
-  const { password } = await server.app.services.admin.createServerAdmin(ADMIN);
-  admin = await shell();
-  await loginShell(admin, server.url, ADMIN.email, `${password}\n${NEW_PASSWORD}\n`);
+  admin = await adminShell(server, ADMIN);
   await admin.json(['project', 'create', 'Alpha']);
   await admin.json(['project', 'create', 'Beta']);
   await admin.json(['project', 'use', 'Alpha']);
@@ -145,9 +143,7 @@ describe('project show', () => {
   it("gives the embed snippet at the server's public URL, not the address the CLI reaches it at", async () => {
     const behindProxy = await startTestServer({ env: { PARLEY_PUBLIC_URL: 'https://chat.example.com' } });
     try {
-      const { password } = await behindProxy.app.services.admin.createServerAdmin(ADMIN);
-      const sh = await shell();
-      await loginShell(sh, behindProxy.url, ADMIN.email, `${password}\n${NEW_PASSWORD}\n`);
+      const sh = await adminShell(behindProxy, ADMIN);
       const created = await sh.json<{ widgetKey: string; widgetScriptUrl: string }>(['project', 'create', 'Shop']);
       expect(created.widgetScriptUrl).toBe('https://chat.example.com/widget.js');
       const shown = await sh.run(['project', 'show', 'Shop']);

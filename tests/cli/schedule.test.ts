@@ -2,7 +2,7 @@
 // binary against a real server whose clock the test holds (Monday 2 March 2026, Moscow).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../server/clock.js';
-import { expectFailure, type Shell, loginShell, shell } from '../helpers/cli-extra.js';
+import { adminShell, expectFailure, type Shell, loginShell, shell } from '../helpers/cli-extra.js';
 import { passwordFrom, watchOutbox } from '../helpers/mail.js';
 import { NEW_PASSWORD, startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -30,9 +30,7 @@ beforeAll(async () => {
   clock = new ManualClock(msk(2, 10));
   server = await startTestServer({ clock });
   outbox = await watchOutbox(server.dataDir);
-  const { password } = await server.app.services.admin.createServerAdmin(ADMIN);
-  admin = await shell();
-  await loginShell(admin, server.url, ADMIN.email, `${password}\n${NEW_PASSWORD}\n`);
+  admin = await adminShell(server, ADMIN);
   await admin.json(['project', 'create', 'Alpha']);
   await admin.run(['project', 'use', 'Alpha']);
   for (const email of OPS) {

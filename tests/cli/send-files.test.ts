@@ -5,7 +5,7 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pngBytes } from '../helpers/accounts-extra.js';
-import { expectFailure, type Shell, loginShell, shell } from '../helpers/cli-extra.js';
+import { adminShell, expectFailure, type Shell, loginShell, shell } from '../helpers/cli-extra.js';
 import { passwordFrom, watchOutbox } from '../helpers/mail.js';
 import { type Peer, visitorHello } from '../helpers/realtime.js';
 import { NEW_PASSWORD, startTestServer, tempDir, type TestServer } from '../helpers/server.js';
@@ -54,9 +54,7 @@ async function storedUploads(): Promise<string[]> {
 beforeAll(async () => {
   server = await startTestServer({ env: { PARLEY_UPLOAD_MAX_BYTES: String(UPLOAD_LIMIT) } });
   outbox = await watchOutbox(server.dataDir);
-  const { password } = await server.app.services.admin.createServerAdmin(ADMIN);
-  admin = await shell();
-  await loginShell(admin, server.url, ADMIN.email, `${password}\n${NEW_PASSWORD}\n`);
+  admin = await adminShell(server, ADMIN);
   const alpha = await admin.json<{ id: number; widgetKey: string }>(['project', 'create', 'Alpha']);
   expect((await admin.run(['project', 'set', 'Alpha', '--allowed-origin', ORIGIN])).code).toBe(0);
   const add = await admin.run(['team', 'add', '-p', 'Alpha', '--email', OPERATOR, '--first-name', 'Olga', '--last-name', 'Ops', '--operator']);

@@ -5,7 +5,7 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectFailure, loginShell, type Shell, shell } from '../helpers/cli-extra.js';
+import { adminShell, expectFailure, loginShell, type Shell, shell } from '../helpers/cli-extra.js';
 import { passwordFrom, watchOutbox } from '../helpers/mail.js';
 import { NEW_PASSWORD, startTestServer, tempDir, type TestServer } from '../helpers/server.js';
 
@@ -19,9 +19,7 @@ let admin: Shell;
 beforeAll(async () => {
   server = await startTestServer();
   outbox = await watchOutbox(server.dataDir);
-  const { password } = await server.app.services.admin.createServerAdmin(ADMIN);
-  admin = await shell();
-  await loginShell(admin, server.url, ADMIN.email, `${password}\n${NEW_PASSWORD}\n`);
+  admin = await adminShell(server, ADMIN);
   await admin.json(['project', 'create', 'Alpha']);
   await admin.json(['project', 'create', 'Beta']);
   await admin.json(['project', 'use', 'Beta']);
@@ -52,9 +50,7 @@ describe('with a default project set', () => {
 
   it('a server that is down is reported as unreachable (exit 1)', async () => {
     const down = await startTestServer();
-    const { password } = await down.app.services.admin.createServerAdmin(ADMIN);
-    const sh = await shell();
-    await loginShell(sh, down.url, ADMIN.email, `${password}\n${NEW_PASSWORD}\n`);
+    const sh = await adminShell(down, ADMIN);
     await sh.json(['project', 'create', 'Gone soon']);
     await sh.json(['project', 'use', 'Gone soon']);
     await down.close();

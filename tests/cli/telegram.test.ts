@@ -2,7 +2,7 @@
 // talks to the fake Bot API.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TelegramLinkReply } from '../../core/protocol/index.js';
-import { expectFailure, type Shell, loginShell, shell } from '../helpers/cli-extra.js';
+import { adminShell, expectFailure, type Shell, loginShell, shell } from '../helpers/cli-extra.js';
 import { passwordFrom, watchOutbox } from '../helpers/mail.js';
 import { NEW_PASSWORD, startTestServer, type TestServer } from '../helpers/server.js';
 import { BOT, type FakeBotApi, startFakeBotApi, startServerWithBot } from '../helpers/telegram.js';
@@ -20,9 +20,7 @@ beforeAll(async () => {
   fake = await startFakeBotApi();
   server = await startServerWithBot(fake);
   const outbox = await watchOutbox(server.dataDir);
-  const { password } = await server.app.services.admin.createServerAdmin(ADMIN);
-  admin = await shell();
-  await loginShell(admin, server.url, ADMIN.email, `${password}\n${NEW_PASSWORD}\n`);
+  admin = await adminShell(server, ADMIN);
   await admin.json(['project', 'create', 'Alpha']);
   await admin.run(['project', 'use', 'Alpha']);
   const r = await admin.run(['team', 'add', '--email', ANN, '--first-name', 'Ann', '--last-name', 'Lee', '--operator']);

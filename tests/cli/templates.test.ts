@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Template } from '../../core/protocol/index.js';
 import type { Io } from '../../cli/io.js';
 import { progressBar } from '../../cli/progress.js';
-import { expectFailure, type Shell, loginShell, shell } from '../helpers/cli-extra.js';
+import { adminShell, expectFailure, type Shell, loginShell, shell } from '../helpers/cli-extra.js';
 import { passwordFrom, watchOutbox } from '../helpers/mail.js';
 import { NEW_PASSWORD, startTestServer, tempDir, type TestServer } from '../helpers/server.js';
 
@@ -25,9 +25,7 @@ beforeAll(async () => {
   server = await startTestServer();
   outbox = await watchOutbox(server.dataDir);
   dir = await tempDir('parley-templates-');
-  const { password } = await server.app.services.admin.createServerAdmin(ADMIN);
-  admin = await shell();
-  await loginShell(admin, server.url, ADMIN.email, `${password}\n${NEW_PASSWORD}\n`);
+  admin = await adminShell(server, ADMIN);
   await admin.json(['project', 'create', 'Alpha']);
   await admin.json(['project', 'create', 'Beta']);
   await Promise.all(['Copy json', 'Copy yaml', 'Copy csv'].map((name) => admin.json(['project', 'create', name])));

@@ -2,7 +2,7 @@
 // and one environment, a JSON-reading run, and a one-line-error check.
 import { expect } from 'vitest';
 import { type CliResult, runCli } from './cli.js';
-import { tempDir } from './server.js';
+import { NEW_PASSWORD, tempDir, type TestServer } from './server.js';
 
 export interface Shell {
   configDir: string;
@@ -32,6 +32,17 @@ export async function shell(env: NodeJS.ProcessEnv = {}): Promise<Shell> {
 export async function loginShell(sh: Shell, url: string, email: string, stdin: string): Promise<void> {
   const r = await sh.run(['login', '--url', url, '--email', email, '--password-stdin'], { stdin });
   expect(r, r.stderr).toMatchObject({ code: 0, stderr: '' });
+}
+
+/**
+ * A shell signed in as a new server administrator of `server` (its one-time password replaced
+ * by NEW_PASSWORD), as most CLI suites start.
+ */
+export async function adminShell(server: TestServer, who: { email: string; firstName: string; lastName: string }, env: Record<string, string> = {}): Promise<Shell> {
+  const { password } = await server.app.services.admin.createServerAdmin(who);
+  const sh = await shell(env);
+  await loginShell(sh, server.url, who.email, `${password}\n${NEW_PASSWORD}\n`);
+  return sh;
 }
 
 /** A failed run: the exit code, nothing on stdout, and one line on stderr starting "parley:". */

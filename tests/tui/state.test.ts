@@ -1,7 +1,7 @@
 // The TUI's pure reducers (tui/state/), without rendering.
 import { describe, expect, it } from 'vitest';
 import { emptyOutbox, reduceOutbox } from '../../core/client/outbox.js';
-import type { DialogDetail, DialogList, DialogSummary, Message } from '../../core/protocol/dialogs.js';
+import type { DialogList, DialogSummary } from '../../core/protocol/dialogs.js';
 import { composerRows, emptyComposer, outgoing, reduceComposer } from '../../tui/state/composer.js';
 import { droppedFile, pathOf } from '../../tui/context/files.js';
 import { describeSocket, describeStatus, initialConnection, reduceConnection } from '../../tui/state/connection.js';
@@ -13,58 +13,13 @@ import { fileLabel, formatSize, truncateMiddle, visibleMessageRows, wrapMessage 
 import { emptyPicker, fuzzyScore, matching, pickedItem, reducePicker, searchIsCurrent } from '../../tui/state/picker.js';
 import { emptyThread, failureText, hasOlder, reduceThread, threadItems, VISITOR_TYPING_MS } from '../../tui/state/thread.js';
 import { visibleRows } from '../../tui/state/window.js';
+import { at, detail, dialog, message } from '../helpers/tui-fixtures.js';
 
-const at = '2026-01-01T10:00:00.000Z';
-const dialog = (id: number, extra: Partial<DialogSummary> = {}): DialogSummary => ({
-  id,
-  status: 'open',
-  visitor: { id: id * 10, name: `Visitor ${id}`, realName: null },
-  assignee: null,
-  group: null,
-  leadClass: null,
-  lastSeq: 1,
-  rev: 1,
-  lastMessage: null,
-  createdAt: at,
-  firstResponseAt: null,
-  lastMessageAt: at,
-  closedAt: null,
-  ...extra,
-});
 const page = (dialogs: DialogSummary[], counts = { mine: 0, shared: 0, archive: 0 }): DialogList => ({
   view: 'mine',
   counts,
   dialogs,
   next: null,
-});
-const message = (id: number, extra: Partial<Message> = {}): Message => ({
-  id,
-  dialogId: 1,
-  seq: id,
-  rev: id,
-  author: 'visitor',
-  operator: null,
-  body: `m${id}`,
-  attachments: [],
-  clientId: `c${id}`,
-  createdAt: at,
-  editedAt: null,
-  deliveredAt: null,
-  ...extra,
-});
-const detail = (messages: Message[], visitorOnline = true): DialogDetail => ({
-  dialog: dialog(1),
-  visitor: {
-    id: 10,
-    name: 'Visitor 1',
-    card: { realName: null, phone: null, email: null, notes: null },
-    page: { url: null, title: null, referrer: null },
-    utm: {},
-    createdAt: at,
-    lastSeenAt: at,
-  },
-  visitorOnline,
-  messages,
 });
 
 describe('dialogs', () => {

@@ -3,7 +3,6 @@
 // the newest message, paging by what is shown, and the keys read from one chunk.
 import { describe, expect, it } from 'vitest';
 import { emptyOutbox, reduceOutbox } from '../../core/client/outbox.js';
-import type { DialogDetail, Message } from '../../core/protocol/dialogs.js';
 import { displayWidth, expandTabs, oneLine, plainEmoji } from '../../core/text-layout.js';
 import { composerLineCount, composerRows, emptyComposer, reduceComposer, type ComposerAction, type ComposerState } from '../../tui/state/composer.js';
 import { emptyForm, reduceForm } from '../../tui/state/form.js';
@@ -12,29 +11,8 @@ import { emptyPicker, reducePicker } from '../../tui/state/picker.js';
 import { emptyThread, notSent, reduceThread } from '../../tui/state/thread.js';
 import { parseKeys } from '../../tui/input/keys.js';
 import { initialLogin, reduceLogin } from '../../tui/login/state.js';
+import { detail, message } from '../helpers/tui-fixtures.js';
 
-const at = '2026-01-01T10:00:00.000Z';
-const message = (id: number, extra: Partial<Message> = {}): Message => ({
-  id,
-  dialogId: 1,
-  seq: id,
-  rev: id,
-  author: 'visitor',
-  operator: null,
-  body: `m${id}`,
-  attachments: [],
-  clientId: `c${id}`,
-  createdAt: at,
-  editedAt: null,
-  deliveredAt: null,
-  ...extra,
-});
-const detail = (messages: Message[], visitorOnline = true): DialogDetail => ({
-  dialog: { id: 1, status: 'open', visitor: { id: 10, name: 'Visitor 1', realName: null }, assignee: null, group: null, leadClass: null, lastSeq: 1, rev: 1, lastMessage: null, createdAt: at, firstResponseAt: null, lastMessageAt: at, closedAt: null },
-  visitor: { id: 10, name: 'Visitor 1', card: { realName: null, phone: null, email: null, notes: null }, page: { url: null, title: null, referrer: null }, utm: {}, createdAt: at, lastSeenAt: at },
-  visitorOnline,
-  messages,
-});
 const compose = (...actions: ComposerAction[]): ComposerState => actions.reduce(reduceComposer, emptyComposer);
 const widest = (rows: Array<{ head: string; text: string }>) => Math.max(...rows.map((r) => displayWidth(r.head + r.text)));
 
