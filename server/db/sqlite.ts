@@ -40,8 +40,11 @@ export interface Tx extends Queryable {
 }
 
 export interface Db extends Queryable {
-  /** Runs `fn` inside a (group-committed) write transaction; reads inside it see its writes. */
-  write<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` inside a (group-committed) write transaction; reads inside it see its writes.
+   * `queued` is called once the job holds its place in the commit order (at once, in this call).
+   */
+  write<T>(fn: (tx: Tx) => Promise<T>, queued?: () => void): Promise<T>;
   /** Cheap liveness probe for /readyz. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -296,13 +299,15 @@ export async function openDatabase(path: string, options: DatabaseOptions = {}):
     path,
     get: reader.get,
     all: reader.all,
-    write<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-      return new Promise<T>((resolve, reject) => {
+    write<T>(fn: (tx: Tx) => Promise<T>, queued?: () => void): Promise<T> {
+      const done = new Promise<T>((resolve, reject) => {
         queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
         // The first write waits for the end of this turn of the event loop, so every write asked
         // for meanwhile (the frames of all sockets read in this turn) shares one commit.
         if (!draining) draining = new Promise<void>((go) => setImmediate(go)).then(drain);
       });
+      queued?.();
+      return done;
     },
     async ping() {
       await reader.get('SELECT 1');

@@ -99,11 +99,15 @@ function errorFrame(err: unknown, ref?: string) {
   return JSON.stringify({ type: 'error', code: 'internal', message: 'internal error', ref });
 }
 
-/** Frames of one socket are handled one after another, so a sender's messages keep their order. */
-function inOrder(socket: WebSocket, handle: (raw: RawData) => Promise<void>) {
+/**
+ * Frames of one socket are handled one after another, so a sender's messages keep their order.
+ * The next frame starts when the previous one is done, or as soon as it calls `queued`: its write
+ * then holds its place in the commit order, and a sender's messages share commits.
+ */
+function inOrder(socket: WebSocket, handle: (raw: RawData, queued: () => void) => Promise<void>) {
   let chain = Promise.resolve();
   socket.on('message', (raw) => {
-    chain = chain.then(() => handle(raw));
+    chain = chain.then(() => new Promise<void>((next) => void handle(raw, next).finally(next)));
   });
 }
 
@@ -161,7 +165,7 @@ export default async function realtimeRoutes(app: FastifyInstance, options: { se
       // A revocation or removal between the upgrade's check and the line above reached no socket:
       // look again now that any later one will.
       check();
-      inOrder(socket, async (raw) => {
+      inOrder(socket, async (raw, queued) => {
         let ref: string | undefined;
         try {
           const frame = parseFrame<OperatorFrame>(raw, operatorFrame);
@@ -175,6 +179,7 @@ export default async function realtimeRoutes(app: FastifyInstance, options: { se
                 frame.clientId,
                 frame.body,
                 frame.attachmentIds,
+                queued,
               );
               reply(socket, { type: 'message.stored', clientId: frame.clientId, message });
               break;

@@ -356,6 +356,7 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
       clientId: string,
       rawBody: string,
       attachmentIds?: number[],
+      queued?: () => void,
     ) {
       await requireOperator(auth, projectId);
       const dialog = await dialogRef(dialogId);
@@ -382,7 +383,7 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
           dialogChanged = Object.keys(fields).length > 0;
         }
         return { ...stored, dialogRow: dialogChanged ? await announcement(dialog.id, tx) : null };
-      });
+      }, queued);
       if (result.isNew) awaitingDelivery.put(result.row, dialog.visitor_id);
       const message = presentMessage(result.row);
       if (result.dialogRow) bus.publish({ type: 'dialog.updated', projectId, ...result.dialogRow });

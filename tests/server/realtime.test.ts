@@ -212,6 +212,38 @@ describe('delivery', () => {
     expect(delivered.message.deliveredAt).not.toBeNull();
   });
 
+  it("an operator's messages sent at once are stored and answered in order, sharing commits", async () => {
+    const { peer } = await track(visitorHello(server.url, project.widgetKey, ORIGIN));
+    peer.send({ type: 'message.send', clientId: randomUUID(), body: 'hi' });
+    await peer.next((f) => f.type === 'message.stored');
+    const dialogId = await firstDialogId();
+    const op = await readyOperator();
+
+    // What each write saw committed when it ran: a write that waited for the commit of the one
+    // before it sees one more message than that one did.
+    const db = server.app.db;
+    const write = db.write.bind(db);
+    const committedSeen: number[] = [];
+    db.write = (fn, queued) =>
+      write(async (tx) => {
+        const row = await db.get<{ n: number }>('SELECT count(*) AS n FROM messages WHERE dialog_id = ?', [dialogId]);
+        committedSeen.push(row!.n);
+        return fn(tx);
+      }, queued);
+
+    const clientIds = Array.from({ length: 20 }, (_, i) => `burst-${i}`);
+    for (const [i, clientId] of clientIds.entries()) op.send({ type: 'message.send', dialogId, clientId, body: `Part ${i + 1}` });
+    const last = await op.next((f) => f.type === 'message.stored' && f.clientId === clientIds[19]);
+    const answered = [...op.frames.filter((f) => f.type === 'message.stored'), last];
+    db.write = write;
+
+    expect(answered.map((f) => f.clientId)).toEqual(clientIds);
+    expect(answered.map((f) => f.message.seq)).toEqual(clientIds.map((_, i) => i + 2));
+    expect(committedSeen).toHaveLength(20);
+    // One socket's frames used to wait each for the previous commit: twenty commits.
+    expect(new Set(committedSeen).size).toBeLessThan(5);
+  });
+
   it('the delivery event carries the message as it is now (edited before the ack), and acks of other ids change nothing', async () => {
     const { peer } = await track(visitorHello(server.url, project.widgetKey, ORIGIN));
     peer.send({ type: 'message.send', clientId: randomUUID(), body: 'hi' });
