@@ -382,7 +382,8 @@ export const migrations: Migration[] = [
         body TEXT NOT NULL
       );
     `,
-  },  {
+  },
+  {
     name: 'messages: no index by rev',
     sql: `
       -- Resuming reads a dialog's changed messages through its (dialog_id, seq) index instead: a
