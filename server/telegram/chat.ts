@@ -16,7 +16,7 @@ import { clientIdFor } from './ids.js';
 import { type BridgeContext, say } from './context.js';
 import type { Relay } from './relay.js';
 import type { LinkRow } from './store.js';
-import { button, clip, excerpt, TEXTS, visitorLabel } from './texts.js';
+import { button, clip, excerpt, tail, TEXTS, visitorLabel } from './texts.js';
 import type { TgCallbackQuery, TgFile, TgInlineButton, TgLocation, TgMessage, TgUpdate } from './types.js';
 
 
@@ -52,6 +52,11 @@ const mapLink = ({ latitude, longitude }: TgLocation) => {
  * The text a message without a file sends: its text; else what a location, a venue, a shared
  * contact or an animated sticker says in words; else null (nothing a visitor could be shown).
  */
+/** What the bot does for "/name" (anything else starting with a slash is text). */
+const COMMANDS = new Set(['start', 'unlink', 'online', 'offline', 'status', 'dialogs', 'find', 'take', 'close', 'reopen', 'tpl', 'help']);
+const COMMAND = /^\/([a-z_]+)(?:@\w+)?(?:\s+([\s\S]*))?$/i;
+const commandName = (text: string) => COMMAND.exec(text)?.[1].toLowerCase();
+
 function textOf(m: TgMessage): string | null {
   if (m.text?.trim()) return m.text;
   if (m.venue) return `📍 ${m.venue.title}, ${m.venue.address}\n${mapLink(m.venue.location)}`;
@@ -77,7 +82,7 @@ export function createChat(ctx: BridgeContext, relay: Relay) {
     const m = update.message;
     if (!m || m.chat.type !== 'private') return;
     const chatId = m.chat.id;
-    const command = /^\/([a-z_]+)(?:@\w+)?(?:\s+([\s\S]*))?$/i.exec((m.text ?? '').trim());
+    const command = COMMAND.exec((m.text ?? '').trim());
     const name = command?.[1].toLowerCase();
     const arg = command?.[2]?.trim() ?? '';
     if (name === 'start' && arg) return linkChat(chatId, arg);
@@ -88,7 +93,8 @@ export function createChat(ctx: BridgeContext, relay: Relay) {
       return;
     }
     try {
-      if (command) return await run(op, m, name!, arg);
+      // In a reply, "/s typo..." is an answer that happens to start with a slash, not a command.
+      if (command && (COMMANDS.has(name!) || !m.reply_to_message)) return await run(op, m, name!, arg);
       if (!m.reply_to_message) {
         await say(ctx, chatId, TEXTS.replyHint, { replyTo: m.message_id });
         return;
@@ -133,8 +139,11 @@ export function createChat(ctx: BridgeContext, relay: Relay) {
         if (dialog) await template(op, m, dialog, arg);
         return;
       }
-      default:
+      case 'help':
         await say(ctx, chatId, TEXTS.help);
+        return;
+      default:
+        await say(ctx, chatId, `${TEXTS.unknownCommand(name)}\n\n${TEXTS.help}`);
     }
   }
 
@@ -277,7 +286,7 @@ export function createChat(ctx: BridgeContext, relay: Relay) {
     const row = op ? await store.message(m.chat.id, m.message_id) : undefined;
     const text = (m.text ?? m.caption ?? '').trim();
     // Only replies are messages in a dialog; a command edited afterwards (/tpl) is left as sent.
-    if (!op || row?.kind !== 'reply' || !row.client_id || !text || text.startsWith('/')) return;
+    if (!op || row?.kind !== 'reply' || !row.client_id || !text || COMMANDS.has(commandName(text) ?? '')) return;
     const message = await repos.dialogs.messageByClientId(row.dialog_id, row.client_id);
     const dialog = await repos.dialogs.dialogById(row.dialog_id);
     if (!message || !dialog) return;
@@ -370,7 +379,7 @@ export function createChat(ctx: BridgeContext, relay: Relay) {
     if (dialog.status === 'open' && dialog.assignee?.id !== me) actions.push(button('✋ Take', `take:${row.id}`));
     actions.push(dialog.status === 'open' ? button('✅ Close', `close:${row.id}`) : button('↩️ Reopen', `reopen:${row.id}`));
     // The top of a long dialog gives way: the newest messages and the end of the card stay.
-    const card = text.length > 4096 ? `…${text.slice(text.length - 4095)}` : text;
+    const card = text.length > 4096 ? `…${tail(text, 4095)}` : text;
     const sent = await say(ctx, chatId, card, { buttons: [actions] });
     await store.remember({ chat_id: chatId, tg_message_id: sent.message_id, kind: 'forward', dialog_id: row.id, client_id: null });
     await store.setCurrentDialog(chatId, row.id);

@@ -4,7 +4,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from '../clock.js';
 import type { Repos } from '../db/index.js';
 import type { Services } from '../services/index.js';
-import type { BotApi } from './api.js';
+import { type BotApi, TelegramApiError } from './api.js';
 import type { Outbox } from './outbox.js';
 import type { TelegramStore } from './store.js';
 import { clip } from './texts.js';
@@ -54,8 +54,15 @@ export function textParams(chatId: number, text: string, opts: SayOptions = {}) 
 export const say = (ctx: BridgeContext, chatId: number, text: string, opts?: SayOptions) =>
   ctx.outbox.call<TgMessage>(chatId, 'sendMessage', textParams(chatId, text, opts));
 
-/** Changes a message the bot sent; without buttons its inline keyboard goes away. */
-export const edit = (ctx: BridgeContext, chatId: number, messageId: number, text: string, buttons?: TgInlineButton[][]) => {
+/**
+ * Changes a message the bot sent; without buttons its inline keyboard goes away. A message that
+ * already reads so (a second tap on the same button) is done, not a failure.
+ */
+export const edit = async (ctx: BridgeContext, chatId: number, messageId: number, text: string, buttons?: TgInlineButton[][]) => {
   const { chat_id, text: clipped, link_preview_options, reply_markup } = textParams(chatId, text, { buttons });
-  return ctx.outbox.call(chatId, 'editMessageText', { chat_id, message_id: messageId, text: clipped, link_preview_options, reply_markup });
+  try {
+    await ctx.outbox.call(chatId, 'editMessageText', { chat_id, message_id: messageId, text: clipped, link_preview_options, reply_markup });
+  } catch (err) {
+    if (!(err instanceof TelegramApiError && err.errorCode === 400 && /message is not modified/.test(err.description))) throw err;
+  }
 };

@@ -11,7 +11,7 @@ import type { Auth } from '../services/accounts.js';
 import { presentMessage } from '../services/present.js';
 import { InputFile, MAX_PHOTO_BYTES, MAX_UPLOAD_BYTES, TelegramApiError, TelegramNetworkError } from './api.js';
 import { type BridgeContext, edit, say } from './context.js';
-import { button, excerpt, fileCount, TEXTS, visitorLabel } from './texts.js';
+import { button, excerpt, fileCount, split, TEXTS, visitorLabel } from './texts.js';
 import type { TgMessage } from './types.js';
 
 export const DELIVERED_REACTION = '👌';
@@ -86,20 +86,27 @@ export function createRelay(ctx: BridgeContext) {
       ? `\n📎 ${fileCount(message.attachments.length)}: ${message.attachments.map((a) => a.name).join(', ')}`
       : '';
     const fresh = message.seq === 1 ? `${TEXTS.newDialog}\n` : '';
-    const text = `${fresh}💬 ${who}${page ? `\n📄 ${page}` : ''}\n\n${message.body}${files}`;
+    // A long message (a visitor may write 10,000 characters) goes as several, each one a forward:
+    // a reply to any of them answers the dialog.
+    const parts = split(`${fresh}💬 ${who}${page ? `\n📄 ${page}` : ''}\n\n${message.body}${files}`);
     for (const op of operators) {
       if (viewOf(op.user_id, { status: dialog.status, assigneeId: dialog.assignee_id }, routing) !== 'mine') continue;
       try {
-        const sent = await say(ctx, op.chat_id, text);
-        await store.remember({ chat_id: op.chat_id, tg_message_id: sent.message_id, kind: 'forward', dialog_id: dialog.id, client_id: message.clientId });
+        const sent: TgMessage[] = [];
+        for (const part of parts) {
+          sent.push(await say(ctx, op.chat_id, part));
+          await store.remember({ chat_id: op.chat_id, tg_message_id: sent.at(-1)!.message_id, kind: 'forward', dialog_id: dialog.id, client_id: message.clientId });
+        }
+        // The files answer the message's first part.
+        const first = sent[0].message_id;
         for (const a of message.attachments) {
           try {
-            await sendFile(op.chat_id, dialog.id, a, sent.message_id);
+            await sendFile(op.chat_id, dialog.id, a, first);
           } catch (err) {
             if (ctx.isStopped() || (err instanceof TelegramNetworkError && err.sent)) throw err;
             // The file could not be uploaded: the chat gets its link instead.
             log.warn({ reason: (err as Error).message }, 'telegram: file upload failed, sending its link');
-            await say(ctx, op.chat_id, fileLink(a), { replyTo: sent.message_id });
+            await say(ctx, op.chat_id, fileLink(a), { replyTo: first });
           }
         }
       } catch (err) {
@@ -185,9 +192,11 @@ export function createRelay(ctx: BridgeContext) {
     const lastMessage = dialog.lastMessage?.body ? dialog.lastMessage : null;
     const last = lastMessage ? `\n\n${lastMessage.author === 'visitor' ? '💬' : '↪️'} ${excerpt(lastMessage.body, 300)}` : '';
     try {
-      await say(ctx, link.chat_id, `${TEXTS.assigned(by.name, who)}${last}`, {
+      const sent = await say(ctx, link.chat_id, `${TEXTS.assigned(by.name, who)}${last}`, {
         buttons: [[button('Open the dialog', `open:${dialog.id}`)]],
       });
+      // A reply to the notice answers that dialog, as a reply to a forward does.
+      await store.remember({ chat_id: link.chat_id, tg_message_id: sent.message_id, kind: 'forward', dialog_id: dialog.id, client_id: null });
     } catch (err) {
       if (ctx.isStopped()) throw err;
       log.warn({ reason: (err as Error).message, userId: link.user_id }, 'telegram: assignment notice failed');

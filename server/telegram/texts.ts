@@ -5,8 +5,45 @@ import type { TgInlineButton } from './types.js';
 /** The Bot API's longest message text. */
 export const MAX_TEXT = 4096;
 
-/** `text` cut to `max` characters, with an ellipsis when cut. */
-export const clip = (text: string, max = MAX_TEXT) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+// Lengths are UTF-16 units, as the Bot API counts them. A cut never halves a character (an emoji
+// is two units): Telegram refuses a string with half of one ("strings must be encoded in UTF-8").
+const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
+const isLowSurrogate = (code: number) => code >= 0xdc00 && code <= 0xdfff;
+
+/** The first at most `max` units of `text`, ending on a whole character. */
+export function head(text: string, max: number): string {
+  if (text.length <= max) return text;
+  return text.slice(0, isHighSurrogate(text.charCodeAt(max - 1)) ? max - 1 : max);
+}
+
+/** The last at most `max` units of `text`, starting on a whole character. */
+export function tail(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const start = text.length - max;
+  return text.slice(isLowSurrogate(text.charCodeAt(start)) ? start + 1 : start);
+}
+
+/** `text` cut to `max` units, with an ellipsis when cut. */
+export const clip = (text: string, max = MAX_TEXT) => (text.length > max ? `${head(text, max - 1)}…` : text);
+
+/**
+ * `text` as messages of at most `max` units each, cut after a line or a word where one ends in
+ * the second half of a part, else between characters: nothing of it is left out.
+ */
+export function split(text: string, max = MAX_TEXT): string[] {
+  const parts: string[] = [];
+  let rest = text;
+  while (rest.length > max) {
+    const part = head(rest, max);
+    const atLine = part.lastIndexOf('\n');
+    const atSpace = part.lastIndexOf(' ');
+    const cut = atLine >= max / 2 ? atLine + 1 : atSpace >= max / 2 ? atSpace + 1 : part.length;
+    parts.push(rest.slice(0, cut).trimEnd());
+    rest = rest.slice(cut);
+  }
+  parts.push(rest);
+  return parts;
+}
 
 /** One line of a message for lists and cards: newlines folded, cut to `max`. */
 export const excerpt = (text: string, max = 80) => clip(text.replace(/\s+/g, ' ').trim(), max);
@@ -45,6 +82,7 @@ export const TEXTS = {
   noProjects: 'You are an operator in no project.',
   replyHint: 'To answer a visitor, reply to the message of theirs that the bot forwarded. /help',
   notForwarded: 'That message is not a forwarded visitor message: reply to one the bot sent. /help',
+  unknownCommand: (name: string) => `There is no command /${name}.`,
   unsupported: 'This kind of message cannot be sent to a visitor: send text, photos, files, stickers, a location or a contact.',
   notSent: (why: string) => `Not sent: ${why}`,
   notEdited: (why: string) => `Not edited: ${why}`,

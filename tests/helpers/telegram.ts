@@ -202,6 +202,22 @@ export async function startFakeBotApi(token = BOT_TOKEN): Promise<FakeBotApi> {
     });
   }
 
+  /** What the real Bot API refuses whatever the method: half a character, too long a text. */
+  function beyondLimits(params: Record<string, any>): string | null {
+    const strings: string[] = [];
+    const collect = (v: unknown) => {
+      if (typeof v === 'string') strings.push(v);
+      else if (v && typeof v === 'object') Object.values(v).forEach(collect);
+    };
+    collect(params);
+    if (strings.some((v) => !v.isWellFormed())) return 'Bad Request: strings must be encoded in UTF-8';
+    if (typeof params.text === 'string' && params.text.length > 4096) return 'Bad Request: message is too long';
+    if (typeof params.caption === 'string' && params.caption.length > 1024) return 'Bad Request: message caption is too long';
+    const buttons: Array<{ text?: string; callback_data?: string }> = params.reply_markup?.inline_keyboard?.flat() ?? [];
+    if (buttons.some((b) => !b.text || Buffer.byteLength(b.callback_data ?? '') > 64)) return 'Bad Request: BUTTON_DATA_INVALID';
+    return null;
+  }
+
   function handle(method: string, params: Record<string, any>, res: ServerResponse) {
     switch (method) {
       case 'getMe':
@@ -345,6 +361,8 @@ export async function startFakeBotApi(token = BOT_TOKEN): Promise<FakeBotApi> {
         return notOk(res, 429, `Too Many Requests: retry after ${failure.retryAfter}`, { retry_after: failure.retryAfter });
       }
       if (failure?.kind === 'error') return notOk(res, failure.code, failure.description);
+      const refused = beyondLimits(call.params);
+      if (refused) return notOk(res, 400, refused);
       handle(method, call.params, res);
     });
   });

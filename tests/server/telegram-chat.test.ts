@@ -2,6 +2,7 @@
 // with its resend button, files both ways, /dialogs with buttons, /take, /close, /tpl, edits
 // within 10 minutes, and a forward whose fate Telegram left unknown. A fake Bot API speaking the
 // real wire protocol, a real server, real widget sockets; the deadline runs on a manual clock.
+import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Message } from '../../core/protocol/index.js';
 import { DELIVERED_REACTION } from '../../server/telegram/bridge.js';
@@ -70,13 +71,18 @@ describe('the 5-second delivery rule', () => {
     expect(said.params.reply_markup.inline_keyboard).toEqual([[{ text: '🔁 Resend', callback_data: `resend:${messageId}` }]]);
 
     const { queryId } = t.fake.userTaps(CHAT, said.result.message_id, `resend:${messageId}`);
+    // A second tap before the first is handled (a laggy phone): the notice already reads so, and
+    // the tap is answered the same.
+    const tapAgain = t.fake.userTaps(CHAT, said.result.message_id, `resend:${messageId}`);
     const again = await operatorMessage(peer);
     // The same message (id, seq), pushed again: the widget shows it once.
     expect(again.message).toMatchObject({ id: first.message.id, seq: first.message.seq, body: 'Yes, two left.' });
     const answered = await t.fake.waitFor('answerCallbackQuery', (c) => c.params.callback_query_id === queryId);
     expect(answered.params.text).toBe('Sent again.');
+    const answeredAgain = await t.fake.waitFor('answerCallbackQuery', (c) => c.params.callback_query_id === tapAgain.queryId);
+    expect(answeredAgain.params.text).toBe('Sent again.');
+    await operatorMessage(peer);
     await t.fake.waitFor('editMessageText', (c) => c.params.message_id === said.result.message_id && /Sent again/.test(c.params.text));
-
     peer.send({ type: 'ack', messageIds: [first.message.id] });
     const reaction = await t.fake.waitFor('setMessageReaction');
     expect(reaction.params).toMatchObject({ chat_id: CHAT, message_id: messageId, reaction: [{ type: 'emoji', emoji: DELIVERED_REACTION }] });
@@ -309,6 +315,46 @@ describe('commands and buttons', () => {
     expect((await said).params.text).toBe('Not edited: messages can be edited only within 10 minutes of sending');
     const messages = await messagesOf(await dialogId());
     expect(messages.find((m) => m.id === sent.message.id)!.body).toBe('From 38 to 46');
+  });
+});
+
+describe('texts past what a Telegram message holds', () => {
+  it("a visitor's message longer than a Telegram message arrives whole, in parts cut between characters; a reply to any part answers", async () => {
+    const { peer } = await visitorWrites(t, 'Hello');
+    // Emoji are two UTF-16 units: one of the two bodies puts the cut in the middle of one.
+    for (const body of ['😀'.repeat(2500) + ' THE END', `x${'😀'.repeat(2500)} THE END`]) {
+      const from = t.fake.sentTo(CHAT).length;
+      const last = t.fake.nextSaid(CHAT, /THE END$/);
+      peer.send({ type: 'message.send', clientId: randomUUID(), body });
+      await last;
+      const parts = t.fake.sentTo(CHAT).slice(from);
+      expect(parts.length).toBeGreaterThan(1);
+      for (const part of parts) expect(part.params.text.length).toBeLessThanOrEqual(4096);
+      expect(parts.map((p) => p.params.text).join('')).toContain(body);
+    }
+    const second = t.fake.sentTo(CHAT).at(-1)!;
+    t.fake.userSays(CHAT, 'Read it all', { replyTo: second.result.message_id });
+    expect((await operatorMessage(peer)).message.body).toBe('Read it all');
+  });
+
+  it('/dialogs lists a dialog whose last message is emoji past the excerpt; a card opened for it too', async () => {
+    await visitorWrites(t, '😀'.repeat(40));
+    const list = t.fake.nextSaid(CHAT, /Your open dialogs/);
+    t.fake.userSays(CHAT, '/dialogs');
+    const said = await list;
+    expect(said.params.text).toContain(`${'😀'.repeat(29)}…`);
+    const card = t.fake.nextSaid(CHAT, /Reply to this message to answer/);
+    t.fake.userTaps(CHAT, said.result.message_id, said.params.reply_markup.inline_keyboard.flat()[0].callback_data);
+    expect((await card).params.text).toContain('😀'.repeat(40));
+  });
+
+  it('a reply starting with a slash that is no command is the answer; such a message on its own is told there is no such command', async () => {
+    const { peer, forwarded } = await visitorWrites(t, 'When can I pick it up?');
+    t.fake.userSays(CHAT, '/s typo: I meant Tuesday', { replyTo: forwarded.result.message_id });
+    expect((await operatorMessage(peer)).message.body).toBe('/s typo: I meant Tuesday');
+    const said = t.fake.nextSaid(CHAT, /no command/);
+    t.fake.userSays(CHAT, '/nosuch');
+    expect((await said).params.text).toMatch(/^There is no command \/nosuch\.\n\nVisitor messages/);
   });
 });
 

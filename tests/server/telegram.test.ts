@@ -178,7 +178,7 @@ describe('visitor messages and replies', () => {
   it('an operator given a dialog by a colleague hears of it with its last message and a button; taking or assigning to oneself says nothing', async () => {
     await linkChat();
     const bea = await addBea();
-    await visitorWrites('Where is my order?');
+    const { peer } = await visitorWrites('Where is my order?');
     const dialogs = `/api/v1/projects/${project.id}/dialogs`;
     const dialogId = (await operator.request<{ dialogs: Array<{ id: number }> }>('GET', dialogs)).dialogs[0].id;
     await bea.request('POST', `${dialogs}/${dialogId}/take`);
@@ -188,6 +188,9 @@ describe('visitor messages and replies', () => {
     const said = await notice;
     expect(said.params.text).toMatch(/^👤 Bea Op gave you the dialog with \S+ \S+\.\n\n💬 Where is my order\?$/);
     expect(said.params.reply_markup.inline_keyboard.flat()).toEqual([{ text: 'Open the dialog', callback_data: `open:${dialogId}` }]);
+    // A reply to the notice answers that dialog, as a reply to a forward does.
+    fake.userSays(CHAT, 'On it, one moment', { replyTo: said.result.message_id });
+    expect((await peer.next((f) => f.type === 'message' && f.message.author === 'operator')).message.body).toBe('On it, one moment');
 
     const from = fake.calls.length;
     await bea.request('POST', `${dialogs}/${dialogId}/take`);
