@@ -189,7 +189,11 @@ export function parseSpec(text: string, file: string): ParsedSpec {
   const sound = (path: Path) => !structural.some((p) => isPrefix(p.broken, path) || isPrefix(path, p.broken));
   const hours = semanticChecks(value as Spec, report, sound);
   if (problems.length) throw new SpecError(file, problems);
-  return { spec: value as Spec, hours, file, problemAt };
+  // The server keeps a project's name trimmed: found by it, "Trail " is the project "Trail" (not
+  // a new one at every run).
+  const spec = value as Spec;
+  spec.project.name = spec.project.name.trim();
+  return { spec, hours, file, problemAt };
 }
 
 const isPrefix = (prefix: Path, path: Path) => prefix.length <= path.length && prefix.every((p, i) => p === path[i]);

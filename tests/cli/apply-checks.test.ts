@@ -192,4 +192,13 @@ describe('a person who already has an account with other names', () => {
     const elsewhere = await admin.json<{ firstName: string; lastName: string }>(['team', 'show', '-p', 'Elsewhere', 'anna@example.com']);
     expect(elsewhere).toMatchObject({ firstName: 'Annie', lastName: 'Berg-Lund' });
   });
+
+  it('a project name with spaces around it is the trimmed project: the second apply plans nothing', async () => {
+    const path = await file('project:\n  name: "  Trail "\n');
+    const first = await admin.run(['apply', '-f', path, '--detailed-exitcode']);
+    expect(first.code, first.stderr).toBe(2);
+    const second = await admin.run(['apply', '-f', path, '--detailed-exitcode']);
+    expect(second, second.stderr).toMatchObject({ code: 0 });
+    expect((await projects()).filter((name) => name === 'Trail')).toHaveLength(1);
+  });
 });
