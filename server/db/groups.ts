@@ -95,6 +95,12 @@ export function groupsRepo(db: Db) {
       return changes === 1;
     },
 
+    /** Takes a member out of every group of the project; how many they were in. */
+    async leaveAll(tx: Tx, projectId: number, userId: number): Promise<number> {
+      const { changes } = await tx.run('DELETE FROM group_members WHERE project_id = ? AND user_id = ?', [projectId, userId]);
+      return changes;
+    },
+
     // ---- routing rules and policy ----
     routes: (projectId: number, q: Queryable = db) =>
       q.all<RouteRow>(

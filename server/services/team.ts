@@ -9,6 +9,7 @@ import {
 } from '../../core/protocol/index.js';
 import { ACCOUNT_RULES } from '../config.js';
 import type { Membership, MemberRow } from '../db/projects.js';
+import { schedulesRepo } from '../db/schedules.js';
 import { badRequest, conflict, forbidden, notFound } from '../errors.js';
 import { generatePassword, hashPassword } from '../secrets.js';
 import type { Auth } from './accounts.js';
@@ -126,7 +127,7 @@ export function teamService(deps: ServiceDeps, projects: ProjectsService) {
         lastName: body.lastName === undefined ? undefined : cleanName(body.lastName, 'the last name'),
       };
       const now = clock.now();
-      await db.write(async (tx) => {
+      const leftGroups = await db.write(async (tx) => {
         if (target.access === 'admin' && access !== 'admin' && (await repos.projects.adminCount(projectId, tx)) <= 1) {
           throw conflict('this is the last admin of the project: make someone else admin first');
         }
@@ -134,8 +135,14 @@ export function teamService(deps: ServiceDeps, projects: ProjectsService) {
         if (fields.firstName !== undefined || fields.lastName !== undefined) {
           await repos.users.updateProfile(tx, target.id, fields, now);
         }
+        if (target.operator !== 1 || operator) return 0;
+        // Groups and working hours are an operator's: without the role they would stay, unseen
+        // (an export leaves them out), and come back with it.
+        await schedulesRepo(db).clear(tx, projectId, target.id);
+        return repos.groups.leaveAll(tx, projectId, target.id);
       });
       bus.publish({ type: 'member.updated', projectId, userId: target.id });
+      if (leftGroups > 0) bus.publish({ type: 'groups.changed', projectId });
       return (await repos.projects.member(projectId, target.email))!;
     },
 

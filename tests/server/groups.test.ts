@@ -181,6 +181,20 @@ describe('groups', () => {
     await admin.removeMember(project.id, email('bob'));
     expect((await admin.getGroup(project.id, 'support')).members.map((m) => m.email)).toEqual([email('ann')]);
   });
+
+  it('an operator losing the role leaves its groups and working hours; given it back, has neither', async () => {
+    await createGroup('support', ['ann', 'bob']);
+    const schedules = `/api/v1/projects/${project.id}/schedules`;
+    await admin.request('PUT', schedules, { operators: [email('bob')], days: 'mon', from: '09:00', to: '10:00' });
+    const hoursOf = async (who: Op) =>
+      (await admin.request<{ schedules: Array<{ weekly: Record<string, unknown[]> }> }>('GET', `${schedules}?operator=${email(who)}`)).schedules[0].weekly;
+    expect((await hoursOf('bob')).mon).toHaveLength(1);
+
+    await admin.updateMember(project.id, email('bob'), { operator: false, access: 'settings' });
+    expect((await admin.getGroup(project.id, 'support')).members.map((m) => m.email)).toEqual([email('ann')]);
+    await admin.updateMember(project.id, email('bob'), { operator: true });
+    expect(await hoursOf('bob')).toEqual(await hoursOf('cat'));
+  });
 });
 
 describe('routing new dialogs', () => {

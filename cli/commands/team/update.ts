@@ -36,7 +36,7 @@ export default function teamUpdate(ctx: Ctx): Command {
     .option('--first-name <name>', 'first name', parseName)
     .option('--last-name <name>', 'last name', parseName)
     .option('--operator', 'may answer chats')
-    .option('--no-operator', 'may no longer answer chats')
+    .option('--no-operator', 'may no longer answer chats (also leaves the groups and clears the working hours)')
     .option('--access <level>', 'admin, settings or none', parseAccess)
     .addHelpText('after', '\nExample:\n  $ parley team update ann@example.com --access settings --no-operator\n')
     .action((email: string, opts: Opts, cmd: Command) => ctx.begin(cmd).finish(run(email, opts, ctx)));
