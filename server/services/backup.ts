@@ -252,7 +252,7 @@ export async function restoreBackup(archive: string, dataDir: string): Promise<R
   try {
     const reader = backupReader(label, (file) => {
       const path = join(staging, file.path);
-      mkdirSync(dirname(path), { recursive: true });
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
       return createWriteStream(path, { flags: 'wx', mode: 0o600 });
     });
     for await (const chunk of createReadStream(archive)) await reader.write(chunk as Buffer);

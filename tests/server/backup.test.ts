@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
@@ -237,6 +237,8 @@ describe('restoreBackup', () => {
     await mkdir(empty);
     await restoreBackup(archive, empty);
     expect((await readdir(empty)).sort()).toEqual(['avatars', DATABASE_FILE, 'uploads']);
+    // As the server keeps them: its user's only (the umask of whoever restores does not matter).
+    for (const dir of ['avatars', 'uploads']) expect((await stat(join(empty, dir))).mode & 0o077, dir).toBe(0);
 
     const full = join(parent, 'full');
     await mkdir(full);
