@@ -374,7 +374,11 @@ function templateSteps(parsed: ParsedSpec, state: CurrentState, prune: boolean):
   if (!templates) return [];
   const steps: Step[] = [];
   const current = new Map(state.templates.map((t) => [nameKey(t.name), t]));
-  const brief = (text: string) => JSON.stringify(text.length > 60 ? `${text.slice(0, 57)}...` : text);
+  // Cut by characters, not UTF-16 units: half an emoji would print as "\ud83d".
+  const brief = (text: string) => {
+    const chars = [...text];
+    return JSON.stringify(chars.length > 60 ? `${chars.slice(0, 57).join('')}...` : text);
+  };
   for (const t of templates) {
     const have = current.get(nameKey(t.name));
     const name = t.name.trim();

@@ -193,6 +193,15 @@ describe('a person who already has an account with other names', () => {
     expect(elsewhere).toMatchObject({ firstName: 'Annie', lastName: 'Berg-Lund' });
   });
 
+  it('a template of emoji is previewed in the plan by characters, never half of one', async () => {
+    const path = await file(`project:\n  name: Smiles\ntemplates:\n  - name: smile\n    text: "${'😀'.repeat(40)}"\n  - name: grin\n    text: "${'😁'.repeat(70)}"\n`);
+    const planned = await admin.run(['apply', '-f', path, '--dry-run']);
+    expect(planned.code, planned.stderr).toBe(0);
+    expect(planned.stdout).toContain(JSON.stringify('😀'.repeat(40)));
+    expect(planned.stdout).toContain(JSON.stringify(`${'😁'.repeat(57)}...`));
+    expect(planned.stdout).not.toMatch(/\\ud8/);
+  });
+
   it('a project name with spaces around it is the trimmed project: the second apply plans nothing', async () => {
     const path = await file('project:\n  name: "  Trail "\n');
     const first = await admin.run(['apply', '-f', path, '--detailed-exitcode']);
