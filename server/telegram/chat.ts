@@ -48,15 +48,15 @@ const mapLink = ({ latitude, longitude }: TgLocation) => {
   return `https://www.openstreetmap.org/?mlat=${lat}&mlon=${lon}#map=17/${lat}/${lon}`;
 };
 
-/**
- * The text a message without a file sends: its text; else what a location, a venue, a shared
- * contact or an animated sticker says in words; else null (nothing a visitor could be shown).
- */
 /** What the bot does for "/name" (anything else starting with a slash is text). */
 const COMMANDS = new Set(['start', 'unlink', 'online', 'offline', 'status', 'dialogs', 'find', 'take', 'close', 'reopen', 'tpl', 'help']);
 const COMMAND = /^\/([a-z_]+)(?:@\w+)?(?:\s+([\s\S]*))?$/i;
 const commandName = (text: string) => COMMAND.exec(text)?.[1].toLowerCase();
 
+/**
+ * The text a message without a file sends: its text; else what a location, a venue, a shared
+ * contact or an animated sticker says in words; else null (nothing a visitor could be shown).
+ */
 function textOf(m: TgMessage): string | null {
   if (m.text?.trim()) return m.text;
   if (m.venue) return `📍 ${m.venue.title}, ${m.venue.address}\n${mapLink(m.venue.location)}`;

@@ -41,7 +41,8 @@ export function split(text: string, max = MAX_TEXT): string[] {
     parts.push(rest.slice(0, cut).trimEnd());
     rest = rest.slice(cut);
   }
-  parts.push(rest);
+  // Telegram refuses a message of blanks: the spaces or lines that end a text go with it.
+  if (rest.trim() || parts.length === 0) parts.push(rest);
   return parts;
 }
 
