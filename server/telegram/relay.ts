@@ -92,13 +92,13 @@ export function createRelay(ctx: BridgeContext) {
     for (const op of operators) {
       if (viewOf(op.user_id, { status: dialog.status, assigneeId: dialog.assignee_id }, routing) !== 'mine') continue;
       try {
-        const sent: TgMessage[] = [];
-        for (const part of parts) {
-          sent.push(await say(ctx, op.chat_id, part));
-          await store.remember({ chat_id: op.chat_id, tg_message_id: sent.at(-1)!.message_id, kind: 'forward', dialog_id: dialog.id, client_id: message.clientId });
-        }
         // The files answer the message's first part.
-        const first = sent[0].message_id;
+        let first = 0;
+        for (const part of parts) {
+          const { message_id } = await say(ctx, op.chat_id, part);
+          first ||= message_id;
+          await store.remember({ chat_id: op.chat_id, tg_message_id: message_id, kind: 'forward', dialog_id: dialog.id, client_id: message.clientId });
+        }
         for (const a of message.attachments) {
           try {
             await sendFile(op.chat_id, dialog.id, a, first);
