@@ -49,9 +49,9 @@ const fmt = (n, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
 
 /**
  * Rates against one server, with idle widgets connected first; returns rows and RSS per widget.
- * With `stepsOnly`, only the steps (the highest rate sustained).
+ * With `fromSteps`, only the steps (the highest rate sustained) and the rates above them.
  */
-async function measure(name, server, target, { stepsOnly = false } = {}) {
+async function measure(name, server, target, { fromSteps = false } = {}) {
   log(`${name}: ${WIDGETS} idle widgets, ${ACTIVE} active dialogs, ${OPERATORS} operators`);
   const before = await rssOf(server.pid);
   const idle = await openIdleElsewhere(target, WIDGETS);
@@ -63,15 +63,15 @@ async function measure(name, server, target, { stepsOnly = false } = {}) {
   // Warm up at the middle rate, the same for both servers: the JIT, and the database's WAL file
   // growing to its working size (the first seconds at a new rate otherwise show start-up costs,
   // not the steady state).
-  await runRate(operators, dialogs, 1000, 3);
+  await runRate(operators, dialogs, 1000, 3, server.pid);
   const rates = [];
   const atRate = async (rate) => {
     log(`  ${rate} msg/s`);
-    rates.push(await runRate(operators, dialogs, rate, SECONDS));
+    rates.push(await runRate(operators, dialogs, rate, SECONDS, server.pid));
   };
   // The rates up to the first step, then the steps, then the rates above them: a rate that
   // saturates the server leaves it with a backlog and a big heap, which the next rate would feel.
-  if (!stepsOnly) for (const rate of RATES.filter((r) => r <= STEPS[0])) await atRate(rate);
+  if (!fromSteps) for (const rate of RATES.filter((r) => r <= STEPS[0])) await atRate(rate);
   let sustained = 0;
   const steps = [];
   // A step over the p99 target that kept up with the rate (nothing lost, the rate achieved) is
@@ -80,19 +80,19 @@ async function measure(name, server, target, { stepsOnly = false } = {}) {
   const keptUp = (r, rate) => r.achieved >= rate * 0.95 && r.lost === 0;
   for (const rate of STEPS) {
     log(`  step ${rate} msg/s`);
-    let r = await runRate(operators, dialogs, rate, Math.min(SECONDS, 5));
+    let r = await runRate(operators, dialogs, rate, Math.min(SECONDS, 5), server.pid);
     const tries = [r.p99];
     if (r.p99 > TARGET_P99_MS && keptUp(r, rate)) {
       log(`  step ${rate} msg/s again`);
-      const again = await runRate(operators, dialogs, rate, Math.min(SECONDS, 5));
+      const again = await runRate(operators, dialogs, rate, Math.min(SECONDS, 5), server.pid);
       tries.push(again.p99);
       if (again.p99 <= TARGET_P99_MS && keptUp(again, rate)) r = again;
     }
-    steps.push({ rate, achieved: r.achieved, p50: r.p50, p99: r.p99, lost: r.lost, tries });
+    steps.push({ rate, achieved: r.achieved, p50: r.p50, p99: r.p99, lost: r.lost, cpuUs: r.cpuUs, tries });
     if (r.p99 > TARGET_P99_MS || !keptUp(r, rate)) break;
     sustained = rate;
   }
-  if (!stepsOnly) for (const rate of RATES.filter((r) => r > STEPS[0])) await atRate(rate);
+  for (const rate of RATES.filter((r) => r > STEPS[0])) await atRate(rate);
   closeAll([...active.map((a) => a.ws), ...operators]);
   await idle.stop();
   return { rates, sustained, steps, rssPerWidget: (after - before) / WIDGETS, rss: after };
@@ -104,7 +104,7 @@ await relay.stop();
 // The same relay sending each operator event to every operator (Parley's frame count): what the
 // machine allows for the frames alone, at the rates where throughput is decided.
 const fanoutRelay = await startRelay({ fanout: true });
-const fanout = await measure('relay with fan-out', fanoutRelay, relayTarget(fanoutRelay), { stepsOnly: true });
+const fanout = await measure('relay with fan-out', fanoutRelay, relayTarget(fanoutRelay), { fromSteps: true });
 await fanoutRelay.stop();
 
 const parley = await startParley();
@@ -138,6 +138,19 @@ const stepLine = (steps) =>
   steps.map((r) => `${r.rate}: p99 ${(r.tries ?? [r.p99]).map((p) => fmt(p, 1)).join(' then ')}${r.lost ? `, ${r.lost} lost` : ''}`).join('; ');
 out.push(`  parley steps (until the first over): ${stepLine(measured.steps)}`);
 out.push(`  fan-out floor steps: ${stepLine(fanout.steps)}`);
+out.push('');
+// What each message costs the machine, at each rate above the steps (where throughput is
+// decided): the server (every thread) and the load generator beside it on the same cores.
+const cores = cpus().length;
+out.push(`CPU per message (us, server and load generator; ${cores} cores give ${cores} x 1,000,000 us a second)`);
+out.push('  rate/s        floor   fan-out floor          parley   cores used: fan-out floor, parley');
+for (const rate of RATES.filter((r) => r > STEPS[0])) {
+  const at = (m) => m.rates.find((r) => r.rate === rate)?.cpuUs ?? { server: NaN, load: NaN };
+  const [f, o, p] = [at(floor), at(fanout), at(measured)];
+  const pair = (c) => `${fmt(c.server, 0)} + ${fmt(c.load, 0)}`.padStart(15);
+  const used = (c) => fmt(((c.server + c.load) * rate) / 1e6, 2);
+  out.push(`  ${String(rate).padStart(6)} ${pair(f)} ${pair(o)} ${pair(p)}   ${used(o)}, ${used(p)}`);
+}
 out.push('');
 out.push(`Server RSS per idle widget: parley ${fmt(measured.rssPerWidget / 1024, 1)} KB, floor ${fmt(floor.rssPerWidget / 1024, 1)} KB`);
 out.push('');

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { ORIGIN } from './servers.mjs';
-import { percentiles } from './stats.mjs';
+import { cpuMsOf, percentiles } from './stats.mjs';
 
 function open(url, headers = {}) {
   return new Promise((resolve, reject) => {
@@ -167,10 +167,14 @@ function timedOperator(ws) {
 
 /**
  * Sends `rate` messages a second for `seconds` (after a short warm-up that is not recorded),
- * spread over the operators and dialogs; waits for the stragglers; returns the latencies.
+ * spread over the operators and dialogs; waits for the stragglers; returns the latencies, and
+ * the CPU time per message of the server (`serverPid`, every thread of it) and of this load
+ * generator, over the whole run (warm-up and stragglers too).
  */
-export async function runRate(operatorSockets, dialogs, rate, seconds) {
+export async function runRate(operatorSockets, dialogs, rate, seconds, serverPid) {
   const ops = operatorSockets.map(timedOperator);
+  const serverBefore = serverPid ? await cpuMsOf(serverPid) : NaN;
+  const loadBefore = process.cpuUsage();
   const warmup = Math.min(1, seconds / 4);
   const total = warmup + seconds;
   const started = process.hrtime.bigint();
@@ -199,11 +203,16 @@ export async function runRate(operatorSockets, dialogs, rate, seconds) {
   for (const op of ops) op.stop();
   const samples = ops.flatMap((o) => o.state.samples);
   const recorded = sent - recordedFrom;
+  const load = process.cpuUsage(loadBefore);
   return {
     rate,
     achieved: samples.length / sendSeconds,
     lost: ops.reduce((n, o) => n + o.pending(), 0),
     recorded,
+    cpuUs: {
+      server: serverPid ? (((await cpuMsOf(serverPid)) - serverBefore) * 1000) / sent : NaN,
+      load: (load.user + load.system) / sent,
+    },
     ...percentiles(samples),
   };
 }

@@ -37,4 +37,21 @@ export async function rssOf(pid) {
   return kb * 1024;
 }
 
+/** Clock ticks per second of /proc's CPU times (USER_HZ). */
+let ticksPerSecond;
+
+/** CPU time (user and system, every thread) a process has used, in milliseconds (Linux). */
+export async function cpuMsOf(pid) {
+  const { readFile } = await import('node:fs/promises');
+  if (ticksPerSecond === undefined) {
+    const { execSync } = await import('node:child_process');
+    ticksPerSecond = Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
+  }
+  // The fields after the command name (which may hold spaces) start at the state, field 3;
+  // utime and stime are fields 14 and 15.
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
+}
+
 export const ms = (ns) => Number(ns) / 1e6;
