@@ -247,13 +247,13 @@ export function dialogsRepo(db: Db) {
         [projectId, before?.at ?? null, before?.id ?? null, limit],
       ),
 
-    /** A page of a project's message texts, newest first (by id, below `beforeId`), for search. */
-    searchMessages: (projectId: number, beforeId: number, limit: number, q: Queryable = db) =>
-      q.all<{ id: number; dialog_id: number; body: string }>(
-        `SELECT m.id, m.dialog_id, m.body FROM messages m JOIN dialogs d ON d.id = m.dialog_id
-         WHERE m.id < ?2 AND d.project_id = ?1 AND m.author != 'system' AND m.body != ''
-         ORDER BY m.id DESC LIMIT ?3`,
-        [projectId, beforeId, limit],
+    /** A page of a dialog's message texts, newest first (below `beforeSeq`), for search. */
+    searchMessages: (dialogId: number, beforeSeq: number, limit: number, q: Queryable = db) =>
+      q.all<{ seq: number; body: string }>(
+        `SELECT seq, body FROM messages
+         WHERE dialog_id = ?1 AND seq < ?2 AND author != 'system' AND body != ''
+         ORDER BY seq DESC LIMIT ?3`,
+        [dialogId, beforeSeq, limit],
       ),
 
     async viewCounts(projectId: number, userId: number, q: Queryable = db) {

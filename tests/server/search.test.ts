@@ -122,6 +122,29 @@ describe('dialog search', () => {
     expect(found.results.every((r) => r.match.field === 'message' && r.match.text.startsWith('Hello number 1'))).toBe(true);
   });
 
+  it('a limit cuts by newest activity, not by the newest matching message', async () => {
+    // X asks first, then Y and Z, then X writes again (no match): X has the newest activity,
+    // Y and Z the newest matching messages.
+    const { peer: x } = await visitorHello(server.url, shop.widgetKey, ORIGIN);
+    peers.push(x);
+    const say = async (body: string) => {
+      const clientId = randomUUID();
+      x.send({ type: 'message.send', clientId, body });
+      await x.next((f) => f.type === 'message.stored' && f.clientId === clientId);
+      const { dialogs } = await root.listDialogs(shop.id, { view: 'mine' });
+      return dialogs.find((d) => d.lastMessage?.body === body)!.id;
+    };
+    const first = await say('A quick Kayak question: is it in stock?');
+    const second = await visitorWrites(shop, 'Another kayak question, about the paddles');
+    const third = await visitorWrites(shop, 'My kayak question is about delivery');
+    expect(await say('Thanks, waiting for your answer')).toBe(first);
+    const top = await root.searchDialogs(shop.id, 'kayak question', 1);
+    expect([ids(top), top.more]).toEqual([[first], true]);
+    expect(top.results[0].match).toEqual({ field: 'message', text: 'A quick Kayak question: is it in stock?' });
+    expect(ids(await root.searchDialogs(shop.id, 'kayak question', 2))).toEqual([first, third]);
+    expect(ids(await root.searchDialogs(shop.id, 'kayak question'))).toEqual([first, third, second]);
+  });
+
   it('one person runs at most two searches at once: a third meanwhile is 429, and afterwards searching works again', async () => {
     // Each of these reads every page (nothing matches), a page per turn of the event loop.
     const settled = await Promise.allSettled([1, 2, 3].map((i) => root.searchDialogs(shop.id, `nothing like this ${i}`)));
