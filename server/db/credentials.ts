@@ -46,8 +46,8 @@ export function credentialsRepo(db: Db) {
     ): Promise<number> {
       const { lastID } = await tx.run(
         `INSERT INTO credentials (user_id, kind, name, token_hash, created_at, last_used_at, idle_ttl_ms, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-        [c.userId, c.kind, c.name, c.tokenHash, now, now, c.idleTtlMs, c.expiresAt],
+         VALUES (?, ?, ?, ?, ?, NULL, ?, ?)`,
+        [c.userId, c.kind, c.name, c.tokenHash, now, c.idleTtlMs, c.expiresAt],
       );
       return lastID;
     },

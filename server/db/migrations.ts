@@ -392,4 +392,12 @@ export const migrations: Migration[] = [
       DROP INDEX messages_by_rev;
     `,
   },
+  {
+    name: 'credentials: never used is null',
+    sql: `
+      -- A credential was written as last used when it was made, so a token that was never used
+      -- showed its creation time under LAST USED. Idle expiry counts from created_at instead.
+      UPDATE credentials SET last_used_at = NULL WHERE last_used_at = created_at;
+    `,
+  },
 ];

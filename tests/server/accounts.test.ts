@@ -364,6 +364,8 @@ describe('API tokens', () => {
     await admin.client.createToken('backup');
     const listed = await admin.client.listTokens();
     expect(listed.map((t) => t.name)).toEqual(['backup', 'ci-deploy']);
+    // Used or not: a token never used has no "last used" (it was its creation time).
+    expect(listed.map((t) => t.lastUsedAt === null)).toEqual([true, false]);
     expect(JSON.stringify(listed)).not.toContain(created.token);
     expect(JSON.stringify(listed)).not.toContain(created.token.slice(4, 20));
 
