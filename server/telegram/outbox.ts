@@ -1,5 +1,7 @@
 // Every call to the Bot API goes out through this queue, within Telegram's limits: about one
-// message a second per chat and 30 a second overall. A 429 pauses the whole queue for its
+// message a second per chat and 30 a second overall. Answers to button taps are not messages:
+// they skip the chat's queue and pace (only the overall limit holds), since the phone shows a
+// spinner on the button until the tap is answered. A 429 pauses the whole queue for its
 // retry_after and then retries the same call. A network failure retries calls that cannot post
 // twice (reactions, edits, reads) and sends that never left; a send that may have reached
 // Telegram is not repeated: its caller learns the fate is unknown (TelegramNetworkError.sent).
@@ -16,6 +18,8 @@ interface Job {
   method: string;
   params: Record<string, unknown>;
   tries: number;
+  /** Not before this time (a retry's backoff). */
+  notBefore: number;
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
 }
@@ -28,6 +32,10 @@ export interface Outbox {
 /** Calls that would post something again if repeated. */
 const posts = (method: string) => /^(send|forward|copy)/.test(method);
 
+/** The queue of calls outside every chat's pace (answers to taps). */
+const UNPACED = Number.NaN;
+const laneOf = (job: Pick<Job, 'chatId' | 'method'>) => (job.method === 'answerCallbackQuery' ? UNPACED : job.chatId);
+
 export function createOutbox(api: BotApi, timers: BridgeTimers, log: FastifyBaseLogger): Outbox {
   const queues = new Map<number, Job[]>();
   const lastCallAt = new Map<number, number>();
@@ -37,30 +45,31 @@ export function createOutbox(api: BotApi, timers: BridgeTimers, log: FastifyBase
   let stopped = false;
   const abort = new AbortController();
 
-  /** The chat whose next call may go first, and how long until it may. */
-  function next(): { chatId: number; wait: number } | null {
+  /** The queue (a chat's, or UNPACED) whose next call may go first, and how long until it may. */
+  function next(): { lane: number; wait: number } | null {
     const now = timers.now();
     while (recent.length && recent[0] <= now - 1000) recent.shift();
     const globalAt = Math.max(pausedUntil, recent.length >= GLOBAL_PER_SECOND ? recent[recent.length - GLOBAL_PER_SECOND] + 1000 : 0);
-    let best: { chatId: number; wait: number } | null = null;
-    for (const [chatId, jobs] of queues) {
+    let best: { lane: number; wait: number } | null = null;
+    for (const [lane, jobs] of queues) {
       if (jobs.length === 0) continue;
-      const at = Math.max(globalAt, (lastCallAt.get(chatId) ?? -Infinity) + PER_CHAT_INTERVAL_MS);
-      const wait = Math.max(0, at - now);
-      if (!best || wait < best.wait) best = { chatId, wait };
+      const paced = Number.isNaN(lane) ? -Infinity : (lastCallAt.get(lane) ?? -Infinity) + PER_CHAT_INTERVAL_MS;
+      const wait = Math.max(0, Math.max(globalAt, paced, jobs[0].notBefore) - now);
+      if (!best || wait < best.wait) best = { lane, wait };
     }
     return best;
   }
 
   async function attempt(job: Job): Promise<void> {
     const now = timers.now();
-    lastCallAt.set(job.chatId, now);
+    const lane = laneOf(job);
+    if (!Number.isNaN(lane)) lastCallAt.set(lane, now);
     recent.push(now);
     try {
       job.resolve(await api.call(job.method, job.params, { signal: abort.signal }));
     } catch (err) {
       if (stopped) return job.reject(err);
-      const requeue = () => void queues.get(job.chatId)!.unshift(job);
+      const requeue = () => void queues.get(lane)!.unshift(job);
       if (err instanceof TelegramApiError && err.errorCode === 429) {
         const seconds = err.retryAfter ?? 1;
         log.warn({ method: job.method, retryAfter: seconds }, 'telegram: rate limited, waiting retry_after');
@@ -70,7 +79,7 @@ export function createOutbox(api: BotApi, timers: BridgeTimers, log: FastifyBase
       if (err instanceof TelegramNetworkError && (!err.sent || !posts(job.method)) && job.tries < NETWORK_RETRIES) {
         job.tries += 1;
         log.warn({ method: job.method, reason: err.reason, try: job.tries }, 'telegram: network failure, retrying');
-        lastCallAt.set(job.chatId, timers.now() + 1000 * 2 ** job.tries - PER_CHAT_INTERVAL_MS);
+        job.notBefore = timers.now() + 1000 * 2 ** job.tries;
         return requeue();
       }
       job.reject(err);
@@ -86,7 +95,7 @@ export function createOutbox(api: BotApi, timers: BridgeTimers, log: FastifyBase
           await timers.sleep(pick.wait, abort.signal);
           continue;
         }
-        const job = queues.get(pick.chatId)!.shift()!;
+        const job = queues.get(pick.lane)!.shift()!;
         await attempt(job);
       }
     } finally {
@@ -98,9 +107,10 @@ export function createOutbox(api: BotApi, timers: BridgeTimers, log: FastifyBase
     call<T>(chatId: number, method: string, params: Record<string, unknown>) {
       if (stopped) return Promise.reject(new Error('the Telegram bridge is stopping'));
       return new Promise<T>((resolve, reject) => {
-        let jobs = queues.get(chatId);
-        if (!jobs) queues.set(chatId, (jobs = []));
-        jobs.push({ chatId, method, params, tries: 0, resolve: resolve as (v: unknown) => void, reject });
+        const lane = laneOf({ chatId, method });
+        let jobs = queues.get(lane);
+        if (!jobs) queues.set(lane, (jobs = []));
+        jobs.push({ chatId, method, params, tries: 0, notBefore: 0, resolve: resolve as (v: unknown) => void, reject });
         void pump();
       });
     },

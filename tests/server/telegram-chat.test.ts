@@ -251,8 +251,13 @@ describe('commands and buttons', () => {
     expect(firstButton.text).toBe(first.visitor.name);
 
     const card = t.fake.nextSaid(CHAT, /Reply to this message to answer/);
-    t.fake.userTaps(CHAT, said.result.message_id, firstButton.callback_data);
+    const tap = t.fake.userTaps(CHAT, said.result.message_id, firstButton.callback_data);
     const opened = await card;
+    // The tap is answered (the button's spinner stops) right after the card, not a second later
+    // in the chat's one-message-a-second pace: an answer is not a message.
+    const cardAt = t.timers.now();
+    await t.fake.waitFor('answerCallbackQuery', (c) => c.params.callback_query_id === tap.queryId);
+    expect(t.timers.now()).toBe(cardAt);
     expect(opened.params.text).toContain(`${first.visitor.name}: First visitor here`);
     expect(opened.params.text).toContain('Waiting for an operator');
     expect(opened.params.reply_markup.inline_keyboard.flat().map((b: { callback_data: string }) => b.callback_data)).toEqual([
