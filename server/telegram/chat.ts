@@ -189,7 +189,9 @@ export function createChat(ctx: BridgeContext, relay: Relay) {
     const user = (await repos.users.byId(outcome.userId))!;
     log.info({ userId: user.id }, 'telegram: chat linked');
     if (outcome.replacedChat !== null) await say(ctx, outcome.replacedChat, TEXTS.unlinkedNow).catch(() => undefined);
-    await say(ctx, chatId, TEXTS.linked(`${user.first_name} ${user.last_name}`, user.email));
+    const previous = outcome.previousUser === null ? undefined : await repos.users.byId(outcome.previousUser);
+    const linked = TEXTS.linked(`${user.first_name} ${user.last_name}`, user.email);
+    await say(ctx, chatId, previous ? `${TEXTS.relinked(`${previous.first_name} ${previous.last_name}`, previous.email)}\n\n${linked}` : linked);
   }
 
   // ---- answering ---------------------------------------------------------------------

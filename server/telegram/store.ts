@@ -20,7 +20,10 @@ export interface TelegramMessageRow {
   notice_id?: number | null;
 }
 
-export type LinkOutcome = { ok: true; userId: number; replacedChat: number | null } | { ok: false; why: 'unknown' | 'expired' | 'used' };
+export type LinkOutcome =
+  /** `replacedChat`: the user's chat before (now unlinked); `previousUser`: whom this chat was linked to before. */
+  | { ok: true; userId: number; replacedChat: number | null; previousUser: number | null }
+  | { ok: false; why: 'unknown' | 'expired' | 'used' };
 
 export type TelegramStore = ReturnType<typeof telegramStore>;
 
@@ -65,9 +68,15 @@ export function telegramStore(db: Db) {
         if (code.expires_at <= now) return { ok: false, why: 'expired' };
         await tx.run('UPDATE telegram_link_codes SET used_at = ? WHERE code_hash = ?', [now, codeHash]);
         const old = await tx.get<{ chat_id: number }>('SELECT chat_id FROM telegram_links WHERE user_id = ?', [code.user_id]);
+        const before = await tx.get<{ user_id: number }>('SELECT user_id FROM telegram_links WHERE chat_id = ?', [chatId]);
         await tx.run('DELETE FROM telegram_links WHERE user_id = ? OR chat_id = ?', [code.user_id, chatId]);
         await tx.run('INSERT INTO telegram_links (user_id, chat_id, linked_at) VALUES (?, ?, ?)', [code.user_id, chatId, now]);
-        return { ok: true, userId: code.user_id, replacedChat: old && old.chat_id !== chatId ? old.chat_id : null };
+        return {
+          ok: true,
+          userId: code.user_id,
+          replacedChat: old && old.chat_id !== chatId ? old.chat_id : null,
+          previousUser: before && before.user_id !== code.user_id ? before.user_id : null,
+        };
       }),
 
     linkOfChat: (chatId: number) => db.get<LinkRow>('SELECT user_id, chat_id, current_dialog_id FROM telegram_links WHERE chat_id = ?', [chatId]),

@@ -68,6 +68,7 @@ export const TEXTS = {
   linked: (name: string, email: string) =>
     `Linked to Parley as ${name} (${email}). Visitor messages in your My messages arrive here; reply to one to answer. /help`,
   unlinkedNow: 'This chat is no longer linked to Parley. Run "parley telegram link" to link it again.',
+  relinked: (name: string, email: string) => `This chat was linked to ${name} (${email}); that link has ended.`,
   help: [
     'Visitor messages from your My messages arrive here.',
     'Reply to one (swipe it, or Reply) to answer that visitor, with text, a photo or a file; 👌 appears when the visitor has seen your answer. Edit your answer within 10 minutes and the visitor sees the new text.',

@@ -78,6 +78,16 @@ describe('linking a chat', () => {
     expect((await said).params.text).toMatch(/parley telegram link/);
   });
 
+  it("a code of another member in a linked chat moves the chat to them, and says whose link ended", async () => {
+    await linkChat();
+    const bea = await addBea();
+    const { code } = await linkCode(bea);
+    const said = nextSaid(CHAT);
+    fake.userSays(CHAT, `/start ${code}`);
+    expect((await said).params.text).toMatch(/^This chat was linked to Oli Op \(.+\); that link has ended\.\n\nLinked to Parley as Bea Op/);
+    expect(await operator.request('DELETE', '/api/v1/telegram/link')).toEqual({ unlinked: false });
+  });
+
   it('an expired or unknown code links nothing', async () => {
     const { code } = await linkCode(operator);
     clock.advance(15 * 60_000);
