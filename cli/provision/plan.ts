@@ -392,14 +392,19 @@ function templateSteps(parsed: ParsedSpec, state: CurrentState, prune: boolean):
           await client.createTemplate(projectId, { name, text: t.text });
         },
       });
-    } else if (have.text !== t.text) {
+    } else if (have.text !== t.text || have.name !== name) {
+      // Names match whatever their case; a change of case is a rename, as `templates import` does.
+      const renamed = have.name !== name;
       steps.push({
         action: 'update',
         kind: 'template',
         name: have.name,
-        changes: [`text: ${brief(have.text)} -> ${brief(t.text)}`],
+        changes: [
+          ...(renamed ? [`name: ${JSON.stringify(have.name)} -> ${JSON.stringify(name)}`] : []),
+          ...(have.text !== t.text ? [`text: ${brief(have.text)} -> ${brief(t.text)}`] : []),
+        ],
         run: async (client, projectId) => {
-          await client.updateTemplate(projectId, have.id, { text: t.text });
+          await client.updateTemplate(projectId, have.id, { ...(renamed ? { name } : {}), ...(have.text !== t.text ? { text: t.text } : {}) });
         },
       });
     }
@@ -414,10 +419,25 @@ function leadClassSteps(parsed: ParsedSpec, state: CurrentState, prune: boolean)
   const classes = parsed.spec.project.leadClasses;
   if (!classes) return [];
   const steps: Step[] = [];
-  const current = new Set(state.leadClasses.map((c) => nameKey(c.name)));
+  const current = new Map(state.leadClasses.map((c) => [nameKey(c.name), c]));
   for (const raw of classes) {
     const name = raw.trim();
-    if (current.has(nameKey(name))) continue;
+    const have = current.get(nameKey(name));
+    if (have && have.name !== name) {
+      // The same class written in another case: renamed (its dialogs keep it). A project made
+      // by this plan learns its default classes' ids only once it exists.
+      steps.push({
+        action: 'update',
+        kind: 'lead class',
+        name: have.name,
+        changes: [`name: ${JSON.stringify(have.name)} -> ${JSON.stringify(name)}`],
+        run: async (client, projectId) => {
+          const id = have.id > 0 ? have.id : (await client.leadClasses(projectId)).classes.find((c) => nameKey(c.name) === nameKey(name))?.id;
+          if (id !== undefined) await client.renameLeadClass(projectId, id, name);
+        },
+      });
+    }
+    if (have) continue;
     steps.push({
       action: 'create',
       kind: 'lead class',

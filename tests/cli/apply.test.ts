@@ -203,6 +203,22 @@ describe('parley apply', () => {
     expect(again, again.stderr).toMatchObject({ code: 0 });
   });
 
+  it('a name written in another case renames the template or lead class', async () => {
+    const base = FILE.replace('  name: Shop\n', '  name: Cases\n');
+    expect((await admin.run(['apply', '-f', await file('cases.yaml', base)])).code).toBe(0);
+    const renamed = await file('cases-renamed.yaml', base.replace('  - name: hello\n', '  - name: Hello\n').replace(', spam,', ', Spam,'));
+    const plan = await admin.json<ApplyJson>(['apply', '-f', renamed, '--dry-run']);
+    expect(plan.steps.map((s) => [`${s.action} ${s.kind} ${s.name}`, s.changes])).toEqual([
+      ['update template hello', ['name: "hello" -> "Hello"']],
+      ['update lead class spam', ['name: "spam" -> "Spam"']],
+    ]);
+    expect((await admin.run(['apply', '-f', renamed])).code).toBe(0);
+    const exported = (await admin.run(['export', '-p', 'Cases'])).stdout;
+    expect(exported).toContain('- name: Hello\n');
+    expect(exported).toMatch(/leadClasses: \[.*Spam.*\]|- Spam\n/);
+    expect((await admin.run(['apply', '-f', renamed, '--detailed-exitcode'])).code).toBe(0);
+  });
+
   it('export, then apply on an empty server, reproduces the project', async () => {
     const exported = await admin.run(['export']);
     expect(exported, exported.stderr).toMatchObject({ code: 0 });
