@@ -13,7 +13,9 @@ import { templatesService } from './templates.js';
 export type Services = ReturnType<typeof createServices>;
 
 export function createServices(deps: ServiceDeps) {
-  const projects = projectsService(deps);
+  // Presence reads memberships through projects, and a project's new timezone moves presence.
+  const projects = projectsService(deps, { timezoneChanged: (projectId) => presence.timezoneChanged(projectId) });
+  const presence = presenceService(deps, projects);
   const attachments = attachmentsService(deps);
   return {
     accounts: accountsService(deps),
@@ -23,7 +25,7 @@ export function createServices(deps: ServiceDeps) {
     admin: adminService(deps),
     attachments,
     dialogs: dialogsService(deps, projects, attachments),
-    presence: presenceService(deps, projects),
+    presence,
     groups: groupsService(deps, projects),
     templates: templatesService(deps, projects),
   };

@@ -2,17 +2,22 @@
 // (the widget's chat tab is shown while at least one operator of the project is online):
 //  - without a schedule, the manual switch alone decides (memberships.manual = 1, no end);
 //  - with a schedule, a manual switch is in force until the schedule's next boundary
-//    (manual = 1, manual_until = that boundary); otherwise (manual = 0) the schedule decides.
+//    (manual = 1, manual_until = that boundary, NULL while none is in sight); otherwise
+//    (manual = 0) the schedule decides.
 // Changes happen at boundaries by one timer armed for the soonest boundary across all scheduled
-// operators (recomputed at start, so they survive a restart). "Now" is the injected clock:
-// tests move a ManualClock and call reevaluate(). Every change goes through publishChange().
+// operators (recomputed at start, so they survive a restart). A schedule with no boundary in
+// sight (around the clock; no hours ahead) is looked at again once the horizon has moved on, so a
+// date exception further away is not missed. A change of the project's timezone moves every
+// boundary and counts as a schedule change of every scheduled operator of the project.
+// "Now" is the injected clock: tests move a ManualClock and call reevaluate(). Every change goes
+// through publishChange().
 import { badRequest, notFound } from '../errors.js';
 import { normalizeEmail } from '../../core/protocol/index.js';
 import { type PresenceRow, schedulesRepo } from '../db/schedules.js';
 import type { Auth } from './accounts.js';
 import type { ServiceDeps } from './context.js';
 import type { ProjectsService } from './projects.js';
-import { formatClock, scheduleState, WEEKDAYS, wallClock, type WorkSchedule } from './schedule.js';
+import { formatClock, HORIZON_MS, scheduleState, WEEKDAYS, wallClock, type WorkSchedule } from './schedule.js';
 
 export type PresenceService = ReturnType<typeof presenceService>;
 
@@ -29,6 +34,20 @@ export interface PresenceExplained {
   until: number | null;
   changedAt: number | null;
   explanation: string;
+}
+
+/** When to look at a schedule again that shows no boundary up to its horizon. */
+const lookAgain = (now: number) => now + HORIZON_MS;
+
+/**
+ * The manual switch in force on a scheduled membership at `now` (null: the schedule decides).
+ * It lasts until the schedule's next boundary; one made while the schedule showed none
+ * (manual_until NULL) lasts until one comes in sight, `until` null meanwhile.
+ */
+function manualSwitch(row: PresenceRow, schedule: WorkSchedule, now: number): { until: number | null } | null {
+  if (row.manual !== 1) return null;
+  if (row.manual_until !== null) return now < row.manual_until ? { until: row.manual_until } : null;
+  return { until: scheduleState(schedule, now).nextBoundary };
 }
 
 /** "18:00" when `at` is on the same local day as `now`, "09:00 Mon" within a week, else with the date. */
@@ -84,7 +103,17 @@ export function presenceService(deps: ServiceDeps, projects: ProjectsService) {
   async function evaluateOne(row: PresenceRow, now: number): Promise<number | null> {
     const schedule = await workSchedule(row);
     if (!schedule) return null;
-    if (row.manual === 1 && row.manual_until !== null && now < row.manual_until) return row.manual_until;
+    const manual = manualSwitch(row, schedule, now);
+    if (manual) {
+      if (manual.until === null) return lookAgain(now);
+      if (row.manual_until === null) {
+        // A boundary came in sight: from now on the switch ends there.
+        await db.write((tx) =>
+          tx.run('UPDATE memberships SET manual_until = ? WHERE project_id = ? AND user_id = ?', [manual.until, row.project_id, row.user_id]),
+        );
+      }
+      return manual.until;
+    }
     const state = scheduleState(schedule, now);
     const online = state.working ? 1 : 0;
     if (row.manual !== 0 || row.manual_until !== null || row.online !== online) {
@@ -98,7 +127,7 @@ export function presenceService(deps: ServiceDeps, projects: ProjectsService) {
       );
       if (row.online !== online) await publishChange(row.project_id, row.user_id, online === 1);
     }
-    return state.nextBoundary;
+    return state.nextBoundary ?? lookAgain(now);
   }
 
   function arm(next: number | null) {
@@ -144,23 +173,29 @@ export function presenceService(deps: ServiceDeps, projects: ProjectsService) {
     if (!row.operator) return { ...base, source: 'manual', until: null, explanation: 'not an operator in this project' };
     if (!schedule) return { ...base, source: 'manual', until: null, explanation: `${state} (manual switch; no schedule)` };
     const tz = row.timezone;
-    if (row.manual === 1 && row.manual_until !== null && now < row.manual_until) {
-      const starts = scheduleState(schedule, row.manual_until).working;
+    // With no boundary up to the horizon there is no "until": say why instead.
+    const s = scheduleState(schedule, now);
+    const manual = manualSwitch(row, schedule, now);
+    if (manual?.until === null) {
+      const why = s.working ? 'the schedule runs around the clock' : 'no working hours ahead';
+      return { ...base, source: 'manual', until: null, explanation: `${state} (manual switch; ${why}) (${tz})` };
+    }
+    if (manual) {
+      const starts = scheduleState(schedule, manual.until).working;
       return {
         ...base,
         source: 'manual',
-        until: row.manual_until,
-        explanation: `${state} (manual switch) until the schedule ${starts ? 'starts' : 'ends'} at ${describeInstant(row.manual_until, now, tz)} (${tz})`,
+        until: manual.until,
+        explanation: `${state} (manual switch) until the schedule ${starts ? 'starts' : 'ends'} at ${describeInstant(manual.until, now, tz)} (${tz})`,
       };
     }
-    const s = scheduleState(schedule, now);
     return {
       ...base,
       source: 'schedule',
       until: s.nextBoundary,
       explanation:
         s.nextBoundary === null
-          ? `${state} by schedule (no working hours ahead) (${tz})`
+          ? `${state} by schedule (${s.working ? 'around the clock' : 'no working hours ahead'}) (${tz})`
           : `${state} by schedule until ${describeInstant(s.nextBoundary, now, tz)} (${tz})`,
     };
   }
@@ -220,25 +255,36 @@ export function presenceService(deps: ServiceDeps, projects: ProjectsService) {
       });
     },
 
+    scheduleChanged,
+
     /**
-     * After an operator's schedule changed: with a schedule now, the schedule takes over (an
-     * earlier manual switch ends); without one, the current state stays as the manual switch.
+     * After the project's timezone changed: every boundary of its operators' schedules moved, so
+     * each scheduled operator of the project is treated as after a change of their schedule.
      */
-    scheduleChanged(projectId: number, userIds: number[]) {
-      return serial(async () => {
-        for (const userId of userIds) {
-          const stored = await schedules.load(projectId, userId);
-          await db.write((tx) =>
-            tx.run('UPDATE memberships SET manual = ?, manual_until = NULL WHERE project_id = ? AND user_id = ?', [
-              stored.present ? 0 : 1,
-              projectId,
-              userId,
-            ]),
-          );
-        }
-      }).then(() => reevaluate());
+    async timezoneChanged(projectId: number) {
+      const rows = await schedules.scheduled();
+      await scheduleChanged(projectId, rows.filter((r) => r.project_id === projectId).map((r) => r.user_id));
     },
   };
+
+  /**
+   * After an operator's schedule changed: with a schedule now, the schedule takes over (an
+   * earlier manual switch ends); without one, the current state stays as the manual switch.
+   */
+  function scheduleChanged(projectId: number, userIds: number[]) {
+    return serial(async () => {
+      for (const userId of userIds) {
+        const stored = await schedules.load(projectId, userId);
+        await db.write((tx) =>
+          tx.run('UPDATE memberships SET manual = ?, manual_until = NULL WHERE project_id = ? AND user_id = ?', [
+            stored.present ? 0 : 1,
+            projectId,
+            userId,
+          ]),
+        );
+      }
+    }).then(() => reevaluate());
+  }
 
   async function soonestBoundary(): Promise<number | null> {
     const now = clock.now();
@@ -246,11 +292,9 @@ export function presenceService(deps: ServiceDeps, projects: ProjectsService) {
     for (const row of await schedules.scheduled()) {
       const schedule = await workSchedule(row);
       if (!schedule) continue;
-      const next =
-        row.manual === 1 && row.manual_until !== null && now < row.manual_until
-          ? row.manual_until
-          : scheduleState(schedule, now).nextBoundary;
-      if (next !== null && (soonest === null || next < soonest)) soonest = next;
+      const manual = manualSwitch(row, schedule, now);
+      const next = (manual ? manual.until : scheduleState(schedule, now).nextBoundary) ?? lookAgain(now);
+      if (soonest === null || next < soonest) soonest = next;
     }
     return soonest;
   }

@@ -30,10 +30,15 @@ export { isTimeZone };
 
 export type ProjectsService = ReturnType<typeof projectsService>;
 
+/** What a change of settings must tell presence (which is built after projects: it reads memberships here). */
+export interface SettingsListener {
+  timezoneChanged(projectId: number): Promise<void>;
+}
+
 /** Memberships kept in memory (every operator message checks one); beyond this it starts over. */
 const MEMBERSHIPS_KEPT = 10_000;
 
-export function projectsService(deps: ServiceDeps) {
+export function projectsService(deps: ServiceDeps, presence: SettingsListener) {
   const { db, repos, clock, bus } = deps;
   // Memberships as read, by "project:user". Only what exists is kept, so an added member needs no
   // care; a membership changes or goes only in team.ts, which publishes member.updated or
@@ -121,14 +126,20 @@ export function projectsService(deps: ServiceDeps) {
         sets.push('widget_greeting = ?');
         params.push(greeting === null || !greeting.trim() ? null : greeting.trim());
       }
+      let timezoneChanged = false;
       if (sets.length || also) {
-        await db.write(async (tx) => {
+        timezoneChanged = await db.write(async (tx) => {
+          // Read in the transaction: a racing change is compared with what the other one committed.
+          const before = body.timezone === undefined ? undefined : (await repos.projects.byId(projectId, tx))?.timezone;
           if (sets.length) {
             await tx.run(`UPDATE projects SET ${sets.join(', ')}, updated_at = ? WHERE id = ?`, [...params, clock.now(), projectId]);
           }
           await also?.(tx);
+          return before !== undefined && before !== body.timezone;
         });
       }
+      // Working hours are wall times in the project's zone: every scheduled operator's state moved.
+      if (timezoneChanged) await presence.timezoneChanged(projectId);
       return this.get(auth, projectId);
     },
 

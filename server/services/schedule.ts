@@ -79,8 +79,12 @@ function daySpans(s: WorkSchedule, y: number, m: number, d: number): Array<[numb
   return intervals.map(([from, to]) => [instantOf(y, m, d, from, s.timezone), instantOf(y, m, d, to, s.timezone)]);
 }
 
-/** Working spans overlapping [start, end), merged where they touch (22:00–24:00 + 00:00–06:00). */
-function spansAround(s: WorkSchedule, instant: number, daysAhead: number): Array<[number, number]> {
+/**
+ * Working spans of the local dates from the day before `instant` to `daysAhead` days after it,
+ * merged where they touch (22:00–24:00 + 00:00–06:00), and `end`, the instant those dates end: a
+ * span that reaches `end` goes on beyond what was looked at.
+ */
+function spansAround(s: WorkSchedule, instant: number, daysAhead: number): { spans: Array<[number, number]>; end: number } {
   const spans: Array<[number, number]> = [];
   const w = wallClock(instant, s.timezone);
   for (let i = -1; i <= daysAhead; i++) {
@@ -94,24 +98,39 @@ function spansAround(s: WorkSchedule, instant: number, daysAhead: number): Array
     if (last && span[0] <= last[1]) last[1] = Math.max(last[1], span[1]);
     else if (span[1] > span[0]) merged.push([span[0], span[1]]);
   }
-  return merged;
+  const after = new Date(Date.UTC(w.year, w.month - 1, w.day + daysAhead + 1));
+  return { spans: merged, end: instantOf(after.getUTCFullYear(), after.getUTCMonth() + 1, after.getUTCDate(), 0, s.timezone) };
 }
+
+/** Look a week ahead first (the usual case), then a year for long exceptions. */
+const LOOK_AHEAD_DAYS = [8, 370];
+
+/** How far ahead scheduleState sees every change (the year it looks at, less its last days). */
+export const HORIZON_MS = 365 * 86_400_000;
 
 export interface ScheduleState {
   /** Inside working time at the instant asked about. */
   working: boolean;
-  /** The next instant the answer changes, or null when it never does within a year. */
+  /**
+   * The next instant the answer changes, or null when it does not within HORIZON_MS: working
+   * around the clock, or no working time ahead.
+   */
   nextBoundary: number | null;
 }
 
 export function scheduleState(s: WorkSchedule, instant: number): ScheduleState {
-  // Look a week ahead first (the usual case), then up to a year for long exceptions.
-  for (const days of [8, 370]) {
-    const spans = spansAround(s, instant, days);
+  let working = false;
+  for (const days of LOOK_AHEAD_DAYS) {
+    const { spans, end } = spansAround(s, instant, days);
     const current = spans.find(([a, b]) => a <= instant && instant < b);
-    if (current) return { working: true, nextBoundary: current[1] };
+    if (current) {
+      // Cut at the edge of the days looked at, not where work ends: look further.
+      if (current[1] < end) return { working: true, nextBoundary: current[1] };
+      working = true;
+      continue;
+    }
     const next = spans.find(([a]) => a > instant);
     if (next) return { working: false, nextBoundary: next[0] };
   }
-  return { working: false, nextBoundary: null };
+  return { working, nextBoundary: null };
 }

@@ -99,16 +99,21 @@ export function schedulesService(deps: ServiceDeps, projects: ProjectsService, p
           }
         }
       }
-      await db.write(async (tx) => {
+      const timezoneChanged = await db.write(async (tx) => {
+        let changed = false;
         if (body.timezone !== undefined) {
+          changed = (await repos.projects.byId(projectId, tx))?.timezone !== body.timezone;
           await tx.run('UPDATE projects SET timezone = ?, updated_at = ? WHERE id = ?', [body.timezone, clock.now(), projectId]);
         }
         for (const m of members) {
           if (!body.add) await schedules.replaceDays(tx, projectId, m.id, days);
           for (const d of days) await schedules.addInterval(tx, projectId, m.id, d, interval);
         }
+        return changed;
       });
-      await presence.scheduleChanged(projectId, members.map((m) => m.id));
+      // A new zone moves every operator's hours, not only the named ones' (these are among them).
+      if (timezoneChanged) await presence.timezoneChanged(projectId);
+      else await presence.scheduleChanged(projectId, members.map((m) => m.id));
       const tz = await timezoneOf(projectId);
       return Promise.all(members.map((m) => view(projectId, m, tz)));
     },

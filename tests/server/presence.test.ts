@@ -4,6 +4,7 @@ import { rm } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ParleyClient } from '../../core/client/api.js';
 import { ManualClock } from '../../server/clock.js';
+import { HORIZON_MS } from '../../server/services/schedule.js';
 import { expectApiError } from '../helpers/accounts-extra.js';
 import { passwordFrom, watchOutbox } from '../helpers/mail.js';
 import { type Peer, visitorHello } from '../helpers/realtime.js';
@@ -289,5 +290,144 @@ describe('presence by schedule', () => {
     const other = await admin.createProject('Other');
     const outsider = await addOperator(other.id, 'out@example.com');
     await expectApiError(setSchedule(project.id, ok, outsider), 404);
+  });
+});
+
+describe('presence when the zone moves, and around the clock', () => {
+  /** Friday 4 December 2026 in UTC. */
+  const fri = (h: number, m = 0) => Date.UTC(2026, 11, 4, h, m);
+  const setProject = (body: Record<string, unknown>) => admin.request('PATCH', `/api/v1/projects/${project.id}`, body);
+
+  /** The operator.status_changed events published while `fn` runs. */
+  async function published(fn: () => Promise<unknown>) {
+    const seen: Array<{ userId: number; online: boolean; operatorsOnline: number }> = [];
+    const off = server.app.bus.subscribe('operator.status_changed', ({ userId, online, operatorsOnline }) =>
+      seen.push({ userId, online, operatorsOnline }),
+    );
+    try {
+      await fn();
+    } finally {
+      off();
+    }
+    return seen;
+  }
+
+  /** Moves the clock months or a year on: sessions signed in before have expired by then. */
+  async function gotoLater(t: number) {
+    await goto(t);
+    admin = await signIn(server.url, 'root@example.com', NEW_PASSWORD);
+  }
+
+  beforeEach(async () => {
+    await gotoLater(fri(0, 31));
+    await setProject({ timezone: 'UTC' });
+  });
+
+  it('a new project timezone re-evaluates its scheduled operators at once and re-arms the timer', async () => {
+    await addOperator(project.id, 'eve@example.com');
+    const eve = await userId(project.id, 'eve@example.com');
+    const { peer } = await visitorHello(server.url, project.widgetKey, ORIGIN);
+    peers.push(peer);
+    await setSchedule(project.id, { operators: ['eve@example.com'], days: 'fri', from: '00:00', to: '02:00' });
+    expect(await status(project.id, 'eve@example.com')).toMatchObject({ online: true, explanation: 'online by schedule until 02:00 (UTC)' });
+    expect(presence().nextWakeAt()).toBe(fri(2));
+    await peer.next((f) => f.type === 'operators' && f.online);
+
+    // 09:31 on Friday in Tokyo: outside 00:00-02:00, with no timer or reevaluate call in between.
+    const seen = await published(() => setProject({ timezone: 'Asia/Tokyo' }));
+    expect(seen).toEqual([{ userId: eve, online: false, operatorsOnline: 0 }]);
+    expect(await status(project.id, 'eve@example.com')).toMatchObject({
+      online: false,
+      source: 'schedule',
+      until: '2026-12-10T15:00:00.000Z',
+      explanation: 'offline by schedule until 00:00 Fri 2026-12-11 (Asia/Tokyo)',
+    });
+    expect(presence().nextWakeAt()).toBe(Date.UTC(2026, 11, 10, 15));
+    expect((await peer.next((f) => f.type === 'operators' && !f.online)).online).toBe(false);
+
+    // The same zone again moves nothing; the next boundary comes from the timer as usual.
+    expect(await published(() => setProject({ timezone: 'Asia/Tokyo', name: 'Shop' }))).toEqual([]);
+    expect(await walkUntil(Date.UTC(2026, 11, 10, 17))).toEqual([
+      `2026-12-10T15:00 ${eve} on`,
+      `2026-12-10T17:00 ${eve} off`,
+    ]);
+  });
+
+  it('schedule set --tz re-evaluates every scheduled operator of the project, not only the named ones', async () => {
+    await addOperator(project.id, 'eve@example.com');
+    const ann = await addOperator(project.id, 'ann@example.com');
+    await addOperator(project.id, 'bob@example.com');
+    await setSchedule(project.id, { operators: ['eve@example.com'], days: 'fri', from: '00:00', to: '02:00' });
+    await setSchedule(project.id, { operators: ['ann@example.com'], days: 'mon-fri', from: '09:00', to: '18:00' });
+    const off = await ann.request<{ explanation: string }>('PUT', `/api/v1/projects/${project.id}/status`, { online: false });
+    expect(off.explanation).toBe('offline (manual switch) until the schedule starts at 09:00 (UTC)');
+
+    await setSchedule(project.id, { operators: ['bob@example.com'], days: 'sat', from: '10:00', to: '12:00', timezone: 'Asia/Tokyo' });
+    expect(await status(project.id, 'eve@example.com')).toMatchObject({ online: false, source: 'schedule' });
+    // Her switch ended with the hours it was measured against, as after a change of her schedule.
+    expect(await status(project.id, 'ann@example.com')).toMatchObject({
+      online: true,
+      source: 'schedule',
+      explanation: 'online by schedule until 18:00 (Asia/Tokyo)',
+    });
+    expect(await status(project.id, 'bob@example.com')).toMatchObject({ online: false, explanation: 'offline by schedule until 10:00 Sat (Asia/Tokyo)' });
+    expect(await presence().onlineCount(project.id)).toBe(1);
+    expect(presence().nextWakeAt()).toBe(fri(9));
+  });
+
+  it('a schedule around the clock tells no made-up end; days off, near or far, still end it', async () => {
+    await addOperator(project.id, 'eve@example.com');
+    const eve = await userId(project.id, 'eve@example.com');
+    await setSchedule(project.id, { operators: ['eve@example.com'], days: 'all', from: '00:00', to: '24:00' });
+    expect(await status(project.id, 'eve@example.com')).toMatchObject({
+      online: true,
+      source: 'schedule',
+      until: null,
+      explanation: 'online by schedule (around the clock) (UTC)',
+    });
+    // Nothing changes within the horizon: the timer only comes back to look further.
+    expect(presence().nextWakeAt()).toBe(fri(0, 31) + HORIZON_MS);
+
+    await except(project.id, { operators: ['eve@example.com'], date: '2026-12-08', off: true });
+    expect(await status(project.id, 'eve@example.com')).toMatchObject({
+      until: '2026-12-08T00:00:00.000Z',
+      explanation: 'online by schedule until 00:00 Tue (UTC)',
+    });
+    expect(await walkUntil(Date.UTC(2026, 11, 10))).toEqual([`2026-12-08T00:00 ${eve} off`, `2026-12-09T00:00 ${eve} on`]);
+    expect((await status(project.id, 'eve@example.com')).until).toBeNull();
+
+    // A day off beyond the horizon comes in sight when the timer looks again.
+    await except(project.id, { operators: ['eve@example.com'], date: '2027-12-24', off: true });
+    expect(await status(project.id, 'eve@example.com')).toMatchObject({ until: null, explanation: 'online by schedule (around the clock) (UTC)' });
+    expect(presence().nextWakeAt()).toBe(Date.UTC(2026, 11, 9) + HORIZON_MS);
+    expect(await walkUntil(Date.UTC(2027, 11, 26))).toEqual([`2027-12-24T00:00 ${eve} off`, `2027-12-25T00:00 ${eve} on`]);
+    await gotoLater(Date.UTC(2027, 11, 26));
+    expect((await status(project.id, 'eve@example.com')).explanation).toBe('online by schedule (around the clock) (UTC)');
+  });
+
+  it('a manual switch against a schedule around the clock holds until a boundary comes in sight', async () => {
+    const op = await addOperator(project.id, 'eve@example.com');
+    const eve = await userId(project.id, 'eve@example.com');
+    await setSchedule(project.id, { operators: ['eve@example.com'], days: 'all', from: '00:00', to: '24:00' });
+    await except(project.id, { operators: ['eve@example.com'], date: '2027-12-24', off: true });
+
+    const off = await op.request<{ online: boolean; source: string; until: string | null; explanation: string }>(
+      'PUT',
+      `/api/v1/projects/${project.id}/status`,
+      { online: false },
+    );
+    expect(off).toMatchObject({ online: false, source: 'manual', until: null, explanation: 'offline (manual switch; the schedule runs around the clock) (UTC)' });
+    expect(presence().nextWakeAt()).toBe(fri(0, 31) + HORIZON_MS);
+
+    await gotoLater(fri(0, 31) + HORIZON_MS);
+    expect(await status(project.id, 'eve@example.com')).toMatchObject({
+      online: false,
+      source: 'manual',
+      until: '2027-12-24T00:00:00.000Z',
+      explanation: 'offline (manual switch) until the schedule ends at 00:00 Fri 2027-12-24 (UTC)',
+    });
+    expect(await walkUntil(Date.UTC(2027, 11, 26))).toEqual([`2027-12-25T00:00 ${eve} on`]);
+    await gotoLater(Date.UTC(2027, 11, 26));
+    expect(await status(project.id, 'eve@example.com')).toMatchObject({ source: 'schedule', explanation: 'online by schedule (around the clock) (UTC)' });
   });
 });

@@ -66,3 +66,26 @@ describe('scheduleState', () => {
     expect(scheduleState({ timezone: 'UTC', weekly: {} }, at('2026-01-05T12:00:00Z'))).toEqual({ working: false, nextBoundary: null });
   });
 });
+
+describe('scheduleState around the clock', () => {
+  const allDay = [[0, 24 * 60]] as const;
+  const always = (timezone: string, exceptions?: WorkSchedule['exceptions']): WorkSchedule => ({
+    timezone,
+    weekly: { mon: allDay, tue: allDay, wed: allDay, thu: allDay, fri: allDay, sat: allDay, sun: allDay },
+    exceptions,
+  });
+
+  it('has no end to tell, rather than the edge of the days it looked at', () => {
+    expect(scheduleState(always('UTC'), at('2026-12-04T00:31:00Z'))).toEqual({ working: true, nextBoundary: null });
+    expect(scheduleState(always('America/New_York'), at('2026-03-07T12:00:00Z'))).toEqual({ working: true, nextBoundary: null });
+  });
+
+  it('ends at a day off: this week, at the edge of the first week looked at, or months ahead', () => {
+    // 2026-12-04 is a Friday; the first look covers the local dates up to 2026-12-12.
+    const now = at('2026-12-04T00:31:00Z');
+    expect(scheduleState(always('UTC', { '2026-12-08': [] }), now)).toEqual({ working: true, nextBoundary: at('2026-12-08T00:00:00Z') });
+    expect(scheduleState(always('UTC', { '2026-12-13': [] }), now).nextBoundary).toBe(at('2026-12-13T00:00:00Z'));
+    expect(scheduleState(always('UTC', { '2027-06-01': [] }), now).nextBoundary).toBe(at('2027-06-01T00:00:00Z'));
+    expect(scheduleState(always('Asia/Tokyo', { '2027-06-01': [[10 * 60, 24 * 60]] }), now).nextBoundary).toBe(at('2027-05-31T15:00:00Z'));
+  });
+});
