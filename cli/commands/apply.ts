@@ -1,12 +1,12 @@
 // `parley apply -f parley.yaml`: bring a project to the state a file describes. The file is
 // checked completely first (nothing is sent when it has a problem); then the plan is printed
 // and carried out step by step through the API. Applying the same file again plans nothing.
-import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import type { Project } from '../../core/protocol/index.js';
 import { type Ctx, findProject, withProject } from '../context.js';
 import { CliError } from '../errors.js';
 import { print } from '../io.js';
+import { readLocalText } from '../local-files.js';
 import type { Step } from '../provision/plan.js';
 
 interface Opts {
@@ -30,9 +30,7 @@ export function planText(steps: Step[], projectName: string, dryRun: boolean): s
 }
 
 export async function run(opts: Opts, ctx: Ctx): Promise<number> {
-  const text = await readFile(opts.file, 'utf8').catch((err: NodeJS.ErrnoException) => {
-    throw new CliError(err.code === 'ENOENT' ? `no such file: ${opts.file}` : `cannot read ${opts.file}: ${err.message}`);
-  });
+  const text = await readLocalText(opts.file);
   // The schema checker and the YAML parser load only here: other commands start without them.
   const { parseSpec, SpecError } = await import('../provision/validate.js');
   const { plan, readState } = await import('../provision/plan.js');

@@ -11,6 +11,7 @@ import type { ErrorBody } from '../../core/protocol/index.js';
 import type { Ctx } from '../context.js';
 import { CliError } from '../errors.js';
 import { result } from '../io.js';
+import { fileProblem } from '../local-files.js';
 import { plural } from '../present.js';
 
 interface Opts {
@@ -30,8 +31,8 @@ export async function run(file: string, opts: Opts, ctx: Ctx): Promise<number> {
   ]);
 
   const temp = join(dirname(target), `.${basename(target)}.${randomBytes(4).toString('hex')}.partial`);
-  const out = await open(temp, 'wx', 0o600).catch((err: NodeJS.ErrnoException) => {
-    throw err.code === 'ENOENT' ? new CliError(`no such directory: ${dirname(file)}`) : err;
+  const out = await open(temp, 'wx', 0o600).catch((err: unknown) => {
+    throw fileProblem(err, file, 'write');
   });
   let placed = false;
   try {

@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import type { Ctx } from '../context.js';
 import { UsageError } from '../errors.js';
 import { result } from '../io.js';
+import { checkReadableFile, fileProblem } from '../local-files.js';
 import { plural } from '../present.js';
 
 interface Opts {
@@ -18,7 +19,11 @@ export async function run(file: string, opts: Opts, ctx: Ctx): Promise<number> {
     import('../../server/services/backup.js'),
     import('../../core/format-size.js'),
   ]);
-  const { dataDir: restored, manifest, bytes } = await restoreBackup(file, dataDir);
+  await checkReadableFile(file);
+  const { dataDir: restored, manifest, bytes } = await restoreBackup(file, dataDir).catch((err: unknown) => {
+    // The archive was readable a moment ago: a file-system error now is about the data directory.
+    throw (err as NodeJS.ErrnoException).syscall ? fileProblem(err, dataDir, 'write') : err;
+  });
   const files = manifest.files.length - 1;
   const start = `parley server --data-dir ${/^[\w@%+=:,./-]+$/.test(restored) ? restored : `'${restored.replace(/'/g, "'\\''")}'`}`;
   result(ctx.io, { dataDir: restored, bytes, start, ...manifest }, () =>

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { ApiError } from '../../core/client/api.js';
@@ -7,6 +6,7 @@ import { MAX_ATTACHMENTS as MAX_FILES, MAX_BODY } from '../../core/protocol/cons
 import { type Ctx, withProject } from '../context.js';
 import { CliError, UsageError } from '../errors.js';
 import { notice, result } from '../io.js';
+import { readLocalFile } from '../local-files.js';
 import { checkLength, parseId } from '../options.js';
 import { readStdinLines } from '../prompt.js';
 
@@ -36,17 +36,8 @@ interface LocalFile {
 }
 
 /** Reads one file before anything goes to the server: any problem is one line naming the path. */
-async function readLocalFile(path: string): Promise<LocalFile> {
-  let data: Buffer;
-  try {
-    data = await readFile(path);
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'ENOENT') throw new CliError(`no such file: ${path}`);
-    if (e.code === 'EISDIR') throw new CliError(`${path} is a directory, not a file`);
-    if (e.code === 'EACCES' || e.code === 'EPERM') throw new CliError(`cannot read ${path}: permission denied`);
-    throw new CliError(`cannot read ${path}: ${e.message}`);
-  }
+async function readAttachment(path: string): Promise<LocalFile> {
+  const data = await readLocalFile(path);
   if (data.length === 0) throw new CliError(`${path} is empty: there is nothing to send`);
   return { path, name: basename(path), data };
 }
@@ -70,7 +61,7 @@ export async function run(dialogId: number, words: string[], opts: Opts, ctx: Ct
   checkLength(text, MAX_BODY, 'the message');
   // Every file is read before the first request: a wrong path sends nothing.
   const files: LocalFile[] = [];
-  for (const path of paths) files.push(await readLocalFile(path));
+  for (const path of paths) files.push(await readAttachment(path));
 
   const client = await ctx.client();
   const project = await ctx.project(client);

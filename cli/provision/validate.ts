@@ -177,7 +177,8 @@ export function parseSpec(text: string, file: string): ParsedSpec {
   const report = (path: Path, message: string, key?: string) => problems.push(problemAt(path, message, key));
 
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    report([], 'the file must be a mapping with at least "project: {name: …}"');
+    // An empty file (a failed `parley export > parley.yaml`) says so: it never means "nothing".
+    report([], `${doc.contents === null ? 'the file is empty: it ' : 'the file '}must be a mapping with at least "project: {name: …}"`);
     throw new SpecError(file, problems);
   }
   valueRoot = value;

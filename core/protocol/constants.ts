@@ -39,14 +39,18 @@ export function normalizeEmail(raw: string): string | null {
 /** The three sections of Dialogs (DESIGN.md "Views"). */
 export const VIEWS = ['mine', 'shared', 'archive'] as const;
 export type View = (typeof VIEWS)[number];
+/** A dialog list's `next` (the last dialog's activity time and id), passed back as `before`. */
+export const DIALOG_CURSOR_RE = /^\d+:\d+$/;
 
 /** The widget's greeting line, at most. */
 export const WIDGET_GREETING_MAX = 500;
 /** The widget's accent colour: `#rrggbb`. */
 export const WIDGET_COLOR_RE = /^#[0-9a-fA-F]{6}$/;
 
-/** A person's first or last name, a project's name: at most this many characters. */
+/** A person's first or last name, a project's name, a lead class: at most this many characters. */
 export const MAX_NAME = 100;
+/** A group's name, at most. */
+export const MAX_GROUP_NAME = 50;
 /** An email address, at most (RFC 5321's path limit). */
 export const MAX_EMAIL = 254;
 

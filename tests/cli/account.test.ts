@@ -141,7 +141,7 @@ describe('profile, password, logout, the stored login, tokens', () => {
     expect((await pat.json<UserJson>(['profile', 'show'])).avatarUrl).toBe(user.avatarUrl);
   });
 
-  it('refuses an HTML file named .png, a file over 2 MB and a missing file (exit 1); the avatar stays', async () => {
+  it('refuses an HTML file named .png, a file over 2 MB, a missing file and a directory (exit 1); the avatar stays', async () => {
     const before = (await pat.json<UserJson>(['profile', 'show'])).avatarUrl;
     expect(before).not.toBeNull();
 
@@ -154,6 +154,10 @@ describe('profile, password, logout, the stored login, tokens', () => {
     expectFailure(await pat.run(['profile', 'set', '--avatar', big]), 1, /2 MB/);
 
     expectFailure(await pat.run(['profile', 'set', '--avatar', join(files, 'nope.png')]), 1, /no such file/);
+    // A directory is named as one, not Node's "EISDIR: illegal operation on a directory, read".
+    const folder = await pat.run(['profile', 'set', '--avatar', files]);
+    expectFailure(folder, 1);
+    expect(folder.stderr).toBe(`parley: ${files} is a directory, not a file\n`);
     // A bad avatar changes nothing, not even the names given with it.
     expectFailure(await pat.run(['profile', 'set', '--first-name', 'Changed', '--avatar', join(files, 'nope.png')]), 1);
 

@@ -258,6 +258,9 @@ describe('parley apply', () => {
       [FILE.replace('    firstName: Ann\n', ''), /bad\.yaml:22:5: team\[1\] needs "firstName"/],
       [FILE.replace('project:\n  name: Shop', 'project:\n  name: Shop\n  name: Shop'), /bad\.yaml:5:3: Map keys must be unique/],
       ['project: [1, 2', /bad\.yaml:1:\d+: /],
+      // An empty file (a failed `parley export > FILE`) is refused as empty, never "nothing to keep".
+      ['', /bad\.yaml:1:1: the file is empty: it must be a mapping with at least "project: \{name: …\}"/],
+      [' \n# nothing yet\n', /bad\.yaml:1:1: the file is empty: it must be a mapping/],
       [FILE.replace('"#0A84FF"', 'blue'), /bad\.yaml:9:12: project\.widget\.color must be an accent colour as #rrggbb/],
       [FILE.replace('{operator.first_name}', '{operator.phone}'), /unknown placeholder \{operator\.phone\} in template "hello"/],
       [FILE.replace('group: wholesale', 'group: retail'), /bad\.yaml:15:14: route to unknown group "retail"/],
@@ -278,6 +281,9 @@ describe('parley apply', () => {
     const dup = FILE.replace('  - email: bob@example.com', '  - email: ANN@example.com');
     expectFailure(await admin.run(['apply', '-f', await file('bad.yaml', dup)]), 1, /team\[2\]\.email "ann@example\.com" is already given in team\[1\]/);
     expectFailure(await admin.run(['apply', '-f', join(dir, 'missing.yaml')]), 1, /no such file/);
+    const folder = await admin.run(['apply', '-f', join(dir, 'case0')]);
+    expectFailure(folder, 1);
+    expect(folder.stderr).toBe(`parley: ${join(dir, 'case0')} is a directory, not a file\n`);
     const after = await admin.run(['export']);
     expect(after.stdout.replace(/^#.*\n/gm, '')).toBe(before.stdout.replace(/^#.*\n/gm, ''));
   });

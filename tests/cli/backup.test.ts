@@ -286,6 +286,9 @@ describe('parley backup and parley restore', () => {
     expectFailure(await admin.run(['backup', dir, '--force']), 1, /is a directory: give the backup's file name/);
     expect(await readdir(dir)).toEqual([]);
     expect((await readdir(join(dir, '..'))).filter((n) => n.startsWith(`.${basename(dir)}`))).toEqual([]);
+    const nowhere = await admin.run(['backup', join(dir, 'nodir', 'b.tar')]);
+    expectFailure(nowhere, 1);
+    expect(nowhere.stderr).toBe(`parley: no such directory: ${join(dir, 'nodir')}\n`);
 
     const written = await admin.json<{ file: string; bytes: number; format: number; counts: { messages: number }; files: unknown[] }>([
       'backup',
@@ -322,6 +325,17 @@ describe('parley backup and parley restore', () => {
       1,
       /^parley: damaged\.tar is damaged or not a Parley backup: parley\.db does not match its checksum\n$/,
     );
+    expect(await readdir(parent)).toEqual([]);
+
+    // The archive named plainly: a directory is not one (not Node's EISDIR), a missing one is missing.
+    const [folder, missing] = await Promise.all([
+      admin.run(['restore', work, '--data-dir', join(parent, 'data')]),
+      admin.run(['restore', join(work, 'nope.tar'), '--data-dir', join(parent, 'data')]),
+    ]);
+    expectFailure(folder, 1);
+    expect(folder.stderr).toBe(`parley: ${work} is a directory, not a file\n`);
+    expectFailure(missing, 1);
+    expect(missing.stderr).toBe(`parley: no such file: ${join(work, 'nope.tar')}\n`);
     expect(await readdir(parent)).toEqual([]);
   });
 });

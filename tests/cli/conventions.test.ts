@@ -133,6 +133,16 @@ describe('usage errors exit 2 with one line on stderr', () => {
     expectFailure(await admin.run(['team', 'add', '--email', 'a@b.c', '--first-name', 'A', '--last-name', 'B', '--access', 'boss']), 2, /admin, settings, none/);
   });
 
+  it('a member with no role at all: neither --operator nor an access level', async () => {
+    const noRole = /^parley: give the member the operator role \(--operator\), an access level \(--access admin\|settings\), or both\n$/;
+    expectFailure(await admin.run(['team', 'add', '-p', 'Alpha', '--email', 'nora@example.com', '--first-name', 'Nora', '--last-name', '-']), 2, noRole);
+    expectFailure(await admin.run(['team', 'add', '-p', 'Alpha', '--email', 'nora@example.com', '--first-name', 'Nora', '--last-name', '-', '--access', 'none']), 2, noRole);
+    expectFailure(await admin.run(['team', 'update', OPERATOR, '-p', 'Alpha', '--no-operator', '--access', 'none']), 2, /team remove/);
+    const members = await admin.json<Array<{ email: string; operator: boolean }>>(['team', 'list', '-p', 'Alpha']);
+    expect(members.map((m) => m.email)).not.toContain('nora@example.com');
+    expect(members.find((m) => m.email === OPERATOR)?.operator).toBe(true);
+  });
+
   it('missing required flags without a TTY: no prompt, exit 2 naming the flag', async () => {
     expectFailure(await admin.run(['team', 'add', '--email', 'x@y.z']), 2, /--first-name/);
     expectFailure(await admin.run(['login']), 2, /--email/);
@@ -230,7 +240,7 @@ describe('not authenticated: exit 4', () => {
 
 describe('errors: exit 1 with one line on stderr', () => {
   it('an operator calling team commands gets the 403 message', async () => {
-    const r = await operator.run(['team', 'add', '--email', 'x@example.com', '--first-name', 'X', '--last-name', 'Y']);
+    const r = await operator.run(['team', 'add', '--email', 'x@example.com', '--first-name', 'X', '--last-name', 'Y', '--operator']);
     expectFailure(r, 1, /access level/);
     expectFailure(await operator.run(['team', 'remove', ADMIN.email]), 1, /access level|admin/);
     expectFailure(await operator.run(['team', 'update', OPERATOR, '--access', 'admin']), 1);

@@ -301,6 +301,7 @@ describe('bad input', () => {
     expectFailure(await operator.run(['send', String(dialogId), '--client-id', 'not ok!', 'hi']), 2, /client id/);
     expectFailure(await operator.run(['dialogs', 'list', '--view', 'everything']), 2, /mine, shared, archive/);
     expectFailure(await operator.run(['dialogs', 'list', '--limit', '0']), 2, /1 to 200/);
+    expectFailure(await operator.run(['dialogs', 'list', '--before', 'garbage']), 2, /'--before <cursor>' argument 'garbage' is invalid\. a cursor is the "next" value/);
     // Text from stdin works, newlines kept.
     const piped = await operator.json<MessageJson>(['send', String(dialogId), '-'], { stdin: 'line one\nline two\n' });
     expect(piped.body).toBe('line one\nline two');

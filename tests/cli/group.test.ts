@@ -87,7 +87,7 @@ describe('parley group', () => {
     expectFailure(await admin.run(['group', 'add', 'wholesale']), 2, /--operator/);
     expectFailure(await admin.run(['group', 'frobnicate']), 2, /unknown command 'frobnicate'/);
     expectFailure(await admin.run(['group', 'create', 'WholeSale']), 1, /a group named "wholesale" already exists/);
-    expectFailure(await admin.run(['group', 'create', 'x'.repeat(51)]), 1, /at most 50 characters/);
+    expectFailure(await admin.run(['group', 'create', 'x'.repeat(51)]), 2, /argument 'name'\. a group name has at most 50 characters/);
     expectFailure(await admin.run(['group', 'add', 'wholesale', '--operator', BOB, '--operator', 'sam@example.com']), 1, /sam@example.com is not an operator/);
     expectFailure(await admin.run(['group', 'add', 'wholesale', '--operator', 'ghost@example.com']), 1, /ghost@example.com is not a member/);
     expectFailure(await admin.run(['group', 'remove', 'wholesale', '--operator', BOB]), 1, /bob@example.com is not in the group "wholesale"/);

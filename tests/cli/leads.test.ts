@@ -133,21 +133,42 @@ describe('parley leads list and export', () => {
     expect(parseCsv(file).map((r) => r.fields[0])).toEqual(['dialog_id', String(scenario.dialogs[1])]);
   });
 
-  it('bad input: format, dates, class with --unclassified; another project is unknown', async () => {
-    const [format, date, both, order, blog, json] = await Promise.all([
+  it('bad input: format, dates, class with --unclassified (usage, exit 2); another project is unknown', async () => {
+    const [format, date, noDay, noTime, badZone, both, bothExport, order, blog, json] = await Promise.all([
       ann.run(['leads', 'export', '--format', 'xlsx']),
       ann.run(['leads', 'list', '--since', 'last tuesday']),
+      ann.run(['leads', 'list', '--since', '2026-13-01']),
+      ann.run(['leads', 'report', '--until', '2026-01-05T24:00']),
+      ann.run(['leads', 'export', '--since', '2026-02-30T10:00:00Z']),
       ann.run(['leads', 'list', '--class', 'spam', '--unclassified']),
+      ann.run(['leads', 'export', '--unclassified', '--class', 'spam']),
       ann.run(['leads', 'report', '--since', '2026-01-07', '--until', '2026-01-05']),
       ann.run(['leads', 'list', '-p', 'Blog']),
       ann.run(['leads', 'export', '--json', '--format', 'csv']),
     ]);
     expectFailure(format, 2, /csv, json, ndjson/);
-    expectFailure(date, 1, /--since: "last tuesday" is not a date/);
-    expectFailure(both, 1, /not both/);
+    expectFailure(date, 2, /'--since <date>' argument 'last tuesday' is invalid\. not a date \(YYYY-MM-DD/);
+    expectFailure(noDay, 2, /'--since <date>'.* no such date: 2026-13-01/);
+    expectFailure(noTime, 2, /'--until <date>'.* not a valid time: 2026-01-05T24:00/);
+    expectFailure(badZone, 2, /'--since <date>'.* no such date: 2026-02-30/);
+    expectFailure(both, 2, /'--unclassified' cannot be used with option '--class <class>'/);
+    expectFailure(bothExport, 2, /'--unclassified' cannot be used with option '--class <class>'/);
+    // Which of two dates comes first takes the project's timezone: the server's to judge.
     expectFailure(order, 1, /--until is before --since/);
     expectFailure(blog, 1, /unknown project: Blog/);
     expectFailure(json, 2, /disagree/);
+  });
+
+  it('export -o into a directory that does not exist, or onto a directory: one line naming it', async () => {
+    const dir = await tempDir('parley-leads-out-');
+    const [nowhere, folder] = await Promise.all([
+      ann.run(['leads', 'export', '-o', join(dir, 'nodir', 'x.csv')]),
+      ann.run(['leads', 'export', '-o', dir]),
+    ]);
+    expectFailure(nowhere, 1);
+    expect(nowhere.stderr).toBe(`parley: no such directory: ${join(dir, 'nodir')}\n`);
+    expectFailure(folder, 1);
+    expect(folder.stderr).toBe(`parley: ${dir} is a directory, not a file\n`);
   });
 });
 
@@ -234,6 +255,15 @@ describe('lead classes and a dialog class', () => {
     expectFailure(opAdd, 1, /access level/);
     expectFailure(dup, 1, /already exists/);
     expectFailure(missing, 1, /no lead class "nope"/);
+    // A name that cannot be one is refused before anything is sent (exit 2).
+    const [empty, blank, long] = await Promise.all([
+      admin.run(['leads', 'classes', 'add', '']),
+      admin.run(['leads', 'classes', 'rename', 'spam', '   ']),
+      admin.run(['leads', 'classes', 'add', 'x'.repeat(101)]),
+    ]);
+    expectFailure(empty, 2, /argument 'name'\. a lead class needs a name/);
+    expectFailure(blank, 2, /argument 'new'\. a lead class needs a name/);
+    expectFailure(long, 2, /a lead class name has at most 100 characters/);
 
     const renamed = await admin.run(['leads', 'classes', 'rename', 'Target', 'hot lead']);
     expect(renamed).toMatchObject({ code: 0, stdout: 'Renamed the lead class "target" to "hot lead", on 2 dialogs too.\n' });

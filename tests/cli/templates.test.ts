@@ -5,7 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Template } from '../../core/protocol/index.js';
+import type { ImportPlan, Template } from '../../core/protocol/index.js';
 import type { Io } from '../../cli/io.js';
 import { progressBar } from '../../cli/progress.js';
 import { adminShell, expectFailure, type Shell, loginShell, shell } from '../helpers/cli-extra.js';
@@ -187,6 +187,37 @@ describe('import', () => {
     expectFailure(xml, 2, /json, yaml, csv/);
   });
 
+  it('an empty or blank file (a failed `export > FILE`) is refused, even with --replace; only an explicit empty list means none', async () => {
+    const before = await listOf('Beta');
+    expect(before.length).toBeGreaterThan(0);
+    const blank: Array<[string, string, string]> = [
+      ['empty.csv', '', 'the file is empty: it has no header "name,text"'],
+      ['blank.csv', ' \r\n\n', 'the file is empty: it has no header "name,text"'],
+      ['empty.yaml', '', 'the file is empty ("templates: []" means no templates)'],
+      ['comments.yml', '# our templates\n\n', 'the file is empty ("templates: []" means no templates)'],
+      ['empty.json', '\n', 'the file is empty ([] means no templates)'],
+    ];
+    const runs = await Promise.all(
+      blank.map(async ([name, content]) => admin.run(['templates', 'import', await file(name, content), '--replace', '-p', 'Beta'])),
+    );
+    runs.forEach((r, i) => {
+      expectFailure(r, 1);
+      expect(r.stderr.startsWith(`parley: ${join(dir, blank[i][0])}: ${blank[i][2]}`), r.stderr).toBe(true);
+    });
+    expectFailure(await admin.run(['templates', 'import', '-', '--format', 'csv', '--replace', '-p', 'Beta'], { stdin: '' }), 1, /^parley: stdin: the file is empty/);
+    expect(await listOf('Beta')).toEqual(before);
+
+    const explicit = await Promise.all(
+      [['none.csv', 'name,text\r\n'], ['none.yaml', 'templates: []\n'], ['none.json', '[]']].map(async ([name, content]) =>
+        admin.json<ImportPlan>(['templates', 'import', await file(name, content), '--replace', '--dry-run', '-p', 'Beta']),
+      ),
+    );
+    for (const plan of explicit) {
+      expect(plan).toMatchObject({ dryRun: true, create: [], update: [], unchanged: [] });
+      expect([...plan.delete].sort()).toEqual(before.map(([name]) => name).sort());
+    }
+  });
+
   describe('a bad row fails the whole import with its line number, and nothing changes', () => {
     let before: string[][];
     beforeAll(async () => {
@@ -287,6 +318,18 @@ describe('export', () => {
       (await admin.run(['templates', 'export', '--format', 'json', '-p', 'Beta'])).stdout,
     );
     expectFailure(await admin.run(['templates', 'export', '--json', '--format', 'csv', '-p', 'Beta']), 2, /disagree/);
+  });
+
+  it('a directory, or a directory that does not exist, is one plain line naming it (exit 1)', async () => {
+    const [intoDir, intoNowhere, fromDir] = await Promise.all([
+      admin.run(['templates', 'export', '-o', dir, '-p', 'Beta']),
+      admin.run(['templates', 'export', '-o', join(dir, 'nowhere', 't.csv'), '-p', 'Beta']),
+      admin.run(['templates', 'import', dir, '--format', 'csv', '-p', 'Beta']),
+    ]);
+    for (const r of [intoDir, intoNowhere, fromDir]) expectFailure(r, 1);
+    expect(intoDir.stderr).toBe(`parley: ${dir} is a directory, not a file\n`);
+    expect(intoNowhere.stderr).toBe(`parley: no such directory: ${join(dir, 'nowhere')}\n`);
+    expect(fromDir.stderr).toBe(`parley: ${dir} is a directory, not a file\n`);
   });
 });
 

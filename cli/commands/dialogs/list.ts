@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { type View, VIEWS } from '../../../core/protocol/constants.js';
+import { DIALOG_CURSOR_RE, type View, VIEWS } from '../../../core/protocol/constants.js';
 import { type Ctx, withProject } from '../../context.js';
 import { result } from '../../io.js';
 import { parseLimit } from '../../options.js';
@@ -8,6 +8,11 @@ import { dialogsTable } from '../../present.js';
 function parseView(value: string): View {
   if (!(VIEWS as readonly string[]).includes(value)) throw new InvalidArgumentError(`a view is one of: ${VIEWS.join(', ')}`);
   return value as View;
+}
+
+function parseCursor(value: string): string {
+  if (!DIALOG_CURSOR_RE.test(value)) throw new InvalidArgumentError('a cursor is the "next" value of a previous page ("More: …" below the list)');
+  return value;
 }
 
 interface Opts {
@@ -29,7 +34,7 @@ export default function dialogsList(ctx: Ctx): Command {
     .description('list the dialogs of a view, newest activity first, with the count of each view')
     .option('--view <view>', 'mine (yours and unassigned), shared (assigned to others) or archive (closed)', parseView, 'mine')
     .option('--limit <n>', 'at most this many dialogs (1-200, default 50)', parseLimit)
-    .option('--before <cursor>', 'the next page: the "next" value of the previous page')
+    .option('--before <cursor>', 'the next page: the "next" value of the previous page', parseCursor)
     .addHelpText(
       'after',
       '\nExamples:\n  $ parley dialogs list --view shared\n  $ parley dialogs list --json | jq -r \'.dialogs[] | "\\(.id) \\(.visitor.name)"\'\n',

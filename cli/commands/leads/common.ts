@@ -1,8 +1,9 @@
 // Shared by the `parley leads` commands: the journal's filters, reading every page, and the
 // three file formats of an export.
-import { type Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { ParleyClient } from '../../../core/client/api.js';
 import { formatCsv, neutralizeFormula } from '../../../core/csv.js';
+import { parseDate } from '../../../core/schedule-text.js';
 import type { Lead } from '../../../core/protocol/index.js';
 
 export const LEAD_FORMATS = ['csv', 'json', 'ndjson'] as const;
@@ -22,17 +23,42 @@ export function parseLeadFormat(value: string): LeadFormat {
 
 const DATE_HELP = 'YYYY-MM-DD in the project timezone, or a time such as 2026-01-05T09:00 or 2026-01-05T06:00:00Z';
 
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const LOCAL_TIME = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?$/;
+const ZONED_TIME = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * --since/--until, checked before any request (a mistake is a usage error, exit 2): the forms
+ * the server reads, on real days and clock times. Only the server knows the project's timezone,
+ * so it is the one that turns them into instants.
+ */
+export function parseLeadDate(value: string): string {
+  const time = LOCAL_TIME.exec(value) ?? ZONED_TIME.exec(value);
+  const day = DAY.test(value) ? value : time?.[1];
+  if (!day) throw new InvalidArgumentError(`not a date (${DATE_HELP})`);
+  try {
+    parseDate(day);
+  } catch {
+    throw new InvalidArgumentError(`no such date: ${day}`);
+  }
+  const [hour, minute, second] = [time?.[2], time?.[3], time?.[4]].map((n) => Number(n ?? 0));
+  if (hour > 23 || minute > 59 || second > 59 || (ZONED_TIME.test(value) && Number.isNaN(Date.parse(value)))) {
+    throw new InvalidArgumentError(`not a valid time: ${value}`);
+  }
+  return value;
+}
+
 /** --since/--until (the server reads them in the project's timezone). */
 export function withRange(cmd: Command): Command {
   return cmd
-    .option('--since <date>', `dialogs created from this day or time (${DATE_HELP})`)
-    .option('--until <date>', 'dialogs created through this day (or before this time)');
+    .option('--since <date>', `dialogs created from this day or time (${DATE_HELP})`, parseLeadDate)
+    .option('--until <date>', 'dialogs created through this day (or before this time)', parseLeadDate);
 }
 
 export function withFilters(cmd: Command): Command {
   return withRange(cmd)
     .option('--class <class>', 'only dialogs of this lead class')
-    .option('--unclassified', 'only dialogs nobody classified yet');
+    .addOption(new Option('--unclassified', 'only dialogs nobody classified yet').conflicts('class'));
 }
 
 /** Every lead in the filter, page by page (oldest first), at most `max`. */

@@ -1,8 +1,8 @@
-import { writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { type Ctx, withProject } from '../../context.js';
 import { UsageError } from '../../errors.js';
 import { notice } from '../../io.js';
+import { writeLocalFile } from '../../local-files.js';
 import { allLeads, type FilterOpts, formatLeads, type LeadFormat, parseLeadFormat, withFilters } from './common.js';
 
 interface Opts extends FilterOpts {
@@ -19,7 +19,7 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
   const leads = await allLeads(client, project.id, opts);
   const text = formatLeads(leads, format, { bom: opts.bom });
   if (opts.output) {
-    await writeFile(opts.output, text);
+    await writeLocalFile(opts.output, text);
     notice(ctx.io, `Wrote ${leads.length} lead${leads.length === 1 ? '' : 's'} of "${project.name}" to ${opts.output}.`);
   } else {
     ctx.io.stdout.write(text);

@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import type { UpdateProfileBody, User } from '../../../core/protocol/index.js';
 import type { Ctx } from '../../context.js';
 import { UsageError } from '../../errors.js';
 import { result } from '../../io.js';
+import { readLocalFile } from '../../local-files.js';
 import { parseName } from '../../options.js';
 import { renderProfile } from './show.js';
 
@@ -23,7 +23,7 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
     throw new UsageError('nothing to change: give --first-name, --last-name, --phone, --avatar or --no-avatar');
   }
   // Read the file before changing anything, so a wrong path changes nothing.
-  const avatar = typeof opts.avatar === 'string' ? await readFile(opts.avatar) : null;
+  const avatar = typeof opts.avatar === 'string' ? await readLocalFile(opts.avatar) : null;
   const client = await ctx.client();
   let user: User | null = null;
   if (Object.keys(body).length > 0) user = await client.updateProfile(body);

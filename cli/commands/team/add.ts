@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import type { AccessLevel } from '../../../core/protocol/index.js';
 import { type Ctx, withProject } from '../../context.js';
+import { UsageError } from '../../errors.js';
 import { result } from '../../io.js';
 import { parseAccess, parseEmail, parseName } from '../../options.js';
 import { roleOf } from '../../present.js';
@@ -14,6 +15,9 @@ interface Opts {
 }
 
 export async function run(opts: Opts, ctx: Ctx): Promise<number> {
+  if (!opts.operator && !opts.access) {
+    throw new UsageError('give the member the operator role (--operator), an access level (--access admin|settings), or both');
+  }
   const client = await ctx.client();
   const project = await ctx.project(client);
   const { member, newUser } = await client.addMember(project.id, {

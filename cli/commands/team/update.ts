@@ -22,6 +22,9 @@ export async function run(email: string, opts: Opts, ctx: Ctx): Promise<number> 
   if (Object.keys(body).length === 0) {
     throw new UsageError('nothing to change: give --first-name, --last-name, --operator/--no-operator or --access');
   }
+  if (body.operator === false && 'access' in body && !body.access) {
+    throw new UsageError('a member keeps the operator role, an access level, or both: to take all away, "parley team remove"');
+  }
   const client = await ctx.client();
   const project = await ctx.project(client);
   const m = await client.updateMember(project.id, email, body);

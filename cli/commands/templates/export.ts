@@ -1,8 +1,8 @@
-import { writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { type Ctx, withProject } from '../../context.js';
 import { UsageError } from '../../errors.js';
 import { notice } from '../../io.js';
+import { writeLocalFile } from '../../local-files.js';
 import { type Format, formatOfPath, parseFormat, writeTemplates } from './files.js';
 
 interface Opts {
@@ -19,7 +19,7 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
   const { templates } = await client.templates(project.id);
   const text = await writeTemplates(templates, format);
   if (opts.output) {
-    await writeFile(opts.output, text);
+    await writeLocalFile(opts.output, text);
     notice(ctx.io, `Wrote ${templates.length} template${templates.length === 1 ? '' : 's'} of "${project.name}" to ${opts.output}.`);
   } else {
     ctx.io.stdout.write(text);

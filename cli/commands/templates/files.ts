@@ -39,6 +39,9 @@ const fileError = (file: string, line: number | null, message: string) =>
 // ---- reading ----------------------------------------------------------------------------
 
 function readCsv(file: string, text: string): TemplateRow[] {
+  // A file with no header at all is not "no templates": a failed `export > t.csv` leaves exactly
+  // that, and with --replace it would delete them all. Only the header alone means none.
+  if (!text.trim()) throw fileError(file, null, 'the file is empty: it has no header "name,text" (a file with only that line means no templates)');
   let records;
   try {
     records = parseCsv(text);
@@ -46,7 +49,6 @@ function readCsv(file: string, text: string): TemplateRow[] {
     const e = err as Error & { line?: number };
     throw fileError(file, null, e.message);
   }
-  if (!records.length) return [];
   const [header, ...rows] = records;
   const columns = header.fields.map((c) => c.trim().toLowerCase());
   const nameAt = columns.indexOf('name');
@@ -122,7 +124,8 @@ function jsonErrorOffset(text: string): number {
 }
 
 async function readStructured(file: string, text: string, format: 'json' | 'yaml'): Promise<TemplateRow[]> {
-  if (format === 'json') {
+  // A blank file is not a JSON syntax error but an empty file, refused below as one.
+  if (format === 'json' && text.trim()) {
     try {
       JSON.parse(text);
     } catch (err) {
@@ -140,6 +143,8 @@ async function readStructured(file: string, text: string, format: 'json' | 'yaml
   const lineOf = (node: { range?: [number, number, number] | null } | null | undefined, fallback = 1) =>
     node?.range ? lines.linePos(node.range[0]).line : fallback;
 
+  // Nothing but blanks or comments: not a list, and never "delete them all" (as in readCsv).
+  if (doc.contents === null) throw fileError(file, null, `the file is empty (${format === 'json' ? '[]' : '"templates: []"'} means no templates)`);
   let list: unknown = doc.contents;
   if (YAML.isMap(list)) {
     const keys = list.items.map((p) => String(YAML.isScalar(p.key) ? p.key.value : p.key));

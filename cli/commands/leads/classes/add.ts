@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { type Ctx, withProject } from '../../../context.js';
 import { result } from '../../../io.js';
+import { parseClassName } from './common.js';
 
 export async function run(name: string, ctx: Ctx): Promise<number> {
   const client = await ctx.client();
@@ -13,7 +14,7 @@ export async function run(name: string, ctx: Ctx): Promise<number> {
 export default function leadClassesAdd(ctx: Ctx): Command {
   return withProject(new Command('add'))
     .description('add a lead class at the end of the list (admin or settings access)')
-    .argument('<name>', 'the class name')
+    .argument('<name>', 'the class name', parseClassName)
     .addHelpText('after', '\nExample:\n  $ parley leads classes add wholesale\n')
     .action((name: string, _o: unknown, cmd: Command) => ctx.begin(cmd).finish(run(name, ctx)));
 }

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { type Ctx, withProject } from '../../../context.js';
 import { result } from '../../../io.js';
-import { findClass } from './common.js';
+import { findClass, parseClassName } from './common.js';
 import { plural } from '../../../present.js';
 
 export async function run(from: string, to: string, ctx: Ctx): Promise<number> {
@@ -19,7 +19,7 @@ export default function leadClassesRename(ctx: Ctx): Command {
   return withProject(new Command('rename'))
     .description('rename a lead class, and with it every dialog that has it (admin or settings access)')
     .argument('<old>', 'the current name')
-    .argument('<new>', 'the new name')
+    .argument('<new>', 'the new name', parseClassName)
     .addHelpText('after', '\nExample:\n  $ parley leads classes rename "not target" "not a lead"\n')
     .action((from: string, to: string, _o: unknown, cmd: Command) => ctx.begin(cmd).finish(run(from, to, ctx)));
 }
