@@ -116,8 +116,9 @@ describe('the edit mode', () => {
     expect(s).toMatchObject({ text: 'new', editing: null });
   });
 
-  it('a refused edit keeps its text as a new message', () => {
-    expect(reduceComposer(editing('x'), { type: 'endEdit', keepText: true })).toMatchObject({ text: 'Helo', editing: null });
+  it('a refused edit keeps its text as a new message, the draft set aside after it', () => {
+    expect(reduceComposer(editing('x'), { type: 'endEdit', keepText: true })).toMatchObject({ text: 'Helo\n\nx', cursor: 4, editing: null });
+    expect(reduceComposer(editing(''), { type: 'endEdit', keepText: true })).toMatchObject({ text: 'Helo', editing: null });
   });
 });
 

@@ -12,13 +12,15 @@ import { MAX_ATTACHMENTS, MAX_BODY } from '../../core/protocol/constants.js';
 import { outgoing } from '../state/composer.js';
 import { formatSize } from '../state/message-rows.js';
 import { arrivals } from '../state/dialogs.js';
+import type { NoticeEnd } from '../state/connection.js';
 import type { Pane } from '../state/focus.js';
 import { formValues } from '../state/form.js';
 import { keysOf } from '../input/keybindings.js';
 import { type PickerKind, pickedItem, searchIsCurrent } from '../state/picker.js';
 import { hasOlder, notSent, threadItems } from '../state/thread.js';
+import { type TypingSent, typingDue } from '../state/typing.js';
 import { droppedFile, readAttachment } from './files.js';
-import type { Session } from './session.js';
+import { type Session, systemClock } from './session.js';
 import type { Stores } from './stores.js';
 
 export interface Io {
@@ -35,7 +37,9 @@ export type Actions = ReturnType<typeof createActions>;
 export function createActions(session: Session, stores: Stores, io: Io) {
   const { client, connection, projectId, me } = session;
   const { dialogs, thread, composer, focus, connection: status, picker, form } = stores;
-  const notice = (text: string, error = true) => status.dispatch({ type: 'notice', text, error });
+  const clock = session.clock ?? systemClock;
+  /** `until`: what ends the state the notice describes, and the notice with it. */
+  const notice = (text: string, error = true, until?: NoticeEnd[]) => status.dispatch({ type: 'notice', text, error, until });
   const fail = (what: string) => (err: unknown) => {
     // Refused as signed out: the session is over, whatever was being done.
     if (err instanceof ApiError && err.status === 401) return sessionEnded(err.message);
@@ -191,6 +195,8 @@ export function createActions(session: Session, stores: Stores, io: Io) {
     if (length > MAX_BODY) {
       return notice(
         `too long to send: ${length.toLocaleString('en')} characters, a message holds at most ${MAX_BODY.toLocaleString('en')}. Shorten it or split it; the text stays in the composer`,
+        true,
+        ['sent', 'opened'],
       );
     }
     // Never to the dialog still shown while another one loads: it goes once that one is open.
@@ -199,7 +205,7 @@ export function createActions(session: Session, stores: Stores, io: Io) {
       sendWhenOpen = opening;
       return;
     }
-    if (!dialog) return notice('open a dialog first (Enter on a dialog)');
+    if (!dialog) return notice('open a dialog first (Enter on a dialog)', true, ['opened']);
     if (state.editing) {
       const { messageId } = state.editing;
       if (body === null) return;
@@ -213,17 +219,42 @@ export function createActions(session: Session, stores: Stores, io: Io) {
         },
         (err: FrameError) => {
           if (err.code !== 'edit_window_expired') return notice(`could not edit the message: ${err.message}`);
-          // It can never be edited now: the text stays, as a new message to send if wanted.
-          if (stillEditing()) composer.dispatch({ type: 'endEdit', keepText: true });
-          notice(`too late to edit: messages can be edited within 10 minutes of sending. Your text stays in the composer as a new message: ${keysOf('Send')} sends it`);
+          // It can never be edited now: the text stays, as a new message to send if wanted, and
+          // the draft set aside for the edit comes back after it.
+          if (!stillEditing()) return notice('too late to edit: messages can be edited within 10 minutes of sending');
+          const draft = composer.getState().editing?.before.text.trim() ? ', your earlier draft after it' : '';
+          composer.dispatch({ type: 'endEdit', keepText: true });
+          notice(
+            `too late to edit: messages can be edited within 10 minutes of sending. Your text stays in the composer as a new message${draft}: ${keysOf('Send')} sends it`,
+            true,
+            ['sent', 'opened'],
+          );
         },
       );
       return;
     }
     connection.send(dialog.id, body ?? '', state.filesFor === dialog.id ? state.files : []);
     composer.dispatch({ type: 'clear' });
+    // "It goes with your next message", "the text stays in the composer": not any more.
+    status.dispatch({ type: 'over', what: 'sent' });
     // What was just sent, and what becomes of it, must be in view.
     thread.dispatch({ type: 'follow' });
+  }
+
+  /**
+   * A key changed the composer's text: the visitor sees "typing…", at most once per
+   * TYPING_EVERY_MS. Only for a new message in an open dialog: not while it loads (the keys may
+   * be meant for another one), and not while editing a sent message (that is no new reply coming).
+   */
+  let typingSent: TypingSent | null = null;
+  function typed(): void {
+    const dialog = openDialog();
+    const state = composer.getState();
+    if (!dialog || thread.getState().opening !== null || state.editing || !state.text.trim()) return;
+    const now = clock.now();
+    if (!typingDue(typingSent, dialog.id, now)) return;
+    typingSent = { dialogId: dialog.id, at: now };
+    connection.typing(dialog.id);
   }
 
   /** Fetches a dialog asked for by `open` and shows it (`from`: the pane to go back to if it fails). */
@@ -257,6 +288,7 @@ export function createActions(session: Session, stores: Stores, io: Io) {
     thread.dispatch({ type: 'opening', dialogId: dialog.id });
     // Each dialog keeps its own draft: this one's comes back, the other one's is put aside.
     composer.dispatch({ type: 'switch', dialogId: dialog.id });
+    status.dispatch({ type: 'over', what: 'opened' });
     focus.dispatch({ type: 'focus', pane: 'composer' });
     opened = load(dialog, from);
     return opened;
@@ -292,6 +324,8 @@ export function createActions(session: Session, stores: Stores, io: Io) {
     open,
 
     send,
+
+    typed,
 
     resend(item: ThreadItem): void {
       if (item.delivery !== 'failed') return;
@@ -467,7 +501,7 @@ export function createActions(session: Session, stores: Stores, io: Io) {
         async (file) => {
           const uploaded = await client.uploadAttachment(projectId, dialog!.id, file);
           composer.dispatch({ type: 'attach', dialogId: dialog!.id, file: uploaded });
-          notice(`attached ${uploaded.name} (${formatSize(uploaded.size)}), dropped on the terminal: Ctrl+X drops it`, false);
+          notice(`attached ${uploaded.name} (${formatSize(uploaded.size)}), dropped on the terminal: Ctrl+X drops it`, false, ['sent', 'opened']);
         },
         // Not a file after all (a path that is not there, a folder): it was text.
         () => composer.dispatch({ type: 'insert', text }),
@@ -499,7 +533,7 @@ export function createActions(session: Session, stores: Stores, io: Io) {
           const file = await readAttachment(values.path);
           const uploaded = await client.uploadAttachment(projectId, dialog.id, file);
           composer.dispatch({ type: 'attach', dialogId: dialog.id, file: uploaded });
-          notice(`attached ${uploaded.name} (${formatSize(uploaded.size)}): it goes with your next message`, false);
+          notice(`attached ${uploaded.name} (${formatSize(uploaded.size)}): it goes with your next message`, false, ['sent', 'opened']);
           focus.dispatch({ type: 'focus', pane: 'composer' });
         } else if (state.kind === 'card') {
           const detail = thread.getState().detail;

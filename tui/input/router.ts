@@ -6,6 +6,8 @@ import type { Key } from 'ink';
 import type { View } from '../../core/protocol/constants.js';
 import type { Actions } from '../context/actions.js';
 import type { Stores } from '../context/stores.js';
+import { graphemes } from '../../core/text-layout.js';
+import type { ComposerAction } from '../state/composer.js';
 import { selectedDialog, wantsMore } from '../state/dialogs.js';
 import { isView } from '../state/focus.js';
 import { pageTarget } from '../state/message-rows.js';
@@ -62,6 +64,14 @@ export function routeKey(input: string, key: Key, ctx: KeyContext): void {
     return;
   }
 
+  // A key held down comes faster than it is read, as one run ("kk", "jjjj"): where letters are
+  // commands, each is a key of its own, routed in turn. Only a run of one letter: other text
+  // there is a paste, whose letters must not act as commands (o would toggle online).
+  if (isText(input, key) && !takesText(ctx)) {
+    const letters = graphemes(input);
+    if (letters.length > 1 && letters.every((l) => l === letters[0])) return letters.forEach((letter) => routeKey(letter, key, ctx));
+  }
+
   if (is('QuitAnywhere', input, key)) return actions.quit();
   if (focus.overlay) return overlayKey(input, key, ctx);
 
@@ -86,6 +96,13 @@ export function routeKey(input: string, key: Key, ctx: KeyContext): void {
   if (isView(focus.pane)) return dialogPaneKey(focus.pane, input, key, ctx);
   if (focus.pane === 'thread') return threadKey(input, key, ctx);
   if (focus.pane === 'card') dialogCommand(input, key, ctx, undefined);
+}
+
+/** Whether text typed now goes into a text field whole: the composer, a picker's search, a form. */
+function takesText({ stores }: KeyContext): boolean {
+  const { overlay, pane } = stores.focus.getState();
+  if (overlay) return overlay !== 'help' && overlay !== 'quit' && overlay !== 'ended' && overlay !== 'telegram';
+  return pane === 'composer';
 }
 
 function overlayKey(input: string, key: Key, ctx: KeyContext): void {
@@ -142,16 +159,22 @@ function composerKey(input: string, key: Key, ctx: KeyContext): void {
   if (is('Back', input, key)) return composer.getState().editing ? actions.cancelEdit() : stores.focus.dispatch({ type: 'back' });
   const { detail, opening } = stores.thread.getState();
   if (!detail && opening === null) return;
-  if (is('Newline', input, key)) return composer.dispatch({ type: 'insert', text: '\n' });
-  if (is('Erase', input, key)) return composer.dispatch({ type: 'backspace' });
-  if (is('DeleteForward', input, key)) return composer.dispatch({ type: 'delete' });
+  // A key that changes the text is the operator typing (the visitor is told, see actions.typed).
+  const write = (action: ComposerAction) => {
+    const before = composer.getState().text;
+    composer.dispatch(action);
+    if (composer.getState().text !== before) actions.typed();
+  };
+  if (is('Newline', input, key)) return write({ type: 'insert', text: '\n' });
+  if (is('Erase', input, key)) return write({ type: 'backspace' });
+  if (is('DeleteForward', input, key)) return write({ type: 'delete' });
   if (key.leftArrow) return composer.dispatch({ type: 'left' });
   if (key.rightArrow) return composer.dispatch({ type: 'right' });
   if (key.home || (key.ctrl && input === 'a')) return composer.dispatch({ type: 'home' });
   if (key.end || (key.ctrl && input === 'e')) return composer.dispatch({ type: 'end' });
   // `/` at the start of an empty composer opens the templates instead of typing a slash.
   if (input === '/' && composer.getState().text === '') return actions.openTemplates();
-  if (isText(input, key)) composer.dispatch({ type: 'insert', text: input });
+  if (isText(input, key)) write({ type: 'insert', text: input });
 }
 
 /** Take, assign, close, reopen, card and lead class: on a pane's dialog, or the open one. */

@@ -9,7 +9,8 @@
 //
 // Editing (`e` on one's own message) is a mode that can be left: the draft written before `e` is
 // kept aside and comes back when the edit is saved, cancelled (Esc) or emptied. A refused edit
-// (too late) leaves the mode and keeps the text, to be sent as a new message.
+// (too late) leaves the mode and keeps the text, to be sent as a new message; the draft from
+// before follows it after a blank line, so neither is lost (the cursor ends the edited text).
 import type { Attachment } from '../../core/protocol/dialogs.js';
 import { displayWidth, nextBoundary, previousBoundary, splitAtWidth } from '../../core/text-layout.js';
 
@@ -41,7 +42,7 @@ export type ComposerAction =
   | { type: 'end' }
   /** Loads an own message for editing, the cursor at its end; the draft is kept aside. */
   | { type: 'edit'; messageId: number; dialogId: number; text: string }
-  /** Leaves editing: back to the draft from before (`keepText`: the text stays, as a new message). */
+  /** Leaves editing: back to the draft from before (`keepText`: the text stays, as a new message, the draft after it). */
   | { type: 'endEdit'; keepText: boolean }
   /** Another dialog is opened: this draft is put aside, that dialog's comes back. */
   | { type: 'switch'; dialogId: number | null }
@@ -101,9 +102,13 @@ export function reduceComposer(state: ComposerState, action: ComposerAction): Co
       const before = state.editing?.before ?? { text, cursor };
       return { ...state, text: action.text, cursor: action.text.length, editing: { messageId: action.messageId, dialogId: action.dialogId, before } };
     }
-    case 'endEdit':
+    case 'endEdit': {
       if (!state.editing) return state;
-      return action.keepText ? { ...state, editing: null } : { ...state, ...state.editing.before, editing: null };
+      const { before } = state.editing;
+      if (!action.keepText) return { ...state, ...before, editing: null };
+      const after = before.text.trim() ? `\n\n${before.text}` : '';
+      return { ...state, text: text + after, cursor: text.length, editing: null };
+    }
     case 'switch': {
       if (action.dialogId === state.dialogId) return state;
       const drafts = { ...state.drafts };

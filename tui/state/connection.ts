@@ -11,8 +11,11 @@ export interface ConnectionView {
   socket: StateChange;
   /** The operator's status in the project (null until the server said). */
   status: OperatorStatus | null;
-  /** The last thing that went wrong (or was done), shown until the next one. */
-  notice: { text: string; error: boolean } | null;
+  /**
+   * The last thing that went wrong (or was done), shown until the next one, or until what it
+   * describes is over (`until`: "it goes with your next message" is wrong once the message went).
+   */
+  notice: { text: string; error: boolean; until?: readonly NoticeEnd[] } | null;
   /** Ring the terminal bell on a new dialog or message in My messages. */
   bell: boolean;
   /** The last Telegram link asked for (g), shown in its window. */
@@ -21,12 +24,17 @@ export interface ConnectionView {
   ended: string | null;
 }
 
+/** What ends a notice's state: the composer's message went, or another dialog was opened. */
+export type NoticeEnd = 'sent' | 'opened';
+
 export type ConnectionAction =
   | { type: 'socket'; change: StateChange }
   | { type: 'status'; status: OperatorStatus }
   /** A live `operator.status_changed`: only the switch itself is known, the reason comes later. */
   | { type: 'online'; online: boolean }
-  | { type: 'notice'; text: string | null; error?: boolean }
+  | { type: 'notice'; text: string | null; error?: boolean; until?: readonly NoticeEnd[] }
+  /** Clears the notice if this ends what it describes. */
+  | { type: 'over'; what: NoticeEnd }
   | { type: 'bell'; on: boolean }
   | { type: 'telegramLink'; link: TelegramLinkReply }
   | { type: 'ended'; reason: string };
@@ -55,7 +63,9 @@ export function reduceConnection(state: ConnectionView, action: ConnectionAction
           : { online: action.online, source: 'manual', hasSchedule: false, until: null, explanation: action.online ? 'online' : 'offline' },
       };
     case 'notice':
-      return { ...state, notice: action.text === null ? null : { text: action.text, error: action.error ?? true } };
+      return { ...state, notice: action.text === null ? null : { text: action.text, error: action.error ?? true, until: action.until } };
+    case 'over':
+      return state.notice?.until?.includes(action.what) ? { ...state, notice: null } : state;
     case 'bell':
       return state.bell === action.on ? state : { ...state, bell: action.on };
     case 'telegramLink':
