@@ -4,7 +4,9 @@
 // - messages go out one at a time, in the order written: the next leaves when the server has
 //   stored the previous (or refused it for good), so a rate limit, a retry or a slow upload
 //   never lets a later message overtake an earlier one;
-// - every operator message is acked once it is in the DOM;
+// - every operator message is acked once it is in the DOM (delivered, whether seen or not);
+// - an operator message the visitor has not seen (the panel open) opens the panel, live or
+//   arriving with the history on a later page; the newest seen is kept beside the token;
 // - after a reconnect, hello carries the highest rev held, and every message is shown once
 //   per id, replaced only by a higher rev (edits).
 import type { PageContext, VisitorMessage } from '../core/protocol/dialogs.js';
@@ -50,7 +52,13 @@ const CLOSE_TOO_BIG = 1009;
 
 export function startChat(config: WidgetConfig): void {
   const tokenKey = `parley.visitor.${config.widgetKey}`;
-  let token = readToken(tokenKey);
+  const seenKey = `parley.seen.${config.widgetKey}`;
+  let token = read(tokenKey);
+  /**
+   * The id of the newest operator message the visitor has seen. A visitor from before this was
+   * kept (a token, nothing seen stored) has seen their history: it does not pop the panel open.
+   */
+  let seen = token && read(seenKey) === null ? Infinity : Number(read(seenKey)) || 0;
   const messages = new Map<number, VisitorMessage>();
   /** Messages not stored yet, in the order written (a Map keeps insertion order). */
   const pending = new Map<string, Pending>();
@@ -59,6 +67,11 @@ export function startChat(config: WidgetConfig): void {
   /** Waiting before trying again (rate limited, storage busy): nothing leaves meanwhile. */
   let holding: ReturnType<typeof setTimeout> | undefined;
   const acks = new Set<number>();
+  /**
+   * The latest ids acked on this connection: a connection that drops may have lost them on the
+   * way, so they go again on the next (the server records a delivery once).
+   */
+  const ackedHere = new Set<number>();
   let rev = 0;
   let ready = false; // welcomed on the current connection
   let welcomed = false; // on any connection so far
@@ -91,7 +104,21 @@ export function startChat(config: WidgetConfig): void {
       view.removePending(clientId);
       conversation();
     },
+    opened: seeAll,
   });
+
+  function seeAll() {
+    let newest = 0;
+    for (const m of messages.values()) if (m.author === 'operator') newest = Math.max(newest, m.id);
+    see(newest);
+  }
+
+  /** Kept as the larger of ours and the stored one: another tab of the site may have seen more. */
+  function see(id: number) {
+    if (id <= seen) return;
+    seen = Math.max(id, Number(read(seenKey)) || 0);
+    write(seenKey, String(seen));
+  }
 
   function queue(entry: Pending) {
     const clientId = uuid();
@@ -138,6 +165,8 @@ export function startChat(config: WidgetConfig): void {
       const refused = code === CLOSE_TOO_BIG && inFlight !== null ? pending.get(inFlight) : undefined;
       if (refused) fail(inFlight!, refused, view.words.tooLarge);
       ready = false;
+      for (const id of ackedHere) acks.add(id);
+      ackedHere.clear();
       inFlight = null;
       clearTimeout(holding);
       holding = undefined;
@@ -167,13 +196,20 @@ export function startChat(config: WidgetConfig): void {
       rev = 0;
       view.clear();
     }
+    // A new visitor has seen nothing (the stored id may be another visitor's).
+    if (w.token !== token) write(seenKey, String((seen = 0)));
+    const legacy = seen === Infinity;
     token = w.token;
-    writeToken(tokenKey, token);
+    write(tokenKey, token);
     view.setName(w.visitor.name);
     if (w.widget) view.setLook(w.widget);
     view.setOnline(w.operatorsOnline);
     view.setConnected(true);
     for (const m of w.messages) receive(m, false);
+    if (legacy) {
+      write(seenKey, String((seen = 0)));
+      seeAll();
+    }
     conversation();
     ready = welcomed = true;
     socket.resetBackoff();
@@ -192,8 +228,12 @@ export function startChat(config: WidgetConfig): void {
     if (!held || m.rev > held.rev) {
       messages.set(m.id, m);
       view.put(m);
-      // A new operator message while the panel is closed: show it, the visitor is waiting.
-      if (!held && live && m.author === 'operator') view.open(true);
+      // A new operator message the visitor has not seen (sent live, or while they were away):
+      // show it, they are waiting. Opening marks it seen.
+      if (!held && m.author === 'operator') {
+        if (view.isOpen()) see(m.id);
+        else if (live || m.id > seen) view.open(true);
+      }
     }
     rev = Math.max(rev, m.rev);
     conversation();
@@ -294,7 +334,15 @@ export function startChat(config: WidgetConfig): void {
     while (acks.size) {
       const ids = [...acks].slice(0, ACK_BATCH);
       if (!socket.send({ type: 'ack', messageIds: ids })) return;
-      for (const id of ids) acks.delete(id);
+      for (const id of ids) {
+        acks.delete(id);
+        ackedHere.add(id);
+      }
+      // Only the latest: older ones had a live connection long enough to arrive.
+      for (const id of ackedHere) {
+        if (ackedHere.size <= ACK_BATCH) break;
+        ackedHere.delete(id);
+      }
     }
   }
 }
@@ -302,7 +350,7 @@ export function startChat(config: WidgetConfig): void {
 const shown = (entry: Pending) => (entry.file ? `📎 ${entry.file.name}` : entry.body);
 
 // localStorage throws in some privacy modes; the widget then simply starts fresh each page.
-function readToken(key: string): string | null {
+function read(key: string): string | null {
   try {
     return localStorage.getItem(key);
   } catch {
@@ -310,11 +358,11 @@ function readToken(key: string): string | null {
   }
 }
 
-function writeToken(key: string, token: string): void {
+function write(key: string, value: string): void {
   try {
-    localStorage.setItem(key, token);
+    localStorage.setItem(key, value);
   } catch {
-    // see readToken
+    // see read
   }
 }
 

@@ -18,6 +18,8 @@ export interface ViewActions {
   retry(clientId: string): void;
   /** Drops a message that failed (a file the server refused, say). */
   discard(clientId: string): void;
+  /** The panel has just opened: the visitor now sees every message in it. */
+  opened(): void;
 }
 
 export type View = ReturnType<typeof createView>;
@@ -97,6 +99,16 @@ export function createView(serverOrigin: string, actions: ViewActions) {
   let typingTimer: ReturnType<typeof setTimeout> | undefined;
   let online = false;
   let conversation = false;
+  /**
+   * Whether the list shows its end, as the visitor last left it: an image loading makes the
+   * list taller without a scroll, and must not count as the visitor scrolling up.
+   */
+  let pinned = true;
+  const toEnd = () => {
+    list.scrollTop = list.scrollHeight;
+    pinned = true;
+  };
+  list.onscroll = () => (pinned = list.scrollHeight - list.scrollTop - list.clientHeight < 40);
 
   /** The tab shows while an operator is online, and for a visitor already in a conversation. */
   const showLauncher = () => {
@@ -104,11 +116,16 @@ export function createView(serverOrigin: string, actions: ViewActions) {
     away.hidden = online;
   };
 
+  // Focus moves only when the visitor opens it: an operator message must not steal the site's focus.
+  // An open panel stays where the visitor scrolled it.
   const open = (show: boolean) => {
+    const opening = show && panel.hidden;
     panel.hidden = !show;
     launcher.setAttribute('aria-expanded', String(show));
-    // Focus moves only when the visitor opens it: an operator message must not steal the site's focus.
-    if (show) list.scrollTop = list.scrollHeight;
+    if (opening) {
+      toEnd();
+      actions.opened();
+    }
   };
   /** Closed by the visitor: the focus goes back to the tab rather than to the page's start. */
   const closeByVisitor = () => {
@@ -225,7 +242,7 @@ export function createView(serverOrigin: string, actions: ViewActions) {
     const atEnd = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
     const after = [...list.children].find((c) => Number(c.getAttribute('data-seq') ?? Infinity) > seq);
     list.insertBefore(el, after ?? null);
-    if (atEnd || own) list.scrollTop = list.scrollHeight;
+    if (atEnd || own) toEnd();
   };
 
   const files = (attachments: Attachment[]) => {
@@ -237,6 +254,8 @@ export function createView(serverOrigin: string, actions: ViewActions) {
         const img = element('img');
         img.src = href;
         img.alt = a.name;
+        // Its size is known only once loaded: a list that showed its end keeps showing it.
+        img.onload = () => pinned && toEnd();
         const l = link(href, '');
         l.append(img);
         box.append(l);
@@ -294,6 +313,7 @@ export function createView(serverOrigin: string, actions: ViewActions) {
   return {
     words,
     open,
+    isOpen: () => !panel.hidden,
     setOnline(isOnline: boolean) {
       online = isOnline;
       showLauncher();

@@ -75,7 +75,8 @@ async function openShop(opts: { path?: string; open?: boolean } = {}): Promise<P
   page.on('pageerror', (err) => pageErrors.push(err.message));
   await page.goto(`${server.url}${opts.path ?? '/'}`);
   await page.locator('[data-parley][data-connection="open"]').waitFor({ state: 'attached' });
-  if (opts.open !== false) {
+  // (A reply the visitor has not seen yet has opened the panel already.)
+  if (opts.open !== false && (await page.locator('.panel').isHidden())) {
     await page.locator('.launcher').click();
     await page.locator('textarea').waitFor();
   }
@@ -121,6 +122,17 @@ const imageLoaded = (page: Page, selector: string, width = 1) =>
 
 /** Text of every message in the widget, in the order shown. */
 const shownBodies = (page: Page) => page.locator('li.msg .body').allTextContents();
+
+/** Operator replies enough to overflow the message list; resolves once the last one shows. */
+async function fillList(page: Page, dialogId: number) {
+  let last!: Message;
+  for (let i = 1; i <= 12; i++) last = await reply(dialogId, `line ${i}`);
+  await page.locator(`li.msg[data-id="${last.id}"]`).waitFor();
+}
+
+/** How far the message list is from its end, in pixels (0: the newest message is in view). */
+const belowEnd = (page: Page) =>
+  page.locator('.messages').evaluate((list) => list.scrollHeight - list.scrollTop - list.clientHeight);
 
 describe('the chat tab', () => {
   it('is hidden while no operator is online, and appears and disappears live', async () => {
@@ -356,6 +368,17 @@ describe('files', () => {
     await imageLoaded(page, `li[data-id="${pasted.message.id}"] .files img`);
   });
 
+  it('an image that loads after its message was placed keeps the list pinned to its end', async () => {
+    const { page, dialogId } = await startDialog('Show me the shoe');
+    await fillList(page, dialogId);
+    // A real 300×150 PNG: it grows its message by about 120 px when it loads.
+    const dataUrl = await page.evaluate(() => Object.assign(document.createElement('canvas'), { width: 300, height: 150 }).toDataURL('image/png'));
+    const image = await operatorUpload(dialogId, Buffer.from(dataUrl.split(',')[1], 'base64'), 'shoe.png');
+    const sent = await operator.request<Message>('POST', messagesPath(dialogId), { clientId: randomUUID(), body: 'Here', attachmentIds: [image] });
+    await imageLoaded(page, `li[data-id="${sent.id}"] .files img`, 300);
+    await expect.poll(() => belowEnd(page)).toBeLessThan(2);
+  });
+
   it('a file over the upload limit shows as not sent, with the reason', async () => {
     const page = await openShop();
     await page.locator('input[type=file]').setInputFiles({ name: 'huge.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(UPLOAD_LIMIT + 1) });
@@ -455,6 +478,41 @@ describe('order and limits', () => {
     await page.locator('li.msg').first().waitFor({ state: 'detached' });
     // The focus stays in the widget, on the text box.
     expect(await page.evaluate(() => document.querySelector('[data-parley]')!.shadowRoot!.activeElement?.tagName)).toBe('TEXTAREA');
+  });
+});
+
+describe('replies the visitor has not seen', () => {
+  it('a reply sent after the visitor left opens the panel on their next page, once', async () => {
+    const { page, dialogId } = await startDialog('Is the blue one in stock?');
+    await page.close();
+    const sent = await reply(dialogId, 'Yes, in every size!');
+
+    const again = await openShop({ open: false });
+    await again.locator(`li.msg[data-id="${sent.id}"]`).waitFor({ state: 'attached' });
+    expect(await again.locator('.panel').isVisible()).toBe(true);
+
+    // Seen now: the next page keeps the panel closed, and so does one after a reply read live.
+    const third = await openShop({ open: false });
+    await third.locator(`li.msg[data-id="${sent.id}"]`).waitFor({ state: 'attached' });
+    expect(await third.locator('.panel').isHidden()).toBe(true);
+    await third.close();
+    const live = await reply(dialogId, 'Anything else?');
+    await again.locator(`li.msg[data-id="${live.id}"]`).waitFor();
+    const fourth = await openShop({ open: false });
+    await fourth.locator(`li.msg[data-id="${live.id}"]`).waitFor({ state: 'attached' });
+    expect(await fourth.locator('.panel').isHidden()).toBe(true);
+  });
+});
+
+describe('scrolling', () => {
+  it('a visitor reading older messages keeps their place when an operator message arrives', async () => {
+    const { page, dialogId } = await startDialog('Tell me about returns');
+    await fillList(page, dialogId);
+    expect(await belowEnd(page)).toBeLessThan(2);
+    await page.locator('.messages').evaluate((list) => (list.scrollTop = 0));
+    const sent = await reply(dialogId, 'Returns are free within 30 days');
+    await page.locator(`li.msg[data-id="${sent.id}"]`).waitFor({ state: 'attached' });
+    expect(await page.locator('.messages').evaluate((list) => list.scrollTop)).toBe(0);
   });
 });
 
@@ -578,6 +636,37 @@ describe('links', () => {
 });
 
 describe('network loss', () => {
+  it('an ack lost with its connection goes again on the next: the reply is marked delivered', async () => {
+    // The first connection loses the widget's acks and then drops; the next one passes all.
+    let connections = 0;
+    let lost = 0;
+    await context.routeWebSocket(/\/ws\/visitor/, (ws) => {
+      const first = ++connections === 1;
+      const upstream = ws.connectToServer();
+      upstream.onMessage((m) => ws.send(m));
+      ws.onMessage((m) => {
+        if (first && JSON.parse(String(m)).type === 'ack') {
+          lost++;
+          return void ws.close();
+        }
+        upstream.send(m);
+      });
+    });
+    try {
+      const { page, dialogId } = await startDialog('is my ack kept?');
+      const r1 = await reply(dialogId, 'lost ack');
+      await page.locator(`li.msg[data-id="${r1.id}"]`).waitFor();
+      await expect.poll(() => connections).toBe(2);
+      expect(lost).toBe(1);
+      await expect
+        .poll(async () => (await operator.request<Message[]>('GET', messagesPath(dialogId))).find((m) => m.id === r1.id)?.deliveredAt ?? null)
+        .not.toBeNull();
+      await page.close();
+    } finally {
+      await context.unrouteAll();
+    }
+  });
+
   it('reconnects and resumes: nothing missed, nothing shown twice, pending messages sent once', async () => {
     const frames = recordFrames();
     const { page, dialogId } = await startDialog('before the outage');
