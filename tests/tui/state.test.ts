@@ -186,12 +186,17 @@ describe('connection', () => {
   it('says why the operator is online or offline and what o will do', () => {
     expect(describeStatus({ online: false, source: 'manual', hasSchedule: false, until: null, explanation: '' }, 'o')).toBe('offline (manual; o: go online)');
     const until = new Date(2026, 0, 5, 18, 0).toISOString();
-    expect(describeStatus({ online: true, source: 'schedule', hasSchedule: true, until, explanation: '' }, 'o')).toBe(
+    const now = new Date(2026, 0, 5, 9, 30).getTime();
+    expect(describeStatus({ online: true, source: 'schedule', hasSchedule: true, until, explanation: '' }, 'o', now)).toBe(
       'online by schedule until 18:00 (o: offline until 18:00)',
     );
-    expect(describeStatus({ online: false, source: 'manual', hasSchedule: true, until, explanation: '' }, 'o')).toBe(
+    expect(describeStatus({ online: false, source: 'manual', hasSchedule: true, until, explanation: '' }, 'o', now)).toBe(
       'offline switched by hand until 18:00, then the schedule (o: online until 18:00)',
     );
+    // Another day says which: the weekday within the week, the date beyond it.
+    const offline = (at: Date) => describeStatus({ online: false, source: 'schedule', hasSchedule: true, until: at.toISOString(), explanation: '' }, 'o', now);
+    expect(offline(new Date(2026, 0, 6, 9, 0))).toBe('offline by schedule until 09:00 Tue (o: online until 09:00 Tue)');
+    expect(offline(new Date(2026, 0, 12, 0, 0))).toBe('offline by schedule until 00:00 Mon 12 Jan (o: online until 00:00 Mon 12 Jan)');
   });
 });
 

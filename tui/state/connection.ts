@@ -82,19 +82,30 @@ export function describeSocket({ state, retryInMs, reason }: StateChange): strin
   return `disconnected${reason ? ` (${reason})` : ''}${retry}`;
 }
 
-const hhmm = (iso: string) => new Date(iso).toTimeString().slice(0, 5);
+const startOfDay = (d: Date) => new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
+
+/** "18:00" today, "09:00 Tue" within the week, "09:00 Fri 4 Dec" later (the terminal's time). */
+export function describeWhen(iso: string, now: number): string {
+  const at = new Date(iso);
+  const time = at.toTimeString().slice(0, 5);
+  const days = Math.round((startOfDay(at) - startOfDay(new Date(now))) / 86_400_000);
+  if (days === 0) return time;
+  const weekday = at.toLocaleDateString('en', { weekday: 'short' });
+  if (days > 0 && days < 7) return `${time} ${weekday}`;
+  return `${time} ${weekday} ${at.getDate()} ${at.toLocaleDateString('en', { month: 'short' })}`;
+}
 
 /**
  * The status bar's words for the operator's status: what it is, why, and what `o` will do. A
  * schedule drives the status unless switched by hand, and a manual switch lasts until the
  * schedule's next boundary.
  */
-export function describeStatus(status: OperatorStatus | null, key: string): string {
+export function describeStatus(status: OperatorStatus | null, key: string, now = Date.now()): string {
   if (!status) return 'status …';
-  const now = status.online ? 'online' : 'offline';
+  const state = status.online ? 'online' : 'offline';
   const flip = status.online ? 'offline' : 'online';
-  if (!status.hasSchedule) return `${now} (manual; ${key}: go ${flip})`;
-  const until = status.until ? ` until ${hhmm(status.until)}` : '';
+  if (!status.hasSchedule) return `${state} (manual; ${key}: go ${flip})`;
+  const until = status.until ? ` until ${describeWhen(status.until, now)}` : '';
   const why = status.source === 'schedule' ? `by schedule${until}` : `switched by hand${until}, then the schedule`;
-  return `${now} ${why} (${key}: ${flip}${until || ' until the next scheduled change'})`;
+  return `${state} ${why} (${key}: ${flip}${until || ' until the next scheduled change'})`;
 }
