@@ -40,7 +40,7 @@ export function normalizeEmail(raw: string): string | null {
 export const VIEWS = ['mine', 'shared', 'archive'] as const;
 export type View = (typeof VIEWS)[number];
 /** A dialog list's `next` (the last dialog's activity time and id), passed back as `before`. */
-export const DIALOG_CURSOR_RE = /^\d+:\d+$/;
+export const DIALOG_CURSOR_RE = /^(\d+):(\d+)$/;
 
 /** The widget's greeting line, at most. */
 export const WIDGET_GREETING_MAX = 500;

@@ -14,6 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Attachment, PageContext, UpdateCardBody, View } from '../../core/protocol/index.js';
 import { normalizeEmail } from '../../core/protocol/index.js';
+import { DIALOG_CURSOR_RE } from '../../core/protocol/constants.js';
 import { type DialogRow, type MessageViewRow, type VisitorRow, viewOf } from '../db/dialogs.js';
 import type { ProjectRow } from '../db/projects.js';
 import type { Tx } from '../db/sqlite.js';
@@ -431,7 +432,7 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
       await projects.membership(auth, projectId);
       let cursor: { at: number; id: number } | null = null;
       if (before) {
-        const m = /^(\d+):(\d+)$/.exec(before);
+        const m = DIALOG_CURSOR_RE.exec(before);
         if (!m) throw badRequest('"before" is the "next" value of a previous page');
         cursor = { at: Number(m[1]), id: Number(m[2]) };
       }

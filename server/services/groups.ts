@@ -19,8 +19,7 @@ import type { Auth } from './accounts.js';
 import type { ServiceDeps } from './context.js';
 import { fullName, iso } from './present.js';
 import type { ProjectsService } from './projects.js';
-
-const MAX_NAME = 50;
+import { MAX_GROUP_NAME } from '../../core/protocol/constants.js';
 
 /** The key names are unique by: Unicode-aware case folding (SQLite's NOCASE is ASCII only). */
 export const groupKey = (name: string) => name.normalize('NFC').trim().toLowerCase();
@@ -29,7 +28,7 @@ export const groupKey = (name: string) => name.normalize('NFC').trim().toLowerCa
 export function cleanGroupName(raw: string): string {
   const name = raw.normalize('NFC').trim().replace(/\s+/g, ' ');
   if (!name) throw badRequest('a group name must not be empty');
-  if ([...name].length > MAX_NAME) throw badRequest(`a group name has at most ${MAX_NAME} characters`);
+  if ([...name].length > MAX_GROUP_NAME) throw badRequest(`a group name has at most ${MAX_GROUP_NAME} characters`);
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(name)) throw badRequest('a group name must not contain control characters');
   // "=" separates pattern and group in `parley project set --route PATTERN=GROUP`.
