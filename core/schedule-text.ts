@@ -88,11 +88,13 @@ export function overlaps(list: readonly Interval[], [f, t]: Interval): boolean {
   return list.some(([a, b]) => f < b && a < t);
 }
 
-export function isTimeZone(zone: string): boolean {
+/** The zone's name as the zone database writes it (`europe/berlin` is `Europe/Berlin`), or null when there is no such zone. */
+export function canonicalTimeZone(zone: string): string | null {
   try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
+    return new Intl.DateTimeFormat('en', { timeZone: zone }).resolvedOptions().timeZone;
   } catch {
-    return false;
+    return null;
   }
 }
+
+export const isTimeZone = (zone: string): boolean => canonicalTimeZone(zone) !== null;

@@ -7,7 +7,7 @@ import type { Group, Routing } from '../../core/protocol/groups.js';
 import type { Member, Project, User } from '../../core/protocol/index.js';
 import type { LeadClass, Template } from '../../core/protocol/journal.js';
 import { API_PREFIX } from '../../core/protocol/constants.js';
-import { formatDays, formatHours, type Interval, parseHours, WEEKDAYS, type Weekday } from '../../core/schedule-text.js';
+import { canonicalTimeZone, formatDays, formatHours, type Interval, parseHours, WEEKDAYS, type Weekday } from '../../core/schedule-text.js';
 import type { ScheduleView } from '../commands/schedule/common.js';
 import { nameKey } from './names.js';
 import { type Problem, SpecError } from './problems.js';
@@ -82,7 +82,8 @@ const accessOf = (m: TeamEntry) => (m.access === undefined || m.access === 'none
 function settingsSteps(parsed: ParsedSpec, state: CurrentState): Step[] {
   const p = parsed.spec.project;
   const wanted: Record<string, unknown> = { name: p.name };
-  if (p.timezone !== undefined) wanted.timezone = p.timezone;
+  // As the server stores it: the zone database's spelling (europe/berlin is Europe/Berlin).
+  if (p.timezone !== undefined) wanted.timezone = canonicalTimeZone(p.timezone) ?? p.timezone;
   if (p.language !== undefined) wanted.language = p.language;
   if (p.allowedOrigins !== undefined) wanted.allowedOrigins = p.allowedOrigins.map((o) => o.replace(/\/$/, ''));
   const current = { ...state.project } as Record<string, unknown>;

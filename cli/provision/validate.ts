@@ -294,9 +294,8 @@ function semanticChecks(spec: Spec, report: Report, sound: (path: Path) => boole
   duplicates(groupCount, (i) => (text(['groups', i, 'name']) === undefined ? undefined : nameKey(text(['groups', i, 'name'])!)), 'groups', 'name', report);
   for (let i = 0; i < groupCount; i++) {
     const name = text(['groups', i, 'name']);
-    // The server's rules: "=" separates pattern and group in routes; 50 characters at most.
+    // The server's rule: "=" separates pattern and group in routes (the schema has its length).
     if (name?.includes('=')) report(['groups', i, 'name'], `a group name must not contain "=": "${name}"`);
-    if (name !== undefined && name.trim().length > 50) report(['groups', i, 'name'], `the group name "${name}" is longer than 50 characters`);
     for (let j = 0; j < count(['groups', i, 'members']); j++) {
       const member = text(['groups', i, 'members', j]);
       if (member === undefined) continue;

@@ -24,7 +24,7 @@ export function normalizeOrigin(raw: string): string {
   return url.origin;
 }
 
-import { isTimeZone } from '../../core/schedule-text.js';
+import { canonicalTimeZone, isTimeZone } from '../../core/schedule-text.js';
 
 export { isTimeZone };
 
@@ -106,10 +106,11 @@ export function projectsService(deps: ServiceDeps, presence: SettingsListener) {
         sets.push('allowed_origins = ?');
         params.push(JSON.stringify([...new Set(body.allowedOrigins.map(normalizeOrigin))]));
       }
-      if (body.timezone !== undefined) {
-        if (!isTimeZone(body.timezone)) throw badRequest(`unknown time zone: "${body.timezone}" (use an IANA name such as Europe/Moscow)`);
+      const timezone = body.timezone === undefined ? undefined : canonicalTimeZone(body.timezone);
+      if (timezone !== undefined) {
+        if (timezone === null) throw badRequest(`unknown time zone: "${body.timezone}" (use an IANA name such as Europe/Moscow)`);
         sets.push('timezone = ?');
-        params.push(body.timezone);
+        params.push(timezone);
       }
       if (body.language !== undefined) {
         sets.push('language = ?');
@@ -130,12 +131,12 @@ export function projectsService(deps: ServiceDeps, presence: SettingsListener) {
       if (sets.length || also) {
         timezoneChanged = await db.write(async (tx) => {
           // Read in the transaction: a racing change is compared with what the other one committed.
-          const before = body.timezone === undefined ? undefined : (await repos.projects.byId(projectId, tx))?.timezone;
+          const before = timezone === undefined ? undefined : (await repos.projects.byId(projectId, tx))?.timezone;
           if (sets.length) {
             await tx.run(`UPDATE projects SET ${sets.join(', ')}, updated_at = ? WHERE id = ?`, [...params, clock.now(), projectId]);
           }
           await also?.(tx);
-          return before !== undefined && before !== body.timezone;
+          return before !== undefined && before !== timezone;
         });
       }
       // Working hours are wall times in the project's zone: every scheduled operator's state moved.

@@ -12,7 +12,7 @@ import type { ServiceDeps } from './context.js';
 import type { PresenceService } from './presence.js';
 import type { ProjectsService } from './projects.js';
 import * as text from '../../core/schedule-text.js';
-import { formatClock, type Interval, isTimeZone, overlaps, WEEKDAYS, type Weekday } from '../../core/schedule-text.js';
+import { canonicalTimeZone, formatClock, type Interval, overlaps, WEEKDAYS, type Weekday } from '../../core/schedule-text.js';
 
 export type SchedulesService = ReturnType<typeof schedulesService>;
 
@@ -85,9 +85,8 @@ export function schedulesService(deps: ServiceDeps, projects: ProjectsService, p
       await requireManager(auth, projectId);
       const days = parseDays(body.days);
       const interval = parseInterval(body.from, body.to);
-      if (body.timezone !== undefined && !isTimeZone(body.timezone)) {
-        throw badRequest(`unknown time zone: "${body.timezone}" (use an IANA name such as Europe/Moscow)`);
-      }
+      const timezone = body.timezone === undefined ? undefined : canonicalTimeZone(body.timezone);
+      if (timezone === null) throw badRequest(`unknown time zone: "${body.timezone}" (use an IANA name such as Europe/Moscow)`);
       const members = await operators(projectId, body.operators);
       if (body.add) {
         for (const m of members) {
@@ -101,9 +100,9 @@ export function schedulesService(deps: ServiceDeps, projects: ProjectsService, p
       }
       const timezoneChanged = await db.write(async (tx) => {
         let changed = false;
-        if (body.timezone !== undefined) {
-          changed = (await repos.projects.byId(projectId, tx))?.timezone !== body.timezone;
-          await tx.run('UPDATE projects SET timezone = ?, updated_at = ? WHERE id = ?', [body.timezone, clock.now(), projectId]);
+        if (timezone !== undefined) {
+          changed = (await repos.projects.byId(projectId, tx))?.timezone !== timezone;
+          await tx.run('UPDATE projects SET timezone = ?, updated_at = ? WHERE id = ?', [timezone, clock.now(), projectId]);
         }
         for (const m of members) {
           if (!body.add) await schedules.replaceDays(tx, projectId, m.id, days);

@@ -171,6 +171,9 @@ describe('parley apply', () => {
     const second = await admin.run(['apply', '-f', path, '--detailed-exitcode']);
     expect(second, second.stderr).toMatchObject({ code: 0 });
     expect(second.stdout).toContain('already matches the file: nothing to do');
+    // A zone in another spelling is the same zone: the server keeps the zone database's.
+    const lower = await admin.run(['apply', '-f', await file('lower.yaml', FILE.replace('Europe/Moscow', 'europe/moscow')), '--detailed-exitcode']);
+    expect(lower, lower.stderr).toMatchObject({ code: 0 });
   });
 
   it('plans updates per field, and --prune deletes what the file leaves out, never the caller', async () => {
@@ -265,6 +268,7 @@ describe('parley apply', () => {
       [FILE.replace('{operator.first_name}', '{operator.phone}'), /unknown placeholder \{operator\.phone\} in template "hello"/],
       [FILE.replace('group: wholesale', 'group: retail'), /bad\.yaml:15:14: route to unknown group "retail"/],
       [FILE.replace('members: [ann@example.com]', 'members: [zed@example.com]'), /zed@example\.com is not an operator in "team"/],
+      [FILE.replace('- name: wholesale', `- name: ${'w'.repeat(51)}`), /bad\.yaml:\d+:11: groups\[0\]\.name is longer than 50 characters/],
     ];
     const before = await admin.run(['export']);
     // Each case in its own directory, so that all can run at once and still be named bad.yaml.

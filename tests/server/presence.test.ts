@@ -323,6 +323,20 @@ describe('presence when the zone moves, and around the clock', () => {
     await setProject({ timezone: 'UTC' });
   });
 
+  it('a zone is stored as the zone database writes it, so another spelling of the same zone changes nothing', async () => {
+    await addOperator(project.id, 'fay@example.com');
+    await setSchedule(project.id, { operators: ['fay@example.com'], days: 'fri', from: '00:00', to: '02:00' });
+    const before = await status(project.id, 'fay@example.com');
+    expect(before).toMatchObject({ online: true, explanation: 'online by schedule until 02:00 (UTC)' });
+    const seen = await published(async () => {
+      expect(await setProject({ timezone: 'utc' })).toMatchObject({ timezone: 'UTC' });
+    });
+    expect(seen).toEqual([]);
+    expect(await status(project.id, 'fay@example.com')).toEqual(before);
+    await setSchedule(project.id, { operators: ['fay@example.com'], days: 'fri', from: '00:00', to: '02:00', timezone: 'asia/tokyo' });
+    expect(await admin.request('GET', `/api/v1/projects/${project.id}`)).toMatchObject({ timezone: 'Asia/Tokyo' });
+  });
+
   it('a new project timezone re-evaluates its scheduled operators at once and re-arms the timer', async () => {
     await addOperator(project.id, 'eve@example.com');
     const eve = await userId(project.id, 'eve@example.com');
