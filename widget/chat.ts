@@ -1,6 +1,7 @@
 // The visitor's side of the delivery contract (DESIGN.md):
 // - a message is kept as *sending* under its clientId until the server says `message.stored`,
-//   and resent with the same clientId after a reconnect (the server stores it once);
+//   and resent with the same clientId after a reconnect (the server stores it once); a text
+//   message is also kept in localStorage until then, so a reload or a closed tab loses none;
 // - messages go out one at a time, in the order written: the next leaves when the server has
 //   stored the previous (or refused it for good), so a rate limit, a retry or a slow upload
 //   never lets a later message overtake an earlier one;
@@ -31,6 +32,14 @@ interface Pending {
   uploadLosses?: number;
 }
 
+/** A text message not stored yet, as localStorage keeps it (a File cannot be kept there). */
+interface Kept {
+  body: string;
+  page?: PageContext;
+  /** Why it was refused for good; absent while it is still to be sent. */
+  failed?: string;
+}
+
 interface Welcome {
   token: string;
   visitor: { name: string };
@@ -53,6 +62,7 @@ const CLOSE_TOO_BIG = 1009;
 export function startChat(config: WidgetConfig): void {
   const tokenKey = `parley.visitor.${config.widgetKey}`;
   const seenKey = `parley.seen.${config.widgetKey}`;
+  const outboxKey = `parley.outbox.${config.widgetKey}`;
   let token = read(tokenKey);
   /**
    * The id of the newest operator message the visitor has seen. A visitor from before this was
@@ -92,6 +102,7 @@ export function startChat(config: WidgetConfig): void {
       const entry = pending.get(clientId);
       if (!entry) return;
       entry.failed = false;
+      keep(clientId, entry, null);
       entry.uploadLosses = 0;
       view.putPending(clientId, shown(entry), null);
       uploadFiles();
@@ -101,11 +112,46 @@ export function startChat(config: WidgetConfig): void {
       const entry = pending.get(clientId);
       if (!entry?.failed) return;
       pending.delete(clientId);
+      unkeep(clientId);
       view.removePending(clientId);
       conversation();
     },
     opened: seeAll,
   });
+
+  /**
+   * The text messages not stored yet, by clientId, in the order written. Every tab of the site
+   * reads and writes the same list: a message that two tabs send is stored once (its clientId).
+   */
+  function kept(): Record<string, Kept> {
+    let all: unknown;
+    try {
+      all = JSON.parse(read(outboxKey) ?? '{}');
+    } catch {
+      return {};
+    }
+    if (!all || typeof all !== 'object' || Array.isArray(all)) return {};
+    const out: Record<string, Kept> = {};
+    for (const [clientId, k] of Object.entries(all as Record<string, Kept>)) {
+      if (typeof k?.body === 'string' && k.body) out[clientId] = k;
+    }
+    return out;
+  }
+
+  function keep(clientId: string, entry: Pending, failed: string | null) {
+    if (entry.file) return;
+    const all = kept();
+    all[clientId] = { body: entry.body, ...(entry.page ? { page: entry.page } : {}), ...(failed !== null ? { failed } : {}) };
+    write(outboxKey, JSON.stringify(all));
+  }
+
+  function unkeep(clientId: string) {
+    const all = kept();
+    if (!(clientId in all)) return;
+    delete all[clientId];
+    if (Object.keys(all).length) write(outboxKey, JSON.stringify(all));
+    else remove(outboxKey);
+  }
 
   function seeAll() {
     let newest = 0;
@@ -132,6 +178,7 @@ export function startChat(config: WidgetConfig): void {
       pageSent = true;
     }
     pending.set(clientId, entry);
+    keep(clientId, entry, null);
     view.putPending(clientId, shown(entry), null);
     conversation();
     uploadFiles();
@@ -140,6 +187,13 @@ export function startChat(config: WidgetConfig): void {
 
   /** The chat tab stays for a visitor who has a conversation, even with nobody online. */
   const conversation = () => view.setConversation(messages.size > 0 || pending.size > 0);
+
+  // What this page (or another of the site) had not sent when it was left goes out from here.
+  for (const [clientId, k] of Object.entries(kept())) {
+    pending.set(clientId, { body: k.body, page: k.page, failed: k.failed !== undefined });
+    view.putPending(clientId, k.body, k.failed ?? null);
+  }
+  conversation();
 
   const url = `${config.serverOrigin.replace(/^http/, 'ws')}/ws/visitor?key=${encodeURIComponent(config.widgetKey)}`;
   const socket = reconnectingSocket(url, {
@@ -220,6 +274,7 @@ export function startChat(config: WidgetConfig): void {
 
   function receive(m: VisitorMessage, live: boolean) {
     if (m.clientId && pending.delete(m.clientId)) view.removePending(m.clientId);
+    if (m.clientId && m.author === 'visitor') unkeep(m.clientId);
     if (m.clientId !== undefined && m.clientId === inFlight) {
       inFlight = null;
       next();
@@ -265,6 +320,7 @@ export function startChat(config: WidgetConfig): void {
 
   function fail(clientId: string, entry: Pending, reason: string) {
     entry.failed = true;
+    keep(clientId, entry, reason);
     view.putPending(clientId, shown(entry), reason);
   }
 
@@ -361,6 +417,14 @@ function read(key: string): string | null {
 function write(key: string, value: string): void {
   try {
     localStorage.setItem(key, value);
+  } catch {
+    // see read
+  }
+}
+
+function remove(key: string): void {
+  try {
+    localStorage.removeItem(key);
   } catch {
     // see read
   }

@@ -667,6 +667,36 @@ describe('network loss', () => {
     }
   });
 
+  it('a message written offline survives a reload; the tabs that hold it send it, and it is stored and shown once', async () => {
+    const { page, dialogId } = await startDialog('before the outage');
+    await admin.request('PATCH', `/api/v1/projects/${project.id}`, { allowedOrigins: ['https://elsewhere.example'] });
+    for (const socket of server.app.websocketServer.clients) socket.terminate();
+    await page.locator('[data-parley][data-connection="closed"]').waitFor({ state: 'attached' });
+    await say(page, 'written offline');
+    await page.locator('li.msg.sending').waitFor();
+
+    // The page is reloaded, and another tab opened, while the server is still out of reach.
+    await page.reload();
+    const other = await context.newPage();
+    other.on('pageerror', (err) => pageErrors.push(err.message));
+    await other.goto(server.url);
+    for (const p of [page, other]) {
+      await p.locator('.launcher').click();
+      await p.locator('li.msg.sending .body', { hasText: 'written offline' }).waitFor();
+    }
+
+    await admin.request('PATCH', `/api/v1/projects/${project.id}`, { allowedOrigins: [server.url] });
+    for (const p of [page, other]) {
+      await p.locator('[data-parley][data-connection="open"]').waitFor({ state: 'attached' });
+      await p.locator('li.msg.sending').waitFor({ state: 'detached' });
+      expect(await shownBodies(p)).toEqual(['before the outage', 'written offline']);
+    }
+    const stored = await operator.request<Message[]>('GET', messagesPath(dialogId));
+    expect(stored.map((m) => m.body)).toEqual(['before the outage', 'written offline']);
+    // Stored means no longer kept: a later page sends nothing again.
+    expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('parley.outbox.')))).toEqual([]);
+  });
+
   it('reconnects and resumes: nothing missed, nothing shown twice, pending messages sent once', async () => {
     const frames = recordFrames();
     const { page, dialogId } = await startDialog('before the outage');
