@@ -77,6 +77,19 @@ export function splitAtWidth(text: string, columns: number): [string, string] {
   return [text.slice(0, at), text.slice(at)];
 }
 
+/**
+ * One row of wrapped text: as splitAtWidth, but a word that does not fit goes whole to the next
+ * row (only a word wider than the row is cut), and the spaces at the break are dropped.
+ */
+export function wrapAtWidth(text: string, columns: number): [string, string] {
+  const [head, rest] = splitAtWidth(text, columns);
+  if (rest === '') return [head, rest];
+  if (rest.startsWith(' ')) return [head.trimEnd() || head, rest.replace(/^ +/, '')];
+  const space = head.lastIndexOf(' ');
+  if (space < 0 || head.slice(0, space).trim() === '') return [head, rest];
+  return [head.slice(0, space).trimEnd(), head.slice(space + 1) + rest];
+}
+
 /** `text` in at most `columns` columns, cut on a grapheme boundary (no ellipsis). */
 export function fitWidth(text: string, columns: number): string {
   if (columns <= 0) return '';

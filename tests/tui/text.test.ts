@@ -31,6 +31,19 @@ describe('tabs', () => {
   });
 });
 
+describe('word wrap', () => {
+  it('breaks a message at spaces; only a word wider than the row is cut', () => {
+    const rows = wrapMessage(0, '10:00 Ann: ', 'Hello there, could you check my order number 88123 please?', 30, 20, 0);
+    expect(rows.map((r) => r.text)).toEqual(['Hello there, could', 'you check my order number', '88123 please?']);
+    expect(widest(rows)).toBeLessThanOrEqual(30);
+    const long = wrapMessage(0, 'h: ', `see https://shop.example.com/${'x'.repeat(40)} now`, 24, 20, 0);
+    expect(long.map((r) => r.text).join('')).toBe(`seehttps://shop.example.com/${'x'.repeat(40)}now`);
+    expect(widest(long)).toBeLessThanOrEqual(24);
+    // Indentation at the start of a line stays; spaces at a break go.
+    expect(wrapMessage(0, 'h: ', '  indented   words here', 14, 20, 0).map((r) => r.text)).toEqual(['  indented', 'words here']);
+  });
+});
+
 describe('wide characters', () => {
   it('wrap a message by display columns, losing nothing', () => {
     const body = '你好，我想问一下这双鞋有没有四十四码的，谢谢😀😀';
@@ -52,7 +65,7 @@ describe('wide characters', () => {
       expect(displayWidth(plainEmoji(text))).toBe(displayWidth(text));
     }
     const rows = wrapMessage(0, '10:00 Ann: ', 'thanks 👍🏽👍🏽 and 👨‍👩‍👧 here', 20, 20, 0);
-    expect(rows.map((r) => r.text).join('')).toBe('thanks 👍👍 and 👨 here');
+    expect(rows.map((r) => r.text).join(' ')).toBe('thanks 👍👍 and 👨 here');
     expect(oneLine('ok\t👍🏿')).toBe('ok 👍');
   });
 

@@ -6,7 +6,7 @@
 // its middle, so its extension stays) and then its full URL. The URL is never cut: it is wrapped
 // over as many rows as it needs, since it is there to be opened or copied from the terminal.
 import { formatSize } from '../../core/format-size.js';
-import { displayWidth, expandTabs, fitWidth, graphemes, oneLine, plainEmoji, splitAtWidth } from '../../core/text-layout.js';
+import { displayWidth, expandTabs, fitWidth, graphemes, oneLine, plainEmoji, splitAtWidth, wrapAtWidth } from '../../core/text-layout.js';
 
 export { formatSize };
 
@@ -73,7 +73,8 @@ function fileRows(index: number, files: readonly FileLink[], w: number): Message
 }
 
 /**
- * A message's rows at `width` columns: `head` then the text, lines wrapped, then its files; at
+ * A message's rows at `width` columns: `head` then the text, lines wrapped at spaces (a word
+ * wider than a row is cut), then its files; at
  * most `max` rows (the text is cut before a file is). A message with files and no text starts
  * with its first file on the head's row. Widths are display columns (a CJK character or an
  * emoji takes two) and tabs become spaces, so no row is wider than the pane.
@@ -98,7 +99,7 @@ export function wrapMessage(
       let room = li === 0 ? w - headWidth : w - 2;
       if (room < 1) room = w;
       do {
-        const [piece, after] = splitAtWidth(rest, room);
+        const [piece, after] = wrapAtWidth(rest, room);
         rest = after;
         rows.push({ item: index, head: rows.length === 0 ? head : '  ', text: piece, last: false });
         room = w - 2;
