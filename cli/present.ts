@@ -2,6 +2,7 @@
 import type { DialogList, DialogSearch, Member, Message, Project, SearchMatch } from '../core/protocol/index.js';
 import { formatSize } from '../core/format-size.js';
 import { table } from './io.js';
+import { personName } from '../core/person.js';
 
 /** `1 dialog`, `3 dialogs`; `many` when the plural is not the noun with an s. */
 export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
@@ -13,7 +14,7 @@ export function membersTable(members: Member[]): string {
   if (members.length === 0) return 'No members.';
   return table(
     ['EMAIL', 'NAME', 'ROLE'],
-    members.map((m) => [m.email, `${m.firstName} ${m.lastName}`, roleOf(m)]),
+    members.map((m) => [m.email, personName(m.firstName, m.lastName), roleOf(m)]),
   );
 }
 

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import type { Ctx } from '../context.js';
 import { fields, result } from '../io.js';
 import { roleOf } from '../present.js';
+import { personName } from '../../core/person.js';
 
 export async function run(ctx: Ctx): Promise<number> {
   const client = await ctx.client();
@@ -12,7 +13,7 @@ export async function run(ctx: Ctx): Promise<number> {
       fields([
         ['server', client.url],
         ['email', u.email],
-        ['name', `${u.firstName} ${u.lastName}`],
+        ['name', personName(u.firstName, u.lastName)],
         ['server admin', u.serverAdmin ? 'yes' : 'no'],
         ['password', u.mustChangePassword ? 'one-time: replace it with "parley password change"' : 'set'],
       ]),

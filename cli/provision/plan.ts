@@ -9,6 +9,7 @@ import type { LeadClass, Template } from '../../core/protocol/journal.js';
 import { API_PREFIX } from '../../core/protocol/constants.js';
 import { canonicalTimeZone, formatDays, formatHours, type Interval, parseHours, WEEKDAYS, type Weekday } from '../../core/schedule-text.js';
 import type { ScheduleView } from '../commands/schedule/common.js';
+import { personName } from '../../core/person.js';
 import { nameKey } from './names.js';
 import { type Problem, SpecError } from './problems.js';
 import type { TeamEntry } from './schema.js';
@@ -148,7 +149,7 @@ function teamSteps(parsed: ParsedSpec, state: CurrentState, self: string, prune:
         action: 'create',
         kind: 'member',
         name: email,
-        changes: [`${want.firstName} ${want.lastName}`, want.operator ? 'operator' : 'not an operator', `access ${show(want.access)}`],
+        changes: [personName(want.firstName, want.lastName), want.operator ? 'operator' : 'not an operator', `access ${show(want.access)}`],
         run: async (client, projectId) => {
           const { member, newUser } = await client.addMember(projectId, { email, ...want, access: want.access });
           // Someone who already has an account (in another project) joins with the names of
@@ -156,7 +157,7 @@ function teamSteps(parsed: ParsedSpec, state: CurrentState, self: string, prune:
           // updates: set them now, so that one apply is enough and the next plans nothing.
           if (newUser || (member.firstName === want.firstName && member.lastName === want.lastName)) return;
           await client.updateMember(projectId, email, { firstName: want.firstName, lastName: want.lastName });
-          return `${email} already had an account as "${member.firstName} ${member.lastName}": renamed to "${want.firstName} ${want.lastName}", as the file says`;
+          return `${email} already had an account as "${personName(member.firstName, member.lastName)}": renamed to "${personName(want.firstName, want.lastName)}", as the file says`;
         },
       });
       continue;

@@ -13,6 +13,7 @@ import type { CredentialRow } from '../db/credentials.js';
 import type { DialogListRow, MessageViewRow, VisitorRow } from '../db/dialogs.js';
 import type { MemberRow, ProjectWithMembership } from '../db/projects.js';
 import type { UserRow } from '../db/users.js';
+import { personName } from '../../core/person.js';
 
 /**
  * A time as ISO 8601 (`2026-11-26T14:25:18.123Z`). Every message event carries a few, and
@@ -93,8 +94,7 @@ export function presentApiToken(t: CredentialRow): ApiToken {
 
 // ---- dialogs -------------------------------------------------------------------
 
-export const fullName = (first: string | null, last: string | null) =>
-  [first, last && last !== '-' ? last : null].filter(Boolean).join(' ');
+export const fullName = personName;
 
 export function presentMessage(m: MessageViewRow): Message {
   return {

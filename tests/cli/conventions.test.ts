@@ -168,6 +168,18 @@ describe('usage errors exit 2 with one line on stderr', () => {
   });
 });
 
+describe('names', () => {
+  it('a last name of "-" (none given) is left out wherever a person is named', async () => {
+    const list = await admin.run(['team', 'list', '-p', 'Alpha']);
+    expect(list.stdout).toMatch(/\bOlga\s{2,}/);
+    expect(list.stdout).not.toMatch(/Olga -/);
+    expect((await admin.run(['team', 'show', '-p', 'Alpha', OPERATOR])).stdout).toMatch(/name:\s+Olga\n/);
+    expect((await operator.run(['whoami'])).stdout).toMatch(/name:\s+Olga\n/);
+    // --json keeps the stored value: a script sees what it set.
+    expect((await admin.json<{ lastName: string }>(['team', 'show', '-p', 'Alpha', OPERATOR])).lastName).toBe('-');
+  });
+});
+
 describe('--json: parseable JSON on stdout, nothing on stderr', () => {
   it('for every reading command', async () => {
     const runs: Array<[string[], (v: unknown) => void]> = [

@@ -22,6 +22,7 @@ import { type TypingSent, typingDue } from '../state/typing.js';
 import { droppedFile, readAttachment } from './files.js';
 import { type Session, systemClock } from './session.js';
 import type { Stores } from './stores.js';
+import { personName } from '../../core/person.js';
 
 export interface Io {
   /** Rings the terminal bell. */
@@ -387,7 +388,7 @@ export function createActions(session: Session, stores: Stores, io: Io) {
       void openPicker('assign', async () =>
         (await client.listMembers(projectId))
           .filter((m) => m.operator)
-          .map((m) => ({ value: m.email, label: `${m.firstName} ${m.lastName === '-' ? '' : m.lastName}`.trim(), detail: m.email })),
+          .map((m) => ({ value: m.email, label: personName(m.firstName, m.lastName), detail: m.email })),
       );
     },
 

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { type Ctx, withProject } from '../../context.js';
 import { fields, result } from '../../io.js';
 import { roleOf } from '../../present.js';
+import { personName } from '../../../core/person.js';
 
 export async function run(email: string, ctx: Ctx): Promise<number> {
   const client = await ctx.client();
@@ -10,7 +11,7 @@ export async function run(email: string, ctx: Ctx): Promise<number> {
   result(ctx.io, m, () =>
     fields([
       ['email', m.email],
-      ['name', `${m.firstName} ${m.lastName}`],
+      ['name', personName(m.firstName, m.lastName)],
       ['phone', m.phone],
       ['role', roleOf(m)],
       ['member since', m.createdAt],

@@ -5,6 +5,7 @@ import { UsageError } from '../../errors.js';
 import { result } from '../../io.js';
 import { parseAccess, parseName } from '../../options.js';
 import { roleOf } from '../../present.js';
+import { personName } from '../../../core/person.js';
 
 interface Opts {
   firstName?: string;
@@ -28,7 +29,7 @@ export async function run(email: string, opts: Opts, ctx: Ctx): Promise<number> 
   const client = await ctx.client();
   const project = await ctx.project(client);
   const m = await client.updateMember(project.id, email, body);
-  result(ctx.io, m, () => `Updated ${m.email}: ${m.firstName} ${m.lastName}, ${roleOf(m)}.`);
+  result(ctx.io, m, () => `Updated ${m.email}: ${personName(m.firstName, m.lastName)}, ${roleOf(m)}.`);
   return 0;
 }
 
