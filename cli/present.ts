@@ -31,12 +31,26 @@ export function projectsTable(projects: Project[], defaultId?: number): string {
 const pad = (n: number) => String(n).padStart(2, '0');
 const localDay = (d: Date) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 
-/** Local time: "09:41" today, "2026-01-05 09:41" on other days, "-" for none. */
-export function formatTime(iso: string | null | undefined, now = new Date()): string {
+/** The day and time of `d` in `timeZone`: ["2026-01-05", "09:41"]. */
+function inZone(d: Date, timeZone: string): [string, string] {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+      .formatToParts(d)
+      .map((p) => [p.type, p.value]),
+  );
+  return [`${parts.year}-${parts.month}-${parts.day}`, `${parts.hour}:${parts.minute}`];
+}
+
+/**
+ * "09:41" today, "2026-01-05 09:41" on other days, "-" for none: in this computer's time, or in
+ * `timeZone` (a project's, where its days are what the numbers count by).
+ */
+export function formatTime(iso: string | null | undefined, now = new Date(), timeZone?: string): string {
   if (!iso) return '-';
   const d = new Date(iso);
-  const time = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
-  return localDay(d) === localDay(now) ? time : `${localDay(d)} ${time}`;
+  const [day, time] = timeZone ? inZone(d, timeZone) : [localDay(d), `${pad(d.getHours())}:${pad(d.getMinutes())}`];
+  const today = timeZone ? inZone(now, timeZone)[0] : localDay(now);
+  return day === today ? time : `${day} ${time}`;
 }
 
 /** One line of at most `max` characters (newlines become spaces; an ellipsis marks the cut). */

@@ -57,7 +57,10 @@ describe('parley leads list and export', () => {
     ]);
     expect(table).toMatchObject({ code: 0, stderr: '' });
     const lines = table.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^ID\s+CREATED\s+CLASS\s+OPERATOR\s+VISITOR\s+SOURCE\s+FIRST RESPONSE$/);
+    expect(lines[0]).toMatch(/^ID\s+CREATED \(Europe\/Berlin\)\s+CLASS\s+OPERATOR\s+VISITOR\s+SOURCE\s+FIRST RESPONSE$/);
+    // In the project's time zone (UTC+1 in January), whatever this computer's is.
+    const berlin = new Date(Date.parse(json[0].createdAt) + 3_600_000).toISOString();
+    expect(lines[1]).toContain(`${berlin.slice(0, 10)} ${berlin.slice(11, 16)}`);
     expect(lines).toHaveLength(5);
     expect(lines[1]).toMatch(new RegExp(`^${scenario.dialogs[0]}\\s.*\\starget\\s+ann Tester\\s+.*\\(=HYPERLINK.*\\s+google\\s+1m$`));
     expect(lines[2]).toMatch(/\sspam\s+bob Tester\s.*\snews\.example\.org\s+2m$/);

@@ -62,7 +62,8 @@ export function withFilters(cmd: Command): Command {
 }
 
 /** Every lead in the filter, page by page (oldest first), at most `max`. */
-export async function allLeads(client: ParleyClient, projectId: number, f: FilterOpts, max = Infinity): Promise<Lead[]> {
+/** The leads (up to `max`) and the project's time zone, which their dates are counted in. */
+export async function allLeads(client: ParleyClient, projectId: number, f: FilterOpts, max = Infinity): Promise<{ leads: Lead[]; timezone: string }> {
   const out: Lead[] = [];
   let after: number | undefined;
   for (;;) {
@@ -75,7 +76,7 @@ export async function allLeads(client: ParleyClient, projectId: number, f: Filte
       limit: Math.min(1000, Math.max(1, max - out.length)),
     });
     out.push(...page.leads);
-    if (page.next === null || out.length >= max) return out.slice(0, max);
+    if (page.next === null || out.length >= max) return { leads: out.slice(0, max), timezone: page.timezone };
     after = page.next;
   }
 }

@@ -16,7 +16,7 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
   const format = opts.format ?? (ctx.io.json ? 'json' : 'csv');
   const client = await ctx.client();
   const project = await ctx.project(client);
-  const leads = await allLeads(client, project.id, opts);
+  const { leads } = await allLeads(client, project.id, opts);
   const text = formatLeads(leads, format, { bom: opts.bom });
   if (opts.output) {
     await writeLocalFile(opts.output, text);

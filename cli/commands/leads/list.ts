@@ -22,7 +22,7 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
   if (opts.format && ctx.io.json && opts.format !== 'json') throw new UsageError(`--json and --format ${opts.format} disagree: give one`);
   const client = await ctx.client();
   const project = await ctx.project(client);
-  const leads = await allLeads(client, project.id, opts, opts.limit);
+  const { leads, timezone } = await allLeads(client, project.id, opts, opts.limit);
   if (opts.format) {
     ctx.io.stdout.write(formatLeads(leads, opts.format));
     return 0;
@@ -30,10 +30,10 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
   result(ctx.io, leads, () =>
     leads.length
       ? table(
-          ['ID', 'CREATED', 'CLASS', 'OPERATOR', 'VISITOR', 'SOURCE', 'FIRST RESPONSE'],
+          ['ID', `CREATED (${timezone})`, 'CLASS', 'OPERATOR', 'VISITOR', 'SOURCE', 'FIRST RESPONSE'],
           leads.map((l) => [
             l.dialogId,
-            formatTime(l.createdAt),
+            formatTime(l.createdAt, new Date(), timezone),
             l.leadClass ?? '-',
             l.operator?.name || '-',
             truncate(l.visitor.realName ? `${l.visitor.name} (${l.visitor.realName})` : l.visitor.name, 40),
