@@ -94,6 +94,12 @@ type Deferred<T> = { resolve: (v: T) => void; reject: (e: Error) => void };
 /** Upgrade answers that will not change by trying again. */
 /** How soon a message the server could not store ("unavailable") goes out again by itself. */
 export const UNAVAILABLE_RETRY_MS = 1500;
+/**
+ * A message the server has not confirmed by its deadline: a ping goes at once, and no pong within
+ * this long drops the connection (it reconnects and sends the message again), rather than the
+ * status saying online until the next heartbeat notices.
+ */
+export const PROBE_MS = 3000;
 
 const FATAL_STATUS = new Set([400, 401, 403, 404]);
 /** Close codes from server/realtime/hub.ts CLOSE. */
@@ -139,6 +145,7 @@ export class OperatorConnection {
   private retryTimer: unknown = null;
   private deadlineTimer: unknown = null;
   private heartbeatTimer: unknown = null;
+  private probeTimer: unknown = null;
   private awaitingPong = false;
   /** Live events that arrived while a resume was being answered. */
   private held: OperatorEvent[] = [];
@@ -251,8 +258,8 @@ export class OperatorConnection {
     if (this.phase === 'closed' && this.closedByCaller && !this.ws) return;
     this.phase = 'closed';
     this.closedByCaller = true;
-    for (const t of [this.retryTimer, this.deadlineTimer, this.heartbeatTimer]) if (t !== null) this.clearTimer(t);
-    this.retryTimer = this.deadlineTimer = this.heartbeatTimer = null;
+    for (const t of [this.retryTimer, this.deadlineTimer, this.heartbeatTimer, this.probeTimer]) if (t !== null) this.clearTimer(t);
+    this.retryTimer = this.deadlineTimer = this.heartbeatTimer = this.probeTimer = null;
     const closed = new FrameError('closed', 'the connection was closed');
     this.settleAll(this.edits, closed);
     this.settleAll(this.sends, closed);
@@ -454,8 +461,8 @@ export class OperatorConnection {
   private lost(ws: WebSocket, code: number, reason: string, refused: ApiError | null): void {
     if (ws !== this.ws) return;
     this.ws = null;
-    if (this.heartbeatTimer !== null) this.clearTimer(this.heartbeatTimer);
-    this.heartbeatTimer = null;
+    for (const t of [this.heartbeatTimer, this.probeTimer]) if (t !== null) this.clearTimer(t);
+    this.heartbeatTimer = this.probeTimer = null;
     // Messages waiting for the resume come again with the next one; other events are shown now.
     const held = this.held.filter((e) => e.type !== 'message.created' && e.type !== 'message.updated');
     this.held = [];
@@ -500,6 +507,22 @@ export class OperatorConnection {
       this.heartbeatTimer = this.setTimer(beat, every);
     };
     this.heartbeatTimer = this.setTimer(beat, every);
+  }
+
+  /** Pings now; no pong within PROBE_MS (or the heartbeat's interval, if shorter) drops the connection. */
+  private probe(): void {
+    const every = this.opts.heartbeatMs ?? 25_000;
+    const ws = this.ws;
+    if (every <= 0 || !ws || this.phase !== 'online' || this.probeTimer !== null) return;
+    let answered = false;
+    const pong = () => (answered = true);
+    ws.once('pong', pong);
+    ws.ping();
+    this.probeTimer = this.setTimer(() => {
+      this.probeTimer = null;
+      ws.off('pong', pong);
+      if (!answered && ws === this.ws) ws.terminate();
+    }, Math.min(PROBE_MS, every));
   }
 
   private transmit(clientId: string): void {
@@ -553,7 +576,11 @@ export class OperatorConnection {
     this.deadlineTimer = this.setTimer(() => {
       this.deadlineTimer = null;
       this.scheduledFor = null;
+      const before = this.box;
       this.dispatch({ type: 'tick', at: this.now(), online: this.phase === 'online' });
+      // Sent on a connection that seems alive and not even stored: is it?
+      const unconfirmed = this.box.order.some((id) => this.box.entries[id].failure?.kind === 'unconfirmed' && before.entries[id]?.state === 'sending');
+      if (unconfirmed) this.probe();
     }, Math.max(0, at - this.now()));
   }
 

@@ -11,6 +11,7 @@ import {
   dialogListing,
   FrameError,
   OperatorConnection,
+  PROBE_MS,
   type OperatorConnectionOptions,
   type StateChange,
 } from '../../core/client/realtime.js';
@@ -431,6 +432,34 @@ describe('reconnect and resume', () => {
     sockets[0].terminate(); // the server's end of the dead connection
     time.advance(250);
     await w.until(() => onlineCount(w) === 2, 'online again');
+  });
+
+  it('a message the server does not confirm in 5 s makes the client check the connection at once: dropped, back, sent', async () => {
+    const time = new ManualTime();
+    // A heartbeat far away: only the unconfirmed message can notice the frozen network soon.
+    const w = connect({ heartbeatMs: 60_000, now: time.now, setTimeout: time.setTimeout, clearTimeout: time.clearTimeout, random: () => 0 });
+    await w.until(() => w.conn.state === 'online', 'online');
+    const { peer } = await visitor();
+    await visitorSays(peer, 'anyone?');
+    const dialogId = (await operator.listDialogs(project.id)).dialogs[0].id;
+    // The server's end of the operator's connection: the first open (a Set keeps the order).
+    const clients = [...server.app.websocketServer.clients];
+    expect(clients).toHaveLength(2);
+    const socket = clients[0];
+    socket.pause();
+    const { clientId, stored } = w.conn.send(dialogId, 'Yes, here');
+    time.advance(5_000);
+    expect(w.conn.entry(clientId)).toMatchObject({ state: 'failed', failure: { kind: 'unconfirmed' } });
+    expect(w.conn.state).toBe('online');
+    time.advance(PROBE_MS); // the ping sent at the deadline got no pong
+    await w.until(() => w.states.at(-1)?.state === 'offline', 'offline after the unanswered probe');
+    socket.terminate();
+    time.advance(250);
+    await w.until(() => onlineCount(w) === 2, 'online again');
+    // Sent again by itself on the new connection, and stored once.
+    expect((await stored).body).toBe('Yes, here');
+    const bodies = (await operator.request<Array<{ body: string }>>('GET', `/api/v1/projects/${project.id}/dialogs/${dialogId}/messages`)).map((m) => m.body);
+    expect(bodies.filter((b) => b === 'Yes, here')).toHaveLength(1);
   });
 });
 

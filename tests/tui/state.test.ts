@@ -12,6 +12,7 @@ import { layoutFor } from '../../tui/state/layout.js';
 import { fileLabel, formatSize, truncateMiddle, visibleMessageRows, wrapMessage } from '../../tui/state/message-rows.js';
 import { emptyPicker, fuzzyScore, matching, pickedItem, reducePicker, searchIsCurrent } from '../../tui/state/picker.js';
 import { emptyThread, failureText, hasOlder, reduceThread, threadItems, VISITOR_TYPING_MS } from '../../tui/state/thread.js';
+import { tail } from '../../tui/state/message-view.js';
 import { visibleRows } from '../../tui/state/window.js';
 import { at, detail, dialog, message } from '../helpers/tui-fixtures.js';
 
@@ -128,9 +129,12 @@ describe('thread', () => {
     let box = reduceOutbox(emptyOutbox, { type: 'queued', clientId: 'x', dialogId: 1, body: 'hi', at: 0 });
     box = reduceOutbox(box, { type: 'tick', at: 6_000, online: false });
     expect(failureText(threadItems(s, box)[0], s)).toBe('you are offline');
+    // Not stored yet: it goes again by itself once connected, which the line says.
+    expect(tail(threadItems(s, box)[0], s)?.text).toBe(' ✗ failed: you are offline (goes on reconnect, r resends)');
 
     box = reduceOutbox(box, { type: 'message', message: message(2, { author: 'operator', clientId: 'x' }) });
     expect(failureText(threadItems(s, box)[0], s)).toBe('the visitor is offline');
+    expect(tail(threadItems(s, box)[0], s)?.text).toBe(' ✗ failed: the visitor is offline (r resends)');
     s = reduceThread(s, { type: 'presence', visitorId: 10, online: true });
     s = reduceThread(s, { type: 'presence', visitorId: 10, online: false });
     expect(failureText(threadItems(s, box)[0], s)).toBe('the visitor left the page');

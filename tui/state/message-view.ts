@@ -30,7 +30,11 @@ export function tail(item: ThreadItem, state: ThreadState): { text: string; colo
   const edited = item.message?.editedAt ? ' (edited)' : '';
   if (item.delivery === 'sending') return { text: `${edited} · sending`, color: 'yellow' };
   if (item.delivery === 'delivered') return { text: `${edited} ✓ delivered`, color: 'green' };
-  if (item.delivery === 'failed') return { text: `${edited} ✗ failed: ${oneLine(failureText(item, state))} (r resends)`, color: 'red' };
+  if (item.delivery === 'failed') {
+    // Not stored: the client sends it again by itself once connected (r does it now).
+    const again = item.failure?.kind === 'offline' || item.failure?.kind === 'unconfirmed' ? 'goes on reconnect, r resends' : 'r resends';
+    return { text: `${edited} ✗ failed: ${oneLine(failureText(item, state))} (${again})`, color: 'red' };
+  }
   if (item.delivery === 'stored') return { text: `${edited} · not delivered yet`, color: 'gray' };
   return edited ? { text: edited, color: 'gray' } : null;
 }
