@@ -54,12 +54,15 @@ export async function promptNewPassword(io: Io, label = 'New password'): Promise
   }
 }
 
-/** All of stdin, split into lines (for --password-stdin). */
-export async function readStdinLines(io: Io): Promise<string[]> {
+/** All of stdin as text. */
+export async function readStdin(io: Io): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of io.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
-  return Buffer.concat(chunks).toString('utf8').split(/\r?\n/);
+  return Buffer.concat(chunks).toString('utf8');
 }
+
+/** All of stdin, split into lines (for --password-stdin). */
+export const readStdinLines = async (io: Io): Promise<string[]> => (await readStdin(io)).split(/\r?\n/);
 
 /** A value from a flag, else from a prompt on a TTY, else a usage error naming the flag. */
 export async function flagOrPrompt(io: Io, value: string | undefined, flag: string, question: string): Promise<string> {

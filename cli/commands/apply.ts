@@ -7,6 +7,7 @@ import { type Ctx, findProject, withProject } from '../context.js';
 import { CliError } from '../errors.js';
 import { print } from '../io.js';
 import { readLocalText } from '../local-files.js';
+import { readStdin } from '../prompt.js';
 import type { Step } from '../provision/plan.js';
 
 interface Opts {
@@ -30,7 +31,8 @@ export function planText(steps: Step[], projectName: string, dryRun: boolean): s
 }
 
 export async function run(opts: Opts, ctx: Ctx): Promise<number> {
-  const text = await readLocalText(opts.file);
+  const text = opts.file === '-' ? await readStdin(ctx.io) : await readLocalText(opts.file);
+  const source = opts.file === '-' ? 'stdin' : opts.file;
   // The schema checker and the YAML parser load only here: other commands start without them.
   const { parseSpec, SpecError } = await import('../provision/validate.js');
   const { plan, readState } = await import('../provision/plan.js');
@@ -40,12 +42,12 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
       return check();
     } catch (err) {
       if (err instanceof SpecError && ctx.io.stderrIsTTY) {
-        for (const p of err.problems.slice(1)) ctx.io.stderr.write(`  ${opts.file}:${p.line}:${p.col}: ${p.message}\n`);
+        for (const p of err.problems.slice(1)) ctx.io.stderr.write(`  ${source}:${p.line}:${p.col}: ${p.message}\n`);
       }
       throw err;
     }
   };
-  const parsed = listingProblems(() => parseSpec(text, opts.file));
+  const parsed = listingProblems(() => parseSpec(text, source));
   const client = await ctx.client();
   const me = await client.me();
 
@@ -112,13 +114,13 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
 export default function applyCommand(ctx: Ctx): Command {
   return withProject(new Command('apply'))
     .description('bring a project to the state a YAML (or JSON) file describes: settings, team, groups, schedules, templates')
-    .requiredOption('-f, --file <path>', 'the project file (see "parley export" and the README for the format)')
+    .requiredOption('-f, --file <path>', 'the project file ("-" reads stdin; see "parley export" and the README for the format)')
     .option('--dry-run', 'print the plan and change nothing')
     .option('--prune', 'also delete what the file does not list, in the sections it has (never your own membership)')
     .option('--detailed-exitcode', 'exit 0 when nothing changed, 2 when changes were (or would be) made')
     .addHelpText(
       'after',
-      '\nExamples:\n  $ parley apply -f parley.yaml --dry-run\n  $ parley apply -f parley.yaml --prune --detailed-exitcode\n',
+      '\nExamples:\n  $ parley apply -f parley.yaml --dry-run\n  $ parley apply -f parley.yaml --prune --detailed-exitcode\n  $ envsubst < parley.tmpl.yaml | parley apply -f -\n',
     )
     .action((opts: Opts, cmd: Command) => ctx.begin(cmd).finish(run(opts, ctx)));
 }

@@ -174,6 +174,13 @@ describe('parley apply', () => {
     // A zone in another spelling is the same zone: the server keeps the zone database's.
     const lower = await admin.run(['apply', '-f', await file('lower.yaml', FILE.replace('Europe/Moscow', 'europe/moscow')), '--detailed-exitcode']);
     expect(lower, lower.stderr).toMatchObject({ code: 0 });
+    // "-" reads the file from stdin, and names it so in a problem.
+    const piped = await admin.run(['apply', '-f', '-', '--detailed-exitcode'], { stdin: FILE });
+    expect(piped, piped.stderr).toMatchObject({ code: 0 });
+    expect(piped.stdout).toContain('already matches the file: nothing to do');
+    const bad = await admin.run(['apply', '-f', '-'], { stdin: FILE.replace('Europe/Moscow', 'Mars/Base') });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^parley: stdin:5:13: unknown time zone "Mars\/Base"/);
   });
 
   it('plans updates per field, and --prune deletes what the file leaves out, never the caller', async () => {

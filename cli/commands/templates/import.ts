@@ -5,7 +5,7 @@ import { UsageError } from '../../errors.js';
 import { result } from '../../io.js';
 import { readLocalText } from '../../local-files.js';
 import { progressBar } from '../../progress.js';
-import { readStdinLines } from '../../prompt.js';
+import { readStdin } from '../../prompt.js';
 import { type Format, formatOfPath, parseFormat, readTemplates } from './files.js';
 
 interface Opts {
@@ -31,7 +31,7 @@ export function describePlan(plan: ImportPlan, projectName: string): string {
 export async function run(file: string, opts: Opts, ctx: Ctx): Promise<number> {
   const format = opts.format ?? formatOfPath(file);
   if (!format) throw new UsageError(`cannot tell the format of "${file}": name it .json, .yaml or .csv, or pass --format`);
-  const text = file === '-' ? (await readStdinLines(ctx.io)).join('\n') : await readLocalText(file);
+  const text = file === '-' ? await readStdin(ctx.io) : await readLocalText(file);
   const name = file === '-' ? 'stdin' : file;
 
   // Large files get a bar while their rows are checked, then a note while the server applies them.
