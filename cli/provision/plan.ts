@@ -91,7 +91,12 @@ function settingsSteps(parsed: ParsedSpec, state: CurrentState): Step[] {
   const changed = Object.keys(wanted).filter((k) => !same(current[k], wanted[k]));
   const body: Record<string, unknown> = Object.fromEntries(changed.map((k) => [k, wanted[k]]));
   // The widget's look: only what the file gives, as the server stores it (lower-case colour, trimmed greeting).
-  const look = { color: p.widget?.color?.toLowerCase(), greeting: p.widget?.greeting === undefined ? undefined : p.widget.greeting.trim() || null };
+  // null (colour) and "" (greeting) go back to none: the default blue, no greeting.
+  const color = p.widget?.color;
+  const look = {
+    color: color === undefined || color === null ? color : color.toLowerCase(),
+    greeting: p.widget?.greeting === undefined ? undefined : p.widget.greeting.trim() || null,
+  };
   const haveLook = state.project?.widget ?? { color: null, greeting: null };
   const widget: Record<string, string | null> = {};
   for (const k of ['color', 'greeting'] as const) {

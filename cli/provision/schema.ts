@@ -24,8 +24,12 @@ export const SpecSchema = Type.Object(
         widget: Type.Optional(
           Type.Object(
             {
-              color: Type.Optional(Type.String({ pattern: '^#[0-9a-fA-F]{6}$', description: 'an accent colour as #rrggbb' })),
-              greeting: Type.Optional(Type.String({ maxLength: 500, description: 'first line a visitor sees' })),
+              color: Type.Optional(
+                Type.Union([Type.Null(), Type.String({ pattern: '^#[0-9a-fA-F]{6}$', description: 'an accent colour as #rrggbb' })], {
+                  description: 'an accent colour as #rrggbb; null for the default',
+                }),
+              ),
+              greeting: Type.Optional(Type.String({ maxLength: 500, description: 'first line a visitor sees; "" for none' })),
             },
             { additionalProperties: false },
           ),

@@ -181,6 +181,14 @@ describe('parley apply', () => {
     const bad = await admin.run(['apply', '-f', '-'], { stdin: FILE.replace('Europe/Moscow', 'Mars/Base') });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/^parley: stdin:5:13: unknown time zone "Mars\/Base"/);
+    // null and "" take the widget's colour and greeting back to none; the file as it was brings them back.
+    const plain = FILE.replace('"#0A84FF"', 'null').replace('greeting: Hi! Ask us anything about your order.', 'greeting: ""');
+    const reset = await admin.run(['apply', '-f', '-'], { stdin: plain });
+    expect(reset, reset.stderr).toMatchObject({ code: 0 });
+    expect(reset.stdout).toMatch(/widget\.color: #0a84ff -> none/);
+    expect((await admin.json<{ widget: unknown }>(['project', 'show'])).widget).toEqual({ color: null, greeting: null });
+    expect((await admin.run(['apply', '-f', '-', '--detailed-exitcode'], { stdin: plain })).code).toBe(0);
+    expect((await admin.run(['apply', '-f', '-', '--detailed-exitcode'], { stdin: FILE })).code).toBe(2);
   });
 
   it('plans updates per field, and --prune deletes what the file leaves out, never the caller', async () => {
@@ -271,7 +279,7 @@ describe('parley apply', () => {
       // An empty file (a failed `parley export > FILE`) is refused as empty, never "nothing to keep".
       ['', /bad\.yaml:1:1: the file is empty: it must be a mapping with at least "project: \{name: …\}"/],
       [' \n# nothing yet\n', /bad\.yaml:1:1: the file is empty: it must be a mapping/],
-      [FILE.replace('"#0A84FF"', 'blue'), /bad\.yaml:9:12: project\.widget\.color must be an accent colour as #rrggbb/],
+      [FILE.replace('"#0A84FF"', 'blue'), /bad\.yaml:9:12: project\.widget\.color must be null or an accent colour as #rrggbb/],
       [FILE.replace('{operator.first_name}', '{operator.phone}'), /unknown placeholder \{operator\.phone\} in template "hello"/],
       [FILE.replace('group: wholesale', 'group: retail'), /bad\.yaml:15:14: route to unknown group "retail"/],
       [FILE.replace('members: [ann@example.com]', 'members: [zed@example.com]'), /zed@example\.com is not an operator in "team"/],
