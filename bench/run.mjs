@@ -142,12 +142,15 @@ out.push('');
 // What each message costs the machine, at each rate above the steps (where throughput is
 // decided): the server (every thread) and the load generator beside it on the same cores.
 const cores = cpus().length;
-out.push(`CPU per message (us, server and load generator; ${cores} cores give ${cores} x 1,000,000 us a second)`);
-out.push('  rate/s        floor   fan-out floor          parley   cores used: fan-out floor, parley');
+// The server's main thread (its event loop) alone too: one thread gives at most 1,000,000 us a
+// second, so at 5,000 msg/s a main thread near 200 us a message is saturated, however idle the
+// machine's other core.
+out.push(`CPU per message (us, server (its main thread) + load generator; ${cores} cores give ${cores} x 1,000,000 us a second)`);
+out.push('  rate/s              floor         fan-out floor                parley   cores used: fan-out floor, parley');
 for (const rate of RATES.filter((r) => r > STEPS[0])) {
-  const at = (m) => m.rates.find((r) => r.rate === rate)?.cpuUs ?? { server: NaN, load: NaN };
+  const at = (m) => m.rates.find((r) => r.rate === rate)?.cpuUs ?? { server: NaN, main: NaN, load: NaN };
   const [f, o, p] = [at(floor), at(fanout), at(measured)];
-  const pair = (c) => `${fmt(c.server, 0)} + ${fmt(c.load, 0)}`.padStart(15);
+  const pair = (c) => `${fmt(c.server, 0)} (${fmt(c.main, 0)}) + ${fmt(c.load, 0)}`.padStart(21);
   const used = (c) => fmt(((c.server + c.load) * rate) / 1e6, 2);
   out.push(`  ${String(rate).padStart(6)} ${pair(f)} ${pair(o)} ${pair(p)}   ${used(o)}, ${used(p)}`);
 }

@@ -168,12 +168,14 @@ function timedOperator(ws) {
 /**
  * Sends `rate` messages a second for `seconds` (after a short warm-up that is not recorded),
  * spread over the operators and dialogs; waits for the stragglers; returns the latencies, and
- * the CPU time per message of the server (`serverPid`, every thread of it) and of this load
- * generator, over the whole run (warm-up and stragglers too).
+ * the CPU time per message of the server (`serverPid`: every thread of it, and its main thread,
+ * the event loop, alone) and of this load generator, over the whole run (warm-up and stragglers
+ * too).
  */
 export async function runRate(operatorSockets, dialogs, rate, seconds, serverPid) {
   const ops = operatorSockets.map(timedOperator);
   const serverBefore = serverPid ? await cpuMsOf(serverPid) : NaN;
+  const mainBefore = serverPid ? await cpuMsOf(serverPid, serverPid) : NaN;
   const loadBefore = process.cpuUsage();
   const warmup = Math.min(1, seconds / 4);
   const total = warmup + seconds;
@@ -211,6 +213,7 @@ export async function runRate(operatorSockets, dialogs, rate, seconds, serverPid
     recorded,
     cpuUs: {
       server: serverPid ? (((await cpuMsOf(serverPid)) - serverBefore) * 1000) / sent : NaN,
+      main: serverPid ? (((await cpuMsOf(serverPid, serverPid)) - mainBefore) * 1000) / sent : NaN,
       load: (load.user + load.system) / sent,
     },
     ...percentiles(samples),

@@ -40,8 +40,11 @@ export async function rssOf(pid) {
 /** Clock ticks per second of /proc's CPU times (USER_HZ). */
 let ticksPerSecond;
 
-/** CPU time (user and system, every thread) a process has used, in milliseconds (Linux). */
-export async function cpuMsOf(pid) {
+/**
+ * CPU time (user and system) a process has used, in milliseconds (Linux): every thread of it, or
+ * with `thread` only that one (the pid itself is the main thread: the event loop's).
+ */
+export async function cpuMsOf(pid, thread) {
   const { readFile } = await import('node:fs/promises');
   if (ticksPerSecond === undefined) {
     const { execSync } = await import('node:child_process');
@@ -49,7 +52,7 @@ export async function cpuMsOf(pid) {
   }
   // The fields after the command name (which may hold spaces) start at the state, field 3;
   // utime and stime are fields 14 and 15.
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const stat = await readFile(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
 }
