@@ -79,15 +79,19 @@ export function splitAtWidth(text: string, columns: number): [string, string] {
 
 /**
  * One row of wrapped text: as splitAtWidth, but a word that does not fit goes whole to the next
- * row (only a word wider than the row is cut), and the spaces at the break are dropped.
+ * row (only a word wider than the row is cut). The spaces at the break are dropped, or with
+ * `keepSpaces` stay at the end of the row, so that the rows join back into the text (an editor's
+ * rows, whose positions are the text's).
  */
-export function wrapAtWidth(text: string, columns: number): [string, string] {
+export function wrapAtWidth(text: string, columns: number, keepSpaces = false): [string, string] {
   const [head, rest] = splitAtWidth(text, columns);
   if (rest === '') return [head, rest];
-  if (rest.startsWith(' ')) return [head.trimEnd() || head, rest.replace(/^ +/, '')];
+  if (!keepSpaces && rest.startsWith(' ')) return [head.trimEnd() || head, rest.replace(/^ +/, '')];
+  // Kept spaces go at the end of a row: the row's last word moves down rather than the next
+  // row starting with the space that did not fit.
   const space = head.lastIndexOf(' ');
   if (space < 0 || head.slice(0, space).trim() === '') return [head, rest];
-  return [head.slice(0, space).trimEnd(), head.slice(space + 1) + rest];
+  return keepSpaces ? [head.slice(0, space + 1), head.slice(space + 1) + rest] : [head.slice(0, space).trimEnd(), head.slice(space + 1) + rest];
 }
 
 /** `text` in at most `columns` columns, cut on a grapheme boundary (no ellipsis). */

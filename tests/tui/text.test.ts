@@ -42,6 +42,15 @@ describe('word wrap', () => {
     // Indentation at the start of a line stays; spaces at a break go.
     expect(wrapMessage(0, 'h: ', '  indented   words here', 14, 20, 0).map((r) => r.text)).toEqual(['  indented', 'words here']);
   });
+
+  it('breaks the composer at spaces too, keeping them, so the cursor stays where it is in the text', () => {
+    const s = compose({ type: 'insert', text: 'Hello there, could you' });
+    expect(composerRows(s, 10, 5)).toEqual({ rows: ['Hello ', 'there, ', 'could you'], cursor: { row: 2, col: 9 } });
+    expect(composerRows({ ...s, cursor: 8 }, 10, 5).cursor).toEqual({ row: 1, col: 2 });
+    expect(composerLineCount(s.text, 10)).toBe(3);
+    // A word that fills its row exactly moves down with the next: no row starts with a space.
+    expect(composerRows(compose({ type: 'insert', text: 'Hello there friend' }), 11, 5).rows).toEqual(['Hello ', 'there ', 'friend']);
+  });
 });
 
 describe('wide characters', () => {

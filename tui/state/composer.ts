@@ -12,7 +12,7 @@
 // (too late) leaves the mode and keeps the text, to be sent as a new message; the draft from
 // before follows it after a blank line, so neither is lost (the cursor ends the edited text).
 import type { Attachment } from '../../core/protocol/dialogs.js';
-import { displayWidth, nextBoundary, previousBoundary, splitAtWidth } from '../../core/text-layout.js';
+import { displayWidth, nextBoundary, previousBoundary, wrapAtWidth } from '../../core/text-layout.js';
 
 /** One dialog's unsent text, its cursor, the edit in progress and the files attached. */
 export interface Draft {
@@ -143,7 +143,7 @@ export function filesFor(state: Draft, dialogId: number): Attachment[] {
   return state.filesFor === dialogId ? state.files : [];
 }
 
-/** The text's rows at `width` columns: each line cut into pieces, with where each piece starts. */
+/** The text's rows at `width` columns: each line cut into pieces at spaces, with where each piece starts. */
 function wrapText(text: string, width: number): Array<{ piece: string; from: number; last: boolean }> {
   const rows: Array<{ piece: string; from: number; last: boolean }> = [];
   let offset = 0;
@@ -151,7 +151,7 @@ function wrapText(text: string, width: number): Array<{ piece: string; from: num
     let rest = line;
     let from = offset;
     do {
-      const [piece, after] = splitAtWidth(rest, width);
+      const [piece, after] = wrapAtWidth(rest, width, true);
       rows.push({ piece, from, last: after === '' });
       from += piece.length;
       rest = after;
