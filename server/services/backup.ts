@@ -247,11 +247,14 @@ export async function restoreBackup(archive: string, dataDir: string): Promise<R
   if (existing.length > 0) {
     throw new BackupError(`${dataDir} is not empty: restore into a new or empty directory`);
   }
-  await mkdir(dirname(target), { recursive: true });
-  const staging = await mkdtemp(join(dirname(target), `.${basename(target)}.restoring-`));
+  // The first directory made on the way (none when the parent was there), to take away on failure.
+  const madeParents = await mkdir(dirname(target), { recursive: true });
+  let staging: string | undefined;
   try {
+    staging = await mkdtemp(join(dirname(target), `.${basename(target)}.restoring-`));
+    const into = staging;
     const reader = backupReader(label, (file) => {
-      const path = join(staging, file.path);
+      const path = join(into, file.path);
       mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
       return createWriteStream(path, { flags: 'wx', mode: 0o600 });
     });
@@ -269,7 +272,8 @@ export async function restoreBackup(archive: string, dataDir: string): Promise<R
     });
     return { dataDir: target, manifest, bytes };
   } catch (err) {
-    await rm(staging, { recursive: true, force: true });
+    if (staging) await rm(staging, { recursive: true, force: true });
+    if (madeParents) await rm(madeParents, { recursive: true, force: true });
     throw err;
   }
 }

@@ -209,10 +209,13 @@ describe('restoreBackup', () => {
     }
   }
 
-  /** Restoring `file` into a new directory fails with `message` and leaves nothing behind. */
+  /**
+   * Restoring `file` into a new directory fails with `message` and leaves nothing behind: not
+   * the directories made on the way to it either.
+   */
   async function refused(file: string, message: RegExp): Promise<void> {
     const parent = await tempDir('parley-restore-');
-    await expect(restoreBackup(file, join(parent, 'data'))).rejects.toThrow(message);
+    await expect(restoreBackup(file, join(parent, 'srv', 'parley', 'data'))).rejects.toThrow(message);
     expect(await readdir(parent)).toEqual([]);
   }
 
