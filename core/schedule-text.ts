@@ -88,13 +88,19 @@ export function overlaps(list: readonly Interval[], [f, t]: Interval): boolean {
   return list.some(([a, b]) => f < b && a < t);
 }
 
-/** The zone's name as the zone database writes it (`europe/berlin` is `Europe/Berlin`), or null when there is no such zone. */
+/**
+ * The zone's name in the zone database's case (`europe/berlin` is `Europe/Berlin`), or null when
+ * there is no such zone. Only the case changes: an older ICU resolves some names to their old
+ * links (Asia/Kolkata to Asia/Calcutta), and a name is kept as its user wrote it.
+ */
 export function canonicalTimeZone(zone: string): string | null {
+  let resolved: string;
   try {
-    return new Intl.DateTimeFormat('en', { timeZone: zone }).resolvedOptions().timeZone;
+    resolved = new Intl.DateTimeFormat('en', { timeZone: zone }).resolvedOptions().timeZone;
   } catch {
     return null;
   }
+  return resolved.toLowerCase() === zone.toLowerCase() ? resolved : zone;
 }
 
 export const isTimeZone = (zone: string): boolean => canonicalTimeZone(zone) !== null;

@@ -1,11 +1,23 @@
 // Working time as instants, across weeks, exceptions and DST changes.
 import { describe, expect, it } from 'vitest';
+import { canonicalTimeZone } from '../../core/schedule-text.js';
 import { instantOf, parseClock, scheduleState, type WorkSchedule } from '../../server/services/schedule.js';
 
 const at = (iso: string) => Date.parse(iso);
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const nineToSix = [[9 * 60, 18 * 60]] as const;
 const weekdays = { mon: nineToSix, tue: nineToSix, wed: nineToSix, thu: nineToSix, fri: nineToSix };
+
+describe('time zone names', () => {
+  it("take the zone database's case, and are otherwise kept as written (an old ICU's link is not the name)", () => {
+    expect(canonicalTimeZone('europe/berlin')).toBe('Europe/Berlin');
+    expect(canonicalTimeZone('utc')).toBe('UTC');
+    expect(canonicalTimeZone('America/New_York')).toBe('America/New_York');
+    expect(canonicalTimeZone('Asia/Kolkata')).toBe('Asia/Kolkata');
+    expect(canonicalTimeZone('Europe/Kyiv')).toBe('Europe/Kyiv');
+    expect(canonicalTimeZone('Mars/Olympus')).toBeNull();
+  });
+});
 
 describe('clock times', () => {
   it('parses HH:MM on the clock, 24:00 as the end of a day, and nothing else', () => {
