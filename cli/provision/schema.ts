@@ -4,11 +4,9 @@
 // Formats that need more than a pattern (real dates, known time zones, overlapping hours,
 // duplicates, references between sections) are checked in validate.ts, with positions.
 import { type Static, Type } from 'typebox';
-import { MAX_GROUP_NAME } from '../../core/protocol/constants.js';
 
 const Email = Type.String({ minLength: 3, maxLength: 254, description: 'login email' });
 const Name = Type.String({ minLength: 1, maxLength: 100 });
-const GroupName = Type.String({ minLength: 1, maxLength: MAX_GROUP_NAME });
 /** "09:00-13:00"; 24:00 ends a day. */
 const Hours = Type.String({ pattern: '^\\d{2}:\\d{2}-\\d{2}:\\d{2}$', description: 'HH:MM-HH:MM in the project timezone' });
 
@@ -41,7 +39,7 @@ export const SpecSchema = Type.Object(
             Type.Object(
               {
                 pattern: Type.String({ minLength: 1, description: 'page URL pattern, * matches anything' }),
-                group: GroupName,
+                group: Name,
               },
               { additionalProperties: false },
             ),
@@ -67,7 +65,7 @@ export const SpecSchema = Type.Object(
     ),
     groups: Type.Optional(
       Type.Array(
-        Type.Object({ name: GroupName, members: Type.Optional(Type.Array(Email)) }, { additionalProperties: false }),
+        Type.Object({ name: Name, members: Type.Optional(Type.Array(Email)) }, { additionalProperties: false }),
       ),
     ),
     schedules: Type.Optional(

@@ -4,7 +4,7 @@
 // points to its line and column; the first one is the error, the rest are counted.
 import { Compile } from 'typebox/compile';
 import { isMap, isPair, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
-import { normalizeEmail } from '../../core/protocol/constants.js';
+import { MAX_GROUP_NAME, normalizeEmail, normalizeGroupName } from '../../core/protocol/constants.js';
 import {
   formatHours,
   type Interval,
@@ -294,8 +294,11 @@ function semanticChecks(spec: Spec, report: Report, sound: (path: Path) => boole
   duplicates(groupCount, (i) => (text(['groups', i, 'name']) === undefined ? undefined : nameKey(text(['groups', i, 'name'])!)), 'groups', 'name', report);
   for (let i = 0; i < groupCount; i++) {
     const name = text(['groups', i, 'name']);
-    // The server's rule: "=" separates pattern and group in routes (the schema has its length).
+    // The server's rules: "=" separates pattern and group in routes; a length measured as stored.
     if (name?.includes('=')) report(['groups', i, 'name'], `a group name must not contain "=": "${name}"`);
+    if (name !== undefined && [...normalizeGroupName(name)].length > MAX_GROUP_NAME) {
+      report(['groups', i, 'name'], `the group name "${name}" is longer than ${MAX_GROUP_NAME} characters`);
+    }
     for (let j = 0; j < count(['groups', i, 'members']); j++) {
       const member = text(['groups', i, 'members', j]);
       if (member === undefined) continue;

@@ -51,6 +51,9 @@ export const WIDGET_COLOR_RE = /^#[0-9a-fA-F]{6}$/;
 export const MAX_NAME = 100;
 /** A group's name, at most. */
 export const MAX_GROUP_NAME = 50;
+
+/** A group name as the server stores (and measures) it: NFC, trimmed, runs of spaces squeezed. */
+export const normalizeGroupName = (raw: string): string => raw.normalize('NFC').trim().replace(/\s+/g, ' ');
 /** An email address, at most (RFC 5321's path limit). */
 export const MAX_EMAIL = 254;
 

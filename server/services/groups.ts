@@ -19,14 +19,14 @@ import type { Auth } from './accounts.js';
 import type { ServiceDeps } from './context.js';
 import { fullName, iso } from './present.js';
 import type { ProjectsService } from './projects.js';
-import { MAX_GROUP_NAME } from '../../core/protocol/constants.js';
+import { MAX_GROUP_NAME, normalizeGroupName } from '../../core/protocol/constants.js';
 
 /** The key names are unique by: Unicode-aware case folding (SQLite's NOCASE is ASCII only). */
 export const groupKey = (name: string) => name.normalize('NFC').trim().toLowerCase();
 
 /** A group name as stored, or a 400 saying what is wrong with it. */
 export function cleanGroupName(raw: string): string {
-  const name = raw.normalize('NFC').trim().replace(/\s+/g, ' ');
+  const name = normalizeGroupName(raw);
   if (!name) throw badRequest('a group name must not be empty');
   if ([...name].length > MAX_GROUP_NAME) throw badRequest(`a group name has at most ${MAX_GROUP_NAME} characters`);
   // eslint-disable-next-line no-control-regex
