@@ -39,6 +39,12 @@ describe('word wrap', () => {
     const long = wrapMessage(0, 'h: ', `see https://shop.example.com/${'x'.repeat(40)} now`, 24, 20, 0);
     expect(long.map((r) => r.text).join('')).toBe(`seehttps://shop.example.com/${'x'.repeat(40)}now`);
     expect(widest(long)).toBeLessThanOrEqual(24);
+    // A first word that fits a row of its own but not beside the head starts on the next row.
+    expect(wrapMessage(0, '10:00 Ann: ', 'Internationalization is hard', 24, 20, 0).map((r) => [r.head, r.text])).toEqual([
+      ['10:00 Ann: ', ''],
+      ['  ', 'Internationalization'],
+      ['  ', 'is hard'],
+    ]);
     // Indentation at the start of a line stays; spaces at a break go.
     expect(wrapMessage(0, 'h: ', '  indented   words here', 14, 20, 0).map((r) => r.text)).toEqual(['  indented', 'words here']);
   });

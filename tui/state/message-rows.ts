@@ -99,6 +99,14 @@ export function wrapMessage(
       let room = li === 0 ? w - headWidth : w - 2;
       if (room < 1) room = w;
       do {
+        // A first word too wide for the row beside the head, but not for a row of its own,
+        // starts on the next row rather than being cut.
+        const firstWord = displayWidth(rest.split(' ', 1)[0]);
+        if (rows.length === 0 && firstWord > room && firstWord <= w - 2) {
+          rows.push({ item: index, head, text: '', last: false });
+          room = w - 2;
+          continue;
+        }
         const [piece, after] = wrapAtWidth(rest, room);
         rest = after;
         rows.push({ item: index, head: rows.length === 0 ? head : '  ', text: piece, last: false });
