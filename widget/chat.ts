@@ -24,6 +24,8 @@ interface Pending {
   body: string;
   page?: PageContext;
   failed: boolean;
+  /** When it was written (ms, fractional): the order of kept messages across pages. */
+  at: number;
   /** A file message: uploaded first (once; as soon as possible), then sent in its turn with the attachment's id. */
   file?: File;
   attachmentIds?: number[];
@@ -38,6 +40,7 @@ interface Kept {
   page?: PageContext;
   /** Why it was refused for good; absent while it is still to be sent. */
   failed?: string;
+  at: number;
 }
 
 interface Welcome {
@@ -62,7 +65,7 @@ const CLOSE_TOO_BIG = 1009;
 export function startChat(config: WidgetConfig): void {
   const tokenKey = `parley.visitor.${config.widgetKey}`;
   const seenKey = `parley.seen.${config.widgetKey}`;
-  const outboxKey = `parley.outbox.${config.widgetKey}`;
+  const outboxPrefix = `parley.outbox.${config.widgetKey}.`;
   let token = read(tokenKey);
   /**
    * The id of the newest operator message the visitor has seen. A visitor from before this was
@@ -91,8 +94,8 @@ export function startChat(config: WidgetConfig): void {
   let ackTimer: ReturnType<typeof setTimeout> | undefined;
 
   const view = createView(config.serverOrigin, {
-    send: (body) => queue({ body, failed: false }),
-    attach: (file) => queue({ body: '', file, failed: false }),
+    send: (body) => queue({ body, failed: false, at: now() }),
+    attach: (file) => queue({ body: '', file, failed: false, at: now() }),
     typing() {
       if (!ready || Date.now() - typedAt < TYPING_EVERY_MS) return;
       typedAt = Date.now();
@@ -120,38 +123,31 @@ export function startChat(config: WidgetConfig): void {
   });
 
   /**
-   * The text messages not stored yet, by clientId, in the order written. Every tab of the site
-   * reads and writes the same list: a message that two tabs send is stored once (its clientId).
+   * The text messages not stored yet, oldest first, each under a key of its own (so that tabs
+   * writing at once never drop each other's): every tab of the site restores them, and a message
+   * that two tabs send is stored once (its clientId).
    */
-  function kept(): Record<string, Kept> {
-    let all: unknown;
+  function kept(): Array<[string, Kept]> {
+    const out: Array<[string, Kept]> = [];
     try {
-      all = JSON.parse(read(outboxKey) ?? '{}');
+      for (let i = 0; i < localStorage.length; i++) {
+        const key = localStorage.key(i);
+        const k = key?.startsWith(outboxPrefix) ? parseKept(read(key)) : null;
+        if (k) out.push([key!.slice(outboxPrefix.length), k]);
+      }
     } catch {
-      return {};
+      return [];
     }
-    if (!all || typeof all !== 'object' || Array.isArray(all)) return {};
-    const out: Record<string, Kept> = {};
-    for (const [clientId, k] of Object.entries(all as Record<string, Kept>)) {
-      if (typeof k?.body === 'string' && k.body) out[clientId] = k;
-    }
-    return out;
+    return out.sort((a, b) => a[1].at - b[1].at);
   }
 
   function keep(clientId: string, entry: Pending, failed: string | null) {
     if (entry.file) return;
-    const all = kept();
-    all[clientId] = { body: entry.body, ...(entry.page ? { page: entry.page } : {}), ...(failed !== null ? { failed } : {}) };
-    write(outboxKey, JSON.stringify(all));
+    const k: Kept = { body: entry.body, at: entry.at, ...(entry.page ? { page: entry.page } : {}), ...(failed !== null ? { failed } : {}) };
+    write(outboxPrefix + clientId, JSON.stringify(k));
   }
 
-  function unkeep(clientId: string) {
-    const all = kept();
-    if (!(clientId in all)) return;
-    delete all[clientId];
-    if (Object.keys(all).length) write(outboxKey, JSON.stringify(all));
-    else remove(outboxKey);
-  }
+  const unkeep = (clientId: string) => remove(outboxPrefix + clientId);
 
   function seeAll() {
     let newest = 0;
@@ -189,8 +185,8 @@ export function startChat(config: WidgetConfig): void {
   const conversation = () => view.setConversation(messages.size > 0 || pending.size > 0);
 
   // What this page (or another of the site) had not sent when it was left goes out from here.
-  for (const [clientId, k] of Object.entries(kept())) {
-    pending.set(clientId, { body: k.body, page: k.page, failed: k.failed !== undefined });
+  for (const [clientId, k] of kept()) {
+    pending.set(clientId, { body: k.body, page: k.page, failed: k.failed !== undefined, at: k.at });
     view.putPending(clientId, k.body, k.failed ?? null);
   }
   conversation();
@@ -320,7 +316,8 @@ export function startChat(config: WidgetConfig): void {
 
   function fail(clientId: string, entry: Pending, reason: string) {
     entry.failed = true;
-    keep(clientId, entry, reason);
+    // Kept with its reason, unless another tab has dropped it meanwhile (its ×, or stored).
+    if (read(outboxPrefix + clientId) !== null) keep(clientId, entry, reason);
     view.putPending(clientId, shown(entry), reason);
   }
 
@@ -404,6 +401,31 @@ export function startChat(config: WidgetConfig): void {
 }
 
 const shown = (entry: Pending) => (entry.file ? `📎 ${entry.file.name}` : entry.body);
+
+/** Now in ms with a fraction: two messages written in one millisecond keep their order. */
+const now = () => performance.timeOrigin + performance.now();
+
+const text = (v: unknown): v is string => typeof v === 'string';
+
+/** A kept message as read back (another version of the widget, or anything else, may have written it). */
+function parseKept(raw: string | null): Kept | null {
+  let v: Partial<Record<keyof Kept, unknown>>;
+  try {
+    v = JSON.parse(raw ?? '');
+  } catch {
+    return null;
+  }
+  if (!v || !text(v.body) || !v.body || typeof v.at !== 'number') return null;
+  const p = (v.page ?? null) as Record<string, unknown> | null;
+  const page = p && typeof p === 'object' ? { url: p.url, title: p.title, referrer: p.referrer } : {};
+  const fields = Object.entries(page).filter(([, value]) => text(value));
+  return {
+    body: v.body,
+    at: v.at,
+    ...(fields.length ? { page: Object.fromEntries(fields) as PageContext } : {}),
+    ...(text(v.failed) ? { failed: v.failed } : {}),
+  };
+}
 
 // localStorage throws in some privacy modes; the widget then simply starts fresh each page.
 function read(key: string): string | null {

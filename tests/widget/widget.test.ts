@@ -673,7 +673,8 @@ describe('network loss', () => {
     for (const socket of server.app.websocketServer.clients) socket.terminate();
     await page.locator('[data-parley][data-connection="closed"]').waitFor({ state: 'attached' });
     await say(page, 'written offline');
-    await page.locator('li.msg.sending').waitFor();
+    await say(page, 'and another');
+    await expect.poll(() => page.locator('li.msg.sending').count()).toBe(2);
 
     // The page is reloaded, and another tab opened, while the server is still out of reach.
     await page.reload();
@@ -682,17 +683,18 @@ describe('network loss', () => {
     await other.goto(server.url);
     for (const p of [page, other]) {
       await p.locator('.launcher').click();
-      await p.locator('li.msg.sending .body', { hasText: 'written offline' }).waitFor();
+      await p.locator('li.msg.sending .body', { hasText: 'and another' }).waitFor();
+      expect(await p.locator('li.msg.sending .body').allTextContents()).toEqual(['written offline', 'and another']);
     }
 
     await admin.request('PATCH', `/api/v1/projects/${project.id}`, { allowedOrigins: [server.url] });
     for (const p of [page, other]) {
       await p.locator('[data-parley][data-connection="open"]').waitFor({ state: 'attached' });
       await p.locator('li.msg.sending').waitFor({ state: 'detached' });
-      expect(await shownBodies(p)).toEqual(['before the outage', 'written offline']);
+      expect(await shownBodies(p)).toEqual(['before the outage', 'written offline', 'and another']);
     }
     const stored = await operator.request<Message[]>('GET', messagesPath(dialogId));
-    expect(stored.map((m) => m.body)).toEqual(['before the outage', 'written offline']);
+    expect(stored.map((m) => m.body)).toEqual(['before the outage', 'written offline', 'and another']);
     // Stored means no longer kept: a later page sends nothing again.
     expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('parley.outbox.')))).toEqual([]);
   });
