@@ -83,7 +83,7 @@ const accessOf = (m: TeamEntry) => (m.access === undefined || m.access === 'none
 function settingsSteps(parsed: ParsedSpec, state: CurrentState): Step[] {
   const p = parsed.spec.project;
   const wanted: Record<string, unknown> = { name: p.name };
-  // As the server stores it: the zone database's spelling (europe/berlin is Europe/Berlin).
+  // As the server stores it: in the zone database's case (europe/berlin is Europe/Berlin).
   if (p.timezone !== undefined) wanted.timezone = canonicalTimeZone(p.timezone) ?? p.timezone;
   if (p.language !== undefined) wanted.language = p.language;
   if (p.allowedOrigins !== undefined) wanted.allowedOrigins = p.allowedOrigins.map((o) => o.replace(/\/$/, ''));

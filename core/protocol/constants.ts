@@ -51,11 +51,11 @@ export const WIDGET_COLOR_RE = /^#[0-9a-fA-F]{6}$/;
 export const MAX_NAME = 100;
 /** A group's name, at most. */
 export const MAX_GROUP_NAME = 50;
+/** An email address, at most (RFC 5321's path limit). */
+export const MAX_EMAIL = 254;
 
 /** A group name as the server stores (and measures) it: NFC, trimmed, runs of spaces squeezed. */
 export const normalizeGroupName = (raw: string): string => raw.normalize('NFC').trim().replace(/\s+/g, ' ');
-/** An email address, at most (RFC 5321's path limit). */
-export const MAX_EMAIL = 254;
 
 /** Message bodies; a WebSocket frame as a whole may be at most 64 KB. */
 export const MAX_BODY = 10_000;

@@ -61,8 +61,10 @@ export function withFilters(cmd: Command): Command {
     .addOption(new Option('--unclassified', 'only dialogs nobody classified yet').conflicts('class'));
 }
 
-/** Every lead in the filter, page by page (oldest first), at most `max`. */
-/** The leads (up to `max`) and the project's time zone, which their dates are counted in. */
+/**
+ * Every lead in the filter, page by page (oldest first), at most `max`, and the project's time
+ * zone, which their dates are counted in.
+ */
 export async function allLeads(client: ParleyClient, projectId: number, f: FilterOpts, max = Infinity): Promise<{ leads: Lead[]; timezone: string }> {
   const out: Lead[] = [];
   let after: number | undefined;
