@@ -24,9 +24,7 @@ export function normalizeOrigin(raw: string): string {
   return url.origin;
 }
 
-import { canonicalTimeZone, isTimeZone } from '../../core/schedule-text.js';
-
-export { isTimeZone };
+import { canonicalTimeZone } from '../../core/schedule-text.js';
 
 export type ProjectsService = ReturnType<typeof projectsService>;
 
