@@ -108,7 +108,14 @@ export function createView(serverOrigin: string, actions: ViewActions) {
     list.scrollTop = list.scrollHeight;
     pinned = true;
   };
-  list.onscroll = () => (pinned = list.scrollHeight - list.scrollTop - list.clientHeight < 40);
+  // Only the visitor scrolling up unpins it. The scroll event of our own toEnd() may come after an
+  // image grew the list (its height changed, not its scrollTop): that is no reason to unpin.
+  let lastTop = 0;
+  list.onscroll = () => {
+    if (list.scrollHeight - list.scrollTop - list.clientHeight < 40) pinned = true;
+    else if (list.scrollTop < lastTop) pinned = false;
+    lastTop = list.scrollTop;
+  };
 
   /** The tab shows while an operator is online, and for a visitor already in a conversation. */
   const showLauncher = () => {
