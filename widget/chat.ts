@@ -24,6 +24,8 @@ interface Pending {
   body: string;
   page?: PageContext;
   failed: boolean;
+  /** Refused for good (too large, an empty file): sending it again would be refused again. */
+  final?: boolean;
   /** When it was written (ms, fractional): the order of kept messages across pages. */
   at: number;
   /** A file message: uploaded first (once; as soon as possible), then sent in its turn with the attachment's id. */
@@ -38,8 +40,10 @@ interface Pending {
 interface Kept {
   body: string;
   page?: PageContext;
-  /** Why it was refused for good; absent while it is still to be sent. */
+  /** Why it failed; absent while it is still to be sent. */
   failed?: string;
+  /** The failure is a refusal for good: no retry. */
+  final?: true;
   at: number;
 }
 
@@ -103,7 +107,7 @@ export function startChat(config: WidgetConfig): void {
     },
     retry(clientId) {
       const entry = pending.get(clientId);
-      if (!entry) return;
+      if (!entry || entry.final) return;
       entry.failed = false;
       keep(clientId, entry, null);
       entry.uploadLosses = 0;
@@ -143,7 +147,12 @@ export function startChat(config: WidgetConfig): void {
 
   function keep(clientId: string, entry: Pending, failed: string | null) {
     if (entry.file) return;
-    const k: Kept = { body: entry.body, at: entry.at, ...(entry.page ? { page: entry.page } : {}), ...(failed !== null ? { failed } : {}) };
+    const k: Kept = {
+      body: entry.body,
+      at: entry.at,
+      ...(entry.page ? { page: entry.page } : {}),
+      ...(failed !== null ? { failed, ...(entry.final ? { final: true as const } : {}) } : {}),
+    };
     write(outboxPrefix + clientId, JSON.stringify(k));
   }
 
@@ -186,8 +195,8 @@ export function startChat(config: WidgetConfig): void {
 
   // What this page (or another of the site) had not sent when it was left goes out from here.
   for (const [clientId, k] of kept()) {
-    pending.set(clientId, { body: k.body, page: k.page, failed: k.failed !== undefined, at: k.at });
-    view.putPending(clientId, k.body, k.failed ?? null);
+    pending.set(clientId, { body: k.body, page: k.page, failed: k.failed !== undefined, final: k.final, at: k.at });
+    view.putPending(clientId, k.body, k.failed ?? null, k.final);
   }
   conversation();
 
@@ -213,7 +222,7 @@ export function startChat(config: WidgetConfig): void {
       // A frame over the server's limit closes the connection: that message is not sent again
       // (it would close every connection after this one too).
       const refused = code === CLOSE_TOO_BIG && inFlight !== null ? pending.get(inFlight) : undefined;
-      if (refused) fail(inFlight!, refused, view.words.tooLarge);
+      if (refused) fail(inFlight!, refused, view.words.tooLarge, true);
       ready = false;
       for (const id of ackedHere) acks.add(id);
       ackedHere.clear();
@@ -310,15 +319,17 @@ export function startChat(config: WidgetConfig): void {
       }, RATE_LIMIT_RETRY_MS);
       return;
     }
-    fail(clientId, entry, error.message);
+    // The server failing (not the message) is worth a retry; any other refusal would come again.
+    fail(clientId, entry, error.message, error.code !== 'internal');
     next();
   }
 
-  function fail(clientId: string, entry: Pending, reason: string) {
+  function fail(clientId: string, entry: Pending, reason: string, final = false) {
     entry.failed = true;
+    entry.final = final;
     // Kept with its reason, unless another tab has dropped it meanwhile (its ×, or stored).
     if (read(outboxPrefix + clientId) !== null) keep(clientId, entry, reason);
-    view.putPending(clientId, shown(entry), reason);
+    view.putPending(clientId, shown(entry), reason, final);
   }
 
   /** Sends the first message still to go, unless one is on its way or we are waiting. */
@@ -377,7 +388,7 @@ export function startChat(config: WidgetConfig): void {
     } else if (res.status === 503 || res.status === 429) {
       setTimeout(uploadFiles, RATE_LIMIT_RETRY_MS);
       return;
-    } else fail(clientId, entry, answer?.error?.message ?? `the upload failed (${res.status})`);
+    } else fail(clientId, entry, answer?.error?.message ?? `the upload failed (${res.status})`, res.status < 500);
     next();
   }
 
@@ -423,7 +434,7 @@ function parseKept(raw: string | null): Kept | null {
     body: v.body,
     at: v.at,
     ...(fields.length ? { page: Object.fromEntries(fields) as PageContext } : {}),
-    ...(text(v.failed) ? { failed: v.failed } : {}),
+    ...(text(v.failed) ? { failed: v.failed, ...(v.final === true ? { final: true as const } : {}) } : {}),
   };
 }
 

@@ -10,6 +10,8 @@ import { wordsFor } from './words.js';
 const EMOJI = ['😀', '😂', '😊', '😍', '😉', '😎', '🤔', '😅', '😢', '😡', '👍', '👎', '👋', '🙏', '👏', '💪', '❤️', '🎉', '🔥', '✅', '❌', '⭐', '📦', '💬'];
 /** How long an operator's typing shows after their last keystroke signal. */
 const TYPING_SHOWN_MS = 4000;
+/** The emoji grid's columns (style.ts). */
+const EMOJI_COLUMNS = 8;
 
 export interface ViewActions {
   send(body: string): void;
@@ -47,6 +49,8 @@ export function createView(serverOrigin: string, actions: ViewActions) {
   close.setAttribute('aria-label', words.close);
   header.append(element('span', undefined, words.title), close);
   const status = element('div', 'status', words.connecting);
+  // Announced: a screen reader hears the connection drop and come back.
+  status.setAttribute('role', 'status');
   const greeting = element('div', 'greeting');
   greeting.hidden = true;
   const away = element('div', 'away', words.away);
@@ -98,6 +102,8 @@ export function createView(serverOrigin: string, actions: ViewActions) {
   const byClientId = new Map<string, HTMLElement>();
   let typingTimer: ReturnType<typeof setTimeout> | undefined;
   let online = false;
+  /** Welcomed once: the stored messages shown are the conversation's (a failure goes after them). */
+  let historyShown = false;
   let conversation = false;
   /**
    * Whether the list shows its end, as the visitor last left it: an image loading makes the
@@ -117,9 +123,12 @@ export function createView(serverOrigin: string, actions: ViewActions) {
     lastTop = list.scrollTop;
   };
 
-  /** The tab shows while an operator is online, and for a visitor already in a conversation. */
+  /**
+   * The tab shows while an operator is online, for a visitor already in a conversation, and while
+   * the panel is open (it closes it: the last operator leaving must not take away the way out).
+   */
   const showLauncher = () => {
-    launcher.hidden = !(online || conversation);
+    launcher.hidden = !(online || conversation || !panel.hidden);
     away.hidden = online;
   };
 
@@ -129,6 +138,8 @@ export function createView(serverOrigin: string, actions: ViewActions) {
     const opening = show && panel.hidden;
     panel.hidden = !show;
     launcher.setAttribute('aria-expanded', String(show));
+    if (!show) showEmoji(false);
+    showLauncher();
     if (opening) {
       toEnd();
       actions.opened();
@@ -144,8 +155,17 @@ export function createView(serverOrigin: string, actions: ViewActions) {
     open(panel.hidden);
     if (!panel.hidden) input.focus();
   };
+  // Escape closes the emoji picker first (the focus going back to its toggle if it was in the
+  // picker), then the chat; from the tab too.
   panel.onkeydown = (e) => {
-    if (e.key === 'Escape') closeByVisitor();
+    if (e.key !== 'Escape') return;
+    if (emoji.hidden) return closeByVisitor();
+    const inPicker = emoji.contains(shadow.activeElement);
+    showEmoji(false);
+    if (inPicker) emojiToggle.focus();
+  };
+  launcher.onkeydown = (e) => {
+    if (e.key === 'Escape' && !panel.hidden) closeByVisitor();
   };
   close.onclick = closeByVisitor;
 
@@ -174,14 +194,17 @@ export function createView(serverOrigin: string, actions: ViewActions) {
     actions.send(body);
     input.value = '';
     grow();
+    showEmoji(false);
   };
   const grow = () => {
     input.style.height = 'auto';
     input.style.height = `${input.scrollHeight + 2}px`;
   };
+  // After a click on Send the text box has the focus again: the visitor goes on typing.
   form.onsubmit = (e) => {
     e.preventDefault();
     submit();
+    input.focus();
   };
   // Enter sends, Shift+Enter is a newline (the textarea's own behaviour); never mid-IME-composition.
   input.onkeydown = (e) => {
@@ -208,9 +231,23 @@ export function createView(serverOrigin: string, actions: ViewActions) {
     };
     emoji.append(b);
   }
+  const emojiButtons = [...emoji.children] as HTMLButtonElement[];
+  function showEmoji(show: boolean) {
+    emoji.hidden = !show;
+    emojiToggle.setAttribute('aria-expanded', String(show));
+  }
+  // Opened, the picker has the focus (it comes before its toggle in the page, out of Tab's way);
+  // the arrow keys move in its grid.
   emojiToggle.onclick = () => {
-    emoji.hidden = !emoji.hidden;
-    emojiToggle.setAttribute('aria-expanded', String(!emoji.hidden));
+    showEmoji(emoji.hidden);
+    if (!emoji.hidden) emojiButtons[0].focus();
+  };
+  emoji.onkeydown = (e) => {
+    const step = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: -EMOJI_COLUMNS, ArrowDown: EMOJI_COLUMNS }[e.key];
+    const at = emojiButtons.indexOf(shadow.activeElement as HTMLButtonElement);
+    if (step === undefined || at < 0) return;
+    e.preventDefault();
+    emojiButtons[Math.min(Math.max(at + step, 0), emojiButtons.length - 1)].focus();
   };
 
   const attachAll = (files: FileList | null | undefined) => {
@@ -300,11 +337,29 @@ export function createView(serverOrigin: string, actions: ViewActions) {
     return t;
   };
 
+  /** The × of a failed message: drops it. */
+  const discard = (clientId: string) => {
+    const drop = element('button', 'discard', '×');
+    drop.type = 'button';
+    drop.setAttribute('aria-label', words.discard);
+    drop.onclick = (e) => {
+      e.stopPropagation();
+      actions.discard(clientId);
+      // The focus was on the × that is gone: the text box, not the page's start, has it next.
+      input.focus();
+    };
+    return drop;
+  };
+
+  /** Who wrote it, for a screen reader: an operator's message shows its name, the visitor's none. */
+  const yours = () => element('span', 'sr', `${words.yours}: `);
+
   const messageElement = (m: VisitorMessage) => {
     const li = element('li', `msg ${m.author}`);
     li.setAttribute('data-id', String(m.id));
     li.setAttribute('data-seq', String(m.seq));
     if (m.operator) li.append(operatorLine(m.operator));
+    else if (m.author === 'visitor') li.append(yours());
     const body = element('div', 'body');
     body.dir = 'auto';
     appendText(body, m.body);
@@ -331,6 +386,7 @@ export function createView(serverOrigin: string, actions: ViewActions) {
       showLauncher();
     },
     setConnected(connected: boolean) {
+      historyShown ||= connected;
       host.setAttribute('data-connection', connected ? 'open' : 'closed');
       status.textContent = words.reconnecting;
       status.hidden = connected;
@@ -356,35 +412,44 @@ export function createView(serverOrigin: string, actions: ViewActions) {
       if (m.author === 'operator') typing.hidden = true;
     },
     /**
-     * A message on its way; with `failure` (the reason) it failed: a click on it (or its
-     * "Not sent" line, a button for the keyboard) retries it, and its × drops it.
+     * A message on its way, last in the list; with `failure` (the reason) it failed, and keeps
+     * its place among the messages stored after it. A click on a failed one (or on its "Not sent"
+     * line, a button for the keyboard) retries it, unless the refusal is `final` (a retry would
+     * be refused again); its × drops it.
      */
-    putPending(clientId: string, body: string, failure: string | null) {
-      const li = element('li', `msg visitor ${failure === null ? 'sending' : 'failed'}`);
+    putPending(clientId: string, body: string, failure: string | null, final = false) {
+      const li = element('li', `msg visitor ${failure === null ? 'sending' : final ? 'failed final' : 'failed'}`);
       li.setAttribute('data-client-id', clientId);
       const text = element('div', 'body');
       text.dir = 'auto';
       appendText(text, body);
-      if (failure === null) li.append(text, element('div', 'meta', words.sending));
+      if (failure === null) li.append(yours(), text, element('div', 'meta', words.sending));
+      else if (final) li.append(discard(clientId), yours(), text, element('div', 'meta', words.refused(failure)));
       else {
         const retry = element('button', 'meta retry', words.notSent(failure));
         retry.type = 'button';
-        const drop = element('button', 'discard', '×');
-        drop.type = 'button';
-        drop.setAttribute('aria-label', words.discard);
-        drop.onclick = (e) => {
-          e.stopPropagation();
-          actions.discard(clientId);
-          // The focus was on the × that is gone: the text box, not the page's start, has it next.
-          input.focus();
-        };
         li.onclick = () => actions.retry(clientId);
-        li.append(drop, text, retry);
+        li.append(discard(clientId), yours(), text, retry);
       }
       const old = byClientId.get(clientId);
       byClientId.set(clientId, li);
-      if (old) old.replaceWith(li);
-      else place(li, Infinity, true);
+      if (failure === null) {
+        // Sent again after failing: last again, as it will be stored.
+        if (old && !old.hasAttribute('data-seq')) old.replaceWith(li);
+        else {
+          old?.remove();
+          place(li, Infinity, true);
+        }
+        return;
+      }
+      // Failed where it was written: after the messages stored so far (one failing again keeps
+      // its place). Restored from an earlier page, before the history is shown, it stays last.
+      const stored = list.querySelectorAll('li[data-id]');
+      const lastSeq = stored.length ? Number(stored[stored.length - 1].getAttribute('data-seq')) : 0;
+      const after = old?.getAttribute('data-seq') ?? (historyShown ? String(lastSeq + 0.5) : null);
+      if (after !== null) li.setAttribute('data-seq', after);
+      old?.remove();
+      place(li, Number(after ?? Infinity), false);
     },
     removePending(clientId: string) {
       byClientId.get(clientId)?.remove();
@@ -393,6 +458,7 @@ export function createView(serverOrigin: string, actions: ViewActions) {
     /** Another visitor now (the server no longer knew our token): forget what was shown. */
     clear() {
       byId.clear();
+      for (const el of byClientId.values()) el.removeAttribute('data-seq');
       list.replaceChildren(...byClientId.values());
     },
     showTyping() {

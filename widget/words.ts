@@ -16,6 +16,8 @@ const EN = {
   edited: 'edited',
   sending: 'Sending…',
   notSent: (why: string) => `Not sent: ${why}. Click to retry.`,
+  refused: (why: string) => `Not sent: ${why}.`,
+  yours: 'You',
   discard: 'Discard this message',
   away: 'No one is online right now. Leave a message and we will answer here.',
   tooLong: (n: number, max: number) => `This message is too long: ${n} characters, at most ${max}. Split it or send it as a file.`,
@@ -39,6 +41,8 @@ const RU: typeof EN = {
   edited: 'изменено',
   sending: 'Отправляется…',
   notSent: (why: string) => `Не отправлено: ${why}. Нажмите, чтобы повторить.`,
+  refused: (why: string) => `Не отправлено: ${why}.`,
+  yours: 'Вы',
   discard: 'Удалить это сообщение',
   away: 'Сейчас никого нет на месте. Оставьте сообщение, и мы ответим здесь.',
   tooLong: (n: number, max: number) =>

@@ -287,6 +287,40 @@ describe('the composer', () => {
     await page.locator(`li.msg[data-id="${created.message.id}"]`).waitFor();
   });
 
+  it('after a click on Send the text box has the focus: the next words typed go in it', async () => {
+    const page = await openShop();
+    await page.locator('textarea').fill('first');
+    await page.locator('button.send').click();
+    await op.next((f) => f.type === 'message.created' && f.message.body === 'first');
+    await page.keyboard.type('second');
+    expect(await page.locator('textarea').inputValue()).toBe('second');
+  });
+
+  it('the emoji picker from the keyboard: it takes the focus, arrows move in it, Escape closes it alone, sending closes it', async () => {
+    const page = await openShop();
+    const focused = () => page.evaluate(() => document.querySelector('[data-parley]')!.shadowRoot!.activeElement?.textContent);
+    await page.locator('.emoji-toggle').focus();
+    await page.keyboard.press('Enter');
+    await page.locator('.emoji').waitFor();
+    const grid = await page.locator('.emoji button').allTextContents();
+    expect(await focused()).toBe(grid[0]);
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowDown');
+    expect(await focused()).toBe(grid[9]);
+    await page.keyboard.press('Escape');
+    expect(await page.locator('.emoji').isHidden()).toBe(true);
+    expect(await page.locator('.panel').isVisible()).toBe(true);
+    expect(await focused()).toBe('😊');
+
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Enter'); // the first emoji goes into the text, which has the focus
+    expect(await page.locator('textarea').inputValue()).toBe(grid[0]);
+    await page.keyboard.press('Enter');
+    await op.next((f) => f.type === 'message.created' && f.message.body === grid[0]);
+    expect(await page.locator('.emoji').isHidden()).toBe(true);
+    expect(await page.locator('.emoji-toggle').getAttribute('aria-expanded')).toBe('false');
+  });
+
   it('inserts an emoji from the picker at the cursor', async () => {
     const page = await openShop();
     const input = page.locator('textarea');
@@ -467,17 +501,44 @@ describe('order and limits', () => {
 
   it('a failed message can be retried or dropped from the keyboard', async () => {
     const page = await openShop();
-    await page.locator('input[type=file]').setInputFiles({ name: 'huge.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(UPLOAD_LIMIT + 1) });
-    await page.locator('li.msg.failed').waitFor();
+    // Lost on the network three times: shown as not sent, with a retry.
+    await page.route('**/widget/uploads**', (route) => route.abort('connectionreset'));
+    await page.locator('input[type=file]').setInputFiles({ name: 'receipt.png', mimeType: 'image/png', buffer: PNG_1PX });
+    await page.locator('li.msg.failed button.retry').waitFor();
+    await page.unroute('**/widget/uploads**');
     await page.locator('li.msg.failed button.retry').focus();
     await page.keyboard.press('Enter');
-    // Retried: refused again (still too large), so failed again.
-    await page.locator('li.msg.failed').waitFor();
+    const created = await op.next((f) => f.type === 'message.created');
+    expect(created.message.attachments).toMatchObject([{ name: 'receipt.png' }]);
+    await page.locator(`li.msg[data-id="${created.message.id}"]`).waitFor();
+
+    await page.locator('input[type=file]').setInputFiles({ name: 'huge.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(UPLOAD_LIMIT + 1) });
     await page.locator('li.msg.failed button.discard').focus();
     await page.keyboard.press('Enter');
-    await page.locator('li.msg').first().waitFor({ state: 'detached' });
+    await page.locator('li.msg.failed').waitFor({ state: 'detached' });
     // The focus stays in the widget, on the text box.
     expect(await page.evaluate(() => document.querySelector('[data-parley]')!.shadowRoot!.activeElement?.tagName)).toBe('TEXTAREA');
+  });
+
+  it('a file refused for good offers no retry, and keeps its place above what is written after it', async () => {
+    const page = await openShop();
+    let uploads = 0;
+    page.on('request', (r) => r.url().includes('/widget/uploads') && uploads++);
+    await page.locator('input[type=file]').setInputFiles({ name: 'huge.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(UPLOAD_LIMIT + 1) });
+    const failed = page.locator('li.msg.failed');
+    await failed.waitFor();
+    expect(await failed.locator('.meta').textContent()).toMatch(/^Not sent: .*at most.*\.$/);
+    expect(await failed.locator('button.retry').count()).toBe(0);
+    await failed.click();
+    await say(page, 'written after the file');
+    const created = await op.next((f) => f.type === 'message.created' && f.message.body === 'written after the file');
+    await page.locator(`li.msg[data-id="${created.message.id}"]`).waitFor();
+    expect(await page.locator('li.msg').evaluateAll((lis) => lis.map((li) => li.querySelector('.body')!.textContent))).toEqual([
+      '📎 huge.bin',
+      'written after the file',
+    ]);
+    expect(uploads).toBe(1);
+    expect(await page.locator('li.msg.failed').count()).toBe(1);
   });
 });
 
@@ -533,6 +594,65 @@ describe('with nobody online', () => {
     await op.next((f) => f.type === 'message.created' && f.message.body === 'I will wait');
     await setOnline(true);
     await page.locator('.away').waitFor({ state: 'hidden' });
+  });
+
+  it('the chat tab stays while the panel is open, and Escape on it closes the panel; then the tab goes', async () => {
+    const page = await openShop();
+    await setOnline(false);
+    await page.locator('.away').waitFor();
+    expect(await page.locator('.launcher').isVisible()).toBe(true);
+    await page.locator('.launcher').focus();
+    await page.keyboard.press('Escape');
+    await page.locator('.panel').waitFor({ state: 'hidden' });
+    // No conversation and nobody online: no tab either.
+    await page.locator('.launcher').waitFor({ state: 'hidden' });
+  });
+});
+
+describe('accessibility', () => {
+  /** WCAG's contrast ratio of two CSS colours. */
+  const contrast = (page: Page, fg: string, bg: string) =>
+    page.evaluate(
+      ([a, b]) => {
+        const lum = (c: string) => {
+          const [r, g, bl] = c.match(/\d+/g)!.slice(0, 3).map((v) => {
+            const x = Number(v) / 255;
+            return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+          });
+          return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+        };
+        const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+        return (hi + 0.05) / (lo + 0.05);
+      },
+      [fg, bg] as const,
+    );
+  const style = (page: Page, selector: string, prop: 'color' | 'backgroundColor') =>
+    page.locator(selector).first().evaluate((el, p) => getComputedStyle(el)[p], prop);
+
+  it("the connection state is announced, the visitor's own messages are named, their time is readable, and × is big enough", async () => {
+    await context.close();
+    context = await browser.newContext({ viewport: { width: 375, height: 667 }, hasTouch: true, isMobile: true });
+    const { page } = await startDialog('hello there');
+    expect(await page.locator('.status').getAttribute('role')).toBe('status');
+    expect(await page.locator('li.msg.visitor').first().textContent()).toMatch(/^You: hello there/);
+    expect(await contrast(page, await style(page, 'li.msg.visitor .meta', 'color'), await style(page, 'li.msg.visitor', 'backgroundColor'))).toBeGreaterThanOrEqual(4.5);
+    const close = await page.locator('header button.close').boundingBox();
+    expect(Math.min(close!.width, close!.height)).toBeGreaterThanOrEqual(24);
+  });
+
+  it('on a short screen (a phone held sideways) the messages keep most of the panel', async () => {
+    await admin.updateProject(project.id, { widget: { color: null, greeting: 'Hello! We answer within minutes,\nwhatever you need.' } });
+    try {
+      await context.close();
+      context = await browser.newContext({ viewport: { width: 667, height: 375 }, hasTouch: true, isMobile: true });
+      const { page } = await startDialog('a question');
+      await setOnline(false);
+      await page.locator('.away').waitFor();
+      const height = (selector: string) => page.locator(selector).evaluate((el) => el.getBoundingClientRect().height);
+      expect(await height('.messages')).toBeGreaterThan((await height('.panel')) / 3);
+    } finally {
+      await admin.updateProject(project.id, { widget: { color: null, greeting: null } });
+    }
   });
 });
 
