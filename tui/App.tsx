@@ -10,6 +10,7 @@ import { HelpOverlay } from './components/HelpOverlay.js';
 import { MessageList } from './components/MessageList.js';
 import { Picker } from './components/Picker.js';
 import { QuitConfirm } from './components/QuitConfirm.js';
+import { Reader } from './components/Reader.js';
 import { SessionEnded } from './components/SessionEnded.js';
 import { StatusBar } from './components/StatusBar.js';
 import { TelegramOverlay } from './components/TelegramOverlay.js';
@@ -43,6 +44,7 @@ export function App() {
     list: Math.max(1, listRows(dialogPaneHeight(layout, focus.view), layout.left?.show !== 'lists')),
     picker: pickerRows(layout.body, false),
     thread: { width: centreWidth, height: layout.body - composer },
+    reader: { width: layout.columns, height: layout.body },
   });
 
   const overlay = focus.overlay;
@@ -57,6 +59,8 @@ export function App() {
           <HelpOverlay width={layout.columns} height={layout.body} />
         ) : overlay === 'telegram' ? (
           <TelegramOverlay width={layout.columns} height={layout.body} />
+        ) : overlay === 'reader' ? (
+          <Reader width={layout.columns} height={layout.body} />
         ) : overlay === 'card' || overlay === 'saveTemplate' || overlay === 'attach' ? (
           <FormOverlay width={layout.columns} height={layout.body} />
         ) : overlay ? (

@@ -646,6 +646,7 @@ describe('the operator TUI', () => {
 });
 
 const PGUP = '\x1b[5~';
+const PGDN = '\x1b[6~';
 
 /** Lines of a frame wider than `columns` terminal columns (a CJK character or an emoji takes two). */
 const tooWide = (frame: string, columns: number) => frame.split('\n').filter((l) => displayWidth(l) > columns);
@@ -742,6 +743,49 @@ describe('what the QA pass found', () => {
     await press(app, TAB, 'Thanks, checking', CTRL_S);
     frame = await waitForFrame(app, (f) => f.includes('you: Thanks, checking') && f.includes('a reply below'), 'the view at the newest');
     expect(frame).not.toContain('↓');
+  });
+
+  it('a message taller than the pane says "(v reads all)"; v shows it whole, scrolling; moving up keeps the newer messages in view', async () => {
+    const long = `${Array.from({ length: 40 }, (_, i) => `Item ${i + 1}: Trail Runner 2, size 44.`).join(' ')} PLEASE NOTE: pickup point 7731.`;
+    const v = await visitorWrites('an order');
+    for (const body of [long, 'the second', 'the third']) {
+      const clientId = randomUUID();
+      v.peer.send({ type: 'message.send', clientId, body });
+      await v.peer.next((f) => f.type === 'message.stored' && f.clientId === clientId);
+    }
+    const { app } = await startApp(oli, { columns: 100, rows: 24 });
+    await openFirst(app, await nameOf(v.dialogId));
+    await press(app, ESC, UP);
+    // The one before the newest is selected: the newest stays in view below it.
+    let frame = await waitForFrame(app, (f) => f.includes('the second') && f.includes('the third'), 'the view kept');
+    await press(app, UP);
+    frame = await waitForFrame(app, (f) => f.includes('(v reads all)'), 'the long message, cut');
+    expect(frame).not.toContain('7731');
+    await press(app, 'v');
+    frame = await waitForFrame(app, (f) => f.includes('The whole message'), 'the reader');
+    expect(frame).toContain('Item 1:');
+    for (let i = 0; i < 10 && !frame.includes('pickup point 7731'); i++) {
+      const before = frame;
+      await press(app, PGDN);
+      frame = await waitForFrame(app, (f) => f !== before, 'a page down');
+    }
+    expect(frame).toContain('PLEASE NOTE: pickup point 7731.');
+    expect(overflow(frame, 100, 24)).toEqual([]);
+    await press(app, ESC);
+    await waitForFrame(app, (f) => f.includes('(v reads all)') && !f.includes('The whole message'), 'the reader closed');
+  });
+
+  it('a dialog pane scrolled down says how many dialogs are above the rows in view', async () => {
+    for (let i = 0; i < 10; i++) await visitorWrites(`question ${i}`);
+    const { app } = await startApp(oli, { columns: 120, rows: 24 });
+    let frame = await waitForFrame(app, (f) => f.includes('My messages (10)'), 'the dialogs');
+    expect(frame).not.toContain('↑');
+    await press(app, ...Array<string>(9).fill(DOWN));
+    frame = await waitForFrame(app, (f) => /My messages \(10\) ●10 ↑\d/.test(f), 'the mark');
+    // Exactly the dialogs not in view, the newest (question 9) among them.
+    const above = Number(/↑(\d+)/.exec(frame)![1]);
+    expect(frame).not.toContain('question 9');
+    expect(above).toBe(10 - (frame.match(/●\S+ \S+ q/g) ?? []).length);
   });
 
   it('Backspace after an emoji erases all of it: no half a character is sent', async () => {

@@ -9,10 +9,11 @@ import { arrivals, emptyDialogs, isUnread, reduceDialogs, selectedDialog, unread
 import { initialFocus, reduceFocus } from '../../tui/state/focus.js';
 import { emptyForm, formValues, reduceForm } from '../../tui/state/form.js';
 import { layoutFor } from '../../tui/state/layout.js';
-import { fileLabel, formatSize, truncateMiddle, visibleMessageRows, wrapMessage } from '../../tui/state/message-rows.js';
+import { bottomAfterMove, CUT, fileLabel, formatSize, truncateMiddle, visibleMessageRows, wrapMessage } from '../../tui/state/message-rows.js';
 import { emptyPicker, fuzzyScore, matching, pickedItem, reducePicker, searchIsCurrent } from '../../tui/state/picker.js';
 import { emptyThread, failureText, hasOlder, reduceThread, threadItems, VISITOR_TYPING_MS } from '../../tui/state/thread.js';
 import { tail } from '../../tui/state/message-view.js';
+import { displayWidth } from '../../core/text-layout.js';
 import { visibleRows } from '../../tui/state/window.js';
 import { at, detail, dialog, message } from '../helpers/tui-fixtures.js';
 
@@ -247,6 +248,38 @@ describe('long panes', () => {
     const up = visibleMessageRows(5_000, 100, 20, rowsOf);
     expect(up.at(-1)?.item).toBe(100);
     expect(visibleMessageRows(5_000, 3, 20, rowsOf)[0].item).toBe(0);
+  });
+
+  it('moving the selection keeps the view while the message is whole in it, else brings it to the nearer edge', () => {
+    // Ten messages of two rows each in a view of 6 rows: the newest three (7, 8, 9) in view.
+    const rowsOf = (i: number) => wrapMessage(i, '10:00 you: ', `message ${i}\nmore`, 40, 10, 0);
+    expect(bottomAfterMove(10, 9, 8, 6, rowsOf)).toBe(9);
+    expect(bottomAfterMove(10, 9, 7, 6, rowsOf)).toBe(9);
+    // Above the view: it becomes the top one (6, 7, 8 in view).
+    expect(bottomAfterMove(10, 9, 6, 6, rowsOf)).toBe(8);
+    expect(visibleMessageRows(10, 8, 6, rowsOf)[0].item).toBe(6);
+    // Below it: the bottom one.
+    expect(bottomAfterMove(10, 5, 6, 6, rowsOf)).toBe(6);
+    // Near the start, the view is the first rows whatever the bottom asked.
+    expect(bottomAfterMove(10, 2, 0, 6, rowsOf)).toBe(2);
+  });
+
+  it('a message cut to the pane says how to read it whole', () => {
+    const rows = wrapMessage(0, '10:00 you: ', 'word '.repeat(100), 40, 5, 0);
+    expect(rows).toHaveLength(5);
+    expect(rows.at(-1)!.text.endsWith(CUT)).toBe(true);
+    expect(displayWidth(rows.at(-1)!.head + rows.at(-1)!.text)).toBeLessThanOrEqual(40);
+    expect(wrapMessage(0, '10:00 you: ', 'word '.repeat(100), 40, 500, 0).map((r) => r.text).join(' ').trim()).toBe('word '.repeat(100).trim());
+  });
+
+  it('the thread keeps the view as it moves, shifts it when older messages load, and drops it when following the newest', () => {
+    let s = reduceThread(emptyThread, { type: 'opened', detail: detail([message(5), message(6), message(7)]) });
+    s = reduceThread(s, { type: 'move', by: -1, count: 3, bottom: 2 });
+    expect([s.selected, s.bottom]).toEqual([1, 2]);
+    s = reduceThread(s, { type: 'older', dialogId: 1, messages: [message(3), message(4)] });
+    expect([s.selected, s.bottom]).toEqual([3, 4]);
+    s = reduceThread(s, { type: 'follow' });
+    expect([s.selected, s.bottom]).toEqual([null, null]);
   });
 
   it('wraps a message to the width, keeps its lines, and puts the send state where it fits', () => {

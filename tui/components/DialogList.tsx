@@ -1,5 +1,5 @@
 // One dialog pane (My messages, Shared messages or Archive): its count, unread and "new" marks,
-// and the rows that fit, newest activity first. When only one pane fits, a line under the title
+// how many rows are above the ones in view, and the rows that fit, newest activity first. When only one pane fits, a line under the title
 // shows the other two with their counts (Tab reaches them).
 import { Box, Text } from 'ink';
 import type { View } from '../../core/protocol/constants.js';
@@ -46,6 +46,8 @@ export function DialogList({ view, height, single }: { view: View; height: numbe
         {/* Counted in the rows loaded: with more to load there may be more ("3+"). */}
         {unread > 0 ? <Text color="cyan"> ●{unread}{state.next[view] !== null ? '+' : ''}</Text> : null}
         {state.attention[view] ? <Text color="yellow"> ★ new</Text> : null}
+        {/* Rows above the ones in view (new dialogs arrive at the top): how many. */}
+        {start > 0 ? <Text dimColor> ↑{start}</Text> : null}
       </Text>
       {single ? (
         <Text dimColor wrap="truncate-end">

@@ -8,12 +8,28 @@ import { useMemo } from 'react';
 import { oneLine } from '../../core/text-layout.js';
 import { useSession } from '../context/session.js';
 import { useStore, useStores } from '../context/stores.js';
-import { visibleMessageRows } from '../state/message-rows.js';
-import { tail, threadLayout, visitorName } from '../state/message-view.js';
+import type { ThreadItem } from '../../core/client/outbox.js';
+import { type MessageRow, visibleMessageRows } from '../state/message-rows.js';
+import { tail, threadLayout, viewBottom, visitorName } from '../state/message-view.js';
 import { hasOlder, threadItems, type ThreadState } from '../state/thread.js';
 
 /** Text that opens `url` when clicked, in terminals that know OSC 8 (others never see it). */
 const hyperlink = (url: string, text: string) => `\x1b]8;;${url}\x07${text}\x1b]8;;\x07`;
+
+/** One row of a message: the time and author on its first, the send state after its last. */
+export function RowText({ row, item, state, hyperlinks, inverse }: { row: MessageRow; item: ThreadItem; state: ThreadState; hyperlinks?: boolean; inverse?: boolean }) {
+  const t = row.last ? tail(item, state) : null;
+  const first = row.head.trim() !== '';
+  const text = row.link && hyperlinks ? hyperlink(row.link, row.text) : row.text;
+  return (
+    <Text wrap="truncate-end" inverse={inverse}>
+      {first ? <Text dimColor>{row.head.slice(0, 6)}</Text> : row.head}
+      {first ? <Text bold color={item.author === 'visitor' ? 'cyan' : undefined}>{row.head.slice(6)}</Text> : null}
+      {row.file === 'url' ? <Text underline>{text}</Text> : text}
+      {t ? <Text color={t.color}>{t.text}</Text> : null}
+    </Text>
+  );
+}
 
 function Header({ state }: { state: ThreadState }) {
   const d = state.detail!.dialog;
@@ -47,14 +63,22 @@ export function MessageList({ width, height }: { width: number; height: number }
   }
   const typing = state.typingUntil !== null;
   const { rowsAvailable, rowsOf } = threadLayout(items, state, { myId: me.user.id, url: client.url }, width, height);
-  let rows = visibleMessageRows(items.length, state.selected, rowsAvailable, rowsOf);
+  // The view as the operator left it, unless the selected message is not whole in it (the pane
+  // changed size): then the view goes to it.
+  const whole = (shown: MessageRow[], i: number) => shown.filter((r) => r.item === i).length === Math.min(rowsOf(i).length, rowsAvailable);
+  let anchor = viewBottom(state, items.length);
+  let rows = visibleMessageRows(items.length, anchor, rowsAvailable, rowsOf);
+  if (state.selected !== null && !whole(rows, state.selected)) {
+    anchor = state.selected;
+    rows = visibleMessageRows(items.length, anchor, rowsAvailable, rowsOf);
+  }
   // New messages below the last one in view: a line says how many (it takes a row of its own).
   const unseen = new Set(state.unseen);
   const newBelow = (last: number) => items.slice(last + 1).filter((item) => item.message && unseen.has(item.message.id)).length;
   let fresh = rows.length ? newBelow(rows[rows.length - 1].item) : 0;
   if (fresh > 0) {
     const room = Math.max(0, rowsAvailable - 1);
-    rows = visibleMessageRows(items.length, state.selected, room, (i) => rowsOf(i, room));
+    rows = visibleMessageRows(items.length, anchor, room, (i) => rowsOf(i, room));
     fresh = rows.length ? newBelow(rows[rows.length - 1].item) : fresh;
   }
   const selected = state.selected ?? items.length - 1;
@@ -63,20 +87,9 @@ export function MessageList({ width, height }: { width: number; height: number }
     <Box flexDirection="column" height={height} borderStyle="single" borderColor={focused ? 'cyan' : 'gray'} paddingX={1} overflow="hidden">
       <Header state={state} />
       {older && rows.length === rowsAvailable ? null : older ? <Text dimColor>↑ older messages load as you scroll up</Text> : null}
-      {rows.map((row, n) => {
-        const item = items[row.item];
-        const t = row.last ? tail(item, state) : null;
-        const first = row.head.trim() !== '';
-        const text = row.link && hyperlinks ? hyperlink(row.link, row.text) : row.text;
-        return (
-          <Text key={`${item.key}:${n}`} wrap="truncate-end" inverse={focused && row.item === selected}>
-            {first ? <Text dimColor>{row.head.slice(0, 6)}</Text> : row.head}
-            {first ? <Text bold color={item.author === 'visitor' ? 'cyan' : undefined}>{row.head.slice(6)}</Text> : null}
-            {row.file === 'url' ? <Text underline>{text}</Text> : text}
-            {t ? <Text color={t.color}>{t.text}</Text> : null}
-          </Text>
-        );
-      })}
+      {rows.map((row, n) => (
+        <RowText key={`${items[row.item].key}:${n}`} row={row} item={items[row.item]} state={state} hyperlinks={hyperlinks} inverse={focused && row.item === selected} />
+      ))}
       {fresh > 0 || typing ? <Box flexGrow={1} /> : null}
       {fresh > 0 ? (
         <Text color="yellow" bold wrap="truncate-end">

@@ -8,6 +8,7 @@ import { type DialogsAction, type DialogsState, emptyDialogs, reduceDialogs } fr
 import { type FocusAction, type FocusState, initialFocus, reduceFocus } from '../state/focus.js';
 import { emptyForm, type FormAction, type FormState, reduceForm } from '../state/form.js';
 import { emptyPicker, type PickerAction, type PickerState, reducePicker } from '../state/picker.js';
+import { emptyReader, type ReaderAction, type ReaderState, reduceReader } from '../state/reader.js';
 import { createStore, type Store } from '../state/store.js';
 import { emptyThread, reduceThread, type ThreadAction, type ThreadState } from '../state/thread.js';
 import { makeContext } from './make-context.js';
@@ -20,6 +21,7 @@ export interface Stores {
   connection: Store<ConnectionView, ConnectionAction>;
   picker: Store<PickerState, PickerAction>;
   form: Store<FormState, FormAction>;
+  reader: Store<ReaderState, ReaderAction>;
   /** The connection's outbox, as it last reported it. */
   outbox: Store<Outbox, Outbox>;
 }
@@ -33,6 +35,7 @@ export function createStores(outbox: Outbox, settings: { bell?: boolean } = {}):
     connection: createStore(reduceConnection, { ...initialConnection, bell: settings.bell ?? true }),
     picker: createStore(reducePicker, emptyPicker),
     form: createStore(reduceForm, emptyForm),
+    reader: createStore(reduceReader, emptyReader),
     outbox: createStore((_old: Outbox, next: Outbox) => next, outbox),
   };
 }

@@ -25,6 +25,7 @@ export type Command =
   | 'Back'
   | 'Retry'
   | 'Edit'
+  | 'Read'
   | 'Take'
   | 'Assign'
   | 'Close'
@@ -97,6 +98,7 @@ export const KEYMAP: Record<Command, CommandKeys> = {
   Back: { help: 'back out (close a window)', where: 'everywhere', bindings: [{ label: 'Esc', flag: 'escape', meta: true }] },
   Retry: { help: 'resend the failed message', where: 'messages', bindings: [{ label: 'r', input: 'r' }, { label: 'Enter', flag: 'return' }] },
   Edit: { help: 'edit your message (10 minutes)', where: 'messages', bindings: [{ label: 'e', input: 'e' }] },
+  Read: { help: 'read the whole message (the pane cuts a long one)', where: 'messages', bindings: [{ label: 'v', input: 'v' }] },
   Take: { help: 'take the dialog (assign to me)', where: 'dialog', bindings: [{ label: 't', input: 't' }] },
   Assign: { help: 'assign to another operator', where: 'dialog', bindings: [{ label: 'a', input: 'a' }] },
   Close: { help: 'close the dialog (to Archive)', where: 'dialog', bindings: [{ label: 'c', input: 'c' }] },

@@ -10,8 +10,8 @@ import { graphemes } from '../../core/text-layout.js';
 import type { ComposerAction } from '../state/composer.js';
 import { selectedDialog, wantsMore } from '../state/dialogs.js';
 import { isView } from '../state/focus.js';
-import { pageTarget } from '../state/message-rows.js';
-import { threadLayout, type Viewer } from '../state/message-view.js';
+import { bottomAfterMove, pageTarget } from '../state/message-rows.js';
+import { readerLayout, threadLayout, type Viewer, viewBottom } from '../state/message-view.js';
 import { is, isText } from './keybindings.js';
 
 /** What the panes show, for the page keys to move by exactly that. */
@@ -22,6 +22,8 @@ export interface Pages {
   picker: number;
   /** The message pane's size: the page keys lay the messages out as the pane does. */
   thread: { width: number; height: number };
+  /** The reader's window (the whole body). */
+  reader: { width: number; height: number };
 }
 
 export interface KeyContext {
@@ -101,7 +103,7 @@ export function routeKey(input: string, key: Key, ctx: KeyContext): void {
 /** Whether text typed now goes into a text field whole: the composer, a picker's search, a form. */
 function takesText({ stores }: KeyContext): boolean {
   const { overlay, pane } = stores.focus.getState();
-  if (overlay) return overlay !== 'help' && overlay !== 'quit' && overlay !== 'ended' && overlay !== 'telegram';
+  if (overlay) return overlay !== 'help' && overlay !== 'quit' && overlay !== 'ended' && overlay !== 'telegram' && overlay !== 'reader';
   return pane === 'composer';
 }
 
@@ -128,6 +130,7 @@ function overlayKey(input: string, key: Key, ctx: KeyContext): void {
     if (key.return || input === 'q') actions.closeOverlay();
     return;
   }
+  if (overlay === 'reader') return readerKey(input, key, ctx);
   if (overlay === 'card' || overlay === 'saveTemplate' || overlay === 'attach') {
     const { form } = stores;
     if (key.return || is('Send', input, key)) return void actions.submitForm();
@@ -150,6 +153,20 @@ function overlayKey(input: string, key: Key, ctx: KeyContext): void {
   if (key.pageDown) return picker.dispatch({ type: 'move', by: ctx.pages.picker });
   if (is('Erase', input, key)) return picker.dispatch({ type: 'erase' });
   if (isText(input, key)) picker.dispatch({ type: 'type', text: input });
+}
+
+function openReader({ stores }: KeyContext, key: string): void {
+  stores.reader.dispatch({ type: 'open', key });
+  stores.focus.dispatch({ type: 'overlay', overlay: 'reader' });
+}
+
+/** The reader scrolls by rows and pages; v and q close it, as Esc does. */
+function readerKey(input: string, key: Key, ctx: KeyContext): void {
+  const { stores, actions } = ctx;
+  if (is('Read', input, key) || input === 'q') return actions.closeOverlay();
+  const { rows, page } = readerLayout(actions.items(), stores.reader.getState().key, stores.thread.getState(), ctx.viewer, ctx.pages.reader.width, ctx.pages.reader.height);
+  const by = is('Up', input, key) ? -1 : is('Down', input, key) ? 1 : is('PageUp', input, key) ? -page : is('PageDown', input, key) ? page : 0;
+  if (by !== 0) stores.reader.dispatch({ type: 'scroll', by, last: Math.max(0, rows.length - page) });
 }
 
 function composerKey(input: string, key: Key, ctx: KeyContext): void {
@@ -212,20 +229,26 @@ function threadKey(input: string, key: Key, ctx: KeyContext): void {
   const { stores, actions } = ctx;
   const { thread } = stores;
   const items = actions.items();
-  const move = (by: number) => {
-    thread.dispatch({ type: 'move', by, count: items.length });
+  const state = thread.getState();
+  const selected = state.selected ?? items.length - 1;
+  // The pane's layout, for the view to move as the pane shows it.
+  const layout = () => threadLayout(items, state, ctx.viewer, ctx.pages.thread.width, ctx.pages.thread.height);
+  const move = (target: number, bottom: number) => {
+    thread.dispatch({ type: 'move', by: target - selected, count: items.length, bottom });
     if (thread.getState().selected === 0) void actions.loadOlder();
   };
-  if (is('Up', input, key)) return move(-1);
-  if (is('Down', input, key)) return move(1);
-  if (is('PageUp', input, key) || is('PageDown', input, key)) {
-    const state = thread.getState();
-    const { rowsAvailable, rowsOf } = threadLayout(items, state, ctx.viewer, ctx.pages.thread.width, ctx.pages.thread.height);
-    const target = pageTarget(items.length, state.selected, rowsAvailable, rowsOf, is('PageUp', input, key) ? -1 : 1);
-    return move(target - (state.selected ?? items.length - 1));
+  if ((is('Up', input, key) || is('Down', input, key)) && items.length > 0) {
+    const target = Math.max(0, Math.min(selected + (is('Up', input, key) ? -1 : 1), items.length - 1));
+    const { rowsAvailable, rowsOf } = layout();
+    return move(target, bottomAfterMove(items.length, viewBottom(state, items.length), target, rowsAvailable, rowsOf));
   }
-  const selected = thread.getState().selected ?? items.length - 1;
+  if (is('PageUp', input, key) || is('PageDown', input, key)) {
+    const { rowsAvailable, rowsOf } = layout();
+    const target = pageTarget(items.length, viewBottom(state, items.length), rowsAvailable, rowsOf, is('PageUp', input, key) ? -1 : 1);
+    return move(target, target);
+  }
   const item = items[selected];
+  if (item && is('Read', input, key)) return openReader(ctx, item.key);
   if (item && is('Retry', input, key) && item.delivery === 'failed') return actions.resend(item);
   if (item && is('Edit', input, key)) return actions.startEdit(item);
   // Enter on any other message goes to the composer to answer.

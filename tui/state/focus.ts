@@ -16,6 +16,8 @@ export type Overlay =
   | 'leadClass'
   | 'search'
   | 'telegram'
+  /** One message whole (the message pane cuts a long one). */
+  | 'reader'
   /** "N messages are not sent yet: quit anyway?" */
   | 'quit'
   /** The session ended: sign in again or quit. */

@@ -1,6 +1,6 @@
 // How the open dialog's messages fill the message pane: each message wrapped to the pane's
-// width (a long one cut to a screenful), then only the messages that fit around the selected
-// one (or the newest) are laid out. 5,000 messages cost what one screenful costs.
+// width (a long one cut to a screenful; the reader, v, shows it whole), then only the messages
+// that fit around the view's bottom message are laid out. 5,000 messages cost what one screenful costs.
 //
 // A message's files follow its text, each as a line `📎 name (type, size)` (a long name loses
 // its middle, so its extension stays) and then its full URL. The URL is never cut: it is wrapped
@@ -31,6 +31,9 @@ export interface FileLink {
   url: string;
 }
 
+
+/** The end of a message's last row in the pane when the rest does not fit there. */
+export const CUT = '… (v reads all)';
 
 /** `text` in at most `room` columns, its middle replaced by … when it is wider. */
 export function truncateMiddle(text: string, room: number): string {
@@ -116,7 +119,10 @@ export function wrapMessage(
     const textMax = Math.max(1, max - attached.length);
     if (rows.length > textMax) {
       rows.length = textMax;
-      rows[rows.length - 1] = { ...rows[rows.length - 1], text: `${fitWidth(rows[rows.length - 1].text, Math.max(0, w - 4))}…` };
+      // Cut: where the pane is wide enough, the row says how to read the rest.
+      const cut = rows[rows.length - 1];
+      const mark = w - displayWidth(cut.head) - displayWidth(CUT) >= 10 ? CUT : '…';
+      rows[rows.length - 1] = { ...cut, text: `${fitWidth(cut.text, Math.max(0, w - displayWidth(cut.head) - displayWidth(mark)))}${mark}` };
     }
     rows.push(...attached);
   } else if (w - headWidth >= 16) {
@@ -147,6 +153,20 @@ export function visibleMessageRows(count: number, selected: number | null, heigh
   }
   for (let i = anchor + 1; i < count && rows.length < height; i++) rows = [...rows, ...rowsOf(i).slice(0, height - rows.length)];
   return rows;
+}
+
+/**
+ * The message at the bottom of the view once the selection moves from the view anchored at
+ * `anchor` to `target`: the view stays while the target is whole in it (the newer messages stay
+ * in sight); it follows a target below it to the bottom row, and one above it to the top row.
+ */
+export function bottomAfterMove(count: number, anchor: number, target: number, height: number, rowsOf: (index: number) => MessageRow[]): number {
+  const shown = visibleMessageRows(count, anchor, height, rowsOf);
+  const whole = shown.filter((r) => r.item === target).length === rowsOf(target).length;
+  if (whole || target >= anchor) return whole ? anchor : target;
+  let bottom = target;
+  for (let used = rowsOf(target).length; bottom + 1 < count && used + rowsOf(bottom + 1).length <= height; ) used += rowsOf(++bottom).length;
+  return bottom;
 }
 
 /**

@@ -39,6 +39,17 @@ export function tail(item: ThreadItem, state: ThreadState): { text: string; colo
   return edited ? { text: edited, color: 'gray' } : null;
 }
 
+/** The message at the bottom of the message pane's view. */
+export const viewBottom = (state: ThreadState, count: number) => Math.max(0, Math.min(state.bottom ?? state.selected ?? count - 1, count - 1));
+
+/** A message's time, author and send state, as its first row and its last show them. */
+function frame(item: ThreadItem, state: ThreadState, viewer: Viewer) {
+  const t = tail(item, state);
+  const head = `${messageTime(item.message?.createdAt)} ${author(item, state, viewer.myId)}: `;
+  const files: FileLink[] = item.attachments.map((a) => ({ name: a.name, mime: a.mime, size: a.size, url: viewer.url + a.url }));
+  return { head, files, tailWidth: t ? displayWidth(t.text) : 0 };
+}
+
 /**
  * The message pane's layout for a box `width` x `height`: the rows left for messages (under the
  * header, above the typing line) and each message's rows.
@@ -48,11 +59,20 @@ export function threadLayout(items: readonly ThreadItem[], state: ThreadState, v
   const typing = state.typingUntil !== null;
   const rowsAvailable = Math.max(0, height - 3 - (typing ? 1 : 0));
   const rowsOf = (i: number, room = rowsAvailable): MessageRow[] => {
-    const item = items[i];
-    const t = tail(item, state);
-    const head = `${messageTime(item.message?.createdAt)} ${author(item, state, viewer.myId)}: `;
-    const files: FileLink[] = item.attachments.map((a) => ({ name: a.name, mime: a.mime, size: a.size, url: viewer.url + a.url }));
-    return wrapMessage(i, head, item.body, inner, Math.max(1, room - 1), t ? displayWidth(t.text) : 0, files);
+    const { head, files, tailWidth } = frame(items[i], state, viewer);
+    return wrapMessage(i, head, items[i].body, inner, Math.max(1, room - 1), tailWidth, files);
   };
   return { rowsAvailable, rowsOf };
+}
+
+/**
+ * The reader's layout (a whole message in a window `width` x `height`, for one the pane cuts):
+ * every row of the message, and how many show at once under the window's title.
+ */
+export function readerLayout(items: readonly ThreadItem[], key: string | null, state: ThreadState, viewer: Viewer, width: number, height: number) {
+  const index = items.findIndex((item) => item.key === key);
+  if (index < 0) return { index, rows: [] as MessageRow[], page: 1 };
+  const { head, files, tailWidth } = frame(items[index], state, viewer);
+  const rows = wrapMessage(index, head, items[index].body, Math.max(4, width - 4), Number.MAX_SAFE_INTEGER, tailWidth, files);
+  return { index, rows, page: Math.max(1, height - 3) };
 }

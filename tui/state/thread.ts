@@ -10,6 +10,11 @@ export interface ThreadState {
   messages: Message[];
   /** Index into the shown items; null means "follow the newest" (the view is at the bottom). */
   selected: number | null;
+  /**
+   * The message at the bottom of the view while the selection moves in it (so moving up does not
+   * push the newer messages out of sight), or null: the selected message (or the newest) is.
+   */
+  bottom: number | null;
   /** Messages that arrived while the view was scrolled up (ids): the "↓ N new" marker counts them. */
   unseen: number[];
   /** The visitor closed their last tab while we watched: "left the page" rather than "offline". */
@@ -36,13 +41,14 @@ export type ThreadAction =
   | { type: 'dialog'; dialog: DialogSummary }
   | { type: 'visitor'; visitor: Visitor; dialogId: number }
   | { type: 'presence'; visitorId: number; online: boolean }
-  | { type: 'move'; by: number; count: number }
+  /** `bottom`: where the view goes with it (message-rows.ts says), the selected message if absent. */
+  | { type: 'move'; by: number; count: number; bottom?: number }
   /** The visitor of a dialog is typing (a `typing` frame with who: 'visitor'), at this time. */
   | { type: 'typing'; dialogId: number; at: number }
   /** Time passed: a typing indicator whose time is up goes. */
   | { type: 'tick'; at: number };
 
-export const emptyThread: ThreadState = { detail: null, messages: [], selected: null, unseen: [], visitorLeft: false, opening: null, typingUntil: null };
+export const emptyThread: ThreadState = { detail: null, messages: [], selected: null, bottom: null, unseen: [], visitorLeft: false, opening: null, typingUntil: null };
 
 export function reduceThread(state: ThreadState, action: ThreadAction): ThreadState {
   const detail = state.detail;
@@ -60,7 +66,7 @@ export function reduceThread(state: ThreadState, action: ThreadAction): ThreadSt
       return { ...next, detail: { ...detail, ...fresh }, visitorLeft: state.visitorLeft && !action.detail.visitorOnline };
     }
     case 'follow':
-      return state.selected === null && state.unseen.length === 0 ? state : { ...state, selected: null, unseen: [] };
+      return state.selected === null && state.unseen.length === 0 ? state : { ...state, selected: null, bottom: null, unseen: [] };
     case 'messages': {
       if (!detail) return state;
       return withMessages(state, action.messages.filter((m) => m.dialogId === detail.dialog.id));
@@ -71,7 +77,8 @@ export function reduceThread(state: ThreadState, action: ThreadAction): ThreadSt
       if (messages === state.messages) return state;
       // The selected message stays selected though rows were added above it.
       const added = messages.length - state.messages.length;
-      return { ...state, messages, selected: state.selected === null ? null : state.selected + added };
+      const shift = (i: number | null) => (i === null ? null : i + added);
+      return { ...state, messages, selected: shift(state.selected), bottom: shift(state.bottom) };
     }
     case 'dialog':
       if (!detail || detail.dialog.id !== action.dialog.id) return state;
@@ -87,8 +94,9 @@ export function reduceThread(state: ThreadState, action: ThreadAction): ThreadSt
       const from = state.selected ?? action.count - 1;
       const selected = Math.max(0, Math.min(from + action.by, action.count - 1));
       // Down to the newest: following again, and nothing below is unseen any more.
-      if (selected === action.count - 1) return state.selected === null && state.unseen.length === 0 ? state : { ...state, selected: null, unseen: [] };
-      return selected === state.selected ? state : { ...state, selected };
+      if (selected === action.count - 1) return state.selected === null && state.unseen.length === 0 ? state : { ...state, selected: null, bottom: null, unseen: [] };
+      const bottom = action.bottom ?? null;
+      return selected === state.selected && bottom === state.bottom ? state : { ...state, selected, bottom };
     }
     case 'typing':
       if (!detail || detail.dialog.id !== action.dialogId) return state;
