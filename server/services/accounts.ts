@@ -124,12 +124,17 @@ export function accountsService(deps: ServiceDeps) {
       }
       const user = await repos.users.byEmail(email);
       const ok = await verifyPassword(password, user?.password_hash ?? (await dummyPasswordHash()));
-      if (!user || !ok || user.disabled_at !== null) {
+      if (!user || !ok) {
         await db.write(async (tx) => {
           await repos.loginFailures.prune(tx, windowStart);
           await repos.loginFailures.record(tx, email, now);
         });
         throw invalidCredentials();
+      }
+      // Said only to whoever knows the password: "wrong password" would send its owner hunting
+      // for a password that is right.
+      if (user.disabled_at !== null) {
+        throw new AppError(403, 'forbidden', `this account is disabled: a server administrator can enable it again (parley admin enable ${user.email})`);
       }
       if (user.must_change_password && user.password_expires_at !== null && user.password_expires_at <= now) {
         throw new AppError(

@@ -131,7 +131,10 @@ describe('closing the sockets of ended access within a second', () => {
     for (const peer of sockets) expect((await closedWithin(peer, PROMPTLY_MS)).code).toBe(4001);
     await stillOpen(rootSocket);
     await expect(connectOperator(server.url, annToken, shop)).rejects.toThrow(/401/);
-    await expectApiError(loginClient(server.url, ANN, NEW_PASSWORD), 401, 'invalid_credentials');
+    // The right password hears why it cannot sign in; a wrong one hears no more than for anyone.
+    const refused = await expectApiError(loginClient(server.url, ANN, NEW_PASSWORD), 403, 'forbidden');
+    expect(refused.message).toMatch(/this account is disabled/);
+    await expectApiError(loginClient(server.url, ANN, 'not-the-password'), 401, 'invalid_credentials');
 
     await accounts.setDisabled(rootAuth, ANN, false);
     const again = await loginClient(server.url, ANN, NEW_PASSWORD);
