@@ -133,3 +133,25 @@ export function nextBoundary(text: string, at: number): number {
 
 /** `text` without its last grapheme. */
 export const withoutLastGrapheme = (text: string): string => text.slice(0, previousBoundary(text, text.length));
+
+/**
+ * A one-line field's `text` as drawn in `columns` columns: disputed emoji as their base
+ * (plainEmoji), and when it does not fit, its end after a "…" (the typing happens at the end).
+ * Only for drawing: the field's value keeps every character.
+ */
+export function fieldTail(text: string, columns: number): string {
+  const drawn = plainEmoji(text);
+  return displayWidth(drawn) > columns ? `…${lastColumns(drawn, columns - 1)}` : drawn;
+}
+
+/** One line of `text` wrapped at spaces into rows of at most `columns` columns (a longer word is cut). */
+export function wrapRows(text: string, columns: number): string[] {
+  const rows: string[] = [];
+  let rest = text;
+  do {
+    const [row, after] = wrapAtWidth(rest, columns);
+    rows.push(row);
+    rest = after;
+  } while (rest !== '');
+  return rows;
+}

@@ -1,6 +1,6 @@
 // A small form window: the client card's fields, the name of a new template, a file to attach.
 import { Box, Text } from 'ink';
-import { displayWidth, lastColumns } from '../../core/text-layout.js';
+import { fieldTail, oneLine } from '../../core/text-layout.js';
 import { useStore, useStores } from '../context/stores.js';
 
 const TITLES = {
@@ -20,7 +20,6 @@ export function FormOverlay({ width, height }: { width: number; height: number }
   const labelWidth = Math.max(...state.fields.map((f) => f.label.length)) + 2;
   // A long value shows its end, where the typing happens.
   const room = Math.max(4, width - 4 - labelWidth - 1);
-  const shown = (value: string) => (displayWidth(value) > room ? `…${lastColumns(value, room - 1)}` : value);
   return (
     <Box flexDirection="column" width={width} height={height} borderStyle="double" borderColor="cyan" paddingX={1} overflow="hidden">
       <Text bold wrap="truncate-end">
@@ -29,14 +28,14 @@ export function FormOverlay({ width, height }: { width: number; height: number }
       {state.fields.slice(0, Math.max(1, height - 4)).map((f, i) => (
         <Text key={f.key} wrap="truncate-end">
           <Text dimColor={i !== state.at}>{`${f.label}:`.padEnd(labelWidth)}</Text>
-          {shown(f.value)}
+          {fieldTail(f.value, room)}
           {i === state.at ? <Text inverse> </Text> : null}
         </Text>
       ))}
-      {state.error && height - 4 > state.fields.length ? <Text color="red" wrap="truncate-end">{state.error}</Text> : null}
+      {state.error && height - 4 > state.fields.length ? <Text color="red" wrap="truncate-end">{oneLine(state.error)}</Text> : null}
       <Box flexGrow={1} />
       <Text dimColor wrap="truncate-end">
-        {state.error && height - 4 <= state.fields.length ? <Text color="red">{state.error} · </Text> : null}
+        {state.error && height - 4 <= state.fields.length ? <Text color="red">{oneLine(state.error)} · </Text> : null}
         {state.busy ? (state.kind === 'attach' ? 'uploading…' : 'saving…') : HINTS[state.kind]}
       </Text>
     </Box>

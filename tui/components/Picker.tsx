@@ -1,7 +1,7 @@
 // A search-and-pick window: templates (fuzzy search by name, Enter inserts at the cursor), the
 // operator to assign the dialog to, the lead class, or the dialog finder (the server searches).
 import { Box, Text } from 'ink';
-import { oneLine } from '../../core/text-layout.js';
+import { displayWidth, fieldTail, oneLine } from '../../core/text-layout.js';
 import { useStore, useStores } from '../context/stores.js';
 import { keyOf } from '../input/keybindings.js';
 import { matching, type PickerKind, searchIsCurrent } from '../state/picker.js';
@@ -18,6 +18,9 @@ export function Picker({ width, height }: { width: number; height: number }) {
   const { start, end } = visibleRows(items.length, state.selected, rows);
   const finder = state.kind === 'search';
   const current = finder && searchIsCurrent(state);
+  // The query line shows the query's end, where the typing happens, and the cursor after it.
+  const title = `${TITLES[state.kind]}: `;
+  const queryRoom = Math.max(1, width - 4 - displayWidth(title) - 1);
   const hint =
     state.kind === 'templates'
       ? `type to search · Enter inserts · ${keyOf('SaveTemplate')} saves the composer's text as a new one · Esc`
@@ -38,14 +41,15 @@ export function Picker({ width, height }: { width: number; height: number }) {
   return (
     <Box flexDirection="column" width={width} height={height} borderStyle="double" borderColor="cyan" paddingX={1} overflow="hidden">
       <Text bold wrap="truncate-end">
-        {TITLES[state.kind]}: <Text color="cyan">{state.query}</Text>
+        {title}
+        <Text color="cyan">{fieldTail(state.query, queryRoom)}</Text>
         <Text inverse> </Text>
       </Text>
       {state.items === null ? <Text dimColor>{finder ? 'searching…' : 'loading…'}</Text> : null}
-      {state.error ? <Text color="red" wrap="truncate-end">{state.error}</Text> : null}
+      {state.error ? <Text color="red" wrap="truncate-end">{oneLine(state.error)}</Text> : null}
       {state.items !== null && !state.error && items.length === 0 ? (
         <Text dimColor wrap="truncate-end">
-          {empty}
+          {oneLine(empty)}
         </Text>
       ) : null}
       {items.slice(start, end).map((item, i) => (

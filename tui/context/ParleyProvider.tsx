@@ -1,8 +1,8 @@
 // Holds the TUI's state (tui/state/) and keeps it in step with the server: it loads the three
 // views and the operator's status, follows the connection's events and outbox, and reloads the
-// views when dialogs change. After every reconnect it reloads what may have changed while the
-// events could not arrive: the views, the open dialog (its visitor's presence too) and the
-// status. `App` renders inside it.
+// views when dialogs or groups change. After every reconnect it reloads what may have changed
+// while the events could not arrive: the views, the open dialog (its visitor's presence too) and
+// the status. `App` renders inside it.
 import { useApp, useStdout } from 'ink';
 import { type ReactNode, useEffect, useState } from 'react';
 import { isView } from '../state/focus.js';
@@ -108,6 +108,11 @@ export function ParleyProvider({ session, children }: { session: Session; childr
             return;
           case 'visitor.presence':
             thread.dispatch({ type: 'presence', visitorId: e.visitorId, online: e.online });
+            return;
+          case 'groups.changed':
+            // Which dialogs are Mine or Shared may have changed, with no dialog event to say so.
+            dialogs.dispatch({ type: 'regrouped' });
+            void actions.reload();
             return;
           case 'operator.status_changed':
             // The event says on or off; the status route says why (schedule or manual).

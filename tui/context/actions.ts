@@ -44,7 +44,9 @@ export function createActions(session: Session, stores: Stores, io: Io) {
   const fail = (what: string) => (err: unknown) => {
     // Refused as signed out: the session is over, whatever was being done.
     if (err instanceof ApiError && err.status === 401) return sessionEnded(err.message);
-    notice(`${what}: ${(err as Error).message}`);
+    // The server out of reach: said until the connection is back, not for long after.
+    const unreachable = err instanceof ApiError && err.code === 'unreachable';
+    notice(`${what}: ${(err as Error).message}`, true, unreachable ? ['connected'] : undefined);
   };
   const openDialog = () => thread.getState().detail?.dialog ?? null;
 
@@ -366,6 +368,7 @@ export function createActions(session: Session, stores: Stores, io: Io) {
       client.closeDialog(projectId, d.id).then((updated) => {
         thread.dispatch({ type: 'dialog', dialog: updated });
         dialogs.dispatch({ type: 'changed', dialogId: d.id });
+        notice('closed: moved to Archive', false);
         return reload();
       }, fail('could not close the dialog'));
     },
@@ -377,6 +380,7 @@ export function createActions(session: Session, stores: Stores, io: Io) {
       client.reopenDialog(projectId, d.id).then((updated) => {
         thread.dispatch({ type: 'dialog', dialog: updated });
         dialogs.dispatch({ type: 'changed', dialogId: d.id });
+        notice('reopened', false);
         return reload();
       }, fail('could not reopen the dialog'));
     },

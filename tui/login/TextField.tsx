@@ -1,6 +1,7 @@
 // One labelled line of input. It never wraps: a value longer than the space shows its end (where
-// the cursor is); secrets show one • per character.
+// the cursor is); secrets show one • per character. Widths are display columns (fieldTail).
 import { Box, Text } from 'ink';
+import { fieldTail } from '../../core/text-layout.js';
 
 export function TextField({
   label,
@@ -18,9 +19,8 @@ export function TextField({
   focused: boolean;
   secret?: boolean;
 }) {
-  const chars = secret ? [...value].map(() => '•') : [...value];
   const room = Math.max(1, width - (focused ? 1 : 0));
-  const shown = chars.length > room ? ['…', ...chars.slice(chars.length - room + 1)] : chars;
+  const shown = fieldTail(secret ? '•'.repeat([...value].length) : value, room);
   return (
     <Box>
       <Box width={labelWidth} flexShrink={0}>
@@ -29,7 +29,7 @@ export function TextField({
         </Text>
       </Box>
       <Text wrap="truncate-end">
-        {shown.join('')}
+        {shown}
         {focused ? <Text inverse> </Text> : null}
       </Text>
     </Box>

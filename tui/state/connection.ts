@@ -24,8 +24,11 @@ export interface ConnectionView {
   ended: string | null;
 }
 
-/** What ends a notice's state: the composer's message went, or another dialog was opened. */
-export type NoticeEnd = 'sent' | 'opened';
+/**
+ * What ends a notice's state: the composer's message went, another dialog was opened, or the
+ * connection is back ("cannot reach the server" is wrong once it answers again).
+ */
+export type NoticeEnd = 'sent' | 'opened' | 'connected';
 
 export type ConnectionAction =
   | { type: 'socket'; change: StateChange }
@@ -50,8 +53,10 @@ export const initialConnection: ConnectionView = {
 
 export function reduceConnection(state: ConnectionView, action: ConnectionAction): ConnectionView {
   switch (action.type) {
-    case 'socket':
-      return { ...state, socket: action.change };
+    case 'socket': {
+      const next = { ...state, socket: action.change };
+      return action.change.state === 'online' ? reduceConnection(next, { type: 'over', what: 'connected' }) : next;
+    }
     case 'status':
       return { ...state, status: action.status };
     case 'online':

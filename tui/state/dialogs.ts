@@ -29,6 +29,8 @@ export type DialogsAction =
   /** An older page of one view, fetched while scrolling. */
   | { type: 'more'; view: View; page: DialogList }
   | { type: 'changed'; dialogId: number }
+  /** Groups or their members changed: any dialog may be in another view now. */
+  | { type: 'regrouped' }
   | { type: 'move'; view: View; by: number }
   | { type: 'select'; view: View; dialogId: number }
   | { type: 'seen'; dialogId: number; seq: number }
@@ -92,6 +94,9 @@ export function reduceDialogs(state: DialogsState, action: DialogsAction): Dialo
     }
     case 'changed':
       return state.stale.includes(action.dialogId) ? state : { ...state, stale: [...state.stale, action.dialogId] };
+    case 'regrouped':
+      // No older page is kept on the next reload: a dialog on one may belong to another view now.
+      return { ...state, stale: VIEWS.flatMap((v) => state.lists[v].map((d) => d.id)) };
     case 'move': {
       const list = state.lists[action.view];
       const next = clamp(state.selected[action.view] + action.by, list.length);
