@@ -8,6 +8,7 @@ import { CliError } from '../errors.js';
 import { print } from '../io.js';
 import { readLocalText } from '../local-files.js';
 import { readStdin } from '../prompt.js';
+import { projectKey } from '../provision/names.js';
 import type { Step } from '../provision/plan.js';
 
 interface Opts {
@@ -30,6 +31,20 @@ export function planText(steps: Step[], projectName: string, dryRun: boolean): s
   return [`Plan for project "${projectName}" (${summary}):`, ...lines, dryRun ? 'Dry run: nothing was changed.' : ''].join('\n').trimEnd();
 }
 
+const stepText = (s: Step) => `${s.action} ${s.kind} ${s.name}`;
+
+/**
+ * The one error line of an apply the server stopped: which step failed, and which ran before it
+ * (in plan order), since `--json` prints nothing on failure and a script must know what changed.
+ * `creating` names a project whose creation failed: then nothing ran.
+ */
+function failureLine(err: unknown, steps: Step[], applied: number, creating: string | null): string {
+  const message = err instanceof Error ? err.message : String(err);
+  if (creating !== null) return `creating project "${creating}" failed: ${message}; nothing was applied`;
+  const done = applied ? `: ${steps.slice(0, applied).map(stepText).join(', ')}` : '';
+  return `${stepText(steps[applied])} failed: ${message} (${applied} of ${steps.length} steps were applied${done}; fix it and apply again)`;
+}
+
 export async function run(opts: Opts, ctx: Ctx): Promise<number> {
   const text = opts.file === '-' ? await readStdin(ctx.io) : await readLocalText(opts.file);
   const source = opts.file === '-' ? 'stdin' : opts.file;
@@ -47,24 +62,30 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
       throw err;
     }
   };
-  const parsed = listingProblems(() => parseSpec(text, source));
-  const client = await ctx.client();
-  const me = await client.me();
-
+  // With --project the file may leave out the project's name: the project is the one given.
   const explicit = ctx.flags.project ?? ctx.io.env.PARLEY_PROJECT;
+  const parsed = listingProblems(() => parseSpec(text, source, { projectGiven: explicit !== undefined }));
+  const client = await ctx.client();
+  const [me, projects] = await Promise.all([client.me(), client.listProjects()]);
+
   let project: Project | null;
   if (explicit !== undefined) project = await findProject(client, explicit);
   else {
-    const named = (await client.listProjects()).filter((p) => p.name.toLowerCase() === parsed.spec.project.name.toLowerCase());
-    if (named.length > 1) throw new CliError(`several projects are named "${parsed.spec.project.name}": pass --project ID`);
+    // A file without --project always names its project (parseSpec); found as the server compares names.
+    const fileName = parsed.spec.project.name!;
+    const named = projects.filter((p) => projectKey(p.name) === projectKey(fileName));
+    // Only a database from before project names were unique can have several.
+    if (named.length > 1) throw new CliError(`several projects are named "${fileName}": pass --project ID`);
     project = named[0] ?? null;
   }
 
-  // Checked against the project as it is: what the file refers to without defining it.
+  // Checked against the project as it is: what the file refers to without defining it, and what
+  // the server would refuse part-way (the last admin, admin access, creating a project, a name taken).
   const state = await readState(client, project, me.user);
-  const steps = listingProblems(() => plan(parsed, state, { self: me.user.email, prune: Boolean(opts.prune) }));
+  const planOpts = { self: me.user.email, serverAdmin: me.user.serverAdmin, projects, prune: Boolean(opts.prune) };
+  const steps = listingProblems(() => plan(parsed, state, planOpts));
   const changed = steps.length > 0;
-  const name = project?.name ?? parsed.spec.project.name;
+  const name = project?.name ?? parsed.spec.project.name!;
   if (!ctx.io.json) print(ctx.io, planText(steps, name, Boolean(opts.dryRun)));
 
   let applied = 0;
@@ -74,8 +95,8 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
     try {
       if (!project) {
         // The new project starts with its creator as a member: plan again against what it is now.
-        project = await client.createProject(parsed.spec.project.name);
-        toRun = plan(parsed, await readState(client, project), { self: me.user.email, prune: Boolean(opts.prune) });
+        project = await client.createProject(name);
+        toRun = plan(parsed, await readState(client, project), planOpts);
       }
       for (const step of toRun) {
         const note = await step.run(client, project.id);
@@ -83,13 +104,7 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
         applied++;
       }
     } catch (err) {
-      const step = toRun[applied];
-      const message = err instanceof Error ? err.message : String(err);
-      throw new CliError(
-        step
-          ? `${step.action} ${step.kind} ${step.name} failed: ${message} (${applied} of ${toRun.length} steps were applied; fix it and apply again)`
-          : `creating project "${parsed.spec.project.name}" failed: ${message}`,
-      );
+      throw new CliError(failureLine(err, toRun, applied, project ? null : name));
     }
     if (!ctx.io.json) print(ctx.io, [...notes.map((n) => `Note: ${n}.`), `Applied ${applied} change${applied === 1 ? '' : 's'}.`].join('\n'));
   }
@@ -102,6 +117,7 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
           dryRun: Boolean(opts.dryRun),
           changed,
           steps: steps.map(({ action, kind, name: n, changes }) => ({ action, kind, name: n, changes })),
+          notes,
         },
         null,
         2,

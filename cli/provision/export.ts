@@ -25,17 +25,18 @@ function scheduleEntry(operators: string[], h: OperatorHours): ScheduleEntry {
 
 export function exportSpec(state: CurrentState): Spec {
   const p = state.project!;
+  const project: NonNullable<Spec['project']> = {
+    name: p.name,
+    timezone: p.timezone,
+    language: p.language as 'en' | 'ru',
+    allowedOrigins: p.allowedOrigins,
+    assignment: state.routing.assignment,
+    leadClasses: state.leadClasses.map((c) => c.name),
+    routes: state.routing.rules.map((r) => ({ pattern: r.pattern, group: r.group })),
+  };
   const spec: Spec = {
     version: 1,
-    project: {
-      name: p.name,
-      timezone: p.timezone,
-      language: p.language as 'en' | 'ru',
-      allowedOrigins: p.allowedOrigins,
-      assignment: state.routing.assignment,
-      leadClasses: state.leadClasses.map((c) => c.name),
-      routes: state.routing.rules.map((r) => ({ pattern: r.pattern, group: r.group })),
-    },
+    project,
     team: state.members.map((m) => ({
       email: m.email,
       firstName: m.firstName,
@@ -55,7 +56,7 @@ export function exportSpec(state: CurrentState): Spec {
     shared.set(key, entry);
   }
   if (p.widget.color || p.widget.greeting) {
-    spec.project.widget = { ...(p.widget.color ? { color: p.widget.color } : {}), ...(p.widget.greeting ? { greeting: p.widget.greeting } : {}) };
+    project.widget = { ...(p.widget.color ? { color: p.widget.color } : {}), ...(p.widget.greeting ? { greeting: p.widget.greeting } : {}) };
   }
   spec.groups = state.groups.map((g) => ({ name: g.name, members: g.members.map((m) => m.email) }));
   spec.schedules = [...shared.values()].map((e) => scheduleEntry(e.operators, e.hours));

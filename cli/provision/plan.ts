@@ -10,12 +10,22 @@ import { API_PREFIX } from '../../core/protocol/constants.js';
 import { canonicalTimeZone, formatDays, formatHours, type Interval, parseHours, WEEKDAYS, type Weekday } from '../../core/schedule-text.js';
 import type { ScheduleView } from '../commands/schedule/common.js';
 import { personName } from '../../core/person.js';
-import { nameKey } from './names.js';
-import { type Problem, SpecError } from './problems.js';
+import { nameKey, projectKey } from './names.js';
+import { type Path, type Problem, SpecError } from './problems.js';
 import type { TeamEntry } from './schema.js';
 import type { OperatorHours, ParsedSpec } from './validate.js';
 
 export type Action = 'create' | 'update' | 'delete';
+
+/** What a member step does to the member's access level, for the team's rules (teamRuleProblems). */
+export interface AccessChange {
+  /** Before the step; undefined: not a member yet. */
+  before: Member['access'] | undefined;
+  /** After it; undefined: no longer a member. */
+  after: Member['access'] | undefined;
+  /** Where the file says so: the team entry, or the team section for a member --prune removes. */
+  at: Path;
+}
 
 export interface Step {
   action: Action;
@@ -24,8 +34,21 @@ export interface Step {
   name: string;
   /** For updates: "field: old -> new". */
   changes: string[];
+  /** Member steps only. */
+  access?: AccessChange;
   /** Carries the step out; may answer with a note on what the server did besides. */
   run(client: ParleyClient, projectId: number): Promise<string | void>;
+}
+
+/** How plan() is asked: by whom, and whether to delete what the file leaves out. */
+export interface PlanOptions {
+  /** The caller's email: their own membership changes last and is never pruned. */
+  self: string;
+  /** Whether the caller is a server administrator, the only one who creates a project. */
+  serverAdmin: boolean;
+  /** The projects the caller belongs to: their names are taken. */
+  projects: Array<Pick<Project, 'id' | 'name'>>;
+  prune: boolean;
 }
 
 /** What the server has now (an absent project: everything is empty). */
@@ -76,13 +99,18 @@ export async function readState(client: ParleyClient, project: Project | null, m
 
 
 
+/** The project's name: its own, or, for one to create, the file's (without --project a file always names it). */
+const projectName = (parsed: ParsedSpec, state: CurrentState) => state.project?.name ?? parsed.spec.project.name!;
+
 const show = (v: unknown) => (v === null || v === undefined ? 'none' : Array.isArray(v) ? `[${v.join(', ')}]` : String(v));
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 const accessOf = (m: TeamEntry) => (m.access === undefined || m.access === 'none' ? null : m.access);
 
 function settingsSteps(parsed: ParsedSpec, state: CurrentState): Step[] {
   const p = parsed.spec.project;
-  const wanted: Record<string, unknown> = { name: p.name };
+  const wanted: Record<string, unknown> = {};
+  // A file applied with --project may leave the name out: the project keeps its own.
+  if (p.name !== undefined) wanted.name = p.name;
   // As the server stores it: in the zone database's case (europe/berlin is Europe/Berlin).
   if (p.timezone !== undefined) wanted.timezone = canonicalTimeZone(p.timezone) ?? p.timezone;
   if (p.language !== undefined) wanted.language = p.language;
@@ -114,7 +142,7 @@ function settingsSteps(parsed: ParsedSpec, state: CurrentState): Step[] {
       {
         action: 'create',
         kind: 'project',
-        name: p.name,
+        name: projectName(parsed, state),
         changes: changed.filter((k) => k !== 'name').map((k) => `${k}: ${show(wanted[k])}`),
         // Creating the project happens before any step runs (see apply.ts); here only its settings.
         run: async (client, projectId) => {
@@ -144,7 +172,7 @@ function teamSteps(parsed: ParsedSpec, state: CurrentState, self: string, prune:
   const current = new Map(state.members.map((m) => [m.email, m]));
   const listed = new Set<string>();
   let own: Step | null = null;
-  for (const entry of team) {
+  for (const [i, entry] of team.entries()) {
     const email = entry.email.trim().toLowerCase();
     listed.add(email);
     const want = { firstName: entry.firstName.trim(), lastName: entry.lastName.trim(), operator: entry.operator ?? false, access: accessOf(entry) };
@@ -155,6 +183,7 @@ function teamSteps(parsed: ParsedSpec, state: CurrentState, self: string, prune:
         kind: 'member',
         name: email,
         changes: [personName(want.firstName, want.lastName), want.operator ? 'operator' : 'not an operator', `access ${show(want.access)}`],
+        access: { before: undefined, after: want.access, at: ['team', i, 'access'] },
         run: async (client, projectId) => {
           const { member, newUser } = await client.addMember(projectId, { email, ...want, access: want.access });
           // Someone who already has an account (in another project) joins with the names of
@@ -174,6 +203,7 @@ function teamSteps(parsed: ParsedSpec, state: CurrentState, self: string, prune:
       kind: 'member',
       name: email,
       changes: changed.map((k) => `${k}: ${show(have[k])} -> ${show(want[k])}`),
+      access: { before: have.access, after: want.access, at: ['team', i, 'access'] },
       run: async (client, projectId) => {
         await client.updateMember(projectId, email, Object.fromEntries(changed.map((k) => [k, want[k]])));
       },
@@ -191,6 +221,7 @@ function teamSteps(parsed: ParsedSpec, state: CurrentState, self: string, prune:
         kind: 'member',
         name: m.email,
         changes: [],
+        access: { before: m.access, after: undefined, at: ['team'] },
         run: async (client, projectId) => {
           await client.removeMember(projectId, m.email);
         },
@@ -367,7 +398,7 @@ function routingSteps(parsed: ParsedSpec, state: CurrentState): Step[] {
     {
       action: 'update',
       kind: 'routing',
-      name: state.project?.name ?? p.name,
+      name: projectName(parsed, state),
       changes,
       run: async (client, projectId) => {
         await client.setRouting(projectId, body);
@@ -469,12 +500,12 @@ function leadClassSteps(parsed: ParsedSpec, state: CurrentState, prune: boolean)
 function referenceProblems(parsed: ParsedSpec, state: CurrentState): Problem[] {
   const { spec } = parsed;
   const problems: Problem[] = [];
-  const projectName = state.project?.name ?? spec.project.name;
+  const name = projectName(parsed, state);
   if (!spec.team) {
     const operators = new Set(state.members.filter((m) => m.operator).map((m) => m.email));
     const check = (raw: string, path: Array<string | number>, why: string) => {
       if (operators.has(raw.trim().toLowerCase())) return;
-      problems.push(parsed.problemAt(path, `${raw} is not an operator of "${projectName}" (${why}): list them under "team" with "operator: true", or run "parley team add --operator"`));
+      problems.push(parsed.problemAt(path, `${raw} is not an operator of "${name}" (${why}): list them under "team" with "operator: true", or run "parley team add --operator"`));
     };
     (spec.groups ?? []).forEach((g, i) => (g.members ?? []).forEach((raw, j) => check(raw, ['groups', i, 'members', j], 'group members answer chats')));
     (spec.schedules ?? []).forEach((s, i) => s.operators.forEach((raw, j) => check(raw, ['schedules', i, 'operators', j], 'only operators have working hours')));
@@ -483,7 +514,7 @@ function referenceProblems(parsed: ParsedSpec, state: CurrentState): Problem[] {
     const groups = new Set(state.groups.map((g) => nameKey(g.name)));
     (spec.project.routes ?? []).forEach((r, i) => {
       if (!groups.has(nameKey(r.group))) {
-        problems.push(parsed.problemAt(['project', 'routes', i, 'group'], `route to unknown group "${r.group}": "${projectName}" has no such group (define it under "groups")`));
+        problems.push(parsed.problemAt(['project', 'routes', i, 'group'], `route to unknown group "${r.group}": "${name}" has no such group (define it under "groups")`));
       }
     });
   }
@@ -491,12 +522,79 @@ function referenceProblems(parsed: ParsedSpec, state: CurrentState): Problem[] {
 }
 
 /**
- * Every step, in the order they can run: creations and updates first, deletions last. A file
- * that refers to members or groups the project does not have is refused whole (SpecError).
+ * What the server refuses about the project itself: only server administrators create one, and
+ * no two projects share a name (compared as the server compares them). Only the caller's own
+ * projects can be seen from here; the server checks the others.
  */
-export function plan(parsed: ParsedSpec, state: CurrentState, opts: { self: string; prune: boolean }): Step[] {
-  const problems = referenceProblems(parsed, state);
-  if (problems.length) throw new SpecError(parsed.file, problems);
+function projectProblems(parsed: ParsedSpec, state: CurrentState, opts: PlanOptions): Problem[] {
+  const { name } = parsed.spec.project;
+  const problems: Problem[] = [];
+  if (!state.project && !opts.serverAdmin) {
+    problems.push(
+      parsed.problemAt(
+        ['project', 'name'],
+        `you belong to no project named "${name}", and only server administrators create projects: ask one to create it, or pass --project`,
+      ),
+    );
+  }
+  // The name is sent only when it changes (settingsSteps); the project's own name in another case is no clash.
+  if (name !== undefined && name !== state.project?.name) {
+    const other = opts.projects.find((p) => p.id !== state.project?.id && projectKey(p.name) === projectKey(name));
+    if (other) {
+      const hint = state.project ? `: leave "name" out to keep "${state.project.name}", or pass --project ${other.id} to apply the file to that one` : '';
+      problems.push(parsed.problemAt(['project', 'name'], `a project named "${other.name}" already exists (id ${other.id})${hint}`));
+    }
+  }
+  return problems;
+}
+
+/**
+ * Why the server (services/team.ts) would refuse a member step, with the caller's access and the
+ * number of admins as the steps before it leave them; null when it would not.
+ */
+function teamRefusal(step: Step, change: AccessChange, yours: Member['access'], admins: number, project: string, yoursText: string): string | null {
+  const { before, after } = change;
+  if (!yours) return `the file changes the team, which needs the "admin" or "settings" access level, and ${yoursText}`;
+  if (yours !== 'admin' && before === 'admin') return `${step.name} is an admin, and only admins can change or remove an admin: ${yoursText}`;
+  if (yours !== 'admin' && after === 'admin') return `only admins can grant admin access (the file gives it to ${step.name}): ${yoursText}`;
+  if (before === 'admin' && after !== 'admin' && admins <= 1) {
+    const what = after === undefined ? 'removes them (--prune)' : 'takes their admin access away';
+    return `${step.name} is the last admin of "${project}" and the file ${what}: make someone else admin first`;
+  }
+  return null;
+}
+
+/**
+ * The team's rules, played through the member steps in the order they run: only "admin" and
+ * "settings" members manage the team, only admins grant admin access or change or remove an
+ * admin, and the last admin keeps admin access. What the server would refuse part-way through
+ * the apply, leaving the project half-changed, is refused here before anything is sent.
+ */
+function teamRuleProblems(parsed: ParsedSpec, state: CurrentState, steps: Step[], self: string): Problem[] {
+  const access = new Map(state.members.map((m) => [m.email, m.access]));
+  const initially = access.get(self) ?? null;
+  const project = projectName(parsed, state);
+  const problems: Problem[] = [];
+  for (const step of steps) {
+    if (!step.access) continue;
+    const admins = [...access.values()].filter((a) => a === 'admin').length;
+    // The caller's own step runs before deletions: a deletion meets the access the file gave them.
+    const yours = access.get(self) ?? null;
+    const yoursText = `your access in "${project}" is ${show(yours)}${yours === initially ? '' : ' once the file has changed it'}`;
+    const why = teamRefusal(step, step.access, yours, admins, project, yoursText);
+    if (why) problems.push(parsed.problemAt(step.access.at, why));
+    else if (step.access.after === undefined) access.delete(step.name);
+    else access.set(step.name, step.access.after);
+  }
+  return problems;
+}
+
+/**
+ * Every step, in the order they can run: creations and updates first, deletions last. A file
+ * that refers to members or groups the project does not have, or that the server would refuse
+ * part-way through (see projectProblems, teamRuleProblems), is refused whole (SpecError).
+ */
+export function plan(parsed: ParsedSpec, state: CurrentState, opts: PlanOptions): Step[] {
   const all = [
     ...settingsSteps(parsed, state),
     ...teamSteps(parsed, state, opts.self, opts.prune),
@@ -506,5 +604,8 @@ export function plan(parsed: ParsedSpec, state: CurrentState, opts: { self: stri
     ...templateSteps(parsed, state, opts.prune),
     ...leadClassSteps(parsed, state, opts.prune),
   ];
-  return [...all.filter((s) => s.action !== 'delete'), ...all.filter((s) => s.action === 'delete').reverse()];
+  const steps = [...all.filter((s) => s.action !== 'delete'), ...all.filter((s) => s.action === 'delete').reverse()];
+  const problems = [...referenceProblems(parsed, state), ...projectProblems(parsed, state, opts), ...teamRuleProblems(parsed, state, steps, opts.self)];
+  if (problems.length) throw new SpecError(parsed.file, problems);
+  return steps;
 }

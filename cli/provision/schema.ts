@@ -13,41 +13,44 @@ const Hours = Type.String({ pattern: '^\\d{2}:\\d{2}-\\d{2}:\\d{2}$', descriptio
 export const SpecSchema = Type.Object(
   {
     version: Type.Optional(Type.Literal(1, { description: 'format version' })),
-    project: Type.Object(
-      {
-        name: Name,
-        timezone: Type.Optional(Type.String({ minLength: 1, description: 'IANA time zone, e.g. Europe/Moscow' })),
-        language: Type.Optional(Type.Union([Type.Literal('en'), Type.Literal('ru')], { description: 'visitor names and widget texts' })),
-        allowedOrigins: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'sites that may embed the widget' })),
-        widget: Type.Optional(
-          Type.Object(
-            {
-              color: Type.Optional(
-                Type.Union([Type.Null(), Type.String({ pattern: '^#[0-9a-fA-F]{6}$', description: 'an accent colour as #rrggbb' })], {
-                  description: 'an accent colour as #rrggbb; null for the default',
-                }),
-              ),
-              greeting: Type.Optional(Type.String({ maxLength: 500, description: 'first line a visitor sees; "" for none' })),
-            },
-            { additionalProperties: false },
-          ),
-        ),
-        assignment: Type.Optional(Type.Union([Type.Literal('manual'), Type.Literal('round-robin')])),
-        leadClasses: Type.Optional(Type.Array(Name, { description: 'the classes operators pick for a dialog' })),
-        routes: Type.Optional(
-          Type.Array(
+    // Both may be left out of a file applied with --project; without it, validate.ts requires them.
+    project: Type.Optional(
+      Type.Object(
+        {
+          name: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'the project; with --project, a different name renames it' })),
+          timezone: Type.Optional(Type.String({ minLength: 1, description: 'IANA time zone, e.g. Europe/Moscow' })),
+          language: Type.Optional(Type.Union([Type.Literal('en'), Type.Literal('ru')], { description: 'visitor names and widget texts' })),
+          allowedOrigins: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'sites that may embed the widget' })),
+          widget: Type.Optional(
             Type.Object(
               {
-                pattern: Type.String({ minLength: 1, description: 'page URL pattern, * matches anything' }),
-                group: Name,
+                color: Type.Optional(
+                  Type.Union([Type.Null(), Type.String({ pattern: '^#[0-9a-fA-F]{6}$', description: 'an accent colour as #rrggbb' })], {
+                    description: 'an accent colour as #rrggbb; null for the default',
+                  }),
+                ),
+                greeting: Type.Optional(Type.String({ maxLength: 500, description: 'first line a visitor sees; "" for none' })),
               },
               { additionalProperties: false },
             ),
-            { description: 'new dialogs from matching pages go to the group; the first match wins' },
           ),
-        ),
-      },
-      { additionalProperties: false },
+          assignment: Type.Optional(Type.Union([Type.Literal('manual'), Type.Literal('round-robin')])),
+          leadClasses: Type.Optional(Type.Array(Name, { description: 'the classes operators pick for a dialog' })),
+          routes: Type.Optional(
+            Type.Array(
+              Type.Object(
+                {
+                  pattern: Type.String({ minLength: 1, description: 'page URL pattern, * matches anything' }),
+                  group: Name,
+                },
+                { additionalProperties: false },
+              ),
+              { description: 'new dialogs from matching pages go to the group; the first match wins' },
+            ),
+          ),
+        },
+        { additionalProperties: false, description: 'required unless the file is applied with --project' },
+      ),
     ),
     team: Type.Optional(
       Type.Array(

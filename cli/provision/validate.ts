@@ -29,8 +29,11 @@ export interface OperatorHours {
   exceptions: Record<string, Interval[]>;
 }
 
+/** A checked file: its project section is there (empty when a file for --project leaves it out). */
+export type CheckedSpec = Spec & { project: NonNullable<Spec['project']> };
+
 export interface ParsedSpec {
-  spec: Spec;
+  spec: CheckedSpec;
   /** Per operator email (normalized): their hours, with the file's entry they came from. */
   hours: Map<string, OperatorHours>;
   /** The file's name, for problems found later (against the server's state, when planning). */
@@ -141,8 +144,12 @@ function simple(e: { keyword: string; schemaPath: string; params: any }, path: P
   }
 }
 
-/** Parses and checks the file; throws SpecError listing every problem, first one first. */
-export function parseSpec(text: string, file: string): ParsedSpec {
+/**
+ * Parses and checks the file; throws SpecError listing every problem, first one first. With
+ * `projectGiven` (apply --project) the file may leave out the project's name, or the whole
+ * `project` section: the project is the one given.
+ */
+export function parseSpec(text: string, file: string, opts: { projectGiven?: boolean } = {}): ParsedSpec {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number) => lines.linePos(offset);
@@ -188,16 +195,26 @@ export function parseSpec(text: string, file: string): ParsedSpec {
   const structural = structuralProblems(value);
   for (const p of structural) report(p.path, p.message, p.key);
   const sound = (path: Path) => !structural.some((p) => isPrefix(p.broken, path) || isPrefix(path, p.broken));
+  if (!opts.projectGiven) requireProjectName(value as Spec, report);
   const hours = semanticChecks(value as Spec, report, sound);
   if (problems.length) throw new SpecError(file, problems);
+  const spec = value as Spec;
+  const project = spec.project ?? {};
   // The server keeps a project's name trimmed: found by it, "Trail " is the project "Trail" (not
   // a new one at every run).
-  const spec = value as Spec;
-  spec.project.name = spec.project.name.trim();
-  return { spec, hours, file, problemAt };
+  if (project.name !== undefined) project.name = project.name.trim();
+  return { spec: { ...spec, project }, hours, file, problemAt };
 }
 
 const isPrefix = (prefix: Path, path: Path) => prefix.length <= path.length && prefix.every((p, i) => p === path[i]);
+
+/** Without --project, the file names its project: the one it updates, or creates. */
+function requireProjectName(spec: Spec, report: Report) {
+  if (spec.project === undefined) report([], 'the file needs "project"');
+  else if (isMapping(spec.project) && spec.project.name === undefined) report(['project'], 'project needs "name"');
+}
+
+const isMapping = (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 
 type Report = (path: Path, message: string, key?: string) => void;

@@ -3,10 +3,12 @@ import type { AccessLevel, UpdateProjectBody } from '../../core/protocol/index.j
 import { WIDGET_COLOR_RE } from '../../core/protocol/constants.js';
 import type { Membership, ProjectWithMembership } from '../db/projects.js';
 import type { Tx } from '../db/sqlite.js';
-import { badRequest, forbidden, notFound } from '../errors.js';
+import { badRequest, conflict, forbidden, notFound } from '../errors.js';
 import { generateWidgetKey } from '../secrets.js';
 import type { Auth } from './accounts.js';
 import type { ServiceDeps } from './context.js';
+// Project names are unique as group names are within a project: NFC, trimmed, whatever their case.
+import { groupKey as nameKey } from './groups.js';
 
 export const defaultTimezone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 
@@ -25,6 +27,20 @@ export function normalizeOrigin(raw: string): string {
 }
 
 import { canonicalTimeZone } from '../../core/schedule-text.js';
+
+/**
+ * A 409 when another project already has this name: `parley export` files, `apply` and `-p NAME`
+ * find a project by its name. Checked in the write transaction, so two racing requests cannot
+ * both take a name. Read in full and compared here: SQLite's NOCASE folds ASCII only. Duplicates
+ * in a database from before this rule are left as they are (no migration that could not run).
+ */
+async function requireFreeName(tx: Tx, name: string, projectId?: number): Promise<void> {
+  const key = nameKey(name);
+  const taken = (await tx.all<{ id: number; name: string }>('SELECT id, name FROM projects')).find(
+    (p) => p.id !== projectId && nameKey(p.name) === key,
+  );
+  if (taken) throw conflict(`a project named "${taken.name}" already exists: pick another name`);
+}
 
 export type ProjectsService = ReturnType<typeof projectsService>;
 
@@ -130,6 +146,7 @@ export function projectsService(deps: ServiceDeps, presence: SettingsListener) {
         timezoneChanged = await db.write(async (tx) => {
           // Read in the transaction: a racing change is compared with what the other one committed.
           const before = timezone === undefined ? undefined : (await repos.projects.byId(projectId, tx))?.timezone;
+          if (body.name !== undefined) await requireFreeName(tx, body.name, projectId);
           if (sets.length) {
             await tx.run(`UPDATE projects SET ${sets.join(', ')}, updated_at = ? WHERE id = ?`, [...params, clock.now(), projectId]);
           }
@@ -154,6 +171,7 @@ export function projectsService(deps: ServiceDeps, presence: SettingsListener) {
       if (!name) throw badRequest('the project name must not be empty');
       const now = clock.now();
       const id = await db.write(async (tx) => {
+        await requireFreeName(tx, name);
         const projectId = await repos.projects.insert(
           tx,
           {
