@@ -1,5 +1,6 @@
-// Option parsers shared by several commands. They fail as usage errors (exit 2), before any request.
-import { InvalidArgumentError } from 'commander';
+// Option parsers shared by several commands (they fail as usage errors, exit 2, before any
+// request), and the help of the commands that take --json but no other global flag.
+import { type Command, Help, InvalidArgumentError } from 'commander';
 import { type AccessLevel, MAX_EMAIL, MAX_NAME } from '../core/protocol/constants.js';
 import { UsageError } from './errors.js';
 
@@ -62,4 +63,17 @@ export function parseLimit(value: string): number {
 /** Repeatable options collect into a list. */
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
+}
+
+/**
+ * The help of a command that works on a data directory, never on a server (`restore`, `admin
+ * create`): of the global flags it takes only --json, so that is the one its help lists.
+ */
+export function withJsonInHelp(cmd: Command): Command {
+  return cmd.configureHelp({
+    showGlobalOptions: true,
+    visibleGlobalOptions(this: Help, of: Command) {
+      return Help.prototype.visibleGlobalOptions.call(this, of).filter((option) => option.long === '--json');
+    },
+  });
 }

@@ -1,4 +1,6 @@
 // Everything the server can be told, from flags and PARLEY_* environment variables.
+import { statSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import type { Clock } from './clock.js';
 import type { BridgeTuning } from './telegram/timers.js';
@@ -53,9 +55,13 @@ export function configFromEnv(
   env: NodeJS.ProcessEnv,
   flags: { host?: string; port?: number; dataDir?: string } = {},
 ): ServerConfig {
-  const host = flags.host ?? env.PARLEY_HOST ?? DEFAULT_HOST;
+  // A flag wins over its variable, so a refusal names whichever of the two was given.
+  const host = parseHost(flags.host ?? env.PARLEY_HOST ?? DEFAULT_HOST, flags.host !== undefined ? '--host' : 'PARLEY_HOST');
   const port = flags.port ?? (env.PARLEY_PORT ? parsePort(env.PARLEY_PORT, 'PARLEY_PORT') : DEFAULT_PORT);
-  const dataDir = resolve(flags.dataDir ?? env.PARLEY_DATA_DIR ?? DEFAULT_DATA_DIR);
+  const dataDir = parseDataDir(
+    flags.dataDir ?? env.PARLEY_DATA_DIR ?? DEFAULT_DATA_DIR,
+    flags.dataDir !== undefined ? '--data-dir' : 'PARLEY_DATA_DIR',
+  );
   // Any address of the machine is reached on loopback from it; an IPv6 one is bracketed in a URL.
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   const logLevel = env.PARLEY_LOG_LEVEL || 'info';
@@ -101,6 +107,34 @@ function parseUrl(raw: string, what: string, protocols: string[]): string {
     throw new Error(`${what} must be a ${protocols.map((p) => p.slice(0, -1)).join(' or ')} URL, got "${raw}"`);
   }
   return raw.trim();
+}
+
+/**
+ * An IP address or a host name. Checked here because the default public URL is made from it:
+ * otherwise `--host 999.1.1.1` is refused as a bad PARLEY_PUBLIC_URL, which nobody set.
+ */
+function parseHost(raw: string, what: string): string {
+  if (isIP(raw) || URL.canParse(`http://${raw}`)) return raw;
+  throw new Error(`${what} must be an IP address or a host name, got "${raw}"`);
+}
+
+/**
+ * The data directory, absolute. It may not exist yet (the server creates it), but a file in its
+ * place would fail later as a bare "EEXIST: file already exists, mkdir".
+ */
+function parseDataDir(raw: string, what: string): string {
+  const dir = resolve(raw);
+  let stats;
+  try {
+    stats = statSync(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return dir;
+    if (code === 'ENOTDIR') throw new Error(`${what} must be a directory, but part of the path ${raw} is a file`);
+    throw err;
+  }
+  if (!stats.isDirectory()) throw new Error(`${what} must be a directory, but ${raw} is a file`);
+  return dir;
 }
 
 /** An on/off setting: 1, true, yes or on; 0, false, no, off or empty. */

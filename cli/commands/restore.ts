@@ -4,8 +4,9 @@
 import { Command } from 'commander';
 import type { Ctx } from '../context.js';
 import { UsageError } from '../errors.js';
-import { result } from '../io.js';
+import { result, shellWord } from '../io.js';
 import { checkReadableFile, fileProblem } from '../local-files.js';
+import { withJsonInHelp } from '../options.js';
 import { plural } from '../present.js';
 
 interface Opts {
@@ -25,7 +26,7 @@ export async function run(file: string, opts: Opts, ctx: Ctx): Promise<number> {
     throw (err as NodeJS.ErrnoException).syscall ? fileProblem(err, dataDir, 'write') : err;
   });
   const files = manifest.files.length - 1;
-  const start = `parley server --data-dir ${/^[\w@%+=:,./-]+$/.test(restored) ? restored : `'${restored.replace(/'/g, "'\\''")}'`}`;
+  const start = `parley server --data-dir ${shellWord(restored)}`;
   result(ctx.io, { dataDir: restored, bytes, start, ...manifest }, () =>
     [
       `Restored ${file} (${formatSize(bytes)}, taken ${manifest.createdAt} by Parley ${manifest.parleyVersion}, schema ${manifest.schemaVersion}) ` +
@@ -42,7 +43,7 @@ export async function run(file: string, opts: Opts, ctx: Ctx): Promise<number> {
 }
 
 export default function restoreCommand(ctx: Ctx): Command {
-  return new Command('restore')
+  return withJsonInHelp(new Command('restore'))
     .description(
       'restore a "parley backup" archive into a new or empty data directory, offline; checks every file and the database before anything lands there',
     )

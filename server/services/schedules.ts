@@ -6,7 +6,7 @@
 import { normalizeEmail } from '../../core/protocol/index.js';
 import type { MemberRow } from '../db/projects.js';
 import { schedulesRepo } from '../db/schedules.js';
-import { badRequest, notFound } from '../errors.js';
+import { badRequest } from '../errors.js';
 import type { Auth } from './accounts.js';
 import type { ServiceDeps } from './context.js';
 import type { PresenceService } from './presence.js';
@@ -161,15 +161,10 @@ export function schedulesService(deps: ServiceDeps, projects: ProjectsService, p
     async show(auth: Auth, projectId: number, email?: string): Promise<ScheduleView[]> {
       await projects.membership(auth, projectId);
       const tz = await timezoneOf(projectId);
-      let members: MemberRow[];
-      if (email !== undefined) {
-        const normalized = normalizeEmail(email);
-        const m = normalized ? await repos.projects.member(projectId, normalized) : undefined;
-        if (!m) throw notFound(`${email} is not a member of this project`);
-        members = [m];
-      } else {
-        members = (await repos.projects.members(projectId)).filter((m) => m.operator);
-      }
+      // Someone who is not an operator has no hours to show, and the manual switch is not theirs
+      // either: refused as set and clear refuse them, not shown as an empty schedule.
+      const members =
+        email !== undefined ? await operators(projectId, [email]) : (await repos.projects.members(projectId)).filter((m) => m.operator);
       return Promise.all(members.map((m) => view(projectId, m, tz)));
     },
   };

@@ -338,4 +338,16 @@ describe('parley backup and parley restore', () => {
     expect(missing.stderr).toBe(`parley: no such file: ${join(work, 'nope.tar')}\n`);
     expect(await readdir(parent)).toEqual([]);
   });
+
+  it('restore --json gives what it restored, the manifest, and the command to start a server on it', async () => {
+    const file = join(work, 'for-json.tar');
+    const backup = await admin.json<Record<string, unknown>>(['backup', file]);
+    const dataDir = join(await tempDir('parley-restore-'), "ann's data");
+    const restored = await admin.json<Record<string, unknown>>(['restore', file, '--data-dir', dataDir]);
+    expect(Object.keys(restored).sort()).toEqual(
+      ['dataDir', 'bytes', 'start', 'format', 'parleyVersion', 'createdAt', 'schemaVersion', 'counts', 'files', 'missing'].sort(),
+    );
+    const { file: _file, ...manifest } = backup;
+    expect(restored).toEqual({ ...manifest, dataDir, start: `parley server --data-dir '${dataDir.replace("'", "'\\''")}'` });
+  });
 });

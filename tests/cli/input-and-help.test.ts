@@ -161,6 +161,25 @@ describe('help', () => {
     expect(r.stdout).toMatch(/Global Options:[\s\S]*--url <url>[\s\S]*--token <token>[\s\S]*--json/);
   });
 
+  it('restore and admin create list --json, the one global flag they take (they never talk to a server)', async () => {
+    for (const command of [['restore'], ['admin', 'create']]) {
+      const r = await admin.run([...command, '--help']);
+      expect(r.code).toBe(0);
+      const globals = r.stdout.split('Global Options:\n')[1]?.split('\n\n')[0];
+      expect(globals, r.stdout).toMatch(/^ +--json +print stable JSON on stdout and nothing else$/);
+    }
+    // The server takes none of them.
+    expect((await admin.run(['server', '--help'])).stdout).not.toMatch(/Global Options|--json/);
+  });
+
+  it('dialogs list --help describes the views as the server makes them', async () => {
+    const r = await admin.run(['dialogs', 'list', '--help']);
+    const text = r.stdout.replace(/\s+/g, ' ');
+    expect(text).toContain(
+      "mine (open: yours, unassigned in your groups, unassigned without a group), shared (every other open dialog: someone else's, or unassigned in a group you are not in) or archive (closed)",
+    );
+  });
+
   it('events --help lists every event type the project sends', async () => {
     const r = await admin.run(['events', '--help']);
     const text = r.stdout.replace(/\s+/g, ' ');

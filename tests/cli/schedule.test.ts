@@ -133,6 +133,10 @@ describe('parley schedule', () => {
       [['schedule', 'except', '--operator', OPS[2], '--date', '2026-02-30', '--off'], /not a real date: "2026-02-30"/],
       [['schedule', 'except', '--operator', OPS[2], '--date', '2026-03-10', '--from', '12:00', '--to', '11:00'], /must end after it starts/],
       [['schedule', 'clear', '--operator', 'ghost@example.com'], /not a member/],
+      // Someone who is not an operator has no schedule to show: refused as set and clear refuse them.
+      [['schedule', 'show', '--operator', 'sam@example.com'], /^parley: sam@example.com is not an operator in this project \(give them the operator role first\)\n$/],
+      [['schedule', 'show', '--operator', 'sam@example.com', '--json'], /sam@example.com is not an operator in this project/],
+      [['schedule', 'show', '--operator', 'ghost@example.com'], /ghost@example.com is not a member/],
     ];
     for (const [args, message] of cases) expectFailure(await admin.run(args), 1, message);
     expectFailure(await ann.run([...base, '--from', '09:00', '--to', '10:00']), 1, /managing schedules needs the "admin" or "settings" access/);

@@ -99,12 +99,48 @@ describe('admin create --data-dir', () => {
     expect(await readdir(other)).toEqual(['notes.txt']);
   });
 
+  it('refuses a file in place of the directory, naming --data-dir', async () => {
+    const file = join(await tempDir(), 'parley.db');
+    await writeFile(file, '');
+    expectFailure(await create(file), 1);
+    expect((await create(file)).stderr).toBe(`parley: --data-dir must be a directory, but ${file} is a file\n`);
+    expect(await readFile(file, 'utf8')).toBe('');
+  });
+
   it('bootstraps a new server in an empty directory, and adds to an existing database', async () => {
     const fresh = await tempDir();
     const r = await create(fresh);
     expect(r, r.stderr).toMatchObject({ code: 0, stderr: '' });
     expect(await readdir(fresh)).toContain('parley.db');
-    const second = await create(fresh, 'grace@example.com');
-    expect(second, second.stderr).toMatchObject({ code: 0, stderr: '' });
+    // --json: the login and its one-time password, as the README documents.
+    const second = await admin.json<Record<string, unknown>>(['admin', 'create', '--data-dir', fresh, '--email', 'grace@example.com', '--first-name', 'Grace', '--last-name', 'Hopper']);
+    expect(second).toEqual({ email: 'grace@example.com', password: expect.stringMatching(/^\S{12,}$/) });
+  });
+});
+
+describe('parley server: a setting that cannot work', () => {
+  it('is one line naming the flag or variable it came from (exit 1), and nothing is created', async () => {
+    const parent = await tempDir();
+    const file = join(parent, 'afile');
+    await writeFile(file, '');
+    const sh = await shell();
+    const dataDir = join(parent, 'data');
+    const server = (args: string[], env: NodeJS.ProcessEnv = {}) => sh.run(['server', '--port', '0', ...args], { env });
+    const [host, hostEnv, dataFile, dataFileEnv, underFile] = await Promise.all([
+      server(['--host', '999.1.1.1', '--data-dir', dataDir]),
+      server(['--data-dir', dataDir], { PARLEY_HOST: '999.1.1.1' }),
+      server(['--data-dir', file]),
+      server([], { PARLEY_DATA_DIR: file }),
+      server(['--data-dir', join(file, 'data')]),
+    ]);
+    expectFailure(host, 1, /^parley: --host must be an IP address or a host name, got "999\.1\.1\.1"\n$/);
+    expectFailure(hostEnv, 1, /^parley: PARLEY_HOST must be an IP address or a host name, got "999\.1\.1\.1"\n$/);
+    expect(`${host.stderr}${hostEnv.stderr}`).not.toMatch(/PARLEY_PUBLIC_URL/);
+    expectFailure(dataFile, 1);
+    expect(dataFile.stderr).toBe(`parley: --data-dir must be a directory, but ${file} is a file\n`);
+    expectFailure(dataFileEnv, 1);
+    expect(dataFileEnv.stderr).toBe(`parley: PARLEY_DATA_DIR must be a directory, but ${file} is a file\n`);
+    expectFailure(underFile, 1, /^parley: --data-dir must be a directory, but part of the path .*afile\/data is a file\n$/);
+    expect((await readdir(parent)).sort()).toEqual(['afile']);
   });
 });

@@ -100,6 +100,31 @@ describe('add, list, show, edit, rm', () => {
     expect((await operator.json<Template>(['templates', 'show', 'Greeting'])).text).toBe('Hello, {visitor.name}! I am {operator.first_name}.');
   });
 
+  it('refuses an empty or too long name or text before sending, naming where it was given (exit 2)', async () => {
+    const before = await listOf('Alpha');
+    const cases: Array<[string[], RegExp, string?]> = [
+      [['templates', 'add', 'n'.repeat(101), 'x'], /argument 'name'\. a template name has at most 100 characters/],
+      [['templates', 'add', '  ', 'x'], /argument 'name'\. a template name must not be empty/],
+      [['templates', 'add', 'Long', 'a'.repeat(10_001)], /^parley: the text has 10001 characters; at most 10000 are allowed\n$/],
+      [['templates', 'add', 'Long', '-'], /^parley: the text has 10001 characters; at most 10000 are allowed\n$/, `${'a'.repeat(10_001)}\n`],
+      [['templates', 'add', 'Empty', ''], /^parley: a template needs some text\n$/],
+      [['templates', 'edit', 'Greeting', '--name', 'n'.repeat(101)], /'--name <new-name>'.* a template name has at most 100 characters/],
+      [['templates', 'edit', 'Greeting', '--name', ''], /'--name <new-name>'.* a template name must not be empty/],
+      [['templates', 'edit', 'Greeting', '--text', 'a'.repeat(10_001)], /^parley: --text has 10001 characters; at most 10000 are allowed\n$/],
+      [['templates', 'edit', 'Greeting', '--text', ' '], /^parley: a template needs some text\n$/],
+    ];
+    const results = await Promise.all(cases.map(([args, , stdin]) => admin.run([...args, '-p', 'Alpha'], { stdin })));
+    results.forEach((r, i) => {
+      expectFailure(r, 2, cases[i][1]);
+      expect(r.stderr).not.toMatch(/a{200}/);
+    });
+    expect(await listOf('Alpha')).toEqual(before);
+    // The limits themselves are allowed.
+    const longest = await admin.json<Template>(['templates', 'add', 'n'.repeat(100), 'a'.repeat(10_000), '-p', 'Alpha']);
+    expect([longest.name.length, longest.text.length]).toEqual([100, 10_000]);
+    await admin.json(['templates', 'rm', String(longest.id), '-p', 'Alpha']);
+  });
+
   it("an operator cannot change an admin's template or import; another project's are out of reach", async () => {
     await admin.json(['templates', 'add', 'Policy', 'Returns within 30 days.', '-p', 'Alpha']);
     const path = await file('op.json', '[{"name": "X", "text": "y"}]');
@@ -177,7 +202,8 @@ describe('import', () => {
     expect(r.create).toEqual(['Piped']);
     const [noFormat, txt, missing, xml] = await Promise.all([
       admin.run(['templates', 'import', '-', '-p', 'Beta'], { stdin: '[]' }),
-      admin.run(['templates', 'import', join(dir, 'x.txt'), '-p', 'Beta']),
+      // A file that is there but whose name says no format (one that is not there is "no such file").
+      admin.run(['templates', 'import', await file('x.txt', 'name,text\n'), '-p', 'Beta']),
       admin.run(['templates', 'import', join(dir, 'missing.json'), '-p', 'Beta']),
       admin.run(['templates', 'import', '-', '--format', 'xml', '-p', 'Beta']),
     ]);
@@ -330,6 +356,18 @@ describe('export', () => {
     expect(intoDir.stderr).toBe(`parley: ${dir} is a directory, not a file\n`);
     expect(intoNowhere.stderr).toBe(`parley: no such directory: ${join(dir, 'nowhere')}\n`);
     expect(fromDir.stderr).toBe(`parley: ${dir} is a directory, not a file\n`);
+  });
+
+  it('import checks the file before its name says the format: a directory or a missing file is that (exit 1)', async () => {
+    const missing = join(dir, 'nofile.txt');
+    const [fromDir, fromNothing] = await Promise.all([
+      admin.run(['templates', 'import', dir, '-p', 'Beta']),
+      admin.run(['templates', 'import', missing, '-p', 'Beta']),
+    ]);
+    expectFailure(fromDir, 1);
+    expect(fromDir.stderr).toBe(`parley: ${dir} is a directory, not a file\n`);
+    expectFailure(fromNothing, 1);
+    expect(fromNothing.stderr).toBe(`parley: no such file: ${missing}\n`);
   });
 });
 

@@ -1,10 +1,14 @@
 // The configuration from the environment: a value that cannot work stops the start with one
 // line naming the variable (the CLI prints it as `parley: …`), instead of failing later, every
 // mail or every second.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configFromEnv } from '../../server/config.js';
 
-const config = (env: NodeJS.ProcessEnv, flags: { host?: string; port?: number } = {}) => configFromEnv({ PARLEY_DATA_DIR: '/tmp/x', ...env }, flags);
+const config = (env: NodeJS.ProcessEnv, flags: { host?: string; port?: number; dataDir?: string } = {}) =>
+  configFromEnv({ PARLEY_DATA_DIR: '/tmp/x', ...env }, flags);
 
 describe('configFromEnv', () => {
   it('refuses values that cannot work, naming the variable and the value', () => {
@@ -40,5 +44,27 @@ describe('configFromEnv', () => {
     expect(config({}, { host: '::', port: 4000 }).publicUrl).toBe('http://127.0.0.1:4000');
     expect(config({}, { host: '::1', port: 4000 }).publicUrl).toBe('http://[::1]:4000');
     expect(new URL(config({}, { host: 'fe80::1', port: 80 }).publicUrl).hostname).toBe('[fe80::1]');
+  });
+
+  it('names the host, as the flag or the variable it came from, not the public URL made from it', () => {
+    expect(() => config({}, { host: '999.1.1.1', port: 4000 })).toThrow('--host must be an IP address or a host name, got "999.1.1.1"');
+    expect(() => config({ PARLEY_HOST: '999.1.1.1' })).toThrow('PARLEY_HOST must be an IP address or a host name, got "999.1.1.1"');
+    expect(() => config({ PARLEY_HOST: 'chat example' })).toThrow(/^PARLEY_HOST must be/);
+    // The flag wins over the variable, so a bad variable beside a good flag is not in the way.
+    expect(config({ PARLEY_HOST: '999.1.1.1' }, { host: 'localhost' }).host).toBe('localhost');
+    expect(config({ PARLEY_HOST: 'chat.internal' }).publicUrl).toBe('http://chat.internal:8080');
+  });
+
+  it('refuses a data directory that is a file, naming the flag or the variable', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'parley-config-'));
+    const file = join(dir, 'afile');
+    await writeFile(file, '');
+    expect(() => config({}, { dataDir: file })).toThrow(`--data-dir must be a directory, but ${file} is a file`);
+    expect(() => config({ PARLEY_DATA_DIR: file })).toThrow(`PARLEY_DATA_DIR must be a directory, but ${file} is a file`);
+    expect(() => config({ PARLEY_DATA_DIR: join(file, 'data') })).toThrow(`PARLEY_DATA_DIR must be a directory, but part of the path ${join(file, 'data')} is a file`);
+    // A directory that is there, or not yet (the server makes it), is fine.
+    expect(config({ PARLEY_DATA_DIR: dir }).dataDir).toBe(dir);
+    expect(config({}, { dataDir: join(dir, 'new') }).dataDir).toBe(join(dir, 'new'));
+    await rm(dir, { recursive: true });
   });
 });

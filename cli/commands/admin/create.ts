@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { CliError } from '../../errors.js';
 import type { Ctx } from '../../context.js';
 import { fields, result } from '../../io.js';
-import { parseEmail, parseName } from '../../options.js';
+import { parseEmail, parseName, withJsonInHelp } from '../../options.js';
 
 interface Opts {
   email: string;
@@ -26,8 +26,8 @@ async function checkDataDir(dir: string): Promise<void> {
     entries = await readdir(dir);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
+    // A file in its place was refused with the rest of the configuration (configFromEnv).
     if (code === 'ENOENT') throw new CliError(`the data directory ${dir} does not exist: ${howTo}`);
-    if (code === 'ENOTDIR') throw new CliError(`${dir} is not a directory: give the server's data directory with --data-dir`);
     throw new CliError(`cannot read the data directory ${dir}: ${(err as Error).message}`);
   }
   if (entries.length && !entries.includes(DATABASE_FILE)) throw new CliError(`no Parley database in ${dir}: ${howTo}`);
@@ -55,7 +55,7 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
 }
 
 export default function adminCreate(ctx: Ctx): Command {
-  return new Command('create')
+  return withJsonInHelp(new Command('create'))
     .description('create a server administrator directly in the database of a server (running or not), or bootstrap a new one in an empty directory')
     .requiredOption('--email <email>', 'login email', parseEmail)
     .requiredOption('--first-name <name>', 'first name', parseName)

@@ -32,7 +32,13 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
 export default function dialogsList(ctx: Ctx): Command {
   return withProject(new Command('list'))
     .description('list the dialogs of a view, newest activity first, with the count of each view')
-    .option('--view <view>', 'mine (yours and unassigned), shared (assigned to others) or archive (closed)', parseView, 'mine')
+    .option(
+      '--view <view>',
+      'mine (open: yours, unassigned in your groups, unassigned without a group), shared (every other open dialog: ' +
+        "someone else's, or unassigned in a group you are not in) or archive (closed)",
+      parseView,
+      'mine',
+    )
     .option('--limit <n>', 'at most this many dialogs (1-200, default 50)', parseLimit)
     .option('--before <cursor>', 'the next page: the "next" value of the previous page', parseCursor)
     .addHelpText(

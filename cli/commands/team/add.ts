@@ -1,8 +1,9 @@
 import { Command } from 'commander';
-import type { AccessLevel } from '../../../core/protocol/index.js';
+import { personName } from '../../../core/person.js';
+import type { AccessLevel, Member } from '../../../core/protocol/index.js';
 import { type Ctx, withProject } from '../../context.js';
 import { UsageError } from '../../errors.js';
-import { result } from '../../io.js';
+import { result, shellWord } from '../../io.js';
 import { parseAccess, parseEmail, parseName } from '../../options.js';
 import { roleOf } from '../../present.js';
 
@@ -12,6 +13,23 @@ interface Opts {
   lastName: string;
   operator?: boolean;
   access?: AccessLevel | null;
+}
+
+/**
+ * An account belongs to the person, not to the project: adding them keeps their password and
+ * their names. Names other than the ones given are said, with the way to change them.
+ */
+function existingAccount(member: Member, opts: Opts): string {
+  const firstName = opts.firstName.trim();
+  const lastName = opts.lastName.trim();
+  if (member.firstName === firstName && member.lastName === lastName) {
+    return 'They already had an account: they sign in with their password.';
+  }
+  const rename = `parley team update ${shellWord(member.email)} --first-name ${shellWord(firstName)} --last-name ${shellWord(lastName)}`;
+  return (
+    `They already had an account as "${personName(member.firstName, member.lastName)}": they sign in with their password, ` +
+    `and their names are kept (${rename} renames them in every project, or they change them in their profile).`
+  );
 }
 
 export async function run(opts: Opts, ctx: Ctx): Promise<number> {
@@ -29,9 +47,7 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
   });
   result(ctx.io, { ...member, newUser }, () =>
     `Added ${member.email} to "${project.name}" as ${roleOf(member)}. ` +
-      (newUser
-        ? 'A welcome mail with the login and a one-time password is on its way.'
-        : 'They already had an account: they sign in with their password.'),
+      (newUser ? 'A welcome mail with the login and a one-time password is on its way.' : existingAccount(member, opts)),
   );
   return 0;
 }
@@ -40,7 +56,7 @@ export default function teamAdd(ctx: Ctx): Command {
   return withProject(new Command('add'))
     .description('add a person to the project; a new user gets a mail with a one-time password')
     .requiredOption('--email <email>', 'their email, which becomes the login', parseEmail)
-    .requiredOption('--first-name <name>', 'first name', parseName)
+    .requiredOption('--first-name <name>', 'first name (someone who already has an account keeps theirs)', parseName)
     .requiredOption('--last-name <name>', 'last name ("-" when they prefer not to give one)', parseName)
     .option('--operator', 'may answer chats (Dialogs)')
     .option('--access <level>', 'admin-side access: admin, settings or none', parseAccess)

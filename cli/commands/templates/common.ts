@@ -1,8 +1,17 @@
-// Shared by the `parley templates` commands: finding a template by name (or id).
+// Shared by the `parley templates` commands: finding a template by name (or id), and the
+// checks of a new name or text made before any request.
+import { InvalidArgumentError } from 'commander';
 import type { ParleyClient } from '../../../core/client/api.js';
 import type { Template } from '../../../core/protocol/index.js';
-import { templateKey } from '../../../core/templates.js';
-import { CliError } from '../../errors.js';
+import {
+  MAX_TEMPLATE_NAME,
+  MAX_TEMPLATE_TEXT,
+  normalizeTemplateName,
+  normalizeTemplateText,
+  templateKey,
+} from '../../../core/templates.js';
+import { CliError, UsageError } from '../../errors.js';
+import { checkLength } from '../../options.js';
 
 /** By name, case-insensitively; a number that is no template's name is taken as an id. */
 export async function findTemplate(client: ParleyClient, projectId: number, wanted: string): Promise<Template> {
@@ -22,4 +31,21 @@ export async function findTemplate(client: ParleyClient, projectId: number, want
 export async function textArgument(words: string[], readStdin: () => Promise<string[]>): Promise<string> {
   if (words.length === 1 && words[0] === '-') return (await readStdin()).join('\n').replace(/\n$/, '');
   return words.join(' ');
+}
+
+/** A new name (`templates add NAME`, `edit --name`), measured as the server stores it: trimmed. */
+export function parseTemplateName(value: string): string {
+  const name = normalizeTemplateName(value);
+  if (!name) throw new InvalidArgumentError('a template name must not be empty');
+  if ([...name].length > MAX_TEMPLATE_NAME) throw new InvalidArgumentError(`a template name has at most ${MAX_TEMPLATE_NAME} characters`);
+  return value;
+}
+
+/**
+ * A new text, which may come from stdin and be pages long: refused without echoing it, `what`
+ * naming where it was given (`the text`, `--text`).
+ */
+export function checkTemplateText(text: string, what: string): void {
+  if (!text.trim()) throw new UsageError('a template needs some text');
+  checkLength(normalizeTemplateText(text), MAX_TEMPLATE_TEXT, what);
 }

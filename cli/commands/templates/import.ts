@@ -29,9 +29,12 @@ export function describePlan(plan: ImportPlan, projectName: string): string {
 }
 
 export async function run(file: string, opts: Opts, ctx: Ctx): Promise<number> {
+  // A file is read before its name is asked for the format: a missing file or a directory is
+  // that, whatever its name. Stdin is read only once the format is known.
+  const fromFile = file === '-' ? null : await readLocalText(file);
   const format = opts.format ?? formatOfPath(file);
   if (!format) throw new UsageError(`cannot tell the format of "${file}": name it .json, .yaml or .csv, or pass --format`);
-  const text = file === '-' ? await readStdin(ctx.io) : await readLocalText(file);
+  const text = fromFile ?? (await readStdin(ctx.io));
   const name = file === '-' ? 'stdin' : file;
 
   // Large files get a bar while their rows are checked, then a note while the server applies them.

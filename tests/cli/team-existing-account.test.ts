@@ -1,0 +1,67 @@
+// `parley team add` for someone who already has an account (from another project): the account
+// is theirs, so it keeps its password and its names. Names other than the ones given are said,
+// with the command that changes them, instead of being dropped without a word.
+import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Member } from '../../core/protocol/index.js';
+import { adminShell, type Shell } from '../helpers/cli-extra.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+
+const ADMIN = { email: 'root@example.com', firstName: 'Root', lastName: 'Admin' };
+
+let server: TestServer;
+let admin: Shell;
+
+const add = (project: string, email: string, first: string, last: string, json = false) =>
+  admin.run(['team', 'add', '-p', project, '--email', email, '--first-name', first, '--last-name', last, '--operator', ...(json ? ['--json'] : [])]);
+
+beforeAll(async () => {
+  server = await startTestServer();
+  admin = await adminShell(server, ADMIN);
+  for (const name of ['Alpha', 'Beta', 'Gamma', 'Delta']) await admin.json(['project', 'create', name]);
+  for (const [email, first] of [['oscar@example.com', 'Oscar'], ['ann@example.com', 'Ann']]) {
+    const r = await add('Alpha', email, first, 'Operator');
+    expect(r, r.stderr).toMatchObject({ code: 0, stderr: '' });
+  }
+});
+
+afterAll(async () => {
+  await server?.close();
+});
+
+describe('team add for someone who already has an account', () => {
+  it('says that their names are kept, and how to change them', async () => {
+    const r = await add('Beta', 'OSCAR@example.com', 'Otto', 'Operator');
+    expect(r, r.stderr).toMatchObject({ code: 0, stderr: '' });
+    expect(r.stdout).toBe(
+      'Added oscar@example.com to "Beta" as operator. They already had an account as "Oscar Operator": they sign in with their ' +
+        'password, and their names are kept (parley team update oscar@example.com --first-name Otto --last-name Operator renames ' +
+        'them in every project, or they change them in their profile).\n',
+    );
+    const [inAlpha, inBeta] = await Promise.all(
+      ['Alpha', 'Beta'].map((p) => admin.json<Member>(['team', 'show', 'oscar@example.com', '-p', p])),
+    );
+    expect([inAlpha.firstName, inBeta.firstName]).toEqual(['Oscar', 'Oscar']);
+  });
+
+  it('quotes names the command line would split, and the command it gives does rename them', async () => {
+    const r = await add('Gamma', 'ann@example.com', ' Anne Marie ', "O'Neil");
+    const command = /\((parley team update .*) renames them/.exec(r.stdout)?.[1];
+    expect(command, r.stdout).toBe(`parley team update ann@example.com --first-name 'Anne Marie' --last-name 'O'\\''Neil'`);
+    // A shell reads it back as the words meant.
+    const words = execFileSync('sh', ['-c', `printf '%s\\n' ${command}`], { encoding: 'utf8' }).trimEnd().split('\n');
+    expect(words).toEqual(['parley', 'team', 'update', 'ann@example.com', '--first-name', 'Anne Marie', '--last-name', "O'Neil"]);
+    const renamed = await admin.json<Member>([...words.slice(1), '-p', 'Gamma']);
+    expect(renamed).toMatchObject({ firstName: 'Anne Marie', lastName: "O'Neil" });
+    expect(await admin.json<Member>(['team', 'show', 'ann@example.com', '-p', 'Alpha'])).toMatchObject({ firstName: 'Anne Marie' });
+  });
+
+  it('says nothing about names when they are the ones given; --json has the names kept', async () => {
+    const same = await add('Delta', 'oscar@example.com', 'Oscar', 'Operator');
+    expect(same.stdout).toBe('Added oscar@example.com to "Delta" as operator. They already had an account: they sign in with their password.\n');
+    await admin.json(['team', 'remove', 'oscar@example.com', '-p', 'Delta']);
+    const json = await add('Delta', 'oscar@example.com', 'Otto', 'Other', true);
+    expect(json, json.stderr).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(json.stdout)).toMatchObject({ email: 'oscar@example.com', firstName: 'Oscar', lastName: 'Operator', newUser: false });
+  });
+});
