@@ -1,5 +1,7 @@
 // Real WebSocket clients for tests: an operator socket and a widget-side visitor socket that
 // keep every frame and let a test wait for the one it expects.
+import { randomUUID } from 'node:crypto';
+import type { ParleyClient } from '../../core/client/api.js';
 import WebSocket from 'ws';
 
 export interface Peer {
@@ -87,6 +89,26 @@ export async function visitorHello(
   peer.send({ type: 'hello', ...hello });
   const welcome = await peer.next((f) => f.type === 'welcome');
   return { peer, welcome };
+}
+
+/**
+ * A visitor on the page who wrote `body`: their socket (also kept in `peers`, to close), welcome
+ * and dialog. The widget's copy of its message has no dialog id: `admin` finds the dialog by its
+ * last message.
+ */
+export async function visitorWrites(
+  site: { url: string; widgetKey: string; origin: string; projectId: number; admin: ParleyClient; peers: Peer[] },
+  body: string,
+  hello: Record<string, unknown> = {},
+) {
+  const { peer, welcome } = await visitorHello(site.url, site.widgetKey, site.origin, hello);
+  site.peers.push(peer);
+  const clientId = randomUUID();
+  peer.send({ type: 'message.send', clientId, body });
+  const stored = await peer.next((f) => f.type === 'message.stored' && f.clientId === clientId);
+  const pages = await Promise.all((['mine', 'shared', 'archive'] as const).map((view) => site.admin.listDialogs(site.projectId, { view })));
+  const dialog = pages.flatMap((p) => p.dialogs).find((d) => d.lastMessage?.body === body)!;
+  return { peer, welcome, dialogId: dialog.id, rev: stored.message.rev as number };
 }
 
 /**

@@ -46,7 +46,7 @@ import {
 } from '../helpers/ink.js';
 import { passwordFrom, watchOutbox } from '../helpers/mail.js';
 import { ManualTime } from '../helpers/manual-time.js';
-import { type Peer, visitorHello } from '../helpers/realtime.js';
+import { type Peer, visitorHello, visitorWrites as writeAsVisitor } from '../helpers/realtime.js';
 import { NEW_PASSWORD, signedInAdmin, signIn, startTestServer, tempDir, type TestServer } from '../helpers/server.js';
 
 const ORIGIN = 'https://shop.example.com';
@@ -86,18 +86,9 @@ afterEach(async () => {
   await server.close();
 });
 
-/** A visitor on the page who wrote `body`: their socket, token and dialog. */
-async function visitorWrites(body: string, hello: Record<string, unknown> = {}) {
-  const { peer, welcome } = await visitorHello(server.url, project.widgetKey, ORIGIN, hello);
-  peers.push(peer);
-  const clientId = randomUUID();
-  peer.send({ type: 'message.send', clientId, body });
-  const stored = await peer.next((f) => f.type === 'message.stored' && f.clientId === clientId);
-  // The widget's copy has no dialog id: find the dialog by its last message.
-  const pages = await Promise.all((['mine', 'shared', 'archive'] as const).map((view) => admin.listDialogs(project.id, { view })));
-  const dialog = pages.flatMap((p) => p.dialogs).find((d) => d.lastMessage?.body === body)!;
-  return { peer, welcome, dialogId: dialog.id, rev: stored.message.rev as number };
-}
+/** A visitor on the page who wrote `body`: their socket, welcome and dialog. */
+const visitorWrites = (body: string, hello: Record<string, unknown> = {}) =>
+  writeAsVisitor({ url: server.url, widgetKey: project.widgetKey, origin: ORIGIN, projectId: project.id, admin, peers }, body, hello);
 
 /** A file the visitor's widget uploads (as the widget does, with the visitor's token). */
 async function widgetUpload(token: string, bytes: Buffer, name: string): Promise<{ id: number; url: string; name: string }> {

@@ -2,7 +2,6 @@
 // `groups.changed`; skin-tone and ZWJ emoji in the overlays' fields keep the frame whole; the
 // status bar's notices (a stale "cannot reach the server" after a reconnect, close and reopen
 // confirmed); the `?` help shows every description whole at 120x32.
-import { randomUUID } from 'node:crypto';
 import { Box } from 'ink';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ParleyClient } from '../../core/client/api.js';
@@ -16,7 +15,7 @@ import { BACKSPACE, CTRL_F, DOWN, ENTER, press, renderSized, TAB, waitForFrame }
 import { passwordFrom, watchOutbox } from '../helpers/mail.js';
 import { ManualTime } from '../helpers/manual-time.js';
 import { netCut } from '../helpers/netcut.js';
-import { type Peer, visitorHello } from '../helpers/realtime.js';
+import { type Peer, visitorWrites as writeAsVisitor } from '../helpers/realtime.js';
 import { NEW_PASSWORD, signedInAdmin, signIn, startTestServer, type TestServer } from '../helpers/server.js';
 
 const ORIGIN = 'https://shop.example.com';
@@ -50,15 +49,9 @@ afterEach(async () => {
 
 /** A visitor who wrote `body` (with the embed's `hello` fields): the dialog's id and the visitor's name. */
 async function visitorWrites(body: string, hello: Record<string, unknown> = {}) {
-  const { peer, welcome } = await visitorHello(server.url, project.widgetKey, ORIGIN, hello);
-  peers.push(peer);
-  const clientId = randomUUID();
-  peer.send({ type: 'message.send', clientId, body });
-  await peer.next((f) => f.type === 'message.stored' && f.clientId === clientId);
-  // The widget's copy has no dialog id: find the dialog by its last message.
-  const pages = await Promise.all((['mine', 'shared', 'archive'] as const).map((view) => admin.listDialogs(project.id, { view })));
-  const dialog = pages.flatMap((p) => p.dialogs).find((d) => d.lastMessage?.body === body)!;
-  return { dialogId: dialog.id, name: welcome.visitor.name as string };
+  const site = { url: server.url, widgetKey: project.widgetKey, origin: ORIGIN, projectId: project.id, admin, peers };
+  const { dialogId, welcome } = await writeAsVisitor(site, body, hello);
+  return { dialogId, name: welcome.visitor.name as string };
 }
 
 /** The TUI signed in as Oli in a terminal of `size`, its clock in the test's hands; `url`: where it reaches the server. */
