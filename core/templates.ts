@@ -66,17 +66,30 @@ export const normalizeTemplateName = (name: string) => name.trim().normalize('NF
 /** Names are unique per project regardless of case: "Greeting" and "greeting" are one template. */
 export const templateKey = (name: string) => normalizeTemplateName(name).toLowerCase();
 
-/** Why a template cannot be saved, or null when it can. Names and texts are checked as normalized. */
-export function templateProblem(t: { name?: unknown; text?: unknown }): string | null {
-  if (typeof t.name !== 'string' || !normalizeTemplateName(t.name)) return 'the template has no name';
-  const name = normalizeTemplateName(t.name);
+/** Why a name cannot be a template's, or null when it can (checked as normalized). */
+export function templateNameProblem(raw: string): string | null {
+  const name = normalizeTemplateName(raw);
+  if (!name) return 'the template has no name';
   if ([...name].length > MAX_TEMPLATE_NAME) return `the name "${name.slice(0, 40)}…" is longer than ${MAX_TEMPLATE_NAME} characters`;
-  if (/[\u0000-\u001f\u007f]/.test(name)) return `the name "${name}" has a line break or control character`;
+  // Quoted as JSON does: the line break shows as \n, and the message stays one line.
+  if (/[\u0000-\u001f\u007f]/.test(name)) return `the name ${JSON.stringify(name)} has a line break or control character`;
+  return null;
+}
+
+/**
+ * Why a template cannot be saved, or null when it can. Names and texts are checked as normalized;
+ * a text's length in characters (code points) as a message's is, since it is sent as one.
+ */
+export function templateProblem(t: { name?: unknown; text?: unknown }): string | null {
+  if (typeof t.name !== 'string') return 'the template has no name';
+  const nameProblem = templateNameProblem(t.name);
+  if (nameProblem) return nameProblem;
+  const name = normalizeTemplateName(t.name);
   if (t.text === undefined || t.text === null) return `"${name}" has no text`;
   if (typeof t.text !== 'string') return `the text of "${name}" is not a string`;
   const text = normalizeTemplateText(t.text);
   if (!text.trim()) return `the text of "${name}" is empty`;
-  if (text.length > MAX_TEMPLATE_TEXT) return `the text of "${name}" is longer than ${MAX_TEMPLATE_TEXT} characters`;
+  if (text.length > MAX_TEMPLATE_TEXT && [...text].length > MAX_TEMPLATE_TEXT) return `the text of "${name}" is longer than ${MAX_TEMPLATE_TEXT} characters`;
   const unknown = unknownPlaceholders(text);
   if (unknown.length) {
     return `"${name}" uses unknown placeholder${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (known: ${PLACEHOLDERS.map((p) => `{${p}}`).join(', ')})`;

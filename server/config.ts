@@ -114,9 +114,15 @@ function parseUrl(raw: string, what: string, protocols: string[]): string {
  * otherwise `--host 999.1.1.1` is refused as a bad PARLEY_PUBLIC_URL, which nobody set.
  */
 function parseHost(raw: string, what: string): string {
-  if (isIP(raw) || URL.canParse(`http://${raw}`)) return raw;
+  // An IPv6 address may come bracketed, as in a URL; it is listened on without the brackets.
+  const inner = /^\[(.*)\]$/.exec(raw)?.[1];
+  const bare = inner !== undefined && isIP(inner) === 6 ? inner : raw;
+  if (isIP(bare) || HOST_NAME.test(bare)) return bare;
   throw new Error(`${what} must be an IP address or a host name, got "${raw}"`);
 }
+
+/** Labels of letters, digits and inner hyphens, the last not all digits (that would be an IPv4 address). */
+const HOST_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*(?![0-9]+$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
 
 /**
  * The data directory, absolute. It may not exist yet (the server creates it), but a file in its

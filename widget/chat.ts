@@ -63,6 +63,8 @@ const TYPING_EVERY_MS = 3000;
 const ACK_BATCH = 500;
 /** An upload lost on the network this many times in a row is shown as not sent (a click retries). */
 const UPLOAD_TRIES = 3;
+/** Upload answers that the same file would get again: a bad or empty file, too large, a type not taken. */
+const REFUSED_FOR_GOOD = new Set([400, 413, 415]);
 /** The server closes a connection with this code for a frame over its limit. */
 const CLOSE_TOO_BIG = 1009;
 
@@ -388,7 +390,7 @@ export function startChat(config: WidgetConfig): void {
     } else if (res.status === 503 || res.status === 429) {
       setTimeout(uploadFiles, RATE_LIMIT_RETRY_MS);
       return;
-    } else fail(clientId, entry, answer?.error?.message ?? `the upload failed (${res.status})`, res.status < 500);
+    } else fail(clientId, entry, answer?.error?.message ?? `the upload failed (${res.status})`, REFUSED_FOR_GOOD.has(res.status));
     next();
   }
 

@@ -442,8 +442,9 @@ export function createView(serverOrigin: string, actions: ViewActions) {
         }
         return;
       }
-      // Failed where it was written: after the messages stored so far (one failing again keeps
-      // its place). Restored from an earlier page, before the history is shown, it stays last.
+      // Failed where it was written: after the messages stored so far (failing again with no
+      // send between, it keeps its place; sent again, it goes after those stored meanwhile).
+      // Restored from an earlier page, before the history is shown, it stays last.
       const stored = list.querySelectorAll('li[data-id]');
       const lastSeq = stored.length ? Number(stored[stored.length - 1].getAttribute('data-seq')) : 0;
       const after = old?.getAttribute('data-seq') ?? (historyShown ? String(lastSeq + 0.5) : null);

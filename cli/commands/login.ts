@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { normalizeUrl, type Ctx } from '../context.js';
-import { UsageError } from '../errors.js';
+import { ApiError } from '../../core/client/api.js';
+import { AuthError, UsageError } from '../errors.js';
 import { notice, result } from '../io.js';
 import { parseEmail } from '../options.js';
 import { flagOrPrompt, promptNewPassword, promptSecret, readStdinLines } from '../prompt.js';
@@ -27,7 +28,10 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
   }
 
   const client = await ctx.anonymousClient();
-  const reply = await client.login(email, password);
+  // Any refusal of the sign-in (a disabled account too) is the exit of not being signed in.
+  const reply = await client.login(email, password).catch((err: unknown) => {
+    throw err instanceof ApiError && err.status === 403 ? new AuthError(err.message) : err;
+  });
   client.token = reply.token;
   if (reply.mustChangePassword) {
     if (!opts.passwordStdin) {

@@ -36,6 +36,8 @@ export interface Step {
   changes: string[];
   /** Member steps only. */
   access?: AccessChange;
+  /** Runs after every other step, deletions too: the caller lowering their own access. */
+  last?: boolean;
   /** Carries the step out; may answer with a note on what the server did besides. */
   run(client: ParleyClient, projectId: number): Promise<string | void>;
 }
@@ -198,19 +200,26 @@ function teamSteps(parsed: ParsedSpec, state: CurrentState, self: string, prune:
     }
     const changed = (Object.keys(want) as Array<keyof typeof want>).filter((k) => have[k] !== want[k]);
     if (!changed.length) continue;
-    const step: Step = {
+    const update = (keys: typeof changed, access?: AccessChange): Step => ({
       action: 'update',
       kind: 'member',
       name: email,
-      changes: changed.map((k) => `${k}: ${show(have[k])} -> ${show(want[k])}`),
-      access: { before: have.access, after: want.access, at: ['team', i, 'access'] },
+      changes: keys.map((k) => `${k}: ${show(have[k])} -> ${show(want[k])}`),
+      access,
       run: async (client, projectId) => {
-        await client.updateMember(projectId, email, Object.fromEntries(changed.map((k) => [k, want[k]])));
+        await client.updateMember(projectId, email, Object.fromEntries(keys.map((k) => [k, want[k]])));
       },
-    };
-    // One's own access changes last, so that losing admin rights cannot stop the rest.
-    if (email === self) own = step;
-    else steps.push(step);
+    });
+    const access = { before: have.access, after: want.access, at: ['team', i, 'access'] };
+    if (email !== self) steps.push(update(changed, access));
+    else if (RANK[want.access ?? 'none'] < RANK[have.access ?? 'none']) {
+      // One's own access lowered goes after everything else (groups, schedules, templates and
+      // deletions need it); the rest of one's own changes (the operator role a schedule needs)
+      // come with the team's.
+      const rest = changed.filter((k) => k !== 'access');
+      if (rest.length) own = update(rest);
+      steps.push({ ...update(['access'], access), last: true });
+    } else own = update(changed, access);
   }
   if (own) steps.push(own);
   if (prune) {
@@ -578,7 +587,7 @@ function teamRuleProblems(parsed: ParsedSpec, state: CurrentState, steps: Step[]
   for (const step of steps) {
     if (!step.access) continue;
     const admins = [...access.values()].filter((a) => a === 'admin').length;
-    // The caller's own step runs before deletions: a deletion meets the access the file gave them.
+    // Played in the order the steps run: a deletion meets the access the caller has then.
     const yours = access.get(self) ?? null;
     const yoursText = `your access in "${project}" is ${show(yours)}${yours === initially ? '' : ' once the file has changed it'}`;
     const why = teamRefusal(step, step.access, yours, admins, project, yoursText);
@@ -590,10 +599,14 @@ function teamRuleProblems(parsed: ParsedSpec, state: CurrentState, steps: Step[]
 }
 
 /**
- * Every step, in the order they can run: creations and updates first, deletions last. A file
+ * Every step, in the order they can run: creations and updates first, deletions, then the
+ * caller's own access when the file lowers it. A file
  * that refers to members or groups the project does not have, or that the server would refuse
  * part-way through (see projectProblems, teamRuleProblems), is refused whole (SpecError).
  */
+/** Access levels from least to most. */
+const RANK = { none: 0, settings: 1, admin: 2 } as const;
+
 export function plan(parsed: ParsedSpec, state: CurrentState, opts: PlanOptions): Step[] {
   const all = [
     ...settingsSteps(parsed, state),
@@ -604,7 +617,7 @@ export function plan(parsed: ParsedSpec, state: CurrentState, opts: PlanOptions)
     ...templateSteps(parsed, state, opts.prune),
     ...leadClassSteps(parsed, state, opts.prune),
   ];
-  const steps = [...all.filter((s) => s.action !== 'delete'), ...all.filter((s) => s.action === 'delete').reverse()];
+  const steps = [...all.filter((s) => s.action !== 'delete' && !s.last), ...all.filter((s) => s.action === 'delete').reverse(), ...all.filter((s) => s.last)];
   const problems = [...referenceProblems(parsed, state), ...projectProblems(parsed, state, opts), ...teamRuleProblems(parsed, state, steps, opts.self)];
   if (problems.length) throw new SpecError(parsed.file, problems);
   return steps;

@@ -285,7 +285,7 @@ describe('parley admin disable|enable', () => {
     expect(Date.parse(off.disabledAt!)).not.toBeNaN();
     expectFailure(await bob.run(['whoami']), 4);
     // With the right password, the reason (the password is not what is wrong).
-    expectFailure(await login(await shell(), 'bob.disabled@example.com', `${NEW_PASSWORD}\n`), 1, /this account is disabled: a server administrator can enable it again/);
+    expectFailure(await login(await shell(), 'bob.disabled@example.com', `${NEW_PASSWORD}\n`), 4, /this account is disabled: a server administrator can enable it again/);
 
     const on = await admin.run(['admin', 'enable', 'bob.disabled@example.com']);
     expect(on).toMatchObject({ code: 0, stderr: '' });

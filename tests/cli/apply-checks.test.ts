@@ -273,10 +273,28 @@ describe('what the server would refuse part-way is refused by the plan, before a
     const team = await admin.json<Array<{ email: string }>>(['team', 'list', '-p', 'Solo']);
     expect(team.map((m) => m.email)).toEqual(['root@example.com']);
 
-    // Handing admin to someone else in the same file is fine: one's own access changes last.
-    const handOver = await file(solo('none', ['  - email: amy@example.com', '    firstName: Amy', '    lastName: Admin', '    access: admin']));
+    // Handing admin to someone else in the same file is fine: one's own access lowered goes after
+    // every other step, the group and the template (which need it) too.
+    const handOver = await file(
+      solo('none', [
+        '  - email: amy@example.com',
+        '    firstName: Amy',
+        '    lastName: Admin',
+        '    access: admin',
+        'groups:',
+        '  - name: night',
+        '    members: [zed@example.com]',
+        'templates:',
+        '  - name: bye',
+        '    text: Bye!',
+      ]),
+    );
+    const planned = await admin.run(['apply', '-f', handOver, '--dry-run']);
+    expect(planned.stdout.trimEnd().split('\n').filter((l) => /^ {2}[+~-] /.test(l)).at(-1)).toBe('  ~ update member root@example.com');
     const r = await admin.run(['apply', '-f', handOver, '--detailed-exitcode']);
     expect(r.code, r.stderr).toBe(2);
+    expect((await admin.json<Array<{ name: string }>>(['group', 'list', '-p', 'Solo'])).map((g) => g.name)).toEqual(['night']);
+    expect((await admin.json<{ templates: Array<{ name: string }> }>(['templates', 'list', '-p', 'Solo'])).templates.map((t) => t.name)).toEqual(['bye']);
     const after = await admin.json<Array<{ email: string; access: string | null }>>(['team', 'list', '-p', 'Solo']);
     expect(after.map((m) => [m.email, m.access])).toEqual([
       ['amy@example.com', 'admin'],

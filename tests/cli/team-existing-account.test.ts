@@ -33,9 +33,10 @@ describe('team add for someone who already has an account', () => {
   it('says that their names are kept, and how to change them', async () => {
     const r = await add('Beta', 'OSCAR@example.com', 'Otto', 'Operator');
     expect(r, r.stderr).toMatchObject({ code: 0, stderr: '' });
+    const beta = await admin.json<{ id: number }>(['project', 'show', 'Beta']);
     expect(r.stdout).toBe(
       'Added oscar@example.com to "Beta" as operator. They already had an account as "Oscar Operator": they sign in with their ' +
-        'password, and their names are kept (parley team update oscar@example.com --first-name Otto --last-name Operator renames ' +
+        `password, and their names are kept (parley team update -p ${beta.id} oscar@example.com --first-name Otto --last-name Operator renames ` +
         'them in every project, or they change them in their profile).\n',
     );
     const [inAlpha, inBeta] = await Promise.all(
@@ -47,11 +48,12 @@ describe('team add for someone who already has an account', () => {
   it('quotes names the command line would split, and the command it gives does rename them', async () => {
     const r = await add('Gamma', 'ann@example.com', ' Anne Marie ', "O'Neil");
     const command = /\((parley team update .*) renames them/.exec(r.stdout)?.[1];
-    expect(command, r.stdout).toBe(`parley team update ann@example.com --first-name 'Anne Marie' --last-name 'O'\\''Neil'`);
-    // A shell reads it back as the words meant.
+    const gamma = await admin.json<{ id: number }>(['project', 'show', 'Gamma']);
+    expect(command, r.stdout).toBe(`parley team update -p ${gamma.id} ann@example.com --first-name 'Anne Marie' --last-name 'O'\\''Neil'`);
+    // A shell reads it back as the words meant, and it works with no default project (it names its own).
     const words = execFileSync('sh', ['-c', `printf '%s\\n' ${command}`], { encoding: 'utf8' }).trimEnd().split('\n');
-    expect(words).toEqual(['parley', 'team', 'update', 'ann@example.com', '--first-name', 'Anne Marie', '--last-name', "O'Neil"]);
-    const renamed = await admin.json<Member>([...words.slice(1), '-p', 'Gamma']);
+    expect(words).toEqual(['parley', 'team', 'update', '-p', String(gamma.id), 'ann@example.com', '--first-name', 'Anne Marie', '--last-name', "O'Neil"]);
+    const renamed = await admin.json<Member>(words.slice(1));
     expect(renamed).toMatchObject({ firstName: 'Anne Marie', lastName: "O'Neil" });
     expect(await admin.json<Member>(['team', 'show', 'ann@example.com', '-p', 'Alpha'])).toMatchObject({ firstName: 'Anne Marie' });
   });

@@ -103,13 +103,14 @@ describe('add, list, show, edit, rm', () => {
   it('refuses an empty or too long name or text before sending, naming where it was given (exit 2)', async () => {
     const before = await listOf('Alpha');
     const cases: Array<[string[], RegExp, string?]> = [
-      [['templates', 'add', 'n'.repeat(101), 'x'], /argument 'name'\. a template name has at most 100 characters/],
-      [['templates', 'add', '  ', 'x'], /argument 'name'\. a template name must not be empty/],
+      [['templates', 'add', 'n'.repeat(101), 'x'], /argument 'name'\. the name "n{40}…" is longer than 100 characters/],
+      [['templates', 'add', '  ', 'x'], /argument 'name'\. the template has no name/],
+      [['templates', 'add', 'two\nlines', 'x'], /argument 'name'\. the name "two\\nlines" has a line break or control character/],
       [['templates', 'add', 'Long', 'a'.repeat(10_001)], /^parley: the text has 10001 characters; at most 10000 are allowed\n$/],
       [['templates', 'add', 'Long', '-'], /^parley: the text has 10001 characters; at most 10000 are allowed\n$/, `${'a'.repeat(10_001)}\n`],
       [['templates', 'add', 'Empty', ''], /^parley: a template needs some text\n$/],
-      [['templates', 'edit', 'Greeting', '--name', 'n'.repeat(101)], /'--name <new-name>'.* a template name has at most 100 characters/],
-      [['templates', 'edit', 'Greeting', '--name', ''], /'--name <new-name>'.* a template name must not be empty/],
+      [['templates', 'edit', 'Greeting', '--name', 'n'.repeat(101)], /'--name <new-name>'.* the name "n{40}…" is longer than 100 characters/],
+      [['templates', 'edit', 'Greeting', '--name', ''], /'--name <new-name>'.* the template has no name/],
       [['templates', 'edit', 'Greeting', '--text', 'a'.repeat(10_001)], /^parley: --text has 10001 characters; at most 10000 are allowed\n$/],
       [['templates', 'edit', 'Greeting', '--text', ' '], /^parley: a template needs some text\n$/],
     ];

@@ -49,6 +49,10 @@ describe('configFromEnv', () => {
   it('names the host, as the flag or the variable it came from, not the public URL made from it', () => {
     expect(() => config({}, { host: '999.1.1.1', port: 4000 })).toThrow('--host must be an IP address or a host name, got "999.1.1.1"');
     expect(() => config({ PARLEY_HOST: '999.1.1.1' })).toThrow('PARLEY_HOST must be an IP address or a host name, got "999.1.1.1"');
+    // Not host names either, though a URL would take them after "http://".
+    for (const bad of ['example.com:80', 'a/b', 'user@host', '[example.com]']) expect(() => config({}, { host: bad })).toThrow(`--host must be an IP address or a host name, got "${bad}"`);
+    // An IPv6 address in brackets, as a URL writes it, is that address.
+    expect(config({}, { host: '[::1]', port: 4000 })).toMatchObject({ host: '::1', publicUrl: 'http://[::1]:4000' });
     expect(() => config({ PARLEY_HOST: 'chat example' })).toThrow(/^PARLEY_HOST must be/);
     // The flag wins over the variable, so a bad variable beside a good flag is not in the way.
     expect(config({ PARLEY_HOST: '999.1.1.1' }, { host: 'localhost' }).host).toBe('localhost');

@@ -12,7 +12,7 @@ import { layoutFor } from '../../tui/state/layout.js';
 import { bottomAfterMove, CUT, fileLabel, formatSize, truncateMiddle, visibleMessageRows, wrapMessage } from '../../tui/state/message-rows.js';
 import { emptyPicker, fuzzyScore, matching, pickedItem, reducePicker, searchIsCurrent } from '../../tui/state/picker.js';
 import { emptyThread, failureText, hasOlder, reduceThread, threadItems, VISITOR_TYPING_MS } from '../../tui/state/thread.js';
-import { tail } from '../../tui/state/message-view.js';
+import { tail, threadLayout, viewBottom } from '../../tui/state/message-view.js';
 import { displayWidth } from '../../core/text-layout.js';
 import { visibleRows } from '../../tui/state/window.js';
 import { at, detail, dialog, message } from '../helpers/tui-fixtures.js';
@@ -262,6 +262,25 @@ describe('long panes', () => {
     expect(bottomAfterMove(10, 5, 6, 6, rowsOf)).toBe(6);
     // Near the start, the view is the first rows whatever the bottom asked.
     expect(bottomAfterMove(10, 2, 0, 6, rowsOf)).toBe(2);
+  });
+
+  it('scrolled up with "↓ N new" shown, moving up never leaves the selected message out of view', () => {
+    let s = reduceThread(emptyThread, { type: 'opened', detail: detail(Array.from({ length: 30 }, (_, i) => message(i + 1))) });
+    s = reduceThread(s, { type: 'move', by: -3, count: 30 });
+    s = reduceThread(s, { type: 'messages', messages: [message(31)] });
+    expect(s.unseen).toEqual([31]);
+    const viewer = { myId: 1, url: 'http://parley.test' };
+    for (let i = 0; i < 20; i++) {
+      const items = threadItems(s, emptyOutbox);
+      const { rowsAvailable, rowsOf } = threadLayout(items, s, viewer, 60, 13);
+      // The pane's 13 rows: its border, header and "↓ N new" line take four.
+      expect(rowsAvailable).toBe(9);
+      const target = s.selected! - 1;
+      const bottom = bottomAfterMove(items.length, viewBottom(s, items.length), target, rowsAvailable, rowsOf);
+      s = reduceThread(s, { type: 'move', by: -1, count: items.length, bottom });
+      const shown = visibleMessageRows(items.length, viewBottom(s, items.length), rowsAvailable, rowsOf).map((r) => r.item);
+      expect(shown).toContain(s.selected);
+    }
   });
 
   it('a message cut to the pane says how to read it whole', () => {

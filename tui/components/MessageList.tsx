@@ -65,22 +65,13 @@ export function MessageList({ width, height }: { width: number; height: number }
   const { rowsAvailable, rowsOf } = threadLayout(items, state, { myId: me.user.id, url: client.url }, width, height);
   // The view as the operator left it, unless the selected message is not whole in it (the pane
   // changed size): then the view goes to it.
+  const selectedNow = state.selected === null ? null : Math.min(state.selected, items.length - 1);
   const whole = (shown: MessageRow[], i: number) => shown.filter((r) => r.item === i).length === Math.min(rowsOf(i).length, rowsAvailable);
-  let anchor = viewBottom(state, items.length);
-  let rows = visibleMessageRows(items.length, anchor, rowsAvailable, rowsOf);
-  if (state.selected !== null && !whole(rows, state.selected)) {
-    anchor = state.selected;
-    rows = visibleMessageRows(items.length, anchor, rowsAvailable, rowsOf);
-  }
-  // New messages below the last one in view: a line says how many (it takes a row of its own).
+  let rows = visibleMessageRows(items.length, viewBottom(state, items.length), rowsAvailable, rowsOf);
+  if (selectedNow !== null && !whole(rows, selectedNow)) rows = visibleMessageRows(items.length, selectedNow, rowsAvailable, rowsOf);
+  // New messages below the last one in view: a line says how many (threadLayout kept its row).
   const unseen = new Set(state.unseen);
-  const newBelow = (last: number) => items.slice(last + 1).filter((item) => item.message && unseen.has(item.message.id)).length;
-  let fresh = rows.length ? newBelow(rows[rows.length - 1].item) : 0;
-  if (fresh > 0) {
-    const room = Math.max(0, rowsAvailable - 1);
-    rows = visibleMessageRows(items.length, anchor, room, (i) => rowsOf(i, room));
-    fresh = rows.length ? newBelow(rows[rows.length - 1].item) : fresh;
-  }
+  const fresh = rows.length ? items.slice(rows[rows.length - 1].item + 1).filter((item) => item.message && unseen.has(item.message.id)).length : 0;
   const selected = state.selected ?? items.length - 1;
   const older = hasOlder(state) && rows[0]?.item === 0;
   return (

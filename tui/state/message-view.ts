@@ -57,7 +57,9 @@ function frame(item: ThreadItem, state: ThreadState, viewer: Viewer) {
 export function threadLayout(items: readonly ThreadItem[], state: ThreadState, viewer: Viewer, width: number, height: number) {
   const inner = Math.max(4, width - 4);
   const typing = state.typingUntil !== null;
-  const rowsAvailable = Math.max(0, height - 3 - (typing ? 1 : 0));
+  // Messages that arrived while scrolled up are counted on a "↓ N new" row below the messages:
+  // its row is kept from the start, so the view the keys move is the view shown.
+  const rowsAvailable = Math.max(0, height - 3 - (typing ? 1 : 0) - (state.unseen.length > 0 ? 1 : 0));
   const rowsOf = (i: number, room = rowsAvailable): MessageRow[] => {
     const { head, files, tailWidth } = frame(items[i], state, viewer);
     return wrapMessage(i, head, items[i].body, inner, Math.max(1, room - 1), tailWidth, files);

@@ -19,13 +19,14 @@ interface Opts {
  * An account belongs to the person, not to the project: adding them keeps their password and
  * their names. Names other than the ones given are said, with the way to change them.
  */
-function existingAccount(member: Member, opts: Opts): string {
+function existingAccount(member: Member, opts: Opts, projectId: number): string {
   const firstName = opts.firstName.trim();
   const lastName = opts.lastName.trim();
   if (member.firstName === firstName && member.lastName === lastName) {
     return 'They already had an account: they sign in with their password.';
   }
-  const rename = `parley team update ${shellWord(member.email)} --first-name ${shellWord(firstName)} --last-name ${shellWord(lastName)}`;
+  // With the project, so that it works whatever project is the default where it is pasted.
+  const rename = `parley team update -p ${projectId} ${shellWord(member.email)} --first-name ${shellWord(firstName)} --last-name ${shellWord(lastName)}`;
   return (
     `They already had an account as "${personName(member.firstName, member.lastName)}": they sign in with their password, ` +
     `and their names are kept (${rename} renames them in every project, or they change them in their profile).`
@@ -47,7 +48,7 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
   });
   result(ctx.io, { ...member, newUser }, () =>
     `Added ${member.email} to "${project.name}" as ${roleOf(member)}. ` +
-      (newUser ? 'A welcome mail with the login and a one-time password is on its way.' : existingAccount(member, opts)),
+      (newUser ? 'A welcome mail with the login and a one-time password is on its way.' : existingAccount(member, opts, project.id)),
   );
   return 0;
 }

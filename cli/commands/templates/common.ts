@@ -3,13 +3,7 @@
 import { InvalidArgumentError } from 'commander';
 import type { ParleyClient } from '../../../core/client/api.js';
 import type { Template } from '../../../core/protocol/index.js';
-import {
-  MAX_TEMPLATE_NAME,
-  MAX_TEMPLATE_TEXT,
-  normalizeTemplateName,
-  normalizeTemplateText,
-  templateKey,
-} from '../../../core/templates.js';
+import { MAX_TEMPLATE_TEXT, normalizeTemplateText, templateKey, templateNameProblem } from '../../../core/templates.js';
 import { CliError, UsageError } from '../../errors.js';
 import { checkLength } from '../../options.js';
 
@@ -35,9 +29,8 @@ export async function textArgument(words: string[], readStdin: () => Promise<str
 
 /** A new name (`templates add NAME`, `edit --name`), measured as the server stores it: trimmed. */
 export function parseTemplateName(value: string): string {
-  const name = normalizeTemplateName(value);
-  if (!name) throw new InvalidArgumentError('a template name must not be empty');
-  if ([...name].length > MAX_TEMPLATE_NAME) throw new InvalidArgumentError(`a template name has at most ${MAX_TEMPLATE_NAME} characters`);
+  const problem = templateNameProblem(value);
+  if (problem) throw new InvalidArgumentError(problem);
   return value;
 }
 
