@@ -5,7 +5,7 @@ import type { Tx } from '../db/sqlite.js';
 import { badRequest, conflict } from '../errors.js';
 import { generatePassword, generateWidgetKey, hashPassword } from '../secrets.js';
 import type { ServiceDeps } from './context.js';
-import { defaultTimezone } from './projects.js';
+import { defaultTimezone, takenProjectName } from './projects.js';
 
 export interface OneTimeLogin {
   email: string;
@@ -89,10 +89,13 @@ export function adminService(deps: ServiceDeps) {
         const now = clock.now();
         const [adminHash, operatorHash] = await Promise.all([hashPassword('x'), hashPassword('x')]);
         projectId = await db.write(async (tx) => {
+          // Project names are unique: next to a project of that name, the demo takes a number.
+          let name = DEMO.projectName;
+          for (let n = 2; (await takenProjectName(tx, name)) !== null; n++) name = `${DEMO.projectName} ${n}`;
           const pid = await repos.projects.insert(
             tx,
             {
-              name: DEMO.projectName,
+              name,
               widgetKey: generateWidgetKey(),
               allowedOrigins: [origin],
               timezone: defaultTimezone(),

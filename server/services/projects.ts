@@ -34,12 +34,18 @@ import { canonicalTimeZone } from '../../core/schedule-text.js';
  * both take a name. Read in full and compared here: SQLite's NOCASE folds ASCII only. Duplicates
  * in a database from before this rule are left as they are (no migration that could not run).
  */
-async function requireFreeName(tx: Tx, name: string, projectId?: number): Promise<void> {
+/** The name of another project (not `projectId`) that `name` would clash with, or null. */
+export async function takenProjectName(tx: Tx, name: string, projectId?: number): Promise<string | null> {
   const key = nameKey(name);
   const taken = (await tx.all<{ id: number; name: string }>('SELECT id, name FROM projects')).find(
     (p) => p.id !== projectId && nameKey(p.name) === key,
   );
-  if (taken) throw conflict(`a project named "${taken.name}" already exists: pick another name`);
+  return taken?.name ?? null;
+}
+
+async function requireFreeName(tx: Tx, name: string, projectId?: number): Promise<void> {
+  const taken = await takenProjectName(tx, name, projectId);
+  if (taken !== null) throw conflict(`a project named "${taken}" already exists: pick another name`);
 }
 
 export type ProjectsService = ReturnType<typeof projectsService>;

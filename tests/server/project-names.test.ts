@@ -85,3 +85,13 @@ describe('a database from before the rule', () => {
     expect(await root.updateProject(ids[1], { name: 'Old shop 2' })).toMatchObject({ name: 'Old shop 2' });
   });
 });
+
+describe('the demo project', () => {
+  it('takes a number when a project of its name exists, so its name stays unique', async () => {
+    await root.createProject('demo SHOP');
+    const demo = await server.app.services.admin.ensureDemo();
+    expect(demo.projectName).toBe('Demo shop 2');
+    // Later runs find the same one.
+    expect((await server.app.services.admin.ensureDemo()).projectId).toBe(demo.projectId);
+  });
+});

@@ -222,4 +222,17 @@ describe('the ? help (finding 6)', () => {
     const missing = commands.filter((c) => !texts.some((t) => t.includes(`${keysOf(c)} ${KEYMAP[c].help}`)));
     expect(missing).toEqual([]);
   });
+
+  it('in a narrow, tall terminal (60x50) one column with wrapped descriptions shows them all whole', async () => {
+    const { app } = await startApp({ columns: 60, rows: 50 });
+    await press(app, '?');
+    const frame = await waitForFrame(app, (f) => f.includes('Keys (Esc or ? closes'), 'the help');
+    expect(tooWideInTmux(frame, 60)).toEqual([]);
+    // The window's rows (the status bar under it is cut at this width, as always).
+    const help = frame.split('\n').filter((row) => row.startsWith('║')).join('\n');
+    expect(help).not.toContain('…');
+    const [text] = readings(help, 0);
+    const commands = (Object.keys(KEYMAP) as Command[]).filter((c) => !KEYMAP[c].hidden);
+    expect(commands.filter((c) => !text.includes(`${keysOf(c)} ${KEYMAP[c].help}`))).toEqual([]);
+  });
 });

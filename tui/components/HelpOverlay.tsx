@@ -57,7 +57,11 @@ function wrapped(command: Command, keyWidth: number, width: number): Entry {
 const oneRow = (command: Command, keyWidth: number): Entry => ({ command, keyWidth, rows: [{ help: KEYMAP[command].help, where: whereOf(command) }] });
 
 /** The width of the keys: fixed in two columns; in one, the widest keys' (up to a point). */
-const keyColumn = (commands: Command[], columns: 1 | 2) => (columns === 2 ? 13 : Math.min(32, Math.max(...commands.map((c) => keysOf(c).length)) + 1));
+/**
+ * The width of the keys' column. Keys that do not fit it (Send's three) get a row of their own
+ * above the columns, so a narrow window still leaves its descriptions the room.
+ */
+const KEY_WIDTH = 13;
 
 const height = (entries: Entry[]) => entries.reduce((n, e) => n + e.rows.length, 0);
 
@@ -78,7 +82,7 @@ function balanced(entries: Entry[]): Entry[][] {
 /** Every command with its whole description in `columns` columns, or null when that is taller than `rows`. */
 function wrappedPlan(commands: Command[], width: number, rows: number, columns: 1 | 2): Plan | null {
   const columnWidth = Math.floor(width / columns);
-  const keyWidth = keyColumn(commands, columns);
+  const keyWidth = KEY_WIDTH;
   const long = commands.filter((c) => keysOf(c).length >= keyWidth).map((c) => wrapped(c, keysOf(c).length + 2, width));
   const short = commands.filter((c) => keysOf(c).length < keyWidth).map((c) => wrapped(c, keyWidth, columnWidth - GAP));
   const split = columns === 2 ? balanced(short) : [short];
@@ -90,7 +94,7 @@ function wrappedPlan(commands: Command[], width: number, rows: number, columns: 
 function cutPlan(commands: Command[], width: number, rows: number): Plan {
   const columns = commands.length > rows && width >= TWO_COLUMNS ? 2 : 1;
   const columnWidth = Math.floor(width / columns);
-  const keyWidth = keyColumn(commands, columns);
+  const keyWidth = KEY_WIDTH;
   const long = commands.filter((c) => keysOf(c).length >= keyWidth).slice(0, rows);
   const short = commands.filter((c) => keysOf(c).length < keyWidth);
   const perColumn = Math.max(0, Math.min(rows - long.length, Math.ceil(short.length / columns)));
@@ -124,8 +128,9 @@ export function HelpOverlay({ width, height: boxHeight }: { width: number; heigh
   const commands = (Object.keys(KEYMAP) as Command[]).filter((c) => !KEYMAP[c].hidden);
   const rows = Math.max(1, boxHeight - 3);
   const inner = width - 4;
-  const plan = wrappedPlan(commands, inner, rows, 1) ?? wrappedPlan(commands, inner, rows, 2) ?? cutPlan(commands, inner, rows);
-  const note = plan.dropped > 0 ? '; a taller terminal shows them all' : plan.cut ? '; a bigger terminal shows them whole' : '';
+  const plan =
+    wrappedPlan(commands, inner, rows, 1) ?? (inner >= TWO_COLUMNS ? wrappedPlan(commands, inner, rows, 2) : null) ?? cutPlan(commands, inner, rows);
+  const note = plan.dropped > 0 ? '; a taller terminal shows them all' : plan.cut ? '; more room shows them whole' : '';
   return (
     <Box flexDirection="column" width={width} height={boxHeight} borderStyle="double" paddingX={1} overflow="hidden">
       <Text bold wrap="truncate-end">
