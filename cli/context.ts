@@ -7,6 +7,7 @@ import type { Project } from '../core/protocol/index.js';
 import { type ConfigStore, openConfigStore } from './config.js';
 import { AuthError, CliError, UsageError } from './errors.js';
 import type { Io } from './io.js';
+import { projectKey } from './provision/names.js';
 
 export const DEFAULT_URL = 'http://127.0.0.1:8080';
 
@@ -116,7 +117,8 @@ export async function findProject(client: ParleyClient, wanted: string): Promise
       throw err;
     }
   }
-  const matches = (await client.listProjects()).filter((p) => p.name.toLowerCase() === wanted.toLowerCase());
+  // As the server compares project names (names.ts): "-p 'acme shop '" is Acme shop.
+  const matches = (await client.listProjects()).filter((p) => projectKey(p.name) === projectKey(wanted));
   if (matches.length === 0) throw new CliError(`unknown project: ${wanted}`);
   if (matches.length > 1) throw new UsageError(`several projects are named "${wanted}": use the id`);
   return matches[0];

@@ -373,6 +373,8 @@ describe('project names are unique', () => {
     await admin.json(['project', 'create', 'Other twin']);
     expectFailure(await admin.run(['project', 'set', 'Other twin', '--name', 'TWIN', '--json']), 1, /a project named "Twin" already exists/);
     expect((await projects()).filter((n) => n.toLowerCase() === 'twin')).toEqual(['Twin']);
+    // -p finds a project by its name as the server compares names.
+    expect((await admin.json<ProjectJson>(['project', 'show', '-p', ' TWIN '])).name).toBe('Twin');
   });
 
   it('apply --project with the name of another project is refused by the plan', async () => {
