@@ -598,15 +598,15 @@ function teamRuleProblems(parsed: ParsedSpec, state: CurrentState, steps: Step[]
   return problems;
 }
 
-/**
- * Every step, in the order they can run: creations and updates first, deletions, then the
- * caller's own access when the file lowers it. A file
- * that refers to members or groups the project does not have, or that the server would refuse
- * part-way through (see projectProblems, teamRuleProblems), is refused whole (SpecError).
- */
 /** Access levels from least to most. */
 const RANK = { none: 0, settings: 1, admin: 2 } as const;
 
+/**
+ * Every step, in the order they can run: creations and updates first, deletions, then the
+ * caller's own access when the file lowers it. A file that refers to members or groups the
+ * project does not have, or that the server would refuse part-way through (see projectProblems,
+ * teamRuleProblems), is refused whole (SpecError).
+ */
 export function plan(parsed: ParsedSpec, state: CurrentState, opts: PlanOptions): Step[] {
   const all = [
     ...settingsSteps(parsed, state),
