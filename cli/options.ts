@@ -1,7 +1,7 @@
 // Option parsers shared by several commands (they fail as usage errors, exit 2, before any
 // request), and the help of the commands that take --json but no other global flag.
 import { type Command, Help, InvalidArgumentError } from 'commander';
-import { type AccessLevel, MAX_EMAIL, MAX_NAME } from '../core/protocol/constants.js';
+import { type AccessLevel, MAX_EMAIL, MAX_NAME, normalizeEmail } from '../core/protocol/constants.js';
 import { UsageError } from './errors.js';
 
 /** `--first-name` / `--last-name`: not empty (the server trims names; "-" stands for "not given"). */
@@ -15,6 +15,8 @@ export function parseName(value: string): string {
 export function parseEmail(value: string): string {
   if (!value.trim()) throw new InvalidArgumentError('an email must not be empty');
   if ([...value].length > MAX_EMAIL) throw new InvalidArgumentError(`an email has at most ${MAX_EMAIL} characters`);
+  // The server's own rule: a malformed address is a wrong flag, refused before any request.
+  if (!normalizeEmail(value)) throw new InvalidArgumentError(`not a valid email address: "${value}"`);
   return value;
 }
 

@@ -84,8 +84,8 @@ describe('parley admin create --data-dir', () => {
     );
     expectFailure(
       await sh.run(['admin', 'create', '--data-dir', server.dataDir, '--email', 'not-an-email', '--first-name', 'A', '--last-name', 'L']),
-      1,
-      /not a valid email/,
+      2,
+      /--email.*not a valid email/,
     );
     const empty = await tempDir();
     const r = await sh.run(['admin', 'create', '--data-dir', empty, '--email', 'a@b.co', '--first-name', 'A', '--last-name', '-']);

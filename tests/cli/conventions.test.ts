@@ -275,11 +275,11 @@ describe('errors: exit 1 with one line on stderr', () => {
     expectFailure(await operator.run(['project', 'show', 'Hidden']), 1, /unknown project/);
   });
 
-  it('bad member input: malformed email, empty first name (exit 2), empty last name (exit 2), duplicate', async () => {
+  it('bad member input: malformed email (exit 2), empty first name (exit 2), empty last name (exit 2), duplicate', async () => {
     const add = (email: string, first: string, last: string) =>
       admin.run(['team', 'add', '-p', 'Alpha', '--email', email, '--first-name', first, '--last-name', last, '--operator']);
-    expectFailure(await add('not-an-email', 'Nia', 'Ng'), 1, /email/);
-    expectFailure(await add('a@@b.com', 'Nia', 'Ng'), 1, /email/);
+    expectFailure(await add('not-an-email', 'Nia', 'Ng'), 2, /--email.*not a valid email address: "not-an-email"/);
+    expectFailure(await add('a@@b.com', 'Nia', 'Ng'), 2, /--email.*not a valid email address/);
     // Empty names are refused before any request, naming the flag.
     expectFailure(await add('nia@example.com', '', 'Ng'), 2, /--first-name.*must not be empty/);
     expectFailure(await add('nia@example.com', '  ', 'Ng'), 2, /--first-name.*must not be empty/);
