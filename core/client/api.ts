@@ -161,6 +161,7 @@ export class ParleyClient {
   token: string | null;
   private readonly timeoutMs: number;
   private readonly reviver?: (key: string, value: unknown) => unknown;
+  private readonly answered = new Set<() => void>();
 
   constructor(opts: ClientOptions) {
     this.url = opts.url.replace(/\/+$/, '');
@@ -171,6 +172,15 @@ export class ParleyClient {
 
   async request<T>(method: Method, path: string, body?: unknown, raw?: { data: Buffer; contentType: string }): Promise<T> {
     return (await this.exchange<T>(method, path, body, raw)).data;
+  }
+
+  /**
+   * Calls `listener` whenever the server answers a request, whatever the answer (the TUI's
+   * "cannot reach the server" is over then, even if its socket never dropped); returns the undo.
+   */
+  onAnswer(listener: () => void): () => void {
+    this.answered.add(listener);
+    return () => void this.answered.delete(listener);
   }
 
   /** A request that also reports the status of a successful answer (201 created vs 200 repeated). */
@@ -198,6 +208,7 @@ export class ParleyClient {
       const why = e.name === 'TimeoutError' ? `no answer within ${this.timeoutMs / 1000} s` : (e.code ?? e.message);
       throw new ApiError(0, 'unreachable', `cannot reach the Parley server at ${this.url}: ${why}`);
     }
+    for (const listener of this.answered) listener();
     const { text } = res;
     if (res.status >= 400) {
       let code = 'http_error';

@@ -54,12 +54,15 @@ async function visitorWrites(body: string, hello: Record<string, unknown> = {}) 
   return { dialogId, name: welcome.visitor.name as string };
 }
 
-/** The TUI signed in as Oli in a terminal of `size`, its clock in the test's hands; `url`: where it reaches the server. */
-async function startApp(size: { columns: number; rows: number }, url = server.url) {
+/**
+ * The TUI signed in as Oli in a terminal of `size`, its clock in the test's hands; `url`: where it
+ * reaches the server (`socketUrl`: where its socket does, if elsewhere).
+ */
+async function startApp(size: { columns: number; rows: number }, url = server.url, socketUrl = url) {
   const time = new ManualTime();
   const client = new ParleyClient({ url, token: oli.token });
   const connection = new OperatorConnection({
-    url,
+    url: socketUrl,
     token: oli.token!,
     projectId: project.id,
     heartbeatMs: 0,
@@ -185,6 +188,22 @@ describe('status-bar notices (finding 5)', () => {
     // Back on the next retry (at most 15 s): well before an error notice's 20 s are up.
     time.advance(states.at(-1)!.retryInMs!);
     await waitForFrame(app, (f) => f.includes('· connected') && !f.includes('cannot reach'), 'connected, the failure gone');
+  });
+
+  it('"cannot reach the server" from a request goes at the next answer, though the socket never dropped', async () => {
+    await visitorWrites('Hello?');
+    const cut = await netCut(server.url);
+    teardown.push(() => cut.close());
+    // Requests go through the cut; the socket does not.
+    const { app, time } = await startApp({ columns: 200, rows: 32 }, cut.url, server.url);
+    cut.block();
+    time.advance(60_000);
+    await waitForFrame(app, (f) => f.includes('could not read your status: cannot reach the Parley server'), 'the failure');
+    cut.unblock();
+    // Opening the dialog asks the server (no time passes: the notice's own 20 s are not up).
+    await press(app, ENTER);
+    const frame = await waitForFrame(app, (f) => f.includes('Hello?') && !f.includes('cannot reach'), 'the dialog open, the failure gone');
+    expect(frame).toContain('· connected');
   });
 
   it('c confirms the close and u the reopen, as t and a confirm theirs', async () => {

@@ -82,6 +82,8 @@ export function ParleyProvider({ session, children }: { session: Session; childr
         }
         wasOnline = true;
       }),
+      // Any answer of the server ends "cannot reach the server", as the socket coming back does.
+      session.client.onAnswer(() => status.dispatch({ type: 'over', what: 'connected' })),
       connection.on('outbox', (_entry, box) => outbox.dispatch(box)),
       connection.on('fatal', (error) => actions.sessionEnded(error.message)),
       connection.on('serverError', (error) => status.dispatch({ type: 'notice', text: `the server refused it: ${error.message}` })),

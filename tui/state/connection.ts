@@ -26,7 +26,7 @@ export interface ConnectionView {
 
 /**
  * What ends a notice's state: the composer's message went, another dialog was opened, or the
- * connection is back ("cannot reach the server" is wrong once it answers again).
+ * server answers again, on the socket or to a request ("cannot reach the server" is wrong then).
  */
 export type NoticeEnd = 'sent' | 'opened' | 'connected';
 
