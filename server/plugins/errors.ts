@@ -18,9 +18,19 @@ const byStatus: Record<number, ErrorCode> = {
   503: 'unavailable',
 };
 
+/** Ajv's words, except that an unknown field is named ("body/widget has no field "colr""). */
+function validationMessage(err: FastifyError): string {
+  const [first] = err.validation ?? [];
+  const unknown = first?.keyword === 'additionalProperties' ? (first.params as { additionalProperty?: unknown }).additionalProperty : undefined;
+  if (typeof unknown !== 'string') return err.message;
+  return `${err.validationContext ?? 'body'}${first.instancePath} has no field ${JSON.stringify(unknown)}`;
+}
+
 export default fp(
   async (app) => {
     app.setErrorHandler((err: FastifyError | AppError, request, reply) => {
+      // A route may have said what it was about to send (a file's type, a download's name).
+      reply.removeHeader('content-disposition').type('application/json; charset=utf-8');
       if (err instanceof AppError) {
         return reply.code(err.status).headers(err.headers).send({ error: { code: err.code, message: err.message } });
       }
@@ -37,7 +47,7 @@ export default fp(
         });
       }
       let message = err.message;
-      if (err.validation) message = `invalid request: ${err.message}`;
+      if (err.validation) message = `invalid request: ${validationMessage(err)}`;
       else if (err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError) {
         message = 'the request body is not valid JSON';
       } else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') message = 'the request body is too large';

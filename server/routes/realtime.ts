@@ -15,6 +15,8 @@ import { CLOSE } from '../realtime/hub.js';
 import type { Auth } from '../services/accounts.js';
 import type { VisitorRef } from '../services/dialogs.js';
 import { visitorMessage } from '../services/present.js';
+import type { Clock } from '../clock.js';
+import { malformedFrame, notUnicode } from '../unicode.js';
 
 interface Checker {
   Check(v: unknown): boolean;
@@ -40,6 +42,23 @@ const visitorFrame = frameChecker(VisitorFrame);
 const VISITOR_BURST = 10;
 const VISITOR_RATE = 3;
 const HELLO_TIMEOUT_MS = 10_000;
+/** A visitor's typing signals passed on to operators: a burst of this many, then this many a second. */
+const TYPING_BURST = 5;
+const TYPING_RATE = 1;
+
+/** True while a sender is within `burst` at once and `perSecond` over time (one token a call). */
+function tokenBucket(burst: number, perSecond: number, clock: Clock) {
+  let tokens = burst;
+  let refilledAt = clock.now();
+  return () => {
+    const now = clock.now();
+    tokens = Math.min(burst, tokens + ((now - refilledAt) / 1000) * perSecond);
+    refilledAt = now;
+    if (tokens < 1) return false;
+    tokens -= 1;
+    return true;
+  };
+}
 /**
  * An operator socket's session or token is checked again this often: one that expires (by age
  * or, for a token, its --days) or whose user is disabled while the socket is open loses it.
@@ -71,11 +90,14 @@ function refOf(value: unknown): string | undefined {
 
 function parseFrame<T>(raw: RawData, checker: FrameChecker): T {
   let value: unknown;
+  const text = raw.toString();
   try {
-    value = JSON.parse(raw.toString());
+    value = JSON.parse(text);
   } catch {
     throw new FrameError('a frame must be a JSON object');
   }
+  const malformed = malformedFrame(text, value);
+  if (malformed) throw new FrameError(notUnicode(malformed), refOf(value));
   if (!checker.whole.Check(value)) {
     const type = (value as { type?: unknown } | null)?.type;
     if (typeof type !== 'string') throw new FrameError('a frame needs a "type"', refOf(value));
@@ -226,10 +248,15 @@ export default async function realtimeRoutes(app: FastifyInstance, options: { se
         const allowed = JSON.parse(project.allowed_origins) as string[];
         if (!origin || !allowed.includes(origin)) {
           // The site owner installing the widget looks here: the browser shows only "403".
+          // "null" is a page with no origin (opened from a file, or in a sandboxed frame): no
+          // setting allows that, the site has to be served over http(s).
+          const fix =
+            origin === 'null'
+              ? 'a page opened from a file or a sandboxed frame has no origin: serve it over http(s)'
+              : `allow it with: parley project set ${project.id} --add-origin ${origin ?? 'ORIGIN'}`;
           request.log.warn(
             { origin: origin ?? null, projectId: project.id },
-            `widget refused: origin ${origin ?? '(none)'} is not allowed for project ${project.id} ` +
-              `(allow it with: parley project set ${project.id} --add-origin ${origin ?? 'ORIGIN'})`,
+            `widget refused: origin ${origin ?? '(none)'} is not allowed for project ${project.id} (${fix})`,
           );
           throw forbidden(`origin ${origin ?? '(none)'} is not allowed for this project`);
         }
@@ -244,8 +271,8 @@ export default async function realtimeRoutes(app: FastifyInstance, options: { se
       releaseUpgrade(socket, log);
       let visitor: VisitorRef | null = null;
       let remove: (() => void) | null = null;
-      let tokens = VISITOR_BURST;
-      let refilledAt = app.clock.now();
+      const sending = tokenBucket(VISITOR_BURST, VISITOR_RATE, app.clock);
+      const typing = tokenBucket(TYPING_BURST, TYPING_RATE, app.clock);
       let group: string | null = null;
       let helloTimer: NodeJS.Timeout | null = setTimeout(() => socket.close(4000, 'no hello'), HELLO_TIMEOUT_MS);
       const helloSaid = () => {
@@ -257,15 +284,6 @@ export default async function realtimeRoutes(app: FastifyInstance, options: { se
         remove?.();
       });
 
-      const takeToken = () => {
-        const now = app.clock.now();
-        tokens = Math.min(VISITOR_BURST, tokens + ((now - refilledAt) / 1000) * VISITOR_RATE);
-        refilledAt = now;
-        if (tokens < 1) return false;
-        tokens -= 1;
-        return true;
-      };
-
       inOrder(socket, async (raw) => {
         let ref: string | undefined;
         try {
@@ -274,6 +292,8 @@ export default async function realtimeRoutes(app: FastifyInstance, options: { se
             if (!project || visitor) throw badRequest('hello was already said');
             helloSaid();
             const hello = await dialogs.visitorHello(project, frame.token, frame.language);
+            // Gone while the hello was answered: registered now, it would stay "online" for good.
+            if (socket.readyState !== 1) return;
             visitor = { id: hello.visitor.id, project_id: hello.visitor.project_id };
             group = frame.group ?? null;
             // Registered before reading history: a message stored meanwhile arrives twice at
@@ -297,7 +317,7 @@ export default async function realtimeRoutes(app: FastifyInstance, options: { se
           switch (frame.type) {
             case 'message.send': {
               ref = frame.clientId;
-              if (!takeToken()) throw new AppError(429, 'rate_limited', 'too many messages; wait a moment');
+              if (!sending()) throw new AppError(429, 'rate_limited', 'too many messages; wait a moment');
               const { message } = await dialogs.visitorSend(visitor, {
                 clientId: frame.clientId,
                 body: frame.body,
@@ -312,6 +332,9 @@ export default async function realtimeRoutes(app: FastifyInstance, options: { se
               await dialogs.visitorAck(visitor, frame.messageIds);
               break;
             case 'typing': {
+              // Operators show it for seconds (the widget sends one every 3 s): a flood of them is
+              // dropped, not passed on to every operator.
+              if (!typing()) break;
               const dialog = await dialogs.dialogOfVisitor(visitor.id);
               if (dialog) dialogs.visitorTyping(visitor, dialog);
               break;
