@@ -107,11 +107,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     frameworkErrors: (error, _request, reply: FastifyReply) => {
       const message = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a part of the URL is too long' : 'the URL is not valid';
       securityHeaders(reply);
-      void reply.code(400).send({ error: { code: 'bad_request', message } });
+      void reply.code(400).send({ error: { code: 'validation', message } });
     },
   });
 
   app.setValidatorCompiler((route) => (route.httpPart === 'body' ? strict : lenient)(route));
+  // JSON sent as text/plain was parsed as a string and refused as "body must be object": it is
+  // the type that is wrong (415).
+  app.removeContentTypeParser('text/plain');
   app.addHook('preValidation', async (request) => {
     const malformed = malformedText(request.body, 'body');
     if (malformed) throw badRequest(notUnicode(malformed));

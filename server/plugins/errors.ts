@@ -49,7 +49,10 @@ export default fp(
       let message = err.message;
       if (err.validation) message = `invalid request: ${validationMessage(err)}`;
       else if (err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError) {
-        message = 'the request body is not valid JSON';
+        // Fastify's parser says no more than that, and refuses keys that reach a prototype too.
+        message = 'the request body is not valid JSON (or holds a "__proto__" key)';
+      } else if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+        message = `a body of type ${request.headers['content-type'] ?? '(none)'} is not taken here: send JSON (application/json), or a file as multipart/form-data where a route takes one`;
       } else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') message = 'the request body is too large';
       return reply.code(status).send({ error: { code: byStatus[status] ?? 'validation', message } });
     });

@@ -170,6 +170,29 @@ describe('the widget socket', () => {
 });
 
 describe('error answers', () => {
+  it('say what is wrong with a body: its type (415), a prototype key, a URL part too long (all {error:{code,message}})', async () => {
+    const asText = await fetch(`${server.url}/api/v1/me`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'text/plain' },
+      body: JSON.stringify({ firstName: 'Ann' }),
+    });
+    expect(asText.status).toBe(415);
+    expect(await asText.json()).toEqual({
+      error: {
+        code: 'unsupported_media_type',
+        message: 'a body of type text/plain is not taken here: send JSON (application/json), or a file as multipart/form-data where a route takes one',
+      },
+    });
+
+    const proto = await send('PATCH', '/me', '{"__proto__":{"admin":true}}');
+    expect(proto.status).toBe(400);
+    expect(proto.body.error).toEqual({ code: 'validation', message: 'the request body is not valid JSON (or holds a "__proto__" key)' });
+
+    const long = await fetch(`${server.url}/api/v1/projects/${project.id}/groups/${'g'.repeat(2501)}`, { headers: { authorization: `Bearer ${admin.token}` } });
+    expect(long.status).toBe(400);
+    expect(await long.json()).toEqual({ error: { code: 'validation', message: 'a part of the URL is too long' } });
+  });
+
   it('a file gone from the disk: the error is JSON, not sent as the file type', async () => {
     const { peer: visitor, dialogId, welcome } = await visitorWrites(site(), 'A photo');
     const png = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8ffff3f0005fe02fea7d6a5f20000000049454e44ae426082', 'hex');

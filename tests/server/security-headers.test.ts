@@ -82,7 +82,7 @@ describe('every answer', () => {
     }
     expectErrorBody(answers[3], 404, 'not_found');
     expectErrorBody(answers[4], 400, 'validation');
-    expectErrorBody(answers[5], 400, 'bad_request');
+    expectErrorBody(answers[5], 400, 'validation');
   });
 
   it('the widget script: JavaScript, nosniff, loadable from other origins', async () => {
