@@ -250,6 +250,7 @@ export function createBridge(deps: BridgeDeps) {
           if (by) inOrder('assignment notice', () => relay.announceAssignment(e.projectId, e.dialog, by));
         }),
       );
+      inOrder('delivery deadlines', () => relay.rearm());
       polling = webhookUrl
         ? resumeKept()
             .then(() => registerWebhook(webhookUrl))

@@ -12,7 +12,7 @@ import { sha256 } from '../secrets.js';
 import type { Auth } from '../services/accounts.js';
 import { presentMessage } from '../services/present.js';
 import { MAX_DOWNLOAD_BYTES, TelegramApiError } from './api.js';
-import { clientIdFor } from './ids.js';
+import { clientIdFor, type SentBy } from './ids.js';
 import { type BridgeContext, say } from './context.js';
 import type { Relay } from './relay.js';
 import type { LinkRow } from './store.js';
@@ -36,9 +36,9 @@ interface Operator {
  */
 function fileOf(m: TgMessage): { file: TgFile; name: string } | null {
   const sticker = m.sticker && !m.sticker.is_animated && !m.sticker.is_video ? m.sticker : undefined;
-  const file = m.document ?? m.video ?? m.audio ?? m.voice ?? m.animation ?? m.photo?.[m.photo.length - 1] ?? sticker;
+  const file = m.document ?? m.video ?? m.video_note ?? m.audio ?? m.voice ?? m.animation ?? m.photo?.[m.photo.length - 1] ?? sticker;
   if (!file) return null;
-  const fallback = m.photo ? 'photo.jpg' : m.voice ? 'voice.ogg' : m.video ? 'video.mp4' : sticker ? 'sticker.webp' : 'file';
+  const fallback = m.photo ? 'photo.jpg' : m.voice ? 'voice.ogg' : m.video || m.video_note ? 'video.mp4' : sticker ? 'sticker.webp' : 'file';
   return { file, name: file.file_name?.trim() || fallback };
 }
 
@@ -135,6 +135,8 @@ export function createChat(ctx: BridgeContext, relay: Relay) {
         return;
       }
       case 'tpl': {
+        // The list needs no dialog: it is every project's the operator answers in.
+        if (!arg) return listTemplates(op);
         const dialog = await targetOf(op, m);
         if (dialog) await template(op, m, dialog, arg);
         return;
@@ -147,13 +149,26 @@ export function createChat(ctx: BridgeContext, relay: Relay) {
     }
   }
 
+  /**
+   * What a reply refers to: a forward (or card, or notice) of the bot, or an answer. Looked up at
+   * once, so an answer never waits for the bot's outgoing queue (other visitors' forwards, a
+   * 429): the visitor gets it within the delivery contract. Only a message not found may be a
+   * forward still being recorded: then it is looked up again once what is queued went out.
+   */
+  async function repliedTo(chatId: number, m: TgMessage) {
+    const id = m.reply_to_message!.message_id;
+    const found = await store.message(chatId, id);
+    if (found) return found;
+    await ctx.settled();
+    return store.message(chatId, id);
+  }
+
   /** The dialog a command is about: of the message it replies to, else the one opened last. */
   async function targetOf(op: Operator, m: TgMessage): Promise<DialogRow | null> {
     const chatId = op.link.chat_id;
     let dialogId = op.link.current_dialog_id;
     if (m.reply_to_message) {
-      await ctx.settled();
-      dialogId = (await store.message(chatId, m.reply_to_message.message_id))?.dialog_id ?? null;
+      dialogId = (await repliedTo(chatId, m))?.dialog_id ?? null;
       if (dialogId === null) {
         await say(ctx, chatId, TEXTS.notForwarded, { replyTo: m.message_id });
         return null;
@@ -197,9 +212,9 @@ export function createChat(ctx: BridgeContext, relay: Relay) {
   // ---- answering ---------------------------------------------------------------------
 
   /** Sends `body` (and files) to the dialog as the operator's message for Telegram message `tgMessageId`. */
-  async function send(op: Operator, tgMessageId: number, dialog: DialogRow, body: string, attachmentIds: number[] = []) {
+  async function send(op: Operator, tgMessageId: number, dialog: DialogRow, body: string, attachmentIds: number[] = [], sentBy: SentBy = 'reply') {
     const chatId = op.link.chat_id;
-    const clientId = clientIdFor(chatId, tgMessageId);
+    const clientId = clientIdFor(chatId, tgMessageId, sentBy);
     // Remembered before sending, so an ack that comes back at once finds it.
     await store.remember({ chat_id: chatId, tg_message_id: tgMessageId, kind: 'reply', dialog_id: dialog.id, client_id: clientId });
     let delivered: boolean;
@@ -219,9 +234,7 @@ export function createChat(ctx: BridgeContext, relay: Relay) {
   /** The operator's reply to a forwarded message: their message in that dialog. */
   async function answer(op: Operator, m: TgMessage): Promise<void> {
     const chatId = op.link.chat_id;
-    // A forward still being recorded may be the one replied to.
-    await ctx.settled();
-    const target = await store.message(chatId, m.reply_to_message!.message_id);
+    const target = await repliedTo(chatId, m);
     if (!target) {
       await say(ctx, chatId, TEXTS.notForwarded, { replyTo: m.message_id });
       return;
@@ -285,10 +298,19 @@ export function createChat(ctx: BridgeContext, relay: Relay) {
   async function edited(m: TgMessage): Promise<void> {
     if (m.chat.type !== 'private') return;
     const op = await operatorOf(m.chat.id);
-    const row = op ? await store.message(m.chat.id, m.message_id) : undefined;
+    if (!op) return;
+    const row = await store.message(m.chat.id, m.message_id);
     const text = (m.text ?? m.caption ?? '').trim();
-    // Only replies are messages in a dialog; a command edited afterwards (/tpl) is left as sent.
-    if (!op || row?.kind !== 'reply' || !row.client_id || !text || COMMANDS.has(commandName(text) ?? '')) return;
+    // A command acts when it is sent: an edit runs no command, and does not turn what a /tpl sent
+    // (the template, its clientId marks it) into the command's new text. The chat is told, so a
+    // fixed typo is sent again rather than waited for.
+    const sentByCommand = row?.kind === 'reply' && row.client_id !== clientIdFor(m.chat.id, m.message_id);
+    if (COMMANDS.has(commandName(text) ?? '') || sentByCommand) {
+      await say(ctx, m.chat.id, TEXTS.commandNotEdited, { replyTo: m.message_id });
+      return;
+    }
+    // Only replies are messages in a dialog.
+    if (row?.kind !== 'reply' || !row.client_id || !text) return;
     const message = await repos.dialogs.messageByClientId(row.dialog_id, row.client_id);
     const dialog = await repos.dialogs.dialogById(row.dialog_id);
     if (!message || !dialog) return;
@@ -394,15 +416,23 @@ export function createChat(ctx: BridgeContext, relay: Relay) {
     await say(ctx, op.link.chat_id, kind === 'take' ? TEXTS.took(who) : kind === 'close' ? TEXTS.closed(who) : TEXTS.reopened(who));
   }
 
-  /** /tpl NAME: the template, placeholders filled, as the operator's message; /tpl alone lists them. */
+  /** /tpl alone: the templates' names, of every project the operator answers in. */
+  async function listTemplates(op: Operator): Promise<void> {
+    const projects = (await repos.projects.forUser(op.auth.user.id)).filter((p) => p.operator);
+    if (projects.length === 0) {
+      await say(ctx, op.link.chat_id, TEXTS.noProjects);
+      return;
+    }
+    const lists: Array<{ project: string; names: string[] }> = [];
+    for (const p of projects) lists.push({ project: p.name, names: (await services.templates.list(op.auth, p.id)).map((t) => t.name) });
+    await say(ctx, op.link.chat_id, TEXTS.templates(lists));
+  }
+
+  /** /tpl NAME: the template, placeholders filled, as the operator's message. */
   async function template(op: Operator, m: TgMessage, dialog: DialogRow, name: string): Promise<void> {
     const chatId = op.link.chat_id;
     const templates = await services.templates.list(op.auth, dialog.project_id);
     const names = templates.map((t) => t.name);
-    if (!name) {
-      await say(ctx, chatId, TEXTS.templates(names));
-      return;
-    }
     const chosen = templates.find((t) => t.name.toLowerCase() === name.toLowerCase());
     if (!chosen) {
       await say(ctx, chatId, TEXTS.noTemplate(name, names), { replyTo: m.message_id });
@@ -416,7 +446,7 @@ export function createChat(ctx: BridgeContext, relay: Relay) {
       operator: { firstName: user.first_name, lastName: user.last_name },
       project: project ? { name: project.name } : null,
     });
-    await send(op, m.message_id, dialog, fillTemplate(chosen.text, values));
+    await send(op, m.message_id, dialog, fillTemplate(chosen.text, values), [], 'template');
   }
 
   // ---- buttons -----------------------------------------------------------------------
@@ -425,13 +455,14 @@ export function createChat(ctx: BridgeContext, relay: Relay) {
     const chatId = q.message?.chat.type === 'private' ? q.message.chat.id : null;
     let answerText = '';
     try {
-      // The message tapped may still be being recorded (a notice just sent).
-      await ctx.settled();
       const op = chatId === null ? null : await operatorOf(chatId);
       const [, action, id] = /^(resend|open|take|close|reopen):(\d{1,15})$/.exec(q.data ?? '') ?? [];
       if (!op) {
         if (chatId !== null) await say(ctx, chatId, TEXTS.unlinked);
       } else if (action === 'resend') {
+        // The notice tapped may still be being recorded (just sent): its reply is read once it is.
+        const reply = await store.message(op.link.chat_id, Number(id));
+        if (q.message && reply?.notice_id !== q.message.message_id) await ctx.settled();
         answerText = await relay.resend(op.link.chat_id, Number(id), op.auth);
       } else if (action === 'open') {
         await open(op, Number(id));

@@ -16,6 +16,8 @@ export interface SayOptions {
   replyTo?: number;
   /** Rows of inline buttons. */
   buttons?: TgInlineButton[][];
+  /** Kept trying through an outage until Telegram answers (see the outbox). */
+  untilAnswered?: boolean;
 }
 
 export interface BridgeContext {
@@ -52,7 +54,7 @@ export function textParams(chatId: number, text: string, opts: SayOptions = {}) 
 }
 
 export const say = (ctx: BridgeContext, chatId: number, text: string, opts?: SayOptions) =>
-  ctx.outbox.call<TgMessage>(chatId, 'sendMessage', textParams(chatId, text, opts));
+  ctx.outbox.call<TgMessage>(chatId, 'sendMessage', textParams(chatId, text, opts), { untilAnswered: opts?.untilAnswered });
 
 /**
  * Changes a message the bot sent; without buttons its inline keyboard goes away. A message that

@@ -2,9 +2,16 @@
 // posts once) and the webhook's secret token from the bot token (so it survives restarts).
 import { createHash, createHmac } from 'node:crypto';
 
-/** A UUID-shaped clientId that is the same for the same Telegram message, however often it arrives. */
-export function clientIdFor(chatId: number, tgMessageId: number): string {
-  const h = createHash('sha256').update(`telegram:${chatId}:${tgMessageId}`).digest('hex');
+/** What a Telegram message sent to a dialog: itself (a reply), or a template it named (/tpl). */
+export type SentBy = 'reply' | 'template';
+
+/**
+ * A UUID-shaped clientId that is the same for the same Telegram message, however often it
+ * arrives. A template's differs from a reply's, so an edit can tell what the message sent.
+ */
+export function clientIdFor(chatId: number, tgMessageId: number, sentBy: SentBy = 'reply'): string {
+  const source = `telegram:${chatId}:${tgMessageId}${sentBy === 'reply' ? '' : `:${sentBy}`}`;
+  const h = createHash('sha256').update(source).digest('hex');
   const variant = ((parseInt(h[16], 16) & 0x3) | 0x8).toString(16);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }

@@ -2,30 +2,43 @@
 // message a second per chat and 30 a second overall. Answers to button taps are not messages:
 // they skip the chat's queue and pace (only the overall limit holds), since the phone shows a
 // spinner on the button until the tap is answered. A 429 pauses the whole queue for its
-// retry_after and then retries the same call. A network failure retries calls that cannot post
-// twice (reactions, edits, reads) and sends that never left; a send that may have reached
-// Telegram is not repeated: its caller learns the fate is unknown (TelegramNetworkError.sent).
+// retry_after and then retries the same call. A transient failure is retried with backoff: a
+// 5xx (Telegram answered that it failed: nothing was posted), and a network failure for calls
+// that cannot post twice (reactions, edits, reads) and sends that never left; a send that may
+// have reached Telegram is not repeated: its caller learns the fate is unknown
+// (TelegramNetworkError.sent). A call made `untilAnswered` (a note that something is missing) is
+// retried through any transient failure, unknown fate included, until Telegram answers again;
+// it waits at the head of its chat's queue, so what the chat gets later comes after it.
 import type { FastifyBaseLogger } from 'fastify';
 import { type BotApi, TelegramApiError, TelegramNetworkError } from './api.js';
 import type { BridgeTimers } from './timers.js';
 
 export const PER_CHAT_INTERVAL_MS = 1000;
 export const GLOBAL_PER_SECOND = 30;
-const NETWORK_RETRIES = 5;
+const TRANSIENT_RETRIES = 5;
+/** An `untilAnswered` call: its backoff grows to a minute; it gives up after about an hour. */
+const PERSISTENT_BACKOFF_MAX_MS = 60_000;
+const PERSISTENT_RETRIES = 65;
 
 interface Job {
   chatId: number;
   method: string;
   params: Record<string, unknown>;
   tries: number;
+  untilAnswered: boolean;
   /** Not before this time (a retry's backoff). */
   notBefore: number;
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
 }
 
+export interface CallOptions {
+  /** Retried through outages (5xx, network failures, unknown fate) until Telegram answers. */
+  untilAnswered?: boolean;
+}
+
 export interface Outbox {
-  call<T>(chatId: number, method: string, params: Record<string, unknown>): Promise<T>;
+  call<T>(chatId: number, method: string, params: Record<string, unknown>, opts?: CallOptions): Promise<T>;
   stop(): void;
 }
 
@@ -76,10 +89,13 @@ export function createOutbox(api: BotApi, timers: BridgeTimers, log: FastifyBase
         pausedUntil = Math.max(pausedUntil, timers.now() + seconds * 1000);
         return requeue();
       }
-      if (err instanceof TelegramNetworkError && (!err.sent || !posts(job.method)) && job.tries < NETWORK_RETRIES) {
+      const serverError = err instanceof TelegramApiError && err.errorCode >= 500;
+      const network = err instanceof TelegramNetworkError;
+      const repeatable = job.untilAnswered || serverError || (network && (!err.sent || !posts(job.method)));
+      if ((serverError || network) && repeatable && job.tries < (job.untilAnswered ? PERSISTENT_RETRIES : TRANSIENT_RETRIES)) {
         job.tries += 1;
-        log.warn({ method: job.method, reason: err.reason, try: job.tries }, 'telegram: network failure, retrying');
-        job.notBefore = timers.now() + 1000 * 2 ** job.tries;
+        log.warn({ method: job.method, reason: (err as Error).message, try: job.tries }, 'telegram: call failed, retrying');
+        job.notBefore = timers.now() + Math.min(PERSISTENT_BACKOFF_MAX_MS, 1000 * 2 ** job.tries);
         return requeue();
       }
       job.reject(err);
@@ -104,13 +120,13 @@ export function createOutbox(api: BotApi, timers: BridgeTimers, log: FastifyBase
   }
 
   return {
-    call<T>(chatId: number, method: string, params: Record<string, unknown>) {
+    call<T>(chatId: number, method: string, params: Record<string, unknown>, opts: CallOptions = {}) {
       if (stopped) return Promise.reject(new Error('the Telegram bridge is stopping'));
       return new Promise<T>((resolve, reject) => {
         const lane = laneOf({ chatId, method });
         let jobs = queues.get(lane);
         if (!jobs) queues.set(lane, (jobs = []));
-        jobs.push({ chatId, method, params, tries: 0, notBefore: 0, resolve: resolve as (v: unknown) => void, reject });
+        jobs.push({ chatId, method, params, tries: 0, untilAnswered: opts.untilAnswered ?? false, notBefore: 0, resolve: resolve as (v: unknown) => void, reject });
         void pump();
       });
     },

@@ -1,7 +1,8 @@
 // Outgoing: a visitor message (with its files) goes to the chat of every linked operator whose My
 // messages hold the dialog; an operator's reply from Telegram gets 👌 once the visitor's widget
-// acked it, or, after 5 seconds without an ack, a notice with a resend button. A send whose fate
-// Telegram left unknown is never repeated: the chat is told it may be missing instead.
+// acked it, or, after 5 seconds without an ack, a notice with a resend button. A forward that
+// failed (refused, or still failing after the outbox's retries) or whose fate Telegram left
+// unknown is never repeated: the chat is told it may be missing instead, once Telegram answers.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatSize } from '../../core/format-size.js';
@@ -33,11 +34,24 @@ export function createRelay(ctx: BridgeContext) {
     deadlines.delete(key);
   }
 
-  /** The chat is told that a message about this dialog may not have arrived. */
-  function warnUnknownFate(chatId: number, who: string, dialogId: number) {
-    return say(ctx, chatId, TEXTS.unknownFate(who), { buttons: [[button('Open the dialog', `open:${dialogId}`)]] }).then(
-      () => undefined,
-      (err: Error) => log.warn({ reason: err.message }, 'telegram: could not warn about an unconfirmed message'),
+  /** Notes queued and not out yet, by `${chatId}:${dialogId}`: one note covers what went missing meanwhile. */
+  const missing = new Set<string>();
+
+  /**
+   * The chat is told that a message of this dialog may not have arrived, with a button to open
+   * the dialog. Not awaited: the note waits out an outage (until Telegram answers again) without
+   * holding up other chats' forwards, and its chat's queue keeps it before what the chat gets next.
+   */
+  function warnMissing(chatId: number, who: string, dialogId: number): void {
+    const key = `${chatId}:${dialogId}`;
+    if (missing.has(key)) return;
+    missing.add(key);
+    say(ctx, chatId, TEXTS.unknownFate(who), { buttons: [[button('Open the dialog', `open:${dialogId}`)]], untilAnswered: true }).then(
+      () => void missing.delete(key),
+      (err: Error) => {
+        missing.delete(key);
+        if (!ctx.isStopped()) log.warn({ reason: err.message }, 'telegram: could not warn about a missing message');
+      },
     );
   }
 
@@ -83,12 +97,14 @@ export function createRelay(ctx: BridgeContext) {
     const who = visitorLabel(visitor);
     const page = [visitor.page_title, visitor.page_url].filter(Boolean).join(' — ');
     const files = message.attachments.length
-      ? `\n📎 ${fileCount(message.attachments.length)}: ${message.attachments.map((a) => a.name).join(', ')}`
+      ? `📎 ${fileCount(message.attachments.length)}: ${message.attachments.map((a) => a.name).join(', ')}`
       : '';
     const fresh = message.seq === 1 ? `${TEXTS.newDialog}\n` : '';
+    // Files without text: their line follows the header at once, with no empty body between.
+    const content = [message.body, files].filter(Boolean).join('\n');
     // A long message (a visitor may write 10,000 characters) goes as several, each one a forward:
     // a reply to any of them answers the dialog.
-    const parts = split(`${fresh}💬 ${who}${page ? `\n📄 ${page}` : ''}\n\n${message.body}${files}`);
+    const parts = split(`${fresh}💬 ${who}${page ? `\n📄 ${page}` : ''}\n\n${content}`);
     for (const op of operators) {
       if (viewOf(op.user_id, { status: dialog.status, assigneeId: dialog.assignee_id }, routing) !== 'mine') continue;
       try {
@@ -111,8 +127,10 @@ export function createRelay(ctx: BridgeContext) {
         }
       } catch (err) {
         if (ctx.isStopped()) throw err;
-        if (err instanceof TelegramNetworkError && err.sent) await warnUnknownFate(op.chat_id, who, dialog.id);
-        else log.warn({ reason: (err as Error).message, userId: op.user_id }, 'telegram: forward failed');
+        // Refused, retried past an outage, or maybe posted without an answer: the chat hears that
+        // a message may be missing (a message is never posted twice).
+        log.warn({ reason: (err as Error).message, userId: op.user_id }, 'telegram: forward failed');
+        warnMissing(op.chat_id, who, dialog.id);
       }
     }
   }
@@ -121,11 +139,23 @@ export function createRelay(ctx: BridgeContext) {
   async function showDelivered(dialogId: number, clientId: string): Promise<void> {
     for (const row of await store.repliesToMark(dialogId, clientId)) {
       disarm(row.chat_id, row.tg_message_id);
-      await ctx.outbox.call(row.chat_id, 'setMessageReaction', {
-        chat_id: row.chat_id,
-        message_id: row.tg_message_id,
-        reaction: [{ type: 'emoji', emoji: DELIVERED_REACTION }],
-      });
+      try {
+        await ctx.outbox.call(row.chat_id, 'setMessageReaction', {
+          chat_id: row.chat_id,
+          message_id: row.tg_message_id,
+          reaction: [{ type: 'emoji', emoji: DELIVERED_REACTION }],
+        });
+      } catch (err) {
+        if (ctx.isStopped()) throw err;
+        // The deadline is disarmed: without a word the chat would show neither 👌 nor the notice.
+        // A notice there is says it below; else a line under the answer does.
+        log.warn({ reason: (err as Error).message }, 'telegram: could not set the delivered reaction');
+        if (!row.notice_id) {
+          say(ctx, row.chat_id, TEXTS.deliveredLate, { replyTo: row.tg_message_id, untilAnswered: true }).catch((e: Error) => {
+            if (!ctx.isStopped()) log.warn({ reason: e.message }, 'telegram: could not say a reply was delivered');
+          });
+        }
+      }
       if (row.notice_id) {
         await edit(ctx, row.chat_id, row.notice_id, TEXTS.deliveredLate).catch((err: Error) =>
           log.warn({ reason: err.message }, 'telegram: could not update a delivery notice'),
@@ -152,15 +182,34 @@ export function createRelay(ctx: BridgeContext) {
     }
   }
 
-  /** Arms the 5-second deadline of a reply (again, after a resend). */
-  function watch(chatId: number, tgMessageId: number): void {
+  /** Arms the 5-second deadline of a reply (again, after a resend; what is left of it, after a restart). */
+  function watch(chatId: number, tgMessageId: number, ms = DELIVERY_DEADLINE_MS): void {
     disarm(chatId, tgMessageId);
     const key = `${chatId}:${tgMessageId}`;
     const timer = ctx.deadlines.setTimeout(() => {
       deadlines.delete(key);
       ctx.inOrder('delivery deadline', () => overdue(chatId, tgMessageId));
-    }, DELIVERY_DEADLINE_MS);
+    }, ms);
     deadlines.set(key, timer);
+  }
+
+  /**
+   * At start: deadlines live in memory, so those of replies still waiting when the server
+   * stopped are armed again from the stored replies (not shown delivered, no notice yet), by the
+   * time the message was stored. Past their time, the notice comes now; delivered meanwhile, 👌.
+   */
+  async function rearm(): Promise<void> {
+    for (const row of await store.repliesWaiting()) {
+      const message = await repos.dialogs.messageByClientId(row.dialog_id, row.client_id!);
+      if (!message) continue; // refused when sent: the chat was told then
+      if (message.delivered_at !== null) {
+        await showDelivered(row.dialog_id, row.client_id!);
+        continue;
+      }
+      const left = message.created_at + DELIVERY_DEADLINE_MS - ctx.clock.now();
+      if (left > 0) watch(row.chat_id, row.tg_message_id, left);
+      else await overdue(row.chat_id, row.tg_message_id);
+    }
   }
 
   /** The resend button: the same clientId again (stored once, pushed again); what to answer the tap with. */
@@ -208,6 +257,7 @@ export function createRelay(ctx: BridgeContext) {
     announceAssignment,
     showDelivered,
     watch,
+    rearm,
     resend,
     stop() {
       for (const timer of deadlines.values()) ctx.deadlines.clearTimeout(timer);

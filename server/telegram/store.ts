@@ -123,6 +123,13 @@ export function telegramStore(db: Db) {
         [dialogId, clientId],
       ),
 
+    /** Operator replies not shown delivered and without a "not delivered" notice: their deadline may be running. */
+    repliesWaiting: () =>
+      db.all<TelegramMessageRow>(
+        `SELECT * FROM telegram_messages WHERE kind = 'reply' AND delivered_shown = 0 AND notice_id IS NULL AND client_id IS NOT NULL
+         ORDER BY chat_id, tg_message_id`,
+      ),
+
     setNotice: (chatId: number, tgMessageId: number, noticeId: number | null) =>
       db.write((tx) => tx.run('UPDATE telegram_messages SET notice_id = ? WHERE chat_id = ? AND tg_message_id = ?', [noticeId, chatId, tgMessageId])),
 

@@ -74,7 +74,7 @@ export const TEXTS = {
     'Reply to one (swipe it, or Reply) to answer that visitor, with text, a photo or a file; 👌 appears when the visitor has seen your answer. Edit your answer within 10 minutes and the visitor sees the new text.',
     '/dialogs: your open dialogs, with buttons to open one',
     '/find TEXT: dialogs whose visitor (name, email, phone, notes) or messages match TEXT, closed ones too',
-    '/take, /close: take or close the dialog (reply to one of its messages, or the one opened last)',
+    '/take, /close, /reopen: take, close or reopen the dialog (reply to one of its messages, or the one opened last)',
     '/tpl NAME: send a reply template to that dialog; /tpl alone lists them',
     '/online, /offline: your switch in every project you answer in (the widget shows its tab while someone is online)',
     '/status: whether you are online, and why',
@@ -88,6 +88,7 @@ export const TEXTS = {
   unsupported: 'This kind of message cannot be sent to a visitor: send text, photos, files, stickers, a location or a contact.',
   notSent: (why: string) => `Not sent: ${why}`,
   notEdited: (why: string) => `Not edited: ${why}`,
+  commandNotEdited: 'Edits of commands are not applied; send the command again.',
   noDialog: 'Which dialog? Reply to one of its messages with the command, or open one from /dialogs.',
   noDialogs: 'No open dialogs in your My messages.',
   findWhat: 'Find what? /find followed by a name, an email, a phone number or words of a message.',
@@ -109,5 +110,11 @@ export const TEXTS = {
   reopened: (who: string) => `↩️ The dialog with ${who} is open again.`,
   noTemplate: (name: string, names: string[]) =>
     names.length ? `No template "${name}". Templates: ${names.join(', ')}` : `No template "${name}": this project has no templates.`,
-  templates: (names: string[]) => (names.length ? `Templates (send one with /tpl NAME):\n${names.join('\n')}` : 'This project has no templates.'),
+  /** The templates of the operator's projects (one project: its names, one a line). */
+  templates: (lists: Array<{ project: string; names: string[] }>) => {
+    const head = 'Templates (send one with /tpl NAME):';
+    if (lists.length === 1) return lists[0].names.length ? `${head}\n${lists[0].names.join('\n')}` : 'This project has no templates.';
+    const some = lists.filter((l) => l.names.length);
+    return some.length ? [head, ...some.map((l) => `${l.project}: ${l.names.join(', ')}`)].join('\n') : 'Your projects have no templates.';
+  },
 } as const;

@@ -33,6 +33,8 @@ export interface TgMessage {
   /** The sizes of a photo, smallest first. */
   photo?: TgFile[];
   video?: TgFile;
+  /** A round video message. */
+  video_note?: TgFile;
   audio?: TgFile;
   voice?: TgFile;
   animation?: TgFile;

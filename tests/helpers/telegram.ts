@@ -65,7 +65,7 @@ export interface FakeBotApi {
   /** A photo (`as: 'photo'`), a still sticker or a document from the user, downloadable through getFile. */
   userSendsFile(
     chatId: number,
-    file: { bytes: Buffer; name: string; mime: string; as?: 'photo' | 'sticker' | 'document'; caption?: string; replyTo?: number; claimedSize?: number },
+    file: { bytes: Buffer; name: string; mime: string; as?: 'photo' | 'sticker' | 'document' | 'video_note'; caption?: string; replyTo?: number; claimedSize?: number },
   ): { updateId: number; messageId: number };
   /** Any other message from the user, its fields as the Bot API has them (`location`, `contact`, `poll`...). */
   userSends(chatId: number, fields: Record<string, unknown>, opts?: { replyTo?: number }): { updateId: number; messageId: number };
@@ -83,6 +83,11 @@ export interface FakeBotApi {
   serveAgain(updateId: number): void;
   /** The next `times` calls of `method` fail this way. */
   fail(method: string, failure: Failure, times?: number): void;
+  /**
+   * The next call of `method` that matches is carried out (a message gets its id) but its answer
+   * is held back until `release()`: a slow Telegram, as the bot sees it. Resolves once held.
+   */
+  hold(method: string, match?: (c: BotCall) => boolean): Promise<{ call: BotCall; release(): void }>;
   /** The first call (made already or still to come, answered or not) after the `from`-th that matches. */
   waitFor(method: string, match?: (c: BotCall) => boolean, opts?: { from?: number; timeoutMs?: number }): Promise<BotCall>;
   /** Messages the bot sent to a chat (sendMessage calls answered ok), in order. */
@@ -110,6 +115,10 @@ export async function startFakeBotApi(token = BOT_TOKEN): Promise<FakeBotApi> {
   const pollers = new Set<() => void>();
   const callWaiters = new Set<() => void>();
   const sockets = new Set<Socket>();
+  type Hold = { method: string; match: (c: BotCall) => boolean; held: (h: { call: BotCall; release(): void }) => void };
+  const holds: Hold[] = [];
+  /** Answers held back (hold): the response, until released. */
+  const holdOf = new WeakMap<ServerResponse, Hold>();
   let nextUpdateId = 700_000_001;
   let webhook: Webhook | null = null;
   let webhookTarget: string | null = null;
@@ -167,6 +176,14 @@ export async function startFakeBotApi(token = BOT_TOKEN): Promise<FakeBotApi> {
     send(res, code, { ok: false, error_code: code, description, ...(parameters ? { parameters } : {}) });
   function send(res: ServerResponse, status: number, body: { ok: boolean; result?: unknown; [key: string]: unknown }) {
     if (res.writableEnded || res.destroyed) return;
+    const hold = holdOf.get(res);
+    if (hold) {
+      holdOf.delete(res);
+      const call = callOf.get(res)!;
+      call.result = body.result;
+      hold.held({ call, release: () => send(res, status, body) });
+      return;
+    }
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     const call = callOf.get(res);
     if (call) {
@@ -350,6 +367,8 @@ export async function startFakeBotApi(token = BOT_TOKEN): Promise<FakeBotApi> {
       const call: BotCall = { method, params: parsed.params, ...(parsed.file ? { file: parsed.file } : {}) };
       calls.push(call);
       callOf.set(res, call);
+      const hold = holds.findIndex((h) => h.method === method && h.match(call));
+      if (hold >= 0) holdOf.set(res, holds.splice(hold, 1)[0]);
       notify();
       const failure = failures.get(method)?.shift();
       if (failure?.kind === 'network') {
@@ -412,7 +431,7 @@ export async function startFakeBotApi(token = BOT_TOKEN): Promise<FakeBotApi> {
       const messageId = newMessageId(chatId);
       const fileId = `user-file-${nextFileNo++}`;
       const size = file.claimedSize ?? file.bytes.length;
-      const folder = { photo: 'photos', sticker: 'stickers', document: 'documents' }[file.as ?? 'document'];
+      const folder = { photo: 'photos', sticker: 'stickers', document: 'documents', video_note: 'video_notes' }[file.as ?? 'document'];
       userFiles.set(fileId, { bytes: file.bytes, path: `${folder}/file_${nextFileNo}.${file.name.split('.').pop()}` });
       const message: Record<string, any> = {
         message_id: messageId,
@@ -426,6 +445,8 @@ export async function startFakeBotApi(token = BOT_TOKEN): Promise<FakeBotApi> {
           { file_id: `${fileId}-thumb`, file_unique_id: `${fileId}-thumb`, width: 90, height: 90, file_size: 1000 },
           { file_id: fileId, file_unique_id: fileId, width: 800, height: 600, file_size: size },
         ];
+      } else if (file.as === 'video_note') {
+        message.video_note = { file_id: fileId, file_unique_id: fileId, length: 240, duration: 3, file_size: size };
       } else if (file.as === 'sticker') {
         message.sticker = { file_id: fileId, file_unique_id: fileId, type: 'regular', width: 512, height: 512, is_animated: false, is_video: false, emoji: '👍', file_size: size };
       } else {
@@ -473,6 +494,9 @@ export async function startFakeBotApi(token = BOT_TOKEN): Promise<FakeBotApi> {
       if (!update) throw new Error(`no update ${updateId} to serve again`);
       again.push(update);
       wake();
+    },
+    hold(method, match = () => true) {
+      return new Promise((held) => holds.push({ method, match, held }));
     },
     fail(method, failure, times = 1) {
       const list = failures.get(method) ?? [];
