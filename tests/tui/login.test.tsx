@@ -257,7 +257,7 @@ describe('the project', () => {
     const { app } = startGate({ token: client.token!, email: OLI });
     await waitForFrame(
       app,
-      (f) => flat(f).includes('oli@example.com is not an operator in any project yet: ask an admin to run "parley team update oli@example.com --operator"'),
+      (f) => flat(f).includes(`oli@example.com is not an operator in any project yet: ask an admin of "Shop" to run "parley team update oli@example.com --operator -p ${shop.id}"`),
       'the message',
     );
   });

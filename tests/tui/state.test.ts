@@ -129,9 +129,9 @@ describe('thread', () => {
     let s = reduceThread(emptyThread, { type: 'opened', detail: detail([], false) });
     let box = reduceOutbox(emptyOutbox, { type: 'queued', clientId: 'x', dialogId: 1, body: 'hi', at: 0 });
     box = reduceOutbox(box, { type: 'tick', at: 6_000, online: false });
-    expect(failureText(threadItems(s, box)[0], s)).toBe('you are offline');
+    expect(failureText(threadItems(s, box)[0], s)).toBe('not connected');
     // Not stored yet: it goes again by itself once connected, which the line says.
-    expect(tail(threadItems(s, box)[0], s)?.text).toBe(' ✗ failed: you are offline (goes on reconnect, r resends)');
+    expect(tail(threadItems(s, box)[0], s)?.text).toBe(' ✗ failed: not connected (goes on reconnect, r resends)');
 
     box = reduceOutbox(box, { type: 'message', message: message(2, { author: 'operator', clientId: 'x' }) });
     expect(failureText(threadItems(s, box)[0], s)).toBe('the visitor is offline');

@@ -1,14 +1,13 @@
-// One dialog pane (My messages, Shared messages or Archive): its count, unread and "new" marks,
-// how many rows are above the ones in view, and the rows that fit, newest activity first. When only one pane fits, a line under the title
-// shows the other two with their counts (Tab reaches them).
+// One dialog pane (My messages, Shared messages or Archive): how many rows are above the ones in
+// view, its count, unread and "new" marks, and the rows that fit, newest activity first. When only
+// one pane fits, a line under the title shows the other two with their counts (Tab reaches them).
 import { Box, Text } from 'ink';
 import type { View } from '../../core/protocol/constants.js';
 import type { DialogSummary } from '../../core/protocol/dialogs.js';
 import { oneLine } from '../../core/text-layout.js';
 import { useStore, useStores } from '../context/stores.js';
-import { isUnread, unreadCount } from '../state/dialogs.js';
+import { isUnread, paneRows, unreadCount } from '../state/dialogs.js';
 import { listRows } from '../state/layout.js';
-import { visibleRows } from '../state/window.js';
 
 export const VIEW_TITLES: Record<View, string> = { mine: 'My messages', shared: 'Shared messages', archive: 'Archive' };
 const SHORT: Record<View, string> = { mine: 'Mine', shared: 'Shared', archive: 'Archive' };
@@ -38,16 +37,16 @@ export function DialogList({ view, height, single }: { view: View; height: numbe
   const unread = unreadCount(state, view);
 
   const rows = listRows(height, single);
-  const { start, end } = visibleRows(list.length, state.selected[view], rows);
+  const { start, end } = paneRows(state, view, rows, focused);
   return (
     <Box flexDirection="column" height={height} borderStyle="single" borderColor={focused ? 'cyan' : 'gray'} paddingX={1} overflow="hidden">
       <Text bold wrap="truncate-end">
+        {/* Rows above the ones in view (new dialogs arrive at the top): first, so a narrow title never cuts it. */}
+        {start > 0 ? <Text dimColor>↑{start} </Text> : null}
         {VIEW_TITLES[view]} ({state.counts[view]})
         {/* Counted in the rows loaded: with more to load there may be more ("3+"). */}
         {unread > 0 ? <Text color="cyan"> ●{unread}{state.next[view] !== null ? '+' : ''}</Text> : null}
         {state.attention[view] ? <Text color="yellow"> ★ new</Text> : null}
-        {/* Rows above the ones in view (new dialogs arrive at the top): how many. */}
-        {start > 0 ? <Text dimColor> ↑{start}</Text> : null}
       </Text>
       {single ? (
         <Text dimColor wrap="truncate-end">

@@ -55,7 +55,7 @@ export function MessageList({ width, height }: { width: number; height: number }
   if (!state.detail) {
     return (
       <Box height={height} borderStyle="single" borderColor="gray" paddingX={1} overflow="hidden">
-        <Text dimColor wrap="truncate-end">
+        <Text dimColor wrap="wrap">
           {state.opening !== null ? 'Opening the dialog…' : 'Pick a dialog on the left and press Enter. ? shows every key.'}
         </Text>
       </Box>

@@ -22,7 +22,7 @@ export function Reader({ width, height }: { width: number; height: number }) {
   return (
     <Box flexDirection="column" width={width} height={height} borderStyle="double" paddingX={1} overflow="hidden">
       <Text bold wrap="truncate-end">
-        The whole message <Text dimColor>({where}Esc or v closes)</Text>
+        The whole message <Text dimColor>({where}Esc, v or q close)</Text>
       </Text>
       {index < 0 ? <Text dimColor>This message is no longer in the dialog.</Text> : null}
       {shown.map((row, n) => (

@@ -13,11 +13,10 @@ import { outgoing } from '../state/composer.js';
 import { formatSize } from '../state/message-rows.js';
 import { arrivals } from '../state/dialogs.js';
 import type { NoticeEnd } from '../state/connection.js';
-import type { Pane } from '../state/focus.js';
+import { isView, type Pane } from '../state/focus.js';
 import { formValues } from '../state/form.js';
-import { keysOf } from '../input/keybindings.js';
 import { type PickerKind, pickedItem, searchIsCurrent } from '../state/picker.js';
-import { hasOlder, notSent, threadItems } from '../state/thread.js';
+import { hasOlder, notSent, pastEditWindow, threadItems } from '../state/thread.js';
 import { type TypingSent, typingDue } from '../state/typing.js';
 import { droppedFile, readAttachment } from './files.js';
 import { type Session, systemClock } from './session.js';
@@ -32,6 +31,7 @@ export interface Io {
 
 const VIEWS: View[] = ['mine', 'shared', 'archive'];
 const PAGE = 200;
+const TOO_LATE_TO_EDIT = 'too late to edit: messages can be edited within 10 minutes of sending';
 
 export type Actions = ReturnType<typeof createActions>;
 
@@ -197,7 +197,7 @@ export function createActions(session: Session, stores: Stores, io: Io) {
     const length = body === null ? 0 : [...body].length;
     if (length > MAX_BODY) {
       return notice(
-        `too long to send: ${length.toLocaleString('en')} characters, a message holds at most ${MAX_BODY.toLocaleString('en')}. Shorten it or split it; the text stays in the composer`,
+        `too long to send: ${length.toLocaleString('en')} characters, at most ${MAX_BODY.toLocaleString('en')}; the text stays in the composer`,
         true,
         ['sent', 'opened'],
       );
@@ -224,14 +224,11 @@ export function createActions(session: Session, stores: Stores, io: Io) {
           if (err.code !== 'edit_window_expired') return notice(`could not edit the message: ${err.message}`);
           // It can never be edited now: the text stays, as a new message to send if wanted, and
           // the draft set aside for the edit comes back after it.
-          if (!stillEditing()) return notice('too late to edit: messages can be edited within 10 minutes of sending');
+          if (!stillEditing()) return notice(TOO_LATE_TO_EDIT);
           const draft = composer.getState().editing?.before.text.trim() ? ', your earlier draft after it' : '';
           composer.dispatch({ type: 'endEdit', keepText: true });
-          notice(
-            `too late to edit: messages can be edited within 10 minutes of sending. Your text stays in the composer as a new message${draft}: ${keysOf('Send')} sends it`,
-            true,
-            ['sent', 'opened'],
-          );
+          // What matters first: a narrow status bar cuts the end.
+          notice(`too late to edit (10 minutes): the text is a new message now${draft}`, true, ['sent', 'opened']);
         },
       );
       return;
@@ -292,7 +289,8 @@ export function createActions(session: Session, stores: Stores, io: Io) {
     // Each dialog keeps its own draft: this one's comes back, the other one's is put aside.
     composer.dispatch({ type: 'switch', dialogId: dialog.id });
     status.dispatch({ type: 'over', what: 'opened' });
-    focus.dispatch({ type: 'focus', pane: 'composer' });
+    // Esc from the dialog goes back to the pane it was opened from; from the finder, to its view's.
+    focus.dispatch({ type: 'opened', from: isView(from) ? from : (dialog.view ?? 'mine') });
     opened = load(dialog, from);
     return opened;
   }
@@ -341,6 +339,8 @@ export function createActions(session: Session, stores: Stores, io: Io) {
       if (!m || m.author !== 'operator' || m.operator?.id !== me.user.id) {
         return notice(m ? 'you can edit only your own messages' : 'wait until the server has stored it to edit it');
       }
+      // The server judges (its clock); refused here already when this clock says it is too late.
+      if (pastEditWindow(m, clock.now())) return notice(TOO_LATE_TO_EDIT);
       composer.dispatch({ type: 'edit', messageId: m.id, dialogId: m.dialogId, text: m.body });
       focus.dispatch({ type: 'focus', pane: 'composer' });
     },
@@ -577,7 +577,7 @@ export function createActions(session: Session, stores: Stores, io: Io) {
         status.dispatch({ type: 'telegramLink', link });
         status.dispatch({ type: 'notice', text: null });
         focus.dispatch({ type: 'overlay', overlay: 'telegram' });
-      }, fail('no Telegram link'));
+      }, fail('Telegram'));
     },
 
     /** q or Ctrl+C: quits, after asking when messages would be lost (not stored by the server). */

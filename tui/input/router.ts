@@ -212,7 +212,7 @@ function dialogCommand(input: string, key: Key, ctx: KeyContext, dialog: Paramet
 function dialogPaneKey(view: View, input: string, key: Key, ctx: KeyContext): void {
   const { stores, actions } = ctx;
   const move = (by: number) => {
-    stores.dialogs.dispatch({ type: 'move', view, by });
+    stores.dialogs.dispatch({ type: 'move', view, by, rows: ctx.pages.list });
     if (wantsMore(stores.dialogs.getState(), view)) void actions.loadMore(view);
   };
   if (is('Up', input, key)) return move(-1);

@@ -8,6 +8,7 @@
 import { MIN_PASSWORD_LENGTH } from '../../core/protocol/constants.js';
 import { withoutLastGrapheme } from '../../core/text-layout.js';
 import type { Me, Project } from '../../core/protocol/index.js';
+import { shellWord } from '../../cli/io.js';
 
 export type FieldName = 'url' | 'email' | 'password' | 'newPassword' | 'repeat' | 'code';
 
@@ -167,21 +168,32 @@ export type ProjectChoice =
  */
 export function chooseProject(me: Me, wanted: string | null, defaultId: number | undefined): ProjectChoice {
   const operating = me.projects.filter((p) => p.operator);
-  const fix = `ask an admin to run "parley team update ${me.user.email} --operator"`;
+  // A member gets the role with `team update`, in that project (whatever the admin's default is).
+  const email = shellWord(me.user.email);
+  const fix = (projects: Project[]) => {
+    const which = projects.length === 1 ? `"${projects[0].name}"` : `one of ${projects.map((p) => `"${p.name}"`).join(', ')}`;
+    const project = projects.length === 1 ? String(projects[0].id) : 'PROJECT';
+    return `ask an admin of ${which} to run "parley team update ${email} --operator -p ${project}"`;
+  };
   if (wanted !== null) {
     const found = /^\d+$/.test(wanted)
       ? me.projects.filter((p) => p.id === Number(wanted))
       : me.projects.filter((p) => p.name.toLowerCase() === wanted.toLowerCase());
     if (found.length === 0) return { kind: 'none', message: `You have no project "${wanted}" on this server.` };
     if (found.length > 1) return { kind: 'none', message: `Several projects are named "${wanted}": use the id.` };
-    if (!found[0].operator) return { kind: 'none', message: `You are not an operator in "${found[0].name}": ${fix}.` };
+    if (!found[0].operator) return { kind: 'none', message: `You are not an operator in "${found[0].name}": ${fix(found)}.` };
     return { kind: 'chosen', project: found[0] };
   }
   const byDefault = operating.find((p) => p.id === defaultId);
   if (byDefault) return { kind: 'chosen', project: byDefault };
   if (operating.length === 1) return { kind: 'chosen', project: operating[0] };
+  // Someone in no project (removed from the last one, say) is no member to update: an admin adds them.
+  if (me.projects.length === 0) {
+    const add = `parley team add --email ${email} --first-name ${shellWord(me.user.firstName)} --last-name ${shellWord(me.user.lastName)} --operator`;
+    return { kind: 'none', message: `${me.user.email} is not a member of any project: ask an admin to add you to their project with "${add}".` };
+  }
   if (operating.length === 0) {
-    return { kind: 'none', message: `${me.user.email} is not an operator in any project yet: ${fix}.` };
+    return { kind: 'none', message: `${me.user.email} is not an operator in any project yet: ${fix(me.projects)}.` };
   }
   return { kind: 'pick', projects: operating };
 }

@@ -103,11 +103,12 @@ export function describeWhen(iso: string, now: number): string {
 /**
  * The status bar's words for the operator's status: what it is, why, and what `o` will do. A
  * schedule drives the status unless switched by hand, and a manual switch lasts until the
- * schedule's next boundary.
+ * schedule's next boundary. `brief`: what it is, no more (a notice needs the room).
  */
-export function describeStatus(status: OperatorStatus | null, key: string, now = Date.now()): string {
+export function describeStatus(status: OperatorStatus | null, key: string, now = Date.now(), brief = false): string {
   if (!status) return 'status …';
   const state = status.online ? 'online' : 'offline';
+  if (brief) return state;
   const flip = status.online ? 'offline' : 'online';
   if (!status.hasSchedule) return `${state} (manual; ${key}: go ${flip})`;
   const until = status.until ? ` until ${describeWhen(status.until, now)}` : '';

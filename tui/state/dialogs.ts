@@ -8,6 +8,7 @@
 // they now belong.
 import type { View } from '../../core/protocol/constants.js';
 import type { DialogList, DialogSummary } from '../../core/protocol/dialogs.js';
+import { keptRows, type RowWindow } from './window.js';
 
 export interface DialogsState {
   lists: Record<View, DialogSummary[]>;
@@ -15,6 +16,12 @@ export interface DialogsState {
   /** The `before` cursor of each view's next page, null when all of it is loaded. */
   next: Record<View, string | null>;
   selected: Record<View, number>;
+  /**
+   * The first row in view of each pane, as the operator left it: the view moves only when the
+   * selection reaches its edge, and a pane at its top stays there while dialogs arrive above
+   * (the selection stays on its dialog, further down).
+   */
+  top: Record<View, number>;
   loaded: boolean;
   /** Per dialog, the last seq the operator has seen (opened it at). Unknown: never opened here. */
   seen: Record<number, number>;
@@ -31,7 +38,8 @@ export type DialogsAction =
   | { type: 'changed'; dialogId: number }
   /** Groups or their members changed: any dialog may be in another view now. */
   | { type: 'regrouped' }
-  | { type: 'move'; view: View; by: number }
+  /** `rows`: the rows the pane shows, for its view to follow the selection (absent: the view stays). */
+  | { type: 'move'; view: View; by: number; rows?: number }
   | { type: 'select'; view: View; dialogId: number }
   | { type: 'seen'; dialogId: number; seq: number }
   | { type: 'attention'; view: View; on: boolean };
@@ -43,6 +51,7 @@ export const emptyDialogs: DialogsState = {
   counts: { mine: 0, shared: 0, archive: 0 },
   next: { mine: null, shared: null, archive: null },
   selected: { mine: 0, shared: 0, archive: 0 },
+  top: { mine: 0, shared: 0, archive: 0 },
   loaded: false,
   seen: {},
   attention: { mine: false, shared: false, archive: false },
@@ -72,12 +81,21 @@ export function reduceDialogs(state: DialogsState, action: DialogsAction): Dialo
         const at = was ? lists[view].findIndex((d) => d.id === was.id) : -1;
         return at >= 0 ? at : clamp(state.selected[view], lists[view].length);
       };
+      // A pane at its top stays there, so what arrives is in sight; one scrolled down keeps the
+      // same dialogs in view.
+      const top = (view: View) => {
+        if (state.top[view] === 0) return 0;
+        const was = state.lists[view][state.top[view]];
+        const at = was ? lists[view].findIndex((d) => d.id === was.id) : -1;
+        return at >= 0 ? at : state.top[view];
+      };
       return {
         ...state,
         lists,
         next,
         counts: action.pages.mine.counts,
         selected: { mine: keep('mine'), shared: keep('shared'), archive: keep('archive') },
+        top: { mine: top('mine'), shared: top('shared'), archive: top('archive') },
         loaded: true,
         stale: [],
       };
@@ -98,10 +116,17 @@ export function reduceDialogs(state: DialogsState, action: DialogsAction): Dialo
       // No older page is kept on the next reload: a dialog on one may belong to another view now.
       return { ...state, stale: VIEWS.flatMap((v) => state.lists[v].map((d) => d.id)) };
     case 'move': {
-      const list = state.lists[action.view];
-      const next = clamp(state.selected[action.view] + action.by, list.length);
-      if (next === state.selected[action.view]) return state;
-      return { ...state, selected: { ...state.selected, [action.view]: next } };
+      const { view, rows } = action;
+      const length = state.lists[view].length;
+      const next = clamp(state.selected[view] + action.by, length);
+      if (next === state.selected[view]) return state;
+      let top = state.top[view];
+      if (rows !== undefined) {
+        // From the rows in view now: dialogs that arrived may have pushed the selection off them.
+        const shown = keptRows(length, state.selected[view], rows, top).start;
+        top = keptRows(length, next, rows, shown).start;
+      }
+      return { ...state, selected: { ...state.selected, [view]: next }, top: { ...state.top, [view]: top } };
     }
     case 'select': {
       const at = state.lists[action.view].findIndex((d) => d.id === action.dialogId);
@@ -115,6 +140,15 @@ export function reduceDialogs(state: DialogsState, action: DialogsAction): Dialo
       if (state.attention[action.view] === action.on) return state;
       return { ...state, attention: { ...state.attention, [action.view]: action.on } };
   }
+}
+
+/**
+ * The rows of a pane `rows` high in view. With the focus the view holds the selection, moving at
+ * its edges; without it (no selection is drawn) it shows the pane's top, where new dialogs arrive.
+ */
+export function paneRows(state: DialogsState, view: View, rows: number, focused: boolean): RowWindow {
+  const length = state.lists[view].length;
+  return focused ? keptRows(length, state.selected[view], rows, state.top[view]) : keptRows(length, null, rows, 0);
 }
 
 export function selectedDialog(state: DialogsState, view: View): DialogSummary | undefined {

@@ -27,6 +27,11 @@ export interface FocusState {
   pane: Pane;
   /** The dialog pane last focused: the one shown when only one fits. */
   view: View;
+  /**
+   * The dialog pane the open dialog was opened from, where Esc from the dialog goes back to (Tab
+   * may have passed through other panes since). Null until a dialog is opened.
+   */
+  openedFrom: View | null;
   overlay: Overlay | null;
 }
 
@@ -35,9 +40,11 @@ export type FocusAction =
   | { type: 'prev' }
   | { type: 'focus'; pane: Pane }
   | { type: 'back' }
+  /** A dialog was opened from `from`: the composer takes the keys. */
+  | { type: 'opened'; from: View }
   | { type: 'overlay'; overlay: Overlay | null };
 
-export const initialFocus: FocusState = { pane: 'mine', view: 'mine', overlay: null };
+export const initialFocus: FocusState = { pane: 'mine', view: 'mine', openedFrom: null, overlay: null };
 
 export const isView = (pane: Pane): pane is View => pane === 'mine' || pane === 'shared' || pane === 'archive';
 
@@ -57,8 +64,10 @@ export function reduceFocus(state: FocusState, action: FocusAction): FocusState 
     case 'back':
       if (state.overlay) return { ...state, overlay: null };
       if (state.pane === 'composer' || state.pane === 'card') return to(state, 'thread');
-      if (state.pane === 'thread') return to(state, state.view);
+      if (state.pane === 'thread') return to(state, state.openedFrom ?? state.view);
       return state;
+    case 'opened':
+      return { ...to(state, 'composer'), view: action.from, openedFrom: action.from };
     case 'overlay':
       return state.overlay === action.overlay ? state : { ...state, overlay: action.overlay };
   }

@@ -137,10 +137,19 @@ export function hasOlder(state: ThreadState): boolean {
   return state.detail !== null && state.messages.length > 0 && state.messages[0].seq > 1;
 }
 
+/** How long after sending a message can be edited: the server's rule (it refuses later edits). */
+export const EDIT_WINDOW_MS = 10 * 60_000;
+
+/** Whether the edit window of a message is over by `now` (this client's clock; the server's is the judge). */
+export function pastEditWindow(message: Message, now: number): boolean {
+  return now - Date.parse(message.createdAt) > EDIT_WINDOW_MS;
+}
+
 /** The words next to a failed message's red mark. */
 export function failureText(item: ThreadItem, state: ThreadState): string {
   const f = item.failure;
-  if (!f || f.kind === 'offline') return 'you are offline';
+  // "Offline" is the operator's presence switch (the status bar's "● online"): this is the socket.
+  if (!f || f.kind === 'offline') return 'not connected';
   if (f.kind === 'rejected') return f.message;
   if (f.kind === 'unconfirmed') return 'the server did not confirm it';
   if (state.visitorLeft) return 'the visitor left the page';
