@@ -133,6 +133,14 @@ function inOrder(socket: WebSocket, handle: (raw: RawData, queued: () => void) =
   });
 }
 
+/** A plain GET of a socket's address is answered, not left to an empty 404. */
+function upgradeOnly(request: FastifyRequest) {
+  if (request.headers.upgrade?.toLowerCase() === 'websocket') return;
+  throw new AppError(426, 'validation', `${request.url.split('?')[0]} takes a WebSocket connection (a GET with Upgrade: websocket)`, {
+    upgrade: 'websocket',
+  });
+}
+
 function reply(socket: WebSocket, frame: unknown) {
   if (socket.readyState === 1) socket.send(JSON.stringify(frame));
 }
@@ -155,6 +163,7 @@ export default async function realtimeRoutes(app: FastifyInstance, options: { se
     {
       websocket: true,
       preValidation: async (request: FastifyRequest<{ Querystring: { project?: string } }>) => {
+        upgradeOnly(request);
         const auth = await app.authenticate(request);
         const projectId = Number(request.query.project);
         if (!Number.isInteger(projectId) || projectId < 1) throw badRequest('connect with ?project=<id>');
@@ -241,6 +250,7 @@ export default async function realtimeRoutes(app: FastifyInstance, options: { se
     {
       websocket: true,
       preValidation: async (request: FastifyRequest<{ Querystring: { key?: string } }>) => {
+        upgradeOnly(request);
         const key = request.query.key;
         const project = key ? await app.repos.projects.byWidgetKey(key) : undefined;
         if (!project) throw notFound('unknown widget key');

@@ -170,7 +170,7 @@ describe('the widget socket', () => {
 });
 
 describe('error answers', () => {
-  it('say what is wrong with a body: its type (415), a prototype key, a URL part too long (all {error:{code,message}})', async () => {
+  it("say what is wrong: a body's type (415), a prototype key, a plain GET of a socket's address (426), a URL part too long", async () => {
     const asText = await fetch(`${server.url}/api/v1/me`, {
       method: 'PATCH',
       headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'text/plain' },
@@ -187,6 +187,15 @@ describe('error answers', () => {
     const proto = await send('PATCH', '/me', '{"__proto__":{"admin":true}}');
     expect(proto.status).toBe(400);
     expect(proto.body.error).toEqual({ code: 'validation', message: 'the request body is not valid JSON (or holds a "__proto__" key)' });
+
+    for (const path of [`/ws/visitor?key=${project.widgetKey}`, `/ws/operator?project=${project.id}`]) {
+      const plain = await fetch(`${server.url}${path}`, { headers: { origin: ORIGIN, authorization: `Bearer ${admin.token}` } });
+      expect(plain.status, path).toBe(426);
+      expect(plain.headers.get('upgrade')).toBe('websocket');
+      expect(((await plain.json()) as { error: { message: string } }).error.message).toBe(
+        `${path.split('?')[0]} takes a WebSocket connection (a GET with Upgrade: websocket)`,
+      );
+    }
 
     const long = await fetch(`${server.url}/api/v1/projects/${project.id}/groups/${'g'.repeat(2501)}`, { headers: { authorization: `Bearer ${admin.token}` } });
     expect(long.status).toBe(400);
