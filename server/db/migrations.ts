@@ -400,4 +400,31 @@ export const migrations: Migration[] = [
       UPDATE credentials SET last_used_at = NULL WHERE last_used_at = created_at;
     `,
   },
+  {
+    name: 'telegram: forwards owed to linked chats, who has each forwarded dialog',
+    sql: `
+      -- What a linked chat still owes: a visitor message to forward to it. Written when the bridge
+      -- sees the message, deleted once Telegram confirmed each of its posts (its parts, then its
+      -- files) or the chat was told it may be missing; a start resumes what is left, in order.
+      -- posted: the posts confirmed so far; first_post: the Telegram message the files answer;
+      -- sending: 1 while a post is with Telegram unanswered (after a crash, its fate is unknown).
+      CREATE TABLE telegram_forwards (
+        chat_id INTEGER NOT NULL,
+        message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+        posted INTEGER NOT NULL DEFAULT 0,
+        first_post INTEGER,
+        sending INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (chat_id, message_id)
+      );
+      -- The last message (messages.id) whose forwards were written down: later visitor messages
+      -- are still to be looked at. NULL until the bridge first runs (it starts from the newest).
+      ALTER TABLE telegram_state ADD COLUMN forwards_through INTEGER;
+      -- A forwarded dialog's assignee as the bridge last knew it, so the chats that got the
+      -- dialog hear once when it changes hands.
+      CREATE TABLE telegram_dialogs (
+        dialog_id INTEGER PRIMARY KEY REFERENCES dialogs(id) ON DELETE CASCADE,
+        assignee_id INTEGER
+      );
+    `,
+  },
 ];

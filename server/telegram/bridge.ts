@@ -14,7 +14,9 @@
 //   Polling mode calls deleteWebhook first, since Telegram answers getUpdates with 409 while a
 //   webhook is set.
 // - Outgoing: every call goes through the outbox (Bot API limits, 429, network failures), and
-//   forwards and delivery marks run one at a time in event order.
+//   forwards, notices and delivery marks run one at a time in event order. What each chat is owed
+//   of visitor messages is stored first (relay.forwardOwed), so a start sends what a stop or a
+//   crash left.
 // - Linking: `parley telegram link` makes a one-time code (15 minutes); `/start CODE` links the
 //   chat to that operator.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -238,7 +240,7 @@ export function createBridge(deps: BridgeDeps) {
     start() {
       unsubscribe.push(
         bus.subscribe('message.created', (e) => {
-          if (e.message.author === 'visitor') inOrder('forward', () => relay.forward(e.projectId, e.message));
+          if (e.message.author === 'visitor') inOrder('forward', () => relay.forwardOwed());
         }),
         bus.subscribe('message.updated', (e) => {
           if (e.reason === 'delivered' && e.message.author === 'operator') {
@@ -247,9 +249,12 @@ export function createBridge(deps: BridgeDeps) {
         }),
         bus.subscribe('dialog.updated', (e) => {
           const by = e.assignedBy;
+          inOrder('change of hands', () => relay.announceHands(e.projectId, e.dialog, by));
           if (by) inOrder('assignment notice', () => relay.announceAssignment(e.projectId, e.dialog, by));
         }),
       );
+      // What was owed to chats when the server stopped (or crashed) goes first, in order.
+      inOrder('forwards left', () => relay.forwardOwed());
       inOrder('delivery deadlines', () => relay.rearm());
       polling = webhookUrl
         ? resumeKept()

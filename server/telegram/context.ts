@@ -5,7 +5,7 @@ import type { Clock } from '../clock.js';
 import type { Repos } from '../db/index.js';
 import type { Services } from '../services/index.js';
 import { type BotApi, TelegramApiError } from './api.js';
-import type { Outbox } from './outbox.js';
+import type { Outbox, PostTracking } from './outbox.js';
 import type { TelegramStore } from './store.js';
 import { clip } from './texts.js';
 import type { DeadlineTimers } from './timers.js';
@@ -18,6 +18,8 @@ export interface SayOptions {
   buttons?: TgInlineButton[][];
   /** Kept trying through an outage until Telegram answers (see the outbox). */
   untilAnswered?: boolean;
+  /** Keeps whether the post is in doubt (see the outbox); forwards use it. */
+  track?: PostTracking;
 }
 
 export interface BridgeContext {
@@ -54,7 +56,7 @@ export function textParams(chatId: number, text: string, opts: SayOptions = {}) 
 }
 
 export const say = (ctx: BridgeContext, chatId: number, text: string, opts?: SayOptions) =>
-  ctx.outbox.call<TgMessage>(chatId, 'sendMessage', textParams(chatId, text, opts), { untilAnswered: opts?.untilAnswered });
+  ctx.outbox.call<TgMessage>(chatId, 'sendMessage', textParams(chatId, text, opts), { untilAnswered: opts?.untilAnswered, track: opts?.track });
 
 /**
  * Changes a message the bot sent; without buttons its inline keyboard goes away. A message that

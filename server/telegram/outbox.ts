@@ -8,7 +8,9 @@
 // have reached Telegram is not repeated: its caller learns the fate is unknown
 // (TelegramNetworkError.sent). A call made `untilAnswered` (a note that something is missing) is
 // retried through any transient failure, unknown fate included, until Telegram answers again;
-// it waits at the head of its chat's queue, so what the chat gets later comes after it.
+// it waits at the head of its chat's queue, so what the chat gets later comes after it. A post
+// made `track`ed tells its caller before each try and after a try that surely posted nothing, so
+// the caller can keep durably whether a post's fate would be unknown after a crash.
 import type { FastifyBaseLogger } from 'fastify';
 import { type BotApi, TelegramApiError, TelegramNetworkError } from './api.js';
 import type { BridgeTimers } from './timers.js';
@@ -26,6 +28,7 @@ interface Job {
   params: Record<string, unknown>;
   tries: number;
   untilAnswered: boolean;
+  track?: PostTracking;
   /** Not before this time (a retry's backoff). */
   notBefore: number;
   resolve: (value: unknown) => void;
@@ -35,6 +38,16 @@ interface Job {
 export interface CallOptions {
   /** Retried through outages (5xx, network failures, unknown fate) until Telegram answers. */
   untilAnswered?: boolean;
+  /** For a call that posts: told when a try leaves and when one was answered without posting. */
+  track?: PostTracking;
+}
+
+/** What a tracked post's caller keeps durably (awaited before the outbox goes on). */
+export interface PostTracking {
+  /** A try is about to leave: from now on, until it is answered, Telegram may have posted it. */
+  sending(): Promise<void>;
+  /** A try was answered without posting (a 429, an error) or never left: nothing is in doubt. */
+  notSent(): Promise<void>;
 }
 
 export interface Outbox {
@@ -78,10 +91,20 @@ export function createOutbox(api: BotApi, timers: BridgeTimers, log: FastifyBase
     const lane = laneOf(job);
     if (!Number.isNaN(lane)) lastCallAt.set(lane, now);
     recent.push(now);
+    const track = job.track && posts(job.method) ? job.track : null;
     try {
+      await track?.sending();
       job.resolve(await api.call(job.method, job.params, { signal: abort.signal }));
     } catch (err) {
+      // Stopping: a try cut off stays in doubt (sending), as after a crash.
       if (stopped) return job.reject(err);
+      if (track && !(err instanceof TelegramNetworkError && err.sent)) {
+        try {
+          await track.notSent();
+        } catch (trackErr) {
+          return job.reject(trackErr);
+        }
+      }
       const requeue = () => void queues.get(lane)!.unshift(job);
       if (err instanceof TelegramApiError && err.errorCode === 429) {
         const seconds = err.retryAfter ?? 1;
@@ -126,7 +149,7 @@ export function createOutbox(api: BotApi, timers: BridgeTimers, log: FastifyBase
         const lane = laneOf({ chatId, method });
         let jobs = queues.get(lane);
         if (!jobs) queues.set(lane, (jobs = []));
-        jobs.push({ chatId, method, params, tries: 0, untilAnswered: opts.untilAnswered ?? false, notBefore: 0, resolve: resolve as (v: unknown) => void, reject });
+        jobs.push({ chatId, method, params, tries: 0, untilAnswered: opts.untilAnswered ?? false, track: opts.track, notBefore: 0, resolve: resolve as (v: unknown) => void, reject });
         void pump();
       });
     },

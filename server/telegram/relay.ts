@@ -1,17 +1,21 @@
 // Outgoing: a visitor message (with its files) goes to the chat of every linked operator whose My
-// messages hold the dialog; an operator's reply from Telegram gets 👌 once the visitor's widget
-// acked it, or, after 5 seconds without an ack, a notice with a resend button. A forward that
-// failed (refused, or still failing after the outbox's retries) or whose fate Telegram left
-// unknown is never repeated: the chat is told it may be missing instead, once Telegram answers.
+// messages hold the dialog, written down first as owed to that chat, so a stop or a crash loses
+// none (the next start sends what is left); an operator's reply from Telegram gets 👌 once the
+// visitor's widget acked it, or, after 5 seconds without an ack, a notice with a resend button. A
+// forward that failed (refused, or still failing after the outbox's retries) or whose fate
+// Telegram left unknown (a crash included) is never repeated: the chat is told it may be missing
+// instead, once Telegram answers. Colleagues who got a dialog hear when it changes hands.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatSize } from '../../core/format-size.js';
-import type { Attachment, DialogSummary, Message } from '../../core/protocol/index.js';
+import type { Attachment, DialogSummary } from '../../core/protocol/index.js';
 import { viewOf } from '../db/dialogs.js';
 import type { Auth } from '../services/accounts.js';
 import { presentMessage } from '../services/present.js';
 import { InputFile, MAX_PHOTO_BYTES, MAX_UPLOAD_BYTES, TelegramApiError, TelegramNetworkError } from './api.js';
 import { type BridgeContext, edit, say } from './context.js';
+import type { PostTracking } from './outbox.js';
+import type { ForwardRow } from './store.js';
 import { button, excerpt, fileCount, split, TEXTS, visitorLabel } from './texts.js';
 import type { TgMessage } from './types.js';
 
@@ -58,43 +62,86 @@ export function createRelay(ctx: BridgeContext) {
   /** A file as a line with its address, for files that are not (or could not be) uploaded. */
   const fileLink = (a: Attachment) => `📎 ${a.name} (${formatSize(a.size)}): ${ctx.publicUrl}${a.url}`;
 
-  /** A visitor's file: uploaded to the chat (as a photo when it is one), or linked when too big. */
-  async function sendFile(chatId: number, dialogId: number, a: Attachment, replyTo: number): Promise<void> {
+  /** A visitor's file: uploaded to the chat (as a photo when it is one), or linked when too big; null when it is gone. */
+  async function sendFile(chatId: number, a: Attachment, replyTo: number, track: PostTracking): Promise<TgMessage | null> {
     const row = await store.attachmentFile(a.id);
-    if (!row) return;
+    if (!row) return null;
     const replyParameters = { message_id: replyTo, allow_sending_without_reply: true };
     const upload = async (method: 'sendPhoto' | 'sendDocument') => {
       const bytes = await readFile(join(ctx.services.attachments.dir, row.file));
-      return ctx.outbox.call<TgMessage>(chatId, method, {
-        chat_id: chatId,
-        [method === 'sendPhoto' ? 'photo' : 'document']: new InputFile(bytes, a.name, a.mime),
-        caption: a.name,
-        reply_parameters: replyParameters,
-      });
+      return ctx.outbox.call<TgMessage>(
+        chatId,
+        method,
+        {
+          chat_id: chatId,
+          [method === 'sendPhoto' ? 'photo' : 'document']: new InputFile(bytes, a.name, a.mime),
+          caption: a.name,
+          reply_parameters: replyParameters,
+        },
+        { track },
+      );
     };
-    let sent: TgMessage;
-    if (a.size > MAX_UPLOAD_BYTES) {
-      sent = await say(ctx, chatId, fileLink(a), { replyTo });
-    } else if (PHOTO_TYPES.has(a.mime) && a.size <= MAX_PHOTO_BYTES) {
+    if (a.size > MAX_UPLOAD_BYTES) return say(ctx, chatId, fileLink(a), { replyTo, track });
+    if (PHOTO_TYPES.has(a.mime) && a.size <= MAX_PHOTO_BYTES) {
       // Telegram refuses some images as photos (odd dimensions): those go as documents.
-      sent = await upload('sendPhoto').catch((err) => {
+      return upload('sendPhoto').catch((err) => {
         if (err instanceof TelegramApiError && err.errorCode === 400) return upload('sendDocument');
         throw err;
       });
-    } else {
-      sent = await upload('sendDocument');
     }
-    await store.remember({ chat_id: chatId, tg_message_id: sent.message_id, kind: 'forward', dialog_id: dialogId, client_id: null });
+    return upload('sendDocument');
   }
 
-  async function forward(projectId: number, message: Message): Promise<void> {
-    const dialog = await repos.dialogs.dialogById(message.dialogId);
-    if (!dialog) return;
-    const operators = await store.linkedOperators(projectId);
-    if (operators.length === 0) return;
-    const routing = await repos.dialogs.routing(dialog);
+  /**
+   * Writes down what each linked chat is owed for the visitor messages not looked at yet: each
+   * goes to the chats of the operators whose My messages hold its dialog now.
+   */
+  async function queueForwards(): Promise<void> {
+    const fresh = await store.visitorMessagesToQueue();
+    if (fresh.length === 0) return;
+    const queued: Parameters<typeof store.queueForwards>[0] = [];
+    for (const { id, dialog_id } of fresh) {
+      const dialog = await repos.dialogs.dialogById(dialog_id);
+      const chatIds: number[] = [];
+      if (dialog) {
+        const routing = await repos.dialogs.routing(dialog);
+        for (const op of await store.linkedOperators(dialog.project_id)) {
+          if (viewOf(op.user_id, { status: dialog.status, assigneeId: dialog.assignee_id }, routing) === 'mine') chatIds.push(op.chat_id);
+        }
+      }
+      queued.push({ messageId: id, chatIds, dialog: dialog ? { id: dialog.id, assignee_id: dialog.assignee_id } : null });
+    }
+    await store.queueForwards(queued);
+  }
+
+  /**
+   * Sends every chat what it is owed, in message order: new visitor messages, and after a start
+   * what was left when the server stopped or crashed. A post Telegram may have made without
+   * answering before the stop is not made again: the chat hears that a message may be missing.
+   */
+  async function forwardOwed(): Promise<void> {
+    await queueForwards();
+    for (const owed of await store.forwardsOwed()) {
+      if (ctx.isStopped()) return;
+      await forwardOne(owed);
+    }
+  }
+
+  /** One visitor message to one chat: its parts, then its files, each counted once Telegram confirmed it. */
+  async function forwardOne(owed: ForwardRow): Promise<void> {
+    const { chat_id: chatId, message_id: messageId } = owed;
+    const row = await repos.dialogs.messageById(messageId);
+    const dialog = row ? await repos.dialogs.dialogById(row.dialog_id) : undefined;
+    // Gone, or the chat was unlinked meanwhile: nothing is owed.
+    if (!row || !dialog || !(await store.linkOfChat(chatId))) return store.forwardDone(chatId, messageId);
+    const message = presentMessage(row);
     const visitor = (await repos.dialogs.visitorById(dialog.visitor_id))!;
     const who = visitorLabel(visitor);
+    if (owed.sending) {
+      log.warn({ chatId, messageId }, 'telegram: a forward was with Telegram unanswered when the server stopped');
+      warnMissing(chatId, who, dialog.id);
+      return store.forwardDone(chatId, messageId);
+    }
     const page = [visitor.page_title, visitor.page_url].filter(Boolean).join(' — ');
     const files = message.attachments.length
       ? `📎 ${fileCount(message.attachments.length)}: ${message.attachments.map((a) => a.name).join(', ')}`
@@ -105,34 +152,40 @@ export function createRelay(ctx: BridgeContext) {
     // A long message (a visitor may write 10,000 characters) goes as several, each one a forward:
     // a reply to any of them answers the dialog.
     const parts = split(`${fresh}💬 ${who}${page ? `\n📄 ${page}` : ''}\n\n${content}`);
-    for (const op of operators) {
-      if (viewOf(op.user_id, { status: dialog.status, assigneeId: dialog.assignee_id }, routing) !== 'mine') continue;
-      try {
-        // The files answer the message's first part.
-        let first = 0;
-        for (const part of parts) {
-          const { message_id } = await say(ctx, op.chat_id, part);
-          first ||= message_id;
-          await store.remember({ chat_id: op.chat_id, tg_message_id: message_id, kind: 'forward', dialog_id: dialog.id, client_id: message.clientId });
-        }
-        for (const a of message.attachments) {
-          try {
-            await sendFile(op.chat_id, dialog.id, a, first);
-          } catch (err) {
-            if (ctx.isStopped() || (err instanceof TelegramNetworkError && err.sent)) throw err;
-            // The file could not be uploaded: the chat gets its link instead.
-            log.warn({ reason: (err as Error).message }, 'telegram: file upload failed, sending its link');
-            await say(ctx, op.chat_id, fileLink(a), { replyTo: first });
-          }
-        }
-      } catch (err) {
-        if (ctx.isStopped()) throw err;
-        // Refused, retried past an outage, or maybe posted without an answer: the chat hears that
-        // a message may be missing (a message is never posted twice).
-        log.warn({ reason: (err as Error).message, userId: op.user_id }, 'telegram: forward failed');
-        warnMissing(op.chat_id, who, dialog.id);
+    const track: PostTracking = {
+      sending: () => store.forwardSending(chatId, messageId, true),
+      notSent: () => store.forwardSending(chatId, messageId, false),
+    };
+    const posted = (sent: TgMessage | null, clientId: string | null) =>
+      store.forwardPosted(chatId, messageId, sent && { chat_id: chatId, tg_message_id: sent.message_id, kind: 'forward', dialog_id: dialog.id, client_id: clientId });
+    try {
+      // The files answer the message's first part.
+      let first = owed.first_post;
+      for (const part of parts.slice(owed.posted)) {
+        const sent = await say(ctx, chatId, part, { track });
+        first ??= sent.message_id;
+        await posted(sent, message.clientId);
       }
+      for (const a of message.attachments.slice(Math.max(0, owed.posted - parts.length))) {
+        let sent: TgMessage | null;
+        try {
+          sent = await sendFile(chatId, a, first!, track);
+        } catch (err) {
+          if (ctx.isStopped() || (err instanceof TelegramNetworkError && err.sent)) throw err;
+          // The file could not be uploaded: the chat gets its link instead.
+          log.warn({ reason: (err as Error).message }, 'telegram: file upload failed, sending its link');
+          sent = await say(ctx, chatId, fileLink(a), { replyTo: first!, track });
+        }
+        await posted(sent, null);
+      }
+    } catch (err) {
+      if (ctx.isStopped()) throw err;
+      // Refused, retried past an outage, or maybe posted without an answer: the chat hears that
+      // a message may be missing (a message is never posted twice).
+      log.warn({ reason: (err as Error).message, chatId }, 'telegram: forward failed');
+      warnMissing(chatId, who, dialog.id);
     }
+    await store.forwardDone(chatId, messageId);
   }
 
   /** 👌 on every reply of this message not marked yet; a "not delivered" notice says delivered. */
@@ -252,8 +305,38 @@ export function createRelay(ctx: BridgeContext) {
     }
   }
 
+  /**
+   * A forwarded dialog changed hands: the chats that got it (its forwards, its card, a notice),
+   * but not the new assignee's nor the one of whoever acted, hear it once, so nobody answers in
+   * the dark. Changes the bridge did not see forwarded, and a dialog left unassigned, say nothing.
+   */
+  async function announceHands(projectId: number, dialog: DialogSummary, by?: { id: number; name: string }): Promise<void> {
+    const before = await store.assigneeKnown(dialog.id);
+    const assignee = dialog.assignee;
+    if (before === undefined || before === (assignee?.id ?? null)) return;
+    await store.setAssigneeKnown(dialog.id, assignee?.id ?? null);
+    if (!assignee) return;
+    const who = visitorLabel({ name: dialog.visitor.name, real_name: dialog.visitor.realName });
+    // The first operator to answer an unassigned dialog gets it: that is the answer's own update.
+    const answered = !by && before === null && dialog.lastMessage?.author === 'operator';
+    const text = by ? TEXTS.gaveTo(by.name, assignee.name, who) : answered ? TEXTS.answeredBy(assignee.name, who) : TEXTS.tookBy(assignee.name, who);
+    const operators = new Set((await store.linkedOperators(projectId)).map((op) => op.user_id));
+    for (const chat of await store.chatsOfDialog(dialog.id)) {
+      if (chat.user_id === assignee.id || chat.user_id === by?.id || !operators.has(chat.user_id)) continue;
+      try {
+        const sent = await say(ctx, chat.chat_id, text, { buttons: [[button('Open the dialog', `open:${dialog.id}`)]] });
+        // A reply to the notice answers the dialog, as a reply to its forwards does.
+        await store.remember({ chat_id: chat.chat_id, tg_message_id: sent.message_id, kind: 'forward', dialog_id: dialog.id, client_id: null });
+      } catch (err) {
+        if (ctx.isStopped()) throw err;
+        log.warn({ reason: (err as Error).message, userId: chat.user_id }, 'telegram: change of hands notice failed');
+      }
+    }
+  }
+
   return {
-    forward,
+    forwardOwed,
+    announceHands,
     announceAssignment,
     showDelivered,
     watch,

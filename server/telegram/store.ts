@@ -1,5 +1,6 @@
-// The bridge's state in SQLite: the polling offset, linked chats, link codes, and which
-// Telegram message stands for which dialog (forwarded visitor messages, operator replies).
+// The bridge's state in SQLite: the polling offset, linked chats, link codes, which Telegram
+// message stands for which dialog (forwarded visitor messages, operator replies), the forwards
+// each chat is still owed, and whose each forwarded dialog was when last seen.
 import type { Db } from '../db/sqlite.js';
 import type { TgUpdate } from './types.js';
 
@@ -18,6 +19,18 @@ export interface TelegramMessageRow {
   client_id: string | null;
   /** A reply's "not delivered" notice (the bot's message with the resend button), or null. */
   notice_id?: number | null;
+}
+
+/** A visitor message a chat is owed (see the telegram_forwards table). */
+export interface ForwardRow {
+  chat_id: number;
+  message_id: number;
+  /** Posts (parts, then files) Telegram confirmed. */
+  posted: number;
+  /** The forward's first post, which its files answer. */
+  first_post: number | null;
+  /** 1: a post was with Telegram, unanswered, when the server stopped: it may or may not be there. */
+  sending: number;
 }
 
 export type LinkOutcome =
@@ -132,6 +145,95 @@ export function telegramStore(db: Db) {
 
     setNotice: (chatId: number, tgMessageId: number, noticeId: number | null) =>
       db.write((tx) => tx.run('UPDATE telegram_messages SET notice_id = ? WHERE chat_id = ? AND tg_message_id = ?', [noticeId, chatId, tgMessageId])),
+
+    // ---- forwards owed ----
+
+    /**
+     * Visitor messages not looked at yet (after the mark), oldest first. The first time the
+     * bridge runs, the mark starts at the newest message: what came before is not forwarded.
+     */
+    async visitorMessagesToQueue(): Promise<Array<{ id: number; dialog_id: number }>> {
+      const state = await db.get<{ forwards_through: number | null }>('SELECT forwards_through FROM telegram_state WHERE id = 1');
+      if (state?.forwards_through == null) {
+        await db.write(async (tx) => {
+          const newest = (await tx.get<{ id: number | null }>('SELECT MAX(id) AS id FROM messages'))?.id ?? 0;
+          await tx.run(
+            `INSERT INTO telegram_state (id, update_offset, forwards_through) VALUES (1, 0, ?)
+             ON CONFLICT (id) DO UPDATE SET forwards_through = COALESCE(forwards_through, excluded.forwards_through)`,
+            [newest],
+          );
+        });
+        return [];
+      }
+      return db.all("SELECT id, dialog_id FROM messages WHERE id > ? AND author = 'visitor' ORDER BY id", [state.forwards_through]);
+    },
+
+    /**
+     * Writes down whom each message is owed to, and moves the mark past them, at once. A dialog
+     * forwarded for the first time has its assignee noted, to tell when it changes hands.
+     */
+    queueForwards: (queued: Array<{ messageId: number; chatIds: number[]; dialog: { id: number; assignee_id: number | null } | null }>) =>
+      db.write(async (tx) => {
+        for (const { messageId, chatIds, dialog } of queued) {
+          for (const chatId of chatIds) await tx.run('INSERT OR IGNORE INTO telegram_forwards (chat_id, message_id) VALUES (?, ?)', [chatId, messageId]);
+          if (dialog && chatIds.length) {
+            await tx.run('INSERT OR IGNORE INTO telegram_dialogs (dialog_id, assignee_id) VALUES (?, ?)', [dialog.id, dialog.assignee_id]);
+          }
+        }
+        const through = Math.max(...queued.map((q) => q.messageId));
+        await tx.run('UPDATE telegram_state SET forwards_through = MAX(forwards_through, ?) WHERE id = 1', [through]);
+      }),
+
+    /** Every forward owed, in message order (a chat gets a dialog's messages in order). */
+    forwardsOwed: () => db.all<ForwardRow>('SELECT * FROM telegram_forwards ORDER BY message_id, chat_id'),
+
+    /** A try of the forward's next post leaves (true), or was answered without posting (false). */
+    forwardSending: (chatId: number, messageId: number, sending: boolean) =>
+      db.write(async (tx) => {
+        await tx.run('UPDATE telegram_forwards SET sending = ? WHERE chat_id = ? AND message_id = ?', [sending ? 1 : 0, chatId, messageId]);
+      }),
+
+    /** Telegram confirmed a post of the forward: it counts, and what it stands for is remembered, together. */
+    forwardPosted: (chatId: number, messageId: number, post: TelegramMessageRow | null) =>
+      db.write(async (tx) => {
+        if (post) {
+          await tx.run(
+            `INSERT OR IGNORE INTO telegram_messages (chat_id, tg_message_id, kind, dialog_id, client_id) VALUES (?, ?, ?, ?, ?)`,
+            [post.chat_id, post.tg_message_id, post.kind, post.dialog_id, post.client_id],
+          );
+        }
+        await tx.run(
+          `UPDATE telegram_forwards SET posted = posted + 1, sending = 0, first_post = COALESCE(first_post, ?)
+           WHERE chat_id = ? AND message_id = ?`,
+          [post?.tg_message_id ?? null, chatId, messageId],
+        );
+      }),
+
+    /** The forward is done with: every post confirmed, or the chat told it may be missing. */
+    forwardDone: (chatId: number, messageId: number) =>
+      db.write(async (tx) => {
+        await tx.run('DELETE FROM telegram_forwards WHERE chat_id = ? AND message_id = ?', [chatId, messageId]);
+      }),
+
+    // ---- changes of hands ----
+
+    /** The assignee a forwarded dialog had when the bridge last looked; undefined: never forwarded. */
+    async assigneeKnown(dialogId: number): Promise<number | null | undefined> {
+      return (await db.get<{ assignee_id: number | null }>('SELECT assignee_id FROM telegram_dialogs WHERE dialog_id = ?', [dialogId]))?.assignee_id;
+    },
+
+    setAssigneeKnown: (dialogId: number, assigneeId: number | null) =>
+      db.write((tx) => tx.run('UPDATE telegram_dialogs SET assignee_id = ? WHERE dialog_id = ?', [assigneeId, dialogId])),
+
+    /** Linked chats that got something of this dialog (forwards, cards, notices) or answered it, with their operator. */
+    chatsOfDialog: (dialogId: number) =>
+      db.all<{ chat_id: number; user_id: number }>(
+        `SELECT DISTINCT l.chat_id, l.user_id FROM telegram_messages t
+         JOIN telegram_links l ON l.chat_id = t.chat_id
+         JOIN users u ON u.id = l.user_id AND u.disabled_at IS NULL
+         WHERE t.dialog_id = ? ORDER BY l.user_id`,
+        [dialogId],
+      ),
 
     /** Where a visitor's file is on disk, to upload it to a chat. */
     attachmentFile: (id: number) => db.get<{ file: string }>('SELECT file FROM attachments WHERE id = ?', [id]),

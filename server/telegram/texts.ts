@@ -57,6 +57,8 @@ export const fileCount = (n: number) => (n === 1 ? '1 file' : `${n} files`);
 
 export const button = (text: string, data: string): TgInlineButton => ({ text, callback_data: data });
 
+const STILL_YOURS = 'Its new messages go to them; a reply of yours here still goes to the visitor.';
+
 export const TEXTS = {
   unlinked:
     'This bot brings Parley chats to operators. To link this chat, run "parley telegram link" and open the link it prints (or send /start CODE here).',
@@ -106,6 +108,10 @@ export const TEXTS = {
   tooBig: (limit: string) => `Not sent: files from Telegram may be at most ${limit}.`,
   took: (who: string) => `✋ The dialog with ${who} is yours.`,
   assigned: (by: string, who: string) => `👤 ${by} gave you the dialog with ${who}.`,
+  // To colleagues who got a dialog that changed hands: their replies still reach the visitor.
+  answeredBy: (name: string, who: string) => `↪️ ${name} answered ${who}; the dialog is theirs now. ${STILL_YOURS}`,
+  tookBy: (name: string, who: string) => `↪️ ${name} took the dialog with ${who}. ${STILL_YOURS}`,
+  gaveTo: (by: string, name: string, who: string) => `↪️ ${by} gave the dialog with ${who} to ${name}. ${STILL_YOURS}`,
   closed: (who: string) => `✅ The dialog with ${who} is closed.`,
   reopened: (who: string) => `↩️ The dialog with ${who} is open again.`,
   noTemplate: (name: string, names: string[]) =>

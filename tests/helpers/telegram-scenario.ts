@@ -29,10 +29,10 @@ export interface TelegramScenario {
   peers: Peer[];
 }
 
-export async function startTelegramScenario(opts: { deadlines?: DeadlineTimers } = {}): Promise<TelegramScenario> {
+export async function startTelegramScenario(opts: { deadlines?: DeadlineTimers; timers?: VirtualTimers } = {}): Promise<TelegramScenario> {
   const fake = await startFakeBotApi();
   const clock = new ManualClock(Date.now());
-  const timers = new VirtualTimers();
+  const timers = opts.timers ?? new VirtualTimers();
   const dataDir = await tempDir();
   const server = await startServerWithBot(fake, { clock, timers, dataDir, deadlines: opts.deadlines });
   const { client: admin } = await signedInAdmin(server);
@@ -90,4 +90,22 @@ export async function visitorWrites(t: TelegramScenario, text: string, peer?: Pe
   });
   await peer.next((f) => f.type === 'message.stored');
   return { peer, token, forwarded: await forwarded };
+}
+
+/** Another operator of the project, signed in, their own chat `chatId` linked to them. */
+export async function addLinkedOperator(
+  t: TelegramScenario,
+  person: { email: string; firstName: string; lastName: string },
+  chatId: number,
+): Promise<ParleyClient> {
+  const outbox = await watchOutbox(t.server.dataDir);
+  await t.admin.addMember(t.project.id, { ...person, operator: true });
+  const mail = await outbox.waitFor((m) => m.to === person.email);
+  outbox.close();
+  const client = await signIn(t.server.url, person.email, passwordFrom(mail), NEW_PASSWORD);
+  const { code } = await linkCode(client);
+  const said = t.fake.nextSaid(chatId);
+  t.fake.userSays(chatId, `/start ${code}`);
+  expect((await said).params.text).toContain(`Linked to Parley as ${person.firstName} ${person.lastName}`);
+  return client;
 }
