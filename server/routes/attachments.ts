@@ -4,7 +4,8 @@
 //   POST /widget/uploads?key=WIDGET_KEY                              the widget: X-Parley-Visitor token,
 //                                                                   from an allowed origin (CORS)
 //   GET  /files/:id/:key/:name                                       the file, for whoever holds the URL
-import { createReadStream } from 'node:fs';
+import type { ReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import multipart from '@fastify/multipart';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -12,7 +13,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { Attachment, DialogParams } from '../../core/protocol/index.js';
 import type { ProjectRow } from '../db/projects.js';
-import { badRequest, forbidden, notFound, tooLarge, unauthenticated } from '../errors.js';
+import { AppError, badRequest, forbidden, notFound, tooLarge, unauthenticated } from '../errors.js';
 import { FILE_CSP } from '../plugins/security.js';
 import { formatSize } from '../../core/format-size.js';
 import { presentAttachment } from '../services/attachments.js';
@@ -42,6 +43,29 @@ function corsFor(request: FastifyRequest, reply: FastifyReply, project: ProjectR
   return true;
 }
 
+/**
+ * A stored file (an attachment, an avatar), opened before anything is sent: one missing on disk
+ * (a backup restored without its files, a file deleted by hand) is then a 404 like any other.
+ * Its size is the one on disk, which the response's Content-Length must be.
+ */
+export async function openStoredFile(path: string): Promise<{ stream: ReadStream; size: number }> {
+  const handle = await open(path, 'r').catch((err: NodeJS.ErrnoException) => {
+    throw err.code === 'ENOENT' ? notFound('the file is gone from the server') : err;
+  });
+  try {
+    const { size } = await handle.stat();
+    // The stream closes the handle when it ends, fails, or the client goes away.
+    return { stream: handle.createReadStream(), size };
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+}
+
+const ONE_FILE = 'an upload must be one file in a form field named "file", and nothing else';
+/** @fastify/multipart's errors for parts beyond its limits, and for a field that would overwrite a prototype. */
+const MULTIPART_EXTRA_PARTS = new Set(['FST_PARTS_LIMIT', 'FST_FILES_LIMIT', 'FST_FIELDS_LIMIT', 'FST_PROTO_VIOLATION', 'FST_INVALID_JSON_FIELD_ERROR']);
+
 export default async function attachmentRoutes(app: FastifyInstance) {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const { attachments, dialogs } = app.services;
@@ -50,21 +74,46 @@ export default async function attachmentRoutes(app: FastifyInstance) {
 
   await app.register(multipart, { limits: { fileSize: maxBytes, files: 1, fields: 5, parts: 6 } });
 
-  async function readUpload(request: FastifyRequest) {
+  /**
+   * The file of an upload: a multipart/form-data body of exactly one part, a file in the field
+   * `file` (what the widget, the CLI and the TUI send). Anything else is refused whole, never half
+   * taken: a second file dropped in silence would look sent to whoever chose it.
+   */
+  async function readUpload(request: FastifyRequest): Promise<{ bytes: Buffer; name: string }> {
     if (!request.isMultipart()) throw badRequest('send the file as multipart/form-data');
-    const part = await request.file();
-    if (!part) throw badRequest('the form has no file');
-    let bytes: Buffer;
+    let upload: { bytes: Buffer; name: string } | undefined;
     try {
-      bytes = await part.toBuffer();
+      for await (const part of request.parts()) {
+        if (upload || part.type !== 'file' || part.fieldname !== 'file') throw badRequest(ONE_FILE);
+        const bytes = await part.toBuffer();
+        // toBuffer() throws only when it reads a chunk after the limit was hit; when the bytes over
+        // the limit came in a chunk of their own, busboy just drops them and marks the stream.
+        if (part.file.truncated) throw tooLarge(`a file may be at most ${limitText}`);
+        upload = { bytes, name: part.filename };
+      }
     } catch (err) {
-      if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw tooLarge(`a file may be at most ${limitText}`);
-      throw err;
+      // What is left of a refused body is read and dropped: left waiting in the parser, it would
+      // hold the connection, and the client could not send its next request on it.
+      request.raw.unpipe();
+      request.raw.resume();
+      throw uploadError(err);
     }
-    // toBuffer() throws only when it reads a chunk after the limit was hit; when the bytes over
-    // the limit came in a chunk of their own, busboy just drops them and marks the stream.
-    if (part.file.truncated) throw tooLarge(`a file may be at most ${limitText}`);
-    return { bytes, name: part.filename };
+    if (!upload) throw badRequest('the form has no file');
+    return upload;
+  }
+
+  /** A failure while reading an upload, as the client's mistake it is. */
+  function uploadError(err: unknown): unknown {
+    if (err instanceof AppError) return err;
+    const code = (err as { code?: unknown }).code;
+    if (code === 'FST_REQ_FILE_TOO_LARGE') return tooLarge(`a file may be at most ${limitText}`);
+    // Parts beyond the plugin's limits (above), or a field named __proto__: more than one file.
+    if (typeof code === 'string' && MULTIPART_EXTRA_PARTS.has(code)) return badRequest(ONE_FILE);
+    // busboy's own errors are plain Errors without a code (a missing boundary, a part cut off, a
+    // malformed header); and a body may end before its last boundary.
+    const busboys = err instanceof Error && err.constructor === Error && code === undefined;
+    if (busboys || code === 'FST_MP_PREMATURE_CLOSE') return badRequest('the upload is not a valid multipart/form-data body');
+    return err;
   }
 
   r.post(
@@ -138,10 +187,11 @@ export default async function attachmentRoutes(app: FastifyInstance) {
     async (request, reply) => {
       const row = await attachments.byIdAndKey(request.params.id, request.params.key);
       if (!row) throw notFound('no such file');
+      const file = await openStoredFile(join(attachments.dir, row.file));
       const inline = row.mime.startsWith('image/');
       reply.headers({
         'content-type': row.mime,
-        'content-length': String(row.size),
+        'content-length': String(file.size),
         // RFC 6266/5987: an ASCII fallback and the exact UTF-8 name.
         'content-disposition': `${inline ? 'inline' : 'attachment'}; filename="${row.name.replace(/[^\x20-\x7e]|["\\]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(row.name)}`,
         'x-content-type-options': 'nosniff',
@@ -150,7 +200,7 @@ export default async function attachmentRoutes(app: FastifyInstance) {
         'cache-control': 'private, max-age=86400',
         'cross-origin-resource-policy': 'cross-origin',
       });
-      return reply.send(createReadStream(join(attachments.dir, row.file)));
+      return reply.send(file.stream);
     },
   );
 }

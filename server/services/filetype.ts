@@ -28,8 +28,8 @@ export function sniffFile(buf: Buffer): SniffedType {
 
 /**
  * A file name that is safe to show and to put in a header: no path, no control characters, no
- * quotes. Browsers (and our CLI) send a name's quote, CR and LF as %22, %0D and %0A in a form: those
- * go too, rather than showing as codes.
+ * quotes, at most 200 characters. Browsers (and our CLI) send a name's quote, CR and LF as %22,
+ * %0D and %0A in a form: those go too, rather than showing as codes.
  */
 export function safeFileName(raw: string | undefined): string {
   const base = (raw ?? '').split(/[\\/]/).pop() ?? '';
@@ -37,7 +37,7 @@ export function safeFileName(raw: string | undefined): string {
     .replace(/%(22|0d|0a)/gi, '')
     .replace(/[\u0000-\u001f\u007f"]/g, '')
     .replace(/^\.+/, '')
-    .trim()
-    .slice(0, 200);
-  return clean || 'file';
+    .trim();
+  // Cut by code points: half of an emoji's surrogate pair cannot be encoded in the file's URL.
+  return [...clean].slice(0, 200).join('') || 'file';
 }
