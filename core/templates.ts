@@ -3,6 +3,7 @@
 // or imported; the TUI and the Telegram bridge fill them with `fillTemplate` when an operator
 // inserts one. Template text is data: filling is a plain search-and-replace of the known
 // placeholders, nothing in it is ever evaluated (`${7*7}` and `{{constructor...}}` stay as typed).
+import { nameProblem } from './names.js';
 import { MAX_BODY } from './protocol/constants.js';
 
 export const PLACEHOLDERS = ['visitor.name', 'operator.first_name', 'operator.last_name', 'project.name'] as const;
@@ -71,9 +72,7 @@ export function templateNameProblem(raw: string): string | null {
   const name = normalizeTemplateName(raw);
   if (!name) return 'the template has no name';
   if ([...name].length > MAX_TEMPLATE_NAME) return `the name "${name.slice(0, 40)}…" is longer than ${MAX_TEMPLATE_NAME} characters`;
-  // Quoted as JSON does: the line break shows as \n, and the message stays one line.
-  if (/[\u0000-\u001f\u007f]/.test(name)) return `the name ${JSON.stringify(name)} has a line break or control character`;
-  return null;
+  return nameProblem('the name', name);
 }
 
 /**
@@ -82,8 +81,8 @@ export function templateNameProblem(raw: string): string | null {
  */
 export function templateProblem(t: { name?: unknown; text?: unknown }): string | null {
   if (typeof t.name !== 'string') return 'the template has no name';
-  const nameProblem = templateNameProblem(t.name);
-  if (nameProblem) return nameProblem;
+  const badName = templateNameProblem(t.name);
+  if (badName) return badName;
   const name = normalizeTemplateName(t.name);
   if (t.text === undefined || t.text === null) return `"${name}" has no text`;
   if (typeof t.text !== 'string') return `the text of "${name}" is not a string`;

@@ -12,6 +12,7 @@
 //   per id, replaced only by a higher rev (edits).
 import type { PageContext, VisitorMessage } from '../core/protocol/dialogs.js';
 import { reconnectingSocket } from './socket.js';
+import { cut } from './text.js';
 import { createView } from './view.js';
 
 export interface WidgetConfig {
@@ -178,9 +179,9 @@ export function startChat(config: WidgetConfig): void {
     // Page context goes with the first message from this page (the server keeps the latest).
     if (!pageSent) {
       entry.page = {
-        url: location.href.slice(0, 2048),
-        title: document.title.slice(0, 500),
-        referrer: document.referrer.slice(0, 2048),
+        url: cut(location.href, 2048),
+        title: cut(document.title, 500),
+        referrer: cut(document.referrer, 2048),
       };
       pageSent = true;
     }
@@ -205,11 +206,11 @@ export function startChat(config: WidgetConfig): void {
   const url = `${config.serverOrigin.replace(/^http/, 'ws')}/ws/visitor?key=${encodeURIComponent(config.widgetKey)}`;
   const socket = reconnectingSocket(url, {
     open() {
-      const language = document.documentElement.lang.slice(0, 16);
+      const language = cut(document.documentElement.lang, 16);
       socket.send({
         type: 'hello',
         ...(token ? { token, rev } : {}),
-        ...(config.group ? { group: config.group.slice(0, 100) } : {}),
+        ...(config.group ? { group: cut(config.group, 100) } : {}),
         ...(language ? { language } : {}),
       });
     },

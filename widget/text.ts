@@ -11,6 +11,19 @@ export function safeUrl(raw: string, base?: string): string | null {
   }
 }
 
+/**
+ * At most `max` UTF-16 units of `text` (the server's limits), well-formed: the server refuses
+ * text holding half of a surrogate pair. An emoji across the limit is left out whole, and a lone
+ * half already in the text (a site's script can put one in its title) becomes U+FFFD.
+ * String.prototype.toWellFormed is newer than es2020.
+ */
+export function cut(text: string, max: number): string {
+  const whole = text.replace(/\p{Cs}/gu, '\ufffd');
+  if (whole.length <= max) return whole;
+  const last = whole.charCodeAt(max - 1);
+  return whole.slice(0, last >= 0xd800 && last < 0xdc00 ? max - 1 : max);
+}
+
 export function element<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   if (className) el.className = className;

@@ -321,7 +321,8 @@ export function createView(serverOrigin: string, actions: ViewActions) {
       img.alt = '';
       who.append(img);
     } else {
-      who.append(element('span', 'avatar', operator.name.slice(0, 1).toUpperCase()));
+      // The first character, not the first UTF-16 unit: half an emoji would show as �.
+      who.append(element('span', 'avatar', ([...operator.name][0] ?? '').toUpperCase()));
     }
     who.append(element('span', 'name', operator.name));
     return who;

@@ -281,11 +281,26 @@ async function setHours(client: ParleyClient, projectId: number, email: string, 
   }
 }
 
+/** Today's date (YYYY-MM-DD) in `timezone`, as the server counts "in the past" for exceptions. */
+const todayIn = (timezone: string) =>
+  new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(Date.now());
+
+/**
+ * Hours without the exceptions dated before `today`: they change nothing and the server refuses
+ * them, so a file applied again after such a date stays applied, and plans no change for them.
+ */
+function upcoming(h: OperatorHours, today: string): OperatorHours {
+  return { weekly: h.weekly, exceptions: Object.fromEntries(Object.entries(h.exceptions).filter(([date]) => date >= today)) };
+}
+
 function scheduleSteps(parsed: ParsedSpec, state: CurrentState, prune: boolean): Step[] {
   if (!parsed.spec.schedules) return [];
   const steps: Step[] = [];
-  const current = new Map(state.schedules.map((v) => [v.email, describeHours(hoursOfView(v))]));
-  for (const [email, hours] of parsed.hours) {
+  const zone = parsed.spec.project.timezone ?? state.project?.timezone ?? 'UTC';
+  const today = todayIn(canonicalTimeZone(zone) ?? zone);
+  const current = new Map(state.schedules.map((v) => [v.email, describeHours(upcoming(hoursOfView(v), today))]));
+  for (const [email, all] of parsed.hours) {
+    const hours = upcoming(all, today);
     const want = describeHours(hours);
     const have = current.get(email) ?? '';
     if (want === have) continue;

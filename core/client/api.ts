@@ -8,6 +8,7 @@ import type {
   AddMemberBody,
   Attachment,
   AddMemberReply,
+  RemoveMemberReply,
   ApiToken,
   CreateTokenReply,
   DialogDetail,
@@ -268,7 +269,7 @@ export class ParleyClient {
   getMember = (projectId: number, email: string) => this.request<Member>('GET', this.member(projectId, email));
   updateMember = (projectId: number, email: string, body: UpdateMemberBody) =>
     this.request<Member>('PATCH', this.member(projectId, email), body);
-  removeMember = (projectId: number, email: string) => this.request<void>('DELETE', this.member(projectId, email));
+  removeMember = (projectId: number, email: string) => this.request<RemoveMemberReply>('DELETE', this.member(projectId, email));
 
   // ---- operator status --------------------------------------------------------
   getStatus = (projectId: number) =>

@@ -59,6 +59,8 @@ export const normalizeGroupName = (raw: string): string => raw.normalize('NFC').
 
 /** Message bodies; a WebSocket frame as a whole may be at most 64 KB. */
 export const MAX_BODY = 10_000;
+/** How long after sending a message its author may edit it (the brief's ten minutes). */
+export const EDIT_WINDOW_MS = 10 * 60_000;
 /** How many files one message may carry. */
 export const MAX_ATTACHMENTS = 10;
 export const MAX_FRAME_BYTES = 64 * 1024;

@@ -176,8 +176,22 @@ export const AddMemberReply = Type.Object({
   member: Member,
   /** True when the user was created by this call (and received a welcome mail with a password). */
   newUser: Type.Boolean(),
+  /**
+   * True when a one-time password was mailed: to a new user, and to an account that never chose
+   * its own password (the new one replaces the earlier one).
+   */
+  passwordMailed: Type.Boolean(),
 });
 export type AddMemberReply = Static<typeof AddMemberReply>;
+
+/** What removing a member did to their open dialogs (they went back to their groups). */
+export const RemoveMemberReply = Type.Object({
+  /** Left unassigned, waiting in their group's Mine. */
+  dialogsUnassigned: Type.Integer(),
+  /** Given by round-robin to the next online operator. */
+  dialogsReassigned: Type.Integer(),
+});
+export type RemoveMemberReply = Static<typeof RemoveMemberReply>;
 
 export const UpdateMemberBody = Type.Object(
   {

@@ -47,7 +47,8 @@ export function groupsRepo(db: Db) {
     /** Members of every group of the project (or of one group), ordered by email. */
     members: (projectId: number, groupId: number | null = null, q: Queryable = db) =>
       q.all<GroupMemberRow>(
-        `SELECT gm.group_id, gm.user_id, u.email, u.first_name, u.last_name, m.operator, m.online
+        `SELECT gm.group_id, gm.user_id, u.email, u.first_name, u.last_name, m.operator,
+           CASE WHEN u.disabled_at IS NULL THEN m.online ELSE 0 END AS online
          FROM group_members gm
          JOIN memberships m ON m.project_id = gm.project_id AND m.user_id = gm.user_id
          JOIN users u ON u.id = gm.user_id
@@ -133,12 +134,13 @@ export function groupsRepo(db: Db) {
     /**
      * Round-robin: the online operator (of the group, or of the project when `groupId` is null)
      * whose latest automatic assignment is the oldest, and moves them to the back of the line.
-     * In the caller's write transaction, so two new dialogs never pick from the same state.
+     * A disabled account is never online. In the caller's write transaction, so two new dialogs
+     * never pick from the same state.
      */
     async takeNextAssignee(tx: Tx, projectId: number, groupId: number | null): Promise<number | null> {
       const next = await tx.get<{ user_id: number }>(
-        `SELECT m.user_id FROM memberships m
-         WHERE m.project_id = ?1 AND m.operator = 1 AND m.online = 1
+        `SELECT m.user_id FROM memberships m JOIN users u ON u.id = m.user_id
+         WHERE m.project_id = ?1 AND m.operator = 1 AND m.online = 1 AND u.disabled_at IS NULL
            AND (?2 IS NULL OR EXISTS (SELECT 1 FROM group_members gm WHERE gm.group_id = ?2 AND gm.user_id = m.user_id))
          ORDER BY m.assigned_seq, m.user_id LIMIT 1`,
         [projectId, groupId],
@@ -151,5 +153,23 @@ export function groupsRepo(db: Db) {
       );
       return next.user_id;
     },
+
+    /**
+     * Whether someone answers in the project: an operator of it with an account that is not
+     * disabled (undefined otherwise), and whether they are online.
+     */
+    onDuty: async (projectId: number, userId: number, q: Queryable = db) =>
+      q.get<{ online: number }>(
+        `SELECT m.online FROM memberships m JOIN users u ON u.id = m.user_id
+         WHERE m.project_id = ? AND m.user_id = ? AND m.operator = 1 AND u.disabled_at IS NULL`,
+        [projectId, userId],
+      ),
+
+    /** The open dialogs of the project assigned to someone, oldest first (to route them again). */
+    openDialogsOf: (projectId: number, userId: number, q: Queryable = db) =>
+      q.all<{ id: number; group_id: number | null }>(
+        "SELECT id, group_id FROM dialogs WHERE project_id = ? AND assignee_id = ? AND status = 'open' ORDER BY id",
+        [projectId, userId],
+      ),
   };
 }

@@ -19,6 +19,8 @@ export interface PresenceRow {
   project_id: number;
   user_id: number;
   operator: number;
+  /** 1 when the account is disabled: never online, whatever the switch or the schedule says. */
+  disabled: number;
   online: number;
   manual: number;
   manual_until: number | null;
@@ -28,12 +30,18 @@ export interface PresenceRow {
 
 export interface StoredSchedule {
   weekly: Partial<Record<Weekday, Interval[]>>;
+  /**
+   * By date, past ones included. Whether they make a schedule depends on the day (weekly hours
+   * or not, dates still ahead or not): presence decides (services/presence.ts ruleAt).
+   */
   exceptions: Record<string, Interval[]>;
-  /** Whether any interval or exception exists (an operator "has a schedule"). */
-  present: boolean;
 }
 
 export type SchedulesRepo = ReturnType<typeof schedulesRepo>;
+
+const PRESENCE_SELECT = `SELECT m.project_id, m.user_id, m.operator, (u.disabled_at IS NOT NULL) AS disabled, m.online, m.manual,
+    m.manual_until, m.status_changed_at, p.timezone
+  FROM memberships m JOIN projects p ON p.id = m.project_id JOIN users u ON u.id = m.user_id`;
 
 export function schedulesRepo(db: Queryable) {
   return {
@@ -53,7 +61,7 @@ export function schedulesRepo(db: Queryable) {
         ex[r.date] ??= [];
         if (r.from_min !== null && r.to_min !== null) ex[r.date].push([r.from_min, r.to_min]);
       }
-      return { weekly, exceptions: ex, present: intervals.length > 0 || exceptions.length > 0 };
+      return { weekly, exceptions: ex };
     },
 
     toWorkSchedule: (s: StoredSchedule, timezone: string): WorkSchedule => ({
@@ -105,17 +113,18 @@ export function schedulesRepo(db: Queryable) {
     /** Presence columns of one membership, with the project's timezone. */
     presence: (projectId: number, userId: number, q: Queryable = db) =>
       q.get<PresenceRow>(
-        `SELECT m.project_id, m.user_id, m.operator, m.online, m.manual, m.manual_until, m.status_changed_at, p.timezone
-         FROM memberships m JOIN projects p ON p.id = m.project_id WHERE m.project_id = ? AND m.user_id = ?`,
+        `${PRESENCE_SELECT} WHERE m.project_id = ? AND m.user_id = ?`,
         [projectId, userId],
       ),
 
-    /** Operators that have a schedule (these are the ones whose presence moves by itself). */
+    /**
+     * Operators with something scheduled (these are the ones whose presence may move by itself).
+     * A disabled account is left out: no schedule brings it online.
+     */
     scheduled: (q: Queryable = db) =>
       q.all<PresenceRow>(
-        `SELECT m.project_id, m.user_id, m.operator, m.online, m.manual, m.manual_until, m.status_changed_at, p.timezone
-         FROM memberships m JOIN projects p ON p.id = m.project_id
-         WHERE m.operator = 1 AND (
+        `${PRESENCE_SELECT}
+         WHERE m.operator = 1 AND u.disabled_at IS NULL AND (
            EXISTS (SELECT 1 FROM schedule_intervals s WHERE s.project_id = m.project_id AND s.user_id = m.user_id) OR
            EXISTS (SELECT 1 FROM schedule_exceptions e WHERE e.project_id = m.project_id AND e.user_id = m.user_id))`,
       ),

@@ -7,6 +7,7 @@ import {
   Member,
   MemberParams,
   ProjectParams,
+  RemoveMemberReply,
   UpdateMemberBody,
 } from '../../core/protocol/index.js';
 import { presentMember } from '../services/present.js';
@@ -29,8 +30,8 @@ export default async function teamRoutes(app: FastifyInstance) {
     { schema: { params: ProjectParams, body: AddMemberBody, response: { 201: AddMemberReply } } },
     async (request, reply) => {
       const auth = await app.authenticate(request);
-      const { member, newUser } = await team.add(auth, request.params.projectId, request.body);
-      return reply.code(201).send({ member: presentMember(member), newUser });
+      const { member, newUser, passwordMailed } = await team.add(auth, request.params.projectId, request.body);
+      return reply.code(201).send({ member: presentMember(member), newUser, passwordMailed });
     },
   );
 
@@ -52,9 +53,12 @@ export default async function teamRoutes(app: FastifyInstance) {
     },
   );
 
-  r.delete('/projects/:projectId/members/:email', { schema: { params: MemberParams } }, async (request, reply) => {
-    const auth = await app.authenticate(request);
-    await team.remove(auth, request.params.projectId, request.params.email);
-    return reply.code(204).send();
-  });
+  r.delete(
+    '/projects/:projectId/members/:email',
+    { schema: { params: MemberParams, response: { 200: RemoveMemberReply } } },
+    async (request) => {
+      const auth = await app.authenticate(request);
+      return team.remove(auth, request.params.projectId, request.params.email);
+    },
+  );
 }

@@ -17,6 +17,7 @@ import {
 } from '../secrets.js';
 import type { ServiceDeps } from './context.js';
 import { resetCodeMail } from './mails.js';
+import type { EndedDuty, PresenceService } from './presence.js';
 
 /** Who is making a request, as established from its bearer token. */
 export interface Auth {
@@ -42,7 +43,7 @@ export function checkNewPassword(password: string, context: { email: string; cur
 
 export type AccountsService = ReturnType<typeof accountsService>;
 
-export function accountsService(deps: ServiceDeps) {
+export function accountsService(deps: ServiceDeps, presence: Pick<PresenceService, 'endDuty' | 'announceEndOfDuty' | 'accountEnabled'>) {
   const { db, repos, clock, bus, mailer, config } = deps;
   const invalidCredentials = () => new AppError(401, 'invalid_credentials', 'wrong email or password');
 
@@ -255,7 +256,9 @@ export function accountsService(deps: ServiceDeps) {
 
     /**
      * Disables an account: it can no longer sign in, every session and API token it has ends,
-     * and its open sockets close. Enabling it again lets it sign in (tokens stay revoked).
+     * its open sockets close, and in every project it goes offline at once and its open dialogs
+     * go back to their groups (presence.endDuty). Enabling it again lets it sign in (tokens stay
+     * revoked), offline until its owner switches on or their schedule starts.
      */
     async setDisabled(auth: Auth, rawEmail: string, disabled: boolean): Promise<UserRow> {
       if (!auth.user.server_admin) throw forbidden('only server administrators disable or enable accounts');
@@ -264,12 +267,18 @@ export function accountsService(deps: ServiceDeps) {
       if (!user) throw notFound(`no user ${rawEmail}`);
       if (disabled && user.id === auth.user.id) throw conflict('you cannot disable your own account');
       const now = clock.now();
-      const revoked = await db.write(async (tx) => {
+      const wasDisabled = user.disabled_at !== null;
+      const { revoked, ended } = await db.write(async (tx) => {
         // users.disabled_at is checked by login, authenticate and the reset mail already.
         await tx.run('UPDATE users SET disabled_at = ?, updated_at = ? WHERE id = ?', [disabled ? now : null, now, user.id]);
-        return disabled ? repos.credentials.revokeAllForUser(tx, user.id, now) : [];
+        if (!disabled) return { revoked: [], ended: [] };
+        const ended: EndedDuty[] = [];
+        for (const p of await repos.projects.forUser(user.id, tx)) ended.push(await presence.endDuty(tx, p.id, user.id));
+        return { revoked: await repos.credentials.revokeAllForUser(tx, user.id, now), ended };
       });
       announceRevoked(user.id, revoked);
+      await presence.announceEndOfDuty(ended);
+      if (!disabled && wasDisabled) await presence.accountEnabled(user.id);
       return (await repos.users.byId(user.id))!;
     },
 

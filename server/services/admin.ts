@@ -1,4 +1,5 @@
 // Server-level bootstrap: the first administrator, and the demo data of `parley server --demo`.
+import { nameProblem } from '../../core/names.js';
 import { normalizeEmail } from '../../core/protocol/index.js';
 import { ACCOUNT_RULES } from '../config.js';
 import type { Tx } from '../db/sqlite.js';
@@ -68,6 +69,8 @@ export function adminService(deps: ServiceDeps) {
       const lastName = input.lastName.trim();
       if (!firstName) throw badRequest('the first name must not be empty');
       if (!lastName) throw badRequest('the last name must not be empty (use "-" when someone prefers not to give one)');
+      const problem = nameProblem('the first name', firstName) ?? nameProblem('the last name', lastName);
+      if (problem) throw badRequest(problem);
       const password = generatePassword();
       const hash = await hashPassword(password);
       const now = clock.now();

@@ -12,10 +12,11 @@
 //   commit and the publish, and events leave in commit order (a client resuming from the
 //   highest rev it saw never skips a lower one).
 import { randomBytes } from 'node:crypto';
-import type { Attachment, PageContext, UpdateCardBody, View } from '../../core/protocol/index.js';
+import type { Attachment, DialogSummary, PageContext, UpdateCardBody, View } from '../../core/protocol/index.js';
+import { nameProblem, withoutControlCharacters } from '../../core/names.js';
 import { normalizeEmail } from '../../core/protocol/index.js';
-import { DIALOG_CURSOR_RE } from '../../core/protocol/constants.js';
-import { type DialogRow, type MessageViewRow, type VisitorRow, viewOf } from '../db/dialogs.js';
+import { DIALOG_CURSOR_RE, EDIT_WINDOW_MS } from '../../core/protocol/constants.js';
+import { type DialogRouting, type DialogRow, type MessageViewRow, type VisitorRow, viewOf } from '../db/dialogs.js';
 import type { ProjectRow } from '../db/projects.js';
 import type { Tx } from '../db/sqlite.js';
 import type { UserRow } from '../db/users.js';
@@ -31,7 +32,6 @@ import { findDialogs } from './search.js';
 import { fullName, presentDialog, presentMessage, presentVisitor } from './present.js';
 import type { ProjectsService } from './projects.js';
 
-export const EDIT_WINDOW_MS = 10 * 60_000;
 
 const UTM_KEYS = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content'];
 
@@ -52,6 +52,29 @@ export function utmOf(pageUrl: string | undefined): Record<string, string> | nul
 }
 
 const cleanBody = (body: string) => body.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '');
+
+/**
+ * The client card's notes as stored: several lines, so line breaks (CRLF as LF, as in messages)
+ * and tabs are kept; any other control character is refused as in a name. Refused rather than
+ * dropped as in messages: an operator or a script typed them, and is told.
+ */
+function cleanNotes(notes: string): string {
+  const text = notes.replace(/\r\n?/g, '\n');
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(text)) {
+    throw badRequest('the notes have a control character: only line breaks and tabs are allowed');
+  }
+  return text;
+}
+
+/**
+ * Where the visitor was, as their browser says: metadata, never a reason to refuse their
+ * message, so control characters are dropped (a page title or URL has no business with them).
+ */
+function cleanPageContext(page: PageContext) {
+  const clean = (v: string | undefined) => (v === undefined ? null : withoutControlCharacters(v));
+  return { url: clean(page.url), title: clean(page.title), referrer: clean(page.referrer) || null };
+}
 
 /** Operator messages kept until their delivery is announced; the oldest go first beyond this. */
 const AWAITING_DELIVERY = 5000;
@@ -98,6 +121,12 @@ const SEARCHES_PER_USER = 2;
 const DIALOG_REFS_KEPT = 20_000;
 
 export type DialogsService = ReturnType<typeof dialogsService>;
+
+/** A dialog given back by someone who stopped answering (releaseDialogs), as announced. */
+export interface ReleasedDialog {
+  dialog: DialogSummary;
+  routing: DialogRouting;
+}
 
 /** What a widget's socket keeps of its visitor: who and where (the rest is read when needed). */
 export type VisitorRef = Pick<VisitorRow, 'id' | 'project_id'>;
@@ -161,6 +190,30 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
     return m;
   }
 
+  /**
+   * Who a new or reopened dialog goes to, when its visitor writes. Round-robin gives a new one to
+   * an online operator now, and a reopened one nobody answered (no first response) too when its
+   * assignee is not online (round-robin's own earlier pick, gone offline since); with nobody
+   * online it waits unassigned in its group's Mine, and the first to reply takes it. Whatever the
+   * policy, a reopened dialog whose assignee no longer answers in the project (removed, role
+   * taken away, account disabled) comes back unassigned rather than in nobody's Mine.
+   */
+  async function assignOnArrival(tx: Tx, dialog: DialogRow, reopened: boolean) {
+    let assignee = dialog.assignee_id;
+    let online = false;
+    if (reopened && assignee !== null) {
+      const duty = await repos.groups.onDuty(dialog.project_id, assignee, tx);
+      if (!duty) {
+        assignee = null;
+        await r.setDialogFields(tx, dialog.id, { assignee_id: null });
+      } else online = duty.online === 1;
+    }
+    const unanswered = assignee === null || (dialog.first_response_at === null && !online);
+    if (!unanswered || (await repos.groups.assignment(dialog.project_id, tx)) !== 'round-robin') return;
+    const next = await repos.groups.takeNextAssignee(tx, dialog.project_id, dialog.group_id);
+    if (next !== assignee) await r.setDialogFields(tx, dialog.id, { assignee_id: next });
+  }
+
   /** Stores a message once per (dialog, clientId); returns it and whether it is new. */
   /**
    * Stores a message once per (dialog, clientId): a repeat returns the stored one (the same text,
@@ -201,6 +254,29 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
   return {
     summary,
 
+    /**
+     * In the caller's write, once `userId` no longer answers in the project (presence.endDuty):
+     * their open dialogs are unassigned, back in their group's Mine, or under round-robin given
+     * to the next online operator of the group as a new dialog would be. Returns them, to
+     * announce once the write committed (announceReleased).
+     */
+    async releaseDialogs(tx: Tx, projectId: number, userId: number): Promise<ReleasedDialog[]> {
+      const open = await repos.groups.openDialogsOf(projectId, userId, tx);
+      if (!open.length) return [];
+      const roundRobin = (await repos.groups.assignment(projectId, tx)) === 'round-robin';
+      const released: ReleasedDialog[] = [];
+      for (const d of open) {
+        const next = roundRobin ? await repos.groups.takeNextAssignee(tx, projectId, d.group_id) : null;
+        await r.setDialogFields(tx, d.id, { assignee_id: next });
+        released.push(await announcement(d.id, tx));
+      }
+      return released;
+    },
+
+    announceReleased(projectId: number, released: ReleasedDialog[]) {
+      for (const d of released) bus.publish({ type: 'dialog.updated', projectId, ...d });
+    },
+
     // ---- the visitor side --------------------------------------------------------
 
     /** Finds the visitor a widget token belongs to (in this project), or makes a new one. */
@@ -227,6 +303,7 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
       const body = cleanBody(input.body).trim();
       const attachments = await attachmentsOf(visitor.id, input.attachmentIds);
       if (!body && attachments.length === 0) throw badRequest('a message needs some text or a file');
+      const page = input.page && cleanPageContext(input.page);
       const now = clock.now();
       const result = await db.write(async (tx) => {
         let dialog = await r.dialogOfVisitor(visitor.id, tx);
@@ -235,20 +312,15 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
         if (!dialog) {
           const group = await routeNewDialog(repos.groups, tx, visitor.project_id, {
             embedGroup: input.group,
-            pageUrl: input.page?.url,
+            pageUrl: page?.url ?? undefined,
           });
           const id = await r.insertDialog(tx, { projectId: visitor.project_id, visitorId: visitor.id, group }, now);
           dialog = (await r.dialogById(id, tx))!;
           created = true;
         }
-        if (input.page) {
-          const utm = utmOf(input.page.url);
-          await r.setPageContext(tx, visitor.id, {
-            url: input.page.url ?? null,
-            title: input.page.title ?? null,
-            referrer: input.page.referrer || null,
-            utm: utm ? JSON.stringify(utm) : null,
-          });
+        if (page) {
+          const utm = utmOf(page.url ?? undefined);
+          await r.setPageContext(tx, visitor.id, { ...page, utm: utm ? JSON.stringify(utm) : null });
         }
         await r.touchVisitor(tx, visitor.id, now);
         const stored = await storeOnce(
@@ -261,12 +333,7 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
           await r.setDialogFields(tx, dialog.id, { status: 'open', closed_at: null });
           reopened = true;
         }
-        // Round-robin gives a new (or reopened, never answered) dialog to an online operator now;
-        // with nobody online it waits unassigned, and the first to reply takes it.
-        if ((created || reopened) && dialog.assignee_id === null && (await repos.groups.assignment(visitor.project_id, tx)) === 'round-robin') {
-          const assignee = await repos.groups.takeNextAssignee(tx, visitor.project_id, dialog.group_id);
-          if (assignee !== null) await r.setDialogFields(tx, dialog.id, { assignee_id: assignee });
-        }
+        if (created || reopened) await assignOnArrival(tx, dialog, reopened);
         const announce = stored.isNew && (created || reopened || input.page !== undefined);
         return {
           ...stored,
@@ -488,15 +555,24 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
     async updateCard(auth: Auth, projectId: number, dialogId: number, card: UpdateCardBody) {
       await requireOperator(auth, projectId);
       const dialog = await dialogFor(auth, projectId, dialogId);
-      const clean = (v: string | null | undefined) => (v === undefined ? undefined : v === null ? null : v.trim() || null);
-      const email = clean(card.email);
+      // Name, phone and email are one line each, as every name is; notes are free text.
+      const clean = (v: string | null | undefined, what: string) => {
+        const value = v === undefined ? undefined : v === null ? null : v.trim() || null;
+        const problem = value ? nameProblem(what, value) : null;
+        if (problem) throw badRequest(problem);
+        return value;
+      };
+      const realName = clean(card.realName, 'the real name');
+      const phone = clean(card.phone, 'the phone');
+      const email = clean(card.email, 'the email');
       if (email && !normalizeEmail(email)) throw badRequest(`not a valid email address: "${email}"`);
+      const notes = card.notes === undefined || card.notes === null ? card.notes : cleanNotes(card.notes);
       const { visitorRow, dialogRow } = await db.write(async (tx) => {
         await r.updateCard(tx, dialog.visitor_id, {
-          real_name: clean(card.realName),
-          phone: clean(card.phone),
+          real_name: realName,
+          phone,
           email: email ? normalizeEmail(email) : email,
-          notes: card.notes === undefined ? undefined : card.notes,
+          notes,
         });
         return { visitorRow: (await r.visitorById(dialog.visitor_id, tx))!, dialogRow: await announcement(dialog.id, tx) };
       });
@@ -531,6 +607,7 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
           const member = email ? await repos.projects.member(projectId, email) : undefined;
           if (!member) throw notFound(`${change.email} is not a member of this project`);
           if (!member.operator) throw badRequest(`${member.email} is not an operator`);
+          if (member.disabled_at !== null) throw badRequest(`${member.email} cannot take dialogs: the account is disabled`);
           fields = { assignee_id: member.id };
           break;
         }

@@ -20,6 +20,7 @@ import type { ServiceDeps } from './context.js';
 import { fullName, iso } from './present.js';
 import type { ProjectsService } from './projects.js';
 import { MAX_GROUP_NAME, normalizeGroupName } from '../../core/protocol/constants.js';
+import { nameProblem } from '../../core/names.js';
 
 /** The key names are unique by: Unicode-aware case folding (SQLite's NOCASE is ASCII only). */
 export const groupKey = (name: string) => name.normalize('NFC').trim().toLowerCase();
@@ -29,8 +30,8 @@ export function cleanGroupName(raw: string): string {
   const name = normalizeGroupName(raw);
   if (!name) throw badRequest('a group name must not be empty');
   if ([...name].length > MAX_GROUP_NAME) throw badRequest(`a group name has at most ${MAX_GROUP_NAME} characters`);
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(name)) throw badRequest('a group name must not contain control characters');
+  const problem = nameProblem('the group name', raw.trim()); // before squeezing makes a line break a space
+  if (problem) throw badRequest(problem);
   // "=" separates pattern and group in `parley project set --route PATTERN=GROUP`.
   if (name.includes('=')) throw badRequest(`a group name must not contain "=": "${name}"`);
   return name;
@@ -53,8 +54,52 @@ export function cleanPattern(raw: string): string {
 export function routeMatches(pattern: string, pageUrl: string): boolean {
   let url = pageUrl.split('#')[0];
   if (!pattern.includes('://')) url = url.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
-  const regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'is');
-  return regex.test(url);
+  return globMatches(foldCase(pattern), foldCase(url));
+}
+
+/**
+ * `text` folded the way a case-insensitive regular expression (without the u flag) compares it:
+ * each UTF-16 unit upper-cased, unless that takes more than one unit or turns a non-ASCII one into
+ * ASCII (so "ſ" stays apart from "s"). Rules were matched by such a regex: they keep matching the
+ * same pages.
+ */
+function foldCase(text: string): string {
+  let out = '';
+  for (const unit of text.split('')) {
+    const upper = unit.toUpperCase();
+    out += upper.length === 1 && !(unit.charCodeAt(0) >= 128 && upper.charCodeAt(0) < 128) ? upper : unit;
+  }
+  return out;
+}
+
+/**
+ * Whether `text` matches `pattern` whole, `*` matching any run of units. A visitor chooses the
+ * URL and this runs inside the write transaction, so no regular expression (`*a*a*a*b` over a
+ * long URL backtracks for minutes): on a mismatch only the last `*` takes one more unit, which
+ * bounds the work by the pattern's length times the URL's.
+ */
+function globMatches(pattern: string, text: string): boolean {
+  let p = 0;
+  let t = 0;
+  /** The last `*` passed, and where in the text the run it matches ends for now. */
+  let star = -1;
+  let starEnd = 0;
+  while (t < text.length) {
+    if (pattern[p] === '*') {
+      star = p++;
+      starEnd = t;
+    } else if (p < pattern.length && pattern[p] === text[t]) {
+      p++;
+      t++;
+    } else if (star >= 0) {
+      p = star + 1;
+      t = ++starEnd;
+    } else {
+      return false;
+    }
+  }
+  while (pattern[p] === '*') p++;
+  return p === pattern.length;
 }
 
 /** The group of a new dialog: the embed's data-group if it exists, else the first matching URL rule. */
@@ -106,13 +151,13 @@ export function groupsService(deps: ServiceDeps, projects: ProjectsService) {
     return presentGroup(group, await r.members(projectId, group.id));
   }
 
-  /** Members by email, each an operator of the project; a 400 for the first that is not. */
+  /** Members by email, each an operator of the project; for the first that is not, a 404 (no such member) or a 400. */
   async function operatorsByEmail(projectId: number, emails: string[]) {
     const out: Array<{ id: number; email: string }> = [];
     for (const raw of emails) {
       const email = normalizeEmail(raw);
       const m = email ? await repos.projects.member(projectId, email) : undefined;
-      if (!m) throw badRequest(`${raw} is not a member of this project`);
+      if (!m) throw notFound(`${raw} is not a member of this project`);
       if (!m.operator) throw badRequest(`${m.email} is not an operator in this project (give them the operator role first)`);
       out.push({ id: m.id, email: m.email });
     }
@@ -162,7 +207,7 @@ export function groupsService(deps: ServiceDeps, projects: ProjectsService) {
       for (const raw of body.remove ?? []) {
         const email = normalizeEmail(raw);
         const m = email ? await repos.projects.member(projectId, email) : undefined;
-        if (!m) throw badRequest(`${raw} is not a member of this project`);
+        if (!m) throw notFound(`${raw} is not a member of this project`);
         remove.push({ id: m.id, email: m.email });
       }
       if (!add.length && !remove.length) throw badRequest('name at least one operator to add or remove (--operator EMAIL)');

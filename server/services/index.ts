@@ -15,16 +15,19 @@ export type Services = ReturnType<typeof createServices>;
 export function createServices(deps: ServiceDeps) {
   // Presence reads memberships through projects, and a project's new timezone moves presence.
   const projects = projectsService(deps, { timezoneChanged: (projectId) => presence.timezoneChanged(projectId) });
-  const presence = presenceService(deps, projects);
   const attachments = attachmentsService(deps);
+  const dialogs = dialogsService(deps, projects, attachments);
+  // Someone who stops answering (removed, role taken away, disabled) goes offline and gives
+  // their open dialogs back: presence does it for team and accounts.
+  const presence = presenceService(deps, projects, dialogs);
   return {
-    accounts: accountsService(deps),
+    accounts: accountsService(deps, presence),
     projects,
-    team: teamService(deps, projects),
+    team: teamService(deps, projects, presence),
     profile: profileService(deps),
     admin: adminService(deps),
     attachments,
-    dialogs: dialogsService(deps, projects, attachments),
+    dialogs,
     presence,
     groups: groupsService(deps, projects),
     templates: templatesService(deps, projects),

@@ -7,6 +7,7 @@
 // stores the class name, so renaming a class renames it on its dialogs, and removing one leaves
 // the dialogs that had it as they were: the journal does not rewrite history.
 import { sourceOf } from '../../core/leads.js';
+import { nameProblem } from '../../core/names.js';
 import type { Lead, LeadClass, LeadsQuery, LeadsReport } from '../../core/protocol/index.js';
 import { type LeadFilter, type LeadRow, type ReportCursor, type ReportRow, leadsRepo } from '../db/leads.js';
 import type { Db, Tx } from '../db/sqlite.js';
@@ -25,7 +26,8 @@ function checkedClassName(raw: string): { name: string; key: string } {
   const name = normalizeClassName(raw);
   if (!name) throw badRequest('a lead class needs a name');
   if ([...name].length > MAX_CLASS_NAME) throw badRequest(`a lead class name is at most ${MAX_CLASS_NAME} characters`);
-  if (/[\u0000-\u001f\u007f]/.test(name)) throw badRequest('a lead class name is one line of text');
+  const problem = nameProblem('the lead class name', raw.trim()); // before squeezing makes a line break a space
+  if (problem) throw badRequest(problem);
   return { name, key: classKey(name) };
 }
 

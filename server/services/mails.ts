@@ -14,6 +14,11 @@ export function welcomeMail(p: {
   password: string;
   expiresAt: number;
   publicUrl: string;
+  /**
+   * For an account that never chose its own password, added to one more project: the new
+   * password replaces the one of earlier mails.
+   */
+  replacesEarlier?: boolean;
 }) {
   return {
     to: p.to,
@@ -28,6 +33,7 @@ export function welcomeMail(p: {
       `Password: ${p.password}`,
       '',
       'This password works once: at the first sign-in you choose your own.',
+      ...(p.replacesEarlier ? ['It replaces the password of any earlier mail from Parley, which no longer works.'] : []),
       `It expires on ${new Date(p.expiresAt).toUTCString()} if unused.`,
       '',
       signInSteps(p.publicUrl, p.to),
@@ -44,9 +50,11 @@ export function addedToProjectMail(p: { to: string; firstName: string; projectNa
     body: [
       `Hello ${p.firstName},`,
       '',
-      `You now have access to "${p.projectName}" on Parley. Sign in with your existing password.`,
+      `You now have access to "${p.projectName}" on Parley. Sign in with the password you chose.`,
       '',
       signInSteps(p.publicUrl, p.to),
+      '',
+      `Forgot it? npx parley password forgot --url ${p.publicUrl} --email ${p.to}`,
     ].join('\n'),
   };
 }

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { rm, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { nameProblem } from '../../core/names.js';
 import type { UpdateProfileBody } from '../../core/protocol/index.js';
 import { ACCOUNT_RULES } from '../config.js';
 import type { UserRow } from '../db/users.js';
@@ -25,9 +26,14 @@ export function profileService(deps: ServiceDeps) {
         if (v === undefined) return undefined;
         const t = v.trim();
         if (!t) throw badRequest(`${what} must not be empty (use "-" when you prefer not to give one)`);
+        const problem = nameProblem(what, t);
+        if (problem) throw badRequest(problem);
         return t;
       };
       const phone = body.phone === undefined ? undefined : body.phone === null ? null : body.phone.trim() || null;
+      // A line break or tab would pass \s: refused as in a name.
+      const phoneProblem = phone ? nameProblem('the phone number', phone) : null;
+      if (phoneProblem) throw badRequest(phoneProblem);
       if (phone && !/^[+()\d\s.-]{3,40}$/.test(phone)) {
         throw badRequest('a phone number may hold digits, spaces, +, -, . and parentheses');
       }

@@ -1,4 +1,5 @@
 // Projects and the caller's membership in them.
+import { nameProblem } from '../../core/names.js';
 import type { AccessLevel, UpdateProjectBody } from '../../core/protocol/index.js';
 import { WIDGET_COLOR_RE } from '../../core/protocol/constants.js';
 import type { Membership, ProjectWithMembership } from '../db/projects.js';
@@ -46,6 +47,15 @@ export async function takenProjectName(tx: Tx, name: string, projectId?: number)
 async function requireFreeName(tx: Tx, name: string, projectId?: number): Promise<void> {
   const taken = await takenProjectName(tx, name, projectId);
   if (taken !== null) throw conflict(`a project named "${taken}" already exists: pick another name`);
+}
+
+/** A project's name as stored (trimmed), or a 400: it is shown in mails, tables and `-p NAME`. */
+function projectName(raw: string): string {
+  const name = raw.trim();
+  if (!name) throw badRequest('the project name must not be empty');
+  const problem = nameProblem('the project name', name);
+  if (problem) throw badRequest(problem);
+  return name;
 }
 
 export type ProjectsService = ReturnType<typeof projectsService>;
@@ -118,9 +128,8 @@ export function projectsService(deps: ServiceDeps, presence: SettingsListener) {
       const sets: string[] = [];
       const params: Array<string | number | null> = [];
       if (body.name !== undefined) {
-        if (!body.name.trim()) throw badRequest('the project name must not be empty');
         sets.push('name = ?');
-        params.push(body.name.trim());
+        params.push(projectName(body.name));
       }
       if (body.allowedOrigins !== undefined) {
         sets.push('allowed_origins = ?');
@@ -173,8 +182,7 @@ export function projectsService(deps: ServiceDeps, presence: SettingsListener) {
       if (!auth.user.server_admin) {
         throw forbidden('only server administrators create projects (see "parley admin create")');
       }
-      const name = input.name.trim();
-      if (!name) throw badRequest('the project name must not be empty');
+      const name = projectName(input.name);
       const now = clock.now();
       const id = await db.write(async (tx) => {
         await requireFreeName(tx, name);

@@ -6,13 +6,14 @@
 import { normalizeEmail } from '../../core/protocol/index.js';
 import type { MemberRow } from '../db/projects.js';
 import { schedulesRepo } from '../db/schedules.js';
-import { badRequest } from '../errors.js';
+import { badRequest, notFound } from '../errors.js';
 import type { Auth } from './accounts.js';
 import type { ServiceDeps } from './context.js';
 import type { PresenceService } from './presence.js';
 import type { ProjectsService } from './projects.js';
 import * as text from '../../core/schedule-text.js';
 import { canonicalTimeZone, formatClock, type Interval, overlaps, WEEKDAYS, type Weekday } from '../../core/schedule-text.js';
+import { dateKey, wallClock } from './schedule.js';
 
 export type SchedulesService = ReturnType<typeof schedulesService>;
 
@@ -45,14 +46,18 @@ export function schedulesService(deps: ServiceDeps, projects: ProjectsService, p
   const requireManager = (auth: Auth, projectId: number) =>
     projects.requireAccess(auth, projectId, ['admin', 'settings'], 'managing schedules');
 
-  /** Existing members with the operator flag; every email is checked before anything is saved. */
+  /**
+   * Existing members with the operator flag; every email is checked before anything is saved.
+   * An email of no member is a 404, as on the members and assign routes (a body field or not);
+   * a member without the operator role a 400, as assign answers it.
+   */
   async function operators(projectId: number, emails: string[]): Promise<MemberRow[]> {
     if (!emails.length) throw badRequest('name at least one operator (--operator EMAIL)');
     const out = new Map<number, MemberRow>();
     for (const raw of emails) {
       const email = normalizeEmail(raw);
       const m = email ? await repos.projects.member(projectId, email) : undefined;
-      if (!m) throw badRequest(`${raw} is not a member of this project`);
+      if (!m) throw notFound(`${raw} is not a member of this project`);
       if (!m.operator) throw badRequest(`${raw} is not an operator in this project (give them the operator role first)`);
       out.set(m.id, m);
     }
@@ -131,6 +136,11 @@ export function schedulesService(deps: ServiceDeps, projects: ProjectsService, p
         if (body.from === undefined || body.to === undefined) throw badRequest('give --off, or both --from and --to');
         interval = parseInterval(body.from, body.to);
       }
+      // A date behind us would change nothing and stay for ever: refused (today is fine).
+      const zone = await timezoneOf(projectId);
+      const now = wallClock(clock.now(), zone);
+      const today = dateKey(now.year, now.month, now.day);
+      if (date < today) throw badRequest(`${date} is in the past (today is ${today} in ${zone}): give today or a later date`);
       const members = await operators(projectId, body.operators);
       if (interval && body.add) {
         for (const m of members) {

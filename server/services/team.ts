@@ -7,6 +7,7 @@ import {
   normalizeEmail,
   type UpdateMemberBody,
 } from '../../core/protocol/index.js';
+import { nameProblem } from '../../core/names.js';
 import { ACCOUNT_RULES } from '../config.js';
 import type { Membership, MemberRow } from '../db/projects.js';
 import { schedulesRepo } from '../db/schedules.js';
@@ -15,6 +16,7 @@ import { generatePassword, hashPassword } from '../secrets.js';
 import type { Auth } from './accounts.js';
 import type { ServiceDeps } from './context.js';
 import { addedToProjectMail, welcomeMail } from './mails.js';
+import { type PresenceService, releasedCounts } from './presence.js';
 import type { ProjectsService } from './projects.js';
 
 const MANAGERS: AccessLevel[] = ['admin', 'settings'];
@@ -22,13 +24,18 @@ const MANAGERS: AccessLevel[] = ['admin', 'settings'];
 function cleanName(raw: string, what: string): string {
   const name = raw.trim();
   if (!name) throw badRequest(`${what} must not be empty (use "-" when someone prefers not to give one)`);
-  if (/[\u0000-\u001f\u007f]/.test(name)) throw badRequest(`${what} must not contain control characters`);
+  const problem = nameProblem(what, name);
+  if (problem) throw badRequest(problem);
   return name;
 }
 
 export type TeamService = ReturnType<typeof teamService>;
 
-export function teamService(deps: ServiceDeps, projects: ProjectsService) {
+export function teamService(
+  deps: ServiceDeps,
+  projects: ProjectsService,
+  presence: Pick<PresenceService, 'endDuty' | 'announceEndOfDuty'>,
+) {
   const { db, repos, clock, bus, mailer, config } = deps;
 
   const requireManager = (auth: Auth, projectId: number) =>
@@ -59,7 +66,11 @@ export function teamService(deps: ServiceDeps, projects: ProjectsService) {
       return findMember(projectId, email);
     },
 
-    async add(auth: Auth, projectId: number, body: AddMemberBody): Promise<{ member: MemberRow; newUser: boolean }> {
+    async add(
+      auth: Auth,
+      projectId: number,
+      body: AddMemberBody,
+    ): Promise<{ member: MemberRow; newUser: boolean; passwordMailed: boolean }> {
       const actor = await requireManager(auth, projectId);
       const email = normalizeEmail(body.email);
       if (!email) throw badRequest(`not a valid email address: "${body.email}"`);
@@ -74,13 +85,16 @@ export function teamService(deps: ServiceDeps, projects: ProjectsService) {
 
       const project = (await repos.projects.byId(projectId))!;
       const existing = await repos.users.byEmail(email);
+      // Someone who never chose their own password (the one-time one unused, or expired) has no
+      // password to sign in with: they get a new one-time password, as a new user does.
+      const neverSignedIn = (u: { must_change_password: number } | undefined) => u?.must_change_password === 1;
       // Hashing is slow on purpose: do it before entering the write transaction.
-      const password = existing ? null : generatePassword();
+      const password = !existing || neverSignedIn(existing) ? generatePassword() : null;
       const passwordHash = password ? await hashPassword(password) : null;
       const now = clock.now();
       const expiresAt = now + ACCOUNT_RULES.initialPasswordTtlMs;
 
-      const userId = await db.write(async (tx) => {
+      const { userId, passwordMailed } = await db.write(async (tx) => {
         let user = await repos.users.byEmail(email, tx);
         if (user && (await repos.projects.membership(projectId, user.id, tx))) {
           throw conflict(`${email} is already a member of this project`);
@@ -98,6 +112,22 @@ export function teamService(deps: ServiceDeps, projects: ProjectsService) {
             welcomeMail({ to: email, firstName, projectName: project.name, password, expiresAt, publicUrl: config.publicUrl }),
             now,
           );
+        } else if (neverSignedIn(user)) {
+          if (!passwordHash || !password) throw conflict(`${email} changed while being added; try again`);
+          await repos.users.setInitialPassword(tx, user.id, passwordHash, expiresAt, now);
+          await repos.mail.enqueue(
+            tx,
+            welcomeMail({
+              to: email,
+              firstName: user.first_name,
+              projectName: project.name,
+              password,
+              expiresAt,
+              publicUrl: config.publicUrl,
+              replacesEarlier: true,
+            }),
+            now,
+          );
         } else {
           await repos.mail.enqueue(
             tx,
@@ -106,11 +136,11 @@ export function teamService(deps: ServiceDeps, projects: ProjectsService) {
           );
         }
         await repos.projects.addMember(tx, { projectId, userId: user.id, access, operator }, now);
-        return user.id;
+        return { userId: user.id, passwordMailed: !existing || neverSignedIn(user) };
       });
       mailer.kick();
       bus.publish({ type: 'member.added', projectId, userId });
-      return { member: (await repos.projects.member(projectId, email))!, newUser: !existing };
+      return { member: (await repos.projects.member(projectId, email))!, newUser: !existing, passwordMailed };
     },
 
     async update(auth: Auth, projectId: number, rawEmail: string, body: UpdateMemberBody): Promise<MemberRow> {
@@ -127,7 +157,7 @@ export function teamService(deps: ServiceDeps, projects: ProjectsService) {
         lastName: body.lastName === undefined ? undefined : cleanName(body.lastName, 'the last name'),
       };
       const now = clock.now();
-      const leftGroups = await db.write(async (tx) => {
+      const { leftGroups, ended } = await db.write(async (tx) => {
         if (target.access === 'admin' && access !== 'admin' && (await repos.projects.adminCount(projectId, tx)) <= 1) {
           throw conflict('this is the last admin of the project: make someone else admin first');
         }
@@ -135,38 +165,45 @@ export function teamService(deps: ServiceDeps, projects: ProjectsService) {
         if (fields.firstName !== undefined || fields.lastName !== undefined) {
           await repos.users.updateProfile(tx, target.id, fields, now);
         }
-        if (target.operator !== 1 || operator) return 0;
-        // Groups and working hours are an operator's: without the role they would stay, unseen
-        // (an export leaves them out), and come back with it.
+        if (target.operator !== 1 || operator) return { leftGroups: 0, ended: null };
+        // Groups, working hours and the online switch are an operator's: without the role they
+        // would stay, unseen (an export leaves them out), and come back with it. Their open
+        // dialogs go back to their groups (presence.endDuty).
         await schedulesRepo(db).clear(tx, projectId, target.id);
-        return repos.groups.leaveAll(tx, projectId, target.id);
+        const leftGroups = await repos.groups.leaveAll(tx, projectId, target.id);
+        return { leftGroups, ended: await presence.endDuty(tx, projectId, target.id) };
       });
       bus.publish({ type: 'member.updated', projectId, userId: target.id });
       if (leftGroups > 0) bus.publish({ type: 'groups.changed', projectId });
+      if (ended) await presence.announceEndOfDuty([ended]);
       return (await repos.projects.member(projectId, target.email))!;
     },
 
     /**
      * Removes a member. Their sockets of this project close (member.removed); a user left
-     * with no project at all also loses every session and token.
+     * with no project at all also loses every session and token. They go offline at once and
+     * their open dialogs go back to their groups (presence.endDuty): the answer says how many.
      */
-    async remove(auth: Auth, projectId: number, rawEmail: string): Promise<void> {
+    async remove(auth: Auth, projectId: number, rawEmail: string) {
       const actor = await requireManager(auth, projectId);
       const target = await findMember(projectId, rawEmail);
       checkAdminRule(actor, target);
       const now = clock.now();
-      const revoked = await db.write(async (tx) => {
+      const { revoked, ended } = await db.write(async (tx) => {
         if (target.access === 'admin' && (await repos.projects.adminCount(projectId, tx)) <= 1) {
           throw conflict('this is the last admin of the project: make someone else admin first');
         }
+        const ended = await presence.endDuty(tx, projectId, target.id);
         await repos.projects.removeMember(tx, projectId, target.id);
         const remaining = await repos.projects.membershipCount(target.id, tx);
-        return remaining === 0 && !target.server_admin
-          ? repos.credentials.revokeAllForUser(tx, target.id, now)
-          : [];
+        const revoked =
+          remaining === 0 && !target.server_admin ? await repos.credentials.revokeAllForUser(tx, target.id, now) : [];
+        return { revoked, ended };
       });
       bus.publish({ type: 'member.removed', projectId, userId: target.id });
       if (revoked.length > 0) bus.publish({ type: 'user.credentials_revoked', userId: target.id, credentialIds: revoked });
+      await presence.announceEndOfDuty([ended]);
+      return releasedCounts([ended]);
     },
   };
 }

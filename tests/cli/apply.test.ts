@@ -49,8 +49,8 @@ schedules:
       mon-fri: ["09:00-13:00", "14:00-18:00"]
       sat: ["10:00-14:00"]
     exceptions:
-      2026-12-31: off
-      2026-12-30: ["10:00-15:00"]
+      2030-12-31: off
+      2030-12-30: ["10:00-15:00"]
 groups:
   - name: wholesale
     members: [ann@example.com]
@@ -117,7 +117,7 @@ describe('parley apply', () => {
       'create template hello',
       'create lead class partner',
     ]);
-    expect(plan.steps[6].changes).toEqual(['mon-fri 09:00-13:00,14:00-18:00; sat 10:00-14:00; 2026-12-30 10:00-15:00; 2026-12-31 off']);
+    expect(plan.steps[6].changes).toEqual(['mon-fri 09:00-13:00,14:00-18:00; sat 10:00-14:00; 2030-12-30 10:00-15:00; 2030-12-31 off']);
     expect(await admin.json<unknown[]>(['project', 'list'])).toEqual([]);
   });
 
@@ -237,6 +237,16 @@ describe('parley apply', () => {
     expect((await admin.run(['apply', '-f', renamed, '--detailed-exitcode'])).code).toBe(0);
   });
 
+  it('a file applied again after one of its exception dates has passed still matches: past dates change nothing', async () => {
+    const converged = await admin.run(['apply', '-f', await file('again.yaml', FILE)]);
+    expect(converged, converged.stderr).toMatchObject({ code: 0 });
+    const withPast = FILE.replace('      2030-12-31: off', '      2020-01-01: off\n      2030-12-31: off');
+    expect(withPast).toContain('2020-01-01: off');
+    const r = await admin.run(['apply', '-f', await file('past.yaml', withPast), '--detailed-exitcode']);
+    expect(r, r.stderr).toMatchObject({ code: 0 });
+    expect(r.stdout).toContain('already matches the file: nothing to do');
+  });
+
   it('export, then apply on an empty server, reproduces the project', async () => {
     const exported = await admin.run(['export']);
     expect(exported, exported.stderr).toMatchObject({ code: 0 });
@@ -268,7 +278,7 @@ describe('parley apply', () => {
       [FILE.replace('email: ann@example.com', 'email: ann@'), /bad\.yaml:22:12: "ann@" is not a valid email address/],
       [FILE.replace('"14:00-18:00"', '"14:00-25:00"'), /bad\.yaml:34:32: not a time on the clock: "25:00"/],
       [FILE.replace('"14:00-18:00"', '"12:00-18:00"'), /bad\.yaml:34:32: 12:00-18:00 overlaps other hours on mon/],
-      [FILE.replace('2026-12-31: off', '2026-02-30: off'), /bad\.yaml:37:7: not a real date: "2026-02-30"/],
+      [FILE.replace('2030-12-31: off', '2026-02-30: off'), /bad\.yaml:37:7: not a real date: "2026-02-30"/],
       [FILE.replace('mon-fri:', 'mon-fry:'), /bad\.yaml:34:7: unknown weekday or range: "mon-fry"/],
       [FILE.replace('    operator: true\n    access: settings', '    operator: maybe\n    access: settings'), /bad\.yaml:29:15: team\[2\]\.operator must be true or false/],
       [FILE.replace('  language: en', '  language: de'), /bad\.yaml:6:13: project\.language must be "en" or "ru"/],

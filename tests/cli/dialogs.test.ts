@@ -131,9 +131,15 @@ describe('parley status', () => {
     expect(on.stdout).toMatch(/You are online in "Alpha"/);
     expect((await peer.next((f) => f.type === 'operators')).online).toBe(true);
 
-    const show = await operator.run(['status', 'show']);
+    // The time is the project's, named, whatever the terminal's zone (here 14 hours from UTC).
+    const { changedAt, timezone } = await operator.json<{ changedAt: string; timezone: string }>(['status', 'show']);
+    const show = await operator.run(['status', 'show'], { env: { TZ: 'Pacific/Kiritimati' } });
     expect(show.code).toBe(0);
-    expect(show.stdout).toMatch(/^You are online in "Alpha" \(manual switch\) since (\d{4}-\d\d-\d\d )?\d\d:\d\d\.\n1 operator online: the widget shows its chat tab\.\n$/);
+    const hhmm = new Intl.DateTimeFormat('en-GB', { timeZone: timezone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(changedAt));
+    expect(timezone).not.toBe('Pacific/Kiritimati');
+    expect(show.stdout).toMatch(
+      new RegExp(`^You are online in "Alpha" \\(manual switch\\) since (\\d{4}-\\d\\d-\\d\\d )?${hhmm} \\(${timezone}\\)\\.\n1 operator online: the widget shows its chat tab\\.\n$`),
+    );
 
     const off = await operator.json<{ online: boolean; operatorsOnline: number }>(['status', 'offline']);
     expect(off).toMatchObject({ online: false, operatorsOnline: 0 });

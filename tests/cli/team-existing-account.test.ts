@@ -5,7 +5,8 @@ import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Member } from '../../core/protocol/index.js';
 import { adminShell, type Shell } from '../helpers/cli-extra.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { passwordFrom, watchOutbox } from '../helpers/mail.js';
+import { signIn, startTestServer, type TestServer } from '../helpers/server.js';
 
 const ADMIN = { email: 'root@example.com', firstName: 'Root', lastName: 'Admin' };
 
@@ -19,10 +20,14 @@ beforeAll(async () => {
   server = await startTestServer();
   admin = await adminShell(server, ADMIN);
   for (const name of ['Alpha', 'Beta', 'Gamma', 'Delta']) await admin.json(['project', 'create', name]);
+  const outbox = await watchOutbox(server.dataDir);
   for (const [email, first] of [['oscar@example.com', 'Oscar'], ['ann@example.com', 'Ann']]) {
     const r = await add('Alpha', email, first, 'Operator');
     expect(r, r.stderr).toMatchObject({ code: 0, stderr: '' });
+    // They chose their own password (someone who never did gets a new one-time one instead).
+    await signIn(server.url, email, passwordFrom(await outbox.waitFor((m) => m.to === email)));
   }
+  outbox.close();
 });
 
 afterAll(async () => {

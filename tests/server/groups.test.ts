@@ -145,7 +145,7 @@ describe('groups', () => {
     // One bad operator in the list: nobody is added.
     let e = await expectApiError(admin.updateGroup(project.id, 'support', { add: [email('bob'), 'sam@example.com'] }), 400);
     expect(e.message).toBe('sam@example.com is not an operator in this project (give them the operator role first)');
-    e = await expectApiError(admin.updateGroup(project.id, 'support', { add: [email('bob'), 'nobody@example.com'] }), 400);
+    e = await expectApiError(admin.updateGroup(project.id, 'support', { add: [email('bob'), 'nobody@example.com'] }), 404, 'not_found');
     expect(e.message).toBe('nobody@example.com is not a member of this project');
     e = await expectApiError(admin.updateGroup(project.id, 'support', { remove: [email('cat')] }), 400);
     expect(e.message).toBe('cat@example.com is not in the group "support"');

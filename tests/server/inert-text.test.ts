@@ -29,7 +29,9 @@ beforeAll(async () => {
   fake = await startFakeBotApi();
   server = await startServerWithBot(fake);
   const { client: admin } = await signedInAdmin(server);
-  const p = await admin.createProject(PROJECT_NAME);
+  // Names with a line break are refused now; a database from before that rule may hold one.
+  const p = await admin.createProject('Shop');
+  await server.app.db.write((tx) => tx.run('UPDATE projects SET name = ? WHERE id = ?', [PROJECT_NAME, p.id]));
   await admin.updateProject(p.id, { allowedOrigins: [ORIGIN] });
   project = { id: p.id, widgetKey: p.widgetKey };
   const outbox = await watchOutbox(server.dataDir);

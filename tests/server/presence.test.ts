@@ -275,12 +275,14 @@ describe('presence by schedule', () => {
       [{ ...ok, days: 'mon-fry' }, /unknown weekday/],
       [{ ...ok, timezone: 'Mars/Olympus' }, /unknown time zone/],
       [{ ...ok, operators: ['ann@example.com', 'set@example.com'] }, /set@example.com is not an operator/],
-      [{ ...ok, operators: ['nobody@example.com'] }, /not a member/],
     ];
     for (const [body, message] of bad) {
       const err = await expectApiError(setSchedule(project.id, body), 400);
       expect(err.message).toMatch(message);
     }
+    // Someone who is not a member is not found, as on the members route.
+    const stranger = await expectApiError(setSchedule(project.id, { ...ok, operators: ['nobody@example.com'] }), 404, 'not_found');
+    expect(stranger.message).toBe('nobody@example.com is not a member of this project');
     await expectApiError(except(project.id, { operators: ['ann@example.com'], date: '2026-02-30', off: true }), 400);
     const shown = await admin.request<{ schedules: Array<{ weekly: Record<string, unknown[]>; exceptions: unknown[] }> }>('GET', schedules(project.id));
     expect(shown.schedules[0].weekly.mon).toEqual([]);

@@ -4,6 +4,7 @@
 // the actions (`at`, from the session's clock), so the reducer stays pure and tests move it.
 import { type Outbox, type ThreadItem, thread, upsertMessages } from '../../core/client/outbox.js';
 import type { DialogDetail, DialogSummary, Message, Visitor } from '../../core/protocol/dialogs.js';
+import { EDIT_WINDOW_MS } from '../../core/protocol/constants.js';
 
 export interface ThreadState {
   detail: DialogDetail | null;
@@ -136,9 +137,6 @@ export function notSent(outbox: Outbox): number {
 export function hasOlder(state: ThreadState): boolean {
   return state.detail !== null && state.messages.length > 0 && state.messages[0].seq > 1;
 }
-
-/** How long after sending a message can be edited: the server's rule (it refuses later edits). */
-export const EDIT_WINDOW_MS = 10 * 60_000;
 
 /** Whether the edit window of a message is over by `now` (this client's clock; the server's is the judge). */
 export function pastEditWindow(message: Message, now: number): boolean {

@@ -3,7 +3,7 @@ import { type Ctx, withProject } from '../../context.js';
 import { UsageError } from '../../errors.js';
 import { result } from '../../io.js';
 import { collectEmail } from '../../options.js';
-import { callSchedules, schedulesPath, weekGrid } from './common.js';
+import { callSchedules, DAYS, schedulesPath, weekGrid } from './common.js';
 
 interface Opts {
   operator: string[];
@@ -31,8 +31,15 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
     ...(opts.to !== undefined ? { to: opts.to } : {}),
     ...(opts.add ? { add: true } : {}),
   });
+  // Without weekly hours, an exception is the schedule of its date only.
+  const dateOnly = views.filter((v) => DAYS.every((d) => v.weekly[d].length === 0)).map((v) => v.email);
+  const dateOnlyText = dateOnly.length
+    ? `\n${dateOnly.join(', ')} ${dateOnly.length === 1 ? 'has' : 'have'} no weekly hours: on ${opts.date} the exception decides ` +
+      `(${opts.off ? 'offline all day' : 'online only in those hours'}); on other days the manual switch does, as before.`
+    : '';
   result(ctx.io, { schedules: views }, () =>
-    `${opts.date}: ${opts.off ? 'a day off' : `special hours ${opts.from}-${opts.to}`} for ${views.map((v) => v.email).join(', ')}.\n\n${weekGrid(views)}`,
+    `${opts.date}: ${opts.off ? 'a day off' : `special hours ${opts.from}-${opts.to}`} for ${views.map((v) => v.email).join(', ')}.` +
+      `${dateOnlyText}\n\n${weekGrid(views)}`,
   );
   return 0;
 }

@@ -13,8 +13,9 @@ const operatorsOnline = (n: number) =>
     : `${n} operator${n === 1 ? '' : 's'} online: the widget shows its chat tab.`;
 
 /**
- * Without a schedule: "You are online in "Alpha" (manual switch) since 10:02."; with one, the
- * server's explanation: "You are online in "Alpha" by schedule until 18:00 (Europe/Moscow)."
+ * Without a schedule: "You are online in "Alpha" (manual switch) since 10:02 (Europe/Moscow).";
+ * with one, the server's explanation: "You are online in "Alpha" by schedule until 18:00
+ * (Europe/Moscow)." Times are the project's, as the schedule's are, and say so.
  */
 export function statusText(s: StatusReply, projectName: string, who?: string): string {
   const subject = who ?? 'You';
@@ -22,7 +23,7 @@ export function statusText(s: StatusReply, projectName: string, who?: string): s
   if (!s.operator) return `${subject} ${verb} not an operator in "${projectName}". ${operatorsOnline(s.operatorsOnline)}`;
   const state = s.online ? 'online' : 'offline';
   let why: string;
-  if (!s.hasSchedule) why = `(manual switch)${s.changedAt ? ` since ${formatTime(s.changedAt)}` : ''}`;
+  if (!s.hasSchedule) why = `(manual switch)${s.changedAt ? ` since ${formatTime(s.changedAt, new Date(), s.timezone)} (${s.timezone})` : ''}`;
   else why = s.explanation.replace(/^(online|offline) /, '');
   return `${subject} ${verb} ${state} in "${projectName}" ${why}.\n${operatorsOnline(s.operatorsOnline)}`;
 }

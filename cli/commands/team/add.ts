@@ -17,18 +17,22 @@ interface Opts {
 
 /**
  * An account belongs to the person, not to the project: adding them keeps their password and
- * their names. Names other than the ones given are said, with the way to change them.
+ * their names. Names other than the ones given are said, with the way to change them. Someone
+ * who never chose a password gets a new one-time password by mail (`passwordMailed`).
  */
-function existingAccount(member: Member, opts: Opts, projectId: number): string {
+function existingAccount(member: Member, opts: Opts, projectId: number, passwordMailed: boolean): string {
   const firstName = opts.firstName.trim();
   const lastName = opts.lastName.trim();
+  const signIn = passwordMailed
+    ? 'they never chose a password, so a new one-time password is on its way (the one mailed before no longer works)'
+    : 'they sign in with their password';
   if (member.firstName === firstName && member.lastName === lastName) {
-    return 'They already had an account: they sign in with their password.';
+    return `They already had an account: ${signIn}.`;
   }
   // With the project, so that it works whatever project is the default where it is pasted.
   const rename = `parley team update -p ${projectId} ${shellWord(member.email)} --first-name ${shellWord(firstName)} --last-name ${shellWord(lastName)}`;
   return (
-    `They already had an account as "${personName(member.firstName, member.lastName)}": they sign in with their password, ` +
+    `They already had an account as "${personName(member.firstName, member.lastName)}": ${signIn}, ` +
     `and their names are kept (${rename} renames them in every project, or they change them in their profile).`
   );
 }
@@ -39,16 +43,18 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
   }
   const client = await ctx.client();
   const project = await ctx.project(client);
-  const { member, newUser } = await client.addMember(project.id, {
+  const { member, newUser, passwordMailed } = await client.addMember(project.id, {
     email: opts.email,
     firstName: opts.firstName,
     lastName: opts.lastName,
     operator: Boolean(opts.operator),
     access: opts.access ?? null,
   });
-  result(ctx.io, { ...member, newUser }, () =>
+  result(ctx.io, { ...member, newUser, passwordMailed }, () =>
     `Added ${member.email} to "${project.name}" as ${roleOf(member)}. ` +
-      (newUser ? 'A welcome mail with the login and a one-time password is on its way.' : existingAccount(member, opts, project.id)),
+      (newUser
+        ? 'A welcome mail with the login and a one-time password is on its way.'
+        : existingAccount(member, opts, project.id, passwordMailed)),
   );
   return 0;
 }

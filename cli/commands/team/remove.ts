@@ -1,18 +1,31 @@
 import { Command } from 'commander';
+import type { RemoveMemberReply } from '../../../core/protocol/index.js';
 import { type Ctx, withProject } from '../../context.js';
 import { result } from '../../io.js';
+
+/** What became of their open dialogs, when they had some. */
+function dialogsText({ dialogsUnassigned: unassigned, dialogsReassigned: reassigned }: RemoveMemberReply): string {
+  const n = (count: number) => `${count} open dialog${count === 1 ? '' : 's'}`;
+  const parts = [
+    ...(unassigned ? [`${n(unassigned)} went back unassigned to ${unassigned === 1 ? 'its group' : 'their groups'}`] : []),
+    ...(reassigned ? [`${n(reassigned)} went to the next online operator (round-robin)`] : []),
+  ];
+  return parts.length ? ` ${parts.join('; ')}.` : '';
+}
 
 export async function run(email: string, ctx: Ctx): Promise<number> {
   const client = await ctx.client();
   const project = await ctx.project(client);
-  await client.removeMember(project.id, email);
-  result(ctx.io, { email, removed: true, projectId: project.id }, () => `Removed ${email} from "${project.name}".`);
+  const released = await client.removeMember(project.id, email);
+  result(ctx.io, { email, removed: true, projectId: project.id, ...released }, () =>
+    `Removed ${email} from "${project.name}".${dialogsText(released)}`,
+  );
   return 0;
 }
 
 export default function teamRemove(ctx: Ctx): Command {
   return withProject(new Command('remove'))
-    .description('remove a member: their access to the project and its open connections end at once')
+    .description('remove a member: their access to the project and its open connections end at once, and their open dialogs go back to their groups')
     .argument('<email>', 'their email')
     .addHelpText('after', '\nExample:\n  $ parley team remove ann@example.com\n')
     .action((email: string, _o: unknown, cmd: Command) => ctx.begin(cmd).finish(run(email, ctx)));

@@ -29,7 +29,13 @@ export async function run(email: string, opts: Opts, ctx: Ctx): Promise<number> 
   const client = await ctx.client();
   const project = await ctx.project(client);
   const m = await client.updateMember(project.id, email, body);
-  result(ctx.io, m, () => `Updated ${m.email}: ${personName(m.firstName, m.lastName)}, ${roleOf(m)}.`);
+  // What the server did with what only an operator has.
+  const noLongerOperator =
+    body.operator === false
+      ? ' Without the operator role they are offline, in no group and without working hours; any open dialogs of theirs ' +
+        'went back to their groups (under round-robin, to the next online operator).'
+      : '';
+  result(ctx.io, m, () => `Updated ${m.email}: ${personName(m.firstName, m.lastName)}, ${roleOf(m)}.${noLongerOperator}`);
   return 0;
 }
 
@@ -40,7 +46,7 @@ export default function teamUpdate(ctx: Ctx): Command {
     .option('--first-name <name>', 'first name', parseName)
     .option('--last-name <name>', 'last name', parseName)
     .option('--operator', 'may answer chats')
-    .option('--no-operator', 'may no longer answer chats (also leaves the groups and clears the working hours)')
+    .option('--no-operator', 'may no longer answer chats (also goes offline, leaves the groups, clears the working hours, and gives back open dialogs)')
     .option('--access <level>', 'admin, settings or none', parseAccess)
     .addHelpText('after', '\nExample:\n  $ parley team update ann@example.com --access settings --no-operator\n')
     .action((email: string, opts: Opts, cmd: Command) => ctx.begin(cmd).finish(run(email, opts, ctx)));

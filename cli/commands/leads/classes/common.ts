@@ -1,6 +1,7 @@
 // Shared by the `parley leads classes` commands: a new class name, and finding a class by name.
 import { InvalidArgumentError } from 'commander';
 import type { ParleyClient } from '../../../../core/client/api.js';
+import { nameProblem } from '../../../../core/names.js';
 import { MAX_NAME } from '../../../../core/protocol/constants.js';
 import type { LeadClass } from '../../../../core/protocol/index.js';
 import { CliError } from '../../../errors.js';
@@ -10,7 +11,8 @@ export function parseClassName(value: string): string {
   const name = value.trim().replace(/\s+/g, ' ').normalize('NFC');
   if (!name) throw new InvalidArgumentError('a lead class needs a name');
   if ([...name].length > MAX_NAME) throw new InvalidArgumentError(`a lead class name has at most ${MAX_NAME} characters`);
-  if (/[\u0000-\u001f\u007f]/.test(name)) throw new InvalidArgumentError('a lead class name is one line of text');
+  const problem = nameProblem('the lead class name', value.trim()); // as the server checks it
+  if (problem) throw new InvalidArgumentError(problem);
   return value;
 }
 
