@@ -109,3 +109,12 @@ export async function addLinkedOperator(
   expect((await said).params.text).toContain(`Linked to Parley as ${person.firstName} ${person.lastName}`);
   return client;
 }
+
+/** Resolves once `check` holds, looking after each turn of the event loop (bounded). */
+export async function until(check: () => boolean, what: string, turns = 2000): Promise<void> {
+  for (let i = 0; i < turns; i++) {
+    if (check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  throw new Error(`never happened: ${what}`);
+}

@@ -15,6 +15,7 @@ import {
   ORIGIN,
   startTelegramScenario,
   type TelegramScenario,
+  until,
   visitorWrites,
 } from '../helpers/telegram-scenario.js';
 
@@ -34,15 +35,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await endTelegramScenario(t);
 });
-
-/** Resolves once `check` holds, looking after each turn of the event loop (bounded). */
-async function until(check: () => boolean, what: string, turns = 2000): Promise<void> {
-  for (let i = 0; i < turns; i++) {
-    if (check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-  throw new Error(`never happened: ${what}`);
-}
 
 const operatorMessage = (peer: Peer) => peer.next((f) => f.type === 'message' && f.message.author === 'operator');
 

@@ -4,19 +4,17 @@
 // confirmed); the `?` help shows every description whole at 120x32.
 import { Box } from 'ink';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ParleyClient } from '../../core/client/api.js';
-import { dialogListing, OperatorConnection, type StateChange } from '../../core/client/realtime.js';
+import type { ParleyClient } from '../../core/client/api.js';
+import type { StateChange } from '../../core/client/realtime.js';
 import { displayWidth } from '../../core/text-layout.js';
-import { App } from '../../tui/App.js';
-import { ParleyProvider } from '../../tui/context/ParleyProvider.js';
 import { KEYMAP, keysOf, type Command } from '../../tui/input/keybindings.js';
 import { TextField } from '../../tui/login/TextField.js';
 import { BACKSPACE, CTRL_F, DOWN, ENTER, press, renderSized, TAB, waitForFrame } from '../helpers/ink.js';
 import { passwordFrom, watchOutbox } from '../helpers/mail.js';
-import { ManualTime } from '../helpers/manual-time.js';
 import { netCut } from '../helpers/netcut.js';
 import { type Peer, visitorWrites as writeAsVisitor } from '../helpers/realtime.js';
 import { NEW_PASSWORD, signedInAdmin, signIn, startTestServer, type TestServer } from '../helpers/server.js';
+import { startTuiApp } from '../helpers/tui-app.js';
 
 const ORIGIN = 'https://shop.example.com';
 const OLI = 'oli@example.com';
@@ -54,33 +52,9 @@ async function visitorWrites(body: string, hello: Record<string, unknown> = {}) 
   return { dialogId, name: welcome.visitor.name as string };
 }
 
-/**
- * The TUI signed in as Oli in a terminal of `size`, its clock in the test's hands; `url`: where it
- * reaches the server (`socketUrl`: where its socket does, if elsewhere).
- */
-async function startApp(size: { columns: number; rows: number }, url = server.url, socketUrl = url) {
-  const time = new ManualTime();
-  const client = new ParleyClient({ url, token: oli.token });
-  const connection = new OperatorConnection({
-    url: socketUrl,
-    token: oli.token!,
-    projectId: project.id,
-    heartbeatMs: 0,
-    discover: dialogListing(client, project.id),
-    now: time.now,
-    setTimeout: time.setTimeout,
-    clearTimeout: time.clearTimeout,
-  });
-  const app = await renderSized(
-    <ParleyProvider session={{ client, connection, projectId: project.id, me: await oli.me(), clock: time }}>
-      <App />
-    </ParleyProvider>,
-    size,
-  );
-  teardown.push(() => connection.close(), () => app.unmount());
-  await waitForFrame(app, (f) => f.includes('connected') && !f.includes('loading'), 'connected and loaded');
-  return { app, time, connection };
-}
+/** The TUI signed in as Oli in a terminal of `size`; `url`: where it reaches the server (`socketUrl`: where its socket does, if elsewhere). */
+const startApp = (size: { columns: number; rows: number }, url = server.url, socketUrl = url) =>
+  startTuiApp({ url, socketUrl, user: oli, projectId: project.id, size, teardown });
 
 /**
  * The columns a row takes in tmux, which draws each part of an emoji sequence on its own (👍🏽 in

@@ -3,13 +3,10 @@
 // the dialog landing in the pane Tab passed last, the sign-in hint for someone in no project, the
 // failure and notice texts, and `e` on a message past the edit window.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ParleyClient } from '../../core/client/api.js';
-import { dialogListing, OperatorConnection } from '../../core/client/realtime.js';
+import type { ParleyClient } from '../../core/client/api.js';
 import type { View } from '../../core/protocol/constants.js';
 import type { DialogSummary } from '../../core/protocol/dialogs.js';
 import { ManualClock } from '../../server/clock.js';
-import { App } from '../../tui/App.js';
-import { ParleyProvider } from '../../tui/context/ParleyProvider.js';
 import { Gate } from '../../tui/login/Gate.js';
 import { chooseProject } from '../../tui/login/state.js';
 import { emptyDialogs, paneRows, reduceDialogs, selectedDialog } from '../../tui/state/dialogs.js';
@@ -18,11 +15,11 @@ import { keptRows } from '../../tui/state/window.js';
 import { runCli } from '../helpers/cli.js';
 import { CTRL_S, DOWN, ENTER, ESC, press, renderSized, TAB, UP, waitForFrame } from '../helpers/ink.js';
 import { passwordFrom, watchOutbox } from '../helpers/mail.js';
-import { ManualTime } from '../helpers/manual-time.js';
 import { netCut } from '../helpers/netcut.js';
 import { type Peer, visitorWrites as writeAsVisitor } from '../helpers/realtime.js';
 import { NEW_PASSWORD, signedInAdmin, signIn, startTestServer, tempDir, type TestServer } from '../helpers/server.js';
 import { dialog } from '../helpers/tui-fixtures.js';
+import { startTuiApp } from '../helpers/tui-app.js';
 
 const ORIGIN = 'https://shop.example.com';
 const OLI = 'oli@example.com';
@@ -65,29 +62,7 @@ const visitorWrites = (body: string, hello: Record<string, unknown> = {}) =>
   writeAsVisitor({ url: server.url, widgetKey: project.widgetKey, origin: ORIGIN, projectId: project.id, admin, peers }, body, hello);
 
 /** The TUI signed in as Oli, its clock in the test's hands; `socketUrl`: where its socket goes. */
-async function startApp(size = WIDE, socketUrl = server.url) {
-  const time = new ManualTime();
-  const client = new ParleyClient({ url: server.url, token: oli.token });
-  const connection = new OperatorConnection({
-    url: socketUrl,
-    token: oli.token!,
-    projectId: project.id,
-    heartbeatMs: 0,
-    discover: dialogListing(client, project.id),
-    now: time.now,
-    setTimeout: time.setTimeout,
-    clearTimeout: time.clearTimeout,
-  });
-  const app = await renderSized(
-    <ParleyProvider session={{ client, connection, projectId: project.id, me: await oli.me(), clock: time }}>
-      <App />
-    </ParleyProvider>,
-    size,
-  );
-  teardown.push(() => connection.close(), () => app.unmount());
-  await waitForFrame(app, (f) => f.includes('connected') && !f.includes('loading'), 'connected and loaded');
-  return { app, time, connection };
-}
+const startApp = (size = WIDE, socketUrl = server.url) => startTuiApp({ url: server.url, socketUrl, user: oli, projectId: project.id, size, teardown });
 
 /** The names Oli's view lists, newest activity first, as the server has them. */
 async function listed(view: View): Promise<string[]> {
