@@ -555,23 +555,27 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
     async updateCard(auth: Auth, projectId: number, dialogId: number, card: UpdateCardBody) {
       await requireOperator(auth, projectId);
       const dialog = await dialogFor(auth, projectId, dialogId);
-      // Name, phone and email are one line each, as every name is; notes are free text.
-      const clean = (v: string | null | undefined, what: string) => {
+      // Name, phone and email are one line each, as every name is; notes are free text. A value
+      // sent back as stored is taken as it is: a card saved before these rules (a tab in a
+      // name) stays editable, its other fields too.
+      const stored = (await r.visitorById(dialog.visitor_id))!;
+      const clean = (v: string | null | undefined, what: string, was: string | null) => {
         const value = v === undefined ? undefined : v === null ? null : v.trim() || null;
-        const problem = value ? nameProblem(what, value) : null;
+        const problem = value && value !== was ? nameProblem(what, value) : null;
         if (problem) throw badRequest(problem);
         return value;
       };
-      const realName = clean(card.realName, 'the real name');
-      const phone = clean(card.phone, 'the phone');
-      const email = clean(card.email, 'the email');
-      if (email && !normalizeEmail(email)) throw badRequest(`not a valid email address: "${email}"`);
-      const notes = card.notes === undefined || card.notes === null ? card.notes : cleanNotes(card.notes);
+      const realName = clean(card.realName, 'the real name', stored.real_name);
+      const phone = clean(card.phone, 'the phone', stored.phone);
+      const email = clean(card.email, 'the email', stored.email);
+      if (email && email !== stored.email && !normalizeEmail(email)) throw badRequest(`not a valid email address: "${email}"`);
+      const notes =
+        card.notes === undefined || card.notes === null || card.notes === stored.notes ? card.notes : cleanNotes(card.notes);
       const { visitorRow, dialogRow } = await db.write(async (tx) => {
         await r.updateCard(tx, dialog.visitor_id, {
           real_name: realName,
           phone,
-          email: email ? normalizeEmail(email) : email,
+          email: email && email !== stored.email ? normalizeEmail(email) : email,
           notes,
         });
         return { visitorRow: (await r.visitorById(dialog.visitor_id, tx))!, dialogRow: await announcement(dialog.id, tx) };

@@ -64,6 +64,9 @@ interface Rule {
   nextBoundary: number | null;
 }
 
+/** SQL, in a statement on `memberships`: the member's account is not disabled. */
+const ON_DUTY = 'NOT EXISTS (SELECT 1 FROM users u WHERE u.id = memberships.user_id AND u.disabled_at IS NOT NULL)';
+
 const hasWeeklyHours = (s: WorkSchedule) => Object.values(s.weekly).some((list) => (list?.length ?? 0) > 0);
 
 /** `YYYY-MM-DD` of the local date of `at`. */
@@ -211,12 +214,13 @@ export function presenceService(
     const manualNow = rule.inForce ? 0 : 1;
     const until = rule.inForce ? null : rule.nextBoundary;
     if (row.manual !== manualNow || row.manual_until !== until || row.online !== online) {
-      // Only while still an operator: the role may have gone since the row was read.
+      // Only while still an operator on duty: the role may have gone, or the account been
+      // disabled, since the row was read (a disable does not wait for this walk).
       const { changes } = await db.write((tx) =>
         tx.run(
           `UPDATE memberships SET manual = ?, manual_until = ?, online = ?,
              status_changed_at = CASE WHEN online = ? THEN status_changed_at ELSE ? END
-           WHERE project_id = ? AND user_id = ? AND operator = 1`,
+           WHERE project_id = ? AND user_id = ? AND operator = 1 AND ${ON_DUTY}`,
           [manualNow, until, online, online, now, row.project_id, row.user_id],
         ),
       );
@@ -352,10 +356,25 @@ export function presenceService(
       // bring them online without a word.
       await db.write((tx) =>
         tx.run(
-          `UPDATE memberships SET online = 0 WHERE online = 1 AND (operator = 0 OR
-             EXISTS (SELECT 1 FROM users u WHERE u.id = memberships.user_id AND u.disabled_at IS NOT NULL))`,
+          `UPDATE memberships SET online = 0 WHERE online = 1 AND (operator = 0 OR NOT ${ON_DUTY})`,
         ),
       );
+      // Their open dialogs, and those of people removed before, go back as at the change itself:
+      // earlier versions left them assigned, in nobody's My messages.
+      const released = await db.write(async (tx) => {
+        const stuck = await tx.all<{ project_id: number; assignee_id: number }>(
+          `SELECT DISTINCT d.project_id, d.assignee_id FROM dialogs d
+           WHERE d.status = 'open' AND d.assignee_id IS NOT NULL AND NOT EXISTS (
+             SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id
+             WHERE m.project_id = d.project_id AND m.user_id = d.assignee_id AND m.operator = 1 AND u.disabled_at IS NULL)`,
+        );
+        const out: Array<{ projectId: number; dialogs: ReleasedDialog[] }> = [];
+        for (const { project_id: projectId, assignee_id: userId } of stuck) {
+          out.push({ projectId, dialogs: await dialogs.releaseDialogs(tx, projectId, userId) });
+        }
+        return out;
+      });
+      for (const r of released) dialogs.announceReleased(r.projectId, r.dialogs);
       await reevaluate();
     },
 
@@ -389,13 +408,15 @@ export function presenceService(
         const now = clock.now();
         const schedule = await workSchedule(row);
         const until = schedule ? ruleAt(schedule, now).nextBoundary : null;
-        await db.write((tx) =>
+        const { changes } = await db.write((tx) =>
           tx.run(
             `UPDATE memberships SET online = ?, status_changed_at = ?, manual = 1, manual_until = ?
-             WHERE project_id = ? AND user_id = ? AND operator = 1`,
+             WHERE project_id = ? AND user_id = ? AND operator = 1 AND ${ON_DUTY}`,
             [online ? 1 : 0, now, until, projectId, auth.user.id],
           ),
         );
+        // The role or the account went meanwhile: nothing changed, nothing to announce.
+        if (changes === 0) throw forbidden('you are no longer an operator on duty in this project');
         const operatorsOnline = await publishChange(projectId, auth.user.id, online);
         arm(await soonestBoundary());
         return { online, changedAt: now, operatorsOnline };

@@ -2,7 +2,9 @@
 // message a second per chat and 30 a second overall. Answers to button taps are not messages:
 // they skip the chat's queue and pace (only the overall limit holds), since the phone shows a
 // spinner on the button until the tap is answered. A 429 pauses the whole queue for its
-// retry_after and then retries the same call. A transient failure is retried with backoff: a
+// retry_after and then retries the same call. The queue sleeps only until the call that may go
+// first can go, and a new call wakes it: a call waiting out its backoff holds up no other chat's
+// calls nor answers to taps. A transient failure is retried with backoff: a
 // 5xx (Telegram answered that it failed: nothing was posted), and a network failure for calls
 // that cannot post twice (reactions, edits, reads) and sends that never left; a send that may
 // have reached Telegram is not repeated: its caller learns the fate is unknown
@@ -70,6 +72,8 @@ export function createOutbox(api: BotApi, timers: BridgeTimers, log: FastifyBase
   let pumping = false;
   let stopped = false;
   const abort = new AbortController();
+  /** Aborts the pump's current sleep: a new call may go before what it waits for. */
+  let nap: AbortController | null = null;
 
   /** The queue (a chat's, or UNPACED) whose next call may go first, and how long until it may. */
   function next(): { lane: number; wait: number } | null {
@@ -131,7 +135,9 @@ export function createOutbox(api: BotApi, timers: BridgeTimers, log: FastifyBase
     try {
       for (let pick = next(); pick && !stopped; pick = next()) {
         if (pick.wait > 0) {
-          await timers.sleep(pick.wait, abort.signal);
+          nap = new AbortController();
+          await timers.sleep(pick.wait, nap.signal);
+          nap = null;
           continue;
         }
         const job = queues.get(pick.lane)!.shift()!;
@@ -150,12 +156,14 @@ export function createOutbox(api: BotApi, timers: BridgeTimers, log: FastifyBase
         let jobs = queues.get(lane);
         if (!jobs) queues.set(lane, (jobs = []));
         jobs.push({ chatId, method, params, tries: 0, untilAnswered: opts.untilAnswered ?? false, track: opts.track, notBefore: 0, resolve: resolve as (v: unknown) => void, reject });
+        nap?.abort();
         void pump();
       });
     },
     stop() {
       stopped = true;
       abort.abort();
+      nap?.abort();
       for (const jobs of queues.values()) for (const job of jobs.splice(0)) job.reject(new Error('the Telegram bridge stopped'));
     },
   };

@@ -5,7 +5,7 @@ import type { DialogList, DialogSummary } from '../../core/protocol/dialogs.js';
 import { composerRows, emptyComposer, outgoing, reduceComposer } from '../../tui/state/composer.js';
 import { droppedFile, pathOf } from '../../tui/context/files.js';
 import { describeSocket, describeStatus, initialConnection, reduceConnection } from '../../tui/state/connection.js';
-import { arrivals, emptyDialogs, isUnread, reduceDialogs, selectedDialog, unreadCount, wantsMore } from '../../tui/state/dialogs.js';
+import { arrivals, emptyDialogs, isUnread, messageChangesLists, reduceDialogs, selectedDialog, unreadCount, wantsMore } from '../../tui/state/dialogs.js';
 import { initialFocus, reduceFocus } from '../../tui/state/focus.js';
 import { emptyForm, formValues, reduceForm } from '../../tui/state/form.js';
 import { layoutFor } from '../../tui/state/layout.js';
@@ -46,6 +46,15 @@ describe('dialogs', () => {
     expect(selectedDialog(s, 'mine')?.id).toBe(2);
     s = reduceDialogs(s, loaded([dialog(1)]));
     expect(selectedDialog(s, 'mine')?.id).toBe(1);
+  });
+});
+
+describe('which message events reload the dialog lists', () => {
+  it('a new message or an edit does; a delivery does not (it changes nothing the lists show)', () => {
+    const sent = message(1, { author: 'operator' });
+    expect(messageChangesLists({ type: 'message.created', message: sent })).toBe(true);
+    expect(messageChangesLists({ type: 'message.updated', message: { ...sent, deliveredAt: at } })).toBe(false);
+    expect(messageChangesLists({ type: 'message.updated', message: { ...sent, editedAt: at } })).toBe(true);
   });
 });
 

@@ -5,6 +5,7 @@
 // the status. `App` renders inside it.
 import { useApp, useStdout } from 'ink';
 import { type ReactNode, useEffect, useState } from 'react';
+import { messageChangesLists } from '../state/dialogs.js';
 import { isView } from '../state/focus.js';
 import { type Actions, createActions } from './actions.js';
 import { makeContext } from './make-context.js';
@@ -93,6 +94,7 @@ export function ParleyProvider({ session, children }: { session: Session; childr
           case 'message.updated':
             thread.dispatch({ type: 'messages', messages: [e.message] });
             if (e.message.dialogId === openId()) dialogs.dispatch({ type: 'seen', dialogId: e.message.dialogId, seq: e.message.seq });
+            if (!messageChangesLists(e)) return;
             dialogs.dispatch({ type: 'changed', dialogId: e.message.dialogId });
             void actions.reload();
             return;

@@ -7,7 +7,7 @@
 // pane) are kept below it, minus any dialog that changed since: the reload puts those where
 // they now belong.
 import type { View } from '../../core/protocol/constants.js';
-import type { DialogList, DialogSummary } from '../../core/protocol/dialogs.js';
+import type { DialogList, DialogSummary, Message } from '../../core/protocol/dialogs.js';
 import { keptRows, type RowWindow } from './window.js';
 
 export interface DialogsState {
@@ -149,6 +149,15 @@ export function reduceDialogs(state: DialogsState, action: DialogsAction): Dialo
 export function paneRows(state: DialogsState, view: View, rows: number, focused: boolean): RowWindow {
   const length = state.lists[view].length;
   return focused ? keptRows(length, state.selected[view], rows, state.top[view]) : keptRows(length, null, rows, 0);
+}
+
+/**
+ * Whether a message event can change what the dialog lists show (order, last message, unread):
+ * a new message can, an edit can (the last message's text); a delivery cannot, and reloading
+ * three lists in every operator's TUI for each one doubled the requests every message costs.
+ */
+export function messageChangesLists(e: { type: 'message.created' | 'message.updated'; message: Pick<Message, 'editedAt'> }): boolean {
+  return e.type === 'message.created' || e.message.editedAt !== null;
 }
 
 export function selectedDialog(state: DialogsState, view: View): DialogSummary | undefined {
