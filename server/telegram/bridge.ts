@@ -253,9 +253,10 @@ export function createBridge(deps: BridgeDeps) {
           if (by) inOrder('assignment notice', () => relay.announceAssignment(e.projectId, e.dialog, by));
         }),
       );
-      // What was owed to chats when the server stopped (or crashed) goes first, in order.
-      inOrder('forwards left', () => relay.forwardOwed());
+      // Deadlines first (they are due within seconds); then what was owed to chats when the
+      // server stopped (or crashed), in order, before anything new.
       inOrder('delivery deadlines', () => relay.rearm());
+      inOrder('forwards left', () => relay.forwardOwed());
       polling = webhookUrl
         ? resumeKept()
             .then(() => registerWebhook(webhookUrl))

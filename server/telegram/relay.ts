@@ -22,6 +22,21 @@ import type { TgMessage } from './types.js';
 export const DELIVERED_REACTION = '👌';
 /** DESIGN.md's delivery contract: an operator's message not delivered within 5 s has failed. */
 export const DELIVERY_DEADLINE_MS = 5000;
+/**
+ * At start, delivery deadlines are armed again only for replies stored this recently. A restart
+ * takes seconds or minutes; an older reply still waiting was left by a server from before
+ * deadlines outlived a restart, or by a chat that refused the 👌, and a "not delivered" notice
+ * (whose Resend pushes the old answer again) or a "✅ Delivered." hours or months late would
+ * only confuse the chat. Such replies are settled with nothing said.
+ */
+export const REARM_HORIZON_MS = 60 * 60_000;
+/**
+ * Visitor messages older than this are not forwarded. Only a start can find such messages not
+ * looked at yet (the bridge was off, or the server down, for a while): operators have seen them
+ * in the TUI meanwhile, and hundreds of stale forwards would hold up everything the chats get
+ * now. Each chat hears how many it missed instead.
+ */
+export const FORWARD_HORIZON_MS = 60 * 60_000;
 /** What Telegram shows as a photo; other images go as documents. */
 const PHOTO_TYPES = new Set(['image/jpeg', 'image/png', 'image/webp']);
 
@@ -92,26 +107,51 @@ export function createRelay(ctx: BridgeContext) {
     return upload('sendDocument');
   }
 
+  /** The linked chats whose operator has the dialog in My messages now. */
+  async function chatsOwed(dialog: NonNullable<Awaited<ReturnType<typeof repos.dialogs.dialogById>>>): Promise<number[]> {
+    const routing = await repos.dialogs.routing(dialog);
+    const chatIds: number[] = [];
+    for (const op of await store.linkedOperators(dialog.project_id)) {
+      if (viewOf(op.user_id, { status: dialog.status, assigneeId: dialog.assignee_id }, routing) === 'mine') chatIds.push(op.chat_id);
+    }
+    return chatIds;
+  }
+
   /**
    * Writes down what each linked chat is owed for the visitor messages not looked at yet: each
-   * goes to the chats of the operators whose My messages hold its dialog now.
+   * goes to the chats of the operators whose My messages hold its dialog now. Those older than
+   * FORWARD_HORIZON_MS are passed over; each chat that would have got some is told how many.
    */
   async function queueForwards(): Promise<void> {
+    // No chat linked: nothing can be owed, and nothing is written (the mark moves on at the next link).
+    if (!(await store.anyLinked())) return;
     const fresh = await store.visitorMessagesToQueue();
     if (fresh.length === 0) return;
+    const since = ctx.clock.now() - FORWARD_HORIZON_MS;
+    const byDialog = new Map<number, { chatIds: number[]; dialog: { id: number; assignee_id: number | null } | null }>();
+    const missed = new Map<number, number>();
     const queued: Parameters<typeof store.queueForwards>[0] = [];
-    for (const { id, dialog_id } of fresh) {
-      const dialog = await repos.dialogs.dialogById(dialog_id);
-      const chatIds: number[] = [];
-      if (dialog) {
-        const routing = await repos.dialogs.routing(dialog);
-        for (const op of await store.linkedOperators(dialog.project_id)) {
-          if (viewOf(op.user_id, { status: dialog.status, assigneeId: dialog.assignee_id }, routing) === 'mine') chatIds.push(op.chat_id);
-        }
+    for (const { id, dialog_id, created_at } of fresh) {
+      let owed = byDialog.get(dialog_id);
+      if (!owed) {
+        const dialog = await repos.dialogs.dialogById(dialog_id);
+        owed = dialog ? { chatIds: await chatsOwed(dialog), dialog: { id: dialog.id, assignee_id: dialog.assignee_id } } : { chatIds: [], dialog: null };
+        byDialog.set(dialog_id, owed);
       }
-      queued.push({ messageId: id, chatIds, dialog: dialog ? { id: dialog.id, assignee_id: dialog.assignee_id } : null });
+      if (created_at < since) {
+        for (const chatId of owed.chatIds) missed.set(chatId, (missed.get(chatId) ?? 0) + 1);
+        queued.push({ messageId: id, chatIds: [], dialog: null });
+      } else {
+        queued.push({ messageId: id, chatIds: owed.chatIds, dialog: owed.dialog });
+      }
     }
     await store.queueForwards(queued);
+    // Queued now, so each chat reads it before the forwards that follow.
+    for (const [chatId, count] of missed) {
+      say(ctx, chatId, TEXTS.olderNotForwarded(count)).catch((err: Error) => {
+        if (!ctx.isStopped()) log.warn({ reason: err.message, chatId }, 'telegram: could not say that older messages were not forwarded');
+      });
+    }
   }
 
   /**
@@ -250,18 +290,28 @@ export function createRelay(ctx: BridgeContext) {
    * At start: deadlines live in memory, so those of replies still waiting when the server
    * stopped are armed again from the stored replies (not shown delivered, no notice yet), by the
    * time the message was stored. Past their time, the notice comes now; delivered meanwhile, 👌.
+   * Only recent replies (REARM_HORIZON_MS) of linked chats; a reply whose notice or mark fails
+   * (a chat that blocked the bot) is settled, so it neither stops the others nor comes back at
+   * every start.
    */
   async function rearm(): Promise<void> {
+    await store.settleRepliesBefore(ctx.clock.now() - REARM_HORIZON_MS);
     for (const row of await store.repliesWaiting()) {
-      const message = await repos.dialogs.messageByClientId(row.dialog_id, row.client_id!);
-      if (!message) continue; // refused when sent: the chat was told then
-      if (message.delivered_at !== null) {
-        await showDelivered(row.dialog_id, row.client_id!);
-        continue;
+      try {
+        const message = await repos.dialogs.messageByClientId(row.dialog_id, row.client_id!);
+        if (!message) continue; // refused when sent: the chat was told then
+        if (message.delivered_at !== null) {
+          await showDelivered(row.dialog_id, row.client_id!);
+          continue;
+        }
+        const left = message.created_at + DELIVERY_DEADLINE_MS - ctx.clock.now();
+        if (left > 0) watch(row.chat_id, row.tg_message_id, left);
+        else await overdue(row.chat_id, row.tg_message_id);
+      } catch (err) {
+        if (ctx.isStopped()) throw err;
+        log.warn({ reason: (err as Error).message, chatId: row.chat_id }, 'telegram: delivery deadline not re-armed; settled');
+        await store.markShown(row.chat_id, row.tg_message_id);
       }
-      const left = message.created_at + DELIVERY_DEADLINE_MS - ctx.clock.now();
-      if (left > 0) watch(row.chat_id, row.tg_message_id, left);
-      else await overdue(row.chat_id, row.tg_message_id);
     }
   }
 

@@ -41,6 +41,16 @@ export type LinkOutcome =
 export type TelegramStore = ReturnType<typeof telegramStore>;
 
 export function telegramStore(db: Db) {
+  /**
+   * How many chats are linked, kept in memory once read: with none, a visitor message costs the
+   * bridge no read and no write. Every link and unlink goes through this store, which counts
+   * again in the same write (a link removed elsewhere, a user deleted, only leaves it too high).
+   */
+  let linkedChats: number | null = null;
+  const countLinks = async (tx: { get: Db['get'] }) => {
+    linkedChats = (await tx.get<{ n: number }>('SELECT COUNT(*) AS n FROM telegram_links'))!.n;
+  };
+
   return {
     async offset(): Promise<number> {
       return (await db.get<{ update_offset: number }>('SELECT update_offset FROM telegram_state WHERE id = 1'))?.update_offset ?? 0;
@@ -82,8 +92,17 @@ export function telegramStore(db: Db) {
         await tx.run('UPDATE telegram_link_codes SET used_at = ? WHERE code_hash = ?', [now, codeHash]);
         const old = await tx.get<{ chat_id: number }>('SELECT chat_id FROM telegram_links WHERE user_id = ?', [code.user_id]);
         const before = await tx.get<{ user_id: number }>('SELECT user_id FROM telegram_links WHERE chat_id = ?', [chatId]);
+        // The first chat linked: visitor messages went unlooked-at while none was (see
+        // anyLinked), so the forwards start from the newest, as they do the first time.
+        if (!(await tx.get('SELECT 1 FROM telegram_links LIMIT 1'))) {
+          await tx.run(
+            `INSERT INTO telegram_state (id, update_offset, forwards_through) VALUES (1, 0, (SELECT COALESCE(MAX(id), 0) FROM messages))
+             ON CONFLICT (id) DO UPDATE SET forwards_through = excluded.forwards_through`,
+          );
+        }
         await tx.run('DELETE FROM telegram_links WHERE user_id = ? OR chat_id = ?', [code.user_id, chatId]);
         await tx.run('INSERT INTO telegram_links (user_id, chat_id, linked_at) VALUES (?, ?, ?)', [code.user_id, chatId, now]);
+        await countLinks(tx);
         return {
           ok: true,
           userId: code.user_id,
@@ -102,11 +121,22 @@ export function telegramStore(db: Db) {
       db.write(async (tx) => {
         const row = await tx.get<{ chat_id: number }>('SELECT chat_id FROM telegram_links WHERE user_id = ?', [userId]);
         if (row) await tx.run('DELETE FROM telegram_links WHERE user_id = ?', [userId]);
+        await countLinks(tx);
         return row?.chat_id ?? null;
       }),
 
     unlinkChat: (chatId: number) =>
-      db.write(async (tx) => (await tx.run('DELETE FROM telegram_links WHERE chat_id = ?', [chatId])).changes > 0),
+      db.write(async (tx) => {
+        const changed = (await tx.run('DELETE FROM telegram_links WHERE chat_id = ?', [chatId])).changes > 0;
+        await countLinks(tx);
+        return changed;
+      }),
+
+    /** Whether any chat is linked (read once, then kept up to date by linking and unlinking). */
+    async anyLinked(): Promise<boolean> {
+      if (linkedChats === null) await countLinks(db);
+      return linkedChats! > 0;
+    },
 
     /** Linked, enabled operators of a project. */
     linkedOperators: (projectId: number) =>
@@ -136,6 +166,23 @@ export function telegramStore(db: Db) {
         [dialogId, clientId],
       ),
 
+    /**
+     * Operator replies stored before `since` (or gone, or in a chat no longer linked) whose
+     * deadline was never settled: settled now, with nothing said (delivered_shown = 1 means
+     * nothing more is shown for the reply).
+     */
+    settleRepliesBefore: (since: number) =>
+      db.write((tx) =>
+        tx.run(
+          `UPDATE telegram_messages SET delivered_shown = 1
+           WHERE kind = 'reply' AND delivered_shown = 0 AND notice_id IS NULL AND client_id IS NOT NULL
+             AND (NOT EXISTS (SELECT 1 FROM messages m WHERE m.dialog_id = telegram_messages.dialog_id
+                                AND m.client_id = telegram_messages.client_id AND m.created_at >= ?)
+                  OR NOT EXISTS (SELECT 1 FROM telegram_links l WHERE l.chat_id = telegram_messages.chat_id))`,
+          [since],
+        ),
+      ),
+
     /** Operator replies not shown delivered and without a "not delivered" notice: their deadline may be running. */
     repliesWaiting: () =>
       db.all<TelegramMessageRow>(
@@ -152,7 +199,7 @@ export function telegramStore(db: Db) {
      * Visitor messages not looked at yet (after the mark), oldest first. The first time the
      * bridge runs, the mark starts at the newest message: what came before is not forwarded.
      */
-    async visitorMessagesToQueue(): Promise<Array<{ id: number; dialog_id: number }>> {
+    async visitorMessagesToQueue(): Promise<Array<{ id: number; dialog_id: number; created_at: number }>> {
       const state = await db.get<{ forwards_through: number | null }>('SELECT forwards_through FROM telegram_state WHERE id = 1');
       if (state?.forwards_through == null) {
         await db.write(async (tx) => {
@@ -165,7 +212,7 @@ export function telegramStore(db: Db) {
         });
         return [];
       }
-      return db.all("SELECT id, dialog_id FROM messages WHERE id > ? AND author = 'visitor' ORDER BY id", [state.forwards_through]);
+      return db.all("SELECT id, dialog_id, created_at FROM messages WHERE id > ? AND author = 'visitor' ORDER BY id", [state.forwards_through]);
     },
 
     /**

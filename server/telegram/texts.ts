@@ -103,6 +103,8 @@ export const TEXTS = {
   whyUnconfirmed: "the visitor's widget did not confirm it",
   deliveredLate: '✅ Delivered.',
   resending: '🔁 Sent again; waiting for the visitor…',
+  olderNotForwarded: (n: number) =>
+    `📭 ${n === 1 ? '1 visitor message' : `${n} visitor messages`} from more than an hour ago came while the bridge was off and ${n === 1 ? 'is' : 'are'} not forwarded: /dialogs shows them.`,
   unknownFate: (who: string) =>
     `⚠️ Telegram did not confirm a message from ${who}: it may be missing above. Open the dialog to see it.`,
   tooBig: (limit: string) => `Not sent: files from Telegram may be at most ${limit}.`,
