@@ -64,8 +64,3 @@ export function fields(pairs: Array<[string, string | number | boolean | null | 
   const width = Math.max(...pairs.map(([k]) => k.length));
   return pairs.map(([k, v]) => `${`${k}:`.padEnd(width + 1)} ${v === null || v === undefined ? '-' : String(v)}`).join('\n');
 }
-
-/** A word of a command line to copy and run, quoted for a POSIX shell when it needs to be. */
-export function shellWord(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
-}

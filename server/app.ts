@@ -30,8 +30,9 @@ import teamRoutes from './routes/team.js';
 import tokenRoutes from './routes/tokens.js';
 import widgetRoutes from './routes/widget.js';
 import telegramRoutes, { telegramWebhookRoutes } from './routes/telegram.js';
+import { WEBHOOK_PATH } from './telegram/bridge.js';
 import telegramPlugin from './telegram/plugin.js';
-import { malformedText, notUnicode } from './unicode.js';
+import { malformedText, notUnicode, wellFormed } from './unicode.js';
 
 /** Query parameters that may carry secrets are never written to the log. */
 const SECRET_PARAMS = /^(token|code|password|key|secret)$/i;
@@ -117,7 +118,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.removeContentTypeParser('text/plain');
   app.addHook('preValidation', async (request) => {
     const malformed = malformedText(request.body, 'body');
-    if (malformed) throw badRequest(notUnicode(malformed));
+    if (!malformed) return;
+    // Telegram would send a refused update again and hold back every later one: its text is
+    // mended (U+FFFD) instead.
+    if (request.routeOptions.url === WEBHOOK_PATH) request.body = wellFormed(request.body);
+    else throw badRequest(notUnicode(malformed));
   });
 
   // First, so that its headers reach every answer (errors, 404s, rate limits included).

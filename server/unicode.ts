@@ -5,6 +5,7 @@
 
 /** With the u flag a pair is one code point: what is left of class Cs is a lone half. */
 const LONE_SURROGATE = /\p{Cs}/u;
+const LONE_SURROGATES = /\p{Cs}/gu;
 
 /** Where in `value` (under `path`) the first string that is not well-formed is, or null. */
 export function malformedText(value: unknown, path: string): string | null {
@@ -33,6 +34,16 @@ export function malformedText(value: unknown, path: string): string | null {
  */
 export function malformedFrame(text: string, value: unknown): string | null {
   return /\\u[dD][89a-fA-F]/.test(text) ? malformedText(value, 'frame') : null;
+}
+
+/** `value` with every lone half made U+FFFD: for what comes from elsewhere and must not be refused. */
+export function wellFormed<T>(value: T): T {
+  if (typeof value === 'string') return value.replace(LONE_SURROGATES, '\ufffd') as T;
+  if (Array.isArray(value)) return value.map(wellFormed) as T;
+  if (value === null || typeof value !== 'object') return value;
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [wellFormed(k), wellFormed(v)])) as T;
 }
 
 export const notUnicode = (where: string) => `${where} is not valid Unicode text (it holds half of a surrogate pair)`;

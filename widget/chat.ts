@@ -101,7 +101,8 @@ export function startChat(config: WidgetConfig): void {
   let ackTimer: ReturnType<typeof setTimeout> | undefined;
 
   const view = createView(config.serverOrigin, {
-    send: (body) => queue({ body, failed: false, at: now() }),
+    // A lone half of a surrogate pair (pasted) would be refused as not Unicode: sent as U+FFFD.
+    send: (body) => queue({ body: cut(body, body.length), failed: false, at: now() }),
     attach: (file) => queue({ body: '', file, failed: false, at: now() }),
     typing() {
       if (!ready || Date.now() - typedAt < TYPING_EVERY_MS) return;

@@ -4,7 +4,8 @@
 import { Command } from 'commander';
 import type { Ctx } from '../context.js';
 import { UsageError } from '../errors.js';
-import { result, shellWord } from '../io.js';
+import { shellWord } from '../../core/shell.js';
+import { result } from '../io.js';
 import { checkReadableFile, fileProblem } from '../local-files.js';
 import { withJsonInHelp } from '../options.js';
 import { plural } from '../present.js';

@@ -282,8 +282,11 @@ async function setHours(client: ParleyClient, projectId: number, email: string, 
 }
 
 /** Today's date (YYYY-MM-DD) in `timezone`, as the server counts "in the past" for exceptions. */
-const todayIn = (timezone: string) =>
-  new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(Date.now());
+function todayIn(timezone: string): string {
+  const parts = new Intl.DateTimeFormat('en', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(Date.now());
+  const part = (type: string) => parts.find((p) => p.type === type)!.value;
+  return `${part('year')}-${part('month')}-${part('day')}`;
+}
 
 /**
  * Hours without the exceptions dated before `today`: they change nothing and the server refuses

@@ -157,6 +157,15 @@ async function send(url: URL, method: Method, headers: Record<string, string>, p
   });
 }
 
+/** Whether an answer's body is the server's own error shape ({error:{code,message}}). */
+function isOurError(text: string): boolean {
+  try {
+    return typeof (JSON.parse(text) as ErrorBody).error?.code === 'string';
+  } catch {
+    return false;
+  }
+}
+
 export class ParleyClient {
   readonly url: string;
   token: string | null;
@@ -209,7 +218,8 @@ export class ParleyClient {
       const why = e.name === 'TimeoutError' ? `no answer within ${this.timeoutMs / 1000} s` : (e.code ?? e.message);
       throw new ApiError(0, 'unreachable', `cannot reach the Parley server at ${this.url}: ${why}`);
     }
-    for (const listener of this.answered) listener();
+    // A proxy's 502-504 in front of a server that is down is no answer of the server's.
+    if (res.status < 502 || res.status > 504 || isOurError(res.text)) for (const listener of this.answered) listener();
     const { text } = res;
     if (res.status >= 400) {
       let code = 'http_error';
@@ -269,7 +279,9 @@ export class ParleyClient {
   getMember = (projectId: number, email: string) => this.request<Member>('GET', this.member(projectId, email));
   updateMember = (projectId: number, email: string, body: UpdateMemberBody) =>
     this.request<Member>('PATCH', this.member(projectId, email), body);
-  removeMember = (projectId: number, email: string) => this.request<RemoveMemberReply>('DELETE', this.member(projectId, email));
+  /** A server from before the counts answered 204 with no body: nothing was said to be released. */
+  removeMember = async (projectId: number, email: string): Promise<RemoveMemberReply> =>
+    (await this.request<RemoveMemberReply | undefined>('DELETE', this.member(projectId, email))) ?? { dialogsUnassigned: 0, dialogsReassigned: 0 };
 
   // ---- operator status --------------------------------------------------------
   getStatus = (projectId: number) =>

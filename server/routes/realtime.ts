@@ -281,8 +281,9 @@ export default async function realtimeRoutes(app: FastifyInstance, options: { se
       releaseUpgrade(socket, log);
       let visitor: VisitorRef | null = null;
       let remove: (() => void) | null = null;
-      const sending = tokenBucket(VISITOR_BURST, VISITOR_RATE, app.clock);
-      const typing = tokenBucket(TYPING_BURST, TYPING_RATE, app.clock);
+      // Made at a socket's first message or typing: ten thousand idle ones hold neither.
+      let sending: (() => boolean) | null = null;
+      let typing: (() => boolean) | null = null;
       let group: string | null = null;
       let helloTimer: NodeJS.Timeout | null = setTimeout(() => socket.close(4000, 'no hello'), HELLO_TIMEOUT_MS);
       const helloSaid = () => {
@@ -327,7 +328,7 @@ export default async function realtimeRoutes(app: FastifyInstance, options: { se
           switch (frame.type) {
             case 'message.send': {
               ref = frame.clientId;
-              if (!sending()) throw new AppError(429, 'rate_limited', 'too many messages; wait a moment');
+              if (!(sending ??= tokenBucket(VISITOR_BURST, VISITOR_RATE, app.clock))()) throw new AppError(429, 'rate_limited', 'too many messages; wait a moment');
               const { message } = await dialogs.visitorSend(visitor, {
                 clientId: frame.clientId,
                 body: frame.body,
@@ -344,7 +345,7 @@ export default async function realtimeRoutes(app: FastifyInstance, options: { se
             case 'typing': {
               // Operators show it for seconds (the widget sends one every 3 s): a flood of them is
               // dropped, not passed on to every operator.
-              if (!typing()) break;
+              if (!(typing ??= tokenBucket(TYPING_BURST, TYPING_RATE, app.clock))()) break;
               const dialog = await dialogs.dialogOfVisitor(visitor.id);
               if (dialog) dialogs.visitorTyping(visitor, dialog);
               break;

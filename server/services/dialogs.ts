@@ -32,7 +32,6 @@ import { findDialogs } from './search.js';
 import { fullName, presentDialog, presentMessage, presentVisitor } from './present.js';
 import type { ProjectsService } from './projects.js';
 
-
 const UTM_KEYS = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content'];
 
 /** UTM tags of a page URL, or null when it has none (or is not a URL). */
@@ -214,7 +213,6 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
     if (next !== assignee) await r.setDialogFields(tx, dialog.id, { assignee_id: next });
   }
 
-  /** Stores a message once per (dialog, clientId); returns it and whether it is new. */
   /**
    * Stores a message once per (dialog, clientId): a repeat returns the stored one (the same text,
    * or an edit of it), a different text under the same clientId is a conflict. `dialog` is the

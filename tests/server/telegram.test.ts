@@ -401,6 +401,20 @@ describe('webhook mode', () => {
     expect((await said).params.text).toMatch(/^Linked to Parley as Oli Op/);
   });
 
+  it('an update holding half a surrogate pair is taken (200) and handled, its text mended, not refused for Telegram to resend', async () => {
+    await restartWithWebhook();
+    await linkChat();
+    const said = nextSaid(CHAT);
+    const update = {
+      update_id: fake.reserveUpdateId(),
+      message: { message_id: 901, date: 1, chat: { id: CHAT, type: 'private' }, from: { id: CHAT, is_bot: false, first_name: 'Oli' }, text: 'half \ud83d here' },
+    };
+    expect(JSON.stringify(update)).toContain('\\ud83d');
+    expect(await postUpdate(update, { 'x-telegram-bot-api-secret-token': fake.webhook!.secret_token! })).toBe(200);
+    // Handled: plain text with no reply gets the bot's hint.
+    expect((await said).params.text).toBeTruthy();
+  });
+
   it('the same update posted twice (or again after a restart) is handled once', async () => {
     await restartWithWebhook();
     await linkChat();

@@ -88,4 +88,17 @@ describe('page text the widget cuts', () => {
     const dialog = await operator.getDialog(project.id, (created.message as Message).dialogId);
     expect(dialog.visitor.page.title).toBe('Sale \ufffd today');
   });
+
+  it('a lone half in the text the visitor sends (pasted) goes as U+FFFD: the message is stored, not refused', async () => {
+    const page = await context.newPage();
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    await page.goto(server.url);
+    await page.locator('.launcher').click();
+    await page.locator('textarea').evaluate((el) => {
+      (el as HTMLTextAreaElement).value = 'Half \ud83d a smile';
+    });
+    await page.locator('textarea').press('Enter');
+    const created = await op.next((f) => f.type === 'message.created' && String(f.message.body).startsWith('Half'));
+    expect(created.message.body).toBe('Half \ufffd a smile');
+  });
 });

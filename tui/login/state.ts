@@ -8,7 +8,7 @@
 import { MIN_PASSWORD_LENGTH } from '../../core/protocol/constants.js';
 import { withoutLastGrapheme } from '../../core/text-layout.js';
 import type { Me, Project } from '../../core/protocol/index.js';
-import { shellWord } from '../../cli/io.js';
+import { shellWord } from '../../core/shell.js';
 
 export type FieldName = 'url' | 'email' | 'password' | 'newPassword' | 'repeat' | 'code';
 

@@ -3,7 +3,8 @@ import { personName } from '../../../core/person.js';
 import type { AccessLevel, Member } from '../../../core/protocol/index.js';
 import { type Ctx, withProject } from '../../context.js';
 import { UsageError } from '../../errors.js';
-import { result, shellWord } from '../../io.js';
+import { shellWord } from '../../../core/shell.js';
+import { result } from '../../io.js';
 import { parseAccess, parseEmail, parseName } from '../../options.js';
 import { roleOf } from '../../present.js';
 
