@@ -283,6 +283,9 @@ export function createBridge(deps: BridgeDeps) {
       await api.close();
     },
 
+    /** Resolves once the outgoing steps queued so far (forwards, notices, delivery marks) are done. */
+    settled: () => chain,
+
     /** Whether updates come by webhook (else by polling). */
     webhookMode: webhookUrl !== null,
 

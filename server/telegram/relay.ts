@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatSize } from '../../core/format-size.js';
 import type { Attachment, DialogSummary } from '../../core/protocol/index.js';
-import { viewOf } from '../db/dialogs.js';
+import { type DialogRow, viewOf } from '../db/dialogs.js';
 import type { Auth } from '../services/accounts.js';
 import { presentMessage } from '../services/present.js';
 import { InputFile, MAX_PHOTO_BYTES, MAX_UPLOAD_BYTES, TelegramApiError, TelegramNetworkError } from './api.js';
@@ -108,7 +108,7 @@ export function createRelay(ctx: BridgeContext) {
   }
 
   /** The linked chats whose operator has the dialog in My messages now. */
-  async function chatsOwed(dialog: NonNullable<Awaited<ReturnType<typeof repos.dialogs.dialogById>>>): Promise<number[]> {
+  async function chatsOwed(dialog: DialogRow): Promise<number[]> {
     const routing = await repos.dialogs.routing(dialog);
     const chatIds: number[] = [];
     for (const op of await store.linkedOperators(dialog.project_id)) {
@@ -123,8 +123,6 @@ export function createRelay(ctx: BridgeContext) {
    * FORWARD_HORIZON_MS are passed over; each chat that would have got some is told how many.
    */
   async function queueForwards(): Promise<void> {
-    // No chat linked: nothing can be owed, and nothing is written (the mark moves on at the next link).
-    if (!(await store.anyLinked())) return;
     const fresh = await store.visitorMessagesToQueue();
     if (fresh.length === 0) return;
     const since = ctx.clock.now() - FORWARD_HORIZON_MS;
@@ -160,6 +158,8 @@ export function createRelay(ctx: BridgeContext) {
    * answering before the stop is not made again: the chat hears that a message may be missing.
    */
   async function forwardOwed(): Promise<void> {
+    // No chat linked: nothing is owed, and nothing is written (the next link moves the mark on).
+    if (!(await store.anyLinked())) return;
     await queueForwards();
     for (const owed of await store.forwardsOwed()) {
       if (ctx.isStopped()) return;
