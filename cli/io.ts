@@ -45,14 +45,29 @@ export function notice(io: Io, text: string): void {
   if (io.stderrIsTTY && !io.json) io.stderr.write(`${text}\n`);
 }
 
-/** Columns padded to the widest cell; the last column is not padded. */
+/** Wide characters (CJK, Hangul, fullwidth forms) and emoji: two columns in a terminal. */
+const WIDE = /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{1f300}-\u{1faff}\u{20000}-\u{3fffd}]/u;
+/** Marks that join the character before them, and emoji modifiers, variation selectors, ZWJ. */
+const ZERO = /[\p{Mn}\p{Me}\u200b-\u200f\ufe00-\ufe0f\u{1f3fb}-\u{1f3ff}]/u;
+
+/**
+ * The columns `text` takes in a terminal, near enough for a table: string-width (the TUI's
+ * measure) would cost every command tens of milliseconds to load.
+ */
+function columns(text: string): number {
+  let n = 0;
+  for (const ch of text) n += ZERO.test(ch) ? 0 : WIDE.test(ch) ? 2 : 1;
+  return n;
+}
+
+/** Columns padded to the widest cell, by terminal columns; the last column is not padded. */
 export function table(headers: string[], rows: Array<Array<string | number | null | undefined>>): string {
   const cells = [headers, ...rows.map((r) => r.map((c) => (c === null || c === undefined ? '' : String(c))))];
-  const widths = headers.map((_, i) => Math.max(...cells.map((r) => [...(r[i] ?? '')].length)));
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => columns(r[i] ?? ''))));
   return cells
     .map((r) =>
       r
-        .map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat(widths[i] - [...c].length)))
+        .map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat(widths[i] - columns(c))))
         .join('  ')
         .trimEnd(),
     )
