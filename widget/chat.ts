@@ -100,6 +100,8 @@ export function startChat(config: WidgetConfig): void {
   let typedAt = 0;
   let ackTimer: ReturnType<typeof setTimeout> | undefined;
 
+  const landing = landingPage(`parley.landing.${config.widgetKey}`, currentPage());
+
   const view = createView(config.serverOrigin, {
     // A lone half of a surrogate pair (pasted) would be refused as not Unicode: sent as U+FFFD.
     send: (body) => queue({ body: cut(body, body.length), failed: false, at: now() }),
@@ -177,13 +179,11 @@ export function startChat(config: WidgetConfig): void {
 
   function queue(entry: Pending) {
     const clientId = uuid();
-    // Page context goes with the first message from this page (the server keeps the latest).
+    // Page context goes with the first message from this page: this page (URL rules route by it)
+    // and, if the visit began elsewhere, that page too (the server keeps where the visit began).
     if (!pageSent) {
-      entry.page = {
-        url: cut(location.href, 2048),
-        title: cut(document.title, 500),
-        referrer: cut(document.referrer, 2048),
-      };
+      const here = currentPage();
+      entry.page = here.url === landing.url ? here : { ...here, landing };
       pageSent = true;
     }
     pending.set(clientId, entry);
@@ -431,15 +431,45 @@ function parseKept(raw: string | null): Kept | null {
     return null;
   }
   if (!v || !text(v.body) || !v.body || typeof v.at !== 'number') return null;
-  const p = (v.page ?? null) as Record<string, unknown> | null;
-  const page = p && typeof p === 'object' ? { url: p.url, title: p.title, referrer: p.referrer } : {};
-  const fields = Object.entries(page).filter(([, value]) => text(value));
+  const page = pageFields(v.page);
+  const landing = page && pageFields((v.page as { landing?: unknown }).landing);
   return {
     body: v.body,
     at: v.at,
-    ...(fields.length ? { page: Object.fromEntries(fields) as PageContext } : {}),
+    ...(page ? { page: landing ? { ...page, landing } : page } : {}),
     ...(text(v.failed) ? { failed: v.failed, ...(v.final === true ? { final: true as const } : {}) } : {}),
   };
+}
+
+/** The page's url, title and referrer as read back from storage (text fields only), or null. */
+function pageFields(value: unknown): PageContext | null {
+  const p = value as Record<string, unknown> | null;
+  if (!p || typeof p !== 'object') return null;
+  const fields = Object.entries({ url: p.url, title: p.title, referrer: p.referrer }).filter(([, v]) => text(v));
+  return fields.length ? (Object.fromEntries(fields) as PageContext) : null;
+}
+
+/** This page, cut to the server's limits. */
+const currentPage = (): PageContext => ({
+  url: cut(location.href, 2048),
+  title: cut(document.title, 500),
+  referrer: cut(document.referrer, 2048),
+});
+
+/**
+ * Where this visit began: the first page of the site this tab showed the widget on (session
+ * storage lasts as long as the tab), else this one. Its referrer and UTM tags are what brought
+ * the visitor, whichever page they write from.
+ */
+function landingPage(key: string, here: PageContext): PageContext {
+  try {
+    const stored = pageFields(JSON.parse(sessionStorage.getItem(key) ?? 'null'));
+    if (stored) return stored;
+    sessionStorage.setItem(key, JSON.stringify(here));
+  } catch {
+    // No session storage (a privacy mode): this page is where the visit began.
+  }
+  return here;
 }
 
 // localStorage throws in some privacy modes; the widget then simply starts fresh each page.

@@ -34,12 +34,19 @@ export const Message = Type.Object({
 });
 export type Message = Static<typeof Message>;
 
+const PageFields = {
+  url: Type.Optional(Type.String({ maxLength: 2048 })),
+  title: Type.Optional(Type.String({ maxLength: 500 })),
+  referrer: Type.Optional(Type.String({ maxLength: 2048 })),
+};
+
+/**
+ * Where a visitor writes from (URL rules route by it) and, when it differs, where their visit
+ * began (`landing`: the first page of the site in this tab, with the referrer and UTM tags that
+ * brought them), which is what the visitor record and the lead journal keep.
+ */
 export const PageContext = Type.Object(
-  {
-    url: Type.Optional(Type.String({ maxLength: 2048 })),
-    title: Type.Optional(Type.String({ maxLength: 500 })),
-    referrer: Type.Optional(Type.String({ maxLength: 2048 })),
-  },
+  { ...PageFields, landing: Type.Optional(Type.Object(PageFields, { additionalProperties: false })) },
   { additionalProperties: false },
 );
 export type PageContext = Static<typeof PageContext>;

@@ -150,15 +150,18 @@ export function dialogsRepo(db: Db) {
       if (sets.length) await tx.run(`UPDATE visitors SET ${sets.join(', ')} WHERE id = ?`, [...params, visitorId]);
     },
 
-    /** Records where the visitor was when they first wrote (later messages keep the landing page). */
+    /**
+     * Records where the visit that brought the visitor's first message began, as one unit: a
+     * later visit's page, referrer or tags never mix into it (they came together or not at all).
+     */
     async setPageContext(
       tx: Tx,
       visitorId: number,
       page: { url: string | null; title: string | null; referrer: string | null; utm: string | null },
     ) {
       await tx.run(
-        `UPDATE visitors SET page_url = coalesce(page_url, ?), page_title = coalesce(page_title, ?),
-           referrer = coalesce(referrer, ?), utm = coalesce(utm, ?) WHERE id = ?`,
+        `UPDATE visitors SET page_url = ?, page_title = ?, referrer = ?, utm = ?
+         WHERE id = ? AND page_url IS NULL AND page_title IS NULL AND referrer IS NULL AND utm IS NULL`,
         [page.url, page.title, page.referrer, page.utm, visitorId],
       );
     },

@@ -70,7 +70,7 @@ function cleanNotes(notes: string): string {
  * Where the visitor was, as their browser says: metadata, never a reason to refuse their
  * message, so control characters are dropped (a page title or URL has no business with them).
  */
-function cleanPageContext(page: PageContext) {
+function cleanPageContext(page: Omit<PageContext, 'landing'>) {
   const clean = (v: string | undefined) => (v === undefined ? null : withoutControlCharacters(v));
   return { url: clean(page.url), title: clean(page.title), referrer: clean(page.referrer) || null };
 }
@@ -302,6 +302,8 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
       const attachments = await attachmentsOf(visitor.id, input.attachmentIds);
       if (!body && attachments.length === 0) throw badRequest('a message needs some text or a file');
       const page = input.page && cleanPageContext(input.page);
+      // Kept for the lead journal: where the visit began (it brought the referrer and UTM tags).
+      const landing = input.page && cleanPageContext(input.page.landing ?? input.page);
       const now = clock.now();
       const result = await db.write(async (tx) => {
         let dialog = await r.dialogOfVisitor(visitor.id, tx);
@@ -316,9 +318,9 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
           dialog = (await r.dialogById(id, tx))!;
           created = true;
         }
-        if (page) {
-          const utm = utmOf(page.url ?? undefined);
-          await r.setPageContext(tx, visitor.id, { ...page, utm: utm ? JSON.stringify(utm) : null });
+        if (landing) {
+          const utm = utmOf(landing.url ?? undefined);
+          await r.setPageContext(tx, visitor.id, { ...landing, utm: utm ? JSON.stringify(utm) : null });
         }
         await r.touchVisitor(tx, visitor.id, now);
         const stored = await storeOnce(
