@@ -91,7 +91,7 @@ export function accountsService(deps: ServiceDeps, presence: Pick<PresenceServic
       );
       await repos.mail.enqueue(
         tx,
-        resetCodeMail({ to: user.email, firstName: user.first_name, code, publicUrl: config.publicUrl }),
+        resetCodeMail({ to: user.email, firstName: user.first_name, code, publicUrl: config.publicUrl, expiresAt: now + ACCOUNT_RULES.resetCodeTtlMs }),
         now,
       );
     });

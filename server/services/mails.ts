@@ -59,7 +59,14 @@ export function addedToProjectMail(p: { to: string; firstName: string; projectNa
   };
 }
 
-export function resetCodeMail(p: { to: string; firstName: string; code: string; publicUrl: string }) {
+/** "08:59 UTC on 27 Nov 2026": a mail may arrive late (the queue retries), so a deadline is a time. */
+const utcTime = (at: number) => {
+  const d = new Date(at);
+  const day = d.toLocaleDateString('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short', year: 'numeric' });
+  return `${d.toISOString().slice(11, 16)} UTC on ${day}`;
+};
+
+export function resetCodeMail(p: { to: string; firstName: string; code: string; publicUrl: string; expiresAt: number }) {
   return {
     to: p.to,
     subject: 'Your Parley password reset code',
@@ -70,7 +77,7 @@ export function resetCodeMail(p: { to: string; firstName: string; code: string; 
       '',
       `Code: ${p.code}`,
       '',
-      'It works once, within 10 minutes:',
+      `It works once, until ${utcTime(p.expiresAt)} (10 minutes after it was asked for):`,
       `  npx parley password reset --url ${p.publicUrl} --email ${p.to} --code ${p.code}`,
       '',
       'If you did not ask for this, ignore this mail: your password stays as it is.',
