@@ -50,15 +50,25 @@ const WIDE = /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f
 /** Marks that join the character before them, and emoji modifiers, variation selectors, ZWJ. */
 const ZERO = /[\p{Mn}\p{Me}\u200b-\u200f\ufe00-\ufe0f\u{1f3fb}-\u{1f3ff}]/u;
 
+/** Emoji shown as pictures (☕, ✅, ❤️, 1️⃣, flags): two columns, as a whole cluster. */
+const PICTURE = /\p{Extended_Pictographic}|\p{Regional_Indicator}|\ufe0f|\u20e3/u;
+
 /**
- * The columns `text` takes in a terminal, near enough for a table: string-width (the TUI's
- * measure) would cost every command tens of milliseconds to load.
+ * The columns `text` takes in a terminal, near enough for a table, cluster by cluster (👨‍👩‍👧
+ * is one picture): string-width (the TUI's measure) would cost every command tens of
+ * milliseconds to load.
  */
 function columns(text: string): number {
   let n = 0;
-  for (const ch of text) n += ZERO.test(ch) ? 0 : WIDE.test(ch) ? 2 : 1;
+  segmenter ??= new Intl.Segmenter('en', { granularity: 'grapheme' });
+  for (const { segment } of segmenter.segment(text)) {
+    if (PICTURE.test(segment) || WIDE.test(segment)) n += 2;
+    else if (![...segment].every((ch) => ZERO.test(ch))) n += 1;
+  }
   return n;
 }
+/** Made at the first table: commands without one do not pay for it. */
+let segmenter: Intl.Segmenter | null = null;
 
 /** Columns padded to the widest cell, by terminal columns; the last column is not padded. */
 export function table(headers: string[], rows: Array<Array<string | number | null | undefined>>): string {

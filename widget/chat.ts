@@ -183,7 +183,8 @@ export function startChat(config: WidgetConfig): void {
     // and, if the visit began elsewhere, that page too (the server keeps where the visit began).
     if (!pageSent) {
       const here = currentPage();
-      entry.page = here.url === landing.url ? here : { ...here, landing };
+      const same = here.url === landing.url && here.title === landing.title && here.referrer === landing.referrer;
+      entry.page = same ? here : { ...here, landing };
       pageSent = true;
     }
     pending.set(clientId, entry);
@@ -464,7 +465,8 @@ const currentPage = (): PageContext => ({
 function landingPage(key: string, here: PageContext): PageContext {
   try {
     const stored = pageFields(JSON.parse(sessionStorage.getItem(key) ?? 'null'));
-    if (stored) return stored;
+    // Cut again: anything may have been written there, and the server refuses what is too long.
+    if (stored) return { url: cut(stored.url ?? '', 2048), title: cut(stored.title ?? '', 500), referrer: cut(stored.referrer ?? '', 2048) };
     sessionStorage.setItem(key, JSON.stringify(here));
   } catch {
     // No session storage (a privacy mode): this page is where the visit began.

@@ -63,7 +63,10 @@ export const Visitor = Type.Object({
   id: Type.Integer(),
   name: Type.String(),
   card: ClientCard,
+  /** Where the visit that brought the first message began (the lead journal's landing page). */
   page: Type.Object({ url: Nullable(Type.String()), title: Nullable(Type.String()), referrer: Nullable(Type.String()) }),
+  /** The page of the visitor's latest message that said one: where they write from. */
+  currentPage: Nullable(Type.Object({ url: Nullable(Type.String()), title: Nullable(Type.String()) })),
   utm: Type.Record(Type.String(), Type.String()),
   createdAt: Type.String(),
   lastSeenAt: Type.String(),

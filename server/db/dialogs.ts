@@ -14,6 +14,9 @@ export interface VisitorRow {
   page_title: string | null;
   referrer: string | null;
   utm: string | null;
+  /** The page of the visitor's latest message that said one (page_url: where the visit began). */
+  current_url: string | null;
+  current_title: string | null;
   created_at: number;
   last_seen_at: number;
 }
@@ -164,6 +167,11 @@ export function dialogsRepo(db: Db) {
          WHERE id = ? AND page_url IS NULL AND page_title IS NULL AND referrer IS NULL AND utm IS NULL`,
         [page.url, page.title, page.referrer, page.utm, visitorId],
       );
+    },
+
+    /** The page the visitor writes from now (each message that says one). */
+    async setCurrentPage(tx: Tx, visitorId: number, page: { url: string | null; title: string | null }) {
+      await tx.run('UPDATE visitors SET current_url = ?, current_title = ? WHERE id = ?', [page.url, page.title, visitorId]);
     },
 
     async touchVisitor(tx: Tx, visitorId: number, now: number) {

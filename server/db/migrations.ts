@@ -427,4 +427,14 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    name: 'visitors: the page they write from',
+    sql: `
+      -- page_url, page_title, referrer and utm keep where the visit that brought the first
+      -- message began (the lead journal's landing page); these follow the visitor: the page of
+      -- their latest message that said one, which operators see on the client card.
+      ALTER TABLE visitors ADD COLUMN current_url TEXT;
+      ALTER TABLE visitors ADD COLUMN current_title TEXT;
+    `,
+  },
 ];

@@ -318,9 +318,10 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
           dialog = (await r.dialogById(id, tx))!;
           created = true;
         }
-        if (landing) {
+        if (landing && page) {
           const utm = utmOf(landing.url ?? undefined);
           await r.setPageContext(tx, visitor.id, { ...landing, utm: utm ? JSON.stringify(utm) : null });
+          await r.setCurrentPage(tx, visitor.id, page);
         }
         await r.touchVisitor(tx, visitor.id, now);
         const stored = await storeOnce(

@@ -359,6 +359,9 @@ export function presenceService(
           `UPDATE memberships SET online = 0 WHERE online = 1 AND (operator = 0 OR NOT ${ON_DUTY})`,
         ),
       );
+      // Who is online now first (a schedule may have ended while the server was down): the
+      // dialogs given back below go to someone who is.
+      await reevaluate();
       // Their open dialogs, and those of people removed before, go back as at the change itself:
       // earlier versions left them assigned, in nobody's My messages.
       const released = await db.write(async (tx) => {
@@ -375,7 +378,6 @@ export function presenceService(
         return out;
       });
       for (const r of released) dialogs.announceReleased(r.projectId, r.dialogs);
-      await reevaluate();
     },
 
     stop() {

@@ -166,6 +166,7 @@ export function presentVisitor(v: VisitorRow): Visitor {
     name: v.name,
     card: { realName: v.real_name, phone: v.phone, email: v.email, notes: v.notes },
     page: { url: v.page_url, title: v.page_title, referrer: v.referrer },
+    currentPage: v.current_url || v.current_title ? { url: v.current_url, title: v.current_title } : null,
     utm: v.utm ? (JSON.parse(v.utm) as Record<string, string>) : {},
     createdAt: iso(v.created_at),
     lastSeenAt: iso(v.last_seen_at),

@@ -384,7 +384,8 @@ export function createChat(ctx: BridgeContext, relay: Relay) {
     const visitor = (await repos.dialogs.visitorById(row.visitor_id))!;
     const project = await repos.projects.byId(row.project_id);
     const me = op.auth.user.id;
-    const page = [visitor.page_title, visitor.page_url].filter(Boolean).join(' — ');
+    // Where the visitor writes from (the page of the visit's start before they said).
+    const page = (visitor.current_url ? [visitor.current_title, visitor.current_url] : [visitor.page_title, visitor.page_url]).filter(Boolean).join(' — ');
     const whose =
       dialog.status === 'closed'
         ? 'Closed'

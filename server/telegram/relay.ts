@@ -182,7 +182,8 @@ export function createRelay(ctx: BridgeContext) {
       warnMissing(chatId, who, dialog.id);
       return store.forwardDone(chatId, messageId);
     }
-    const page = [visitor.page_title, visitor.page_url].filter(Boolean).join(' — ');
+    // Where the visitor writes from (the page of the visit's start before they said).
+    const page = (visitor.current_url ? [visitor.current_title, visitor.current_url] : [visitor.page_title, visitor.page_url]).filter(Boolean).join(' — ');
     const files = message.attachments.length
       ? `📎 ${fileCount(message.attachments.length)}: ${message.attachments.map((a) => a.name).join(', ')}`
       : '';

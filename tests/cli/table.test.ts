@@ -14,11 +14,16 @@ describe('table', () => {
         ['配送', 'Ships'],
         ['Thumbs 👍🏽', 'Great'],
         ['Cafe\u0301', 'Open'],
+        ['Coffee ☕', 'Hot'],
+        ['Done ✅', 'Yes'],
+        ['Family 👨‍👩‍👧', 'All'],
+        ['Pride 🏳️‍🌈', 'Flag'],
+        ['Love ❤️', 'Red'],
       ],
     );
     const lines = out.split('\n');
     // Where the second column starts, measured as a terminal (string-width) does.
-    const starts = lines.map((l) => displayWidth(l.slice(0, l.search(/(Hello|We deliver|Ships|Great|Open|TEXT)$/))));
+    const starts = lines.map((l) => displayWidth(l.slice(0, l.search(/(Hello|We deliver|Ships|Great|Open|Hot|Yes|All|Flag|Red|TEXT)$/))));
     expect(new Set(starts).size).toBe(1);
     expect(starts[0]).toBe(displayWidth('Delivery 🚚') + 2);
   });

@@ -1,6 +1,6 @@
 // The lead journal keeps where a visit began: a visitor who came from an ad's landing page and
 // writes from another page of the site is counted under the ad (its URL, referrer and UTM tags),
-// while URL rules still route by the page they write from. In real headless Chromium against a
+// while URL rules still route by the page they write from, and operators see that page. In real headless Chromium against a
 // real server (its demo page, at any query string).
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -64,6 +64,8 @@ describe('where the visit began', () => {
     const { visitor, dialog } = await write(page, 'Do you deliver on Sundays?');
     expect(visitor.page.url).toBe(landing);
     expect(visitor.utm).toEqual({ source: 'google', medium: 'cpc', campaign: 'winter' });
+    // Operators see where the visitor writes from.
+    expect(visitor.currentPage?.url).toBe(`${server.url}/?page=delivery`);
     expect(dialog.group).toBe('delivery');
   });
 
@@ -82,5 +84,6 @@ describe('where the visit began', () => {
     const again = await write(later, 'Back again');
     expect(again.visitor.page).toEqual({ ...visitor.page, referrer: null });
     expect(again.visitor.utm).toEqual({ source: 'newsletter' });
+    expect(again.visitor.currentPage?.url).toBe(`${server.url}/?utm_source=facebook&utm_campaign=sale`);
   });
 });

@@ -31,6 +31,9 @@ export function ClientCard({ width, height }: { width: number; height: number })
   }
   const { visitor, dialog, visitorOnline } = detail;
   const utm = Object.entries(visitor.utm).map(([k, v]) => `${k.replace(/^utm_/, '')}=${v}`);
+  // Older servers do not say where the visitor writes from: the landing page stands for it.
+  const here = visitor.currentPage ?? visitor.page;
+  const landed = visitor.page.url !== null && here.url !== visitor.page.url;
   // Only the lines that fit: on a short terminal the last ones go rather than squeezing together.
   const lines = [
     <Field key="name" label="Name" value={visitor.card.realName} />,
@@ -38,8 +41,10 @@ export function ClientCard({ width, height }: { width: number; height: number })
     <Field key="email" label="Email" value={visitor.card.email} />,
     <Field key="notes" label="Notes" value={visitor.card.notes} />,
     <Field key="lead" label="Lead class" value={dialog.leadClass} />,
-    <Field key="page" label="Page" value={visitor.page.title ?? visitor.page.url} />,
-    ...(visitor.page.title && visitor.page.url ? [<Field key="url" label="URL" value={visitor.page.url} />] : []),
+    // Where they write from; where their visit began, with what brought them, when elsewhere.
+    <Field key="page" label="Page" value={here.title ?? here.url} />,
+    ...(here.title && here.url ? [<Field key="url" label="URL" value={here.url} />] : []),
+    ...(landed ? [<Field key="landed" label="Landed" value={visitor.page.url} />] : []),
     <Field key="from" label="From" value={visitor.page.referrer} />,
     ...(utm.length ? utm.map((u) => <Field key={`utm:${u}`} label="UTM" value={u} />) : [<Field key="utm" label="UTM" value={null} />]),
     <Text key="hint" dimColor wrap="truncate-end">
