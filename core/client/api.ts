@@ -185,8 +185,9 @@ export class ParleyClient {
   }
 
   /**
-   * Calls `listener` whenever the server answers a request, whatever the answer (the TUI's
-   * "cannot reach the server" is over then, even if its socket never dropped); returns the undo.
+   * Calls `listener` whenever the server answers a request, whatever the answer, though not for
+   * a proxy's 502-504 page (the TUI's "cannot reach the server" is over then, even if its socket
+   * never dropped); returns the undo.
    */
   onAnswer(listener: () => void): () => void {
     this.answered.add(listener);

@@ -77,7 +77,7 @@ export function resetCodeMail(p: { to: string; firstName: string; code: string; 
       '',
       `Code: ${p.code}`,
       '',
-      `It works once, until ${utcTime(p.expiresAt)} (10 minutes after it was asked for):`,
+      `It works once, until ${utcTime(p.expiresAt)}:`,
       `  npx parley password reset --url ${p.publicUrl} --email ${p.to} --code ${p.code}`,
       '',
       'If you did not ask for this, ignore this mail: your password stays as it is.',

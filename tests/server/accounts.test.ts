@@ -302,7 +302,7 @@ describe('forgot and reset password', () => {
     // The mail says until when, as a time: it may arrive late (the queue retries).
     const until = new Date(clock.now() + 10 * MINUTE);
     const day = until.toLocaleDateString('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short', year: 'numeric' });
-    expect(first.text).toContain(`It works once, until ${until.toISOString().slice(11, 16)} UTC on ${day} (10 minutes after it was asked for):`);
+    expect(first.text).toContain(`It works once, until ${until.toISOString().slice(11, 16)} UTC on ${day}:`);
     clock.advance(10 * MINUTE);
     await expectApiError(client.resetPassword('root@example.com', codeFrom(first), 'a-brand-new-password'), 400, 'invalid_code');
     expect((await client.login('root@example.com', admin.password)).token).toMatch(/^pls_/);

@@ -67,7 +67,7 @@ describe('page text the widget cuts', () => {
 
     const created = await op.next((f) => f.type === 'message.created' && f.message.body === 'Is the title whole?');
     const dialog = await operator.getDialog(project.id, (created.message as Message).dialogId);
-    const stored = dialog.visitor.page.title!;
+    const stored = dialog.visitor.currentPage!.title!;
     expect(wellFormed(stored)).toBe(true);
     expect(stored).not.toContain('\ufffd');
     expect(stored).toBe(before);
@@ -86,7 +86,7 @@ describe('page text the widget cuts', () => {
 
     const created = await op.next((f) => f.type === 'message.created' && f.message.body === 'Is the sale on?');
     const dialog = await operator.getDialog(project.id, (created.message as Message).dialogId);
-    expect(dialog.visitor.page.title).toBe('Sale \ufffd today');
+    expect(dialog.visitor.currentPage?.title).toBe('Sale \ufffd today');
   });
 
   it('a lone half in the text the visitor sends (pasted) goes as U+FFFD: the message is stored, not refused', async () => {
