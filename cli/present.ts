@@ -35,7 +35,8 @@ const localDay = (d: Date) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad
 const zoneFormats = new Map<string, Intl.DateTimeFormat>();
 
 /** The day and time of `d` in `timeZone`: ["2026-01-05", "09:41"]. */
-function inZone(d: Date, timeZone: string): [string, string] {
+/** The date (YYYY-MM-DD) and time (HH:MM) of `d` in `timeZone`. */
+export function inZone(d: Date, timeZone: string): [string, string] {
   let format = zoneFormats.get(timeZone);
   if (!format) {
     format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });

@@ -7,6 +7,13 @@
 const LONE_SURROGATE = /\p{Cs}/u;
 const LONE_SURROGATES = /\p{Cs}/gu;
 
+/** An object as JSON makes it: a Buffer (an upload) or another class is not walked. */
+function isJsonObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
 /** Where in `value` (under `path`) the first string that is not well-formed is, or null. */
 export function malformedText(value: unknown, path: string): string | null {
   if (typeof value === 'string') return LONE_SURROGATE.test(value) ? path : null;
@@ -17,10 +24,7 @@ export function malformedText(value: unknown, path: string): string | null {
     }
     return null;
   }
-  if (value === null || typeof value !== 'object') return null;
-  // Only what JSON makes: a Buffer (an upload) or another class is not walked.
-  const proto = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) return null;
+  if (!isJsonObject(value)) return null;
   for (const [key, item] of Object.entries(value)) {
     const found = malformedText(key, path) ?? malformedText(item, `${path}/${key}`);
     if (found) return found;
@@ -40,9 +44,7 @@ export function malformedFrame(text: string, value: unknown): string | null {
 export function wellFormed<T>(value: T): T {
   if (typeof value === 'string') return value.replace(LONE_SURROGATES, '\ufffd') as T;
   if (Array.isArray(value)) return value.map(wellFormed) as T;
-  if (value === null || typeof value !== 'object') return value;
-  const proto = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) return value;
+  if (!isJsonObject(value)) return value;
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [wellFormed(k), wellFormed(v)])) as T;
 }
 

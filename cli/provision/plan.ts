@@ -11,6 +11,7 @@ import { canonicalTimeZone, formatDays, formatHours, type Interval, parseHours, 
 import type { ScheduleView } from '../commands/schedule/common.js';
 import { personName } from '../../core/person.js';
 import { nameKey, projectKey } from './names.js';
+import { inZone } from '../present.js';
 import { type Path, type Problem, SpecError } from './problems.js';
 import type { TeamEntry } from './schema.js';
 import type { OperatorHours, ParsedSpec } from './validate.js';
@@ -281,13 +282,6 @@ async function setHours(client: ParleyClient, projectId: number, email: string, 
   }
 }
 
-/** Today's date (YYYY-MM-DD) in `timezone`, as the server counts "in the past" for exceptions. */
-function todayIn(timezone: string): string {
-  const parts = new Intl.DateTimeFormat('en', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(Date.now());
-  const part = (type: string) => parts.find((p) => p.type === type)!.value;
-  return `${part('year')}-${part('month')}-${part('day')}`;
-}
-
 /**
  * Hours without the exceptions dated before `today`: they change nothing and the server refuses
  * them, so a file applied again after such a date stays applied, and plans no change for them.
@@ -300,7 +294,8 @@ function scheduleSteps(parsed: ParsedSpec, state: CurrentState, prune: boolean):
   if (!parsed.spec.schedules) return [];
   const steps: Step[] = [];
   const zone = parsed.spec.project.timezone ?? state.project?.timezone ?? 'UTC';
-  const today = todayIn(canonicalTimeZone(zone) ?? zone);
+  // Today as the server counts "in the past" for exceptions: in the project's zone.
+  const [today] = inZone(new Date(), canonicalTimeZone(zone) ?? zone);
   const current = new Map(state.schedules.map((v) => [v.email, describeHours(upcoming(hoursOfView(v), today))]));
   for (const [email, all] of parsed.hours) {
     const hours = upcoming(all, today);

@@ -328,7 +328,8 @@ export default async function realtimeRoutes(app: FastifyInstance, options: { se
           switch (frame.type) {
             case 'message.send': {
               ref = frame.clientId;
-              if (!(sending ??= tokenBucket(VISITOR_BURST, VISITOR_RATE, app.clock))()) throw new AppError(429, 'rate_limited', 'too many messages; wait a moment');
+              sending ??= tokenBucket(VISITOR_BURST, VISITOR_RATE, app.clock);
+              if (!sending()) throw new AppError(429, 'rate_limited', 'too many messages; wait a moment');
               const { message } = await dialogs.visitorSend(visitor, {
                 clientId: frame.clientId,
                 body: frame.body,
@@ -345,7 +346,8 @@ export default async function realtimeRoutes(app: FastifyInstance, options: { se
             case 'typing': {
               // Operators show it for seconds (the widget sends one every 3 s): a flood of them is
               // dropped, not passed on to every operator.
-              if (!(typing ??= tokenBucket(TYPING_BURST, TYPING_RATE, app.clock))()) break;
+              typing ??= tokenBucket(TYPING_BURST, TYPING_RATE, app.clock);
+              if (!typing()) break;
               const dialog = await dialogs.dialogOfVisitor(visitor.id);
               if (dialog) dialogs.visitorTyping(visitor, dialog);
               break;
