@@ -52,6 +52,7 @@ interface Welcome {
   token: string;
   visitor: { name: string };
   operatorsOnline: boolean;
+  dialog: { id: number; status: string } | null;
   widget?: { color: string | null; greeting: string | null };
   messages: VisitorMessage[];
 }
@@ -260,8 +261,10 @@ export function startChat(config: WidgetConfig): void {
       rev = 0;
       view.clear();
     }
-    // A new visitor has seen nothing (the stored id may be another visitor's).
-    if (w.token !== token) write(seenKey, String((seen = 0)));
+    // A new visitor has seen nothing (the stored id may be another visitor's), nor has one
+    // without a dialog (the server keeps a token it gave until its visitor writes; one that is
+    // unknown after a restore from a backup is kept the same way).
+    if (w.token !== token || !w.dialog) write(seenKey, String((seen = 0)));
     const legacy = seen === Infinity;
     token = w.token;
     write(tokenKey, token);

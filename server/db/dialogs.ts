@@ -133,6 +133,9 @@ export function dialogsRepo(db: Db) {
     visitorByTokenHash: (projectId: number, tokenHash: string, q: Queryable = db) =>
       q.get<VisitorRow>('SELECT * FROM visitors WHERE token_hash = ? AND project_id = ?', [tokenHash, projectId]),
     visitorById: (id: number, q: Queryable = db) => q.get<VisitorRow>('SELECT * FROM visitors WHERE id = ?', [id]),
+    /** Whether a visitor of any project has this token. */
+    tokenTaken: async (tokenHash: string, q: Queryable = db) =>
+      (await q.get<{ taken: number }>('SELECT 1 AS taken FROM visitors WHERE token_hash = ?', [tokenHash])) !== undefined,
 
     async insertVisitor(tx: Tx, v: { projectId: number; tokenHash: string; name: string }, now: number) {
       const { lastID } = await tx.run(

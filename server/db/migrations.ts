@@ -437,4 +437,17 @@ export const migrations: Migration[] = [
       ALTER TABLE visitors ADD COLUMN current_title TEXT;
     `,
   },
+  {
+    name: 'visitors: stored when they first write',
+    sql: `
+      -- A widget's hello stored a visitor for every new browser (and every page view of a
+      -- browser without storage: crawlers, scripts); now the first message or file does. The
+      -- rows of those who never wrote hold nothing but a generated name: their widgets keep
+      -- their tokens (a token nobody wrote with is kept as it is). Files are looked up by their
+      -- visitor when one is deleted, so they get an index first.
+      CREATE INDEX attachments_by_visitor ON attachments(visitor_id);
+      DELETE FROM visitors
+      WHERE id NOT IN (SELECT visitor_id FROM dialogs) AND id NOT IN (SELECT visitor_id FROM attachments);
+    `,
+  },
 ];

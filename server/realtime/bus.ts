@@ -38,6 +38,8 @@ export type DomainEvent =
       reason: 'edited' | 'delivered' | 'resent';
     }
   | { type: 'visitor.updated'; projectId: number; dialogId: number; visitor: Visitor }
+  /** A visitor was stored at their first message or file: their open tabs are theirs from now. */
+  | { type: 'visitor.stored'; projectId: number; tokenHash: string; visitorId: number }
   | {
       type: 'typing';
       projectId: number;

@@ -5,7 +5,9 @@
 //   the other operators (never their own), status changes, and group changes.
 // - A visitor's widgets (every open tab) get their own dialog's messages as the widget view
 //   (no system messages, no operator ids), edits and resends of operator messages, the
-//   operators' typing, and whether anyone is online. Never other visitors' anything.
+//   operators' typing, and whether anyone is online. Never other visitors' anything. A widget
+//   whose visitor is not stored yet (nobody wrote with its token) hears only whether anyone is
+//   online, until a tab of the token stores the visitor (visitor.stored).
 // - Revoked credentials and removed members lose their sockets at once.
 // Each event is serialized once and the same string is sent to every socket.
 import type { Socket } from 'node:net';
@@ -13,6 +15,7 @@ import type { WebSocket } from 'ws';
 import type { DialogSummary, OperatorEvent } from '../../core/protocol/index.js';
 import { type DialogRouting, viewOf } from '../db/dialogs.js';
 import type { DomainEvent, EventBus } from './bus.js';
+import type { PendingVisitor } from '../services/dialogs.js';
 import { visitorMessage } from '../services/present.js';
 
 export interface OperatorConn {
@@ -25,7 +28,9 @@ export interface OperatorConn {
 export interface VisitorConn {
   socket: WebSocket;
   projectId: number;
-  visitorId: number;
+  /** Null while the visitor is not stored: the tab is then known by `pending`. */
+  visitorId: number | null;
+  pending?: PendingVisitor;
 }
 
 export const CLOSE = {
@@ -74,6 +79,8 @@ export class Hub {
   private operatorsByProject = new Map<number, Set<OperatorConn>>();
   private visitorsById = new Map<number, Set<VisitorConn>>();
   private visitorsByProject = new Map<number, Set<VisitorConn>>();
+  /** Tabs of visitors not stored yet, by their token's hash. */
+  private pendingByToken = new Map<string, Set<VisitorConn>>();
   private unsubscribe: Array<() => void> = [];
 
   constructor(bus: EventBus) {
@@ -83,6 +90,7 @@ export class Hub {
     on('dialog.created', (e) => this.dialogToOperators(e.projectId, 'dialog.created', e.dialog, e.routing));
     on('dialog.updated', (e) => this.dialogToOperators(e.projectId, 'dialog.updated', e.dialog, e.routing));
     on('groups.changed', (e) => this.toOperators(e.projectId, { type: 'groups.changed' }));
+    on('visitor.stored', (e) => this.visitorStored(e.projectId, e.tokenHash, e.visitorId));
     on('visitor.updated', (e) =>
       this.toOperators(e.projectId, { type: 'visitor.updated', visitor: e.visitor, dialogId: e.dialogId }),
     );
@@ -130,20 +138,46 @@ export class Hub {
 
   /**
    * Registers a widget socket. Operators hear when a visitor's first tab opens and their last
-   * closes: an undelivered reply is then explained ("the visitor left the page").
+   * closes: an undelivered reply is then explained ("the visitor left the page"). A tab of a
+   * visitor not stored yet counts from when the visitor is.
    */
   addVisitor(conn: VisitorConn): () => void {
-    const first = this.visitorSocketCount(conn.visitorId) === 0;
-    addTo(this.visitorsById, conn.visitorId, conn);
     addTo(this.visitorsByProject, conn.projectId, conn);
-    if (first) this.toOperators(conn.projectId, { type: 'visitor.presence', visitorId: conn.visitorId, online: true });
+    if (conn.visitorId !== null) this.attach(conn, conn.visitorId);
+    else addTo(this.pendingByToken, conn.pending!.tokenHash, conn);
     return () => {
-      removeFrom(this.visitorsById, conn.visitorId, conn);
       removeFrom(this.visitorsByProject, conn.projectId, conn);
+      if (conn.visitorId === null) return removeFrom(this.pendingByToken, conn.pending!.tokenHash, conn);
+      removeFrom(this.visitorsById, conn.visitorId, conn);
       if (this.visitorSocketCount(conn.visitorId) === 0) {
         this.toOperators(conn.projectId, { type: 'visitor.presence', visitorId: conn.visitorId, online: false });
       }
     };
+  }
+
+  /** The pending visitor of an open tab with this token, for a first file sent before any message. */
+  pendingVisitor(projectId: number, tokenHash: string): PendingVisitor | undefined {
+    for (const c of this.pendingByToken.get(tokenHash) ?? []) if (c.projectId === projectId) return c.pending;
+    return undefined;
+  }
+
+  /** The visitor of a token is stored: every open tab of it is theirs from now on. */
+  visitorStored(projectId: number, tokenHash: string, visitorId: number) {
+    const conns = this.pendingByToken.get(tokenHash);
+    if (!conns) return;
+    for (const c of [...conns]) {
+      if (c.projectId !== projectId) continue;
+      removeFrom(this.pendingByToken, tokenHash, c);
+      c.visitorId = visitorId;
+      c.pending = undefined;
+      this.attach(c, visitorId);
+    }
+  }
+
+  private attach(conn: VisitorConn, visitorId: number) {
+    const first = this.visitorSocketCount(visitorId) === 0;
+    addTo(this.visitorsById, visitorId, conn);
+    if (first) this.toOperators(conn.projectId, { type: 'visitor.presence', visitorId, online: true });
   }
 
   /** How many widget sockets a visitor has open (a delivery failure reason for operators). */
@@ -155,12 +189,12 @@ export class Hub {
     let operators = 0;
     let visitors = 0;
     for (const s of this.operatorsByProject.values()) operators += s.size;
-    for (const s of this.visitorsById.values()) visitors += s.size;
+    for (const s of this.visitorsByProject.values()) visitors += s.size;
     return { operators, visitors };
   }
 
   closeAll(): void {
-    for (const set of [...this.operatorsByProject.values(), ...this.visitorsById.values()]) {
+    for (const set of [...this.operatorsByProject.values(), ...this.visitorsByProject.values()]) {
       for (const c of set) c.socket.close(CLOSE.shutdown.code, CLOSE.shutdown.reason);
     }
     this.unsubscribe.forEach((u) => u());

@@ -165,8 +165,12 @@ export default async function attachmentRoutes(app: FastifyInstance) {
       const project = await widgetProject(request.query.key);
       allowWidgetOrigin(request, reply, project);
       const token = request.headers['x-parley-visitor'];
-      const visitor =
-        typeof token === 'string' ? await app.repos.dialogs.visitorByTokenHash(project.id, sha256(token)) : undefined;
+      const tokenHash = typeof token === 'string' ? sha256(token) : undefined;
+      // A file before the first message stores the visitor, as a message would; the token must
+      // then be one a widget said hello with and still holds open.
+      let visitor: { id: number } | undefined = tokenHash ? await app.repos.dialogs.visitorByTokenHash(project.id, tokenHash) : undefined;
+      const pending = !visitor && tokenHash ? app.hub.pendingVisitor(project.id, tokenHash) : undefined;
+      if (pending) visitor = await app.services.dialogs.storeVisitor(pending);
       if (!visitor) throw unauthenticated('unknown visitor: the widget must say hello first');
       const row = await attachments.store({ projectId: project.id, visitorId: visitor.id, by: 'visitor' }, await readUpload(request));
       return reply.code(201).send(presentAttachment(row));

@@ -11,7 +11,7 @@ import type { ProjectRow } from '../db/projects.js';
 import { AppError, badRequest, forbidden, notFound, storageFault } from '../errors.js';
 import { bearerToken } from '../plugins/auth.js';
 import { releaseUpgrade } from '../plugins/realtime.js';
-import { CLOSE } from '../realtime/hub.js';
+import { CLOSE, type VisitorConn } from '../realtime/hub.js';
 import type { Auth } from '../services/accounts.js';
 import type { VisitorRef } from '../services/dialogs.js';
 import { visitorMessage } from '../services/present.js';
@@ -148,6 +148,9 @@ function reply(socket: WebSocket, frame: unknown) {
 export default async function realtimeRoutes(app: FastifyInstance, options: { sessionCheckMs?: number }) {
   const { dialogs, presence, projects } = app.services;
   const hub = app.hub;
+  /** A widget socket's visitor, stored now when they were not (their first message). */
+  const visitorOf = async (c: VisitorConn): Promise<VisitorRef> =>
+    c.visitorId !== null ? { id: c.visitorId, project_id: c.projectId } : dialogs.storeVisitor(c.pending!);
 
   // ---- operators ----------------------------------------------------------------------
 
@@ -279,7 +282,7 @@ export default async function realtimeRoutes(app: FastifyInstance, options: { se
       let project: ProjectRow | null = request.widgetProject!;
       const log = request.log;
       releaseUpgrade(socket, log);
-      let visitor: VisitorRef | null = null;
+      let conn: VisitorConn | null = null;
       let remove: (() => void) | null = null;
       // Made at a socket's first message or typing: ten thousand idle ones hold neither.
       let sending: (() => boolean) | null = null;
@@ -294,28 +297,35 @@ export default async function realtimeRoutes(app: FastifyInstance, options: { se
         helloSaid();
         remove?.();
       });
-
       inOrder(socket, async (raw) => {
         let ref: string | undefined;
         try {
           const frame = parseFrame<VisitorFrame>(raw, visitorFrame);
           if (frame.type === 'hello') {
-            if (!project || visitor) throw badRequest('hello was already said');
+            if (!project || conn) throw badRequest('hello was already said');
             helloSaid();
-            const hello = await dialogs.visitorHello(project, frame.token, frame.language);
+            const hello = await dialogs.visitorHello(project, frame.token, frame.language, frame.rev);
             // Gone while the hello was answered: registered now, it would stay "online" for good.
             if (socket.readyState !== 1) return;
-            visitor = { id: hello.visitor.id, project_id: hello.visitor.project_id };
             group = frame.group ?? null;
             // Registered before reading history: a message stored meanwhile arrives twice at
             // worst (the widget keeps one per id), never zero times.
-            remove = hub.addVisitor({ socket, projectId: project.id, visitorId: visitor.id });
-            const dialog = await dialogs.dialogOfVisitor(visitor.id);
+            const c: VisitorConn = hello.visitor
+              ? { socket, projectId: project.id, visitorId: hello.visitor.id }
+              : { socket, projectId: project.id, visitorId: null, pending: hello.pending };
+            conn = c;
+            remove = hub.addVisitor(c);
+            // Another tab of the token may have stored the visitor since the hello read.
+            if (hello.pending) {
+              const stored = await dialogs.storedVisitor(hello.pending);
+              if (stored) hub.visitorStored(stored.project_id, hello.pending.tokenHash, stored.id);
+            }
+            const dialog = c.visitorId !== null ? await dialogs.dialogOfVisitor(c.visitorId) : undefined;
             const messages = dialog ? await dialogs.changedSince(dialog.id, frame.rev ?? 0) : [];
             reply(socket, {
               type: 'welcome',
               token: hello.token,
-              visitor: { name: hello.visitor.name },
+              visitor: { name: hello.visitor?.name ?? hello.pending!.name },
               operatorsOnline: (await presence.onlineCount(project.id)) > 0,
               dialog: dialog ? { id: dialog.id, status: dialog.status } : null,
               widget: { color: project.widget_color, greeting: project.widget_greeting },
@@ -324,13 +334,13 @@ export default async function realtimeRoutes(app: FastifyInstance, options: { se
             project = null;
             return;
           }
-          if (!visitor) throw badRequest('say hello first');
+          if (!conn) throw badRequest('say hello first');
           switch (frame.type) {
             case 'message.send': {
               ref = frame.clientId;
               sending ??= tokenBucket(VISITOR_BURST, VISITOR_RATE, app.clock);
               if (!sending()) throw new AppError(429, 'rate_limited', 'too many messages; wait a moment');
-              const { message } = await dialogs.visitorSend(visitor, {
+              const { message } = await dialogs.visitorSend(await visitorOf(conn), {
                 clientId: frame.clientId,
                 body: frame.body,
                 attachmentIds: frame.attachmentIds,
@@ -341,15 +351,16 @@ export default async function realtimeRoutes(app: FastifyInstance, options: { se
               break;
             }
             case 'ack':
-              await dialogs.visitorAck(visitor, frame.messageIds);
+              // A visitor not stored has no messages to ack.
+              if (conn.visitorId !== null) await dialogs.visitorAck(await visitorOf(conn), frame.messageIds);
               break;
             case 'typing': {
               // Operators show it for seconds (the widget sends one every 3 s): a flood of them is
               // dropped, not passed on to every operator.
               typing ??= tokenBucket(TYPING_BURST, TYPING_RATE, app.clock);
-              if (!typing()) break;
-              const dialog = await dialogs.dialogOfVisitor(visitor.id);
-              if (dialog) dialogs.visitorTyping(visitor, dialog);
+              if (!typing() || conn.visitorId === null) break;
+              const dialog = await dialogs.dialogOfVisitor(conn.visitorId);
+              if (dialog) dialogs.visitorTyping(await visitorOf(conn), dialog);
               break;
             }
             case 'ping':

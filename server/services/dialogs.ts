@@ -27,7 +27,7 @@ import type { AttachmentsService } from './attachments.js';
 import type { ServiceDeps } from './context.js';
 import { resolveLeadClass } from './leads.js';
 import { routeNewDialog } from './groups.js';
-import { generateVisitorName } from './names.js';
+import { visitorNameOf } from './names.js';
 import { findDialogs } from './search.js';
 import { fullName, presentDialog, presentMessage, presentVisitor } from './present.js';
 import type { ProjectsService } from './projects.js';
@@ -129,6 +129,20 @@ export interface ReleasedDialog {
 
 /** What a widget's socket keeps of its visitor: who and where (the rest is read when needed). */
 export type VisitorRef = Pick<VisitorRow, 'id' | 'project_id'>;
+
+/**
+ * A widget's visitor before they write: a hello stores nothing (a page view is not a visitor
+ * worth a row, and a script opening sockets would otherwise fill the table), so until the first
+ * message or file the visitor is their token's hash and the name that goes with it.
+ */
+export interface PendingVisitor {
+  projectId: number;
+  tokenHash: string;
+  name: string;
+}
+
+/** The form of the tokens visitorHello gives. */
+const VISITOR_TOKEN = /^pvt_[A-Za-z0-9_-]{43}$/;
 
 export function dialogsService(deps: ServiceDeps, projects: ProjectsService, attachments: AttachmentsService) {
   const { db, repos, clock, bus } = deps;
@@ -277,18 +291,54 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
 
     // ---- the visitor side --------------------------------------------------------
 
-    /** Finds the visitor a widget token belongs to (in this project), or makes a new one. */
-    async visitorHello(project: ProjectRow, token: string | undefined, language?: string) {
+    /**
+     * The visitor a widget token belongs to (in this project), or a visitor to be (`pending`),
+     * stored by storeVisitor when they first write. A token this server gave that nobody wrote
+     * with yet is not stored, so it is kept as it is; one that is unknown although the widget
+     * holds messages of it (`rev`), belongs to another project, or is not of our form gets a new
+     * token (the widget then starts over as a new visitor).
+     */
+    async visitorHello(project: ProjectRow, token: string | undefined, language?: string, rev = 0) {
+      const nameLanguage = language?.startsWith('ru') ? 'ru' : project.language;
+      const pendingOf = (tokenHash: string): PendingVisitor => ({
+        projectId: project.id,
+        tokenHash,
+        name: visitorNameOf(tokenHash, nameLanguage),
+      });
       if (token) {
-        const visitor = await r.visitorByTokenHash(project.id, sha256(token));
-        if (visitor) return { visitor, token, isNew: false };
+        const tokenHash = sha256(token);
+        const visitor = await r.visitorByTokenHash(project.id, tokenHash);
+        if (visitor) return { token, visitor, pending: null };
+        if (VISITOR_TOKEN.test(token) && rev === 0 && !(await r.tokenTaken(tokenHash))) {
+          return { token, visitor: null, pending: pendingOf(tokenHash) };
+        }
       }
       const fresh = `pvt_${randomBytes(32).toString('base64url')}`;
-      const name = generateVisitorName(language && language.startsWith('ru') ? 'ru' : project.language);
-      const id = await db.write((tx) =>
-        r.insertVisitor(tx, { projectId: project.id, tokenHash: sha256(fresh), name }, clock.now()),
-      );
-      return { visitor: (await r.visitorById(id))!, token: fresh, isNew: true };
+      return { token: fresh, visitor: null, pending: pendingOf(sha256(fresh)) };
+    },
+
+    /** The visitor stored under a pending one's token since (by another tab), if any. */
+    async storedVisitor(pending: PendingVisitor): Promise<VisitorRef | undefined> {
+      const row = await r.visitorByTokenHash(pending.projectId, pending.tokenHash);
+      return row && { id: row.id, project_id: row.project_id };
+    },
+
+    /**
+     * Stores a pending visitor at their first message or file, once for all their tabs: a tab
+     * whose visitor another one stored meanwhile gets that row. The hub then counts every open
+     * tab of the token as the visitor's (visitor.stored).
+     */
+    async storeVisitor(pending: PendingVisitor): Promise<VisitorRef> {
+      const now = clock.now();
+      const stored = await db.write(async (tx) => {
+        const found = await r.visitorByTokenHash(pending.projectId, pending.tokenHash, tx);
+        if (found) return { id: found.id, isNew: false };
+        if (await r.tokenTaken(pending.tokenHash, tx)) throw conflict('this visitor token belongs to another site: reload the page');
+        const id = await r.insertVisitor(tx, { projectId: pending.projectId, tokenHash: pending.tokenHash, name: pending.name }, now);
+        return { id, isNew: true };
+      });
+      if (stored.isNew) bus.publish({ type: 'visitor.stored', projectId: pending.projectId, tokenHash: pending.tokenHash, visitorId: stored.id });
+      return { id: stored.id, project_id: pending.projectId };
     },
 
     dialogOfVisitor: (visitorId: number) => r.dialogOfVisitor(visitorId),

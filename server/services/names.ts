@@ -1,6 +1,6 @@
-// Generated visitor names: an adjective and an animal, in the project's language. The Russian
-// list uses masculine nouns only, so every adjective agrees with every animal.
-import { randomInt } from 'node:crypto';
+// Generated visitor names: an adjective and an animal, in the visitor's or the project's
+// language. The Russian list uses masculine nouns only, so every adjective agrees with every
+// animal.
 
 const NAMES = {
   en: {
@@ -32,7 +32,13 @@ const NAMES = {
 
 export type NameLanguage = keyof typeof NAMES;
 
-export function generateVisitorName(language: string): string {
+/**
+ * The name that goes with a visitor token (its SHA-256, in hex): the same token always gets the
+ * same name, so every tab of a visitor shows it before the visitor is stored (at the first
+ * message), and the stored one is the name the widget showed.
+ */
+export function visitorNameOf(tokenHash: string, language: string): string {
   const list = NAMES[(language in NAMES ? language : 'en') as NameLanguage];
-  return `${list.adjectives[randomInt(list.adjectives.length)]} ${list.animals[randomInt(list.animals.length)]}`;
+  const pick = (from: number, words: readonly string[]) => words[Number.parseInt(tokenHash.slice(from, from + 8), 16) % words.length];
+  return `${pick(0, list.adjectives)} ${pick(8, list.animals)}`;
 }

@@ -394,10 +394,11 @@ describe('presence and identity', () => {
   it('operators see a visitor come online with the first tab and leave with the last', async () => {
     const op = await readyOperator();
     const tab1 = await visitorHello(server.url, project.widgetKey, ORIGIN);
-    const came = await op.next((f) => f.type === 'visitor.presence');
-    expect(came.online).toBe(true);
+    // A visitor is stored (and so seen by operators) at their first message.
     tab1.peer.send({ type: 'message.send', clientId: 'v1', body: 'hi' });
     await tab1.peer.next((f) => f.type === 'message.stored');
+    const came = await op.next((f) => f.type === 'visitor.presence');
+    expect(came.online).toBe(true);
     const tab2 = await visitorHello(server.url, project.widgetKey, ORIGIN, { token: tab1.welcome.token });
     const dialogId = await firstDialogId();
     const detail = await operator.request<{ visitorOnline: boolean }>('GET', `/api/v1/projects/${project.id}/dialogs/${dialogId}`);
