@@ -13,7 +13,7 @@ import type { Auth } from '../services/accounts.js';
 import { presentMessage } from '../services/present.js';
 import { MAX_DOWNLOAD_BYTES, TelegramApiError } from './api.js';
 import { clientIdFor, type SentBy } from './ids.js';
-import { type BridgeContext, say } from './context.js';
+import { type BridgeContext, edit, say } from './context.js';
 import type { Relay } from './relay.js';
 import type { LinkRow } from './store.js';
 import { button, clip, excerpt, tail, TEXTS, visitorLabel } from './texts.js';
@@ -372,14 +372,13 @@ export function createChat(ctx: BridgeContext, relay: Relay) {
     await say(ctx, chatId, `Dialogs matching "${text}":${lines.join('\n')}`, { buttons });
   }
 
-  /** A dialog's card: who, where, whose, its latest messages; replying to it answers the dialog. */
-  async function open(op: Operator, dialogId: number): Promise<void> {
-    const chatId = op.link.chat_id;
+  /**
+   * A dialog's card as the operator sees it now: who, where, whose, its latest messages, and the
+   * buttons that fit its state. Undefined for a dialog that is gone.
+   */
+  async function cardOf(op: Operator, dialogId: number): Promise<{ text: string; buttons: TgInlineButton[][] } | undefined> {
     const row = await repos.dialogs.dialogById(dialogId);
-    if (!row) {
-      await say(ctx, chatId, TEXTS.gone);
-      return;
-    }
+    if (!row) return undefined;
     const { dialog, messages } = await services.dialogs.detail(op.auth, row.project_id, row.id, CARD_MESSAGES);
     const visitor = (await repos.dialogs.visitorById(row.visitor_id))!;
     const project = await repos.projects.byId(row.project_id);
@@ -404,10 +403,32 @@ export function createChat(ctx: BridgeContext, relay: Relay) {
     if (dialog.status === 'open' && dialog.assignee?.id !== me) actions.push(button('✋ Take', `take:${row.id}`));
     actions.push(dialog.status === 'open' ? button('✅ Close', `close:${row.id}`) : button('↩️ Reopen', `reopen:${row.id}`));
     // The top of a long dialog gives way: the newest messages and the end of the card stay.
-    const card = text.length > 4096 ? `…${tail(text, 4095)}` : text;
-    const sent = await say(ctx, chatId, card, { buttons: [actions] });
-    await store.remember({ chat_id: chatId, tg_message_id: sent.message_id, kind: 'forward', dialog_id: row.id, client_id: null });
-    await store.setCurrentDialog(chatId, row.id);
+    return { text: text.length > 4096 ? `…${tail(text, 4095)}` : text, buttons: [actions] };
+  }
+
+  /** Sends a dialog's card; replying to it answers the dialog. */
+  async function open(op: Operator, dialogId: number): Promise<void> {
+    const chatId = op.link.chat_id;
+    const card = await cardOf(op, dialogId);
+    if (!card) {
+      await say(ctx, chatId, TEXTS.gone);
+      return;
+    }
+    const sent = await say(ctx, chatId, card.text, { buttons: card.buttons });
+    await store.remember({ chat_id: chatId, tg_message_id: sent.message_id, kind: 'forward', dialog_id: dialogId, client_id: null });
+    await store.setCurrentDialog(chatId, dialogId);
+  }
+
+  /**
+   * A card whose button was tapped shows the dialog's state after it (Take gone once it is
+   * yours, Reopen after Close): a second tap on a stale button would repeat what is done.
+   */
+  async function refreshCard(op: Operator, messageId: number, dialogId: number): Promise<void> {
+    const card = await cardOf(op, dialogId);
+    if (!card) return;
+    await edit(ctx, op.link.chat_id, messageId, card.text, card.buttons).catch((err: Error) =>
+      log.warn({ reason: err.message }, 'telegram: refreshing a dialog card failed'),
+    );
   }
 
   async function change(op: Operator, dialog: DialogRow, kind: 'take' | 'close' | 'reopen'): Promise<void> {
@@ -469,8 +490,10 @@ export function createChat(ctx: BridgeContext, relay: Relay) {
         await open(op, Number(id));
       } else if (action) {
         const dialog = await repos.dialogs.dialogById(Number(id));
-        if (dialog) await change(op, dialog, action as 'take' | 'close' | 'reopen');
-        else answerText = TEXTS.gone;
+        if (dialog) {
+          await change(op, dialog, action as 'take' | 'close' | 'reopen');
+          if (q.message) await refreshCard(op, q.message.message_id, dialog.id);
+        } else answerText = TEXTS.gone;
       }
     } catch (err) {
       if (!(err instanceof AppError)) throw err;

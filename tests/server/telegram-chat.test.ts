@@ -270,10 +270,30 @@ describe('commands and buttons', () => {
     );
     expect(after.dialog).toMatchObject({ status: 'closed', assignee: { name: 'Oli Op' } });
 
-    // The card's Take button acts on its dialog.
+    // The card's Take button acts on its dialog, and the card then shows the dialog as it is:
+    // a button of what is done does not stay to be tapped again.
+    const cardId = opened.result.message_id;
+    const buttonsOf = (c: { params: { reply_markup?: { inline_keyboard: Array<Array<{ callback_data: string }>> } } }) =>
+      (c.params.reply_markup?.inline_keyboard ?? []).flat().map((b) => b.callback_data);
     const took = t.fake.nextSaid(CHAT, /is yours/);
-    t.fake.userTaps(CHAT, opened.result.message_id, `take:${first.id}`);
+    const edits = t.fake.calls.length;
+    t.fake.userTaps(CHAT, cardId, `take:${first.id}`);
     expect((await took).params.text).toBe(`✋ The dialog with ${first.visitor.name} is yours.`);
+    const afterTake = await t.fake.waitFor('editMessageText', (c) => c.params.message_id === cardId, { from: edits });
+    expect(afterTake.params.text).toContain('\nClosed\n');
+    expect(buttonsOf(afterTake)).toEqual([`reopen:${first.id}`]);
+    expect(() => t.fake.userTaps(CHAT, cardId, `take:${first.id}`)).toThrow(/has no button/);
+
+    const reopened = t.fake.nextSaid(CHAT, /is open again/);
+    const before = t.fake.calls.length;
+    t.fake.userTaps(CHAT, cardId, `reopen:${first.id}`);
+    await reopened;
+    const afterReopen = await t.fake.waitFor('editMessageText', (c) => c.params.message_id === cardId, { from: before });
+    expect(afterReopen.params.text).toContain('\nYours\n');
+    expect(buttonsOf(afterReopen)).toEqual([`close:${first.id}`]);
+    // Replying to the card still answers the dialog.
+    t.fake.userSays(CHAT, 'Back again', { replyTo: cardId });
+    expect((await operatorMessage(fox)).message.body).toBe('Back again');
   });
 
   it('/take with nothing to act on says how; /tpl NAME sends the template with placeholders filled; /tpl alone lists them', async () => {
