@@ -15,13 +15,18 @@ export type DomainEvent =
   // Dialog events carry what they announce, already presented, so a bus across processes works;
   // `routing` lets the hub tell each operator the dialog's view (read with the dialog).
   | { type: 'dialog.created'; projectId: number; dialog: DialogSummary; routing?: DialogRouting }
-  /** `assignedBy`: the dialog was just given to its assignee by this other member. */
+  /**
+   * `assignedBy`: the dialog was just given to its assignee by this other member.
+   * `releasedFrom`: its assignee no longer answers in the project (removed, role taken away,
+   * account disabled), and it went back to its group or, under round-robin, to the next operator.
+   */
   | {
       type: 'dialog.updated';
       projectId: number;
       dialog: DialogSummary;
       routing?: DialogRouting;
       assignedBy?: { id: number; name: string };
+      releasedFrom?: { id: number; name: string };
     }
   /** Groups or their members changed: operators reload their views. */
   | { type: 'groups.changed'; projectId: number }

@@ -125,6 +125,7 @@ export type DialogsService = ReturnType<typeof dialogsService>;
 export interface ReleasedDialog {
   dialog: DialogSummary;
   routing: DialogRouting;
+  releasedFrom: { id: number; name: string };
 }
 
 /** What a widget's socket keeps of its visitor: who and where (the rest is read when needed). */
@@ -276,11 +277,13 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
       const open = await repos.groups.openDialogsOf(projectId, userId, tx);
       if (!open.length) return [];
       const roundRobin = (await repos.groups.assignment(projectId, tx)) === 'round-robin';
+      const user = await repos.users.byId(userId, tx);
+      const releasedFrom = { id: userId, name: user ? fullName(user.first_name, user.last_name) : 'Someone' };
       const released: ReleasedDialog[] = [];
       for (const d of open) {
         const next = roundRobin ? await repos.groups.takeNextAssignee(tx, projectId, d.group_id) : null;
         await r.setDialogFields(tx, d.id, { assignee_id: next });
-        released.push(await announcement(d.id, tx));
+        released.push({ ...(await announcement(d.id, tx)), releasedFrom });
       }
       return released;
     },

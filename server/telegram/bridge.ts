@@ -248,9 +248,9 @@ export function createBridge(deps: BridgeDeps) {
           }
         }),
         bus.subscribe('dialog.updated', (e) => {
-          const by = e.assignedBy;
-          inOrder('change of hands', () => relay.announceHands(e.projectId, e.dialog, by));
-          if (by) inOrder('assignment notice', () => relay.announceAssignment(e.projectId, e.dialog, by));
+          const { assignedBy: by, releasedFrom: from } = e;
+          inOrder('change of hands', () => relay.announceHands(e.projectId, e.dialog, { by, from }));
+          if (by || from) inOrder('assignment notice', () => relay.announceAssignment(e.projectId, e.dialog, { by, from }));
         }),
       );
       // Deadlines first (they are due within seconds); then what was owed to chats when the

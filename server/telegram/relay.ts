@@ -42,6 +42,14 @@ const PHOTO_TYPES = new Set(['image/jpeg', 'image/png', 'image/webp']);
 
 export type Relay = ReturnType<typeof createRelay>;
 
+/** How a dialog changed hands, when not by its new assignee's own act. */
+export interface HandsChange {
+  /** A member gave it to its assignee. */
+  by?: { id: number; name: string };
+  /** Its assignee no longer answers in the project: it went to its group or to the next operator. */
+  from?: { id: number; name: string };
+}
+
 export function createRelay(ctx: BridgeContext) {
   const { repos, store, log } = ctx;
   /** Deadlines of replies not delivered yet, by `${chatId}:${tgMessageId}`. */
@@ -334,18 +342,21 @@ export function createRelay(ctx: BridgeContext) {
   }
 
   /**
-   * A colleague gave the operator a dialog: their chat hears of it, with its last message, since
-   * only later visitor messages are forwarded.
+   * A colleague gave the operator a dialog, or it came to them from one who no longer answers in
+   * the project: their chat hears of it, with its last message, since only later visitor
+   * messages are forwarded.
    */
-  async function announceAssignment(projectId: number, dialog: DialogSummary, by: { id: number; name: string }): Promise<void> {
+  async function announceAssignment(projectId: number, dialog: DialogSummary, how: HandsChange): Promise<void> {
     const assigneeId = dialog.assignee?.id;
     const link = (await store.linkedOperators(projectId)).find((op) => op.user_id === assigneeId);
     if (!link || dialog.status !== 'open') return;
     const who = visitorLabel({ name: dialog.visitor.name, real_name: dialog.visitor.realName });
     const lastMessage = dialog.lastMessage?.body ? dialog.lastMessage : null;
     const last = lastMessage ? `\n\n${lastMessage.author === 'visitor' ? '💬' : '↪️'} ${excerpt(lastMessage.body, 300)}` : '';
+    const notice = how.by ? TEXTS.assigned(how.by.name, who) : how.from ? TEXTS.inherited(how.from.name, who) : null;
+    if (!notice) return;
     try {
-      const sent = await say(ctx, link.chat_id, `${TEXTS.assigned(by.name, who)}${last}`, {
+      const sent = await say(ctx, link.chat_id, `${notice}${last}`, {
         buttons: [[button('Open the dialog', `open:${dialog.id}`)]],
       });
       // A reply to the notice answers that dialog, as a reply to a forward does.
@@ -359,21 +370,31 @@ export function createRelay(ctx: BridgeContext) {
   /**
    * A forwarded dialog changed hands: the chats that got it (its forwards, its card, a notice),
    * but not the new assignee's nor the one of whoever acted, hear it once, so nobody answers in
-   * the dark. Changes the bridge did not see forwarded, and a dialog left unassigned, say nothing.
+   * the dark. Changes the bridge did not see forwarded say nothing, nor does a dialog left
+   * unassigned, unless it was let go by one who no longer answers (it waits for the others).
    */
-  async function announceHands(projectId: number, dialog: DialogSummary, by?: { id: number; name: string }): Promise<void> {
+  async function announceHands(projectId: number, dialog: DialogSummary, how: HandsChange = {}): Promise<void> {
+    const { by, from } = how;
     const before = await store.assigneeKnown(dialog.id);
     const assignee = dialog.assignee;
     if (before === undefined || before === (assignee?.id ?? null)) return;
     await store.setAssigneeKnown(dialog.id, assignee?.id ?? null);
-    if (!assignee) return;
+    if (!assignee && !from) return;
     const who = visitorLabel({ name: dialog.visitor.name, real_name: dialog.visitor.realName });
     // The first operator to answer an unassigned dialog gets it: that is the answer's own update.
-    const answered = !by && before === null && dialog.lastMessage?.author === 'operator';
-    const text = by ? TEXTS.gaveTo(by.name, assignee.name, who) : answered ? TEXTS.answeredBy(assignee.name, who) : TEXTS.tookBy(assignee.name, who);
+    const answered = !by && !from && before === null && dialog.lastMessage?.author === 'operator';
+    const text = !assignee
+      ? TEXTS.releasedWaiting(from!.name, who)
+      : by
+        ? TEXTS.gaveTo(by.name, assignee.name, who)
+        : from
+          ? TEXTS.releasedTo(from.name, assignee.name, who)
+          : answered
+            ? TEXTS.answeredBy(assignee.name, who)
+            : TEXTS.tookBy(assignee.name, who);
     const operators = new Set((await store.linkedOperators(projectId)).map((op) => op.user_id));
     for (const chat of await store.chatsOfDialog(dialog.id)) {
-      if (chat.user_id === assignee.id || chat.user_id === by?.id || !operators.has(chat.user_id)) continue;
+      if (chat.user_id === assignee?.id || chat.user_id === by?.id || chat.user_id === from?.id || !operators.has(chat.user_id)) continue;
       try {
         const sent = await say(ctx, chat.chat_id, text, { buttons: [[button('Open the dialog', `open:${dialog.id}`)]] });
         // A reply to the notice answers the dialog, as a reply to its forwards does.

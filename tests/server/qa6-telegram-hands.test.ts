@@ -144,3 +144,62 @@ it('a dialog given to a colleague: the giver hears nothing of it, the colleague 
   expect(handNotices(BEA_CHAT)).toEqual([]);
   expect(handNotices(CHAT).map((c) => c.params.text)).toEqual([expect.stringMatching(/^↪️ Bea Op answered/)]);
 });
+
+it('the operator who had a dialog stops answering (role taken away): a colleague who got it hears it waits, and takes it by replying', async () => {
+  const { peer, toOli, visitor } = await bothGetNewDialog('Is the shop open on Sunday');
+  const dialogId = await onlyDialog();
+  const answeredNotice = t.fake.nextSaid(BEA_CHAT, /^↪️ Oli Op answered/);
+  t.fake.userSays(CHAT, 'Let me check.', { replyTo: toOli.result.message_id });
+  await operatorMessage(peer);
+  await answeredNotice;
+
+  const waits = t.fake.nextSaid(BEA_CHAT, /no longer answers/);
+  await t.admin.updateMember(t.project.id, 'oli@example.com', { operator: false, access: 'settings' });
+  const notice = await waits;
+  expect(notice.params.text).toBe(
+    `↪️ Oli Op no longer answers in this project: the dialog with ${visitor} waits for an operator; a reply of yours here takes it.`,
+  );
+  // Nobody "took" it, and Oli, who is no operator now, hears nothing of it.
+  expect(handNotices(BEA_CHAT).map((c) => c.params.text).filter((x: string) => / took /.test(x))).toEqual([]);
+  expect(handNotices(CHAT)).toEqual([]);
+
+  t.fake.userSays(BEA_CHAT, 'Yes, 10 to 4.', { replyTo: notice.result.message_id });
+  expect((await operatorMessage(peer)).message.body).toBe('Yes, 10 to 4.');
+  const detail = await bea.request<{ dialog: { assignee: { name: string } | null } }>('GET', `/api/v1/projects/${t.project.id}/dialogs/${dialogId}`);
+  expect(detail.dialog.assignee?.name).toBe('Bea Op');
+});
+
+it('under round-robin the dialog of one who stops answering goes to the next online operator: the heir is told it is theirs, a colleague who got it hears where it went, nobody "took" it', async () => {
+  const CAI_CHAT = 5003;
+  await addLinkedOperator(t, { email: 'cai@example.com', firstName: 'Cai', lastName: 'Op' }, CAI_CHAT);
+  const caiForward = t.fake.nextSaid(CAI_CHAT, /Where do you deliver/);
+  const { peer, toOli, visitor } = await bothGetNewDialog('Where do you deliver');
+  await caiForward;
+  const dialogId = await onlyDialog();
+  const caiHeard = t.fake.nextSaid(CAI_CHAT, /^↪️ Oli Op answered/);
+  t.fake.userSays(CHAT, 'All over the city.', { replyTo: toOli.result.message_id });
+  await operatorMessage(peer);
+  await caiHeard;
+
+  // Round-robin from now on; Bea is the one online besides Oli (Cai is offline).
+  await t.admin.request('PUT', `/api/v1/projects/${t.project.id}/routing`, { assignment: 'round-robin', rules: [] });
+  await t.operator.request('PUT', `/api/v1/projects/${t.project.id}/status`, { online: true });
+  await bea.request('PUT', `/api/v1/projects/${t.project.id}/status`, { online: true });
+
+  const beaHears = t.fake.nextSaid(BEA_CHAT, /is yours now/);
+  const caiHears = t.fake.nextSaid(CAI_CHAT, /no longer answers/);
+  await t.admin.updateMember(t.project.id, 'oli@example.com', { operator: false, access: 'settings' });
+  const heir = await beaHears;
+  expect(heir.params.text).toBe(`👤 The dialog with ${visitor} is yours now: Oli Op no longer answers in this project.\n\n↪️ All over the city.`);
+  expect(heir.params.reply_markup.inline_keyboard).toEqual([[{ text: 'Open the dialog', callback_data: `open:${dialogId}` }]]);
+  expect((await caiHears).params.text).toBe(`↪️ Oli Op no longer answers in this project: the dialog with ${visitor} went to Bea Op. ${STILL}`);
+  const detail = await bea.request<{ dialog: { assignee: { name: string } | null } }>('GET', `/api/v1/projects/${t.project.id}/dialogs/${dialogId}`);
+  expect(detail.dialog.assignee?.name).toBe('Bea Op');
+
+  // A reply to the heir's notice answers the dialog.
+  t.fake.userSays(BEA_CHAT, 'Bea here: we deliver tomorrow.', { replyTo: heir.result.message_id });
+  expect((await operatorMessage(peer)).message.body).toBe('Bea here: we deliver tomorrow.');
+  const tookNotices = [...t.fake.sentTo(CHAT), ...t.fake.sentTo(BEA_CHAT), ...t.fake.sentTo(CAI_CHAT)].filter((c) => / took the dialog /.test(c.params.text));
+  expect(tookNotices).toEqual([]);
+  expect(handNotices(CHAT)).toEqual([]);
+});
