@@ -123,6 +123,25 @@ describe('skin-tone and ZWJ emoji in fields (finding 3)', () => {
     expect((await oli.getDialog(project.id, v.dialogId)).visitor.card.notes).toBe(note);
   });
 
+  it('the client card saves only the fields changed in the form: a colleague\'s change to another field meanwhile stays', async () => {
+    const v = await visitorWrites('Call me back please');
+    await oli.updateCard(project.id, v.dialogId, { realName: 'Anna', notes: 'first\nsecond line' });
+    const { app } = await startApp({ columns: 120, rows: 32 });
+    await waitForFrame(app, (f) => f.includes('Anna'), 'the dialog listed');
+    await press(app, 'i');
+    await waitForFrame(app, (f) => f.includes('Client card') && f.includes('Notes:'), 'the card form');
+    // Meanwhile the phone is saved from elsewhere (a colleague, the API); the form, which shows
+    // none, changes the real name.
+    await oli.updateCard(project.id, v.dialogId, { phone: '+47 555 0100' });
+    await press(app, BACKSPACE, BACKSPACE, BACKSPACE, BACKSPACE, 'Anna Berg');
+    await waitForFrame(app, (f) => f.includes('Anna Berg'), 'the new name');
+    await press(app, ENTER);
+    await waitForFrame(app, (f) => f.includes('client card saved'), 'saved');
+    const card = (await oli.getDialog(project.id, v.dialogId)).visitor.card;
+    // The notes, shown on one line in the form and not edited, keep their line break.
+    expect(card).toMatchObject({ realName: 'Anna Berg', phone: '+47 555 0100', notes: 'first\nsecond line' });
+  });
+
   it("the sign-in screen's text field draws base emoji by columns: a long value shows its end within the width", async () => {
     const field = (value: string) => (
       <Box width={30}>

@@ -7,7 +7,7 @@ import { droppedFile, pathOf } from '../../tui/context/files.js';
 import { describeSocket, describeStatus, initialConnection, reduceConnection } from '../../tui/state/connection.js';
 import { arrivals, emptyDialogs, isUnread, messageChangesLists, reduceDialogs, selectedDialog, unreadCount, wantsMore } from '../../tui/state/dialogs.js';
 import { initialFocus, reduceFocus } from '../../tui/state/focus.js';
-import { emptyForm, formValues, reduceForm } from '../../tui/state/form.js';
+import { changedValues, emptyForm, formValues, reduceForm } from '../../tui/state/form.js';
 import { layoutFor } from '../../tui/state/layout.js';
 import { bottomAfterMove, CUT, fileLabel, formatSize, truncateMiddle, visibleMessageRows, wrapMessage } from '../../tui/state/message-rows.js';
 import { emptyPicker, fuzzyScore, matching, pickedItem, reducePicker, searchIsCurrent } from '../../tui/state/picker.js';
@@ -489,6 +489,25 @@ describe('pickers and forms', () => {
     s = reduceForm(s, { type: 'erase' });
     expect(formValues(s)).toEqual({ realName: 'Anna Lee', phone: null });
     expect(reduceForm(s, { type: 'move', by: 1 }).at).toBe(0);
+  });
+
+  it('an edit form saves only the fields changed since it opened (cleared ones as null)', () => {
+    const opened = reduceForm(emptyForm, {
+      type: 'open',
+      kind: 'card',
+      fields: [
+        { key: 'realName', label: 'Real name', value: 'Anna', initial: 'Anna' },
+        { key: 'phone', label: 'Phone', value: '+47 1', initial: '+47 1' },
+        { key: 'notes', label: 'Notes', value: 'a\nb', initial: 'a\nb' },
+      ],
+    });
+    expect(changedValues(opened)).toEqual({});
+    let s = reduceForm(opened, { type: 'type', text: ' ' });
+    expect(changedValues(s)).toEqual({});
+    s = reduceForm(s, { type: 'type', text: 'Lee' });
+    s = reduceForm(s, { type: 'move', by: 1 });
+    for (let i = 0; i < 5; i++) s = reduceForm(s, { type: 'erase' });
+    expect(changedValues(s)).toEqual({ realName: 'Anna Lee', phone: null });
   });
 });
 

@@ -14,7 +14,7 @@ import { formatSize } from '../state/message-rows.js';
 import { arrivals } from '../state/dialogs.js';
 import type { NoticeEnd } from '../state/connection.js';
 import { isView, type Pane } from '../state/focus.js';
-import { formValues } from '../state/form.js';
+import { changedValues, formValues } from '../state/form.js';
 import { type PickerKind, pickedItem, searchIsCurrent } from '../state/picker.js';
 import { hasOlder, notSent, pastEditWindow, threadItems } from '../state/thread.js';
 import { type TypingSent, typingDue } from '../state/typing.js';
@@ -475,10 +475,10 @@ export function createActions(session: Session, stores: Stores, io: Io) {
         type: 'open',
         kind: 'card',
         fields: [
-          { key: 'realName', label: 'Real name', value: card.realName ?? '' },
-          { key: 'phone', label: 'Phone', value: card.phone ?? '' },
-          { key: 'email', label: 'Email', value: card.email ?? '' },
-          { key: 'notes', label: 'Notes', value: card.notes ?? '' },
+          { key: 'realName', label: 'Real name', value: card.realName ?? '', initial: card.realName ?? '' },
+          { key: 'phone', label: 'Phone', value: card.phone ?? '', initial: card.phone ?? '' },
+          { key: 'email', label: 'Email', value: card.email ?? '', initial: card.email ?? '' },
+          { key: 'notes', label: 'Notes', value: card.notes ?? '', initial: card.notes ?? '' },
         ],
       });
       focus.dispatch({ type: 'overlay', overlay: 'card' });
@@ -543,9 +543,14 @@ export function createActions(session: Session, stores: Stores, io: Io) {
         } else if (state.kind === 'card') {
           const detail = thread.getState().detail;
           if (!detail) throw new Error('no dialog is open');
-          const visitor = await client.updateCard(projectId, detail.dialog.id, values);
-          thread.dispatch({ type: 'visitor', visitor, dialogId: detail.dialog.id });
-          notice('client card saved', false);
+          // Only what was changed here: another operator may have saved another field meanwhile.
+          const changes = changedValues(state);
+          if (Object.keys(changes).length === 0) notice('nothing changed in the client card', false);
+          else {
+            const visitor = await client.updateCard(projectId, detail.dialog.id, changes);
+            thread.dispatch({ type: 'visitor', visitor, dialogId: detail.dialog.id });
+            notice('client card saved', false);
+          }
         } else {
           const text = composer.getState().text;
           if (!values.name) throw new Error('the template needs a name');

@@ -7,6 +7,8 @@ export interface FormField {
   key: string;
   label: string;
   value: string;
+  /** The value the field opened with (an edit form): only fields changed from it are saved. */
+  initial?: string;
 }
 
 export type FormKind = 'card' | 'saveTemplate' | 'attach';
@@ -61,4 +63,15 @@ export function reduceForm(state: FormState, action: FormAction): FormState {
 /** The form's values by key, trimmed; an empty field is null (it clears the value). */
 export function formValues(state: FormState): Record<string, string | null> {
   return Object.fromEntries(state.fields.map((f) => [f.key, f.value.trim() || null]));
+}
+
+/**
+ * The fields changed since the form opened, as formValues gives them: what a save sends, so a
+ * colleague's change to another field meanwhile is not overwritten with what this form showed.
+ */
+export function changedValues(state: FormState): Record<string, string | null> {
+  const values = formValues(state);
+  return Object.fromEntries(
+    state.fields.filter((f) => f.initial === undefined || (f.initial.trim() || null) !== values[f.key]).map((f) => [f.key, values[f.key]]),
+  );
 }
