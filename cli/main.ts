@@ -327,7 +327,15 @@ export async function runFromProcess(): Promise<void> {
   const { exitCode, keepAlive } = await main(process.argv.slice(2));
   if (!keepAlive) {
     process.exitCode = exitCode;
-    // Let stdout drain, then leave even if a library keeps a handle open.
-    setImmediate(() => process.exit(exitCode));
+    // Leave even if a library keeps a handle open, but only once what was written is out: a
+    // pipe takes 64 KB at a time, and exiting with more queued cut `leads export | …` short.
+    await Promise.all([drained(process.stdout), drained(process.stderr)]);
+    process.exit(exitCode);
   }
+}
+
+/** Resolves once everything written to the stream so far has been handed to the system. */
+function drained(stream: NodeJS.WriteStream): Promise<void> {
+  if (stream.writableLength === 0) return Promise.resolve();
+  return new Promise((resolve) => stream.write('', () => resolve()));
 }

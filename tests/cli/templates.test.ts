@@ -329,6 +329,19 @@ describe('export', () => {
     expect(lists[0]).toEqual(await listOf('Beta'));
   });
 
+  it('an export far over a pipe\'s 64 KB arrives whole on stdout (it was cut where the pipe was full)', async () => {
+    await admin.json(['project', 'create', 'Big']);
+    const big = Array.from({ length: 30 }, (_, i) => ({ name: `T${String(i).padStart(2, '0')}`, text: `${i} ${'long text '.repeat(900)}`.trim() }));
+    const file = join(dir, 'big.json');
+    await writeFile(file, JSON.stringify({ templates: big }));
+    const imported = await admin.run(['templates', 'import', file, '-p', 'Big']);
+    expect(imported, imported.stderr).toMatchObject({ code: 0 });
+    const out = await admin.run(['templates', 'export', '--format', 'json', '-p', 'Big']);
+    expect(out, out.stderr).toMatchObject({ code: 0, stderr: '' });
+    expect(out.stdout.length).toBeGreaterThan(256 * 1024);
+    expect(JSON.parse(out.stdout).templates).toEqual(big);
+  });
+
   it('the formats look as documented; -o picks the format from the file name', async () => {
     const json = JSON.parse((await admin.run(['templates', 'export', '-p', 'Beta'])).stdout) as { templates: Array<{ name: string; text: string }> };
     expect(Object.keys(json)).toEqual(['templates']);
