@@ -99,7 +99,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: loggerOptions(options),
     bodyLimit: 1024 * 1024,
-    trustProxy: options.config.trustProxy,
+    // One proxy: the client is the address it appended to X-Forwarded-For (the last one). What
+    // came before it in the header is whatever the client sent, and would let it pick its own
+    // address (and with it, its own rate limits).
+    trustProxy: options.config.trustProxy ? (_address: string, hop: number) => hop === 0 : false,
     forceCloseConnections: true,
     // A file's URL ends in its name, up to 200 characters, percent-encoded (12 per emoji).
     routerOptions: { maxParamLength: 2500 },

@@ -98,13 +98,15 @@ const MAIL_FROM = /^(?:[^<>]*<[^<>@\s]+@[^<>@\s]+>|[^<>@\s]+@[^<>@\s]+)$/;
 /** A URL of one of `protocols`, as given (a typo fails the start, not every mail an hour later). */
 function parseUrl(raw: string, what: string, protocols: string[]): string {
   let url: URL;
+  // The value may hold a password (smtp://user:password@host): the error quotes it without.
+  const shown = raw.trim().replace(/^([a-z][a-z0-9+.-]*:(?:\/\/)?)?[^@]*@/i, '$1…@');
   try {
     url = new URL(raw.trim());
   } catch {
-    throw new Error(`${what} must be a URL (${protocols.map((p) => `${p}//…`).join(' or ')}), got "${raw}"`);
+    throw new Error(`${what} must be a URL (${protocols.map((p) => `${p}//…`).join(' or ')}), got "${shown}"`);
   }
   if (!protocols.includes(url.protocol)) {
-    throw new Error(`${what} must be a ${protocols.map((p) => p.slice(0, -1)).join(' or ')} URL, got "${raw}"`);
+    throw new Error(`${what} must be a ${protocols.map((p) => p.slice(0, -1)).join(' or ')} URL, got "${shown}"`);
   }
   return raw.trim();
 }

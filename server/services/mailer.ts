@@ -28,6 +28,13 @@ const MAX_ATTEMPTS = 78;
 const backoffMs = (attempt: number) => Math.min(30_000 * 2 ** (attempt - 1), 3600_000);
 /** After a pass that failed as a whole (the database busy or full), the next look at the queue. */
 const FAULT_RETRY_MS = 30_000;
+/**
+ * An SMTP server that stops answering fails the send after these (nodemailer's own defaults are
+ * 2 minutes to connect and 10 to go quiet), and a stop waits this long for a send in progress:
+ * a mail not confirmed by then stays queued and goes after the next start.
+ */
+const SMTP_TIMEOUTS = { connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 60_000 };
+const STOP_WAIT_MS = 3000;
 
 export function createMailer(deps: {
   db: Db;
@@ -48,7 +55,7 @@ export function createMailer(deps: {
   function getTransport(): Promise<Transporter> {
     transport ??= import('nodemailer').then(({ default: nodemailer }) =>
       deps.smtpUrl
-        ? nodemailer.createTransport(deps.smtpUrl)
+        ? nodemailer.createTransport({ url: deps.smtpUrl, ...SMTP_TIMEOUTS })
         : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' }),
     );
     return transport;
@@ -142,7 +149,15 @@ export function createMailer(deps: {
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
-      while (running) await running;
+      if (running) {
+        let waited: NodeJS.Timeout | undefined;
+        const done = await Promise.race([
+          running.then(() => true),
+          new Promise<false>((resolve) => (waited = setTimeout(() => resolve(false), STOP_WAIT_MS))),
+        ]);
+        clearTimeout(waited);
+        if (!done) log.warn('stopping with a mail still being sent: it stays queued and goes after the next start');
+      }
       if (transport) (await transport).close();
     },
   };
