@@ -89,9 +89,27 @@ export function overlaps(list: readonly Interval[], [f, t]: Interval): boolean {
 }
 
 /**
+ * Zone names (links, mostly) that ICU does not list and whose case is not one capital per word
+ * (as titleCase writes it): abbreviations and names with inner capitals, as the zone database
+ * spells them.
+ */
+const ODD_CASE_ZONES = (
+  'CET CST6CDT EET EST EST5EDT HST MET MST MST7MDT PST8PDT WET GMT GMT+0 GMT-0 GMT0 UCT GB GB-Eire NZ NZ-CHAT PRC ROC ROK W-SU ' +
+  'Etc/GMT Etc/GMT+0 Etc/GMT-0 Etc/GMT0 Etc/UTC Etc/UCT Australia/ACT Australia/LHI Australia/NSW Brazil/DeNoronha ' +
+  'Chile/EasterIsland Mexico/BajaNorte Mexico/BajaSur US/Alaska US/Aleutian US/Arizona US/Central US/East-Indiana ' +
+  'US/Eastern US/Hawaii US/Indiana-Starke US/Michigan US/Mountain US/Pacific US/Samoa America/Knox_IN ' +
+  'America/Argentina/ComodRivadavia'
+).split(' ');
+
+/** "america/port_of_spain" -> "America/Port_Of_Spain": one capital per word, the zone database's usual case. */
+const titleCase = (zone: string) => zone.toLowerCase().replace(/(^|[/_-])(\p{L})/gu, (_, sep: string, c: string) => sep + c.toUpperCase());
+
+/**
  * The zone's name in the zone database's case (`europe/berlin` is `Europe/Berlin`), or null when
  * there is no such zone. Only the case changes: an older ICU resolves some names to their old
- * links (Asia/Kolkata to Asia/Calcutta), and a name is kept as its user wrote it.
+ * links (Europe/Kyiv to Europe/Kiev, Asia/Kolkata to Asia/Calcutta), and a name is kept as its
+ * user wrote it. ICU does not say a link's case: it is looked up among the zones ICU lists and
+ * the odd-case names above, else, for a name typed all in one case, written one capital per word.
  */
 export function canonicalTimeZone(zone: string): string | null {
   let resolved: string;
@@ -100,7 +118,11 @@ export function canonicalTimeZone(zone: string): string | null {
   } catch {
     return null;
   }
-  return resolved.toLowerCase() === zone.toLowerCase() ? resolved : zone;
+  const key = zone.toLowerCase();
+  if (resolved.toLowerCase() === key) return resolved;
+  const known = [...Intl.supportedValuesOf('timeZone'), ...ODD_CASE_ZONES].find((z) => z.toLowerCase() === key);
+  if (known) return known;
+  return zone === key || zone === zone.toUpperCase() ? titleCase(zone) : zone;
 }
 
 export const isTimeZone = (zone: string): boolean => canonicalTimeZone(zone) !== null;

@@ -35,12 +35,16 @@ const stepText = (s: Step) => `${s.action} ${s.kind} ${s.name}`;
 
 /**
  * The one error line of an apply the server stopped: which step failed, and which ran before it
- * (in plan order), since `--json` prints nothing on failure and a script must know what changed.
- * `creating` names a project whose creation failed: then nothing ran.
+ * (in plan order), since `--json` prints nothing on failure and a script must know what changed;
+ * creating the project is one of them. `creating` names a project whose creation failed: then
+ * nothing ran.
  */
-function failureLine(err: unknown, steps: Step[], applied: number, creating: string | null): string {
+function failureLine(err: unknown, steps: Step[], applied: number, creating: string | null, created: boolean): string {
   const message = err instanceof Error ? err.message : String(err);
   if (creating !== null) return `creating project "${creating}" failed: ${message}; nothing was applied`;
+  if (created && applied === 0) {
+    return `${stepText(steps[0])} failed part-way: the project was created, its settings were refused: ${message} (0 of ${steps.length} steps were applied in full; fix it and apply again)`;
+  }
   const done = applied ? `: ${steps.slice(0, applied).map(stepText).join(', ')}` : '';
   return `${stepText(steps[applied])} failed: ${message} (${applied} of ${steps.length} steps were applied${done}; fix it and apply again)`;
 }
@@ -89,22 +93,31 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
   if (!ctx.io.json) print(ctx.io, planText(steps, name, Boolean(opts.dryRun)));
 
   let applied = 0;
+  let created = false;
   let toRun = steps;
   const notes: string[] = [];
   if (!opts.dryRun && changed) {
     try {
       if (!project) {
         // The new project starts with its creator as a member: plan again against what it is now.
+        // Its creation is the plan's first step, applied now; the new project's settings, which
+        // the plan showed with it, are the step's rest (the first step of the new plan, if any).
         project = await client.createProject(name);
-        toRun = plan(parsed, await readState(client, project), planOpts);
+        created = true;
+        const [creation] = steps;
+        const after = plan(parsed, await readState(client, project), planOpts);
+        const settings = after[0]?.kind === 'project' ? after.shift()! : null;
+        toRun = [creation, ...after];
+        if (settings) await settings.run(client, project.id);
+        applied = 1;
       }
-      for (const step of toRun) {
+      for (const step of toRun.slice(applied)) {
         const note = await step.run(client, project.id);
         if (note) notes.push(note);
         applied++;
       }
     } catch (err) {
-      throw new CliError(failureLine(err, toRun, applied, project ? null : name));
+      throw new CliError(failureLine(err, toRun, applied, project ? null : name, created));
     }
     if (!ctx.io.json) print(ctx.io, [...notes.map((n) => `Note: ${n}.`), `Applied ${applied} change${applied === 1 ? '' : 's'}.`].join('\n'));
   }

@@ -4,7 +4,6 @@ import { type CurrentState, hoursOfView } from './plan.js';
 import type { ScheduleEntry, Spec } from './schema.js';
 import type { OperatorHours } from './validate.js';
 
-
 function scheduleEntry(operators: string[], h: OperatorHours): ScheduleEntry {
   const byHours = new Map<string, Weekday[]>();
   for (const d of WEEKDAYS) {
@@ -30,6 +29,8 @@ export function exportSpec(state: CurrentState): Spec {
     timezone: p.timezone,
     language: p.language as 'en' | 'ru',
     allowedOrigins: p.allowedOrigins,
+    // Always, defaults too (null, ""): applied to another project, the export gives it this look.
+    widget: { color: p.widget.color ?? null, greeting: p.widget.greeting ?? '' },
     assignment: state.routing.assignment,
     leadClasses: state.leadClasses.map((c) => c.name),
     routes: state.routing.rules.map((r) => ({ pattern: r.pattern, group: r.group })),
@@ -54,9 +55,6 @@ export function exportSpec(state: CurrentState): Spec {
     const entry = shared.get(key) ?? { operators: [], hours };
     entry.operators.push(v.email);
     shared.set(key, entry);
-  }
-  if (p.widget.color || p.widget.greeting) {
-    project.widget = { ...(p.widget.color ? { color: p.widget.color } : {}), ...(p.widget.greeting ? { greeting: p.widget.greeting } : {}) };
   }
   spec.groups = state.groups.map((g) => ({ name: g.name, members: g.members.map((m) => m.email) }));
   spec.schedules = [...shared.values()].map((e) => scheduleEntry(e.operators, e.hours));

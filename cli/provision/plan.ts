@@ -6,7 +6,8 @@ import type { ParleyClient } from '../../core/client/api.js';
 import type { Group, Routing } from '../../core/protocol/groups.js';
 import type { Member, Project, User } from '../../core/protocol/index.js';
 import type { LeadClass, Template } from '../../core/protocol/journal.js';
-import { API_PREFIX } from '../../core/protocol/constants.js';
+import { API_PREFIX, normalizeGroupName, normalizeOrigin } from '../../core/protocol/constants.js';
+import { normalizeTemplateName, normalizeTemplateText } from '../../core/templates.js';
 import { canonicalTimeZone, formatDays, formatHours, type Interval, parseHours, WEEKDAYS, type Weekday } from '../../core/schedule-text.js';
 import type { ScheduleView } from '../commands/schedule/common.js';
 import { personName } from '../../core/person.js';
@@ -117,7 +118,8 @@ function settingsSteps(parsed: ParsedSpec, state: CurrentState): Step[] {
   // As the server stores it: in the zone database's case (europe/berlin is Europe/Berlin).
   if (p.timezone !== undefined) wanted.timezone = canonicalTimeZone(p.timezone) ?? p.timezone;
   if (p.language !== undefined) wanted.language = p.language;
-  if (p.allowedOrigins !== undefined) wanted.allowedOrigins = p.allowedOrigins.map((o) => o.replace(/\/$/, ''));
+  // As the server stores them: each origin normalised (validate.ts refused any it would not take), once.
+  if (p.allowedOrigins !== undefined) wanted.allowedOrigins = [...new Set(p.allowedOrigins.map((o) => normalizeOrigin(o) ?? o))];
   const current = { ...state.project } as Record<string, unknown>;
   const changed = Object.keys(wanted).filter((k) => !same(current[k], wanted[k]));
   const body: Record<string, unknown> = Object.fromEntries(changed.map((k) => [k, wanted[k]]));
@@ -201,11 +203,19 @@ function teamSteps(parsed: ParsedSpec, state: CurrentState, self: string, prune:
     }
     const changed = (Object.keys(want) as Array<keyof typeof want>).filter((k) => have[k] !== want[k]);
     if (!changed.length) continue;
+    // The server takes the groups and working hours of someone who loses the operator role with
+    // it (services/team.ts): the plan says so here, and plans no group or schedule step for them.
+    const groupsLeft = state.groups.filter((g) => g.members.some((m) => m.email === email)).map((g) => g.name);
+    const hoursLeft = state.schedules.some((v) => v.email === email && describeHours(hoursOfView(v)) !== '');
+    const leaves = [...(groupsLeft.length ? [`groups ${show(groupsLeft)}`] : []), ...(hoursLeft ? ['working hours'] : [])];
     const update = (keys: typeof changed, access?: AccessChange): Step => ({
       action: 'update',
       kind: 'member',
       name: email,
-      changes: keys.map((k) => `${k}: ${show(have[k])} -> ${show(want[k])}`),
+      changes: [
+        ...keys.map((k) => `${k}: ${show(have[k])} -> ${show(want[k])}`),
+        ...(keys.includes('operator') && !want.operator && leaves.length ? [`leaves ${leaves.join(' and ')} with the operator role`] : []),
+      ],
       access,
       run: async (client, projectId) => {
         await client.updateMember(projectId, email, Object.fromEntries(keys.map((k) => [k, want[k]])));
@@ -290,7 +300,7 @@ function upcoming(h: OperatorHours, today: string): OperatorHours {
   return { weekly: h.weekly, exceptions: Object.fromEntries(Object.entries(h.exceptions).filter(([date]) => date >= today)) };
 }
 
-function scheduleSteps(parsed: ParsedSpec, state: CurrentState, prune: boolean): Step[] {
+function scheduleSteps(parsed: ParsedSpec, state: CurrentState, prune: boolean, leaving: Set<string>): Step[] {
   if (!parsed.spec.schedules) return [];
   const steps: Step[] = [];
   const zone = parsed.spec.project.timezone ?? state.project?.timezone ?? 'UTC';
@@ -312,7 +322,8 @@ function scheduleSteps(parsed: ParsedSpec, state: CurrentState, prune: boolean):
   }
   if (prune) {
     for (const [email, have] of current) {
-      if (!have || parsed.hours.has(email)) continue;
+      // Hours of someone losing the operator role go with it, in their member step.
+      if (!have || parsed.hours.has(email) || leaving.has(email)) continue;
       steps.push({
         action: 'delete',
         kind: 'schedule',
@@ -348,7 +359,7 @@ function deletions<T extends { name: string }>(
     }));
 }
 
-function groupSteps(parsed: ParsedSpec, state: CurrentState, prune: boolean): Step[] {
+function groupSteps(parsed: ParsedSpec, state: CurrentState, prune: boolean, leaving: Set<string>): Step[] {
   const groups = parsed.spec.groups;
   if (!groups) return [];
   const steps: Step[] = [];
@@ -358,8 +369,10 @@ function groupSteps(parsed: ParsedSpec, state: CurrentState, prune: boolean): St
     const have = current.get(nameKey(g.name));
     const haveMembers = (have?.members ?? []).map((m) => m.email).sort();
     const add = want.filter((e) => !haveMembers.includes(e));
-    const remove = haveMembers.filter((e) => !want.includes(e));
-    const name = g.name.trim();
+    // Someone losing the operator role leaves every group in their member step, which runs first.
+    const remove = haveMembers.filter((e) => !want.includes(e) && !leaving.has(e));
+    // As the server stores it (squeezed): the server finds a group by its stored name.
+    const name = normalizeGroupName(g.name);
     if (!have) {
       steps.push({
         action: 'create',
@@ -407,7 +420,8 @@ function routingSteps(parsed: ParsedSpec, state: CurrentState): Step[] {
     changes.push(`assignment: ${state.routing.assignment} -> ${p.assignment}`);
   }
   if (p.routes !== undefined) {
-    const want = p.routes.map((r) => ({ pattern: r.pattern.trim(), group: r.group.trim() }));
+    // The group as the server stores its name (squeezed, NFC): it finds the group by that name.
+    const want = p.routes.map((r) => ({ pattern: r.pattern.trim(), group: normalizeGroupName(r.group) }));
     const key = (rules: Routing['rules']) => JSON.stringify(rules.map((r) => [r.pattern, nameKey(r.group)]));
     if (key(want) !== key(state.routing.rules)) {
       body.rules = want;
@@ -441,18 +455,21 @@ function templateSteps(parsed: ParsedSpec, state: CurrentState, prune: boolean):
   };
   for (const t of templates) {
     const have = current.get(nameKey(t.name));
-    const name = t.name.trim();
+    // Compared and sent as the server stores them (NFC names, \n line breaks): else a file
+    // written on another system would plan the same change at every run.
+    const name = normalizeTemplateName(t.name);
+    const text = normalizeTemplateText(t.text);
     if (!have) {
       steps.push({
         action: 'create',
         kind: 'template',
         name,
-        changes: [brief(t.text)],
+        changes: [brief(text)],
         run: async (client, projectId) => {
-          await client.createTemplate(projectId, { name, text: t.text });
+          await client.createTemplate(projectId, { name, text });
         },
       });
-    } else if (have.text !== t.text || have.name !== name) {
+    } else if (have.text !== text || have.name !== name) {
       // Names match whatever their case; a change of case is a rename, as `templates import` does.
       const renamed = have.name !== name;
       steps.push({
@@ -461,10 +478,10 @@ function templateSteps(parsed: ParsedSpec, state: CurrentState, prune: boolean):
         name: have.name,
         changes: [
           ...(renamed ? [`name: ${JSON.stringify(have.name)} -> ${JSON.stringify(name)}`] : []),
-          ...(have.text !== t.text ? [`text: ${brief(have.text)} -> ${brief(t.text)}`] : []),
+          ...(have.text !== text ? [`text: ${brief(have.text)} -> ${brief(text)}`] : []),
         ],
         run: async (client, projectId) => {
-          await client.updateTemplate(projectId, have.id, { ...(renamed ? { name } : {}), ...(have.text !== t.text ? { text: t.text } : {}) });
+          await client.updateTemplate(projectId, have.id, { ...(renamed ? { name } : {}), ...(have.text !== text ? { text } : {}) });
         },
       });
     }
@@ -481,7 +498,9 @@ function leadClassSteps(parsed: ParsedSpec, state: CurrentState, prune: boolean)
   const steps: Step[] = [];
   const current = new Map(state.leadClasses.map((c) => [nameKey(c.name), c]));
   for (const raw of classes) {
-    const name = raw.trim();
+    // As the server stores a class name (services/leads.ts): trimmed, spaces squeezed, NFC, which
+    // is the rule of group names.
+    const name = normalizeGroupName(raw);
     const have = current.get(nameKey(name));
     if (have && have.name !== name) {
       // The same class written in another case: renamed (its dialogs keep it). A project made
@@ -611,6 +630,16 @@ function teamRuleProblems(parsed: ParsedSpec, state: CurrentState, steps: Step[]
   return problems;
 }
 
+/**
+ * The members the file takes the operator role from. The server takes their groups and working
+ * hours in the same member update, so a group or schedule step of theirs would be refused.
+ */
+function losingOperatorRole(parsed: ParsedSpec, state: CurrentState): Set<string> {
+  const operators = new Set(state.members.filter((m) => m.operator).map((m) => m.email));
+  const leaving = (parsed.spec.team ?? []).filter((e) => !(e.operator ?? false)).map((e) => e.email.trim().toLowerCase());
+  return new Set(leaving.filter((email) => operators.has(email)));
+}
+
 /** Access levels from least to most. */
 const RANK = { none: 0, settings: 1, admin: 2 } as const;
 
@@ -624,9 +653,9 @@ export function plan(parsed: ParsedSpec, state: CurrentState, opts: PlanOptions)
   const all = [
     ...settingsSteps(parsed, state),
     ...teamSteps(parsed, state, opts.self, opts.prune),
-    ...groupSteps(parsed, state, opts.prune),
+    ...groupSteps(parsed, state, opts.prune, losingOperatorRole(parsed, state)),
     ...routingSteps(parsed, state),
-    ...scheduleSteps(parsed, state, opts.prune),
+    ...scheduleSteps(parsed, state, opts.prune, losingOperatorRole(parsed, state)),
     ...templateSteps(parsed, state, opts.prune),
     ...leadClassSteps(parsed, state, opts.prune),
   ];

@@ -4,7 +4,8 @@
 // points to its line and column; the first one is the error, the rest are counted.
 import { Compile } from 'typebox/compile';
 import { isMap, isPair, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
-import { MAX_GROUP_NAME, normalizeEmail, normalizeGroupName } from '../../core/protocol/constants.js';
+import { nameProblem } from '../../core/names.js';
+import { MAX_GROUP_NAME, normalizeEmail, normalizeGroupName, normalizeOrigin } from '../../core/protocol/constants.js';
 import {
   formatHours,
   type Interval,
@@ -15,7 +16,7 @@ import {
   parseHours,
   type Weekday,
 } from '../../core/schedule-text.js';
-import { PLACEHOLDERS, unknownPlaceholders } from '../../core/templates.js';
+import { PLACEHOLDERS, templateNameProblem, unknownPlaceholders } from '../../core/templates.js';
 import { nameKey } from './names.js';
 import { type Path, type Problem, SpecError } from './problems.js';
 
@@ -253,20 +254,26 @@ function semanticChecks(spec: Spec, report: Report, sound: (path: Path) => boole
   }
   for (let i = 0; i < count(['project', 'allowedOrigins']); i++) {
     const o = text(['project', 'allowedOrigins', i]);
-    if (o === undefined) continue;
-    let ok = false;
-    try {
-      const u = new URL(o);
-      ok = (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === o.replace(/\/$/, '');
-    } catch {
-      ok = false;
-    }
-    if (!ok) report(['project', 'allowedOrigins', i], `"${o}" is not an origin (scheme, host and port only, e.g. https://shop.example.com)`);
+    // What the server takes (https://Shop.example.com:443/ is https://shop.example.com); the plan compares it so.
+    if (o !== undefined && normalizeOrigin(o) === null) report(['project', 'allowedOrigins', i], `"${o}" is not an origin (scheme, host and port only, e.g. https://shop.example.com)`);
   }
+  // The server's rules for names (services/*.ts), checked here so that apply never stops half-way
+  // on one: not blank once trimmed, one line without control characters (core/names.ts).
+  const checkName = (path: Path, what: string) => {
+    const value = text(path);
+    if (value === undefined) return;
+    if (!value.trim()) report(path, `${what} must not be blank`);
+    else {
+      const problem = nameProblem(what, value.trim());
+      if (problem) report(path, problem);
+    }
+  };
+  checkName(['project', 'name'], 'the project name');
   const classes = new Set<string>();
   for (let i = 0; i < count(['project', 'leadClasses']); i++) {
+    checkName(['project', 'leadClasses', i], 'the lead class name');
     const c = text(['project', 'leadClasses', i]);
-    if (c === undefined) continue;
+    if (c === undefined || !c.trim()) continue;
     if (classes.has(nameKey(c))) report(['project', 'leadClasses', i], `lead class "${c.trim()}" is listed twice`);
     classes.add(nameKey(c));
   }
@@ -280,8 +287,8 @@ function semanticChecks(spec: Spec, report: Report, sound: (path: Path) => boole
   for (let i = 0; i < teamSize; i++) {
     const email = text(['team', i, 'email']);
     if (email !== undefined) emailAt(email, ['team', i, 'email']);
-    const firstName = text(['team', i, 'firstName']);
-    if (firstName !== undefined && !firstName.trim()) report(['team', i, 'firstName'], `team[${i}].firstName must not be blank`);
+    checkName(['team', i, 'firstName'], `team[${i}].firstName`);
+    checkName(['team', i, 'lastName'], `team[${i}].lastName`);
     // The server's rule for a member, checked here so that apply never stops half-way on it.
     if (sound(['team', i, 'operator']) && sound(['team', i, 'access']) && raw(['team', i]) && typeof raw(['team', i]) === 'object') {
       const operator = get(['team', i, 'operator']) === true;
@@ -310,11 +317,12 @@ function semanticChecks(spec: Spec, report: Report, sound: (path: Path) => boole
   const groupCount = count(['groups']);
   duplicates(groupCount, (i) => (text(['groups', i, 'name']) === undefined ? undefined : nameKey(text(['groups', i, 'name'])!)), 'groups', 'name', report);
   for (let i = 0; i < groupCount; i++) {
-    const name = text(['groups', i, 'name']);
+    checkName(['groups', i, 'name'], 'the group name');
+    const groupName = text(['groups', i, 'name']);
     // The server's rules: "=" separates pattern and group in routes; a length measured as stored.
-    if (name?.includes('=')) report(['groups', i, 'name'], `a group name must not contain "=": "${name}"`);
-    if (name !== undefined && [...normalizeGroupName(name)].length > MAX_GROUP_NAME) {
-      report(['groups', i, 'name'], `the group name "${name}" is longer than ${MAX_GROUP_NAME} characters`);
+    if (groupName?.includes('=')) report(['groups', i, 'name'], `a group name must not contain "=": "${groupName}"`);
+    if (groupName !== undefined && [...normalizeGroupName(groupName)].length > MAX_GROUP_NAME) {
+      report(['groups', i, 'name'], `the group name "${groupName}" is longer than ${MAX_GROUP_NAME} characters`);
     }
     for (let j = 0; j < count(['groups', i, 'members']); j++) {
       const member = text(['groups', i, 'members', j]);
@@ -329,14 +337,23 @@ function semanticChecks(spec: Spec, report: Report, sound: (path: Path) => boole
   if (Array.isArray(raw(['groups']))) {
     groupNames = new Set<string>();
     for (let i = 0; i < groupCount; i++) {
-      const name = text(['groups', i, 'name']);
+      const groupName = text(['groups', i, 'name']);
       // A group whose name cannot be read: no route can be said to miss it.
-      if (name === undefined) groupNames = null;
-      if (name === undefined || !groupNames) break;
-      groupNames.add(nameKey(name));
+      if (groupName === undefined) groupNames = null;
+      if (groupName === undefined || !groupNames) break;
+      groupNames.add(nameKey(groupName));
     }
   }
+  // A route's pattern as the server takes it (services/groups.ts cleanPattern), each once whatever its case.
+  const patterns = new Map<string, number>();
   for (let i = 0; i < count(['project', 'routes']); i++) {
+    const pattern = text(['project', 'routes', i, 'pattern'])?.trim();
+    if (pattern === '') report(['project', 'routes', i, 'pattern'], 'a URL pattern must not be blank (use * to match every page)');
+    else if (pattern !== undefined && /\s/.test(pattern)) report(['project', 'routes', i, 'pattern'], `a URL pattern must not contain spaces: "${pattern}"`);
+    else if (pattern !== undefined && patterns.has(pattern.toLowerCase())) {
+      report(['project', 'routes', i, 'pattern'], `the URL pattern "${pattern}" is already given in project.routes[${patterns.get(pattern.toLowerCase())}] (the first one would always win)`);
+    } else if (pattern !== undefined) patterns.set(pattern.toLowerCase(), i);
+    checkName(['project', 'routes', i, 'group'], 'the group name');
     const group = text(['project', 'routes', i, 'group']);
     if (groupNames && group !== undefined && !groupNames.has(nameKey(group))) {
       report(['project', 'routes', i, 'group'], `route to unknown group "${group}" (define it under "groups")`);
@@ -423,6 +440,7 @@ function semanticChecks(spec: Spec, report: Report, sound: (path: Path) => boole
     const name = text(['templates', i, 'name']);
     const body = text(['templates', i, 'text']);
     if (name !== undefined && !name.trim()) report(['templates', i, 'name'], `templates[${i}].name must not be blank`);
+    else if (name !== undefined && templateNameProblem(name)) report(['templates', i, 'name'], templateNameProblem(name)!);
     if (body === undefined) continue;
     if (!body.trim()) report(['templates', i, 'text'], `templates[${i}].text must not be blank`);
     const unknown = unknownPlaceholders(body);

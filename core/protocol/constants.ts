@@ -57,6 +57,22 @@ export const MAX_EMAIL = 254;
 /** A group name as the server stores (and measures) it: NFC, trimmed, runs of spaces squeezed. */
 export const normalizeGroupName = (raw: string): string => raw.normalize('NFC').trim().replace(/\s+/g, ' ');
 
+/**
+ * An allowed origin as the server stores it (`https://Shop.example.com:443/` -> `https://shop.example.com`,
+ * an internationalised host in punycode), or null when `raw` is not an http(s) origin: scheme, host
+ * and port only. Shared by the server and `parley apply`, which checks a file before sending it.
+ */
+export function normalizeOrigin(raw: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    return null;
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.pathname.length > 1 || url.search || url.hash) return null;
+  return url.origin;
+}
+
 /** Message bodies; a WebSocket frame as a whole may be at most 64 KB. */
 export const MAX_BODY = 10_000;
 /** How long after sending a message its author may edit it (the brief's ten minutes). */

@@ -1,7 +1,7 @@
 // Projects and the caller's membership in them.
 import { nameProblem } from '../../core/names.js';
 import type { AccessLevel, UpdateProjectBody } from '../../core/protocol/index.js';
-import { WIDGET_COLOR_RE } from '../../core/protocol/constants.js';
+import { normalizeOrigin as originOf, WIDGET_COLOR_RE } from '../../core/protocol/constants.js';
 import type { Membership, ProjectWithMembership } from '../db/projects.js';
 import type { Tx } from '../db/sqlite.js';
 import { badRequest, conflict, forbidden, notFound } from '../errors.js';
@@ -15,16 +15,9 @@ export const defaultTimezone = () => Intl.DateTimeFormat().resolvedOptions().tim
 
 /** `https://Shop.example.com/` -> `https://shop.example.com`; anything but an http(s) origin is refused. */
 export function normalizeOrigin(raw: string): string {
-  let url: URL;
-  try {
-    url = new URL(raw.trim());
-  } catch {
-    throw badRequest(`not an origin: "${raw}" (for example https://shop.example.com)`);
-  }
-  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.pathname.length > 1 || url.search || url.hash) {
-    throw badRequest(`not an origin: "${raw}" (scheme, host and port only, e.g. https://shop.example.com)`);
-  }
-  return url.origin;
+  const origin = originOf(raw);
+  if (origin === null) throw badRequest(`not an origin: "${raw}" (scheme, host and port only, e.g. https://shop.example.com)`);
+  return origin;
 }
 
 import { canonicalTimeZone } from '../../core/schedule-text.js';
