@@ -42,8 +42,13 @@ export interface LeadFilter {
   since: number | null;
   /** Exclusive. */
   until: number | null;
-  /** A class name as stored on dialogs; '' for dialogs without a class; null for any. */
-  className: string | null;
+  /**
+   * The class as dialogs spell it: every spelling of its name they carry ("spam", "Spam": one
+   * class, see services/leads.ts), [] when none does; null for any class.
+   */
+  classNames: string[] | null;
+  /** Only dialogs without a class. */
+  unclassified: boolean;
 }
 
 const LEAD_SELECT = `
@@ -54,12 +59,21 @@ const LEAD_SELECT = `
   JOIN visitors v ON v.id = d.visitor_id
   LEFT JOIN users u ON u.id = d.assignee_id`;
 
-// ?1 project, ?2 since, ?3 until, ?4 class name ('' = no class).
+// ?1 project, ?2 since, ?3 until, ?4 class spellings (a JSON array) or null, ?5 1 = unclassified only.
 const LEAD_WHERE = `
   d.project_id = ?1
   AND (?2 IS NULL OR d.created_at >= ?2)
   AND (?3 IS NULL OR d.created_at < ?3)
-  AND (?4 IS NULL OR (?4 = '' AND d.lead_class IS NULL) OR d.lead_class = ?4)`;
+  AND (?4 IS NULL OR d.lead_class IN (SELECT value FROM json_each(?4)))
+  AND (?5 = 0 OR d.lead_class IS NULL)`;
+
+const filterParams = (projectId: number, f: LeadFilter) => [
+  projectId,
+  f.since,
+  f.until,
+  f.classNames === null ? null : JSON.stringify(f.classNames),
+  f.unclassified ? 1 : 0,
+];
 
 export type LeadsRepo = ReturnType<typeof leadsRepo>;
 
@@ -84,32 +98,51 @@ export function leadsRepo(db: Db) {
       await tx.run('DELETE FROM lead_classes WHERE id = ?', [id]);
     },
 
-    /** Renames the class and every dialog that has it (in the caller's transaction). */
-    async renameClass(tx: Tx, projectId: number, id: number, from: string, to: { name: string; key: string }) {
+    async renameClass(tx: Tx, id: number, to: { name: string; key: string }) {
       await tx.run('UPDATE lead_classes SET name = ?, name_key = ? WHERE id = ?', [to.name, to.key, id]);
-      const { changes } = await tx.run('UPDATE dialogs SET lead_class = ? WHERE project_id = ? AND lead_class = ?', [
-        to.name,
-        projectId,
-        from,
-      ]);
+    },
+
+    /**
+     * Every spelling of a class name the project's dialogs carry, however many dialogs there are:
+     * a walk from one distinct value to the next on dialogs_by_lead_class (SQLite's "loose index
+     * scan"), a lookup per spelling rather than a read of every dialog.
+     */
+    classSpellings: async (projectId: number, q: Queryable = db) =>
+      (
+        await q.all<{ name: string }>(
+          `WITH RECURSIVE spelling(name) AS (
+             SELECT min(lead_class) FROM dialogs WHERE project_id = ?1
+             UNION ALL
+             SELECT (SELECT min(lead_class) FROM dialogs WHERE project_id = ?1 AND lead_class > spelling.name)
+             FROM spelling WHERE spelling.name IS NOT NULL
+           )
+           SELECT name FROM spelling WHERE name IS NOT NULL`,
+          [projectId],
+        )
+      ).map((r) => r.name),
+
+    /** Gives the dialogs that have any of the classes `from` the class `to`; how many they were. */
+    async setDialogsClass(tx: Tx, projectId: number, from: string[], to: string) {
+      if (!from.length) return 0;
+      const { changes } = await tx.run(
+        'UPDATE dialogs SET lead_class = ?1 WHERE project_id = ?2 AND lead_class IN (SELECT value FROM json_each(?3))',
+        [to, projectId, JSON.stringify(from)],
+      );
       return changes;
     },
 
-    dialogsWithClass: async (projectId: number, name: string, q: Queryable = db) =>
-      (await q.get<{ n: number }>('SELECT count(*) AS n FROM dialogs WHERE project_id = ? AND lead_class = ?', [projectId, name]))
-        ?.n ?? 0,
+    dialogsWithClass: async (projectId: number, names: string[], q: Queryable = db) =>
+      (
+        await q.get<{ n: number }>(
+          'SELECT count(*) AS n FROM dialogs WHERE project_id = ? AND lead_class IN (SELECT value FROM json_each(?))',
+          [projectId, JSON.stringify(names)],
+        )
+      )?.n ?? 0,
 
     // ---- the journal ----
     /** One page of leads, oldest first, after dialog id `afterId`. */
     page: (projectId: number, f: LeadFilter, afterId: number, limit: number, q: Queryable = db) =>
-      q.all<LeadRow>(`${LEAD_SELECT} WHERE ${LEAD_WHERE} AND d.id > ?5 ORDER BY d.id LIMIT ?6`, [
-        projectId,
-        f.since,
-        f.until,
-        f.className,
-        afterId,
-        limit,
-      ]),
+      q.all<LeadRow>(`${LEAD_SELECT} WHERE ${LEAD_WHERE} AND d.id > ?6 ORDER BY d.id LIMIT ?7`, [...filterParams(projectId, f), afterId, limit]),
 
     /**
      * The report's next `limit` leads in the filter after `after`, oldest first: a page at a time
@@ -123,9 +156,9 @@ export function leadsRepo(db: Db) {
          FROM dialogs d
          JOIN visitors v ON v.id = d.visitor_id
          LEFT JOIN users u ON u.id = d.assignee_id
-         WHERE ${LEAD_WHERE} AND d.created_at >= ?5 AND (d.created_at > ?5 OR d.id > ?6)
-         ORDER BY d.created_at, d.id LIMIT ?7`,
-        [projectId, f.since, f.until, f.className, after.createdAt, after.id, limit],
+         WHERE ${LEAD_WHERE} AND d.created_at >= ?6 AND (d.created_at > ?6 OR d.id > ?7)
+         ORDER BY d.created_at, d.id LIMIT ?8`,
+        [...filterParams(projectId, f), after.createdAt, after.id, limit],
       ),
   };
 }

@@ -676,8 +676,8 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
           fields = dialog.status === 'open' ? {} : { status: 'open', closed_at: null };
           break;
         case 'leadClass':
-          // One of the project's lead classes, as the list spells it; null clears it.
-          fields = { lead_class: change.leadClass?.trim() ? await resolveLeadClass(db, projectId, change.leadClass) : null };
+          // One of the project's lead classes, as the list spells it; only null clears it (a blank is refused).
+          fields = { lead_class: change.leadClass === null ? null : await resolveLeadClass(db, projectId, change.leadClass) };
           break;
       }
       const updated = await db.write(async (tx) => {

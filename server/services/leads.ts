@@ -6,6 +6,12 @@
 // members with the "admin" or "settings" access level manage it, operators pick from it. A dialog
 // stores the class name, so renaming a class renames it on its dialogs, and removing one leaves
 // the dialogs that had it as they were: the journal does not rewrite history.
+//
+// A class is its name whatever the case ("spam", "Spam" and "SPAM" are one class), wherever a
+// dialog's class meets a name: the journal's filter, the report's counts, renaming. Dialogs may
+// carry a removed class in a spelling the list no longer has; adding (or renaming to) that name
+// again takes them back, in the list's spelling, so a class removed by mistake is restored
+// whole instead of being split in two.
 import { sourceOf } from '../../core/leads.js';
 import { nameProblem } from '../../core/names.js';
 import type { Lead, LeadClass, LeadsQuery, LeadsReport } from '../../core/protocol/index.js';
@@ -36,18 +42,24 @@ function checkedClassName(raw: string): { name: string; key: string } {
  * "spam"); anything else is a 400 that lists the classes. The dialogs service calls this.
  */
 export async function resolveLeadClass(db: Db, projectId: number, raw: string, q?: Tx): Promise<string> {
+  // Blank is not "no class": a script whose variable came out empty must not clear classes.
+  if (!normalizeClassName(raw)) throw badRequest('a lead class needs a name (null removes the class from the dialog)');
   const repo = leadsRepo(db);
   const found = await repo.classByKey(projectId, classKey(raw), q);
   if (found) return found.name;
-  const names = (await repo.classes(projectId, q)).map((c) => `"${c.name}"`);
-  throw badRequest(`no lead class "${raw.trim()}" in this project (classes: ${names.join(', ') || 'none'}; see "parley leads classes list")`);
+  throw await noSuchClass(db, projectId, raw, q);
+}
+
+async function noSuchClass(db: Db, projectId: number, raw: string, q?: Tx) {
+  const names = (await leadsRepo(db).classes(projectId, q)).map((c) => `"${c.name}"`);
+  return badRequest(`no lead class "${raw.trim()}" in this project (classes: ${names.join(', ') || 'none'}; see "parley leads classes list")`);
 }
 
 // ---- dates --------------------------------------------------------------------------
 
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const LOCAL_TIME_RE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?$/;
-const ZONED_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/;
+const ZONED_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2})$/;
 
 function validDate(y: number, m: number, d: number): boolean {
   const t = new Date(Date.UTC(y, m - 1, d));
@@ -57,24 +69,40 @@ function validDate(y: number, m: number, d: number): boolean {
 /**
  * A `since`/`until` value as an instant. A date is a day in the project's timezone: `since`
  * starts at its midnight, `until` ends at the next one (so the day is included). A time without
- * a zone is wall time in the project's timezone; with a zone (Z, +03:00) it is exact.
+ * a zone is wall time in the project's timezone; with a zone (Z, +03:00) it is exact. Errors name
+ * the query parameter (`edge`): the CLI checks its flags before sending, so they are mostly read
+ * by whoever calls the API.
  */
 export function boundary(value: string, timezone: string, edge: 'since' | 'until'): number {
-  const flag = edge === 'since' ? '--since' : '--until';
   let m = DATE_RE.exec(value);
   if (m) {
     const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-    if (!validDate(y, mo, d)) throw badRequest(`${flag}: no such date: ${value}`);
+    if (!validDate(y, mo, d)) throw badRequest(`${edge}: no such date: ${value}`);
     return edge === 'since' ? instantOf(y, mo, d, 0, timezone) : instantOf(y, mo, d, 24 * 60, timezone);
   }
   m = LOCAL_TIME_RE.exec(value);
   if (m) {
     const [y, mo, d, h, mi, s] = [1, 2, 3, 4, 5, 6].map((i) => Number(m![i] ?? 0));
-    if (!validDate(y, mo, d) || h > 23 || mi > 59 || s > 59) throw badRequest(`${flag}: not a valid time: ${value}`);
-    return instantOf(y, mo, d, h * 60 + mi, timezone) + s * 1000;
+    if (!validDate(y, mo, d) || h > 23 || mi > 59 || s > 59) throw badRequest(`${edge}: not a valid time: ${value}`);
+    const instant = instantOf(y, mo, d, h * 60 + mi, timezone);
+    // A wall time the clocks skipped (02:30 when they jump from 02:00 to 03:00) never happened:
+    // reading it as 03:30 would move the range silently. A time that happens twice (autumn)
+    // is its first occurrence.
+    const w = wallClock(instant, timezone);
+    if (w.day !== d || w.hour !== h || w.minute !== mi) {
+      throw badRequest(`${edge}: ${value} does not exist in ${timezone} (the clocks skip it); give a later time, or one with a zone`);
+    }
+    return instant + s * 1000;
   }
-  if (ZONED_RE.test(value) && !Number.isNaN(Date.parse(value))) return Date.parse(value);
-  throw badRequest(`${flag}: "${value}" is not a date (YYYY-MM-DD, or a time such as 2026-01-05T09:00 or 2026-01-05T09:00:00Z)`);
+  m = ZONED_RE.exec(value);
+  if (m) {
+    // Date.parse rolls impossible days over (02-31 is 3 March): check the fields first.
+    const [y, mo, d, h, mi, s] = [1, 2, 3, 4, 5, 6].map((i) => Number(m![i] ?? 0));
+    if (!validDate(y, mo, d)) throw badRequest(`${edge}: no such date: ${value}`);
+    if (h > 23 || mi > 59 || s > 59 || Number.isNaN(Date.parse(value))) throw badRequest(`${edge}: not a valid time: ${value}`);
+    return Date.parse(value);
+  }
+  throw badRequest(`${edge}: "${value}" is not a date (YYYY-MM-DD, or a time such as 2026-01-05T09:00 or 2026-01-05T09:00:00Z)`);
 }
 
 const dayOf = (instant: number, timezone: string) => {
@@ -216,19 +244,27 @@ export function leadsService(deps: Pick<ServiceDeps, 'db' | 'repos'>, projects: 
     return found;
   }
 
+  /** The spellings of a class name that the project's dialogs carry (one, unless data predates the rule). */
+  async function spellingsOf(projectId: number, key: string, q?: Tx) {
+    return (await repo.classSpellings(projectId, q)).filter((spelling) => classKey(spelling) === key);
+  }
+
   async function filterOf(projectId: number, q: Pick<LeadsQuery, 'since' | 'until' | 'class' | 'unclassified'>): Promise<LeadFilter & { timezone: string }> {
     const timezone = await timezoneOf(projectId);
     const since = q.since ? boundary(q.since, timezone, 'since') : null;
     const until = q.until ? boundary(q.until, timezone, 'until') : null;
-    if (since !== null && until !== null && until <= since) throw badRequest('--until is before --since: the range is empty');
+    if (since !== null && until !== null && until <= since) throw badRequest('until is before since: the range is empty');
     if (q.class !== undefined && q.unclassified) throw badRequest('give a class or "unclassified", not both');
-    let className: string | null = null;
-    if (q.unclassified) className = '';
-    else if (q.class !== undefined) {
-      // A class of the list as it is spelt there; otherwise a class dialogs may still carry.
-      className = (await repo.classByKey(projectId, classKey(q.class)))?.name ?? normalizeClassName(q.class);
+    let classNames: string[] | null = null;
+    if (q.class !== undefined) {
+      const key = classKey(q.class);
+      if (!key) throw badRequest('class: a lead class needs a name (for dialogs without one, ask for unclassified)');
+      // A listed class or one dialogs still carry, in whatever case; a name that is neither is
+      // most likely a typo, which an empty journal would hide.
+      classNames = await spellingsOf(projectId, key);
+      if (!classNames.length && !(await repo.classByKey(projectId, key))) throw await noSuchClass(db, projectId, q.class);
     }
-    return { since, until, className, timezone };
+    return { since, until, classNames, unclassified: q.unclassified === true, timezone };
   }
 
   return {
@@ -244,12 +280,17 @@ export function leadsService(deps: Pick<ServiceDeps, 'db' | 'repos'>, projects: 
       const id = await db.write(async (tx) => {
         const existing = await repo.classByKey(projectId, key, tx);
         if (existing) throw conflict(`the lead class "${existing.name}" already exists`);
+        // Dialogs that kept this class when it was removed, in any case, have it again (see the header).
+        await repo.setDialogsClass(tx, projectId, (await spellingsOf(projectId, key, tx)).filter((s) => s !== name), name);
         return repo.addClass(tx, projectId, name, key);
       });
       return { id, name };
     },
 
-    /** Renames a class, and with it every dialog that has it. */
+    /**
+     * Renames a class, and with it every dialog that has it (in any case); how many those were.
+     * Dialogs that kept a removed class of the new name join it, as when it is added.
+     */
     async renameClass(auth: Auth, projectId: number, classId: number, rawName: string): Promise<LeadClass & { dialogs: number }> {
       await manage(auth, projectId);
       const { name, key } = checkedClassName(rawName);
@@ -257,7 +298,11 @@ export function leadsService(deps: Pick<ServiceDeps, 'db' | 'repos'>, projects: 
         const current = await classById(projectId, classId, tx);
         const other = await repo.classByKey(projectId, key, tx);
         if (other && other.id !== classId) throw conflict(`the lead class "${other.name}" already exists`);
-        return repo.renameClass(tx, projectId, classId, current.name, { name, key });
+        const joining = key === current.name_key ? [] : (await spellingsOf(projectId, key, tx)).filter((s) => s !== name);
+        await repo.renameClass(tx, classId, { name, key });
+        const renamed = await repo.setDialogsClass(tx, projectId, await spellingsOf(projectId, current.name_key, tx), name);
+        await repo.setDialogsClass(tx, projectId, joining, name);
+        return renamed;
       });
       return { id: classId, name, dialogs };
     },
@@ -268,7 +313,7 @@ export function leadsService(deps: Pick<ServiceDeps, 'db' | 'repos'>, projects: 
       return db.write(async (tx) => {
         const current = await classById(projectId, classId, tx);
         await repo.removeClass(tx, classId);
-        return { name: current.name, dialogs: await repo.dialogsWithClass(projectId, current.name, tx) };
+        return { name: current.name, dialogs: await repo.dialogsWithClass(projectId, await spellingsOf(projectId, current.name_key, tx), tx) };
       });
     },
 
@@ -290,7 +335,7 @@ export function leadsService(deps: Pick<ServiceDeps, 'db' | 'repos'>, projects: 
       await projects.membership(auth, projectId);
       const filter = await filterOf(projectId, q);
       const { timezone } = filter;
-      const listed = (await repo.classes(projectId)).map((c) => c.name);
+      const listed = await repo.classes(projectId);
       const counts = reportCounts(timezone);
       // A page at a time, the event loop free between pages: a year of leads takes a few seconds
       // of reading, and the chats must not wait for them.
@@ -304,11 +349,23 @@ export function leadsService(deps: Pick<ServiceDeps, 'db' | 'repos'>, projects: 
       }
 
       // Classes: the project's list in its order (zeros too), then any other class dialogs carry, then unclassified.
-      const byClass: LeadsReport['byClass'] = listed.map((name) => ({ class: name, count: counts.classes.get(name) ?? 0 }));
-      const others = [...counts.classes.entries()]
-        .filter(([key]) => key !== NONE && !listed.includes(key))
-        .sort(([ka, a], [kb, b]) => byCount(a, b, ka, kb));
-      byClass.push(...others.map(([name, count]) => ({ class: name, count })));
+      // Counted by name whatever its case (see the header); a class no longer listed goes by
+      // the spelling most of its leads have.
+      const byKey = new Map<string, { name: string; count: number; top: number }>();
+      for (const c of listed) byKey.set(c.name_key, { name: c.name, count: 0, top: Number.POSITIVE_INFINITY });
+      for (const [spelling, count] of counts.classes) {
+        if (spelling === NONE) continue;
+        const entry = byKey.get(classKey(spelling));
+        if (!entry) byKey.set(classKey(spelling), { name: spelling, count, top: count });
+        else {
+          entry.count += count;
+          if (count > entry.top) Object.assign(entry, { name: spelling, top: count });
+        }
+      }
+      const entries = [...byKey.values()];
+      const byClass: LeadsReport['byClass'] = entries.slice(0, listed.length).map((e) => ({ class: e.name, count: e.count }));
+      const others = entries.slice(listed.length).sort((a, b) => byCount(a.count, b.count, a.name, b.name));
+      byClass.push(...others.map((e) => ({ class: e.name, count: e.count })));
       const unclassified = counts.classes.get(NONE);
       if (unclassified) byClass.push({ class: null, count: unclassified });
 

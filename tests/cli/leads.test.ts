@@ -157,7 +157,7 @@ describe('parley leads list and export', () => {
     expectFailure(both, 2, /'--unclassified' cannot be used with option '--class <class>'/);
     expectFailure(bothExport, 2, /'--unclassified' cannot be used with option '--class <class>'/);
     // Which of two dates comes first takes the project's timezone: the server's to judge.
-    expectFailure(order, 1, /--until is before --since/);
+    expectFailure(order, 1, /until is before since/);
     expectFailure(blog, 1, /unknown project: Blog/);
     expectFailure(json, 2, /disagree/);
   });

@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { type Ctx, withProject } from '../../context.js';
 import { UsageError } from '../../errors.js';
 import { result } from '../../io.js';
@@ -6,6 +6,12 @@ import { parseId } from '../../options.js';
 
 interface Opts {
   clear?: boolean;
+}
+
+/** A blank class is refused (exit 2): clearing is said with --clear, never by an empty variable. */
+function parseLeadClass(value: string): string {
+  if (!value.trim()) throw new InvalidArgumentError('a lead class needs a name (to remove the class: --clear)');
+  return value;
 }
 
 export async function run(dialogId: number, leadClass: string | undefined, opts: Opts, ctx: Ctx): Promise<number> {
@@ -24,7 +30,7 @@ export default function dialogsClass(ctx: Ctx): Command {
   return withProject(new Command('class'))
     .description("set a dialog's lead class (one of \"parley leads classes list\"), or clear it")
     .argument('<dialog-id>', 'dialog id (see "parley dialogs list")', parseId)
-    .argument('[class]', 'the lead class')
+    .argument('[class]', 'the lead class', parseLeadClass)
     .option('--clear', 'remove the class from the dialog')
     .addHelpText('after', '\nExamples:\n  $ parley dialogs class 12 target\n  $ parley dialogs class 12 --clear\n')
     .action((id: number, leadClass: string | undefined, opts: Opts, cmd: Command) => ctx.begin(cmd).finish(run(id, leadClass, opts, ctx)));

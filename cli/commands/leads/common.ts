@@ -21,6 +21,21 @@ export function parseLeadFormat(value: string): LeadFormat {
   return value as LeadFormat;
 }
 
+/** The format a file name asks for (`leads.json`, `LEADS.NDJSON`), or null when it names none of them. */
+export function leadFormatOfPath(path: string): LeadFormat | null {
+  const ext = /\.([^./\\]+)$/.exec(path)?.[1]?.toLowerCase();
+  return (LEAD_FORMATS as readonly string[]).includes(ext ?? '') ? (ext as LeadFormat) : null;
+}
+
+/**
+ * --class: a blank one is a usage error, not "no class" (a script's empty variable would list the
+ * opposite leads); --unclassified asks for those. Case and spaces are the server's to match.
+ */
+export function parseFilterClass(value: string): string {
+  if (!value.trim()) throw new InvalidArgumentError('a lead class needs a name (for dialogs without one: --unclassified)');
+  return value;
+}
+
 const DATE_HELP = 'YYYY-MM-DD in the project timezone, or a time such as 2026-01-05T09:00 or 2026-01-05T06:00:00Z';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -57,7 +72,7 @@ export function withRange(cmd: Command): Command {
 
 export function withFilters(cmd: Command): Command {
   return withRange(cmd)
-    .option('--class <class>', 'only dialogs of this lead class')
+    .option('--class <class>', 'only dialogs of this lead class (whatever its case; also a removed class dialogs still have)', parseFilterClass)
     .addOption(new Option('--unclassified', 'only dialogs nobody classified yet').conflicts('class'));
 }
 

@@ -3,7 +3,7 @@ import { type Ctx, withProject } from '../../context.js';
 import { UsageError } from '../../errors.js';
 import { notice } from '../../io.js';
 import { writeLocalFile } from '../../local-files.js';
-import { allLeads, type FilterOpts, formatLeads, type LeadFormat, parseLeadFormat, withFilters } from './common.js';
+import { allLeads, type FilterOpts, formatLeads, type LeadFormat, leadFormatOfPath, parseLeadFormat, withFilters } from './common.js';
 
 interface Opts extends FilterOpts {
   format?: LeadFormat;
@@ -12,8 +12,12 @@ interface Opts extends FilterOpts {
 }
 
 export async function run(opts: Opts, ctx: Ctx): Promise<number> {
-  if (opts.format && ctx.io.json && opts.format !== 'json') throw new UsageError(`--json and --format ${opts.format} disagree: give one`);
-  const format = opts.format ?? (ctx.io.json ? 'json' : 'csv');
+  // --format wins; else the output file's extension (as for templates export); else --json; else CSV.
+  const named = opts.output ? leadFormatOfPath(opts.output) : null;
+  const format = opts.format ?? named ?? (ctx.io.json ? 'json' : 'csv');
+  if (ctx.io.json && format !== 'json') {
+    throw new UsageError(`--json and ${opts.format ? `--format ${format}` : `--output ${opts.output}`} disagree: give one`);
+  }
   const client = await ctx.client();
   const project = await ctx.project(client);
   const { leads } = await allLeads(client, project.id, opts);
@@ -33,12 +37,12 @@ export default function leadsExport(ctx: Ctx): Command {
       'export the lead journal (RFC 4180 CSV with a header row, JSON or NDJSON): dialog, times, class, operator, group, visitor and client card, landing page, referrer, UTM tags',
     )
     .summary('export the lead journal as CSV, JSON or NDJSON')
-    .option('--format <format>', 'csv (default), json or ndjson', parseLeadFormat)
+    .option('--format <format>', 'csv, json or ndjson (default: from --output\'s extension, else csv)', parseLeadFormat)
     .option('-o, --output <file>', 'write to this file instead of stdout')
     .option('--bom', 'start the CSV with a UTF-8 byte-order mark (Excel then reads non-English text right)')
     .addHelpText(
       'after',
-      '\nExamples:\n  $ parley leads export --since 2026-01-01 --until 2026-01-31 -o january.csv\n  $ parley leads export --format ndjson | jq -c \'select(.leadClass == "target")\'\n',
+      '\nExamples:\n  $ parley leads export --since 2026-01-01 --until 2026-01-31 -o january.csv\n  $ parley leads export -o leads.json\n  $ parley leads export --format ndjson | jq -c \'select(.leadClass == "target")\'\n',
     )
     .action((opts: Opts, cmd: Command) => ctx.begin(cmd).finish(run(opts, ctx)));
 }

@@ -13,7 +13,7 @@ export async function run(name: string, ctx: Ctx): Promise<number> {
 
 export default function leadClassesAdd(ctx: Ctx): Command {
   return withProject(new Command('add'))
-    .description('add a lead class at the end of the list (admin or settings access)')
+    .description('add a lead class at the end of the list; dialogs that kept a removed class of that name, in any case, have it again (admin or settings access)')
     .argument('<name>', 'the class name', parseClassName)
     .addHelpText('after', '\nExample:\n  $ parley leads classes add wholesale\n')
     .action((name: string, _o: unknown, cmd: Command) => ctx.begin(cmd).finish(run(name, ctx)));

@@ -10,7 +10,7 @@ export async function run(name: string, ctx: Ctx): Promise<number> {
   const found = await findClass(client, project.id, name);
   const removed = await client.removeLeadClass(project.id, found.id);
   result(ctx.io, { id: found.id, ...removed }, () =>
-    `Removed the lead class "${removed.name}".${removed.dialogs ? ` ${plural(removed.dialogs, 'dialog')} keep it in the journal.` : ''}`,
+    `Removed the lead class "${removed.name}".${removed.dialogs ? ` ${plural(removed.dialogs, 'dialog')} ${removed.dialogs === 1 ? 'keeps' : 'keep'} it in the journal.` : ''}`,
   );
   return 0;
 }
