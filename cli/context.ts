@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { ApiError, ParleyClient } from '../core/client/api.js';
 import type { Project } from '../core/protocol/index.js';
 import { type ConfigStore, openConfigStore } from './config.js';
-import { AuthError, CliError, UsageError } from './errors.js';
+import { AuthError, CliError, cut, UsageError } from './errors.js';
 import type { Io } from './io.js';
 import { projectKey } from './provision/names.js';
 
@@ -103,24 +103,31 @@ export class Ctx {
 export function projectArgument(arg: string | undefined, ctx: Ctx): string | undefined {
   const flag = ctx.flags.project;
   if (arg !== undefined && flag !== undefined && arg !== flag) {
-    throw new UsageError(`two projects given ("${arg}" and --project "${flag}"): give one`);
+    throw new UsageError(`two projects given ("${cut(arg)}" and --project "${cut(flag)}"): give one`);
   }
   return arg ?? flag;
 }
 
+/**
+ * A project by id or by name. A value of digits only is an id first: scripts pass ids (`-p
+ * "$id"`), and whatever names projects get, an id keeps meaning the same project. Only when none
+ * of the caller's projects has that id is it a name, so a project named "2026" is found by its
+ * name, unless 2026 is also the id of one of the caller's projects (then use the named one's id).
+ */
 export async function findProject(client: ParleyClient, wanted: string): Promise<Project> {
-  if (/^\d+$/.test(wanted)) {
+  const id = Number(wanted);
+  if (/^\d+$/.test(wanted) && Number.isSafeInteger(id)) {
     try {
-      return await client.getProject(Number(wanted));
+      return await client.getProject(id);
     } catch (err) {
-      if (err instanceof ApiError && err.status === 404) throw new CliError(`unknown project: ${wanted}`);
-      throw err;
+      // No such project, or not one of the caller's (the server answers both alike): try the names.
+      if (!(err instanceof ApiError && err.status === 404)) throw err;
     }
   }
   // As the server compares project names (names.ts): "-p 'acme shop '" is Acme shop.
   const matches = (await client.listProjects()).filter((p) => projectKey(p.name) === projectKey(wanted));
-  if (matches.length === 0) throw new CliError(`unknown project: ${wanted}`);
-  if (matches.length > 1) throw new UsageError(`several projects are named "${wanted}": use the id`);
+  if (matches.length === 0) throw new CliError(`unknown project: ${cut(wanted)}`);
+  if (matches.length > 1) throw new UsageError(`several projects are named "${cut(wanted)}": use the id`);
   return matches[0];
 }
 

@@ -13,6 +13,15 @@ export class AuthError extends CliError {
   override readonly exitCode = 4;
 }
 
+/**
+ * A value someone typed, for an error line: whole when short, else its first `max` characters,
+ * "…" and its length. A value may be a pasted file, and an error is one line.
+ */
+export function cut(value: string, max = 40): string {
+  const chars = [...value];
+  return chars.length <= max ? value : `${chars.slice(0, max).join('')}… (${chars.length} characters)`;
+}
+
 export const EXIT = { ok: 0, error: 1, usage: 2, auth: 4 } as const;
 
 export function describeError(err: unknown): { exitCode: number; message: string } {

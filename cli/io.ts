@@ -34,6 +34,17 @@ export function print(io: Io, text: string): void {
   io.stdout.write(safe.endsWith('\n') ? safe : `${safe}\n`);
 }
 
+/**
+ * Data meant for a file (`parley export > parley.yaml`, `templates export | … import -`): a file
+ * or a pipe gets it exactly. print()'s filter would change what is stored: a bidi isolate in a
+ * Hebrew template came out as U+FFFD, and applying the export wrote that back. Only a terminal,
+ * where a person reads it, gets the filter; JSON there gets escapes, which keep the data.
+ */
+export function writeData(io: Io, text: string, format: 'json' | 'text'): void {
+  if (!io.stdoutIsTTY) io.stdout.write(text);
+  else io.stdout.write(format === 'json' ? jsonTerminalSafe(text) : terminalSafe(text));
+}
+
 /** A result: stable JSON with --json, the human rendering otherwise. */
 export function result(io: Io, value: unknown, human: () => string): void {
   if (io.json) io.stdout.write(`${jsonTerminalSafe(JSON.stringify(value, null, 2))}\n`);

@@ -1,35 +1,55 @@
 // Option parsers shared by several commands (they fail as usage errors, exit 2, before any
 // request), and the help of the commands that take --json but no other global flag.
-import { type Command, Help, InvalidArgumentError } from 'commander';
+import { Argument, type Command, Help, InvalidArgumentError, Option } from 'commander';
 import { type AccessLevel, MAX_EMAIL, MAX_NAME, normalizeEmail } from '../core/protocol/constants.js';
-import { UsageError } from './errors.js';
+import { cut, UsageError } from './errors.js';
+
+/**
+ * Refuses the value of a flag or an argument, in commander's words ("option '--first-name
+ * <name>' argument 'x' is invalid. …"). Commander quotes the value whole, and a value may be a
+ * pasted file: a long one is quoted cut, which only we can do, so we write that line ourselves.
+ * `of` is the flag or argument being parsed: commander calls a parser as a method of its Option
+ * or Argument, so a parser declared as `function (this: unknown, value)` passes `this`.
+ */
+export function refuse(of: unknown, value: string, message: string): Error {
+  const shown = cut(value);
+  if (shown === value) return new InvalidArgumentError(message);
+  if (of instanceof Option) return new UsageError(`option '${of.flags}' argument '${shown}' is invalid. ${message}`);
+  if (of instanceof Argument) return new UsageError(`command-argument value '${shown}' is invalid for argument '${of.name()}'. ${message}`);
+  return new UsageError(`the value '${shown}' is invalid. ${message}`);
+}
 
 /** `--first-name` / `--last-name`: not empty (the server trims names; "-" stands for "not given"). */
-export function parseName(value: string): string {
-  if (!value.trim()) throw new InvalidArgumentError('a name must not be empty (use "-" when it is not given)');
-  if ([...value].length > MAX_NAME) throw new InvalidArgumentError(`a name has at most ${MAX_NAME} characters`);
+export function parseName(this: unknown, value: string): string {
+  if (!value.trim()) throw refuse(this, value, 'a name must not be empty (use "-" when it is not given)');
+  if ([...value].length > MAX_NAME) throw refuse(this, value, `a name has at most ${MAX_NAME} characters`);
   return value;
 }
 
-/** `--email`, `--operator`: not empty, not longer than an email can be (the server checks the rest). */
-export function parseEmail(value: string): string {
-  if (!value.trim()) throw new InvalidArgumentError('an email must not be empty');
-  if ([...value].length > MAX_EMAIL) throw new InvalidArgumentError(`an email has at most ${MAX_EMAIL} characters`);
-  // The server's own rule: a malformed address is a wrong flag, refused before any request.
-  if (!normalizeEmail(value)) throw new InvalidArgumentError(`not a valid email address: "${value}"`);
+/**
+ * `--email`, `--operator`, an `<email>` argument: not empty, not longer than an email can be,
+ * and an address by the server's own rule: a malformed one is a wrong flag, refused before any
+ * request.
+ */
+export function parseEmail(this: unknown, value: string): string {
+  if (!value.trim()) throw refuse(this, value, 'an email must not be empty');
+  if ([...value].length > MAX_EMAIL) throw refuse(this, value, `an email has at most ${MAX_EMAIL} characters`);
+  if (!normalizeEmail(value)) {
+    throw refuse(this, value, cut(value) === value ? `not a valid email address: "${value}"` : 'not a valid email address');
+  }
   return value;
 }
 
 /** A project's name (`project create NAME`, `project set --name`): 1 to 100 characters. */
-export function parseProjectName(value: string): string {
-  if (!value.trim()) throw new InvalidArgumentError('a project name must not be empty');
-  if ([...value].length > MAX_NAME) throw new InvalidArgumentError(`a project name has at most ${MAX_NAME} characters`);
+export function parseProjectName(this: unknown, value: string): string {
+  if (!value.trim()) throw refuse(this, value, 'a project name must not be empty');
+  if ([...value].length > MAX_NAME) throw refuse(this, value, `a project name has at most ${MAX_NAME} characters`);
   return value;
 }
 
 /** A repeatable `--operator EMAIL`. */
-export function collectEmail(value: string, previous: string[] = []): string[] {
-  return [...previous, parseEmail(value)];
+export function collectEmail(this: unknown, value: string, previous: string[] = []): string[] {
+  return [...previous, parseEmail.call(this, value)];
 }
 
 /**
@@ -42,23 +62,23 @@ export function checkLength(value: string, max: number, what: string): void {
 }
 
 /** `--access admin|settings|none`. */
-export function parseAccess(value: string): AccessLevel | null {
+export function parseAccess(this: unknown, value: string): AccessLevel | null {
   if (value === 'admin' || value === 'settings') return value;
   if (value === 'none') return null;
-  throw new InvalidArgumentError('access is one of: admin, settings, none');
+  throw refuse(this, value, 'access is one of: admin, settings, none');
 }
 
 /** A dialog id (or any record id): a positive whole number. */
-export function parseId(value: string): number {
+export function parseId(this: unknown, value: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('an id is a positive whole number');
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw refuse(this, value, 'an id is a positive whole number');
   return n;
 }
 
 /** `--limit N` for list commands: 1 to 200. */
-export function parseLimit(value: string): number {
+export function parseLimit(this: unknown, value: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1 || n > 200) throw new InvalidArgumentError('the limit is a number from 1 to 200');
+  if (!/^\d+$/.test(value) || n < 1 || n > 200) throw refuse(this, value, 'the limit is a number from 1 to 200');
   return n;
 }
 

@@ -65,7 +65,12 @@ export function truncate(text: string, max: number): string {
   return chars.length <= max ? line : `${chars.slice(0, max - 1).join('')}…`;
 }
 
-export function dialogsTable(list: DialogList): string {
+/**
+ * A page of `dialogs list`. The "More:" line is the command for the next page as it can be
+ * pasted: with the project's id and the --limit given, so it lists the same project whatever
+ * project is the default where it runs, a page of the same size.
+ */
+export function dialogsTable(list: DialogList, page: { projectId: number; limit?: number }): string {
   const { counts } = list;
   const head = `Mine ${counts.mine} · Shared ${counts.shared} · Archive ${counts.archive}`;
   if (list.dialogs.length === 0) return `${head}\nNo dialogs in ${list.view}.`;
@@ -77,7 +82,8 @@ export function dialogsTable(list: DialogList): string {
     d.lastMessage ? truncate(`${d.lastMessage.author === 'visitor' ? '' : `${d.lastMessage.author}: `}${d.lastMessage.body}`, 40) : '-',
     formatTime(d.lastMessageAt),
   ]);
-  const more = list.next ? [`More: parley dialogs list --view ${list.view} --before ${list.next}`] : [];
+  const limit = page.limit === undefined ? '' : ` --limit ${page.limit}`;
+  const more = list.next ? [`More: parley dialogs list -p ${page.projectId} --view ${list.view}${limit} --before ${list.next}`] : [];
   return [head, table(['ID', 'VISITOR', 'STATUS', 'ASSIGNEE', 'LAST MESSAGE', 'AT'], rows), ...more].join('\n');
 }
 

@@ -2,7 +2,7 @@
 // `parley apply` reads; export then apply on an empty server reproduces the project.
 import { Command } from 'commander';
 import { type Ctx, withProject } from '../context.js';
-import { print } from '../io.js';
+import { writeData } from '../io.js';
 
 export async function run(ctx: Ctx): Promise<number> {
   const client = await ctx.client();
@@ -13,10 +13,11 @@ export async function run(ctx: Ctx): Promise<number> {
     import('yaml'),
   ]);
   const spec = exportSpec(await readState(client, project));
-  if (ctx.io.json) print(ctx.io, JSON.stringify(spec, null, 2));
+  // The file apply reads: written exactly, not through print()'s filter for human output.
+  if (ctx.io.json) writeData(ctx.io, `${JSON.stringify(spec, null, 2)}\n`, 'json');
   else {
     const header = `# Parley project "${project.name}", exported ${new Date().toISOString()} from ${client.url}\n# Apply with: parley apply -f FILE\n`;
-    print(ctx.io, header + stringify(spec, { lineWidth: 0 }));
+    writeData(ctx.io, header + stringify(spec, { lineWidth: 0 }), 'text');
   }
   return 0;
 }

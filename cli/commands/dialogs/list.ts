@@ -1,17 +1,17 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { DIALOG_CURSOR_RE, type View, VIEWS } from '../../../core/protocol/constants.js';
 import { type Ctx, withProject } from '../../context.js';
 import { result } from '../../io.js';
-import { parseLimit } from '../../options.js';
+import { parseLimit, refuse } from '../../options.js';
 import { dialogsTable } from '../../present.js';
 
-function parseView(value: string): View {
-  if (!(VIEWS as readonly string[]).includes(value)) throw new InvalidArgumentError(`a view is one of: ${VIEWS.join(', ')}`);
+function parseView(this: unknown, value: string): View {
+  if (!(VIEWS as readonly string[]).includes(value)) throw refuse(this, value, `a view is one of: ${VIEWS.join(', ')}`);
   return value as View;
 }
 
-function parseCursor(value: string): string {
-  if (!DIALOG_CURSOR_RE.test(value)) throw new InvalidArgumentError('a cursor is the "next" value of a previous page ("More: …" below the list)');
+function parseCursor(this: unknown, value: string): string {
+  if (!DIALOG_CURSOR_RE.test(value)) throw refuse(this, value, 'a cursor is the "next" value of a previous page ("More: …" below the list)');
   return value;
 }
 
@@ -25,7 +25,7 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
   const client = await ctx.client();
   const project = await ctx.project(client);
   const list = await client.listDialogs(project.id, { view: opts.view, limit: opts.limit, before: opts.before });
-  result(ctx.io, list, () => dialogsTable(list));
+  result(ctx.io, list, () => dialogsTable(list, { projectId: project.id, limit: opts.limit }));
   return 0;
 }
 

@@ -1,7 +1,8 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { type Ctx, withProject } from '../../context.js';
 import { UsageError } from '../../errors.js';
 import { result } from '../../io.js';
+import { refuse } from '../../options.js';
 import { searchTable } from '../../present.js';
 
 /** The server's bounds (core/protocol DialogSearchQuery), checked before any request. */
@@ -9,9 +10,9 @@ const MAX_LIMIT = 100;
 const MAX_QUERY = 100;
 
 /** `--limit N` for a search: 1 to 100 (the list commands allow 200; a search answers at most 100). */
-function parseSearchLimit(value: string): number {
+function parseSearchLimit(this: unknown, value: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1 || n > MAX_LIMIT) throw new InvalidArgumentError(`the limit is a number from 1 to ${MAX_LIMIT}`);
+  if (!/^\d+$/.test(value) || n < 1 || n > MAX_LIMIT) throw refuse(this, value, `the limit is a number from 1 to ${MAX_LIMIT}`);
   return n;
 }
 
@@ -22,7 +23,8 @@ interface Opts {
 export async function run(words: string[], opts: Opts, ctx: Ctx): Promise<number> {
   const text = words.join(' ').trim();
   if (!text) throw new UsageError('search for some text');
-  if (text.length > MAX_QUERY) throw new UsageError(`the search text is at most ${MAX_QUERY} characters`);
+  // Counted as the server counts it, by characters (code points): an emoji is one, not two.
+  if ([...text].length > MAX_QUERY) throw new UsageError(`the search text is at most ${MAX_QUERY} characters`);
   const client = await ctx.client();
   const project = await ctx.project(client);
   const found = await client.searchDialogs(project.id, text, opts.limit);

@@ -1,10 +1,10 @@
 import { Command } from 'commander';
 import type { UpdateProfileBody, User } from '../../../core/protocol/index.js';
 import type { Ctx } from '../../context.js';
-import { UsageError } from '../../errors.js';
+import { CliError, UsageError } from '../../errors.js';
 import { result } from '../../io.js';
 import { readLocalFile } from '../../local-files.js';
-import { parseName } from '../../options.js';
+import { checkLength, parseName } from '../../options.js';
 import { renderProfile } from './show.js';
 
 interface Opts {
@@ -12,6 +12,25 @@ interface Opts {
   lastName?: string;
   phone?: string;
   avatar?: string | false;
+}
+
+/** UpdateProfileBody's limit for a phone number. */
+const MAX_PHONE = 40;
+
+/**
+ * The avatar file, checked as the server checks it (server/services/profile.ts, by the same
+ * rules): not empty, at most 2 MB, a PNG, JPEG, WebP or GIF by its bytes.
+ */
+async function checkedAvatar(path: string): Promise<Buffer> {
+  const bytes = await readLocalFile(path);
+  const [{ ACCOUNT_RULES }, { sniffImage }] = await Promise.all([
+    import('../../../server/config.js'),
+    import('../../../server/services/filetype.js'),
+  ]);
+  if (bytes.length === 0) throw new CliError(`${path}: the avatar file is empty`);
+  if (bytes.length > ACCOUNT_RULES.avatarMaxBytes) throw new CliError(`${path}: an avatar may be at most 2 MB`);
+  if (!sniffImage(bytes)) throw new CliError(`${path}: an avatar must be a PNG, JPEG, WebP or GIF image`);
+  return bytes;
 }
 
 export async function run(opts: Opts, ctx: Ctx): Promise<number> {
@@ -22,8 +41,10 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
   if (Object.keys(body).length === 0 && opts.avatar === undefined) {
     throw new UsageError('nothing to change: give --first-name, --last-name, --phone, --avatar or --no-avatar');
   }
-  // Read the file before changing anything, so a wrong path changes nothing.
-  const avatar = typeof opts.avatar === 'string' ? await readLocalFile(opts.avatar) : null;
+  if (opts.phone !== undefined) checkLength(opts.phone, MAX_PHONE, '--phone');
+  // Read and check the file before changing anything: a wrong path, or a file the server would
+  // refuse after the names were saved, changes nothing.
+  const avatar = typeof opts.avatar === 'string' ? await checkedAvatar(opts.avatar) : null;
   const client = await ctx.client();
   let user: User | null = null;
   if (Object.keys(body).length > 0) user = await client.updateProfile(body);
@@ -38,7 +59,7 @@ export default function profileSet(ctx: Ctx): Command {
     .description('change your name, phone or avatar (shown to visitors next to your messages)')
     .option('--first-name <name>', 'first name', parseName)
     .option('--last-name <name>', 'last name ("-" when you prefer not to give one)', parseName)
-    .option('--phone <phone>', 'phone number ("" removes it)')
+    .option('--phone <phone>', `phone number, at most ${MAX_PHONE} characters ("" removes it)`)
     .option('--avatar <file>', 'PNG, JPEG, WebP or GIF image, at most 2 MB')
     .option('--no-avatar', 'remove the avatar')
     .addHelpText('after', '\nExample:\n  $ parley profile set --first-name Ann --phone "+1 555 0100" --avatar ./me.jpg\n')

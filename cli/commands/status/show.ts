@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { type Ctx, withProject } from '../../context.js';
 import { result } from '../../io.js';
+import { parseEmail } from '../../options.js';
 import { type StatusReply, statusPath, statusText } from './text.js';
 
 export async function run(opts: { operator?: string }, ctx: Ctx): Promise<number> {
@@ -15,7 +16,7 @@ export async function run(opts: { operator?: string }, ctx: Ctx): Promise<number
 export default function statusShow(ctx: Ctx): Command {
   return withProject(new Command('show'))
     .description('explain whether you (or an operator) are online, why, and until when; how many operators are online')
-    .option('--operator <email>', 'explain this operator instead of you')
+    .option('--operator <email>', 'explain this operator instead of you', parseEmail)
     .addHelpText(
       'after',
       '\nExamples:\n  $ parley status show\n  $ parley status show --operator ann@example.com\n  $ parley status show --json | jq .operatorsOnline\n',

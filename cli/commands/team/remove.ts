@@ -1,7 +1,9 @@
 import { Command } from 'commander';
+import { normalizeEmail } from '../../../core/protocol/constants.js';
 import type { RemoveMemberReply } from '../../../core/protocol/index.js';
 import { type Ctx, withProject } from '../../context.js';
 import { result } from '../../io.js';
+import { parseEmail } from '../../options.js';
 
 /** What became of their open dialogs, when they had some. */
 function dialogsText({ dialogsUnassigned: unassigned, dialogsReassigned: reassigned }: RemoveMemberReply): string {
@@ -13,10 +15,12 @@ function dialogsText({ dialogsUnassigned: unassigned, dialogsReassigned: reassig
   return parts.length ? ` ${parts.join('; ')}.` : '';
 }
 
-export async function run(email: string, ctx: Ctx): Promise<number> {
+export async function run(typed: string, ctx: Ctx): Promise<number> {
   const client = await ctx.client();
   const project = await ctx.project(client);
-  const released = await client.removeMember(project.id, email);
+  const released = await client.removeMember(project.id, typed);
+  // The login as stored (lower case), as every other --json of a member has it: the reply has no member.
+  const email = normalizeEmail(typed) ?? typed;
   result(ctx.io, { email, removed: true, projectId: project.id, ...released }, () =>
     `Removed ${email} from "${project.name}".${dialogsText(released)}`,
   );
@@ -26,7 +30,7 @@ export async function run(email: string, ctx: Ctx): Promise<number> {
 export default function teamRemove(ctx: Ctx): Command {
   return withProject(new Command('remove'))
     .description('remove a member: their access to the project and its open connections end at once, and their open dialogs go back to their groups')
-    .argument('<email>', 'their email')
+    .argument('<email>', 'their email', parseEmail)
     .addHelpText('after', '\nExample:\n  $ parley team remove ann@example.com\n')
     .action((email: string, _o: unknown, cmd: Command) => ctx.begin(cmd).finish(run(email, ctx)));
 }

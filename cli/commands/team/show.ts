@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { type Ctx, withProject } from '../../context.js';
 import { fields, result } from '../../io.js';
+import { parseEmail } from '../../options.js';
 import { roleOf } from '../../present.js';
 import { personName } from '../../../core/person.js';
 
@@ -23,7 +24,7 @@ export async function run(email: string, ctx: Ctx): Promise<number> {
 export default function teamShow(ctx: Ctx): Command {
   return withProject(new Command('show'))
     .description('show one member')
-    .argument('<email>', 'their email')
+    .argument('<email>', 'their email', parseEmail)
     .addHelpText('after', '\nExample:\n  $ parley team show ann@example.com\n')
     .action((email: string, _o: unknown, cmd: Command) => ctx.begin(cmd).finish(run(email, ctx)));
 }

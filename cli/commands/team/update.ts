@@ -3,7 +3,7 @@ import type { AccessLevel, UpdateMemberBody } from '../../../core/protocol/index
 import { type Ctx, withProject } from '../../context.js';
 import { UsageError } from '../../errors.js';
 import { result } from '../../io.js';
-import { parseAccess, parseName } from '../../options.js';
+import { parseAccess, parseEmail, parseName } from '../../options.js';
 import { roleOf } from '../../present.js';
 import { personName } from '../../../core/person.js';
 
@@ -42,7 +42,7 @@ export async function run(email: string, opts: Opts, ctx: Ctx): Promise<number> 
 export default function teamUpdate(ctx: Ctx): Command {
   return withProject(new Command('update'))
     .description("change a member's name, operator role or access level")
-    .argument('<email>', 'their email')
+    .argument('<email>', 'their email', parseEmail)
     .option('--first-name <name>', 'first name', parseName)
     .option('--last-name <name>', 'last name', parseName)
     .option('--operator', 'may answer chats')

@@ -1,11 +1,10 @@
 // Shared by the `parley templates` commands: finding a template by name (or id), and the
 // checks of a new name or text made before any request.
-import { InvalidArgumentError } from 'commander';
 import type { ParleyClient } from '../../../core/client/api.js';
 import type { Template } from '../../../core/protocol/index.js';
 import { MAX_TEMPLATE_TEXT, normalizeTemplateText, templateKey, templateNameProblem } from '../../../core/templates.js';
-import { CliError, UsageError } from '../../errors.js';
-import { checkLength } from '../../options.js';
+import { CliError, cut, UsageError } from '../../errors.js';
+import { checkLength, refuse } from '../../options.js';
 
 /** By name, case-insensitively; a number that is no template's name is taken as an id. */
 export async function findTemplate(client: ParleyClient, projectId: number, wanted: string): Promise<Template> {
@@ -15,7 +14,7 @@ export async function findTemplate(client: ParleyClient, projectId: number, want
   if (byName) return byName;
   const byId = /^\d+$/.test(wanted.trim()) ? templates.find((t) => t.id === Number(wanted)) : undefined;
   if (byId) return byId;
-  throw new CliError(`no template named "${wanted}" (see "parley templates list")`);
+  throw new CliError(`no template named "${cut(wanted)}" (see "parley templates list")`);
 }
 
 /**
@@ -28,9 +27,9 @@ export async function textArgument(words: string[], readStdin: () => Promise<str
 }
 
 /** A new name (`templates add NAME`, `edit --name`), measured as the server stores it: trimmed. */
-export function parseTemplateName(value: string): string {
+export function parseTemplateName(this: unknown, value: string): string {
   const problem = templateNameProblem(value);
-  if (problem) throw new InvalidArgumentError(problem);
+  if (problem) throw refuse(this, value, problem);
   return value;
 }
 

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { type Ctx, withProject } from '../../context.js';
 import { UsageError } from '../../errors.js';
-import { notice } from '../../io.js';
+import { notice, writeData } from '../../io.js';
 import { writeLocalFile } from '../../local-files.js';
 import { type Format, formatOfPath, parseFormat, writeTemplates } from './files.js';
 
@@ -22,7 +22,7 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
     await writeLocalFile(opts.output, text);
     notice(ctx.io, `Wrote ${templates.length} template${templates.length === 1 ? '' : 's'} of "${project.name}" to ${opts.output}.`);
   } else {
-    ctx.io.stdout.write(text);
+    writeData(ctx.io, text, format === 'json' ? 'json' : 'text');
   }
   return 0;
 }

@@ -3,10 +3,10 @@
 // every complaint points at it. The yaml package is loaded only here, only when needed, so the
 // rest of the CLI starts fast. YAML also gives the line numbers of a JSON file (JSON is YAML).
 import { extname } from 'node:path';
-import { InvalidArgumentError } from 'commander';
 import { formatCsv, neutralizeFormula, parseCsv, restoreFormula } from '../../../core/csv.js';
 import { templateKey, templateProblem } from '../../../core/templates.js';
 import { CliError } from '../../errors.js';
+import { refuse } from '../../options.js';
 
 export const FORMATS = ['json', 'yaml', 'csv'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -18,9 +18,9 @@ export interface TemplateRow {
 }
 
 /** `--format`: a usage error (exit 2) before any request. */
-export function parseFormat(value: string): Format {
+export function parseFormat(this: unknown, value: string): Format {
   const v = value.toLowerCase() === 'yml' ? 'yaml' : value.toLowerCase();
-  if (!(FORMATS as readonly string[]).includes(v)) throw new InvalidArgumentError(`a format is one of: ${FORMATS.join(', ')}`);
+  if (!(FORMATS as readonly string[]).includes(v)) throw refuse(this, value, `a format is one of: ${FORMATS.join(', ')}`);
   return v as Format;
 }
 
@@ -144,15 +144,23 @@ async function readStructured(file: string, text: string, format: 'json' | 'yaml
     node?.range ? lines.linePos(node.range[0]).line : fallback;
 
   // Nothing but blanks or comments: not a list, and never "delete them all" (as in readCsv).
-  if (doc.contents === null) throw fileError(file, null, `the file is empty (${format === 'json' ? '[]' : '"templates: []"'} means no templates)`);
+  const noneSaidSo = `${format === 'json' ? '[]' : '"templates: []"'} means no templates`;
+  if (doc.contents === null) throw fileError(file, null, `the file is empty (${noneSaidSo})`);
   let list: unknown = doc.contents;
   if (YAML.isMap(list)) {
     const keys = list.items.map((p) => String(YAML.isScalar(p.key) ? p.key.value : p.key));
     const extra = keys.filter((k) => k !== 'templates');
     if (extra.length) throw fileError(file, lineOf(list.items[keys.indexOf(extra[0])]?.key as never), `unknown key "${extra[0]}" (the file holds "templates:", a list)`);
-    list = list.get('templates', true);
+    // `{}` is what a generator writes when its input is missing: not an order to delete them all.
+    const pair = list.items[keys.indexOf('templates')];
+    if (!pair) throw fileError(file, lineOf(list as never), `no "templates" in the file (${noneSaidSo})`);
+    list = pair.value;
+    // Nor is `templates:` with no value, or `null`: only an empty list says "none".
+    if (list === null || (YAML.isScalar(list) && list.value === null)) {
+      throw fileError(file, lineOf(pair.key as never), `"templates" has no list (${noneSaidSo})`);
+    }
   }
-  if (list === null || list === undefined || (YAML.isScalar(list) && list.value === null)) return [];
+  if (YAML.isScalar(list) && list.value === null) throw fileError(file, lineOf(list as never), `the file holds no list (${noneSaidSo})`);
   if (!YAML.isSeq(list)) throw fileError(file, lineOf(list as never), 'expected a list of templates, each with a name and a text');
 
   return list.items.map((item, index) => {
