@@ -2,6 +2,7 @@
 import { statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
+import { AVATAR_MAX_BYTES } from '../core/protocol/constants.js';
 import type { Clock } from './clock.js';
 import type { BridgeTuning } from './telegram/timers.js';
 
@@ -48,7 +49,7 @@ export const ACCOUNT_RULES = {
   apiTokenDefaultDays: 365,
   loginFailureWindowMs: 15 * 60_000,
   loginFailureLimit: 10,
-  avatarMaxBytes: 2 * 1024 * 1024,
+  avatarMaxBytes: AVATAR_MAX_BYTES,
 } as const;
 
 export function configFromEnv(

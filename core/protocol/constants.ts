@@ -80,3 +80,6 @@ export const EDIT_WINDOW_MS = 10 * 60_000;
 /** How many files one message may carry. */
 export const MAX_ATTACHMENTS = 10;
 export const MAX_FRAME_BYTES = 64 * 1024;
+
+/** An avatar may be at most this many bytes (the server refuses more; the CLI checks first). */
+export const AVATAR_MAX_BYTES = 2 * 1024 * 1024;

@@ -8,7 +8,7 @@ import type { Attachment } from '../../core/protocol/index.js';
 import type { Queryable } from '../db/sqlite.js';
 import { badRequest, notFound } from '../errors.js';
 import type { ServiceDeps } from './context.js';
-import { safeFileName, sniffFile } from './filetype.js';
+import { safeFileName, sniffFile } from '../../core/filetype.js';
 
 export interface AttachmentRow {
   id: number;

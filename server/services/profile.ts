@@ -10,7 +10,7 @@ import { AppError, badRequest, tooLarge } from '../errors.js';
 import { sha256 } from '../secrets.js';
 import type { Auth } from './accounts.js';
 import type { ServiceDeps } from './context.js';
-import { sniffImage } from './filetype.js';
+import { sniffImage } from '../../core/filetype.js';
 
 export type ProfileService = ReturnType<typeof profileService>;
 

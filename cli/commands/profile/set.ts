@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { AVATAR_MAX_BYTES } from '../../../core/protocol/constants.js';
 import type { UpdateProfileBody, User } from '../../../core/protocol/index.js';
 import type { Ctx } from '../../context.js';
 import { CliError, UsageError } from '../../errors.js';
@@ -23,12 +24,9 @@ const MAX_PHONE = 40;
  */
 async function checkedAvatar(path: string): Promise<Buffer> {
   const bytes = await readLocalFile(path);
-  const [{ ACCOUNT_RULES }, { sniffImage }] = await Promise.all([
-    import('../../../server/config.js'),
-    import('../../../server/services/filetype.js'),
-  ]);
+  const { sniffImage } = await import('../../../core/filetype.js');
   if (bytes.length === 0) throw new CliError(`${path}: the avatar file is empty`);
-  if (bytes.length > ACCOUNT_RULES.avatarMaxBytes) throw new CliError(`${path}: an avatar may be at most 2 MB`);
+  if (bytes.length > AVATAR_MAX_BYTES) throw new CliError(`${path}: an avatar may be at most 2 MB`);
   if (!sniffImage(bytes)) throw new CliError(`${path}: an avatar must be a PNG, JPEG, WebP or GIF image`);
   return bytes;
 }

@@ -1,4 +1,5 @@
-// File types by their first bytes, never by name or by the client's Content-Type.
+// File types by their first bytes, never by name or by the client's Content-Type: the server
+// types uploads and avatars with it, and the CLI checks an avatar before sending it.
 
 export interface SniffedType {
   mime: string;
