@@ -6,7 +6,7 @@ import type { ParleyClient } from '../../core/client/api.js';
 import type { Group, Routing } from '../../core/protocol/groups.js';
 import type { Member, Project, User } from '../../core/protocol/index.js';
 import type { LeadClass, Template } from '../../core/protocol/journal.js';
-import { API_PREFIX, normalizeGroupName, normalizeOrigin } from '../../core/protocol/constants.js';
+import { API_PREFIX, normalizeClassName, normalizeGroupName, normalizeOrigin } from '../../core/protocol/constants.js';
 import { normalizeTemplateName, normalizeTemplateText } from '../../core/templates.js';
 import { canonicalTimeZone, formatDays, formatHours, type Interval, parseHours, WEEKDAYS, type Weekday } from '../../core/schedule-text.js';
 import type { ScheduleView } from '../commands/schedule/common.js';
@@ -498,9 +498,8 @@ function leadClassSteps(parsed: ParsedSpec, state: CurrentState, prune: boolean)
   const steps: Step[] = [];
   const current = new Map(state.leadClasses.map((c) => [nameKey(c.name), c]));
   for (const raw of classes) {
-    // As the server stores a class name (services/leads.ts): trimmed, spaces squeezed, NFC, which
-    // is the rule of group names.
-    const name = normalizeGroupName(raw);
+    // As the server stores a class name (the same function): trimmed, spaces squeezed, NFC.
+    const name = normalizeClassName(raw);
     const have = current.get(nameKey(name));
     if (have && have.name !== name) {
       // The same class written in another case: renamed (its dialogs keep it). A project made

@@ -56,6 +56,8 @@ export const MAX_EMAIL = 254;
 
 /** A group name as the server stores (and measures) it: NFC, trimmed, runs of spaces squeezed. */
 export const normalizeGroupName = (raw: string): string => raw.normalize('NFC').trim().replace(/\s+/g, ' ');
+/** A lead class name as the server stores it: the rule of group names. */
+export const normalizeClassName = normalizeGroupName;
 
 /**
  * An allowed origin as the server stores it (`https://Shop.example.com:443/` -> `https://shop.example.com`,

@@ -12,6 +12,7 @@
 // carry a removed class in a spelling the list no longer has; adding (or renaming to) that name
 // again takes them back, in the list's spelling, so a class removed by mistake is restored
 // whole instead of being split in two.
+import { normalizeClassName } from '../../core/protocol/constants.js';
 import { sourceOf } from '../../core/leads.js';
 import { nameProblem } from '../../core/names.js';
 import type { Lead, LeadClass, LeadsQuery, LeadsReport } from '../../core/protocol/index.js';
@@ -25,7 +26,6 @@ import type { ProjectsService } from './projects.js';
 import { dateKey, instantOf, wallClock } from './schedule.js';
 
 const MAX_CLASS_NAME = 100;
-const normalizeClassName = (name: string) => name.trim().replace(/\s+/g, ' ').normalize('NFC');
 const classKey = (name: string) => normalizeClassName(name).toLowerCase();
 
 function checkedClassName(raw: string): { name: string; key: string } {
