@@ -102,9 +102,11 @@ export const UNAVAILABLE_RETRY_MS = 1500;
 export const PROBE_MS = 3000;
 
 const FATAL_STATUS = new Set([400, 401, 403, 404]);
+/** Why a session refused as signed out ended, said alike whether the socket or a request found out. */
+export const SESSION_ENDED = 'the session ended (signed out, revoked or expired)';
 /** Close codes from server/realtime/hub.ts CLOSE. */
 const FATAL_CLOSE: Record<number, () => ApiError> = {
-  4001: () => new ApiError(401, 'unauthenticated', 'the session ended (signed out, revoked or expired)'),
+  4001: () => new ApiError(401, 'unauthenticated', SESSION_ENDED),
   4003: () => new ApiError(403, 'forbidden', 'no longer a member of this project'),
 };
 const OPEN = 1;

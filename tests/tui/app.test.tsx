@@ -884,4 +884,30 @@ describe('what the QA pass found', () => {
     expect(signIn.replace(/[\s│]+/g, ' ')).toContain('Your session ended (signed out, revoked or expired): sign in again.');
     expect(signIn).toContain('oli@example.com');
   });
+
+  it('a session that a request finds revoked before the socket does ends in the same words', async () => {
+    const v = await visitorWrites('Anyone?');
+    // The socket goes on another sign-in of Oli's, so only requests meet the revoked token.
+    const other = await signIn(server.url, 'oli@example.com', NEW_PASSWORD);
+    const app = render(
+      <Gate
+        boot={{ url: server.url, token: oli.token!, email: 'oli@example.com' }}
+        services={{ saveLogin: () => undefined }}
+        connect={(client, projectId) =>
+          new OperatorConnection({ url: client.url, token: other.token!, projectId, heartbeatMs: 0, discover: dialogListing(client, projectId) })
+        }
+      />,
+    );
+    teardown.push(() => app.unmount());
+    await waitForFrame(app, (f) => f.includes('connected') && !f.includes('loading'), 'the main screen');
+    const name = await nameOf(v.dialogId);
+    await waitForFrame(app, (f) => f.includes(name), 'the dialog listed');
+    await oli.logout();
+    await press(app, ENTER);
+    const ended = await waitForFrame(app, (f) => f.includes('Your session ended') && f.includes('Enter: sign in again'), 'the session-ended window');
+    expect(ended).toContain('Your session ended: signed out, revoked or expired.');
+    await press(app, ENTER);
+    const again = await waitForFrame(app, (f) => f.includes('Forgot password?'), 'the sign-in screen');
+    expect(again.replace(/[\s│]+/g, ' ')).toContain('Your session ended (signed out, revoked or expired): sign in again.');
+  });
 });

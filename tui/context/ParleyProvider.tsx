@@ -86,7 +86,7 @@ export function ParleyProvider({ session, children }: { session: Session; childr
       // Any answer of the server ends "cannot reach the server", as the socket coming back does.
       session.client.onAnswer(() => status.dispatch({ type: 'over', what: 'connected' })),
       connection.on('outbox', (_entry, box) => outbox.dispatch(box)),
-      connection.on('fatal', (error) => actions.sessionEnded(error.message)),
+      connection.on('fatal', (error) => actions.sessionEnded(error)),
       connection.on('serverError', (error) => status.dispatch({ type: 'notice', text: `the server refused it: ${error.message}` })),
       connection.on('event', (e) => {
         switch (e.type) {

@@ -4,7 +4,7 @@
 // failure lands in the status bar's notice instead of throwing.
 import { ApiError } from '../../core/client/api.js';
 import type { ThreadItem } from '../../core/client/outbox.js';
-import { FrameError } from '../../core/client/realtime.js';
+import { FrameError, SESSION_ENDED } from '../../core/client/realtime.js';
 import type { View } from '../../core/protocol/constants.js';
 import type { DialogList, DialogSummary, SearchMatch } from '../../core/protocol/dialogs.js';
 import { fillTemplate, placeholderValues } from '../../core/templates.js';
@@ -43,7 +43,7 @@ export function createActions(session: Session, stores: Stores, io: Io) {
   const notice = (text: string, error = true, until?: NoticeEnd[]) => status.dispatch({ type: 'notice', text, error, until });
   const fail = (what: string) => (err: unknown) => {
     // Refused as signed out: the session is over, whatever was being done.
-    if (err instanceof ApiError && err.status === 401) return sessionEnded(err.message);
+    if (err instanceof ApiError && err.status === 401) return sessionEnded(err);
     // The server out of reach: said until the connection is back, not for long after.
     const unreachable = err instanceof ApiError && err.code === 'unreachable';
     notice(`${what}: ${(err as Error).message}`, true, unreachable ? ['connected'] : undefined);
@@ -178,8 +178,11 @@ export function createActions(session: Session, stores: Stores, io: Io) {
    * The session ended (signed out, revoked, expired, or no longer a member): nothing on the
    * main screen works any more. A window says so and how to sign in again.
    */
-  function sessionEnded(reason: string): void {
+  function sessionEnded(err: Error): void {
     if (status.getState().ended !== null) return;
+    // A request's 401 and the socket's close say the same thing in other words: one wording,
+    // whichever of them found out first.
+    const reason = err instanceof ApiError && err.status === 401 ? SESSION_ENDED : err.message;
     status.dispatch({ type: 'ended', reason });
     picker.dispatch({ type: 'close' });
     form.dispatch({ type: 'close' });
