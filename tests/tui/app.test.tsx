@@ -871,10 +871,13 @@ describe('what the QA pass found', () => {
     await press(app, 'Still there?', CTRL_S);
     await expect.poll(() => connection.outbox.order.map((id) => connection.outbox.entries[id].message !== null)).toEqual([true]);
     // Signed out elsewhere (the same token).
+    const socketEnded = new Promise((resolve) => connection.on('fatal', resolve));
     await oli.logout();
     const ended = await waitForFrame(app, (f) => f.includes('Your session ended') && f.includes('Enter: sign in again'), 'the session-ended window');
     expect(ended).toContain('Your session ended: signed out, revoked or expired.');
-    // One sent after the end (as a script on the same connection would) fails alike.
+    // One sent after the socket heard of the end (as a script on the same connection would) fails
+    // alike. (A request of the TUI's may have met the end first, and the window come up then.)
+    await socketEnded;
     const late = connection.send(v.dialogId, 'after the end');
     time.advance(5_000);
     expect(connection.outbox.order.map((id) => connection.outbox.entries[id].state)).toEqual(['failed', 'failed']);
