@@ -333,8 +333,9 @@ export class ParleyClient {
   /** The visitor's client card: real name, phone, email, notes (null clears a field). */
   updateCard = (projectId: number, dialogId: number, card: UpdateCardBody) =>
     this.request<Visitor>('PATCH', `${this.dialog(projectId, dialogId)}/visitor`, card);
-  takeDialog = (projectId: number, dialogId: number) =>
-    this.request<DialogSummary>('POST', `${this.dialog(projectId, dialogId)}/take`);
+  /** `from`: whose the caller saw it to be (null: nobody's): taken by someone else since, it is refused (409). */
+  takeDialog = (projectId: number, dialogId: number, from?: number | null) =>
+    this.request<DialogSummary>('POST', `${this.dialog(projectId, dialogId)}/take`, from === undefined ? undefined : { from });
   assignDialog = (projectId: number, dialogId: number, email: string) =>
     this.request<DialogSummary>('POST', `${this.dialog(projectId, dialogId)}/assign`, { email });
   closeDialog = (projectId: number, dialogId: number) =>

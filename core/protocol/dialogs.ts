@@ -139,6 +139,8 @@ export const UpdateCardBody = Type.Object(
 );
 export type UpdateCardBody = Static<typeof UpdateCardBody>;
 
+/** `from`: whose the caller saw the dialog to be (null: nobody's); without it the take is unconditional. */
+export const TakeBody = Nullable(Type.Object({ from: Nullable(Type.Integer({ minimum: 1 })) }, { additionalProperties: false }));
 export const AssignBody = Type.Object({ email: Type.String({ minLength: 3, maxLength: 254 }) }, { additionalProperties: false });
 export const LeadClassBody = Type.Object(
   { leadClass: Nullable(Type.String({ minLength: 1, maxLength: 100 })) },

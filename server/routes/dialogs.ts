@@ -20,6 +20,7 @@ import {
   ProjectParams,
   SendMessageBody,
   StatusBody,
+  TakeBody,
   UpdateCardBody,
   UpdateDialogBody,
   Visitor,
@@ -114,7 +115,14 @@ export default async function dialogRoutes(app: FastifyInstance) {
     return dialogs.updateCard(auth, request.params.projectId, request.params.dialogId, request.body);
   });
 
-  for (const kind of ['take', 'close', 'reopen'] as const) {
+  // A body { from } makes the take conditional: refused (409) when someone else has it by now.
+  r.post(`${base}/take`, { schema: { params: DialogParams, body: TakeBody, response: { 200: DialogSummary } } }, async (request) => {
+    const auth = await app.authenticate(request);
+    const from = request.body?.from;
+    return dialogs.change(auth, request.params.projectId, request.params.dialogId, { kind: 'take', from });
+  });
+
+  for (const kind of ['close', 'reopen'] as const) {
     r.post(`${base}/${kind}`, { schema: { params: DialogParams, response: { 200: DialogSummary } } }, async (request) => {
       const auth = await app.authenticate(request);
       return dialogs.change(auth, request.params.projectId, request.params.dialogId, { kind });

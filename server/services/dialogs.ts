@@ -185,6 +185,20 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
   }
 
 
+  /**
+   * A take of a dialog the caller saw as `from`'s (null: nobody's) goes ahead while it still is,
+   * or is the caller's already; taken by someone else meanwhile (two operators pressing Take on
+   * a new dialog at once), it is refused with who has it, so the second does not take it from
+   * the first unawares. Read in the write, so no other write comes between.
+   */
+  async function stillAsSeen(tx: Tx, dialogId: number, me: number, from: number | null): Promise<void> {
+    const now = (await r.dialogById(dialogId, tx))!.assignee_id;
+    if (now === from || now === me || now === null) return;
+    const user = await repos.users.byId(now, tx);
+    const name = user ? fullName(user.first_name, user.last_name) : 'someone else';
+    throw conflict(`${name} took this dialog meanwhile: take it again to take it over`);
+  }
+
   /** The dialog, if it belongs to a project the caller is a member of; 404 otherwise. */
   async function dialogFor(auth: Auth, projectId: number, dialogId: number): Promise<DialogRow> {
     await projects.membership(auth, projectId);
@@ -646,7 +660,9 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
       projectId: number,
       dialogId: number,
       change:
-        | { kind: 'take' }
+        // `from`: whose the caller saw the dialog to be (null: nobody's). When someone else has
+        // it by now, the take is refused (409) rather than taking it from them unawares.
+        | { kind: 'take'; from?: number | null }
         | { kind: 'assign'; email: string }
         | { kind: 'close' }
         | { kind: 'reopen' }
@@ -681,6 +697,7 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
           break;
       }
       const updated = await db.write(async (tx) => {
+        if (change.kind === 'take' && change.from !== undefined) await stillAsSeen(tx, dialog.id, auth.user.id, change.from);
         await r.setDialogFields(tx, dialog.id, fields);
         return announcement(dialog.id, tx);
       });

@@ -400,7 +400,9 @@ export function createChat(ctx: BridgeContext, relay: Relay) {
     });
     const text = [`💬 ${visitorLabel(visitor)} · ${project?.name ?? ''}`, ...(page ? [`📄 ${page}`] : []), whose, '', ...lines, '', 'Reply to this message to answer.'].join('\n');
     const actions: TgInlineButton[] = [];
-    if (dialog.status === 'open' && dialog.assignee?.id !== me) actions.push(button('✋ Take', `take:${row.id}`));
+    // Take names whose the card shows the dialog to be (0: nobody's): taken by someone else since,
+    // the tap is refused with who has it, rather than taking it from them unawares.
+    if (dialog.status === 'open' && dialog.assignee?.id !== me) actions.push(button('✋ Take', `take:${row.id}:${dialog.assignee?.id ?? 0}`));
     actions.push(dialog.status === 'open' ? button('✅ Close', `close:${row.id}`) : button('↩️ Reopen', `reopen:${row.id}`));
     // The top of a long dialog gives way: the newest messages and the end of the card stay.
     return { text: text.length > 4096 ? `…${tail(text, 4095)}` : text, buttons: [actions] };
@@ -431,8 +433,9 @@ export function createChat(ctx: BridgeContext, relay: Relay) {
     );
   }
 
-  async function change(op: Operator, dialog: DialogRow, kind: 'take' | 'close' | 'reopen'): Promise<void> {
-    const d = await services.dialogs.change(op.auth, dialog.project_id, dialog.id, { kind });
+  /** `from`, for a take: whose the operator saw the dialog to be (null: nobody's); none: unconditional. */
+  async function change(op: Operator, dialog: DialogRow, kind: 'take' | 'close' | 'reopen', from?: number | null): Promise<void> {
+    const d = await services.dialogs.change(op.auth, dialog.project_id, dialog.id, kind === 'take' ? { kind, from } : { kind });
     const who = visitorLabel({ name: d.visitor.name, real_name: d.visitor.realName });
     await store.setCurrentDialog(op.link.chat_id, dialog.id);
     await say(ctx, op.link.chat_id, kind === 'take' ? TEXTS.took(who) : kind === 'close' ? TEXTS.closed(who) : TEXTS.reopened(who));
@@ -478,7 +481,8 @@ export function createChat(ctx: BridgeContext, relay: Relay) {
     let answerText = '';
     try {
       const op = chatId === null ? null : await operatorOf(chatId);
-      const [, action, id] = /^(resend|open|take|close|reopen):(\d{1,15})$/.exec(q.data ?? '') ?? [];
+      // take:ID:SEEN (whose the card showed it to be); take:ID on cards sent before that.
+      const [, action, id, seen] = /^(resend|open|take|close|reopen):(\d{1,15})(?::(\d{1,15}))?$/.exec(q.data ?? '') ?? [];
       if (!op) {
         if (chatId !== null) await say(ctx, chatId, TEXTS.unlinked);
       } else if (action === 'resend') {
@@ -491,7 +495,14 @@ export function createChat(ctx: BridgeContext, relay: Relay) {
       } else if (action) {
         const dialog = await repos.dialogs.dialogById(Number(id));
         if (dialog) {
-          await change(op, dialog, action as 'take' | 'close' | 'reopen');
+          const from = action === 'take' && seen !== undefined ? Number(seen) || null : undefined;
+          try {
+            await change(op, dialog, action as 'take' | 'close' | 'reopen', from);
+          } catch (err) {
+            // Taken by someone else since the card was drawn: the answer says who, the card shows it.
+            if (!(err instanceof AppError && err.status === 409)) throw err;
+            answerText = err.message;
+          }
           if (q.message) await refreshCard(op, q.message.message_id, dialog.id);
         } else answerText = TEXTS.gone;
       }

@@ -11,6 +11,7 @@ import { ManualTime } from '../helpers/manual-time.js';
 import {
   CHAT,
   endTelegramScenario,
+  addLinkedOperator,
   linkChat,
   ORIGIN,
   startTelegramScenario,
@@ -253,7 +254,7 @@ describe('commands and buttons', () => {
     expect(opened.params.text).toContain(`${first.visitor.name}: First visitor here`);
     expect(opened.params.text).toContain('Waiting for an operator');
     expect(opened.params.reply_markup.inline_keyboard.flat().map((b: { callback_data: string }) => b.callback_data)).toEqual([
-      `take:${first.id}`,
+      `take:${first.id}:0`,
       `close:${first.id}`,
     ]);
 
@@ -277,12 +278,12 @@ describe('commands and buttons', () => {
       (c.params.reply_markup?.inline_keyboard ?? []).flat().map((b) => b.callback_data);
     const took = t.fake.nextSaid(CHAT, /is yours/);
     const edits = t.fake.calls.length;
-    t.fake.userTaps(CHAT, cardId, `take:${first.id}`);
+    t.fake.userTaps(CHAT, cardId, `take:${first.id}:0`);
     expect((await took).params.text).toBe(`✋ The dialog with ${first.visitor.name} is yours.`);
     const afterTake = await t.fake.waitFor('editMessageText', (c) => c.params.message_id === cardId, { from: edits });
     expect(afterTake.params.text).toContain('\nClosed\n');
     expect(buttonsOf(afterTake)).toEqual([`reopen:${first.id}`]);
-    expect(() => t.fake.userTaps(CHAT, cardId, `take:${first.id}`)).toThrow(/has no button/);
+    expect(() => t.fake.userTaps(CHAT, cardId, `take:${first.id}:0`)).toThrow(/has no button/);
 
     const reopened = t.fake.nextSaid(CHAT, /is open again/);
     const before = t.fake.calls.length;
@@ -294,6 +295,41 @@ describe('commands and buttons', () => {
     // Replying to the card still answers the dialog.
     t.fake.userSays(CHAT, 'Back again', { replyTo: cardId });
     expect((await operatorMessage(fox)).message.body).toBe('Back again');
+  });
+
+  it("Take on a card drawn before a colleague took the dialog says who has it and redraws the card; Take then takes it over", async () => {
+    await visitorWrites(t, 'Who is there?');
+    const ana = await addLinkedOperator(t, { email: 'ana@example.com', firstName: 'Ana', lastName: 'Op' }, CHAT + 1);
+    const id = await dialogId();
+    const list = t.fake.nextSaid(CHAT, /Your open dialogs/);
+    t.fake.userSays(CHAT, '/dialogs');
+    const listed = await list;
+    const card = t.fake.nextSaid(CHAT, /Reply to this message to answer/);
+    t.fake.userTaps(CHAT, listed.result.message_id, `open:${id}`);
+    const opened = await card;
+    const cardId = opened.result.message_id;
+    const buttonsOf = (c: { params: { reply_markup?: { inline_keyboard: Array<Array<{ callback_data: string }>> } } }) =>
+      (c.params.reply_markup?.inline_keyboard ?? []).flat().map((b) => b.callback_data);
+    expect(buttonsOf(opened)).toEqual([`take:${id}:0`, `close:${id}`]);
+    // Ana takes it from the TUI; Oli's card still shows it waiting.
+    const anaId = (await ana.me()).user.id;
+    await ana.takeDialog(t.project.id, id, null);
+    let edits = t.fake.calls.length;
+    const tap = t.fake.userTaps(CHAT, cardId, `take:${id}:0`);
+    const answer = await t.fake.waitFor('answerCallbackQuery', (c) => c.params.callback_query_id === tap.queryId);
+    expect(answer.params.text).toBe('Ana Op took this dialog meanwhile: take it again to take it over');
+    const redrawn = await t.fake.waitFor('editMessageText', (c) => c.params.message_id === cardId, { from: edits });
+    expect(redrawn.params.text).toContain('\nAssigned to Ana Op\n');
+    expect(buttonsOf(redrawn)).toEqual([`take:${id}:${anaId}`, `close:${id}`]);
+    expect((await ana.getDialog(t.project.id, id)).dialog.assignee?.name).toBe('Ana Op');
+    // Tapped again, knowing it is Ana's: Oli takes it over.
+    const took = t.fake.nextSaid(CHAT, /is yours/);
+    edits = t.fake.calls.length;
+    t.fake.userTaps(CHAT, cardId, `take:${id}:${anaId}`);
+    await took;
+    const after = await t.fake.waitFor('editMessageText', (c) => c.params.message_id === cardId, { from: edits });
+    expect(after.params.text).toContain('\nYours\n');
+    expect((await ana.getDialog(t.project.id, id)).dialog.assignee?.name).toBe('Oli Op');
   });
 
   it('/take with nothing to act on says how; /tpl NAME sends the template with placeholders filled; /tpl alone lists them', async () => {

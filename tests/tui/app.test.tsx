@@ -708,6 +708,26 @@ describe('what the QA pass found', () => {
     expect(attempts).toEqual([1]);
   });
 
+  it('t on a dialog Ana took meanwhile (the socket down, so not shown yet) says so and shows it hers; t again takes it over', async () => {
+    const v = await visitorWrites('Who answers?');
+    const cut = await netCut(server.url);
+    teardown.push(() => cut.close());
+    const { app } = await startApp(oli, { columns: 160, rows: 30 }, { socketUrl: cut.url });
+    const name = await nameOf(v.dialogId);
+    await openFirst(app, name);
+    await press(app, ESC);
+    cut.block();
+    await waitForFrame(app, (f) => f.includes('disconnected'), 'disconnected');
+    await ana.takeDialog(project.id, v.dialogId);
+    await press(app, 't');
+    const refused = await waitForFrame(app, (f) => f.includes('took this dialog meanwhile') && f.includes('with Ana'), 'refused, shown as Ana\'s');
+    expect(refused.replace(/[\s│]+/g, ' ')).toContain('Ana Op took this dialog meanwhile: take it again to take it over');
+    expect((await admin.getDialog(project.id, v.dialogId)).dialog.assignee?.name).toBe('Ana Op');
+    await press(app, 't');
+    await waitForFrame(app, (f) => f.includes('the dialog is yours'), 'taken over');
+    expect((await admin.getDialog(project.id, v.dialogId)).dialog.assignee?.name).toBe('Oli Op');
+  });
+
   it('PgUp pages through a long history showing every message; a reply below says "↓ 1 new"; sending brings the view down', async () => {
     // Nine messages of four lines each: more than two screenfuls (the widget allows ten at once).
     const body = (i: number) => `msg ${String(i).padStart(2, '0')}\nsecond line\nthird line\nfourth line`;

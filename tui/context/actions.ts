@@ -354,14 +354,21 @@ export function createActions(session: Session, stores: Stores, io: Io) {
       notice('edit cancelled: the message stays as it was', false);
     },
 
-    take(dialog?: DialogSummary): void {
+    async take(dialog?: DialogSummary): Promise<void> {
       const d = target(dialog);
       if (!d) return;
-      client.takeDialog(projectId, d.id).then((updated) => {
+      try {
+        // Conditional on whose it is shown to be: taken by someone else since, the server says
+        // who, and the screen catches up, so t again (now naming them) takes it over on purpose.
+        const updated = await client.takeDialog(projectId, d.id, d.assignee?.id ?? null);
         thread.dispatch({ type: 'dialog', dialog: updated });
         notice('the dialog is yours', false);
-        return reload();
-      }, fail('could not take the dialog'));
+        await reload();
+      } catch (err) {
+        if (!(err instanceof ApiError && err.status === 409)) return fail('could not take the dialog')(err);
+        notice(err.message);
+        await Promise.all([reload(), refreshOpen()]);
+      }
     },
 
     close(dialog?: DialogSummary): void {
