@@ -165,6 +165,13 @@ export function groupsRepo(db: Db) {
         [projectId, userId],
       ),
 
+    /** The open dialogs of the project that nobody has, oldest first (to assign them when someone comes online). */
+    waitingDialogs: (projectId: number, q: Queryable = db) =>
+      q.all<{ id: number; group_id: number | null }>(
+        "SELECT id, group_id FROM dialogs WHERE project_id = ? AND assignee_id IS NULL AND status = 'open' ORDER BY id",
+        [projectId],
+      ),
+
     /** The open dialogs of the project assigned to someone, oldest first (to route them again). */
     openDialogsOf: (projectId: number, userId: number, q: Queryable = db) =>
       q.all<{ id: number; group_id: number | null }>(

@@ -19,6 +19,8 @@ export type DomainEvent =
    * `assignedBy`: the dialog was just given to its assignee by this other member.
    * `releasedFrom`: its assignee no longer answers in the project (removed, role taken away,
    * account disabled), and it went back to its group or, under round-robin, to the next operator.
+   * `waited`: under round-robin it waited for an operator of its group (nobody was online), and
+   * went to one who is online now.
    */
   | {
       type: 'dialog.updated';
@@ -27,6 +29,7 @@ export type DomainEvent =
       routing?: DialogRouting;
       assignedBy?: { id: number; name: string };
       releasedFrom?: { id: number; name: string };
+      waited?: true;
     }
   /** Groups or their members changed: operators reload their views. */
   | { type: 'groups.changed'; projectId: number }

@@ -6,7 +6,7 @@ import { presentProject } from '../services/present.js';
 
 export default async function projectRoutes(app: FastifyInstance) {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
-  const { projects, groups } = app.services;
+  const { projects, groups, dialogs } = app.services;
 
   r.get('/projects', { schema: { response: { 200: Type.Array(Project) } } }, async (request) => {
     const auth = await app.authenticate(request);
@@ -31,7 +31,10 @@ export default async function projectRoutes(app: FastifyInstance) {
       const { routing, ...settings } = request.body;
       // Both checked first, then written in one transaction: a mistake in either saves nothing.
       const routingWrite = routing ? await groups.planRouting(auth, request.params.projectId, routing) : undefined;
-      return presentProject(await projects.update(auth, request.params.projectId, settings, routingWrite), app.config.publicUrl);
+      const project = await projects.update(auth, request.params.projectId, settings, routingWrite);
+      // Under round-robin now, dialogs waiting for an operator go to whoever is online.
+      if (routing?.assignment !== undefined) await dialogs.assignWaiting(request.params.projectId);
+      return presentProject(project, app.config.publicUrl);
     },
   );
 }

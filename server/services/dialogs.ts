@@ -302,6 +302,27 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
       return released;
     },
 
+    /**
+     * Under round-robin, the open dialogs nobody has (they came while nobody of their group was
+     * online, or were let go then) go to the group's online operators, oldest first, taking
+     * turns as new ones do: called when someone comes online, so a dialog does not wait in
+     * everyone's Mine for the first to notice it. Nothing under `manual`.
+     */
+    async assignWaiting(projectId: number): Promise<void> {
+      const assigned = await db.write(async (tx) => {
+        if ((await repos.groups.assignment(projectId, tx)) !== 'round-robin') return [];
+        const out: Array<Awaited<ReturnType<typeof announcement>>> = [];
+        for (const d of await repos.groups.waitingDialogs(projectId, tx)) {
+          const next = await repos.groups.takeNextAssignee(tx, projectId, d.group_id);
+          if (next === null) continue;
+          await r.setDialogFields(tx, d.id, { assignee_id: next });
+          out.push(await announcement(d.id, tx));
+        }
+        return out;
+      });
+      for (const d of assigned) bus.publish({ type: 'dialog.updated', projectId, ...d, waited: true });
+    },
+
     announceReleased(projectId: number, released: ReleasedDialog[]) {
       for (const d of released) bus.publish({ type: 'dialog.updated', projectId, ...d });
     },

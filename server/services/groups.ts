@@ -136,7 +136,11 @@ function presentGroup(g: GroupRow, members: GroupMemberRow[]): Group {
 
 export type GroupsService = ReturnType<typeof groupsService>;
 
-export function groupsService(deps: ServiceDeps, projects: ProjectsService) {
+/**
+ * `routingChanged`: who may get which dialog changed (groups, their members, the policy): under
+ * round-robin, dialogs that wait for an operator may go to someone now (dialogs.assignWaiting).
+ */
+export function groupsService(deps: ServiceDeps, projects: ProjectsService, hooks: { routingChanged?: (projectId: number) => Promise<void> } = {}) {
   const { db, repos, clock, bus } = deps;
   const r = repos.groups;
 
@@ -166,7 +170,10 @@ export function groupsService(deps: ServiceDeps, projects: ProjectsService) {
     return out;
   }
 
-  const changed = (projectId: number) => bus.publish({ type: 'groups.changed', projectId });
+  async function changed(projectId: number) {
+    bus.publish({ type: 'groups.changed', projectId });
+    await hooks.routingChanged?.(projectId);
+  }
 
   async function routing(projectId: number): Promise<Routing> {
     return {
@@ -196,7 +203,7 @@ export function groupsService(deps: ServiceDeps, projects: ProjectsService) {
         if (existing) throw conflict(`a group named "${existing.name}" already exists in this project`);
         return r.insert(tx, { projectId, name, key }, clock.now());
       });
-      changed(projectId);
+      await changed(projectId);
       return present(projectId, (await r.byId(id))!);
     },
 
@@ -223,7 +230,7 @@ export function groupsService(deps: ServiceDeps, projects: ProjectsService) {
         for (const m of add) await r.addMember(tx, group, m.id, now);
         for (const m of remove) await r.removeMember(tx, group.id, m.id);
       });
-      changed(projectId);
+      await changed(projectId);
       return present(projectId, group);
     },
 
@@ -231,7 +238,7 @@ export function groupsService(deps: ServiceDeps, projects: ProjectsService) {
       await requireManager(auth, projectId);
       const group = await groupNamed(projectId, name);
       const touched = await db.write((tx) => r.remove(tx, group));
-      changed(projectId);
+      await changed(projectId);
       return { name: group.name, dialogsUngrouped: touched.dialogs, rulesRemoved: touched.rules };
     },
 
@@ -244,7 +251,9 @@ export function groupsService(deps: ServiceDeps, projects: ProjectsService) {
     async setRouting(auth: Auth, projectId: number, body: UpdateRoutingBody): Promise<Routing> {
       const write = await this.planRouting(auth, projectId, body);
       await db.write(write);
-      // Rules route only dialogs yet to come: the views of existing ones stay as they are.
+      // Rules route only dialogs yet to come: the views of existing ones stay as they are. Under
+      // round-robin now, those waiting for an operator go to whoever is online.
+      if (body.assignment !== undefined) await hooks.routingChanged?.(projectId);
       return routing(projectId);
     },
 

@@ -29,7 +29,7 @@ export function createServices(deps: ServiceDeps) {
     attachments,
     dialogs,
     presence,
-    groups: groupsService(deps, projects),
+    groups: groupsService(deps, projects, { routingChanged: (projectId) => dialogs.assignWaiting(projectId) }),
     templates: templatesService(deps, projects),
   };
 }

@@ -148,7 +148,7 @@ export function describeInstant(at: number, now: number, timezone: string): stri
 export function presenceService(
   deps: ServiceDeps,
   projects: ProjectsService,
-  dialogs: Pick<DialogsService, 'releaseDialogs' | 'announceReleased'>,
+  dialogs: Pick<DialogsService, 'releaseDialogs' | 'announceReleased' | 'assignWaiting'>,
 ) {
   const { db, clock, bus } = deps;
   const schedules = schedulesRepo(db);
@@ -178,6 +178,8 @@ export function presenceService(
   async function publishChange(projectId: number, userId: number, online: boolean) {
     const operatorsOnline = await onlineCount(projectId);
     bus.publish({ type: 'operator.status_changed', projectId, userId, online, operatorsOnline });
+    // Under round-robin, dialogs that waited for someone of their group go to whoever is online now.
+    if (online) await dialogs.assignWaiting(projectId);
     return operatorsOnline;
   }
 
@@ -378,6 +380,9 @@ export function presenceService(
         return out;
       });
       for (const r of released) dialogs.announceReleased(r.projectId, r.dialogs);
+      // Under round-robin, dialogs that came while nobody of their group was online (or while
+      // the server was down) go to whoever is online now, as when someone comes online.
+      for (const { id } of await db.all<{ id: number }>('SELECT id FROM projects ORDER BY id')) await dialogs.assignWaiting(id);
     },
 
     stop() {

@@ -248,9 +248,9 @@ export function createBridge(deps: BridgeDeps) {
           }
         }),
         bus.subscribe('dialog.updated', (e) => {
-          const { assignedBy: by, releasedFrom: from } = e;
-          inOrder('change of hands', () => relay.announceHands(e.projectId, e.dialog, { by, from }));
-          if (by || from) inOrder('assignment notice', () => relay.announceAssignment(e.projectId, e.dialog, { by, from }));
+          const { assignedBy: by, releasedFrom: from, waited } = e;
+          inOrder('change of hands', () => relay.announceHands(e.projectId, e.dialog, { by, from, waited }));
+          if (by || from || waited) inOrder('assignment notice', () => relay.announceAssignment(e.projectId, e.dialog, { by, from, waited }));
         }),
       );
       // Deadlines first (they are due within seconds); then what was owed to chats when the

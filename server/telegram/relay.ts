@@ -48,6 +48,8 @@ export interface HandsChange {
   by?: { id: number; name: string };
   /** Its assignee no longer answers in the project: it went to its group or to the next operator. */
   from?: { id: number; name: string };
+  /** Under round-robin it waited for an operator of its group and went to one online now. */
+  waited?: true;
 }
 
 export function createRelay(ctx: BridgeContext) {
@@ -353,7 +355,13 @@ export function createRelay(ctx: BridgeContext) {
     const who = visitorLabel({ name: dialog.visitor.name, real_name: dialog.visitor.realName });
     const lastMessage = dialog.lastMessage?.body ? dialog.lastMessage : null;
     const last = lastMessage ? `\n\n${lastMessage.author === 'visitor' ? '💬' : '↪️'} ${excerpt(lastMessage.body, 300)}` : '';
-    const notice = how.by ? TEXTS.assigned(how.by.name, who) : how.from ? TEXTS.inherited(how.from.name, who) : null;
+    const notice = how.by
+      ? TEXTS.assigned(how.by.name, who)
+      : how.from
+        ? TEXTS.inherited(how.from.name, who)
+        : how.waited
+          ? TEXTS.waitedFor(who)
+          : null;
     if (!notice) return;
     try {
       const sent = await say(ctx, link.chat_id, `${notice}${last}`, {
@@ -374,7 +382,7 @@ export function createRelay(ctx: BridgeContext) {
    * unassigned, unless it was let go by one who no longer answers (it waits for the others).
    */
   async function announceHands(projectId: number, dialog: DialogSummary, how: HandsChange = {}): Promise<void> {
-    const { by, from } = how;
+    const { by, from, waited } = how;
     const before = await store.assigneeKnown(dialog.id);
     const assignee = dialog.assignee;
     if (before === undefined || before === (assignee?.id ?? null)) return;
@@ -382,16 +390,18 @@ export function createRelay(ctx: BridgeContext) {
     if (!assignee && !from) return;
     const who = visitorLabel({ name: dialog.visitor.name, real_name: dialog.visitor.realName });
     // The first operator to answer an unassigned dialog gets it: that is the answer's own update.
-    const answered = !by && !from && before === null && dialog.lastMessage?.author === 'operator';
+    const answered = !by && !from && !waited && before === null && dialog.lastMessage?.author === 'operator';
     const text = !assignee
       ? TEXTS.releasedWaiting(from!.name, who)
       : by
         ? TEXTS.gaveTo(by.name, assignee.name, who)
         : from
           ? TEXTS.releasedTo(from.name, assignee.name, who)
-          : answered
-            ? TEXTS.answeredBy(assignee.name, who)
-            : TEXTS.tookBy(assignee.name, who);
+          : waited
+            ? TEXTS.waitedTo(assignee.name, who)
+            : answered
+              ? TEXTS.answeredBy(assignee.name, who)
+              : TEXTS.tookBy(assignee.name, who);
     const operators = new Set((await store.linkedOperators(projectId)).map((op) => op.user_id));
     for (const chat of await store.chatsOfDialog(dialog.id)) {
       if (chat.user_id === assignee?.id || chat.user_id === by?.id || chat.user_id === from?.id || !operators.has(chat.user_id)) continue;

@@ -111,12 +111,14 @@ export const TEXTS = {
   took: (who: string) => `✋ The dialog with ${who} is yours.`,
   assigned: (by: string, who: string) => `👤 ${by} gave you the dialog with ${who}.`,
   inherited: (from: string, who: string) => `👤 The dialog with ${who} is yours now: ${from} no longer answers in this project.`,
+  waitedFor: (who: string) => `👤 The dialog with ${who} is yours now: it was waiting for an operator.`,
   // To colleagues who got a dialog that changed hands: their replies still reach the visitor.
   answeredBy: (name: string, who: string) => `↪️ ${name} answered ${who}; the dialog is theirs now. ${STILL_YOURS}`,
   tookBy: (name: string, who: string) => `↪️ ${name} took the dialog with ${who}. ${STILL_YOURS}`,
   gaveTo: (by: string, name: string, who: string) => `↪️ ${by} gave the dialog with ${who} to ${name}. ${STILL_YOURS}`,
   releasedTo: (from: string, name: string, who: string) =>
     `↪️ ${from} no longer answers in this project: the dialog with ${who} went to ${name}. ${STILL_YOURS}`,
+  waitedTo: (name: string, who: string) => `↪️ The dialog with ${who}, waiting for an operator, went to ${name}. ${STILL_YOURS}`,
   releasedWaiting: (from: string, who: string) =>
     `↪️ ${from} no longer answers in this project: the dialog with ${who} waits for an operator; a reply of yours here takes it.`,
   closed: (who: string) => `✅ The dialog with ${who} is closed.`,

@@ -419,6 +419,78 @@ describe('assignment', () => {
   });
 });
 
+describe('round-robin: dialogs waiting for an operator', () => {
+  const assigneeOf = async (id: number) => (await admin.getDialog(project.id, id)).dialog.assignee?.id ?? null;
+  /** The watcher's next dialog.updated of dialog `id`. */
+  const updated = (id: number) => watcher.next((f) => f.type === 'dialog.updated' && f.dialog.id === id);
+
+  it('go to the first of their group to come online, oldest first, in turns with those online; announced', async () => {
+    await createGroup('night', ['ann', 'bob']);
+    await admin.setRouting(project.id, { assignment: 'round-robin' });
+    const first = await newDialog({ group: 'night' });
+    const second = await newDialog({ group: 'night' });
+    const anyone = await newDialog();
+    expect([first.assignee, second.assignee, anyone.assignee]).toEqual([null, null, null]);
+    // Cat is not of the group: only the dialog without a group goes to her.
+    const toCat = updated(anyone.id);
+    await setStatus('cat', true);
+    expect((await toCat).dialog.assignee?.id).toBe(op.cat.id);
+    expect([await assigneeOf(first.id), await assigneeOf(second.id)]).toEqual([null, null]);
+    // Ann is the group's first online: both go to her, the oldest first.
+    const one = updated(first.id);
+    await setStatus('ann', true);
+    expect((await one).dialog.assignee?.id).toBe(op.ann.id);
+    expect(await assigneeOf(second.id)).toBe(op.ann.id);
+    expect((await viewsOf(op.bob.client)).get(first.id)).toBe('shared');
+    // Going offline and online again with nothing waiting changes nothing.
+    await setStatus('ann', false);
+    const later = await newDialog({ group: 'night' });
+    expect(later.assignee).toBeNull();
+    await setStatus('bob', true);
+    await setStatus('ann', true);
+    expect(await assigneeOf(later.id)).toBe(op.bob.id);
+    expect([await assigneeOf(first.id), await assigneeOf(second.id)]).toEqual([op.ann.id, op.ann.id]);
+  });
+
+  it('go to someone online when the policy turns to round-robin, or a group gets an online member; never under manual', async () => {
+    await createGroup('day', ['dan']);
+    await setStatus('cat', true);
+    const waiting = await newDialog({ group: 'day' });
+    expect(waiting.assignee).toBeNull();
+    // Manual: coming online assigns nothing.
+    await setStatus('bob', true);
+    expect(await assigneeOf(waiting.id)).toBeNull();
+    // Round-robin, but nobody of the group online: it still waits.
+    await admin.setRouting(project.id, { assignment: 'round-robin' });
+    expect(await assigneeOf(waiting.id)).toBeNull();
+    // Cat (online) joins the group: it is hers.
+    const toCat = updated(waiting.id);
+    await admin.updateGroup(project.id, 'day', { add: [email('cat')] });
+    expect((await toCat).dialog.assignee?.id).toBe(op.cat.id);
+    // A dialog that waited under manual goes when the policy turns to round-robin (PATCH of the project too).
+    await admin.setRouting(project.id, { assignment: 'manual' });
+    const manual = await newDialog({ group: 'day' });
+    expect(manual.assignee).toBeNull();
+    await admin.updateProject(project.id, { routing: { assignment: 'round-robin' } });
+    expect(await assigneeOf(manual.id)).toBe(op.cat.id);
+  });
+
+  it('that waited while the server was down go to whoever is online when it starts', async () => {
+    await admin.setRouting(project.id, { assignment: 'round-robin' });
+    const waiting = await newDialog();
+    expect(waiting.assignee).toBeNull();
+    // Dan was switched online in the database while the server was stopped (as a schedule would at start).
+    await Promise.all(peers.splice(0).map((p) => p.close()));
+    await server.close();
+    const db = new Database(join(dataDir, 'parley.db'));
+    db.prepare('UPDATE memberships SET online = 1, manual = 1 WHERE user_id = ? AND project_id = ?').run(op.dan.id, project.id);
+    db.close();
+    await start();
+    admin = new ParleyClient({ url: server.url, token: admin.token });
+    expect(await assigneeOf(waiting.id)).toBe(op.dan.id);
+  });
+});
+
 describe('the migration to groups', () => {
   it('keeps the free-text data-group of existing dialogs as history and gives them no group', async () => {
     const path = join(dataDir, 'before-groups.db');

@@ -203,3 +203,17 @@ it('under round-robin the dialog of one who stops answering goes to the next onl
   expect(tookNotices).toEqual([]);
   expect(handNotices(CHAT)).toEqual([]);
 });
+
+it('under round-robin a dialog that waited goes to Bea coming online: she hears it is hers with its last message, Oli where it went', async () => {
+  await t.admin.request('PUT', `/api/v1/projects/${t.project.id}/routing`, { assignment: 'round-robin' });
+  const { visitor } = await bothGetNewDialog('Is anyone on duty');
+  const id = await onlyDialog();
+  const toBea = t.fake.nextSaid(BEA_CHAT, /is yours now/);
+  const toOli = t.fake.nextSaid(CHAT, /^↪️/);
+  await bea.setStatus(t.project.id, true);
+  expect((await toBea).params.text).toBe(`👤 The dialog with ${visitor} is yours now: it was waiting for an operator.\n\n💬 Is anyone on duty`);
+  expect((await toOli).params.text).toBe(`↪️ The dialog with ${visitor}, waiting for an operator, went to Bea Op. ${STILL}`);
+  expect(handNotices(BEA_CHAT)).toEqual([]);
+  const { dialog } = await t.operator.request<{ dialog: { assignee: { name: string } | null } }>('GET', `/api/v1/projects/${t.project.id}/dialogs/${id}`);
+  expect(dialog.assignee?.name).toBe('Bea Op');
+});
