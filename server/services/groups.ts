@@ -23,7 +23,12 @@ import { MAX_GROUP_NAME, normalizeGroupName } from '../../core/protocol/constant
 import { nameProblem } from '../../core/names.js';
 
 /** The key names are unique by: Unicode-aware case folding (SQLite's NOCASE is ASCII only). */
-export const groupKey = (name: string) => name.normalize('NFC').trim().toLowerCase();
+export const nameKey = (name: string) => name.normalize('NFC').trim().toLowerCase();
+/**
+ * A group's key: its name as stored (spaces squeezed), case folded. So a data-group, a route or a
+ * command naming "Night  shift" finds the group "Night shift".
+ */
+export const groupKey = (name: string) => nameKey(normalizeGroupName(name));
 
 /** A group name as stored, or a 400 saying what is wrong with it. */
 export function cleanGroupName(raw: string): string {

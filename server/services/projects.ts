@@ -9,7 +9,7 @@ import { generateWidgetKey } from '../secrets.js';
 import type { Auth } from './accounts.js';
 import type { ServiceDeps } from './context.js';
 // Project names are unique as group names are within a project: NFC, trimmed, whatever their case.
-import { groupKey as nameKey } from './groups.js';
+import { nameKey } from './groups.js';
 
 export const defaultTimezone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 

@@ -205,6 +205,16 @@ describe('routing new dialogs', () => {
     expect((await newDialog()).group).toBeNull();
   });
 
+  it('finds a group named with repeated spaces as its stored name (squeezed): in data-group, routes and commands', async () => {
+    expect((await admin.createGroup(project.id, 'Night  shift')).name).toBe('Night shift');
+    await expectApiError(admin.createGroup(project.id, 'night   SHIFT'), 409, 'conflict');
+    expect((await newDialog({ group: 'Night   shift' })).group).toBe('Night shift');
+    expect((await admin.updateGroup(project.id, 'night  shift', { add: [email('ann')] })).members.map((m) => m.email)).toEqual([email('ann')]);
+    const routing = await admin.setRouting(project.id, { rules: [{ pattern: '*', group: ' NIGHT  SHIFT ' }] });
+    expect(routing.rules).toEqual([{ pattern: '*', group: 'Night shift' }]);
+    expect((await newDialog({ url: 'https://shop.example.com/' })).group).toBe('Night shift');
+  });
+
   it('takes it from the first matching URL rule; data-group comes first', async () => {
     await createGroup('wholesale', ['ann']);
     await createGroup('retail', ['bob']);
