@@ -845,6 +845,44 @@ describe('what the QA pass found', () => {
     await expect.poll(async () => (await operatorBodies(v.dialogId)).map((b) => [...b].length)).toEqual([9_999]);
   });
 
+  it('q while online by the switch asks first: Esc stays, o goes offline and quits, y quits staying online', async () => {
+    await oli.setStatus(project.id, true);
+    let unmounted = false;
+    function Probe() {
+      useEffect(() => () => void (unmounted = true), []);
+      return null;
+    }
+    const first = await startApp(oli, { columns: 120, rows: 30 }, { beside: <Probe /> });
+    await press(first.app, 'q');
+    const asked = await waitForFrame(first.app, (f) => f.includes('You are online in Shop'), 'the question');
+    expect(asked.replace(/[\s║]+/g, ' ')).toContain(
+      'You are online in Shop: visitors see the chat and wait for an answer. o: go offline and quit · y: quit, staying online (to answer from Telegram) · n or Esc: back',
+    );
+    expect(asked).not.toContain('not sent yet');
+    await press(first.app, ESC);
+    await waitForFrame(first.app, (f) => !f.includes('You are online in Shop'), 'back');
+    expect(unmounted).toBe(false);
+    await press(first.app, 'q');
+    await waitForFrame(first.app, (f) => f.includes('You are online in Shop'), 'asked again');
+    await press(first.app, 'o');
+    await expect.poll(() => unmounted).toBe(true);
+    expect((await oli.getStatus(project.id)).online).toBe(false);
+
+    // Offline, q quits at once; online again, y quits and leaves the status as it is.
+    unmounted = false;
+    const second = await startApp(oli, { columns: 120, rows: 30 }, { beside: <Probe /> });
+    await press(second.app, 'q');
+    await expect.poll(() => unmounted).toBe(true);
+    await oli.setStatus(project.id, true);
+    unmounted = false;
+    const third = await startApp(oli, { columns: 120, rows: 30 }, { beside: <Probe /> });
+    await press(third.app, 'q');
+    await waitForFrame(third.app, (f) => f.includes('You are online in Shop'), 'the question');
+    await press(third.app, 'y');
+    await expect.poll(() => unmounted).toBe(true);
+    expect((await oli.getStatus(project.id)).online).toBe(true);
+  });
+
   it('q with a message not sent asks first (n stays, Ctrl+C asks again, y quits)', async () => {
     const v = await visitorWrites('Quit test');
     const cut = await netCut(server.url);

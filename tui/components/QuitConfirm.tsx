@@ -1,19 +1,39 @@
-// Asked on q or Ctrl+C while messages the server has not stored are in the outbox: quitting
-// loses them, so the operator says so first (y) or stays (n, Esc) to resend or copy them.
+// Asked on q or Ctrl+C when quitting would cost something: messages the server has not stored
+// are in the outbox (quitting loses them), or the operator is online by their own switch
+// (visitors would go on writing to nobody). o goes offline first, y quits as things are, n or
+// Esc stays (to resend or copy the messages).
 import { Box, Text } from 'ink';
+import { useSession } from '../context/session.js';
 import { useStore, useStores } from '../context/stores.js';
+import { onlineByHand } from '../state/connection.js';
 import { notSent } from '../state/thread.js';
 
 export function QuitConfirm({ width, height }: { width: number; height: number }) {
-  const n = notSent(useStore(useStores().outbox));
+  const stores = useStores();
+  const { me, projectId } = useSession();
+  const n = notSent(useStore(stores.outbox));
+  const online = onlineByHand(useStore(stores.connection).status);
+  const project = me.projects.find((p) => p.id === projectId)?.name ?? 'this project';
   return (
     <Box flexDirection="column" width={width} height={height} borderStyle="double" borderColor="yellow" paddingX={1} overflow="hidden">
-      <Text bold wrap="wrap">
-        {n === 1 ? '1 message is' : `${n} messages are`} not sent yet: quit anyway? y/n
-      </Text>
-      <Text dimColor wrap="wrap">
-        Quitting loses {n === 1 ? 'it' : 'them'}. n (or Esc) goes back: r on a failed message resends it.
-      </Text>
+      {n > 0 ? (
+        <>
+          <Text bold wrap="wrap">
+            {n === 1 ? '1 message is' : `${n} messages are`} not sent yet: quit anyway? y/n
+          </Text>
+          <Text dimColor wrap="wrap">
+            Quitting loses {n === 1 ? 'it' : 'them'}. n (or Esc) goes back: r on a failed message resends it.
+          </Text>
+        </>
+      ) : null}
+      {online ? (
+        <>
+          <Text bold wrap="wrap">
+            You are online in {project}: visitors see the chat and wait for an answer.
+          </Text>
+          <Text wrap="wrap">o: go offline and quit · y: quit, staying online (to answer from Telegram) · n or Esc: back</Text>
+        </>
+      ) : null}
     </Box>
   );
 }

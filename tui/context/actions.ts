@@ -12,7 +12,7 @@ import { MAX_ATTACHMENTS, MAX_BODY } from '../../core/protocol/constants.js';
 import { outgoing } from '../state/composer.js';
 import { formatSize } from '../state/message-rows.js';
 import { arrivals } from '../state/dialogs.js';
-import type { NoticeEnd } from '../state/connection.js';
+import { type NoticeEnd, onlineByHand } from '../state/connection.js';
 import { isView, type Pane } from '../state/focus.js';
 import { changedValues, formValues } from '../state/form.js';
 import { type PickerKind, pickedItem, searchIsCurrent } from '../state/picker.js';
@@ -595,12 +595,26 @@ export function createActions(session: Session, stores: Stores, io: Io) {
       }, fail('Telegram'));
     },
 
-    /** q or Ctrl+C: quits, after asking when messages would be lost (not stored by the server). */
+    /**
+     * q or Ctrl+C: quits, after asking when messages would be lost (not stored by the server), or
+     * when the operator is online by their own switch (visitors would write to nobody).
+     */
     quit(): void {
       // Once the session ended, its window has listed what is lost already.
       const ask = focus.getState().overlay !== 'quit' && status.getState().ended === null;
-      if (ask && notSent(stores.outbox.getState()) > 0) {
+      if (ask && (notSent(stores.outbox.getState()) > 0 || onlineByHand(status.getState().status))) {
         return focus.dispatch({ type: 'overlay', overlay: 'quit' });
+      }
+      io.exit();
+    },
+
+    /** o on the quit question: offline in the project first, then quits; failing, it says so and stays. */
+    async goOfflineAndQuit(): Promise<void> {
+      try {
+        status.dispatch({ type: 'status', status: await client.setStatus(projectId, false) });
+      } catch (err) {
+        closeOverlay();
+        return fail('could not go offline (q quits anyway)')(err);
       }
       io.exit();
     },

@@ -9,6 +9,7 @@ import type { Stores } from '../context/stores.js';
 import { graphemes } from '../../core/text-layout.js';
 import type { ComposerAction } from '../state/composer.js';
 import { selectedDialog, wantsMore } from '../state/dialogs.js';
+import { onlineByHand } from '../state/connection.js';
 import { isView } from '../state/focus.js';
 import { bottomAfterMove, pageTarget } from '../state/message-rows.js';
 import { readerLayout, threadLayout, type Viewer, viewBottom } from '../state/message-view.js';
@@ -118,6 +119,7 @@ function overlayKey(input: string, key: Key, ctx: KeyContext): void {
   }
   if (overlay === 'quit') {
     if (input === 'y' || input === 'Y') return actions.quit();
+    if ((input === 'o' || input === 'O') && onlineByHand(stores.connection.getState().status)) return void actions.goOfflineAndQuit();
     if (input === 'n' || input === 'N' || is('Back', input, key)) actions.closeOverlay();
     return;
   }

@@ -101,6 +101,12 @@ export function describeWhen(iso: string, now: number): string {
 }
 
 /**
+ * Online by the operator's own switch (no schedule put them there): quitting the TUI would leave
+ * visitors writing to nobody, so quitting asks first.
+ */
+export const onlineByHand = (s: OperatorStatus | null): boolean => !!s && s.online && s.source === 'manual';
+
+/**
  * The status bar's words for the operator's status: what it is, why, and what `o` will do. A
  * schedule drives the status unless switched by hand, and a manual switch lasts until the
  * schedule's next boundary. `brief`: what it is, no more (a notice needs the room).
