@@ -38,11 +38,13 @@ export function print(io: Io, text: string): void {
  * Data meant for a file (`parley export > parley.yaml`, `templates export | … import -`): a file
  * or a pipe gets it exactly. print()'s filter would change what is stored: a bidi isolate in a
  * Hebrew template came out as U+FFFD, and applying the export wrote that back. Only a terminal,
- * where a person reads it, gets the filter; JSON there gets escapes, which keep the data.
+ * where a person reads it, gets the filter; JSON there gets escapes, which keep the data. CSV
+ * ends its rows with CRLF: there that is a line end, not a stray CR for the filter to show as
+ * U+FFFD at the end of every row.
  */
 export function writeData(io: Io, text: string, format: 'json' | 'text'): void {
   if (!io.stdoutIsTTY) io.stdout.write(text);
-  else io.stdout.write(format === 'json' ? jsonTerminalSafe(text) : terminalSafe(text));
+  else io.stdout.write(format === 'json' ? jsonTerminalSafe(text) : terminalSafe(text.replace(/\r\n/g, '\n')));
 }
 
 /** A result: stable JSON with --json, the human rendering otherwise. */

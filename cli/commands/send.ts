@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { ApiError } from '../../core/client/api.js';
 import { MAX_ATTACHMENTS as MAX_FILES, MAX_BODY } from '../../core/protocol/constants.js';
 import { type Ctx, withProject } from '../context.js';
 import { CliError, UsageError } from '../errors.js';
 import { notice, result } from '../io.js';
 import { readLocalFile } from '../local-files.js';
-import { checkLength, parseId } from '../options.js';
+import { checkLength, parseId, refuse } from '../options.js';
 import { readStdinLines } from '../prompt.js';
 
 interface Opts {
@@ -17,9 +17,9 @@ interface Opts {
 
 
 /** The server's rule for clientIds (core/protocol ClientId), checked before any request. */
-function parseClientId(value: string): string {
+function parseClientId(this: unknown, value: string): string {
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(value)) {
-    throw new InvalidArgumentError('a client id is 1-64 letters, digits, "-" or "_"');
+    throw refuse(this, value, 'a client id is 1-64 letters, digits, "-" or "_"');
   }
   return value;
 }

@@ -1,16 +1,16 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { type Ctx, withProject } from '../../context.js';
 import { UsageError } from '../../errors.js';
 import { result } from '../../io.js';
-import { parseId } from '../../options.js';
+import { parseId, refuse } from '../../options.js';
 
 interface Opts {
   clear?: boolean;
 }
 
 /** A blank class is refused (exit 2): clearing is said with --clear, never by an empty variable. */
-function parseLeadClass(value: string): string {
-  if (!value.trim()) throw new InvalidArgumentError('a lead class needs a name (to remove the class: --clear)');
+function parseLeadClass(this: unknown, value: string): string {
+  if (!value.trim()) throw refuse(this, value, 'a lead class needs a name (to remove the class: --clear)');
   return value;
 }
 

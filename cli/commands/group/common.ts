@@ -1,17 +1,17 @@
 // Shared by the `parley group` commands (and `parley project set|show` for routing): the group
 // name argument and the human renderings.
-import { InvalidArgumentError } from 'commander';
 import { MAX_GROUP_NAME, normalizeGroupName } from '../../../core/protocol/constants.js';
 import type { Group, Routing } from '../../../core/protocol/index.js';
 import { table } from '../../io.js';
+import { refuse } from '../../options.js';
 
 /** The NAME argument: not empty, not too long, no "=" (it separates pattern and group in --route). */
-export function parseGroupName(value: string): string {
+export function parseGroupName(this: unknown, value: string): string {
   // Measured as the server stores it: trimmed, spaces squeezed.
   const name = normalizeGroupName(value);
-  if (!name) throw new InvalidArgumentError('a group name must not be empty');
-  if ([...name].length > MAX_GROUP_NAME) throw new InvalidArgumentError(`a group name has at most ${MAX_GROUP_NAME} characters`);
-  if (value.includes('=')) throw new InvalidArgumentError('a group name must not contain "="');
+  if (!name) throw refuse(this, value, 'a group name must not be empty');
+  if ([...name].length > MAX_GROUP_NAME) throw refuse(this, value, `a group name has at most ${MAX_GROUP_NAME} characters`);
+  if (value.includes('=')) throw refuse(this, value, 'a group name must not contain "="');
   return value;
 }
 

@@ -1,10 +1,11 @@
 // Shared by the `parley leads` commands: the journal's filters, reading every page, and the
 // three file formats of an export.
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import type { ParleyClient } from '../../../core/client/api.js';
 import { formatCsv, neutralizeFormula } from '../../../core/csv.js';
 import { parseDate } from '../../../core/schedule-text.js';
 import type { Lead } from '../../../core/protocol/index.js';
+import { refuse } from '../../options.js';
 
 export const LEAD_FORMATS = ['csv', 'json', 'ndjson'] as const;
 export type LeadFormat = (typeof LEAD_FORMATS)[number];
@@ -16,8 +17,8 @@ export interface FilterOpts {
   unclassified?: boolean;
 }
 
-export function parseLeadFormat(value: string): LeadFormat {
-  if (!(LEAD_FORMATS as readonly string[]).includes(value)) throw new InvalidArgumentError(`a format is one of: ${LEAD_FORMATS.join(', ')}`);
+export function parseLeadFormat(this: unknown, value: string): LeadFormat {
+  if (!(LEAD_FORMATS as readonly string[]).includes(value)) throw refuse(this, value, `a format is one of: ${LEAD_FORMATS.join(', ')}`);
   return value as LeadFormat;
 }
 
@@ -31,8 +32,8 @@ export function leadFormatOfPath(path: string): LeadFormat | null {
  * --class: a blank one is a usage error, not "no class" (a script's empty variable would list the
  * opposite leads); --unclassified asks for those. Case and spaces are the server's to match.
  */
-export function parseFilterClass(value: string): string {
-  if (!value.trim()) throw new InvalidArgumentError('a lead class needs a name (for dialogs without one: --unclassified)');
+export function parseFilterClass(this: unknown, value: string): string {
+  if (!value.trim()) throw refuse(this, value, 'a lead class needs a name (for dialogs without one: --unclassified)');
   return value;
 }
 
@@ -47,18 +48,18 @@ const ZONED_TIME = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})
  * the server reads, on real days and clock times. Only the server knows the project's timezone,
  * so it is the one that turns them into instants.
  */
-export function parseLeadDate(value: string): string {
+export function parseLeadDate(this: unknown, value: string): string {
   const time = LOCAL_TIME.exec(value) ?? ZONED_TIME.exec(value);
   const day = DAY.test(value) ? value : time?.[1];
-  if (!day) throw new InvalidArgumentError(`not a date (${DATE_HELP})`);
+  if (!day) throw refuse(this, value, `not a date (${DATE_HELP})`);
   try {
     parseDate(day);
   } catch {
-    throw new InvalidArgumentError(`no such date: ${day}`);
+    throw refuse(this, value, `no such date: ${day}`);
   }
   const [hour, minute, second] = [time?.[2], time?.[3], time?.[4]].map((n) => Number(n ?? 0));
   if (hour > 23 || minute > 59 || second > 59 || (ZONED_TIME.test(value) && Number.isNaN(Date.parse(value)))) {
-    throw new InvalidArgumentError(`not a valid time: ${value}`);
+    throw refuse(this, value, `not a valid time: ${value}`);
   }
   return value;
 }

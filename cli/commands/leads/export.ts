@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { type Ctx, withProject } from '../../context.js';
-import { UsageError } from '../../errors.js';
-import { notice } from '../../io.js';
+import { cut, UsageError } from '../../errors.js';
+import { notice, writeData } from '../../io.js';
 import { writeLocalFile } from '../../local-files.js';
 import { allLeads, type FilterOpts, formatLeads, type LeadFormat, leadFormatOfPath, parseLeadFormat, withFilters } from './common.js';
 
@@ -16,7 +16,8 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
   const named = opts.output ? leadFormatOfPath(opts.output) : null;
   const format = opts.format ?? named ?? (ctx.io.json ? 'json' : 'csv');
   if (ctx.io.json && format !== 'json') {
-    throw new UsageError(`--json and ${opts.format ? `--format ${format}` : `--output ${opts.output}`} disagree: give one`);
+    // What disagrees is the path's extension: the path is quoted whole unless it is absurdly long.
+    throw new UsageError(`--json and ${opts.format ? `--format ${format}` : `--output ${cut(opts.output ?? '', 200)}`} disagree: give one`);
   }
   const client = await ctx.client();
   const project = await ctx.project(client);
@@ -26,7 +27,9 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
     await writeLocalFile(opts.output, text);
     notice(ctx.io, `Wrote ${leads.length} lead${leads.length === 1 ? '' : 's'} of "${project.name}" to ${opts.output}.`);
   } else {
-    ctx.io.stdout.write(text);
+    // Exactly to a file or a pipe; on a terminal, what visitors sent (page titles, referrers,
+    // UTM tags, the client card) cannot act on it.
+    writeData(ctx.io, text, format === 'csv' ? 'text' : 'json');
   }
   return 0;
 }

@@ -1,8 +1,9 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { sourceLabel } from '../../../core/leads.js';
 import { type Ctx, withProject } from '../../context.js';
 import { UsageError } from '../../errors.js';
-import { print, result, table } from '../../io.js';
+import { print, result, table, writeData } from '../../io.js';
+import { refuse } from '../../options.js';
 import { formatTime, truncate } from '../../present.js';
 import { allLeads, type FilterOpts, formatLeads, type LeadFormat, parseLeadFormat, withFilters } from './common.js';
 import { formatDuration } from './report.js';
@@ -12,9 +13,9 @@ interface Opts extends FilterOpts {
   limit?: number;
 }
 
-function parseMax(value: string): number {
+function parseMax(this: unknown, value: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1) throw new InvalidArgumentError('the limit is a positive whole number');
+  if (!/^\d+$/.test(value) || n < 1) throw refuse(this, value, 'the limit is a positive whole number');
   return n;
 }
 
@@ -24,7 +25,7 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
   const project = await ctx.project(client);
   const { leads, timezone } = await allLeads(client, project.id, opts, opts.limit);
   if (opts.format) {
-    ctx.io.stdout.write(formatLeads(leads, opts.format));
+    writeData(ctx.io, formatLeads(leads, opts.format), opts.format === 'csv' ? 'text' : 'json');
     return 0;
   }
   result(ctx.io, leads, () =>

@@ -1,7 +1,7 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { type Ctx, withProject } from '../../context.js';
 import { result } from '../../io.js';
-import { collectEmail } from '../../options.js';
+import { collectEmail, refuse } from '../../options.js';
 import { callSchedules, schedulesPath, weekGrid } from './common.js';
 
 interface Opts {
@@ -28,8 +28,8 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
   return 0;
 }
 
-function parseDaysOption(value: string): string {
-  if (!value.trim()) throw new InvalidArgumentError('the days must not be empty: mon-fri, sat,sun, mon,wed-fri or all');
+function parseDaysOption(this: unknown, value: string): string {
+  if (!value.trim()) throw refuse(this, value, 'the days must not be empty: mon-fri, sat,sun, mon,wed-fri or all');
   return value;
 }
 
