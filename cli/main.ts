@@ -65,7 +65,7 @@ import tokenRevoke from './commands/token/revoke.js';
 import tuiCommand from './commands/tui.js';
 import whoamiCommand from './commands/whoami.js';
 import { Ctx } from './context.js';
-import { describeError, EXIT } from './errors.js';
+import { cut, describeError, EXIT } from './errors.js';
 import { type Io, processIo } from './io.js';
 
 function version(): string {
@@ -267,14 +267,29 @@ export function buildProgram(ctx: Ctx): Command {
     cmd.configureOutput({
       writeOut: (s) => ctx.io.stdout.write(s),
       writeErr: (s) => ctx.io.stderr.write(s),
-      outputError: (s, write) =>
-        write(`parley: ${s.trim().replace(/^error:\s*/, '').replace(/\s*\n\s*/g, ' ')} (see "${commandPath(cmd)} --help")\n`),
+      // Commander's words quote what it refused ("unknown option '--…'"): quoted cut when long,
+      // and made safe for a terminal, as every other error line is.
+      outputError: (s, write) => {
+        const message = oneLine(s).replace(/^error:\s*/, '').replace(/'([^']{41,})'/g, (_, value: string) => `'${cut(value)}'`);
+        write(`parley: ${terminalSafe(message)} (see "${commandPath(cmd)} --help")\n`);
+      },
     });
     cmd.commands.forEach(configure);
   };
   configure(program);
   return program;
 }
+
+/**
+ * A message as one line: its lines trimmed and joined by a space. (Split rather than a regex
+ * around the line breaks: that one took seconds over a long run of spaces in a refused value.)
+ */
+const oneLine = (message: string) =>
+  message
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .join(' ');
 
 /**
  * A flag and its negation in one command line (`--operator --no-operator`, `--avatar F
@@ -313,7 +328,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<{ exit
       return { exitCode: ok ? EXIT.ok : EXIT.usage, keepAlive: false };
     }
     const { exitCode, message } = describeError(err);
-    io.stderr.write(`parley: ${terminalSafe(message.replace(/\s*\n\s*/g, ' '))}\n`);
+    io.stderr.write(`parley: ${terminalSafe(oneLine(message))}\n`);
     return { exitCode, keepAlive: false };
   }
 }

@@ -116,6 +116,18 @@ describe('a refused long value is quoted cut', () => {
     }
   });
 
+  it("commander's own refusals (an unknown option) quote it cut and safe for a terminal; a long blank is no slower than a short one", async () => {
+    const long = await admin.run(['dialogs', 'show', '1', `--${huge}`]);
+    expect(long.stderr.length).toBeLessThan(300);
+    expectFailure(long, 2, /^parley: unknown option '--b{38}… \(100002 characters\)' \(see "parley dialogs show --help"\)\n$/);
+    const escape = await admin.run(['dialogs', 'show', '1', '--x\u001b]0;owned\u0007']);
+    expectFailure(escape, 2, /^parley: unknown option '--x\uFFFD]0;owned\uFFFD'/);
+    expect(escape.stderr).not.toMatch(/[\u001b\u0007]/);
+    // Spaces inside the option: the one-line rule used to take seconds over them.
+    const spaced = await admin.run(['dialogs', 'show', '1', `--a${blank}b`]);
+    expectFailure(spaced, 2, /^parley: unknown option '--a {37}… \(100004 characters\)'/);
+  });
+
   it('a lead class that is not there: exit 1, the name cut', async () => {
     for (const args of [['leads', 'classes', 'rm', huge], ['leads', 'classes', 'rename', huge, 'new name']]) {
       const r = await admin.run(args);
