@@ -1,6 +1,7 @@
 // `parley apply -f parley.yaml`: bring a project to the state a file describes. The file is
-// checked completely first (nothing is sent when it has a problem); then the plan is printed
-// and carried out step by step through the API. Applying the same file again plans nothing.
+// checked completely first, on its own and against the project as it is (nothing is changed
+// when it has a problem); then the plan is printed and carried out step by step through the
+// API. Applying the same file again plans nothing.
 import { Command } from 'commander';
 import type { Project } from '../../core/protocol/index.js';
 import { type Ctx, findProject, withProject } from '../context.js';
@@ -10,6 +11,7 @@ import { readLocalText } from '../local-files.js';
 import { readStdin } from '../prompt.js';
 import { projectKey } from '../provision/names.js';
 import type { Step } from '../provision/plan.js';
+import type { ParsedSpec } from '../provision/validate.js';
 
 interface Opts {
   file: string;
@@ -49,29 +51,10 @@ function failureLine(err: unknown, steps: Step[], applied: number, creating: str
   return `${stepText(steps[applied])} failed: ${message} (${applied} of ${steps.length} steps were applied${done}; fix it and apply again)`;
 }
 
-export async function run(opts: Opts, ctx: Ctx): Promise<number> {
-  const text = opts.file === '-' ? await readStdin(ctx.io) : await readLocalText(opts.file);
-  const source = opts.file === '-' ? 'stdin' : opts.file;
-  // The schema checker and the YAML parser load only here: other commands start without them.
-  const { parseSpec, SpecError } = await import('../provision/validate.js');
-  const { plan, readState } = await import('../provision/plan.js');
-  // The error line names the first problem; a person at a terminal also sees the others.
-  const listingProblems = <T>(check: () => T): T => {
-    try {
-      return check();
-    } catch (err) {
-      if (err instanceof SpecError && ctx.io.stderrIsTTY) {
-        for (const p of err.problems.slice(1)) ctx.io.stderr.write(`  ${source}:${p.line}:${p.col}: ${p.message}\n`);
-      }
-      throw err;
-    }
-  };
-  // With --project the file may leave out the project's name: the project is the one given.
-  const explicit = ctx.flags.project ?? ctx.io.env.PARLEY_PROJECT;
-  const parsed = listingProblems(() => parseSpec(text, source, { projectGiven: explicit !== undefined }));
+/** Who asks, the projects they belong to, and the project the file is for (null: one to create). */
+async function targetOf(ctx: Ctx, parsed: ParsedSpec, explicit: string | undefined) {
   const client = await ctx.client();
   const [me, projects] = await Promise.all([client.me(), client.listProjects()]);
-
   let project: Project | null;
   if (explicit !== undefined) project = await findProject(client, explicit);
   else {
@@ -82,12 +65,45 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
     if (named.length > 1) throw new CliError(`several projects are named "${fileName}": pass --project ID`);
     project = named[0] ?? null;
   }
+  return { client, me, projects, project };
+}
 
+export async function run(opts: Opts, ctx: Ctx): Promise<number> {
+  const text = opts.file === '-' ? await readStdin(ctx.io) : await readLocalText(opts.file);
+  const source = opts.file === '-' ? 'stdin' : opts.file;
+  // The schema checker and the YAML parser load only here: other commands start without them.
+  const { parseSpec, SpecError } = await import('../provision/validate.js');
+  const { plan, readState } = await import('../provision/plan.js');
+  // The error line names the first problem; a person at a terminal also sees the others.
+  const listingProblems = async <T>(check: () => T | Promise<T>): Promise<T> => {
+    try {
+      return await check();
+    } catch (err) {
+      if (err instanceof SpecError && ctx.io.stderrIsTTY) {
+        for (const p of err.problems.slice(1)) ctx.io.stderr.write(`  ${source}:${p.line}:${p.col}: ${p.message}\n`);
+      }
+      throw err;
+    }
+  };
+  // With --project the file may leave out the project's name: the project is the one given.
+  const explicit = ctx.flags.project ?? ctx.io.env.PARLEY_PROJECT;
+  // The file's own problems come out with those found against the project (plan), in file order.
+  const parsed = await listingProblems(() => parseSpec(text, source, { projectGiven: explicit !== undefined }));
+  const { client, me, projects, project: found, state } = await listingProblems(async () => {
+    try {
+      const target = await targetOf(ctx, parsed, explicit);
+      return { ...target, state: await readState(target.client, target.project, target.me.user) };
+    } catch (err) {
+      // When the project cannot be read (not signed in, the server down, no such --project), a
+      // file with problems of its own is refused with them: they are what to fix first.
+      throw parsed.problems.length ? new SpecError(parsed.file, parsed.problems) : err;
+    }
+  });
+  let project = found;
   // Checked against the project as it is: what the file refers to without defining it, and what
-  // the server would refuse part-way (the last admin, admin access, creating a project, a name taken).
-  const state = await readState(client, project, me.user);
+  // the server would refuse part-way (the last admin, who may change what, creating a project, a name taken).
   const planOpts = { self: me.user.email, serverAdmin: me.user.serverAdmin, projects, prune: Boolean(opts.prune) };
-  const steps = listingProblems(() => plan(parsed, state, planOpts));
+  const steps = await listingProblems(() => plan(parsed, state, planOpts));
   const changed = steps.length > 0;
   const name = project?.name ?? parsed.spec.project.name!;
   if (!ctx.io.json) print(ctx.io, planText(steps, name, Boolean(opts.dryRun)));

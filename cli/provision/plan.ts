@@ -19,14 +19,12 @@ import type { OperatorHours, ParsedSpec } from './validate.js';
 
 export type Action = 'create' | 'update' | 'delete';
 
-/** What a member step does to the member's access level, for the team's rules (teamRuleProblems). */
+/** What a member step does to the member's access level, for the team's rules (accessProblems). */
 export interface AccessChange {
   /** Before the step; undefined: not a member yet. */
   before: Member['access'] | undefined;
   /** After it; undefined: no longer a member. */
   after: Member['access'] | undefined;
-  /** Where the file says so: the team entry, or the team section for a member --prune removes. */
-  at: Path;
 }
 
 export interface Step {
@@ -36,6 +34,11 @@ export interface Step {
   name: string;
   /** For updates: "field: old -> new". */
   changes: string[];
+  /**
+   * Where the file asks for it, for a problem with it: the item (a member's access), the first
+   * setting changed, or, for what --prune deletes, the section.
+   */
+  at: Path;
   /** Member steps only. */
   access?: AccessChange;
   /** Runs after every other step, deletions too: the caller lowering their own access. */
@@ -106,29 +109,39 @@ export async function readState(client: ParleyClient, project: Project | null, m
 /** The project's name: its own, or, for one to create, the file's (without --project a file always names it). */
 const projectName = (parsed: ParsedSpec, state: CurrentState) => state.project?.name ?? parsed.spec.project.name!;
 
+/**
+ * The items of a list of the file that the plan uses, each with its index in the file: a file
+ * with problems is planned without what has one (ParsedSpec.clean), to find its other problems.
+ */
+function cleanItems<T>(parsed: ParsedSpec, path: Path, list: T[] | undefined): Array<[T, number]> {
+  return (list ?? []).flatMap((item, i): Array<[T, number]> => (parsed.clean([...path, i]) ? [[item, i]] : []));
+}
+
 const show = (v: unknown) => (v === null || v === undefined ? 'none' : Array.isArray(v) ? `[${v.join(', ')}]` : String(v));
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 const accessOf = (m: TeamEntry) => (m.access === undefined || m.access === 'none' ? null : m.access);
 
 function settingsSteps(parsed: ParsedSpec, state: CurrentState): Step[] {
   const p = parsed.spec.project;
+  const says = (key: keyof typeof p) => p[key] !== undefined && parsed.clean(['project', key]);
   const wanted: Record<string, unknown> = {};
   // A file applied with --project may leave the name out: the project keeps its own.
-  if (p.name !== undefined) wanted.name = p.name;
+  if (says('name')) wanted.name = p.name;
   // As the server stores it: in the zone database's case (europe/berlin is Europe/Berlin).
-  if (p.timezone !== undefined) wanted.timezone = canonicalTimeZone(p.timezone) ?? p.timezone;
-  if (p.language !== undefined) wanted.language = p.language;
+  if (says('timezone')) wanted.timezone = canonicalTimeZone(p.timezone!) ?? p.timezone;
+  if (says('language')) wanted.language = p.language;
   // As the server stores them: each origin normalised (validate.ts refused any it would not take), once.
-  if (p.allowedOrigins !== undefined) wanted.allowedOrigins = [...new Set(p.allowedOrigins.map((o) => normalizeOrigin(o) ?? o))];
+  if (says('allowedOrigins')) wanted.allowedOrigins = [...new Set(p.allowedOrigins!.map((o) => normalizeOrigin(o) ?? o))];
   const current = { ...state.project } as Record<string, unknown>;
   const changed = Object.keys(wanted).filter((k) => !same(current[k], wanted[k]));
   const body: Record<string, unknown> = Object.fromEntries(changed.map((k) => [k, wanted[k]]));
   // The widget's look: only what the file gives, as the server stores it (lower-case colour, trimmed greeting).
   // null (colour) and "" (greeting) go back to none: the default blue, no greeting.
-  const color = p.widget?.color;
+  const color = parsed.clean(['project', 'widget', 'color']) ? p.widget?.color : undefined;
+  const greeting = parsed.clean(['project', 'widget', 'greeting']) ? p.widget?.greeting : undefined;
   const look = {
     color: color === undefined || color === null ? color : color.toLowerCase(),
-    greeting: p.widget?.greeting === undefined ? undefined : p.widget.greeting.trim() || null,
+    greeting: greeting === undefined ? undefined : greeting.trim() || null,
   };
   const haveLook = state.project?.widget ?? { color: null, greeting: null };
   const widget: Record<string, string | null> = {};
@@ -149,6 +162,7 @@ function settingsSteps(parsed: ParsedSpec, state: CurrentState): Step[] {
         kind: 'project',
         name: projectName(parsed, state),
         changes: changed.filter((k) => k !== 'name').map((k) => `${k}: ${show(wanted[k])}`),
+        at: ['project', 'name'],
         // Creating the project happens before any step runs (see apply.ts); here only its settings.
         run: async (client, projectId) => {
           if (Object.keys(rest).length) await client.updateProject(projectId, rest);
@@ -163,6 +177,7 @@ function settingsSteps(parsed: ParsedSpec, state: CurrentState): Step[] {
       kind: 'project',
       name: state.project.name,
       changes: changed.map((k) => `${k}: ${show(current[k])} -> ${show(wanted[k])}`),
+      at: ['project', ...changed[0].split('.')],
       run: async (client, projectId) => {
         await client.updateProject(projectId, body);
       },
@@ -177,7 +192,7 @@ function teamSteps(parsed: ParsedSpec, state: CurrentState, self: string, prune:
   const current = new Map(state.members.map((m) => [m.email, m]));
   const listed = new Set<string>();
   let own: Step | null = null;
-  for (const [i, entry] of team.entries()) {
+  for (const [entry, i] of cleanItems(parsed, ['team'], team)) {
     const email = entry.email.trim().toLowerCase();
     listed.add(email);
     const want = { firstName: entry.firstName.trim(), lastName: entry.lastName.trim(), operator: entry.operator ?? false, access: accessOf(entry) };
@@ -188,7 +203,8 @@ function teamSteps(parsed: ParsedSpec, state: CurrentState, self: string, prune:
         kind: 'member',
         name: email,
         changes: [personName(want.firstName, want.lastName), want.operator ? 'operator' : 'not an operator', `access ${show(want.access)}`],
-        access: { before: undefined, after: want.access, at: ['team', i, 'access'] },
+        access: { before: undefined, after: want.access },
+        at: ['team', i, 'access'],
         run: async (client, projectId) => {
           const { member, newUser } = await client.addMember(projectId, { email, ...want, access: want.access });
           // Someone who already has an account (in another project) joins with the names of
@@ -217,11 +233,12 @@ function teamSteps(parsed: ParsedSpec, state: CurrentState, self: string, prune:
         ...(keys.includes('operator') && !want.operator && leaves.length ? [`leaves ${leaves.join(' and ')} with the operator role`] : []),
       ],
       access,
+      at: ['team', i, 'access'],
       run: async (client, projectId) => {
         await client.updateMember(projectId, email, Object.fromEntries(keys.map((k) => [k, want[k]])));
       },
     });
-    const access = { before: have.access, after: want.access, at: ['team', i, 'access'] };
+    const access = { before: have.access, after: want.access };
     if (email !== self) steps.push(update(changed, access));
     else if (RANK[want.access ?? 'none'] < RANK[have.access ?? 'none']) {
       // One's own access lowered goes after everything else (groups, schedules, templates and
@@ -233,7 +250,8 @@ function teamSteps(parsed: ParsedSpec, state: CurrentState, self: string, prune:
     } else own = update(changed, access);
   }
   if (own) steps.push(own);
-  if (prune) {
+  // Only a team the plan has whole says whom it leaves out.
+  if (prune && parsed.clean(['team'])) {
     for (const m of state.members) {
       if (listed.has(m.email) || m.email === self) continue;
       steps.push({
@@ -241,7 +259,8 @@ function teamSteps(parsed: ParsedSpec, state: CurrentState, self: string, prune:
         kind: 'member',
         name: m.email,
         changes: [],
-        access: { before: m.access, after: undefined, at: ['team'] },
+        access: { before: m.access, after: undefined },
+        at: ['team'],
         run: async (client, projectId) => {
           await client.removeMember(projectId, m.email);
         },
@@ -303,11 +322,13 @@ function upcoming(h: OperatorHours, today: string): OperatorHours {
 function scheduleSteps(parsed: ParsedSpec, state: CurrentState, prune: boolean, leaving: Set<string>): Step[] {
   if (!parsed.spec.schedules) return [];
   const steps: Step[] = [];
-  const zone = parsed.spec.project.timezone ?? state.project?.timezone ?? 'UTC';
+  const fileZone = parsed.clean(['project', 'timezone']) ? parsed.spec.project.timezone : undefined;
+  const zone = fileZone ?? state.project?.timezone ?? 'UTC';
   // Today as the server counts "in the past" for exceptions: in the project's zone.
   const [today] = inZone(new Date(), canonicalTimeZone(zone) ?? zone);
   const current = new Map(state.schedules.map((v) => [v.email, describeHours(upcoming(hoursOfView(v), today))]));
-  for (const [email, all] of parsed.hours) {
+  for (const [email, { hours: all, entry }] of parsed.hours) {
+    if (!parsed.clean(['schedules', entry])) continue;
     const hours = upcoming(all, today);
     const want = describeHours(hours);
     const have = current.get(email) ?? '';
@@ -317,10 +338,11 @@ function scheduleSteps(parsed: ParsedSpec, state: CurrentState, prune: boolean, 
       kind: 'schedule',
       name: email,
       changes: have ? [`${have} -> ${want}`] : [want],
+      at: ['schedules', entry],
       run: (client, projectId) => setHours(client, projectId, email, hours),
     });
   }
-  if (prune) {
+  if (prune && parsed.clean(['schedules'])) {
     for (const [email, have] of current) {
       // Hours of someone losing the operator role go with it, in their member step.
       if (!have || parsed.hours.has(email) || leaving.has(email)) continue;
@@ -329,6 +351,7 @@ function scheduleSteps(parsed: ParsedSpec, state: CurrentState, prune: boolean, 
         kind: 'schedule',
         name: email,
         changes: [have],
+        at: ['schedules'],
         run: async (client, projectId) => {
           await client.request('POST', `${API_PREFIX}/projects/${projectId}/schedules/clear`, { operators: [email] });
         },
@@ -338,9 +361,10 @@ function scheduleSteps(parsed: ParsedSpec, state: CurrentState, prune: boolean, 
   return steps;
 }
 
-/** With --prune: a delete step for every named item on the server that the file does not list. */
+/** With --prune: a delete step for every named item on the server that the file's section (`at`) does not list. */
 function deletions<T extends { name: string }>(
   kind: string,
+  at: Path,
   current: T[],
   listedNames: string[],
   remove: (client: ParleyClient, projectId: number, item: T) => Promise<unknown>,
@@ -353,6 +377,7 @@ function deletions<T extends { name: string }>(
       kind,
       name: item.name,
       changes: [],
+      at,
       run: async (client: ParleyClient, projectId: number) => {
         await remove(client, projectId, item);
       },
@@ -364,7 +389,7 @@ function groupSteps(parsed: ParsedSpec, state: CurrentState, prune: boolean, lea
   if (!groups) return [];
   const steps: Step[] = [];
   const current = new Map(state.groups.map((g) => [nameKey(g.name), g]));
-  for (const g of groups) {
+  for (const [g, i] of cleanItems(parsed, ['groups'], groups)) {
     const want = [...new Set((g.members ?? []).map((e) => e.trim().toLowerCase()))].sort();
     const have = current.get(nameKey(g.name));
     const haveMembers = (have?.members ?? []).map((m) => m.email).sort();
@@ -379,6 +404,7 @@ function groupSteps(parsed: ParsedSpec, state: CurrentState, prune: boolean, lea
         kind: 'group',
         name,
         changes: want.length ? [`members: ${show(want)}`] : [],
+        at: ['groups', i],
         run: async (client, projectId) => {
           await client.createGroup(projectId, name);
           if (!want.length) return;
@@ -398,14 +424,15 @@ function groupSteps(parsed: ParsedSpec, state: CurrentState, prune: boolean, lea
         kind: 'group',
         name: have.name,
         changes: [...add.map((e) => `+ ${e}`), ...remove.map((e) => `- ${e}`)],
+        at: ['groups', i],
         run: async (client, projectId) => {
           await client.updateGroup(projectId, have.name, { add, remove });
         },
       });
     }
   }
-  if (prune) {
-    steps.push(...deletions('group', state.groups, groups.map((g) => g.name), (client, projectId, g) => client.deleteGroup(projectId, g.name)));
+  if (prune && parsed.clean(['groups'])) {
+    steps.push(...deletions('group', ['groups'], state.groups, groups.map((g) => g.name), (client, projectId, g) => client.deleteGroup(projectId, g.name)));
   }
   return steps;
 }
@@ -415,11 +442,12 @@ function routingSteps(parsed: ParsedSpec, state: CurrentState): Step[] {
   const p = parsed.spec.project;
   const body: { assignment?: Routing['assignment']; rules?: Routing['rules'] } = {};
   const changes: string[] = [];
-  if (p.assignment !== undefined && p.assignment !== state.routing.assignment) {
+  if (p.assignment !== undefined && parsed.clean(['project', 'assignment']) && p.assignment !== state.routing.assignment) {
     body.assignment = p.assignment;
     changes.push(`assignment: ${state.routing.assignment} -> ${p.assignment}`);
   }
-  if (p.routes !== undefined) {
+  // The rules are replaced as a whole: planned only when every one of them is clean.
+  if (p.routes !== undefined && parsed.clean(['project', 'routes'])) {
     // The group as the server stores its name (squeezed, NFC): it finds the group by that name.
     const want = p.routes.map((r) => ({ pattern: r.pattern.trim(), group: normalizeGroupName(r.group) }));
     const key = (rules: Routing['rules']) => JSON.stringify(rules.map((r) => [r.pattern, nameKey(r.group)]));
@@ -436,6 +464,7 @@ function routingSteps(parsed: ParsedSpec, state: CurrentState): Step[] {
       kind: 'routing',
       name: projectName(parsed, state),
       changes,
+      at: ['project', body.assignment !== undefined ? 'assignment' : 'routes'],
       run: async (client, projectId) => {
         await client.setRouting(projectId, body);
       },
@@ -453,7 +482,7 @@ function templateSteps(parsed: ParsedSpec, state: CurrentState, prune: boolean):
     const chars = [...text];
     return JSON.stringify(chars.length > 60 ? `${chars.slice(0, 57).join('')}...` : text);
   };
-  for (const t of templates) {
+  for (const [t, i] of cleanItems(parsed, ['templates'], templates)) {
     const have = current.get(nameKey(t.name));
     // Compared and sent as the server stores them (NFC names, \n line breaks): else a file
     // written on another system would plan the same change at every run.
@@ -465,6 +494,7 @@ function templateSteps(parsed: ParsedSpec, state: CurrentState, prune: boolean):
         kind: 'template',
         name,
         changes: [brief(text)],
+        at: ['templates', i],
         run: async (client, projectId) => {
           await client.createTemplate(projectId, { name, text });
         },
@@ -480,14 +510,15 @@ function templateSteps(parsed: ParsedSpec, state: CurrentState, prune: boolean):
           ...(renamed ? [`name: ${JSON.stringify(have.name)} -> ${JSON.stringify(name)}`] : []),
           ...(have.text !== text ? [`text: ${brief(have.text)} -> ${brief(text)}`] : []),
         ],
+        at: ['templates', i],
         run: async (client, projectId) => {
           await client.updateTemplate(projectId, have.id, { ...(renamed ? { name } : {}), ...(have.text !== text ? { text } : {}) });
         },
       });
     }
   }
-  if (prune) {
-    steps.push(...deletions('template', state.templates, templates.map((t) => t.name), (client, projectId, t) => client.deleteTemplate(projectId, t.id)));
+  if (prune && parsed.clean(['templates'])) {
+    steps.push(...deletions('template', ['templates'], state.templates, templates.map((t) => t.name), (client, projectId, t) => client.deleteTemplate(projectId, t.id)));
   }
   return steps;
 }
@@ -497,7 +528,7 @@ function leadClassSteps(parsed: ParsedSpec, state: CurrentState, prune: boolean)
   if (!classes) return [];
   const steps: Step[] = [];
   const current = new Map(state.leadClasses.map((c) => [nameKey(c.name), c]));
-  for (const raw of classes) {
+  for (const [raw, i] of cleanItems(parsed, ['project', 'leadClasses'], classes)) {
     // As the server stores a class name (the same function): trimmed, spaces squeezed, NFC.
     const name = normalizeClassName(raw);
     const have = current.get(nameKey(name));
@@ -509,6 +540,7 @@ function leadClassSteps(parsed: ParsedSpec, state: CurrentState, prune: boolean)
         kind: 'lead class',
         name: have.name,
         changes: [`name: ${JSON.stringify(have.name)} -> ${JSON.stringify(name)}`],
+        at: ['project', 'leadClasses', i],
         run: async (client, projectId) => {
           const id = have.id > 0 ? have.id : (await client.leadClasses(projectId)).classes.find((c) => nameKey(c.name) === nameKey(name))?.id;
           if (id !== undefined) await client.renameLeadClass(projectId, id, name);
@@ -521,13 +553,14 @@ function leadClassSteps(parsed: ParsedSpec, state: CurrentState, prune: boolean)
       kind: 'lead class',
       name,
       changes: [],
+      at: ['project', 'leadClasses', i],
       run: async (client, projectId) => {
         await client.addLeadClass(projectId, name);
       },
     });
   }
-  if (prune) {
-    steps.push(...deletions('lead class', state.leadClasses, classes, (client, projectId, c) => client.removeLeadClass(projectId, c.id)));
+  if (prune && parsed.clean(['project', 'leadClasses'])) {
+    steps.push(...deletions('lead class', ['project', 'leadClasses'], state.leadClasses, classes, (client, projectId, c) => client.removeLeadClass(projectId, c.id)));
   }
   return steps;
 }
@@ -547,13 +580,22 @@ function referenceProblems(parsed: ParsedSpec, state: CurrentState): Problem[] {
       if (operators.has(raw.trim().toLowerCase())) return;
       problems.push(parsed.problemAt(path, `${raw} is not an operator of "${name}" (${why}): list them under "team" with "operator: true", or run "parley team add --operator"`));
     };
-    (spec.groups ?? []).forEach((g, i) => (g.members ?? []).forEach((raw, j) => check(raw, ['groups', i, 'members', j], 'group members answer chats')));
-    (spec.schedules ?? []).forEach((s, i) => s.operators.forEach((raw, j) => check(raw, ['schedules', i, 'operators', j], 'only operators have working hours')));
+    // Each email that is clean, whatever else its entry has wrong.
+    const emails = (section: 'groups' | 'schedules', key: string, why: string) =>
+      (spec[section] ?? []).forEach((item, i) => {
+        const list = (item as unknown as Record<string, unknown> | null)?.[key];
+        if (!Array.isArray(list)) return;
+        list.forEach((raw: string, j) => {
+          if (parsed.clean([section, i, key, j])) check(raw, [section, i, key, j], why);
+        });
+      });
+    emails('groups', 'members', 'group members answer chats');
+    emails('schedules', 'operators', 'only operators have working hours');
   }
   if (!spec.groups) {
     const groups = new Set(state.groups.map((g) => nameKey(g.name)));
     (spec.project.routes ?? []).forEach((r, i) => {
-      if (!groups.has(nameKey(r.group))) {
+      if (parsed.clean(['project', 'routes', i, 'group']) && !groups.has(nameKey(r.group))) {
         problems.push(parsed.problemAt(['project', 'routes', i, 'group'], `route to unknown group "${r.group}": "${name}" has no such group (define it under "groups")`));
       }
     });
@@ -567,7 +609,8 @@ function referenceProblems(parsed: ParsedSpec, state: CurrentState): Problem[] {
  * projects can be seen from here; the server checks the others.
  */
 function projectProblems(parsed: ParsedSpec, state: CurrentState, opts: PlanOptions): Problem[] {
-  const { name } = parsed.spec.project;
+  // Clean whenever there is no project yet: the project is found by it (parseSpec).
+  const name = parsed.clean(['project', 'name']) ? parsed.spec.project.name : undefined;
   const problems: Problem[] = [];
   if (!state.project && !opts.serverAdmin) {
     problems.push(
@@ -604,27 +647,59 @@ function teamRefusal(step: Step, change: AccessChange, yours: Member['access'], 
   return null;
 }
 
+/** What the server calls managing each kind of item (services/*.ts): it needs the "admin" or "settings" access level. */
+const MANAGING: Record<string, string> = {
+  project: 'changing project settings',
+  group: 'managing groups and routing',
+  routing: 'managing groups and routing',
+  schedule: 'managing schedules',
+  'lead class': 'managing lead classes',
+};
+
 /**
- * The team's rules, played through the member steps in the order they run: only "admin" and
- * "settings" members manage the team, only admins grant admin access or change or remove an
- * admin, and the last admin keeps admin access. What the server would refuse part-way through
- * the apply, leaving the project half-changed, is refused here before anything is sent.
+ * Why the server would refuse a step other than a member's to a caller with neither "admin" nor
+ * "settings" access (`you`: their membership): anything but templates; of templates, creating
+ * one needs the operator role, and editing or deleting one needs it to be the operator's own
+ * (services/templates.ts); null when it would not.
  */
-function teamRuleProblems(parsed: ParsedSpec, state: CurrentState, steps: Step[], self: string): Problem[] {
+function managerRefusal(step: Step, you: Member | undefined, templates: Template[], yoursText: string): string | null {
+  const what = `${step.action} ${step.kind} ${step.name}`;
+  if (step.kind !== 'template') return `${what}: ${MANAGING[step.kind]} needs the "admin" or "settings" access level, and ${yoursText}`;
+  if (!you?.operator) return `${what}: writing templates needs the operator role or the "admin" or "settings" access level: you are not an operator, and ${yoursText}`;
+  if (step.action === 'create') return null;
+  // An update or a deletion names the template as the project has it.
+  const template = templates.find((t) => t.name === step.name);
+  if (template?.createdBy === you.userId) return null;
+  return `${what}: ${step.action === 'update' ? 'editing' : 'deleting'} a template someone else created needs the "admin" or "settings" access level, and ${yoursText}`;
+}
+
+/**
+ * Who may do what, as the server decides it, played through the steps in the order they run:
+ * only "admin" and "settings" members change the project's settings, team, groups and routing,
+ * schedules and lead classes, and templates others created; an operator creates templates and
+ * changes their own. Of the team, only admins grant admin access or change or remove an admin,
+ * and the last admin keeps admin access. Being a server administrator adds nothing in a project
+ * (the creator of a new one is its admin). What the server would refuse part-way through the
+ * apply, leaving the project half-changed, is refused here before anything is sent.
+ */
+function accessProblems(parsed: ParsedSpec, state: CurrentState, steps: Step[], self: string): Problem[] {
   const access = new Map(state.members.map((m) => [m.email, m.access]));
+  const you = state.members.find((m) => m.email === self);
   const initially = access.get(self) ?? null;
   const project = projectName(parsed, state);
   const problems: Problem[] = [];
   for (const step of steps) {
-    if (!step.access) continue;
     const admins = [...access.values()].filter((a) => a === 'admin').length;
     // Played in the order the steps run: a deletion meets the access the caller has then.
     const yours = access.get(self) ?? null;
     const yoursText = `your access in "${project}" is ${show(yours)}${yours === initially ? '' : ' once the file has changed it'}`;
-    const why = teamRefusal(step, step.access, yours, admins, project, yoursText);
-    if (why) problems.push(parsed.problemAt(step.access.at, why));
-    else if (step.access.after === undefined) access.delete(step.name);
-    else access.set(step.name, step.access.after);
+    // "admin" and "settings" members may do all the rest.
+    const why = step.access ? teamRefusal(step, step.access, yours, admins, project, yoursText) : yours ? null : managerRefusal(step, you, state.templates, yoursText);
+    if (why) problems.push(parsed.problemAt(step.at, why));
+    else if (step.access) {
+      if (step.access.after === undefined) access.delete(step.name);
+      else access.set(step.name, step.access.after);
+    }
   }
   return problems;
 }
@@ -635,7 +710,9 @@ function teamRuleProblems(parsed: ParsedSpec, state: CurrentState, steps: Step[]
  */
 function losingOperatorRole(parsed: ParsedSpec, state: CurrentState): Set<string> {
   const operators = new Set(state.members.filter((m) => m.operator).map((m) => m.email));
-  const leaving = (parsed.spec.team ?? []).filter((e) => !(e.operator ?? false)).map((e) => e.email.trim().toLowerCase());
+  const leaving = cleanItems(parsed, ['team'], parsed.spec.team)
+    .filter(([e]) => !(e.operator ?? false))
+    .map(([e]) => e.email.trim().toLowerCase());
   return new Set(leaving.filter((email) => operators.has(email)));
 }
 
@@ -644,9 +721,10 @@ const RANK = { none: 0, settings: 1, admin: 2 } as const;
 
 /**
  * Every step, in the order they can run: creations and updates first, deletions, then the
- * caller's own access when the file lowers it. A file that refers to members or groups the
- * project does not have, or that the server would refuse part-way through (see projectProblems,
- * teamRuleProblems), is refused whole (SpecError).
+ * caller's own access when the file lowers it. A file with problems of its own (parseSpec), that
+ * refers to members or groups the project does not have, or that the server would refuse
+ * part-way through (see projectProblems, accessProblems), is refused whole: one SpecError with
+ * all of these problems, in file order.
  */
 export function plan(parsed: ParsedSpec, state: CurrentState, opts: PlanOptions): Step[] {
   const all = [
@@ -659,7 +737,7 @@ export function plan(parsed: ParsedSpec, state: CurrentState, opts: PlanOptions)
     ...leadClassSteps(parsed, state, opts.prune),
   ];
   const steps = [...all.filter((s) => s.action !== 'delete' && !s.last), ...all.filter((s) => s.action === 'delete').reverse(), ...all.filter((s) => s.last)];
-  const problems = [...referenceProblems(parsed, state), ...projectProblems(parsed, state, opts), ...teamRuleProblems(parsed, state, steps, opts.self)];
+  const problems = [...parsed.problems, ...referenceProblems(parsed, state), ...projectProblems(parsed, state, opts), ...accessProblems(parsed, state, steps, opts.self)];
   if (problems.length) throw new SpecError(parsed.file, problems);
   return steps;
 }

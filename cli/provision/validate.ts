@@ -1,7 +1,8 @@
 // Reads a project file (YAML or JSON) and checks it completely before anything is sent to the
 // server: its structure against the schema, then what a pattern cannot say (real dates, known
 // zones, overlapping hours, duplicate names, references between sections). Every problem
-// points to its line and column; the first one is the error, the rest are counted.
+// points to its line and column. The problems are handed on, not thrown: the plan (plan.ts)
+// adds those it finds against the server, and refuses the file with all of them at once.
 import { Compile } from 'typebox/compile';
 import { isMap, isPair, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
 import { nameProblem } from '../../core/names.js';
@@ -34,11 +35,22 @@ export interface OperatorHours {
 export type CheckedSpec = Spec & { project: NonNullable<Spec['project']> };
 
 export interface ParsedSpec {
+  /**
+   * The file. Where it has problems, only what `clean` says is clean is as the type says; the
+   * project section is a mapping and the lists are lists whatever their problems.
+   */
   spec: CheckedSpec;
-  /** Per operator email (normalized): their hours, with the file's entry they came from. */
-  hours: Map<string, OperatorHours>;
+  /** Per operator email (normalized): their hours, and the file's entry (schedules[entry]) they came from. */
+  hours: Map<string, { hours: OperatorHours; entry: number }>;
   /** The file's name, for problems found later (against the server's state, when planning). */
   file: string;
+  /** The file's own problems, in no order; none when it can be applied as far as the file goes. */
+  problems: Problem[];
+  /**
+   * Whether the value at `path` has no problem, at it, inside it, or in what it is part of: the
+   * plan leaves out what is not clean, so that it still finds the rest of the file's problems.
+   */
+  clean(path: Path): boolean;
   /** A problem at a place of the file, with its line and column. */
   problemAt(path: Path, message: string, key?: string): Problem;
 }
@@ -146,9 +158,11 @@ function simple(e: { keyword: string; schemaPath: string; params: any }, path: P
 }
 
 /**
- * Parses and checks the file; throws SpecError listing every problem, first one first. With
- * `projectGiven` (apply --project) the file may leave out the project's name, or the whole
- * `project` section: the project is the one given.
+ * Parses and checks the file, and returns it with its problems. Throws SpecError, listing every
+ * problem, only when there is nothing to plan: YAML that does not parse, a file that is not a
+ * mapping, and, unless `projectGiven` (apply --project), a project name that cannot be read (the
+ * project is found by it). With `projectGiven` the file may leave out the project's name, or the
+ * whole `project` section: the project is the one given.
  */
 export function parseSpec(text: string, file: string, opts: { projectGiven?: boolean } = {}): ParsedSpec {
   const lines = new LineCounter();
@@ -198,14 +212,33 @@ export function parseSpec(text: string, file: string, opts: { projectGiven?: boo
   const sound = (path: Path) => !structural.some((p) => isPrefix(p.broken, path) || isPrefix(path, p.broken));
   if (!opts.projectGiven) requireProjectName(value as Spec, report);
   const hours = semanticChecks(value as Spec, report, sound);
-  if (problems.length) throw new SpecError(file, problems);
+  const clean = (path: Path) => sound(path) && !problems.some((p) => isPrefix(path, p.path));
   const spec = value as Spec;
-  const project = spec.project ?? {};
+  const project = isMapping(spec.project) ? spec.project! : {};
+  // Without --project the project is found by the file's name for it: without one, nothing can be planned.
+  if (!opts.projectGiven && (typeof project.name !== 'string' || !clean(['project', 'name']))) throw new SpecError(file, problems);
   // The server keeps a project's name trimmed: found by it, "Trail " is the project "Trail" (not
   // a new one at every run).
-  if (project.name !== undefined) project.name = project.name.trim();
-  return { spec: { ...spec, project }, hours, file, problemAt };
+  if (typeof project.name === 'string') project.name = project.name.trim();
+  return {
+    spec: {
+      ...spec,
+      project: { ...project, allowedOrigins: list(project.allowedOrigins), leadClasses: list(project.leadClasses), routes: list(project.routes) },
+      team: list(spec.team),
+      groups: list(spec.groups),
+      schedules: list(spec.schedules),
+      templates: list(spec.templates),
+    },
+    hours,
+    file,
+    problems,
+    clean,
+    problemAt,
+  };
 }
+
+/** A list of the file as a list: [] for a value that is not one (its problem is reported), undefined for none. */
+const list = <T>(value: T[] | undefined): T[] | undefined => (value === undefined || Array.isArray(value) ? value : []);
 
 const isPrefix = (prefix: Path, path: Path) => prefix.length <= path.length && prefix.every((p, i) => p === path[i]);
 
@@ -235,7 +268,7 @@ function duplicates(count: number, keyOf: (i: number) => string | undefined, sec
  * structural check; only such values are looked at (read through `get`), so a file with a
  * broken part still has its other parts checked.
  */
-function semanticChecks(spec: Spec, report: Report, sound: (path: Path) => boolean): Map<string, OperatorHours> {
+function semanticChecks(spec: Spec, report: Report, sound: (path: Path) => boolean): ParsedSpec['hours'] {
   const raw = (path: Path): any => path.reduce<any>((v, k) => (v === null || typeof v !== 'object' ? undefined : v[k]), spec);
   /** The value at `path` when its structure is sound, else undefined (its problem is reported already). */
   const get = (path: Path): any => (sound(path) ? raw(path) : undefined);
@@ -360,8 +393,7 @@ function semanticChecks(spec: Spec, report: Report, sound: (path: Path) => boole
     }
   }
 
-  const hours = new Map<string, OperatorHours>();
-  const firstEntry = new Map<string, number>();
+  const hours: ParsedSpec['hours'] = new Map();
   for (let i = 0; i < count(['schedules']); i++) {
     const own: OperatorHours = { weekly: {}, exceptions: {} };
     for (const days of keysOf(['schedules', i, 'week'])) {
@@ -422,15 +454,14 @@ function semanticChecks(spec: Spec, report: Report, sound: (path: Path) => boole
       if (operator === undefined) continue;
       const email = emailAt(operator, ['schedules', i, 'operators', j]);
       if (!normalizeEmail(operator)) continue;
-      if (firstEntry.has(email)) {
-        report(['schedules', i, 'operators', j], `${operator} already has a schedule in schedules[${firstEntry.get(email)}] (one schedule per operator)`);
+      if (hours.has(email)) {
+        report(['schedules', i, 'operators', j], `${operator} already has a schedule in schedules[${hours.get(email)!.entry}] (one schedule per operator)`);
         continue;
       }
       if (operators && !operators.has(email)) {
         report(['schedules', i, 'operators', j], `${operator} is not an operator in "team" (only operators have working hours)`);
       }
-      firstEntry.set(email, i);
-      hours.set(email, own);
+      hours.set(email, { hours: own, entry: i });
     }
   }
 

@@ -11,6 +11,8 @@ export const Template = Type.Object({
   id: Type.Integer(),
   name: Type.String(),
   text: Type.String(),
+  /** The user id of who created it (an operator may change their own); null once that account is gone. */
+  createdBy: Nullable(Type.Integer()),
   createdAt: Type.String(),
   updatedAt: Type.String(),
 });

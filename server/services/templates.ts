@@ -16,7 +16,7 @@ import { iso } from './present.js';
 import type { ProjectsService } from './projects.js';
 
 export function presentTemplate(t: TemplateRow): Template {
-  return { id: t.id, name: t.name, text: t.text, createdAt: iso(t.created_at), updatedAt: iso(t.updated_at) };
+  return { id: t.id, name: t.name, text: t.text, createdBy: t.created_by, createdAt: iso(t.created_at), updatedAt: iso(t.updated_at) };
 }
 
 const isManager = (m: Membership) => m.access === 'admin' || m.access === 'settings';

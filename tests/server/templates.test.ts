@@ -46,9 +46,10 @@ afterAll(async () => {
 const names = async (client: ParleyClient, projectId: number) => (await client.templates(projectId)).templates.map((t) => t.name);
 
 describe('the API', () => {
-  it('creates (201), lists sorted by name, reads, edits and deletes; the shape is {id, name, text, createdAt, updatedAt}', async () => {
+  it('creates (201), lists sorted by name, reads, edits and deletes; the shape is {id, name, text, createdBy, createdAt, updatedAt}', async () => {
     const greeting = await ann.createTemplate(shop, { name: 'greeting', text: 'Hello, {visitor.name}!' });
-    expect(Object.keys(greeting).sort()).toEqual(['createdAt', 'id', 'name', 'text', 'updatedAt']);
+    expect(Object.keys(greeting).sort()).toEqual(['createdAt', 'createdBy', 'id', 'name', 'text', 'updatedAt']);
+    expect(greeting.createdBy).toBe((await ann.me()).user.id);
     expect(greeting).toMatchObject({ name: 'greeting', text: 'Hello, {visitor.name}!' });
     expect(greeting.createdAt).toBe(greeting.updatedAt);
     await ann.createTemplate(shop, { name: 'Address', text: 'We are at 1 Main St.' });
