@@ -1,9 +1,12 @@
 // Files the person running the CLI names: an avatar, attachments, an import, an export, a project
 // file, a backup. Every problem with one is a single line naming the path in their terms ("x is a
 // directory", "no such directory: d"), never Node's "EISDIR: illegal operation on a directory".
+import { rmSync } from 'node:fs';
 import { open, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { terminalSafe } from '../core/terminal-text.js';
 import { CliError } from './errors.js';
+import type { Io } from './io.js';
 
 type Access = 'read' | 'write';
 
@@ -60,4 +63,34 @@ export async function checkReadableFile(path: string): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+const INTERRUPTS = ['SIGINT', 'SIGTERM'] as const;
+
+/**
+ * Until the returned function is called, SIGINT and SIGTERM first remove `paths()` (the
+ * temporary files of a command): a signal ends the process in the middle of an await, where no
+ * `finally` runs, so the removal is synchronous. The process then ends by that same signal, as
+ * it would have without this: the shell reports 130 or 143 and a script running parley stops
+ * too. (process.exit() would first wait for file reads in progress, for ever on a pipe that
+ * nobody writes to any more.)
+ */
+export function removeOnInterrupt(io: Io, paths: () => Iterable<string>): () => void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    for (const path of paths()) {
+      try {
+        // Retried: a write still in flight may put a file back into a directory being removed.
+        rmSync(path, { recursive: true, force: true, maxRetries: 3 });
+      } catch (err) {
+        io.stderr.write(terminalSafe(`parley: could not remove ${path}: ${(err as Error).message}`) + '\n');
+      }
+    }
+    release();
+    process.kill(process.pid, signal);
+  };
+  const release = () => {
+    for (const signal of INTERRUPTS) process.off(signal, onSignal);
+  };
+  for (const signal of INTERRUPTS) process.on(signal, onSignal);
+  return release;
 }

@@ -1,6 +1,7 @@
 // `parley backup FILE`: a consistent backup of the running server (database, attachments,
 // avatars) saved as one archive. The download is checked against its manifest as it streams in
-// and lands in FILE only when whole (temp file, fsync, rename), so FILE is never half written.
+// and lands in FILE only when whole (temp file, fsync, rename), so FILE is never half written,
+// and the temp file goes however the command ends, a signal included.
 import { randomBytes } from 'node:crypto';
 import { link, open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -11,7 +12,7 @@ import type { ErrorBody } from '../../core/protocol/index.js';
 import type { Ctx } from '../context.js';
 import { CliError } from '../errors.js';
 import { result } from '../io.js';
-import { fileProblem } from '../local-files.js';
+import { fileProblem, removeOnInterrupt } from '../local-files.js';
 import { plural } from '../present.js';
 
 interface Opts {
@@ -31,7 +32,10 @@ export async function run(file: string, opts: Opts, ctx: Ctx): Promise<number> {
   ]);
 
   const temp = join(dirname(target), `.${basename(target)}.${randomBytes(4).toString('hex')}.partial`);
+  // Ctrl-C, or a `timeout` around a cron job, ends the process in the middle of the download.
+  const release = removeOnInterrupt(ctx.io, () => [temp]);
   const out = await open(temp, 'wx', 0o600).catch((err: unknown) => {
+    release();
     throw fileProblem(err, file, 'write');
   });
   let placed = false;
@@ -66,6 +70,7 @@ export async function run(file: string, opts: Opts, ctx: Ctx): Promise<number> {
   } finally {
     await out.close().catch(() => undefined);
     if (!placed) await rm(temp, { force: true });
+    release();
   }
 }
 

@@ -1,12 +1,13 @@
 // `parley restore FILE --data-dir D`: unpacks a `parley backup` archive into a new data
 // directory, offline (no server involved). Every file is checked against the manifest and the
-// database must pass SQLite's integrity check; on any failure nothing is left behind.
+// database must pass SQLite's integrity check; on any failure, Ctrl-C and SIGTERM included,
+// nothing is left behind.
 import { Command } from 'commander';
 import type { Ctx } from '../context.js';
 import { UsageError } from '../errors.js';
 import { shellWord } from '../../core/shell.js';
 import { result } from '../io.js';
-import { checkReadableFile, fileProblem } from '../local-files.js';
+import { checkReadableFile, fileProblem, removeOnInterrupt } from '../local-files.js';
 import { withJsonInHelp } from '../options.js';
 import { plural } from '../present.js';
 
@@ -17,15 +18,19 @@ interface Opts {
 export async function run(file: string, opts: Opts, ctx: Ctx): Promise<number> {
   const dataDir = opts.dataDir ?? ctx.io.env.PARLEY_DATA_DIR;
   if (!dataDir) throw new UsageError('give the directory to restore into: --data-dir DIR (a new or empty one)');
-  const [{ restoreBackup }, { formatSize }] = await Promise.all([
+  const [{ restoreBackup, RestoreFileError }, { formatSize }] = await Promise.all([
     import('../../server/services/backup.js'),
     import('../../core/format-size.js'),
   ]);
   await checkReadableFile(file);
-  const { dataDir: restored, manifest, bytes } = await restoreBackup(file, dataDir).catch((err: unknown) => {
-    // The archive was readable a moment ago: a file-system error now is about the data directory.
-    throw (err as NodeJS.ErrnoException).syscall ? fileProblem(err, dataDir, 'write') : err;
-  });
+  const unfinished = new Set<string>();
+  const release = removeOnInterrupt(ctx.io, () => [...unfinished].reverse());
+  const { dataDir: restored, manifest, bytes } = await restoreBackup(file, dataDir, { unfinished })
+    .catch((err: unknown) => {
+      // Named where it happened: the archive, DIR, or the directory a new DIR is made in.
+      throw err instanceof RestoreFileError ? fileProblem(err.cause, err.path, err.access) : err;
+    })
+    .finally(release);
   const files = manifest.files.length - 1;
   const start = `parley server --data-dir ${shellWord(restored)}`;
   result(ctx.io, { dataDir: restored, bytes, start, ...manifest }, () =>

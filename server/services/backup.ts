@@ -12,12 +12,15 @@
 // staging directory is hashed into the manifest and then streamed as tar: nothing is held in
 // memory, on either side.
 //
-// Restoring: the archive is unpacked into a temporary directory beside the target while every
-// file is checked against the manifest, the database passes PRAGMA integrity_check and a
-// schema version this Parley knows, and only then the directory is renamed into place.
+// Restoring: the archive is unpacked into a staging directory while every file is checked
+// against the manifest, the database passes PRAGMA integrity_check and a schema version this
+// Parley knows, and only then does it become the data directory: a new one is staged beside
+// the target and renamed into place; an existing empty one (a mount point, or a directory made
+// for the service user in a parent it cannot write) is staged inside itself, and the checked
+// entries move up into it, the database last.
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { chmod, copyFile, link, mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createReadStream, createWriteStream, type Dirent, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmod, copyFile, link, mkdir, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -43,6 +46,8 @@ const FILE_SOURCES = [
 ] as const;
 
 const STAGING_PREFIX = '.backup-';
+/** Exactly the names create() gives its staging directories: nothing else in the data directory is ever removed. */
+const STAGING_NAME = /^\.backup-[0-9a-f]{16}$/;
 
 export interface BackupArchive {
   manifest: BackupManifest;
@@ -56,13 +61,21 @@ export function backupService(deps: Pick<ServiceDeps, 'db' | 'clock' | 'config'>
   const { db, clock, config } = deps;
   const active = new Set<string>();
 
-  /** Staging directories of this process are in use; any other one is left from a crash. */
+  /** Staging directories of this process are in use; any other one is left from a crash or a stop mid-download. */
   async function removeLeftovers(): Promise<void> {
     const names = await readdir(config.dataDir).catch(() => [] as string[]);
     for (const name of names) {
       const path = join(config.dataDir, name);
-      if (name.startsWith(STAGING_PREFIX) && !active.has(path)) await rm(path, { recursive: true, force: true });
+      if (STAGING_NAME.test(name) && !active.has(path)) await rm(path, { recursive: true, force: true });
     }
+  }
+
+  // Made while the server starts, under its lock on the data directory: no other server uses
+  // this one, so every staging directory in it is left over (a stop or a crash in the middle of
+  // a download), and each holds a copy of the database. Removed now, before anything is served,
+  // rather than whenever the next backup happens to be taken.
+  for (const entry of readdirSync(config.dataDir, { withFileTypes: true })) {
+    if (entry.isDirectory() && STAGING_NAME.test(entry.name)) rmSync(join(config.dataDir, entry.name), { recursive: true, force: true });
   }
 
   return {
@@ -231,51 +244,182 @@ export interface RestoreResult {
   bytes: number;
 }
 
+export interface RestoreOptions {
+  /**
+   * Kept up to date with what the restore has written and would take away if it failed (its
+   * staging directory, parent directories it made, entries already moved into DIR), and emptied
+   * once DIR is whole. A process ended by a signal never gets to the cleanup below (its pending
+   * promises never settle); it removes these instead (`parley restore`).
+   */
+  unfinished?: Set<string>;
+}
+
+/** A file-system failure of a restore, and where: reading the archive, or writing in a directory that exists. */
+export class RestoreFileError extends Error {
+  constructor(
+    readonly path: string,
+    readonly access: 'read' | 'write',
+    override readonly cause: NodeJS.ErrnoException,
+  ) {
+    super(`cannot ${access} ${path}: ${cause.message}`, { cause });
+  }
+}
+
 /**
  * Restores `archive` into `dataDir`, which must not exist or be empty. All or nothing: on any
  * failure nothing is left behind, and `dataDir` stays as it was.
  */
-export async function restoreBackup(archive: string, dataDir: string): Promise<RestoreResult> {
+export async function restoreBackup(archive: string, dataDir: string, opts: RestoreOptions = {}): Promise<RestoreResult> {
   const target = resolve(dataDir);
   const label = basename(archive);
-  const { size: bytes } = await stat(archive);
-  const existing = await readdir(target).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return [] as string[];
-    if (err.code === 'ENOTDIR') throw new BackupError(`${dataDir} is a file, not a directory`);
-    throw err;
-  });
-  if (existing.length > 0) {
-    throw new BackupError(`${dataDir} is not empty: restore into a new or empty directory`);
-  }
-  // The first directory made on the way (none when the parent was there), to take away on failure.
-  const madeParents = await mkdir(dirname(target), { recursive: true });
-  let staging: string | undefined;
+  const unfinished = opts.unfinished ?? new Set<string>();
+  const { size: bytes } = await stat(archive).catch(failed(archive, 'read'));
   try {
-    staging = await mkdtemp(join(dirname(target), `.${basename(target)}.restoring-`));
-    const into = staging;
+    const staging = await stage(target, dataDir, unfinished);
     const reader = backupReader(label, (file) => {
-      const path = join(into, file.path);
+      const path = join(staging.dir, file.path);
       mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
       return createWriteStream(path, { flags: 'wx', mode: 0o600 });
     });
-    for await (const chunk of createReadStream(archive)) await reader.write(chunk as Buffer);
-    const manifest = await reader.end();
-    checkDatabase(join(staging, DATABASE_FILE), manifest, label);
-    // As the server creates its data directory: only its owner may read it.
-    await chmod(staging, 0o700);
-    // rename() replaces an empty directory; one that filled up meanwhile makes it fail.
-    await rename(staging, target).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOTEMPTY' || err.code === 'EEXIST') {
-        throw new BackupError(`${dataDir} is not empty: restore into a new or empty directory`);
+    // A failure to read is the archive's; one to write is the directory's it is unpacked in.
+    const input = createReadStream(archive);
+    const chunks = input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    try {
+      for (;;) {
+        const next = await chunks.next().catch(failed(archive, 'read'));
+        if (next.done) break;
+        await reader.write(next.value).catch(failed(staging.in, 'write'));
       }
-      throw err;
-    });
+    } finally {
+      input.destroy();
+    }
+    const manifest = await reader.end().catch(failed(staging.in, 'write'));
+    checkDatabase(join(staging.dir, DATABASE_FILE), manifest, label);
+    await staging.place();
     return { dataDir: target, manifest, bytes };
   } catch (err) {
-    if (staging) await rm(staging, { recursive: true, force: true });
-    if (madeParents) await rm(madeParents, { recursive: true, force: true });
+    for (const path of [...unfinished].reverse()) await rm(path, { recursive: true, force: true });
+    unfinished.clear();
     throw err;
   }
+}
+
+/** Where the archive is unpacked and checked before DIR holds it. */
+interface Staging {
+  dir: string;
+  /** The existing directory `dir` is in (DIR as given, or the absolute one a new DIR is made in): named when writing there fails. */
+  in: string;
+  /** Makes the checked files DIR's. */
+  place(): Promise<void>;
+}
+
+/** Staging directories are PREFIX and six letters or digits (mkdtemp's, as earlier versions named them). */
+const RESTORING = '.restoring-';
+const LETTERS_AND_DIGITS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/**
+ * A new DIR is unpacked beside it and renamed into place. An existing DIR (an empty volume
+ * mounted there, or one made for the service user in a directory it cannot write) is unpacked
+ * inside itself: a mount point cannot be renamed over, and its parent may not be writable.
+ */
+async function stage(target: string, dataDir: string, unfinished: Set<string>): Promise<Staging> {
+  const entries = await readdir(target, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return null;
+    if (err.code === 'ENOTDIR') throw new BackupError(`${dataDir} is a file, not a directory`);
+    return failed(dataDir, 'read')(err);
+  });
+  return entries ? stageInside(target, dataDir, entries, unfinished) : stageBeside(target, dataDir, unfinished);
+}
+
+async function stageBeside(target: string, dataDir: string, unfinished: Set<string>): Promise<Staging> {
+  const parent = dirname(target);
+  const prefix = `.${basename(target)}${RESTORING}`;
+  // The first directory made on the way (none when the parent was there), to take away on failure.
+  const made = await mkdir(parent, { recursive: true }).catch((err: unknown) => failed(existingAncestor(parent), 'write')(err));
+  if (made) unfinished.add(made);
+  // What a killed restore into this same DIR left; one that cannot be removed is no reason to stop.
+  for (const entry of made ? [] : await readdir(parent, { withFileTypes: true }).catch(() => [] as Dirent[])) {
+    if (isLeftover(entry, prefix)) await rm(join(parent, entry.name), { recursive: true, force: true }).catch(() => undefined);
+  }
+  const dir = await makeStaging(parent, prefix, unfinished);
+  return {
+    dir,
+    in: parent,
+    async place() {
+      // As the server creates its data directory: only its owner may read it.
+      await chmod(dir, 0o700).catch(failed(parent, 'write'));
+      // rename() replaces an empty directory; one that filled up meanwhile makes it fail.
+      await rename(dir, target).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOTEMPTY' || err.code === 'EEXIST') throw notEmpty(dataDir);
+        return failed(parent, 'write')(err);
+      });
+      unfinished.clear();
+    },
+  };
+}
+
+/** DIR stays the directory it is, with its owner and mode; only what the archive holds is added to it. */
+async function stageInside(target: string, dataDir: string, entries: Dirent[], unfinished: Set<string>): Promise<Staging> {
+  // Empty but for what a killed restore into it left.
+  const leftovers = entries.filter((entry) => isLeftover(entry, RESTORING));
+  if (leftovers.length < entries.length) throw notEmpty(dataDir);
+  for (const { name } of leftovers) await rm(join(target, name), { recursive: true, force: true }).catch(failed(dataDir, 'write'));
+  const dir = await makeStaging(target, RESTORING, unfinished, dataDir);
+  return {
+    dir,
+    in: dataDir,
+    async place() {
+      // What appeared in DIR meanwhile (a server started on it, say) is not to be mixed with the restore.
+      const now = await readdir(target).catch(failed(dataDir, 'read'));
+      if (now.some((name) => name !== basename(dir))) throw notEmpty(dataDir);
+      // The database last: until it is there, DIR is no data directory to a server.
+      const names = (await readdir(dir).catch(failed(dataDir, 'read'))).sort((a, b) => Number(a === DATABASE_FILE) - Number(b === DATABASE_FILE));
+      for (const name of names) {
+        await rename(join(dir, name), join(target, name)).catch(failed(dataDir, 'write'));
+        unfinished.add(join(target, name));
+      }
+      await rmdir(dir).catch(failed(dataDir, 'write'));
+      unfinished.clear();
+    },
+  };
+}
+
+/**
+ * `inDir/PREFIX` and six letters or digits, marked unfinished before it exists so that a signal
+ * never misses it; `label` names `inDir` in errors.
+ */
+async function makeStaging(inDir: string, prefix: string, unfinished: Set<string>, label = inDir): Promise<string> {
+  const dir = join(inDir, prefix + Array.from(randomBytes(6), (b) => LETTERS_AND_DIGITS[b % LETTERS_AND_DIGITS.length]).join(''));
+  unfinished.add(dir);
+  await mkdir(dir, { mode: 0o700 }).catch((err: unknown) => {
+    // Whatever is there by that name is not ours.
+    unfinished.delete(dir);
+    return failed(label, 'write')(err);
+  });
+  return dir;
+}
+
+/** A directory named exactly as a restore names its staging: left by one that was killed. */
+function isLeftover(entry: Dirent, prefix: string): boolean {
+  return entry.isDirectory() && entry.name.startsWith(prefix) && /^[A-Za-z0-9]{6}$/.test(entry.name.slice(prefix.length));
+}
+
+function notEmpty(dataDir: string): BackupError {
+  return new BackupError(`${dataDir} is not empty: restore into a new or empty directory`);
+}
+
+/** Node's file-system errors become RestoreFileErrors naming `path`; any other (a damaged archive) passes as it is. */
+function failed(path: string, access: 'read' | 'write') {
+  return (err: unknown): never => {
+    const e = err as NodeJS.ErrnoException;
+    throw typeof e?.syscall === 'string' ? new RestoreFileError(path, access, e) : err;
+  };
+}
+
+/** The nearest directory on the way to `path` that exists: where making the rest failed. */
+function existingAncestor(path: string): string {
+  while (!existsSync(path) && dirname(path) !== path) path = dirname(path);
+  return path;
 }
 
 function checkDatabase(path: string, manifest: BackupManifest, label: string): void {
