@@ -20,20 +20,8 @@ export async function startServer(opts: StartOptions = {}): Promise<{ app: Fasti
   // Everything the server writes (the database, uploads, mail in the outbox) is for its user only.
   process.umask(0o077);
   const app = await buildApp({ config });
-  await app.listen({ host: config.host, port: config.port });
-  // With port 0 the real port is known only now.
-  const address = app.server.address();
-  if (config.port === 0 && address && typeof address === 'object') {
-    config.port = address.port;
-    if (!(opts.env ?? process.env).PARLEY_PUBLIC_URL) {
-      config.publicUrl = config.publicUrl.replace(/:0$/, `:${address.port}`);
-    }
-  }
-  if (opts.demo) {
-    const demo = await app.services.admin.ensureDemo();
-    (opts.out ?? process.stdout).write(demoBanner(config, demo));
-  }
-
+  // Before listening: a signal as soon as "Server listening" is logged (or while the demo is being
+  // made) still closes the server cleanly, not by the signal's default action.
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;
@@ -51,6 +39,20 @@ export async function startServer(opts: StartOptions = {}): Promise<{ app: Fasti
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
+  await app.listen({ host: config.host, port: config.port });
+  // With port 0 the real port is known only now.
+  const address = app.server.address();
+  if (config.port === 0 && address && typeof address === 'object') {
+    config.port = address.port;
+    if (!(opts.env ?? process.env).PARLEY_PUBLIC_URL) {
+      config.publicUrl = config.publicUrl.replace(/:0$/, `:${address.port}`);
+    }
+  }
+  if (opts.demo) {
+    const demo = await app.services.admin.ensureDemo();
+    (opts.out ?? process.stdout).write(demoBanner(config, demo));
+  }
+
   return { app, config };
 }
 
