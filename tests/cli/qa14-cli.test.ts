@@ -209,3 +209,14 @@ describe('leads export writes data', () => {
     expect(JSON.parse(sent(ndjson))).toMatchObject({ pageTitle: TITLE, utm: { source: UTM_SOURCE } });
   });
 });
+
+describe('project set', () => {
+  it('--widget-color default goes back to the default colour (it was refused as "")', async () => {
+    await admin.json(['project', 'set', '--widget-color', '#ff0000']);
+    expect((await admin.json<{ widget: { color: string | null } }>(['project', 'show'])).widget.color).toBe('#ff0000');
+    const r = await admin.run(['project', 'set', '--widget-color', 'default']);
+    expect(r, r.stderr).toMatchObject({ code: 0, stderr: '' });
+    expect((await admin.json<{ widget: { color: string | null } }>(['project', 'show'])).widget.color).toBeNull();
+    expectFailure(await admin.run(['project', 'set', '--widget-color', 'red']), 2, /the widget colour is #rrggbb \(e\.g\. "#0a84ff"\) or "default"/);
+  });
+});

@@ -18,14 +18,15 @@ interface Opts {
   assignment?: AssignmentPolicy;
   route?: RouteRule[];
   clearRoutes?: boolean;
-  widgetColor?: string | null;
+  /** "#rrggbb", or "default": the default colour. */
+  widgetColor?: string;
   /** A text, or false from --no-greeting. */
   greeting?: string | false;
 }
 
-function parseColor(value: string): string | null {
-  if (value === 'default') return null;
-  if (!WIDGET_COLOR_RE.test(value)) throw new InvalidArgumentError('the widget colour is #rrggbb (e.g. "#0a84ff") or "default"');
+/** "#rrggbb", or "default" (kept as the word: commander stores a null from a parser as ""). */
+function parseColor(value: string): string {
+  if (value !== 'default' && !WIDGET_COLOR_RE.test(value)) throw new InvalidArgumentError('the widget colour is #rrggbb (e.g. "#0a84ff") or "default"');
   return value;
 }
 
@@ -70,7 +71,7 @@ export async function run(projectArg: string | undefined, opts: Opts, ctx: Ctx):
   if (typeof opts.greeting === 'string') checkLength(opts.greeting, WIDGET_GREETING_MAX, '--greeting');
   if (opts.widgetColor !== undefined || opts.greeting !== undefined) {
     body.widget = {};
-    if (opts.widgetColor !== undefined) body.widget.color = opts.widgetColor;
+    if (opts.widgetColor !== undefined) body.widget.color = opts.widgetColor === 'default' ? null : opts.widgetColor;
     if (opts.greeting !== undefined) body.widget.greeting = opts.greeting === false ? null : opts.greeting;
   }
   const editsOrigins = addOrigin.length > 0 || removeOrigin.length > 0;
