@@ -64,6 +64,11 @@ function tokenBucket(burst: number, perSecond: number, clock: Clock) {
  * or, for a token, its --days) or whose user is disabled while the socket is open loses it.
  */
 const SESSION_CHECK_MS = 60_000;
+/**
+ * A refused origin is logged once per project and origin in this long, with how many were
+ * refused since: every visitor of a site not yet allowed retries, and each attempt would log.
+ */
+const REFUSED_LOG_MS = 10 * 60_000;
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -146,6 +151,8 @@ function reply(socket: WebSocket, frame: unknown) {
 }
 
 export default async function realtimeRoutes(app: FastifyInstance, options: { sessionCheckMs?: number }) {
+  /** Refused widget origins logged lately, by "projectId origin": when, and how many refused since. */
+  const refusedOrigins = new Map<string, { at: number; since: number }>();
   const { dialogs, presence, projects } = app.services;
   const hub = app.hub;
   /** A widget socket's visitor, stored now when they were not (their first message). */
@@ -267,10 +274,20 @@ export default async function realtimeRoutes(app: FastifyInstance, options: { se
             origin === 'null'
               ? 'a page opened from a file or a sandboxed frame has no origin: serve it over http(s)'
               : `allow it with: parley project set ${project.id} --add-origin ${origin ?? 'ORIGIN'}`;
-          request.log.warn(
-            { origin: origin ?? null, projectId: project.id },
-            `widget refused: origin ${origin ?? '(none)'} is not allowed for project ${project.id} (${fix})`,
-          );
+          const said = refusedOrigins.get(`${project.id} ${origin}`);
+          const now = app.clock.now();
+          if (said && now - said.at < REFUSED_LOG_MS) said.since++;
+          else {
+            const since = said?.since ? `; ${said.since} more refused since the last note` : '';
+            request.log.warn(
+              { origin: origin ?? null, projectId: project.id, refusedSince: said?.since ?? 0 },
+              `widget refused: origin ${origin ?? '(none)'} is not allowed for project ${project.id} (${fix})${since}`,
+            );
+            // Bounded: a flood of made-up origins only forgets the oldest notes.
+            if (refusedOrigins.size >= 1000) refusedOrigins.delete(refusedOrigins.keys().next().value!);
+            refusedOrigins.delete(`${project.id} ${origin}`);
+            refusedOrigins.set(`${project.id} ${origin}`, { at: now, since: 0 });
+          }
           throw forbidden(`origin ${origin ?? '(none)'} is not allowed for this project`);
         }
         request.widgetProject = project;

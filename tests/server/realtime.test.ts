@@ -104,6 +104,19 @@ describe('visitors', () => {
     });
   });
 
+  it('a refused origin is logged once in ten minutes, then with how many were refused since: every visitor of the site retries', async () => {
+    const refusals = () =>
+      server.logs.map((l) => JSON.parse(l) as { msg: string; origin?: string; refusedSince?: number }).filter((l) => l.origin === 'https://other.example');
+    for (let i = 0; i < 4; i++) await expect(connectVisitor(server.url, project.widgetKey, 'https://other.example')).rejects.toThrow(/403/);
+    expect(refusals()).toHaveLength(1);
+    clock.advance(10 * 60_000);
+    await expect(connectVisitor(server.url, project.widgetKey, 'https://other.example')).rejects.toThrow(/403/);
+    const [, again] = refusals();
+    expect(refusals()).toHaveLength(2);
+    expect(again.refusedSince).toBe(3);
+    expect(again.msg).toMatch(/--add-origin https:\/\/other\.example\); 3 more refused since the last note$/);
+  });
+
   it('with a token of another project become a new visitor of this one', async () => {
     const other = await admin.createProject('Other');
     await admin.request('PATCH', `/api/v1/projects/${other.id}`, { allowedOrigins: [ORIGIN] });
