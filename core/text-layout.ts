@@ -36,27 +36,33 @@ export function expandTabs(text: string, tabWidth = TAB_WIDTH): string {
     .join('\n');
 }
 
-/** Emoji that terminals draw at different widths: a skin-tone modifier, a joined (ZWJ) sequence. */
-const DISPUTED_EMOJI = /[\u200d\u{1f3fb}-\u{1f3ff}]/u;
-const SKIN_TONE = /[\u{1f3fb}-\u{1f3ff}]/gu;
-const JOINED = /\u200d\p{Extended_Pictographic}\ufe0f?/gu;
+/**
+ * Characters terminals draw at other widths than string-width (and so Ink) counts. Measured in
+ * tmux 3.3a: a skin tone after its base (👍🏽 four columns, not two); U+FE0F after a text-style
+ * base (❤️ ✔️ 🏳️ one, not two; newer tmux and most other terminals two); a keycap's U+20E3 (1️⃣
+ * one); a soft hyphen (one, not none); the Hangul fillers U+3164 and U+FFA0 (two and one, not
+ * none); the separators U+2028 and U+2029 (none, not one). A joined (ZWJ) emoji is one picture
+ * in some terminals and its parts side by side in others.
+ */
+const DISPUTED = /[\u00ad\u200d\u2028\u2029\u20e3\u3164\ufe0f\uffa0\u{1f3fb}-\u{1f3ff}]/u;
+const UNDRAWN = /\u200d\p{Extended_Pictographic}|[\u00ad\u20e3\u3164\ufe0f\uffa0\u{1f3fb}-\u{1f3ff}]|[\u2028\u2029]/gu;
 
 /**
- * `text` with each emoji the terminals disagree about drawn as its base emoji: 👍🏽 as 👍, 👨‍👩‍👧 as
- * 👨. string-width (and Ink) count such a sequence as two columns, as kitty or WezTerm draw it,
- * but tmux draws each part (👍🏽 takes four columns), so a row ends wider than its box, wraps,
- * and the whole frame scrolls. The base emoji takes two columns everywhere, exactly what the
- * sequence was measured as, so the layout does not change. Only for drawing: the text itself
- * (sent, stored, edited) keeps every character.
+ * `text` as it is drawn, so that every terminal draws it in the columns string-width counts:
+ * without the characters above, so 👍🏽 and 👨‍👩‍👧 are drawn as their base emoji, ❤️ as ❤, 1️⃣ as 1
+ * and a word with soft hyphens whole; a line separator as a space (a row cannot break there;
+ * terminalSafe makes those in other people's text line breaks before layout). The drawn text is
+ * never wider than `text`: lay out what is drawn (or measure `text` for room to spare). Only for
+ * drawing: the text itself (sent, stored, edited) keeps every character.
  */
 export function plainEmoji(text: string): string {
-  if (!DISPUTED_EMOJI.test(text)) return text;
-  return text.replace(SKIN_TONE, '').replace(JOINED, '');
+  if (!DISPUTED.test(text)) return text;
+  return text.replace(UNDRAWN, (c) => (c === '\u2028' || c === '\u2029' ? ' ' : ''));
 }
 
 /**
  * `text` on one line, ready to draw: each run of white space (tabs and line breaks too) becomes
- * one space, and disputed emoji their base (plainEmoji).
+ * one space, and the rest is drawn as plainEmoji draws it.
  */
 export const oneLine = (text: string): string => plainEmoji(text.replace(/\s+/g, ' '));
 
@@ -101,6 +107,19 @@ export function fitWidth(text: string, columns: number): string {
   return displayWidth(head) > columns ? '' : head;
 }
 
+/**
+ * `text` in at most `columns` columns, its end replaced by "…" when it is wider. Ink's
+ * wrap="truncate-end" keeps a wide character whose first column fits, so its row can be one
+ * column too wide; here a space takes that character's place, and a cut text fills `columns`
+ * exactly, the … in the last column. Give it the text as drawn (oneLine, plainEmoji).
+ */
+export function truncateEnd(text: string, columns: number): string {
+  if (displayWidth(text) <= columns) return text;
+  if (columns <= 1) return columns === 1 ? '…' : '';
+  const head = fitWidth(text, columns - 1);
+  return `${head}${' '.repeat(columns - 1 - displayWidth(head))}…`;
+}
+
 /** The end of `text` in at most `columns` columns, cut on a grapheme boundary. */
 export function lastColumns(text: string, columns: number): string {
   const parts = graphemes(text);
@@ -135,9 +154,9 @@ export function nextBoundary(text: string, at: number): number {
 export const withoutLastGrapheme = (text: string): string => text.slice(0, previousBoundary(text, text.length));
 
 /**
- * A one-line field's `text` as drawn in `columns` columns: disputed emoji as their base
- * (plainEmoji), and when it does not fit, its end after a "…" (the typing happens at the end).
- * Only for drawing: the field's value keeps every character.
+ * A one-line field's `text` as drawn (plainEmoji) in `columns` columns, and when it does not
+ * fit, its end after a "…" (the typing happens at the end). Only for drawing: the field's value
+ * keeps every character.
  */
 export function fieldTail(text: string, columns: number): string {
   const drawn = plainEmoji(text);

@@ -67,17 +67,18 @@ describe('wide characters', () => {
     expect(rows.map((r) => r.text).join('')).toBe(body);
   });
 
-  it('emoji that terminals draw at different widths are drawn as their base, in the columns they were measured at', () => {
-    // tmux draws 👍🏽 in four columns where string-width (and Ink) count two: the row overflowed.
+  it('emoji that terminals draw at different widths are drawn as their base, never wider than measured', () => {
+    // tmux draws 👍🏽 in four columns where string-width (and Ink) count two: the row overflowed;
+    // and ❤️ (a text-style heart with the emoji selector) in one where they count two: it fell short.
     const cases: Array<[string, string]> = [
       ['A 👍🏽 skin', 'A 👍 skin'],
       ['family 👨‍👩‍👧‍👦!', 'family 👨!'],
-      ['flag 🏳️‍🌈', 'flag 🏳️'],
-      ['plain 😀 ❤️ 日本', 'plain 😀 ❤️ 日本'],
+      ['flag 🏳️‍🌈', 'flag 🏳'],
+      ['plain 😀 ❤️ 日本', 'plain 😀 ❤ 日本'],
     ];
     for (const [text, drawn] of cases) {
       expect(plainEmoji(text)).toBe(drawn);
-      expect(displayWidth(plainEmoji(text))).toBe(displayWidth(text));
+      expect(displayWidth(plainEmoji(text))).toBeLessThanOrEqual(displayWidth(text));
     }
     const rows = wrapMessage(0, '10:00 Ann: ', 'thanks 👍🏽👍🏽 and 👨‍👩‍👧 here', 20, 20, 0);
     expect(rows.map((r) => r.text).join(' ')).toBe('thanks 👍👍 and 👨 here');
