@@ -7,15 +7,23 @@
 
 /** C0 controls (line breaks and tabs among them) and DEL. */
 // eslint-disable-next-line no-control-regex
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
-const CONTROL_CHARACTERS = new RegExp(CONTROL_CHARACTER.source, 'g');
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/g;
+/**
+ * What a name may not hold: those, C1 controls (NEL, U+0085, among them) and the Unicode line and
+ * paragraph separators (U+2028, U+2029), which break lines too.
+ */
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 /**
  * Why `value` cannot be taken as `what` ("the first name"), or null when it can. The value is
  * quoted as JSON quotes it: a line break shows as \n, NUL as \u0000, and the message stays one line.
  */
 export function nameProblem(what: string, value: string): string | null {
-  return CONTROL_CHARACTER.test(value) ? `${what} ${JSON.stringify(value)} has a line break or control character` : null;
+  if (!CONTROL_CHARACTER.test(value)) return null;
+  // JSON leaves C1 controls and the separators as they are: escaped here, so the message is one plain line.
+  const quoted = JSON.stringify(value).replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return `${what} ${quoted} has a line break or control character`;
 }
 
 /** `value` without control characters: for what browsers send about a page, which is kept, never refused. */

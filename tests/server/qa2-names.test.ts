@@ -61,6 +61,10 @@ describe('a name with a control character', () => {
     await expectRefused(admin.updateProject(project.id, { name: 'Fu\u0000zz' }), refused('the project name', '"Fu\\u0000zz"'));
     await expectRefused(admin.updateProject(project.id, { name: 'Acme\r\nShop' }), refused('the project name', '"Acme\\r\\nShop"'));
     await expectRefused(admin.createProject('New\tshop'), refused('the project name', '"New\\tshop"'));
+    // Unicode's own line breaks too (a CLI table split its row on them), quoted escaped.
+    await expectRefused(admin.createProject('New\u2028shop'), refused('the project name', '"New\\u2028shop"'));
+    await expectRefused(admin.updateProject(project.id, { name: 'Acme\u0085Shop' }), refused('the project name', '"Acme\\u0085Shop"'));
+    await expectRefused(admin.createGroup(project.id, 'Night\u2029shift'), refused('the group name', '"Night\\u2029shift"'));
     expect((await admin.getProject(project.id)).name).toBe('Names shop');
     expect((await admin.listProjects()).map((p) => p.name)).toEqual(['Names shop']);
   });
