@@ -5,11 +5,12 @@
 // - messages go out one at a time, in the order written: the next leaves when the server has
 //   stored the previous (or refused it for good), so a rate limit, a retry or a slow upload
 //   never lets a later message overtake an earlier one;
-// - every operator message is acked once it is in the DOM (delivered, whether seen or not);
+// - every operator message is acked once the widget holds it, drawn or kept to be drawn when
+//   the visitor scrolls up to it (delivered, whether seen or not);
 // - an operator message the visitor has not seen (the panel open) opens the panel, live or
 //   arriving with the history on a later page; the newest seen is kept beside the token;
 // - after a reconnect, hello carries the highest rev held, and every message is shown once
-//   per id, replaced only by a higher rev (edits).
+//   per id, redrawn only by a higher rev that changes what it shows (an edit, not a delivery).
 import type { PageContext, VisitorMessage } from '../core/protocol/dialogs.js';
 import { reconnectingSocket } from './socket.js';
 import { cut } from './text.js';
@@ -59,6 +60,8 @@ interface Welcome {
 
 /** The server's answer to a flood; try again after this long. */
 const RATE_LIMIT_RETRY_MS = 2000;
+/** The longest wait before uploading again: the server's upload limit counts a minute. */
+const UPLOAD_WAIT_MAX_MS = 60_000;
 /** At most one typing signal per this interval. */
 const TYPING_EVERY_MS = 3000;
 /** The server accepts at most this many ids per ack frame. */
@@ -100,6 +103,10 @@ export function startChat(config: WidgetConfig): void {
   let pageSent = false;
   let typedAt = 0;
   let ackTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Uploads wait for this timer (refused for now, or lost): no upload starts meanwhile. */
+  let uploadsHeld: ReturnType<typeof setTimeout> | undefined;
+  /** The next wait when the server's Retry-After cannot be read. */
+  let uploadWait = RATE_LIMIT_RETRY_MS;
 
   const landing = landingPage(`parley.landing.${config.widgetKey}`, currentPage());
 
@@ -242,8 +249,10 @@ export function startChat(config: WidgetConfig): void {
         case 'welcome':
           return welcome(frame as unknown as Welcome);
         case 'message':
-        case 'message.stored':
-          return receive((frame as unknown as { message: VisitorMessage }).message, frame.type === 'message');
+        case 'message.stored': {
+          const live = frame.type === 'message';
+          return receive([(frame as unknown as { message: VisitorMessage }).message], live, live);
+        }
         case 'typing':
           return view.showTyping();
         case 'operators':
@@ -272,7 +281,8 @@ export function startChat(config: WidgetConfig): void {
     if (w.widget) view.setLook(w.widget);
     view.setOnline(w.operatorsOnline);
     view.setConnected(true);
-    for (const m of w.messages) receive(m, false);
+    // The history of the first page is not news; what a later connection brings was missed meanwhile.
+    receive(w.messages, false, welcomed);
     if (legacy) {
       write(seenKey, String((seen = 0)));
       seeAll();
@@ -285,31 +295,47 @@ export function startChat(config: WidgetConfig): void {
     flushAcks();
   }
 
-  function receive(m: VisitorMessage, live: boolean) {
-    if (m.clientId && pending.delete(m.clientId)) view.removePending(m.clientId);
-    if (m.clientId && m.author === 'visitor') unkeep(m.clientId);
-    if (m.clientId !== undefined && m.clientId === inFlight) {
-      inFlight = null;
-      next();
-    }
-    const held = messages.get(m.id);
-    if (!held || m.rev > held.rev) {
-      messages.set(m.id, m);
-      view.put(m);
+  /**
+   * Messages from the server, shown in one go: one sent live, or those a welcome brings. `live`:
+   * sent while this page is open (a new operator message opens the panel, even one another tab
+   * has seen); `news`: a screen reader hears the new operator messages (not the history a page
+   * starts with).
+   */
+  function receive(incoming: VisitorMessage[], live: boolean, news: boolean) {
+    const changed: VisitorMessage[] = [];
+    let newest = 0;
+    let unseen = false;
+    let freed = false;
+    for (const m of incoming) {
+      // Its "Sending…" element: the stored message takes it over (view.put), or it goes.
+      const settled = m.clientId !== undefined && pending.delete(m.clientId);
+      if (m.clientId && m.author === 'visitor') unkeep(m.clientId);
+      if (m.clientId !== undefined && m.clientId === inFlight) {
+        inFlight = null;
+        freed = true;
+      }
+      const held = messages.get(m.id);
+      if (!held || m.rev > held.rev) messages.set(m.id, m);
+      if (!held || (m.rev > held.rev && !looksTheSame(held, m))) changed.push(m);
+      else if (settled) view.removePending(m.clientId!);
       // A new operator message the visitor has not seen (sent live, or while they were away):
       // show it, they are waiting. Opening marks it seen.
       if (!held && m.author === 'operator') {
-        if (view.isOpen()) see(m.id);
-        else if (live || m.id > seen) view.open(true);
+        newest = Math.max(newest, m.id);
+        unseen ||= live || m.id > seen;
+      }
+      rev = Math.max(rev, m.rev);
+      // Acked on every receipt, repeats too: an operator's resend means our earlier ack was lost.
+      if (m.author === 'operator') {
+        acks.add(m.id);
+        ackTimer ??= setTimeout(flushAcks, 0);
       }
     }
-    rev = Math.max(rev, m.rev);
+    view.put(changed, news);
+    if (view.isOpen()) see(newest);
+    else if (unseen) view.open(true);
     conversation();
-    // Acked on every receipt, repeats too: an operator's resend means our earlier ack was lost.
-    if (m.author === 'operator') {
-      acks.add(m.id);
-      ackTimer ??= setTimeout(flushAcks, 0);
-    }
+    if (freed) next();
   }
 
   function refused(error: { code: string; message: string; ref?: string }) {
@@ -359,12 +385,28 @@ export function startChat(config: WidgetConfig): void {
     }
   }
 
-  /** Starts every upload not started yet: files upload at once, whatever their turn to be sent. */
+  /**
+   * Starts every upload not started yet: files upload at once, whatever their turn to be sent;
+   * not while the uploads wait to be tried again.
+   */
   function uploadFiles() {
-    if (!ready) return; // the upload endpoint knows the visitor by the token of a welcome
+    if (!ready || uploadsHeld !== undefined) return; // the upload endpoint knows the visitor by the token of a welcome
     for (const [clientId, entry] of pending) {
       if (entry.file && !entry.attachmentIds && !entry.uploading && !entry.failed) void upload(clientId, entry);
     }
+  }
+
+  /**
+   * One wait for every file refused for now (the server's upload limit, its storage busy) or lost
+   * on the network: then all of them go again. A timer per file, each restarting every waiting
+   * upload, made hundreds of refused requests while the limit's window stayed closed.
+   */
+  function holdUploads(ms: number) {
+    if (uploadsHeld !== undefined) return;
+    uploadsHeld = setTimeout(() => {
+      uploadsHeld = undefined;
+      uploadFiles();
+    }, ms);
   }
 
   async function upload(clientId: string, entry: Pending) {
@@ -385,7 +427,7 @@ export function startChat(config: WidgetConfig): void {
       if (entry.uploadLosses >= UPLOAD_TRIES) {
         fail(clientId, entry, view.words.uploadLost);
         next();
-      } else setTimeout(uploadFiles, RATE_LIMIT_RETRY_MS);
+      } else holdUploads(RATE_LIMIT_RETRY_MS);
       return;
     }
     const answer = await res.json().catch(() => null);
@@ -393,8 +435,13 @@ export function startChat(config: WidgetConfig): void {
     if (res.ok && typeof answer?.id === 'number') {
       entry.attachmentIds = [answer.id];
       entry.uploadLosses = 0;
+      uploadWait = RATE_LIMIT_RETRY_MS;
     } else if (res.status === 503 || res.status === 429) {
-      setTimeout(uploadFiles, RATE_LIMIT_RETRY_MS);
+      // Retry-After is readable on the server's own origin only (it is not an exposed header):
+      // elsewhere each wait doubles, up to the upload limit's minute.
+      const after = Number(res.headers.get('retry-after')) * 1000;
+      holdUploads(after > 0 ? after : uploadWait);
+      if (!(after > 0)) uploadWait = Math.min(uploadWait * 2, UPLOAD_WAIT_MAX_MS);
       return;
     } else fail(clientId, entry, answer?.error?.message ?? `the upload failed (${res.status})`, REFUSED_FOR_GOOD.has(res.status));
     next();
@@ -420,6 +467,12 @@ export function startChat(config: WidgetConfig): void {
 }
 
 const shown = (entry: Pending) => (entry.file ? `📎 ${entry.file.name}` : entry.body);
+
+/**
+ * The same message at another rev, showing nothing new: its delivery was recorded (which raises
+ * the rev). Drawing it again would only be noise, after every reconnect.
+ */
+const looksTheSame = (a: VisitorMessage, b: VisitorMessage) => JSON.stringify({ ...a, rev: 0 }) === JSON.stringify({ ...b, rev: 0 });
 
 /** Now in ms with a fraction: two messages written in one millisecond keep their order. */
 const now = () => performance.timeOrigin + performance.now();

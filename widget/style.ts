@@ -2,43 +2,44 @@
 // these rules cannot leak out. `all: initial` on the host also stops inherited fonts/colours;
 // it is !important because the site's rules for the host element itself would otherwise win
 // (`*{display:none}`, `body > *{padding:10px}`).
-// Text is at least 4.5:1 against its background, and the close buttons (× of the panel and of a
+// Text is at least 4.5:1 against its background (on the site's accent colour, black or white
+// text, whichever reads better: view.ts), and the close buttons (× of the panel and of a
 // failed message) are targets of 24 px or more.
 // On a short screen (a phone held sideways) the greeting and the away note scroll within a few
 // lines, so the messages keep most of the panel.
 export const STYLE = `
 :host{all:initial!important}
 *{box-sizing:border-box}
-.root{--accent:#2563eb;position:fixed;right:20px;bottom:20px;z-index:2147483000;pointer-events:none;font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1f2328}
+.root{--accent:#2563eb;--on-accent:#fff;position:fixed;right:20px;bottom:20px;z-index:2147483000;pointer-events:none;font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1f2328}
 [hidden]{display:none!important}
 button{font:inherit;cursor:pointer}
 .launcher,.panel{pointer-events:auto}
-.launcher{display:block;margin-left:auto;border:0;border-radius:24px;padding:12px 20px;background:var(--accent);color:#fff;box-shadow:0 4px 14px rgba(0,0,0,.25)}
+.launcher{display:block;margin-inline-start:auto;border:0;border-radius:24px;padding:12px 20px;background:var(--accent);color:var(--on-accent);box-shadow:0 4px 14px rgba(0,0,0,.25)}
 .launcher:hover{filter:brightness(.9)}
 .panel{display:flex;flex-direction:column;width:360px;height:520px;max-height:calc(100vh - 100px);margin-bottom:12px;background:#fff;border-radius:12px;box-shadow:0 8px 30px rgba(0,0,0,.25);overflow:hidden}
-header{display:flex;align-items:center;justify-content:space-between;padding:12px 16px;background:var(--accent);color:#fff;font-weight:600}
-header button{border:0;background:none;color:#fff;font-size:20px;line-height:1;min-width:32px;min-height:32px;margin:-6px -8px}
-.greeting{padding:10px 16px;border-bottom:1px solid #eaeef2;background:#fff;white-space:pre-wrap}
+header{display:flex;align-items:center;justify-content:space-between;padding:12px 16px;background:var(--accent);color:var(--on-accent);font-weight:600}
+header button{border:0;background:none;color:inherit;font-size:20px;line-height:1;min-width:32px;min-height:32px;margin:-6px -8px}
+.greeting{padding:10px 16px;border-bottom:1px solid #eaeef2;background:#fff;white-space:pre-wrap;overflow-wrap:anywhere}
 .status{padding:4px 16px;background:#fef3c7;font-size:12px}
 .messages{flex:1;overflow-y:auto;margin:0;padding:12px;list-style:none;background:#f6f8fa}
 .msg{max-width:80%;margin:6px 0;padding:8px 10px;border-radius:10px;background:#fff;box-shadow:0 1px 2px rgba(0,0,0,.08)}
-.msg.visitor{margin-left:auto;background:#dbeafe}
+.msg.visitor{margin-inline-start:auto;background:#dbeafe}
 .msg.sending{background:#eaf2fe}
 .msg.failed{outline:1px solid #dc2626}
 .msg.failed:not(.final){cursor:pointer}
 .final .meta{color:#b91c1c}
-.retry{display:block;width:100%;border:0;padding:0;background:none;color:#b91c1c;font-size:11px;text-align:right}
-.discard{float:right;min-width:24px;min-height:24px;margin:-6px -8px 0 0;border:0;background:none;color:#57606a;font-size:16px;line-height:1}
+.retry{display:block;width:100%;border:0;padding:0;background:none;color:#b91c1c;font-size:11px;text-align:end}
+.discard{float:inline-end;min-width:24px;min-height:24px;margin-block-start:-6px;margin-inline-end:-8px;border:0;background:none;color:#57606a;font-size:16px;line-height:1}
 .away{padding:8px 16px;background:#f6f8fa;border-bottom:1px solid #eaeef2;font-size:12px;color:#57606a}
 .notice{padding:6px 12px;background:#fef2f2;color:#b91c1c;font-size:12px;border-top:1px solid #fecaca}
 .who{display:flex;align-items:center;gap:6px;margin-bottom:4px;font-size:12px;font-weight:600;color:#57606a}
 .avatar{width:22px;height:22px;border-radius:50%;object-fit:cover;background:#cbd5e1;display:inline-flex;align-items:center;justify-content:center;color:#fff;font-size:11px}
 .body{white-space:pre-wrap;overflow-wrap:anywhere}
-.body a{color:#1d4ed8}
+.body a,.greeting a{color:#1d4ed8}
 .files img{display:block;max-width:100%;max-height:200px;margin-top:6px;border-radius:6px}
-.files a{display:block;margin-top:4px;color:#1d4ed8}
-.meta{margin-top:2px;font-size:11px;color:#57606a;text-align:right}
-.meta span{margin-left:6px}
+.files a{display:block;margin-top:4px;color:#1d4ed8;overflow-wrap:anywhere}
+.meta{margin-top:2px;font-size:11px;color:#57606a;text-align:end}
+.meta span{margin-inline-start:6px}
 .typing{padding:2px 16px;font-size:12px;color:#57606a;font-style:italic}
 .emoji{display:grid;grid-template-columns:repeat(8,1fr);gap:2px;padding:6px;border-top:1px solid #d0d7de}
 .emoji button{border:0;background:none;font-size:20px;padding:2px;border-radius:4px}
@@ -46,7 +47,7 @@ header button{border:0;background:none;color:#fff;font-size:20px;line-height:1;m
 form{display:flex;align-items:flex-end;gap:6px;padding:8px;border-top:1px solid #d0d7de}
 textarea{flex:1;resize:none;max-height:120px;border:1px solid #d0d7de;border-radius:8px;padding:8px;font:inherit;color:inherit}
 form button{border:0;border-radius:8px;padding:8px 10px;background:#eef2f7}
-form .send{background:var(--accent);color:#fff}
+form .send{background:var(--accent);color:var(--on-accent)}
 .me{padding:4px 12px 8px;font-size:11px;color:#57606a}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
 @media (max-height:600px){.root{bottom:8px}.panel{max-height:calc(100vh - 68px);max-height:calc(100dvh - 68px);margin-bottom:8px}header{padding:6px 12px}.greeting,.away{max-height:3.4em;overflow-y:auto;padding:4px 12px;font-size:12px}form{padding:4px 8px}.me{display:none}}

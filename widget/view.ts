@@ -12,6 +12,14 @@ const EMOJI = ['😀', '😂', '😊', '😍', '😉', '😎', '🤔', '😅', '
 const TYPING_SHOWN_MS = 4000;
 /** The emoji grid's columns (style.ts). */
 const EMOJI_COLUMNS = 8;
+/**
+ * The newest messages drawn at first; older ones are drawn as many at a time when the visitor
+ * scrolls up to them. A regular customer's history only grows, and thousands of messages drawn
+ * at once would freeze the site's page.
+ */
+const DRAWN_AT_ONCE = 200;
+/** The announcements kept in their live region (older ones have been read out). */
+const ANNOUNCEMENTS_KEPT = 3;
 
 export interface ViewActions {
   send(body: string): void;
@@ -26,6 +34,19 @@ export interface ViewActions {
 
 export type View = ReturnType<typeof createView>;
 
+/**
+ * Black or white, whichever has the higher contrast (WCAG) on a #rrggbb colour: the site owner's
+ * accent may be light or dark. The better of the two is always at least 4.5:1.
+ */
+function textOn(color: string): string {
+  const [r, g, b] = [1, 3, 5].map((i) => {
+    const c = parseInt(color.slice(i, i + 2), 16) / 255;
+    return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  const luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  return 1.05 / (luminance + 0.05) >= (luminance + 0.05) / 0.05 ? '#fff' : '#000';
+}
+
 export function createView(serverOrigin: string, actions: ViewActions) {
   const words = wordsFor(document.documentElement.lang);
   // A name of our own, not a div: the site's rules for divs (div:empty{display:none}, padding,
@@ -37,6 +58,9 @@ export function createView(serverOrigin: string, actions: ViewActions) {
   const shadow = host.attachShadow({ mode: 'open' });
   const style = element('style', undefined, STYLE);
   const root = element('div', 'root');
+  // The direction of the widget's words: a right-to-left site's direction is inherited by the
+  // host (all:initial does not reset it) and would mirror English text and the two sides.
+  root.dir = words.dir;
 
   const panel = element('section', 'panel');
   panel.hidden = true;
@@ -51,12 +75,18 @@ export function createView(serverOrigin: string, actions: ViewActions) {
   const status = element('div', 'status', words.connecting);
   // Announced: a screen reader hears the connection drop and come back.
   status.setAttribute('role', 'status');
+  /**
+   * What a screen reader hears of the conversation: new operator messages and the visitor's
+   * messages that failed. The list itself is not a live region: the history, the older messages
+   * drawn as the visitor scrolls up and a message redrawn once stored would all be read out.
+   */
+  const announcements = element('div', 'sr');
+  announcements.setAttribute('aria-live', 'polite');
   const greeting = element('div', 'greeting');
   greeting.hidden = true;
   const away = element('div', 'away', words.away);
   away.hidden = true;
   const list = element('ol', 'messages');
-  list.setAttribute('aria-live', 'polite');
   const typing = element('div', 'typing', words.typing);
   typing.hidden = true;
   const emoji = element('div', 'emoji');
@@ -94,10 +124,19 @@ export function createView(serverOrigin: string, actions: ViewActions) {
   launcher.hidden = true;
   launcher.setAttribute('aria-controls', panel.id);
   launcher.setAttribute('aria-expanded', 'false');
-  root.append(panel, launcher);
+  // Outside the panel: an operator reply that opens the panel is announced too.
+  root.append(panel, launcher, announcements);
   shadow.append(style, root);
-  document.body.append(host);
+  // On <html> rather than <body>: a body with a transform, filter or contain would be the
+  // containing block of the fixed tab, which would then scroll away with the page.
+  document.documentElement.append(host);
 
+  /**
+   * Every stored message, in seq order; those from `drawnFrom` on are drawn, each element under
+   * its message's id in `byId`.
+   */
+  let stored: VisitorMessage[] = [];
+  let drawnFrom = 0;
   const byId = new Map<number, HTMLElement>();
   const byClientId = new Map<string, HTMLElement>();
   let typingTimer: ReturnType<typeof setTimeout> | undefined;
@@ -121,6 +160,8 @@ export function createView(serverOrigin: string, actions: ViewActions) {
     if (list.scrollHeight - list.scrollTop - list.clientHeight < 40) pinned = true;
     else if (list.scrollTop < lastTop) pinned = false;
     lastTop = list.scrollTop;
+    // Within a screen of the top: the older messages are there before the visitor gets to it.
+    if (drawnFrom > 0 && list.scrollTop < list.clientHeight) drawOlder();
   };
 
   /**
@@ -277,16 +318,95 @@ export function createView(serverOrigin: string, actions: ViewActions) {
     attachAll(pasted);
   };
 
+  /** Where a message is in the list: messages still being sent (no seq yet) stay at the end. */
+  const seqOf = (el: Element | null, none: number) => (el ? Number(el.getAttribute('data-seq') ?? Infinity) : none);
+
   /**
-   * Messages in seq order; messages still being sent (no seq yet) stay at the end. The list
-   * follows a new message only when the visitor is at its end (or wrote it): someone reading
-   * older messages keeps their place.
+   * Puts elements into the list in seq order (`items` sorted by seq), after those of the same
+   * seq. New messages go at the end, so the search walks back from there; each run of elements
+   * between two that are in the list already goes in as one fragment.
    */
-  const place = (el: HTMLElement, seq: number, own: boolean) => {
+  const insert = (items: Array<[number, HTMLElement]>) => {
+    let child = list.lastElementChild;
+    for (let i = items.length; i > 0; ) {
+      while (child && seqOf(child, 0) > items[i - 1][0]) child = child.previousElementSibling;
+      let j = i - 1;
+      while (j > 0 && (!child || items[j - 1][0] >= seqOf(child, 0))) j--;
+      const run = document.createDocumentFragment();
+      for (let k = j; k < i; k++) run.append(items[k][1]);
+      list.insertBefore(run, child ? child.nextElementSibling : list.firstElementChild);
+      i = j;
+    }
+  };
+
+  /**
+   * Inserts, then scrolls once: the list follows new messages only when the visitor is at its
+   * end (or wrote one): someone reading older messages keeps their place. The layout is read
+   * once before and once after, never per message.
+   */
+  const place = (items: Array<[number, HTMLElement]>, own: boolean) => {
     const atEnd = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
-    const after = [...list.children].find((c) => Number(c.getAttribute('data-seq') ?? Infinity) > seq);
-    list.insertBefore(el, after ?? null);
+    insert(items);
     if (atEnd || own) toEnd();
+  };
+
+  const draw = (m: VisitorMessage): [number, HTMLElement] => {
+    const el = messageElement(m);
+    byId.set(m.id, el);
+    return [m.seq, el];
+  };
+
+  /** The visitor has scrolled up near the oldest message drawn: the ones before it are drawn above. */
+  const drawOlder = () => {
+    const from = Math.max(0, drawnFrom - DRAWN_AT_ONCE);
+    const anchor = byId.get(stored[drawnFrom].id)!;
+    const top = anchor.getBoundingClientRect().top;
+    insert(stored.slice(from, drawnFrom).map(draw));
+    drawnFrom = from;
+    // What the visitor was reading stays where it was (whether or not the browser's own scroll
+    // anchoring has moved it already).
+    list.scrollTop += anchor.getBoundingClientRect().top - top;
+    lastTop = list.scrollTop;
+  };
+
+  /** Where a message of this seq is, or goes, in `stored`. */
+  const storedAt = (seq: number) => {
+    let lo = 0;
+    let hi = stored.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (stored[mid].seq < seq) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+
+  /**
+   * The visitor's message as stored takes over the element that showed it as sending, where it
+   * is: a text message keeps its text (a screen reader reading it keeps its place), and moves only
+   * if out of order. Null when it needs no placing.
+   */
+  const settle = (sending: HTMLElement, m: VisitorMessage): [number, HTMLElement] | null => {
+    let el: HTMLElement = messageElement(m);
+    if (!m.attachments.length && sending.querySelector('.body')?.textContent === m.body) {
+      for (const name of ['class', 'data-id', 'data-seq']) sending.setAttribute(name, el.getAttribute(name)!);
+      sending.removeAttribute('data-client-id');
+      sending.lastElementChild!.replaceWith(el.lastElementChild!); // "Sending…" becomes the time
+      el = sending;
+    } else sending.replaceWith(el);
+    byId.set(m.id, el);
+    if (seqOf(el.previousElementSibling, -Infinity) <= m.seq && m.seq <= seqOf(el.nextElementSibling, Infinity)) return null;
+    el.remove();
+    return [m.seq, el];
+  };
+
+  /** An operator message as a screen reader hears it: who, then what (its files by name). */
+  const spoken = (m: VisitorMessage) =>
+    `${m.operator ? `${m.operator.name}: ` : ''}${[m.body, ...m.attachments.map((a) => a.name)].filter(Boolean).join(' ')}`;
+
+  const announce = (text: string) => {
+    announcements.append(element('p', undefined, text));
+    if (announcements.childElementCount > ANNOUNCEMENTS_KEPT) announcements.firstElementChild!.remove();
   };
 
   const files = (attachments: Attachment[]) => {
@@ -328,12 +448,16 @@ export function createView(serverOrigin: string, actions: ViewActions) {
     return who;
   };
 
+  // Made once: toLocaleTimeString() builds a new formatter on every call, the most costly part
+  // of drawing a message.
+  const clockFormat = new Intl.DateTimeFormat([], { hour: '2-digit', minute: '2-digit' });
+  const dayFormat = new Intl.DateTimeFormat([], { day: 'numeric', month: 'short' });
   /** The time of day; with the date for a message from another day. */
   const time = (iso: string) => {
     const d = new Date(iso);
-    const clock = d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    const clock = clockFormat.format(d);
     const today = d.toDateString() === new Date().toDateString();
-    const t = element('time', undefined, today ? clock : `${d.toLocaleDateString([], { day: 'numeric', month: 'short' })} ${clock}`);
+    const t = element('time', undefined, today ? clock : `${dayFormat.format(d)} ${clock}`);
     t.dateTime = iso;
     return t;
   };
@@ -386,31 +510,84 @@ export function createView(serverOrigin: string, actions: ViewActions) {
       conversation = has;
       showLauncher();
     },
+    /**
+     * Said once per change: every failed reconnect attempt reports the connection down again, and
+     * a new text would be announced each time. Back, it says so to a screen reader only (and
+     * nothing on the page's first connection).
+     */
     setConnected(connected: boolean) {
+      const was = host.getAttribute('data-connection');
+      const now = connected ? 'open' : 'closed';
+      if (was === now) return;
       historyShown ||= connected;
-      host.setAttribute('data-connection', connected ? 'open' : 'closed');
-      status.textContent = words.reconnecting;
-      status.hidden = connected;
+      host.setAttribute('data-connection', now);
+      status.textContent = connected ? (was === 'closed' ? words.reconnected : '') : words.reconnecting;
+      status.classList.toggle('sr', connected);
     },
-    /** The project's look: its accent colour (checked by the server as #rrggbb) and greeting. */
+    /**
+     * The project's look: its accent colour (checked by the server as #rrggbb), with black or
+     * white text on it, whichever reads better; and its greeting, whose links work as in messages.
+     */
     setLook(look: { color: string | null; greeting: string | null }) {
-      if (look.color) root.style.setProperty('--accent', look.color);
-      else root.style.removeProperty('--accent');
-      greeting.textContent = look.greeting ?? '';
+      if (look.color) {
+        root.style.setProperty('--accent', look.color);
+        root.style.setProperty('--on-accent', textOn(look.color));
+      } else {
+        root.style.removeProperty('--accent');
+        root.style.removeProperty('--on-accent');
+      }
+      greeting.replaceChildren();
+      appendText(greeting, look.greeting ?? '');
       greeting.hidden = !look.greeting;
     },
 
     setName(name: string) {
       me.textContent = words.you(name);
     },
-    /** Shows a stored message, or replaces the one with its id (an edit, a newer rev). */
-    put(m: VisitorMessage) {
-      const el = messageElement(m);
-      const old = byId.get(m.id);
-      byId.set(m.id, el);
-      if (old) old.replaceWith(el);
-      else place(el, m.seq, m.author === 'visitor');
-      if (m.author === 'operator') typing.hidden = true;
+    /**
+     * Shows stored messages (a history, or one sent live), or replaces those with their id (an
+     * edit). New ones go into the list at once, in one pass; of a long history only the newest
+     * are drawn. With `announceNew`, a screen reader hears the new operator messages.
+     */
+    put(ms: VisitorMessage[], announceNew: boolean) {
+      const fresh: VisitorMessage[] = [];
+      for (const m of ms) {
+        const at = storedAt(m.seq);
+        if (stored[at]?.id === m.id) {
+          stored[at] = m;
+          const old = byId.get(m.id);
+          if (old) old.replaceWith(draw(m)[1]);
+        } else {
+          stored.splice(at, 0, m);
+          // Older than every message drawn: drawn when the visitor scrolls up to it.
+          if (at < drawnFrom) drawnFrom++;
+          else fresh.push(m);
+        }
+        if (m.author === 'operator') typing.hidden = true;
+      }
+      fresh.sort((a, b) => a.seq - b.seq);
+      if (fresh.length > DRAWN_AT_ONCE) {
+        // Drawn from the newest end; what was drawn before them is taken out, leaving no gap.
+        const from = storedAt(fresh[fresh.length - DRAWN_AT_ONCE].seq);
+        for (const m of stored.slice(drawnFrom, from)) {
+          byId.get(m.id)?.remove();
+          byId.delete(m.id);
+        }
+        drawnFrom = from;
+      }
+      const items: Array<[number, HTMLElement]> = [];
+      for (const m of fresh) {
+        const sending = m.author === 'visitor' && m.clientId !== undefined ? byClientId.get(m.clientId) : undefined;
+        if (sending) byClientId.delete(m.clientId!);
+        // Among the older messages, not drawn: its "Sending…" element goes.
+        if (m.seq < stored[drawnFrom].seq) sending?.remove();
+        else {
+          const item = sending ? settle(sending, m) : draw(m);
+          if (item) items.push(item);
+          if (announceNew && m.author === 'operator') announce(spoken(m));
+        }
+      }
+      if (fresh.length) place(items, fresh.some((m) => m.author === 'visitor'));
     },
     /**
      * A message on its way, last in the list; with `failure` (the reason) it failed, and keeps
@@ -439,19 +616,20 @@ export function createView(serverOrigin: string, actions: ViewActions) {
         if (old && !old.hasAttribute('data-seq')) old.replaceWith(li);
         else {
           old?.remove();
-          place(li, Infinity, true);
+          place([[Infinity, li]], true);
         }
         return;
       }
+      // A screen reader hears a message fail on this page (not one restored as failed).
+      if (old?.classList.contains('sending')) announce(`${words.yours}: ${body}. ${li.lastElementChild!.textContent}`);
       // Failed where it was written: after the messages stored so far (failing again with no
       // send between, it keeps its place; sent again, it goes after those stored meanwhile).
       // Restored from an earlier page, before the history is shown, it stays last.
-      const stored = list.querySelectorAll('li[data-id]');
-      const lastSeq = stored.length ? Number(stored[stored.length - 1].getAttribute('data-seq')) : 0;
+      const lastSeq = stored.length ? stored[stored.length - 1].seq : 0;
       const after = old?.getAttribute('data-seq') ?? (historyShown ? String(lastSeq + 0.5) : null);
       if (after !== null) li.setAttribute('data-seq', after);
       old?.remove();
-      place(li, Number(after ?? Infinity), false);
+      place([[Number(after ?? Infinity), li]], false);
     },
     removePending(clientId: string) {
       byClientId.get(clientId)?.remove();
@@ -460,6 +638,8 @@ export function createView(serverOrigin: string, actions: ViewActions) {
     /** Another visitor now (the server no longer knew our token): forget what was shown. */
     clear() {
       byId.clear();
+      stored = [];
+      drawnFrom = 0;
       for (const el of byClientId.values()) el.removeAttribute('data-seq');
       list.replaceChildren(...byClientId.values());
     },

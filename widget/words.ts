@@ -1,11 +1,14 @@
 // What the widget says, in the page's language (its <html lang>): English, or Russian for
 // `ru` pages, as the visitor's generated name already is. Server refusals stay as sent.
 const EN = {
+  /** The direction of these words, whatever the site's. */
+  dir: 'ltr',
   title: 'Chat with us',
   launcher: '💬 Chat with us',
   close: 'Close chat',
   connecting: 'Connecting…',
   reconnecting: 'Reconnecting…',
+  reconnected: 'Connected again.',
   typing: 'An operator is typing…',
   emoji: 'Emoji',
   attach: 'Attach a file',
@@ -26,11 +29,13 @@ const EN = {
 };
 
 const RU: typeof EN = {
+  dir: 'ltr',
   title: 'Чат с нами',
   launcher: '💬 Чат с нами',
   close: 'Закрыть чат',
   connecting: 'Подключение…',
   reconnecting: 'Переподключение…',
+  reconnected: 'Связь восстановлена.',
   typing: 'Оператор печатает…',
   emoji: 'Эмодзи',
   attach: 'Прикрепить файл',

@@ -38,6 +38,8 @@ function corsFor(request: FastifyRequest, reply: FastifyReply, project: ProjectR
     'access-control-allow-headers': 'content-type, x-parley-visitor',
     'access-control-allow-methods': 'POST, OPTIONS',
     'access-control-max-age': '600',
+    // The widget waits out a 429 or 503 by it (a site's script cannot read it otherwise).
+    'access-control-expose-headers': 'retry-after',
     vary: 'Origin',
   });
   return true;

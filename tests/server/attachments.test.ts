@@ -63,6 +63,8 @@ describe('attachments', () => {
     const res = await widgetUpload(PNG, 'photo.png');
     expect(res.status).toBe(201);
     expect(res.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+    // The site's script may read Retry-After, to wait out a refusal for now as the server says.
+    expect(res.headers.get('access-control-expose-headers')).toBe('retry-after');
     const att = (await res.json()) as { id: number; mime: string; url: string; name: string };
     expect(att).toMatchObject({ mime: 'image/png', name: 'photo.png', size: PNG.length });
     visitor.peer.send({ type: 'message.send', clientId: 'v2', body: '', attachmentIds: [att.id] });
