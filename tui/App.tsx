@@ -16,6 +16,7 @@ import { StatusBar } from './components/StatusBar.js';
 import { TelegramOverlay } from './components/TelegramOverlay.js';
 import { useStore, useStores } from './context/stores.js';
 import { useKeyRouter } from './input/useKeyRouter.js';
+import { useTheme } from './theme.js';
 import { dialogPaneHeight, layoutFor, listRows, pickerRows } from './state/layout.js';
 
 /** The terminal's size, following resizes. */
@@ -38,11 +39,12 @@ export function App() {
   const size = useTerminalSize();
   const layout = layoutFor(size.columns, size.rows, focus);
   const centreWidth = layout.centre?.width ?? 0;
-  const composer = layout.centre ? Math.min(composerHeight(composerState, centreWidth, layout.body), Math.max(3, layout.body - 4)) : 0;
+  const { color } = useTheme();
+  const composer = layout.centre ? Math.min(composerHeight(composerState, centreWidth, layout.body, color), Math.max(3, layout.body - 4)) : 0;
   // The page keys move by what the focused pane shows.
   useKeyRouter({
     list: Math.max(1, listRows(dialogPaneHeight(layout, focus.view), layout.left?.show !== 'lists')),
-    picker: pickerRows(layout.body, false),
+    picker: pickerRows(layout.body, false, focus.overlay === 'assign' || focus.overlay === 'leadClass'),
     thread: { width: centreWidth, height: layout.body - composer },
     reader: { width: layout.columns, height: layout.body },
   });

@@ -4,7 +4,7 @@
 // it turns all of them off again however the TUI ends: q, Ctrl+C, an error, or a signal. Ink,
 // React and the screens load only after that, so raw mode is on within moments of the command.
 import type { Session, TuiSettings } from './context/session.js';
-import { enableKeyModes, holdKeys, wantsHyperlinks } from './input/terminal-modes.js';
+import { enableKeyModes, holdKeys, wantsColor, wantsHyperlinks } from './input/terminal-modes.js';
 import type { LoginServices } from './login/perform.js';
 import type { LoginBoot } from './login/state.js';
 
@@ -41,6 +41,7 @@ export async function startTui(opts: TuiOptions): Promise<number> {
         settings={settings}
         saveSettings={saveSettings}
         hyperlinks={wantsHyperlinks(process.stdout)}
+        color={wantsColor(process.stdout)}
         onSession={(s) => (session = s)}
       />
     );

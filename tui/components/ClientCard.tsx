@@ -1,6 +1,6 @@
 // The visitor's client card: generated name, real name, phone, email, notes, page, UTM tags and
 // the dialog's lead class. `i` edits the card, `l` picks the lead class.
-import { Box, Text } from 'ink';
+import { Box, Text, usePaneBorder } from '../theme.js';
 import { oneLine } from '../../core/text-layout.js';
 import { useStore, useStores } from '../context/stores.js';
 import { keyOf } from '../input/keybindings.js';
@@ -20,9 +20,10 @@ export function ClientCard({ width, height }: { width: number; height: number })
   const detail = useStore(stores.thread).detail;
   const focus = useStore(stores.focus);
   const focused = focus.pane === 'card' && !focus.overlay;
+  const border = usePaneBorder(focused);
   if (!detail) {
     return (
-      <Box width={width} height={height} borderStyle="single" borderColor={focused ? 'cyan' : 'gray'} paddingX={1} overflow="hidden">
+      <Box width={width} height={height} {...border} paddingX={1} overflow="hidden">
         <Text dimColor wrap="truncate-end">
           Client card
         </Text>
@@ -52,7 +53,7 @@ export function ClientCard({ width, height }: { width: number; height: number })
     </Text>,
   ];
   return (
-    <Box flexDirection="column" width={width} height={height} borderStyle="single" borderColor={focused ? 'cyan' : 'gray'} paddingX={1} overflow="hidden">
+    <Box flexDirection="column" width={width} height={height} {...border} paddingX={1} overflow="hidden">
       <Text bold wrap="truncate-end">
         {oneLine(visitor.name)} <Text color={visitorOnline ? 'green' : 'gray'}>{visitorOnline ? '● on the site' : '○ away'}</Text>
       </Text>

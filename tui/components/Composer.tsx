@@ -3,7 +3,7 @@
 // hint says so (and that Esc cancels the edit), and sending saves the edit. Files attached for the
 // next message (Ctrl+O) are listed on a line of their own above the hint. A text too long to
 // send says so in the hint before Send is tried.
-import { Box, Text } from 'ink';
+import { Box, CURSOR, Text, usePaneBorder, useTheme } from '../theme.js';
 import { useStore, useStores } from '../context/stores.js';
 import { MAX_BODY } from '../../core/protocol/constants.js';
 import { keyOf, keysOf } from '../input/keybindings.js';
@@ -12,9 +12,12 @@ import { formatSize } from '../state/message-rows.js';
 import { plainEmoji } from '../../core/text-layout.js';
 import { composerTextRows } from '../state/layout.js';
 
+/** Columns of the composer's text: inside the border, less one for the cursor's mark without colour. */
+const textWidth = (width: number, color: boolean) => Math.max(1, width - 4 - (color ? 0 : 1));
+
 /** The composer's height for what it holds (borders, the files line and the hint line included). */
-export function composerHeight(state: Pick<ComposerState, 'text' | 'files'>, width: number, body: number): number {
-  const lines = composerLineCount(state.text, width - 4);
+export function composerHeight(state: Pick<ComposerState, 'text' | 'files'>, width: number, body: number, color = true): number {
+  const lines = composerLineCount(state.text, textWidth(width, color));
   return composerTextRows(body, lines) + 3 + (state.files.length > 0 ? 1 : 0);
 }
 
@@ -31,8 +34,9 @@ export function Composer({ width, height }: { width: number; height: number }) {
   const thread = useStore(stores.thread);
   const open = thread.detail !== null || thread.opening !== null;
   const focused = focus.pane === 'composer' && !focus.overlay;
+  const { color } = useTheme();
   const filesRow = state.files.length > 0 ? 1 : 0;
-  const { rows, cursor } = composerRows(state, Math.max(1, width - 4), Math.max(1, height - 3 - filesRow));
+  const { rows, cursor } = composerRows(state, textWidth(width, color), Math.max(1, height - 3 - filesRow));
 
   // Counted as the server counts: code points.
   const length = state.text.length > MAX_BODY ? [...state.text].length : 0;
@@ -42,7 +46,7 @@ export function Composer({ width, height }: { width: number; height: number }) {
       ? `${keysOf('Send')} send${state.text.trim() ? '' : ' the files'} · ${keyOf('Attach')} another file · ${keyOf('DropFiles')} drops them`
       : `${keysOf('Send')} ${state.editing ? 'save the edit' : 'send'} · ${keyOf('Newline')} new line · ${keyOf('Templates')} or / templates · ${keyOf('Attach')} a file`;
   return (
-    <Box flexDirection="column" height={height} borderStyle="single" borderColor={focused ? 'cyan' : 'gray'} paddingX={1} overflow="hidden">
+    <Box flexDirection="column" height={height} {...usePaneBorder(focused)} paddingX={1} overflow="hidden">
       {rows.map((row, i) => {
         // Drawn with plainEmoji (the same columns as measured); the text keeps every character.
         if (!focused || i !== cursor.row) {
@@ -56,6 +60,7 @@ export function Composer({ width, height }: { width: number; height: number }) {
         return (
           <Text key={i} wrap="truncate-end">
             {before}
+            {color ? '' : CURSOR}
             <Text inverse>{under}</Text>
             {after}
           </Text>

@@ -1,5 +1,5 @@
 // The left column: the three dialog panes stacked when they fit, else the focused one alone.
-import { Box } from 'ink';
+import { Box } from '../theme.js';
 import { useStore, useStores } from '../context/stores.js';
 import { stackedPaneHeight } from '../state/layout.js';
 import { DialogList } from './DialogList.js';
@@ -10,12 +10,12 @@ export function DialogPanes({ width, height, stacked }: { width: number; height:
     <Box flexDirection="column" width={width} height={height} flexShrink={0}>
       {stacked ? (
         <>
-          <DialogList view="mine" height={stackedPaneHeight(height, 'mine')} single={false} />
-          <DialogList view="shared" height={stackedPaneHeight(height, 'shared')} single={false} />
-          <DialogList view="archive" height={stackedPaneHeight(height, 'archive')} single={false} />
+          <DialogList view="mine" width={width} height={stackedPaneHeight(height, 'mine')} single={false} />
+          <DialogList view="shared" width={width} height={stackedPaneHeight(height, 'shared')} single={false} />
+          <DialogList view="archive" width={width} height={stackedPaneHeight(height, 'archive')} single={false} />
         </>
       ) : (
-        <DialogList view={focus.view} height={height} single />
+        <DialogList view={focus.view} width={width} height={height} single />
       )}
     </Box>
   );

@@ -1,5 +1,6 @@
-// A small form window: the client card's fields, the name of a new template, a file to attach.
-import { Box, Text } from 'ink';
+// A small form window: the client card's fields (its title names the visitor), the name of a new
+// template, a file to attach.
+import { Box, FieldCursor, Text } from '../theme.js';
 import { fieldTail, oneLine } from '../../core/text-layout.js';
 import { useStore, useStores } from '../context/stores.js';
 
@@ -24,12 +25,13 @@ export function FormOverlay({ width, height }: { width: number; height: number }
     <Box flexDirection="column" width={width} height={height} borderStyle="double" borderColor="cyan" paddingX={1} overflow="hidden">
       <Text bold wrap="truncate-end">
         {TITLES[state.kind]}
+        {state.about !== null ? ` of ${oneLine(state.about)}` : ''}
       </Text>
       {state.fields.slice(0, Math.max(1, height - 4)).map((f, i) => (
         <Text key={f.key} wrap="truncate-end">
           <Text dimColor={i !== state.at}>{`${f.label}:`.padEnd(labelWidth)}</Text>
           {fieldTail(f.value, room)}
-          {i === state.at ? <Text inverse> </Text> : null}
+          {i === state.at ? <FieldCursor /> : null}
         </Text>
       ))}
       {state.error && height - 4 > state.fields.length ? <Text color="red" wrap="truncate-end">{oneLine(state.error)}</Text> : null}

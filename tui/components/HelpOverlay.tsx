@@ -2,7 +2,7 @@
 // room it has: one column when every entry fits the height, else two, and a description too long
 // for its column wraps onto the rows below. Only when that does not fit either (a small terminal)
 // is each entry one row, cut, and the title says so. Esc or ? closes it.
-import { Box, Text } from 'ink';
+import { Box, Text } from '../theme.js';
 import { displayWidth, wrapRows } from '../../core/text-layout.js';
 import { type Command, KEYMAP, keysOf } from '../input/keybindings.js';
 

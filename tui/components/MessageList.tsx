@@ -3,7 +3,7 @@
 // A file's URL is the whole link to open it, and (where the terminal takes them) an OSC 8
 // hyperlink too. While the visitor types, the pane's last row says so. Scrolled up, messages that
 // arrive below the view are counted on a "↓ N new" line instead of passing unnoticed.
-import { Box, Text } from 'ink';
+import { Box, Text, usePaneBorder } from '../theme.js';
 import { useMemo } from 'react';
 import { oneLine } from '../../core/text-layout.js';
 import { useSession } from '../context/session.js';
@@ -12,6 +12,7 @@ import type { ThreadItem } from '../../core/client/outbox.js';
 import { type MessageRow, visibleMessageRows } from '../state/message-rows.js';
 import { tail, threadLayout, viewBottom, visitorName } from '../state/message-view.js';
 import { hasOlder, threadItems, type ThreadState } from '../state/thread.js';
+import { dialogName } from '../state/dialogs.js';
 
 /** Text that opens `url` when clicked, in terminals that know OSC 8 (others never see it). */
 const hyperlink = (url: string, text: string) => `\x1b]8;;${url}\x07${text}\x1b]8;;\x07`;
@@ -20,11 +21,13 @@ const hyperlink = (url: string, text: string) => `\x1b]8;;${url}\x07${text}\x1b]
 export function RowText({ row, item, state, hyperlinks, inverse }: { row: MessageRow; item: ThreadItem; state: ThreadState; hyperlinks?: boolean; inverse?: boolean }) {
   const t = row.last ? tail(item, state) : null;
   const first = row.head.trim() !== '';
+  // The time, dim, starts the head's first row; a name wider than a row goes on over the next.
+  const time = first && !row.headMore ? row.head.slice(0, 6) : '';
   const text = row.link && hyperlinks ? hyperlink(row.link, row.text) : row.text;
   return (
     <Text wrap="truncate-end" inverse={inverse}>
-      {first ? <Text dimColor>{row.head.slice(0, 6)}</Text> : row.head}
-      {first ? <Text bold color={item.author === 'visitor' ? 'cyan' : undefined}>{row.head.slice(6)}</Text> : null}
+      {first ? <Text dimColor>{time}</Text> : row.head}
+      {first ? <Text bold color={item.author === 'visitor' ? 'cyan' : undefined}>{row.head.slice(time.length)}</Text> : null}
       {row.file === 'url' ? <Text underline>{text}</Text> : text}
       {t ? <Text color={t.color}>{t.text}</Text> : null}
     </Text>
@@ -33,7 +36,7 @@ export function RowText({ row, item, state, hyperlinks, inverse }: { row: Messag
 
 function Header({ state }: { state: ThreadState }) {
   const d = state.detail!.dialog;
-  const who = oneLine(d.visitor.realName ?? d.visitor.name);
+  const who = dialogName(d);
   const where = d.status === 'closed' ? 'closed (u reopens)' : d.assignee ? `with ${oneLine(d.assignee.name)}` : 'unassigned (t takes)';
   return (
     <Text bold wrap="truncate-end">
@@ -54,7 +57,7 @@ export function MessageList({ width, height }: { width: number; height: number }
 
   if (!state.detail) {
     return (
-      <Box height={height} borderStyle="single" borderColor="gray" paddingX={1} overflow="hidden">
+      <Box height={height} {...usePaneBorder(false)} paddingX={1} overflow="hidden">
         <Text dimColor wrap="wrap">
           {state.opening !== null ? 'Opening the dialog…' : 'Pick a dialog on the left and press Enter. ? shows every key.'}
         </Text>
@@ -75,7 +78,7 @@ export function MessageList({ width, height }: { width: number; height: number }
   const selected = state.selected ?? items.length - 1;
   const older = hasOlder(state) && rows[0]?.item === 0;
   return (
-    <Box flexDirection="column" height={height} borderStyle="single" borderColor={focused ? 'cyan' : 'gray'} paddingX={1} overflow="hidden">
+    <Box flexDirection="column" height={height} {...usePaneBorder(focused)} paddingX={1} overflow="hidden">
       <Header state={state} />
       {older && rows.length === rowsAvailable ? null : older ? <Text dimColor>↑ older messages load as you scroll up</Text> : null}
       {rows.map((row, n) => (

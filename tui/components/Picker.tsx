@@ -1,6 +1,6 @@
 // A search-and-pick window: templates (fuzzy search by name, Enter inserts at the cursor), the
 // operator to assign the dialog to, the lead class, or the dialog finder (the server searches).
-import { Box, Text } from 'ink';
+import { Box, FieldCursor, SELECTED, Text, useTheme } from '../theme.js';
 import { displayWidth, fieldTail, oneLine } from '../../core/text-layout.js';
 import { useStore, useStores } from '../context/stores.js';
 import { keyOf } from '../input/keybindings.js';
@@ -12,9 +12,10 @@ const TITLES: Record<PickerKind, string> = { templates: 'Templates', assign: 'As
 
 export function Picker({ width, height }: { width: number; height: number }) {
   const state = useStore(useStores().picker);
+  const { color } = useTheme();
   if (!state.kind) return null;
   const items = matching(state);
-  const rows = pickerRows(height, state.note !== null);
+  const rows = pickerRows(height, state.note !== null, state.about !== null);
   const { start, end } = visibleRows(items.length, state.selected, rows);
   const finder = state.kind === 'search';
   const current = finder && searchIsCurrent(state);
@@ -43,8 +44,13 @@ export function Picker({ width, height }: { width: number; height: number }) {
       <Text bold wrap="truncate-end">
         {title}
         <Text color="cyan">{fieldTail(state.query, queryRoom)}</Text>
-        <Text inverse> </Text>
+        <FieldCursor />
       </Text>
+      {state.about !== null ? (
+        <Text dimColor wrap="truncate-end">
+          for the dialog with {oneLine(state.about)}
+        </Text>
+      ) : null}
       {state.items === null ? <Text dimColor>{finder ? 'searching…' : 'loading…'}</Text> : null}
       {state.error ? <Text color="red" wrap="truncate-end">{oneLine(state.error)}</Text> : null}
       {state.items !== null && !state.error && items.length === 0 ? (
@@ -54,6 +60,7 @@ export function Picker({ width, height }: { width: number; height: number }) {
       ) : null}
       {items.slice(start, end).map((item, i) => (
         <Text key={`${item.label}:${start + i}`} wrap="truncate-end" inverse={start + i === state.selected}>
+          {color ? '' : start + i === state.selected ? `${SELECTED} ` : '  '}
           {oneLine(item.label)}
           {item.detail ? <Text dimColor> {oneLine(item.detail)}</Text> : null}
         </Text>

@@ -2,7 +2,7 @@
 // are in the outbox (quitting loses them), or the operator is online by their own switch
 // (visitors would go on writing to nobody). o goes offline first, y quits as things are, n or
 // Esc stays (to resend or copy the messages).
-import { Box, Text } from 'ink';
+import { Box, Text } from '../theme.js';
 import { useSession } from '../context/session.js';
 import { useStore, useStores } from '../context/stores.js';
 import { onlineByHand } from '../state/connection.js';

@@ -1,6 +1,6 @@
 // The `v` window: one message whole, for one the message pane cuts. ↑/↓ scroll a row, PgUp/PgDn a
 // page; Esc, v or q close it. The rows are the pane's (wrapped at spaces, files with their URLs).
-import { Box, Text } from 'ink';
+import { Box, Text } from '../theme.js';
 import { useMemo } from 'react';
 import { useSession } from '../context/session.js';
 import { useStore, useStores } from '../context/stores.js';

@@ -1,7 +1,7 @@
 // The session is over (signed out here or elsewhere, revoked, expired, or no longer a member of
 // the project): nothing on the main screen can work any more, so it says so instead, with the
 // way back in. Messages the server never stored are listed, to copy: signing in again starts afresh.
-import { Box, Text } from 'ink';
+import { Box, Text } from '../theme.js';
 import { oneLine } from '../../core/text-layout.js';
 import { useSession } from '../context/session.js';
 import { endedBecause } from '../login/state.js';

@@ -1,7 +1,7 @@
 // One line at the bottom: online/offline and why (schedule or manual) with what `o` will do,
 // the connection, the last notice, and key hints. It is cut, never wrapped, on a narrow terminal
 // (the layout gives it one row): while a notice shows, the why and the hints make room for it.
-import { Box, Text } from 'ink';
+import { Box, Text } from '../theme.js';
 import { oneLine } from '../../core/text-layout.js';
 import { useStore, useStores } from '../context/stores.js';
 import { keyOf } from '../input/keybindings.js';

@@ -1,6 +1,6 @@
 // The `g` window: the one-time link that links the operator's Telegram chat to the bot (15
 // minutes). The link is shown whole, wrapped, so it can be copied or typed on the phone.
-import { Box, Text } from 'ink';
+import { Box, Text } from '../theme.js';
 import { useStore, useStores } from '../context/stores.js';
 
 export function TelegramOverlay({ width, height }: { width: number; height: number }) {

@@ -101,7 +101,7 @@ export function ParleyProvider({ session, children }: { session: Session; childr
           case 'dialog.created':
           case 'dialog.updated':
             thread.dispatch({ type: 'dialog', dialog: e.dialog });
-            dialogs.dispatch({ type: 'changed', dialogId: e.dialog.id });
+            dialogs.dispatch({ type: 'changed', dialogId: e.dialog.id, dialog: e.dialog });
             void actions.reload();
             return;
           case 'typing':

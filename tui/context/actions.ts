@@ -10,8 +10,9 @@ import type { DialogList, DialogSummary, SearchMatch } from '../../core/protocol
 import { fillTemplate, placeholderValues } from '../../core/templates.js';
 import { MAX_ATTACHMENTS, MAX_BODY } from '../../core/protocol/constants.js';
 import { outgoing } from '../state/composer.js';
+import { keyOf } from '../input/keybindings.js';
 import { formatSize } from '../state/message-rows.js';
-import { arrivals } from '../state/dialogs.js';
+import { arrivals, dialogName } from '../state/dialogs.js';
 import { type NoticeEnd, onlineByHand } from '../state/connection.js';
 import { isView, type Pane } from '../state/focus.js';
 import { changedValues, formValues } from '../state/form.js';
@@ -87,7 +88,7 @@ export function createActions(session: Session, stores: Stores, io: Io) {
     loadingMore = true;
     try {
       const page: DialogList = await client.listDialogs(projectId, { view, limit: PAGE, before });
-      dialogs.dispatch({ type: 'more', view, page });
+      dialogs.dispatch({ type: 'more', view, page, before });
     } catch (err) {
       fail('could not load more dialogs')(err);
     } finally {
@@ -122,8 +123,9 @@ export function createActions(session: Session, stores: Stores, io: Io) {
     }
   }
 
-  async function openPicker(kind: PickerKind, load: () => Promise<Array<{ value: string; label: string; detail?: string }>>) {
-    picker.dispatch({ type: 'open', kind });
+  /** `about`: the dialog it acts on, named in the window. */
+  async function openPicker(kind: PickerKind, about: string | null, load: () => Promise<Array<{ value: string; label: string; detail?: string }>>) {
+    picker.dispatch({ type: 'open', kind, about });
     focus.dispatch({ type: 'overlay', overlay: kind });
     try {
       picker.dispatch({ type: 'items', kind, items: await load() });
@@ -138,7 +140,7 @@ export function createActions(session: Session, stores: Stores, io: Io) {
   let opened: Promise<void> = Promise.resolve();
 
   /** The dialog a picker (assign, lead class) acts on, fixed when it opened. */
-  let assignTarget: number | null = null;
+  let assignTarget: DialogSummary | null = null;
   /** The finder's dialogs by id, as the last search found them. */
   const found = new Map<string, DialogSummary>();
   /** Dialogs the finder shows at most (the newest activity first). */
@@ -292,8 +294,12 @@ export function createActions(session: Session, stores: Stores, io: Io) {
     // Each dialog keeps its own draft: this one's comes back, the other one's is put aside.
     composer.dispatch({ type: 'switch', dialogId: dialog.id });
     status.dispatch({ type: 'over', what: 'opened' });
-    // Esc from the dialog goes back to the pane it was opened from; from the finder, to its view's.
-    focus.dispatch({ type: 'opened', from: isView(from) ? from : (dialog.view ?? 'mine') });
+    // Esc from the dialog goes back to the pane it was opened from; from the finder, to its view's,
+    // where it is the selected dialog then: the pane's keys act on the dialog shown, not on the
+    // one selected there before.
+    const view = isView(from) ? from : (dialog.view ?? 'mine');
+    dialogs.dispatch({ type: 'select', view, dialogId: dialog.id });
+    focus.dispatch({ type: 'opened', from: view });
     opened = load(dialog, from);
     return opened;
   }
@@ -348,6 +354,13 @@ export function createActions(session: Session, stores: Stores, io: Io) {
       focus.dispatch({ type: 'focus', pane: 'composer' });
     },
 
+    /** Ctrl+U: the composer's whole text goes at once; Ctrl+Y puts it back. */
+    eraseAll(): void {
+      if (composer.getState().text === '') return;
+      composer.dispatch({ type: 'eraseAll' });
+      notice(`text erased: ${keyOf('PutBack')} puts it back`, false, ['sent', 'opened']);
+    },
+
     /** Esc while editing: the message stays as it was, the draft from before `e` comes back. */
     cancelEdit(): void {
       composer.dispatch({ type: 'endEdit', keepText: false });
@@ -362,7 +375,7 @@ export function createActions(session: Session, stores: Stores, io: Io) {
         // who, and the screen catches up, so t again (now naming them) takes it over on purpose.
         const updated = await client.takeDialog(projectId, d.id, d.assignee?.id ?? null);
         thread.dispatch({ type: 'dialog', dialog: updated });
-        notice('the dialog is yours', false);
+        notice(`the dialog is yours (${dialogName(d)})`, false);
         await reload();
       } catch (err) {
         if (!(err instanceof ApiError && err.status === 409)) return fail('could not take the dialog')(err);
@@ -377,8 +390,8 @@ export function createActions(session: Session, stores: Stores, io: Io) {
       if (d.status === 'closed') return notice('already closed: u reopens it');
       client.closeDialog(projectId, d.id).then((updated) => {
         thread.dispatch({ type: 'dialog', dialog: updated });
-        dialogs.dispatch({ type: 'changed', dialogId: d.id });
-        notice('closed: moved to Archive', false);
+        dialogs.dispatch({ type: 'changed', dialogId: d.id, dialog: updated });
+        notice(`closed: moved to Archive (${dialogName(d)})`, false);
         return reload();
       }, fail('could not close the dialog'));
     },
@@ -389,8 +402,8 @@ export function createActions(session: Session, stores: Stores, io: Io) {
       if (d.status === 'open') return notice('the dialog is open already');
       client.reopenDialog(projectId, d.id).then((updated) => {
         thread.dispatch({ type: 'dialog', dialog: updated });
-        dialogs.dispatch({ type: 'changed', dialogId: d.id });
-        notice('reopened', false);
+        dialogs.dispatch({ type: 'changed', dialogId: d.id, dialog: updated });
+        notice(`reopened (${dialogName(d)})`, false);
         return reload();
       }, fail('could not reopen the dialog'));
     },
@@ -398,8 +411,8 @@ export function createActions(session: Session, stores: Stores, io: Io) {
     openAssign(dialog?: DialogSummary): void {
       const d = target(dialog);
       if (!d) return;
-      assignTarget = d.id;
-      void openPicker('assign', async () =>
+      assignTarget = d;
+      void openPicker('assign', dialogName(d), async () =>
         (await client.listMembers(projectId))
           .filter((m) => m.operator)
           .map((m) => ({ value: m.email, label: personName(m.firstName, m.lastName), detail: m.email })),
@@ -409,8 +422,8 @@ export function createActions(session: Session, stores: Stores, io: Io) {
     openLeadClass(dialog?: DialogSummary): void {
       const d = target(dialog);
       if (!d) return;
-      assignTarget = d.id;
-      void openPicker('leadClass', async () => {
+      assignTarget = d;
+      void openPicker('leadClass', dialogName(d), async () => {
         const { classes } = await client.leadClasses(projectId);
         return [{ value: '', label: '(none)', detail: 'clear the lead class' }, ...classes.map((c) => ({ value: c.name, label: c.name }))];
       });
@@ -418,7 +431,7 @@ export function createActions(session: Session, stores: Stores, io: Io) {
 
     openTemplates(): void {
       if (!openDialog() && thread.getState().opening === null) return notice('open a dialog first: templates go into its composer');
-      void openPicker('templates', async () => {
+      void openPicker('templates', null, async () => {
         const { templates } = await client.templates(projectId);
         return templates.map((t) => ({ value: t.text, label: t.name, detail: t.text.replace(/\s+/g, ' ') }));
       });
@@ -461,17 +474,18 @@ export function createActions(session: Session, stores: Stores, io: Io) {
         focus.dispatch({ type: 'focus', pane: 'composer' });
         return;
       }
-      const dialogId = assignTarget;
-      if (dialogId === null) return;
+      const target = assignTarget;
+      if (target === null) return;
       if (state.kind === 'assign') {
-        client.assignDialog(projectId, dialogId, item.value).then((updated) => {
+        client.assignDialog(projectId, target.id, item.value).then((updated) => {
           thread.dispatch({ type: 'dialog', dialog: updated });
-          notice(`assigned to ${item.label}`, false);
+          notice(`assigned to ${item.label} (${dialogName(target)})`, false);
           return reload();
         }, fail('could not assign the dialog'));
       } else {
-        client.updateDialog(projectId, dialogId, { leadClass: item.value || null }).then((updated) => {
+        client.updateDialog(projectId, target.id, { leadClass: item.value || null }).then((updated) => {
           thread.dispatch({ type: 'dialog', dialog: updated });
+          notice(`${item.value ? `lead class set to ${item.value}` : 'lead class cleared'} (${dialogName(target)})`, false);
           return reload();
         }, fail('could not set the lead class'));
       }
@@ -484,6 +498,7 @@ export function createActions(session: Session, stores: Stores, io: Io) {
       form.dispatch({
         type: 'open',
         kind: 'card',
+        about: dialogName(detail.dialog),
         fields: [
           { key: 'realName', label: 'Real name', value: card.realName ?? '', initial: card.realName ?? '' },
           { key: 'phone', label: 'Phone', value: card.phone ?? '', initial: card.phone ?? '' },

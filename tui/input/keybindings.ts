@@ -44,6 +44,8 @@ export type Command =
   | 'Quit'
   | 'QuitAnywhere'
   | 'Erase'
+  | 'EraseAll'
+  | 'PutBack'
   | 'DeleteForward'
   | 'PasteStart'
   | 'PasteEnd';
@@ -130,8 +132,11 @@ export const KEYMAP: Record<Command, CommandKeys> = {
   ToggleBell: { help: 'bell on new messages on / off', where: 'panes', bindings: [{ label: 'b', input: 'b' }] },
   LinkTelegram: { help: 'link Telegram: a one-time link to the bot', where: 'panes', bindings: [{ label: 'g', input: 'g' }] },
   Help: { help: 'this help', where: 'panes', bindings: [{ label: '?', input: '?' }] },
-  Quit: { help: 'quit (asks first when messages are not sent)', where: 'panes', bindings: [{ label: 'q', input: 'q' }] },
+  Quit: { help: 'quit (asks first when messages are not sent, or when you are online by the switch)', where: 'panes', bindings: [{ label: 'q', input: 'q' }] },
   QuitAnywhere: { help: 'quit, also from the composer (asks first likewise)', where: 'everywhere', bindings: [{ label: 'Ctrl+C', input: 'c', ctrl: true }] },
+  // As in shells and readline: Ctrl+U kills the line, Ctrl+Y yanks it back.
+  EraseAll: { help: 'erase all the text', where: 'composer', bindings: [{ label: 'Ctrl+U', input: 'u', ctrl: true }] },
+  PutBack: { help: 'put back the text Ctrl+U erased', where: 'composer', bindings: [{ label: 'Ctrl+Y', input: 'y', ctrl: true }] },
   // Editing keys in text: too plain for the help overlay.
   Erase: { help: 'erase the character before the cursor', where: 'everywhere', hidden: true, bindings: [{ label: 'Backspace', flag: 'backspace' }] },
   DeleteForward: { help: 'erase the character under the cursor', where: 'composer', hidden: true, bindings: [{ label: 'Delete', flag: 'delete' }] },

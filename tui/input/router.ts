@@ -186,6 +186,8 @@ function composerKey(input: string, key: Key, ctx: KeyContext): void {
   };
   if (is('Newline', input, key)) return write({ type: 'insert', text: '\n' });
   if (is('Erase', input, key)) return write({ type: 'backspace' });
+  if (is('EraseAll', input, key)) return actions.eraseAll();
+  if (is('PutBack', input, key)) return write({ type: 'restore' });
   if (is('DeleteForward', input, key)) return write({ type: 'delete' });
   if (key.leftArrow) return composer.dispatch({ type: 'left' });
   if (key.rightArrow) return composer.dispatch({ type: 'right' });

@@ -42,6 +42,17 @@ export function holdKeys(input: NodeJS.ReadStream): () => void {
   return restore;
 }
 
+/**
+ * Whether to draw in colour: not with NO_COLOR set to anything (https://no-color.org), nor on a
+ * monochrome terminal (TERM=dumb, xterm-mono), nor where Node's own rules say no (FORCE_COLOR=0,
+ * NODE_DISABLE_COLORS). Without colour the TUI marks focus, selection and the cursor by shape.
+ */
+export function wantsColor(out: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.NO_COLOR) return false;
+  if (env.TERM === 'dumb' || env.TERM?.endsWith('-mono')) return false;
+  return !!out.isTTY && out.hasColors(env);
+}
+
 /** Whether to wrap links in OSC 8 hyperlinks: a real terminal that is not known to print them. */
 export function wantsHyperlinks(out: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): boolean {
   if (env.PARLEY_HYPERLINKS === '0') return false;

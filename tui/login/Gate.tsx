@@ -1,21 +1,23 @@
 // The TUI's root: the login flow until the operator is signed in to a project, then the App with
-// its live connection. A stored login that still works skips the login screens entirely; a
+// its live connection. A stored login that still works skips the login screens entirely (one the
+// server could not answer for, being down, is tried again until it does); a
 // session that ends on the main screen (signed out elsewhere, revoked) comes back here to sign in
 // again. Ctrl+C quits the login screens (also in the kitty protocol's form); on the main screen
 // the App handles it, asking first when messages are not sent.
 import { Box, useApp, useStdout } from 'ink';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { ParleyClient } from '../../core/client/api.js';
 import { dialogListing, OperatorConnection } from '../../core/client/realtime.js';
 import { App } from '../App.js';
 import { ParleyProvider } from '../context/ParleyProvider.js';
-import type { Session, TuiSettings } from '../context/session.js';
+import { type Clock, type Session, systemClock, type TuiSettings } from '../context/session.js';
 import { useStore } from '../context/stores.js';
 import { useKeys } from '../input/useKeys.js';
 import { createStore } from '../state/store.js';
 import { loginKeys } from './keys.js';
 import { terminalSafeReviver } from '../../core/terminal-text.js';
 import { LoginScreen } from './LoginScreen.js';
+import { ThemeProvider } from '../theme.js';
 import { type LoginServices, perform } from './perform.js';
 import { initialLogin, type LoginAction, type LoginBoot, reduceLogin } from './state.js';
 
@@ -43,9 +45,26 @@ export interface GateProps {
   saveSettings?: (settings: TuiSettings) => void;
   /** Whether the terminal takes OSC 8 hyperlinks (main.tsx decides; tests leave them off). */
   hyperlinks?: boolean;
+  /** When a stored login is tried again (tests pass one they move by hand). */
+  clock?: Clock;
+  /** Colours on (main.tsx decides, see wantsColor); off, focus and selection are marked by shape. */
+  color?: boolean;
 }
 
-export function Gate({ boot, services, connect = defaultConnect, onSession, settings, saveSettings, hyperlinks = false }: GateProps) {
+/** A stored login the server could not answer for is tried again after this, doubling to 15 s (as the socket reconnects). */
+const retryDelay = (attempt: number) => Math.min(15_000, 500 * 2 ** Math.max(0, attempt - 1));
+
+export function Gate(props: GateProps) {
+  const color = props.color ?? true;
+  const theme = useMemo(() => ({ color }), [color]);
+  return (
+    <ThemeProvider value={theme}>
+      <LoginGate {...props} />
+    </ThemeProvider>
+  );
+}
+
+function LoginGate({ boot, services, connect = defaultConnect, onSession, settings, saveSettings, hyperlinks = false, clock = systemClock }: GateProps) {
   // The flow's state lives in a store, so a key reads it as the previous key left it, even when
   // both came in one chunk, before React rendered in between.
   const [login] = useState(() => createStore(reduceLogin, initialLogin(boot)));
@@ -83,6 +102,15 @@ export function Gate({ boot, services, connect = defaultConnect, onSession, sett
       current = false;
     };
   }, [state.request]);
+
+  // The server could not answer for the stored login (down, restarting): it is tried again after
+  // a while, each wait longer; a refusal (401) goes to the sign-in screen instead.
+  const retrying = state.request ? null : state.retry;
+  useEffect(() => {
+    if (!retrying) return;
+    const timer = clock.setTimeout(() => login.dispatch({ type: 'retry' }), retryDelay(retrying.attempt));
+    return () => clock.clearTimeout(timer);
+  }, [retrying]);
 
   // Signed in to a project: open its connection for the App; close it when the TUI ends.
   const project = state.screen === 'done' ? state.project : null;

@@ -1,6 +1,6 @@
 // What the login flow shows: one framed box per screen (sign in, new password, forgot, reset,
 // project picker, nothing to answer in), at most 72 columns wide so it fits an 80x24 terminal.
-import { Box, Text } from 'ink';
+import { Box, Text } from '../theme.js';
 import { Button, TextField } from './TextField.js';
 import { type FieldName, ITEMS, type LoginState, SECRET_FIELDS, type Screen } from './state.js';
 
@@ -38,6 +38,9 @@ const BUSY: Record<string, string> = {
   forgot: 'Asking for a code…',
   reset: 'Setting the new password…',
 };
+
+/** The stored login waits for the server: it can be tried now, or given up for a password. */
+const RETRY_HINT = 'Enter try now · Esc sign in with a password · Ctrl+C quit';
 
 const HINTS: Record<Screen, string> = {
   checking: 'Ctrl+C quit',
@@ -103,11 +106,20 @@ export function LoginScreen({ state, columns }: { state: LoginState; columns: nu
       ) : null}
       {state.info || state.error || state.request ? <Text> </Text> : null}
       {state.info ? <Text color="green">{state.info}</Text> : null}
-      {state.error ? <Text color="red">✗ {state.error}</Text> : null}
+      {state.error && state.retry ? (
+        <>
+          <Text color="yellow">✗ {state.error}</Text>
+          <Text color="yellow">
+            The stored login is kept: retrying… ({state.retry.attempt} {state.retry.attempt === 1 ? 'try' : 'tries'} so far)
+          </Text>
+        </>
+      ) : state.error ? (
+        <Text color="red">✗ {state.error}</Text>
+      ) : null}
       {state.request ? <Text color="yellow">{BUSY[state.request.kind]}</Text> : null}
       <Text> </Text>
       <Text dimColor wrap="truncate-end">
-        {HINTS[state.screen]}
+        {state.screen === 'checking' && state.retry ? RETRY_HINT : HINTS[state.screen]}
       </Text>
     </Box>
   );

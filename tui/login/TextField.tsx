@@ -1,6 +1,6 @@
 // One labelled line of input. It never wraps: a value longer than the space shows its end (where
 // the cursor is); secrets show one • per character. Widths are display columns (fieldTail).
-import { Box, Text } from 'ink';
+import { Box, FieldCursor, SELECTED, Text, useTheme } from '../theme.js';
 import { fieldTail } from '../../core/text-layout.js';
 
 export function TextField({
@@ -30,16 +30,21 @@ export function TextField({
       </Box>
       <Text wrap="truncate-end">
         {shown}
-        {focused ? <Text inverse> </Text> : null}
+        {focused ? <FieldCursor /> : null}
       </Text>
     </Box>
   );
 }
 
 export function Button({ label, focused }: { label: string; focused: boolean }) {
+  // Without colour the focused button is marked beside it too.
+  const { color } = useTheme();
   return (
-    <Text inverse={focused} color={focused ? 'cyan' : undefined} bold={focused}>
-      {`[ ${label} ]`}
+    <Text>
+      {color ? '' : focused ? SELECTED : ' '}
+      <Text inverse={focused} color={focused ? 'cyan' : undefined} bold={focused}>
+        {`[ ${label} ]`}
+      </Text>
     </Text>
   );
 }

@@ -28,7 +28,13 @@ function fieldFor(err: ApiError, request: Request): FieldName | undefined {
   return undefined;
 }
 
-function describe(err: unknown, request: Request): { message: string; field?: FieldName } {
+/**
+ * A failure that says nothing about the login itself: the server out of reach, or failing for a
+ * while (5xx, a proxy's 502-504, too many requests). A stored login is tried again after one.
+ */
+const passing = (err: unknown) => err instanceof ApiError && (err.status === 0 || err.status === 429 || err.status >= 500);
+
+function describe(err: unknown, request: Request): { message: string; field?: FieldName; transient?: boolean } {
   if (!(err instanceof ApiError)) return { message: (err as Error)?.message ?? String(err) };
   if (request.kind === 'check' && (err.status === 401 || err.status === 403)) {
     const why =
@@ -39,6 +45,7 @@ function describe(err: unknown, request: Request): { message: string; field?: Fi
   }
   const retry = err.status === 429 && err.retryAfter ? ` (retry after ${Math.ceil(err.retryAfter)} s)` : '';
   const message = `${err.message.charAt(0).toUpperCase()}${err.message.slice(1)}${retry}`;
+  if (request.kind === 'check' && passing(err)) return { message, transient: true };
   return { message, field: fieldFor(err, request) };
 }
 

@@ -73,6 +73,11 @@ export interface LoginState {
   /** `--project` (or PARLEY_PROJECT), and the CLI's default project per server URL. */
   wanted: string | null;
   defaults: Record<string, number>;
+  /**
+   * The stored login could not be tried (the server out of reach, or failing): it is kept and
+   * tried again (the Gate waits longer after each attempt); `error` says why meanwhile.
+   */
+  retry: { attempt: number; session: LoginSession } | null;
 }
 
 export type LoginAction =
@@ -81,13 +86,16 @@ export type LoginAction =
   | { type: 'move'; by: 1 | -1 }
   | { type: 'enter' }
   | { type: 'back' }
+  /** Try the stored login again (its wait is over, or Enter on the "cannot reach" screen). */
+  | { type: 'retry' }
   /** The main screen's session ended (signed out elsewhere, revoked, expired): sign in again. */
   | { type: 'sessionEnded'; reason: string }
   // results of requests
   | { type: 'mustChange'; session: LoginSession }
   | { type: 'signedIn'; session: LoginSession; me: Me }
   | { type: 'codeSent'; message: string }
-  | { type: 'failed'; message: string; field?: FieldName };
+  /** `transient`: the server could not answer for the login (out of reach, failing): a stored login is tried again. */
+  | { type: 'failed'; message: string; field?: FieldName; transient?: boolean };
 
 export interface LoginBoot {
   /** The server URL (flag, PARLEY_URL, the stored login, or the default). */
@@ -123,6 +131,7 @@ export function initialLogin(boot: LoginBoot): LoginState {
     project: null,
     wanted: boot.wanted ?? null,
     defaults: boot.defaults ?? {},
+    retry: null,
   };
   if (boot.token) {
     const session = { url: boot.url, token: boot.token, email: boot.email ?? '' };
@@ -289,6 +298,9 @@ function back(state: LoginState): LoginState {
       return go(state, 'signIn', { session: null, me: null, choices: [], values: { ...state.values, ...wipe } });
     case 'forgot':
       return go(state, 'signIn');
+    case 'checking':
+      // Waiting for the server: sign in with a password instead (another server URL, say).
+      return go({ ...state, retry: null }, 'signIn');
     case 'reset':
       return go(state, 'forgot', { values: { ...state.values, ...wipe } });
     default:
@@ -317,15 +329,19 @@ export function reduceLogin(state: LoginState, action: LoginAction): LoginState 
           info: `The one-time password must be replaced now (${MIN_PASSWORD_LENGTH}+ characters).`,
         });
       case 'signedIn':
-        return signedIn(state, action.session, action.me);
+        return signedIn({ ...state, retry: null }, action.session, action.me);
       case 'codeSent':
         return go({ ...state, request: null }, 'reset', {
           values: { ...state.values, code: '', newPassword: '', repeat: '' },
           info: action.message,
         });
       case 'failed':
+        // The server did not answer for the stored login: it is kept, and tried again.
+        if (req.kind === 'check' && action.transient) {
+          return { ...state, request: null, error: action.message, retry: { attempt: (state.retry?.attempt ?? 0) + 1, session: req.session } };
+        }
         if (req.kind === 'check') {
-          return go({ ...state, request: null }, 'signIn', { error: action.message, values: { ...state.values, password: '' } });
+          return go({ ...state, request: null, retry: null }, 'signIn', { error: action.message, values: { ...state.values, password: '' } });
         }
         return problem(state, action.message, action.field ?? (ITEMS[state.screen][0] as { name: FieldName }).name);
     }
@@ -351,7 +367,11 @@ export function reduceLogin(state: LoginState, action: LoginAction): LoginState 
       const n = ITEMS[state.screen].length;
       return n ? { ...state, focus: (state.focus + action.by + n) % n } : state;
     }
+    case 'retry':
+      return state.screen === 'checking' && state.retry ? { ...state, request: { kind: 'check', session: state.retry.session } } : state;
     case 'enter':
+      // Waiting to try the stored login again: Enter tries it now.
+      if (state.screen === 'checking') return reduceLogin(state, { type: 'retry' });
       return enter(state);
     case 'back':
       return back(state);

@@ -11,8 +11,15 @@
 // kept aside and comes back when the edit is saved, cancelled (Esc) or emptied. A refused edit
 // (too late) leaves the mode and keeps the text, to be sent as a new message; the draft from
 // before follows it after a blank line, so neither is lost (the cursor ends the edited text).
+//
+// Ctrl+U erases the whole text at once (holding Backspace through a long paste took minutes);
+// Ctrl+Y puts it back, in the same dialog, until something else is written there.
+//
+// A held key on a long text must keep up: a key reads only the few characters around the
+// cursor, and the rows are wrapped again only from the edit on (see wrapText).
 import type { Attachment } from '../../core/protocol/dialogs.js';
-import { displayWidth, nextBoundary, previousBoundary, wrapAtWidth } from '../../core/text-layout.js';
+import { displayWidth, nextBoundary, previousBoundary } from '../../core/text-layout.js';
+import { wrapRow } from './wrap.js';
 
 /** One dialog's unsent text, its cursor, the edit in progress and the files attached. */
 export interface Draft {
@@ -23,6 +30,8 @@ export interface Draft {
   /** Files uploaded for the next message, and the dialog they were uploaded into. */
   files: Attachment[];
   filesFor: number | null;
+  /** The text Ctrl+U erased, for Ctrl+Y to put back; null once something else is written. */
+  erasedAll: string | null;
 }
 
 export interface ComposerState extends Draft {
@@ -36,6 +45,9 @@ export type ComposerAction =
   | { type: 'insert'; text: string }
   | { type: 'backspace' }
   | { type: 'delete' }
+  /** Erases the whole text (Ctrl+U); `restore` (Ctrl+Y) puts it back. */
+  | { type: 'eraseAll' }
+  | { type: 'restore' }
   | { type: 'left' }
   | { type: 'right' }
   | { type: 'home' }
@@ -52,12 +64,32 @@ export type ComposerAction =
   /** The message went: the composer is empty for the next one. */
   | { type: 'clear' };
 
-const emptyDraft: Draft = { text: '', cursor: 0, editing: null, files: [], filesFor: null };
+const emptyDraft: Draft = { text: '', cursor: 0, editing: null, files: [], filesFor: null, erasedAll: null };
 
 export const emptyComposer: ComposerState = { ...emptyDraft, dialogId: null, drafts: {} };
 
-const draftOf = ({ text, cursor, editing, files, filesFor }: ComposerState): Draft => ({ text, cursor, editing, files, filesFor });
-const isEmpty = (d: Draft) => d.text === '' && d.editing === null && d.files.length === 0;
+const draftOf = ({ text, cursor, editing, files, filesFor, erasedAll }: ComposerState): Draft => ({ text, cursor, editing, files, filesFor, erasedAll });
+const isEmpty = (d: Draft) => d.text === '' && d.editing === null && d.files.length === 0 && d.erasedAll === null;
+
+/** Code units before the cursor a step back reads (a grapheme is rarely longer; a longer one reads its line). */
+const LOOKBACK = 64;
+/** Two regional indicators make a flag: which pairs up depends on the whole run, so the line decides. */
+const REGIONAL_INDICATOR = /\uD83C[\uDDE6-\uDDFF]/;
+
+/**
+ * Where the grapheme before `at` starts, as core's previousBoundary, but reading only the
+ * characters just before it: previousBoundary segments the whole line up to `at`, and a pasted
+ * 9,000-character line made each Backspace read all of it.
+ */
+function stepBack(text: string, at: number): number {
+  let from = Math.max(0, at - LOOKBACK);
+  if (from > 0 && /[\uDC00-\uDFFF]/.test(text[from])) from--;
+  const window = text.slice(from, at);
+  if (from === 0 || REGIONAL_INDICATOR.test(window)) return previousBoundary(text, at);
+  const back = from + previousBoundary(window, window.length);
+  // A grapheme as long as the window (or longer): its whole line decides where it starts.
+  return back > from ? back : previousBoundary(text, at);
+}
 
 /** After an erase: an edit whose text is all gone has ended, and the draft from before is back. */
 function erased(state: ComposerState, text: string, cursor: number): ComposerState {
@@ -73,19 +105,26 @@ export function reduceComposer(state: ComposerState, action: ComposerAction): Co
       // break the layout, so they become spaces.
       const piece = action.text.replace(/\r\n?/g, '\n').replace(/\t/g, '  ');
       if (!piece) return state;
-      return { ...state, text: text.slice(0, cursor) + piece + text.slice(cursor), cursor: cursor + piece.length };
+      return { ...state, text: text.slice(0, cursor) + piece + text.slice(cursor), cursor: cursor + piece.length, erasedAll: null };
     }
     case 'backspace': {
       if (cursor === 0) return state;
-      const from = previousBoundary(text, cursor);
+      const from = stepBack(text, cursor);
       return erased(state, text.slice(0, from) + text.slice(cursor), from);
+    }
+    case 'eraseAll':
+      return text === '' ? state : { ...erased(state, '', 0), erasedAll: text };
+    case 'restore': {
+      if (state.erasedAll === null || state.editing) return state;
+      const back = state.erasedAll;
+      return { ...state, text: text.slice(0, cursor) + back + text.slice(cursor), cursor: cursor + back.length, erasedAll: null };
     }
     case 'delete': {
       if (cursor === text.length) return state;
       return erased(state, text.slice(0, cursor) + text.slice(nextBoundary(text, cursor)), cursor);
     }
     case 'left':
-      return cursor === 0 ? state : { ...state, cursor: previousBoundary(text, cursor) };
+      return cursor === 0 ? state : { ...state, cursor: stepBack(text, cursor) };
     case 'right':
       return cursor === text.length ? state : { ...state, cursor: nextBoundary(text, cursor) };
     case 'home': {
@@ -143,21 +182,62 @@ export function filesFor(state: Draft, dialogId: number): Attachment[] {
   return state.filesFor === dialogId ? state.files : [];
 }
 
-/** The text's rows at `width` columns: each line cut into pieces at spaces, with where each piece starts. */
-function wrapText(text: string, width: number): Array<{ piece: string; from: number; last: boolean }> {
-  const rows: Array<{ piece: string; from: number; last: boolean }> = [];
-  let offset = 0;
-  for (const line of text.split('\n')) {
-    let rest = line;
-    let from = offset;
+/** A row of the composer's text: its piece, where it starts in the text, and whether it ends its line. */
+interface TextRow {
+  piece: string;
+  from: number;
+  last: boolean;
+}
+
+/** The rows of `text` from `start` (where a row starts) on, after `kept`. */
+function wrapFrom(text: string, width: number, start: number, kept: TextRow[]): TextRow[] {
+  const rows = kept;
+  let from = start;
+  for (;;) {
+    const nl = text.indexOf('\n', from);
+    const lineEnd = nl === -1 ? text.length : nl;
+    let rest = text.slice(from, lineEnd);
     do {
-      const [piece, after] = wrapAtWidth(rest, width, true);
+      const [piece, after] = wrapRow(rest, width, true);
       rows.push({ piece, from, last: after === '' });
       from += piece.length;
       rest = after;
     } while (rest !== '');
-    offset += line.length + 1;
+    if (nl === -1) return rows;
+    from = nl + 1;
   }
+}
+
+/** Code units after a row that the rows before it may have looked at (the grapheme that did not fit). */
+const REWRAP_MARGIN = 32;
+
+/** The last text wrapped at each width and its rows: a key changes the text near the cursor only. */
+const lastWrapped = new Map<number, { text: string; rows: TextRow[] }>();
+
+/**
+ * The text's rows at `width` columns: each line cut into pieces at spaces, with where each piece
+ * starts. The rows before the first character that changed since the last call at this width
+ * stay as they were (where a row ends depends on the text up to the end of the row after it), so
+ * a key in a long text wraps a row or two, not all of it.
+ */
+function wrapText(text: string, width: number): TextRow[] {
+  const last = lastWrapped.get(width);
+  if (last?.text === text) return last.rows;
+  let rows: TextRow[];
+  if (!last) rows = wrapFrom(text, width, 0, []);
+  else {
+    let same = 0;
+    const shorter = Math.min(text.length, last.text.length);
+    while (same < shorter && text.charCodeAt(same) === last.text.charCodeAt(same)) same++;
+    // The last row that starts well before the change: the rows before it are final, it starts
+    // where it did, and everything from it on is wrapped again.
+    let keep = 0;
+    while (keep + 1 < last.rows.length && last.rows[keep + 1].from + REWRAP_MARGIN <= same) keep++;
+    keep = Math.max(0, keep - 1);
+    rows = wrapFrom(text, width, keep === 0 ? 0 : last.rows[keep].from, last.rows.slice(0, keep));
+  }
+  if (lastWrapped.size >= 8) lastWrapped.clear();
+  lastWrapped.set(width, { text, rows });
   return rows;
 }
 

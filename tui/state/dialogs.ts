@@ -4,10 +4,13 @@
 //
 // The server decides which view a dialog belongs to (it knows the operator's groups), so every
 // change reloads the first page of each view. Older pages (fetched while scrolling down a long
-// pane) are kept below it, minus any dialog that changed since: the reload puts those where
-// they now belong.
-import type { View } from '../../core/protocol/constants.js';
+// pane) stay below it: every loaded dialog the fresh page does not hold keeps its row, since
+// what arrives at the top pushes the first page's last rows down into them. A dialog that left
+// the view (a dialog event says where it is now) leaves the pane; one that came into it without
+// new activity takes its place among the rows when they reach that far.
+import { DIALOG_CURSOR_RE, type View } from '../../core/protocol/constants.js';
 import type { DialogList, DialogSummary, Message } from '../../core/protocol/dialogs.js';
+import { oneLine } from '../../core/text-layout.js';
 import { keptRows, type RowWindow } from './window.js';
 
 export interface DialogsState {
@@ -27,15 +30,21 @@ export interface DialogsState {
   seen: Record<number, number>;
   /** A new dialog or message arrived in the pane since it last had the focus. */
   attention: Record<View, boolean>;
-  /** Dialogs changed since the last reload: their older-page copies are out of date. */
-  stale: number[];
+  /**
+   * Dialogs changed since the last reload, with the dialog as its event showed it (its view for
+   * this operator among it), or null when only a message said it changed.
+   */
+  stale: Record<number, DialogSummary | null>;
+  /** Groups changed since the last reload: any loaded dialog may be in another view now. */
+  regrouped: boolean;
 }
 
 export type DialogsAction =
   | { type: 'loaded'; pages: Record<View, DialogList> }
-  /** An older page of one view, fetched while scrolling. */
-  | { type: 'more'; view: View; page: DialogList }
-  | { type: 'changed'; dialogId: number }
+  /** An older page of one view, fetched while scrolling (`before`: the cursor it was asked with). */
+  | { type: 'more'; view: View; page: DialogList; before?: string }
+  /** `dialog`: the dialog as the event (or the answer) gave it, when one did. */
+  | { type: 'changed'; dialogId: number; dialog?: DialogSummary }
   /** Groups or their members changed: any dialog may be in another view now. */
   | { type: 'regrouped' }
   /** `rows`: the rows the pane shows, for its view to follow the selection (absent: the view stays). */
@@ -55,7 +64,8 @@ export const emptyDialogs: DialogsState = {
   loaded: false,
   seen: {},
   attention: { mine: false, shared: false, archive: false },
-  stale: [],
+  stale: {},
+  regrouped: false,
 };
 
 const clamp = (i: number, length: number) => Math.max(0, Math.min(i, length - 1));
@@ -64,16 +74,14 @@ export function reduceDialogs(state: DialogsState, action: DialogsAction): Dialo
   switch (action.type) {
     case 'loaded': {
       const fresh = new Set(VIEWS.flatMap((v) => action.pages[v].dialogs.map((d) => d.id)));
-      const stale = new Set(state.stale);
       const lists = {} as Record<View, DialogSummary[]>;
       const next = {} as Record<View, string | null>;
       for (const view of VIEWS) {
         const page = action.pages[view];
-        const old = state.lists[view];
-        // Older pages stay only when the fresh first page does not reach them already.
-        const tail = page.next !== null && old.length > page.dialogs.length ? old.slice(page.dialogs.length).filter((d) => !fresh.has(d.id) && !stale.has(d.id)) : [];
-        lists[view] = tail.length ? [...page.dialogs, ...tail] : page.dialogs;
-        next[view] = tail.length ? state.next[view] : page.next;
+        const older = page.next === null || state.regrouped ? [] : olderRows(state, view, fresh);
+        lists[view] = older.length ? [...page.dialogs, ...older] : page.dialogs;
+        next[view] = older.length ? state.next[view] : page.next;
+        if (page.next !== null && !state.regrouped) lists[view] = withArrived(state, view, lists[view], next[view], fresh);
       }
       // Keep the same dialog selected when it moved up or down within its pane.
       const keep = (view: View) => {
@@ -97,10 +105,13 @@ export function reduceDialogs(state: DialogsState, action: DialogsAction): Dialo
         selected: { mine: keep('mine'), shared: keep('shared'), archive: keep('archive') },
         top: { mine: top('mine'), shared: top('shared'), archive: top('archive') },
         loaded: true,
-        stale: [],
+        stale: {},
+        regrouped: false,
       };
     }
     case 'more': {
+      // Asked for before a reload that started the pane over (new groups): it would leave a gap.
+      if (action.before !== undefined && action.before !== state.next[action.view]) return state;
       const list = state.lists[action.view];
       const have = new Set(list.map((d) => d.id));
       const older = action.page.dialogs.filter((d) => !have.has(d.id));
@@ -110,11 +121,14 @@ export function reduceDialogs(state: DialogsState, action: DialogsAction): Dialo
         next: { ...state.next, [action.view]: action.page.next },
       };
     }
-    case 'changed':
-      return state.stale.includes(action.dialogId) ? state : { ...state, stale: [...state.stale, action.dialogId] };
+    case 'changed': {
+      const known = action.dialog ?? state.stale[action.dialogId] ?? null;
+      if (state.stale[action.dialogId] === known) return state;
+      return { ...state, stale: { ...state.stale, [action.dialogId]: known } };
+    }
     case 'regrouped':
       // No older page is kept on the next reload: a dialog on one may belong to another view now.
-      return { ...state, stale: VIEWS.flatMap((v) => state.lists[v].map((d) => d.id)) };
+      return state.regrouped ? state : { ...state, regrouped: true };
     case 'move': {
       const { view, rows } = action;
       const length = state.lists[view].length;
@@ -142,6 +156,53 @@ export function reduceDialogs(state: DialogsState, action: DialogsAction): Dialo
   }
 }
 
+/** Where a dialog sorts in the server's lists: newest activity first, then the higher id. */
+const sortsBefore = (a: { at: number; id: number }, b: { at: number; id: number }) => a.at > b.at || (a.at === b.at && a.id > b.id);
+const sortKey = (d: DialogSummary) => ({ at: Date.parse(d.lastMessageAt), id: d.id });
+
+/**
+ * The loaded rows of `view` a fresh first page does not hold, in order: each one stays (as its
+ * event showed it, when it changed), unless an event said it is in another view now. A dialog
+ * that changed only by a message keeps its view, and a new message would have put it on the
+ * first page.
+ */
+function olderRows(state: DialogsState, view: View, fresh: ReadonlySet<number>): DialogSummary[] {
+  const rows: DialogSummary[] = [];
+  for (const d of state.lists[view]) {
+    if (fresh.has(d.id)) continue;
+    const changed = state.stale[d.id];
+    if (!changed) rows.push(d);
+    else if ((changed.view ?? view) === view) rows.push(changed);
+  }
+  return rows;
+}
+
+/**
+ * `list` with the dialogs an event put into `view` since the last reload without new activity
+ * (taken over, given by a colleague: they keep their place in the order), each where it sorts,
+ * when the rows loaded reach that far; the next older page brings the others.
+ */
+function withArrived(state: DialogsState, view: View, list: DialogSummary[], next: string | null, fresh: ReadonlySet<number>): DialogSummary[] {
+  const have = new Set(list.map((d) => d.id));
+  const arrived = Object.values(state.stale).filter((d): d is DialogSummary => d !== null && d.view === view && !fresh.has(d.id) && !have.has(d.id));
+  if (arrived.length === 0) return list;
+  const end = next === null ? null : cursorKey(next) ?? (list.length ? sortKey(list[list.length - 1]) : null);
+  const rows = [...list];
+  for (const d of arrived) {
+    const key = sortKey(d);
+    if (end !== null && !sortsBefore(key, end)) continue;
+    const at = rows.findIndex((r) => sortsBefore(key, sortKey(r)));
+    rows.splice(at < 0 ? rows.length : at, 0, d);
+  }
+  return rows;
+}
+
+/** The dialog a list's `next` cursor points after (the server's `<ms>:<id>`), or null if it says otherwise. */
+function cursorKey(cursor: string): { at: number; id: number } | null {
+  const m = DIALOG_CURSOR_RE.exec(cursor);
+  return m ? { at: Number(m[1]), id: Number(m[2]) } : null;
+}
+
 /**
  * The rows of a pane `rows` high in view. With the focus the view holds the selection, moving at
  * its edges; without it (no selection is drawn) it shows the pane's top, where new dialogs arrive.
@@ -159,6 +220,9 @@ export function paneRows(state: DialogsState, view: View, rows: number, focused:
 export function messageChangesLists(e: { type: 'message.created' | 'message.updated'; message: Pick<Message, 'editedAt'> }): boolean {
   return e.type === 'message.created' || e.message.editedAt !== null;
 }
+
+/** The dialog as the operator knows its visitor: the card's real name, else the generated name. */
+export const dialogName = (d: DialogSummary): string => oneLine(d.visitor.realName ?? d.visitor.name);
 
 export function selectedDialog(state: DialogsState, view: View): DialogSummary | undefined {
   return state.lists[view][state.selected[view]];

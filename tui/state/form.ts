@@ -20,17 +20,19 @@ export interface FormState {
   /** Saving: keys are ignored until the server answers. */
   busy: boolean;
   error: string | null;
+  /** The dialog the form acts on (the client card's), named in its title. */
+  about: string | null;
 }
 
 export type FormAction =
-  | { type: 'open'; kind: FormKind; fields: FormField[] }
+  | { type: 'open'; kind: FormKind; fields: FormField[]; about?: string | null }
   | { type: 'type'; text: string }
   | { type: 'erase' }
   | { type: 'move'; by: number }
   | { type: 'busy'; busy: boolean; error?: string | null }
   | { type: 'close' };
 
-export const emptyForm: FormState = { kind: null, fields: [], at: 0, busy: false, error: null };
+export const emptyForm: FormState = { kind: null, fields: [], at: 0, busy: false, error: null, about: null };
 
 function setValue(state: FormState, value: string): FormState {
   const fields = state.fields.map((f, i) => (i === state.at ? { ...f, value } : f));
@@ -41,7 +43,7 @@ export function reduceForm(state: FormState, action: FormAction): FormState {
   const field = state.fields[state.at];
   switch (action.type) {
     case 'open':
-      return { ...emptyForm, kind: action.kind, fields: action.fields };
+      return { ...emptyForm, kind: action.kind, fields: action.fields, about: action.about ?? null };
     case 'type': {
       // One-line fields: a pasted line break becomes a space.
       const text = action.text.replace(/\r\n?|\n|\t/g, ' ');

@@ -60,9 +60,9 @@ export function dialogPaneHeight(layout: Layout, view: View): number {
   return layout.left?.show === 'lists' ? stackedPaneHeight(layout.body, view) : layout.body;
 }
 
-/** Rows of choices a picker window `height` rows high shows (`note`: a line under them). */
-export function pickerRows(height: number, note: boolean): number {
-  return Math.max(1, height - 5 - (note ? 1 : 0));
+/** Rows of choices a picker window `height` rows high shows (`note`: a line under them; `about`: one naming the dialog). */
+export function pickerRows(height: number, note: boolean, about = false): number {
+  return Math.max(1, height - 5 - (note ? 1 : 0) - (about ? 1 : 0));
 }
 
 /** Text rows the composer shows: more on a tall terminal, always at least one. */

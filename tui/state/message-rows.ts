@@ -6,7 +6,8 @@
 // its middle, so its extension stays) and then its full URL. The URL is never cut: it is wrapped
 // over as many rows as it needs, since it is there to be opened or copied from the terminal.
 import { formatSize } from '../../core/format-size.js';
-import { displayWidth, expandTabs, fitWidth, graphemes, oneLine, plainEmoji, splitAtWidth, wrapAtWidth } from '../../core/text-layout.js';
+import { displayWidth, expandTabs, fitWidth, graphemes, oneLine, plainEmoji, splitAtWidth, wrapRows } from '../../core/text-layout.js';
+import { firstWordWidth, wrapRow } from './wrap.js';
 
 export { formatSize };
 
@@ -21,6 +22,8 @@ export interface MessageRow {
   /** A file's line, or a piece of its URL; `link` is the whole URL for either. */
   file?: 'name' | 'url';
   link?: string;
+  /** The head goes on over this row too (an author's name wider than a row): no time on it. */
+  headMore?: boolean;
 }
 
 /** A message's attachment as the pane shows it; `url` is absolute (the server's URL + its path). */
@@ -76,11 +79,22 @@ function fileRows(index: number, files: readonly FileLink[], w: number): Message
 }
 
 /**
+ * The head's rows when it is wider than a row (a long real name, in the reader, which shows
+ * everything): the head wrapped over rows of its own, the time on the first, the text below.
+ */
+function headRows(index: number, head: string, w: number): MessageRow[] {
+  if (displayWidth(head) <= w) return [{ item: index, head, text: '', last: false }];
+  return wrapRows(head.trimEnd(), w).map((piece, i) => ({ item: index, head: piece, text: '', last: false, headMore: i > 0 }));
+}
+
+/**
  * A message's rows at `width` columns: `head` then the text, lines wrapped at spaces (a word
  * wider than a row is cut), then its files; at
  * most `max` rows (the text is cut before a file is). A message with files and no text starts
  * with its first file on the head's row. Widths are display columns (a CJK character or an
- * emoji takes two) and tabs become spaces, so no row is wider than the pane.
+ * emoji takes two) and tabs become spaces, so no row is wider than the pane. A head that leaves
+ * no room beside it takes rows of its own (the message pane cuts the name before that, see
+ * message-view.ts; the reader shows it whole).
  */
 export function wrapMessage(
   index: number,
@@ -95,22 +109,26 @@ export function wrapMessage(
   const headWidth = displayWidth(head);
   let rows: MessageRow[] = [];
   const attached = fileRows(index, files, w);
+  // The text starts beside the head when a column is left there, else on the rows below it.
+  const beside = headWidth < w;
   if (body !== '' || attached.length === 0) {
+    if (!beside) rows = headRows(index, head, w);
     const lines = plainEmoji(expandTabs(body)).split('\n');
     lines.forEach((line, li) => {
       let rest = line;
-      let room = li === 0 ? w - headWidth : w - 2;
-      if (room < 1) room = w;
+      let room = li === 0 && beside ? w - headWidth : w - 2;
       do {
         // A first word too wide for the row beside the head, but not for a row of its own,
         // starts on the next row rather than being cut.
-        const firstWord = displayWidth(rest.split(' ', 1)[0]);
-        if (rows.length === 0 && firstWord > room && firstWord <= w - 2) {
-          rows.push({ item: index, head, text: '', last: false });
-          room = w - 2;
-          continue;
+        if (rows.length === 0) {
+          const firstWord = firstWordWidth(rest, w);
+          if (firstWord > room && firstWord <= w - 2) {
+            rows.push({ item: index, head, text: '', last: false });
+            room = w - 2;
+            continue;
+          }
         }
-        const [piece, after] = wrapAtWidth(rest, room);
+        const [piece, after] = wrapRow(rest, room);
         rest = after;
         rows.push({ item: index, head: rows.length === 0 ? head : '  ', text: piece, last: false });
         room = w - 2;
@@ -128,7 +146,7 @@ export function wrapMessage(
   } else if (w - headWidth >= 16) {
     rows = [{ ...attached[0], head, text: fileLabel(files[0], w - headWidth) }, ...attached.slice(1)];
   } else {
-    rows = [{ item: index, head, text: '', last: false }, ...attached];
+    rows = [...headRows(index, head, w), ...attached];
   }
   if (rows.length > max) rows.length = Math.max(1, max);
   // The send state goes after the text when it fits, else on a row of its own.

@@ -2,7 +2,7 @@
 // author), its send state after the text, and its rows at the pane's width. The pane draws these
 // rows and the page keys move by them, so both agree on what a screenful is.
 import type { ThreadItem } from '../../core/client/outbox.js';
-import { displayWidth, oneLine } from '../../core/text-layout.js';
+import { displayWidth, oneLine, truncateEnd } from '../../core/text-layout.js';
 import { type FileLink, type MessageRow, wrapMessage } from './message-rows.js';
 import { failureText, type ThreadState } from './thread.js';
 
@@ -42,12 +42,50 @@ export function tail(item: ThreadItem, state: ThreadState): { text: string; colo
 /** The message at the bottom of the message pane's view. */
 export const viewBottom = (state: ThreadState, count: number) => Math.max(0, Math.min(state.bottom ?? state.selected ?? count - 1, count - 1));
 
-/** A message's time, author and send state, as its first row and its last show them. */
-function frame(item: ThreadItem, state: ThreadState, viewer: Viewer) {
+/**
+ * Columns a message's first row keeps for its text in the message pane (a third of a narrow
+ * pane), however long the author's name (a real name can be 200 characters): the name is cut.
+ */
+const TEXT_ROOM = 20;
+
+/**
+ * A message's time, author and send state, as its first row and its last show them. With
+ * `width` (the message pane) a name too long to leave the text its room is cut; without it (the
+ * reader) it is whole.
+ */
+function frame(item: ThreadItem, state: ThreadState, viewer: Viewer, width?: number) {
   const t = tail(item, state);
-  const head = `${messageTime(item.message?.createdAt)} ${author(item, state, viewer.myId)}: `;
+  const time = messageTime(item.message?.createdAt);
+  let name = author(item, state, viewer.myId);
+  if (width !== undefined) name = truncateEnd(name, width - Math.min(TEXT_ROOM, Math.floor(width / 3)) - displayWidth(`${time} : `));
+  const head = `${time} ${name}: `;
   const files: FileLink[] = item.attachments.map((a) => ({ name: a.name, mime: a.mime, size: a.size, url: viewer.url + a.url }));
   return { head, files, tailWidth: t ? displayWidth(t.text) : 0 };
+}
+
+/**
+ * Each message's rows, kept: the pane and the reader draw on every change and the keys lay the
+ * messages out again to move by them, but a message's rows change only with its text, head,
+ * files, send state or the width. By text first, so a long text is not part of every key.
+ */
+const laidOut = new Map<string, Map<string, MessageRow[]>>();
+const LAID_OUT_MAX = 4_000;
+let laidOutCount = 0;
+
+function rowsOfMessage(index: number, head: string, body: string, width: number, max: number, tailWidth: number, files: readonly FileLink[]): MessageRow[] {
+  const shape = [index, head, width, max, tailWidth, ...files.map((f) => `${f.url} ${f.size} ${f.mime} ${f.name}`)].join('\u0000');
+  let byShape = laidOut.get(body);
+  const known = byShape?.get(shape);
+  if (known) return known;
+  if (laidOutCount >= LAID_OUT_MAX) {
+    laidOut.clear();
+    laidOutCount = 0;
+  }
+  if (!byShape) laidOut.set(body, (byShape = new Map()));
+  const rows = wrapMessage(index, head, body, width, max, tailWidth, files);
+  byShape.set(shape, rows);
+  laidOutCount++;
+  return rows;
 }
 
 /**
@@ -61,8 +99,8 @@ export function threadLayout(items: readonly ThreadItem[], state: ThreadState, v
   // its row is kept from the start, so the view the keys move is the view shown.
   const rowsAvailable = Math.max(0, height - 3 - (typing ? 1 : 0) - (state.unseen.length > 0 ? 1 : 0));
   const rowsOf = (i: number, room = rowsAvailable): MessageRow[] => {
-    const { head, files, tailWidth } = frame(items[i], state, viewer);
-    return wrapMessage(i, head, items[i].body, inner, Math.max(1, room - 1), tailWidth, files);
+    const { head, files, tailWidth } = frame(items[i], state, viewer, inner);
+    return rowsOfMessage(i, head, items[i].body, inner, Math.max(1, room - 1), tailWidth, files);
   };
   return { rowsAvailable, rowsOf };
 }
@@ -75,6 +113,6 @@ export function readerLayout(items: readonly ThreadItem[], key: string | null, s
   const index = items.findIndex((item) => item.key === key);
   if (index < 0) return { index, rows: [] as MessageRow[], page: 1 };
   const { head, files, tailWidth } = frame(items[index], state, viewer);
-  const rows = wrapMessage(index, head, items[index].body, Math.max(4, width - 4), Number.MAX_SAFE_INTEGER, tailWidth, files);
+  const rows = rowsOfMessage(index, head, items[index].body, Math.max(4, width - 4), Number.MAX_SAFE_INTEGER, tailWidth, files);
   return { index, rows, page: Math.max(1, height - 3) };
 }

@@ -26,10 +26,12 @@ export interface PickerState {
   searched: string | null;
   /** A line under the items (the finder: that more dialogs match). */
   note: string | null;
+  /** The dialog the pick acts on (assign, lead class), named under the search line. */
+  about: string | null;
 }
 
 export type PickerAction =
-  | { type: 'open'; kind: PickerKind }
+  | { type: 'open'; kind: PickerKind; about?: string | null }
   | { type: 'items'; kind: PickerKind; items: PickerItem[]; searched?: string; note?: string | null }
   /** The finder asks the server for this query: its items are loading. */
   | { type: 'searching'; query: string }
@@ -39,12 +41,12 @@ export type PickerAction =
   | { type: 'move'; by: number }
   | { type: 'close' };
 
-export const emptyPicker: PickerState = { kind: null, items: null, query: '', selected: 0, error: null, searched: null, note: null };
+export const emptyPicker: PickerState = { kind: null, items: null, query: '', selected: 0, error: null, searched: null, note: null, about: null };
 
 export function reducePicker(state: PickerState, action: PickerAction): PickerState {
   switch (action.type) {
     case 'open':
-      return { ...emptyPicker, kind: action.kind, items: action.kind === 'search' ? [] : null };
+      return { ...emptyPicker, kind: action.kind, items: action.kind === 'search' ? [] : null, about: action.about ?? null };
     case 'items':
       if (state.kind !== action.kind || (action.searched !== undefined && action.searched !== state.searched)) return state;
       return { ...state, items: action.items, error: null, selected: 0, note: action.note ?? null };
