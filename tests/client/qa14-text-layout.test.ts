@@ -14,9 +14,9 @@ import { jsonTerminalSafe, terminalSafe } from '../../core/terminal-text.js';
 import { displayWidth, fieldTail, oneLine, plainEmoji, truncateEnd } from '../../core/text-layout.js';
 import { wrapMessage } from '../../tui/state/message-rows.js';
 import { ENTER, waitForFrame } from '../helpers/ink.js';
-import { passwordFrom, watchOutbox } from '../helpers/mail.js';
 import { type Peer, visitorWrites } from '../helpers/realtime.js';
-import { NEW_PASSWORD, signedInAdmin, signIn, startTestServer, tempDir, type TestServer } from '../helpers/server.js';
+import { startTestServer, tempDir, type TestServer } from '../helpers/server.js';
+import { shopWithOli } from '../helpers/shop.js';
 import { startTuiApp } from '../helpers/tui-app.js';
 
 const TMUX = '/usr/bin/tmux';
@@ -146,15 +146,7 @@ describe('the TUI in a terminal, as tmux draws its frame (D4, D5)', () => {
 
   beforeEach(async () => {
     server = await startTestServer({ rateLimits: { login: 1000, forgot: 1000 } });
-    ({ client: admin } = await signedInAdmin(server));
-    const p = await admin.createProject('Shop');
-    await admin.updateProject(p.id, { allowedOrigins: [ORIGIN] });
-    project = { id: p.id, widgetKey: p.widgetKey };
-    const outbox = await watchOutbox(server.dataDir);
-    await admin.addMember(project.id, { email: OLI, firstName: 'Oli', lastName: 'Op', operator: true });
-    const mail = await outbox.waitFor((m) => m.to === OLI);
-    outbox.close();
-    oli = await signIn(server.url, OLI, passwordFrom(mail), NEW_PASSWORD);
+    ({ admin, oli, project } = await shopWithOli(server, ORIGIN));
   });
 
   afterEach(async () => {

@@ -12,11 +12,11 @@ import type { DialogList, DialogSummary } from '../../core/protocol/dialogs.js';
 import { Gate } from '../../tui/login/Gate.js';
 import { emptyDialogs, reduceDialogs, selectedDialog } from '../../tui/state/dialogs.js';
 import { BACKSPACE, CTRL_F, DOWN, ENTER, ESC, PASTE_END, PASTE_START, press, renderSized, waitForFrame } from '../helpers/ink.js';
-import { passwordFrom, watchOutbox } from '../helpers/mail.js';
 import { ManualTime } from '../helpers/manual-time.js';
 import { netCut } from '../helpers/netcut.js';
 import { type Peer, visitorHello, visitorWrites as writeAsVisitor } from '../helpers/realtime.js';
-import { NEW_PASSWORD, signedInAdmin, signIn, startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { shopWithOli } from '../helpers/shop.js';
 import { dialog } from '../helpers/tui-fixtures.js';
 import { startTuiApp } from '../helpers/tui-app.js';
 
@@ -53,15 +53,7 @@ const teardown: Array<() => unknown> = [];
 
 beforeEach(async () => {
   server = await startTestServer({ rateLimits: { login: 1000, forgot: 1000 } });
-  ({ client: admin } = await signedInAdmin(server));
-  const p = await admin.createProject('Shop');
-  await admin.updateProject(p.id, { allowedOrigins: [ORIGIN] });
-  project = { id: p.id, widgetKey: p.widgetKey };
-  const outbox = await watchOutbox(server.dataDir);
-  await admin.addMember(project.id, { email: OLI, firstName: 'Oli', lastName: 'Op', operator: true });
-  const mail = await outbox.waitFor((m) => m.to === OLI);
-  outbox.close();
-  oli = await signIn(server.url, OLI, passwordFrom(mail), NEW_PASSWORD);
+  ({ admin, oli, project } = await shopWithOli(server, ORIGIN));
 });
 
 afterEach(async () => {
