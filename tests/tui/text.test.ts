@@ -231,4 +231,10 @@ describe('keys', () => {
   it('two Esc read in one chunk are two Esc', () => {
     expect(parseKeys('\x1b\x1b').map((k) => k.key.escape)).toEqual([true, true]);
   });
+
+  it('CR LF (pasted from Windows) is one line break; a lone CR or LF is one too', () => {
+    const shown = (chunk: string) => parseKeys(chunk).map((k) => (k.key.return ? '⏎' : k.input)).join('');
+    expect(shown('a\r\nb\r\nc')).toBe('a⏎b⏎c');
+    expect(shown('a\rb\nc\r\n\r\nd')).toBe('a⏎b⏎c⏎⏎d');
+  });
 });

@@ -60,7 +60,12 @@ function control(ch: string): KeyPress {
 function plainKeys(chunk: string): KeyPress[] {
   const keys: KeyPress[] = [];
   let text = '';
+  let previous = '';
   for (const ch of chunk) {
+    // CR LF (text pasted from Windows) is one line break, not two: a terminal's Enter is a lone CR.
+    const crlf = ch === '\n' && previous === '\r';
+    previous = ch;
+    if (crlf) continue;
     if (/^[\x00-\x1f\x7f]$/.test(ch)) {
       if (text) keys.push(press(text));
       text = '';
