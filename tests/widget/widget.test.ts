@@ -9,7 +9,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ParleyClient } from '../../core/client/api.js';
 import type { Message } from '../../core/protocol/index.js';
-import { launchChromium } from '../helpers/browser.js';
+import { launchChromium, openShop as openShopPage, say, type Shop, startDialog as startDialogOn } from '../helpers/browser.js';
 import { connectOperator, type Peer } from '../helpers/realtime.js';
 import { NEW_PASSWORD, signIn, startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -69,34 +69,9 @@ const messagesPath = (dialogId: number) => `/api/v1/projects/${project.id}/dialo
 const reply = (dialogId: number, body: string, clientId: string = randomUUID()) =>
   operator.request<Message>('POST', messagesPath(dialogId), { clientId, body });
 
-/** The demo page with the widget connected (welcomed); `open` also opens the chat panel. */
-async function openShop(opts: { path?: string; open?: boolean } = {}): Promise<Page> {
-  const page = await context.newPage();
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  await page.goto(`${server.url}${opts.path ?? '/'}`);
-  await page.locator('[data-parley][data-connection="open"]').waitFor({ state: 'attached' });
-  // (A reply the visitor has not seen yet has opened the panel already.)
-  if (opts.open !== false && (await page.locator('.panel').isHidden())) {
-    await page.locator('.launcher').click();
-    await page.locator('textarea').waitFor();
-  }
-  return page;
-}
-
-async function say(page: Page, text: string) {
-  await page.locator('textarea').fill(text);
-  await page.locator('textarea').press('Enter');
-}
-
-/** A visitor who wrote `text`; resolves once the operator got it. */
-async function startDialog(text: string) {
-  const page = await openShop();
-  await say(page, text);
-  const created = await op.next((f) => f.type === 'message.created' && f.message.body === text);
-  const message = created.message as Message;
-  await page.locator(`li.msg[data-id="${message.id}"]`).waitFor();
-  return { page, dialogId: message.dialogId, message };
-}
+const shop = (): Shop => ({ context, url: server.url, pageErrors });
+const openShop = (opts: { path?: string; open?: boolean } = {}) => openShopPage(shop(), opts);
+const startDialog = (text: string) => startDialogOn(shop(), op, text);
 
 /** Every widget WebSocket frame of the pages this context opens from now on, parsed. */
 function recordFrames() {
