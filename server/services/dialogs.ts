@@ -309,6 +309,8 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
      * everyone's Mine for the first to notice it. Nothing under `manual`.
      */
     async assignWaiting(projectId: number): Promise<void> {
+      // Read first: under `manual` (the default) a status switch takes no write.
+      if ((await repos.groups.assignment(projectId)) !== 'round-robin') return;
       const assigned = await db.write(async (tx) => {
         if ((await repos.groups.assignment(projectId, tx)) !== 'round-robin') return [];
         const out: Array<Awaited<ReturnType<typeof announcement>>> = [];

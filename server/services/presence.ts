@@ -382,7 +382,8 @@ export function presenceService(
       for (const r of released) dialogs.announceReleased(r.projectId, r.dialogs);
       // Under round-robin, dialogs that came while nobody of their group was online (or while
       // the server was down) go to whoever is online now, as when someone comes online.
-      for (const { id } of await db.all<{ id: number }>('SELECT id FROM projects ORDER BY id')) await dialogs.assignWaiting(id);
+      const roundRobin = await db.all<{ id: number }>("SELECT id FROM projects WHERE assignment = 'round-robin' ORDER BY id");
+      for (const { id } of roundRobin) await dialogs.assignWaiting(id);
     },
 
     stop() {
