@@ -19,6 +19,7 @@ import groupList from './commands/group/list.js';
 import groupRemove from './commands/group/remove.js';
 import leadClassesAdd from './commands/leads/classes/add.js';
 import leadClassesList from './commands/leads/classes/list.js';
+import leadClassesOrder from './commands/leads/classes/order.js';
 import leadClassesRename from './commands/leads/classes/rename.js';
 import leadClassesRm from './commands/leads/classes/rm.js';
 import leadsExport from './commands/leads/export.js';
@@ -204,6 +205,7 @@ export function buildProgram(ctx: Ctx): Command {
         leadClassesAdd(ctx),
         leadClassesRm(ctx),
         leadClassesRename(ctx),
+        leadClassesOrder(ctx),
       ], ['parley leads classes list', 'parley leads classes add wholesale', 'parley leads classes rename "not target" "not a lead"']),
     ], [
       'parley leads list --since 2026-01-01 --class target',

@@ -562,7 +562,38 @@ function leadClassSteps(parsed: ParsedSpec, state: CurrentState, prune: boolean)
   if (prune && parsed.clean(['project', 'leadClasses'])) {
     steps.push(...deletions('lead class', ['project', 'leadClasses'], state.leadClasses, classes, (client, projectId, c) => client.removeLeadClass(projectId, c.id)));
   }
+  const order = orderStep(parsed, state);
+  if (order) steps.push(order);
   return steps;
+}
+
+/**
+ * The file's lead classes in the file's order, when the project would list them otherwise: new
+ * classes are added at the end, so without this step a file could never change the order
+ * operators see. Classes the file does not list (kept without --prune) come after its own.
+ */
+function orderStep(parsed: ParsedSpec, state: CurrentState): Step | null {
+  const wanted: string[] = [];
+  for (const [raw] of cleanItems(parsed, ['project', 'leadClasses'], parsed.spec.project.leadClasses)) {
+    const name = normalizeClassName(raw);
+    if (!wanted.some((w) => nameKey(w) === nameKey(name))) wanted.push(name);
+  }
+  const keys = new Set(wanted.map(nameKey));
+  // Where the file's classes end up without the step: the present ones as they are, then the new.
+  const present = state.leadClasses.map((c) => c.name).filter((n) => keys.has(nameKey(n)));
+  const presentKeys = new Set(present.map(nameKey));
+  const before = [...present, ...wanted.filter((w) => !presentKeys.has(nameKey(w)))];
+  if (before.every((n, i) => nameKey(n) === nameKey(wanted[i]))) return null;
+  return {
+    action: 'update',
+    kind: 'lead classes',
+    name: 'order',
+    changes: [`order: ${before.join(', ')} -> ${wanted.join(', ')}`],
+    at: ['project', 'leadClasses'],
+    run: async (client, projectId) => {
+      await client.orderLeadClasses(projectId, wanted);
+    },
+  };
 }
 
 /**
@@ -654,6 +685,7 @@ const MANAGING: Record<string, string> = {
   routing: 'managing groups and routing',
   schedule: 'managing schedules',
   'lead class': 'managing lead classes',
+  'lead classes': 'managing lead classes',
 };
 
 /**

@@ -388,6 +388,9 @@ export class ParleyClient {
   /** Renames the class on every dialog that has it too; `dialogs` counts them. */
   renameLeadClass = (projectId: number, classId: number, name: string) =>
     this.request<LeadClass & { dialogs: number }>('PATCH', this.leadClass(projectId, classId), { name });
+  /** The named classes first, in this order, the others after them as they were; the new list. */
+  orderLeadClasses = (projectId: number, names: string[]) =>
+    this.request<LeadClassList>('PUT', `${API_PREFIX}/projects/${projectId}/lead-classes/order`, { names });
   /** Dialogs that have the class keep it; `dialogs` counts them. */
   removeLeadClass = (projectId: number, classId: number) =>
     this.request<{ name: string; dialogs: number }>('DELETE', this.leadClass(projectId, classId));

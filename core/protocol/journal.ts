@@ -81,6 +81,16 @@ export type LeadClassList = Static<typeof LeadClassList>;
 export const LeadClassNameBody = Type.Object({ name: Type.String({ maxLength: 1000 }) }, { additionalProperties: false });
 export const LeadClassParams = Type.Object({ projectId: Type.Integer({ minimum: 1 }), classId: Type.Integer({ minimum: 1 }) });
 
+/**
+ * `PUT /projects/:id/lead-classes/order`: the named classes come first, in this order; the others
+ * follow them in their present order.
+ */
+export const LeadClassOrderBody = Type.Object(
+  { names: Type.Array(Type.String({ maxLength: 1000 }), { minItems: 1, maxItems: 1000 }) },
+  { additionalProperties: false },
+);
+export type LeadClassOrderBody = Static<typeof LeadClassOrderBody>;
+
 /** `PATCH /projects/:id/dialogs/:dialogId`: what an operator may change on a dialog directly. */
 export const UpdateDialogBody = Type.Object(
   { leadClass: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 100 }))) },

@@ -94,6 +94,14 @@ export function leadsRepo(db: Db) {
       return lastID;
     },
 
+    /** Positions 1..n in the order of `ids` (the project's every class). */
+    async setClassOrder(tx: Tx, ids: number[]) {
+      await tx.run(
+        'UPDATE lead_classes SET position = o.key + 1 FROM (SELECT key, value FROM json_each(?)) AS o WHERE lead_classes.id = o.value',
+        [JSON.stringify(ids)],
+      );
+    },
+
     async removeClass(tx: Tx, id: number) {
       await tx.run('DELETE FROM lead_classes WHERE id = ?', [id]);
     },

@@ -6,6 +6,7 @@ import {
   LeadClass,
   LeadClassList,
   LeadClassNameBody,
+  LeadClassOrderBody,
   LeadClassParams,
   LeadsPage,
   LeadsQuery,
@@ -29,6 +30,15 @@ export default async function leadRoutes(app: FastifyInstance) {
     const auth = await app.authenticate(request);
     return reply.code(201).send(await leads.addClass(auth, request.params.projectId, request.body.name));
   });
+
+  r.put(
+    `${classes}/order`,
+    { schema: { params: ProjectParams, body: LeadClassOrderBody, response: { 200: LeadClassList } } },
+    async (request) => {
+      const auth = await app.authenticate(request);
+      return { classes: await leads.orderClasses(auth, request.params.projectId, request.body.names) };
+    },
+  );
 
   r.patch(
     `${classes}/:classId`,

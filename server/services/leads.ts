@@ -307,6 +307,29 @@ export function leadsService(deps: Pick<ServiceDeps, 'db' | 'repos'>, projects: 
       return { id: classId, name, dialogs };
     },
 
+    /**
+     * Puts the named classes first, in the given order, and the others after them in their
+     * present order (so a list that names every class is the whole order). A name the list does
+     * not have, or one named twice, refuses the whole request.
+     */
+    async orderClasses(auth: Auth, projectId: number, rawNames: string[]): Promise<LeadClass[]> {
+      await manage(auth, projectId);
+      return db.write(async (tx) => {
+        const current = await repo.classes(projectId, tx);
+        const byKey = new Map(current.map((c) => [c.name_key, c]));
+        const named: typeof current = [];
+        for (const raw of rawNames) {
+          const found = byKey.get(classKey(raw));
+          if (!found) throw await noSuchClass(db, projectId, raw, tx);
+          if (named.includes(found)) throw badRequest(`the lead class "${found.name}" is named twice`);
+          named.push(found);
+        }
+        const order = [...named, ...current.filter((c) => !named.includes(c))];
+        await repo.setClassOrder(tx, order.map((c) => c.id));
+        return order.map((c) => ({ id: c.id, name: c.name }));
+      });
+    },
+
     /** Removes a class from the list; dialogs that have it keep it (see the header). */
     async removeClass(auth: Auth, projectId: number, classId: number): Promise<{ name: string; dialogs: number }> {
       await manage(auth, projectId);

@@ -277,6 +277,38 @@ describe('lead classes and a dialog class', () => {
     expect(rm).toMatchObject({ code: 0, stdout: 'Removed the lead class "wholesale".\n' });
   });
 
+  it('classes order: the named first, in that order, the rest after them as they were, which the list shows', async () => {
+    const moved = await admin.run(['leads', 'classes', 'order', 'SPAM', 'existing   client']);
+    expect(moved).toMatchObject({ code: 0, stderr: '' });
+    expect(moved.stdout).toBe('The lead classes of "Shop", in order:\n  spam\n  existing client\n  target\n  not target\n');
+    expect((await ann.run(['leads', 'classes', 'list'])).stdout).toBe('spam\nexisting client\ntarget\nnot target\n');
+    // A class added later goes to the end; an order naming every class is the whole order.
+    await admin.run(['leads', 'classes', 'add', 'wholesale']);
+    const all = await admin.json<{ classes: Array<{ name: string }> }>(['leads', 'classes', 'order', 'target', 'wholesale', 'not target', 'existing client', 'spam']);
+    expect(all.classes.map((c) => c.name)).toEqual(['target', 'wholesale', 'not target', 'existing client', 'spam']);
+    const [unknown, twice, operator, none] = await Promise.all([
+      admin.run(['leads', 'classes', 'order', 'spam', 'vip']),
+      admin.run(['leads', 'classes', 'order', 'spam', 'Spam']),
+      ann.run(['leads', 'classes', 'order', 'spam']),
+      admin.run(['leads', 'classes', 'order']),
+    ]);
+    expectFailure(unknown, 1, /no lead class "vip" in this project/);
+    expectFailure(twice, 1, /the lead class "spam" is named twice/);
+    expectFailure(operator, 1, /access level/);
+    expectFailure(none, 2, /missing required argument 'name'/);
+    // Nothing of a refused order was written.
+    expect((await ann.run(['leads', 'classes', 'list'])).stdout).toBe('target\nwholesale\nnot target\nexisting client\nspam\n');
+    const bad = await fetch(`${server.url}/api/v1/projects/${shop.id}/lead-classes/order`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${root.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ names: [] }),
+    });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error.code).toBe('validation');
+    await admin.run(['leads', 'classes', 'rm', 'wholesale']);
+    await admin.run(['leads', 'classes', 'order', 'target', 'not target', 'spam', 'existing client']);
+  });
+
   it('dialogs class sets, renames to the list spelling, and clears a class; unknown classes and no class are refused', async () => {
     const d4 = String(scenario.dialogs[3]);
     const set = await ann.run(['dialogs', 'class', d4, 'EXISTING client']);
