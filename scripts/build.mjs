@@ -78,3 +78,63 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
 });
+
+// The operator package: the CLI and the TUI with every dependency inside, no native code, served
+// by the server at /parley.tgz so that an operator installs the command on their own computer
+// with `npm install -g https://chat.example.com/parley.tgz`, the same version as the server.
+// Its layout mirrors this one (bin/parley.js -> dist/cli-bundle -> ../tui/main.bundle.js and
+// ../../package.json), so the CLI's relative paths hold. What runs the server itself (server,
+// restore, admin create) needs the whole installation: there it says so.
+const kit = join(root, 'dist/kit/package');
+const { rm, mkdir, writeFile, copyFile, readFile } = await import('node:fs/promises');
+await rm(join(root, 'dist/kit'), { recursive: true, force: true });
+const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'));
+const serverOnly = join(root, 'scripts/stubs/server-only.js');
+await build({
+  entryPoints: [join(root, 'dist/cli/main.js')],
+  outdir: join(kit, 'dist/cli-bundle'),
+  bundle: true,
+  splitting: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  plugins: [
+    {
+      name: 'operator-package',
+      setup(b) {
+        b.onResolve({ filter: /^\.\.?\// }, (args) => {
+          const abs = resolve(args.resolveDir, args.path);
+          if (abs.startsWith(join(root, 'dist/server'))) return { path: serverOnly };
+          if (abs.startsWith(join(root, 'dist/tui'))) return { path: './../tui/main.bundle.js', external: true };
+          return undefined;
+        });
+      },
+    },
+  ],
+  banner: { js: "import { createRequire as __parleyRequire } from 'node:module'; const require = __parleyRequire(import.meta.url);" },
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+await mkdir(join(kit, 'dist/tui'), { recursive: true });
+await copyFile(join(root, 'dist/tui/main.bundle.js'), join(kit, 'dist/tui/main.bundle.js'));
+await mkdir(join(kit, 'bin'));
+await copyFile(join(root, 'bin/parley.js'), join(kit, 'bin/parley.js'));
+await writeFile(
+  join(kit, 'package.json'),
+  `${JSON.stringify(
+    {
+      name: pkg.name,
+      version: pkg.version,
+      description: 'Parley for operators: the parley command (CLI and terminal UI), for a Parley server of the same version.',
+      license: pkg.license,
+      type: 'module',
+      bin: { parley: 'bin/parley.js' },
+      engines: pkg.engines,
+    },
+    null,
+    2,
+  )}\n`,
+);
+// Fixed times and owners: the same sources give the same archive (and ETag).
+const tar = await import('tar');
+await tar.c({ gzip: { level: 9 }, file: join(root, 'dist/parley.tgz'), cwd: join(root, 'dist/kit'), portable: true, mtime: new Date(Date.UTC(2000, 0, 1)) }, ['package']);

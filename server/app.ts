@@ -29,6 +29,7 @@ import leadRoutes from './routes/leads.js';
 import teamRoutes from './routes/team.js';
 import tokenRoutes from './routes/tokens.js';
 import widgetRoutes from './routes/widget.js';
+import kitRoutes from './routes/kit.js';
 import telegramRoutes, { telegramWebhookRoutes } from './routes/telegram.js';
 import { WEBHOOK_PATH } from './telegram/bridge.js';
 import telegramPlugin from './telegram/plugin.js';
@@ -147,6 +148,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(realtimeRoutes, { sessionCheckMs: options.sessionCheckMs });
   await app.register(avatarRoutes);
   await app.register(widgetRoutes);
+  await app.register(kitRoutes);
   await app.register(attachmentRoutes);
   await app.register(telegramWebhookRoutes);
   await app.register(

@@ -1,9 +1,11 @@
 // The server process: listen, and shut down gracefully on SIGINT/SIGTERM
 // (stop accepting, close sockets, finish pending writes, close the database).
 import type { FastifyInstance } from 'fastify';
+import { shellWord } from '../core/shell.js';
 import { buildApp } from './app.js';
 import { configFromEnv, type ServerConfig } from './config.js';
 import type { DemoInfo } from './services/admin.js';
+import { installCommand } from './services/mails.js';
 
 export interface StartOptions {
   host?: string;
@@ -51,9 +53,25 @@ export async function startServer(opts: StartOptions = {}): Promise<{ app: Fasti
   if (opts.demo) {
     const demo = await app.services.admin.ensureDemo();
     (opts.out ?? process.stdout).write(demoBanner(config, demo));
+  } else if ((await app.repos.users.count()) === 0) {
+    (opts.out ?? process.stdout).write(firstAdminBanner(config));
   }
 
   return { app, config };
+}
+
+/** A new server nobody can sign in to yet: how to make its first administrator. */
+function firstAdminBanner(config: ServerConfig): string {
+  return [
+    '',
+    `Parley is running at ${config.publicUrl}  (data in ${config.dataDir})`,
+    '',
+    'Nobody can sign in yet. Create the first server administrator (from the Parley installation,',
+    'on this machine; the server may keep running):',
+    `  npx parley admin create --data-dir ${shellWord(config.dataDir)} --email you@example.com --first-name You --last-name -`,
+    `then sign in with the one-time password it prints: npx parley login --url ${config.publicUrl} --email you@example.com`,
+    '',
+  ].join('\n');
 }
 
 function demoBanner(config: ServerConfig, demo: DemoInfo): string {
@@ -74,6 +92,7 @@ function demoBanner(config: ServerConfig, demo: DemoInfo): string {
     '',
     `Open the operator TUI in another terminal and sign in as ${demo.operator.email}:`,
     `  npx parley tui --url ${url}`,
+    `(On another computer: ${installCommand(url)}, then parley tui --url ${url})`,
     '',
     'One-time passwords must be replaced at the first sign-in; the TUI and the CLI ask for a new one.',
     'Mail goes to ' + (config.smtpUrl ? 'the SMTP server' : `${config.dataDir}/outbox/ (set PARLEY_SMTP_URL to send it)`),

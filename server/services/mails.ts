@@ -1,10 +1,15 @@
 // The texts of the mails Parley sends. Plain text: it reads well in any client and in an .eml file.
 
+/** The operator package the server serves (routes/kit.ts): the parley command of its version. */
+export const installCommand = (publicUrl: string) => `npm install -g ${publicUrl}/parley.tgz`;
+
 const signInSteps = (publicUrl: string, email: string) =>
   [
-    'Sign in from a terminal:',
-    `  npx parley login --url ${publicUrl} --email ${email}`,
-    '  npx parley tui',
+    'Install the parley command once (it needs Node.js 20 or later):',
+    `  ${installCommand(publicUrl)}`,
+    'Then sign in from a terminal, and open the chats:',
+    `  parley login --url ${publicUrl} --email ${email}`,
+    '  parley tui',
   ].join('\n');
 
 export function welcomeMail(p: {
@@ -54,7 +59,7 @@ export function addedToProjectMail(p: { to: string; firstName: string; projectNa
       '',
       signInSteps(p.publicUrl, p.to),
       '',
-      `Forgot it? npx parley password forgot --url ${p.publicUrl} --email ${p.to}`,
+      `Forgot it? parley password forgot --url ${p.publicUrl} --email ${p.to}`,
     ].join('\n'),
   };
 }
@@ -78,7 +83,8 @@ export function resetCodeMail(p: { to: string; firstName: string; code: string; 
       `Code: ${p.code}`,
       '',
       `It works once, until ${utcTime(p.expiresAt)}:`,
-      `  npx parley password reset --url ${p.publicUrl} --email ${p.to} --code ${p.code}`,
+      `  parley password reset --url ${p.publicUrl} --email ${p.to} --code ${p.code}`,
+      `(No parley command on this computer? ${installCommand(p.publicUrl)})`,
       '',
       'If you did not ask for this, ignore this mail: your password stays as it is.',
     ].join('\n'),

@@ -12,11 +12,12 @@ export interface CliResult {
 
 export function runCli(
   args: string[],
-  opts: { env?: NodeJS.ProcessEnv; stdin?: string; configDir: string },
+  /** `bin`: another installation's parley (default: this repository's). */
+  opts: { env?: NodeJS.ProcessEnv; stdin?: string; configDir: string; bin?: string },
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: opts.configDir, PARLEY_CONFIG_DIR: opts.configDir, ...opts.env };
-    const child = spawn(process.execPath, [PARLEY_BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [opts.bin ?? PARLEY_BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));

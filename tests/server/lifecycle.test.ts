@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ApiError, ParleyClient } from '../../core/client/api.js';
 import { DATABASE_FILE } from '../../server/config.js';
 import { migrations } from '../../server/db/migrations.js';
+import { runCli } from '../helpers/cli.js';
 import { killAllParley, type ParleyProcess, spawnParley } from '../helpers/process.js';
 import { connectOperator, connectVisitor } from '../helpers/realtime.js';
 import { startTestServer, tempDir, type TestServer } from '../helpers/server.js';
@@ -138,6 +139,8 @@ describe('parley server (the real binary)', () => {
     for (const pw of Object.values(b1.passwords)) expect(pw.length).toBeGreaterThanOrEqual(16);
     expect(b1.text).toContain(`sign in as ${OPERATOR}:`);
     expect(b1.text).toContain(`  npx parley tui --url ${b1.url}\n`);
+    // Elsewhere, the operator package this server serves.
+    expect(b1.text).toContain(`(On another computer: npm install -g ${b1.url}/parley.tgz, then parley tui --url ${b1.url})`);
 
     // The server answers on the printed URL, and the operator's one-time password works there.
     expect((await getJson(`${b1.url}/readyz`)).status).toBe(200);
@@ -214,6 +217,26 @@ describe('parley server (the real binary)', () => {
       { email: ADMIN },
       { email: OPERATOR },
     ]);
+  });
+
+  it('without --demo, a new server says how to make its first administrator; the printed command works', async () => {
+    const dataDir = await freshDir();
+    const first = spawnParley(['server', '--port', '0', '--data-dir', dataDir]);
+    const [, url] = await first.waitForStdout(/Parley is running at (http:\/\/127\.0\.0\.1:\d+)/);
+    const [, create] = await first.waitForStdout(/^ {2}npx parley (admin create .*)$/m);
+    expect(first.stdout).toContain('Nobody can sign in yet.');
+    expect(first.stdout).toContain(`npx parley login --url ${url} --email you@example.com`);
+    // Run as printed (while the server runs), then the one-time password signs in.
+    const made = await runCli(create.split(' '), { configDir: await freshDir() });
+    expect(made, made.stderr).toMatchObject({ code: 0, stderr: '' });
+    const password = /one-time password:\s+(\S+)/.exec(made.stdout)![1];
+    expect((await new ParleyClient({ url }).login('you@example.com', password)).mustChangePassword).toBe(true);
+    expect(await first.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+    // Once someone can sign in, nothing more is said.
+    const second = spawnParley(['server', '--port', '0', '--data-dir', dataDir], { env: { PARLEY_LOG_LEVEL: 'info' } });
+    await second.waitForStdout(/Server listening/);
+    expect(second.stdout).not.toContain('Nobody can sign in');
+    await second.stop('SIGTERM');
   });
 
   it('refuses to start on a database made by a newer Parley, with one clear line', async () => {

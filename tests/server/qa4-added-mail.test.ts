@@ -59,7 +59,8 @@ describe('adding an existing account to a project', () => {
     const notice = await mailTo('Third');
     expect(notice.text).not.toMatch(/Password:/);
     expect(notice.text).toContain('Sign in with the password you chose.');
-    expect(notice.text).toContain(`npx parley password forgot --url ${server.url} --email ${EVE}`);
+    expect(notice.text).toContain(`Forgot it? parley password forgot --url ${server.url} --email ${EVE}`);
+    expect(notice.text).toContain(`  npm install -g ${server.url}/parley.tgz\n`);
     expect(await login(server, 'eve-chose-this-one')).toMatchObject({ mustChangePassword: false });
   });
 });

@@ -1,0 +1,52 @@
+// The operator package at /parley.tgz (built by scripts/build.mjs into dist/parley.tgz): the
+// parley command, CLI and TUI, with nothing to compile, of this server's very version. An
+// operator installs it with `npm install -g https://chat.example.com/parley.tgz`, as the
+// welcome mail says; and the JSON Schema of apply's files for editors. Public, like /widget.js: the
+// same code and schema as the repository.
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { AppError } from '../errors.js';
+import { packageRoot } from '../package-root.js';
+
+const KIT_FILE = join(packageRoot(), 'dist', 'parley.tgz');
+/** The JSON Schema of `parley apply`'s files, for editors: `$schema=https://chat.example.com/parley.schema.json`. */
+const SCHEMA_FILE = join(packageRoot(), 'schema', 'parley.schema.json');
+
+export default async function kitRoutes(app: FastifyInstance) {
+  // Read once: a few hundred KB, asked for rarely, the same until the server is upgraded.
+  let kit: Promise<{ body: Buffer; etag: string }> | null = null;
+  const load = () =>
+    (kit ??= readFile(KIT_FILE).then(
+      (body) => ({ body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` }),
+      (err: unknown) => {
+        kit = null;
+        throw err;
+      },
+    ));
+
+  app.get('/parley.tgz', async (request, reply) => {
+    let found: { body: Buffer; etag: string };
+    try {
+      found = await load();
+    } catch {
+      throw new AppError(503, 'unavailable', 'the operator package is not built; run npm run build');
+    }
+    reply.headers({
+      'content-type': 'application/gzip',
+      'content-disposition': 'attachment; filename="parley.tgz"',
+      'x-content-type-options': 'nosniff',
+      'cache-control': 'public, max-age=300',
+      etag: found.etag,
+    });
+    if (request.headers['if-none-match'] === found.etag) return reply.code(304).send();
+    return reply.send(found.body);
+  });
+
+  app.get('/parley.schema.json', async (_request, reply) => {
+    const schema = await readFile(SCHEMA_FILE);
+    // Editors on any origin fetch it.
+    return reply.headers({ 'content-type': 'application/schema+json', 'cache-control': 'public, max-age=300', 'access-control-allow-origin': '*' }).send(schema);
+  });
+}
