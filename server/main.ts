@@ -41,7 +41,16 @@ export async function startServer(opts: StartOptions = {}): Promise<{ app: Fasti
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
-  await app.listen({ host: config.host, port: config.port });
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    await app.close();
+    const code = (err as NodeJS.ErrnoException).code;
+    const where = `port ${config.port} on ${config.host}`;
+    if (code === 'EADDRINUSE') throw new Error(`${where} is in use (another Parley?): stop what uses it, or choose another port with --port or PARLEY_PORT`);
+    if (code === 'EACCES') throw new Error(`${where} needs privileges this user lacks: choose a port above 1023 with --port or PARLEY_PORT`);
+    throw err;
+  }
   // With port 0 the real port is known only now.
   const address = app.server.address();
   if (config.port === 0 && address && typeof address === 'object') {

@@ -18,6 +18,7 @@ import {
   type Weekday,
 } from '../../core/schedule-text.js';
 import { PLACEHOLDERS, templateNameProblem, unknownPlaceholders } from '../../core/templates.js';
+import { jsonProblem } from '../json-check.js';
 import { nameKey } from './names.js';
 import { type Path, type Problem, SpecError } from './problems.js';
 
@@ -165,6 +166,12 @@ function simple(e: { keyword: string; schemaPath: string; params: any }, path: P
  * whole `project` section: the project is the one given.
  */
 export function parseSpec(text: string, file: string, opts: { projectGiven?: boolean } = {}): ParsedSpec {
+  // A .json file is JSON: YAML (a superset) would take a trailing comma and word its errors as YAML.
+  const notJson = /\.json$/i.test(file) && text.trim() ? jsonProblem(text) : null;
+  if (notJson) {
+    const before = text.slice(0, notJson.offset).split('\n');
+    throw new SpecError(file, [{ path: [], message: `not valid JSON: ${notJson.message}`, line: before.length, col: before[before.length - 1].length + 1 }]);
+  }
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number) => lines.linePos(offset);

@@ -15,6 +15,8 @@ export default fp(
   async (app, opts: { tuning?: BridgeTuning }) => {
     const { config } = app;
     if (!config.telegramToken) {
+      // Most likely a token forgotten in a deployment's environment: say so rather than idle.
+      if (config.telegramWebhookUrl) app.log.warn('PARLEY_TELEGRAM_WEBHOOK_URL is set but PARLEY_TELEGRAM_TOKEN is not: the Telegram bridge is off');
       app.decorate('telegram', null);
       return;
     }

@@ -99,6 +99,22 @@ describe('every problem of the file at once', () => {
     }
     expect(await projects()).not.toContain('Broken');
   });
+
+  it('a .json file is read as JSON: a trailing comma is refused where it is, in JSON terms; valid JSON applies', async () => {
+    const sub = join(dir, `f${files++}`);
+    await mkdir(sub);
+    const bad = join(sub, 'parley.json');
+    await writeFile(bad, '{"version": 1,\n "project": {"name": "Jason",}}\n');
+    expectFailure(await admin.run(['apply', '-f', bad, '--dry-run']), 1, /parley\.json:2:30: not valid JSON: Expected double-quoted property name; nothing was applied\n$/);
+    // The same text as YAML (a superset of JSON) is YAML, and it reads.
+    const asYaml = join(sub, 'parley.yaml');
+    await writeFile(asYaml, '{"version": 1,\n "project": {"name": "Jason",}}\n');
+    expect((await admin.run(['apply', '-f', asYaml, '--dry-run'])).code).toBe(0);
+    const good = join(sub, 'good.json');
+    await writeFile(good, JSON.stringify({ version: 1, project: { name: 'Jason' } }));
+    expect(await admin.run(['apply', '-f', good])).toMatchObject({ code: 0, stderr: '' });
+    expect(await projects()).toContain('Jason');
+  });
 });
 
 describe('members the server would refuse', () => {

@@ -2,6 +2,7 @@
 // `parley server` binary: the demo banner, graceful shutdown on signals, restarts on the same
 // data, refusing a database from a newer Parley and a bad port, and JSON logs off a TTY.
 import { rm, stat } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -266,6 +267,34 @@ describe('parley server (the real binary)', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^parley: .*PARLEY_PORT.*"notaport"/);
     expect(proc.stdout).not.toContain('Parley is running');
+  });
+
+  it('a port in use is one line naming the port and how to choose another; the data directory is free again', async () => {
+    const dataDir = await freshDir();
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as { port: number }).port;
+    try {
+      const proc = spawnParley(['server', '--data-dir', dataDir, '--port', String(port)]);
+      expect((await proc.exited).code).toBe(1);
+      expect(proc.stderr).toBe(`parley: port ${port} on 127.0.0.1 is in use (another Parley?): stop what uses it, or choose another port with --port or PARLEY_PORT\n`);
+      // Nothing kept the directory: a server starts on it at once.
+      const next = spawnParley(['server', '--data-dir', dataDir, '--port', '0']);
+      await next.waitForStdout(/Parley is running at/);
+      await next.stop('SIGTERM');
+    } finally {
+      taken.close();
+    }
+  });
+
+  it('a Telegram webhook URL without the bot token is said in the log (the bridge stays off)', async () => {
+    const s = await startTestServer({ env: { PARLEY_TELEGRAM_WEBHOOK_URL: 'https://chat.example.com/telegram/webhook' } });
+    try {
+      expect(s.app.telegram).toBeNull();
+      expect(s.logs.some((l) => l.includes('PARLEY_TELEGRAM_WEBHOOK_URL is set but PARLEY_TELEGRAM_TOKEN is not'))).toBe(true);
+    } finally {
+      await s.close();
+    }
   });
 
   it('refuses a --port that is not a port as a usage error (exit 2)', async () => {

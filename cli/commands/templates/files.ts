@@ -6,6 +6,7 @@ import { extname } from 'node:path';
 import { formatCsv, neutralizeFormula, parseCsv, restoreFormula } from '../../../core/csv.js';
 import { templateKey, templateProblem } from '../../../core/templates.js';
 import { CliError } from '../../errors.js';
+import { jsonProblem } from '../../json-check.js';
 import { refuse } from '../../options.js';
 
 export const FORMATS = ['json', 'yaml', 'csv'] as const;
@@ -64,74 +65,11 @@ function readCsv(file: string, text: string): TemplateRow[] {
   });
 }
 
-/**
- * Where JSON stops being JSON: V8's messages carry a position only sometimes, so a small scan
- * finds it for the line number (JSON.parse has already said that the text is not JSON).
- */
-function jsonErrorOffset(text: string): number {
-  let i = 0;
-  const fail = (): never => {
-    throw i;
-  };
-  const ws = () => {
-    while (i < text.length && ' \t\n\r'.includes(text[i])) i++;
-  };
-  const string = () => {
-    for (i++; i < text.length; i++) {
-      if (text[i] === '"') return void i++;
-      if (text[i] === '\\') i++;
-      else if (text[i] < ' ') fail();
-    }
-    fail();
-  };
-  const value = (): void => {
-    ws();
-    const open = text[i];
-    if (open === '{' || open === '[') {
-      const close = open === '{' ? '}' : ']';
-      i++;
-      ws();
-      if (text[i] === close) return void i++;
-      for (;;) {
-        if (open === '{') {
-          ws();
-          if (text[i] !== '"') fail();
-          string();
-          ws();
-          if (text[i] !== ':') fail();
-          i++;
-        }
-        value();
-        ws();
-        if (text[i] === close) return void i++;
-        if (text[i] !== ',') fail();
-        i++;
-      }
-    }
-    if (open === '"') return string();
-    const literal = /^(?:true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?)/.exec(text.slice(i, i + 100));
-    if (!literal) fail();
-    i += literal![0].length;
-  };
-  try {
-    value();
-    ws();
-    return i < text.length ? i : text.length;
-  } catch (at) {
-    if (typeof at === 'number') return at;
-    throw at;
-  }
-}
-
 async function readStructured(file: string, text: string, format: 'json' | 'yaml'): Promise<TemplateRow[]> {
   // A blank file is not a JSON syntax error but an empty file, refused below as one.
   if (format === 'json' && text.trim()) {
-    try {
-      JSON.parse(text);
-    } catch (err) {
-      const message = (err as Error).message.split('\n')[0].replace(/ in JSON at position \d+.*$/, '').replace(/, (\.\.\.)?".*$/, '');
-      throw fileError(file, lineAt(text, jsonErrorOffset(text)), `not valid JSON: ${message}`);
-    }
+    const problem = jsonProblem(text);
+    if (problem) throw fileError(file, lineAt(text, problem.offset), `not valid JSON: ${problem.message}`);
   }
   const YAML = await import('yaml');
   const lines = new YAML.LineCounter();
