@@ -174,6 +174,8 @@ const MATRIX: Record<string, Case> = {
   'GET /widget.js': { expect: 'public', request: () => ({ url: '/widget.js' }) },
   'GET /': { expect: 'public', request: () => ({ url: '/' }) },
   'GET /favicon.ico': { expect: 'public', request: () => ({ url: '/favicon.ico' }) },
+  'GET /parley.tgz': { expect: 'public', request: () => ({ url: '/parley.tgz' }) },
+  'GET /parley.schema.json': { expect: 'public', request: () => ({ url: '/parley.schema.json' }) },
   'GET /avatars/:userId': { expect: 'public', request: () => ({ url: `/avatars/${ctx.opId}` }) },
   'GET /files/:id/:key/:name': {
     expect: 'public',
@@ -447,6 +449,10 @@ const MATRIX: Record<string, Case> = {
   'PATCH /api/v1/projects/:projectId/lead-classes/:classId': {
     expect: managers(),
     request: (_r, ids) => ({ method: 'PATCH', url: api(`/projects/${ids.p}/lead-classes/${ids.l}`), body: { name: unique('Renamed ') } }),
+  },
+  'PUT /api/v1/projects/:projectId/lead-classes/order': {
+    expect: managers(),
+    request: (_r, ids) => ({ method: 'PUT', url: api(`/projects/${ids.p}/lead-classes/order`), body: { names: ['target'] } }),
   },
   'DELETE /api/v1/projects/:projectId/lead-classes/:classId': {
     expect: managers(),
