@@ -58,43 +58,12 @@ export function notice(io: Io, text: string): void {
   if (io.stderrIsTTY && !io.json) io.stderr.write(`${text}\n`);
 }
 
-/** Wide characters (CJK, Hangul, fullwidth forms) and emoji: two columns in a terminal. */
-const WIDE = /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{1f300}-\u{1faff}\u{20000}-\u{3fffd}]/u;
-/** Marks that join the character before them, and emoji modifiers, variation selectors, ZWJ. */
-const ZERO = /[\p{Mn}\p{Me}\u200b-\u200f\ufe00-\ufe0f\u{1f3fb}-\u{1f3ff}]/u;
-
-/** Emoji shown as pictures (☕, ✅, ❤️, 1️⃣, flags): two columns, as a whole cluster. */
-const PICTURE = /\p{Extended_Pictographic}|\p{Regional_Indicator}|\ufe0f|\u20e3/u;
-
 /**
- * The columns `text` takes in a terminal, near enough for a table, cluster by cluster (👨‍👩‍👧
- * is one picture): string-width (the TUI's measure) would cost every command tens of
- * milliseconds to load.
+ * A warning a script must see as well as a person: one line on stderr, TTY or not, beside a
+ * result that stands (the command still succeeds).
  */
-function columns(text: string): number {
-  let n = 0;
-  segmenter ??= new Intl.Segmenter('en', { granularity: 'grapheme' });
-  for (const { segment } of segmenter.segment(text)) {
-    if (PICTURE.test(segment) || WIDE.test(segment)) n += 2;
-    else if (![...segment].every((ch) => ZERO.test(ch))) n += 1;
-  }
-  return n;
-}
-/** Made at the first table: commands without one do not pay for it. */
-let segmenter: Intl.Segmenter | null = null;
-
-/** Columns padded to the widest cell, by terminal columns; the last column is not padded. */
-export function table(headers: string[], rows: Array<Array<string | number | null | undefined>>): string {
-  const cells = [headers, ...rows.map((r) => r.map((c) => (c === null || c === undefined ? '' : String(c))))];
-  const widths = headers.map((_, i) => Math.max(...cells.map((r) => columns(r[i] ?? ''))));
-  return cells
-    .map((r) =>
-      r
-        .map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat(widths[i] - columns(c))))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
+export function warn(io: Io, text: string): void {
+  io.stderr.write(`parley: ${terminalSafe(text).replace(/\n/g, ' ')}\n`);
 }
 
 /** `key: value` lines with the keys aligned. */

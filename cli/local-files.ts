@@ -4,9 +4,8 @@
 import { rmSync } from 'node:fs';
 import { open, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { terminalSafe } from '../core/terminal-text.js';
 import { CliError } from './errors.js';
-import type { Io } from './io.js';
+import { type Io, warn } from './io.js';
 
 type Access = 'read' | 'write';
 
@@ -82,7 +81,7 @@ export function removeOnInterrupt(io: Io, paths: () => Iterable<string>): () => 
         // Retried: a write still in flight may put a file back into a directory being removed.
         rmSync(path, { recursive: true, force: true, maxRetries: 3 });
       } catch (err) {
-        io.stderr.write(terminalSafe(`parley: could not remove ${path}: ${(err as Error).message}`) + '\n');
+        warn(io, `could not remove ${path}: ${(err as Error).message}`);
       }
     }
     release();

@@ -1,30 +1,12 @@
 // Human renderings shared by several commands.
-import type { DialogList, DialogSearch, Member, Message, Project, SearchMatch } from '../core/protocol/index.js';
+import type { Message } from '../core/protocol/index.js';
 import { formatSize } from '../core/format-size.js';
-import { table } from './io.js';
-import { personName } from '../core/person.js';
 
 /** `1 dialog`, `3 dialogs`; `many` when the plural is not the noun with an s. */
 export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 export const roleOf = (m: { access: string | null; operator: boolean }) =>
   [m.access, m.operator ? 'operator' : null].filter(Boolean).join(', ') || '-';
-
-export function membersTable(members: Member[]): string {
-  if (members.length === 0) return 'No members.';
-  return table(
-    ['EMAIL', 'NAME', 'ROLE'],
-    members.map((m) => [m.email, personName(m.firstName, m.lastName), roleOf(m)]),
-  );
-}
-
-export function projectsTable(projects: Project[], defaultId?: number): string {
-  if (projects.length === 0) return 'No projects.';
-  return table(
-    ['', 'ID', 'NAME', 'ROLE', 'WIDGET KEY'],
-    projects.map((p) => [p.id === defaultId ? '*' : '', p.id, p.name, roleOf(p), p.widgetKey]),
-  );
-}
 
 // ---- dialogs ---------------------------------------------------------------------
 
@@ -63,51 +45,6 @@ export function truncate(text: string, max: number): string {
   const line = text.replace(/\s+/g, ' ').trim();
   const chars = [...line];
   return chars.length <= max ? line : `${chars.slice(0, max - 1).join('')}…`;
-}
-
-/**
- * A page of `dialogs list`. The "More:" line is the command for the next page as it can be
- * pasted: with the project's id and the --limit given, so it lists the same project whatever
- * project is the default where it runs, a page of the same size.
- */
-export function dialogsTable(list: DialogList, page: { projectId: number; limit?: number }): string {
-  const { counts } = list;
-  const head = `Mine ${counts.mine} · Shared ${counts.shared} · Archive ${counts.archive}`;
-  if (list.dialogs.length === 0) return `${head}\nNo dialogs in ${list.view}.`;
-  const rows = list.dialogs.map((d) => [
-    d.id,
-    d.visitor.realName ? `${d.visitor.name} (${d.visitor.realName})` : d.visitor.name,
-    d.status,
-    d.assignee?.name || '-',
-    d.lastMessage ? truncate(`${d.lastMessage.author === 'visitor' ? '' : `${d.lastMessage.author}: `}${d.lastMessage.body}`, 40) : '-',
-    formatTime(d.lastMessageAt),
-  ]);
-  const limit = page.limit === undefined ? '' : ` --limit ${page.limit}`;
-  const more = list.next ? [`More: parley dialogs list -p ${page.projectId} --view ${list.view}${limit} --before ${list.next}`] : [];
-  return [head, table(['ID', 'VISITOR', 'STATUS', 'ASSIGNEE', 'LAST MESSAGE', 'AT'], rows), ...more].join('\n');
-}
-
-const MATCH_LABEL: Record<SearchMatch['field'], string> = {
-  name: 'name',
-  realName: 'real name',
-  email: 'email',
-  phone: 'phone',
-  notes: 'notes',
-  message: 'message',
-};
-
-/** `parley dialogs search`: where each dialog matched, newest activity first. */
-export function searchTable(found: DialogSearch): string {
-  if (found.results.length === 0) return `No dialog matches "${found.query}".`;
-  const rows = found.results.map(({ dialog: d, match }) => [
-    d.id,
-    d.visitor.realName ? `${d.visitor.name} (${d.visitor.realName})` : d.visitor.name,
-    d.view ?? '-',
-    truncate(`${MATCH_LABEL[match.field] ?? match.field}: ${match.text}`, 92),
-    formatTime(d.lastMessageAt),
-  ]);
-  const more = found.more ? [`More dialogs match: narrow the search or raise --limit (up to 100).`] : [];
-  return [table(['ID', 'VISITOR', 'VIEW', 'MATCHED', 'AT'], rows), ...more].join('\n');
 }
 
 /** "delivered 09:42" / "not delivered" for operator messages; '' for the others. */

@@ -55,10 +55,20 @@ export default function restoreCommand(ctx: Ctx): Command {
     )
     .summary('restore a backup into a new or empty data directory')
     .argument('<file>', 'the archive written by "parley backup"')
-    .option('--data-dir <dir>', 'the directory to restore into; must not exist or be empty (env PARLEY_DATA_DIR)')
+    .option('--data-dir <dir>', 'the directory to restore into; must not exist or be empty, but for a fresh volume\'s empty lost+found (env PARLEY_DATA_DIR)')
     .addHelpText(
       'after',
-      '\nExamples:\n  $ parley restore parley-2026-01-31.tar --data-dir /srv/parley-restored\n  $ parley server --data-dir /srv/parley-restored\n',
+      [
+        '',
+        'Run as root into an existing DIR (made for the service user), the restored files and',
+        'directories get the owner and group of DIR, so the server can run on it as that user.',
+        'A new DIR is made by, and for, whoever runs the restore.',
+        '',
+        'Examples:',
+        '  $ parley restore parley-2026-01-31.tar --data-dir /srv/parley-restored',
+        '  $ parley server --data-dir /srv/parley-restored',
+        '',
+      ].join('\n'),
     )
     .action((file: string, opts: Opts, cmd: Command) => ctx.begin(cmd).finish(run(file, opts, ctx)));
 }

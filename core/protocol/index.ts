@@ -56,6 +56,16 @@ export const Project = Type.Object({
   widget: Type.Object({ color: Type.Union([Type.String(), Type.Null()]), greeting: Type.Union([Type.String(), Type.Null()]) }),
   /** The widget script's address at the server's public URL (PARLEY_PUBLIC_URL), for the embed snippet. */
   widgetScriptUrl: Type.String(),
+  /**
+   * What a site's own Content-Security-Policy must allow for the widget, by directive: its script,
+   * its uploads and WebSocket, avatars and images from the server, and its stylesheet by its SHA-256.
+   */
+  widgetCsp: Type.Object({
+    'script-src': Type.Array(Type.String()),
+    'connect-src': Type.Array(Type.String()),
+    'img-src': Type.Array(Type.String()),
+    'style-src': Type.Array(Type.String()),
+  }),
   createdAt: Type.String(),
   access: Access,
   operator: Type.Boolean(),

@@ -10,6 +10,9 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
+import type { Project } from '../../core/protocol/index.js';
+// Plain text (no DOM): the stylesheet the widget puts in its shadow root.
+import { STYLE as WIDGET_STYLE } from '../../widget/style.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -26,6 +29,27 @@ export const FILE_CSP = "default-src 'none'; img-src 'self'; sandbox; frame-ance
 
 /** A Content-Security-Policy `'sha256-…'` source that allows exactly this inline `<style>` text. */
 export const cspHash = (text: string) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+
+/** The widget's stylesheet (a <style> in its shadow root) as a `style-src` source. */
+export const WIDGET_STYLE_SOURCE = cspHash(WIDGET_STYLE);
+
+/**
+ * What a site's own CSP must allow for the widget served from `publicUrl`: the script; its uploads
+ * (fetch) and its WebSocket (spelled out: older engines do not count ws(s): as covered by the
+ * http(s): origin); avatars and image attachments; and its stylesheet by its hash, which changes
+ * with the widget's look, so a site takes it from the server it embeds, never from a copy. The
+ * widget talks to the origin of its script's URL, whatever path PARLEY_PUBLIC_URL has.
+ */
+export function widgetCsp(publicUrl: string): Project['widgetCsp'] {
+  const { origin, protocol, host } = new URL(publicUrl);
+  const socket = `${protocol === 'https:' ? 'wss' : 'ws'}://${host}`;
+  return {
+    'script-src': [origin],
+    'connect-src': [origin, socket],
+    'img-src': [origin],
+    'style-src': [WIDGET_STYLE_SOURCE],
+  };
+}
 
 /**
  * The headers every answer carries. Also called for answers the router gives before any hook

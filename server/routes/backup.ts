@@ -7,6 +7,7 @@ import { backupService } from '../services/backup.js';
 
 export default async function backupRoutes(app: FastifyInstance) {
   const backups = backupService(app);
+  app.addHook('onClose', () => backups.close());
 
   // The 200 answer is a byte stream (application/x-tar), which no JSON schema describes.
   app.get('/admin/backup', async (request, reply) => {

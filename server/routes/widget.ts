@@ -6,10 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-// Plain text (no DOM): the widget's stylesheet, whose hash the demo page's CSP allows.
-import { STYLE as WIDGET_STYLE } from '../../widget/style.js';
 import { AppError, notFound } from '../errors.js';
-import { cspHash } from '../plugins/security.js';
+import { cspHash, WIDGET_STYLE_SOURCE } from '../plugins/security.js';
 
 /** The settings key admin.ensureDemo() writes; no demo project, no demo page. */
 const DEMO_PROJECT_SETTING = 'demo.project_id';
@@ -75,7 +73,7 @@ const DEMO_STYLE = `
     `;
 
 /** The two stylesheets of the demo page: its own and the widget's. */
-const DEMO_STYLE_SOURCES = `${cspHash(DEMO_STYLE)} ${cspHash(WIDGET_STYLE)}`;
+const DEMO_STYLE_SOURCES = `${cspHash(DEMO_STYLE)} ${WIDGET_STYLE_SOURCE}`;
 
 /**
  * What the demo page and the widget on it need, and nothing more: the widget script from here;

@@ -16,11 +16,12 @@
 // against the manifest, the database passes PRAGMA integrity_check and a schema version this
 // Parley knows, and only then does it become the data directory: a new one is staged beside
 // the target and renamed into place; an existing empty one (a mount point, or a directory made
-// for the service user in a parent it cannot write) is staged inside itself, and the checked
-// entries move up into it, the database last.
+// for the service user in a parent it cannot write; a fresh volume's empty lost+found may be
+// there) is staged inside itself, and the checked entries move up into it, the database last,
+// given DIR's owner and group when root restores (DIR is the service user's).
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, type Dirent, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { chmod, copyFile, link, mkdir, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, lchown, link, mkdir, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -79,6 +80,16 @@ export function backupService(deps: Pick<ServiceDeps, 'db' | 'clock' | 'config'>
   }
 
   return {
+    /**
+     * At a clean stop (SIGINT/SIGTERM), once the server has closed its connections: a download
+     * cut off then drops its staging directory without waiting for it, and the process would
+     * exit before the removal is done, leaving a copy of the database until the next start.
+     */
+    async close(): Promise<void> {
+      await Promise.all([...active].map((path) => rm(path, { recursive: true, force: true })));
+      active.clear();
+    },
+
     /** A consistent backup of the database and the files it refers to, as a tar stream. */
     async create(): Promise<BackupArchive> {
       // Named and marked in use before it exists, so a backup starting meanwhile never takes it for a leftover.
@@ -358,20 +369,27 @@ async function stageBeside(target: string, dataDir: string, unfinished: Set<stri
   };
 }
 
-/** DIR stays the directory it is, with its owner and mode; only what the archive holds is added to it. */
+/**
+ * DIR stays the directory it is, with its owner and mode; only what the archive holds is added to
+ * it. As root, the restored files get DIR's owner and group: DIR was made for the service that
+ * will run on it, and files root keeps for itself (0600) are of no use to that service.
+ */
 async function stageInside(target: string, dataDir: string, entries: Dirent[], unfinished: Set<string>): Promise<Staging> {
-  // Empty but for what a killed restore into it left.
+  // Empty but for what a killed restore into it left, and a fresh volume's lost+found.
   const leftovers = entries.filter((entry) => isLeftover(entry, RESTORING));
-  if (leftovers.length < entries.length) throw notEmpty(dataDir);
+  const others = entries.filter((entry) => !leftovers.includes(entry));
+  if (others.length > 0 && !(others.length === 1 && (await isEmptyLostFound(target, others[0])))) throw notEmpty(dataDir);
   for (const { name } of leftovers) await rm(join(target, name), { recursive: true, force: true }).catch(failed(dataDir, 'write'));
   const dir = await makeStaging(target, RESTORING, unfinished, dataDir);
+  const owner = process.getuid?.() === 0 ? await stat(target).catch(failed(dataDir, 'read')) : null;
   return {
     dir,
     in: dataDir,
     async place() {
+      if (owner) await chownTree(dir, owner.uid, owner.gid).catch(failed(dataDir, 'write'));
       // What appeared in DIR meanwhile (a server started on it, say) is not to be mixed with the restore.
       const now = await readdir(target).catch(failed(dataDir, 'read'));
-      if (now.some((name) => name !== basename(dir))) throw notEmpty(dataDir);
+      if (now.some((name) => name !== basename(dir) && name !== LOST_FOUND)) throw notEmpty(dataDir);
       // The database last: until it is there, DIR is no data directory to a server.
       const names = (await readdir(dir).catch(failed(dataDir, 'read'))).sort((a, b) => Number(a === DATABASE_FILE) - Number(b === DATABASE_FILE));
       for (const name of names) {
@@ -397,6 +415,31 @@ async function makeStaging(inDir: string, prefix: string, unfinished: Set<string
     return failed(label, 'write')(err);
   });
   return dir;
+}
+
+/** Where fsck puts what it recovers: mkfs makes it, empty, at the root of every ext2/3/4 volume. */
+const LOST_FOUND = 'lost+found';
+
+/**
+ * An empty lost+found directory: a fresh volume's, whose mount point is DIR. It stays where it is.
+ * One this user may not read (mkfs makes it root's, 0700) holds nothing this user could have put
+ * there, so it does not count either.
+ */
+async function isEmptyLostFound(target: string, entry: Dirent): Promise<boolean> {
+  if (entry.name !== LOST_FOUND || !entry.isDirectory()) return false;
+  return readdir(join(target, LOST_FOUND)).then(
+    (names) => names.length === 0,
+    (err: NodeJS.ErrnoException) => err.code === 'EACCES',
+  );
+}
+
+/** `dir`'s entries, all the way down, to `uid`:`gid` (`dir` itself goes once they are moved out). */
+async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    await lchown(path, uid, gid);
+    if (entry.isDirectory()) await chownTree(path, uid, gid);
+  }
 }
 
 /** A directory named exactly as a restore names its staging: left by one that was killed. */

@@ -14,6 +14,7 @@ import type { DialogListRow, MessageViewRow, VisitorRow } from '../db/dialogs.js
 import type { MemberRow, ProjectWithMembership } from '../db/projects.js';
 import type { UserRow } from '../db/users.js';
 import { personName } from '../../core/person.js';
+import { widgetCsp } from '../plugins/security.js';
 
 /**
  * A time as ISO 8601 (`2026-11-26T14:25:18.123Z`). Every message event carries a few, and
@@ -63,6 +64,7 @@ export function presentProject(p: ProjectWithMembership, publicUrl: string): Pro
     language: p.language,
     widget: { color: p.widget_color, greeting: p.widget_greeting },
     widgetScriptUrl: `${publicUrl}/widget.js`,
+    widgetCsp: widgetCsp(publicUrl),
     createdAt: iso(p.created_at),
     access: p.access,
     operator: p.operator === 1,

@@ -254,7 +254,8 @@ describe('profile, password, logout, the stored login, tokens', () => {
     const token = (JSON.parse(await readFile(path, 'utf8')) as { login: { token: string } }).login.token;
 
     const out = await pat.json<{ signedOut: boolean; url: string }>(['logout']);
-    expect(out).toEqual({ signedOut: true, url: server.url });
+    // Online by hand nowhere: nothing went offline, nothing stays online (tests/cli/logout-online.test.ts).
+    expect(out).toEqual({ signedOut: true, url: server.url, wentOffline: [], stillOnline: [] });
     expectFailure(await pat.run(['whoami']), 4, /not signed in/);
     expect(await readFile(path, 'utf8')).not.toContain(token);
     // The session is gone on the server too, not only forgotten here.

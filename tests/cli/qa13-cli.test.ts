@@ -135,13 +135,13 @@ describe('logout acts on what it is given', () => {
     const second = await shell();
     await loginShell(second, server.url, ADMIN.email, `${NEW_PASSWORD}\n`);
     const token = (JSON.parse(await readFile(join(second.configDir, 'config.json'), 'utf8')) as { login: { token: string } }).login.token;
-    expect(await pat.json(['logout', '--token', token])).toEqual({ signedOut: true, url: server.url });
+    expect(await pat.json(['logout', '--token', token])).toEqual({ signedOut: true, url: server.url, wentOffline: [], stillOnline: [] });
     expectFailure(await second.run(['whoami']), 4, /revoked/);
     expect((await pat.run(['whoami'])).code).toBe(0);
     // A token the server refuses is said so (exit 4), not "signed out".
     expectFailure(await pat.run(['logout', '--token', token]), 4);
 
-    expect(await pat.json(['logout'])).toEqual({ signedOut: true, url: server.url });
+    expect(await pat.json(['logout'])).toEqual({ signedOut: true, url: server.url, wentOffline: [], stillOnline: [] });
     expectFailure(await pat.run(['whoami']), 4, /not signed in/);
   });
 });

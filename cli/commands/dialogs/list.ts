@@ -3,7 +3,6 @@ import { DIALOG_CURSOR_RE, type View, VIEWS } from '../../../core/protocol/const
 import { type Ctx, withProject } from '../../context.js';
 import { result } from '../../io.js';
 import { parseLimit, refuse } from '../../options.js';
-import { dialogsTable } from '../../present.js';
 
 function parseView(this: unknown, value: string): View {
   if (!(VIEWS as readonly string[]).includes(value)) throw refuse(this, value, `a view is one of: ${VIEWS.join(', ')}`);
@@ -25,6 +24,7 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
   const client = await ctx.client();
   const project = await ctx.project(client);
   const list = await client.listDialogs(project.id, { view: opts.view, limit: opts.limit, before: opts.before });
+  const { dialogsTable } = await import('../../tables.js');
   result(ctx.io, list, () => dialogsTable(list, { projectId: project.id, limit: opts.limit }));
   return 0;
 }

@@ -2,7 +2,6 @@
 // name argument and the human renderings.
 import { MAX_GROUP_NAME, normalizeGroupName } from '../../../core/protocol/constants.js';
 import type { Group, Routing } from '../../../core/protocol/index.js';
-import { table } from '../../io.js';
 import { refuse } from '../../options.js';
 
 /** The NAME argument: not empty, not too long, no "=" (it separates pattern and group in --route). */
@@ -15,17 +14,8 @@ export function parseGroupName(this: unknown, value: string): string {
   return value;
 }
 
-const memberList = (g: Group) => g.members.map((m) => m.email).join(', ') || '(no operators yet)';
-
-export function groupsTable(groups: Group[]): string {
-  if (groups.length === 0) {
-    return 'No groups: every open unassigned dialog is in every operator\'s Mine.\nCreate one: parley group create NAME';
-  }
-  return table(
-    ['GROUP', 'ONLINE', 'OPERATORS'],
-    groups.map((g) => [g.name, `${g.members.filter((m) => m.online).length}/${g.members.length}`, memberList(g)]),
-  );
-}
+/** A group's operators by email, or a note that it has none. */
+export const memberList = (g: Group) => g.members.map((m) => m.email).join(', ') || '(no operators yet)';
 
 /** `wholesale: ann@example.com, bob@example.com` */
 export const groupLine = (g: Group) => `${g.name}: ${memberList(g)}`;

@@ -1,12 +1,12 @@
 import { Command } from 'commander';
 import { type Ctx, withProject } from '../../context.js';
 import { result } from '../../io.js';
-import { groupsTable } from './common.js';
 
 export async function run(ctx: Ctx): Promise<number> {
   const client = await ctx.client();
   const project = await ctx.project(client);
   const groups = await client.listGroups(project.id);
+  const { groupsTable } = await import('../../tables.js');
   result(ctx.io, groups, () => groupsTable(groups));
   return 0;
 }

@@ -1,11 +1,11 @@
 import { Command } from 'commander';
 import type { Ctx } from '../../context.js';
 import { result } from '../../io.js';
-import { projectsTable } from '../../present.js';
 
 export async function run(ctx: Ctx): Promise<number> {
   const client = await ctx.client();
   const projects = await client.listProjects();
+  const { projectsTable } = await import('../../tables.js');
   const defaultId = (await ctx.store()).read().projects?.[client.url];
   result(ctx.io, projects, () => projectsTable(projects, defaultId));
   return 0;

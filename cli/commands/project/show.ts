@@ -13,6 +13,20 @@ export function widgetFields(p: Project): Array<[string, string]> {
   ];
 }
 
+/**
+ * What a site under a Content-Security-Policy of its own adds to it for the widget, one directive
+ * a line, as the server says: the stylesheet's hash changes with Parley versions.
+ */
+function cspLines(p: Project): string[] {
+  // A server older than this CLI does not say: nothing is better than a guess at its hash.
+  if (!p.widgetCsp) return [];
+  return [
+    "Under a Content-Security-Policy, the site's policy must also allow:",
+    ...Object.entries(p.widgetCsp).map(([directive, sources]) => `  ${directive} ${sources.join(' ')}`),
+    "(the style-src hash is this server's Parley version's: check it again after an upgrade)",
+  ];
+}
+
 export async function run(projectArg: string | undefined, ctx: Ctx): Promise<number> {
   const client = await ctx.client();
   const p = await ctx.project(client, projectArgument(projectArg, ctx));
@@ -34,6 +48,7 @@ export async function run(projectArg: string | undefined, ctx: Ctx): Promise<num
       '',
       'Embed the widget:',
       `  <script src="${p.widgetScriptUrl}" data-project="${p.widgetKey}" async></script>`,
+      ...cspLines(p),
     ].join('\n'),
   );
   return 0;
@@ -41,7 +56,10 @@ export async function run(projectArg: string | undefined, ctx: Ctx): Promise<num
 
 export default function projectShow(ctx: Ctx): Command {
   return withProject(new Command('show'))
-    .description('show a project (default: the current one) with its widget key')
+    .description(
+      "show a project (default: the current one) with its widget key, the embed snippet and what a site's Content-Security-Policy must allow for the widget",
+    )
+    .summary('show a project (default: the current one) with its widget key and embed snippet')
     .argument('[project]', 'project id or name')
     .addHelpText('after', '\nExample:\n  $ parley project show "Acme shop"\n')
     .action((p: string | undefined, _o: unknown, cmd: Command) => ctx.begin(cmd).finish(run(p, ctx)));

@@ -1,9 +1,10 @@
 import { Command } from 'commander';
 import type { Ctx } from '../../context.js';
-import { result, table } from '../../io.js';
+import { result } from '../../io.js';
 
 export async function run(ctx: Ctx): Promise<number> {
   const tokens = await (await ctx.client()).listTokens();
+  const { table } = await import('../../tables.js');
   result(ctx.io, tokens, () =>
     tokens.length === 0
       ? 'No API tokens.'
