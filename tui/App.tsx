@@ -1,7 +1,6 @@
 // The main screen. It only picks the layout for the terminal's size (tui/state/layout.ts) and
 // subscribes the key router; the components draw, the router and the actions do the rest.
-import { Box, useStdout } from 'ink';
-import { useEffect, useState } from 'react';
+import { Box } from 'ink';
 import { ClientCard } from './components/ClientCard.js';
 import { Composer, composerHeight } from './components/Composer.js';
 import { DialogPanes } from './components/DialogPanes.js';
@@ -15,22 +14,10 @@ import { SessionEnded } from './components/SessionEnded.js';
 import { StatusBar } from './components/StatusBar.js';
 import { TelegramOverlay } from './components/TelegramOverlay.js';
 import { useStore, useStores } from './context/stores.js';
+import { useTerminalSize } from './hooks/useTerminalSize.js';
 import { useKeyRouter } from './input/useKeyRouter.js';
 import { useTheme } from './theme.js';
 import { dialogPaneHeight, layoutFor, listRows, pickerRows } from './state/layout.js';
-
-/** The terminal's size, following resizes. */
-function useTerminalSize(): { columns: number; rows: number } {
-  const { stdout } = useStdout();
-  const read = () => ({ columns: stdout.columns || 80, rows: stdout.rows || 24 });
-  const [size, setSize] = useState(read);
-  useEffect(() => {
-    const onResize = () => setSize(read());
-    stdout.on('resize', onResize);
-    return () => void stdout.off('resize', onResize);
-  }, [stdout]);
-  return size;
-}
 
 export function App() {
   const stores = useStores();

@@ -1,8 +1,8 @@
 // Colour, or none. NO_COLOR (https://no-color.org), TERM=dumb, a monochrome terminal or
 // FORCE_COLOR=0 turn the colours off (main.tsx decides, see wantsColor); bold, dim, inverse and
 // underline stay where the terminal still draws them. The focused pane (a cyan border), the
-// selected row and the cursor then keep marks of their own shape: a bold border, ▸ and ▏, which a
-// terminal with no styles at all shows too.
+// selected dialog, message or choice (inverse) and the cursor then keep marks of their own shape:
+// a bold border, ▸ and ▏, which a terminal with no styles at all shows too.
 //
 // Components take Box and Text from here rather than from Ink: these drop the colours when there
 // are none, so no component has to remember to.
@@ -19,7 +19,7 @@ const ThemeContext = createContext<Theme>({ color: true });
 export const ThemeProvider = ThemeContext.Provider;
 export const useTheme = (): Theme => useContext(ThemeContext);
 
-/** Marks the selected row of a list without colour (or inverse, which some terminals lack). */
+/** Marks the selected row of a list, or the selected message's rows, without colour (or inverse, which some terminals lack). */
 export const SELECTED = '▸';
 /** Marks the cursor without colour: before the character it is on. */
 export const CURSOR = '▏';

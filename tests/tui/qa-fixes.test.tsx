@@ -217,7 +217,7 @@ describe('the ? help (finding 6)', () => {
   it('at 120x32 every command is shown with its whole description, nothing cut', async () => {
     const { app } = await startApp({ columns: 120, rows: 32 });
     await press(app, '?');
-    const frame = await waitForFrame(app, (f) => f.includes('Keys (Esc or ? closes'), 'the help');
+    const frame = await waitForFrame(app, (f) => f.includes('Keys (Esc, ? or q close)'), 'the help');
     expect(frame).not.toContain('…');
     expect(tooWideInTmux(frame, 120)).toEqual([]);
     const last = frame.split('\n').find((row) => row.includes(keysOf('QuitAnywhere')))!;
@@ -227,10 +227,10 @@ describe('the ? help (finding 6)', () => {
     expect(missing).toEqual([]);
   });
 
-  it('in a narrow, tall terminal (60x50) one column with wrapped descriptions shows them all whole', async () => {
-    const { app } = await startApp({ columns: 60, rows: 50 });
+  it('in a narrow, tall terminal (60x60) one column with wrapped descriptions shows them all whole', async () => {
+    const { app } = await startApp({ columns: 60, rows: 60 });
     await press(app, '?');
-    const frame = await waitForFrame(app, (f) => f.includes('Keys (Esc or ? closes'), 'the help');
+    const frame = await waitForFrame(app, (f) => f.includes('Keys (Esc, ? or q close)'), 'the help');
     expect(tooWideInTmux(frame, 60)).toEqual([]);
     // The window's rows (the status bar under it is cut at this width, as always).
     const help = frame.split('\n').filter((row) => row.startsWith('║')).join('\n');

@@ -155,16 +155,17 @@ describe('new dialogs above the rows in view (finding 1)', () => {
     const { app } = await startApp();
     await waitForFrame(app, (f) => f.includes('Shared messages (12)'), 'twelve shared');
     await press(app, TAB, ...Array<string>(10).fill(DOWN));
-    let frame = await waitForFrame(app, (f) => pane(f, 'Shared messages').title.startsWith('↑4 Shared messages (12)'), 'scrolled by 4');
+    // Too narrow for "Shared messages" beside ↑4 and the unread mark: the name gives way, not the mark.
+    let frame = await waitForFrame(app, (f) => pane(f, 'Shared').title.startsWith('↑4 Shared (12) ●12'), 'scrolled by 4');
     const names = await listed('shared');
-    expect(rowsAre(pane(frame, 'Shared messages').rows, names.slice(4, 11))).toBe(true);
+    expect(rowsAre(pane(frame, 'Shared').rows, names.slice(4, 11))).toBe(true);
     // Up to row 4 keeps the view; row 3 scrolls it by one.
     const from = app.stdout.frames.length;
     await press(app, ...Array<string>(7).fill(UP));
-    frame = await waitForFrame(app, (f) => pane(f, 'Shared messages').title.startsWith('↑3 Shared'), 'scrolled to 3');
+    frame = await waitForFrame(app, (f) => pane(f, 'Shared').title.startsWith('↑3 Shared'), 'scrolled to 3');
     const marks = app.stdout.frames.slice(from).map((f) => /│ ↑(\d+) Shared/.exec(f)?.[1] ?? 'none');
     expect([...new Set(marks)]).toEqual(['4', '3']);
-    expect(rowsAre(pane(frame, 'Shared messages').rows, names.slice(3, 10))).toBe(true);
+    expect(rowsAre(pane(frame, 'Shared').rows, names.slice(3, 10))).toBe(true);
   });
 });
 

@@ -186,7 +186,7 @@ describe('thread', () => {
 
 describe('connection', () => {
   it('tracks the socket, the operator status and the last notice', () => {
-    let s = reduceConnection(initialConnection, { type: 'socket', change: { state: 'offline', attempt: 2, retryInMs: 1500, reason: 'ECONNREFUSED' } });
+    let s = reduceConnection(initialConnection, { type: 'socket', change: { state: 'offline', attempt: 2, retryInMs: 1500, reason: 'ECONNREFUSED' }, at: 0 });
     expect(describeSocket(s.socket)).toBe('disconnected (ECONNREFUSED), retrying in 2 s');
     s = reduceConnection(s, { type: 'online', online: true });
     expect(s.status?.online).toBe(true);

@@ -1,17 +1,32 @@
 // The visitor's client card: generated name, real name, phone, email, notes, page, UTM tags and
-// the dialog's lead class. `i` edits the card, `l` picks the lead class.
+// the dialog's lead class. `i` edits the card, `l` picks the lead class. Where the visitor is and
+// came from (page, URL, referrer) is wrapped over as many rows as it takes, never cut: a URL is
+// there to be read whole or copied from the terminal.
 import { Box, Text, usePaneBorder } from '../theme.js';
-import { oneLine } from '../../core/text-layout.js';
+import { displayWidth, oneLine, wrapAtWidth } from '../../core/text-layout.js';
 import { useStore, useStores } from '../context/stores.js';
 import { keyOf } from '../input/keybindings.js';
+import { CutRow } from './CutRow.js';
 
-/** One line of the card: what the visitor (or an operator) typed, tabs and line breaks made spaces. */
-function Field({ label, value }: { label: string; value: string | null | undefined }) {
-  return (
-    <Text wrap="truncate-end">
-      <Text dimColor>{label}: </Text>
-      {(value && oneLine(value)) || '—'}
-    </Text>
+/** `value` in rows of `width` columns, the first `first` columns narrower: at spaces, a longer word (a URL) cut where the row ends. */
+function wrapValue(value: string, width: number, first: number): string[] {
+  const rows: string[] = [];
+  let rest = value;
+  for (let room = Math.max(1, first); rest !== ''; room = width) {
+    const [row, after] = wrapAtWidth(rest, Math.max(1, room));
+    rows.push(row);
+    rest = after;
+  }
+  return rows.length ? rows : [''];
+}
+
+/** The card's lines as rows `width` wide: `wrap`, the value whole over several; else one, cut. */
+function fieldRows(key: string, label: string, value: string | null | undefined, width: number, wrap = false) {
+  const text = (value && oneLine(value)) || '—';
+  const head = `${label}: `;
+  if (!wrap) return [<CutRow key={key} width={width} pieces={[{ text: head, dimColor: true }, { text }]} />];
+  return wrapValue(text, width, width - displayWidth(head)).map((row, i) =>
+    i === 0 ? <CutRow key={key} width={width} pieces={[{ text: head, dimColor: true }, { text: row }]} /> : <CutRow key={`${key}:${i}`} width={width} pieces={[{ text: row }]} />,
   );
 }
 
@@ -21,6 +36,7 @@ export function ClientCard({ width, height }: { width: number; height: number })
   const focus = useStore(stores.focus);
   const focused = focus.pane === 'card' && !focus.overlay;
   const border = usePaneBorder(focused);
+  const inner = width - 4;
   if (!detail) {
     return (
       <Box width={width} height={height} {...border} paddingX={1} overflow="hidden">
@@ -37,26 +53,31 @@ export function ClientCard({ width, height }: { width: number; height: number })
   const landed = visitor.page.url !== null && here.url !== visitor.page.url;
   // Only the lines that fit: on a short terminal the last ones go rather than squeezing together.
   const lines = [
-    <Field key="name" label="Name" value={visitor.card.realName} />,
-    <Field key="phone" label="Phone" value={visitor.card.phone} />,
-    <Field key="email" label="Email" value={visitor.card.email} />,
-    <Field key="notes" label="Notes" value={visitor.card.notes} />,
-    <Field key="lead" label="Lead class" value={dialog.leadClass} />,
+    ...fieldRows('name', 'Name', visitor.card.realName, inner),
+    ...fieldRows('phone', 'Phone', visitor.card.phone, inner),
+    ...fieldRows('email', 'Email', visitor.card.email, inner),
+    ...fieldRows('notes', 'Notes', visitor.card.notes, inner),
+    ...fieldRows('lead', 'Lead class', dialog.leadClass, inner),
     // Where they write from; where their visit began, with what brought them, when elsewhere.
-    <Field key="page" label="Page" value={here.title ?? here.url} />,
-    ...(here.title && here.url ? [<Field key="url" label="URL" value={here.url} />] : []),
-    ...(landed ? [<Field key="landed" label="Landed" value={visitor.page.url} />] : []),
-    <Field key="from" label="From" value={visitor.page.referrer} />,
-    ...(utm.length ? utm.map((u) => <Field key={`utm:${u}`} label="UTM" value={u} />) : [<Field key="utm" label="UTM" value={null} />]),
+    ...fieldRows('page', 'Page', here.title ?? here.url, inner, true),
+    ...(here.title && here.url ? fieldRows('url', 'URL', here.url, inner, true) : []),
+    ...(landed ? fieldRows('landed', 'Landed', visitor.page.url, inner, true) : []),
+    ...fieldRows('from', 'From', visitor.page.referrer, inner, true),
+    ...(utm.length ? utm.flatMap((u) => fieldRows(`utm:${u}`, 'UTM', u, inner)) : fieldRows('utm', 'UTM', null, inner)),
     <Text key="hint" dimColor wrap="truncate-end">
       {keyOf('EditCard')} edit · {keyOf('LeadClass')} lead class
     </Text>,
   ];
   return (
     <Box flexDirection="column" width={width} height={height} {...border} paddingX={1} overflow="hidden">
-      <Text bold wrap="truncate-end">
-        {oneLine(visitor.name)} <Text color={visitorOnline ? 'green' : 'gray'}>{visitorOnline ? '● on the site' : '○ away'}</Text>
-      </Text>
+      <CutRow
+        width={inner}
+        bold
+        pieces={[
+          { text: `${oneLine(visitor.name)} ` },
+          { text: visitorOnline ? '● on the site' : '○ away', color: visitorOnline ? 'green' : 'gray' },
+        ]}
+      />
       {lines.slice(0, Math.max(0, height - 3))}
     </Box>
   );

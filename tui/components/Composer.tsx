@@ -8,7 +8,7 @@ import { useStore, useStores } from '../context/stores.js';
 import { MAX_BODY } from '../../core/protocol/constants.js';
 import { keyOf, keysOf } from '../input/keybindings.js';
 import { aroundCursor, type ComposerState, composerLineCount, composerRows } from '../state/composer.js';
-import { formatSize } from '../state/message-rows.js';
+import { formatSize, truncateMiddle } from '../state/message-rows.js';
 import { plainEmoji } from '../../core/text-layout.js';
 import { composerTextRows } from '../state/layout.js';
 
@@ -67,8 +67,8 @@ export function Composer({ width, height }: { width: number; height: number }) {
         );
       })}
       {filesRow ? (
-        <Text color="yellow" wrap="truncate-middle">
-          {filesLine(state.files)}
+        <Text color="yellow" wrap="truncate-end">
+          {truncateMiddle(plainEmoji(filesLine(state.files)), width - 4)}
         </Text>
       ) : null}
       <Text dimColor wrap="truncate-end">

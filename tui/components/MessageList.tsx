@@ -2,8 +2,9 @@
 // state. A failed message shows a red mark and the likely reason; r (or Enter) on it resends it.
 // A file's URL is the whole link to open it, and (where the terminal takes them) an OSC 8
 // hyperlink too. While the visitor types, the pane's last row says so. Scrolled up, messages that
-// arrive below the view are counted on a "↓ N new" line instead of passing unnoticed.
-import { Box, Text, usePaneBorder } from '../theme.js';
+// arrive below the view are counted on a "↓ N new" line instead of passing unnoticed. Without
+// colour the selected message's rows are marked ▸ in the pane's left padding (inverse may not show).
+import { Box, SELECTED, Text, usePaneBorder, useTheme } from '../theme.js';
 import { useMemo } from 'react';
 import { oneLine } from '../../core/text-layout.js';
 import { useSession } from '../context/session.js';
@@ -13,6 +14,7 @@ import { type MessageRow, visibleMessageRows } from '../state/message-rows.js';
 import { tail, threadLayout, viewBottom, visitorName } from '../state/message-view.js';
 import { hasOlder, threadItems, type ThreadState } from '../state/thread.js';
 import { dialogName } from '../state/dialogs.js';
+import { CutRow } from './CutRow.js';
 
 /** Text that opens `url` when clicked, in terminals that know OSC 8 (others never see it). */
 const hyperlink = (url: string, text: string) => `\x1b]8;;${url}\x07${text}\x1b]8;;\x07`;
@@ -34,15 +36,20 @@ export function RowText({ row, item, state, hyperlinks, inverse }: { row: Messag
   );
 }
 
-function Header({ state }: { state: ThreadState }) {
+function Header({ state, width }: { state: ThreadState; width: number }) {
   const d = state.detail!.dialog;
-  const who = dialogName(d);
+  const here = state.detail!.visitorOnline;
   const where = d.status === 'closed' ? 'closed (u reopens)' : d.assignee ? `with ${oneLine(d.assignee.name)}` : 'unassigned (t takes)';
   return (
-    <Text bold wrap="truncate-end">
-      {who} <Text color={state.detail!.visitorOnline ? 'green' : 'gray'}>{state.detail!.visitorOnline ? '● on the site' : '○ away'}</Text>
-      <Text dimColor> · {where}{d.leadClass ? ` · ${oneLine(d.leadClass)}` : ''}</Text>
-    </Text>
+    <CutRow
+      width={width}
+      bold
+      pieces={[
+        { text: `${dialogName(d)} ` },
+        { text: here ? '● on the site' : '○ away', color: here ? 'green' : 'gray' },
+        { text: ` · ${where}${d.leadClass ? ` · ${oneLine(d.leadClass)}` : ''}`, dimColor: true },
+      ]}
+    />
   );
 }
 
@@ -54,6 +61,7 @@ export function MessageList({ width, height }: { width: number; height: number }
   const focus = useStore(stores.focus);
   const focused = focus.pane === 'thread' && !focus.overlay;
   const items = useMemo(() => threadItems(state, outbox), [state, outbox]);
+  const { color } = useTheme();
 
   if (!state.detail) {
     return (
@@ -76,14 +84,27 @@ export function MessageList({ width, height }: { width: number; height: number }
   const unseen = new Set(state.unseen);
   const fresh = rows.length ? items.slice(rows[rows.length - 1].item + 1).filter((item) => item.message && unseen.has(item.message.id)).length : 0;
   const selected = state.selected ?? items.length - 1;
-  const older = hasOlder(state) && rows[0]?.item === 0;
+  const older = hasOlder(state) && rows[0]?.item === 0 && rows.length < rowsAvailable;
+  const marked = (row: MessageRow) => focused && row.item === selected;
   return (
     <Box flexDirection="column" height={height} {...usePaneBorder(focused)} paddingX={1} overflow="hidden">
-      <Header state={state} />
-      {older && rows.length === rowsAvailable ? null : older ? <Text dimColor>↑ older messages load as you scroll up</Text> : null}
-      {rows.map((row, n) => (
-        <RowText key={`${items[row.item].key}:${n}`} row={row} item={items[row.item]} state={state} hyperlinks={hyperlinks} inverse={focused && row.item === selected} />
-      ))}
+      <Header state={state} width={width - 4} />
+      {older ? <Text dimColor>↑ older messages load as you scroll up</Text> : null}
+      {/* Without colour, a column in the left padding marks the selected message's rows. */}
+      <Box marginLeft={color ? 0 : -1}>
+        {color ? null : (
+          <Box flexDirection="column" width={1} flexShrink={0}>
+            {rows.map((row, n) => (
+              <Text key={n}>{marked(row) ? SELECTED : ' '}</Text>
+            ))}
+          </Box>
+        )}
+        <Box flexDirection="column" flexGrow={1}>
+          {rows.map((row, n) => (
+            <RowText key={`${items[row.item].key}:${n}`} row={row} item={items[row.item]} state={state} hyperlinks={hyperlinks} inverse={marked(row)} />
+          ))}
+        </Box>
+      </Box>
       {fresh > 0 || typing ? <Box flexGrow={1} /> : null}
       {fresh > 0 ? (
         <Text color="yellow" bold wrap="truncate-end">

@@ -1,5 +1,7 @@
 // A search-and-pick window: templates (fuzzy search by name, Enter inserts at the cursor), the
 // operator to assign the dialog to, the lead class, or the dialog finder (the server searches).
+// The line at the bottom counts what the finder found, and says which rows are in view when
+// they do not all fit (more below, or above).
 import { Box, FieldCursor, SELECTED, Text, useTheme } from '../theme.js';
 import { displayWidth, fieldTail, oneLine } from '../../core/text-layout.js';
 import { useStore, useStores } from '../context/stores.js';
@@ -7,8 +9,16 @@ import { keyOf } from '../input/keybindings.js';
 import { matching, type PickerKind, searchIsCurrent } from '../state/picker.js';
 import { pickerRows } from '../state/layout.js';
 import { visibleRows } from '../state/window.js';
+import { CutRow } from './CutRow.js';
 
 const TITLES: Record<PickerKind, string> = { templates: 'Templates', assign: 'Assign to', leadClass: 'Lead class', search: 'Find a dialog' };
+
+/** "11-20 of 25, ↓ more below" when not all `count` rows fit; the finder's always says how many it found. */
+function position(start: number, end: number, count: number, finder: boolean): string {
+  const what = finder ? (count === 1 ? ' dialog' : ' dialogs') : '';
+  if (end - start >= count) return finder ? `${count}${what} · ` : '';
+  return `${start + 1}-${end} of ${count}${what}, ${end < count ? '↓ more below' : '↑ more above'} · `;
+}
 
 export function Picker({ width, height }: { width: number; height: number }) {
   const state = useStore(useStores().picker);
@@ -22,6 +32,8 @@ export function Picker({ width, height }: { width: number; height: number }) {
   // The query line shows the query's end, where the typing happens, and the cursor after it.
   const title = `${TITLES[state.kind]}: `;
   const queryRoom = Math.max(1, width - 4 - displayWidth(title) - 1);
+  const inner = width - 4;
+  const counted = state.items !== null && !state.error && items.length > 0 && (!finder || current) ? position(start, end, items.length, finder) : '';
   const hint =
     state.kind === 'templates'
       ? `type to search · Enter inserts · ${keyOf('SaveTemplate')} saves the composer's text as a new one · Esc`
@@ -46,24 +58,23 @@ export function Picker({ width, height }: { width: number; height: number }) {
         <Text color="cyan">{fieldTail(state.query, queryRoom)}</Text>
         <FieldCursor />
       </Text>
-      {state.about !== null ? (
-        <Text dimColor wrap="truncate-end">
-          for the dialog with {oneLine(state.about)}
-        </Text>
-      ) : null}
+      {state.about !== null ? <CutRow width={inner} dimColor pieces={[{ text: `for the dialog with ${oneLine(state.about)}` }]} /> : null}
       {state.items === null ? <Text dimColor>{finder ? 'searching…' : 'loading…'}</Text> : null}
-      {state.error ? <Text color="red" wrap="truncate-end">{oneLine(state.error)}</Text> : null}
+      {state.error ? <CutRow width={inner} color="red" pieces={[{ text: oneLine(state.error) }]} /> : null}
       {state.items !== null && !state.error && items.length === 0 ? (
-        <Text dimColor wrap="truncate-end">
-          {oneLine(empty)}
-        </Text>
+        <CutRow width={inner} dimColor pieces={[{ text: oneLine(empty) }]} />
       ) : null}
       {items.slice(start, end).map((item, i) => (
-        <Text key={`${item.label}:${start + i}`} wrap="truncate-end" inverse={start + i === state.selected}>
-          {color ? '' : start + i === state.selected ? `${SELECTED} ` : '  '}
-          {oneLine(item.label)}
-          {item.detail ? <Text dimColor> {oneLine(item.detail)}</Text> : null}
-        </Text>
+        <CutRow
+          key={`${item.label}:${start + i}`}
+          width={inner}
+          inverse={start + i === state.selected}
+          pieces={[
+            { text: color ? '' : start + i === state.selected ? `${SELECTED} ` : '  ' },
+            { text: oneLine(item.label) },
+            { text: item.detail ? ` ${oneLine(item.detail)}` : '', dimColor: true },
+          ]}
+        />
       ))}
       <Box flexGrow={1} />
       {state.note ? (
@@ -71,9 +82,7 @@ export function Picker({ width, height }: { width: number; height: number }) {
           {state.note}
         </Text>
       ) : null}
-      <Text dimColor wrap="truncate-end">
-        {hint}
-      </Text>
+      <CutRow width={inner} dimColor pieces={[{ text: counted }, { text: hint }]} />
     </Box>
   );
 }

@@ -7,6 +7,7 @@ import { useSession } from '../context/session.js';
 import { endedBecause } from '../login/state.js';
 import { useStore, useStores } from '../context/stores.js';
 import { notSent } from '../state/thread.js';
+import { CutRow } from './CutRow.js';
 
 export function SessionEnded({ width, height }: { width: number; height: number }) {
   const stores = useStores();
@@ -27,9 +28,7 @@ export function SessionEnded({ width, height }: { width: number; height: number 
         </Text>
       ) : null}
       {lost.slice(0, Math.max(0, height - 7)).map((e) => (
-        <Text key={e.clientId} wrap="truncate-end">
-          • {oneLine(e.body)}
-        </Text>
+        <CutRow key={e.clientId} width={width - 4} pieces={[{ text: `• ${oneLine(e.body)}` }]} />
       ))}
       <Text> </Text>
       <Text wrap="wrap">{signIn ? 'Enter: sign in again · q or Ctrl+C: quit' : 'q or Ctrl+C: quit, then run "parley tui" (or "parley login") to sign in again'}</Text>

@@ -1,31 +1,69 @@
 // One line at the bottom: online/offline and why (schedule or manual) with what `o` will do,
-// the connection, the last notice, and key hints. It is cut, never wrapped, on a narrow terminal
-// (the layout gives it one row): while a notice shows, the why and the hints make room for it.
-import { Box, Text } from '../theme.js';
-import { oneLine } from '../../core/text-layout.js';
+// the connection (a retry's wait counting down), the last notice, and key hints. It is cut, never
+// wrapped (the layout gives it one row), and what matters least goes first: the hints, then the
+// why (a notice needs the room), then the connection's details, the connection (it is back once
+// the notice goes) and the word for the status (its dot stays); a notice is cut at its end only
+// when that is not enough. Once the session ended, only the keys that still work are offered.
+import { useLayoutEffect, useState } from 'react';
+import { Box } from '../theme.js';
+import { displayWidth, oneLine } from '../../core/text-layout.js';
+import { type Clock, systemClock, useSession } from '../context/session.js';
 import { useStore, useStores } from '../context/stores.js';
 import { keyOf } from '../input/keybindings.js';
-import { describeSocket, describeStatus } from '../state/connection.js';
+import { describeSocket, describeStatus, retryLeft } from '../state/connection.js';
+import { CutRow, type Piece } from './CutRow.js';
+
+/** The time now, read again each time the whole seconds left until `deadline` change (while there is one). */
+function useCountdown(clock: Clock, deadline: number | null): number {
+  const [, tick] = useState(0);
+  const now = clock.now();
+  // Armed in the commit that draws the number (not after it), so the clock that drew it moves it on.
+  useLayoutEffect(() => {
+    if (deadline === null || deadline <= now) return;
+    const timer = clock.setTimeout(() => tick((n) => n + 1), (deadline - now) % 1000 || 1000);
+    return () => clock.clearTimeout(timer);
+  });
+  return now;
+}
 
 export function StatusBar({ width }: { width: number }) {
   const stores = useStores();
-  const { socket, status, notice, bell } = useStore(stores.connection);
+  const session = useSession();
+  const { socket, socketAt, status, notice, bell, ended } = useStore(stores.connection);
+  const wait = retryLeft(socket);
+  const now = useCountdown(session.clock ?? systemClock, wait === null ? null : socketAt + wait);
+  const dot: Piece = { text: status?.online ? '● ' : '○ ', color: status?.online ? 'green' : 'red' };
+  const fits = (pieces: Piece[]) => displayWidth(pieces.map((p) => p.text).join('')) <= width;
+
+  if (ended !== null) {
+    const keys = session.signIn ? 'Enter sign in again · q quit' : 'q quit';
+    return (
+      <Box width={width} height={1} overflow="hidden">
+        <CutRow width={width} pieces={[{ text: '○ ', color: 'red' }, { text: 'session ended' }, { text: ` · ${keys}`, dimColor: true }]} />
+      </Box>
+    );
+  }
+  // The status in full, in brief or as its dot alone; the connection in full, in brief or not at
+  // all (for as long as a notice shows, which is the news).
+  const line = (statusSays: 'full' | 'brief' | 'dot', socketSays: 'full' | 'brief' | 'none'): Piece[] => {
+    const pieces: Piece[] = [dot];
+    if (statusSays !== 'dot') pieces.push({ text: describeStatus(status, keyOf('ToggleOnline'), now, statusSays === 'brief') });
+    if (socketSays !== 'none') {
+      pieces.push({ text: ' · ', dimColor: true });
+      pieces.push({ text: describeSocket(socket, now - socketAt, socketSays === 'brief'), color: socket.state === 'online' ? 'green' : 'yellow' });
+    }
+    const after = pieces.length > 1 ? ' · ' : '';
+    if (notice) pieces.push({ text: `${after}${oneLine(notice.text)}`, color: notice.error ? 'red' : 'green' });
+    else pieces.push({ text: `${after}${keyOf('Help')} keys · Tab panes${bell ? '' : ' · bell off'} · ${keyOf('Quit')} quit`, dimColor: true });
+    return pieces;
+  };
+  const choices = notice
+    ? [line('brief', 'full'), line('brief', 'brief'), line('brief', 'none'), line('dot', 'none')]
+    : [line('full', 'full'), line('brief', 'full')];
+  const pieces = choices.find(fits) ?? choices[choices.length - 1];
   return (
     <Box width={width} height={1} overflow="hidden">
-      <Text wrap="truncate-end">
-        <Text color={status?.online ? 'green' : 'red'}>{status?.online ? '● ' : '○ '}</Text>
-        <Text>{describeStatus(status, keyOf('ToggleOnline'), Date.now(), notice !== null)}</Text>
-        <Text dimColor> · </Text>
-        <Text color={socket.state === 'online' ? 'green' : 'yellow'}>{describeSocket(socket)}</Text>
-        {notice ? (
-          <Text color={notice.error ? 'red' : 'green'}> · {oneLine(notice.text)}</Text>
-        ) : (
-          <Text dimColor>
-            {' '}
-            · {keyOf('Help')} keys · Tab panes{bell ? '' : ' · bell off'} · {keyOf('Quit')} quit
-          </Text>
-        )}
-      </Text>
+      <CutRow width={width} pieces={pieces} />
     </Box>
   );
 }

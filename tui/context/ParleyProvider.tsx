@@ -72,7 +72,7 @@ export function ParleyProvider({ session, children }: { session: Session; childr
         if (isView(pane)) dialogs.dispatch({ type: 'attention', view: pane, on: false });
       }),
       connection.on('state', (change) => {
-        status.dispatch({ type: 'socket', change });
+        status.dispatch({ type: 'socket', change, at: clock.now() });
         if (change.state !== 'online') return;
         // Back after a loss (on the first retry or a later one): events of the time between
         // never came, so everything shown is read again.

@@ -45,9 +45,13 @@ export function createActions(session: Session, stores: Stores, io: Io) {
   const fail = (what: string) => (err: unknown) => {
     // Refused as signed out: the session is over, whatever was being done.
     if (err instanceof ApiError && err.status === 401) return sessionEnded(err);
-    // The server out of reach: said until the connection is back, not for long after.
+    // The server out of reach: said until the connection is back, not for long after. Its URL
+    // is the one the operator signed in to: the status bar's room goes to what failed, and why.
     const unreachable = err instanceof ApiError && err.code === 'unreachable';
-    notice(`${what}: ${(err as Error).message}`, true, unreachable ? ['connected'] : undefined);
+    const message = (err as Error).message;
+    const at = `cannot reach the Parley server at ${client.url}: `;
+    const why = unreachable && message.startsWith(at) ? `cannot reach the Parley server (${message.slice(at.length)})` : message;
+    notice(`${what}: ${why}`, true, unreachable ? ['connected'] : undefined);
   };
   const openDialog = () => thread.getState().detail?.dialog ?? null;
 
@@ -112,8 +116,12 @@ export function createActions(session: Session, stores: Stores, io: Io) {
     }
   }
 
-  /** A dialog from a pane, or the open one. */
-  const target = (dialog?: DialogSummary) => dialog ?? openDialog();
+  /** A dialog from a pane, or the open one; with neither, the status bar says so. */
+  const target = (dialog?: DialogSummary) => {
+    const d = dialog ?? openDialog();
+    if (!d) notice('no dialog here (and none is open)');
+    return d;
+  };
 
   async function refreshStatus(): Promise<void> {
     try {
@@ -330,6 +338,9 @@ export function createActions(session: Session, stores: Stores, io: Io) {
     loadOlder,
     refreshStatus,
     closeOverlay,
+
+    /** Why a key did nothing (where it works, or what it needs). */
+    say: (text: string) => notice(text),
 
     open,
 

@@ -7,6 +7,7 @@ import { type ConnectionAction, type ConnectionView, initialConnection, reduceCo
 import { type DialogsAction, type DialogsState, emptyDialogs, reduceDialogs } from '../state/dialogs.js';
 import { type FocusAction, type FocusState, initialFocus, reduceFocus } from '../state/focus.js';
 import { emptyForm, type FormAction, type FormState, reduceForm } from '../state/form.js';
+import { emptyHelp, type HelpAction, type HelpState, reduceHelp } from '../state/help.js';
 import { emptyPicker, type PickerAction, type PickerState, reducePicker } from '../state/picker.js';
 import { emptyReader, type ReaderAction, type ReaderState, reduceReader } from '../state/reader.js';
 import { createStore, type Store } from '../state/store.js';
@@ -22,6 +23,8 @@ export interface Stores {
   picker: Store<PickerState, PickerAction>;
   form: Store<FormState, FormAction>;
   reader: Store<ReaderState, ReaderAction>;
+  /** Where the `?` window is scrolled to. */
+  help: Store<HelpState, HelpAction>;
   /** The connection's outbox, as it last reported it. */
   outbox: Store<Outbox, Outbox>;
 }
@@ -36,6 +39,7 @@ export function createStores(outbox: Outbox, settings: { bell?: boolean } = {}):
     picker: createStore(reducePicker, emptyPicker),
     form: createStore(reduceForm, emptyForm),
     reader: createStore(reduceReader, emptyReader),
+    help: createStore(reduceHelp, emptyHelp),
     outbox: createStore((_old: Outbox, next: Outbox) => next, outbox),
   };
 }

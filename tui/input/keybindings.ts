@@ -21,6 +21,8 @@ export type Command =
   | 'Down'
   | 'PageUp'
   | 'PageDown'
+  | 'First'
+  | 'Last'
   | 'Open'
   | 'Back'
   | 'Retry'
@@ -50,7 +52,7 @@ export type Command =
   | 'PasteStart'
   | 'PasteEnd';
 
-type Flag = 'return' | 'tab' | 'escape' | 'upArrow' | 'downArrow' | 'pageUp' | 'pageDown' | 'backspace' | 'delete';
+type Flag = 'return' | 'tab' | 'escape' | 'upArrow' | 'downArrow' | 'pageUp' | 'pageDown' | 'home' | 'end' | 'backspace' | 'delete';
 
 interface Binding {
   /** What hints and the help overlay show. */
@@ -96,11 +98,21 @@ export const KEYMAP: Record<Command, CommandKeys> = {
   Down: { help: 'move down', where: 'panes', bindings: [{ label: '↓', flag: 'downArrow' }, { label: 'j', input: 'j' }] },
   PageUp: { help: 'a page up', where: 'panes', bindings: [{ label: 'PgUp', flag: 'pageUp' }] },
   PageDown: { help: 'a page down', where: 'panes', bindings: [{ label: 'PgDn', flag: 'pageDown' }] },
+  First: { help: 'the first dialog or message', where: 'panes', bindings: [{ label: 'Home', flag: 'home' }] },
+  Last: { help: 'the last dialog or message', where: 'panes', bindings: [{ label: 'End', flag: 'end' }] },
   Open: { help: 'open the dialog', where: 'panes', bindings: [{ label: 'Enter', flag: 'return' }] },
-  Back: { help: 'back out (close a window)', where: 'everywhere', bindings: [{ label: 'Esc', flag: 'escape', meta: true }] },
+  Back: {
+    help: 'back out (close a window; in the composer while editing, cancel the edit; from the open dialog, back to the pane it was opened from)',
+    where: 'everywhere',
+    bindings: [{ label: 'Esc', flag: 'escape', meta: true }],
+  },
   Retry: { help: 'resend the failed message', where: 'messages', bindings: [{ label: 'r', input: 'r' }, { label: 'Enter', flag: 'return' }] },
   Edit: { help: 'edit your message (10 minutes)', where: 'messages', bindings: [{ label: 'e', input: 'e' }] },
-  Read: { help: 'read the whole message (the pane cuts a long one)', where: 'messages', bindings: [{ label: 'v', input: 'v' }] },
+  Read: {
+    help: 'read the whole message in a window (↑/↓, PgUp/PgDn, Home/End scroll; Esc, v or q close)',
+    where: 'messages',
+    bindings: [{ label: 'v', input: 'v' }],
+  },
   Take: { help: 'take the dialog (assign to me)', where: 'dialog', bindings: [{ label: 't', input: 't' }] },
   Assign: { help: 'assign to another operator', where: 'dialog', bindings: [{ label: 'a', input: 'a' }] },
   Close: { help: 'close the dialog (to Archive)', where: 'dialog', bindings: [{ label: 'c', input: 'c' }] },

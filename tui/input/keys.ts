@@ -174,6 +174,19 @@ function escapeKey(seq: string): KeyPress {
   return unknown();
 }
 
+/**
+ * What a key inside a bracketed paste adds to the text: a line break for Enter (a pasted CR or
+ * LF), a tab, or its text. Any other control character is dropped: it came as a key of its own
+ * (BEL as Ctrl+G, DEL as Backspace), and a pasted "bell\x07" typed "bellg". C1 controls in the
+ * text go too.
+ */
+export function pastedText(input: string, key: Key): string {
+  if (key.return) return '\n';
+  if (key.tab) return '\t';
+  if (key.ctrl || key.meta || key.escape || key.backspace || key.delete) return '';
+  return input.replace(/[\x80-\x9f]/g, '');
+}
+
 /** The keys in one input event from Ink (an escape sequence, or the text between two). */
 export function parseKeys(event: string): KeyPress[] {
   if (event === '') return [];

@@ -12,8 +12,10 @@ import { selectedDialog, wantsMore } from '../state/dialogs.js';
 import { onlineByHand } from '../state/connection.js';
 import { isView } from '../state/focus.js';
 import { bottomAfterMove, pageTarget } from '../state/message-rows.js';
+import { helpLayout } from '../state/help.js';
 import { readerLayout, threadLayout, type Viewer, viewBottom } from '../state/message-view.js';
-import { is, isText } from './keybindings.js';
+import { is, isText, keyOf } from './keybindings.js';
+import { pastedText } from './keys.js';
 
 /** What the panes show, for the page keys to move by exactly that. */
 export interface Pages {
@@ -56,8 +58,9 @@ export function routeKey(input: string, key: Key, ctx: KeyContext): void {
     return;
   }
   if (ctx.pasting) {
-    // A pasted Enter is a line break in the text, never a key.
-    const text = key.return ? '\n' : key.tab ? '\t' : input;
+    // A pasted Enter is a line break in the text, never a key; other control characters go.
+    const text = pastedText(input, key);
+    if (!text) return;
     if (focus.overlay === 'templates' || focus.overlay === 'assign' || focus.overlay === 'leadClass' || focus.overlay === 'search') {
       stores.picker.dispatch({ type: 'type', text });
     } else if (focus.overlay === 'card' || focus.overlay === 'saveTemplate' || focus.overlay === 'attach') stores.form.dispatch({ type: 'type', text });
@@ -90,7 +93,10 @@ export function routeKey(input: string, key: Key, ctx: KeyContext): void {
   if (focus.pane === 'composer') return composerKey(input, key, ctx);
 
   if (is('Back', input, key)) return stores.focus.dispatch({ type: 'back' });
-  if (is('Help', input, key)) return stores.focus.dispatch({ type: 'overlay', overlay: 'help' });
+  if (is('Help', input, key)) {
+    stores.help.dispatch({ type: 'open' });
+    return stores.focus.dispatch({ type: 'overlay', overlay: 'help' });
+  }
   if (is('ToggleOnline', input, key)) return actions.toggleOnline();
   if (is('ToggleBell', input, key)) return actions.toggleBell();
   if (is('LinkTelegram', input, key)) return actions.linkTelegram();
@@ -98,7 +104,7 @@ export function routeKey(input: string, key: Key, ctx: KeyContext): void {
 
   if (isView(focus.pane)) return dialogPaneKey(focus.pane, input, key, ctx);
   if (focus.pane === 'thread') return threadKey(input, key, ctx);
-  if (focus.pane === 'card') dialogCommand(input, key, ctx, undefined);
+  if (focus.pane === 'card') return cardKey(input, key, ctx);
 }
 
 /** Whether text typed now goes into a text field whole: the composer, a picker's search, a form. */
@@ -125,7 +131,10 @@ function overlayKey(input: string, key: Key, ctx: KeyContext): void {
   }
   if (is('Back', input, key)) return actions.closeOverlay();
   if (overlay === 'help') {
-    if (is('Help', input, key) || input === 'q') actions.closeOverlay();
+    if (is('Help', input, key) || input === 'q') return actions.closeOverlay();
+    const { rows, page } = helpLayout(ctx.pages.reader.width, ctx.pages.reader.height);
+    const by = scrollBy(input, key, page, rows.length);
+    if (by !== 0) stores.help.dispatch({ type: 'scroll', by, last: Math.max(0, rows.length - page) });
     return;
   }
   if (overlay === 'telegram') {
@@ -162,12 +171,23 @@ function openReader({ stores }: KeyContext, key: string): void {
   stores.focus.dispatch({ type: 'overlay', overlay: 'reader' });
 }
 
-/** The reader scrolls by rows and pages; v and q close it, as Esc does. */
+/** How far a key scrolls a window of `page` rows over `total`: a row, a page, or to an end. */
+function scrollBy(input: string, key: Key, page: number, total: number): number {
+  if (is('Up', input, key)) return -1;
+  if (is('Down', input, key)) return 1;
+  if (is('PageUp', input, key)) return -page;
+  if (is('PageDown', input, key)) return page;
+  if (is('First', input, key)) return -total;
+  if (is('Last', input, key)) return total;
+  return 0;
+}
+
+/** The reader scrolls by rows and pages, and to its ends; v and q close it, as Esc does. */
 function readerKey(input: string, key: Key, ctx: KeyContext): void {
   const { stores, actions } = ctx;
   if (is('Read', input, key) || input === 'q') return actions.closeOverlay();
   const { rows, page } = readerLayout(actions.items(), stores.reader.getState().key, stores.thread.getState(), ctx.viewer, ctx.pages.reader.width, ctx.pages.reader.height);
-  const by = is('Up', input, key) ? -1 : is('Down', input, key) ? 1 : is('PageUp', input, key) ? -page : is('PageDown', input, key) ? page : 0;
+  const by = scrollBy(input, key, page, rows.length);
   if (by !== 0) stores.reader.dispatch({ type: 'scroll', by, last: Math.max(0, rows.length - page) });
 }
 
@@ -198,10 +218,13 @@ function composerKey(input: string, key: Key, ctx: KeyContext): void {
   if (isText(input, key)) write({ type: 'insert', text: input });
 }
 
-/** Take, assign, close, reopen, card and lead class: on a pane's dialog, or the open one. */
+/**
+ * Take, assign, close, reopen, card and lead class: on a pane's dialog, or the open one (none of
+ * either: the actions say so). Keys of a message, outside the message pane, say where they work.
+ */
 function dialogCommand(input: string, key: Key, ctx: KeyContext, dialog: Parameters<Actions['take']>[0]): true | undefined {
   const { actions } = ctx;
-  if (is('Take', input, key)) actions.take(dialog);
+  if (is('Take', input, key)) void actions.take(dialog);
   else if (is('Assign', input, key)) actions.openAssign(dialog);
   else if (is('Close', input, key)) actions.close(dialog);
   else if (is('Reopen', input, key)) actions.reopen(dialog);
@@ -209,6 +232,8 @@ function dialogCommand(input: string, key: Key, ctx: KeyContext, dialog: Paramet
   else if (is('EditCard', input, key)) {
     if (dialog && dialog.id !== ctx.stores.thread.getState().detail?.dialog.id) void actions.open(dialog).then(() => actions.openCardEditor());
     else actions.openCardEditor();
+  } else if (is('Read', input, key) || is('Edit', input, key) || (is('Retry', input, key) && !key.return)) {
+    actions.say(`${input}: on a message; Tab to the dialog's messages and pick one`);
   } else return undefined;
   return true;
 }
@@ -219,13 +244,17 @@ function dialogPaneKey(view: View, input: string, key: Key, ctx: KeyContext): vo
     stores.dialogs.dispatch({ type: 'move', view, by, rows: ctx.pages.list });
     if (wantsMore(stores.dialogs.getState(), view)) void actions.loadMore(view);
   };
+  const { lists, selected } = stores.dialogs.getState();
   if (is('Up', input, key)) return move(-1);
   if (is('Down', input, key)) return move(1);
   if (is('PageUp', input, key)) return move(-ctx.pages.list);
   if (is('PageDown', input, key)) return move(ctx.pages.list);
+  // The first and the last dialog loaded: reaching the end loads the next page, so End again goes further.
+  if (is('First', input, key)) return move(-selected[view]);
+  if (is('Last', input, key)) return move(lists[view].length - 1 - selected[view]);
   const current = selectedDialog(stores.dialogs.getState(), view);
-  if (!current) return;
-  if (is('Open', input, key)) return void actions.open(current);
+  if (is('Open', input, key)) return current ? void actions.open(current) : actions.say('no dialog here');
+  // An empty pane: the dialog keys act on the open dialog, as in the message pane.
   dialogCommand(input, key, ctx, current);
 }
 
@@ -246,16 +275,31 @@ function threadKey(input: string, key: Key, ctx: KeyContext): void {
     const { rowsAvailable, rowsOf } = layout();
     return move(target, bottomAfterMove(items.length, viewBottom(state, items.length), target, rowsAvailable, rowsOf));
   }
-  if (is('PageUp', input, key) || is('PageDown', input, key)) {
+  if ((is('PageUp', input, key) || is('PageDown', input, key)) && items.length > 0) {
     const { rowsAvailable, rowsOf } = layout();
     const target = pageTarget(items.length, viewBottom(state, items.length), rowsAvailable, rowsOf, is('PageUp', input, key) ? -1 : 1);
     return move(target, target);
   }
+  // The first message loaded (reaching it loads older ones, so Home again goes further), or the newest.
+  if (is('First', input, key) && items.length > 0) {
+    const { rowsAvailable, rowsOf } = layout();
+    return move(0, bottomAfterMove(items.length, viewBottom(state, items.length), 0, rowsAvailable, rowsOf));
+  }
+  if (is('Last', input, key) && items.length > 0) return move(items.length - 1, items.length - 1);
   const item = items[selected];
+  const message = is('Read', input, key) || is('Edit', input, key) || (is('Retry', input, key) && !key.return);
+  if (!item && message) return actions.say(state.detail ? 'no message here' : 'no dialog is open: Enter on one in a pane opens it');
   if (item && is('Read', input, key)) return openReader(ctx, item.key);
   if (item && is('Retry', input, key) && item.delivery === 'failed') return actions.resend(item);
+  if (item && is('Retry', input, key) && !key.return) return actions.say(`${keyOf('Retry')}: this message has not failed`);
   if (item && is('Edit', input, key)) return actions.startEdit(item);
   // Enter on any other message goes to the composer to answer.
   if (is('Open', input, key)) return stores.focus.dispatch({ type: 'focus', pane: 'composer' });
+  dialogCommand(input, key, ctx, undefined);
+}
+
+/** The client card: the dialog keys act on the open dialog; Enter says which keys change the card. */
+function cardKey(input: string, key: Key, ctx: KeyContext): void {
+  if (is('Open', input, key)) return ctx.actions.say(`${keyOf('EditCard')} edits the client card, ${keyOf('LeadClass')} picks the lead class`);
   dialogCommand(input, key, ctx, undefined);
 }

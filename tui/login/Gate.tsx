@@ -12,6 +12,7 @@ import { App } from '../App.js';
 import { ParleyProvider } from '../context/ParleyProvider.js';
 import { type Clock, type Session, systemClock, type TuiSettings } from '../context/session.js';
 import { useStore } from '../context/stores.js';
+import { useTerminalSize } from '../hooks/useTerminalSize.js';
 import { useKeys } from '../input/useKeys.js';
 import { createStore } from '../state/store.js';
 import { loginKeys } from './keys.js';
@@ -51,6 +52,9 @@ export interface GateProps {
   color?: boolean;
 }
 
+/** Clears the screen and puts the cursor at its top left. */
+const CLEAR_SCREEN = '\x1b[2J\x1b[H';
+
 /** A stored login the server could not answer for is tried again after this, doubling to 15 s (as the socket reconnects). */
 const retryDelay = (attempt: number) => Math.min(15_000, 500 * 2 ** Math.max(0, attempt - 1));
 
@@ -71,8 +75,15 @@ function LoginGate({ boot, services, connect = defaultConnect, onSession, settin
   const state = useStore(login);
   const [session, setSession] = useState<Session | null>(null);
   const { exit } = useApp();
+  // The sign-in box is shorter than the terminal: a narrower terminal wraps the old box's rows,
+  // and Ink, erasing as many rows as it drew, left the rest of them above the new box. So the
+  // screen is cleared first (the main screen fills the terminal and is drawn again whole).
   const { stdout } = useStdout();
-  const columns = stdout.columns || 80;
+  const signedIn = useRef(false);
+  signedIn.current = session !== null;
+  const { columns } = useTerminalSize(() => {
+    if (!signedIn.current) stdout.write(CLEAR_SCREEN);
+  });
 
   // Keys that arrive while a request is in flight wait for its answer, then go where it put the
   // focus: the new password typed on while "Signing in…" still shows lands in the new password.

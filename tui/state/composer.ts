@@ -102,8 +102,12 @@ export function reduceComposer(state: ComposerState, action: ComposerAction): Co
   switch (action.type) {
     case 'insert': {
       // Terminals turn the newlines of a paste (and Enter) into carriage returns; tabs would
-      // break the layout, so they become spaces.
-      const piece = action.text.replace(/\r\n?/g, '\n').replace(/\t/g, '  ');
+      // break the layout, so they become spaces. Other control characters are no text (a pasted
+      // BEL, say): they go.
+      const piece = action.text
+        .replace(/\r\n?/g, '\n')
+        .replace(/\t/g, '  ')
+        .replace(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/g, '');
       if (!piece) return state;
       return { ...state, text: text.slice(0, cursor) + piece + text.slice(cursor), cursor: cursor + piece.length, erasedAll: null };
     }

@@ -9,6 +9,8 @@ export type OperatorStatus = Pick<OperatorStatusReply, 'online' | 'source' | 'ha
 
 export interface ConnectionView {
   socket: StateChange;
+  /** When the socket's state last changed (the session's clock): a retry's wait counts down from it. */
+  socketAt: number;
   /** The operator's status in the project (null until the server said). */
   status: OperatorStatus | null;
   /**
@@ -31,7 +33,8 @@ export interface ConnectionView {
 export type NoticeEnd = 'sent' | 'opened' | 'connected';
 
 export type ConnectionAction =
-  | { type: 'socket'; change: StateChange }
+  /** `at`: the session clock's time when it changed. */
+  | { type: 'socket'; change: StateChange; at: number }
   | { type: 'status'; status: OperatorStatus }
   /** A live `operator.status_changed`: only the switch itself is known, the reason comes later. */
   | { type: 'online'; online: boolean }
@@ -44,6 +47,7 @@ export type ConnectionAction =
 
 export const initialConnection: ConnectionView = {
   socket: { state: 'connecting', attempt: 0 },
+  socketAt: 0,
   status: null,
   notice: null,
   bell: true,
@@ -54,7 +58,7 @@ export const initialConnection: ConnectionView = {
 export function reduceConnection(state: ConnectionView, action: ConnectionAction): ConnectionView {
   switch (action.type) {
     case 'socket': {
-      const next = { ...state, socket: action.change };
+      const next = { ...state, socket: action.change, socketAt: action.at };
       return action.change.state === 'online' ? reduceConnection(next, { type: 'over', what: 'connected' }) : next;
     }
     case 'status':
@@ -80,10 +84,21 @@ export function reduceConnection(state: ConnectionView, action: ConnectionAction
   }
 }
 
-export function describeSocket({ state, retryInMs, reason }: StateChange): string {
+/** How long until the socket tries again (`elapsed`: since it said so), or null when it is not waiting to. */
+export const retryLeft = ({ state, retryInMs }: StateChange, elapsed = 0): number | null =>
+  state === 'offline' && retryInMs !== undefined ? Math.max(0, retryInMs - elapsed) : null;
+
+/**
+ * The connection in words; `elapsed`: how long ago it changed, for the seconds until the next try
+ * to count down. `brief`: the state alone, for a notice to have the room.
+ */
+export function describeSocket(change: StateChange, elapsed = 0, brief = false): string {
+  const { state, reason } = change;
   if (state === 'online') return 'connected';
   if (state === 'connecting') return 'connecting…';
-  const retry = retryInMs !== undefined ? `, retrying in ${Math.ceil(retryInMs / 1000)} s` : '';
+  if (brief) return 'disconnected';
+  const left = retryLeft(change, elapsed);
+  const retry = left === null ? '' : left > 0 ? `, retrying in ${Math.ceil(left / 1000)} s` : ', retrying…';
   return `disconnected${reason ? ` (${reason})` : ''}${retry}`;
 }
 

@@ -25,6 +25,12 @@ export interface DialogsState {
    * (the selection stays on its dialog, further down).
    */
   top: Record<View, number>;
+  /**
+   * The view of each pane stays where it is, though the selection may be out of it: dialogs
+   * arrived (or left) since the operator last moved, and moved the selected dialog's row. The
+   * pane says where the selection went; the next key that moves it brings the view back to it.
+   */
+  held: Record<View, boolean>;
   loaded: boolean;
   /** Per dialog, the last seq the operator has seen (opened it at). Unknown: never opened here. */
   seen: Record<number, number>;
@@ -49,6 +55,7 @@ export type DialogsAction =
   | { type: 'regrouped' }
   /** `rows`: the rows the pane shows, for its view to follow the selection (absent: the view stays). */
   | { type: 'move'; view: View; by: number; rows?: number }
+  /** The dialog becomes the selected one (opened from the finder): the view goes to it. */
   | { type: 'select'; view: View; dialogId: number }
   | { type: 'seen'; dialogId: number; seq: number }
   | { type: 'attention'; view: View; on: boolean };
@@ -61,6 +68,7 @@ export const emptyDialogs: DialogsState = {
   next: { mine: null, shared: null, archive: null },
   selected: { mine: 0, shared: 0, archive: 0 },
   top: { mine: 0, shared: 0, archive: 0 },
+  held: { mine: false, shared: false, archive: false },
   loaded: false,
   seen: {},
   attention: { mine: false, shared: false, archive: false },
@@ -97,13 +105,17 @@ export function reduceDialogs(state: DialogsState, action: DialogsAction): Dialo
         const at = was ? lists[view].findIndex((d) => d.id === was.id) : -1;
         return at >= 0 ? at : state.top[view];
       };
+      const selected = { mine: keep('mine'), shared: keep('shared'), archive: keep('archive') };
+      // The view stays though the selected dialog's row moved, even out of it (see `held`).
+      const held = (view: View) => state.held[view] || selected[view] !== state.selected[view];
       return {
         ...state,
         lists,
         next,
         counts: action.pages.mine.counts,
-        selected: { mine: keep('mine'), shared: keep('shared'), archive: keep('archive') },
+        selected,
         top: { mine: top('mine'), shared: top('shared'), archive: top('archive') },
+        held: { mine: held('mine'), shared: held('shared'), archive: held('archive') },
         loaded: true,
         stale: {},
         regrouped: false,
@@ -136,16 +148,23 @@ export function reduceDialogs(state: DialogsState, action: DialogsAction): Dialo
       if (next === state.selected[view]) return state;
       let top = state.top[view];
       if (rows !== undefined) {
-        // From the rows in view now: dialogs that arrived may have pushed the selection off them.
-        const shown = keptRows(length, state.selected[view], rows, top).start;
+        // From the rows in view now (held away from the selection, or around it), to the new one.
+        const shown = paneRows(state, view, rows, true).start;
         top = keptRows(length, next, rows, shown).start;
       }
-      return { ...state, selected: { ...state.selected, [view]: next }, top: { ...state.top, [view]: top } };
+      return {
+        ...state,
+        selected: { ...state.selected, [view]: next },
+        top: { ...state.top, [view]: top },
+        held: { ...state.held, [view]: false },
+      };
     }
     case 'select': {
-      const at = state.lists[action.view].findIndex((d) => d.id === action.dialogId);
-      if (at < 0 || at === state.selected[action.view]) return state;
-      return { ...state, selected: { ...state.selected, [action.view]: at } };
+      const { view } = action;
+      const at = state.lists[view].findIndex((d) => d.id === action.dialogId);
+      if (at < 0 || (at === state.selected[view] && !state.held[view])) return state;
+      // Its row goes to the top of the view, or as near as the rows below it allow (the pane's height is not known here).
+      return { ...state, selected: { ...state.selected, [view]: at }, top: { ...state.top, [view]: at }, held: { ...state.held, [view]: false } };
     }
     case 'seen':
       if ((state.seen[action.dialogId] ?? -1) >= action.seq) return state;
@@ -205,11 +224,13 @@ function cursorKey(cursor: string): { at: number; id: number } | null {
 
 /**
  * The rows of a pane `rows` high in view. With the focus the view holds the selection, moving at
- * its edges; without it (no selection is drawn) it shows the pane's top, where new dialogs arrive.
+ * its edges, unless arrivals took the selection away while the view stayed (`held`); without the
+ * focus (no selection is drawn) it shows the pane's top, where new dialogs arrive.
  */
 export function paneRows(state: DialogsState, view: View, rows: number, focused: boolean): RowWindow {
   const length = state.lists[view].length;
-  return focused ? keptRows(length, state.selected[view], rows, state.top[view]) : keptRows(length, null, rows, 0);
+  if (!focused) return keptRows(length, null, rows, 0);
+  return keptRows(length, state.held[view] ? null : state.selected[view], rows, state.top[view]);
 }
 
 /**
