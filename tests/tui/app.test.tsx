@@ -870,6 +870,9 @@ describe('what the QA pass found', () => {
     await press(first.app, 'o');
     await expect.poll(() => unmounted).toBe(true);
     expect((await oli.getStatus(project.id)).online).toBe(false);
+    // The frame left on the terminal shows the operator offline, not the question and "online".
+    expect(first.app.lastFrame()).not.toContain('You are online in Shop');
+    expect(first.app.lastFrame()).toContain('○ offline');
 
     // Offline, q quits at once; online again, y quits and leaves the status as it is.
     unmounted = false;

@@ -2,7 +2,7 @@
 // resend, take, assign, close, reopen, the client card, the lead class, templates, online and
 // the bell. Each reads the stores when it runs, never a copy from an earlier render, and a
 // failure lands in the status bar's notice instead of throwing.
-import { ApiError } from '../../core/client/api.js';
+import { ApiError, type OperatorStatusReply } from '../../core/client/api.js';
 import type { ThreadItem } from '../../core/client/outbox.js';
 import { FrameError, SESSION_ENDED } from '../../core/client/realtime.js';
 import type { View } from '../../core/protocol/constants.js';
@@ -636,13 +636,17 @@ export function createActions(session: Session, stores: Stores, io: Io) {
 
     /** o on the quit question: offline in the project first, then quits; failing, it says so and stays. */
     async goOfflineAndQuit(): Promise<void> {
+      let offline: OperatorStatusReply;
       try {
-        status.dispatch({ type: 'status', status: await client.setStatus(projectId, false) });
+        offline = await client.setStatus(projectId, false);
       } catch (err) {
         closeOverlay();
         return fail('could not go offline (q quits anyway)')(err);
       }
-      io.exit();
+      // The last frame stays on the terminal: it shows the operator offline, not the question.
+      closeOverlay();
+      status.dispatch({ type: 'status', status: offline });
+      setImmediate(() => io.exit());
     },
 
     /** Enter on the "session ended" window: back to the sign-in screen (when the TUI has one). */
