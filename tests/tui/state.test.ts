@@ -4,7 +4,7 @@ import { emptyOutbox, reduceOutbox } from '../../core/client/outbox.js';
 import type { DialogList, DialogSummary } from '../../core/protocol/dialogs.js';
 import { composerRows, emptyComposer, outgoing, reduceComposer } from '../../tui/state/composer.js';
 import { droppedFile, pathOf } from '../../tui/context/files.js';
-import { describeSocket, describeStatus, initialConnection, reduceConnection } from '../../tui/state/connection.js';
+import { describeSocket, describeStatus, describeWhen, initialConnection, reduceConnection } from '../../tui/state/connection.js';
 import { arrivals, emptyDialogs, isUnread, messageChangesLists, reduceDialogs, selectedDialog, unreadCount, wantsMore } from '../../tui/state/dialogs.js';
 import { initialFocus, reduceFocus } from '../../tui/state/focus.js';
 import { changedValues, emptyForm, formValues, reduceForm } from '../../tui/state/form.js';
@@ -211,6 +211,20 @@ describe('connection', () => {
     const offline = (at: Date) => describeStatus({ online: false, source: 'schedule', hasSchedule: true, until: at.toISOString(), explanation: '' }, 'o', now);
     expect(offline(new Date(2026, 0, 6, 9, 0))).toBe('offline by schedule until 09:00 Tue (o: online until 09:00 Tue)');
     expect(offline(new Date(2026, 0, 12, 0, 0))).toBe('offline by schedule until 00:00 Mon 12 Jan (o: online until 00:00 Mon 12 Jan)');
+  });
+
+  it("tells times in the project's zone, and names it when the terminal's zone is another", () => {
+    const until = '2026-01-05T17:00:00Z';
+    const now = Date.parse('2026-01-05T08:30:00Z');
+    // Over SSH on a server in UTC, for a project in Berlin (UTC+1 in January): its wall clock, named.
+    expect(describeWhen(until, now, 'Europe/Berlin', 'UTC')).toBe('18:00 (Europe/Berlin)');
+    expect(describeWhen(until, now, 'Europe/Berlin', 'Europe/Berlin')).toBe('18:00');
+    // The day is the project's: 02:00 in Tokyo is tomorrow there, while still today in UTC.
+    expect(describeWhen(until, now, 'Asia/Tokyo', 'Asia/Tokyo')).toBe('02:00 Tue');
+    expect(describeWhen('2026-01-20T17:00:00Z', now, 'UTC', 'UTC')).toBe('17:00 Tue 20 Jan');
+    expect(describeStatus({ online: true, source: 'schedule', hasSchedule: true, until, explanation: '' }, 'o', now, false, 'Europe/Berlin')).toMatch(
+      /^online by schedule until 18:00( \(Europe\/Berlin\))? \(o: offline until 18:00( \(Europe\/Berlin\))?\)$/,
+    );
   });
 });
 

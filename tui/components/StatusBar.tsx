@@ -47,7 +47,7 @@ export function StatusBar({ width }: { width: number }) {
   // all (for as long as a notice shows, which is the news).
   const line = (statusSays: 'full' | 'brief' | 'dot', socketSays: 'full' | 'brief' | 'none'): Piece[] => {
     const pieces: Piece[] = [dot];
-    if (statusSays !== 'dot') pieces.push({ text: describeStatus(status, keyOf('ToggleOnline'), now, statusSays === 'brief') });
+    if (statusSays !== 'dot') pieces.push({ text: describeStatus(status, keyOf('ToggleOnline'), now, statusSays === 'brief', session.timezone) });
     if (socketSays !== 'none') {
       pieces.push({ text: ' · ', dimColor: true });
       pieces.push({ text: describeSocket(socket, now - socketAt, socketSays === 'brief'), color: socket.state === 'online' ? 'green' : 'yellow' });

@@ -27,6 +27,8 @@ export interface Session {
   client: ParleyClient;
   connection: OperatorConnection;
   projectId: number;
+  /** The project's time zone (its schedules are in it); default: the terminal's. */
+  timezone?: string;
   me: Me;
   settings?: TuiSettings;
   /** Called when the operator changes a setting, to store it for the next start. */

@@ -131,7 +131,7 @@ function LoginGate({ boot, services, connect = defaultConnect, onSession, settin
       new ParleyClient({ url: state.session.url, token: state.session.token, reviver: terminalSafeReviver });
     const connection = connect(client, project.id);
     const signIn = (reason: string) => login.dispatch({ type: 'sessionEnded', reason });
-    const started: Session = { client, connection, projectId: project.id, me: state.me, settings, saveSettings, hyperlinks, signIn };
+    const started: Session = { client, connection, projectId: project.id, timezone: project.timezone, me: state.me, settings, saveSettings, hyperlinks, signIn };
     setSession(started);
     onSession?.(started);
     return () => {

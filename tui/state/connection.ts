@@ -102,17 +102,33 @@ export function describeSocket(change: StateChange, elapsed = 0, brief = false):
   return `disconnected${reason ? ` (${reason})` : ''}${retry}`;
 }
 
-const startOfDay = (d: Date) => new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
+/** The terminal's own time zone. */
+export const localZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone;
 
-/** "18:00" today, "09:00 Tue" within the week, "09:00 Fri 4 Dec" later (the terminal's time). */
-export function describeWhen(iso: string, now: number): string {
-  const at = new Date(iso);
-  const time = at.toTimeString().slice(0, 5);
-  const days = Math.round((startOfDay(at) - startOfDay(new Date(now))) / 86_400_000);
-  if (days === 0) return time;
-  const weekday = at.toLocaleDateString('en', { weekday: 'short' });
-  if (days > 0 && days < 7) return `${time} ${weekday}`;
-  return `${time} ${weekday} ${at.getDate()} ${at.toLocaleDateString('en', { month: 'short' })}`;
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** A moment's wall clock in `zone`: its day (as a UTC date, for counting days) and its words. */
+function wallClock(at: Date, zone: string) {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-GB', { timeZone: zone, year: 'numeric', month: 'numeric', day: 'numeric', weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+      .formatToParts(at)
+      .map((p) => [p.type, p.value]),
+  );
+  const [year, month, day] = [Number(parts.year), Number(parts.month), Number(parts.day)];
+  return { day: Date.UTC(year, month - 1, day), time: `${parts.hour}:${parts.minute}`, weekday: parts.weekday, date: `${day} ${MONTHS[month - 1]}` };
+}
+
+/**
+ * "18:00" today, "09:00 Tue" within the week, "09:00 Fri 4 Dec" later, in the project's time
+ * zone (`zone`, the one its schedules are in); named after the time when the terminal's zone is
+ * another ("18:00 (Europe/Berlin)"), as over SSH to a server in UTC.
+ */
+export function describeWhen(iso: string, now: number, zone = localZone(), terminalZone = localZone()): string {
+  const at = wallClock(new Date(iso), zone);
+  const today = wallClock(new Date(now), zone);
+  const days = Math.round((at.day - today.day) / 86_400_000);
+  const when = days === 0 ? at.time : days > 0 && days < 7 ? `${at.time} ${at.weekday}` : `${at.time} ${at.weekday} ${at.date}`;
+  return zone === terminalZone ? when : `${when} (${zone})`;
 }
 
 /**
@@ -124,15 +140,16 @@ export const onlineByHand = (s: OperatorStatus | null): boolean => !!s && s.onli
 /**
  * The status bar's words for the operator's status: what it is, why, and what `o` will do. A
  * schedule drives the status unless switched by hand, and a manual switch lasts until the
- * schedule's next boundary. `brief`: what it is, no more (a notice needs the room).
+ * schedule's next boundary. `brief`: what it is, no more (a notice needs the room). `zone`: the
+ * project's time zone (default: the terminal's).
  */
-export function describeStatus(status: OperatorStatus | null, key: string, now = Date.now(), brief = false): string {
+export function describeStatus(status: OperatorStatus | null, key: string, now = Date.now(), brief = false, zone?: string): string {
   if (!status) return 'status …';
   const state = status.online ? 'online' : 'offline';
   if (brief) return state;
   const flip = status.online ? 'offline' : 'online';
   if (!status.hasSchedule) return `${state} (manual; ${key}: go ${flip})`;
-  const until = status.until ? ` until ${describeWhen(status.until, now)}` : '';
+  const until = status.until ? ` until ${describeWhen(status.until, now, zone)}` : '';
   const why = status.source === 'schedule' ? `by schedule${until}` : `switched by hand${until}, then the schedule`;
   return `${state} ${why} (${key}: ${flip}${until || ' until the next scheduled change'})`;
 }
