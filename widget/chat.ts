@@ -7,10 +7,15 @@
 //   never lets a later message overtake an earlier one;
 // - every operator message is acked once the widget holds it, drawn or kept to be drawn when
 //   the visitor scrolls up to it (delivered, whether seen or not);
-// - an operator message the visitor has not seen (the panel open) opens the panel, live or
-//   arriving with the history on a later page; the newest seen is kept beside the token;
-// - after a reconnect, hello carries the highest rev held, and every message is shown once
-//   per id, redrawn only by a higher rev that changes what it shows (an edit, not a delivery).
+// - a page of the site starts from the dialog's newest page of messages; older pages are asked
+//   for (`history`) as the visitor scrolls up to them;
+// - an operator message is seen when the panel shows it on a visible page; the newest seen is
+//   kept beside the token. One not seen opens the panel (live, or arriving with the history on a
+//   later page) under a "New messages" divider, unless the visitor closed the panel on this
+//   page: then the tab counts them;
+// - after a reconnect, hello carries the rev and the newest seq held (the server then leaves out
+//   the deliveries of what is held), and every message is shown once per id, redrawn only by a
+//   higher rev that changes what it shows (an edit).
 import type { PageContext, VisitorMessage } from '../core/protocol/dialogs.js';
 import { reconnectingSocket } from './socket.js';
 import { cut } from './text.js';
@@ -55,6 +60,19 @@ interface Welcome {
   operatorsOnline: boolean;
   dialog: { id: number; status: string } | null;
   widget?: { color: string | null; greeting: string | null };
+  /** The rev to say at the next hello. */
+  rev: number;
+  /** The messages are every change since the hello's rev; else the dialog's newest page. */
+  resumed: boolean;
+  /** Messages older than the page exist. */
+  more: boolean;
+  messages: VisitorMessage[];
+}
+
+/** The answer to a `history` frame: the page before `before`. */
+interface History {
+  before: number;
+  more: boolean;
   messages: VisitorMessage[];
 }
 
@@ -72,6 +90,15 @@ const UPLOAD_TRIES = 3;
 const REFUSED_FOR_GOOD = new Set([400, 413, 415]);
 /** The server closes a connection with this code for a frame over its limit. */
 const CLOSE_TOO_BIG = 1009;
+/** The server refuses this page's origin, or the widget key (asked for by `refusal=close`). */
+const CLOSE_ORIGIN_REFUSED = 4403;
+const CLOSE_UNKNOWN_KEY = 4404;
+/**
+ * Pages asked for at the start of a page of the site, beyond the newest, to find where the
+ * answers the visitor has not seen begin (a page is 50 messages): further back, the divider goes
+ * above the oldest held.
+ */
+const LOOK_BACK_PAGES = 4;
 
 export function startChat(config: WidgetConfig): void {
   const tokenKey = `parley.visitor.${config.widgetKey}`;
@@ -97,6 +124,20 @@ export function startChat(config: WidgetConfig): void {
    */
   const ackedHere = new Set<number>();
   let rev = 0;
+  /** The newest seq held: said with `rev`, so that the deliveries of what we hold are not sent again. */
+  let newestSeq = 0;
+  /** Messages older than `oldest` exist on the server: shown when the visitor scrolls up to them. */
+  let more = false;
+  /** The oldest message held of the dialog's newest part, which is shown (null: none held). */
+  let oldest: VisitorMessage | null = null;
+  /** The `before` of the history page asked for and not answered yet. */
+  let asking: number | null = null;
+  /** History pages still to ask for to find where the answers not seen begin. */
+  let lookBack = 0;
+  /** The visitor closed the panel on this page: answers no longer open it by themselves. */
+  let dismissed = false;
+  /** How many answers were not seen has been said to a screen reader on this page. */
+  let unreadSaid = false;
   let ready = false; // welcomed on the current connection
   let welcomed = false; // on any connection so far
   let failures = 0;
@@ -137,7 +178,15 @@ export function startChat(config: WidgetConfig): void {
       view.removePending(clientId);
       conversation();
     },
-    opened: seeAll,
+    opened() {
+      view.setUnread(0);
+      if (visible()) reveal();
+    },
+    closed() {
+      dismissed = true;
+      showUnread();
+    },
+    older: askOlder,
   });
 
   /**
@@ -185,6 +234,110 @@ export function startChat(config: WidgetConfig): void {
     write(seenKey, String(seen));
   }
 
+  /** Older than the messages shown (an edit of one whose page is not loaded): kept, not shown. */
+  const shownHere = (m: VisitorMessage) => !more || m.seq >= oldest!.seq;
+
+  /** The operator messages shown that the visitor has not seen, oldest first. */
+  const unseen = () =>
+    [...messages.values()].filter((m) => m.author === 'operator' && m.id > seen && shownHere(m)).sort((a, b) => a.seq - b.seq);
+
+  /** Answers not seen may begin before the oldest message held (the look back stopped short). */
+  const beforeHeld = () => more && oldest!.id > seen;
+
+  /** How many answers the visitor has not seen, on the tab. */
+  const showUnread = () => view.setUnread(unseen().length, beforeHeld());
+
+  const visible = () => document.visibilityState === 'visible';
+
+  /**
+   * The panel is open on a visible page: the visitor sees the messages now. Those they had not
+   * seen begin under the divider, which the list is scrolled to.
+   */
+  function reveal() {
+    seen = Math.max(seen, Number(read(seenKey)) || 0); // another tab may have shown them
+    const first = unseen()[0];
+    if (first) view.showNew(first);
+    seeAll();
+  }
+
+  /**
+   * After messages came: seen at once on an open panel of a visible page; else answers not seen
+   * open the panel (a live one always, as before: the visitor waits for it), unless the visitor
+   * closed it on this page, and then the tab counts them. At the start of a page of the site,
+   * where they begin is looked for first, a page back at a time. `said`: the new answers were
+   * read out one by one (else their number is said, once a page).
+   */
+  function attend(liveAnswer: boolean, said: boolean) {
+    if (view.isOpen()) {
+      if (visible()) seeAll();
+      return view.setUnread(0);
+    }
+    const waiting = unseen();
+    if (waiting.length && lookBack > 0 && beforeHeld()) {
+      if (asking === null) {
+        lookBack--;
+        askOlder();
+      }
+      return;
+    }
+    lookBack = 0;
+    if (waiting.length && !unreadSaid && !said) {
+      unreadSaid = true;
+      view.announce(view.words.unread(waiting.length, beforeHeld()));
+    }
+    if ((liveAnswer || waiting.length) && !dismissed) view.open(true);
+    else showUnread();
+  }
+
+  /** Asks for the page before the oldest message held, if there is one, one page at a time. */
+  function askOlder() {
+    if (!ready || !more || asking !== null) return;
+    asking = oldest!.seq;
+    socket.send({ type: 'history', before: asking });
+  }
+
+  /** The page asked for: its messages at their highest rev (an edit may have come first), shown above. */
+  function history(h: History) {
+    if (h.before !== asking) return; // asked before the history started over
+    asking = null;
+    const page = h.messages
+      .filter((m) => m.seq < h.before)
+      .map((m) => {
+        const held = messages.get(m.id);
+        return held && held.rev >= m.rev ? held : m;
+      });
+    for (const m of page) {
+      messages.set(m.id, m);
+      if (m.author === 'operator') acks.add(m.id);
+    }
+    more = h.more;
+    oldest = page[0] ?? oldest;
+    view.putOlder(page);
+    flushAcks();
+    attend(false, false);
+  }
+
+  /**
+   * The dialog's newest page, to start from (a new page of the site, or a reconnect that missed
+   * too much): what is held of it or newer stays, at its highest rev (pushed before the welcome,
+   * it may be newer than the page); anything older goes until the visitor scrolls up to it.
+   */
+  function startOver(page: VisitorMessage[], hasMore: boolean) {
+    const start = page.length ? page[0].seq : 0;
+    const latest = new Map<number, VisitorMessage>();
+    for (const m of [...page, ...messages.values()]) {
+      const known = latest.get(m.id);
+      if (m.seq >= start && (!known || m.rev > known.rev)) latest.set(m.id, m);
+    }
+    messages.clear();
+    view.clear();
+    more = hasMore;
+    oldest = page[0] ?? null;
+    asking = null;
+    lookBack = LOOK_BACK_PAGES;
+    receive([...latest.values()].sort((a, b) => a.seq - b.seq), false, false);
+  }
+
   function queue(entry: Pending) {
     const clientId = uuid();
     // Page context goes with the first message from this page: this page (URL rules route by it)
@@ -206,6 +359,17 @@ export function startChat(config: WidgetConfig): void {
   /** The chat tab stays for a visitor who has a conversation, even with nobody online. */
   const conversation = () => view.setConversation(messages.size > 0 || pending.size > 0);
 
+  // Seen in another tab of the site: not counted here any more.
+  addEventListener('storage', (e) => {
+    if (e.key !== seenKey) return;
+    seen = Math.max(seen, Number(e.newValue) || 0);
+    if (!view.isOpen()) showUnread();
+  });
+  // Shown on a page the visitor was not looking at: seen when they come to it.
+  document.addEventListener('visibilitychange', () => {
+    if (visible() && view.isOpen()) reveal();
+  });
+
   // What this page (or another of the site) had not sent when it was left goes out from here.
   for (const [clientId, k] of kept()) {
     pending.set(clientId, { body: k.body, page: k.page, failed: k.failed !== undefined, final: k.final, at: k.at });
@@ -213,24 +377,31 @@ export function startChat(config: WidgetConfig): void {
   }
   conversation();
 
-  const url = `${config.serverOrigin.replace(/^http/, 'ws')}/ws/visitor?key=${encodeURIComponent(config.widgetKey)}`;
+  // refusal=close: a refused connection is closed with a code the page can read (the browser
+  // tells it nothing of a refused upgrade).
+  const url = `${config.serverOrigin.replace(/^http/, 'ws')}/ws/visitor?key=${encodeURIComponent(config.widgetKey)}&refusal=close`;
   const socket = reconnectingSocket(url, {
     open() {
       const language = cut(document.documentElement.lang, 16);
       socket.send({
         type: 'hello',
-        ...(token ? { token, rev } : {}),
+        ...(token ? { token, rev, seq: newestSeq } : {}),
         ...(config.group ? { group: cut(config.group, 100) } : {}),
         ...(language ? { language } : {}),
       });
     },
     down(code) {
+      // Refused for good: no retry, nothing shown to the visitor, and the site's owner reads why in
+      // the console. A page welcomed before keeps trying: the allowed origins were changed while
+      // it was open, and may be changed back.
+      if (!welcomed && (code === CLOSE_ORIGIN_REFUSED || code === CLOSE_UNKNOWN_KEY)) {
+        socket.stop();
+        console.warn(refusal(code, config));
+        return;
+      }
       // A site owner installing the widget: the browser says only that the connection failed.
       if (!welcomed && ++failures === 3) {
-        console.warn(
-          `Parley widget: cannot connect to ${config.serverOrigin}. If this page's origin (${location.origin}) is not ` +
-            `among the project's allowed origins, add it: parley project set --add-origin ${location.origin} (the server log says why)`,
-        );
+        console.warn(`Parley widget: cannot connect to ${config.serverOrigin}: is the server up, and does a proxy before it pass WebSocket upgrades?`);
       }
       // A frame over the server's limit closes the connection: that message is not sent again
       // (it would close every connection after this one too).
@@ -240,6 +411,7 @@ export function startChat(config: WidgetConfig): void {
       for (const id of ackedHere) acks.add(id);
       ackedHere.clear();
       inFlight = null;
+      asking = null; // its answer is lost with the connection
       clearTimeout(holding);
       holding = undefined;
       view.setConnected(false);
@@ -253,6 +425,8 @@ export function startChat(config: WidgetConfig): void {
           const live = frame.type === 'message';
           return receive([(frame as unknown as { message: VisitorMessage }).message], live, live);
         }
+        case 'history':
+          return history(frame as unknown as History);
         case 'typing':
           return view.showTyping();
         case 'operators':
@@ -267,7 +441,7 @@ export function startChat(config: WidgetConfig): void {
     if (token && w.token !== token) {
       // The server did not know our token (another server, a wiped database): a new visitor.
       messages.clear();
-      rev = 0;
+      rev = newestSeq = 0;
       view.clear();
     }
     // A new visitor has seen nothing (the stored id may be another visitor's), nor has one
@@ -281,14 +455,17 @@ export function startChat(config: WidgetConfig): void {
     if (w.widget) view.setLook(w.widget);
     view.setOnline(w.operatorsOnline);
     view.setConnected(true);
-    // The history of the first page is not news; what a later connection brings was missed meanwhile.
-    receive(w.messages, false, welcomed);
+    // What a later connection brings was missed meanwhile: news, read out.
+    const news = welcomed;
+    ready = welcomed = true;
+    if (w.resumed) receive(w.messages, false, news);
+    else startOver(w.messages, w.more);
+    rev = Math.max(rev, w.rev);
     if (legacy) {
       write(seenKey, String((seen = 0)));
       seeAll();
     }
     conversation();
-    ready = welcomed = true;
     socket.resetBackoff();
     uploadFiles();
     next();
@@ -303,8 +480,7 @@ export function startChat(config: WidgetConfig): void {
    */
   function receive(incoming: VisitorMessage[], live: boolean, news: boolean) {
     const changed: VisitorMessage[] = [];
-    let newest = 0;
-    let unseen = false;
+    let answered = false;
     let freed = false;
     for (const m of incoming) {
       // Its "Sending…" element: the stored message takes it over (view.put), or it goes.
@@ -316,15 +492,12 @@ export function startChat(config: WidgetConfig): void {
       }
       const held = messages.get(m.id);
       if (!held || m.rev > held.rev) messages.set(m.id, m);
-      if (!held || (m.rev > held.rev && !looksTheSame(held, m))) changed.push(m);
+      const here = shownHere(m);
+      if (here && (!held || (m.rev > held.rev && !looksTheSame(held, m)))) changed.push(m);
       else if (settled) view.removePending(m.clientId!);
-      // A new operator message the visitor has not seen (sent live, or while they were away):
-      // show it, they are waiting. Opening marks it seen.
-      if (!held && m.author === 'operator') {
-        newest = Math.max(newest, m.id);
-        unseen ||= live || m.id > seen;
-      }
+      answered ||= live && here && !held && m.author === 'operator';
       rev = Math.max(rev, m.rev);
+      newestSeq = Math.max(newestSeq, m.seq);
       // Acked on every receipt, repeats too: an operator's resend means our earlier ack was lost.
       if (m.author === 'operator') {
         acks.add(m.id);
@@ -332,8 +505,7 @@ export function startChat(config: WidgetConfig): void {
       }
     }
     view.put(changed, news);
-    if (view.isOpen()) see(newest);
-    else if (unseen) view.open(true);
+    attend(answered, news || live);
     conversation();
     if (freed) next();
   }
@@ -466,11 +638,25 @@ export function startChat(config: WidgetConfig): void {
   }
 }
 
+/** What the site's owner must do about a refused connection (`code`), for the console. */
+function refusal(code: number, config: WidgetConfig): string {
+  if (code === CLOSE_UNKNOWN_KEY) {
+    return `Parley widget: ${config.serverOrigin} has no project with the widget key "${config.widgetKey}" (data-project); copy the snippet from: parley project show`;
+  }
+  // A page opened from a file, or in a sandboxed frame, has the origin "null", which no setting allows.
+  if (location.origin === 'null') return 'Parley widget: this page has no origin (opened from a file, or in a sandboxed frame): serve it over http(s)';
+  return (
+    `Parley widget: this page's origin (${location.origin}) is not allowed for the widget key "${config.widgetKey}", so the chat stays hidden. ` +
+    `Allow it: parley project set PROJECT --add-origin ${location.origin}`
+  );
+}
+
 const shown = (entry: Pending) => (entry.file ? `📎 ${entry.file.name}` : entry.body);
 
 /**
  * The same message at another rev, showing nothing new: its delivery was recorded (which raises
- * the rev). Drawing it again would only be noise, after every reconnect.
+ * the rev), as a reconnect learns of an answer edited before it was delivered. Drawing it again
+ * would only be noise.
  */
 const looksTheSame = (a: VisitorMessage, b: VisitorMessage) => JSON.stringify({ ...a, rev: 0 }) === JSON.stringify({ ...b, rev: 0 });
 

@@ -13,10 +13,20 @@ function ownScript(): HTMLScriptElement | null {
 
 const script = ownScript();
 const widgetKey = script?.dataset.project;
-const page = window as { parleyWidgetStarted?: boolean };
+/** The key of the widget this page shows. */
+const page = window as { parleyWidgetKey?: string };
 // A site that includes the snippet twice (or re-runs it on SPA navigation) still gets one widget.
-if (script && widgetKey && !page.parleyWidgetStarted) {
-  page.parleyWidgetStarted = true;
+// A second one with another key (two projects' snippets) is left out, with a word to its owner,
+// who would otherwise never learn why their chat does not show.
+if (script && widgetKey && page.parleyWidgetKey !== undefined) {
+  if (widgetKey !== page.parleyWidgetKey) {
+    console.warn(
+      `Parley widget: this page already shows the widget of data-project="${page.parleyWidgetKey}"; ` +
+        `the one of data-project="${widgetKey}" is left out (one widget per page)`,
+    );
+  }
+} else if (script && widgetKey) {
+  page.parleyWidgetKey = widgetKey;
   const config = { serverOrigin: new URL(script.src).origin, widgetKey, group: script.dataset.group };
   const start = () => startChat(config);
   if (document.body) start();

@@ -12,7 +12,7 @@ export interface SocketEvents {
   /** Connected: say hello. */
   open(): void;
   frame(frame: { type: string; [key: string]: unknown }): void;
-  /** The connection is gone (`code`: the close code, when the server closed it); a reconnect is already scheduled. */
+  /** The connection is gone (`code`: the close code, when the server closed it); a reconnect follows unless stopped. */
   down(code?: number): void;
 }
 
@@ -21,6 +21,8 @@ export interface ReconnectingSocket {
   send(frame: object): boolean;
   /** The server accepted us: the next loss starts the backoff from the beginning again. */
   resetBackoff(): void;
+  /** No more connections: the server has refused this page for good. */
+  stop(): void;
 }
 
 export function reconnectingSocket(url: string, events: SocketEvents): ReconnectingSocket {
@@ -28,6 +30,7 @@ export function reconnectingSocket(url: string, events: SocketEvents): Reconnect
   let attempt = 0;
   let retry: ReturnType<typeof setTimeout> | undefined;
   let heardAt = 0;
+  let stopped = false;
 
   const connect = () => {
     retry = undefined;
@@ -59,11 +62,12 @@ export function reconnectingSocket(url: string, events: SocketEvents): Reconnect
     socket.onclose = socket.onmessage = socket.onopen = null;
     socket.close();
     events.down(code);
+    if (stopped) return;
     const ceiling = Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** attempt++);
     retry = setTimeout(connect, ceiling / 2 + (Math.random() * ceiling) / 2);
   };
 
-  setInterval(() => {
+  const pinging = setInterval(() => {
     if (!ws || ws.readyState !== WebSocket.OPEN) return;
     if (Date.now() - heardAt > SILENCE_LIMIT_MS) lost(ws);
     else ws.send('{"type":"ping"}');
@@ -91,6 +95,12 @@ export function reconnectingSocket(url: string, events: SocketEvents): Reconnect
     },
     resetBackoff() {
       attempt = 0;
+    },
+    stop() {
+      stopped = true;
+      clearTimeout(retry);
+      retry = undefined;
+      clearInterval(pinging);
     },
   };
 }

@@ -16,6 +16,9 @@ button{font:inherit;cursor:pointer}
 .launcher,.panel{pointer-events:auto}
 .launcher{display:block;margin-inline-start:auto;border:0;border-radius:24px;padding:12px 20px;background:var(--accent);color:var(--on-accent);box-shadow:0 4px 14px rgba(0,0,0,.25)}
 .launcher:hover{filter:brightness(.9)}
+.badge{display:inline-block;min-width:20px;margin-inline-start:8px;padding:0 6px;border-radius:10px;background:#b91c1c;color:#fff;font-size:12px;font-weight:600;line-height:20px;text-align:center}
+.new{display:flex;align-items:center;gap:8px;margin:10px 0;color:#b91c1c;font-size:12px;font-weight:600}
+.new::before,.new::after{content:"";flex:1;border-top:1px solid #fca5a5}
 .panel{display:flex;flex-direction:column;width:360px;height:520px;max-height:calc(100vh - 100px);margin-bottom:12px;background:#fff;border-radius:12px;box-shadow:0 8px 30px rgba(0,0,0,.25);overflow:hidden}
 header{display:flex;align-items:center;justify-content:space-between;padding:12px 16px;background:var(--accent);color:var(--on-accent);font-weight:600}
 header button{border:0;background:none;color:inherit;font-size:20px;line-height:1;min-width:32px;min-height:32px;margin:-6px -8px}
@@ -33,7 +36,7 @@ header button{border:0;background:none;color:inherit;font-size:20px;line-height:
 .away{padding:8px 16px;background:#f6f8fa;border-bottom:1px solid #eaeef2;font-size:12px;color:#57606a}
 .notice{padding:6px 12px;background:#fef2f2;color:#b91c1c;font-size:12px;border-top:1px solid #fecaca}
 .who{display:flex;align-items:center;gap:6px;margin-bottom:4px;font-size:12px;font-weight:600;color:#57606a}
-.avatar{width:22px;height:22px;border-radius:50%;object-fit:cover;background:#cbd5e1;display:inline-flex;align-items:center;justify-content:center;color:#fff;font-size:11px}
+.avatar{width:22px;height:22px;border-radius:50%;object-fit:cover;background:#475569;display:inline-flex;align-items:center;justify-content:center;color:#fff;font-size:11px}
 .body{white-space:pre-wrap;overflow-wrap:anywhere}
 .body a,.greeting a{color:#1d4ed8}
 .files img{display:block;max-width:100%;max-height:200px;margin-top:6px;border-radius:6px}

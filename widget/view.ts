@@ -28,8 +28,12 @@ export interface ViewActions {
   retry(clientId: string): void;
   /** Drops a message that failed (a file the server refused, say). */
   discard(clientId: string): void;
-  /** The panel has just opened: the visitor now sees every message in it. */
+  /** The panel has just opened (by the visitor or by itself). */
   opened(): void;
+  /** The visitor closed the panel. */
+  closed(): void;
+  /** The visitor has scrolled up to the oldest message held: older ones are wanted, if any. */
+  older(): void;
 }
 
 export type View = ReturnType<typeof createView>;
@@ -87,6 +91,8 @@ export function createView(serverOrigin: string, actions: ViewActions) {
   const away = element('div', 'away', words.away);
   away.hidden = true;
   const list = element('ol', 'messages');
+  /** Above the first message the visitor had not seen when the panel showed it. */
+  const divider = element('li', 'new', words.newMessages);
   const typing = element('div', 'typing', words.typing);
   typing.hidden = true;
   const emoji = element('div', 'emoji');
@@ -122,6 +128,12 @@ export function createView(serverOrigin: string, actions: ViewActions) {
   const launcher = element('button', 'launcher', words.launcher);
   launcher.type = 'button';
   launcher.hidden = true;
+  // How many operator messages the visitor has not seen, while the panel is closed. Its number is
+  // in the tab's name for a screen reader (said once, when it appears: chat.ts).
+  const badge = element('span', 'badge');
+  badge.setAttribute('aria-hidden', 'true');
+  badge.hidden = true;
+  launcher.append(badge);
   launcher.setAttribute('aria-controls', panel.id);
   launcher.setAttribute('aria-expanded', 'false');
   // Outside the panel: an operator reply that opens the panel is announced too.
@@ -160,8 +172,16 @@ export function createView(serverOrigin: string, actions: ViewActions) {
     if (list.scrollHeight - list.scrollTop - list.clientHeight < 40) pinned = true;
     else if (list.scrollTop < lastTop) pinned = false;
     lastTop = list.scrollTop;
-    // Within a screen of the top: the older messages are there before the visitor gets to it.
-    if (drawnFrom > 0 && list.scrollTop < list.clientHeight) drawOlder();
+    upward();
+  };
+  /**
+   * Within a screen of the top, the older messages are made ready before the visitor gets there:
+   * those held are drawn, and when all are, the server's older ones are asked for.
+   */
+  const upward = () => {
+    if (list.scrollTop >= list.clientHeight) return;
+    if (drawnFrom > 0) drawOlder();
+    else actions.older();
   };
 
   /**
@@ -179,7 +199,10 @@ export function createView(serverOrigin: string, actions: ViewActions) {
     const opening = show && panel.hidden;
     panel.hidden = !show;
     launcher.setAttribute('aria-expanded', String(show));
-    if (!show) showEmoji(false);
+    if (!show) {
+      showEmoji(false);
+      divider.remove();
+    }
     showLauncher();
     if (opening) {
       toEnd();
@@ -190,11 +213,13 @@ export function createView(serverOrigin: string, actions: ViewActions) {
   const closeByVisitor = () => {
     const within = shadow.activeElement !== null;
     open(false);
+    actions.closed();
     if (within && !launcher.hidden) launcher.focus();
   };
   launcher.onclick = () => {
-    open(panel.hidden);
-    if (!panel.hidden) input.focus();
+    if (!panel.hidden) return closeByVisitor();
+    open(true);
+    input.focus();
   };
   // Escape closes the emoji picker first (the focus going back to its toggle if it was in the
   // picker), then the chat; from the tab too.
@@ -356,13 +381,18 @@ export function createView(serverOrigin: string, actions: ViewActions) {
     return [m.seq, el];
   };
 
+  /** Draws the messages held from `stored[from]` on that are not drawn yet, above those that are. */
+  const drawFrom = (from: number) => {
+    insert(stored.slice(from, drawnFrom).map(draw));
+    drawnFrom = from;
+  };
+
   /** The visitor has scrolled up near the oldest message drawn: the ones before it are drawn above. */
   const drawOlder = () => {
     const from = Math.max(0, drawnFrom - DRAWN_AT_ONCE);
     const anchor = byId.get(stored[drawnFrom].id)!;
     const top = anchor.getBoundingClientRect().top;
-    insert(stored.slice(from, drawnFrom).map(draw));
-    drawnFrom = from;
+    drawFrom(from);
     // What the visitor was reading stays where it was (whether or not the browser's own scroll
     // anchoring has moved it already).
     list.scrollTop += anchor.getBoundingClientRect().top - top;
@@ -442,7 +472,10 @@ export function createView(serverOrigin: string, actions: ViewActions) {
       who.append(img);
     } else {
       // The first character, not the first UTF-16 unit: half an emoji would show as �.
-      who.append(element('span', 'avatar', ([...operator.name][0] ?? '').toUpperCase()));
+      // Hidden from a screen reader: the name after it says it all.
+      const initial = element('span', 'avatar', ([...operator.name][0] ?? '').toUpperCase());
+      initial.setAttribute('aria-hidden', 'true');
+      who.append(initial);
     }
     who.append(element('span', 'name', operator.name));
     return who;
@@ -500,7 +533,42 @@ export function createView(serverOrigin: string, actions: ViewActions) {
   return {
     words,
     open,
+    announce,
     isOpen: () => !panel.hidden,
+    /** How many operator messages the visitor has not seen (`atLeast`: or more): on the tab while the panel is closed. */
+    setUnread(count: number, atLeast = false) {
+      badge.textContent = count > 99 ? '99+' : count ? `${count}${atLeast ? '+' : ''}` : '';
+      badge.hidden = count === 0;
+      if (count) launcher.setAttribute('aria-label', `${words.title}, ${words.unread(count, atLeast)}`);
+      else launcher.removeAttribute('aria-label');
+    },
+    /**
+     * The open panel shows where the messages the visitor has not seen begin: the divider above
+     * `first` (drawn now if it was not), at the top of the list.
+     */
+    showNew(first: VisitorMessage) {
+      const at = storedAt(first.seq);
+      if (stored[at]?.id !== first.id) return;
+      if (at < drawnFrom) drawFrom(at);
+      // Between the message before and `first` (a failed message after that one is at its seq + 0.5).
+      divider.remove();
+      divider.setAttribute('data-seq', String(first.seq - 0.25));
+      insert([[first.seq - 0.25, divider]]);
+      list.scrollTop += divider.getBoundingClientRect().top - list.getBoundingClientRect().top;
+      lastTop = list.scrollTop;
+      pinned = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+      upward();
+    },
+    /**
+     * Older messages from the server, the page before the oldest held: drawn at once when the
+     * visitor is near the top (what they were reading stays in place), else when they get there.
+     */
+    putOlder(ms: VisitorMessage[]) {
+      const older = ms.filter((m) => !stored.length || m.seq < stored[0].seq);
+      stored = older.concat(stored);
+      drawnFrom += older.length;
+      upward();
+    },
     setOnline(isOnline: boolean) {
       online = isOnline;
       showLauncher();

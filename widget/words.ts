@@ -26,7 +26,14 @@ const EN = {
   tooLong: (n: number, max: number) => `This message is too long: ${n} characters, at most ${max}. Split it or send it as a file.`,
   tooLarge: 'too large to send',
   uploadLost: 'the upload failed: check your connection',
+  newMessages: 'New messages',
+  /** `n` new messages, or (`atLeast`) n or more. */
+  unread: (n: number, atLeast = false) => `${n}${atLeast ? '+' : ''} new message${n === 1 && !atLeast ? '' : 's'}`,
 };
+
+/** 1 (21, 31…) новое сообщение, 2–4 (22–24…) новых сообщения, otherwise новых сообщений. */
+const RU_PLURAL = new Intl.PluralRules('ru');
+const NEW_MESSAGES_RU: Partial<Record<Intl.LDMLPluralRule, string>> = { one: 'новое сообщение', few: 'новых сообщения' };
 
 const RU: typeof EN = {
   dir: 'ltr',
@@ -54,6 +61,8 @@ const RU: typeof EN = {
     `Сообщение слишком длинное: ${n} символов, можно не больше ${max}. Разделите его или отправьте файлом.`,
   tooLarge: 'слишком большое сообщение',
   uploadLost: 'файл не загрузился: проверьте подключение',
+  newMessages: 'Новые сообщения',
+  unread: (n: number, atLeast = false) => `${n}${atLeast ? '+' : ''} ${NEW_MESSAGES_RU[RU_PLURAL.select(n)] ?? 'новых сообщений'}`,
 };
 
 export type Words = typeof EN;

@@ -237,6 +237,8 @@ export const VisitorFrame = Type.Union([
     type: Type.Literal('hello'),
     token: Type.Optional(Type.String({ maxLength: 128 })),
     rev: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** With `rev`, the newest seq held: a delivery of a message up to it is no change to send again. */
+    seq: Type.Optional(Type.Integer({ minimum: 0 })),
     group: Type.Optional(Type.String({ maxLength: 100 })),
     language: Type.Optional(Type.String({ maxLength: 16 })),
   }),
@@ -248,6 +250,8 @@ export const VisitorFrame = Type.Union([
     page: Type.Optional(PageContext),
   }),
   Type.Object({ type: Type.Literal('ack'), messageIds: Type.Array(Type.Integer({ minimum: 1 }), { maxItems: 500 }) }),
+  /** The page of older messages before this seq (the oldest the widget holds): answered by a `history` frame. */
+  Type.Object({ type: Type.Literal('history'), before: Type.Integer({ minimum: 1 }) }),
   Type.Object({ type: Type.Literal('typing') }),
   Type.Object({ type: Type.Literal('ping') }),
 ]);

@@ -307,6 +307,29 @@ export function dialogsRepo(db: Db) {
     messagesChangedSince: (dialogId: number, rev: number, q: Queryable = db) =>
       q.all<MessageViewRow>(`${MESSAGE_SELECT} WHERE m.dialog_id = ? AND m.rev > ? ORDER BY m.seq`, [dialogId, rev]),
 
+    // What the widget is given of a dialog: never its system messages, and a page at a time (a
+    // regular customer's history only grows).
+    /** The newest `limit` visitor and operator messages before `beforeSeq`, in seq order. */
+    visitorPage: (dialogId: number, beforeSeq: number, limit: number, q: Queryable = db) =>
+      q
+        .all<MessageViewRow>(
+          `${MESSAGE_SELECT} WHERE m.dialog_id = ? AND m.seq < ? AND m.author != 'system' ORDER BY m.seq DESC LIMIT ?`,
+          [dialogId, beforeSeq, limit],
+        )
+        .then((rows) => rows.reverse()),
+
+    /**
+     * The first `limit` (by seq) visitor and operator messages changed after `rev`, but for those
+     * up to `heldSeq` (held by the widget) that were never edited: their change was their delivery
+     * (which raises the rev, for operators), and shows the visitor nothing new.
+     */
+    visitorChangesSince: (dialogId: number, rev: number, heldSeq: number, limit: number, q: Queryable = db) =>
+      q.all<MessageViewRow>(
+        `${MESSAGE_SELECT} WHERE m.dialog_id = ? AND m.rev > ? AND (m.seq > ? OR m.edited_at IS NOT NULL) AND m.author != 'system'
+         ORDER BY m.seq LIMIT ?`,
+        [dialogId, rev, heldSeq, limit],
+      ),
+
     /**
      * Appends a message unless the dialog already has one with this clientId (then null): gives
      * it the dialog's next seq and rev, and returns the stored row and the dialog's state. Two

@@ -70,10 +70,21 @@ const SESSION_CHECK_MS = 60_000;
  */
 const REFUSED_LOG_MS = 10 * 60_000;
 
+/**
+ * The close codes of a widget's refused connection (asked for with `refusal=close`), by the HTTP
+ * status it would get: the origin is not allowed (403), the widget key is unknown (404).
+ */
+const WIDGET_REFUSED: Record<number, { code: number; reason: string }> = {
+  403: { code: 4403, reason: 'origin not allowed' },
+  404: { code: 4404, reason: 'unknown widget key' },
+};
+
 declare module 'fastify' {
   interface FastifyRequest {
     operatorAuth?: Auth;
     widgetProject?: ProjectRow;
+    /** A widget's connection refused, to be closed with this code once open (`refusal=close`). */
+    widgetRefused?: { code: number; reason: string };
   }
 }
 
@@ -255,45 +266,66 @@ export default async function realtimeRoutes(app: FastifyInstance, options: { se
 
   // ---- visitors (the widget) ------------------------------------------------------------
 
-  app.get<{ Querystring: { key?: string } }>(
+  /** The project of a widget's connection, or why it is refused (a refused origin is logged: REFUSED_LOG_MS). */
+  async function allowedProject(request: FastifyRequest<{ Querystring: { key?: string } }>): Promise<ProjectRow> {
+    const key = request.query.key;
+    const project = key ? await app.repos.projects.byWidgetKey(key) : undefined;
+    if (!project) throw notFound('unknown widget key');
+    const origin = request.headers.origin;
+    const allowed = JSON.parse(project.allowed_origins) as string[];
+    if (!origin || !allowed.includes(origin)) {
+      // The site owner installing the widget looks here (the widget also says it on the page's
+      // console, when it asked with refusal=close; a browser shows a page no more than "403").
+      // "null" is a page with no origin (opened from a file, or in a sandboxed frame): no
+      // setting allows that, the site has to be served over http(s).
+      const fix =
+        origin === 'null'
+          ? 'a page opened from a file or a sandboxed frame has no origin: serve it over http(s)'
+          : `allow it with: parley project set ${project.id} --add-origin ${origin ?? 'ORIGIN'}`;
+      const said = refusedOrigins.get(`${project.id} ${origin}`);
+      const now = app.clock.now();
+      if (said && now - said.at < REFUSED_LOG_MS) said.since++;
+      else {
+        const since = said?.since ? `; ${said.since} more refused since the last note` : '';
+        request.log.warn(
+          { origin: origin ?? null, projectId: project.id, refusedSince: said?.since ?? 0 },
+          `widget refused: origin ${origin ?? '(none)'} is not allowed for project ${project.id} (${fix})${since}`,
+        );
+        // Bounded: a flood of made-up origins only forgets the oldest notes.
+        if (refusedOrigins.size >= 1000) refusedOrigins.delete(refusedOrigins.keys().next().value!);
+        refusedOrigins.delete(`${project.id} ${origin}`);
+        refusedOrigins.set(`${project.id} ${origin}`, { at: now, since: 0 });
+      }
+      throw forbidden(`origin ${origin ?? '(none)'} is not allowed for this project`);
+    }
+    return project;
+  }
+
+  // A browser tells a page nothing of a refused upgrade (its socket closes with 1006, as when the
+  // network is gone), so the widget asks with `refusal=close` for the connection to be accepted
+  // and closed at once with a code it can act on: it then stops retrying and tells the site's
+  // owner why. Other clients get the HTTP status.
+  app.get<{ Querystring: { key?: string; refusal?: string } }>(
     '/ws/visitor',
     {
       websocket: true,
-      preValidation: async (request: FastifyRequest<{ Querystring: { key?: string } }>) => {
+      preValidation: async (request: FastifyRequest<{ Querystring: { key?: string; refusal?: string } }>) => {
         upgradeOnly(request);
-        const key = request.query.key;
-        const project = key ? await app.repos.projects.byWidgetKey(key) : undefined;
-        if (!project) throw notFound('unknown widget key');
-        const origin = request.headers.origin;
-        const allowed = JSON.parse(project.allowed_origins) as string[];
-        if (!origin || !allowed.includes(origin)) {
-          // The site owner installing the widget looks here: the browser shows only "403".
-          // "null" is a page with no origin (opened from a file, or in a sandboxed frame): no
-          // setting allows that, the site has to be served over http(s).
-          const fix =
-            origin === 'null'
-              ? 'a page opened from a file or a sandboxed frame has no origin: serve it over http(s)'
-              : `allow it with: parley project set ${project.id} --add-origin ${origin ?? 'ORIGIN'}`;
-          const said = refusedOrigins.get(`${project.id} ${origin}`);
-          const now = app.clock.now();
-          if (said && now - said.at < REFUSED_LOG_MS) said.since++;
-          else {
-            const since = said?.since ? `; ${said.since} more refused since the last note` : '';
-            request.log.warn(
-              { origin: origin ?? null, projectId: project.id, refusedSince: said?.since ?? 0 },
-              `widget refused: origin ${origin ?? '(none)'} is not allowed for project ${project.id} (${fix})${since}`,
-            );
-            // Bounded: a flood of made-up origins only forgets the oldest notes.
-            if (refusedOrigins.size >= 1000) refusedOrigins.delete(refusedOrigins.keys().next().value!);
-            refusedOrigins.delete(`${project.id} ${origin}`);
-            refusedOrigins.set(`${project.id} ${origin}`, { at: now, since: 0 });
-          }
-          throw forbidden(`origin ${origin ?? '(none)'} is not allowed for this project`);
+        try {
+          request.widgetProject = await allowedProject(request);
+        } catch (err) {
+          const refused = err instanceof AppError ? WIDGET_REFUSED[err.status] : undefined;
+          if (request.query.refusal !== 'close' || !refused) throw err;
+          request.widgetRefused = refused;
         }
-        request.widgetProject = project;
       },
     },
     (socket, request) => {
+      if (request.widgetRefused) {
+        releaseUpgrade(socket, request.log);
+        socket.close(request.widgetRefused.code, request.widgetRefused.reason);
+        return;
+      }
       // Ten thousand of these wait idle: each keeps only what its frames need. The project row
       // serves the hello and is let go, as is the upgrade request.
       let project: ProjectRow | null = request.widgetProject!;
@@ -338,7 +370,9 @@ export default async function realtimeRoutes(app: FastifyInstance, options: { se
               if (stored) hub.visitorStored(stored.project_id, hello.pending.tokenHash, stored.id);
             }
             const dialog = c.visitorId !== null ? await dialogs.dialogOfVisitor(c.visitorId) : undefined;
-            const messages = dialog ? await dialogs.changedSince(dialog.id, frame.rev ?? 0) : [];
+            const history = dialog
+              ? await dialogs.visitorHistory(dialog, frame.rev ?? 0, frame.seq)
+              : { resumed: false, more: false, messages: [] };
             reply(socket, {
               type: 'welcome',
               token: hello.token,
@@ -346,7 +380,11 @@ export default async function realtimeRoutes(app: FastifyInstance, options: { se
               operatorsOnline: (await presence.onlineCount(project.id)) > 0,
               dialog: dialog ? { id: dialog.id, status: dialog.status } : null,
               widget: { color: project.widget_color, greeting: project.widget_greeting },
-              messages: messages.map(visitorMessage).filter(Boolean),
+              // The rev to say at the next hello: read before the messages, so they hold every change up to it.
+              rev: dialog?.rev ?? 0,
+              resumed: history.resumed,
+              more: history.more,
+              messages: history.messages.map(visitorMessage).filter(Boolean),
             });
             project = null;
             return;
@@ -365,6 +403,14 @@ export default async function realtimeRoutes(app: FastifyInstance, options: { se
                 group,
               });
               reply(socket, { type: 'message.stored', clientId: frame.clientId, message: visitorMessage(message) });
+              break;
+            }
+            case 'history': {
+              // A visitor not stored has no dialog, so nothing older.
+              const dialog = conn.visitorId !== null ? await dialogs.dialogOfVisitor(conn.visitorId) : undefined;
+              const page = dialog ? await dialogs.visitorPage(dialog.id, frame.before) : { more: false, messages: [] };
+              const messages = page.messages.map(visitorMessage).filter(Boolean);
+              reply(socket, { type: 'history', before: frame.before, more: page.more, messages });
               break;
             }
             case 'ack':

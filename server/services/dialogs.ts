@@ -113,6 +113,15 @@ function deliveryCache() {
   };
 }
 
+/** The widget is given a dialog this many messages at a time, newest first (a hello, then a `history` frame each). */
+const VISITOR_PAGE = 50;
+/**
+ * A reconnecting widget is sent at most this many changes since the rev it holds; beyond, it is
+ * sent the newest page and starts over (a tab left open for days must not get a dialog's whole
+ * history at once).
+ */
+const VISITOR_RESUME_MAX = 200;
+
 /** Searches one user may have running at once (search.ts reads a page per turn of the loop). */
 const SEARCHES_PER_USER = 2;
 
@@ -276,6 +285,12 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
       throw conflict('this clientId was already used for a message with a different text');
     }
     return { row: existing, isNew: false, dialog: null };
+  }
+
+  /** A page of the widget's history: the newest messages before `beforeSeq`, and whether older ones exist. */
+  async function visitorPage(dialogId: number, beforeSeq: number) {
+    const rows = await r.visitorPage(dialogId, beforeSeq, VISITOR_PAGE + 1);
+    return { more: rows.length > VISITOR_PAGE, messages: rows.slice(-VISITOR_PAGE).map(presentMessage) };
   }
 
   return {
@@ -496,10 +511,22 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
       return out;
     },
 
-    /** What changed in a dialog after `rev`, for resuming clients. */
-    async changedSince(dialogId: number, rev: number) {
-      return (await r.messagesChangedSince(dialogId, rev)).map(presentMessage);
+    /**
+     * What a widget's hello gets of the visitor's dialog: after a reconnect (`rev`, the highest
+     * it holds, at most the dialog's), every message changed since, when they are few enough
+     * (without the deliveries of those up to `heldSeq`, the newest it holds); otherwise (a new
+     * page of the site, or too much missed) the newest page, to start over from. `dialog` is read
+     * before the messages: its rev is then a cursor they are at least as new as.
+     */
+    async visitorHistory(dialog: Pick<DialogRow, 'id' | 'rev'>, rev: number, heldSeq = 0) {
+      if (rev > 0 && rev <= dialog.rev) {
+        const changed = await r.visitorChangesSince(dialog.id, rev, heldSeq, VISITOR_RESUME_MAX + 1);
+        if (changed.length <= VISITOR_RESUME_MAX) return { resumed: true, more: false, messages: changed.map(presentMessage) };
+      }
+      return { resumed: false, ...(await visitorPage(dialog.id, Number.MAX_SAFE_INTEGER)) };
     },
+
+    visitorPage,
 
     // ---- the operator side ---------------------------------------------------------
 

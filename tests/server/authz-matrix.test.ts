@@ -794,6 +794,11 @@ const WIDGET_FRAMES: Record<string, WidgetFrameCase> = {
     frame: () => ({ type: 'ack', messageIds: [ctx.ids.m] }),
     expect: { 'before hello': 'validation', visitor: 'ok', 'another visitor': 'ok' },
   },
+  history: {
+    frame: () => ({ type: 'history', before: 1_000_000 }),
+    answer: (f) => f.type === 'history',
+    expect: { 'before hello': 'validation', visitor: 'ok', 'another visitor': 'ok' },
+  },
   typing: { frame: () => ({ type: 'typing' }), expect: { 'before hello': 'validation', visitor: 'ok', 'another visitor': 'ok' } },
   ping: {
     frame: () => ({ type: 'ping' }),

@@ -665,8 +665,8 @@ describe('on the host page', () => {
       const warned = page.waitForEvent('console', { predicate: (m) => m.type() === 'warning' && m.text().startsWith('Parley widget') });
       await page.goto(server.url);
       expect((await warned).text()).toBe(
-        `Parley widget: cannot connect to ${server.url}. If this page's origin (${server.url}) is not among the project's ` +
-          `allowed origins, add it: parley project set --add-origin ${server.url} (the server log says why)`,
+        `Parley widget: this page's origin (${server.url}) is not allowed for the widget key "${project.widgetKey}", so the chat stays hidden. ` +
+          `Allow it: parley project set PROJECT --add-origin ${server.url}`,
       );
     } finally {
       await admin.request('PATCH', `/api/v1/projects/${project.id}`, { allowedOrigins: [server.url] });
@@ -764,7 +764,12 @@ describe('network loss', () => {
 
   it('a message written offline survives a reload; the tabs that hold it send it, and it is stored and shown once', async () => {
     const { page, dialogId } = await startDialog('before the outage');
-    await admin.request('PATCH', `/api/v1/projects/${project.id}`, { allowedOrigins: ['https://elsewhere.example'] });
+    // The server out of reach: every widget connection fails (as the network would, not refused).
+    let outage = true;
+    await context.routeWebSocket(/\/ws\/visitor/, (ws) => {
+      if (outage) void ws.close();
+      else ws.connectToServer();
+    });
     for (const socket of server.app.websocketServer.clients) socket.terminate();
     await page.locator('[data-parley][data-connection="closed"]').waitFor({ state: 'attached' });
     await say(page, 'written offline');
@@ -782,7 +787,7 @@ describe('network loss', () => {
       expect(await p.locator('li.msg.sending .body').allTextContents()).toEqual(['written offline', 'and another']);
     }
 
-    await admin.request('PATCH', `/api/v1/projects/${project.id}`, { allowedOrigins: [server.url] });
+    outage = false;
     for (const p of [page, other]) {
       await p.locator('[data-parley][data-connection="open"]').waitFor({ state: 'attached' });
       await p.locator('li.msg.sending').waitFor({ state: 'detached' });
