@@ -280,6 +280,8 @@ export type OperatorEvent =
   | { type: 'message.updated'; message: Message }
   | { type: 'typing'; dialogId: number; who: 'visitor' | 'operator'; userId?: number }
   | { type: 'operator.status_changed'; userId: number; online: boolean; operatorsOnline: number }
+  /** What decides this operator's status, or until when, changed; whether they are online did not (read the status again). */
+  | { type: 'operator.schedule_changed'; userId: number }
   | { type: 'visitor.updated'; visitor: Visitor; dialogId: number }
   /** A visitor's first widget tab opened (online) or their last one closed. */
   | { type: 'visitor.presence'; visitorId: number; online: boolean }

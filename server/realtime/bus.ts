@@ -56,7 +56,9 @@ export type DomainEvent =
       who: 'visitor' | 'operator';
       userId?: number;
     }
-  | { type: 'operator.status_changed'; projectId: number; userId: number; online: boolean; operatorsOnline: number };
+  | { type: 'operator.status_changed'; projectId: number; userId: number; online: boolean; operatorsOnline: number }
+  /** Why an operator is online or offline changed, not whether (a schedule set, cleared, or a manual switch's end now known). */
+  | { type: 'operator.schedule_changed'; projectId: number; userId: number };
 
 export type DomainEventType = DomainEvent['type'];
 type EventOf<T extends DomainEventType> = Extract<DomainEvent, { type: T }>;

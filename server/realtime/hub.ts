@@ -122,6 +122,7 @@ export class Hub {
       });
       this.toProjectVisitors(e.projectId, { type: 'operators', online: e.operatorsOnline > 0 });
     });
+    on('operator.schedule_changed', (e) => this.toOperators(e.projectId, { type: 'operator.schedule_changed', userId: e.userId }));
     on('user.credentials_revoked', (e) => {
       const revoked = new Set(e.credentialIds);
       this.closeOperators(this.operatorsByProject.keys(), (c) => revoked.has(c.credentialId), CLOSE.revoked);

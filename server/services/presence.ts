@@ -207,6 +207,7 @@ export function presenceService(
         await db.write((tx) =>
           tx.run('UPDATE memberships SET manual_until = ? WHERE project_id = ? AND user_id = ?', [manual.until, row.project_id, row.user_id]),
         );
+        bus.publish({ type: 'operator.schedule_changed', projectId: row.project_id, userId: row.user_id });
       }
       return manual.until;
     }
@@ -227,6 +228,7 @@ export function presenceService(
         ),
       );
       if (changes > 0 && row.online !== online) await publishChange(row.project_id, row.user_id, online === 1);
+      else if (changes > 0) bus.publish({ type: 'operator.schedule_changed', projectId: row.project_id, userId: row.user_id });
     }
     return rule.nextBoundary ?? lookAgain(now);
   }
@@ -480,7 +482,13 @@ export function presenceService(
           ]),
         );
       }
-    }).then(() => reevaluate());
+    })
+      .then(() => reevaluate())
+      .then(() => {
+        // Whatever the walk switched, the reason changed for each of them (a cleared schedule
+        // switches nobody, and says so only this way).
+        for (const userId of userIds) bus.publish({ type: 'operator.schedule_changed', projectId, userId });
+      });
   }
 
   /**

@@ -7,7 +7,7 @@ import { ManualClock } from '../../server/clock.js';
 import { HORIZON_MS } from '../../server/services/schedule.js';
 import { expectApiError } from '../helpers/accounts-extra.js';
 import { passwordFrom, watchOutbox } from '../helpers/mail.js';
-import { type Peer, visitorHello } from '../helpers/realtime.js';
+import { connectOperator, type Peer, visitorHello } from '../helpers/realtime.js';
 import { NEW_PASSWORD, signedInAdmin, signIn, startTestServer, tempDir, type TestServer } from '../helpers/server.js';
 
 const ORIGIN = 'https://shop.example.com';
@@ -163,6 +163,27 @@ describe('presence by schedule', () => {
     expect((await admin.request<{ schedules: Array<{ weekly: Record<string, unknown[]> }> }>('GET', schedules(project.id))).schedules[0].weekly.sat).toEqual([]);
     await goto(msk(14, 10, 30));
     expect(await status(project.id, 'ann@example.com')).toMatchObject({ online: false, source: 'manual' });
+  });
+
+  it("operators hear when only the reason of someone's status changed (a schedule set or cleared), to read it again", async () => {
+    const op = await addOperator(project.id, 'ann@example.com');
+    const ann = await userId(project.id, 'ann@example.com');
+    const socket = await connectOperator(server.url, op.token!, project.id);
+    peers.push(socket);
+    const published: number[] = [];
+    const off = server.app.bus.subscribe('operator.schedule_changed', (e) => published.push(e.userId));
+    // Offline by hand on a Sunday; weekday hours keep her offline, now by the schedule.
+    await setSchedule(project.id, { operators: ['ann@example.com'], days: 'mon-fri', from: '09:00', to: '18:00' });
+    expect(published).toEqual([ann]);
+    expect(await socket.next((f) => f.type === 'operator.schedule_changed')).toEqual({ type: 'operator.schedule_changed', userId: ann });
+    expect(await status(project.id, 'ann@example.com')).toMatchObject({ online: false, source: 'schedule' });
+    // Cleared, she stays offline, by her own switch again: no status change, one schedule change.
+    await admin.request('POST', `${schedules(project.id)}/clear`, { operators: ['ann@example.com'] });
+    expect(published).toEqual([ann, ann]);
+    await socket.next((f) => f.type === 'operator.schedule_changed');
+    expect(await status(project.id, 'ann@example.com')).toMatchObject({ online: false, source: 'manual' });
+    expect(socket.frames.filter((f) => f.type === 'operator.status_changed')).toEqual([]);
+    off();
   });
 
   it('the real timer fires at the boundary by itself (no reevaluate call)', async () => {

@@ -848,6 +848,17 @@ describe('what the QA pass found', () => {
     await expect.poll(async () => (await operatorBodies(v.dialogId)).map((b) => [...b].length)).toEqual([9_999]);
   });
 
+  it("the status bar follows a schedule an admin sets or clears at once (the server says the reason changed)", async () => {
+    await oli.setStatus(project.id, false);
+    const { app } = await startApp(oli, { columns: 120, rows: 30 });
+    await waitForFrame(app, (f) => f.includes('offline (manual; o: go online)'), 'manual at first');
+    const schedules = `/api/v1/projects/${project.id}/schedules`;
+    await admin.request('PUT', schedules, { operators: ['oli@example.com'], days: 'all', from: '00:00', to: '00:01' });
+    await waitForFrame(app, (f) => /offline by schedule until/.test(f), 'by schedule, well before the minute poll');
+    await admin.request('POST', `${schedules}/clear`, { operators: ['oli@example.com'] });
+    await waitForFrame(app, (f) => f.includes('offline (manual; o: go online)'), 'manual again');
+  });
+
   it('q while online by the switch asks first: Esc stays, o goes offline and quits, y quits staying online', async () => {
     await oli.setStatus(project.id, true);
     let unmounted = false;

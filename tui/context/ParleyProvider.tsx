@@ -17,7 +17,7 @@ export const [ActionsProvider, useActions] = makeContext<Actions>('Actions');
 /** How long a notice stays in the status bar (an error's longer, to be read). */
 const NOTICE_MS = 8_000;
 const NOTICE_ERROR_MS = 20_000;
-/** How often the operator's status is read again (a schedule set or cleared sends no event). */
+/** How often the operator's status is read again besides its events (operator.status_changed, operator.schedule_changed). */
 const STATUS_REFRESH_MS = 60_000;
 
 export function ParleyProvider({ session, children }: { session: Session; children: ReactNode }) {
@@ -124,6 +124,10 @@ export function ParleyProvider({ session, children }: { session: Session; childr
               status.dispatch({ type: 'online', online: e.online });
               void actions.refreshStatus();
             }
+            return;
+          case 'operator.schedule_changed':
+            // The same state for another reason, or until another time: the bar says both.
+            if (e.userId === connection.userId) void actions.refreshStatus();
             return;
         }
       }),
