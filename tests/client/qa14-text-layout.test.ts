@@ -4,67 +4,17 @@
 // line separators U+2028/U+2029 (one measured, none drawn) moved the pane borders on their row;
 // a cut with a wide character at the edge was a column too wide. The widths here are tmux's own:
 // each text is printed in a real tmux and the cursor's column read back (CSI 6 n).
-import { execFile } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ParleyClient } from '../../core/client/api.js';
 import { jsonTerminalSafe, terminalSafe } from '../../core/terminal-text.js';
 import { displayWidth, fieldTail, oneLine, plainEmoji, truncateEnd } from '../../core/text-layout.js';
 import { wrapMessage } from '../../tui/state/message-rows.js';
 import { ENTER, waitForFrame } from '../helpers/ink.js';
 import { type Peer, visitorWrites } from '../helpers/realtime.js';
-import { startTestServer, tempDir, type TestServer } from '../helpers/server.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
 import { shopWithOli } from '../helpers/shop.js';
+import { tmuxColumns } from '../helpers/tmux.js';
 import { startTuiApp } from '../helpers/tui-app.js';
-
-const TMUX = '/usr/bin/tmux';
-const run = promisify(execFile);
-
-// Printed in a pane, each text is followed by a cursor position request; tmux answers on the
-// pane's input with the column the text took it to.
-const MEASURE = `
-import { readFileSync, writeFileSync } from 'node:fs';
-const texts = JSON.parse(readFileSync(process.argv[2], 'utf8'));
-const columns = [];
-let answer = '';
-const next = () => {
-  if (columns.length === texts.length) {
-    writeFileSync(process.argv[3], JSON.stringify(columns));
-    process.exit(0);
-  }
-  process.stdout.write('\\r\\x1b[2K' + texts[columns.length] + '\\x1b[6n');
-};
-process.stdin.setRawMode(true);
-process.stdin.on('data', (data) => {
-  answer += data.toString('latin1');
-  const m = /\\x1b\\[\\d+;(\\d+)R/.exec(answer);
-  if (!m) return;
-  answer = answer.slice(m.index + m[0].length);
-  columns.push(Number(m[1]) - 1);
-  next();
-});
-next();
-`;
-
-/** The columns tmux draws each of `texts` in (each is one row, narrower than 400 columns). */
-async function tmuxColumns(texts: string[]): Promise<number[]> {
-  const dir = await tempDir('parley-tmux-width-');
-  const socket = `parley-width-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  const env = { PATH: process.env.PATH, TERM: 'xterm-256color', LANG: 'C.UTF-8', HOME: dir, TMUX_TMPDIR: dir };
-  const tmux = (...args: string[]) => run(TMUX, ['-L', socket, '-f', '/dev/null', ...args], { env });
-  await writeFile(join(dir, 'measure.mjs'), MEASURE);
-  await writeFile(join(dir, 'texts.json'), JSON.stringify(texts));
-  const out = join(dir, 'columns.json');
-  const command = [process.execPath, join(dir, 'measure.mjs'), join(dir, 'texts.json'), out].map((a) => `'${a}'`).join(' ');
-  await tmux('new-session', '-d', '-x', '400', '-y', '5', command);
-  try {
-    return await vi.waitFor(async () => JSON.parse(await readFile(out, 'utf8')) as number[], { timeout: 10_000, interval: 50 });
-  } finally {
-    await tmux('kill-server').catch(() => undefined);
-  }
-}
 
 /** Texts from the QA pass and their neighbours: each has characters tmux and string-width count differently. */
 const DISPUTED: string[] = [
