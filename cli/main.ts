@@ -4,6 +4,7 @@ import { Command, CommanderError, type Option } from 'commander';
 import { terminalSafe } from '../core/terminal-text.js';
 import adminCreate from './commands/admin/create.js';
 import { adminDisable, adminEnable } from './commands/admin/disable.js';
+import { adminDemote, adminPromote } from './commands/admin/promote.js';
 import dialogsList from './commands/dialogs/list.js';
 import dialogsClass from './commands/dialogs/class.js';
 import dialogsShow from './commands/dialogs/show.js';
@@ -113,6 +114,8 @@ export function buildProgram(ctx: Ctx): Command {
 
   const serverCmd = serverCommand(ctx);
   const adminCreateCmd = adminCreate(ctx);
+  const adminPromoteCmd = adminPromote(ctx);
+  const adminDemoteCmd = adminDemote(ctx);
   const restoreCmd = restoreCommand(ctx);
   program.addCommand(serverCmd);
   program.addCommand(loginCommand(ctx));
@@ -120,10 +123,16 @@ export function buildProgram(ctx: Ctx): Command {
   program.addCommand(whoamiCommand(ctx));
   program.addCommand(tuiCommand(ctx));
   program.addCommand(
-    group('admin', 'server administration: the first administrator, disabling accounts', [adminCreateCmd, adminDisable(ctx), adminEnable(ctx)], [
-      'parley admin create --email ada@example.com --first-name Ada --last-name Lovelace --data-dir ./.parley',
-      'parley admin disable bob@example.com',
-    ]),
+    group(
+      'admin',
+      'server administration: the first administrator, who else is one, disabling accounts',
+      [adminCreateCmd, adminPromoteCmd, adminDemoteCmd, adminDisable(ctx), adminEnable(ctx)],
+      [
+        'parley admin create --email ada@example.com --first-name Ada --last-name Lovelace --data-dir ./.parley',
+        'parley admin promote ann@example.com --data-dir ./.parley',
+        'parley admin disable bob@example.com',
+      ],
+    ),
   );
   program.addCommand(
     group('project', 'projects (sites) and the default project', [
@@ -261,7 +270,7 @@ export function buildProgram(ctx: Ctx): Command {
   // own errors (unknown command, missing option) get the same one-line "parley: ..." shape.
   // Each command's help also lists the global options (--url, --token, --json) it takes, except
   // the commands that work on the data directory and never talk to a server.
-  const offline = new Set([serverCmd, adminCreateCmd, restoreCmd]);
+  const offline = new Set([serverCmd, adminCreateCmd, adminPromoteCmd, adminDemoteCmd, restoreCmd]);
   const configure = (cmd: Command) => {
     cmd.exitOverride();
     refuseContradictions(cmd);

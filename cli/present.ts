@@ -1,9 +1,21 @@
 // Human renderings shared by several commands.
-import type { Message } from '../core/protocol/index.js';
+import type { Attachment, Message } from '../core/protocol/index.js';
 import { formatSize } from '../core/format-size.js';
 
 /** `1 dialog`, `3 dialogs`; `many` when the plural is not the noun with an s. */
 export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * `value` (what the server answered) with every `avatarUrl` made absolute at `serverUrl`, the
+ * server this CLI talks to. The server gives paths (`/avatars/2?v=…`), which work only beside
+ * its address; what the CLI prints is read by people and by scripts that fetch it
+ * (`curl "$(parley profile show --json | jq -r .avatarUrl)"`), so text and JSON give the URL.
+ */
+export function withAbsoluteAvatars<T>(value: T, serverUrl: string): T {
+  return JSON.parse(JSON.stringify(value), (key, v: unknown) =>
+    key === 'avatarUrl' && typeof v === 'string' && v.startsWith('/') ? `${serverUrl}${v}` : v,
+  ) as T;
+}
 
 export const roleOf = (m: { access: string | null; operator: boolean }) =>
   [m.access, m.operator ? 'operator' : null].filter(Boolean).join(', ') || '-';
@@ -52,6 +64,9 @@ export function deliveryOf(m: Message): string {
   if (m.author !== 'operator') return '';
   return m.deliveredAt ? `delivered ${formatTime(m.deliveredAt)}` : 'not delivered';
 }
+
+/** A message's files in short, for a one-line summary: `📎 me.png`, `📎 3 files`. */
+export const filesInShort = (files: Attachment[]) => (files.length === 1 ? `📎 ${files[0].name}` : `📎 ${files.length} files`);
 
 /**
  * A message as transcript lines: `[time] author: text · state`, later lines indented, then a line

@@ -1,6 +1,7 @@
 // Asking the person at the terminal. Never used without a TTY: callers raise a UsageError instead.
 import { createInterface } from 'node:readline';
 import type { Io } from './io.js';
+import { MIN_PASSWORD_LENGTH } from '../core/protocol/constants.js';
 import { UsageError } from './errors.js';
 
 export async function promptLine(io: Io, question: string): Promise<string> {
@@ -44,14 +45,33 @@ export function promptSecret(io: Io, question: string): Promise<string> {
   });
 }
 
-/** A new password, asked twice. */
+/** The server's length rule for new passwords (server/services/accounts.ts), counted as it counts. */
+const tooShort = (password: string) => password.length < MIN_PASSWORD_LENGTH;
+const TOO_SHORT = `must have at least ${MIN_PASSWORD_LENGTH} characters`;
+
+/**
+ * A new password, asked twice; asked again, with the reason, while it is too short or the two
+ * entries differ. Refused by the server instead, it would end `login`, and the one-time password
+ * would have to be typed again.
+ */
 export async function promptNewPassword(io: Io, label = 'New password'): Promise<string> {
   for (;;) {
     const first = await promptSecret(io, `${label}: `);
-    const second = await promptSecret(io, `${label} again: `);
-    if (first === second) return first;
+    if (tooShort(first)) {
+      io.stderr.write(`The new password ${TOO_SHORT}; try again.\n`);
+      continue;
+    }
+    if ((await promptSecret(io, `${label} again: `)) === first) return first;
     io.stderr.write('The two entries differ; try again.\n');
   }
+}
+
+/**
+ * A new password read from --password-stdin that the server would refuse for its length: a usage
+ * error before anything is sent. `line` says which line of standard input it was.
+ */
+export function checkNewPassword(password: string, line: number): void {
+  if (tooShort(password)) throw new UsageError(`--password-stdin: the new password (line ${line}) ${TOO_SHORT}`);
 }
 
 /** All of stdin as text. */

@@ -3,12 +3,12 @@
 // this module when they print one (`await import('../../tables.js')`): string-width builds its
 // emoji tables as it loads, which takes longer than loading the rest of the CLI, and most
 // commands print no table.
-import type { DialogList, DialogSearch, Group, Member, Project, SearchMatch } from '../core/protocol/index.js';
+import type { Attachment, DialogList, DialogSearch, Group, Member, Project, SearchMatch } from '../core/protocol/index.js';
 import { personName } from '../core/person.js';
 import { terminalSafe } from '../core/terminal-text.js';
 import { displayWidth, oneLine } from '../core/text-layout.js';
 import { memberList } from './commands/group/common.js';
-import { formatTime, roleOf, truncate } from './present.js';
+import { filesInShort, formatTime, roleOf, truncate } from './present.js';
 
 /**
  * A cell as the TUI draws text (core/text-layout.ts): on one line, without the characters that
@@ -63,9 +63,14 @@ export function groupsTable(groups: Group[]): string {
 /**
  * A page of `dialogs list`. The "More:" line is the command for the next page as it can be
  * pasted: with the project's id and the --limit given, so it lists the same project whatever
- * project is the default where it runs, a page of the same size.
+ * project is the default where it runs, a page of the same size. `lastFiles` holds the files of
+ * the last messages that are files alone (by dialog id), shown in their place.
  */
-export function dialogsTable(list: DialogList, page: { projectId: number; limit?: number }): string {
+export function dialogsTable(
+  list: DialogList,
+  page: { projectId: number; limit?: number },
+  lastFiles: ReadonlyMap<number, Attachment[]> = new Map(),
+): string {
   const { counts } = list;
   const head = `Mine ${counts.mine} · Shared ${counts.shared} · Archive ${counts.archive}`;
   if (list.dialogs.length === 0) return `${head}\nNo dialogs in ${list.view}.`;
@@ -74,12 +79,18 @@ export function dialogsTable(list: DialogList, page: { projectId: number; limit?
     d.visitor.realName ? `${d.visitor.name} (${d.visitor.realName})` : d.visitor.name,
     d.status,
     d.assignee?.name || '-',
-    d.lastMessage ? truncate(`${d.lastMessage.author === 'visitor' ? '' : `${d.lastMessage.author}: `}${d.lastMessage.body}`, 40) : '-',
+    d.lastMessage ? truncate(`${d.lastMessage.author === 'visitor' ? '' : `${d.lastMessage.author}: `}${lastMessageText(d, lastFiles)}`, 40) : '-',
     formatTime(d.lastMessageAt),
   ]);
   const limit = page.limit === undefined ? '' : ` --limit ${page.limit}`;
   const more = list.next ? [`More: parley dialogs list -p ${page.projectId} --view ${list.view}${limit} --before ${list.next}`] : [];
   return [head, table(['ID', 'VISITOR', 'STATUS', 'ASSIGNEE', 'LAST MESSAGE', 'AT'], rows), ...more].join('\n');
+}
+
+/** A last message's text, or its files when it has no text. */
+function lastMessageText(d: DialogList['dialogs'][number], lastFiles: ReadonlyMap<number, Attachment[]>): string {
+  const files = lastFiles.get(d.id);
+  return files?.length ? filesInShort(files) : (d.lastMessage?.body ?? '');
 }
 
 const MATCH_LABEL: Record<SearchMatch['field'], string> = {

@@ -1,10 +1,11 @@
 import { Command } from 'commander';
 import { normalizeUrl, type Ctx } from '../context.js';
 import { ApiError } from '../../core/client/api.js';
+import { MIN_PASSWORD_LENGTH } from '../../core/protocol/constants.js';
 import { AuthError, UsageError } from '../errors.js';
 import { notice, result } from '../io.js';
 import { parseEmail } from '../options.js';
-import { flagOrPrompt, promptNewPassword, promptSecret, readStdinLines } from '../prompt.js';
+import { checkNewPassword, flagOrPrompt, promptNewPassword, promptSecret, readStdinLines } from '../prompt.js';
 
 interface Opts {
   email?: string;
@@ -21,6 +22,8 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
     password = lines[0] ?? '';
     newPassword = lines[1] || undefined;
     if (!password) throw new UsageError('--password-stdin: standard input is empty');
+    // Refused by the server after the sign-in, it would have cost the one-time password.
+    if (newPassword !== undefined) checkNewPassword(newPassword, 2);
   } else if (io.stdinIsTTY) {
     password = await promptSecret(io, 'Password: ');
   } else {
@@ -66,7 +69,7 @@ export default function loginCommand(ctx: Ctx): Command {
     .option('--email <email>', 'login email (asked on a terminal when missing)', parseEmail)
     .option(
       '--password-stdin',
-      'read the password from the first line of stdin; when it is a one-time password, the second line must be the new one',
+      `read the password from the first line of stdin; when it is a one-time password, the second line must be the new one (at least ${MIN_PASSWORD_LENGTH} characters)`,
     )
     .addHelpText(
       'after',

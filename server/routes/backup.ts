@@ -12,7 +12,7 @@ export default async function backupRoutes(app: FastifyInstance) {
   // The 200 answer is a byte stream (application/x-tar), which no JSON schema describes.
   app.get('/admin/backup', async (request, reply) => {
     const auth = await app.authenticate(request);
-    if (!auth.user.server_admin) throw forbidden('only server administrators take backups (see "parley admin create")');
+    if (!auth.user.server_admin) throw forbidden('only server administrators take backups (see "parley admin create", or "parley admin promote EMAIL" for an existing account)');
     const { manifest, stream } = await backups.create();
     request.log.info(
       { files: manifest.files.length, messages: manifest.counts.messages, missing: manifest.missing.length },

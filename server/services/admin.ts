@@ -1,9 +1,10 @@
-// Server-level bootstrap: the first administrator, and the demo data of `parley server --demo`.
+// Server-level bootstrap: the first administrator, who else is one, and the demo data of
+// `parley server --demo`.
 import { nameProblem } from '../../core/names.js';
 import { normalizeEmail } from '../../core/protocol/index.js';
 import { ACCOUNT_RULES } from '../config.js';
 import type { Tx } from '../db/sqlite.js';
-import { badRequest, conflict } from '../errors.js';
+import { badRequest, conflict, notFound } from '../errors.js';
 import { generatePassword, generateWidgetKey, hashPassword } from '../secrets.js';
 import type { ServiceDeps } from './context.js';
 import { defaultTimezone, takenProjectName } from './projects.js';
@@ -75,10 +76,42 @@ export function adminService(deps: ServiceDeps) {
       const hash = await hashPassword(password);
       const now = clock.now();
       await db.write(async (tx) => {
-        if (await repos.users.byEmail(email, tx)) throw conflict(`a user with the email ${email} already exists`);
+        if (await repos.users.byEmail(email, tx)) {
+          throw conflict(`a user with the email ${email} already exists: "parley admin promote ${email}" makes it a server administrator`);
+        }
         await insertUser(tx, { email, firstName, lastName, serverAdmin: true }, hash, now);
       });
       return { email, password };
+    },
+
+    /**
+     * `parley admin promote|demote`: makes an existing account a server administrator, or an
+     * ordinary account again. Demoting is refused when no other enabled server administrator
+     * would be left: nobody could then create projects or take backups over the API.
+     * `changed` is false when the account already was what was asked.
+     */
+    async setServerAdmin(rawEmail: string, serverAdmin: boolean) {
+      const email = normalizeEmail(rawEmail);
+      if (!email) throw badRequest(`not a valid email address: "${rawEmail}"`);
+      return db.write(async (tx) => {
+        const user = await repos.users.byEmail(email, tx);
+        if (!user) throw notFound(`no user ${email}`);
+        if (Boolean(user.server_admin) === serverAdmin) return { email, serverAdmin, changed: false };
+        if (!serverAdmin) {
+          const others = await tx.get<{ n: number; enabled: number }>(
+            'SELECT count(*) AS n, count(*) - count(disabled_at) AS enabled FROM users WHERE server_admin = 1 AND id != ?',
+            [user.id],
+          );
+          if (!others?.n) {
+            throw conflict(`${email} is the last server administrator: promote another account first ("parley admin promote EMAIL")`);
+          }
+          if (!others.enabled) {
+            throw conflict(`the other server administrators are disabled: enable one ("parley admin enable EMAIL") or promote another account before demoting ${email}`);
+          }
+        }
+        await tx.run('UPDATE users SET server_admin = ?, updated_at = ? WHERE id = ?', [serverAdmin ? 1 : 0, clock.now(), user.id]);
+        return { email, serverAdmin, changed: true };
+      });
     },
 
     /** Creates the demo project and its two users on the first run; later runs reuse them. */

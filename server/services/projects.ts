@@ -173,7 +173,7 @@ export function projectsService(deps: ServiceDeps, presence: SettingsListener) {
       input: { name: string; allowedOrigins?: string[]; timezone?: string; language?: string },
     ): Promise<ProjectWithMembership> {
       if (!auth.user.server_admin) {
-        throw forbidden('only server administrators create projects (see "parley admin create")');
+        throw forbidden('only server administrators create projects (see "parley admin create", or "parley admin promote EMAIL" for an existing account)');
       }
       const name = projectName(input.name);
       const now = clock.now();

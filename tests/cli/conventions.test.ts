@@ -59,6 +59,8 @@ describe('--version and --help', () => {
     ['tui'],
     ['admin'],
     ['admin', 'create'],
+    ['admin', 'promote'],
+    ['admin', 'demote'],
     ['admin', 'disable'],
     ['admin', 'enable'],
     ['project'],

@@ -161,8 +161,8 @@ describe('help', () => {
     expect(r.stdout).toMatch(/Global Options:[\s\S]*--url <url>[\s\S]*--token <token>[\s\S]*--json/);
   });
 
-  it('restore and admin create list --json, the one global flag they take (they never talk to a server)', async () => {
-    for (const command of [['restore'], ['admin', 'create']]) {
+  it('restore and admin create, promote and demote list --json, the one global flag they take (they never talk to a server)', async () => {
+    for (const command of [['restore'], ['admin', 'create'], ['admin', 'promote'], ['admin', 'demote']]) {
       const r = await admin.run([...command, '--help']);
       expect(r.code).toBe(0);
       const globals = r.stdout.split('Global Options:\n')[1]?.split('\n\n')[0];

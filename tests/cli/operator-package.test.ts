@@ -80,6 +80,7 @@ describe('the operator package (/parley.tgz)', () => {
     expect(typeof tui.startTui).toBe('function');
     // The server's own commands need the whole installation: one line, exit 1.
     expectFailure(await parley(['server']), 1, /runs on the server's machine, from the Parley installation/);
+    expectFailure(await parley(['admin', 'promote', ANN, '--data-dir', home]), 1, /runs on the server's machine, from the Parley installation/);
   });
 
   it('is served with an ETag; a second download of the same version is a 304', async () => {

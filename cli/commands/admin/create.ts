@@ -1,9 +1,9 @@
-import { readdir } from 'node:fs/promises';
 import { Command } from 'commander';
-import { CliError } from '../../errors.js';
+import { shellWord } from '../../../core/shell.js';
 import type { Ctx } from '../../context.js';
 import { fields, result } from '../../io.js';
 import { parseEmail, parseName, withJsonInHelp } from '../../options.js';
+import { onDataDir } from './data-dir.js';
 
 interface Opts {
   email: string;
@@ -12,34 +12,14 @@ interface Opts {
   dataDir?: string;
 }
 
-/**
- * The data directory must be a server's: one holding its database, or an empty directory made
- * for a new server (the documented bootstrap: create the first admin, then start the server).
- * Anything else is most likely a typo, and creating a fresh database there would report success
- * for an admin the real server never sees.
- */
-async function checkDataDir(dir: string): Promise<void> {
-  const { DATABASE_FILE } = await import('../../../server/config.js');
-  const howTo = `start the server on it once ("parley server --data-dir ${dir}"), or give an empty directory to set up a new server`;
-  let entries: string[];
-  try {
-    entries = await readdir(dir);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    // A file in its place was refused with the rest of the configuration (configFromEnv).
-    if (code === 'ENOENT') throw new CliError(`the data directory ${dir} does not exist: ${howTo}`);
-    throw new CliError(`cannot read the data directory ${dir}: ${(err as Error).message}`);
-  }
-  if (entries.length && !entries.includes(DATABASE_FILE)) throw new CliError(`no Parley database in ${dir}: ${howTo}`);
-}
-
 export async function run(opts: Opts, ctx: Ctx): Promise<number> {
-  const { configFromEnv } = await import('../../../server/config.js');
-  const { withOfflineServices } = await import('../../../server/offline.js');
-  await checkDataDir(configFromEnv(ctx.io.env, { dataDir: opts.dataDir }).dataDir);
-  const created = await withOfflineServices(ctx.io.env, opts.dataDir, (services) =>
-    services.admin.createServerAdmin(opts),
-  );
+  const { created, publicUrl } = await onDataDir(ctx, opts.dataDir, true, async (services, url) => ({
+    created: await services.admin.createServerAdmin(opts),
+    publicUrl: url,
+  }));
+  // With the server's address as configured here: without --url, login goes to the default
+  // address, where this server may well not be.
+  const login = `parley login --url ${shellWord(publicUrl)} --email ${shellWord(created.email)}`;
   result(ctx.io, created, () =>
     [
       'Server administrator created.',
@@ -48,7 +28,7 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
         ['one-time password', created.password],
       ]),
       '',
-      'Sign in with "parley login --email ' + created.email + '"; the password must be replaced at first sign-in.',
+      `Sign in with "${login}"; the password must be replaced at first sign-in.`,
     ].join('\n'),
   );
   return 0;
@@ -61,6 +41,19 @@ export default function adminCreate(ctx: Ctx): Command {
     .requiredOption('--first-name <name>', 'first name', parseName)
     .requiredOption('--last-name <name>', 'last name ("-" when not given)', parseName)
     .option('--data-dir <dir>', 'data directory of the server: it holds its database, or is empty for a new server (env PARLEY_DATA_DIR, default ./.parley)')
-    .addHelpText('after', '\nExample:\n  $ parley admin create --email ada@example.com --first-name Ada --last-name Lovelace\n')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'The sign-in command it prints has the server\'s address, as a server started with this',
+        'environment would have it: PARLEY_PUBLIC_URL, else PARLEY_HOST and PARLEY_PORT',
+        '(http://127.0.0.1:8080 by default).',
+        'An account that exists already is made an administrator with "parley admin promote EMAIL".',
+        '',
+        'Example:',
+        '  $ parley admin create --email ada@example.com --first-name Ada --last-name Lovelace',
+        '',
+      ].join('\n'),
+    )
     .action((opts: Opts, cmd: Command) => ctx.begin(cmd).finish(run(opts, ctx)));
 }

@@ -3,7 +3,7 @@ import type { DialogDetail, Message } from '../../../core/protocol/index.js';
 import { type Ctx, withProject } from '../../context.js';
 import { fields, result } from '../../io.js';
 import { parseId } from '../../options.js';
-import { formatTime, messageLines } from '../../present.js';
+import { formatTime, messageLines, withAbsoluteAvatars } from '../../present.js';
 
 interface Opts {
   all?: boolean;
@@ -49,7 +49,7 @@ export async function run(id: number, opts: Opts, ctx: Ctx): Promise<number> {
       messages = [...older, ...messages];
     }
   }
-  const full = { ...detail, messages };
+  const full = withAbsoluteAvatars({ ...detail, messages }, client.url);
   const earlier = messages.length ? messages[0].seq - 1 : 0;
   result(ctx.io, full, () => render(full, earlier, client.url));
   return 0;

@@ -1,8 +1,9 @@
 import { Command } from 'commander';
+import { MIN_PASSWORD_LENGTH } from '../../../core/protocol/constants.js';
 import type { Ctx } from '../../context.js';
 import { UsageError } from '../../errors.js';
 import { result } from '../../io.js';
-import { promptNewPassword, promptSecret, readStdinLines } from '../../prompt.js';
+import { checkNewPassword, promptNewPassword, promptSecret, readStdinLines } from '../../prompt.js';
 
 interface Opts {
   passwordStdin?: boolean;
@@ -17,6 +18,7 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
     const lines = await readStdinLines(io);
     [current, next] = [lines[0] ?? '', lines[1] ?? ''];
     if (!current || !next) throw new UsageError('--password-stdin needs two lines: the current password, then the new one');
+    checkNewPassword(next, 2);
   } else if (io.stdinIsTTY) {
     current = await promptSecret(io, 'Current password: ');
     next = await promptNewPassword(io);
@@ -31,7 +33,7 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
 export default function passwordChange(ctx: Ctx): Command {
   return new Command('change')
     .description('replace your password (also the one-time password of a new account); ends your other sessions')
-    .option('--password-stdin', 'read the current password (line 1) and the new one (line 2) from stdin')
+    .option('--password-stdin', `read the current password (line 1) and the new one (line 2, at least ${MIN_PASSWORD_LENGTH} characters) from stdin`)
     .addHelpText(
       'after',
       '\nExamples:\n  $ parley password change\n  $ printf "%s\\n%s\\n" "$OLD" "$NEW" | parley password change --password-stdin\n',

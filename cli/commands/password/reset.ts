@@ -1,8 +1,9 @@
 import { Command } from 'commander';
+import { MIN_PASSWORD_LENGTH } from '../../../core/protocol/constants.js';
 import type { Ctx } from '../../context.js';
 import { UsageError } from '../../errors.js';
 import { result } from '../../io.js';
-import { flagOrPrompt, promptNewPassword, readStdinLines } from '../../prompt.js';
+import { checkNewPassword, flagOrPrompt, promptNewPassword, readStdinLines } from '../../prompt.js';
 import { parseEmail } from '../../options.js';
 
 interface Opts {
@@ -19,6 +20,7 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
   if (opts.passwordStdin) {
     password = (await readStdinLines(io))[0] ?? '';
     if (!password) throw new UsageError('--password-stdin: standard input is empty');
+    checkNewPassword(password, 1);
   } else if (io.stdinIsTTY) {
     password = await promptNewPassword(io);
   } else {
@@ -35,7 +37,7 @@ export default function passwordReset(ctx: Ctx): Command {
     .description('choose a new password with the code from the "forgot" mail; ends all your sessions')
     .option('--email <email>', 'the account email', parseEmail)
     .option('--code <code>', 'the code from the mail, e.g. K7QX-M2PD')
-    .option('--password-stdin', 'read the new password from stdin')
+    .option('--password-stdin', `read the new password (at least ${MIN_PASSWORD_LENGTH} characters) from stdin`)
     .addHelpText('after', '\nExample:\n  $ parley password reset --email operator@example.com --code K7QX-M2PD\n')
     .action((opts: Opts, cmd: Command) => ctx.begin(cmd).finish(run(opts, ctx)));
 }

@@ -6,6 +6,7 @@ import { CliError, UsageError } from '../../errors.js';
 import { result } from '../../io.js';
 import { readLocalFile } from '../../local-files.js';
 import { checkLength, parseName } from '../../options.js';
+import { withAbsoluteAvatars } from '../../present.js';
 import { renderProfile } from './show.js';
 
 interface Opts {
@@ -48,7 +49,8 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
   if (Object.keys(body).length > 0) user = await client.updateProfile(body);
   if (avatar) user = await client.setAvatar(avatar);
   else if (opts.avatar === false) user = await client.clearAvatar();
-  result(ctx.io, user, () => `Profile updated.\n${renderProfile(user!, client.url)}`);
+  const shown = withAbsoluteAvatars(user!, client.url);
+  result(ctx.io, shown, () => `Profile updated.\n${renderProfile(shown)}`);
   return 0;
 }
 

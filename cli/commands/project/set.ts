@@ -1,9 +1,9 @@
 import { Command, InvalidArgumentError } from 'commander';
-import type { AssignmentPolicy, RouteRule, UpdateProjectBody, UpdateRoutingBody } from '../../../core/protocol/index.js';
+import type { AssignmentPolicy, Project, RouteRule, UpdateProjectBody, UpdateRoutingBody } from '../../../core/protocol/index.js';
 import { WIDGET_COLOR_RE, WIDGET_GREETING_MAX } from '../../../core/protocol/constants.js';
 import { type Ctx, projectArgument, withProject } from '../../context.js';
-import { UsageError } from '../../errors.js';
-import { fields, notice, result } from '../../io.js';
+import { CliError, cut, UsageError } from '../../errors.js';
+import { fields, result } from '../../io.js';
 import { checkLength, collect, parseProjectName } from '../../options.js';
 import { routingFields } from '../group/common.js';
 import { widgetFields } from './show.js';
@@ -58,6 +58,18 @@ function originKey(raw: string): string {
   }
 }
 
+/**
+ * `--remove-origin` of an origin the project does not allow is a typo: the origin meant stays
+ * allowed. Refused before anything is saved, with the list to pick from.
+ */
+function refuseUnknownOrigins(drop: string[], project: Project): void {
+  const unknown = drop.filter((o) => !project.allowedOrigins.includes(o)).map((o) => cut(o));
+  if (unknown.length === 0) return;
+  const allowed = project.allowedOrigins.length ? `the allowed origins are ${project.allowedOrigins.join(', ')}` : 'it allows no origin';
+  const what = unknown.length === 1 ? `${unknown[0]} is not an allowed origin` : `${unknown.join(', ')} are not allowed origins`;
+  throw new CliError(`--remove-origin: ${what} of "${project.name}" (${allowed}); nothing was changed`);
+}
+
 export async function run(projectArg: string | undefined, opts: Opts, ctx: Ctx): Promise<number> {
   const { allowedOrigin, addOrigin = [], removeOrigin = [] } = opts;
   if (allowedOrigin && (addOrigin.length || removeOrigin.length)) {
@@ -90,9 +102,7 @@ export async function run(projectArg: string | undefined, opts: Opts, ctx: Ctx):
   const project = await ctx.project(client, projectArgument(projectArg, ctx));
   if (editsOrigins) {
     const drop = new Set(removeOrigin.map(originKey));
-    for (const o of drop) {
-      if (!project.allowedOrigins.includes(o)) notice(ctx.io, `${o} was not an allowed origin of "${project.name}".`);
-    }
+    refuseUnknownOrigins([...drop], project);
     body.allowedOrigins = [...project.allowedOrigins.filter((o) => !drop.has(o)), ...addOrigin];
   }
   // One request, one transaction: a mistake in any option saves none of them.
@@ -120,7 +130,7 @@ export default function projectSet(ctx: Ctx): Command {
     .argument('[project]', 'project id or name (default: the current one)')
     .option('--allowed-origin <url>', 'an origin allowed to embed the widget; repeat it; replaces the list', collect)
     .option('--add-origin <url>', 'add an allowed origin (repeatable)', collect)
-    .option('--remove-origin <url>', 'remove an allowed origin (repeatable)', collect)
+    .option('--remove-origin <url>', 'remove an allowed origin (repeatable); one the project does not allow is refused', collect)
     .option('--timezone <zone>', 'IANA time zone, e.g. Europe/Berlin')
     .option('--language <lang>', 'widget and visitor-name language: en or ru', parseLanguage)
     .option('--name <name>', 'new project name', parseProjectName)
