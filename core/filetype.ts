@@ -28,15 +28,16 @@ export function sniffFile(buf: Buffer): SniffedType {
 }
 
 /**
- * A file name that is safe to show and to put in a header: no path, no control characters, no
- * quotes, at most 200 characters. Browsers (and our CLI) send a name's quote, CR and LF as %22,
+ * A file name that is safe to show and to put in a header: no path, no control characters (C0,
+ * C1, and the text direction controls that make "invoice\u202Efdp.exe" show as "invoiceexe.pdf"),
+ * no quotes, at most 200 characters. Browsers (and our CLI) send a name's quote, CR and LF as %22,
  * %0D and %0A in a form: those go too, rather than showing as codes.
  */
 export function safeFileName(raw: string | undefined): string {
   const base = (raw ?? '').split(/[\\/]/).pop() ?? '';
   const clean = base
     .replace(/%(22|0d|0a)/gi, '')
-    .replace(/[\u0000-\u001f\u007f"]/g, '')
+    .replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069"]/g, '')
     .replace(/^\.+/, '')
     .trim();
   // Cut by code points: half of an emoji's surrogate pair cannot be encoded in the file's URL.

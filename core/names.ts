@@ -14,16 +14,27 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/g;
  */
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+/**
+ * The embeddings, overrides and isolates of the bidirectional algorithm: "invoice\u202Efdp.exe"
+ * shows as "invoiceexe.pdf", and a name so made reorders the text after it where it is shown (a
+ * Telegram message, a download prompt). The marks (U+200E, U+200F) stay allowed.
+ */
+const DIRECTION_CONTROL = /[\u202a-\u202e\u2066-\u2069]/;
 
 /**
  * Why `value` cannot be taken as `what` ("the first name"), or null when it can. The value is
  * quoted as JSON quotes it: a line break shows as \n, NUL as \u0000, and the message stays one line.
  */
 export function nameProblem(what: string, value: string): string | null {
-  if (!CONTROL_CHARACTER.test(value)) return null;
-  // JSON leaves C1 controls and the separators as they are: escaped here, so the message is one plain line.
-  const quoted = JSON.stringify(value).replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  return `${what} ${quoted} has a line break or control character`;
+  const control = CONTROL_CHARACTER.test(value);
+  if (!control && !DIRECTION_CONTROL.test(value)) return null;
+  // JSON leaves C1 controls, the separators and the direction controls as they are: escaped
+  // here, so the message is one plain line that reads the same in any terminal.
+  const quoted = JSON.stringify(value).replace(
+    /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+  return control ? `${what} ${quoted} has a line break or control character` : `${what} ${quoted} has a text direction control (U+202A-U+202E, U+2066-U+2069)`;
 }
 
 /** `value` without control characters: for what browsers send about a page, which is kept, never refused. */

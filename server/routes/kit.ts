@@ -46,7 +46,7 @@ export default async function kitRoutes(app: FastifyInstance) {
 
   app.get('/parley.schema.json', async (_request, reply) => {
     const schema = await readFile(SCHEMA_FILE);
-    // Editors on any origin fetch it.
-    return reply.headers({ 'content-type': 'application/schema+json', 'cache-control': 'public, max-age=300', 'access-control-allow-origin': '*' }).send(schema);
+    // Editors fetch it as a program does (no browser, no CORS).
+    return reply.headers({ 'content-type': 'application/schema+json', 'cache-control': 'public, max-age=300' }).send(schema);
   });
 }

@@ -23,7 +23,8 @@ const REFERRER = 'https://ads.example/\u0085next';
 /** A UTM tag keeps what the URL decodes to: here an OSC that would rename the terminal window. */
 const UTM_SOURCE = '\u001b]0;pwned\u0007news';
 const LANDING = `${ORIGIN}/boots?utm_source=${encodeURIComponent(UTM_SOURCE)}&utm_campaign=${encodeURIComponent('\u202ewinter')}`;
-const REAL_NAME = 'Maria \u202eatsoC\u202c';
+// Direction marks (U+200F) are allowed in a name; the overrides (U+202E) are refused since session 15.
+const REAL_NAME = 'Maria \u05e9\u05dc\u05d5\u05dd\u200f';
 /** Every character that must not reach a terminal as itself. */
 const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 /** What the command sent to the terminal: the line discipline turns every "\n" into "\r\n". */
