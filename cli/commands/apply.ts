@@ -34,6 +34,7 @@ export function planText(steps: Step[], projectName: string, dryRun: boolean): s
 }
 
 const stepText = (s: Step) => `${s.action} ${s.kind} ${s.name}`;
+const noteLine = (note: string) => `Note: ${note}.`;
 
 /**
  * The one error line of an apply the server stopped: which step failed, and which ran before it
@@ -73,7 +74,7 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
   const source = opts.file === '-' ? 'stdin' : opts.file;
   // The schema checker and the YAML parser load only here: other commands start without them.
   const { parseSpec, SpecError } = await import('../provision/validate.js');
-  const { plan, readState } = await import('../provision/plan.js');
+  const { plan, planNotes, readState } = await import('../provision/plan.js');
   // The error line names the first problem; a person at a terminal also sees the others.
   const listingProblems = async <T>(check: () => T | Promise<T>): Promise<T> => {
     try {
@@ -106,12 +107,14 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
   const steps = await listingProblems(() => plan(parsed, state, planOpts));
   const changed = steps.length > 0;
   const name = project?.name ?? parsed.spec.project.name!;
-  if (!ctx.io.json) print(ctx.io, planText(steps, name, Boolean(opts.dryRun)));
+  // What the plan leaves alone is said with it (a dry run too); what the server did besides, after.
+  const left = planNotes(parsed, state, planOpts);
+  if (!ctx.io.json) print(ctx.io, [planText(steps, name, Boolean(opts.dryRun)), ...left.map(noteLine)].join('\n'));
 
   let applied = 0;
   let created = false;
   let toRun = steps;
-  const notes: string[] = [];
+  const notes: string[] = [...left];
   if (!opts.dryRun && changed) {
     try {
       if (!project) {
@@ -135,7 +138,8 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
     } catch (err) {
       throw new CliError(failureLine(err, toRun, applied, project ? null : name, created));
     }
-    if (!ctx.io.json) print(ctx.io, [...notes.map((n) => `Note: ${n}.`), `Applied ${applied} change${applied === 1 ? '' : 's'}.`].join('\n'));
+    const done = notes.slice(left.length);
+    if (!ctx.io.json) print(ctx.io, [...done.map(noteLine), `Applied ${applied} change${applied === 1 ? '' : 's'}.`].join('\n'));
   }
   if (ctx.io.json) {
     print(

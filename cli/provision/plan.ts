@@ -58,6 +58,12 @@ export interface PlanOptions {
   prune: boolean;
 }
 
+/**
+ * Whether the caller may change this member's names: an account in another project too has names
+ * its owner's, changed only by them or a server administrator (services/team.ts).
+ */
+const mayRename = (m: Member, opts: Pick<PlanOptions, 'self' | 'serverAdmin'>) => !m.inOtherProjects || opts.serverAdmin || m.email === opts.self;
+
 /** What the server has now (an absent project: everything is empty). */
 export interface CurrentState {
   project: Project | null;
@@ -88,7 +94,7 @@ const EMPTY: Omit<CurrentState, 'project'> = {
 export async function readState(client: ParleyClient, project: Project | null, me?: User): Promise<CurrentState> {
   if (!project) {
     const creator: Member[] = me
-      ? [{ userId: me.id, email: me.email, firstName: me.firstName, lastName: me.lastName, phone: me.phone, avatarUrl: me.avatarUrl, operator: false, access: 'admin', createdAt: '' }]
+      ? [{ userId: me.id, email: me.email, firstName: me.firstName, lastName: me.lastName, phone: me.phone, avatarUrl: me.avatarUrl, operator: false, access: 'admin', createdAt: '', inOtherProjects: false }]
       : [];
     return { project: null, ...EMPTY, members: creator };
   }
@@ -185,7 +191,18 @@ function settingsSteps(parsed: ParsedSpec, state: CurrentState): Step[] {
   ];
 }
 
-function teamSteps(parsed: ParsedSpec, state: CurrentState, self: string, prune: boolean): Step[] {
+/** A member's names as the file gives them. */
+const namesOf = (entry: TeamEntry) => ({ firstName: entry.firstName.trim(), lastName: entry.lastName.trim() });
+const sameNames = (a: { firstName: string; lastName: string }, b: { firstName: string; lastName: string }) =>
+  a.firstName === b.firstName && a.lastName === b.lastName;
+
+/** Why an account keeps its names, as a note says it (mayRename). */
+const keptNames = (email: string, have: { firstName: string; lastName: string }, want: { firstName: string; lastName: string }) =>
+  `${email} keeps the names of their account, "${personName(have.firstName, have.lastName)}", not the file's "${personName(want.firstName, want.lastName)}": ` +
+  'it is also in another project, so only they (parley profile set) or a server administrator change them';
+
+function teamSteps(parsed: ParsedSpec, state: CurrentState, opts: PlanOptions): Step[] {
+  const { self, prune } = opts;
   const team = parsed.spec.team;
   if (!team) return [];
   const steps: Step[] = [];
@@ -195,7 +212,7 @@ function teamSteps(parsed: ParsedSpec, state: CurrentState, self: string, prune:
   for (const [entry, i] of cleanItems(parsed, ['team'], team)) {
     const email = entry.email.trim().toLowerCase();
     listed.add(email);
-    const want = { firstName: entry.firstName.trim(), lastName: entry.lastName.trim(), operator: entry.operator ?? false, access: accessOf(entry) };
+    const want = { ...namesOf(entry), operator: entry.operator ?? false, access: accessOf(entry) };
     const have = current.get(email);
     if (!have) {
       steps.push({
@@ -207,17 +224,22 @@ function teamSteps(parsed: ParsedSpec, state: CurrentState, self: string, prune:
         at: ['team', i, 'access'],
         run: async (client, projectId) => {
           const { member, newUser } = await client.addMember(projectId, { email, ...want, access: want.access });
-          // Someone who already has an account (in another project) joins with the names of
-          // that account. The file's names are the names of its members, as for members it
-          // updates: set them now, so that one apply is enough and the next plans nothing.
-          if (newUser || (member.firstName === want.firstName && member.lastName === want.lastName)) return;
+          // Someone who already has an account joins with the names of that account. The file's
+          // names are the names of its members, as for members it updates: set them now, so that
+          // one apply is enough and the next plans nothing; unless the account is in another
+          // project too, whose names are its owner's (the next plan notes it again).
+          if (newUser || sameNames(member, want)) return;
+          if (!mayRename(member, opts)) return keptNames(email, member, want);
           await client.updateMember(projectId, email, { firstName: want.firstName, lastName: want.lastName });
           return `${email} already had an account as "${personName(member.firstName, member.lastName)}": renamed to "${personName(want.firstName, want.lastName)}", as the file says`;
         },
       });
       continue;
     }
-    const changed = (Object.keys(want) as Array<keyof typeof want>).filter((k) => have[k] !== want[k]);
+    // Names another project shares are left as they are (planNotes says so).
+    const changed = (Object.keys(want) as Array<keyof typeof want>).filter(
+      (k) => have[k] !== want[k] && (mayRename(have, opts) || (k !== 'firstName' && k !== 'lastName')),
+    );
     if (!changed.length) continue;
     // The server takes the groups and working hours of someone who loses the operator role with
     // it (services/team.ts): the plan says so here, and plans no group or schedule step for them.
@@ -761,7 +783,7 @@ const RANK = { none: 0, settings: 1, admin: 2 } as const;
 export function plan(parsed: ParsedSpec, state: CurrentState, opts: PlanOptions): Step[] {
   const all = [
     ...settingsSteps(parsed, state),
-    ...teamSteps(parsed, state, opts.self, opts.prune),
+    ...teamSteps(parsed, state, opts),
     ...groupSteps(parsed, state, opts.prune, losingOperatorRole(parsed, state)),
     ...routingSteps(parsed, state),
     ...scheduleSteps(parsed, state, opts.prune, losingOperatorRole(parsed, state)),
@@ -772,4 +794,17 @@ export function plan(parsed: ParsedSpec, state: CurrentState, opts: PlanOptions)
   const problems = [...parsed.problems, ...referenceProblems(parsed, state), ...projectProblems(parsed, state, opts), ...accessProblems(parsed, state, steps, opts.self)];
   if (problems.length) throw new SpecError(parsed.file, problems);
   return steps;
+}
+
+/**
+ * What the file asks that the plan leaves alone, said with it (dry run too): names of members
+ * whose account is also in another project and that the caller may not change (mayRename).
+ */
+export function planNotes(parsed: ParsedSpec, state: CurrentState, opts: PlanOptions): string[] {
+  const current = new Map(state.members.map((m) => [m.email, m]));
+  return cleanItems(parsed, ['team'], parsed.spec.team).flatMap(([entry]) => {
+    const have = current.get(entry.email.trim().toLowerCase());
+    const want = namesOf(entry);
+    return have && !sameNames(have, want) && !mayRename(have, opts) ? [keptNames(have.email, have, want)] : [];
+  });
 }

@@ -82,6 +82,8 @@ export const Member = Type.Object({
   operator: Type.Boolean(),
   access: Access,
   createdAt: Type.String(),
+  /** The account is in another project too: its names are its owner's to change (and its phone is not shown). */
+  inOtherProjects: Type.Boolean(),
 });
 export type Member = Static<typeof Member>;
 

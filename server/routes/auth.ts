@@ -15,7 +15,7 @@ export default async function authRoutes(app: FastifyInstance, opts: { loginPerM
       config: { rateLimit: { max: opts.loginPerMinute, timeWindow: 60_000 } },
     },
     async (request) => {
-      const { token, user } = await accounts.login(request.body.email, request.body.password);
+      const { token, user } = await accounts.login(request.body.email, request.body.password, request.ip);
       return { token, mustChangePassword: user.must_change_password === 1, user: presentUser(user) };
     },
   );
@@ -48,7 +48,9 @@ export default async function authRoutes(app: FastifyInstance, opts: { loginPerM
       config: { rateLimit: { max: opts.forgotPerMinute * 2, timeWindow: 60_000 } },
     },
     async (request) => {
-      await accounts.resetPassword(request.body.email, request.body.code, request.body.newPassword);
+      const { unlinkedChat } = await accounts.resetPassword(request.body.email, request.body.code, request.body.newPassword);
+      // Not awaited: the answer does not wait for Telegram (the reset has already ended the link).
+      if (unlinkedChat !== null) void app.telegram?.linkEndedByReset(unlinkedChat);
       return { status: 'ok', message: 'the password was changed; sign in with it' };
     },
   );

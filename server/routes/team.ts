@@ -11,7 +11,6 @@ import {
   UpdateMemberBody,
 } from '../../core/protocol/index.js';
 import { presentMember } from '../services/present.js';
-
 export default async function teamRoutes(app: FastifyInstance) {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const { team } = app.services;

@@ -27,6 +27,18 @@ export interface Auth {
 }
 
 const TOUCH_EVERY_MS = 60_000;
+/**
+ * Failed sign-ins an account may have in the failure window from all addresses together (each
+ * address has ACCOUNT_RULES.loginFailureLimit of its own).
+ */
+const ACCOUNT_CEILING = 100;
+
+/**
+ * The login_failures rows are keyed by text: the email alone counts an account's failures from
+ * everywhere, and the email with the client address (after a space, which no email has) counts
+ * them from one address.
+ */
+const failureKey = (email: string, clientAddress: string) => `${email} ${clientAddress}`;
 
 /** The password rules for passwords people choose. */
 export function checkNewPassword(password: string, context: { email: string; current?: string }): void {
@@ -114,20 +126,30 @@ export function accountsService(deps: ServiceDeps, presence: Pick<PresenceServic
       return { user, credentialId: cred.id, kind: cred.kind };
     },
 
-    async login(rawEmail: string, password: string) {
+    /**
+     * Signs in. Failures lock out per (account, client address): 10 in 15 minutes and that address
+     * waits, while the owner elsewhere still gets in. Across addresses an account has a higher
+     * ceiling (ACCOUNT_CEILING); past it, an address that has failed for the account in the window
+     * waits too, and one that has not still has its password checked, so the lock never keeps the
+     * owner out from a clean address, and each further guess needs a fresh address.
+     */
+    async login(rawEmail: string, password: string, clientAddress: string) {
       const email = normalizeEmail(rawEmail) ?? rawEmail.trim().toLowerCase();
+      const here = failureKey(email, clientAddress);
       const now = clock.now();
       const windowStart = now - ACCOUNT_RULES.loginFailureWindowMs;
-      const failures = await repos.loginFailures.since(email, windowStart);
-      if (failures.length >= ACCOUNT_RULES.loginFailureLimit) {
-        const retryAfter = (failures[0].at + ACCOUNT_RULES.loginFailureWindowMs - now) / 1000;
-        throw rateLimited('too many failed sign-ins for this account; try again later', retryAfter);
+      const [fromHere, fromAll] = await Promise.all([repos.loginFailures.since(here, windowStart), repos.loginFailures.since(email, windowStart)]);
+      const locked = fromHere.length >= ACCOUNT_RULES.loginFailureLimit || (fromAll.length >= ACCOUNT_CEILING && fromHere.length > 0);
+      if (locked) {
+        const retryAfter = (fromHere[0].at + ACCOUNT_RULES.loginFailureWindowMs - now) / 1000;
+        throw rateLimited('too many failed sign-ins for this account from this address; try again later', retryAfter);
       }
       const user = await repos.users.byEmail(email);
       const ok = await verifyPassword(password, user?.password_hash ?? (await dummyPasswordHash()));
       if (!user || !ok) {
         await db.write(async (tx) => {
           await repos.loginFailures.prune(tx, windowStart);
+          await repos.loginFailures.record(tx, here, now);
           await repos.loginFailures.record(tx, email, now);
         });
         throw invalidCredentials();
@@ -144,8 +166,10 @@ export function accountsService(deps: ServiceDeps, presence: Pick<PresenceServic
           'this one-time password has expired: ask an admin to add you again, or use "parley password forgot"',
         );
       }
+      // The owner is in: this address's failures go; the account's stay counted towards the
+      // ceiling (someone else may be guessing from elsewhere).
       const token = await db.write(async (tx) => {
-        await repos.loginFailures.clear(tx, email);
+        await repos.loginFailures.clear(tx, here);
         return createSession(tx, user.id, now);
       });
       return { token, user };
@@ -156,7 +180,10 @@ export function accountsService(deps: ServiceDeps, presence: Pick<PresenceServic
       announceRevoked(auth.user.id, [auth.credentialId]);
     },
 
-    /** Changes one's own password; ends one's other login sessions (API tokens stay). */
+    /**
+     * Changes one's own password; ends one's other login sessions (API tokens and the Telegram
+     * link stay: whoever knows the current password is the owner, unlike a reset's asker).
+     */
     async changePassword(auth: Auth, currentPassword: string, newPassword: string): Promise<UserRow> {
       const user = auth.user;
       if (!(await verifyPassword(currentPassword, user.password_hash))) {
@@ -186,8 +213,12 @@ export function accountsService(deps: ServiceDeps, presence: Pick<PresenceServic
       setImmediate(() => sendResetCode(email).catch(onError));
     },
 
-    /** Sets a new password with a mailed code; ends all the user's login sessions. */
-    async resetPassword(rawEmail: string, code: string, newPassword: string): Promise<void> {
+    /**
+     * Sets a new password with a mailed code: account recovery. Ends all the user's login
+     * sessions, their sign-in lock, and their Telegram link (a chat linked with a stolen session
+     * would otherwise go on acting as them); answers the chat that was linked, to be told.
+     */
+    async resetPassword(rawEmail: string, code: string, newPassword: string): Promise<{ unlinkedChat: number | null }> {
       const email = normalizeEmail(rawEmail) ?? '';
       checkNewPassword(newPassword, { email });
       const invalidCode = () => badRequest('the code is wrong, expired or already used', 'invalid_code');
@@ -200,16 +231,22 @@ export function accountsService(deps: ServiceDeps, presence: Pick<PresenceServic
         throw invalidCode();
       }
       const hash = await hashPassword(newPassword);
-      const revoked = await db.write(async (tx) => {
+      const { revoked, unlinkedChat } = await db.write(async (tx) => {
         // The used_at guard makes the code single-use even if two resets race.
         const fresh = await repos.passwordResets.latestUsable(user.id, now, tx);
         if (!fresh || fresh.id !== reset.id) throw invalidCode();
         await repos.passwordResets.markUsed(tx, reset.id, now);
         await repos.users.setPassword(tx, user.id, hash, now);
-        await repos.loginFailures.clear(tx, user.email);
-        return repos.credentials.revokeAllForUser(tx, user.id, now, { sessionsOnly: true });
+        // The account's failures and those from each address (failureKey).
+        const addressPrefix = failureKey(user.email, '');
+        await tx.run('DELETE FROM login_failures WHERE email = ? OR substr(email, 1, length(?)) = ?', [user.email, addressPrefix, addressPrefix]);
+        const link = await tx.get<{ chat_id: number }>('SELECT chat_id FROM telegram_links WHERE user_id = ?', [user.id]);
+        if (link) await tx.run('DELETE FROM telegram_links WHERE user_id = ?', [user.id]);
+        const revoked = await repos.credentials.revokeAllForUser(tx, user.id, now, { sessionsOnly: true });
+        return { revoked, unlinkedChat: link?.chat_id ?? null };
       });
       announceRevoked(user.id, revoked);
+      return { unlinkedChat };
     },
 
     // ---- API tokens -------------------------------------------------------

@@ -71,7 +71,7 @@ export function presentProject(p: ProjectWithMembership, publicUrl: string): Pro
   };
 }
 
-export function presentMember(m: MemberRow): Member {
+export function presentMember(m: MemberRow & { inOtherProjects: boolean }): Member {
   return {
     userId: m.id,
     email: m.email,
@@ -82,6 +82,7 @@ export function presentMember(m: MemberRow): Member {
     operator: m.operator === 1,
     access: m.access,
     createdAt: iso(m.joined_at),
+    inOtherProjects: m.inOtherProjects,
   };
 }
 

@@ -1,6 +1,11 @@
 // The team of a project: adding people (with a generated password and a welcome mail),
 // changing their access, removing them. Managed by the `admin` and `settings` levels;
 // only admins touch admin access, and a project always keeps at least one admin.
+//
+// A person has one account across projects, and its names are theirs: a project's managers
+// rename a member only while the account is in no other project (else a manager of one project
+// would rename someone everywhere: in the other projects, their widgets and the person's mail).
+// Past that, only the person (PATCH /me) or a server administrator changes them.
 import {
   type AccessLevel,
   type AddMemberBody,
@@ -11,6 +16,7 @@ import { nameProblem } from '../../core/names.js';
 import { ACCOUNT_RULES } from '../config.js';
 import type { Membership, MemberRow } from '../db/projects.js';
 import { schedulesRepo } from '../db/schedules.js';
+import type { Tx } from '../db/sqlite.js';
 import { badRequest, conflict, forbidden, notFound } from '../errors.js';
 import { generatePassword, hashPassword } from '../secrets.js';
 import type { Auth } from './accounts.js';
@@ -28,6 +34,9 @@ function cleanName(raw: string, what: string): string {
   if (problem) throw badRequest(problem);
   return name;
 }
+
+/** A member and whether their account is also in another project (then its names are not the project's to change). */
+export type TeamMember = MemberRow & { inOtherProjects: boolean };
 
 export type TeamService = ReturnType<typeof teamService>;
 
@@ -48,6 +57,27 @@ export function teamService(
     return member;
   }
 
+  /**
+   * A member as the team shows it to `auth`. Whether the account is also in another project says
+   * whose its names are; its phone is shown only while it is in no other project (or to the
+   * person): else a manager could read anyone's number by adding their email.
+   */
+  async function shown(auth: Auth, member: MemberRow): Promise<TeamMember> {
+    const inOtherProjects = (await repos.projects.membershipCount(member.id)) > 1;
+    const phone = inOtherProjects && member.id !== auth.user.id ? null : member.phone;
+    return { ...member, phone, inOtherProjects };
+  }
+
+  /** The rule above; checked in the write, so an account joining another project meanwhile counts. */
+  async function checkRename(auth: Auth, target: MemberRow, tx: Tx): Promise<void> {
+    if (auth.user.id === target.id || auth.user.server_admin) return;
+    if ((await repos.projects.membershipCount(target.id, tx)) <= 1) return;
+    throw forbidden(
+      `the names of ${target.email} are their account's, which is also in another project: they change them themselves ` +
+        '("parley profile set"), or a server administrator does',
+    );
+  }
+
   /** Settings-level managers may not touch admins or hand out admin access. */
   function checkAdminRule(actor: Membership, target: { access: AccessLevel | null } | null, granted?: AccessLevel | null) {
     if (actor.access === 'admin') return;
@@ -56,21 +86,21 @@ export function teamService(
   }
 
   return {
-    async list(auth: Auth, projectId: number) {
+    async list(auth: Auth, projectId: number): Promise<TeamMember[]> {
       await projects.membership(auth, projectId);
-      return repos.projects.members(projectId);
+      return Promise.all((await repos.projects.members(projectId)).map((m) => shown(auth, m)));
     },
 
-    async get(auth: Auth, projectId: number, email: string) {
+    async get(auth: Auth, projectId: number, email: string): Promise<TeamMember> {
       await projects.membership(auth, projectId);
-      return findMember(projectId, email);
+      return shown(auth, await findMember(projectId, email));
     },
 
     async add(
       auth: Auth,
       projectId: number,
       body: AddMemberBody,
-    ): Promise<{ member: MemberRow; newUser: boolean; passwordMailed: boolean }> {
+    ): Promise<{ member: TeamMember; newUser: boolean; passwordMailed: boolean }> {
       const actor = await requireManager(auth, projectId);
       const email = normalizeEmail(body.email);
       if (!email) throw badRequest(`not a valid email address: "${body.email}"`);
@@ -140,10 +170,10 @@ export function teamService(
       });
       mailer.kick();
       bus.publish({ type: 'member.added', projectId, userId });
-      return { member: (await repos.projects.member(projectId, email))!, newUser: !existing, passwordMailed };
+      return { member: await shown(auth, (await repos.projects.member(projectId, email))!), newUser: !existing, passwordMailed };
     },
 
-    async update(auth: Auth, projectId: number, rawEmail: string, body: UpdateMemberBody): Promise<MemberRow> {
+    async update(auth: Auth, projectId: number, rawEmail: string, body: UpdateMemberBody): Promise<TeamMember> {
       const actor = await requireManager(auth, projectId);
       const target = await findMember(projectId, rawEmail);
       checkAdminRule(actor, target, body.access);
@@ -152,19 +182,25 @@ export function teamService(
       if (!access && !operator) {
         throw badRequest('a member needs the operator role or an access level; use "team remove" to remove them');
       }
+      // Only a name that differs is a change: a file applied again sends the names as they are.
+      const changedName = (raw: string | undefined, have: string, what: string) => {
+        const name = raw === undefined ? undefined : cleanName(raw, what);
+        return name === have ? undefined : name;
+      };
       const fields = {
-        firstName: body.firstName === undefined ? undefined : cleanName(body.firstName, 'the first name'),
-        lastName: body.lastName === undefined ? undefined : cleanName(body.lastName, 'the last name'),
+        firstName: changedName(body.firstName, target.first_name, 'the first name'),
+        lastName: changedName(body.lastName, target.last_name, 'the last name'),
       };
       const now = clock.now();
       const { leftGroups, ended } = await db.write(async (tx) => {
         if (target.access === 'admin' && access !== 'admin' && (await repos.projects.adminCount(projectId, tx)) <= 1) {
           throw conflict('this is the last admin of the project: make someone else admin first');
         }
-        await repos.projects.updateMember(tx, projectId, target.id, { access, operator });
         if (fields.firstName !== undefined || fields.lastName !== undefined) {
+          await checkRename(auth, target, tx);
           await repos.users.updateProfile(tx, target.id, fields, now);
         }
+        await repos.projects.updateMember(tx, projectId, target.id, { access, operator });
         if (target.operator !== 1 || operator) return { leftGroups: 0, ended: null };
         // Groups, working hours and the online switch are an operator's: without the role they
         // would stay, unseen (an export leaves them out), and come back with it. Their open
@@ -176,7 +212,7 @@ export function teamService(
       bus.publish({ type: 'member.updated', projectId, userId: target.id });
       if (leftGroups > 0) bus.publish({ type: 'groups.changed', projectId });
       if (ended) await presence.announceEndOfDuty([ended]);
-      return (await repos.projects.member(projectId, target.email))!;
+      return shown(auth, (await repos.projects.member(projectId, target.email))!);
     },
 
     /**

@@ -324,6 +324,16 @@ export function createBridge(deps: BridgeDeps) {
       return { code, bot: me.username ?? '', url: `https://t.me/${me.username}?start=${code}`, expiresAt: new Date(expiresAt).toISOString() };
     },
 
+    /**
+     * Tells a chat that a password reset ended its link (the reset deleted it, with the sessions:
+     * services/accounts.ts). Kept trying through an outage, so the chat does learn it.
+     */
+    async linkEndedByReset(chatId: number) {
+      await say(ctx, chatId, TEXTS.unlinkedByReset, { untilAnswered: true }).catch((err: Error) =>
+        log.warn({ reason: err.message }, 'telegram: could not tell a chat its link ended'),
+      );
+    },
+
     /** Ends the caller's link; tells the chat. */
     async unlink(auth: Auth) {
       const chatId = await store.unlinkUser(auth.user.id);

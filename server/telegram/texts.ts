@@ -70,6 +70,8 @@ export const TEXTS = {
   linked: (name: string, email: string) =>
     `Linked to Parley as ${name} (${email}). Visitor messages in your My messages arrive here; reply to one to answer. /help`,
   unlinkedNow: 'This chat is no longer linked to Parley. Run "parley telegram link" to link it again.',
+  unlinkedByReset:
+    "This chat is no longer linked to Parley: the account's password was reset, which ends its Telegram link. Run \"parley telegram link\" to link it again.",
   relinked: (name: string, email: string) => `This chat was linked to ${name} (${email}); that link has ended.`,
   help: [
     'Visitor messages from your My messages arrive here.',

@@ -330,12 +330,12 @@ describe('what the server would refuse part-way is refused by the plan, before a
     expectFailure(await bob.run(['apply', '-f', grant]), 1, onlyAdmins);
 
     const rename = await file(
-      ['project:', '  name: Desk', 'team:', '  - email: root@example.com', '    firstName: Rooty', '    lastName: Admin', '    access: admin', ''].join('\n'),
+      ['project:', '  name: Desk', 'team:', '  - email: root@example.com', '    firstName: Root', '    lastName: Admin', '    operator: true', '    access: admin', ''].join('\n'),
     );
     expectFailure(
       await bob.run(['apply', '-f', rename, '--dry-run']),
       1,
-      /parley\.yaml:7:13: root@example\.com is an admin, and only admins can change or remove an admin: your access in "Desk" is settings; nothing was applied/,
+      /parley\.yaml:8:13: root@example\.com is an admin, and only admins can change or remove an admin: your access in "Desk" is settings; nothing was applied/,
     );
     expect((await admin.json<ProjectJson>(['project', 'show', '-p', 'Desk'])).timezone).toBe(before.timezone);
     const team = await admin.json<Array<{ email: string; firstName: string }>>(['team', 'list', '-p', 'Desk']);

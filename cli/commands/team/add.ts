@@ -18,8 +18,10 @@ interface Opts {
 
 /**
  * An account belongs to the person, not to the project: adding them keeps their password and
- * their names. Names other than the ones given are said, with the way to change them. Someone
- * who never chose a password gets a new one-time password by mail (`passwordMailed`).
+ * their names. Names other than the ones given are said, with the way to change them: while the
+ * account is in no other project, `team update` here; else only the person (their profile) or a
+ * server administrator (the server refuses a project's managers). Someone who never chose a
+ * password gets a new one-time password by mail (`passwordMailed`).
  */
 function existingAccount(member: Member, opts: Opts, projectId: number, passwordMailed: boolean): string {
   const firstName = opts.firstName.trim();
@@ -32,10 +34,10 @@ function existingAccount(member: Member, opts: Opts, projectId: number, password
   }
   // With the project, so that it works whatever project is the default where it is pasted.
   const rename = `parley team update -p ${projectId} ${shellWord(member.email)} --first-name ${shellWord(firstName)} --last-name ${shellWord(lastName)}`;
-  return (
-    `They already had an account as "${personName(member.firstName, member.lastName)}": ${signIn}, ` +
-    `and their names are kept (${rename} renames them in every project, or they change them in their profile).`
-  );
+  const kept = `They already had an account as "${personName(member.firstName, member.lastName)}": ${signIn}, and their names are kept`;
+  return member.inOtherProjects
+    ? `${kept}: their account is also in another project, so they change them in their profile (or a server administrator does: ${rename}).`
+    : `${kept} (${rename} renames them, or they change them in their profile).`;
 }
 
 export async function run(opts: Opts, ctx: Ctx): Promise<number> {
