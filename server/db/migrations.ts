@@ -459,4 +459,27 @@ export const migrations: Migration[] = [
       CREATE INDEX dialogs_by_lead_class ON dialogs(project_id, lead_class);
     `,
   },
+  {
+    name: 'attachments: unused files expire; a daily upload budget per visitor',
+    sql: `
+      -- A file no message carries is removed once expires_at has passed (services/attachments.ts);
+      -- NULL once a message carries it. Files from before: those messages carry are kept, the
+      -- others get the hour from their upload that new ones get.
+      ALTER TABLE attachments ADD COLUMN expires_at INTEGER;
+      UPDATE attachments SET expires_at = created_at + 3600000
+      WHERE id NOT IN (
+        SELECT json_extract(j.value, '$.id') FROM messages m, json_each(m.attachments) j
+        WHERE m.attachments IS NOT NULL AND json_valid(m.attachments)
+      );
+      CREATE INDEX attachments_expiring ON attachments(expires_at) WHERE expires_at IS NOT NULL;
+
+      -- What each visitor has uploaded since their current day began: kept apart from the files,
+      -- so that the removal of unused ones gives no budget back.
+      CREATE TABLE upload_budgets (
+        visitor_id INTEGER PRIMARY KEY REFERENCES visitors(id) ON DELETE CASCADE,
+        since INTEGER NOT NULL,
+        bytes INTEGER NOT NULL
+      );
+    `,
+  },
 ];

@@ -5,7 +5,7 @@
 //                                                                   from an allowed origin (CORS)
 //   GET  /files/:id/:key/:name                                       the file, for whoever holds the URL
 import type { ReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import multipart from '@fastify/multipart';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -13,10 +13,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { Attachment, DialogParams } from '../../core/protocol/index.js';
 import type { ProjectRow } from '../db/projects.js';
-import { AppError, badRequest, forbidden, notFound, tooLarge, unauthenticated } from '../errors.js';
+import { AppError, badRequest, forbidden, notFound, unauthenticated } from '../errors.js';
 import { FILE_CSP } from '../plugins/security.js';
-import { formatSize } from '../../core/format-size.js';
-import { presentAttachment } from '../services/attachments.js';
+import { type IncomingFile, presentAttachment } from '../services/attachments.js';
 import { sha256 } from '../secrets.js';
 
 /**
@@ -71,29 +70,30 @@ const MULTIPART_EXTRA_PARTS = new Set(['FST_PARTS_LIMIT', 'FST_FILES_LIMIT', 'FS
 export default async function attachmentRoutes(app: FastifyInstance) {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const { attachments, dialogs } = app.services;
-  const maxBytes = app.config.uploadMaxBytes;
-  const limitText = formatSize(maxBytes);
+  // One byte over the limit reaches attachments.receive, which counts the bytes and refuses them.
+  await app.register(multipart, { limits: { fileSize: app.config.uploadMaxBytes + 1, files: 1, fields: 5, parts: 6 } });
 
-  await app.register(multipart, { limits: { fileSize: maxBytes, files: 1, fields: 5, parts: 6 } });
+  // Files no message carries are swept as the server starts (those whose hour ran out while it
+  // was down) and every few minutes after.
+  app.addHook('onReady', async () => attachments.start((err) => app.log.error({ err }, 'attachments: sweep failed')));
+  app.addHook('onClose', async () => attachments.stop());
 
   /**
    * The file of an upload: a multipart/form-data body of exactly one part, a file in the field
    * `file` (what the widget, the CLI and the TUI send). Anything else is refused whole, never half
-   * taken: a second file dropped in silence would look sent to whoever chose it.
+   * taken: a second file dropped in silence would look sent to whoever chose it. The file streams
+   * into a temporary one, which the caller hands to `attachments.store`.
    */
-  async function readUpload(request: FastifyRequest): Promise<{ bytes: Buffer; name: string }> {
+  async function readUpload(request: FastifyRequest): Promise<IncomingFile> {
     if (!request.isMultipart()) throw badRequest('send the file as multipart/form-data');
-    let upload: { bytes: Buffer; name: string } | undefined;
+    let upload: IncomingFile | undefined;
     try {
       for await (const part of request.parts()) {
         if (upload || part.type !== 'file' || part.fieldname !== 'file') throw badRequest(ONE_FILE);
-        const bytes = await part.toBuffer();
-        // toBuffer() throws only when it reads a chunk after the limit was hit; when the bytes over
-        // the limit came in a chunk of their own, busboy just drops them and marks the stream.
-        if (part.file.truncated) throw tooLarge(`a file may be at most ${limitText}`);
-        upload = { bytes, name: part.filename };
+        upload = await attachments.receive(part.file, part.filename);
       }
     } catch (err) {
+      if (upload) await rm(upload.path, { force: true });
       // What is left of a refused body is read and dropped: left waiting in the parser, it would
       // hold the connection, and the client could not send its next request on it.
       request.raw.unpipe();
@@ -108,7 +108,7 @@ export default async function attachmentRoutes(app: FastifyInstance) {
   function uploadError(err: unknown): unknown {
     if (err instanceof AppError) return err;
     const code = (err as { code?: unknown }).code;
-    if (code === 'FST_REQ_FILE_TOO_LARGE') return tooLarge(`a file may be at most ${limitText}`);
+    if (code === 'FST_REQ_FILE_TOO_LARGE') return attachments.fileTooLarge();
     // Parts beyond the plugin's limits (above), or a field named __proto__: more than one file.
     if (typeof code === 'string' && MULTIPART_EXTRA_PARTS.has(code)) return badRequest(ONE_FILE);
     // busboy's own errors are plain Errors without a code (a missing boundary, a part cut off, a
@@ -174,6 +174,8 @@ export default async function attachmentRoutes(app: FastifyInstance) {
       const pending = !visitor && tokenHash ? app.hub.pendingVisitor(project.id, tokenHash) : undefined;
       if (pending) visitor = await app.services.dialogs.storeVisitor(pending);
       if (!visitor) throw unauthenticated('unknown visitor: the widget must say hello first');
+      // A spent budget is told before the body is read; the write that stores the file checks again.
+      await attachments.checkBudget(visitor.id);
       const row = await attachments.store({ projectId: project.id, visitorId: visitor.id, by: 'visitor' }, await readUpload(request));
       return reply.code(201).send(presentAttachment(row));
     },
