@@ -96,10 +96,37 @@ const validators = AjvCompiler();
 const lenient = validators({}, { customOptions: {} });
 const strict = validators({}, { customOptions: { coerceTypes: false, removeAdditional: false } });
 
+/**
+ * How long a request may take to arrive, headers and body. Fastify's default is for ever, so a
+ * client sending a byte every few seconds held a connection as long as it liked (slowloris). The
+ * largest upload must still fit over a poor mobile link (this many bytes a second), and never
+ * less than Node's own default.
+ */
+const SLOW_LINK_BYTES_PER_S = 32 * 1024;
+const MIN_REQUEST_TIMEOUT_MS = 300_000;
+/** Node looks for requests over their time this often (its default). */
+const TIMEOUT_CHECK_MS = 30_000;
+/** Node's own: the headers of a request arrive within this. */
+const HEADERS_TIMEOUT_MS = 60_000;
+
+function requestTimeoutOf(options: AppOptions): number {
+  const upload = Math.ceil(options.config.uploadMaxBytes / SLOW_LINK_BYTES_PER_S) * 1000;
+  return options.requestTimeoutMs ?? Math.max(MIN_REQUEST_TIMEOUT_MS, upload);
+}
+
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const requestTimeout = requestTimeoutOf(options);
   const app = Fastify({
     logger: loggerOptions(options),
     bodyLimit: 1024 * 1024,
+    // A WebSocket is no longer a request once upgraded: this does not cut it.
+    requestTimeout,
+    http: {
+      // Node swaps the two timeouts when the headers' one is the longer: it must not be.
+      headersTimeout: Math.min(HEADERS_TIMEOUT_MS, requestTimeout),
+      // A shorter timeout (tests) is looked at often enough to hold.
+      connectionsCheckingInterval: Math.min(TIMEOUT_CHECK_MS, Math.max(50, requestTimeout / 4)),
+    },
     // One proxy: the client is the address it appended to X-Forwarded-For (the last one). What
     // came before it in the header is whatever the client sent, and would let it pick its own
     // address (and with it, its own rate limits).

@@ -27,12 +27,23 @@ export interface ServerConfig {
   telegramWebhookUrl: string | null;
   /** PARLEY_TRUST_PROXY: take the client's address from X-Forwarded-For (behind a reverse proxy). */
   trustProxy: boolean;
+  /** Widget sockets one client address may hold open at once (PARLEY_WIDGET_SOCKETS_PER_ADDRESS). */
+  widgetSocketsPerAddress: number;
+  /** Visitors one client address may start a minute, by their first message (PARLEY_WIDGET_VISITORS_PER_MINUTE). */
+  widgetVisitorsPerMinute: number;
 }
 
 export const DEFAULT_PORT = 8080;
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_DATA_DIR = './.parley';
 export const DEFAULT_TELEGRAM_API = 'https://api.telegram.org';
+/**
+ * The per-address budgets of the widget. Generous, because one address is often many people: an
+ * office or a mobile carrier's NAT, and every visitor at once behind a reverse proxy when
+ * PARLEY_TRUST_PROXY is not set. They stop one script, not a busy site.
+ */
+export const DEFAULT_WIDGET_SOCKETS_PER_ADDRESS = 500;
+export const DEFAULT_WIDGET_VISITORS_PER_MINUTE = 60;
 /** The SQLite database inside the data directory. */
 export const DATABASE_FILE = 'parley.db';
 
@@ -89,6 +100,8 @@ export function configFromEnv(
     // Telegram posts updates only to https addresses.
     telegramWebhookUrl: webhook && parseUrl(webhook, 'PARLEY_TELEGRAM_WEBHOOK_URL', ['https:']),
     trustProxy: parseSwitch(env.PARLEY_TRUST_PROXY, 'PARLEY_TRUST_PROXY'),
+    widgetSocketsPerAddress: parseCount(env.PARLEY_WIDGET_SOCKETS_PER_ADDRESS, 'PARLEY_WIDGET_SOCKETS_PER_ADDRESS', DEFAULT_WIDGET_SOCKETS_PER_ADDRESS),
+    widgetVisitorsPerMinute: parseCount(env.PARLEY_WIDGET_VISITORS_PER_MINUTE, 'PARLEY_WIDGET_VISITORS_PER_MINUTE', DEFAULT_WIDGET_VISITORS_PER_MINUTE),
   };
 }
 
@@ -162,6 +175,15 @@ export function parsePort(raw: string, what: string): number {
   return port;
 }
 
+/** A limit: a whole number from 1 up, or `fallback` when not set. */
+function parseCount(raw: string | undefined, what: string, fallback: number): number {
+  const value = raw?.trim();
+  if (!value) return fallback;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || !Number.isSafeInteger(n)) throw new Error(`${what} must be a whole number from 1 up, got "${raw}"`);
+  return n;
+}
+
 function parseSize(raw: string): number {
   const n = Number(raw);
   if (!/^\d+$/.test(raw) || n < 1) throw new Error(`PARLEY_UPLOAD_MAX_BYTES must be a number of bytes, got "${raw}"`);
@@ -181,4 +203,6 @@ export interface AppOptions {
   heartbeatMs?: number;
   /** How often an operator socket's session or token is checked again (expiry); 60 s. */
   sessionCheckMs?: number;
+  /** How long a request (headers and body) may take to arrive; by default long enough for the largest upload over a slow link. */
+  requestTimeoutMs?: number;
 }

@@ -3,7 +3,7 @@
 //
 //   /ws/operator?project=ID   Authorization: Bearer <session or API token>
 //   /ws/visitor?key=WIDGET_KEY  from an allowed Origin; the first frame is `hello`
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 import { Compile } from 'typebox/compile';
 import { OperatorFrame, VisitorFrame } from '../../core/protocol/index.js';
@@ -12,10 +12,10 @@ import { AppError, badRequest, forbidden, notFound, storageFault } from '../erro
 import { bearerToken } from '../plugins/auth.js';
 import { releaseUpgrade } from '../plugins/realtime.js';
 import { CLOSE, type VisitorConn } from '../realtime/hub.js';
+import { keyedBuckets, socketsByAddress, warnOnceIn } from '../realtime/limits.js';
 import type { Auth } from '../services/accounts.js';
 import type { VisitorRef } from '../services/dialogs.js';
 import { visitorMessage } from '../services/present.js';
-import type { Clock } from '../clock.js';
 import { malformedFrame, notUnicode } from '../unicode.js';
 
 interface Checker {
@@ -38,27 +38,16 @@ type FrameChecker = ReturnType<typeof frameChecker>;
 const operatorFrame = frameChecker(OperatorFrame);
 const visitorFrame = frameChecker(VisitorFrame);
 
-/** A visitor may send this many messages in a burst, refilled at this rate per second. */
+/**
+ * A visitor may send this many messages in a burst, refilled at this rate per second: the
+ * visitor, over all their sockets (tabs), or a script would open a hundred.
+ */
 const VISITOR_BURST = 10;
 const VISITOR_RATE = 3;
 const HELLO_TIMEOUT_MS = 10_000;
 /** A visitor's typing signals passed on to operators: a burst of this many, then this many a second. */
 const TYPING_BURST = 5;
 const TYPING_RATE = 1;
-
-/** True while a sender is within `burst` at once and `perSecond` over time (one token a call). */
-function tokenBucket(burst: number, perSecond: number, clock: Clock) {
-  let tokens = burst;
-  let refilledAt = clock.now();
-  return () => {
-    const now = clock.now();
-    tokens = Math.min(burst, tokens + ((now - refilledAt) / 1000) * perSecond);
-    refilledAt = now;
-    if (tokens < 1) return false;
-    tokens -= 1;
-    return true;
-  };
-}
 /**
  * An operator socket's session or token is checked again this often: one that expires (by age
  * or, for a token, its --days) or whose user is disabled while the socket is open loses it.
@@ -67,17 +56,24 @@ const SESSION_CHECK_MS = 60_000;
 /**
  * A refused origin is logged once per project and origin in this long, with how many were
  * refused since: every visitor of a site not yet allowed retries, and each attempt would log.
+ * An address over a budget is logged as seldom, for the same reason.
  */
 const REFUSED_LOG_MS = 10 * 60_000;
 
 /**
  * The close codes of a widget's refused connection (asked for with `refusal=close`), by the HTTP
- * status it would get: the origin is not allowed (403), the widget key is unknown (404).
+ * status it would get: the origin is not allowed (403), the widget key is unknown (404), the
+ * address has too many widgets open (429). The widget stops at the first two and tries a 4429
+ * again later, with its backoff.
  */
 const WIDGET_REFUSED: Record<number, { code: number; reason: string }> = {
   403: { code: 4403, reason: 'origin not allowed' },
   404: { code: 4404, reason: 'unknown widget key' },
+  429: { code: 4429, reason: 'too many connections from this address; try later' },
 };
+const tooManySockets = () => new AppError(429, 'rate_limited', 'too many widget connections from this address; try later');
+const tooManyMessages = () => new AppError(429, 'rate_limited', 'too many messages; wait a moment');
+const tooManyVisitors = () => new AppError(429, 'rate_limited', 'too many new visitors from this address; wait a moment');
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -162,10 +158,17 @@ function reply(socket: WebSocket, frame: unknown) {
 }
 
 export default async function realtimeRoutes(app: FastifyInstance, options: { sessionCheckMs?: number }) {
-  /** Refused widget origins logged lately, by "projectId origin": when, and how many refused since. */
-  const refusedOrigins = new Map<string, { at: number; since: number }>();
   const { dialogs, presence, projects } = app.services;
   const hub = app.hub;
+  const { widgetSocketsPerAddress, widgetVisitorsPerMinute } = app.config;
+  // By the client's address (request.ip: the proxy's, unless PARLEY_TRUST_PROXY is set) and by visitor.
+  const widgetSockets = socketsByAddress(widgetSocketsPerAddress);
+  const newVisitors = keyedBuckets(widgetVisitorsPerMinute, widgetVisitorsPerMinute / 60, app.clock);
+  const visitorMessages = keyedBuckets(VISITOR_BURST, VISITOR_RATE, app.clock);
+  const visitorTyping = keyedBuckets(TYPING_BURST, TYPING_RATE, app.clock);
+  const warningDue = warnOnceIn(REFUSED_LOG_MS, app.clock);
+  /** Who a widget socket's budgets belong to: its visitor, or their token's hash until they are stored. */
+  const visitorKey = (c: VisitorConn) => (c.visitorId !== null ? `visitor ${c.visitorId}` : c.pending!.tokenHash);
   /** A widget socket's visitor, stored now when they were not (their first message). */
   const visitorOf = async (c: VisitorConn): Promise<VisitorRef> =>
     c.visitorId !== null ? { id: c.visitorId, project_id: c.projectId } : dialogs.storeVisitor(c.pending!);
@@ -282,29 +285,43 @@ export default async function realtimeRoutes(app: FastifyInstance, options: { se
         origin === 'null'
           ? 'a page opened from a file or a sandboxed frame has no origin: serve it over http(s)'
           : `allow it with: parley project set ${project.id} --add-origin ${origin ?? 'ORIGIN'}`;
-      const said = refusedOrigins.get(`${project.id} ${origin}`);
-      const now = app.clock.now();
-      if (said && now - said.at < REFUSED_LOG_MS) said.since++;
-      else {
-        const since = said?.since ? `; ${said.since} more refused since the last note` : '';
+      const due = warningDue(`origin ${project.id} ${origin}`);
+      if (due) {
+        const since = due.heldBack ? `; ${due.heldBack} more refused since the last note` : '';
         request.log.warn(
-          { origin: origin ?? null, projectId: project.id, refusedSince: said?.since ?? 0 },
+          { origin: origin ?? null, projectId: project.id, refusedSince: due.heldBack },
           `widget refused: origin ${origin ?? '(none)'} is not allowed for project ${project.id} (${fix})${since}`,
         );
-        // Bounded: a flood of made-up origins only forgets the oldest notes.
-        if (refusedOrigins.size >= 1000) refusedOrigins.delete(refusedOrigins.keys().next().value!);
-        refusedOrigins.delete(`${project.id} ${origin}`);
-        refusedOrigins.set(`${project.id} ${origin}`, { at: now, since: 0 });
       }
       throw forbidden(`origin ${origin ?? '(none)'} is not allowed for this project`);
     }
     return project;
   }
 
+  /**
+   * An address over one of its budgets, logged once in REFUSED_LOG_MS. Many real visitors may
+   * share it (an office), or all of them, when it is a reverse proxy's and PARLEY_TRUST_PROXY is
+   * not set: the log line is how an admin learns which, and what to do.
+   */
+  function overBudget(log: FastifyBaseLogger, address: string, budget: 'sockets' | 'visitors') {
+    const due = warningDue(`${budget} ${address}`);
+    if (!due) return;
+    const [what, variable, limit] =
+      budget === 'sockets'
+        ? [`has ${widgetSocketsPerAddress} widget connections open; more are told to try later`, 'PARLEY_WIDGET_SOCKETS_PER_ADDRESS', widgetSocketsPerAddress]
+        : [`starts visitors faster than ${widgetVisitorsPerMinute} a minute; their first messages are told to wait`, 'PARLEY_WIDGET_VISITORS_PER_MINUTE', widgetVisitorsPerMinute];
+    const proxy = app.config.trustProxy ? '' : `if ${address} is a reverse proxy, set PARLEY_TRUST_PROXY=1 so that visitors are counted by their own address; `;
+    const since = due.heldBack ? `; ${due.heldBack} more refused since the last note` : '';
+    log.warn(
+      { address, budget, limit, refusedSince: due.heldBack },
+      `widget limit: address ${address} ${what} (${proxy}if it is many real visitors, raise ${variable}, now ${limit})${since}`,
+    );
+  }
+
   // A browser tells a page nothing of a refused upgrade (its socket closes with 1006, as when the
   // network is gone), so the widget asks with `refusal=close` for the connection to be accepted
   // and closed at once with a code it can act on: it then stops retrying and tells the site's
-  // owner why. Other clients get the HTTP status.
+  // owner why, or, over the address's budget, tries again later. Other clients get the HTTP status.
   app.get<{ Querystring: { key?: string; refusal?: string } }>(
     '/ws/visitor',
     {
@@ -313,6 +330,10 @@ export default async function realtimeRoutes(app: FastifyInstance, options: { se
         upgradeOnly(request);
         try {
           request.widgetProject = await allowedProject(request);
+          if (widgetSockets.full(request.ip)) {
+            overBudget(request.log, request.ip, 'sockets');
+            throw tooManySockets();
+          }
         } catch (err) {
           const refused = err instanceof AppError ? WIDGET_REFUSED[err.status] : undefined;
           if (request.query.refusal !== 'close' || !refused) throw err;
@@ -321,21 +342,23 @@ export default async function realtimeRoutes(app: FastifyInstance, options: { se
       },
     },
     (socket, request) => {
-      if (request.widgetRefused) {
-        releaseUpgrade(socket, request.log);
-        socket.close(request.widgetRefused.code, request.widgetRefused.reason);
+      const log = request.log;
+      const address = request.ip;
+      releaseUpgrade(socket, log);
+      // Counted here, once open: the check at the upgrade lets through every socket of a burst
+      // that arrives before the first of them has opened.
+      const uncount = request.widgetRefused ? null : widgetSockets.add(address);
+      if (!uncount) {
+        if (!request.widgetRefused) overBudget(log, address, 'sockets');
+        const refused = request.widgetRefused ?? WIDGET_REFUSED[429];
+        socket.close(refused.code, refused.reason);
         return;
       }
       // Ten thousand of these wait idle: each keeps only what its frames need. The project row
       // serves the hello and is let go, as is the upgrade request.
       let project: ProjectRow | null = request.widgetProject!;
-      const log = request.log;
-      releaseUpgrade(socket, log);
       let conn: VisitorConn | null = null;
       let remove: (() => void) | null = null;
-      // Made at a socket's first message or typing: ten thousand idle ones hold neither.
-      let sending: (() => boolean) | null = null;
-      let typing: (() => boolean) | null = null;
       let group: string | null = null;
       let helloTimer: NodeJS.Timeout | null = setTimeout(() => socket.close(4000, 'no hello'), HELLO_TIMEOUT_MS);
       const helloSaid = () => {
@@ -343,6 +366,7 @@ export default async function realtimeRoutes(app: FastifyInstance, options: { se
         helloTimer = null;
       };
       socket.on('close', () => {
+        uncount();
         helloSaid();
         remove?.();
       });
@@ -393,8 +417,12 @@ export default async function realtimeRoutes(app: FastifyInstance, options: { se
           switch (frame.type) {
             case 'message.send': {
               ref = frame.clientId;
-              sending ??= tokenBucket(VISITOR_BURST, VISITOR_RATE, app.clock);
-              if (!sending()) throw new AppError(429, 'rate_limited', 'too many messages; wait a moment');
+              if (!visitorMessages(visitorKey(conn))) throw tooManyMessages();
+              // A first message stores the visitor and starts a dialog: what a script would repeat.
+              if (conn.visitorId === null && !newVisitors(address)) {
+                overBudget(log, address, 'visitors');
+                throw tooManyVisitors();
+              }
               const { message } = await dialogs.visitorSend(await visitorOf(conn), {
                 clientId: frame.clientId,
                 body: frame.body,
@@ -420,8 +448,7 @@ export default async function realtimeRoutes(app: FastifyInstance, options: { se
             case 'typing': {
               // Operators show it for seconds (the widget sends one every 3 s): a flood of them is
               // dropped, not passed on to every operator.
-              typing ??= tokenBucket(TYPING_BURST, TYPING_RATE, app.clock);
-              if (!typing() || conn.visitorId === null) break;
+              if (conn.visitorId === null || !visitorTyping(visitorKey(conn))) break;
               const dialog = await dialogs.dialogOfVisitor(conn.visitorId);
               if (dialog) dialogs.visitorTyping(await visitorOf(conn), dialog);
               break;

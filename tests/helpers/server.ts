@@ -36,6 +36,8 @@ export async function startTestServer(
     heartbeatMs?: number;
     /** Checks operator sockets' sessions this often (60 s in production). */
     sessionCheckMs?: number;
+    /** Cuts a request whose headers and body took longer than this to arrive (at least 300 s in production). */
+    requestTimeoutMs?: number;
   } = {},
 ): Promise<TestServer> {
   const dataDir = opts.dataDir ?? (await tempDir());
@@ -46,8 +48,11 @@ export async function startTestServer(
       done();
     },
   });
-  const config = configFromEnv({ PARLEY_LOG_LEVEL: 'debug', ...opts.env, PARLEY_DATA_DIR: dataDir, PARLEY_PORT: '0' });
-  const app = await buildApp({ config, clock: opts.clock, logStream, rateLimits: opts.rateLimits, telegram: opts.telegram, heartbeatMs: opts.heartbeatMs, sessionCheckMs: opts.sessionCheckMs });
+  // Every visitor of a test comes from 127.0.0.1: the per-address budgets against floods are
+  // lifted unless a test sets them (tests/server/abuse-limits.test.ts tests them).
+  const unlimited = { PARLEY_WIDGET_SOCKETS_PER_ADDRESS: '1000000', PARLEY_WIDGET_VISITORS_PER_MINUTE: '1000000' };
+  const config = configFromEnv({ PARLEY_LOG_LEVEL: 'debug', ...unlimited, ...opts.env, PARLEY_DATA_DIR: dataDir, PARLEY_PORT: '0' });
+  const app = await buildApp({ config, clock: opts.clock, logStream, rateLimits: opts.rateLimits, telegram: opts.telegram, heartbeatMs: opts.heartbeatMs, sessionCheckMs: opts.sessionCheckMs, requestTimeoutMs: opts.requestTimeoutMs });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;

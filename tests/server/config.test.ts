@@ -22,6 +22,10 @@ describe('configFromEnv', () => {
       [{ PARLEY_TRUST_PROXY: 'maybe' }, 'PARLEY_TRUST_PROXY must be 1 or 0 (true/false, yes/no, on/off), got "maybe"'],
       [{ PARLEY_MAIL_FROM: 'not an address <<' }, 'PARLEY_MAIL_FROM must be an address, as in "Parley <chat@example.com>" or chat@example.com, got "not an address <<"'],
       [{ PARLEY_LOG_LEVEL: 'verbose' }, 'PARLEY_LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent, got "verbose"'],
+      [{ PARLEY_WIDGET_SOCKETS_PER_ADDRESS: '0' }, 'PARLEY_WIDGET_SOCKETS_PER_ADDRESS must be a whole number from 1 up, got "0"'],
+      [{ PARLEY_WIDGET_SOCKETS_PER_ADDRESS: 'lots' }, 'PARLEY_WIDGET_SOCKETS_PER_ADDRESS must be a whole number from 1 up, got "lots"'],
+      [{ PARLEY_WIDGET_VISITORS_PER_MINUTE: '2.5' }, 'PARLEY_WIDGET_VISITORS_PER_MINUTE must be a whole number from 1 up, got "2.5"'],
+      [{ PARLEY_WIDGET_VISITORS_PER_MINUTE: '-10' }, 'PARLEY_WIDGET_VISITORS_PER_MINUTE must be a whole number from 1 up, got "-10"'],
     ];
     for (const [env, message] of cases) expect(() => config(env), JSON.stringify(env)).toThrow(message);
   });
@@ -37,6 +41,14 @@ describe('configFromEnv', () => {
     expect(good).toMatchObject({ smtpUrl: 'smtps://user:pw@mail.example.com:465', publicUrl: 'https://chat.example.com', logLevel: 'warn', trustProxy: false });
     for (const on of ['1', 'true', 'YES', 'on']) expect(config({ PARLEY_TRUST_PROXY: on }).trustProxy).toBe(true);
     for (const off of ['', '0', 'false', 'no', 'off']) expect(config({ PARLEY_TRUST_PROXY: off }).trustProxy).toBe(false);
+  });
+
+  it('takes the widget limits per address, with generous defaults (one address may be an office, or a proxy)', () => {
+    expect(config({})).toMatchObject({ widgetSocketsPerAddress: 500, widgetVisitorsPerMinute: 60 });
+    expect(config({ PARLEY_WIDGET_SOCKETS_PER_ADDRESS: ' 20000 ', PARLEY_WIDGET_VISITORS_PER_MINUTE: '' })).toMatchObject({
+      widgetSocketsPerAddress: 20000,
+      widgetVisitorsPerMinute: 60,
+    });
   });
 
   it('makes a usable public URL for any host: any address as loopback, IPv6 in brackets', () => {

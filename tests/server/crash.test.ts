@@ -31,6 +31,8 @@ import { tempDir } from '../helpers/server.js';
 const ORIGIN = 'https://shop.example.com';
 /** One dialog each; at most 200 so one listing page holds them all (what `discover` reads). */
 const VISITORS = 150;
+/** Every visitor is on 127.0.0.1 and starts at once, again after each restart: room for them in one address's budgets. */
+const ONE_ADDRESS = { PARLEY_WIDGET_SOCKETS_PER_ADDRESS: String(VISITORS * 4), PARLEY_WIDGET_VISITORS_PER_MINUTE: String(VISITORS * 4) };
 /** Each visitor writes this often: 2.5 a second, under the widget rate limit (3 a second). */
 const VISITOR_EVERY_MS = 400;
 /** Messages a second offered by visitors and operators together. */
@@ -96,7 +98,7 @@ it(
     const dataDir = await tempDir('parley-crash-');
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
     const admin = await createAdmin(dataDir);
-    let server: ServerProcess = await startServerProcess(dataDir);
+    let server: ServerProcess = await startServerProcess(dataDir, { env: ONE_ADDRESS });
     const port = server.port;
     const op = await setUpProject(server.url, admin, ORIGIN);
     const projectId = op.project.id;
@@ -283,7 +285,7 @@ it(
       crashFiles.push(atCrash);
 
       const restarting = performance.now();
-      server = await startServerProcess(dataDir, { port });
+      server = await startServerProcess(dataDir, { port, env: ONE_ADDRESS });
       ups();
       crashes.push({
         after: confirmations,

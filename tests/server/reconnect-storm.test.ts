@@ -20,6 +20,8 @@ const ORIGIN = 'https://shop.example.com';
 const WANTED = 500;
 /** Operator answers per dialog while its widget is away. */
 const MISSED = 3;
+/** Every widget is on 127.0.0.1 and starts a visitor at once: room for them in one address's budgets. */
+const ONE_ADDRESS = { PARLEY_WIDGET_SOCKETS_PER_ADDRESS: String(WANTED * 2), PARLEY_WIDGET_VISITORS_PER_MINUTE: String(WANTED * 2) };
 
 /**
  * Each side (this process, the server) holds a socket per widget; the open-file limit of this
@@ -48,7 +50,7 @@ it(
     const dataDir = await tempDir('parley-storm-');
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
     const admin = await createAdmin(dataDir);
-    const server = await startServerProcess(dataDir);
+    const server = await startServerProcess(dataDir, { env: ONE_ADDRESS });
     const op = await setUpProject(server.url, admin, ORIGIN);
     const operator = await connectOperator(server.url, op.token, op.project.id);
     cleanups.push(() => operator.close());
