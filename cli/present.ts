@@ -6,14 +6,15 @@ import { formatSize } from '../core/format-size.js';
 export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /**
- * `value` (what the server answered) with every `avatarUrl` made absolute at `serverUrl`, the
- * server this CLI talks to. The server gives paths (`/avatars/2?v=…`), which work only beside
- * its address; what the CLI prints is read by people and by scripts that fetch it
- * (`curl "$(parley profile show --json | jq -r .avatarUrl)"`), so text and JSON give the URL.
+ * `value` (what the server answered) with every avatar's and file's URL made absolute at
+ * `serverUrl`, the server this CLI talks to. The server gives paths (`/avatars/2?v=…`,
+ * `/files/ID/KEY/NAME`), which work only beside its address; what the CLI prints is read by
+ * people and by scripts that fetch it (`curl "$(parley profile show --json | jq -r .avatarUrl)"`),
+ * so text and JSON give the URL.
  */
-export function withAbsoluteAvatars<T>(value: T, serverUrl: string): T {
+export function withAbsoluteUrls<T>(value: T, serverUrl: string): T {
   return JSON.parse(JSON.stringify(value), (key, v: unknown) =>
-    key === 'avatarUrl' && typeof v === 'string' && v.startsWith('/') ? `${serverUrl}${v}` : v,
+    typeof v === 'string' && ((key === 'avatarUrl' && v.startsWith('/')) || (key === 'url' && v.startsWith('/files/'))) ? `${serverUrl}${v}` : v,
   ) as T;
 }
 
@@ -28,8 +29,7 @@ const localDay = (d: Date) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad
 /** A formatter per zone: making one costs more than formatting a thousand dates with it. */
 const zoneFormats = new Map<string, Intl.DateTimeFormat>();
 
-/** The day and time of `d` in `timeZone`: ["2026-01-05", "09:41"]. */
-/** The date (YYYY-MM-DD) and time (HH:MM) of `d` in `timeZone`. */
+/** The date (YYYY-MM-DD) and time (HH:MM) of `d` in `timeZone`: ["2026-01-05", "09:41"]. */
 export function inZone(d: Date, timeZone: string): [string, string] {
   let format = zoneFormats.get(timeZone);
   if (!format) {
@@ -70,14 +70,14 @@ export const filesInShort = (files: Attachment[]) => (files.length === 1 ? `📎
 
 /**
  * A message as transcript lines: `[time] author: text · state`, later lines indented, then a line
- * per file with its address (`serverUrl` + its path: open it, or curl it).
+ * per file with its address (made absolute by withAbsoluteUrls: open it, or curl it).
  */
-export function messageLines(m: Message, visitorName: string, serverUrl = ''): string {
+export function messageLines(m: Message, visitorName: string): string {
   const who = m.author === 'visitor' ? visitorName : m.author === 'operator' ? m.operator?.name || 'operator' : 'system';
   const marks = [m.editedAt ? 'edited' : '', deliveryOf(m)].filter(Boolean).join(', ');
   const [first, ...rest] = m.body.split('\n');
   const lines = [`[${formatTime(m.createdAt)}] ${who}: ${first}`, ...rest.map((l) => `    ${l}`)];
   if (marks) lines[lines.length - 1] += `  · ${marks}`;
-  for (const a of m.attachments) lines.push(`    📎 ${a.name} (${a.mime}, ${formatSize(a.size)}) ${serverUrl}${a.url}`);
+  for (const a of m.attachments) lines.push(`    📎 ${a.name} (${a.mime}, ${formatSize(a.size)}) ${a.url}`);
   return lines.join('\n');
 }

@@ -93,6 +93,8 @@ const CLOSE_TOO_BIG = 1009;
 /** The server refuses this page's origin, or the widget key (asked for by `refusal=close`). */
 const CLOSE_ORIGIN_REFUSED = 4403;
 const CLOSE_UNKNOWN_KEY = 4404;
+/** Too many widget connections from this address: the server is up; retried with the backoff. */
+const CLOSE_BUSY = 4429;
 /**
  * Pages asked for at the start of a page of the site, beyond the newest, to find where the
  * answers the visitor has not seen begin (a page is 50 messages): further back, the divider goes
@@ -400,7 +402,8 @@ export function startChat(config: WidgetConfig): void {
         return;
       }
       // A site owner installing the widget: the browser says only that the connection failed.
-      if (!welcomed && ++failures === 3) {
+      // (Not for 4429: the server is up and asks this address to wait; it logs why.)
+      if (!welcomed && code !== CLOSE_BUSY && ++failures === 3) {
         console.warn(`Parley widget: cannot connect to ${config.serverOrigin}: is the server up, and does a proxy before it pass WebSocket upgrades?`);
       }
       // A frame over the server's limit closes the connection: that message is not sent again

@@ -3,7 +3,7 @@ import type { StateChange } from '../../core/client/realtime.js';
 import { type Ctx, withProject } from '../context.js';
 import { jsonTerminalSafe } from '../../core/terminal-text.js';
 import { notice } from '../io.js';
-import { withAbsoluteAvatars } from '../present.js';
+import { withAbsoluteUrls } from '../present.js';
 
 function describe(s: StateChange, project: string): string {
   switch (s.state) {
@@ -43,7 +43,7 @@ export async function run(ctx: Ctx): Promise<number> {
     signals.forEach((s) => process.once(s, stop));
     // The reader went away (`parley events | head -1`): that is the end, not an error.
     io.stdout.on('error', (err: NodeJS.ErrnoException) => finish(() => (err.code === 'EPIPE' ? resolve(0) : reject(err))));
-    conn.on('event', (event) => io.stdout.write(`${jsonTerminalSafe(JSON.stringify(withAbsoluteAvatars(event, client.url)))}\n`));
+    conn.on('event', (event) => io.stdout.write(`${jsonTerminalSafe(JSON.stringify(withAbsoluteUrls(event, client.url)))}\n`));
     conn.on('state', (s) => notice(io, describe(s, project.name)));
     conn.on('fatal', (err) => finish(() => reject(err)));
     conn.start();

@@ -8,7 +8,7 @@ import { CliError, UsageError } from '../errors.js';
 import { notice, result } from '../io.js';
 import { readLocalFile } from '../local-files.js';
 import { checkLength, parseId, refuse } from '../options.js';
-import { withAbsoluteAvatars } from '../present.js';
+import { withAbsoluteUrls } from '../present.js';
 import { readStdinLines } from '../prompt.js';
 
 interface Opts {
@@ -80,7 +80,7 @@ export async function run(dialogId: number, words: string[], opts: Opts, ctx: Ct
   const { message, isNew } = await client.sendMessage(project.id, dialogId, opts.clientId ?? randomUUID(), text, attachmentIds);
   const count = message.attachments.length;
   const withFiles = count ? ` with ${count} file${count === 1 ? '' : 's'}` : '';
-  result(ctx.io, withAbsoluteAvatars({ ...message, isNew }, client.url), () =>
+  result(ctx.io, withAbsoluteUrls({ ...message, isNew }, client.url), () =>
     isNew
       ? `Sent to dialog ${dialogId}: message ${message.id} (seq ${message.seq})${withFiles}.`
       : `Already sent with this client id: message ${message.id} (seq ${message.seq})${withFiles}, pushed to the visitor again.`,

@@ -1,12 +1,12 @@
 import { Command } from 'commander';
 import type { Ctx } from '../context.js';
 import { fields, result } from '../io.js';
-import { roleOf, withAbsoluteAvatars } from '../present.js';
+import { roleOf, withAbsoluteUrls } from '../present.js';
 import { personName } from '../../core/person.js';
 
 export async function run(ctx: Ctx): Promise<number> {
   const client = await ctx.client();
-  const me = withAbsoluteAvatars(await client.me(), client.url);
+  const me = withAbsoluteUrls(await client.me(), client.url);
   const u = me.user;
   result(ctx.io, { url: client.url, ...me }, () =>
     [

@@ -99,10 +99,11 @@ describe('parley send --file', () => {
 
     const pushed = await peer.next((f) => f.type === 'message' && f.message.id === sent.id);
     expect(pushed.message).toMatchObject({ author: 'operator', body: 'Here it is.', operator: { name: 'Olga Ops' } });
-    expect(pushed.message.attachments).toEqual(sent.attachments);
+    // The socket gives paths; what the CLI prints is absolute at its server, ready to fetch.
+    expect(pushed.message.attachments.map((a: AttachmentJson) => ({ ...a, url: `${server.url}${a.url}` }))).toEqual(sent.attachments);
 
     for (const [attachment, bytes] of [[photo, png], [text, notes]] as const) {
-      const res = await fetch(`${server.url}${attachment.url}`);
+      const res = await fetch(attachment.url);
       expect(res.status, attachment.name).toBe(200);
       expect(res.headers.get('content-type')).toBe(attachment.mime);
       expect(Buffer.from(await res.arrayBuffer()).equals(bytes), attachment.name).toBe(true);
@@ -111,8 +112,8 @@ describe('parley send --file', () => {
     expect(stored?.attachments.map((a) => a.id)).toEqual([photo.id, text.id]);
     // The transcript lists each file under its message, with the address to open it.
     const shown = (await operator.run(['dialogs', 'show', String(dialogId)])).stdout;
-    expect(shown).toContain(`Olga Ops: Here it is.  · not delivered\n    📎 photo.png (image/png, ${png.length} B) ${server.url}${photo.url}\n`);
-    expect(shown).toContain(`    📎 notes.txt (${text.mime}, ${notes.length} B) ${server.url}${text.url}`);
+    expect(shown).toContain(`Olga Ops: Here it is.  · not delivered\n    📎 photo.png (image/png, ${png.length} B) ${photo.url}\n`);
+    expect(shown).toContain(`    📎 notes.txt (${text.mime}, ${notes.length} B) ${text.url}`);
   });
 
   it('a file alone, without text, is a message too; the line says how many files', async () => {

@@ -165,16 +165,20 @@ describe('widget sockets per address (PARLEY_WIDGET_SOCKETS_PER_ADDRESS)', () =>
     const page = await (await browser.newContext()).newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (err) => pageErrors.push(err.message));
+    const warnings: string[] = [];
+    page.on('console', (m) => m.type() === 'warning' && warnings.push(m.text()));
     let attempts = 0;
-    const refusedTwice = new Promise<void>((resolve) =>
+    const refusedThrice = new Promise<void>((resolve) =>
       page.on('websocket', (ws) => {
         if (!ws.url().includes('/ws/visitor')) return;
-        ws.on('close', () => ++attempts === 2 && resolve());
+        ws.on('close', () => ++attempts === 3 && resolve());
       }),
     );
     await page.goto(server.url);
-    await refusedTwice;
+    await refusedThrice;
     expect(await page.locator('[data-parley][data-connection="open"]').count()).toBe(0);
+    // The server is up and asked this address to wait: the site's console is not told it is down.
+    expect(warnings.filter((w) => w.includes('cannot connect'))).toEqual([]);
 
     blocker.close();
     await page.locator('[data-parley][data-connection="open"]').waitFor({ state: 'attached', timeout: 20_000 });

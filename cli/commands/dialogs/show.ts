@@ -3,13 +3,13 @@ import type { DialogDetail, Message } from '../../../core/protocol/index.js';
 import { type Ctx, withProject } from '../../context.js';
 import { fields, result } from '../../io.js';
 import { parseId } from '../../options.js';
-import { formatTime, messageLines, withAbsoluteAvatars } from '../../present.js';
+import { formatTime, messageLines, withAbsoluteUrls } from '../../present.js';
 
 interface Opts {
   all?: boolean;
 }
 
-function render(d: DialogDetail, earlier: number, serverUrl: string): string {
+function render(d: DialogDetail, earlier: number): string {
   const { dialog, visitor } = d;
   const card = visitor.card;
   const utm = Object.entries(visitor.utm).map(([k, v]) => `${k}=${v}`).join(', ');
@@ -30,7 +30,7 @@ function render(d: DialogDetail, earlier: number, serverUrl: string): string {
     ['closed', dialog.closedAt ? formatTime(dialog.closedAt) : null],
   ]);
   const transcript = d.messages.length
-    ? d.messages.map((m) => messageLines(m, visitor.name, serverUrl)).join('\n')
+    ? d.messages.map((m) => messageLines(m, visitor.name)).join('\n')
     : 'No messages.';
   const more = earlier > 0 ? [`(${earlier} earlier message${earlier === 1 ? '' : 's'}: --all shows them)`] : [];
   return [header, '', ...more, transcript].join('\n');
@@ -49,9 +49,9 @@ export async function run(id: number, opts: Opts, ctx: Ctx): Promise<number> {
       messages = [...older, ...messages];
     }
   }
-  const full = withAbsoluteAvatars({ ...detail, messages }, client.url);
+  const full = withAbsoluteUrls({ ...detail, messages }, client.url);
   const earlier = messages.length ? messages[0].seq - 1 : 0;
-  result(ctx.io, full, () => render(full, earlier, client.url));
+  result(ctx.io, full, () => render(full, earlier));
   return 0;
 }
 

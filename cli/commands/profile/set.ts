@@ -6,7 +6,7 @@ import { CliError, UsageError } from '../../errors.js';
 import { result } from '../../io.js';
 import { readLocalFile } from '../../local-files.js';
 import { checkLength, parseName } from '../../options.js';
-import { withAbsoluteAvatars } from '../../present.js';
+import { withAbsoluteUrls } from '../../present.js';
 import { renderProfile } from './show.js';
 
 interface Opts {
@@ -49,7 +49,7 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
   if (Object.keys(body).length > 0) user = await client.updateProfile(body);
   if (avatar) user = await client.setAvatar(avatar);
   else if (opts.avatar === false) user = await client.clearAvatar();
-  const shown = withAbsoluteAvatars(user!, client.url);
+  const shown = withAbsoluteUrls(user!, client.url);
   result(ctx.io, shown, () => `Profile updated.\n${renderProfile(shown)}`);
   return 0;
 }

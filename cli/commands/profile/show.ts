@@ -2,9 +2,9 @@ import { Command } from 'commander';
 import type { User } from '../../../core/protocol/index.js';
 import type { Ctx } from '../../context.js';
 import { fields, result } from '../../io.js';
-import { withAbsoluteAvatars } from '../../present.js';
+import { withAbsoluteUrls } from '../../present.js';
 
-/** The profile of `u`, whose avatarUrl was made absolute (withAbsoluteAvatars). */
+/** The profile of `u`, whose avatarUrl was made absolute (withAbsoluteUrls). */
 export function renderProfile(u: User): string {
   return fields([
     ['email', u.email],
@@ -17,7 +17,7 @@ export function renderProfile(u: User): string {
 
 export async function run(ctx: Ctx): Promise<number> {
   const client = await ctx.client();
-  const user = withAbsoluteAvatars((await client.me()).user, client.url);
+  const user = withAbsoluteUrls((await client.me()).user, client.url);
   result(ctx.io, user, () => renderProfile(user));
   return 0;
 }

@@ -6,7 +6,7 @@ import { UsageError } from '../../errors.js';
 import { shellWord } from '../../../core/shell.js';
 import { result } from '../../io.js';
 import { parseAccess, parseEmail, parseName } from '../../options.js';
-import { roleOf, withAbsoluteAvatars } from '../../present.js';
+import { roleOf, withAbsoluteUrls } from '../../present.js';
 
 interface Opts {
   email: string;
@@ -53,7 +53,7 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
     operator: Boolean(opts.operator),
     access: opts.access ?? null,
   });
-  result(ctx.io, withAbsoluteAvatars({ ...member, newUser, passwordMailed }, client.url), () =>
+  result(ctx.io, withAbsoluteUrls({ ...member, newUser, passwordMailed }, client.url), () =>
     `Added ${member.email} to "${project.name}" as ${roleOf(member)}. ` +
       (newUser
         ? 'A welcome mail with the login and a one-time password is on its way.'

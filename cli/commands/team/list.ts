@@ -1,12 +1,12 @@
 import { Command } from 'commander';
 import { type Ctx, withProject } from '../../context.js';
 import { result } from '../../io.js';
-import { withAbsoluteAvatars } from '../../present.js';
+import { withAbsoluteUrls } from '../../present.js';
 
 export async function run(ctx: Ctx): Promise<number> {
   const client = await ctx.client();
   const project = await ctx.project(client);
-  const members = withAbsoluteAvatars(await client.listMembers(project.id), client.url);
+  const members = withAbsoluteUrls(await client.listMembers(project.id), client.url);
   const { membersTable } = await import('../../tables.js');
   result(ctx.io, members, () => membersTable(members));
   return 0;

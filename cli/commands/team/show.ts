@@ -2,13 +2,13 @@ import { Command } from 'commander';
 import { type Ctx, withProject } from '../../context.js';
 import { fields, result } from '../../io.js';
 import { parseEmail } from '../../options.js';
-import { roleOf, withAbsoluteAvatars } from '../../present.js';
+import { roleOf, withAbsoluteUrls } from '../../present.js';
 import { personName } from '../../../core/person.js';
 
 export async function run(email: string, ctx: Ctx): Promise<number> {
   const client = await ctx.client();
   const project = await ctx.project(client);
-  const m = withAbsoluteAvatars(await client.getMember(project.id, email), client.url);
+  const m = withAbsoluteUrls(await client.getMember(project.id, email), client.url);
   result(ctx.io, m, () =>
     fields([
       ['email', m.email],

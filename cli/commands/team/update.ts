@@ -4,7 +4,7 @@ import { type Ctx, withProject } from '../../context.js';
 import { UsageError } from '../../errors.js';
 import { result } from '../../io.js';
 import { parseAccess, parseEmail, parseName } from '../../options.js';
-import { roleOf, withAbsoluteAvatars } from '../../present.js';
+import { roleOf, withAbsoluteUrls } from '../../present.js';
 import { personName } from '../../../core/person.js';
 
 interface Opts {
@@ -28,7 +28,7 @@ export async function run(email: string, opts: Opts, ctx: Ctx): Promise<number> 
   }
   const client = await ctx.client();
   const project = await ctx.project(client);
-  const m = withAbsoluteAvatars(await client.updateMember(project.id, email, body), client.url);
+  const m = withAbsoluteUrls(await client.updateMember(project.id, email, body), client.url);
   // What the server did with what only an operator has.
   const noLongerOperator =
     body.operator === false
