@@ -1,23 +1,15 @@
 // The website widget script (built by esbuild into dist/widget/widget.js) and, once the demo
 // project exists (`parley server --demo`), a small demo shop at `/` that embeds it.
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError, notFound } from '../errors.js';
+import { packageRoot } from '../package-root.js';
 import { cspHash, WIDGET_STYLE_SOURCE } from '../plugins/security.js';
 
 /** The settings key admin.ensureDemo() writes; no demo project, no demo page. */
 const DEMO_PROJECT_SETTING = 'demo.project_id';
-
-/** Found by walking up: this file runs from server/routes (tests) and from dist/server/routes. */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return dir;
-}
 
 const WIDGET_FILE = join(packageRoot(), 'dist', 'widget', 'widget.js');
 
