@@ -101,7 +101,9 @@ export async function renderSized(tree: import('react').ReactElement, size: { co
     rows = size.rows;
     frames: string[] = [];
     write = (frame: string) => {
-      this.frames.push(frame);
+      // Where CI is set (is-in-ci), Ink's unmount writes its last non-debug output and a newline:
+      // in debug mode that is '\n' alone, not a frame. The frame before it is what stays on screen.
+      if (frame !== '\n') this.frames.push(frame);
       return true;
     };
     lastFrame = () => this.frames.at(-1);
