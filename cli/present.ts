@@ -1,6 +1,7 @@
 // Human renderings shared by several commands.
-import type { Attachment, Message } from '../core/protocol/index.js';
+import type { Message } from '../core/protocol/index.js';
 import { formatSize } from '../core/format-size.js';
+import { localZone } from '../core/time-zone.js';
 
 /** `1 dialog`, `3 dialogs`; `many` when the plural is not the noun with an s. */
 export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
@@ -23,9 +24,6 @@ export const roleOf = (m: { access: string | null; operator: boolean }) =>
 
 // ---- dialogs ---------------------------------------------------------------------
 
-const pad = (n: number) => String(n).padStart(2, '0');
-const localDay = (d: Date) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-
 /** A formatter per zone: making one costs more than formatting a thousand dates with it. */
 const zoneFormats = new Map<string, Intl.DateTimeFormat>();
 
@@ -41,42 +39,57 @@ export function inZone(d: Date, timeZone: string): [string, string] {
 }
 
 /**
- * "09:41" today, "2026-01-05 09:41" on other days, "-" for none: in this computer's time, or in
- * `timeZone` (a project's, where its days are what the numbers count by).
+ * "09:41" today, "2026-01-05 09:41" on other days, "-" for none, in `timeZone` (a project's,
+ * where its days are what the numbers count by; never this computer's, which may be anywhere).
  */
-export function formatTime(iso: string | null | undefined, now = new Date(), timeZone?: string): string {
+export function formatTime(iso: string | null | undefined, now: Date, timeZone: string): string {
   if (!iso) return '-';
-  const d = new Date(iso);
-  const [day, time] = timeZone ? inZone(d, timeZone) : [localDay(d), `${pad(d.getHours())}:${pad(d.getMinutes())}`];
-  const today = timeZone ? inZone(now, timeZone)[0] : localDay(now);
-  return day === today ? time : `${day} ${time}`;
+  const [day, time] = inZone(new Date(iso), timeZone);
+  return day === inZone(now, timeZone)[0] ? time : `${day} ${time}`;
 }
 
-/** One line of at most `max` characters (newlines become spaces; an ellipsis marks the cut). */
-export function truncate(text: string, max: number): string {
-  const line = text.replace(/\s+/g, ' ').trim();
-  const chars = [...line];
-  return chars.length <= max ? line : `${chars.slice(0, max - 1).join('')}…`;
+/**
+ * A project's times as its people read them: on the project's clock (its time zone, the one its
+ * schedules and lead journal count days by), wherever the command runs. When this terminal is in
+ * another zone (a shell on a server in UTC) the zone is named, as the TUI names it
+ * (tui/state/connection.ts describeWhen): "09:41 (Europe/Berlin)", or in a column's heading.
+ */
+export interface ProjectClock {
+  /** The project's zone when it needs naming (the terminal's is another), else null. */
+  readonly named: string | null;
+  /** "09:41" today, "2026-01-05 09:41" on other days, "-" for none, in the project's zone. */
+  time(iso: string | null | undefined): string;
+  /** time(), then the zone when it needs naming: "09:41 (Europe/Berlin)". */
+  zoned(iso: string | null | undefined): string;
+  /** A column's heading, then the zone when it needs naming: "AT (Europe/Berlin)". */
+  heading(label: string): string;
+}
+
+export function projectClock(timeZone: string, now = new Date(), terminalZone = localZone()): ProjectClock {
+  const named = timeZone === terminalZone ? null : timeZone;
+  const suffix = named ? ` (${named})` : '';
+  const time = (iso: string | null | undefined) => formatTime(iso, now, timeZone);
+  return { named, time, zoned: (iso) => (iso ? time(iso) + suffix : '-'), heading: (label) => label + suffix };
 }
 
 /** "delivered 09:42" / "not delivered" for operator messages; '' for the others. */
-export function deliveryOf(m: Message): string {
+export function deliveryOf(m: Message, clock: ProjectClock): string {
   if (m.author !== 'operator') return '';
-  return m.deliveredAt ? `delivered ${formatTime(m.deliveredAt)}` : 'not delivered';
+  return m.deliveredAt ? `delivered ${clock.time(m.deliveredAt)}` : 'not delivered';
 }
 
 /** A message's files in short, for a one-line summary: `📎 me.png`, `📎 3 files`. */
-export const filesInShort = (files: Attachment[]) => (files.length === 1 ? `📎 ${files[0].name}` : `📎 ${files.length} files`);
+export const filesInShort = (files: ReadonlyArray<{ name: string }>) => (files.length === 1 ? `📎 ${files[0].name}` : `📎 ${files.length} files`);
 
 /**
  * A message as transcript lines: `[time] author: text · state`, later lines indented, then a line
  * per file with its address (made absolute by withAbsoluteUrls: open it, or curl it).
  */
-export function messageLines(m: Message, visitorName: string): string {
+export function messageLines(m: Message, visitorName: string, clock: ProjectClock): string {
   const who = m.author === 'visitor' ? visitorName : m.author === 'operator' ? m.operator?.name || 'operator' : 'system';
-  const marks = [m.editedAt ? 'edited' : '', deliveryOf(m)].filter(Boolean).join(', ');
+  const marks = [m.editedAt ? 'edited' : '', deliveryOf(m, clock)].filter(Boolean).join(', ');
   const [first, ...rest] = m.body.split('\n');
-  const lines = [`[${formatTime(m.createdAt)}] ${who}: ${first}`, ...rest.map((l) => `    ${l}`)];
+  const lines = [`[${clock.time(m.createdAt)}] ${who}: ${first}`, ...rest.map((l) => `    ${l}`)];
   if (marks) lines[lines.length - 1] += `  · ${marks}`;
   for (const a of m.attachments) lines.push(`    📎 ${a.name} (${a.mime}, ${formatSize(a.size)}) ${a.url}`);
   return lines.join('\n');

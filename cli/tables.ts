@@ -3,12 +3,12 @@
 // this module when they print one (`await import('../../tables.js')`): string-width builds its
 // emoji tables as it loads, which takes longer than loading the rest of the CLI, and most
 // commands print no table.
-import type { Attachment, DialogList, DialogSearch, Group, Member, Project, SearchMatch } from '../core/protocol/index.js';
+import type { DialogList, DialogSearch, Group, Member, Project, SearchMatch } from '../core/protocol/index.js';
 import { personName } from '../core/person.js';
 import { terminalSafe } from '../core/terminal-text.js';
-import { displayWidth, oneLine } from '../core/text-layout.js';
+import { displayWidth, oneLine, truncateEnd } from '../core/text-layout.js';
 import { memberList } from './commands/group/common.js';
-import { filesInShort, formatTime, roleOf, truncate } from './present.js';
+import { filesInShort, type ProjectClock, roleOf } from './present.js';
 
 /**
  * A cell as the TUI draws text (core/text-layout.ts): on one line, without the characters that
@@ -17,6 +17,14 @@ import { filesInShort, formatTime, roleOf, truncate } from './present.js';
  * that the width measured is the width print() writes.
  */
 const drawn = (cell: string | number | null | undefined) => terminalSafe(oneLine(cell === null || cell === undefined ? '' : String(cell)));
+
+/**
+ * `text` on one line in at most `max` columns as a cell draws it, its end replaced by "…" when it
+ * is wider: measured and cut as the table measures (string-width, by grapheme cluster), so that a
+ * cut never splits what the reader sees as one character (👨‍👩‍👧, 🇩🇪, ❤️, é) nor makes a row wider
+ * than counted.
+ */
+export const truncate = (text: string, max: number): string => truncateEnd(drawn(text).trim(), max);
 
 /** Columns padded to the widest cell, measured as the TUI measures (string-width); the last column is not padded. */
 export function table(headers: string[], rows: Array<Array<string | number | null | undefined>>): string {
@@ -63,14 +71,10 @@ export function groupsTable(groups: Group[]): string {
 /**
  * A page of `dialogs list`. The "More:" line is the command for the next page as it can be
  * pasted: with the project's id and the --limit given, so it lists the same project whatever
- * project is the default where it runs, a page of the same size. `lastFiles` holds the files of
- * the last messages that are files alone (by dialog id), shown in their place.
+ * project is the default where it runs, a page of the same size. A last message of files alone
+ * shows its files (the list names them), and times are on the project's clock.
  */
-export function dialogsTable(
-  list: DialogList,
-  page: { projectId: number; limit?: number },
-  lastFiles: ReadonlyMap<number, Attachment[]> = new Map(),
-): string {
+export function dialogsTable(list: DialogList, page: { projectId: number; limit?: number }, clock: ProjectClock): string {
   const { counts } = list;
   const head = `Mine ${counts.mine} · Shared ${counts.shared} · Archive ${counts.archive}`;
   if (list.dialogs.length === 0) return `${head}\nNo dialogs in ${list.view}.`;
@@ -79,18 +83,20 @@ export function dialogsTable(
     d.visitor.realName ? `${d.visitor.name} (${d.visitor.realName})` : d.visitor.name,
     d.status,
     d.assignee?.name || '-',
-    d.lastMessage ? truncate(`${d.lastMessage.author === 'visitor' ? '' : `${d.lastMessage.author}: `}${lastMessageText(d, lastFiles)}`, 40) : '-',
-    formatTime(d.lastMessageAt),
+    d.lastMessage ? truncate(`${d.lastMessage.author === 'visitor' ? '' : `${d.lastMessage.author}: `}${lastMessageText(d.lastMessage)}`, 40) : '-',
+    clock.time(d.lastMessageAt),
   ]);
   const limit = page.limit === undefined ? '' : ` --limit ${page.limit}`;
   const more = list.next ? [`More: parley dialogs list -p ${page.projectId} --view ${list.view}${limit} --before ${list.next}`] : [];
-  return [head, table(['ID', 'VISITOR', 'STATUS', 'ASSIGNEE', 'LAST MESSAGE', 'AT'], rows), ...more].join('\n');
+  return [head, table(['ID', 'VISITOR', 'STATUS', 'ASSIGNEE', 'LAST MESSAGE', clock.heading('AT')], rows), ...more].join('\n');
 }
 
-/** A last message's text, or its files when it has no text. */
-function lastMessageText(d: DialogList['dialogs'][number], lastFiles: ReadonlyMap<number, Attachment[]>): string {
-  const files = lastFiles.get(d.id);
-  return files?.length ? filesInShort(files) : (d.lastMessage?.body ?? '');
+/**
+ * A last message's text, or its files when it has no text. `files` is missing only from a
+ * server older than the field: the text alone then, as before.
+ */
+function lastMessageText(last: NonNullable<DialogList['dialogs'][number]['lastMessage']>): string {
+  return !last.body.trim() && last.files?.length ? filesInShort(last.files) : last.body;
 }
 
 const MATCH_LABEL: Record<SearchMatch['field'], string> = {
@@ -103,15 +109,15 @@ const MATCH_LABEL: Record<SearchMatch['field'], string> = {
 };
 
 /** `parley dialogs search`: where each dialog matched, newest activity first. */
-export function searchTable(found: DialogSearch): string {
+export function searchTable(found: DialogSearch, clock: ProjectClock): string {
   if (found.results.length === 0) return `No dialog matches "${found.query}".`;
   const rows = found.results.map(({ dialog: d, match }) => [
     d.id,
     d.visitor.realName ? `${d.visitor.name} (${d.visitor.realName})` : d.visitor.name,
     d.view ?? '-',
     truncate(`${MATCH_LABEL[match.field] ?? match.field}: ${match.text}`, 92),
-    formatTime(d.lastMessageAt),
+    clock.time(d.lastMessageAt),
   ]);
   const more = found.more ? [`More dialogs match: narrow the search or raise --limit (up to 100).`] : [];
-  return [table(['ID', 'VISITOR', 'VIEW', 'MATCHED', 'AT'], rows), ...more].join('\n');
+  return [table(['ID', 'VISITOR', 'VIEW', 'MATCHED', clock.heading('AT')], rows), ...more].join('\n');
 }

@@ -82,7 +82,18 @@ export const DialogSummary = Type.Object({
   leadClass: Nullable(Type.String()),
   lastSeq: Type.Integer(),
   rev: Type.Integer(),
-  lastMessage: Nullable(Type.Object({ author: MessageAuthor, body: Type.String(), createdAt: Type.String() })),
+  /**
+   * The dialog's latest message in short: its text (the first 200 characters) and the names of
+   * its files, so that a list can show a message of files alone (`📎 me.png`) without fetching it.
+   */
+  lastMessage: Nullable(
+    Type.Object({
+      author: MessageAuthor,
+      body: Type.String(),
+      files: Type.Array(Type.Object({ name: Type.String() }), { maxItems: MAX_ATTACHMENTS }),
+      createdAt: Type.String(),
+    }),
+  ),
   createdAt: Type.String(),
   firstResponseAt: Nullable(Type.String()),
   lastMessageAt: Type.String(),

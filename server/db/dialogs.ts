@@ -48,6 +48,8 @@ export interface DialogListRow extends DialogRow {
   assignee_last_name: string | null;
   last_author: 'visitor' | 'operator' | 'system' | null;
   last_body: string | null;
+  /** The last message's attachments (JSON, as in messages.attachments), for their names. */
+  last_attachments: string | null;
   last_created_at: number | null;
 }
 
@@ -76,7 +78,7 @@ export interface MessageViewRow extends MessageRow {
 const DIALOG_LIST_SELECT = `
   SELECT d.*, v.name AS visitor_name, v.real_name AS visitor_real_name,
          u.first_name AS assignee_first_name, u.last_name AS assignee_last_name,
-         m.author AS last_author, m.body AS last_body, m.created_at AS last_created_at
+         m.author AS last_author, m.body AS last_body, m.attachments AS last_attachments, m.created_at AS last_created_at
   FROM dialogs d
   JOIN visitors v ON v.id = d.visitor_id
   LEFT JOIN users u ON u.id = d.assignee_id

@@ -1,6 +1,7 @@
 // Rows -> the API's shapes (core/protocol). One place, so every route says the same thing.
 import type {
   ApiToken,
+  Attachment,
   DialogSummary,
   Member,
   Message,
@@ -155,7 +156,12 @@ export function presentDialog(d: DialogListRow): DialogSummary {
     lastMessage:
       d.last_author === null
         ? null
-        : { author: d.last_author, body: (d.last_body ?? '').slice(0, 200), createdAt: iso(d.last_created_at ?? 0) },
+        : {
+            author: d.last_author,
+            body: (d.last_body ?? '').slice(0, 200),
+            files: d.last_attachments ? (JSON.parse(d.last_attachments) as Attachment[]).map((a) => ({ name: a.name })) : [],
+            createdAt: iso(d.last_created_at ?? 0),
+          },
     createdAt: iso(d.created_at),
     firstResponseAt: isoOrNull(d.first_response_at),
     lastMessageAt: iso(d.last_message_at),

@@ -186,7 +186,7 @@ describe('dialogs, send and events', () => {
     expect(table).toMatchObject({ code: 0, stderr: '' });
     const lines = table.stdout.trimEnd().split('\n');
     expect(lines[0]).toBe('Mine 1 · Shared 0 · Archive 0');
-    expect(lines[1]).toMatch(/^ID\s+VISITOR\s+STATUS\s+ASSIGNEE\s+LAST MESSAGE\s+AT$/);
+    expect(lines[1]).toMatch(/^ID\s+VISITOR\s+STATUS\s+ASSIGNEE\s+LAST MESSAGE\s+AT( \(Europe\/Berlin\))?$/);
     expect(lines[2]).toContain(visitorName);
     expect(lines[2]).toMatch(new RegExp(`^${dialogId}\\s.*\\sopen\\s+-\\s+Do you ship to Berlin\\? And to Hamburg\\?\\s+\\d\\d:\\d\\d$`));
 

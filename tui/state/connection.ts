@@ -3,6 +3,7 @@
 import type { OperatorStatusReply } from '../../core/client/api.js';
 import type { TelegramLinkReply } from '../../core/protocol/index.js';
 import type { StateChange } from '../../core/client/realtime.js';
+import { localZone } from '../../core/time-zone.js';
 
 /** What the status bar needs of GET /projects/:id/status. */
 export type OperatorStatus = Pick<OperatorStatusReply, 'online' | 'source' | 'hasSchedule' | 'until' | 'explanation'>;
@@ -101,9 +102,6 @@ export function describeSocket(change: StateChange, elapsed = 0, brief = false):
   const retry = left === null ? '' : left > 0 ? `, retrying in ${Math.ceil(left / 1000)} s` : ', retrying…';
   return `disconnected${reason ? ` (${reason})` : ''}${retry}`;
 }
-
-/** The terminal's own time zone. */
-export const localZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone;
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 

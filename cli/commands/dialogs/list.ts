@@ -1,10 +1,9 @@
 import { Command } from 'commander';
-import type { ParleyClient } from '../../../core/client/api.js';
-import type { Attachment, DialogList } from '../../../core/protocol/index.js';
 import { DIALOG_CURSOR_RE, type View, VIEWS } from '../../../core/protocol/constants.js';
 import { type Ctx, withProject } from '../../context.js';
 import { result } from '../../io.js';
 import { parseLimit, refuse } from '../../options.js';
+import { projectClock } from '../../present.js';
 
 function parseView(this: unknown, value: string): View {
   if (!(VIEWS as readonly string[]).includes(value)) throw refuse(this, value, `a view is one of: ${VIEWS.join(', ')}`);
@@ -22,25 +21,12 @@ interface Opts {
   before?: string;
 }
 
-/**
- * The files of the listed dialogs whose last message is files alone, by dialog id: the list gives
- * a last message's text only, and an empty LAST MESSAGE hid that the visitor had sent something.
- * The last message is the one at the dialog's lastSeq (seqs have no gaps).
- */
-async function filesOfLastMessages(client: ParleyClient, projectId: number, list: DialogList): Promise<Map<number, Attachment[]>> {
-  const fileOnly = list.dialogs.filter((d) => d.lastMessage && !d.lastMessage.body.trim());
-  const last = await Promise.all(fileOnly.map((d) => client.listMessages(projectId, d.id, { beforeSeq: d.lastSeq + 1, limit: 1 })));
-  return new Map(fileOnly.map((d, i) => [d.id, last[i][0]?.attachments ?? []]));
-}
-
 export async function run(opts: Opts, ctx: Ctx): Promise<number> {
   const client = await ctx.client();
   const project = await ctx.project(client);
   const list = await client.listDialogs(project.id, { view: opts.view, limit: opts.limit, before: opts.before });
-  // Only the table needs them: --json gives the list as the server does.
-  const lastFiles = ctx.io.json ? new Map<number, Attachment[]>() : await filesOfLastMessages(client, project.id, list);
   const { dialogsTable } = await import('../../tables.js');
-  result(ctx.io, list, () => dialogsTable(list, { projectId: project.id, limit: opts.limit }, lastFiles));
+  result(ctx.io, list, () => dialogsTable(list, { projectId: project.id, limit: opts.limit }, projectClock(project.timezone)));
   return 0;
 }
 

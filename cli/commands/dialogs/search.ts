@@ -3,6 +3,7 @@ import { type Ctx, withProject } from '../../context.js';
 import { UsageError } from '../../errors.js';
 import { result } from '../../io.js';
 import { refuse } from '../../options.js';
+import { projectClock } from '../../present.js';
 
 /** The server's bounds (core/protocol DialogSearchQuery), checked before any request. */
 const MAX_LIMIT = 100;
@@ -28,7 +29,7 @@ export async function run(words: string[], opts: Opts, ctx: Ctx): Promise<number
   const project = await ctx.project(client);
   const found = await client.searchDialogs(project.id, text, opts.limit);
   const { searchTable } = await import('../../tables.js');
-  result(ctx.io, found, () => searchTable(found));
+  result(ctx.io, found, () => searchTable(found, projectClock(project.timezone)));
   return 0;
 }
 

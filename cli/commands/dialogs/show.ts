@@ -3,13 +3,17 @@ import type { DialogDetail, Message } from '../../../core/protocol/index.js';
 import { type Ctx, withProject } from '../../context.js';
 import { fields, result } from '../../io.js';
 import { parseId } from '../../options.js';
-import { formatTime, messageLines, withAbsoluteUrls } from '../../present.js';
+import { messageLines, type ProjectClock, projectClock, withAbsoluteUrls } from '../../present.js';
 
 interface Opts {
   all?: boolean;
 }
 
-function render(d: DialogDetail, earlier: number): string {
+/**
+ * Every time is on the project's clock; the header's name its zone when this terminal is in
+ * another, and the transcript's, under them, are in the same zone.
+ */
+function render(d: DialogDetail, earlier: number, clock: ProjectClock): string {
   const { dialog, visitor } = d;
   const card = visitor.card;
   const utm = Object.entries(visitor.utm).map(([k, v]) => `${k}=${v}`).join(', ');
@@ -25,12 +29,12 @@ function render(d: DialogDetail, earlier: number): string {
     ['utm', utm || null],
     ['group', dialog.group],
     ['lead class', dialog.leadClass],
-    ['started', formatTime(dialog.createdAt)],
-    ['first response', dialog.firstResponseAt ? formatTime(dialog.firstResponseAt) : null],
-    ['closed', dialog.closedAt ? formatTime(dialog.closedAt) : null],
+    ['started', clock.zoned(dialog.createdAt)],
+    ['first response', dialog.firstResponseAt ? clock.zoned(dialog.firstResponseAt) : null],
+    ['closed', dialog.closedAt ? clock.zoned(dialog.closedAt) : null],
   ]);
   const transcript = d.messages.length
-    ? d.messages.map((m) => messageLines(m, visitor.name)).join('\n')
+    ? d.messages.map((m) => messageLines(m, visitor.name, clock)).join('\n')
     : 'No messages.';
   const more = earlier > 0 ? [`(${earlier} earlier message${earlier === 1 ? '' : 's'}: --all shows them)`] : [];
   return [header, '', ...more, transcript].join('\n');
@@ -51,7 +55,7 @@ export async function run(id: number, opts: Opts, ctx: Ctx): Promise<number> {
   }
   const full = withAbsoluteUrls({ ...detail, messages }, client.url);
   const earlier = messages.length ? messages[0].seq - 1 : 0;
-  result(ctx.io, full, () => render(full, earlier));
+  result(ctx.io, full, () => render(full, earlier, projectClock(project.timezone)));
   return 0;
 }
 

@@ -4,7 +4,7 @@ import { type Ctx, withProject } from '../../context.js';
 import { UsageError } from '../../errors.js';
 import { print, result, writeData } from '../../io.js';
 import { refuse } from '../../options.js';
-import { formatTime, truncate } from '../../present.js';
+import { formatTime } from '../../present.js';
 import { allLeads, type FilterOpts, formatLeads, type LeadFormat, parseLeadFormat, withFilters } from './common.js';
 import { formatDuration } from './report.js';
 
@@ -28,7 +28,7 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
     writeData(ctx.io, formatLeads(leads, opts.format), opts.format === 'csv' ? 'text' : 'json');
     return 0;
   }
-  const { table } = await import('../../tables.js');
+  const { table, truncate } = await import('../../tables.js');
   result(ctx.io, leads, () =>
     leads.length
       ? table(

@@ -1,13 +1,12 @@
 import { Command } from 'commander';
 import { type Ctx, withProject } from '../../context.js';
 import { result } from '../../io.js';
-import { truncate } from '../../present.js';
 
 export async function run(ctx: Ctx): Promise<number> {
   const client = await ctx.client();
   const project = await ctx.project(client);
   const list = await client.templates(project.id);
-  const { table } = await import('../../tables.js');
+  const { table, truncate } = await import('../../tables.js');
   result(ctx.io, list, () =>
     list.templates.length
       ? table(['ID', 'NAME', 'TEXT'], list.templates.map((t) => [t.id, t.name, truncate(t.text, 60)]))

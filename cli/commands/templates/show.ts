@@ -1,20 +1,21 @@
 import { Command } from 'commander';
 import { type Ctx, withProject } from '../../context.js';
 import { fields, result } from '../../io.js';
-import { formatTime } from '../../present.js';
+import { projectClock } from '../../present.js';
 import { findTemplate } from './common.js';
 
 export async function run(wanted: string, ctx: Ctx): Promise<number> {
   const client = await ctx.client();
   const project = await ctx.project(client);
   const t = await findTemplate(client, project.id, wanted);
+  const clock = projectClock(project.timezone);
   result(ctx.io, t, () =>
     [
       fields([
         ['name', t.name],
         ['id', t.id],
-        ['created', formatTime(t.createdAt)],
-        ['updated', formatTime(t.updatedAt)],
+        ['created', clock.zoned(t.createdAt)],
+        ['updated', clock.zoned(t.updatedAt)],
       ]),
       '',
       t.text,
