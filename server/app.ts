@@ -1,9 +1,11 @@
 // buildApp(options) -> the whole server as a Fastify instance, not listening (tests use it
 // with inject or a random port; main.ts listens).
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import { AjvCompiler } from '@fastify/ajv-compiler';
 import rateLimit from '@fastify/rate-limit';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
-import { API_PREFIX } from '../core/protocol/index.js';
+import Fastify, { type ConnectionError, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
+import { API_PREFIX, type ErrorCode } from '../core/protocol/index.js';
 import { systemClock } from './clock.js';
 import type { AppOptions } from './config.js';
 import { badRequest, rateLimited } from './errors.js';
@@ -11,7 +13,7 @@ import authPlugin from './plugins/auth.js';
 import corePlugin from './plugins/core.js';
 import errorsPlugin from './plugins/errors.js';
 import realtimePlugin from './plugins/realtime.js';
-import securityPlugin, { securityHeaders } from './plugins/security.js';
+import securityPlugin, { NOTHING_ALLOWED_CSP, securityHeaders } from './plugins/security.js';
 import authRoutes from './routes/auth.js';
 import attachmentRoutes from './routes/attachments.js';
 import avatarRoutes from './routes/avatars.js';
@@ -114,9 +116,55 @@ function requestTimeoutOf(options: AppOptions): number {
   return options.requestTimeoutMs ?? Math.max(MIN_REQUEST_TIMEOUT_MS, upload);
 }
 
+/**
+ * What Node refuses before there is a request to route: a request over its time (408), headers
+ * over Node's size limit (431), bytes that are not HTTP (400). Node's and Fastify's own answers
+ * to these had bodies of their own (Fastify's `{"error":"Request Timeout","statusCode":408}`);
+ * a client reads `{error:{code,message}}` here as everywhere else.
+ */
+const CLIENT_ERRORS: Record<string, { status: number; code: ErrorCode; message: string }> = {
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, code: 'request_timeout', message: 'the request took too long to arrive; send it again' },
+  HPE_HEADER_OVERFLOW: { status: 431, code: 'too_large', message: 'the request headers are too large' },
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: { status: 413, code: 'too_large', message: 'the chunk extensions of the request body are too large' },
+};
+const MALFORMED = { status: 400, code: 'validation', message: 'the request is not valid HTTP' } as const;
+
+/**
+ * Answers a client error on the raw socket (there is no reply object yet), with the headers
+ * every answer carries, then closes the connection: after such an error the rest of the stream
+ * cannot be read as requests.
+ */
+function answerClientError(log: FastifyBaseLogger, err: ConnectionError, socket: Socket): void {
+  // The peer has gone: nothing to answer.
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const { status, code, message } = (err.code && CLIENT_ERRORS[err.code]) || MALFORMED;
+  log.debug({ code: err.code, status }, 'client error: answered and closed');
+  // As Node does: an answer already on its way on this connection (keep-alive) must not be
+  // corrupted by another one written into its middle.
+  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (socket.writable && !inFlight?.headersSent) {
+    const body = JSON.stringify({ error: { code, message } });
+    socket.write(
+      [
+        `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
+        'Content-Type: application/json; charset=utf-8',
+        `Content-Length: ${Buffer.byteLength(body)}`,
+        'Connection: close',
+        'X-Content-Type-Options: nosniff',
+        'X-Frame-Options: DENY',
+        'Referrer-Policy: no-referrer',
+        `Content-Security-Policy: ${NOTHING_ALLOWED_CSP}`,
+        '',
+        body,
+      ].join('\r\n'),
+    );
+  }
+  socket.destroy();
+}
+
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const requestTimeout = requestTimeoutOf(options);
-  const app = Fastify({
+  const app: FastifyInstance = Fastify({
     logger: loggerOptions(options),
     bodyLimit: 1024 * 1024,
     // A WebSocket is no longer a request once upgraded: this does not cut it.
@@ -134,6 +182,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     forceCloseConnections: true,
     // A file's URL ends in its name, up to 200 characters, percent-encoded (12 per emoji).
     routerOptions: { maxParamLength: 2500 },
+    // Requests Node refuses before Fastify sees them (over their time, headers too large, not
+    // HTTP) answer {error:{code,message}} too.
+    clientErrorHandler: (err, socket) => answerClientError(app.log, err, socket),
     // URLs the router refuses before any route runs (bad encoding, a parameter over 2,500
     // characters) get the same {error:{code,message}} as everything else.
     frameworkErrors: (error, _request, reply: FastifyReply) => {

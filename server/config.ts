@@ -19,6 +19,11 @@ export interface ServerConfig {
   prettyLogs: boolean;
   /** Largest file a visitor or operator may attach (PARLEY_UPLOAD_MAX_BYTES). */
   uploadMaxBytes: number;
+  /**
+   * What one visitor may upload through the widget in a day (PARLEY_UPLOAD_VISITOR_BYTES_PER_DAY);
+   * never less than one file of uploadMaxBytes in effect (services/attachments.ts).
+   */
+  uploadVisitorBytesPerDay: number;
   /** The Telegram bot's token (PARLEY_TELEGRAM_TOKEN); the bridge runs only when it is set. Never logged. */
   telegramToken: string | null;
   /** Base URL of the Bot API (PARLEY_TELEGRAM_API). */
@@ -44,6 +49,8 @@ export const DEFAULT_TELEGRAM_API = 'https://api.telegram.org';
  */
 export const DEFAULT_WIDGET_SOCKETS_PER_ADDRESS = 500;
 export const DEFAULT_WIDGET_VISITORS_PER_MINUTE = 60;
+export const DEFAULT_UPLOAD_MAX_BYTES = 10 * 1024 * 1024;
+export const DEFAULT_UPLOAD_VISITOR_BYTES_PER_DAY = 100 * 1024 * 1024;
 /** The SQLite database inside the data directory. */
 export const DATABASE_FILE = 'parley.db';
 
@@ -58,6 +65,8 @@ export const ACCOUNT_RULES = {
   sessionMaxMs: 90 * 24 * 3600_000,
   apiTokenIdleMs: 90 * 24 * 3600_000,
   apiTokenDefaultDays: 365,
+  /** A password reset marks the API tokens created this long before it as new (a stolen session's, perhaps). */
+  newApiTokenMs: 24 * 3600_000,
   loginFailureWindowMs: 15 * 60_000,
   loginFailureLimit: 10,
   avatarMaxBytes: AVATAR_MAX_BYTES,
@@ -94,7 +103,12 @@ export function configFromEnv(
     mailFrom,
     logLevel,
     prettyLogs: Boolean(process.stdout.isTTY),
-    uploadMaxBytes: env.PARLEY_UPLOAD_MAX_BYTES ? parseSize(env.PARLEY_UPLOAD_MAX_BYTES) : 10 * 1024 * 1024,
+    uploadMaxBytes: parseSize(env.PARLEY_UPLOAD_MAX_BYTES, 'PARLEY_UPLOAD_MAX_BYTES', DEFAULT_UPLOAD_MAX_BYTES),
+    uploadVisitorBytesPerDay: parseSize(
+      env.PARLEY_UPLOAD_VISITOR_BYTES_PER_DAY,
+      'PARLEY_UPLOAD_VISITOR_BYTES_PER_DAY',
+      DEFAULT_UPLOAD_VISITOR_BYTES_PER_DAY,
+    ),
     telegramToken: env.PARLEY_TELEGRAM_TOKEN?.trim() || null,
     telegramApi: parseUrl(env.PARLEY_TELEGRAM_API || DEFAULT_TELEGRAM_API, 'PARLEY_TELEGRAM_API', ['http:', 'https:']).replace(/\/+$/, ''),
     // Telegram posts updates only to https addresses.
@@ -184,9 +198,11 @@ function parseCount(raw: string | undefined, what: string, fallback: number): nu
   return n;
 }
 
-function parseSize(raw: string): number {
+/** A size: a whole number of bytes from 1 up, or `fallback` when not set (or empty). */
+function parseSize(raw: string | undefined, what: string, fallback: number): number {
+  if (!raw) return fallback;
   const n = Number(raw);
-  if (!/^\d+$/.test(raw) || n < 1) throw new Error(`PARLEY_UPLOAD_MAX_BYTES must be a number of bytes, got "${raw}"`);
+  if (!/^\d+$/.test(raw) || n < 1 || !Number.isSafeInteger(n)) throw new Error(`${what} must be a number of bytes, got "${raw}"`);
   return n;
 }
 

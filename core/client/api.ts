@@ -11,6 +11,8 @@ import type {
   RemoveMemberReply,
   ApiToken,
   CreateTokenReply,
+  ResetPasswordReply,
+  RevokeTokensReply,
   DialogDetail,
   DialogList,
   DialogSearch,
@@ -249,7 +251,7 @@ export class ParleyClient {
   forgotPassword = (email: string) =>
     this.request<{ status: string; message: string }>('POST', `${API_PREFIX}/auth/password/forgot`, { email });
   resetPassword = (email: string, code: string, newPassword: string) =>
-    this.request<{ status: string; message: string }>('POST', `${API_PREFIX}/auth/password/reset`, {
+    this.request<ResetPasswordReply>('POST', `${API_PREFIX}/auth/password/reset`, {
       email,
       code,
       newPassword,
@@ -263,6 +265,7 @@ export class ParleyClient {
   createToken = (name: string, expiresInDays?: number) =>
     this.request<CreateTokenReply>('POST', `${API_PREFIX}/tokens`, { name, expiresInDays });
   revokeToken = (name: string) => this.request<void>('DELETE', `${API_PREFIX}/tokens/${encodeURIComponent(name)}`);
+  revokeAllTokens = () => this.request<RevokeTokensReply>('DELETE', `${API_PREFIX}/tokens`);
 
   // ---- projects and team ------------------------------------------------------
   listProjects = () => this.request<Project[]>('GET', `${API_PREFIX}/projects`);

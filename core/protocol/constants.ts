@@ -14,6 +14,7 @@ export const ErrorCodes = [
   'too_large',
   'unsupported_media_type',
   'rate_limited',
+  'request_timeout',
   'invalid_code',
   'edit_window_expired',
   'unavailable',

@@ -131,6 +131,20 @@ export const ResetPasswordBody = Type.Object(
 );
 export type ResetPasswordBody = Static<typeof ResetPasswordBody>;
 
+/** An API token that still works after a password reset; `new`: created in the 24 hours before it. */
+export const RemainingApiToken = Type.Object({ ...ApiToken.properties, new: Type.Boolean() });
+export type RemainingApiToken = Static<typeof RemainingApiToken>;
+
+export const ResetPasswordReply = Type.Object({
+  status: Type.Literal('ok'),
+  message: Type.String(),
+  /** The API tokens the reset did not end (it ends sessions only). */
+  apiTokens: Type.Array(RemainingApiToken),
+  /** The commands that end them all (sign in, then revoke); null when there are none. */
+  revokeCommand: Type.Union([Type.String(), Type.Null()]),
+});
+export type ResetPasswordReply = Static<typeof ResetPasswordReply>;
+
 export const UpdateProfileBody = Type.Object(
   {
     firstName: Type.Optional(PersonName),
@@ -227,6 +241,10 @@ export type CreateTokenBody = Static<typeof CreateTokenBody>;
 
 export const CreateTokenReply = Type.Object({ token: Type.String(), apiToken: ApiToken });
 export type CreateTokenReply = Static<typeof CreateTokenReply>;
+
+/** DELETE /tokens: the names revoked, and the token the request was made with (kept), if any. */
+export const RevokeTokensReply = Type.Object({ revoked: Type.Array(Type.String()), kept: Type.Union([Type.String(), Type.Null()]) });
+export type RevokeTokensReply = Static<typeof RevokeTokensReply>;
 
 export const ProjectParams = Type.Object({ projectId: ProjectId });
 export const MemberParams = Type.Object({ projectId: ProjectId, email: Email });

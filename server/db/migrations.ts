@@ -482,4 +482,18 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    name: 'login failures: the client address in a column of its own',
+    sql: `
+      -- A failed sign-in is counted for the account (address NULL) and for the account from
+      -- the client's address. The second was stored as "email address" in the email column;
+      -- those rows are split, so that a lock in force stays in force across the upgrade.
+      ALTER TABLE login_failures ADD COLUMN address TEXT;
+      UPDATE login_failures
+      SET email = substr(email, 1, instr(email, ' ') - 1), address = substr(email, instr(email, ' ') + 1)
+      WHERE instr(email, ' ') > 0;
+      DROP INDEX login_failures_by_email;
+      CREATE INDEX login_failures_by_account ON login_failures(email, address, at);
+    `,
+  },
 ];

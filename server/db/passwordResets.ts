@@ -53,18 +53,29 @@ export function passwordResetsRepo(db: Db) {
 
 export type LoginFailuresRepo = ReturnType<typeof loginFailuresRepo>;
 
+/**
+ * Failed sign-ins, each counted twice: for the account (`address` null) and for the account
+ * from the client's address. Keyed by the email as typed (normalised), which need not be an
+ * account: guesses at unknown emails are counted the same way.
+ */
 export function loginFailuresRepo(db: Db) {
   return {
     /**
-     * Failures for `email` after `since`, oldest first. Strictly after: a failure leaves the
-     * window exactly when the Retry-After computed from it runs out.
+     * Failures for the account (`address` null) or for it from `address`, after `since`, oldest
+     * first. Strictly after: a failure leaves the window exactly when the Retry-After computed
+     * from it runs out.
      */
-    since: (email: string, since: number, q: Queryable = db) =>
-      q.all<{ at: number }>('SELECT at FROM login_failures WHERE email = ? AND at > ? ORDER BY at', [email, since]),
-    async record(tx: Tx, email: string, now: number): Promise<void> {
-      await tx.run('INSERT INTO login_failures (email, at) VALUES (?, ?)', [email, now]);
+    since: (email: string, address: string | null, since: number, q: Queryable = db) =>
+      q.all<{ at: number }>('SELECT at FROM login_failures WHERE email = ? AND address IS ? AND at > ? ORDER BY at', [email, address, since]),
+    async record(tx: Tx, email: string, address: string, now: number): Promise<void> {
+      await tx.run('INSERT INTO login_failures (email, address, at) VALUES (?, NULL, ?), (?, ?, ?)', [email, now, email, address, now]);
     },
-    async clear(tx: Tx, email: string): Promise<void> {
+    /** Forgets the failures from one address (its owner got in from there); the account's stay. */
+    async clearAddress(tx: Tx, email: string, address: string): Promise<void> {
+      await tx.run('DELETE FROM login_failures WHERE email = ? AND address = ?', [email, address]);
+    },
+    /** Forgets every failure of the account, from everywhere (a password reset). */
+    async clearAccount(tx: Tx, email: string): Promise<void> {
       await tx.run('DELETE FROM login_failures WHERE email = ?', [email]);
     },
     async prune(tx: Tx, before: number): Promise<void> {

@@ -1,8 +1,9 @@
 // Public account endpoints: sign in, sign out, forgot and reset password.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { ForgotPasswordBody, LoginBody, LoginReply, ResetPasswordBody } from '../../core/protocol/index.js';
-import { presentUser } from '../services/present.js';
+import { ForgotPasswordBody, LoginBody, LoginReply, ResetPasswordBody, ResetPasswordReply } from '../../core/protocol/index.js';
+import { revokeTokensCommand } from '../services/mails.js';
+import { presentApiToken, presentUser } from '../services/present.js';
 
 export default async function authRoutes(app: FastifyInstance, opts: { loginPerMinute: number; forgotPerMinute: number }) {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -44,14 +45,24 @@ export default async function authRoutes(app: FastifyInstance, opts: { loginPerM
   r.post(
     '/auth/password/reset',
     {
-      schema: { body: ResetPasswordBody },
+      schema: { body: ResetPasswordBody, response: { 200: ResetPasswordReply } },
       config: { rateLimit: { max: opts.forgotPerMinute * 2, timeWindow: 60_000 } },
     },
     async (request) => {
-      const { unlinkedChat } = await accounts.resetPassword(request.body.email, request.body.code, request.body.newPassword);
+      const { email, code, newPassword } = request.body;
+      const { email: account, unlinkedChat, tokens } = await accounts.resetPassword(email, code, newPassword);
       // Not awaited: the answer does not wait for Telegram (the reset has already ended the link).
       if (unlinkedChat !== null) void app.telegram?.linkEndedByReset(unlinkedChat);
-      return { status: 'ok', message: 'the password was changed; sign in with it' };
+      const revokeCommand = tokens.length > 0 ? revokeTokensCommand(app.config.publicUrl, account) : null;
+      return {
+        status: 'ok' as const,
+        message:
+          tokens.length === 0
+            ? 'the password was changed; sign in with it'
+            : `the password was changed; sign in with it. ${tokens.length === 1 ? '1 API token still works' : `${tokens.length} API tokens still work`} (${tokens.map((t) => t.name).join(', ')}); to end them all: ${revokeCommand}`,
+        apiTokens: tokens.map((t) => ({ ...presentApiToken(t.row), new: t.isNew })),
+        revokeCommand,
+      };
     },
   );
 }

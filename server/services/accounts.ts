@@ -16,7 +16,7 @@ import {
   verifyPassword,
 } from '../secrets.js';
 import type { ServiceDeps } from './context.js';
-import { resetCodeMail } from './mails.js';
+import { passwordResetMail, type RemainingToken, resetCodeMail } from './mails.js';
 import type { EndedDuty, PresenceService } from './presence.js';
 
 /** Who is making a request, as established from its bearer token. */
@@ -32,13 +32,6 @@ const TOUCH_EVERY_MS = 60_000;
  * address has ACCOUNT_RULES.loginFailureLimit of its own).
  */
 const ACCOUNT_CEILING = 100;
-
-/**
- * The login_failures rows are keyed by text: the email alone counts an account's failures from
- * everywhere, and the email with the client address (after a space, which no email has) counts
- * them from one address.
- */
-const failureKey = (email: string, clientAddress: string) => `${email} ${clientAddress}`;
 
 /** The password rules for passwords people choose. */
 export function checkNewPassword(password: string, context: { email: string; current?: string }): void {
@@ -135,10 +128,12 @@ export function accountsService(deps: ServiceDeps, presence: Pick<PresenceServic
      */
     async login(rawEmail: string, password: string, clientAddress: string) {
       const email = normalizeEmail(rawEmail) ?? rawEmail.trim().toLowerCase();
-      const here = failureKey(email, clientAddress);
       const now = clock.now();
       const windowStart = now - ACCOUNT_RULES.loginFailureWindowMs;
-      const [fromHere, fromAll] = await Promise.all([repos.loginFailures.since(here, windowStart), repos.loginFailures.since(email, windowStart)]);
+      const [fromHere, fromAll] = await Promise.all([
+        repos.loginFailures.since(email, clientAddress, windowStart),
+        repos.loginFailures.since(email, null, windowStart),
+      ]);
       const locked = fromHere.length >= ACCOUNT_RULES.loginFailureLimit || (fromAll.length >= ACCOUNT_CEILING && fromHere.length > 0);
       if (locked) {
         const retryAfter = (fromHere[0].at + ACCOUNT_RULES.loginFailureWindowMs - now) / 1000;
@@ -149,8 +144,7 @@ export function accountsService(deps: ServiceDeps, presence: Pick<PresenceServic
       if (!user || !ok) {
         await db.write(async (tx) => {
           await repos.loginFailures.prune(tx, windowStart);
-          await repos.loginFailures.record(tx, here, now);
-          await repos.loginFailures.record(tx, email, now);
+          await repos.loginFailures.record(tx, email, clientAddress, now);
         });
         throw invalidCredentials();
       }
@@ -169,7 +163,7 @@ export function accountsService(deps: ServiceDeps, presence: Pick<PresenceServic
       // The owner is in: this address's failures go; the account's stay counted towards the
       // ceiling (someone else may be guessing from elsewhere).
       const token = await db.write(async (tx) => {
-        await repos.loginFailures.clear(tx, here);
+        await repos.loginFailures.clearAddress(tx, email, clientAddress);
         return createSession(tx, user.id, now);
       });
       return { token, user };
@@ -217,8 +211,16 @@ export function accountsService(deps: ServiceDeps, presence: Pick<PresenceServic
      * Sets a new password with a mailed code: account recovery. Ends all the user's login
      * sessions, their sign-in lock, and their Telegram link (a chat linked with a stolen session
      * would otherwise go on acting as them); answers the chat that was linked, to be told.
+     *
+     * API tokens stay: scripts and CI run on them, and must not stop without a word. But a
+     * stolen session could have minted one, so the answer and a mail name those that still work
+     * (marking the ones created in the day before) and how to end them all at once.
      */
-    async resetPassword(rawEmail: string, code: string, newPassword: string): Promise<{ unlinkedChat: number | null }> {
+    async resetPassword(
+      rawEmail: string,
+      code: string,
+      newPassword: string,
+    ): Promise<{ email: string; unlinkedChat: number | null; tokens: Array<RemainingToken & { row: CredentialRow }> }> {
       const email = normalizeEmail(rawEmail) ?? '';
       checkNewPassword(newPassword, { email });
       const invalidCode = () => badRequest('the code is wrong, expired or already used', 'invalid_code');
@@ -231,22 +233,35 @@ export function accountsService(deps: ServiceDeps, presence: Pick<PresenceServic
         throw invalidCode();
       }
       const hash = await hashPassword(newPassword);
-      const { revoked, unlinkedChat } = await db.write(async (tx) => {
+      const { revoked, unlinkedChat, tokens } = await db.write(async (tx) => {
         // The used_at guard makes the code single-use even if two resets race.
         const fresh = await repos.passwordResets.latestUsable(user.id, now, tx);
         if (!fresh || fresh.id !== reset.id) throw invalidCode();
         await repos.passwordResets.markUsed(tx, reset.id, now);
         await repos.users.setPassword(tx, user.id, hash, now);
-        // The account's failures and those from each address (failureKey).
-        const addressPrefix = failureKey(user.email, '');
-        await tx.run('DELETE FROM login_failures WHERE email = ? OR substr(email, 1, length(?)) = ?', [user.email, addressPrefix, addressPrefix]);
+        await repos.loginFailures.clearAccount(tx, user.email);
         const link = await tx.get<{ chat_id: number }>('SELECT chat_id FROM telegram_links WHERE user_id = ?', [user.id]);
         if (link) await tx.run('DELETE FROM telegram_links WHERE user_id = ?', [user.id]);
         const revoked = await repos.credentials.revokeAllForUser(tx, user.id, now, { sessionsOnly: true });
-        return { revoked, unlinkedChat: link?.chat_id ?? null };
+        const tokens = (await repos.credentials.apiTokens(user.id, tx))
+          .filter((t) => usable(t, now))
+          .map((row) => ({
+            row,
+            name: row.name ?? '',
+            createdAt: row.created_at,
+            lastUsedAt: row.last_used_at,
+            isNew: row.created_at > now - ACCOUNT_RULES.newApiTokenMs,
+          }));
+        await repos.mail.enqueue(
+          tx,
+          passwordResetMail({ to: user.email, firstName: user.first_name, publicUrl: config.publicUrl, at: now, telegramUnlinked: Boolean(link), tokens }),
+          now,
+        );
+        return { revoked, unlinkedChat: link?.chat_id ?? null, tokens };
       });
       announceRevoked(user.id, revoked);
-      return { unlinkedChat };
+      mailer.kick();
+      return { email: user.email, unlinkedChat, tokens };
     },
 
     // ---- API tokens -------------------------------------------------------
@@ -276,6 +291,24 @@ export function accountsService(deps: ServiceDeps, presence: Pick<PresenceServic
       });
       const row = (await repos.credentials.apiTokens(auth.user.id)).find((t) => t.id === id)!;
       return { token, row };
+    },
+
+    /**
+     * Revokes all of one's API tokens at once (after a password reset: those a stolen session
+     * may have minted), except the one the request is made with, if it is one: like a password
+     * change, the caller keeps the credential it acts with. Returns the names, and the one kept.
+     */
+    async revokeAllTokens(auth: Auth): Promise<{ revoked: string[]; kept: string | null }> {
+      const now = clock.now();
+      const { ids, revoked, kept } = await db.write(async (tx) => {
+        const all = await repos.credentials.apiTokens(auth.user.id, tx);
+        const ending = all.filter((t) => t.id !== auth.credentialId);
+        for (const t of ending) await repos.credentials.revoke(tx, t.id, now);
+        const kept = all.find((t) => t.id === auth.credentialId);
+        return { ids: ending.map((t) => t.id), revoked: ending.map((t) => t.name ?? ''), kept: kept?.name ?? null };
+      });
+      announceRevoked(auth.user.id, ids);
+      return { revoked, kept };
     },
 
     async revokeToken(auth: Auth, name: string): Promise<void> {

@@ -25,8 +25,7 @@ export const UPLOAD_RULES = {
   unusedTtlMs: 3600_000,
   /** How often the server looks for such files (and once as it starts). */
   sweepEveryMs: 5 * 60_000,
-  /** What one visitor may upload through the widget in a day (files removed since count too). */
-  visitorBytesPerDay: 100 * 1024 * 1024,
+  /** A visitor's upload budget (config.uploadVisitorBytesPerDay; files removed since count too) lasts this long. */
   budgetWindowMs: 24 * 3600_000,
 } as const;
 
@@ -83,7 +82,7 @@ export function attachmentsService(deps: ServiceDeps) {
   const dir = join(config.dataDir, 'uploads');
   const incomingDir = join(config.dataDir, 'incoming');
   // A budget smaller than the largest file would refuse that file for good.
-  const budget = Math.max(UPLOAD_RULES.visitorBytesPerDay, config.uploadMaxBytes);
+  const budget = Math.max(config.uploadVisitorBytesPerDay, config.uploadMaxBytes);
   const fileTooLarge = () => tooLarge(`a file may be at most ${formatSize(config.uploadMaxBytes)}`);
   let timer: NodeJS.Timeout | null = null;
   let sweeping: Promise<unknown> = Promise.resolve();

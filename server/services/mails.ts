@@ -90,3 +90,64 @@ export function resetCodeMail(p: { to: string; firstName: string; code: string; 
     ].join('\n'),
   };
 }
+
+/** An API token that outlives a password reset, as the reset's mail and answer name it. */
+export interface RemainingToken {
+  name: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+  /** Created in the day before the reset: perhaps by whoever the reset locks out. */
+  isNew: boolean;
+}
+
+/**
+ * The commands that end every API token of `email` on the server at `publicUrl`: the reset
+ * signed every session out, so signing in comes first.
+ */
+export const revokeTokensCommand = (publicUrl: string, email: string) =>
+  `parley login --url ${publicUrl} --email ${email} && parley token revoke --all`;
+
+/** "ci (created 08:59 UTC on 27 Nov 2026, last used …)", one line per token. */
+export const remainingTokenLines = (tokens: RemainingToken[]) =>
+  tokens.map(
+    (t) =>
+      `  ${t.name}${t.isNew ? ' [new]' : ''}: created ${utcTime(t.createdAt)}, ${t.lastUsedAt === null ? 'never used' : `last used ${utcTime(t.lastUsedAt)}`}`,
+  );
+
+/**
+ * After a password reset: a record of it in the mailbox that could ask for it, and the API
+ * tokens it did not end (they are for scripts and CI, and must not stop silently), with how to
+ * end them should the reset have been a recovery from someone else's use of the account.
+ */
+export function passwordResetMail(p: {
+  to: string;
+  firstName: string;
+  publicUrl: string;
+  at: number;
+  telegramUnlinked: boolean;
+  tokens: RemainingToken[];
+}) {
+  const ended = p.telegramUnlinked ? 'every session was signed out and the linked Telegram chat unlinked' : 'every session was signed out';
+  return {
+    to: p.to,
+    subject: 'Your Parley password was reset',
+    body: [
+      `Hello ${p.firstName},`,
+      '',
+      `The Parley password of ${p.to} at ${p.publicUrl} was reset at ${utcTime(p.at)} with a code mailed here: ${ended}.`,
+      '',
+      ...(p.tokens.length === 0
+        ? ['The account has no API tokens.']
+        : [
+            `These API tokens still work${p.tokens.some((t) => t.isNew) ? ' ([new]: created in the 24 hours before the reset)' : ''}:`,
+            ...remainingTokenLines(p.tokens),
+            '',
+            'Any you do not know, or all of them if someone else may have used the account, end at once:',
+            `  ${revokeTokensCommand(p.publicUrl, p.to)}`,
+            '(or one: parley token revoke NAME)',
+          ]),
+      '',
+      'If you did not reset it, someone who can read this mailbox did: secure the mailbox, then reset the password again (parley password forgot).',
+    ].join('\n'),
+  };
+}

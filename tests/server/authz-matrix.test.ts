@@ -248,6 +248,8 @@ const MATRIX: Record<string, Case> = {
   'DELETE /api/v1/me/avatar': { expect: signedIn(), request: () => ({ method: 'DELETE', url: api('/me/avatar') }) },
   'GET /api/v1/tokens': { expect: signedIn(), request: () => ({ url: api('/tokens') }) },
   'POST /api/v1/tokens': { expect: signedIn(), request: () => ({ method: 'POST', url: api('/tokens'), body: { name: unique('tok') } }) },
+  // All of the caller's API tokens but the one it calls with (the token caller's own stays).
+  'DELETE /api/v1/tokens': { expect: signedIn(), request: () => ({ method: 'DELETE', url: api('/tokens') }) },
   'DELETE /api/v1/tokens/:name': {
     expect: signedIn(),
     request: async (role) => {
@@ -484,6 +486,13 @@ MATRIX['POST /api/v1/me/password'].after = async (role, status) => {
     const id = (await accounts.authenticate(ctx.bearer.restricted!))!.user.id;
     await app.db.write((tx) => tx.run('UPDATE users SET must_change_password = 1 WHERE id = ?', [id]));
   }
+};
+// Ending all of the operator's API tokens from their session ends the token caller's too (the
+// operator's): give it a new one.
+MATRIX['DELETE /api/v1/tokens'].after = async (role, status) => {
+  if (role !== 'operator' || status !== 200) return;
+  const auth = (await app.services.accounts.authenticate(ctx.bearer.operator!))!;
+  ctx.bearer.token = (await app.services.accounts.createToken(auth, unique('ci'))).token;
 };
 const lastPasswordSent = new Map<Role, string>();
 {

@@ -27,14 +27,35 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
     throw new UsageError('no terminal to ask on: pipe the new password with --password-stdin');
   }
   const client = await ctx.anonymousClient();
-  await client.resetPassword(email, code, password);
-  result(io, { email, reset: true }, () => `Password changed; all sessions of ${email} were signed out. Sign in with "parley login".`);
+  const reply = await client.resetPassword(email, code, password);
+  const done = `Password changed; all sessions of ${email} were signed out. Sign in with "parley login".`;
+  if (reply.apiTokens.length === 0) {
+    result(io, { email, reset: true, apiTokens: [], revokeCommand: null }, () => done);
+    return 0;
+  }
+  const { table } = await import('../../tables.js');
+  result(io, { email, reset: true, apiTokens: reply.apiTokens, revokeCommand: reply.revokeCommand }, () =>
+    [
+      done,
+      '',
+      // The reset ends sessions, not the tokens scripts and CI run on; one minted with a stolen
+      // session would outlive it, so they are named here, with how to end them.
+      `These API tokens still work${reply.apiTokens.some((t) => t.new) ? ' (new: created in the 24 hours before the reset)' : ''}:`,
+      table(
+        ['NAME', 'CREATED', 'LAST USED', ''],
+        reply.apiTokens.map((t) => [t.name, t.createdAt.slice(0, 16), t.lastUsedAt?.slice(0, 16) ?? 'never', t.new ? 'new' : '']),
+      ),
+      '',
+      'Any you do not know, or all of them if someone else may have used the account, end at once:',
+      `  ${reply.revokeCommand}`,
+    ].join('\n'),
+  );
   return 0;
 }
 
 export default function passwordReset(ctx: Ctx): Command {
   return new Command('reset')
-    .description('choose a new password with the code from the "forgot" mail; ends all your sessions')
+    .description('choose a new password with the code from the "forgot" mail; ends all your sessions, and names the API tokens that stay')
     .option('--email <email>', 'the account email', parseEmail)
     .option('--code <code>', 'the code from the mail, e.g. K7QX-M2PD')
     .option('--password-stdin', `read the new password (at least ${MIN_PASSWORD_LENGTH} characters) from stdin`)

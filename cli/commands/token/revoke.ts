@@ -1,18 +1,38 @@
 import { Command } from 'commander';
 import type { Ctx } from '../../context.js';
+import { UsageError } from '../../errors.js';
 import { result } from '../../io.js';
 import { tokenName } from './create.js';
 
-export async function run(name: string, ctx: Ctx): Promise<number> {
-  await (await ctx.client()).revokeToken(name);
-  result(ctx.io, { name, revoked: true }, () => `Token "${name}" revoked.`);
+interface Opts {
+  all?: boolean;
+}
+
+export async function run(name: string | undefined, opts: Opts, ctx: Ctx): Promise<number> {
+  if (opts.all && name !== undefined) throw new UsageError(`give a token name or --all, not both`);
+  if (!opts.all && name === undefined) throw new UsageError('name the token to revoke, or give --all for every one (parley token list shows them)');
+  const client = await ctx.client();
+  if (!opts.all) {
+    await client.revokeToken(name!);
+    result(ctx.io, { name, revoked: true }, () => `Token "${name}" revoked.`);
+    return 0;
+  }
+  // One request: the server ends them together, so none can mint another in between.
+  const { revoked, kept } = await client.revokeAllTokens();
+  result(ctx.io, { revoked, kept }, () =>
+    [
+      revoked.length === 0 ? 'No API tokens to revoke.' : `Revoked ${revoked.length === 1 ? '1 token' : `${revoked.length} tokens`}: ${revoked.join(', ')}.`,
+      ...(kept === null ? [] : [`Kept "${kept}": this command runs with it (parley token revoke ${kept}, or run as your signed-in self).`]),
+    ].join('\n'),
+  );
   return 0;
 }
 
 export default function tokenRevoke(ctx: Ctx): Command {
   return new Command('revoke')
-    .description('revoke an API token: the next request with it is refused')
-    .argument('<name>', 'the token name', tokenName)
-    .addHelpText('after', '\nExample:\n  $ parley token revoke ci\n')
-    .action((name: string, _o: unknown, cmd: Command) => ctx.begin(cmd).finish(run(name, ctx)));
+    .description('revoke an API token, or all of them: the next request with it is refused')
+    .argument('[name]', 'the token name', tokenName)
+    .option('--all', 'every API token of yours (but the one this command runs with, if it runs with one)')
+    .addHelpText('after', '\nExamples:\n  $ parley token revoke ci\n  $ parley token revoke --all\n')
+    .action((name: string | undefined, opts: Opts, cmd: Command) => ctx.begin(cmd).finish(run(name, opts, ctx)));
 }
