@@ -3,10 +3,13 @@
 // loads are kept for it, not echoed) and turns on the key modes (so Ctrl+Enter is not Enter);
 // it turns all of them off again however the TUI ends: q, Ctrl+C, an error, or a signal. Ink,
 // React and the screens load only after that, so raw mode is on within moments of the command.
+// A terminal that goes away (its window closed, tmux killed) ends the TUI quietly, with 129 as
+// for a hang-up: there is nothing left to draw on or to restore (see terminal-gone.ts).
 import type { Session, TuiSettings } from './context/session.js';
 import { enableKeyModes, holdKeys, wantsColor, wantsHyperlinks } from './input/terminal-modes.js';
 import type { LoginServices } from './login/perform.js';
 import type { LoginBoot } from './login/state.js';
+import { watchTerminal } from './terminal-gone.js';
 
 export interface TuiOptions extends LoginBoot {
   saveLogin: LoginServices['saveLogin'];
@@ -25,10 +28,16 @@ export async function startTui(opts: TuiOptions): Promise<number> {
   let exitCode = 0;
   let app: { unmount(): void } | null = null;
   let stopped = false;
-  const onSignal = (signal: keyof typeof SIGNALS) => {
-    exitCode = SIGNALS[signal];
+  const end = (code: number) => {
+    exitCode = code;
     stopped = true;
     app?.unmount();
+  };
+  const terminal = watchTerminal(process.stdin, process.stdout, () => end(SIGNALS.SIGHUP));
+  const onSignal = (signal: keyof typeof SIGNALS) => {
+    // The terminal gone silences the unmount's writes before it draws.
+    if (signal === 'SIGHUP') terminal.hungUp();
+    end(SIGNALS[signal]);
   };
   for (const signal of Object.keys(SIGNALS) as Array<keyof typeof SIGNALS>) process.on(signal, onSignal);
   try {
@@ -54,6 +63,7 @@ export async function startTui(opts: TuiOptions): Promise<number> {
     for (const signal of Object.keys(SIGNALS) as Array<keyof typeof SIGNALS>) process.off(signal, onSignal);
     restoreModes();
     restoreInput();
+    terminal.stop();
     await (session as Session | null)?.connection.close();
   }
   return exitCode;

@@ -1,6 +1,9 @@
 // What the login flow shows: one framed box per screen (sign in, new password, forgot, reset,
-// project picker, nothing to answer in), at most 72 columns wide so it fits an 80x24 terminal.
-import { Box, Text } from '../theme.js';
+// project picker, nothing to answer in), at most 72 columns wide so it fits an 80x24 terminal,
+// and at least 30: down to that the buttons stay whole (side by side, else one under the other,
+// a long label shortened) and the key hints break between hints rather than lose the last ones.
+import { displayWidth, wrapRows } from '../../core/text-layout.js';
+import { Box, Text, useTheme } from '../theme.js';
 import { Button, TextField } from './TextField.js';
 import { type FieldName, ITEMS, type LoginState, SECRET_FIELDS, type Screen } from './state.js';
 
@@ -31,6 +34,14 @@ const BUTTONS: Partial<Record<Screen, string>> = {
   reset: 'Set password and sign in',
 };
 
+/** For a box too narrow for the label above (a 30-column terminal). */
+const SHORT_BUTTONS: Partial<Record<Screen, string>> = {
+  reset: 'Save and sign in',
+};
+
+/** Columns between buttons side by side. */
+const BUTTON_GAP = 3;
+
 const BUSY: Record<string, string> = {
   check: 'Signing in with the stored login…',
   login: 'Signing in…',
@@ -54,22 +65,44 @@ const HINTS: Record<Screen, string> = {
 };
 
 export function LoginScreen({ state, columns }: { state: LoginState; columns: number }) {
+  const { color } = useTheme();
   const width = Math.max(30, Math.min(columns, 72));
   // Border and padding take 4 columns; labels take 14.
   const inner = width - 4;
   const labelWidth = 14;
   const items = ITEMS[state.screen];
   const fields = items.flatMap((it, i) => (it.kind === 'field' ? [{ name: it.name, i }] : []));
-  const buttons = items.flatMap((it, i) => (it.kind === 'button' ? [{ action: it.action, i }] : []));
+  // A button takes its label, "[ " and " ]", and without colour a column for the focus mark.
+  const buttonWidth = (label: string) => displayWidth(label) + 4 + (color ? 0 : 1);
+  const buttons = items.flatMap((it, i) => {
+    if (it.kind !== 'button') return [];
+    const long = it.action === 'forgot' ? 'Forgot password?' : (BUTTONS[state.screen] ?? 'OK');
+    const label = buttonWidth(long) > inner ? (SHORT_BUTTONS[state.screen] ?? long) : long;
+    return [{ action: it.action, i, label }];
+  });
+  const inRow = buttons.reduce((sum, b) => sum + buttonWidth(b.label), 0) + BUTTON_GAP * (buttons.length - 1) <= inner;
+  // "Parley · " gives way to the screen's title where both do not fit; the server's URL follows
+  // where enough of it fits to tell servers apart (a cut "· ht…" tells nothing).
+  const title = TITLES[state.screen];
+  const brand = displayWidth(`Parley · ${title}`) <= inner;
+  const head = displayWidth(brand ? `Parley · ${title} · ` : `${title} · `);
+  // A screen with nothing but its message (no project to answer in) has the blank under the title.
+  const above = state.screen === 'checking' || state.screen === 'pickProject' || items.length > 0;
+  const url = state.values.url && state.screen !== 'signIn' && inner - head >= Math.min(displayWidth(state.values.url), 16) ? state.values.url : '';
 
   return (
     <Box flexDirection="column" width={width} borderStyle="round" borderColor="cyan" paddingX={1}>
       <Text wrap="truncate-end">
-        <Text bold color="cyan">
-          Parley
-        </Text>
-        <Text> · {TITLES[state.screen]}</Text>
-        {state.values.url && state.screen !== 'signIn' ? <Text dimColor> · {state.values.url}</Text> : null}
+        {brand ? (
+          <>
+            <Text bold color="cyan">
+              Parley
+            </Text>
+            <Text> · </Text>
+          </>
+        ) : null}
+        <Text>{title}</Text>
+        {url ? <Text dimColor> · {url}</Text> : null}
       </Text>
       <Text> </Text>
       {state.screen === 'checking' ? <Text wrap="truncate-end">{state.values.email || 'Your stored login'} at {state.values.url}</Text> : null}
@@ -94,35 +127,72 @@ export function LoginScreen({ state, columns }: { state: LoginState; columns: nu
       ))}
       {state.screen === 'pickProject' ? <ProjectPicker state={state} width={inner} /> : null}
       {buttons.length ? (
-        <Box marginTop={1} gap={3}>
-          {buttons.map(({ action, i }) => (
-            <Button
-              key={action}
-              label={action === 'forgot' ? 'Forgot password?' : (BUTTONS[state.screen] ?? 'OK')}
-              focused={!state.request && state.focus === i}
-            />
+        <Box marginTop={1} flexDirection={inRow ? 'row' : 'column'} gap={inRow ? BUTTON_GAP : 0}>
+          {buttons.map(({ action, i, label }) => (
+            <Button key={action} label={label} focused={!state.request && state.focus === i} />
           ))}
         </Box>
       ) : null}
-      {state.info || state.error || state.request ? <Text> </Text> : null}
-      {state.info ? <Text color="green">{state.info}</Text> : null}
+      {(state.info || state.error || state.request) && above ? <Text> </Text> : null}
+      {state.info ? <Rows text={state.info} width={inner} color="green" /> : null}
       {state.error && state.retry ? (
         <>
-          <Text color="yellow">✗ {state.error}</Text>
-          <Text color="yellow">
-            The stored login is kept: retrying… ({state.retry.attempt} {state.retry.attempt === 1 ? 'try' : 'tries'} so far)
-          </Text>
+          <Rows text={`✗ ${state.error}`} width={inner} color="yellow" />
+          <Rows
+            text={`The stored login is kept: retrying… (${state.retry.attempt} ${state.retry.attempt === 1 ? 'try' : 'tries'} so far)`}
+            width={inner}
+            color="yellow"
+          />
         </>
       ) : state.error ? (
-        <Text color="red">✗ {state.error}</Text>
+        <Rows text={`✗ ${state.error}`} width={inner} color="red" />
       ) : null}
-      {state.request ? <Text color="yellow">{BUSY[state.request.kind]}</Text> : null}
+      {state.request ? <Rows text={BUSY[state.request.kind]} width={inner} color="yellow" /> : null}
       <Text> </Text>
-      <Text dimColor wrap="truncate-end">
-        {state.screen === 'checking' && state.retry ? RETRY_HINT : HINTS[state.screen]}
-      </Text>
+      {hintLines(state.screen === 'checking' && state.retry ? RETRY_HINT : HINTS[state.screen], inner).map((line, i) => (
+        <Text key={i} dimColor>
+          {line}
+        </Text>
+      ))}
     </Box>
   );
+}
+
+/**
+ * A message in rows of `width`, broken at spaces. (Ink's own wrap began the next row with the
+ * space it broke at.)
+ */
+function Rows({ text, width, color }: { text: string; width: number; color: string }) {
+  return (
+    <>
+      {text
+        .split('\n')
+        .flatMap((line) => wrapRows(line, width))
+        .map((row, i) => (
+          <Text key={i} color={color}>
+            {row}
+          </Text>
+        ))}
+    </>
+  );
+}
+
+/** The hints (" · " between them) in rows of at most `columns`: a hint whole on one row, or one wider than a row on rows of its own. */
+function hintLines(hints: string, columns: number): string[] {
+  const lines: string[] = [];
+  let open = false; // whether the last row takes another hint
+  for (const hint of hints.split(' · ')) {
+    const joined = `${lines.at(-1)} · ${hint}`;
+    if (open && displayWidth(joined) <= columns) lines[lines.length - 1] = joined;
+    else if (displayWidth(hint) <= columns) lines.push(hint);
+    else {
+      lines.push(...wrapRows(hint, columns));
+      open = false;
+      continue;
+    }
+    open = true;
+  }
+  return lines;
 }
 
 function ProjectPicker({ state, width }: { state: LoginState; width: number }) {
