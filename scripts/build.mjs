@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { writeWidgetFiles } from './widget-files.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -17,8 +18,9 @@ const tsc = (args) => {
 tsc(['-p', join(root, 'tsconfig.json')]);
 tsc(['-p', join(root, 'widget/tsconfig.json'), '--noEmit']);
 
-// One classic script (IIFE): a site embeds it with a plain <script> tag, async or not.
-await build({
+// One classic script (IIFE): a site embeds it with a plain <script> tag, async or not. Written
+// with its compressed copies and the CSP hash of its stylesheet (scripts/widget-files.mjs).
+const widget = await build({
   entryPoints: [join(root, 'widget/index.ts')],
   outfile: join(root, 'dist/widget/widget.js'),
   bundle: true,
@@ -27,7 +29,19 @@ await build({
   minify: true,
   legalComments: 'none',
   logLevel: 'warning',
+  write: false,
 });
+// The stylesheet's text from the very sources just bundled (not from a copy compiled earlier).
+const styleModule = await build({
+  entryPoints: [join(root, 'widget/style.ts')],
+  bundle: true,
+  format: 'esm',
+  write: false,
+  logLevel: 'warning',
+});
+const { STYLE } = await import(`data:text/javascript;base64,${Buffer.from(styleModule.outputFiles[0].contents).toString('base64')}`);
+if (typeof STYLE !== 'string') throw new Error('widget/style.ts no longer exports STYLE, the text of the widget\'s <style>: its CSP hash is taken from it');
+await writeWidgetFiles(join(root, 'dist/widget'), widget.outputFiles[0].contents, STYLE);
 
 // The operator TUI as one file: importing ink and its hundreds of small modules one by one took
 // about a second before the first frame; bundled, loading takes about 100 ms. Plain data crosses

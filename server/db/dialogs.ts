@@ -139,6 +139,17 @@ export function dialogsRepo(db: Db) {
     tokenTaken: async (tokenHash: string, q: Queryable = db) =>
       (await q.get<{ taken: number }>('SELECT 1 AS taken FROM visitors WHERE token_hash = ?', [tokenHash])) !== undefined,
 
+    /** Which of `names` visitors with an open dialog in the project have. */
+    async namesInOpenDialogs(projectId: number, names: string[], q: Queryable = db): Promise<Set<string>> {
+      if (names.length === 0) return new Set();
+      const rows = await q.all<{ name: string }>(
+        `SELECT v.name FROM visitors v JOIN dialogs d ON d.visitor_id = v.id
+          WHERE v.project_id = ? AND v.name IN (${names.map(() => '?').join(', ')}) AND d.status = 'open'`,
+        [projectId, ...names],
+      );
+      return new Set(rows.map((row) => row.name));
+    },
+
     async insertVisitor(tx: Tx, v: { projectId: number; tokenHash: string; name: string }, now: number) {
       const { lastID } = await tx.run(
         'INSERT INTO visitors (project_id, token_hash, name, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?)',

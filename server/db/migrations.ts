@@ -496,4 +496,12 @@ export const migrations: Migration[] = [
       CREATE INDEX login_failures_by_account ON login_failures(email, address, at);
     `,
   },
+  {
+    name: 'visitors: by name',
+    sql: `
+      -- A new visitor's name is one no open dialog of the project has (services/names.ts): a
+      -- lookup of a few names per page view of a new visitor, not a scan of the open dialogs.
+      CREATE INDEX visitors_by_name ON visitors(project_id, name);
+    `,
+  },
 ];

@@ -1,7 +1,7 @@
 // One error shape for every failure: `{error:{code,message}}` with the right status.
 // Internals of 5xx errors are logged, never sent. A storage fault (database locked, disk full,
 // read-only data directory) is a 503 with Retry-After: the request may succeed later unchanged.
-import type { FastifyError } from 'fastify';
+import type { FastifyError, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ErrorCode } from '../../core/protocol/index.js';
 import { AppError, storageFault } from '../errors.js';
@@ -26,6 +26,13 @@ function validationMessage(err: FastifyError): string {
   return `${err.validationContext ?? 'body'}${first.instancePath} has no field ${JSON.stringify(unknown)}`;
 }
 
+/** The errors of reading from (or writing to) a connection the client closed. */
+const CONNECTION_GONE = new Set(['ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ERR_STREAM_PREMATURE_CLOSE']);
+
+/** The request failed because its client closed the connection mid-request (Node: "aborted"). */
+const clientWentAway = (err: { code?: string }, request: FastifyRequest) =>
+  err.code !== undefined && CONNECTION_GONE.has(err.code) && request.raw.socket?.destroyed === true;
+
 export default fp(
   async (app) => {
     app.setErrorHandler((err: FastifyError | AppError, request, reply) => {
@@ -40,6 +47,11 @@ export default fp(
         return reply.code(fault.status).headers(fault.headers).send({ error: { code: fault.code, message: fault.message } });
       }
       const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
+      if (clientWentAway(err, request)) {
+        // Not the server's failure: a visitor cancelled an upload, closed the tab. Nobody reads the answer.
+        request.log.info({ code: err.code }, 'request aborted: the client went away');
+        return reply.code(400).send({ error: { code: 'validation', message: 'the request ended before its body did' } });
+      }
       if (status >= 500) {
         request.log.error({ err }, 'request failed');
         return reply.code(status).send({

@@ -13,6 +13,7 @@ import fp from 'fastify-plugin';
 import type { Project } from '../../core/protocol/index.js';
 // Plain text (no DOM): the stylesheet the widget puts in its shadow root.
 import { STYLE as WIDGET_STYLE } from '../../widget/style.js';
+import { installedWidget, type WidgetFiles } from '../widget-bundle.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -30,8 +31,17 @@ export const FILE_CSP = "default-src 'none'; img-src 'self'; sandbox; frame-ance
 /** A Content-Security-Policy `'sha256-…'` source that allows exactly this inline `<style>` text. */
 export const cspHash = (text: string) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
 
-/** The widget's stylesheet (a <style> in its shadow root) as a `style-src` source. */
-export const WIDGET_STYLE_SOURCE = cspHash(WIDGET_STYLE);
+/** The hash of the widget's stylesheet as this server was compiled (an older build's fallback). */
+const COMPILED_WIDGET_STYLE_SOURCE = cspHash(WIDGET_STYLE);
+
+/**
+ * The widget's stylesheet (a <style> in its shadow root) as a `style-src` source: that of the
+ * script served now (a rebuild in place changes both at once); an older build that did not
+ * write it down gets the hash of the stylesheet this server was compiled with.
+ */
+export function widgetStyleSource(widget: WidgetFiles = installedWidget): string {
+  return widget.current()?.styleSource ?? COMPILED_WIDGET_STYLE_SOURCE;
+}
 
 /**
  * What a site's own CSP must allow for the widget served from `publicUrl`: the script; its uploads
@@ -40,14 +50,14 @@ export const WIDGET_STYLE_SOURCE = cspHash(WIDGET_STYLE);
  * with the widget's look, so a site takes it from the server it embeds, never from a copy. The
  * widget talks to the origin of its script's URL, whatever path PARLEY_PUBLIC_URL has.
  */
-export function widgetCsp(publicUrl: string): Project['widgetCsp'] {
+export function widgetCsp(publicUrl: string, widget: WidgetFiles = installedWidget): Project['widgetCsp'] {
   const { origin, protocol, host } = new URL(publicUrl);
   const socket = `${protocol === 'https:' ? 'wss' : 'ws'}://${host}`;
   return {
     'script-src': [origin],
     'connect-src': [origin, socket],
     'img-src': [origin],
-    'style-src': [WIDGET_STYLE_SOURCE],
+    'style-src': [widgetStyleSource(widget)],
   };
 }
 

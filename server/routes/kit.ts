@@ -3,11 +3,11 @@
 // operator installs it with `npm install -g https://chat.example.com/parley.tgz`, as the
 // welcome mail says; and the JSON Schema of apply's files for editors. Public, like /widget.js: the
 // same code and schema as the repository.
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../errors.js';
+import { etagOf, sendCacheable } from '../http-cache.js';
 import { packageRoot } from '../package-root.js';
 
 const KIT_FILE = join(packageRoot(), 'dist', 'parley.tgz');
@@ -19,7 +19,7 @@ export default async function kitRoutes(app: FastifyInstance) {
   let kit: Promise<{ body: Buffer; etag: string }> | null = null;
   const load = () =>
     (kit ??= readFile(KIT_FILE).then(
-      (body) => ({ body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` }),
+      (body) => ({ body, etag: etagOf(body) }),
       (err: unknown) => {
         kit = null;
         throw err;
@@ -38,10 +38,8 @@ export default async function kitRoutes(app: FastifyInstance) {
       'content-disposition': 'attachment; filename="parley.tgz"',
       'x-content-type-options': 'nosniff',
       'cache-control': 'public, max-age=300',
-      etag: found.etag,
     });
-    if (request.headers['if-none-match'] === found.etag) return reply.code(304).send();
-    return reply.send(found.body);
+    return sendCacheable(request, reply, found);
   });
 
   app.get('/parley.schema.json', async (_request, reply) => {

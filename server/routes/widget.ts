@@ -1,27 +1,27 @@
-// The website widget script (built by esbuild into dist/widget/widget.js) and, once the demo
-// project exists (`parley server --demo`), a small demo shop at `/` that embeds it.
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+// The website widget script (built by scripts/build.mjs into dist/widget: widget.js, compressed
+// as widget.js.br and .gz) and, once the demo project exists (`parley server --demo`), a small
+// demo shop at `/` that embeds it.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError, notFound } from '../errors.js';
-import { packageRoot } from '../package-root.js';
-import { cspHash, WIDGET_STYLE_SOURCE } from '../plugins/security.js';
+import { sendCacheable } from '../http-cache.js';
+import { cspHash, widgetStyleSource } from '../plugins/security.js';
+import { chooseEncoding, installedWidget, type WidgetFiles } from '../widget-bundle.js';
 
 /** The settings key admin.ensureDemo() writes; no demo project, no demo page. */
 const DEMO_PROJECT_SETTING = 'demo.project_id';
 
-const WIDGET_FILE = join(packageRoot(), 'dist', 'widget', 'widget.js');
+export interface WidgetRoutesOptions {
+  /** Where the widget is built (tests); this installation's dist/widget by default. */
+  widget?: WidgetFiles;
+}
 
-export default async function widgetRoutes(app: FastifyInstance) {
+export default async function widgetRoutes(app: FastifyInstance, opts: WidgetRoutesOptions) {
+  const widget = opts.widget ?? installedWidget;
+
   app.get('/widget.js', async (request, reply) => {
-    let script: Buffer;
-    try {
-      script = await readFile(WIDGET_FILE);
-    } catch {
-      throw new AppError(503, 'unavailable', 'the widget is not built; run npm run build');
-    }
-    const etag = `"${createHash('sha256').update(script).digest('base64url').slice(0, 22)}"`;
+    const build = widget.current();
+    if (!build) throw new AppError(503, 'unavailable', 'the widget is not built; run npm run build');
+    const encoding = chooseEncoding(build, request.headers['accept-encoding']);
     reply.headers({
       'content-type': 'application/javascript; charset=utf-8',
       'x-content-type-options': 'nosniff',
@@ -29,10 +29,11 @@ export default async function widgetRoutes(app: FastifyInstance) {
       'cache-control': 'public, max-age=300',
       // Sites on other origins load it with a plain <script> tag, also under COEP.
       'cross-origin-resource-policy': 'cross-origin',
-      etag,
+      // Caches keep one copy per encoding, whichever this answer is.
+      vary: 'Accept-Encoding',
     });
-    if (request.headers['if-none-match'] === etag) return reply.code(304).send();
-    return reply.send(script);
+    if (encoding !== 'identity') reply.header('content-encoding', encoding);
+    return sendCacheable(request, reply, build[encoding] ?? build.identity);
   });
 
   app.get('/', async (request, reply) => {
@@ -42,7 +43,7 @@ export default async function widgetRoutes(app: FastifyInstance) {
     return reply
       .type('text/html; charset=utf-8')
       .header('cache-control', 'no-store')
-      .header('content-security-policy', demoPagePolicy(request))
+      .header('content-security-policy', demoPagePolicy(request, widgetStyleSource(widget)))
       .send(demoPage(project.widget_key));
   });
 
@@ -64,8 +65,7 @@ const DEMO_STYLE = `
       p.note { padding: 0 40px; color: #57534e; }
     `;
 
-/** The two stylesheets of the demo page: its own and the widget's. */
-const DEMO_STYLE_SOURCES = `${cspHash(DEMO_STYLE)} ${WIDGET_STYLE_SOURCE}`;
+const DEMO_STYLE_SOURCE = cspHash(DEMO_STYLE);
 
 /**
  * What the demo page and the widget on it need, and nothing more: the widget script from here;
@@ -74,7 +74,7 @@ const DEMO_STYLE_SOURCES = `${cspHash(DEMO_STYLE)} ${WIDGET_STYLE_SOURCE}`;
  * 'unsafe-inline'. The widget's other styling goes through the CSSOM (element.style), which CSP
  * does not restrict. No inline script, no plugins, no framing, no form posts, no <base>.
  */
-function demoPagePolicy(request: FastifyRequest): string {
+function demoPagePolicy(request: FastifyRequest, widgetStyle: string): string {
   // 'self' covers ws(s): of the same host in CSP 3; older engines need the socket's origin
   // spelled out. Only a plain host[:port] is echoed into the header.
   const host = request.host;
@@ -86,7 +86,7 @@ function demoPagePolicy(request: FastifyRequest): string {
     "script-src 'self'",
     `connect-src 'self'${socketOrigin}`,
     "img-src 'self'",
-    `style-src ${DEMO_STYLE_SOURCES}`,
+    `style-src ${DEMO_STYLE_SOURCE} ${widgetStyle}`,
     "base-uri 'none'",
     "form-action 'none'",
     "frame-ancestors 'none'",

@@ -27,7 +27,7 @@ import type { AttachmentsService } from './attachments.js';
 import type { ServiceDeps } from './context.js';
 import { resolveLeadClass } from './leads.js';
 import { routeNewDialog } from './groups.js';
-import { visitorNameOf } from './names.js';
+import { visitorNameCandidates, visitorNameOf } from './names.js';
 import { findDialogs } from './search.js';
 import { fullName, presentDialog, presentMessage, presentVisitor } from './present.js';
 import type { ProjectsService } from './projects.js';
@@ -66,13 +66,25 @@ function cleanNotes(notes: string): string {
   return text;
 }
 
+/** A page address as the journal keeps it: an http(s) URL of at most this length. */
+const MAX_PAGE_URL = 2048;
+
+/** `v` when it is an absolute http(s) URL, as sent (trimmed); anything else is no address at all. */
+function httpUrl(v: string | null): string | null {
+  const url = v?.trim();
+  if (!url || url.length > MAX_PAGE_URL || !/^https?:\/\//i.test(url)) return null;
+  return URL.canParse(url) ? url : null;
+}
+
 /**
  * Where the visitor was, as their browser says: metadata, never a reason to refuse their
- * message, so control characters are dropped (a page title or URL has no business with them).
+ * message, so control characters are dropped (a page title or URL has no business with them),
+ * and an address that is not an http(s) URL (a socket that skips the widget can send anything)
+ * is kept as none.
  */
 function cleanPageContext(page: Omit<PageContext, 'landing'>) {
   const clean = (v: string | undefined) => (v === undefined ? null : withoutControlCharacters(v));
-  return { url: clean(page.url), title: clean(page.title), referrer: clean(page.referrer) || null };
+  return { url: httpUrl(clean(page.url)), title: clean(page.title), referrer: httpUrl(clean(page.referrer)) };
 }
 
 /** Operator messages kept until their delivery is announced; the oldest go first beyond this. */
@@ -355,21 +367,21 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
      */
     async visitorHello(project: ProjectRow, token: string | undefined, language?: string, rev = 0) {
       const nameLanguage = language?.startsWith('ru') ? 'ru' : project.language;
-      const pendingOf = (tokenHash: string): PendingVisitor => ({
-        projectId: project.id,
-        tokenHash,
-        name: visitorNameOf(tokenHash, nameLanguage),
-      });
+      // Not a name an open dialog of the project has, while the token offers another.
+      const pendingOf = async (tokenHash: string): Promise<PendingVisitor> => {
+        const taken = await r.namesInOpenDialogs(project.id, visitorNameCandidates(tokenHash, nameLanguage));
+        return { projectId: project.id, tokenHash, name: visitorNameOf(tokenHash, nameLanguage, taken) };
+      };
       if (token) {
         const tokenHash = sha256(token);
         const visitor = await r.visitorByTokenHash(project.id, tokenHash);
         if (visitor) return { token, visitor, pending: null };
         if (VISITOR_TOKEN.test(token) && rev === 0 && !(await r.tokenTaken(tokenHash))) {
-          return { token, visitor: null, pending: pendingOf(tokenHash) };
+          return { token, visitor: null, pending: await pendingOf(tokenHash) };
         }
       }
       const fresh = `pvt_${randomBytes(32).toString('base64url')}`;
-      return { token: fresh, visitor: null, pending: pendingOf(sha256(fresh)) };
+      return { token: fresh, visitor: null, pending: await pendingOf(sha256(fresh)) };
     },
 
     /** The visitor stored under a pending one's token since (by another tab), if any. */

@@ -1,44 +1,103 @@
 // Generated visitor names: an adjective and an animal, in the visitor's or the project's
-// language. The Russian list uses masculine nouns only, so every adjective agrees with every
-// animal.
+// language. About 120 × 120 of each (some 14,000 names), so that two visitors of a busy afternoon
+// rarely share one, and short words (a name is at most 18 characters in English, 21 in Russian,
+// as before), so that a name fits the TUI's and the widget's rows; and a name an open dialog of the project already has is passed over
+// (services/dialogs.ts). Only words a customer could not take amiss: nothing about looks, age,
+// weight or wits, no animal that is also an insult (in English or in Russian slang), no word
+// with a second meaning best not shown to a stranger. The Russian animals are all masculine
+// nouns, so every adjective (in the masculine) agrees with every animal.
 
 const NAMES = {
   en: {
     adjectives: [
-      'Amber', 'Brave', 'Bright', 'Calm', 'Clever', 'Cosy', 'Curious', 'Daring', 'Eager', 'Gentle', 'Glad',
-      'Golden', 'Happy', 'Honest', 'Jolly', 'Kind', 'Lively', 'Lucky', 'Merry', 'Mighty', 'Nimble', 'Patient',
-      'Polite', 'Quick', 'Quiet', 'Silver', 'Sunny', 'Swift', 'Witty', 'Zesty',
+      'Agile', 'Amber', 'Amiable', 'Azure', 'Blithe', 'Bold', 'Brave', 'Breezy', 'Bright', 'Brisk', 'Buoyant',
+      'Calm', 'Candid', 'Careful', 'Caring', 'Charming', 'Cheerful', 'Chipper', 'Clever', 'Cobalt', 'Coral',
+      'Cordial', 'Cosy', 'Curious', 'Daring', 'Dashing', 'Devoted', 'Diligent', 'Dynamic', 'Eager', 'Earnest',
+      'Elegant', 'Emerald', 'Faithful', 'Fearless', 'Festive', 'Friendly', 'Gallant', 'Generous', 'Genial',
+      'Gentle', 'Glad', 'Gleeful', 'Glowing', 'Golden', 'Gracious', 'Grand', 'Grateful', 'Happy', 'Hardy',
+      'Hearty', 'Helpful', 'Heroic', 'Honest', 'Hopeful', 'Humble', 'Indigo', 'Intrepid', 'Jade', 'Jaunty',
+      'Jolly', 'Jovial', 'Joyful', 'Jubilant', 'Keen', 'Kind', 'Lilac', 'Lively', 'Loyal', 'Lucky', 'Majestic',
+      'Merry', 'Mighty', 'Mindful', 'Modest', 'Neat', 'Nifty', 'Nimble', 'Noble', 'Patient', 'Peaceful',
+      'Placid', 'Playful', 'Pleasant', 'Plucky', 'Polite', 'Prudent', 'Quick', 'Quiet', 'Radiant', 'Ready',
+      'Regal', 'Resolute', 'Rosy', 'Sapphire', 'Savvy', 'Serene', 'Silver', 'Sincere', 'Smart', 'Snowy',
+      'Spirited', 'Splendid', 'Stalwart', 'Starry', 'Stately', 'Steady', 'Stellar', 'Sterling', 'Sturdy',
+      'Sunny', 'Superb', 'Swift', 'Teal', 'Tidy', 'Tranquil', 'Trusty', 'Upbeat', 'Valiant', 'Velvet',
+      'Violet', 'Vivid', 'Warm', 'Wise', 'Witty', 'Worthy', 'Zesty',
     ],
     animals: [
-      'Badger', 'Beaver', 'Bison', 'Crane', 'Dolphin', 'Falcon', 'Ferret', 'Fox', 'Gecko', 'Hedgehog', 'Heron',
-      'Ibex', 'Koala', 'Lynx', 'Marten', 'Meerkat', 'Moose', 'Otter', 'Owl', 'Panda', 'Pelican', 'Puffin',
-      'Rabbit', 'Raccoon', 'Seal', 'Sparrow', 'Stork', 'Swan', 'Walrus', 'Wombat',
+      'Alpaca', 'Antelope', 'Armadillo', 'Avocet', 'Axolotl', 'Badger', 'Beluga', 'Bison', 'Bobcat',
+      'Bumblebee', 'Butterfly', 'Capybara', 'Caribou', 'Cheetah', 'Chickadee', 'Chipmunk', 'Condor',
+      'Cormorant', 'Crane', 'Cricket', 'Curlew', 'Dolphin', 'Dormouse', 'Dove', 'Dragonfly', 'Eagle', 'Egret',
+      'Elk', 'Ermine', 'Falcon', 'Fennec', 'Ferret', 'Finch', 'Firefly', 'Flamingo', 'Fox', 'Gazelle', 'Gecko',
+      'Gerbil', 'Giraffe', 'Goldfinch', 'Hamster', 'Hare', 'Hawk', 'Hedgehog', 'Heron', 'Ibex', 'Ibis',
+      'Iguana', 'Impala', 'Jaguar', 'Kangaroo', 'Kestrel', 'Koala', 'Lapwing', 'Lark', 'Lemur', 'Leopard',
+      'Lion', 'Llama', 'Lynx', 'Macaw', 'Marmot', 'Marten', 'Meerkat', 'Mongoose', 'Moose', 'Narwhal',
+      'Ocelot', 'Octopus', 'Okapi', 'Orca', 'Oriole', 'Osprey', 'Otter', 'Owl', 'Panda', 'Pangolin', 'Panther',
+      'Partridge', 'Pelican', 'Penguin', 'Petrel', 'Pheasant', 'Platypus', 'Plover', 'Pony', 'Porcupine',
+      'Puffin', 'Puma', 'Quokka', 'Rabbit', 'Raccoon', 'Raven', 'Reindeer', 'Robin', 'Sandpiper', 'Seahorse',
+      'Seal', 'Skylark', 'Sparrow', 'Squirrel', 'Starfish', 'Starling', 'Stoat', 'Stork', 'Swan', 'Tapir',
+      'Tern', 'Tiger', 'Tortoise', 'Toucan', 'Turtle', 'Wallaby', 'Walrus', 'Warbler', 'Wolf', 'Wombat',
+      'Wren', 'Zebra',
     ],
   },
   ru: {
     adjectives: [
-      'Бодрый', 'Весёлый', 'Внимательный', 'Добрый', 'Дружный', 'Задорный', 'Звонкий', 'Золотой', 'Любопытный',
-      'Ловкий', 'Мудрый', 'Находчивый', 'Отважный', 'Проворный', 'Радостный', 'Ясный', 'Серебряный', 'Смелый',
-      'Солнечный', 'Спокойный', 'Терпеливый', 'Тихий', 'Улыбчивый', 'Умный', 'Учтивый', 'Храбрый', 'Честный',
-      'Шустрый', 'Щедрый', 'Яркий',
+      'Безмятежный', 'Бесстрашный', 'Бирюзовый', 'Благодушный', 'Благородный', 'Бодрый', 'Бойкий', 'Бравый',
+      'Быстрый', 'Вдумчивый', 'Вежливый', 'Верный', 'Весёлый', 'Весенний', 'Гордый', 'Грациозный',
+      'Деятельный', 'Дивный', 'Доблестный', 'Добродушный', 'Добрый', 'Достойный', 'Дружелюбный', 'Дружный',
+      'Душевный', 'Заботливый', 'Задорный', 'Звёздный', 'Звонкий', 'Зимний', 'Золотой', 'Зоркий', 'Изумрудный',
+      'Искренний', 'Искристый', 'Искромётный', 'Искусный', 'Коралловый', 'Лазурный', 'Летний', 'Ловкий',
+      'Лунный', 'Лучистый', 'Любезный', 'Любопытный', 'Мирный', 'Могучий', 'Мудрый', 'Надёжный', 'Настойчивый',
+      'Находчивый', 'Неунывающий', 'Озорной', 'Опрятный', 'Осенний', 'Остроумный', 'Отважный', 'Отзывчивый',
+      'Открытый', 'Приветливый', 'Прилежный', 'Проворный', 'Прозорливый', 'Прыткий', 'Пытливый', 'Радостный',
+      'Радужный', 'Радушный', 'Расторопный', 'Резвый', 'Решительный', 'Рубиновый', 'Светлый', 'Свободный',
+      'Сдержанный', 'Сердечный', 'Серебряный', 'Сильный', 'Сиреневый', 'Сияющий', 'Скромный', 'Славный',
+      'Смелый', 'Сметливый', 'Снежный', 'Собранный', 'Солнечный', 'Спокойный', 'Степенный', 'Стойкий',
+      'Тактичный', 'Тёплый', 'Терпеливый', 'Тихий', 'Уверенный', 'Удалой', 'Удачливый', 'Улыбчивый', 'Умелый',
+      'Умный', 'Усердный', 'Учтивый', 'Уютный', 'Храбрый', 'Честный', 'Чудесный', 'Чуткий', 'Шустрый',
+      'Шутливый', 'Щедрый', 'Элегантный', 'Энергичный', 'Янтарный', 'Яркий', 'Ясный',
     ],
     animals: [
-      'Барсук', 'Бобр', 'Волк', 'Воробей', 'Дельфин', 'Ёж', 'Енот', 'Журавль', 'Заяц', 'Зубр', 'Кит', 'Коала',
-      'Кот', 'Лебедь', 'Лис', 'Лось', 'Медведь', 'Морж', 'Пеликан', 'Песец', 'Пингвин', 'Бурундук', 'Сокол', 'Соболь',
-      'Суслик', 'Тигр', 'Тюлень', 'Филин', 'Хорёк', 'Ястреб',
+      'Аист', 'Аксолотль', 'Альбатрос', 'Архар', 'Балобан', 'Барс', 'Барсук', 'Бекас', 'Белёк', 'Бельчонок',
+      'Беркут', 'Бизон', 'Бобр', 'Буйвол', 'Бурундук', 'Валлаби', 'Волк', 'Волчонок', 'Вомбат', 'Воробей',
+      'Ворон', 'Вьюрок', 'Геккон', 'Гепард', 'Голубь', 'Горностай', 'Грач', 'Гризли', 'Дельфин', 'Дикобраз',
+      'Дрозд', 'Ёж', 'Енот', 'Жаворонок', 'Жеребёнок', 'Жираф', 'Журавль', 'Заяц', 'Зимородок', 'Зубр',
+      'Зяблик', 'Ибис', 'Ирбис', 'Какаду', 'Кальмар', 'Каракал', 'Кенгуру', 'Кит', 'Клёст', 'Кондор',
+      'Королёк', 'Кот', 'Котёнок', 'Кречет', 'Кузнечик', 'Кулик', 'Лебедь', 'Лев', 'Лемур', 'Леопард', 'Лис',
+      'Лисёнок', 'Лосось', 'Лось', 'Лунь', 'Львёнок', 'Мангуст', 'Манул', 'Медведь', 'Медоед', 'Морж',
+      'Мотылёк', 'Муравей', 'Муравьед', 'Мустанг', 'Муфлон', 'Нарвал', 'Опоссум', 'Орёл', 'Орлан', 'Осьминог',
+      'Оцелот', 'Пеликан', 'Перепел', 'Песочник', 'Пингвин', 'Пони', 'Поползень', 'Рысак', 'Рябчик', 'Сайгак',
+      'Сапсан', 'Сверчок', 'Светлячок', 'Скакун', 'Скворец', 'Слонёнок', 'Снегирь', 'Соболь', 'Совёнок',
+      'Сокол', 'Соловей', 'Стриж', 'Сурикат', 'Сурок', 'Суслик', 'Тапир', 'Тигр', 'Тигрёнок', 'Тритон',
+      'Тукан', 'Тушканчик', 'Утконос', 'Фенек', 'Филин', 'Фламинго', 'Чибис', 'Чиж', 'Шмель', 'Щегол',
+      'Ягнёнок', 'Ягуар', 'Ястреб',
     ],
   },
 } as const;
 
 export type NameLanguage = keyof typeof NAMES;
 
+/** How many names a token offers: one from each quarter of its hash. */
+const CANDIDATES = 4;
+
 /**
- * The name that goes with a visitor token (its SHA-256, in hex): the same token always gets the
- * same name, so every tab of a visitor shows it before the visitor is stored (at the first
- * message), and the stored one is the name the widget showed.
+ * The names that go with a visitor token (its SHA-256, in hex), the first preferred: the same
+ * token always gets the same ones, so every tab of a visitor shows the same name before the
+ * visitor is stored (at the first message), and the stored one is the name the widget showed.
  */
-export function visitorNameOf(tokenHash: string, language: string): string {
+export function visitorNameCandidates(tokenHash: string, language: string): string[] {
   const list = NAMES[(language in NAMES ? language : 'en') as NameLanguage];
   const pick = (from: number, words: readonly string[]) => words[Number.parseInt(tokenHash.slice(from, from + 8), 16) % words.length];
-  return `${pick(0, list.adjectives)} ${pick(8, list.animals)}`;
+  const names = new Set<string>();
+  for (let i = 0; i < CANDIDATES; i++) names.add(`${pick(i * 16, list.adjectives)} ${pick(i * 16 + 8, list.animals)}`);
+  return [...names];
 }
+
+/** The token's name: its first one that is not `taken` (by an open dialog), else its first. */
+export function visitorNameOf(tokenHash: string, language: string, taken: ReadonlySet<string> = new Set()): string {
+  const names = visitorNameCandidates(tokenHash, language);
+  return names.find((name) => !taken.has(name)) ?? names[0];
+}
+
+/** The word lists: their size and their words are checked by tests. */
+export const VISITOR_NAME_WORDS = NAMES;

@@ -17,6 +17,11 @@ function render(d: DialogDetail, earlier: number, clock: ProjectClock): string {
   const { dialog, visitor } = d;
   const card = visitor.card;
   const utm = Object.entries(visitor.utm).map(([k, v]) => `${k}=${v}`).join(', ');
+  // As the TUI's client card: the page they write from, and, when elsewhere, the one their visit
+  // began on (what brought them: the referrer and UTM tags below). Older servers say only that.
+  const here = visitor.currentPage ?? visitor.page;
+  const page = (p: { url: string | null; title: string | null }) => [p.url, p.title ? `"${p.title}"` : null].filter(Boolean).join(' ') || null;
+  const landed = visitor.page.url !== null && visitor.page.url !== here.url;
   const header = fields([
     ['dialog', `${dialog.id} · ${dialog.status}${dialog.assignee ? ` · assigned to ${dialog.assignee.name}` : ' · unassigned'}`],
     ['visitor', visitor.name],
@@ -24,7 +29,8 @@ function render(d: DialogDetail, earlier: number, clock: ProjectClock): string {
     ['phone', card.phone],
     ['email', card.email],
     ['notes', card.notes],
-    ['page', [visitor.page.url, visitor.page.title ? `"${visitor.page.title}"` : null].filter(Boolean).join(' ') || null],
+    ['page', page(here)],
+    ...(landed ? [['landed', page(visitor.page)] as [string, string | null]] : []),
     ['referrer', visitor.page.referrer],
     ['utm', utm || null],
     ['group', dialog.group],
@@ -61,7 +67,7 @@ export async function run(id: number, opts: Opts, ctx: Ctx): Promise<number> {
 
 export default function dialogsShow(ctx: Ctx): Command {
   return withProject(new Command('show'))
-    .description('show a dialog: its visitor (card, page, UTM tags) and messages with time, author and delivery')
+    .description('show a dialog: its visitor (card, current and landing page, UTM tags) and messages with time, author and delivery')
     .argument('<id>', 'dialog id (see "parley dialogs list")', parseId)
     .option('--all', 'every message, not only the latest 100')
     .addHelpText('after', '\nExamples:\n  $ parley dialogs show 12\n  $ parley dialogs show 12 --all --json | jq -r \'.messages[].body\'\n')
