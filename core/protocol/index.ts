@@ -92,6 +92,10 @@ export const ApiToken = Type.Object({
   createdAt: Type.String(),
   lastUsedAt: Type.Union([Type.String(), Type.Null()]),
   expiresAt: Type.Union([Type.String(), Type.Null()]),
+  /** When it ends if it is not used again (the idle limit), or null without one. */
+  idleExpiresAt: Type.Union([Type.String(), Type.Null()]),
+  /** `expired`: past expiresAt; `idle-expired`: unused until idleExpiresAt. Either is refused (401). */
+  state: Type.Union([Type.Literal('active'), Type.Literal('expired'), Type.Literal('idle-expired')]),
 });
 export type ApiToken = Static<typeof ApiToken>;
 
@@ -132,7 +136,13 @@ export const ResetPasswordBody = Type.Object(
 export type ResetPasswordBody = Static<typeof ResetPasswordBody>;
 
 /** An API token that still works after a password reset; `new`: created in the 24 hours before it. */
-export const RemainingApiToken = Type.Object({ ...ApiToken.properties, new: Type.Boolean() });
+export const RemainingApiToken = Type.Object({
+  name: ApiToken.properties.name,
+  createdAt: ApiToken.properties.createdAt,
+  lastUsedAt: ApiToken.properties.lastUsedAt,
+  expiresAt: ApiToken.properties.expiresAt,
+  new: Type.Boolean(),
+});
 export type RemainingApiToken = Static<typeof RemainingApiToken>;
 
 export const ResetPasswordReply = Type.Object({

@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { ForgotPasswordBody, LoginBody, LoginReply, ResetPasswordBody, ResetPasswordReply } from '../../core/protocol/index.js';
 import { revokeTokensCommand } from '../services/mails.js';
-import { presentApiToken, presentUser } from '../services/present.js';
+import { presentRemainingToken, presentUser } from '../services/present.js';
 
 export default async function authRoutes(app: FastifyInstance, opts: { loginPerMinute: number; forgotPerMinute: number }) {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -60,7 +60,7 @@ export default async function authRoutes(app: FastifyInstance, opts: { loginPerM
           tokens.length === 0
             ? 'the password was changed; sign in with it'
             : `the password was changed; sign in with it. ${tokens.length === 1 ? '1 API token still works' : `${tokens.length} API tokens still work`} (${tokens.map((t) => t.name).join(', ')}); to end them all: ${revokeCommand}`,
-        apiTokens: tokens.map((t) => ({ ...presentApiToken(t.row), new: t.isNew })),
+        apiTokens: tokens.map((t) => presentRemainingToken(t.row, t.isNew)),
         revokeCommand,
       };
     },

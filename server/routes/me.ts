@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { ChangePasswordBody, Me, UpdateProfileBody, User } from '../../core/protocol/index.js';
 import { ACCOUNT_RULES } from '../config.js';
 import { tooLarge } from '../errors.js';
+import { CREATE_TOKENS } from '../services/accounts.js';
 import { presentProject, presentUser } from '../services/present.js';
 
 export default async function meRoutes(app: FastifyInstance) {
@@ -20,8 +21,9 @@ export default async function meRoutes(app: FastifyInstance) {
     return presentUser(await profile.update(auth, request.body));
   });
 
+  // Not with an API token: whoever holds a leaked one must not lock the owner out.
   r.post('/me/password', { schema: { body: ChangePasswordBody, response: { 200: User } } }, async (request) => {
-    const auth = await app.authenticate(request, { allowRestricted: true });
+    const auth = await app.authenticate(request, { allowRestricted: true, signedInTo: CREATE_TOKENS });
     return presentUser(await accounts.changePassword(auth, request.body.currentPassword, request.body.newPassword));
   });
 

@@ -16,8 +16,9 @@ export default async function telegramRoutes(app: FastifyInstance) {
     return app.telegram;
   };
 
+  // A linked chat acts as its operator and outlives a token: linking takes a signed-in session.
   r.post('/telegram/link', { schema: { response: { 201: TelegramLinkReply } } }, async (request, reply) => {
-    const auth = await app.authenticate(request);
+    const auth = await app.authenticate(request, { signedInTo: 'link a Telegram chat' });
     return reply.code(201).send(await bridge().createLink(auth));
   });
 

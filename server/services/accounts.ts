@@ -33,6 +33,23 @@ const TOUCH_EVERY_MS = 60_000;
  */
 const ACCOUNT_CEILING = 100;
 
+/** Whether a session or API token still works, and if not, why. */
+export type CredentialState = 'active' | 'revoked' | 'expired' | 'idle-expired';
+
+/** When a credential ends if it is not used again, or null when it has no idle limit. */
+export const idleExpiry = (c: CredentialRow): number | null =>
+  c.idle_ttl_ms === null ? null : (c.last_used_at ?? c.created_at) + c.idle_ttl_ms;
+
+/** Of two limits both past, the one reached first is why it ended. */
+export function credentialState(c: CredentialRow, now: number): CredentialState {
+  if (c.revoked_at !== null) return 'revoked';
+  const idle = idleExpiry(c);
+  const idlePast = idle !== null && idle <= now;
+  const expiredPast = c.expires_at !== null && c.expires_at <= now;
+  if (idlePast && (!expiredPast || idle < c.expires_at!)) return 'idle-expired';
+  return expiredPast ? 'expired' : 'active';
+}
+
 /** The password rules for passwords people choose. */
 export function checkNewPassword(password: string, context: { email: string; current?: string }): void {
   if (password.length < MIN_PASSWORD_LENGTH) {
@@ -46,18 +63,27 @@ export function checkNewPassword(password: string, context: { email: string; cur
   }
 }
 
+/** What an API token is told when it tries to create a token, or to change the password. */
+export const CREATE_TOKENS = 'create tokens or change the password';
+/** ... when it tries to revoke another token (or all of them). */
+export const REVOKE_OTHERS = 'revoke other tokens (only itself, as parley logout does)';
+
+/**
+ * Account management (tokens, the password, a Telegram link) takes a session someone signed in
+ * to with the password, as on GitHub: an API token that leaks must not mint tokens that outlive
+ * its revocation, nor lock its owner out. `what` is what the request does.
+ */
+export function assertSignedIn(auth: Auth, what: string): void {
+  if (auth.kind === 'api') throw forbidden(`an API token cannot ${what}: sign in with parley login`);
+}
+
 export type AccountsService = ReturnType<typeof accountsService>;
 
 export function accountsService(deps: ServiceDeps, presence: Pick<PresenceService, 'endDuty' | 'announceEndOfDuty' | 'accountEnabled'>) {
   const { db, repos, clock, bus, mailer, config } = deps;
   const invalidCredentials = () => new AppError(401, 'invalid_credentials', 'wrong email or password');
 
-  function usable(c: CredentialRow, now: number): boolean {
-    if (c.revoked_at !== null) return false;
-    if (c.expires_at !== null && c.expires_at <= now) return false;
-    if (c.idle_ttl_ms !== null && (c.last_used_at ?? c.created_at) + c.idle_ttl_ms <= now) return false;
-    return true;
-  }
+  const usable = (c: CredentialRow, now: number): boolean => credentialState(c, now) === 'active';
 
   async function createSession(tx: Tx, userId: number, now: number): Promise<string> {
     const token = generateToken('pls');
@@ -268,15 +294,19 @@ export function accountsService(deps: ServiceDeps, presence: Pick<PresenceServic
 
     listTokens: (auth: Auth) => repos.credentials.apiTokens(auth.user.id),
 
+    /**
+     * A new API token. The name of one that no longer works (expired, or unused too long) is free
+     * again: that one is revoked, so a CI job's token can be renewed under the name its docs use.
+     */
     async createToken(auth: Auth, name: string, expiresInDays?: number) {
       const now = clock.now();
       const token = generateToken('plt');
       const days = expiresInDays ?? ACCOUNT_RULES.apiTokenDefaultDays;
-      const id = await db.write(async (tx) => {
-        if (await repos.credentials.apiTokenByName(auth.user.id, name, tx)) {
-          throw conflict(`you already have a token named "${name}"`);
-        }
-        return repos.credentials.insert(
+      const { id, replaced } = await db.write(async (tx) => {
+        const existing = await repos.credentials.apiTokenByName(auth.user.id, name, tx);
+        if (existing && usable(existing, now)) throw conflict(`you already have a token named "${name}"`);
+        if (existing) await repos.credentials.revoke(tx, existing.id, now);
+        const id = await repos.credentials.insert(
           tx,
           {
             userId: auth.user.id,
@@ -288,15 +318,18 @@ export function accountsService(deps: ServiceDeps, presence: Pick<PresenceServic
           },
           now,
         );
+        return { id, replaced: existing?.id };
       });
+      if (replaced !== undefined) announceRevoked(auth.user.id, [replaced]);
       const row = (await repos.credentials.apiTokens(auth.user.id)).find((t) => t.id === id)!;
       return { token, row };
     },
 
     /**
      * Revokes all of one's API tokens at once (after a password reset: those a stolen session
-     * may have minted), except the one the request is made with, if it is one: like a password
-     * change, the caller keeps the credential it acts with. Returns the names, and the one kept.
+     * may have minted). Only a session may (the route asks for one); should a token ever get
+     * here, it keeps the credential it acts with, like a password change. Returns the names, and
+     * the one kept.
      */
     async revokeAllTokens(auth: Auth): Promise<{ revoked: string[]; kept: string | null }> {
       const now = clock.now();
@@ -311,10 +344,15 @@ export function accountsService(deps: ServiceDeps, presence: Pick<PresenceServic
       return { revoked, kept };
     },
 
+    /**
+     * Revokes one of one's API tokens by name. An API token may revoke only itself (as `parley
+     * logout` does): a leaked one must not end the owner's other tokens.
+     */
     async revokeToken(auth: Auth, name: string): Promise<void> {
       const now = clock.now();
       const id = await db.write(async (tx) => {
         const row = await repos.credentials.apiTokenByName(auth.user.id, name, tx);
+        if (auth.kind === 'api' && row?.id !== auth.credentialId) assertSignedIn(auth, REVOKE_OTHERS);
         if (!row) throw notFound(`no token named "${name}"`);
         await repos.credentials.revoke(tx, row.id, now);
         return row.id;
@@ -351,6 +389,8 @@ export function accountsService(deps: ServiceDeps, presence: Pick<PresenceServic
       if (!disabled && wasDisabled) await presence.accountEnabled(user.id);
       return (await repos.users.byId(user.id))!;
     },
+
+    assertSignedIn,
 
     /** Restricted sessions (a one-time password not yet changed) may only do this much. */
     assertNotRestricted(auth: Auth): void {

@@ -6,6 +6,7 @@ import type {
   Member,
   Message,
   Project,
+  RemainingApiToken,
   User,
   Visitor,
   VisitorMessage,
@@ -14,6 +15,7 @@ import type { CredentialRow } from '../db/credentials.js';
 import type { DialogListRow, MessageViewRow, VisitorRow } from '../db/dialogs.js';
 import type { MemberRow, ProjectWithMembership } from '../db/projects.js';
 import type { UserRow } from '../db/users.js';
+import { credentialState, idleExpiry } from './accounts.js';
 import { personName } from '../../core/person.js';
 import { widgetCsp } from '../plugins/security.js';
 
@@ -87,13 +89,22 @@ export function presentMember(m: MemberRow & { inOtherProjects: boolean }): Memb
   };
 }
 
-export function presentApiToken(t: CredentialRow): ApiToken {
+/** An API token that still works after a password reset (so no state to tell). */
+export function presentRemainingToken(t: CredentialRow, isNew: boolean): RemainingApiToken {
   return {
     name: t.name ?? '',
     createdAt: iso(t.created_at),
     lastUsedAt: isoOrNull(t.last_used_at),
     expiresAt: isoOrNull(t.expires_at),
+    new: isNew,
   };
+}
+
+/** An API token as it stands at `now`; revoked ones are never shown (the lists leave them out). */
+export function presentApiToken(t: CredentialRow, now: number): ApiToken {
+  const { new: _, ...token } = presentRemainingToken(t, false);
+  const state = credentialState(t, now);
+  return { ...token, idleExpiresAt: isoOrNull(idleExpiry(t)), state: state === 'revoked' ? 'expired' : state };
 }
 
 // ---- dialogs -------------------------------------------------------------------

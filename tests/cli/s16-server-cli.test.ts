@@ -112,19 +112,19 @@ describe('parley password reset and the API tokens that stay', () => {
 });
 
 describe('parley token revoke --all', () => {
-  it('run with an API token, keeps that one and says so', async () => {
+  // An API token may revoke only itself (tests/cli/s16-s3-token-scope.test.ts): --all needs a session.
+  it('run with an API token, is refused in one line and revokes nothing', async () => {
     const { server, admin } = await setup();
     const ci = (await admin.run(['token', 'create', '--name', 'ci'])).stdout.trim();
     const other = (await admin.run(['token', 'create', '--name', 'other'])).stdout.trim();
     const job = await shell({ PARLEY_URL: server.url, PARLEY_TOKEN: ci });
-    const r = await job.run(['token', 'revoke', '--all']);
-    expect(r).toMatchObject({
-      code: 0,
-      stderr: '',
-      stdout: 'Revoked 1 token: other.\nKept "ci": this command runs with it (parley token revoke ci, or run as your signed-in self).\n',
+    expect(await job.run(['token', 'revoke', '--all'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'parley: an API token cannot revoke other tokens (only itself, as parley logout does): sign in with parley login\n',
     });
-    expect([await works(server.url, ci), await works(server.url, other)]).toEqual([true, false]);
-    expect(await job.json(['token', 'revoke', '--all'])).toEqual({ revoked: [], kept: 'ci' });
+    expect([await works(server.url, ci), await works(server.url, other)]).toEqual([true, true]);
+    expect(await admin.json(['token', 'revoke', '--all'])).toEqual({ revoked: ['ci', 'other'], kept: null });
   });
 
   it('a name or --all, exactly one: otherwise a usage error before any request', async () => {

@@ -1,9 +1,12 @@
 import { Command } from 'commander';
 import { MIN_PASSWORD_LENGTH } from '../../../core/protocol/constants.js';
 import type { Ctx } from '../../context.js';
-import { UsageError } from '../../errors.js';
+import { CliError, UsageError } from '../../errors.js';
 import { result } from '../../io.js';
 import { checkNewPassword, promptNewPassword, promptSecret, readStdinLines } from '../../prompt.js';
+
+/** The server's answer to an API token (server/services/accounts.ts assertSignedIn), word for word. */
+const API_TOKEN_REFUSED = 'an API token cannot create tokens or change the password: sign in with parley login';
 
 interface Opts {
   passwordStdin?: boolean;
@@ -12,6 +15,8 @@ interface Opts {
 export async function run(opts: Opts, ctx: Ctx): Promise<number> {
   const { io } = ctx;
   const client = await ctx.client();
+  // The server refuses an API token (403) too; said before the passwords are typed for nothing.
+  if (client.token?.startsWith('plt_')) throw new CliError(API_TOKEN_REFUSED);
   let current: string;
   let next: string;
   if (opts.passwordStdin) {
@@ -32,7 +37,7 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
 
 export default function passwordChange(ctx: Ctx): Command {
   return new Command('change')
-    .description('replace your password (also the one-time password of a new account); ends your other sessions')
+    .description('replace your password (also the one-time password of a new account); ends your other sessions; not with an API token')
     .option('--password-stdin', `read the current password (line 1) and the new one (line 2, at least ${MIN_PASSWORD_LENGTH} characters) from stdin`)
     .addHelpText(
       'after',

@@ -34,9 +34,15 @@ export function tokenName(this: unknown, v: string): string {
 
 export default function tokenCreate(ctx: Ctx): Command {
   return new Command('create')
-    .description('create an API token for scripts and CI; prints it once')
-    .requiredOption('--name <name>', 'a name to recognise (and revoke) it by', tokenName)
-    .option('--expires-in-days <days>', 'lifetime in days (default 365)', days)
-    .addHelpText('after', '\nExample:\n  $ export PARLEY_TOKEN=$(parley token create --name ci)\n')
+    .description('create an API token for scripts and CI; prints it once (signed in with parley login, not with a token)')
+    .requiredOption('--name <name>', 'a name to recognise (and revoke) it by; an ended token\'s name may be used again', tokenName)
+    .option('--expires-in-days <days>', 'lifetime in days, 1 to 3650 (default 365)', days)
+    .addHelpText(
+      'after',
+      '\nA token also ends when unused for 90 days. Creating or revoking tokens takes a' +
+        '\nsession (parley login): an API token cannot make more tokens, only revoke' +
+        '\nitself (parley logout).\n' +
+        '\nExample:\n  $ export PARLEY_TOKEN=$(parley token create --name ci)\n',
+    )
     .action((opts: Opts, cmd: Command) => ctx.begin(cmd).finish(run(opts, ctx)));
 }

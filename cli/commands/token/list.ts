@@ -1,6 +1,22 @@
 import { Command } from 'commander';
+import type { ApiToken } from '../../../core/protocol/index.js';
 import type { Ctx } from '../../context.js';
 import { result } from '../../io.js';
+
+const day = (at: string | null) => at?.slice(0, 10) ?? 'never';
+/** The idle limit it had (the server's rule when it was made): from its last use to its idle end. */
+const idleDays = (t: ApiToken) => Math.round((Date.parse(t.idleExpiresAt!) - Date.parse(t.lastUsedAt ?? t.createdAt)) / 86_400_000);
+
+/**
+ * When it ends: its expiry, and the earlier day it ends if it is not used until then. An ended
+ * one says so, and why: a CI job that started failing with exit 4 finds the reason here.
+ */
+function ends(t: ApiToken): string {
+  if (t.state === 'expired') return `expired ${day(t.expiresAt)}`;
+  if (t.state === 'idle-expired') return `expired ${day(t.idleExpiresAt)} (unused for ${idleDays(t)} days)`;
+  const idleFirst = t.idleExpiresAt !== null && (t.expiresAt === null || t.idleExpiresAt < t.expiresAt);
+  return idleFirst ? `${day(t.expiresAt)} (${day(t.idleExpiresAt)} if unused)` : day(t.expiresAt);
+}
 
 export async function run(ctx: Ctx): Promise<number> {
   const tokens = await (await ctx.client()).listTokens();
@@ -10,7 +26,7 @@ export async function run(ctx: Ctx): Promise<number> {
       ? 'No API tokens.'
       : table(
           ['NAME', 'CREATED', 'LAST USED', 'EXPIRES'],
-          tokens.map((t) => [t.name, t.createdAt.slice(0, 16), t.lastUsedAt?.slice(0, 16) ?? '-', t.expiresAt?.slice(0, 10) ?? 'never']),
+          tokens.map((t) => [t.name, t.createdAt.slice(0, 16), t.lastUsedAt?.slice(0, 16) ?? '-', ends(t)]),
         ),
   );
   return 0;
@@ -18,7 +34,14 @@ export async function run(ctx: Ctx): Promise<number> {
 
 export default function tokenList(ctx: Ctx): Command {
   return new Command('list')
-    .description('list your API tokens (never their secrets)')
-    .addHelpText('after', '\nExample:\n  $ parley token list --json\n')
+    .description('list your API tokens (never their secrets), and which no longer work')
+    .addHelpText(
+      'after',
+      '\nA token ends at its expiry, or earlier when unused for 90 days; an ended one' +
+        '\nis listed as "expired" until revoked, or replaced by "token create" with its' +
+        '\nname. --json: [{name, createdAt, lastUsedAt, expiresAt, idleExpiresAt, state}],' +
+        '\nstate "active", "expired" or "idle-expired".\n' +
+        '\nExample:\n  $ parley token list --json\n',
+    )
     .action((_o: unknown, cmd: Command) => ctx.begin(cmd).finish(run(ctx)));
 }

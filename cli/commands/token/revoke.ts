@@ -17,13 +17,11 @@ export async function run(name: string | undefined, opts: Opts, ctx: Ctx): Promi
     result(ctx.io, { name, revoked: true }, () => `Token "${name}" revoked.`);
     return 0;
   }
-  // One request: the server ends them together, so none can mint another in between.
+  // One request: the server ends them together. Only a session may (an API token gets a 403),
+  // so `kept` is null; it stays in --json for scripts that read it.
   const { revoked, kept } = await client.revokeAllTokens();
   result(ctx.io, { revoked, kept }, () =>
-    [
-      revoked.length === 0 ? 'No API tokens to revoke.' : `Revoked ${revoked.length === 1 ? '1 token' : `${revoked.length} tokens`}: ${revoked.join(', ')}.`,
-      ...(kept === null ? [] : [`Kept "${kept}": this command runs with it (parley token revoke ${kept}, or run as your signed-in self).`]),
-    ].join('\n'),
+    revoked.length === 0 ? 'No API tokens to revoke.' : `Revoked ${revoked.length === 1 ? '1 token' : `${revoked.length} tokens`}: ${revoked.join(', ')}.`,
   );
   return 0;
 }
@@ -32,7 +30,7 @@ export default function tokenRevoke(ctx: Ctx): Command {
   return new Command('revoke')
     .description('revoke an API token, or all of them: the next request with it is refused')
     .argument('[name]', 'the token name', tokenName)
-    .option('--all', 'every API token of yours (but the one this command runs with, if it runs with one)')
+    .option('--all', 'every API token of yours (signed in with parley login: an API token may revoke only itself)')
     .addHelpText('after', '\nExamples:\n  $ parley token revoke ci\n  $ parley token revoke --all\n')
     .action((name: string | undefined, opts: Opts, cmd: Command) => ctx.begin(cmd).finish(run(name, opts, ctx)));
 }
