@@ -167,7 +167,7 @@ async function startApp(
 async function openFirst(app: Awaited<ReturnType<typeof startApp>>['app'], name: string) {
   await waitForFrame(app, (f) => f.includes(name), `${name} listed`);
   await press(app, ENTER);
-  await waitForFrame(app, (f) => f.includes('Ctrl+Enter / Ctrl+S / Alt+Enter send'), 'the composer');
+  await waitForFrame(app, (f) => /Ctrl\+Enter \/ Ctrl\+S( \/ Alt\+Enter)? send/.test(f), 'the composer');
 }
 
 const operatorBodies = async (dialogId: number) =>
@@ -362,7 +362,8 @@ describe('the operator TUI', () => {
     await v.peer.next((f) => f.type === 'message.stored' && f.clientId === 'just-the-photo');
     const { app } = await startApp(oli, { columns: 120, rows: 30 });
     const frame = await waitForFrame(app, (f) => f.includes(name), 'the dialog in the list');
-    expect(frame).toMatch(new RegExp(`${name} 📎 file`));
+    // (The row may cut "file" after a long name.)
+    expect(frame).toMatch(new RegExp(`${name} 📎( f|…)`));
   });
 
   it('shows "… is typing…" under the open dialog until 4 s after the visitor\'s last typing frame, or until their message comes', async () => {

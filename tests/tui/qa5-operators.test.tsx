@@ -123,7 +123,7 @@ describe('new dialogs above the rows in view (finding 1)', () => {
     await waitForFrame(app, (f) => f.includes('My messages (10)'), 'ten dialogs');
     // The newest opened: the composer has the keys, the pane no longer.
     await press(app, ENTER);
-    await waitForFrame(app, (f) => f.includes('Ctrl+Enter / Ctrl+S / Alt+Enter send'), 'the composer');
+    await waitForFrame(app, (f) => /Ctrl\+Enter \/ Ctrl\+S( \/ Alt\+Enter)? send/.test(f), 'the composer');
     // More than the pane's 7 rows: the selected dialog goes below them, the pane stays at its top.
     for (let i = 0; i < 8; i++) await visitorWrites(`new nogroup ${i}`);
     const frame = await waitForFrame(app, (f) => f.includes('My messages (18)'), 'eighteen dialogs');
@@ -184,10 +184,10 @@ describe('Esc from the dialog (finding 6)', () => {
     const { app } = await startApp({ columns: 80, rows: 24 });
     await waitForFrame(app, (f) => f.includes('My messages (1)'), 'the dialog listed');
     await press(app, ENTER);
-    await waitForFrame(app, (f) => f.includes('Ctrl+Enter / Ctrl+S / Alt+Enter send'), 'the composer');
+    await waitForFrame(app, (f) => /Ctrl\+Enter \/ Ctrl\+S( \/ Alt\+Enter)? send/.test(f), 'the composer');
     // Round the panes: the card, the three dialog panes, the messages, the composer again.
     await press(app, ...Array<string>(6).fill(TAB));
-    await waitForFrame(app, (f) => f.includes('Archive (0)') && f.includes('Ctrl+Enter / Ctrl+S / Alt+Enter send'), 'the composer, Archive last passed');
+    await waitForFrame(app, (f) => f.includes('Archive (0)') && /Ctrl\+Enter \/ Ctrl\+S( \/ Alt\+Enter)? send/.test(f), 'the composer, Archive last passed');
     await press(app, ESC, ESC);
     await waitForFrame(app, (f) => f.includes('My messages (1)') && !f.includes('Archive (0)'), 'back in My messages');
     // The pane has the keys: c closes its selected dialog.
@@ -261,7 +261,7 @@ describe('status texts (finding 7)', () => {
     teardown.push(() => cut.close());
     const { app, time } = await startApp(WIDE, cut.url);
     await press(app, ENTER);
-    await waitForFrame(app, (f) => f.includes('Ctrl+Enter / Ctrl+S / Alt+Enter send') && f.includes('Hello?'), 'the dialog open');
+    await waitForFrame(app, (f) => /Ctrl\+Enter \/ Ctrl\+S( \/ Alt\+Enter)? send/.test(f) && f.includes('Hello?'), 'the dialog open');
     cut.block();
     await waitForFrame(app, (f) => f.includes('disconnected'), 'disconnected');
     await press(app, 'are you there', CTRL_S);
@@ -276,7 +276,7 @@ describe('status texts (finding 7)', () => {
     await visitorWrites('Hi there');
     const { app, connection } = await startApp();
     await press(app, ENTER);
-    await waitForFrame(app, (f) => f.includes('Ctrl+Enter / Ctrl+S / Alt+Enter send'), 'the composer');
+    await waitForFrame(app, (f) => /Ctrl\+Enter \/ Ctrl\+S( \/ Alt\+Enter)? send/.test(f), 'the composer');
     await press(app, 'Helo', CTRL_S);
     await expect.poll(() => connection.outbox.order.some((id) => connection.outbox.entries[id].message !== null)).toBe(true);
     // The server's clock past the window, the TUI's not: the editor opens and the server refuses.
@@ -301,7 +301,7 @@ describe('status texts (finding 7)', () => {
     const centre = empty.split('\n').map((l) => l.slice(28, 92).replace(/[│┌┐└┘─]/g, ' ').trim());
     expect(centre.join(' ').replace(/\s+/g, ' ')).toContain('Pick a dialog on the left and press Enter. ? shows every key.');
     await press(app, ENTER);
-    await waitForFrame(app, (f) => f.includes('Ctrl+Enter / Ctrl+S / Alt+Enter send'), 'the composer');
+    await waitForFrame(app, (f) => /Ctrl\+Enter \/ Ctrl\+S( \/ Alt\+Enter)? send/.test(f), 'the composer');
     await press(app, ESC);
     for (const close of [ESC, 'v', 'q']) {
       await press(app, 'v');
@@ -317,7 +317,7 @@ describe('e after the edit window (finding 8)', () => {
     await visitorWrites('Hi there');
     const { app, time, connection } = await startApp();
     await press(app, ENTER);
-    await waitForFrame(app, (f) => f.includes('Ctrl+Enter / Ctrl+S / Alt+Enter send'), 'the composer');
+    await waitForFrame(app, (f) => /Ctrl\+Enter \/ Ctrl\+S( \/ Alt\+Enter)? send/.test(f), 'the composer');
     await press(app, 'Helo', CTRL_S);
     await expect.poll(() => connection.outbox.order.some((id) => connection.outbox.entries[id].message !== null)).toBe(true);
     // Within the window e edits (the server agrees); 11 minutes later by the TUI's clock it does not.

@@ -6,6 +6,7 @@ import { Box, Text, usePaneBorder } from '../theme.js';
 import { displayWidth, oneLine, wrapAtWidth } from '../../core/text-layout.js';
 import { useStore, useStores } from '../context/stores.js';
 import { keyOf } from '../input/keybindings.js';
+import { fitWording } from '../state/cut.js';
 import { CutRow } from './CutRow.js';
 
 /** `value` in rows of `width` columns, the first `first` columns narrower: at spaces, a longer word (a URL) cut where the row ends. */
@@ -64,9 +65,12 @@ export function ClientCard({ width, height }: { width: number; height: number })
     ...(landed ? fieldRows('landed', 'Landed', visitor.page.url, inner, true) : []),
     ...fieldRows('from', 'From', visitor.page.referrer, inner, true),
     ...(utm.length ? utm.flatMap((u) => fieldRows(`utm:${u}`, 'UTM', u, inner)) : fieldRows('utm', 'UTM', null, inner)),
-    <Text key="hint" dimColor wrap="truncate-end">
-      {keyOf('EditCard')} edit · {keyOf('LeadClass')} lead class
-    </Text>,
+    <CutRow
+      key="hint"
+      width={inner}
+      dimColor
+      pieces={fitWording([[{ text: `${keyOf('EditCard')} edit · ${keyOf('LeadClass')} lead class` }], [{ text: `${keyOf('EditCard')} edit · ${keyOf('LeadClass')} lead` }]], inner)}
+    />,
   ];
   return (
     <Box flexDirection="column" width={width} height={height} {...border} paddingX={1} overflow="hidden">

@@ -2,23 +2,82 @@
 // Enter inserts a newline; a paste goes in as it is. While an own message is being edited the
 // hint says so (and that Esc cancels the edit), and sending saves the edit. Files attached for the
 // next message (Ctrl+O) are listed on a line of their own above the hint. A text too long to
-// send says so in the hint before Send is tried.
+// send says so in the hint before Send is tried. A narrow pane shortens the hint, or gives it a
+// second row, but never cuts its keys away (composerHint).
 import { Box, CURSOR, Text, usePaneBorder, useTheme } from '../theme.js';
 import { useStore, useStores } from '../context/stores.js';
 import { MAX_BODY } from '../../core/protocol/constants.js';
-import { keyOf, keysOf } from '../input/keybindings.js';
+import { KEYMAP, keyOf } from '../input/keybindings.js';
 import { aroundCursor, type ComposerState, composerLineCount, composerRows } from '../state/composer.js';
 import { formatSize, truncateMiddle } from '../state/message-rows.js';
 import { plainEmoji } from '../../core/text-layout.js';
 import { composerTextRows } from '../state/layout.js';
+import { fitHint, type HintRows } from '../state/cut.js';
+import type { Piece } from './CutRow.js';
+import { Hint } from './Hint.js';
 
 /** Columns of the composer's text: inside the border, less one for the cursor's mark without colour. */
 const textWidth = (width: number, color: boolean) => Math.max(1, width - 4 - (color ? 0 : 1));
 
-/** The composer's height for what it holds (borders, the files line and the hint line included). */
-export function composerHeight(state: Pick<ComposerState, 'text' | 'files'>, width: number, body: number, color = true): number {
+type HintFor = Pick<ComposerState, 'text' | 'files' | 'editing'>;
+
+/**
+ * The hint under the text, as rows of items `width - 4` wide: the keys that send (or save the
+ * edit), a new line, templates and files, after "too long" and the edit's Esc when they apply.
+ * Narrower, it loses the files' and templates' keys, Alt+Enter, the new line, the long words and
+ * Ctrl+Enter (Ctrl+S stays: every terminal sends it), in that order. "too long" and the edit's words take a row of their own rather than be
+ * shortened (two rows at most: `maxRows` 1 in a composer squeezed by a short terminal).
+ */
+export function composerHint(state: HintFor, open: boolean, width: number, maxRows = 2): HintRows<Piece> {
+  const columns = Math.max(1, width - 4);
+  if (!open) return fitHint([[[{ text: 'open a dialog to write' }]], [[{ text: 'open a dialog' }]]], columns);
+  // Counted as the server counts: code points.
+  const length = state.text.length > MAX_BODY ? [...state.text].length : 0;
+  const [n, max] = [length.toLocaleString('en'), MAX_BODY.toLocaleString('en')];
+  const back = keyOf('Back');
+  // What the composer is in, longest wording first: too long to send, editing a message.
+  const states = [
+    [`too long: ${n} of ${max} characters`, 'editing your message', `${back} cancels the edit`],
+    [`too long: ${n}/${max}`, 'editing', `${back} cancels`],
+    ['too long', '', `${back} cancels`],
+    ['too long', '', back],
+  ].map(([tooLong, editing, cancel]): Piece[] => [
+    ...(length > MAX_BODY ? [{ text: tooLong, color: 'red' }] : []),
+    ...(state.editing && editing ? [{ text: editing, color: 'yellow' }] : []),
+    ...(state.editing ? [{ text: cancel, color: 'yellow' }] : []),
+  ]);
+  const sendKeys = KEYMAP.Send.bindings.map((b) => b.label);
+  // Alone, the key every terminal sends (Ctrl+S, a control character): Ctrl+Enter needs a terminal that reports it.
+  const anywhere = KEYMAP.Send.bindings.find((b) => b.input !== undefined)?.label ?? sendKeys[0];
+  const keysFor = (n: number) => (n === 1 ? anywhere : sendKeys.slice(0, n).join(' / '));
+  const verbs = state.editing ? ['save the edit', 'save'] : state.files.length > 0 && !state.text.trim() ? ['send the files', 'send'] : ['send', 'send'];
+  const optional =
+    state.files.length > 0
+      ? [`${keyOf('Attach')} another file`, `${keyOf('DropFiles')} drops them`]
+      : [`${keyOf('Newline')} new line`, `${keyOf('Templates')} or / templates`, `${keyOf('Attach')} a file`];
+  // The keys, shorter and shorter: each step takes something more away.
+  const steps = [{}, { optional: 2 }, { optional: 1 }, { keys: 2 }, { optional: 0 }, { verb: 1 }, { keys: 1 }];
+  let at = { keys: sendKeys.length, verb: 0, optional: optional.length };
+  const keys = steps.map((step) => {
+    at = { ...at, ...step };
+    return { keys: at.keys, items: [{ text: `${keysFor(at.keys)} ${verbs[at.verb]}` }, ...optional.slice(0, at.optional).map((text) => ({ text }))] };
+  });
+  const wordings: Array<HintRows<Piece>> = states[0].length === 0 ? keys.map((k) => [k.items]) : [];
+  // The state's words whole beside two send keys at least, else on a row above the keys; then
+  // shorter words, beside the keys or above them.
+  if (states[0].length > 0) {
+    for (const [i, words] of states.entries()) {
+      wordings.push(...keys.filter((k) => i > 0 || k.keys >= 2).map((k): Piece[][] => [[...words, ...k.items]]));
+      if (maxRows > 1) wordings.push(...keys.map((k): Piece[][] => [words, k.items]));
+    }
+  }
+  return fitHint(wordings, columns);
+}
+
+/** The composer's height for what it holds (borders, the files line and the hint's rows included). */
+export function composerHeight(state: HintFor, width: number, body: number, color = true): number {
   const lines = composerLineCount(state.text, textWidth(width, color));
-  return composerTextRows(body, lines) + 3 + (state.files.length > 0 ? 1 : 0);
+  return composerTextRows(body, lines) + 2 + composerHint(state, true, width).length + (state.files.length > 0 ? 1 : 0);
 }
 
 /** `📎 2 files: a.pdf (12 KB), b.png (3 KB)`: what goes with the next message. */
@@ -36,15 +95,9 @@ export function Composer({ width, height }: { width: number; height: number }) {
   const focused = focus.pane === 'composer' && !focus.overlay;
   const { color } = useTheme();
   const filesRow = state.files.length > 0 ? 1 : 0;
-  const { rows, cursor } = composerRows(state, textWidth(width, color), Math.max(1, height - 3 - filesRow));
-
-  // Counted as the server counts: code points.
-  const length = state.text.length > MAX_BODY ? [...state.text].length : 0;
-  const hint = !open
-    ? 'open a dialog to write'
-    : state.files.length > 0
-      ? `${keysOf('Send')} send${state.text.trim() ? '' : ' the files'} · ${keyOf('Attach')} another file · ${keyOf('DropFiles')} drops them`
-      : `${keysOf('Send')} ${state.editing ? 'save the edit' : 'send'} · ${keyOf('Newline')} new line · ${keyOf('Templates')} or / templates · ${keyOf('Attach')} a file`;
+  // A composer squeezed by a short terminal keeps a row for the text: the hint then takes one.
+  const hint = composerHint(state, open, width, height - 3 - filesRow > 1 ? 2 : 1);
+  const { rows, cursor } = composerRows(state, textWidth(width, color), Math.max(1, height - 2 - hint.length - filesRow));
   return (
     <Box flexDirection="column" height={height} {...usePaneBorder(focused)} paddingX={1} overflow="hidden">
       {rows.map((row, i) => {
@@ -71,15 +124,7 @@ export function Composer({ width, height }: { width: number; height: number }) {
           {truncateMiddle(plainEmoji(filesLine(state.files)), width - 4)}
         </Text>
       ) : null}
-      <Text dimColor wrap="truncate-end">
-        {length > MAX_BODY ? (
-          <Text color="red">
-            too long: {length.toLocaleString('en')} of {MAX_BODY.toLocaleString('en')} characters ·{' '}
-          </Text>
-        ) : null}
-        {state.editing ? <Text color="yellow">editing your message · {keyOf('Back')} cancels the edit · </Text> : null}
-        {hint}
-      </Text>
+      <Hint width={width - 4} dimColor rows={hint} />
     </Box>
   );
 }

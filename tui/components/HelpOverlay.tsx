@@ -5,6 +5,7 @@ import { Box, Text } from '../theme.js';
 import { useStore, useStores } from '../context/stores.js';
 import { type HelpCell, helpLayout } from '../state/help.js';
 import { CutRow } from './CutRow.js';
+import { WindowTitle } from './WindowTitle.js';
 
 function Cell({ cell }: { cell: HelpCell }) {
   return (
@@ -26,10 +27,10 @@ export function HelpOverlay({ width, height }: { width: number; height: number }
   const { rows, page } = helpLayout(width, height);
   const top = Math.min(wanted, Math.max(0, rows.length - page));
   const shown = rows.slice(top, top + page);
-  const where = rows.length > page ? `rows ${top + 1}-${top + shown.length} of ${rows.length}; ↑↓ PgUp PgDn scroll, ` : '';
+  const inView = rows.length > page ? { first: top + 1, last: top + shown.length, total: rows.length } : null;
   return (
     <Box flexDirection="column" width={width} height={height} borderStyle="double" paddingX={1} overflow="hidden">
-      <CutRow width={width - 4} bold pieces={[{ text: 'Keys ' }, { text: `(${where}Esc, ? or q close)`, dimColor: true }]} />
+      <WindowTitle width={width - 4} name="Keys" short="Keys" inView={inView} close="Esc, ? or q close" />
       {shown.map((row, i) => (
         <Box key={top + i}>
           {row.map((cell, c) => (

@@ -6,7 +6,7 @@
 // colour the selected message's rows are marked ▸ in the pane's left padding (inverse may not show).
 import { Box, SELECTED, Text, usePaneBorder, useTheme } from '../theme.js';
 import { useMemo } from 'react';
-import { oneLine } from '../../core/text-layout.js';
+import { displayWidth, oneLine } from '../../core/text-layout.js';
 import { useSession } from '../context/session.js';
 import { useStore, useStores } from '../context/stores.js';
 import type { ThreadItem } from '../../core/client/outbox.js';
@@ -14,43 +14,55 @@ import { type MessageRow, visibleMessageRows } from '../state/message-rows.js';
 import { tail, threadLayout, viewBottom, visitorName } from '../state/message-view.js';
 import { hasOlder, threadItems, type ThreadState } from '../state/thread.js';
 import { dialogName } from '../state/dialogs.js';
-import { CutRow } from './CutRow.js';
+import { keyOf } from '../input/keybindings.js';
+import { cutBeforeHint, fitWording } from '../state/cut.js';
+import { CutRow, type Piece } from './CutRow.js';
 
 /** Text that opens `url` when clicked, in terminals that know OSC 8 (others never see it). */
 const hyperlink = (url: string, text: string) => `\x1b]8;;${url}\x07${text}\x1b]8;;\x07`;
 
-/** One row of a message: the time and author on its first, the send state after its last. */
-export function RowText({ row, item, state, hyperlinks, inverse }: { row: MessageRow; item: ThreadItem; state: ThreadState; hyperlinks?: boolean; inverse?: boolean }) {
+/**
+ * One row of a message: the time and author on its first, the send state after its last. A send
+ * state wider than the row (a failed message's reason at 30 columns) keeps its key hint whole:
+ * "✗ failed… (r resends)".
+ */
+export function RowText({ row, item, state, width, hyperlinks, inverse }: { row: MessageRow; item: ThreadItem; state: ThreadState; width: number; hyperlinks?: boolean; inverse?: boolean }) {
   const t = row.last ? tail(item, state) : null;
   const first = row.head.trim() !== '';
   // The time, dim, starts the head's first row; a name wider than a row goes on over the next.
   const time = first && !row.headMore ? row.head.slice(0, 6) : '';
   const text = row.link && hyperlinks ? hyperlink(row.link, row.text) : row.text;
+  const tailText = t ? cutBeforeHint(t.text, width - displayWidth(row.head + row.text)) : '';
   return (
     <Text wrap="truncate-end" inverse={inverse}>
       {first ? <Text dimColor>{time}</Text> : row.head}
       {first ? <Text bold color={item.author === 'visitor' ? 'cyan' : undefined}>{row.head.slice(time.length)}</Text> : null}
       {row.file === 'url' ? <Text underline>{text}</Text> : text}
-      {t ? <Text color={t.color}>{t.text}</Text> : null}
+      {t ? <Text color={t.color}>{tailText}</Text> : null}
     </Text>
   );
 }
 
+/**
+ * The dialog's name, whether the visitor is on the site, who has it (or the key that takes or
+ * reopens it) and its lead class; narrower, the presence as its dot, then without the lead class,
+ * then only the key: "Lucky Raccoon ○ (t takes)". The name is what gets cut, never the key.
+ */
 function Header({ state, width }: { state: ThreadState; width: number }) {
   const d = state.detail!.dialog;
   const here = state.detail!.visitorOnline;
-  const where = d.status === 'closed' ? 'closed (u reopens)' : d.assignee ? `with ${oneLine(d.assignee.name)}` : 'unassigned (t takes)';
-  return (
-    <CutRow
-      width={width}
-      bold
-      pieces={[
-        { text: `${dialogName(d)} ` },
-        { text: here ? '● on the site' : '○ away', color: here ? 'green' : 'gray' },
-        { text: ` · ${where}${d.leadClass ? ` · ${oneLine(d.leadClass)}` : ''}`, dimColor: true },
-      ]}
-    />
-  );
+  const [where, hint] = d.status === 'closed' ? ['closed', ` (${keyOf('Reopen')} reopens)`] : d.assignee ? [`with ${oneLine(d.assignee.name)}`, ''] : ['unassigned', ` (${keyOf('Take')} takes)`];
+  const name: Piece = { text: dialogName(d) };
+  const presence = (long: boolean): Piece => ({ text: here ? (long ? ' ● on the site' : ' ●') : long ? ' ○ away' : ' ○', color: here ? 'green' : 'gray' });
+  const after = (text: string): Piece => ({ text, dimColor: true });
+  const lead = d.leadClass ? [after(` · ${oneLine(d.leadClass)}`)] : [];
+  const wordings: Piece[][] = [
+    [name, presence(true), after(` · ${where}${hint}`), ...lead],
+    [name, presence(false), after(` · ${where}${hint}`), ...lead],
+    [name, presence(false), after(` · ${where}${hint}`)],
+    ...(hint ? [[name, presence(false), after(hint)]] : []),
+  ];
+  return <CutRow width={width} bold pieces={fitWording(wordings, width)} keep={hint ? 2 : 0} />;
 }
 
 export function MessageList({ width, height }: { width: number; height: number }) {
@@ -89,7 +101,7 @@ export function MessageList({ width, height }: { width: number; height: number }
   return (
     <Box flexDirection="column" height={height} {...usePaneBorder(focused)} paddingX={1} overflow="hidden">
       <Header state={state} width={width - 4} />
-      {older ? <Text dimColor>↑ older messages load as you scroll up</Text> : null}
+      {older ? <CutRow width={width - 4} dimColor pieces={fitWording([[{ text: '↑ older messages load as you scroll up' }], [{ text: '↑ older ones: scroll up' }]], width - 4)} /> : null}
       {/* Without colour, a column in the left padding marks the selected message's rows. */}
       <Box marginLeft={color ? 0 : -1}>
         {color ? null : (
@@ -101,15 +113,13 @@ export function MessageList({ width, height }: { width: number; height: number }
         )}
         <Box flexDirection="column" flexGrow={1}>
           {rows.map((row, n) => (
-            <RowText key={`${items[row.item].key}:${n}`} row={row} item={items[row.item]} state={state} hyperlinks={hyperlinks} inverse={marked(row)} />
+            <RowText key={`${items[row.item].key}:${n}`} row={row} item={items[row.item]} state={state} width={width - 4} hyperlinks={hyperlinks} inverse={marked(row)} />
           ))}
         </Box>
       </Box>
       {fresh > 0 || typing ? <Box flexGrow={1} /> : null}
       {fresh > 0 ? (
-        <Text color="yellow" bold wrap="truncate-end">
-          ↓ {fresh} new (↓ or PgDn to read)
-        </Text>
+        <CutRow width={width - 4} color="yellow" bold pieces={fitWording([[{ text: `↓ ${fresh} new (↓ or PgDn to read)` }], [{ text: `↓ ${fresh} new (↓ reads)` }]], width - 4)} />
       ) : null}
       {typing ? (
         <Text dimColor italic wrap="truncate-end">

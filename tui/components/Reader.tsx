@@ -7,6 +7,7 @@ import { useStore, useStores } from '../context/stores.js';
 import { readerLayout } from '../state/message-view.js';
 import { threadItems } from '../state/thread.js';
 import { RowText } from './MessageList.js';
+import { WindowTitle } from './WindowTitle.js';
 
 export function Reader({ width, height }: { width: number; height: number }) {
   const stores = useStores();
@@ -18,15 +19,13 @@ export function Reader({ width, height }: { width: number; height: number }) {
   const { index, rows, page } = readerLayout(items, reader.key, state, { myId: me.user.id, url: client.url }, width, height);
   const top = Math.min(reader.top, Math.max(0, rows.length - page));
   const shown = rows.slice(top, top + page);
-  const where = rows.length > page ? `rows ${top + 1}-${top + shown.length} of ${rows.length}; ↑↓ PgUp PgDn scroll, ` : '';
+  const inView = rows.length > page ? { first: top + 1, last: top + shown.length, total: rows.length } : null;
   return (
     <Box flexDirection="column" width={width} height={height} borderStyle="double" paddingX={1} overflow="hidden">
-      <Text bold wrap="truncate-end">
-        The whole message <Text dimColor>({where}Esc, v or q close)</Text>
-      </Text>
+      <WindowTitle width={width - 4} name="The whole message" short="Message" inView={inView} close="Esc, v or q close" />
       {index < 0 ? <Text dimColor>This message is no longer in the dialog.</Text> : null}
       {shown.map((row, n) => (
-        <RowText key={top + n} row={row} item={items[index]} state={state} hyperlinks={hyperlinks} />
+        <RowText key={top + n} row={row} item={items[index]} state={state} width={width - 4} hyperlinks={hyperlinks} />
       ))}
     </Box>
   );

@@ -1,16 +1,18 @@
 // One line at the bottom: online/offline and why (schedule or manual) with what `o` will do,
-// the connection (a retry's wait counting down), the last notice, and key hints. It is cut, never
-// wrapped (the layout gives it one row), and what matters least goes first: the hints, then the
-// why (a notice needs the room), then the connection's details, the connection (it is back once
-// the notice goes) and the word for the status (its dot stays); a notice is cut at its end only
-// when that is not enough. Once the session ended, only the keys that still work are offered.
+// the connection (a retry's wait counting down), the last notice, and key hints. It is never
+// wrapped (the layout gives it one row), and what matters least goes first: the why (a notice
+// needs the room), the hints one by one down to "? keys", which leads to all the others, then the
+// connection's details, the connection (it is back once the notice goes) and the word for the
+// status (its dot stays); a notice is cut at its end only when that is not enough. A hint is
+// dropped whole, never cut. Once the session ended, only the keys that still work are offered.
 import { useLayoutEffect, useState } from 'react';
 import { Box } from '../theme.js';
-import { displayWidth, oneLine } from '../../core/text-layout.js';
+import { oneLine } from '../../core/text-layout.js';
 import { type Clock, systemClock, useSession } from '../context/session.js';
 import { useStore, useStores } from '../context/stores.js';
 import { keyOf } from '../input/keybindings.js';
 import { describeSocket, describeStatus, retryLeft } from '../state/connection.js';
+import { fitWording } from '../state/cut.js';
 import { CutRow, type Piece } from './CutRow.js';
 
 /** The time now, read again each time the whole seconds left until `deadline` change (while there is one). */
@@ -33,37 +35,50 @@ export function StatusBar({ width }: { width: number }) {
   const wait = retryLeft(socket);
   const now = useCountdown(session.clock ?? systemClock, wait === null ? null : socketAt + wait);
   const dot: Piece = { text: status?.online ? '● ' : '○ ', color: status?.online ? 'green' : 'red' };
-  const fits = (pieces: Piece[]) => displayWidth(pieces.map((p) => p.text).join('')) <= width;
 
   if (ended !== null) {
-    const keys = session.signIn ? 'Enter sign in again · q quit' : 'q quit';
+    const keys = session.signIn ? ['Enter sign in again · q quit', 'Enter sign in · q quit'] : ['q quit'];
+    const wordings = [
+      ...keys.map((k) => ['session ended', k]),
+      ...keys.map((k) => ['ended', k]),
+      ['', keys[keys.length - 1]],
+    ].map(([what, k]): Piece[] => [{ text: '○ ', color: 'red' }, { text: what }, { text: `${what ? ' · ' : ''}${k}`, dimColor: true }]);
     return (
       <Box width={width} height={1} overflow="hidden">
-        <CutRow width={width} pieces={[{ text: '○ ', color: 'red' }, { text: 'session ended' }, { text: ` · ${keys}`, dimColor: true }]} />
+        <CutRow width={width} pieces={fitWording(wordings, width)} keep={1} />
       </Box>
     );
   }
+  // The hints, most first: "? keys" comes last, as it leads to every key.
+  const help = `${keyOf('Help')} keys`;
+  const hints = [
+    [help, `${keyOf('NextPane')} panes`, ...(bell ? [] : ['bell off']), `${keyOf('Quit')} quit`],
+    [help, ...(bell ? [] : ['bell off']), `${keyOf('Quit')} quit`],
+    [help, `${keyOf('Quit')} quit`],
+    [help],
+  ];
   // The status in full, in brief or as its dot alone; the connection in full, in brief or not at
-  // all (for as long as a notice shows, which is the news).
-  const line = (statusSays: 'full' | 'brief' | 'dot', socketSays: 'full' | 'brief' | 'none'): Piece[] => {
+  // all (for as long as a notice shows, which is the news); the hints (`hint`: which of them).
+  const line = (statusSays: 'full' | 'brief' | 'dot', socketSays: 'full' | 'brief' | 'none', hint = 0): Piece[] => {
     const pieces: Piece[] = [dot];
     if (statusSays !== 'dot') pieces.push({ text: describeStatus(status, keyOf('ToggleOnline'), now, statusSays === 'brief', session.timezone) });
     if (socketSays !== 'none') {
-      pieces.push({ text: ' · ', dimColor: true });
+      if (statusSays !== 'dot') pieces.push({ text: ' · ', dimColor: true });
       pieces.push({ text: describeSocket(socket, now - socketAt, socketSays === 'brief'), color: socket.state === 'online' ? 'green' : 'yellow' });
     }
     const after = pieces.length > 1 ? ' · ' : '';
     if (notice) pieces.push({ text: `${after}${oneLine(notice.text)}`, color: notice.error ? 'red' : 'green' });
-    else pieces.push({ text: `${after}${keyOf('Help')} keys · Tab panes${bell ? '' : ' · bell off'} · ${keyOf('Quit')} quit`, dimColor: true });
+    else pieces.push({ text: `${after}${hints[hint].join(' · ')}`, dimColor: true });
     return pieces;
   };
   const choices = notice
     ? [line('brief', 'full'), line('brief', 'brief'), line('brief', 'none'), line('dot', 'none')]
-    : [line('full', 'full'), line('brief', 'full')];
-  const pieces = choices.find(fits) ?? choices[choices.length - 1];
+    : [line('full', 'full'), ...hints.map((_, i) => line('brief', 'full', i)), line('brief', 'brief', 3), line('dot', 'brief', 3), line('dot', 'none', 3)];
+  // A notice is cut at its end; without one, the hint is what stays whole.
+  const pieces = fitWording(choices, width);
   return (
     <Box width={width} height={1} overflow="hidden">
-      <CutRow width={width} pieces={pieces} />
+      <CutRow width={width} pieces={pieces} keep={notice ? 0 : 1} />
     </Box>
   );
 }

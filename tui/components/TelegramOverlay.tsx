@@ -2,15 +2,14 @@
 // minutes). The link is shown whole, wrapped, so it can be copied or typed on the phone.
 import { Box, Text } from '../theme.js';
 import { useStore, useStores } from '../context/stores.js';
+import { WindowTitle } from './WindowTitle.js';
 
 export function TelegramOverlay({ width, height }: { width: number; height: number }) {
   const link = useStore(useStores().connection).telegramLink;
   const until = link ? new Date(link.expiresAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : '';
   return (
     <Box flexDirection="column" width={width} height={height} borderStyle="double" paddingX={1} overflow="hidden">
-      <Text bold wrap="truncate-end">
-        Link Telegram <Text dimColor>(Esc or Enter closes)</Text>
-      </Text>
+      <WindowTitle width={width - 4} name="Link Telegram" short="Telegram" inView={null} close="Esc or Enter closes" />
       {link ? (
         <>
           <Text> </Text>

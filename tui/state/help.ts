@@ -2,16 +2,21 @@
 // the README's words (the keymap holds them). It uses the room it has: one column when every
 // entry fits the height, else two when the width allows, descriptions too long for their column
 // wrapped onto the rows below. When neither fits (80x24, say) it is one column that scrolls
-// (↑/↓, PgUp/PgDn, Home/End): a description is never cut.
+// (↑/↓, PgUp/PgDn, Home/End): a description is never cut. Keys too wide to leave a description
+// its room beside them (Send's three below about 50 columns; every key at 30) take a row of their
+// own, the description indented under them.
 import { displayWidth, wrapRows } from '../../core/text-layout.js';
 import { type Command, KEYMAP, keysOf } from '../input/keybindings.js';
 
 /** Columns inside the border that two columns need (a 70-column terminal). */
 const TWO_COLUMNS = 66;
-/** Blank columns at the right of a column, so that the next one does not run on from it. */
+/** Blank columns at the right of the left one of two columns, so that the next one does not run on from it. */
 export const HELP_GAP = 2;
 /** The width of the keys' column; keys that do not fit it (Send's three) take the width they need. */
 const KEY_WIDTH = 13;
+/** Columns a description needs beside its keys; with fewer it goes under them, indented by DESCRIPTION_INDENT. */
+const DESCRIPTION_ROOM = 16;
+const DESCRIPTION_INDENT = 2;
 
 const WHERE = {
   everywhere: '',
@@ -41,22 +46,31 @@ const whereOf = (command: Command) => {
   return where ? ` (${where})` : '';
 };
 
-/** The rows of `command` in a column `width` wide: its description wrapped at spaces, "(where)" below when it does not fit beside. */
-function entry(command: Command, width: number, keyWidth: number): HelpCell[] {
+/**
+ * The rows of `command` in a column `width` wide: its keys, its description wrapped at spaces and
+ * "(where)" below when it does not fit beside. The description goes beside the keys when it has
+ * DESCRIPTION_ROOM columns there, else under them (the keys broken between keys if need be).
+ */
+function entry(command: Command, width: number, keyWidth: number, gap: number): HelpCell[] {
   const keys = keysOf(command);
-  const room = Math.max(1, width - HELP_GAP - keyWidth);
-  const cells: HelpCell[] = wrapRows(KEYMAP[command].help, room).map((help, i) => ({ keys: i === 0 ? keys : '', keyWidth, help, where: '', width }));
+  const beside = width - gap - keyWidth >= DESCRIPTION_ROOM;
+  const indent = beside ? keyWidth : DESCRIPTION_INDENT;
+  const room = Math.max(1, width - gap - indent);
+  const cell = (help: string, where = ''): HelpCell => ({ keys: '', keyWidth: indent, help, where, width });
+  const keyRows: HelpCell[] = beside ? [] : wrapRows(keys, Math.max(1, width - gap)).map((k) => ({ keys: k, keyWidth: 0, help: '', where: '', width }));
+  const cells = wrapRows(KEYMAP[command].help, room).map((help) => cell(help));
+  if (beside) cells[0].keys = keys;
   const where = whereOf(command);
   const last = cells[cells.length - 1];
   if (!where || displayWidth(last.help + where) <= room) last.where = where;
-  else cells.push(...wrapRows(where.trimStart(), room).map((w) => ({ keys: '', keyWidth, help: '', where: w, width })));
-  return cells;
+  else cells.push(...wrapRows(where.trimStart(), room).map((w) => cell('', w)));
+  return [...keyRows, ...cells];
 }
 
 const keyWidthOf = (command: Command) => Math.max(KEY_WIDTH, displayWidth(keysOf(command)) + 2);
 
 /** The commands in one column `width` wide, each as wide as its keys need. */
-const oneColumn = (commands: Command[], width: number) => commands.flatMap((c) => entry(c, width, keyWidthOf(c)).map((cell) => [cell]));
+const oneColumn = (commands: Command[], width: number) => commands.flatMap((c) => entry(c, width, keyWidthOf(c), 0).map((cell) => [cell]));
 
 /**
  * Two columns: commands whose keys are too wide for a column get a row of their own above them;
@@ -65,7 +79,7 @@ const oneColumn = (commands: Command[], width: number) => commands.flatMap((c) =
 function twoColumns(commands: Command[], width: number): HelpCell[][] {
   const half = Math.floor(width / 2);
   const long = commands.filter((c) => keyWidthOf(c) > KEY_WIDTH);
-  const short = commands.filter((c) => keyWidthOf(c) === KEY_WIDTH).map((c) => entry(c, half, KEY_WIDTH));
+  const short = commands.filter((c) => keyWidthOf(c) === KEY_WIDTH).map((c) => entry(c, half, KEY_WIDTH, HELP_GAP));
   const total = short.reduce((n, e) => n + e.length, 0);
   let split = 0;
   let best = total;
