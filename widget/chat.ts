@@ -12,10 +12,14 @@
 // - an operator message is seen when the panel shows it on a visible page; the newest seen is
 //   kept beside the token. One not seen opens the panel (live, or arriving with the history on a
 //   later page) under a "New messages" divider, unless the visitor closed the panel on this
-//   page: then the tab counts them;
+//   page: then the tab counts them; on a small screen, or while the visitor types into the
+//   site, a line of it shows above the tab instead (the panel would cover the page);
+// - the panel left open, and the text not sent, are there again on the site's next page in the
+//   same tab (session storage);
 // - after a reconnect, hello carries the rev and the newest seq held (the server then leaves out
 //   the deliveries of what is held), and every message is shown once per id, redrawn only by a
 //   higher rev that changes what it shows (an edit).
+import { formatSize } from '../core/format-size.js';
 import type { PageContext, VisitorMessage } from '../core/protocol/dialogs.js';
 import { reconnectingSocket } from './socket.js';
 import { cut } from './text.js';
@@ -38,7 +42,8 @@ interface Pending {
   /** A file message: uploaded first (once; as soon as possible), then sent in its turn with the attachment's id. */
   file?: File;
   attachmentIds?: number[];
-  uploading?: boolean;
+  /** Its upload on the way: aborted when the visitor cancels it. */
+  upload?: XMLHttpRequest;
   /** Uploads lost on the network in a row: tried again, up to UPLOAD_TRIES. */
   uploadLosses?: number;
 }
@@ -67,6 +72,8 @@ interface Welcome {
   /** Messages older than the page exist. */
   more: boolean;
   messages: VisitorMessage[];
+  /** The largest file the server takes (servers before it said nothing: they refuse it after the upload). */
+  uploadMaxBytes?: number;
 }
 
 /** The answer to a `history` frame: the page before `before`. */
@@ -106,6 +113,9 @@ export function startChat(config: WidgetConfig): void {
   const tokenKey = `parley.visitor.${config.widgetKey}`;
   const seenKey = `parley.seen.${config.widgetKey}`;
   const outboxPrefix = `parley.outbox.${config.widgetKey}.`;
+  // This tab's: the panel left open, the text not sent.
+  const openKey = `parley.open.${config.widgetKey}`;
+  const draftKey = `parley.draft.${config.widgetKey}`;
   let token = read(tokenKey);
   /**
    * The id of the newest operator message the visitor has seen. A visitor from before this was
@@ -143,7 +153,10 @@ export function startChat(config: WidgetConfig): void {
   let ready = false; // welcomed on the current connection
   let welcomed = false; // on any connection so far
   let failures = 0;
-  let pageSent = false;
+  /** The page (address and title) the last page context sent was of. */
+  let pageSent = '';
+  /** The largest file the server takes, as its welcome said. */
+  let uploadMax = Infinity;
   let typedAt = 0;
   let ackTimer: ReturnType<typeof setTimeout> | undefined;
   /** Uploads wait for this timer (refused for now, or lost): no upload starts meanwhile. */
@@ -168,26 +181,33 @@ export function startChat(config: WidgetConfig): void {
       entry.failed = false;
       keep(clientId, entry, null);
       entry.uploadLosses = 0;
-      view.putPending(clientId, shown(entry), null);
+      showPending(clientId, entry);
       uploadFiles();
       next();
     },
+    // A failed message, or a file not uploaded yet (cancelled: no message goes, and those written
+    // after it no longer wait for it).
     discard(clientId) {
       const entry = pending.get(clientId);
-      if (!entry?.failed) return;
+      if (!entry?.failed && !(entry?.file && !entry.attachmentIds)) return;
+      entry.upload?.abort();
       pending.delete(clientId);
       unkeep(clientId);
       view.removePending(clientId);
       conversation();
+      next();
     },
     opened() {
+      write(openKey, '1', true);
       view.setUnread(0);
       if (visible()) reveal();
     },
     closed() {
+      remove(openKey, true);
       dismissed = true;
       showUnread();
     },
+    draft: (text) => (text ? write(draftKey, text, true) : remove(draftKey, true)),
     older: askOlder,
   });
 
@@ -287,8 +307,12 @@ export function startChat(config: WidgetConfig): void {
       unreadSaid = true;
       view.announce(view.words.unread(waiting.length, beforeHeld()));
     }
-    if ((liveAnswer || waiting.length) && !dismissed) view.open(true);
-    else showUnread();
+    const last = waiting[waiting.length - 1];
+    if ((liveAnswer || last) && !dismissed) {
+      if (!view.intrudes()) return view.open();
+      if (last) view.preview(last);
+    }
+    showUnread();
   }
 
   /** Asks for the page before the oldest message held, if there is one, one page at a time. */
@@ -342,20 +366,28 @@ export function startChat(config: WidgetConfig): void {
 
   function queue(entry: Pending) {
     const clientId = uuid();
-    // Page context goes with the first message from this page: this page (URL rules route by it)
-    // and, if the visit began elsewhere, that page too (the server keeps where the visit began).
-    if (!pageSent) {
-      const here = currentPage();
+    // Page context goes with the first message from this page, and again whenever the page has
+    // changed since (a single-page app's next view: its address or title): this page (URL rules
+    // route by it) and, if the visit began elsewhere, that page too (the server keeps where the
+    // visit began).
+    const here = currentPage();
+    if (pageSent !== `${here.url}\n${here.title}`) {
       const same = here.url === landing.url && here.title === landing.title && here.referrer === landing.referrer;
       entry.page = same ? here : { ...here, landing };
-      pageSent = true;
+      pageSent = `${here.url}\n${here.title}`;
     }
     pending.set(clientId, entry);
     keep(clientId, entry, null);
-    view.putPending(clientId, shown(entry), null);
+    showPending(clientId, entry);
     conversation();
     uploadFiles();
     next();
+  }
+
+  /** A message on its way; a file not uploaded yet can be cancelled. */
+  function showPending(clientId: string, entry: Pending) {
+    view.putPending(clientId, shown(entry), null);
+    if (entry.file && !entry.attachmentIds) view.progress(clientId);
   }
 
   /** The chat tab stays for a visitor who has a conversation, even with nobody online. */
@@ -371,6 +403,8 @@ export function startChat(config: WidgetConfig): void {
   document.addEventListener('visibilitychange', () => {
     if (visible() && view.isOpen()) reveal();
   });
+
+  view.setDraft(read(draftKey, true) ?? '');
 
   // What this page (or another of the site) had not sent when it was left goes out from here.
   for (const [clientId, k] of kept()) {
@@ -454,6 +488,7 @@ export function startChat(config: WidgetConfig): void {
     const legacy = seen === Infinity;
     token = w.token;
     write(tokenKey, token);
+    uploadMax = w.uploadMaxBytes ?? Infinity;
     view.setName(w.visitor.name);
     if (w.widget) view.setLook(w.widget);
     view.setOnline(w.operatorsOnline);
@@ -463,6 +498,8 @@ export function startChat(config: WidgetConfig): void {
     ready = welcomed = true;
     if (w.resumed) receive(w.messages, false, news);
     else startOver(w.messages, w.more);
+    // Left open on the site's last page (in this tab): open here too.
+    if (!news && read(openKey, true)) view.open();
     rev = Math.max(rev, w.rev);
     if (legacy) {
       write(seenKey, String((seen = 0)));
@@ -567,7 +604,7 @@ export function startChat(config: WidgetConfig): void {
   function uploadFiles() {
     if (!ready || uploadsHeld !== undefined) return; // the upload endpoint knows the visitor by the token of a welcome
     for (const [clientId, entry] of pending) {
-      if (entry.file && !entry.attachmentIds && !entry.uploading && !entry.failed) void upload(clientId, entry);
+      if (entry.file && !entry.attachmentIds && !entry.upload && !entry.failed) upload(clientId, entry);
     }
   }
 
@@ -584,41 +621,65 @@ export function startChat(config: WidgetConfig): void {
     }, ms);
   }
 
-  async function upload(clientId: string, entry: Pending) {
-    entry.uploading = true;
-    let res: Response;
-    try {
-      const form = new FormData();
-      form.append('file', entry.file!, entry.file!.name);
-      res = await fetch(`${config.serverOrigin}/widget/uploads?key=${encodeURIComponent(config.widgetKey)}`, {
-        method: 'POST',
-        headers: { 'x-parley-visitor': token ?? '' },
-        body: form,
-      });
-    } catch {
-      // Lost on the network: tried again shortly (or after the reconnect), like a text message.
-      entry.uploading = false;
-      entry.uploadLosses = (entry.uploadLosses ?? 0) + 1;
-      if (entry.uploadLosses >= UPLOAD_TRIES) {
-        fail(clientId, entry, view.words.uploadLost);
-        next();
-      } else holdUploads(RATE_LIMIT_RETRY_MS);
-      return;
+  /** XMLHttpRequest rather than fetch: only it tells how much of the body has gone. */
+  function upload(clientId: string, entry: Pending) {
+    // Refused here rather than after all of it has gone up (on a phone's data, say).
+    const size = entry.file!.size;
+    if (size > uploadMax) {
+      fail(clientId, entry, view.words.fileOverLimit(formatSize(uploadMax), formatSize(size)), true);
+      return next();
     }
-    const answer = await res.json().catch(() => null);
-    entry.uploading = false;
-    if (res.ok && typeof answer?.id === 'number') {
+    const xhr = (entry.upload = new XMLHttpRequest());
+    xhr.open('POST', `${config.serverOrigin}/widget/uploads?key=${encodeURIComponent(config.widgetKey)}`);
+    xhr.setRequestHeader('x-parley-visitor', token ?? '');
+    xhr.responseType = 'json';
+    xhr.upload.onprogress = (e) => e.lengthComputable && view.progress(clientId, Math.floor((e.loaded / e.total) * 100));
+    xhr.onload = () => {
+      entry.upload = undefined;
+      uploaded(clientId, entry, xhr);
+    };
+    // Lost on the network: tried again shortly (or after the reconnect), like a text message.
+    xhr.onerror = () => {
+      entry.upload = undefined;
+      entry.uploadLosses = (entry.uploadLosses ?? 0) + 1;
+      if (entry.uploadLosses < UPLOAD_TRIES) return holdUploads(RATE_LIMIT_RETRY_MS);
+      fail(clientId, entry, view.words.uploadLost);
+      next();
+    };
+    const form = new FormData();
+    form.append('file', entry.file!, entry.file!.name);
+    xhr.send(form);
+    view.progress(clientId, 0);
+  }
+
+  function uploaded(clientId: string, entry: Pending, xhr: XMLHttpRequest) {
+    const answer = xhr.response as { id?: unknown; error?: { message?: string } } | null;
+    const status = xhr.status;
+    // Retry-After says how long to wait (the server exposes it to the site's origin too); a proxy's
+    // answer may lack it: then each wait doubles, up to the upload limit's minute.
+    const after = Number(xhr.getResponseHeader('retry-after')) * 1000;
+    if (status >= 200 && status < 300 && typeof answer?.id === 'number') {
       entry.attachmentIds = [answer.id];
       entry.uploadLosses = 0;
       uploadWait = RATE_LIMIT_RETRY_MS;
-    } else if (res.status === 503 || res.status === 429) {
-      // Retry-After is readable on the server's own origin only (it is not an exposed header):
-      // elsewhere each wait doubles, up to the upload limit's minute.
-      const after = Number(res.headers.get('retry-after')) * 1000;
+      showPending(clientId, entry);
+    } else if (status === 429 && after > UPLOAD_WAIT_MAX_MS) {
+      // Longer than the upload limit's minute: the visitor's files of the day are spent. Said, with
+      // a retry for when the day is over.
+      fail(clientId, entry, view.words.uploadBudget(Math.ceil(after / 3_600_000)));
+    } else if (status === 503 || status === 429) {
       holdUploads(after > 0 ? after : uploadWait);
       if (!(after > 0)) uploadWait = Math.min(uploadWait * 2, UPLOAD_WAIT_MAX_MS);
       return;
-    } else fail(clientId, entry, answer?.error?.message ?? `the upload failed (${res.status})`, REFUSED_FOR_GOOD.has(res.status));
+    } else {
+      const why = answer?.error?.message ?? '';
+      fail(
+        clientId,
+        entry,
+        status === 413 ? view.words.fileTooLarge(why, formatSize(entry.file!.size)) : why || `the upload failed (${status})`,
+        REFUSED_FOR_GOOD.has(status),
+      );
+    }
     next();
   }
 
@@ -720,25 +781,26 @@ function landingPage(key: string, here: PageContext): PageContext {
 }
 
 // localStorage throws in some privacy modes; the widget then simply starts fresh each page.
-function read(key: string): string | null {
+// `session`: this tab's sessionStorage instead.
+function read(key: string, session = false): string | null {
   try {
-    return localStorage.getItem(key);
+    return (session ? sessionStorage : localStorage).getItem(key);
   } catch {
     return null;
   }
 }
 
-function write(key: string, value: string): void {
+function write(key: string, value: string, session = false): void {
   try {
-    localStorage.setItem(key, value);
+    (session ? sessionStorage : localStorage).setItem(key, value);
   } catch {
     // see read
   }
 }
 
-function remove(key: string): void {
+function remove(key: string, session = false): void {
   try {
-    localStorage.removeItem(key);
+    (session ? sessionStorage : localStorage).removeItem(key);
   } catch {
     // see read
   }

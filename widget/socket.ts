@@ -62,7 +62,9 @@ export function reconnectingSocket(url: string, events: SocketEvents): Reconnect
     socket.onclose = socket.onmessage = socket.onopen = null;
     socket.close();
     events.down(code);
-    if (stopped) return;
+    // No attempts while the browser knows it is offline (each would fail at once, with an error
+    // in the site's console): 'online' brings the next.
+    if (stopped || !navigator.onLine) return;
     const ceiling = Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** attempt++);
     retry = setTimeout(connect, ceiling / 2 + (Math.random() * ceiling) / 2);
   };
@@ -78,15 +80,15 @@ export function reconnectingSocket(url: string, events: SocketEvents): Reconnect
     if (ws) lost(ws);
   });
 
-  // Back online: no reason to wait out the backoff.
+  // Back online: no reason to wait out the backoff (or for an attempt never made offline).
   addEventListener('online', () => {
-    if (retry === undefined) return;
+    if (ws || stopped) return;
     clearTimeout(retry);
     attempt = 0;
     connect();
   });
 
-  connect();
+  if (navigator.onLine) connect();
   return {
     send(frame) {
       if (ws?.readyState !== WebSocket.OPEN) return false;

@@ -3,7 +3,7 @@
 import { formatSize } from '../core/format-size.js';
 import { MAX_BODY } from '../core/protocol/constants.js';
 import type { Attachment, VisitorMessage } from '../core/protocol/dialogs.js';
-import { STYLE } from './style.js';
+import { SMALL, STYLE } from './style.js';
 import { appendText, element, link, safeUrl } from './text.js';
 import { wordsFor } from './words.js';
 
@@ -20,18 +20,30 @@ const EMOJI_COLUMNS = 8;
 const DRAWN_AT_ONCE = 200;
 /** The announcements kept in their live region (older ones have been read out). */
 const ANNOUNCEMENTS_KEPT = 3;
+/**
+ * How long an announcement stays after it was made: long enough to be read out, and then gone,
+ * so that a screen reader reading the page does not meet old messages after the site's content.
+ */
+const ANNOUNCED_FOR_MS = 7000;
+/** A click on the tab this soon after the panel opened by itself was meant to open it, not to close it. */
+const CLICK_GRACE_MS = 500;
+/** Line icons on a 24-unit grid (style.ts draws them): emoji would be empty boxes without an emoji font. */
+const CHAT_ICON = 'M4 5h16v11H10l-6 4z';
+const CLIP_ICON = 'M17 7l-7.5 7.5a2 2 0 0 0 2.8 2.8L20 9.6a4 4 0 0 0-5.7-5.7L6.6 11.6a6 6 0 0 0 8.5 8.5L21 14.2';
 
 export interface ViewActions {
   send(body: string): void;
   attach(file: File): void;
   typing(): void;
   retry(clientId: string): void;
-  /** Drops a message that failed (a file the server refused, say). */
+  /** Drops a message that failed (a file the server refused, say), or cancels a file's upload. */
   discard(clientId: string): void;
   /** The panel has just opened (by the visitor or by itself). */
   opened(): void;
-  /** The visitor closed the panel. */
+  /** The visitor closed the panel (or hid the preview of an answer). */
   closed(): void;
+  /** What the visitor has written and not sent yet. */
+  draft(text: string): void;
   /** The visitor has scrolled up to the oldest message held: older ones are wanted, if any. */
   older(): void;
 }
@@ -51,6 +63,36 @@ function textOn(color: string): string {
   return 1.05 / (luminance + 0.05) >= (luminance + 0.05) / 0.05 ? '#fff' : '#000';
 }
 
+/** An icon (a path of the 24-unit grid), hidden from a screen reader: its button's name says it all. */
+function icon(d: string): SVGSVGElement {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('aria-hidden', 'true');
+  const path = document.createElementNS(ns, 'path');
+  path.setAttribute('d', d);
+  svg.append(path);
+  return svg;
+}
+
+/**
+ * The visitor is typing into the site (a form field, an editor, or a frame such as a payment
+ * form's): an answer must not open the panel over it, where the rest would be typed blind.
+ */
+function typingInSite(host: Element): boolean {
+  let el = document.activeElement;
+  if (el === host) return false;
+  // Into the site's own components.
+  while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
+  return (
+    el instanceof HTMLTextAreaElement ||
+    el instanceof HTMLSelectElement ||
+    el instanceof HTMLIFrameElement ||
+    (el instanceof HTMLInputElement && !/^(button|submit|reset|checkbox|radio|range|color|file|image)$/.test(el.type)) ||
+    (el instanceof HTMLElement && el.isContentEditable)
+  );
+}
+
 export function createView(serverOrigin: string, actions: ViewActions) {
   const words = wordsFor(document.documentElement.lang);
   // A name of our own, not a div: the site's rules for divs (div:empty{display:none}, padding,
@@ -60,10 +102,19 @@ export function createView(serverOrigin: string, actions: ViewActions) {
   host.setAttribute('data-connection', 'connecting');
   // Open so that site scripts and tests can look inside; the site's CSS still cannot.
   const shadow = host.attachShadow({ mode: 'open' });
-  const style = element('style', undefined, STYLE);
+  // A constructed stylesheet where the browser has them: a Content-Security-Policy does not govern
+  // it, so a strict site needs no hash of it (which every widget version would change). Elsewhere
+  // a <style> element, which such a site allows by the hash `parley project show` prints.
+  if ('adoptedStyleSheets' in shadow && 'replaceSync' in CSSStyleSheet.prototype) {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(STYLE);
+    shadow.adoptedStyleSheets = [sheet];
+  } else shadow.append(element('style', undefined, STYLE));
   const root = element('div', 'root');
-  // The direction of the widget's words: a right-to-left site's direction is inherited by the
-  // host (all:initial does not reset it) and would mirror English text and the two sides.
+  // The language and direction of the widget's words: a screen reader reads them with the right
+  // voice on a German page, and a right-to-left site's direction, inherited by the host
+  // (all:initial does not reset it), would mirror English text and the two sides.
+  root.lang = words.lang;
   root.dir = words.dir;
 
   const panel = element('section', 'panel');
@@ -71,7 +122,9 @@ export function createView(serverOrigin: string, actions: ViewActions) {
   panel.setAttribute('role', 'dialog');
   panel.setAttribute('aria-label', words.title);
   panel.id = 'parley-panel';
-  const header = element('header', undefined);
+  // Not a landmark: in a dialog, a <header> would be a second "banner" of the site's page.
+  const header = element('header');
+  header.setAttribute('role', 'none');
   const close = element('button', 'close', '×');
   close.type = 'button';
   close.setAttribute('aria-label', words.close);
@@ -89,8 +142,15 @@ export function createView(serverOrigin: string, actions: ViewActions) {
   const greeting = element('div', 'greeting');
   greeting.hidden = true;
   const away = element('div', 'away', words.away);
+  away.setAttribute('role', 'status');
   away.hidden = true;
   const list = element('ol', 'messages');
+  // Over the end of the list scrolled up: a message has arrived below.
+  const below = element('div', 'below');
+  const pill = element('button', 'pill', words.newBelow);
+  pill.type = 'button';
+  pill.hidden = true;
+  below.append(pill);
   /** Above the first message the visitor had not seen when the panel showed it. */
   const divider = element('li', 'new', words.newMessages);
   const typing = element('div', 'typing', words.typing);
@@ -98,6 +158,8 @@ export function createView(serverOrigin: string, actions: ViewActions) {
   const emoji = element('div', 'emoji');
   emoji.hidden = true;
   emoji.id = 'parley-emoji';
+  emoji.setAttribute('role', 'group');
+  emoji.setAttribute('aria-label', words.emoji);
   const notice = element('div', 'notice');
   notice.setAttribute('role', 'alert');
   notice.hidden = true;
@@ -107,7 +169,8 @@ export function createView(serverOrigin: string, actions: ViewActions) {
   emojiToggle.setAttribute('aria-label', words.emoji);
   emojiToggle.setAttribute('aria-controls', emoji.id);
   emojiToggle.setAttribute('aria-expanded', 'false');
-  const attach = element('button', 'attach', '📎');
+  const attach = element('button', 'attach');
+  attach.append(icon(CLIP_ICON));
   attach.type = 'button';
   attach.setAttribute('aria-label', words.attach);
   const picker = element('input');
@@ -123,11 +186,13 @@ export function createView(serverOrigin: string, actions: ViewActions) {
   sendButton.type = 'submit';
   form.append(emojiToggle, attach, picker, input, sendButton);
   const me = element('div', 'me');
-  panel.append(header, greeting, away, status, list, typing, emoji, notice, form, me);
+  panel.append(header, greeting, away, status, list, below, typing, emoji, notice, form, me);
 
-  const launcher = element('button', 'launcher', words.launcher);
+  const launcher = element('button', 'launcher');
+  launcher.append(icon(CHAT_ICON), words.title);
   launcher.type = 'button';
   launcher.hidden = true;
+  launcher.setAttribute('aria-label', words.title);
   // How many operator messages the visitor has not seen, while the panel is closed. Its number is
   // in the tab's name for a screen reader (said once, when it appears: chat.ts).
   const badge = element('span', 'badge');
@@ -136,9 +201,17 @@ export function createView(serverOrigin: string, actions: ViewActions) {
   launcher.append(badge);
   launcher.setAttribute('aria-controls', panel.id);
   launcher.setAttribute('aria-expanded', 'false');
+  // An answer that does not open the panel by itself: a line of it above the tab, which opens the
+  // chat, and its × (the visitor does not want it now: later answers only count on the tab).
+  const preview = element('div', 'preview');
+  preview.hidden = true;
+  const snippet = element('button', 'snippet');
+  const hidePreview = element('button', 'hide', '×');
+  hidePreview.setAttribute('aria-label', words.hidePreview);
+  preview.append(snippet, hidePreview);
   // Outside the panel: an operator reply that opens the panel is announced too.
-  root.append(panel, launcher, announcements);
-  shadow.append(style, root);
+  root.append(panel, preview, launcher, announcements);
+  shadow.append(root);
   // On <html> rather than <body>: a body with a transform, filter or contain would be the
   // containing block of the fixed tab, which would then scroll away with the page.
   document.documentElement.append(host);
@@ -163,13 +236,13 @@ export function createView(serverOrigin: string, actions: ViewActions) {
   let pinned = true;
   const toEnd = () => {
     list.scrollTop = list.scrollHeight;
-    pinned = true;
+    pinned = pill.hidden = true;
   };
   // Only the visitor scrolling up unpins it. The scroll event of our own toEnd() may come after an
   // image grew the list (its height changed, not its scrollTop): that is no reason to unpin.
   let lastTop = 0;
   list.onscroll = () => {
-    if (list.scrollHeight - list.scrollTop - list.clientHeight < 40) pinned = true;
+    if (list.scrollHeight - list.scrollTop - list.clientHeight < 40) pinned = pill.hidden = true;
     else if (list.scrollTop < lastTop) pinned = false;
     lastTop = list.scrollTop;
     upward();
@@ -198,6 +271,7 @@ export function createView(serverOrigin: string, actions: ViewActions) {
   const open = (show: boolean) => {
     const opening = show && panel.hidden;
     panel.hidden = !show;
+    root.classList.toggle('open', show);
     launcher.setAttribute('aria-expanded', String(show));
     if (!show) {
       showEmoji(false);
@@ -205,9 +279,17 @@ export function createView(serverOrigin: string, actions: ViewActions) {
     }
     showLauncher();
     if (opening) {
+      preview.hidden = true;
+      grow();
       toEnd();
       actions.opened();
     }
+  };
+  /** When the panel last opened by itself. */
+  let openedAt = -Infinity;
+  const openByVisitor = () => {
+    open(true);
+    input.focus();
   };
   /** Closed by the visitor: the focus goes back to the tab rather than to the page's start. */
   const closeByVisitor = () => {
@@ -217,9 +299,14 @@ export function createView(serverOrigin: string, actions: ViewActions) {
     if (within && !launcher.hidden) launcher.focus();
   };
   launcher.onclick = () => {
-    if (!panel.hidden) return closeByVisitor();
-    open(true);
-    input.focus();
+    if (panel.hidden || Date.now() - openedAt < CLICK_GRACE_MS) openByVisitor();
+    else closeByVisitor();
+  };
+  snippet.onclick = openByVisitor;
+  hidePreview.onclick = () => {
+    preview.hidden = true;
+    actions.closed();
+    launcher.focus();
   };
   // Escape closes the emoji picker first (the focus going back to its toggle if it was in the
   // picker), then the chat; from the tab too.
@@ -259,6 +346,7 @@ export function createView(serverOrigin: string, actions: ViewActions) {
     if (problem) return;
     actions.send(body);
     input.value = '';
+    actions.draft('');
     grow();
     showEmoji(false);
   };
@@ -282,6 +370,7 @@ export function createView(serverOrigin: string, actions: ViewActions) {
   input.oninput = () => {
     grow();
     actions.typing();
+    actions.draft(input.value);
     if (!notice.hidden) showNotice(tooLong(input.value));
   };
 
@@ -324,23 +413,28 @@ export function createView(serverOrigin: string, actions: ViewActions) {
     attachAll(picker.files);
     picker.value = ''; // the same file again is a new message
   };
-  // Without preventDefault on dragover the browser would open a dropped file instead.
+  // Without preventDefault on dragover the browser would open a dropped file instead. Text dragged
+  // into the text box is the browser's to insert.
   // A file dropped on the closed tab opens the chat and goes too.
   for (const target of [panel, launcher]) {
-    target.ondragover = (e) => e.preventDefault();
+    target.ondragover = (e) => {
+      if (e.dataTransfer?.types.includes('Files')) e.preventDefault();
+    };
     target.ondrop = (e) => {
+      const dropped = e.dataTransfer?.files;
+      if (!dropped?.length) return;
       e.preventDefault();
       if (panel.hidden) open(true);
-      attachAll(e.dataTransfer?.files);
+      attachAll(dropped);
     };
   }
-  // A screenshot (or a file copied in the file manager) pasted into the text goes as a file;
-  // pasted text stays text.
+  // A screenshot pasted into the text goes as a file. Anything with text stays text: Word and
+  // Excel put a picture of what was copied beside its text.
   input.onpaste = (e) => {
-    const pasted = e.clipboardData?.files;
-    if (!pasted?.length) return;
+    const pasted = e.clipboardData;
+    if (!pasted?.files.length || pasted.types.includes('text/plain')) return;
     e.preventDefault();
-    attachAll(pasted);
+    attachAll(pasted.files);
   };
 
   /** Where a message is in the list: messages still being sent (no seq yet) stay at the end. */
@@ -362,6 +456,7 @@ export function createView(serverOrigin: string, actions: ViewActions) {
       list.insertBefore(run, child ? child.nextElementSibling : list.firstElementChild);
       i = j;
     }
+    group();
   };
 
   /**
@@ -372,7 +467,29 @@ export function createView(serverOrigin: string, actions: ViewActions) {
   const place = (items: Array<[number, HTMLElement]>, own: boolean) => {
     const atEnd = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
     insert(items);
-    if (atEnd || own) toEnd();
+    const answer = items.find(([, el]) => el.classList.contains('operator'))?.[1];
+    if (own) toEnd();
+    // A reply taller than the list is read from its start.
+    else if (atEnd && answer && items.length === 1 && list.clientHeight && answer.offsetHeight > list.clientHeight) {
+      list.scrollTop += answer.getBoundingClientRect().top - list.getBoundingClientRect().top;
+      lastTop = list.scrollTop;
+      pinned = false;
+    } else if (atEnd) toEnd();
+    else if (answer) pill.hidden = false;
+  };
+  pill.onclick = toEnd;
+
+  /**
+   * An operator's messages in a row show who wrote them once, above the first; a screen reader
+   * still hears the name with each (style.ts).
+   */
+  const group = () => {
+    let before: string | null = null;
+    for (const li of list.children) {
+      const who = li.getAttribute('data-who');
+      li.classList.toggle('cont', who !== null && who === before);
+      before = who;
+    }
   };
 
   const draw = (m: VisitorMessage): [number, HTMLElement] => {
@@ -435,8 +552,10 @@ export function createView(serverOrigin: string, actions: ViewActions) {
     `${m.operator ? `${m.operator.name}: ` : ''}${[m.body, ...m.attachments.map((a) => a.name)].filter(Boolean).join(' ')}`;
 
   const announce = (text: string) => {
-    announcements.append(element('p', undefined, text));
+    const said = element('p', undefined, text);
+    announcements.append(said);
     if (announcements.childElementCount > ANNOUNCEMENTS_KEPT) announcements.firstElementChild!.remove();
+    setTimeout(() => said.remove(), ANNOUNCED_FOR_MS);
   };
 
   const files = (attachments: Attachment[]) => {
@@ -516,8 +635,10 @@ export function createView(serverOrigin: string, actions: ViewActions) {
     const li = element('li', `msg ${m.author}`);
     li.setAttribute('data-id', String(m.id));
     li.setAttribute('data-seq', String(m.seq));
-    if (m.operator) li.append(operatorLine(m.operator));
-    else if (m.author === 'visitor') li.append(yours());
+    if (m.operator) {
+      li.setAttribute('data-who', `${m.operator.name}\n${m.operator.avatarUrl}`);
+      li.append(operatorLine(m.operator));
+    } else if (m.author === 'visitor') li.append(yours());
     const body = element('div', 'body');
     body.dir = 'auto';
     appendText(body, m.body);
@@ -532,15 +653,29 @@ export function createView(serverOrigin: string, actions: ViewActions) {
 
   return {
     words,
-    open,
+    /** Opens the panel by itself (an answer came, or the visitor left it open on the site's last page). */
+    open() {
+      if (panel.hidden) openedAt = Date.now();
+      open(true);
+    },
+    /** Opening by itself now would cover the site (a small screen) or what the visitor types into it. */
+    intrudes: () => matchMedia(SMALL).matches || typingInSite(host),
+    /** An answer the panel did not open for, in a line above the tab. */
+    preview(m: VisitorMessage) {
+      snippet.textContent = spoken(m);
+      preview.hidden = !panel.hidden;
+    },
+    setDraft(text: string) {
+      input.value = text;
+    },
     announce,
     isOpen: () => !panel.hidden,
     /** How many operator messages the visitor has not seen (`atLeast`: or more): on the tab while the panel is closed. */
     setUnread(count: number, atLeast = false) {
       badge.textContent = count > 99 ? '99+' : count ? `${count}${atLeast ? '+' : ''}` : '';
       badge.hidden = count === 0;
-      if (count) launcher.setAttribute('aria-label', `${words.title}, ${words.unread(count, atLeast)}`);
-      else launcher.removeAttribute('aria-label');
+      launcher.setAttribute('aria-label', count ? `${words.title}, ${words.unread(count, atLeast)}` : words.title);
+      if (!count) preview.hidden = true;
     },
     /**
      * The open panel shows where the messages the visitor has not seen begin: the divider above
@@ -656,6 +791,7 @@ export function createView(serverOrigin: string, actions: ViewActions) {
         }
       }
       if (fresh.length) place(items, fresh.some((m) => m.author === 'visitor'));
+      else group(); // an edit drew its message again
     },
     /**
      * A message on its way, last in the list; with `failure` (the reason) it failed, and keeps
@@ -699,9 +835,38 @@ export function createView(serverOrigin: string, actions: ViewActions) {
       old?.remove();
       place([[Number(after ?? Infinity), li]], false);
     },
+    /**
+     * A file on its way: a button that cancels it, and once its upload has started, how much of
+     * it has gone (`percent`). Both go when the message is put again (uploaded, or failed).
+     */
+    progress(clientId: string, percent?: number) {
+      const li = byClientId.get(clientId);
+      const meta = li?.querySelector('.meta');
+      if (!li?.classList.contains('sending') || !meta) return;
+      if (!li.querySelector('.cancel')) {
+        const cancel = element('button', 'cancel', words.cancelUpload);
+        cancel.type = 'button';
+        cancel.onclick = () => {
+          actions.discard(clientId);
+          input.focus();
+        };
+        meta.after(cancel);
+      }
+      if (percent === undefined) return;
+      let bar = li.querySelector('progress');
+      if (!bar) {
+        bar = element('progress');
+        bar.max = 100;
+        bar.setAttribute('aria-label', words.uploading);
+        meta.before(bar);
+      }
+      bar.value = percent;
+      meta.textContent = `${words.uploading} ${percent}%`;
+    },
     removePending(clientId: string) {
       byClientId.get(clientId)?.remove();
       byClientId.delete(clientId);
+      group();
     },
     /** Another visitor now (the server no longer knew our token): forget what was shown. */
     clear() {
@@ -710,6 +875,7 @@ export function createView(serverOrigin: string, actions: ViewActions) {
       drawnFrom = 0;
       for (const el of byClientId.values()) el.removeAttribute('data-seq');
       list.replaceChildren(...byClientId.values());
+      pill.hidden = true;
     },
     showTyping() {
       typing.hidden = false;

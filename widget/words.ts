@@ -1,10 +1,11 @@
 // What the widget says, in the page's language (its <html lang>): English, or Russian for
-// `ru` pages, as the visitor's generated name already is. Server refusals stay as sent.
+// `ru` pages, as the visitor's generated name already is. Server refusals stay as sent, except two
+// of an upload, which the visitor can act on: a file too large, the day's files spent.
 const EN = {
-  /** The direction of these words, whatever the site's. */
+  /** The language and direction of these words, whatever the site's. */
+  lang: 'en',
   dir: 'ltr',
   title: 'Chat with us',
-  launcher: '💬 Chat with us',
   close: 'Close chat',
   connecting: 'Connecting…',
   reconnecting: 'Reconnecting…',
@@ -26,7 +27,17 @@ const EN = {
   tooLong: (n: number, max: number) => `This message is too long: ${n} characters, at most ${max}. Split it or send it as a file.`,
   tooLarge: 'too large to send',
   uploadLost: 'the upload failed: check your connection',
+  uploading: 'Uploading…',
+  cancelUpload: 'Cancel upload',
+  /** The server's words say its limit; `size` is the file's. */
+  fileTooLarge: (why: string, size: string) => why || `the file is too large (${size})`,
+  /** Refused before uploading: over the server's limit (`max`), as the server would say it. */
+  fileOverLimit: (max: string, _size: string) => `a file may be at most ${max}`,
+  uploadBudget: (hours: number) => `you have sent too many files today: try again in ${hours} h`,
   newMessages: 'New messages',
+  /** Over the list scrolled up, when a message arrives below. */
+  newBelow: 'New message ↓',
+  hidePreview: 'Hide',
   /** `n` new messages, or (`atLeast`) n or more. */
   unread: (n: number, atLeast = false) => `${n}${atLeast ? '+' : ''} new message${n === 1 && !atLeast ? '' : 's'}`,
 };
@@ -36,9 +47,9 @@ const RU_PLURAL = new Intl.PluralRules('ru');
 const NEW_MESSAGES_RU: Partial<Record<Intl.LDMLPluralRule, string>> = { one: 'новое сообщение', few: 'новых сообщения' };
 
 const RU: typeof EN = {
+  lang: 'ru',
   dir: 'ltr',
   title: 'Чат с нами',
-  launcher: '💬 Чат с нами',
   close: 'Закрыть чат',
   connecting: 'Подключение…',
   reconnecting: 'Переподключение…',
@@ -61,7 +72,14 @@ const RU: typeof EN = {
     `Сообщение слишком длинное: ${n} символов, можно не больше ${max}. Разделите его или отправьте файлом.`,
   tooLarge: 'слишком большое сообщение',
   uploadLost: 'файл не загрузился: проверьте подключение',
+  uploading: 'Загружается…',
+  cancelUpload: 'Отменить загрузку',
+  fileTooLarge: (_why: string, size: string) => `файл слишком большой (${size})`,
+  fileOverLimit: (_max: string, size: string) => `файл слишком большой (${size})`,
+  uploadBudget: (hours: number) => `сегодня отправлено слишком много файлов: попробуйте через ${hours} ч`,
   newMessages: 'Новые сообщения',
+  newBelow: 'Новое сообщение ↓',
+  hidePreview: 'Скрыть',
   unread: (n: number, atLeast = false) => `${n}${atLeast ? '+' : ''} ${NEW_MESSAGES_RU[RU_PLURAL.select(n)] ?? 'новых сообщений'}`,
 };
 

@@ -409,6 +409,8 @@ export default async function realtimeRoutes(app: FastifyInstance, options: { se
               resumed: history.resumed,
               more: history.more,
               messages: history.messages.map(visitorMessage).filter(Boolean),
+              // The widget refuses a larger file before uploading it.
+              uploadMaxBytes: app.config.uploadMaxBytes,
             });
             project = null;
             return;
