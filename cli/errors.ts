@@ -1,4 +1,5 @@
-// Errors -> exit codes, in one place: 0 ok, 1 error, 2 usage, 4 not authenticated.
+// Errors -> exit codes, in one place: 0 ok, 1 error, 2 usage, 4 not authenticated (a usage error
+// of `apply --detailed-exitcode` exits 1 instead: main.ts usageExit).
 import { ApiError } from '../core/client/api.js';
 
 export class CliError extends Error {

@@ -42,8 +42,110 @@ export async function readLocalFile(path: string): Promise<Buffer> {
   });
 }
 
-export async function readLocalText(path: string): Promise<string> {
-  return (await readLocalFile(path)).toString('utf8');
+/** How a file read as text is checked, and what its errors add. */
+export interface TextRules {
+  /** Larger files are refused before they are read. */
+  maxBytes?: number;
+  /** What the file is, for the size error: "a project file". */
+  kind?: string;
+  /** Appended to every error about the file's content: "nothing was applied". */
+  refused?: string;
+}
+
+/** A size in MB to a tenth, rounded up: a file just over a limit of 10 MB is "10.1 MB", never "10 MB". */
+const megabytes = (bytes: number) => `${String(Math.ceil((bytes / 2 ** 20) * 10) / 10)} MB`;
+const withRefusal = (message: string, rules: TextRules) => (rules.refused ? `${message}; ${rules.refused}` : message);
+
+/** The error for text of more than `rules.maxBytes` (`size`: its size, or a lower bound when `more`). */
+export function tooLarge(name: string, size: number, rules: TextRules & { maxBytes: number }, more = false): CliError {
+  const kind = rules.kind ?? 'a file read as text';
+  return new CliError(withRefusal(`${name} is ${more ? 'more than ' : ''}${megabytes(size)}: ${kind} is at most ${megabytes(rules.maxBytes)}`, rules));
+}
+
+/**
+ * Where UTF-8 text breaks: the index of the first byte that does not belong (a byte of another
+ * encoding, such as Windows-1252's "ä", 0xE4, or a sequence cut short), or -1. Overlong forms and
+ * surrogates count as broken, as TextDecoder counts them.
+ */
+function firstInvalidByte(b: Uint8Array): number {
+  for (let i = 0; i < b.length; ) {
+    const c = b[i];
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    const n = c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : 0;
+    if (!n || i + n >= b.length) return i;
+    for (let k = 1; k <= n; k++) if ((b[i + k] & 0xc0) !== 0x80) return i;
+    const next = b[i + 1];
+    if ((c === 0xe0 && next < 0xa0) || (c === 0xed && next >= 0xa0) || (c === 0xf0 && next < 0x90) || (c === 0xf4 && next >= 0x90)) return i;
+    i += n + 1;
+  }
+  return -1;
+}
+
+/** Line and column (1-based, in characters) of byte `at`, all of whose bytes before are valid UTF-8. */
+function positionOf(bytes: Uint8Array, at: number): { line: number; col: number } {
+  let line = 1;
+  let start = 0;
+  for (let i = 0; i < at; i++) {
+    if (bytes[i] === 0x0a) {
+      line++;
+      start = i + 1;
+    }
+  }
+  const before = new TextDecoder('utf-8').decode(bytes.subarray(start, at));
+  return { line, col: [...before].length + 1 };
+}
+
+/**
+ * Text a person gave the CLI as a file (or on stdin, `name` "stdin"): UTF-8 only, without its
+ * byte-order mark. Anything else is refused with one line naming where it stops being UTF-8,
+ * never decoded with "\uFFFD" in place of its letters (which apply and import would then save:
+ * "Jürgen" from a Windows editor became "J\uFFFDrgen" everywhere).
+ */
+export function decodeText(bytes: Uint8Array, name: string, rules: TextRules = {}): string {
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+    throw new CliError(withRefusal(`${name} is UTF-16: save it as UTF-8`, rules));
+  }
+  let text: string;
+  try {
+    // A UTF-8 byte-order mark (what Windows editors write) is taken off.
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const at = Math.max(0, firstInvalidByte(bytes));
+    const { line, col } = positionOf(bytes, at);
+    const byte = bytes[at].toString(16).toUpperCase().padStart(2, '0');
+    throw new CliError(withRefusal(`${name}:${line}:${col}: not UTF-8 text (byte 0x${byte}); save the file as UTF-8`, rules));
+  }
+  // Valid UTF-8, and yet no text: UTF-16 without a byte-order mark has a NUL in every other byte.
+  const nul = text.indexOf('\0');
+  if (nul >= 0) {
+    const { line, col } = positionOf(bytes, Buffer.byteLength(text.slice(0, nul)) + (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0));
+    throw new CliError(withRefusal(`${name}:${line}:${col}: a NUL byte, which text never has (UTF-16?); save the file as UTF-8`, rules));
+  }
+  return text;
+}
+
+/** A file read as text (decodeText), refused above `rules.maxBytes` before it is read. */
+export async function readLocalText(path: string, rules: TextRules = {}): Promise<string> {
+  const handle = await open(path, 'r').catch((err: unknown) => {
+    throw fileProblem(err, path, 'read');
+  });
+  let bytes: Buffer;
+  try {
+    const stat = await handle.stat();
+    if (stat.isDirectory()) throw isDirectory(path);
+    if (rules.maxBytes !== undefined && stat.size > rules.maxBytes) throw tooLarge(path, stat.size, { ...rules, maxBytes: rules.maxBytes });
+    bytes = await handle.readFile().catch((err: unknown) => {
+      throw fileProblem(err, path, 'read');
+    });
+  } finally {
+    await handle.close();
+  }
+  // Not a regular file (a pipe, <(…)): its size is known once read.
+  if (rules.maxBytes !== undefined && bytes.length > rules.maxBytes) throw tooLarge(path, bytes.length, { ...rules, maxBytes: rules.maxBytes });
+  return decodeText(bytes, path, rules);
 }
 
 export async function writeLocalFile(path: string, data: string | Buffer): Promise<void> {

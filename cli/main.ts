@@ -321,6 +321,16 @@ function refuseContradictions(cmd: Command) {
   }
 }
 
+/**
+ * The exit code of a usage error. `apply --detailed-exitcode` exits 2 for "changes were made",
+ * so there, as with terraform's flag, a usage error exits 1: a typo never passes for a change.
+ * Read from the words given (before any "--"), since a misspelt option stops commander's parsing.
+ */
+function usageExit(argv: string[]): number {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).includes('--detailed-exitcode') ? EXIT.error : EXIT.usage;
+}
+
 /** Runs the CLI and resolves to the exit code; `keepAlive` tells the caller not to exit. */
 export async function main(argv: string[], io: Io = processIo()): Promise<{ exitCode: number; keepAlive: boolean }> {
   const ctx = new Ctx(io);
@@ -336,11 +346,11 @@ export async function main(argv: string[], io: Io = processIo()): Promise<{ exit
         err.code === 'commander.helpDisplayed' ||
         err.code === 'commander.version' ||
         (err.code === 'commander.help' && err.exitCode === 0);
-      return { exitCode: ok ? EXIT.ok : EXIT.usage, keepAlive: false };
+      return { exitCode: ok ? EXIT.ok : usageExit(argv), keepAlive: false };
     }
     const { exitCode, message } = describeError(err);
     io.stderr.write(`parley: ${terminalSafe(oneLine(message))}\n`);
-    return { exitCode, keepAlive: false };
+    return { exitCode: exitCode === EXIT.usage ? usageExit(argv) : exitCode, keepAlive: false };
   }
 }
 

@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import type { Io } from './io.js';
 import { MIN_PASSWORD_LENGTH } from '../core/protocol/constants.js';
 import { UsageError } from './errors.js';
+import { decodeText, type TextRules, tooLarge } from './local-files.js';
 
 export async function promptLine(io: Io, question: string): Promise<string> {
   const rl = createInterface({ input: io.stdin, output: io.stderr, terminal: true });
@@ -74,11 +75,27 @@ export function checkNewPassword(password: string, line: number): void {
   if (tooShort(password)) throw new UsageError(`--password-stdin: the new password (line ${line}) ${TOO_SHORT}`);
 }
 
-/** All of stdin as text. */
-export async function readStdin(io: Io): Promise<string> {
+/** All of stdin's bytes; with `maxBytes`, refused as soon as there are more. */
+async function readStdinBytes(io: Io, rules: TextRules = {}): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of io.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
-  return Buffer.concat(chunks).toString('utf8');
+  let size = 0;
+  for await (const chunk of io.stdin) {
+    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+    chunks.push(bytes);
+    size += bytes.length;
+    if (rules.maxBytes !== undefined && size > rules.maxBytes) throw tooLarge('stdin', rules.maxBytes, { ...rules, maxBytes: rules.maxBytes }, true);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** All of stdin as text, for what people type or paste (a message, a password). */
+export async function readStdin(io: Io): Promise<string> {
+  return (await readStdinBytes(io)).toString('utf8');
+}
+
+/** A file given on stdin (`apply -f -`, `templates import -`): UTF-8 only, as a file is (decodeText). */
+export async function readStdinText(io: Io, rules: TextRules = {}): Promise<string> {
+  return decodeText(await readStdinBytes(io, rules), 'stdin', rules);
 }
 
 /** All of stdin, split into lines (for --password-stdin). */

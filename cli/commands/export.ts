@@ -7,17 +7,13 @@ import { writeData } from '../io.js';
 export async function run(ctx: Ctx): Promise<number> {
   const client = await ctx.client();
   const project = await ctx.project(client);
-  const [{ readState }, { exportSpec }, { stringify }] = await Promise.all([
-    import('../provision/plan.js'),
-    import('../provision/export.js'),
-    import('yaml'),
-  ]);
+  const [{ readState }, { exportSpec, exportYaml }] = await Promise.all([import('../provision/plan.js'), import('../provision/export.js')]);
   const spec = exportSpec(await readState(client, project));
   // The file apply reads: written exactly, not through print()'s filter for human output.
   if (ctx.io.json) writeData(ctx.io, `${JSON.stringify(spec, null, 2)}\n`, 'json');
   else {
     const header = `# Parley project "${project.name}", exported ${new Date().toISOString()} from ${client.url}\n# Apply with: parley apply -f FILE\n`;
-    writeData(ctx.io, header + stringify(spec, { lineWidth: 0 }), 'text');
+    writeData(ctx.io, header + exportYaml(spec), 'text');
   }
   return 0;
 }

@@ -1,4 +1,5 @@
 // The current state of a project in the format `parley apply` reads: export, edit, apply.
+import { Document, parse, visit } from 'yaml';
 import { formatDays, formatHours, WEEKDAYS, type Weekday } from '../../core/schedule-text.js';
 import { type CurrentState, hoursOfView } from './plan.js';
 import type { ScheduleEntry, Spec } from './schema.js';
@@ -60,4 +61,35 @@ export function exportSpec(state: CurrentState): Spec {
   spec.schedules = [...shared.values()].map((e) => scheduleEntry(e.operators, e.hours));
   spec.templates = state.templates.map((t) => ({ name: t.name, text: t.text }));
   return spec;
+}
+
+/**
+ * Whether a YAML 1.1 reader (PyYAML, Ruby's Psych, older yq) would take this text, written
+ * plain, for something else: yes/no/on/off/y/n as booleans, 0777 as octal, 12:30 as a number in
+ * base 60, 2026-12-31 as a date, ~ as null, << as a merge key. Parley reads YAML 1.2, where they are text.
+ */
+function readOtherwiseByYaml11(text: string): boolean {
+  if (text.includes('\n')) return false;
+  // A merge key, and the "value" tag's plain "=", which PyYAML refuses to load.
+  if (text === '<<' || text === '=') return true;
+  try {
+    return parse(text, { version: '1.1' }) !== text;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The spec as YAML, every text that a YAML 1.1 tool would read as a boolean, a number, a date or
+ * null quoted (as kubectl and helm write them), so that a CI step templating or merging the file
+ * with such a tool keeps it as it is. (Texts YAML 1.2 would misread are quoted by the writer.)
+ */
+export function exportYaml(spec: Spec): string {
+  const doc = new Document(spec);
+  visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value === 'string' && readOtherwiseByYaml11(node.value)) node.type = 'QUOTE_DOUBLE';
+    },
+  });
+  return doc.toString({ lineWidth: 0 });
 }

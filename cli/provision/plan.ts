@@ -32,8 +32,10 @@ export interface Step {
   /** What kind of item: project, member, group, schedule, template, … */
   kind: string;
   name: string;
-  /** For updates: "field: old -> new". */
+  /** For updates: "field: old -> new", values whole (what --json prints). */
   changes: string[];
+  /** The changes as the plan on a terminal shows them, when that differs: long texts cut around what changes. */
+  shown?: string[];
   /**
    * Where the file asks for it, for a problem with it: the item (a member's access), the first
    * setting changed, or, for what --prune deletes, the section.
@@ -73,6 +75,18 @@ export interface CurrentState {
   routing: Routing;
   templates: Template[];
   leadClasses: LeadClass[];
+  /**
+   * The accounts of the file's new members that the caller can see in their other projects
+   * (readAccounts): adding one to the project may rename the account, as the plan says.
+   */
+  accounts?: Map<string, KnownAccount>;
+}
+
+/** An account found in other projects of the caller: its names, and those projects. */
+export interface KnownAccount {
+  firstName: string;
+  lastName: string;
+  projects: string[];
 }
 
 /** What a project that does not exist yet is planned against: what a new project starts with. */
@@ -110,6 +124,35 @@ export async function readState(client: ParleyClient, project: Project | null, m
   return { project, members, schedules, groups, routing, templates, leadClasses };
 }
 
+/**
+ * The accounts the file adds to the project that already exist in another project of the
+ * caller's, read from those projects' teams (only when the file adds someone): a dry run then
+ * shows that adding them renames the account, as applying would. An account only in projects
+ * the caller is not in stays unknown until the apply, which notes the rename.
+ */
+export async function readAccounts(
+  client: ParleyClient,
+  parsed: ParsedSpec,
+  state: CurrentState,
+  projects: Array<Pick<Project, 'id' | 'name'>>,
+): Promise<Map<string, KnownAccount>> {
+  const accounts = new Map<string, KnownAccount>();
+  const present = new Set(state.members.map((m) => m.email));
+  const added = new Set(cleanItems(parsed, ['team'], parsed.spec.team).map(([e]) => e.email.trim().toLowerCase()).filter((e) => !present.has(e)));
+  if (!added.size) return accounts;
+  const others = projects.filter((p) => p.id !== state.project?.id);
+  const teams = await Promise.all(others.map((p) => client.listMembers(p.id)));
+  teams.forEach((team, i) => {
+    for (const m of team) {
+      if (!added.has(m.email)) continue;
+      const known = accounts.get(m.email) ?? { firstName: m.firstName, lastName: m.lastName, projects: [] };
+      known.projects.push(others[i].name);
+      accounts.set(m.email, known);
+    }
+  });
+  return accounts;
+}
+
 
 
 /** The project's name: its own, or, for one to create, the file's (without --project a file always names it). */
@@ -124,6 +167,46 @@ function cleanItems<T>(parsed: ParsedSpec, path: Path, list: T[] | undefined): A
 }
 
 const show = (v: unknown) => (v === null || v === undefined ? 'none' : Array.isArray(v) ? `[${v.join(', ')}]` : String(v));
+/** A text of the file (a greeting, a template) in quotes and on one line: its line breaks as \n. */
+const quote = (v: string | null | undefined) => (v === null || v === undefined ? 'none' : JSON.stringify(v));
+
+/** How many characters of a text the plan on a terminal shows, and how many around a change. */
+const PREVIEW = 60;
+const CONTEXT = 24;
+
+/** A text as the plan on a terminal shows a new one: its first characters (never half an emoji). */
+function preview(text: string | null | undefined): string {
+  if (text === null || text === undefined) return 'none';
+  const chars = [...text];
+  return JSON.stringify(chars.length > PREVIEW ? `${chars.slice(0, PREVIEW - 3).join('')}...` : text);
+}
+
+/**
+ * A change of a long text as the plan on a terminal shows it: both sides cut to the part around
+ * what differs ("...how may I help?" -> "...how may I help you?"), with where that starts, so that
+ * a reviewer sees the change itself. Short texts are shown whole; --json always has them whole.
+ */
+function textChange(field: string, before: string | null | undefined, after: string | null | undefined): { full: string; shown: string } {
+  const full = `${field}: ${quote(before)} -> ${quote(after)}`;
+  if (typeof before !== 'string' || typeof after !== 'string') return { full, shown: `${field}: ${preview(before)} -> ${preview(after)}` };
+  const a = [...before];
+  const b = [...after];
+  if (a.length <= PREVIEW && b.length <= PREVIEW) return { full, shown: full };
+  let first = 0;
+  while (first < a.length && first < b.length && a[first] === b[first]) first++;
+  let tail = 0;
+  while (tail < a.length - first && tail < b.length - first && a[a.length - 1 - tail] === b[b.length - 1 - tail]) tail++;
+  const start = Math.max(0, first - CONTEXT);
+  // Each side from a little before the first difference to a little after the last, at most PREVIEW characters.
+  let more = false;
+  const cut = (chars: string[]) => {
+    const end = Math.min(chars.length, Math.max(chars.length - tail + CONTEXT, first + CONTEXT), start + PREVIEW);
+    if (end < chars.length - tail) more = true;
+    return JSON.stringify(`${start > 0 ? '...' : ''}${chars.slice(start, end).join('')}${end < chars.length ? '...' : ''}`);
+  };
+  const shown = `${field} (differs from character ${first + 1}): ${cut(a)} -> ${cut(b)}`;
+  return { full, shown: more ? `${shown} (and further on: --json has both texts whole)` : shown };
+}
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 const accessOf = (m: TeamEntry) => (m.access === undefined || m.access === 'none' ? null : m.access);
 
@@ -160,14 +243,19 @@ function settingsSteps(parsed: ParsedSpec, state: CurrentState): Step[] {
     }
   }
   if (Object.keys(widget).length) body.widget = widget;
+  // The greeting is text the file writes: quoted, on one line (its line breaks as \n), and on a
+  // terminal cut around its change.
+  const isText = (k: string) => k === 'widget.greeting';
   if (!state.project) {
     const rest = Object.fromEntries(Object.entries(body).filter(([k]) => k !== 'name'));
+    const keys = changed.filter((k) => k !== 'name');
     return [
       {
         action: 'create',
         kind: 'project',
         name: projectName(parsed, state),
-        changes: changed.filter((k) => k !== 'name').map((k) => `${k}: ${show(wanted[k])}`),
+        changes: keys.map((k) => `${k}: ${isText(k) ? quote(wanted[k] as string | null) : show(wanted[k])}`),
+        shown: keys.map((k) => `${k}: ${isText(k) ? preview(wanted[k] as string | null) : show(wanted[k])}`),
         at: ['project', 'name'],
         // Creating the project happens before any step runs (see apply.ts); here only its settings.
         run: async (client, projectId) => {
@@ -177,12 +265,18 @@ function settingsSteps(parsed: ParsedSpec, state: CurrentState): Step[] {
     ];
   }
   if (!changed.length) return [];
+  const change = (k: string) => {
+    if (isText(k)) return textChange(k, current[k] as string | null, wanted[k] as string | null);
+    const line = `${k}: ${show(current[k])} -> ${show(wanted[k])}`;
+    return { full: line, shown: line };
+  };
   return [
     {
       action: 'update',
       kind: 'project',
       name: state.project.name,
-      changes: changed.map((k) => `${k}: ${show(current[k])} -> ${show(wanted[k])}`),
+      changes: changed.map((k) => change(k).full),
+      shown: changed.map((k) => change(k).shown),
       at: ['project', ...changed[0].split('.')],
       run: async (client, projectId) => {
         await client.updateProject(projectId, body);
@@ -195,6 +289,11 @@ function settingsSteps(parsed: ParsedSpec, state: CurrentState): Step[] {
 const namesOf = (entry: TeamEntry) => ({ firstName: entry.firstName.trim(), lastName: entry.lastName.trim() });
 const sameNames = (a: { firstName: string; lastName: string }, b: { firstName: string; lastName: string }) =>
   a.firstName === b.firstName && a.lastName === b.lastName;
+
+/** What adding someone does to their account's names, in the plan (readAccounts). */
+const accountRename = (account: KnownAccount, want: { firstName: string; lastName: string }) =>
+  `renames the account "${personName(account.firstName, account.lastName)}" to "${personName(want.firstName, want.lastName)}" ` +
+  `(it is also in ${account.projects.map((p) => JSON.stringify(p)).join(', ')}: the names change there too)`;
 
 /** Why an account keeps its names, as a note says it (mayRename). */
 const keptNames = (email: string, have: { firstName: string; lastName: string }, want: { firstName: string; lastName: string }) =>
@@ -215,11 +314,20 @@ function teamSteps(parsed: ParsedSpec, state: CurrentState, opts: PlanOptions): 
     const want = { ...namesOf(entry), operator: entry.operator ?? false, access: accessOf(entry) };
     const have = current.get(email);
     if (!have) {
+      // Someone with an account in another project joins with its names; the step renames the
+      // account to the file's names where the caller may (the run below), and the plan says so.
+      const account = state.accounts?.get(email);
+      const renames = account && !sameNames(account, want) && (opts.serverAdmin || email === opts.self);
       steps.push({
         action: 'create',
         kind: 'member',
         name: email,
-        changes: [personName(want.firstName, want.lastName), want.operator ? 'operator' : 'not an operator', `access ${show(want.access)}`],
+        changes: [
+          personName(want.firstName, want.lastName),
+          want.operator ? 'operator' : 'not an operator',
+          `access ${show(want.access)}`,
+          ...(renames ? [accountRename(account, want)] : []),
+        ],
         access: { before: undefined, after: want.access },
         at: ['team', i, 'access'],
         run: async (client, projectId) => {
@@ -241,6 +349,8 @@ function teamSteps(parsed: ParsedSpec, state: CurrentState, opts: PlanOptions): 
       (k) => have[k] !== want[k] && (mayRename(have, opts) || (k !== 'firstName' && k !== 'lastName')),
     );
     if (!changed.length) continue;
+    // A server administrator renames an account other projects share: there too, as the plan says.
+    const renamesShared = (keys: typeof changed) => have.inOtherProjects && (keys.includes('firstName') || keys.includes('lastName'));
     // The server takes the groups and working hours of someone who loses the operator role with
     // it (services/team.ts): the plan says so here, and plans no group or schedule step for them.
     const groupsLeft = state.groups.filter((g) => g.members.some((m) => m.email === email)).map((g) => g.name);
@@ -253,6 +363,7 @@ function teamSteps(parsed: ParsedSpec, state: CurrentState, opts: PlanOptions): 
       changes: [
         ...keys.map((k) => `${k}: ${show(have[k])} -> ${show(want[k])}`),
         ...(keys.includes('operator') && !want.operator && leaves.length ? [`leaves ${leaves.join(' and ')} with the operator role`] : []),
+        ...(renamesShared(keys) ? ['renames the account, which is also in other projects: the names change there too'] : []),
       ],
       access,
       at: ['team', i, 'access'],
@@ -499,11 +610,6 @@ function templateSteps(parsed: ParsedSpec, state: CurrentState, prune: boolean):
   if (!templates) return [];
   const steps: Step[] = [];
   const current = new Map(state.templates.map((t) => [nameKey(t.name), t]));
-  // Cut by characters, not UTF-16 units: half an emoji would print as "\ud83d".
-  const brief = (text: string) => {
-    const chars = [...text];
-    return JSON.stringify(chars.length > 60 ? `${chars.slice(0, 57).join('')}...` : text);
-  };
   for (const [t, i] of cleanItems(parsed, ['templates'], templates)) {
     const have = current.get(nameKey(t.name));
     // Compared and sent as the server stores them (NFC names, \n line breaks): else a file
@@ -515,7 +621,8 @@ function templateSteps(parsed: ParsedSpec, state: CurrentState, prune: boolean):
         action: 'create',
         kind: 'template',
         name,
-        changes: [brief(text)],
+        changes: [quote(text)],
+        shown: [preview(text)],
         at: ['templates', i],
         run: async (client, projectId) => {
           await client.createTemplate(projectId, { name, text });
@@ -524,14 +631,14 @@ function templateSteps(parsed: ParsedSpec, state: CurrentState, prune: boolean):
     } else if (have.text !== text || have.name !== name) {
       // Names match whatever their case; a change of case is a rename, as `templates import` does.
       const renamed = have.name !== name;
+      const rename = renamed ? [`name: ${quote(have.name)} -> ${quote(name)}`] : [];
+      const edit = have.text !== text ? textChange('text', have.text, text) : null;
       steps.push({
         action: 'update',
         kind: 'template',
         name: have.name,
-        changes: [
-          ...(renamed ? [`name: ${JSON.stringify(have.name)} -> ${JSON.stringify(name)}`] : []),
-          ...(have.text !== text ? [`text: ${brief(have.text)} -> ${brief(text)}`] : []),
-        ],
+        changes: [...rename, ...(edit ? [edit.full] : [])],
+        shown: [...rename, ...(edit ? [edit.shown] : [])],
         at: ['templates', i],
         run: async (client, projectId) => {
           await client.updateTemplate(projectId, have.id, { ...(renamed ? { name } : {}), ...(have.text !== text ? { text } : {}) });
@@ -803,8 +910,12 @@ export function plan(parsed: ParsedSpec, state: CurrentState, opts: PlanOptions)
 export function planNotes(parsed: ParsedSpec, state: CurrentState, opts: PlanOptions): string[] {
   const current = new Map(state.members.map((m) => [m.email, m]));
   return cleanItems(parsed, ['team'], parsed.spec.team).flatMap(([entry]) => {
-    const have = current.get(entry.email.trim().toLowerCase());
+    const email = entry.email.trim().toLowerCase();
+    const have = current.get(email);
     const want = namesOf(entry);
-    return have && !sameNames(have, want) && !mayRename(have, opts) ? [keptNames(have.email, have, want)] : [];
+    if (have) return !sameNames(have, want) && !mayRename(have, opts) ? [keptNames(have.email, have, want)] : [];
+    // Someone the file adds whose account another project shares, and whose names the caller may not change.
+    const account = state.accounts?.get(email);
+    return account && !sameNames(account, want) && !opts.serverAdmin && email !== opts.self ? [keptNames(email, account, want)] : [];
   });
 }

@@ -4,9 +4,14 @@
 // Formats that need more than a pattern (real dates, known time zones, overlapping hours,
 // duplicates, references between sections) are checked in validate.ts, with positions.
 import { type Static, Type } from 'typebox';
+import { MAX_EMAIL, MAX_GROUP_NAME, MAX_NAME, WIDGET_GREETING_MAX } from '../../core/protocol/constants.js';
+import { MAX_TEMPLATE_NAME, MAX_TEMPLATE_TEXT } from '../../core/templates.js';
 
-const Email = Type.String({ minLength: 3, maxLength: 254, description: 'login email' });
-const Name = Type.String({ minLength: 1, maxLength: 100 });
+// The server's limits (core/protocol), so that an editor checking a file against the schema
+// flags what apply and the server refuse.
+const Email = Type.String({ minLength: 3, maxLength: MAX_EMAIL, description: 'login email' });
+const Name = Type.String({ minLength: 1, maxLength: MAX_NAME });
+const GroupName = Type.String({ minLength: 1, maxLength: MAX_GROUP_NAME, description: 'a group name (no "=")' });
 /** "09:00-13:00"; 24:00 ends a day. */
 const Hours = Type.String({ pattern: '^\\d{2}:\\d{2}-\\d{2}:\\d{2}$', description: 'HH:MM-HH:MM in the project timezone' });
 
@@ -17,10 +22,10 @@ export const SpecSchema = Type.Object(
     project: Type.Optional(
       Type.Object(
         {
-          name: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'the project; with --project, a different name renames it' })),
-          timezone: Type.Optional(Type.String({ minLength: 1, description: 'IANA time zone, e.g. Europe/Moscow' })),
+          name: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_NAME, description: 'the project; with --project, a different name renames it' })),
+          timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone, e.g. Europe/Moscow' })),
           language: Type.Optional(Type.Union([Type.Literal('en'), Type.Literal('ru')], { description: 'visitor names and widget texts' })),
-          allowedOrigins: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'sites that may embed the widget' })),
+          allowedOrigins: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 300 }), { maxItems: 50, description: 'sites that may embed the widget' })),
           widget: Type.Optional(
             Type.Object(
               {
@@ -29,7 +34,7 @@ export const SpecSchema = Type.Object(
                     description: 'an accent colour as #rrggbb; null for the default',
                   }),
                 ),
-                greeting: Type.Optional(Type.String({ maxLength: 500, description: 'first line a visitor sees; "" for none' })),
+                greeting: Type.Optional(Type.String({ maxLength: WIDGET_GREETING_MAX, description: 'first line a visitor sees; "" for none' })),
               },
               { additionalProperties: false },
             ),
@@ -40,8 +45,8 @@ export const SpecSchema = Type.Object(
             Type.Array(
               Type.Object(
                 {
-                  pattern: Type.String({ minLength: 1, description: 'page URL pattern, * matches anything' }),
-                  group: Name,
+                  pattern: Type.String({ minLength: 1, maxLength: 500, description: 'page URL pattern, * matches anything' }),
+                  group: GroupName,
                 },
                 { additionalProperties: false },
               ),
@@ -68,7 +73,7 @@ export const SpecSchema = Type.Object(
     ),
     groups: Type.Optional(
       Type.Array(
-        Type.Object({ name: Name, members: Type.Optional(Type.Array(Email)) }, { additionalProperties: false }),
+        Type.Object({ name: GroupName, members: Type.Optional(Type.Array(Email)) }, { additionalProperties: false }),
       ),
     ),
     schedules: Type.Optional(
@@ -81,7 +86,9 @@ export const SpecSchema = Type.Object(
             }),
             exceptions: Type.Optional(
               Type.Record(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }), Type.Union([Type.Literal('off'), Type.Array(Hours)]), {
-                description: 'a date to "off" or to its special hours',
+                description: 'a date (YYYY-MM-DD) to "off" or to its special hours',
+                // Only dates: an editor flags "2026-1-5" as apply does.
+                additionalProperties: false,
               }),
             ),
           },
@@ -90,10 +97,11 @@ export const SpecSchema = Type.Object(
       ),
     ),
     templates: Type.Optional(
-      Type.Array(Type.Object({ name: Name, text: Type.String({ minLength: 1, maxLength: 10_000 }) }, { additionalProperties: false })),
+      Type.Array(Type.Object({ name: Type.String({ minLength: 1, maxLength: MAX_TEMPLATE_NAME }), text: Type.String({ minLength: 1, maxLength: MAX_TEMPLATE_TEXT }) }, { additionalProperties: false })),
     ),
   },
-  { additionalProperties: false, $id: 'https://parley.dev/parley.schema.json', title: 'Parley project' },
+  // No $id: every server serves the schema at its own /parley.schema.json, the address editors use.
+  { additionalProperties: false, title: 'Parley project' },
 );
 
 export type Spec = Static<typeof SpecSchema>;

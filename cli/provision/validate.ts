@@ -4,7 +4,7 @@
 // points to its line and column. The problems are handed on, not thrown: the plan (plan.ts)
 // adds those it finds against the server, and refuses the file with all of them at once.
 import { Compile } from 'typebox/compile';
-import { isMap, isPair, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
+import { type Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { nameProblem } from '../../core/names.js';
 import { MAX_GROUP_NAME, normalizeEmail, normalizeGroupName, normalizeOrigin } from '../../core/protocol/constants.js';
 import {
@@ -106,16 +106,26 @@ function structuralProblems(value: unknown): StructuralProblem[] {
   const errors = [...check.Errors(value)];
   const out: StructuralProblem[] = [];
   const anyOfPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
+  // A mapping with a merge key misses the keys it meant to merge in: its one problem is the "<<".
+  const merging = new Set(errors.filter((e) => e.keyword === 'boolean' && e.instancePath.endsWith('/<<')).map((e) => e.instancePath.slice(0, -3)));
   const inAnyOf = (p: string) => [...anyOfPaths].some((a) => p === a || p.startsWith(`${a}/`));
   for (const e of errors) {
     const path = pathOf(e.instancePath);
     if (e.keyword === 'boolean' && e.schemaPath.endsWith('/additionalProperties')) {
       const key = String(path.pop());
-      const known = Object.keys(schemaAt(e.schemaPath.replace(/\/additionalProperties$/, ''))?.properties ?? {});
-      out.push({ path, key, broken: [...path, key], message: `unknown key "${key}" in ${show(path)} (known: ${known.join(', ')})` });
+      const parent = schemaAt(e.schemaPath.replace(/\/additionalProperties$/, ''));
+      const known = Object.keys(parent?.properties ?? {});
+      let message = `unknown key "${key}" in ${show(path)} (known: ${known.join(', ')})`;
+      // The yaml package reads "<<" as a plain key: YAML 1.2 has no merge keys.
+      if (key === '<<') message = `YAML merge keys (<<) are not supported (in ${show(path)}): write the fields out`;
+      // A mapping whose keys follow a pattern (exception dates): the key is not of it.
+      else if (parent?.patternProperties) message = `not a date: "${key}" in ${show(path)} (use YYYY-MM-DD)`;
+      // What a merge key meant to bring is missing: the whole mapping is left out of further checks.
+      out.push({ path, key, broken: key === '<<' ? [...path] : [...path, key], message });
     } else if (e.keyword === 'additionalProperties') {
       continue; // reported per key above
     } else if (e.keyword === 'required') {
+      if (merging.has(e.instancePath)) continue;
       const missing = (e.params as { requiredProperties: string[] }).requiredProperties;
       out.push({ path, broken: [...path, missing[0]], message: `${show(path)} needs ${missing.map((k) => `"${k}"`).join(', ')}` });
     } else if (e.keyword === 'anyOf') {
@@ -142,6 +152,8 @@ function simple(e: { keyword: string; schemaPath: string; params: any }, path: P
   const where = show(path);
   switch (e.keyword) {
     case 'type':
+      // `name:` with nothing after it (envsubst of an unset variable) is empty, not of another type.
+      if (path.reduce<any>((v, p) => v?.[p], valueRoot) === null) return `${where} is empty (it must be ${TYPE_NAMES[e.params.type] ?? e.params.type})`;
       return `${where} must be ${TYPE_NAMES[e.params.type] ?? e.params.type}`;
     case 'minLength':
       return `${where} must not be empty`;
@@ -149,12 +161,91 @@ function simple(e: { keyword: string; schemaPath: string; params: any }, path: P
       return `${where} is longer than ${e.params.limit} characters`;
     case 'minItems':
       return `${where} needs at least ${e.params.limit} item${e.params.limit === 1 ? '' : 's'}`;
+    case 'maxItems':
+      return `${where} has more than ${e.params.limit} items`;
     case 'pattern':
       return `${where} must be ${schema?.description ?? `like ${e.params.pattern}`}`;
     case 'const':
       return `${where} must be ${JSON.stringify(e.params.allowedValue)}`;
     default:
       return `${where}: ${schema?.description ? `must be ${schema.description}` : e.keyword}`;
+  }
+}
+
+/** The tags of the YAML core schema: what a plain value is anyway (`!!str 5` is the text "5"). */
+const CORE_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((t) => `tag:yaml.org,2002:${t}`));
+
+/** Every node of the document with the path to it (a mapping's keys too, at the mapping's path). */
+function eachNode(node: unknown, path: Path, visit: (node: Node, path: Path) => void) {
+  if (!node || typeof node !== 'object' || !('range' in node)) return;
+  visit(node as Node, path);
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      eachNode(pair.key, path, visit);
+      eachNode(pair.value, [...path, isScalar(pair.key) ? String(pair.key.value) : String(pair.key)], visit);
+    }
+  } else if (isSeq(node)) node.items.forEach((item, i) => eachNode(item, [...path, i], visit));
+}
+
+/** Tags beyond the core schema's (`!env`, `!include`, `!Ref`, `!!binary`), where they are written. */
+function unsupportedTags(doc: Document, text: string): Array<{ path: Path; tag: string; offset: number }> {
+  const found: Array<{ path: Path; tag: string; offset: number }> = [];
+  eachNode(doc.contents, [], (node, path) => {
+    const tag = (node as { tag?: string }).tag;
+    if (!tag || CORE_TAGS.has(tag) || isAlias(node)) return;
+    const start = node.range?.[0] ?? 0;
+    // The node's range starts after its tag: the tag is the last "!" before it.
+    const offset = Math.max(0, text.lastIndexOf('!', start));
+    found.push({ path, tag: tag.replace(/^tag:yaml\.org,2002:/, '!!'), offset });
+  });
+  return found;
+}
+
+function firstAlias(doc: Document): Node | null {
+  let alias: Node | null = null;
+  eachNode(doc.contents, [], (node) => {
+    if (!alias && isAlias(node)) alias = node;
+  });
+  return alias;
+}
+
+/** The path of the deepest value of the document that `offset` is in, or [] for none. */
+function pathAt(doc: Document, offset: number): Path {
+  let best: Path = [];
+  eachNode(doc.contents, [], (node, path) => {
+    const [start, , end] = node.range ?? [0, 0, 0];
+    if (start <= offset && offset < end && path.length >= best.length) best = path;
+  });
+  return best;
+}
+
+/**
+ * A problem of the parser, in the words of someone writing a project file rather than of a
+ * programmer using the yaml package, and where in the file's structure it is.
+ */
+function parseMessage(doc: Document, code: string, message: string, offset: number): string {
+  const path = pathAt(doc, offset);
+  const inside = path.length ? ` (in ${show(path)})` : '';
+  switch (code) {
+    case 'MULTIPLE_DOCS':
+      return 'a second YAML document starts here ("---"): a project file holds one document, one project';
+    case 'DUPLICATE_KEY': {
+      // The error points at the repeated key, in the mapping it repeats in.
+      let key: string | null = null;
+      let where: Path = [];
+      eachNode(doc.contents, [], (node, p) => {
+        if (!isMap(node)) return;
+        for (const pair of node.items) {
+          if (isScalar(pair.key) && pair.key.range?.[0] === offset) {
+            key = String(pair.key.value);
+            where = p;
+          }
+        }
+      });
+      return key === null ? `Map keys must be unique${inside}` : `Map keys must be unique: "${key}" is given twice in ${show(where)}`;
+    }
+    default:
+      return `${message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}${inside}`;
   }
 }
 
@@ -175,16 +266,38 @@ export function parseSpec(text: string, file: string, opts: { projectGiven?: boo
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number) => lines.linePos(offset);
-  if (doc.errors.length) {
+  // The parser's warnings are problems too: a tag it does not know (`!env X`) would else leave
+  // the bare text after it as the value, and that would be applied.
+  const parseProblems = [...doc.errors, ...doc.warnings.filter((w) => w.code !== 'TAG_RESOLVE_FAILED')];
+  if (parseProblems.length) {
     throw new SpecError(
       file,
-      doc.errors.map((e) => {
+      parseProblems.map((e) => {
         const pos = at(e.pos[0]);
-        return { path: [], message: e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, ''), line: pos.line, col: pos.col };
+        return { path: [], message: parseMessage(doc, e.code, e.message, e.pos[0]), line: pos.line, col: pos.col };
       }),
     );
   }
-  const value = doc.toJS() as unknown;
+  const tags = unsupportedTags(doc, text);
+  if (tags.length) {
+    throw new SpecError(
+      file,
+      tags.map(({ path, tag, offset }) => ({
+        path,
+        message: `${show(path)} has the YAML tag ${tag}, which apply does not read: write the value itself (a tool such as envsubst can fill it in before apply)`,
+        ...at(offset),
+      })),
+    );
+  }
+  let value: unknown;
+  try {
+    value = doc.toJS();
+  } catch (err) {
+    // The yaml package refuses aliases that expand to an enormous value ("billion laughs").
+    const alias = firstAlias(doc);
+    const pos = at(alias?.range?.[0] ?? 0);
+    throw new SpecError(file, [{ path: [], message: `the file's aliases (*name) expand to too much data (${(err as Error).message.toLowerCase()})`, ...pos }]);
+  }
 
   /** The position of the value at `path` (or of `key` inside it), else of the nearest parent. */
   const position = (path: Path, key?: string) => {
@@ -251,8 +364,9 @@ const isPrefix = (prefix: Path, path: Path) => prefix.length <= path.length && p
 
 /** Without --project, the file names its project: the one it updates, or creates. */
 function requireProjectName(spec: Spec, report: Report) {
-  if (spec.project === undefined) report([], 'the file needs "project"');
-  else if (isMapping(spec.project) && spec.project.name === undefined) report(['project'], 'project needs "name"');
+  const given = 'or pass --project to apply the file to an existing project';
+  if (spec.project === undefined) report([], `the file needs "project" with its "name", ${given}`);
+  else if (isMapping(spec.project) && spec.project.name === undefined) report(['project'], `project needs "name", ${given}`);
 }
 
 const isMapping = (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v);

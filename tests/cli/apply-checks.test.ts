@@ -359,7 +359,7 @@ describe('what the server would refuse part-way is refused by the plan, before a
     expect(await projects()).not.toContain('Cyproj');
   });
 
-  it('with --json, a step the server refuses (a race) leaves stdout empty, and the error line names the steps that ran', async () => {
+  it('with --json, a step the server refuses (a race) gives what ran on stdout, and the error line names the steps that ran', async () => {
     await admin.json(['project', 'create', 'Racy']);
     const path = await file(['project:', '  name: Racy', '  timezone: Asia/Tokyo', 'templates:', '  - name: clash', '    text: Hi', ''].join('\n'));
     // A colleague creates the same template between the plan and its step.
@@ -370,11 +370,11 @@ describe('what the server would refuse part-way is refused by the plan, before a
       return create(...args);
     };
     try {
-      expectFailure(
-        await admin.run(['apply', '-f', path, '--json']),
-        1,
-        /^parley: create template clash failed: a template named "clash" already exists \(1 of 2 steps were applied: update project Racy; fix it and apply again\)\n$/,
-      );
+      const r = await admin.run(['apply', '-f', path, '--json']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/^parley: create template clash failed: a template named "clash" already exists \(1 of 2 steps were applied: update project Racy; fix it and apply again\)\n$/);
+      // Session 16 (#9): what ran, and what failed, as data.
+      expect(JSON.parse(r.stdout)).toMatchObject({ applied: [{ action: 'update', kind: 'project', name: 'Racy' }], failed: { name: 'clash' } });
     } finally {
       templates.create = create;
     }
@@ -415,13 +415,13 @@ describe('apply --project', () => {
     const target = await admin.json<ProjectJson>(['project', 'create', 'Shared target']);
     const templatesOnly = await file(['version: 1', 'templates:', '  - name: T', '    text: t', ''].join('\n'));
     // Without --project, the file must say which project it is.
-    expectFailure(await admin.run(['apply', '-f', templatesOnly, '--dry-run']), 1, /parley\.yaml:1:1: the file needs "project"; nothing was applied/);
+    expectFailure(await admin.run(['apply', '-f', templatesOnly, '--dry-run']), 1, /parley\.yaml:1:1: the file needs "project" with its "name", or pass --project to apply the file to an existing project; nothing was applied/);
     const planned = await admin.json<ApplyJson>(['apply', '-f', templatesOnly, '-p', 'Shared target', '--dry-run']);
     expect(planned.steps.map((s) => `${s.action} ${s.kind} ${s.name}`)).toEqual(['create template T']);
     expect((await admin.run(['apply', '-f', templatesOnly, '-p', String(target.id)])).code).toBe(0);
 
     const noName = await file(['project:', '  timezone: Asia/Tokyo', ''].join('\n'));
-    expectFailure(await admin.run(['apply', '-f', noName, '--dry-run']), 1, /parley\.yaml:2:3: project needs "name"; nothing was applied/);
+    expectFailure(await admin.run(['apply', '-f', noName, '--dry-run']), 1, /parley\.yaml:2:3: project needs "name", or pass --project to apply the file to an existing project; nothing was applied/);
     const r = await admin.run(['apply', '-f', noName, '--detailed-exitcode'], { env: { PARLEY_PROJECT: 'Shared target' } });
     expect(r.code, r.stderr).toBe(2);
     expect(await admin.json<ProjectJson>(['project', 'show', '-p', String(target.id)])).toMatchObject({ name: 'Shared target', timezone: 'Asia/Tokyo' });

@@ -77,7 +77,8 @@ describe('parley leads list and export', () => {
     expect(r).toMatchObject({ code: 0, stderr: '' });
     const csv = r.stdout;
     expect(csv.split('\r\n')[0]).toBe(
-      'dialog_id,status,created_at,first_response_at,first_response_seconds,closed_at,class,operator,operator_email,group,' +
+      'dialog_id,status,created_at,created_local,created_date,first_response_at,first_response_local,first_response_seconds,closed_at,closed_local,timezone,' +
+        'class,operator,operator_email,group,' +
         'visitor_name,client_name,client_phone,client_email,client_notes,landing_page,page_title,referrer,' +
         'utm_source,utm_medium,utm_campaign,utm_term,utm_content',
     );
@@ -86,7 +87,7 @@ describe('parley leads list and export', () => {
     expect(csv).toContain(`,"'=HYPERLINK(""http://evil.example/"",""click"")",'+1 555 0100,maria@example.com,"likes ""red"", size 42\nsecond line",`);
     const records = parseCsv(csv);
     expect(records).toHaveLength(5);
-    expect(records.every((rec) => rec.fields.length === 23)).toBe(true);
+    expect(records.every((rec) => rec.fields.length === 28)).toBe(true);
     const header = records[0].fields;
     const row = (i: number) => Object.fromEntries(header.map((h, k) => [h, records[i].fields[k]]));
     expect(row(1)).toMatchObject({

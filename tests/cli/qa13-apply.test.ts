@@ -198,11 +198,11 @@ describe('F8: creating the project is a step applied', () => {
       return create(...args);
     };
     try {
-      expectFailure(
-        await admin.run(['apply', '-f', await file('project: {name: Recorded}\ntemplates: [{name: clash, text: Hi}]\n'), '--json']),
-        1,
-        /^parley: create template clash failed: a template named "clash" already exists \(1 of 2 steps were applied: create project Recorded; fix it and apply again\)\n$/,
-      );
+      const r = await admin.run(['apply', '-f', await file('project: {name: Recorded}\ntemplates: [{name: clash, text: Hi}]\n'), '--json']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/^parley: create template clash failed: a template named "clash" already exists \(1 of 2 steps were applied: create project Recorded; fix it and apply again\)\n$/);
+      // Session 16 (#9): --json gives the steps that ran on stdout.
+      expect(JSON.parse(r.stdout)).toMatchObject({ changed: true, applied: [{ action: 'create', kind: 'project', name: 'Recorded' }], failed: { name: 'clash' } });
     } finally {
       templates.create = create;
     }

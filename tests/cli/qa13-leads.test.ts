@@ -95,7 +95,7 @@ describe('#6 leads export -o', () => {
       ann.run(['leads', 'export', '-o', path('leads.json')]),
       ann.run(['leads', 'export', '-o', path('leads.ndjson')]),
       ann.run(['leads', 'export', '-o', path('LEADS.JSON')]),
-      ann.run(['leads', 'export', '-o', path('leads.txt')]),
+      ann.run(['leads', 'export', '-o', path('leads.txt'), '--format', 'csv']),
       ann.run(['leads', 'export', '-o', path('forced.json'), '--format', 'csv']),
     ]);
     for (const r of runs) expect(r, r.stderr).toMatchObject({ code: 0, stdout: '' });
@@ -104,7 +104,7 @@ describe('#6 leads export -o', () => {
     const ndjson = (await read('leads.ndjson')).trimEnd().split('\n').map((line) => JSON.parse(line) as Lead);
     expect(ndjson.map((l) => l.dialogId)).toEqual(scenario.dialogs);
     expect((JSON.parse(await read('LEADS.JSON')) as Lead[]).length).toBe(4);
-    // No format of its own: CSV, as without -o.
+    // --format names the format of a file whose name says none (without it: a usage error, s16-c2-leads).
     for (const name of ['leads.txt', 'forced.json']) expect(parseCsv(await read(name))[0].fields[0]).toBe('dialog_id');
 
     expectFailure(await ann.run(['leads', 'export', '--json', '-o', path('leads.csv')]), 2, /--json and --output .*leads\.csv disagree/);

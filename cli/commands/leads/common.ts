@@ -22,9 +22,12 @@ export function parseLeadFormat(this: unknown, value: string): LeadFormat {
   return value as LeadFormat;
 }
 
+/** A file name's extension, lower case (`LEADS.NDJSON`: "ndjson"), or null for none. */
+export const extensionOf = (path: string): string | null => /\.([^./\\]+)$/.exec(path)?.[1]?.toLowerCase() ?? null;
+
 /** The format a file name asks for (`leads.json`, `LEADS.NDJSON`), or null when it names none of them. */
 export function leadFormatOfPath(path: string): LeadFormat | null {
-  const ext = /\.([^./\\]+)$/.exec(path)?.[1]?.toLowerCase();
+  const ext = extensionOf(path);
   return (LEAD_FORMATS as readonly string[]).includes(ext ?? '') ? (ext as LeadFormat) : null;
 }
 
@@ -99,13 +102,24 @@ export async function allLeads(client: ParleyClient, projectId: number, f: Filte
   }
 }
 
+/**
+ * The columns of the CSV. Each time is there twice: in UTC (ISO 8601, `…_at`, exact, for
+ * programs) and on the project's clock (`…_local`, "2026-11-01 23:30:00", which spreadsheets
+ * read as a date and time), with `created_date`, the day `leads report` and --since/--until
+ * count the lead on, and `timezone`, the zone those are in.
+ */
 export const CSV_COLUMNS = [
   'dialog_id',
   'status',
   'created_at',
+  'created_local',
+  'created_date',
   'first_response_at',
+  'first_response_local',
   'first_response_seconds',
   'closed_at',
+  'closed_local',
+  'timezone',
   'class',
   'operator',
   'operator_email',
@@ -125,14 +139,58 @@ export const CSV_COLUMNS = [
   'utm_content',
 ] as const;
 
-function csvRow(l: Lead): Array<string | number | null> {
+const clocks = new Map<string, Intl.DateTimeFormat>();
+
+/** An instant on a zone's clock: its day, its time to the second, and the zone's UTC offset then ("-05:00"). */
+export function onClock(iso: string, timeZone: string): { date: string; time: string; offset: string } {
+  let clock = clocks.get(timeZone);
+  if (!clock) {
+    clock = new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+      timeZoneName: 'longOffset',
+    });
+    clocks.set(timeZone, clock);
+  }
+  const p = Object.fromEntries(clock.formatToParts(new Date(iso)).map((part) => [part.type, part.value]));
+  // "GMT-05:00"; UTC itself is "GMT".
+  const offset = p.timeZoneName === 'GMT' ? '+00:00' : p.timeZoneName.replace(/^GMT/, '');
+  return { date: `${p.year}-${p.month}-${p.day}`, time: `${p.hour}:${p.minute}:${p.second}`, offset };
+}
+
+/** "2026-11-01 23:30:00" on the zone's clock: what a spreadsheet reads as a date and time. */
+const localTime = (iso: string | null, zone: string) => {
+  if (!iso) return null;
+  const { date, time } = onClock(iso, zone);
+  return `${date} ${time}`;
+};
+
+/** "2026-11-01T23:30:00-05:00": the same instant as ISO 8601 with the zone's offset. */
+const withOffset = (iso: string | null, zone: string) => {
+  if (!iso) return null;
+  const { date, time, offset } = onClock(iso, zone);
+  return `${date}T${time}${offset}`;
+};
+
+function csvRow(l: Lead, zone: string): Array<string | number | null> {
   return [
     l.dialogId,
     l.status,
     l.createdAt,
+    localTime(l.createdAt, zone),
+    onClock(l.createdAt, zone).date,
     l.firstResponseAt,
+    localTime(l.firstResponseAt, zone),
     l.firstResponseSeconds === null ? null : Math.round(l.firstResponseSeconds),
     l.closedAt,
+    localTime(l.closedAt, zone),
+    zone,
     l.leadClass,
     l.operator?.name ?? null,
     l.operator?.email ?? null,
@@ -153,13 +211,24 @@ function csvRow(l: Lead): Array<string | number | null> {
   ];
 }
 
+/** A lead as the JSON files have it: as the API gives it (times in UTC), and its times on the project's clock. */
+export function leadWithLocalTimes(l: Lead, zone: string) {
+  return {
+    ...l,
+    timezone: zone,
+    local: { createdAt: withOffset(l.createdAt, zone), firstResponseAt: withOffset(l.firstResponseAt, zone), closedAt: withOffset(l.closedAt, zone) },
+  };
+}
+
 /**
- * The journal as a file. CSV is RFC 4180 with a header row; what visitors and operators typed
- * cannot run as a spreadsheet formula (a leading = + - @ gets an apostrophe).
+ * The journal as a file, its times in UTC and in `timezone` (the project's, where its days are
+ * counted). CSV is RFC 4180 with a header row; what visitors and operators typed cannot run as a
+ * spreadsheet formula (a leading = + - @ gets an apostrophe).
  */
-export function formatLeads(leads: Lead[], format: LeadFormat, opts: { bom?: boolean } = {}): string {
-  if (format === 'json') return `${JSON.stringify(leads, null, 2)}\n`;
-  if (format === 'ndjson') return leads.map((l) => `${JSON.stringify(l)}\n`).join('');
-  const rows = leads.map((l) => csvRow(l).map((v) => (typeof v === 'string' ? neutralizeFormula(v) : v)));
+export function formatLeads(leads: Lead[], format: LeadFormat, opts: { bom?: boolean; timezone?: string } = {}): string {
+  const zone = opts.timezone ?? 'UTC';
+  if (format === 'json') return `${JSON.stringify(leads.map((l) => leadWithLocalTimes(l, zone)), null, 2)}\n`;
+  if (format === 'ndjson') return leads.map((l) => `${JSON.stringify(leadWithLocalTimes(l, zone))}\n`).join('');
+  const rows = leads.map((l) => csvRow(l, zone).map((v) => (typeof v === 'string' ? neutralizeFormula(v) : v)));
   return `${opts.bom ? '\ufeff' : ''}${formatCsv([[...CSV_COLUMNS], ...rows])}`;
 }

@@ -25,7 +25,7 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
   const project = await ctx.project(client);
   const { leads, timezone } = await allLeads(client, project.id, opts, opts.limit);
   if (opts.format) {
-    writeData(ctx.io, formatLeads(leads, opts.format), opts.format === 'csv' ? 'text' : 'json');
+    writeData(ctx.io, formatLeads(leads, opts.format, { timezone }), opts.format === 'csv' ? 'text' : 'json');
     return 0;
   }
   const { table, truncate } = await import('../../tables.js');

@@ -5,7 +5,7 @@ import { UsageError } from '../../errors.js';
 import { result } from '../../io.js';
 import { readLocalText } from '../../local-files.js';
 import { progressBar } from '../../progress.js';
-import { readStdin } from '../../prompt.js';
+import { readStdinText } from '../../prompt.js';
 import { type Format, formatOfPath, parseFormat, readTemplates } from './files.js';
 
 interface Opts {
@@ -31,10 +31,12 @@ export function describePlan(plan: ImportPlan, projectName: string): string {
 export async function run(file: string, opts: Opts, ctx: Ctx): Promise<number> {
   // A file is read before its name is asked for the format: a missing file or a directory is
   // that, whatever its name. Stdin is read only once the format is known.
-  const fromFile = file === '-' ? null : await readLocalText(file);
+  // Text in another encoding than UTF-8 is refused, never imported with "\uFFFD" for its letters.
+  const refused = { refused: 'nothing was imported' };
+  const fromFile = file === '-' ? null : await readLocalText(file, refused);
   const format = opts.format ?? formatOfPath(file);
   if (!format) throw new UsageError(`cannot tell the format of "${file}": name it .json, .yaml or .csv, or pass --format`);
-  const text = fromFile ?? (await readStdin(ctx.io));
+  const text = fromFile ?? (await readStdinText(ctx.io, refused));
   const name = file === '-' ? 'stdin' : file;
 
   // Large files get a bar while their rows are checked, then a note while the server applies them.
@@ -81,6 +83,7 @@ export default function templatesImport(ctx: Ctx): Command {
         '          - name: Greeting',
         '            text: Hello, {visitor.name}!',
         '  CSV   name,text  then one template per record (RFC 4180: quote fields with commas, quotes or line breaks)',
+        'Every format is UTF-8 text (a byte-order mark is fine); a file in another encoding is refused.',
         '',
         'Examples:',
         '  $ parley templates import templates.yaml --dry-run',
