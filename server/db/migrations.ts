@@ -501,7 +501,7 @@ export const migrations: Migration[] = [
     sql: `
       -- A new visitor's name is one no open dialog of the project has (services/names.ts): a
       -- lookup of a few names per page view of a new visitor, not a scan of the open dialogs.
-      CREATE INDEX visitors_by_name ON visitors(project_id, name);
+      CREATE INDEX IF NOT EXISTS visitors_by_name ON visitors(project_id, name);
     `,
   },
 ];

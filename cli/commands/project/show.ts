@@ -23,7 +23,8 @@ function cspLines(p: Project): string[] {
   return [
     "Under a Content-Security-Policy, the site's policy must also allow:",
     ...Object.entries(p.widgetCsp).map(([directive, sources]) => `  ${directive} ${sources.join(' ')}`),
-    "(the style-src hash is this server's Parley version's: check it again after an upgrade)",
+    "(style-src is for browsers without constructed stylesheets; its hash is this server's Parley",
+    " version's: check it again after an upgrade)",
   ];
 }
 
