@@ -763,21 +763,41 @@ const currentPage = (): PageContext => ({
   referrer: cut(document.referrer, 2048),
 });
 
+/** A visit ends after this long without a page of the site (as web analytics count visits). */
+const VISIT_IDLE_MS = 30 * 60_000;
+
 /**
- * Where this visit began: the first page of the site this tab showed the widget on (session
- * storage lasts as long as the tab), else this one. Its referrer and UTM tags are what brought
- * the visitor, whichever page they write from.
+ * Where this visit began: the first page of the site the widget was shown on in this visit,
+ * else this one. Its referrer and UTM tags are what brought the visitor, whichever page (or tab:
+ * a product opened in a new tab is the same visit) they write from. Kept in localStorage with the
+ * time of the latest page: a visit ends after VISIT_IDLE_MS without one, and a page reached from
+ * another site or by a campaign's link (UTM tags) begins a new one.
  */
 function landingPage(key: string, here: PageContext): PageContext {
+  const now = Date.now();
+  let landing = here;
   try {
-    const stored = pageFields(JSON.parse(sessionStorage.getItem(key) ?? 'null'));
+    const stored = JSON.parse(localStorage.getItem(key) ?? 'null') as { page?: unknown; at?: unknown } | null;
+    const page = stored && pageFields(stored.page);
     // Cut again: anything may have been written there, and the server refuses what is too long.
-    if (stored) return { url: cut(stored.url ?? '', 2048), title: cut(stored.title ?? '', 500), referrer: cut(stored.referrer ?? '', 2048) };
-    sessionStorage.setItem(key, JSON.stringify(here));
+    if (page && typeof stored.at === 'number' && now - stored.at < VISIT_IDLE_MS && !arrived()) {
+      landing = { url: cut(page.url ?? '', 2048), title: cut(page.title ?? '', 500), referrer: cut(page.referrer ?? '', 2048) };
+    }
+    localStorage.setItem(key, JSON.stringify({ page: landing, at: now }));
   } catch {
-    // No session storage (a privacy mode): this page is where the visit began.
+    // No storage (a privacy mode): this page is where the visit began.
   }
-  return here;
+  return landing;
+}
+
+/** This page was reached from another site, or by a campaign's link: a visit begins here. */
+function arrived(): boolean {
+  if (/[?&]utm_[a-z]+=/i.test(location.search)) return true;
+  try {
+    return document.referrer !== '' && new URL(document.referrer).origin !== location.origin;
+  } catch {
+    return false;
+  }
 }
 
 // localStorage throws in some privacy modes; the widget then simply starts fresh each page.

@@ -86,4 +86,29 @@ describe('where the visit began', () => {
     expect(again.visitor.utm).toEqual({ source: 'newsletter' });
     expect(again.visitor.currentPage?.url).toBe(`${server.url}/?utm_source=facebook&utm_campaign=sale`);
   });
+
+  it('is kept by a page of the same visit in another tab (a product opened in a new tab)', async () => {
+    const page = await context.newPage();
+    const landing = `${server.url}/?utm_source=bing&utm_campaign=tab1`;
+    await page.goto(landing, { referer: 'https://www.bing.com/' });
+    await page.locator('.launcher').waitFor();
+    // A new tab has its own session storage; the visit is the same (referred by the site itself).
+    const tab = await context.newPage();
+    await tab.goto(`${server.url}/?page=product`, { referer: landing });
+    const { visitor } = await write(tab, 'Writing from a second tab');
+    expect(visitor.page).toMatchObject({ url: landing, referrer: 'https://www.bing.com/' });
+    expect(visitor.utm).toEqual({ source: 'bing', campaign: 'tab1' });
+    expect(visitor.currentPage?.url).toBe(`${server.url}/?page=product`);
+  });
+
+  it('begins again after 30 minutes without a page of the site', async () => {
+    const key = (await server.app.services.admin.ensureDemo()).widgetKey;
+    const stale = { page: { url: `${server.url}/?utm_source=yesterday`, title: 'Demo shop', referrer: '' }, at: Date.now() - 31 * 60_000 };
+    await context.addInitScript(([k, v]) => localStorage.setItem(`parley.landing.${k}`, v), [key, JSON.stringify(stale)] as const);
+    const page = await context.newPage();
+    await page.goto(`${server.url}/?page=delivery`);
+    const { visitor } = await write(page, 'A new visit');
+    expect(visitor.page.url).toBe(`${server.url}/?page=delivery`);
+    expect(visitor.utm).toEqual({});
+  });
 });
