@@ -6,62 +6,23 @@
 // - answers the visitor has not seen begin under a "New messages" divider, and while the panel
 //   is closed the tab counts them (QA14 D10); seen means shown on a visible page.
 import { randomUUID } from 'node:crypto';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ParleyClient } from '../../core/client/api.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import type { Message } from '../../core/protocol/index.js';
-import { launchChromium, openShop as openShopPage, type Shop, startDialog as startDialogOn } from '../helpers/browser.js';
-import { connectOperator, type Peer } from '../helpers/realtime.js';
-import { NEW_PASSWORD, signIn, startTestServer, type TestServer } from '../helpers/server.js';
+import { demoShop } from '../helpers/demo-shop.js';
 
 /** The server's page of history (services/dialogs.ts VISITOR_PAGE). */
 const PAGE = 50;
 
-let server: TestServer;
-let browser: Browser;
-let project: { id: number; widgetKey: string };
-let operator: ParleyClient;
-let context: BrowserContext;
-let op: Peer;
-const pageErrors: string[] = [];
-
-beforeAll(async () => {
-  server = await startTestServer();
-  browser = await launchChromium();
-  const demo = await server.app.services.admin.ensureDemo();
-  project = { id: demo.projectId, widgetKey: demo.widgetKey };
-  operator = await signIn(server.url, demo.operator.email, demo.operator.password!, NEW_PASSWORD);
-  await operator.request('PUT', `/api/v1/projects/${project.id}/status`, { online: true });
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-beforeEach(async () => {
-  context = await browser.newContext();
-  pageErrors.length = 0;
-  op = await connectOperator(server.url, operator.token!, project.id);
-  await op.next((f) => f.type === 'ready');
-});
-
-afterEach(async () => {
-  await context.close();
-  await op.close();
-  expect(pageErrors).toEqual([]);
-});
-
-const shop = (): Shop => ({ context, url: server.url, pageErrors });
-const openShop = (opts: { path?: string; open?: boolean } = {}) => openShopPage(shop(), opts);
-const startDialog = (text: string) => startDialogOn(shop(), op, text);
+const scene = demoShop();
+const { openShop, startDialog } = scene;
 
 /** `count` operator answers, stored in order (each waits for the one before: their seq is their number). */
 async function answers(dialogId: number, count: number, prefix = 'Answer'): Promise<Message[]> {
   const out: Message[] = [];
   for (let i = 1; i <= count; i++) {
     out.push(
-      await operator.request<Message>('POST', `/api/v1/projects/${project.id}/dialogs/${dialogId}/messages`, {
+      await scene.operator.request<Message>('POST', `/api/v1/projects/${scene.project.id}/dialogs/${dialogId}/messages`, {
         clientId: randomUUID(),
         body: `${prefix} ${i}: ${'lorem ipsum '.repeat(4)}`,
       }),
@@ -73,7 +34,7 @@ async function answers(dialogId: number, count: number, prefix = 'Answer'): Prom
 /** Every widget frame of the pages this context opens from now on, parsed, with its size. */
 function recordFrames() {
   const frames = { sent: [] as Array<Record<string, any>>, received: [] as Array<{ frame: Record<string, any>; bytes: number }> };
-  context.on('page', (p) =>
+  scene.context.on('page', (p) =>
     p.on('websocket', (ws) => {
       ws.on('framesent', ({ payload }) => frames.sent.push(JSON.parse(String(payload))));
       ws.on('framereceived', ({ payload }) => frames.received.push({ frame: JSON.parse(String(payload)), bytes: String(payload).length }));
@@ -94,7 +55,7 @@ describe('a long conversation (D1)', () => {
     await page.close();
     const stored = [first, ...(await answers(dialogId, 4 * PAGE + 10))];
     // Seen already (on another page of the site): nothing opens the panel or marks where to read.
-    await context.addInitScript(([key, id]) => localStorage.setItem(`parley.seen.${key}`, String(id)), [project.widgetKey, stored.at(-1)!.id] as const);
+    await scene.context.addInitScript(([key, id]) => localStorage.setItem(`parley.seen.${key}`, String(id)), [scene.project.widgetKey, stored.at(-1)!.id] as const);
 
     const frames = recordFrames();
     const again = await openShop();
@@ -137,10 +98,10 @@ describe('a long conversation (D1)', () => {
     const { page, dialogId, message: first } = await startDialog('Still there?');
     const before = await answers(dialogId, 3, 'Before');
     await page.locator(`li.msg[data-id="${before.at(-1)!.id}"]`).waitFor();
-    await context.setOffline(true);
+    await scene.context.setOffline(true);
     await page.locator('[data-parley][data-connection="closed"]').waitFor({ state: 'attached' });
     const missed = await answers(dialogId, 210, 'Missed');
-    await context.setOffline(false); // the widget reconnects at once
+    await scene.context.setOffline(false); // the widget reconnects at once
     await page.locator(`li.msg[data-id="${missed.at(-1)!.id}"]`).waitFor();
     const welcomes = frames.received.filter((f) => f.frame.type === 'welcome').map((f) => f.frame);
     expect(welcomes).toHaveLength(2);
@@ -181,7 +142,7 @@ describe('answers the visitor has not seen (D10)', () => {
     expect(Math.abs(divider)).toBeLessThan(2);
     expect(await announced(again)).toContain('80 new messages');
     // Seen now: kept for the next pages of the site.
-    expect(await again.evaluate((key) => localStorage.getItem(`parley.seen.${key}`), project.widgetKey)).toBe(String(unread.at(-1)!.id));
+    expect(await again.evaluate((key) => localStorage.getItem(`parley.seen.${key}`), scene.project.widgetKey)).toBe(String(unread.at(-1)!.id));
 
     // Closed by the visitor, new answers do not open it again on this page: the tab counts them.
     await again.locator('.panel header .close').click();
@@ -223,7 +184,7 @@ describe('answers the visitor has not seen (D10)', () => {
 
   it('shown on a page the visitor is not looking at, are seen only when they come to it', async () => {
     // The page starts hidden (another browser tab in front); the test brings it to the front.
-    await context.addInitScript(() => {
+    await scene.context.addInitScript(() => {
       let state = 'hidden';
       Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => state });
       Object.assign(window, {
@@ -234,7 +195,7 @@ describe('answers the visitor has not seen (D10)', () => {
       });
     });
     const { page, dialogId } = await startDialog('Do you deliver on Sundays?');
-    const seen = () => page.evaluate((key) => localStorage.getItem(`parley.seen.${key}`), project.widgetKey);
+    const seen = () => page.evaluate((key) => localStorage.getItem(`parley.seen.${key}`), scene.project.widgetKey);
     const [sent] = await answers(dialogId, 1, 'Yes, we do');
     await page.locator(`li.msg[data-id="${sent.id}"]`).waitFor();
     expect(await seen()).toBe('0');
@@ -247,7 +208,7 @@ describe('answers the visitor has not seen (D10)', () => {
     // The demo page made Russian as it is parsed, before the widget reads its language (a page
     // fulfilled by the test instead would count as public, and Chromium would block its socket to
     // the loopback server).
-    await context.addInitScript(() =>
+    await scene.context.addInitScript(() =>
       new MutationObserver((_, watching) => {
         if (!document.documentElement) return;
         document.documentElement.lang = 'ru';

@@ -1,13 +1,11 @@
 // A visitor's file on its way, in real headless Chromium against a real server (the demo page at
 // `/`): its upload shows how far it has got and can be cancelled, and a refusal the visitor can
 // act on (too large, the day's files spent) is said in the page's language.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ParleyClient } from '../../core/client/api.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import type { Message } from '../../core/protocol/index.js';
-import { launchChromium, openShop as openShopPage, say, type Shop, startDialog as startDialogOn } from '../helpers/browser.js';
-import { connectOperator, type Peer } from '../helpers/realtime.js';
-import { NEW_PASSWORD, signIn, startTestServer, type TestServer } from '../helpers/server.js';
+import { say } from '../helpers/browser.js';
+import { demoShop } from '../helpers/demo-shop.js';
 
 const PNG_1PX = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
@@ -15,48 +13,14 @@ const PNG_1PX = Buffer.from(
 );
 const UPLOAD_LIMIT = 2_000_000;
 
-let server: TestServer;
-let browser: Browser;
-let project: { id: number; widgetKey: string };
-let operator: ParleyClient;
-let context: BrowserContext;
-let op: Peer;
-const pageErrors: string[] = [];
-
-beforeAll(async () => {
-  server = await startTestServer({ env: { PARLEY_UPLOAD_MAX_BYTES: String(UPLOAD_LIMIT) } });
-  browser = await launchChromium();
-  const demo = await server.app.services.admin.ensureDemo();
-  project = { id: demo.projectId, widgetKey: demo.widgetKey };
-  operator = await signIn(server.url, demo.operator.email, demo.operator.password!, NEW_PASSWORD);
-  await operator.request('PUT', `/api/v1/projects/${project.id}/status`, { online: true });
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-beforeEach(async () => {
-  context = await browser.newContext();
-  pageErrors.length = 0;
-  op = await connectOperator(server.url, operator.token!, project.id);
-  await op.next((f) => f.type === 'ready');
-});
-
-afterEach(async () => {
-  await context.close();
-  await op.close();
-  expect(pageErrors).toEqual([]);
-});
-
-const shop = (): Shop => ({ context, url: server.url, pageErrors });
-const messagesOf = (dialogId: number) => operator.request<Message[]>('GET', `/api/v1/projects/${project.id}/dialogs/${dialogId}/messages`);
-const attachmentCount = async () => (await server.app.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM attachments'))!.n;
+const scene = demoShop({ server: { env: { PARLEY_UPLOAD_MAX_BYTES: String(UPLOAD_LIMIT) } } });
+const { openShop, startDialog } = scene;
+const messagesOf = (dialogId: number) => scene.operator.request<Message[]>('GET', `/api/v1/projects/${scene.project.id}/dialogs/${dialogId}/messages`);
+const attachmentCount = async () => (await scene.server.app.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM attachments'))!.n;
 
 /** The demo page made Russian as it is parsed, before the widget reads its language. */
 const speakRussian = () =>
-  context.addInitScript(() =>
+  scene.context.addInitScript(() =>
     new MutationObserver((_, watching) => {
       if (!document.documentElement) return;
       document.documentElement.lang = 'ru';
@@ -66,14 +30,14 @@ const speakRussian = () =>
 
 /** The page's uploads go out at `bytesPerSecond` (Chromium's own throttling), so their progress can be watched. */
 async function throttleUploads(page: Page, bytesPerSecond: number) {
-  const cdp = await context.newCDPSession(page);
+  const cdp = await scene.context.newCDPSession(page);
   await cdp.send('Network.enable');
   await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: bytesPerSecond });
 }
 
 describe("a visitor's upload", () => {
   it('shows how far it has got, and cancelled it is aborted: no file, no message, and what was written after it goes', async () => {
-    const { page, dialogId } = await startDialogOn(shop(), op, 'I will send a video');
+    const { page, dialogId } = await startDialog('I will send a video');
     const attachmentsBefore = await attachmentCount();
     const failedUploads: string[] = [];
     page.on('requestfailed', (r) => r.url().includes('/widget/uploads') && failedUploads.push(r.failure()?.errorText ?? ''));
@@ -93,7 +57,7 @@ describe("a visitor's upload", () => {
     await page.locator('li.msg.sending').nth(1).waitFor();
     await page.getByRole('button', { name: 'Cancel upload' }).click();
 
-    const created = await op.next((f) => f.type === 'message.created' && f.message.body === 'or a link instead?');
+    const created = await scene.op.next((f) => f.type === 'message.created' && f.message.body === 'or a link instead?');
     await page.locator(`li.msg[data-id="${created.message.id}"]`).waitFor();
     expect(await page.locator('li.msg.sending, li.msg.failed').count()).toBe(0);
     await expect.poll(() => failedUploads).toEqual(['net::ERR_ABORTED']);
@@ -107,11 +71,11 @@ describe("a visitor's upload", () => {
   });
 
   it('an upload that completes gives way to the sent file: no progress bar or cancel button left behind', async () => {
-    const page = await openShopPage(shop());
+    const page = await openShop();
     await throttleUploads(page, 100_000);
     await page.locator('input[type=file]').setInputFiles({ name: 'manual.pdf', mimeType: 'application/pdf', buffer: Buffer.alloc(150_000, 7) });
     await page.getByRole('progressbar').waitFor();
-    const created = await op.next((f) => f.type === 'message.created');
+    const created = await scene.op.next((f) => f.type === 'message.created');
     expect(created.message.attachments).toMatchObject([{ name: 'manual.pdf' }]);
     await page.locator(`li.msg[data-id="${created.message.id}"] .files a`).waitFor();
     expect(await page.locator('progress, button.cancel').count()).toBe(0);
@@ -121,7 +85,7 @@ describe("a visitor's upload", () => {
 describe('a refused upload, on a Russian page', () => {
   it('says in Russian that the file is too large, or that the day’s files are spent (with a retry)', async () => {
     await speakRussian();
-    const { page, dialogId } = await startDialogOn(shop(), op, 'Здравствуйте');
+    const { page, dialogId } = await startDialog('Здравствуйте');
 
     await page.locator('input[type=file]').setInputFiles({ name: 'big.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(UPLOAD_LIMIT + 1) });
     const tooLarge = page.locator('li.msg.failed.final');
@@ -129,8 +93,8 @@ describe('a refused upload, on a Russian page', () => {
     expect(await tooLarge.locator('.meta').textContent()).toBe('Не отправлено: файл слишком большой (1.9 MB).');
 
     // The visitor has uploaded all a day allows: the server refuses with Retry-After of a day.
-    const { visitor_id } = (await server.app.db.get<{ visitor_id: number }>('SELECT visitor_id FROM dialogs WHERE id = ?', [dialogId]))!;
-    await server.app.db.write((tx) =>
+    const { visitor_id } = (await scene.server.app.db.get<{ visitor_id: number }>('SELECT visitor_id FROM dialogs WHERE id = ?', [dialogId]))!;
+    await scene.server.app.db.write((tx) =>
       tx.run('INSERT OR REPLACE INTO upload_budgets (visitor_id, since, bytes) VALUES (?, ?, ?)', [visitor_id, Date.now(), 200 * 1024 * 1024]),
     );
     await page.locator('input[type=file]').setInputFiles({ name: 'photo.png', mimeType: 'image/png', buffer: PNG_1PX });
@@ -141,9 +105,9 @@ describe('a refused upload, on a Russian page', () => {
     );
 
     // The next day (the budget reset), the retry sends it.
-    await server.app.db.write((tx) => tx.run('DELETE FROM upload_budgets WHERE visitor_id = ?', [visitor_id]));
+    await scene.server.app.db.write((tx) => tx.run('DELETE FROM upload_budgets WHERE visitor_id = ?', [visitor_id]));
     await spent.locator('.retry').click();
-    const created = await op.next((f) => f.type === 'message.created' && f.message.attachments.length === 1);
+    const created = await scene.op.next((f) => f.type === 'message.created' && f.message.attachments.length === 1);
     expect(created.message.attachments[0].name).toBe('photo.png');
   });
 });

@@ -5,12 +5,10 @@
 // - a file over the server's limit (said in its welcome) is refused before it is uploaded;
 // - pasting text (even beside a picture of it) is text; text dragged in is the browser's to drop;
 // - no connection attempts while the browser is offline: 'online' brings the next.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ParleyClient } from '../../core/client/api.js';
-import { launchChromium, openShop as openShopPage, say, type Shop, startDialog as startDialogOn } from '../helpers/browser.js';
-import { connectOperator, type Peer } from '../helpers/realtime.js';
-import { NEW_PASSWORD, signIn, startTestServer, type TestServer } from '../helpers/server.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { say } from '../helpers/browser.js';
+import { demoShop } from '../helpers/demo-shop.js';
 
 const UPLOAD_LIMIT = 100_000;
 const PNG_1PX = Buffer.from(
@@ -18,50 +16,14 @@ const PNG_1PX = Buffer.from(
   'base64',
 );
 
-let server: TestServer;
-let browser: Browser;
-let project: { id: number; widgetKey: string };
-let operator: ParleyClient;
-let context: BrowserContext;
-let op: Peer;
-const pageErrors: string[] = [];
-
-beforeAll(async () => {
-  server = await startTestServer({ env: { PARLEY_UPLOAD_MAX_BYTES: String(UPLOAD_LIMIT) } });
-  browser = await launchChromium();
-  const demo = await server.app.services.admin.ensureDemo();
-  project = { id: demo.projectId, widgetKey: demo.widgetKey };
-  operator = await signIn(server.url, demo.operator.email, demo.operator.password!, NEW_PASSWORD);
-  await operator.request('PUT', `/api/v1/projects/${project.id}/status`, { online: true });
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-beforeEach(async () => {
-  context = await browser.newContext();
-  pageErrors.length = 0;
-  op = await connectOperator(server.url, operator.token!, project.id);
-  await op.next((f) => f.type === 'ready');
-});
-
-afterEach(async () => {
-  await context.close();
-  await op.close();
-  expect(pageErrors).toEqual([]);
-});
-
-const shop = (): Shop => ({ context, url: server.url, pageErrors });
-const openShop = (opts: { path?: string; open?: boolean } = {}) => openShopPage(shop(), opts);
-const startDialog = (text: string) => startDialogOn(shop(), op, text);
+const scene = demoShop({ server: { env: { PARLEY_UPLOAD_MAX_BYTES: String(UPLOAD_LIMIT) } } });
+const { openShop, startDialog } = scene;
 const connected = (page: Page) => page.locator('[data-parley][data-connection="open"]').waitFor({ state: 'attached' });
 
 /** The widget's WebSocket frames of this context's pages from now on, parsed. */
 function recordFrames() {
   const frames = { sent: [] as Array<Record<string, any>>, received: [] as Array<Record<string, any>> };
-  context.on('page', (p) =>
+  scene.context.on('page', (p) =>
     p.on('websocket', (ws) => {
       ws.on('framesent', ({ payload }) => frames.sent.push(JSON.parse(String(payload))));
       ws.on('framereceived', ({ payload }) => frames.received.push(JSON.parse(String(payload))));
@@ -78,21 +40,21 @@ describe('a single-page app', () => {
 
     await page.evaluate(() => history.pushState(null, '', '/spa/a'));
     await say(page, 'from view A');
-    await op.next((f) => f.type === 'message.created' && f.message.body === 'from view A');
+    await scene.op.next((f) => f.type === 'message.created' && f.message.body === 'from view A');
     await say(page, 'still on view A');
-    await op.next((f) => f.type === 'message.created' && f.message.body === 'still on view A');
+    await scene.op.next((f) => f.type === 'message.created' && f.message.body === 'still on view A');
     // Only the title changed (a view that keeps its address).
     await page.evaluate(() => (document.title = 'Checkout'));
     await say(page, 'at the checkout');
-    await op.next((f) => f.type === 'message.created' && f.message.body === 'at the checkout');
+    await scene.op.next((f) => f.type === 'message.created' && f.message.body === 'at the checkout');
 
-    expect(pages()).toEqual([`${server.url}/`, `${server.url}/spa/a`, null, `${server.url}/spa/a`]);
+    expect(pages()).toEqual([`${scene.server.url}/`, `${scene.server.url}/spa/a`, null, `${scene.server.url}/spa/a`]);
     const last = frames.sent.filter((f) => f.type === 'message.send').at(-1)!;
-    expect(last.page).toMatchObject({ url: `${server.url}/spa/a`, title: 'Checkout', landing: { url: `${server.url}/` } });
+    expect(last.page).toMatchObject({ url: `${scene.server.url}/spa/a`, title: 'Checkout', landing: { url: `${scene.server.url}/` } });
     // The operators' client card shows where the visitor writes from; where the visit began stays.
-    const { visitor } = await operator.getDialog(project.id, dialogId);
-    expect(visitor.currentPage).toMatchObject({ url: `${server.url}/spa/a`, title: 'Checkout' });
-    expect(visitor.page.url).toBe(`${server.url}/`);
+    const { visitor } = await scene.operator.getDialog(scene.project.id, dialogId);
+    expect(visitor.currentPage).toMatchObject({ url: `${scene.server.url}/spa/a`, title: 'Checkout' });
+    expect(visitor.page.url).toBe(`${scene.server.url}/`);
   });
 });
 
@@ -107,7 +69,7 @@ describe('a page load of the same site, in the same tab', () => {
 
     // Sent, the text is no longer kept.
     await say(page, 'I would like to ask about returns');
-    await op.next((f) => f.type === 'message.created' && f.message.body === 'I would like to ask about returns');
+    await scene.op.next((f) => f.type === 'message.created' && f.message.body === 'I would like to ask about returns');
     await page.reload();
     await connected(page);
     await page.locator('.panel').waitFor();
@@ -140,7 +102,7 @@ describe('a file over the server’s limit', () => {
     expect(await failed.locator('.meta').textContent()).toBe('Not sent: a file may be at most 98 KB.');
     // One at the limit goes.
     await page.locator('input[type=file]').setInputFiles({ name: 'fits.pdf', mimeType: 'application/pdf', buffer: Buffer.alloc(UPLOAD_LIMIT) });
-    const created = await op.next((f) => f.type === 'message.created' && f.message.attachments.length === 1);
+    const created = await scene.op.next((f) => f.type === 'message.created' && f.message.attachments.length === 1);
     expect(created.message.attachments[0].name).toBe('fits.pdf');
     expect(uploads).toHaveLength(1);
   });
@@ -169,7 +131,7 @@ describe('pasting and dropping', () => {
     expect(await page.locator('li.msg').count()).toBe(0);
     expect(uploads).toEqual([]);
     expect(await paste(false)).toBe(false);
-    const created = await op.next((f) => f.type === 'message.created');
+    const created = await scene.op.next((f) => f.type === 'message.created');
     expect(created.message.attachments).toMatchObject([{ name: 'image.png' }]);
   });
 
@@ -186,7 +148,7 @@ describe('pasting and dropping', () => {
       }, kind);
     expect(await drop('text')).toEqual({ over: true, dropped: true });
     expect(await drop('file')).toEqual({ over: false, dropped: false });
-    const created = await op.next((f) => f.type === 'message.created');
+    const created = await scene.op.next((f) => f.type === 'message.created');
     expect(created.message.attachments).toMatchObject([{ name: 'note.txt' }]);
   });
 });
@@ -194,8 +156,8 @@ describe('pasting and dropping', () => {
 describe('while the browser is offline', () => {
   it('makes no connection attempts; coming back online connects at once', async () => {
     // The page's clock is Playwright's: the backoff's seconds are stepped through, not slept.
-    await context.clock.install();
-    await context.addInitScript(() => {
+    await scene.context.clock.install();
+    await scene.context.addInitScript(() => {
       const Real = WebSocket;
       const w = window as unknown as { attempts: number };
       w.attempts = 0;
@@ -210,12 +172,12 @@ describe('while the browser is offline', () => {
     const attempts = () => page.evaluate(() => (window as unknown as { attempts: number }).attempts);
     expect(await attempts()).toBe(1);
 
-    await context.setOffline(true);
+    await scene.context.setOffline(true);
     await page.locator('[data-parley][data-connection="closed"]').waitFor({ state: 'attached' });
     for (let i = 0; i < 6; i++) await page.clock.runFor(20_000);
     expect(await attempts()).toBe(1);
 
-    await context.setOffline(false);
+    await scene.context.setOffline(false);
     await connected(page);
     expect(await attempts()).toBe(2);
   });
