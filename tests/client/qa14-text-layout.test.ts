@@ -123,7 +123,8 @@ describe('the TUI in a terminal, as tmux draws its frame (D4, D5)', () => {
     // Every row ending with a box's border ends at the terminal's right edge, as tmux draws it.
     const boxed = frame.split('\n').filter((line) => /[│┐┘]$/.test(line));
     expect(boxed.length).toBeGreaterThan(20);
-    expect(boxed.filter((line) => line.includes('❤')).length).toBeGreaterThanOrEqual(2);
+    // The open message's row at least (a list row shows its hearts only after a short name).
+    expect(boxed.filter((line) => line.includes('❤')).length).toBeGreaterThanOrEqual(1);
     const drawn = await tmuxColumns(boxed);
     expect(boxed.filter((_, i) => drawn[i] !== columns)).toEqual([]);
   });
