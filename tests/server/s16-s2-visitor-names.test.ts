@@ -13,15 +13,15 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 const newToken = () => `pvt_${randomBytes(32).toString('base64url')}`;
 
 describe('the words', () => {
-  it('are about 120 of each kind in each language, each once, one capitalised word; a name fits 18 columns (21 in Russian)', () => {
+  it('are over 100 of each kind in each language, each once, one capitalised word; a name fits 16 columns (21 in Russian)', () => {
     for (const [language, lists] of Object.entries(VISITOR_NAME_WORDS)) {
       for (const [kind, words] of Object.entries(lists) as Array<[string, readonly string[]]>) {
-        expect(words.length, `${language} ${kind}`).toBeGreaterThanOrEqual(110);
+        expect(words.length, `${language} ${kind}`).toBeGreaterThanOrEqual(100);
         expect(new Set(words).size, `${language} ${kind}`).toBe(words.length);
         for (const word of words) expect(word, `${language} ${kind}`).toMatch(language === 'ru' ? /^[А-ЯЁ][а-яё]+$/ : /^[A-Z][a-z]+$/);
       }
       const longest = (words: readonly string[]) => Math.max(...words.map((w) => w.length));
-      expect(longest(lists.adjectives) + 1 + longest(lists.animals), language).toBeLessThanOrEqual(language === 'ru' ? 21 : 18);
+      expect(longest(lists.adjectives) + 1 + longest(lists.animals), language).toBeLessThanOrEqual(language === 'ru' ? 21 : 16);
     }
   });
 
@@ -65,8 +65,8 @@ describe('a name for a token', () => {
   it('spreads 20 visitors over 20 names nearly always (2 of 20 shared one among 961)', () => {
     // The chance that 20 names drawn from N share one is about 190/N: 20 % for 961.
     const total = VISITOR_NAME_WORDS.en.adjectives.length * VISITOR_NAME_WORDS.en.animals.length;
-    expect(total).toBeGreaterThanOrEqual(14_000);
-    expect(190 / total).toBeLessThan(0.015);
+    expect(total).toBeGreaterThanOrEqual(11_000);
+    expect(190 / total).toBeLessThan(0.02);
   });
 });
 
