@@ -103,6 +103,8 @@ describe('a new password on a terminal (tmux) and from --password-stdin', () => 
       await typeLine(text);
     };
     const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
+    // Typed before the shell's prompt, the command's first output would share the prompt's line.
+    await waitFor((s) => /[$#]$/.test(s.trimEnd()), 'the shell prompt');
     await typeLine(`${[process.execPath, PARLEY_BIN, ...args].map(quote).join(' ')}; echo "[exit $?]"`);
     return { answer, waitFor };
   }
