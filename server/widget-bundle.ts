@@ -3,10 +3,10 @@
 // again when widget.js changes on disk: a rebuild in place (`npm run build` while the server
 // runs) is served at once, with the hash that goes with it.
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
-import { etagOf } from './http-cache.js';
+import { etagOf, followFile, type FollowedFile } from './http-cache.js';
 import { packageRoot } from './package-root.js';
 
 /** One encoding of the script, with its own ETag (RFC 9110: a strong tag per representation). */
@@ -24,39 +24,17 @@ export interface WidgetBuild {
   styleSource: string | null;
 }
 
-export interface WidgetFiles {
-  /** The build in `dir` now; null when there is none (not built). */
-  current(): WidgetBuild | null;
-}
+/** The build in its directory now (current(): null when there is none, not built). */
+export type WidgetFiles = FollowedFile<WidgetBuild>;
 
 /**
- * The widget built into `dir`. Synchronous, because the CSP advice that goes with it is part of
- * plain presenters (presentProject): a request costs one stat; the files, a few tens of KB, are
- * read only when widget.js is another file or was written since.
+ * The widget built into `dir`, followed as http-cache's followFile follows a file: a request costs
+ * one stat; the files, a few tens of KB, are read only when widget.js is another file or was
+ * written since.
  */
 export function widgetFiles(dir: string): WidgetFiles {
-  const scriptPath = join(dir, 'widget.js');
-  let loaded: { key: string; build: WidgetBuild } | null = null;
-
-  const keyOf = (s: { ino: number; size: number; mtimeMs: number }) => `${s.ino}:${s.size}:${s.mtimeMs}`;
-
-  function load(): { key: string; build: WidgetBuild } | null {
-    let fd: number;
-    try {
-      fd = openSync(scriptPath, 'r');
-    } catch {
-      return null;
-    }
-    let key: string;
-    let script: Buffer;
-    try {
-      // The key of the file read, not of the path stat'ed before: a build may rename another
-      // widget.js into place between the two.
-      key = keyOf(fstatSync(fd));
-      script = readFileSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+  return followFile(join(dir, 'widget.js'), (fd): WidgetBuild => {
+    const script = readFileSync(fd);
     const optional = (name: string) => {
       try {
         return readFileSync(join(dir, name));
@@ -84,27 +62,12 @@ export function widgetFiles(dir: string): WidgetFiles {
       // Not JSON: as if there were none.
     }
     return {
-      key,
-      build: {
-        identity: { body: script, etag: etagOf(script) },
-        br: encoding('widget.js.br', brotliDecompressSync, '-br'),
-        gzip: encoding('widget.js.gz', gunzipSync, '-gzip'),
-        styleSource,
-      },
+      identity: { body: script, etag: etagOf(script) },
+      br: encoding('widget.js.br', brotliDecompressSync, '-br'),
+      gzip: encoding('widget.js.gz', gunzipSync, '-gzip'),
+      styleSource,
     };
-  }
-
-  return {
-    current() {
-      const now = statSync(scriptPath, { throwIfNoEntry: false });
-      if (!now) {
-        loaded = null;
-        return null;
-      }
-      if (loaded?.key !== keyOf(now)) loaded = load();
-      return loaded?.build ?? null;
-    },
-  };
+  });
 }
 
 /** The widget of this installation (dist/widget). */

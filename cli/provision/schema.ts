@@ -11,7 +11,25 @@ import { MAX_TEMPLATE_NAME, MAX_TEMPLATE_TEXT } from '../../core/templates.js';
 // flags what apply and the server refuse.
 const Email = Type.String({ minLength: 3, maxLength: MAX_EMAIL, description: 'login email' });
 const Name = Type.String({ minLength: 1, maxLength: MAX_NAME });
-const GroupName = Type.String({ minLength: 1, maxLength: MAX_GROUP_NAME, description: 'a group name (no "=")' });
+/**
+ * Names the server measures as it stores them, trimmed and with runs of spaces squeezed to one
+ * (core/protocol/constants.ts normalizeGroupName), which a JSON Schema cannot do. Their limit here
+ * counts the name as written, for editors: never short of the server's, so an editor never
+ * passes what the server refuses. Apply measures them as the server does instead (validate.ts),
+ * so that "Night  shift" is taken whenever "Night shift" fits.
+ */
+const GroupName = Type.String({
+  minLength: 1,
+  maxLength: MAX_GROUP_NAME,
+  description: `a group name (no "="), at most ${MAX_GROUP_NAME} characters with runs of spaces counted as one (an editor counts each space)`,
+});
+const ClassName = Type.String({
+  minLength: 1,
+  maxLength: MAX_NAME,
+  description: `a lead class, at most ${MAX_NAME} characters with runs of spaces counted as one (an editor counts each space)`,
+});
+/** The schemas above, whose length apply checks itself (validate.ts). */
+export const MEASURED_SQUEEZED: ReadonlySet<unknown> = new Set([GroupName, ClassName]);
 /** "09:00-13:00"; 24:00 ends a day. */
 const Hours = Type.String({ pattern: '^\\d{2}:\\d{2}-\\d{2}:\\d{2}$', description: 'HH:MM-HH:MM in the project timezone' });
 
@@ -40,7 +58,7 @@ export const SpecSchema = Type.Object(
             ),
           ),
           assignment: Type.Optional(Type.Union([Type.Literal('manual'), Type.Literal('round-robin')])),
-          leadClasses: Type.Optional(Type.Array(Name, { description: 'the classes operators pick for a dialog' })),
+          leadClasses: Type.Optional(Type.Array(ClassName, { description: 'the classes operators pick for a dialog' })),
           routes: Type.Optional(
             Type.Array(
               Type.Object(

@@ -6,7 +6,7 @@
 import { Compile } from 'typebox/compile';
 import { type Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { nameProblem } from '../../core/names.js';
-import { MAX_GROUP_NAME, normalizeEmail, normalizeGroupName, normalizeOrigin } from '../../core/protocol/constants.js';
+import { MAX_GROUP_NAME, MAX_NAME, normalizeClassName, normalizeEmail, normalizeGroupName, normalizeOrigin } from '../../core/protocol/constants.js';
 import {
   formatHours,
   type Interval,
@@ -23,7 +23,7 @@ import { nameKey } from './names.js';
 import { type Path, type Problem, SpecError } from './problems.js';
 
 export { type Path, type Problem, SpecError } from './problems.js';
-import { type Spec, SpecSchema } from './schema.js';
+import { MEASURED_SQUEEZED, type Spec, SpecSchema } from './schema.js';
 
 /** The normalized schedule of one operator: intervals per weekday and per exception date. */
 export interface OperatorHours {
@@ -124,6 +124,8 @@ function structuralProblems(value: unknown): StructuralProblem[] {
       out.push({ path, key, broken: key === '<<' ? [...path] : [...path, key], message });
     } else if (e.keyword === 'additionalProperties') {
       continue; // reported per key above
+    } else if (e.keyword === 'maxLength' && MEASURED_SQUEEZED.has(schemaAt(e.schemaPath))) {
+      continue; // counted as written, for editors: measured as the server stores it in semanticChecks
     } else if (e.keyword === 'required') {
       if (merging.has(e.instancePath)) continue;
       const missing = (e.params as { requiredProperties: string[] }).requiredProperties;
@@ -422,12 +424,25 @@ function semanticChecks(spec: Spec, report: Report, sound: (path: Path) => boole
       if (problem) report(path, problem);
     }
   };
+  /**
+   * The server's limit for a group's or a lead class's name, measured as it stores the name:
+   * trimmed, runs of spaces squeezed to one (the schema counts it as written, for editors only).
+   * Whether the name fits.
+   */
+  const checkStoredLength = (path: Path, limit: number, stored: (name: string) => string): boolean => {
+    const value = text(path);
+    if (value === undefined || [...stored(value)].length <= limit) return true;
+    const squeezed = [...stored(value)].length < [...value].length ? ', even with runs of spaces counted as one' : '';
+    report(path, `${show(path)} is longer than ${limit} characters${squeezed}`);
+    return false;
+  };
+
   checkName(['project', 'name'], 'the project name');
   const classes = new Set<string>();
   for (let i = 0; i < count(['project', 'leadClasses']); i++) {
     checkName(['project', 'leadClasses', i], 'the lead class name');
     const c = text(['project', 'leadClasses', i]);
-    if (c === undefined || !c.trim()) continue;
+    if (c === undefined || !c.trim() || !checkStoredLength(['project', 'leadClasses', i], MAX_NAME, normalizeClassName)) continue;
     if (classes.has(nameKey(c))) report(['project', 'leadClasses', i], `lead class "${c.trim()}" is listed twice`);
     classes.add(nameKey(c));
   }
@@ -475,9 +490,7 @@ function semanticChecks(spec: Spec, report: Report, sound: (path: Path) => boole
     const groupName = text(['groups', i, 'name']);
     // The server's rules: "=" separates pattern and group in routes; a length measured as stored.
     if (groupName?.includes('=')) report(['groups', i, 'name'], `a group name must not contain "=": "${groupName}"`);
-    if (groupName !== undefined && [...normalizeGroupName(groupName)].length > MAX_GROUP_NAME) {
-      report(['groups', i, 'name'], `the group name "${groupName}" is longer than ${MAX_GROUP_NAME} characters`);
-    }
+    checkStoredLength(['groups', i, 'name'], MAX_GROUP_NAME, normalizeGroupName);
     for (let j = 0; j < count(['groups', i, 'members']); j++) {
       const member = text(['groups', i, 'members', j]);
       if (member === undefined) continue;
@@ -509,6 +522,7 @@ function semanticChecks(spec: Spec, report: Report, sound: (path: Path) => boole
     } else if (pattern !== undefined) patterns.set(pattern.toLowerCase(), i);
     checkName(['project', 'routes', i, 'group'], 'the group name');
     const group = text(['project', 'routes', i, 'group']);
+    if (!checkStoredLength(['project', 'routes', i, 'group'], MAX_GROUP_NAME, normalizeGroupName)) continue;
     if (groupNames && group !== undefined && !groupNames.has(nameKey(group))) {
       report(['project', 'routes', i, 'group'], `route to unknown group "${group}" (define it under "groups")`);
     }

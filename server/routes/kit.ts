@@ -3,36 +3,34 @@
 // operator installs it with `npm install -g https://chat.example.com/parley.tgz`, as the
 // welcome mail says; and the JSON Schema of apply's files for editors. Public, like /widget.js: the
 // same code and schema as the repository.
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../errors.js';
-import { etagOf, sendCacheable } from '../http-cache.js';
+import { etagOf, followFile, sendCacheable } from '../http-cache.js';
 import { packageRoot } from '../package-root.js';
 
 const KIT_FILE = join(packageRoot(), 'dist', 'parley.tgz');
 /** The JSON Schema of `parley apply`'s files, for editors: `$schema=https://chat.example.com/parley.schema.json`. */
 const SCHEMA_FILE = join(packageRoot(), 'schema', 'parley.schema.json');
 
-export default async function kitRoutes(app: FastifyInstance) {
-  // Read once: a few hundred KB, asked for rarely, the same until the server is upgraded.
-  let kit: Promise<{ body: Buffer; etag: string }> | null = null;
-  const load = () =>
-    (kit ??= readFile(KIT_FILE).then(
-      (body) => ({ body, etag: etagOf(body) }),
-      (err: unknown) => {
-        kit = null;
-        throw err;
-      },
-    ));
+export interface KitRoutesOptions {
+  /** Where the operator package is built (tests); this installation's dist/parley.tgz by default. */
+  kitFile?: string;
+}
+
+export default async function kitRoutes(app: FastifyInstance, opts: KitRoutesOptions) {
+  // Held in memory (a few hundred KB) and read again when a rebuild in place rewrites it, as
+  // /widget.js is: after `npm run build` the package served is the new one, without a restart.
+  const kit = followFile(opts.kitFile ?? KIT_FILE, (fd) => {
+    const body = readFileSync(fd);
+    return { body, etag: etagOf(body) };
+  });
 
   app.get('/parley.tgz', async (request, reply) => {
-    let found: { body: Buffer; etag: string };
-    try {
-      found = await load();
-    } catch {
-      throw new AppError(503, 'unavailable', 'the operator package is not built; run npm run build');
-    }
+    const found = kit.current();
+    if (!found) throw new AppError(503, 'unavailable', 'the operator package is not built; run npm run build');
     reply.headers({
       'content-type': 'application/gzip',
       'content-disposition': 'attachment; filename="parley.tgz"',

@@ -327,21 +327,20 @@ export function accountsService(deps: ServiceDeps, presence: Pick<PresenceServic
 
     /**
      * Revokes all of one's API tokens at once (after a password reset: those a stolen session
-     * may have minted). Only a session may (the route asks for one); should a token ever get
-     * here, it keeps the credential it acts with, like a password change. Returns the names, and
-     * the one kept.
+     * may have minted). Only a session may (the route asks for one, and so does this, whoever
+     * calls it): an API token may revoke only itself. So every token ends, and `kept` (in the
+     * answer for the scripts that read it) is null: a session is no API token to keep.
      */
-    async revokeAllTokens(auth: Auth): Promise<{ revoked: string[]; kept: string | null }> {
+    async revokeAllTokens(auth: Auth): Promise<{ revoked: string[]; kept: null }> {
+      assertSignedIn(auth, REVOKE_OTHERS);
       const now = clock.now();
-      const { ids, revoked, kept } = await db.write(async (tx) => {
+      const ending = await db.write(async (tx) => {
         const all = await repos.credentials.apiTokens(auth.user.id, tx);
-        const ending = all.filter((t) => t.id !== auth.credentialId);
-        for (const t of ending) await repos.credentials.revoke(tx, t.id, now);
-        const kept = all.find((t) => t.id === auth.credentialId);
-        return { ids: ending.map((t) => t.id), revoked: ending.map((t) => t.name ?? ''), kept: kept?.name ?? null };
+        for (const t of all) await repos.credentials.revoke(tx, t.id, now);
+        return all;
       });
-      announceRevoked(auth.user.id, ids);
-      return { revoked, kept };
+      announceRevoked(auth.user.id, ending.map((t) => t.id));
+      return { revoked: ending.map((t) => t.name ?? ''), kept: null };
     },
 
     /**

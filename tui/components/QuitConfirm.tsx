@@ -1,12 +1,37 @@
 // Asked on q or Ctrl+C when quitting would cost something: messages the server has not stored
 // are in the outbox (quitting loses them), or the operator is online by their own switch
 // (visitors would go on writing to nobody). o goes offline first, y quits as things are, n or
-// Esc stays (to resend or copy the messages).
+// Esc stays (to resend or copy the messages). The choices are a hint (fitHint): on one row when
+// they fit, else a row each, shorter, never broken inside a choice.
 import { Box, Text } from '../theme.js';
 import { useSession } from '../context/session.js';
 import { useStore, useStores } from '../context/stores.js';
 import { onlineByHand } from '../state/connection.js';
+import { fitHint, type HintRows } from '../state/cut.js';
 import { notSent } from '../state/thread.js';
+import { Hint } from './Hint.js';
+import type { Piece } from './CutRow.js';
+
+/** The window's inner width: its border and padding off the screen's. */
+const innerWidth = (width: number) => Math.max(1, width - 4);
+
+/** The choices of a window `width` wide when online by hand: o, y and n, longest wording first. */
+export function quitChoices(width: number): HintRows<Piece> {
+  const [offline, back] = [{ text: 'o: go offline and quit' }, { text: 'n or Esc: back' }];
+  const [stay, stayShort] = [{ text: 'y: quit, staying online (to answer from Telegram)' }, { text: 'y: quit, staying online' }];
+  return fitHint(
+    [
+      [[offline, stay, back]],
+      [[offline, stay], [back]],
+      [[offline, stayShort, back]],
+      [[offline], [stay], [back]],
+      [[offline, stayShort], [back]],
+      [[offline], [stayShort], [back]],
+      [[{ text: 'o: offline, quit' }], [{ text: 'y: quit, online' }], [{ text: 'n/Esc: back' }]],
+    ],
+    innerWidth(width),
+  );
+}
 
 export function QuitConfirm({ width, height }: { width: number; height: number }) {
   const stores = useStores();
@@ -31,7 +56,7 @@ export function QuitConfirm({ width, height }: { width: number; height: number }
           <Text bold wrap="wrap">
             You are online in {project}: visitors see the chat and wait for an answer.
           </Text>
-          <Text wrap="wrap">o: go offline and quit · y: quit, staying online (to answer from Telegram) · n or Esc: back</Text>
+          <Hint width={innerWidth(width)} rows={quitChoices(width)} />
         </>
       ) : null}
     </Box>

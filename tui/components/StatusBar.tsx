@@ -3,16 +3,17 @@
 // wrapped (the layout gives it one row), and what matters least goes first: the why (a notice
 // needs the room), the hints one by one down to "? keys", which leads to all the others, then the
 // connection's details, the connection (it is back once the notice goes) and the word for the
-// status (its dot stays); a notice is cut at its end only when that is not enough. A hint is
-// dropped whole, never cut. Once the session ended, only the keys that still work are offered.
+// status (its dot stays), then the notice's longer wordings; the last is cut only when that is not
+// enough, its key hint kept whole (cut.ts fitNotice). A hint is dropped whole, never cut. Once the
+// session ended, only the keys that still work are offered.
 import { useLayoutEffect, useState } from 'react';
 import { Box } from '../theme.js';
-import { oneLine } from '../../core/text-layout.js';
+import { displayWidth, oneLine } from '../../core/text-layout.js';
 import { type Clock, systemClock, useSession } from '../context/session.js';
 import { useStore, useStores } from '../context/stores.js';
 import { keyOf } from '../input/keybindings.js';
 import { describeSocket, describeStatus, retryLeft } from '../state/connection.js';
-import { fitWording } from '../state/cut.js';
+import { fitNotice, fitWording } from '../state/cut.js';
 import { CutRow, type Piece } from './CutRow.js';
 
 /** The time now, read again each time the whole seconds left until `deadline` change (while there is one). */
@@ -57,9 +58,12 @@ export function StatusBar({ width }: { width: number }) {
     [help, `${keyOf('Quit')} quit`],
     [help],
   ];
+  // The notice's wordings, longest first.
+  const said = notice ? [notice.text, ...(notice.shorter ?? [])].map(oneLine) : [];
   // The status in full, in brief or as its dot alone; the connection in full, in brief or not at
-  // all (for as long as a notice shows, which is the news); the hints (`hint`: which of them).
-  const line = (statusSays: 'full' | 'brief' | 'dot', socketSays: 'full' | 'brief' | 'none', hint = 0): Piece[] => {
+  // all (for as long as a notice shows, which is the news); the hints (`hint`: which of them);
+  // the notice (`words`: in which wording).
+  const line = (statusSays: 'full' | 'brief' | 'dot', socketSays: 'full' | 'brief' | 'none', hint = 0, words = said[0]): Piece[] => {
     const pieces: Piece[] = [dot];
     if (statusSays !== 'dot') pieces.push({ text: describeStatus(status, keyOf('ToggleOnline'), now, statusSays === 'brief', session.timezone) });
     if (socketSays !== 'none') {
@@ -67,14 +71,14 @@ export function StatusBar({ width }: { width: number }) {
       pieces.push({ text: describeSocket(socket, now - socketAt, socketSays === 'brief'), color: socket.state === 'online' ? 'green' : 'yellow' });
     }
     const after = pieces.length > 1 ? ' · ' : '';
-    if (notice) pieces.push({ text: `${after}${oneLine(notice.text)}`, color: notice.error ? 'red' : 'green' });
+    if (notice) pieces.push({ text: `${after}${words}`, color: notice.error ? 'red' : 'green' });
     else pieces.push({ text: `${after}${hints[hint].join(' · ')}`, dimColor: true });
     return pieces;
   };
   const choices = notice
-    ? [line('brief', 'full'), line('brief', 'brief'), line('brief', 'none'), line('dot', 'none')]
+    ? [line('brief', 'full'), line('brief', 'brief'), line('brief', 'none'), line('dot', 'none', 0, fitNotice(said, width - displayWidth(dot.text)))]
     : [line('full', 'full'), ...hints.map((_, i) => line('brief', 'full', i)), line('brief', 'brief', 3), line('dot', 'brief', 3), line('dot', 'none', 3)];
-  // A notice is cut at its end; without one, the hint is what stays whole.
+  // A notice is cut by fitNotice; without one, the hint is what stays whole.
   const pieces = fitWording(choices, width);
   return (
     <Box width={width} height={1} overflow="hidden">

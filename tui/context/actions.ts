@@ -13,7 +13,7 @@ import { outgoing } from '../state/composer.js';
 import { keyOf } from '../input/keybindings.js';
 import { formatSize } from '../state/message-rows.js';
 import { arrivals, dialogName } from '../state/dialogs.js';
-import { type NoticeEnd, onlineByHand } from '../state/connection.js';
+import { type NoticeEnd, type NoticeText, onlineByHand } from '../state/connection.js';
 import { isView, type Pane } from '../state/focus.js';
 import { changedValues, formValues } from '../state/form.js';
 import { type PickerKind, pickedItem, searchIsCurrent } from '../state/picker.js';
@@ -40,8 +40,12 @@ export function createActions(session: Session, stores: Stores, io: Io) {
   const { client, connection, projectId, me } = session;
   const { dialogs, thread, composer, focus, connection: status, picker, form } = stores;
   const clock = session.clock ?? systemClock;
-  /** `until`: what ends the state the notice describes, and the notice with it. */
-  const notice = (text: string, error = true, until?: NoticeEnd[]) => status.dispatch({ type: 'notice', text, error, until });
+  /**
+   * `until`: what ends the state the notice describes, and the notice with it. A notice with a key
+   * hint gives shorter wordings too, the last ending in the hint in parentheses, so that a narrow
+   * status bar keeps the key whole (NoticeText).
+   */
+  const notice = (text: NoticeText, error = true, until?: NoticeEnd[]) => status.dispatch({ type: 'notice', text, error, until });
   const fail = (what: string) => (err: unknown) => {
     // Refused as signed out: the session is over, whatever was being done.
     if (err instanceof ApiError && err.status === 401) return sessionEnded(err);
@@ -221,7 +225,7 @@ export function createActions(session: Session, stores: Stores, io: Io) {
       sendWhenOpen = opening;
       return;
     }
-    if (!dialog) return notice('open a dialog first (Enter on a dialog)', true, ['opened']);
+    if (!dialog) return notice([`open a dialog first (${keyOf('Open')} on a dialog)`, `open a dialog (${keyOf('Open')} on one)`], true, ['opened']);
     if (state.editing) {
       const { messageId } = state.editing;
       if (body === null) return;
@@ -340,7 +344,7 @@ export function createActions(session: Session, stores: Stores, io: Io) {
     closeOverlay,
 
     /** Why a key did nothing (where it works, or what it needs). */
-    say: (text: string) => notice(text),
+    say: (text: NoticeText) => notice(text),
 
     open,
 
@@ -369,7 +373,7 @@ export function createActions(session: Session, stores: Stores, io: Io) {
     eraseAll(): void {
       if (composer.getState().text === '') return;
       composer.dispatch({ type: 'eraseAll' });
-      notice(`text erased: ${keyOf('PutBack')} puts it back`, false, ['sent', 'opened']);
+      notice([`text erased: ${keyOf('PutBack')} puts it back`, `erased (${keyOf('PutBack')} puts it back)`], false, ['sent', 'opened']);
     },
 
     /** Esc while editing: the message stays as it was, the draft from before `e` comes back. */
@@ -398,7 +402,7 @@ export function createActions(session: Session, stores: Stores, io: Io) {
     close(dialog?: DialogSummary): void {
       const d = target(dialog);
       if (!d) return;
-      if (d.status === 'closed') return notice('already closed: u reopens it');
+      if (d.status === 'closed') return notice([`already closed: ${keyOf('Reopen')} reopens it`, `closed (${keyOf('Reopen')} reopens it)`]);
       client.closeDialog(projectId, d.id).then((updated) => {
         thread.dispatch({ type: 'dialog', dialog: updated });
         dialogs.dispatch({ type: 'changed', dialogId: d.id, dialog: updated });
@@ -542,7 +546,9 @@ export function createActions(session: Session, stores: Stores, io: Io) {
         async (file) => {
           const uploaded = await client.uploadAttachment(projectId, dialog!.id, file);
           composer.dispatch({ type: 'attach', dialogId: dialog!.id, file: uploaded });
-          notice(`attached ${uploaded.name} (${formatSize(uploaded.size)}), dropped on the terminal: Ctrl+X drops it`, false, ['sent', 'opened']);
+          const drop = keyOf('DropFiles');
+          // Narrower, the file's name before the key (cut, the key stays).
+          notice([`attached ${uploaded.name} (${formatSize(uploaded.size)}), dropped on the terminal: ${drop} drops it`, `${uploaded.name} attached (${drop} drops it)`], false, ['sent', 'opened']);
         },
         // Not a file after all (a path that is not there, a folder): it was text.
         () => composer.dispatch({ type: 'insert', text }),
@@ -550,7 +556,10 @@ export function createActions(session: Session, stores: Stores, io: Io) {
     },
 
     dropFiles(): void {
-      if (composer.getState().files.length === 0) return notice('no files are attached (Ctrl+O attaches one)');
+      if (composer.getState().files.length === 0) {
+        const attach = keyOf('Attach');
+        return notice([`no files are attached (${attach} attaches one)`, `no files (${attach} attaches one)`, `no files (${attach} attaches)`]);
+      }
       composer.dispatch({ type: 'dropFiles' });
       notice('attached files dropped', false);
     },
@@ -608,7 +617,8 @@ export function createActions(session: Session, stores: Stores, io: Io) {
       const on = !status.getState().bell;
       status.dispatch({ type: 'bell', on });
       session.saveSettings?.({ ...session.settings, bell: on });
-      notice(on ? 'bell on: new dialogs and messages in My messages ring' : 'no more bell (b turns it on)', false);
+      const bellKey = keyOf('ToggleBell');
+      notice(on ? 'bell on: new dialogs and messages in My messages ring' : [`no more bell (${bellKey} turns it on)`, `bell off (${bellKey} turns it on)`], false);
     },
 
     /** A one-time link to the bot (15 minutes), shown in a window: open it on the phone. */

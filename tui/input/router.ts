@@ -233,7 +233,8 @@ function dialogCommand(input: string, key: Key, ctx: KeyContext, dialog: Paramet
     if (dialog && dialog.id !== ctx.stores.thread.getState().detail?.dialog.id) void actions.open(dialog).then(() => actions.openCardEditor());
     else actions.openCardEditor();
   } else if (is('Read', input, key) || is('Edit', input, key) || (is('Retry', input, key) && !key.return)) {
-    actions.say(`${input}: on a message; Tab to the dialog's messages and pick one`);
+    const tab = keyOf('NextPane');
+    actions.say([`${input}: on a message; ${tab} to the dialog's messages and pick one`, `${input}: on a message (${tab}, then pick one)`, `${input}: on a message (${tab})`]);
   } else return undefined;
   return true;
 }
@@ -288,10 +289,13 @@ function threadKey(input: string, key: Key, ctx: KeyContext): void {
   if (is('Last', input, key) && items.length > 0) return move(items.length - 1, items.length - 1);
   const item = items[selected];
   const message = is('Read', input, key) || is('Edit', input, key) || (is('Retry', input, key) && !key.return);
-  if (!item && message) return actions.say(state.detail ? 'no message here' : 'no dialog is open: Enter on one in a pane opens it');
+  if (!item && message) {
+    const open = keyOf('Open');
+    return actions.say(state.detail ? 'no message here' : [`no dialog is open: ${open} on one in a pane opens it`, `no dialog open (${open} on one in a pane)`, `open a dialog (${open} on one)`]);
+  }
   if (item && is('Read', input, key)) return openReader(ctx, item.key);
   if (item && is('Retry', input, key) && item.delivery === 'failed') return actions.resend(item);
-  if (item && is('Retry', input, key) && !key.return) return actions.say(`${keyOf('Retry')}: this message has not failed`);
+  if (item && is('Retry', input, key) && !key.return) return actions.say([`${keyOf('Retry')}: this message has not failed`, `${keyOf('Retry')}: it has not failed`]);
   if (item && is('Edit', input, key)) return actions.startEdit(item);
   // Enter on any other message goes to the composer to answer.
   if (is('Open', input, key)) return stores.focus.dispatch({ type: 'focus', pane: 'composer' });
@@ -300,6 +304,9 @@ function threadKey(input: string, key: Key, ctx: KeyContext): void {
 
 /** The client card: the dialog keys act on the open dialog; Enter says which keys change the card. */
 function cardKey(input: string, key: Key, ctx: KeyContext): void {
-  if (is('Open', input, key)) return ctx.actions.say(`${keyOf('EditCard')} edits the client card, ${keyOf('LeadClass')} picks the lead class`);
+  if (is('Open', input, key)) {
+    const [card, lead] = [keyOf('EditCard'), keyOf('LeadClass')];
+    return ctx.actions.say([`${card} edits the client card, ${lead} picks the lead class`, `${card} edits the card, ${lead} the lead class`, `${card}: card · ${lead}: lead class`]);
+  }
   dialogCommand(input, key, ctx, undefined);
 }

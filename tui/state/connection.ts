@@ -18,7 +18,7 @@ export interface ConnectionView {
    * The last thing that went wrong (or was done), shown until the next one, or until what it
    * describes is over (`until`: "it goes with your next message" is wrong once the message went).
    */
-  notice: { text: string; error: boolean; until?: readonly NoticeEnd[] } | null;
+  notice: { text: string; shorter?: readonly string[]; error: boolean; until?: readonly NoticeEnd[] } | null;
   /** Ring the terminal bell on a new dialog or message in My messages. */
   bell: boolean;
   /** The last Telegram link asked for (g), shown in its window. */
@@ -26,6 +26,14 @@ export interface ConnectionView {
   /** Why the session ended (signed out, revoked, expired, no longer a member); null while it lasts. */
   ended: string | null;
 }
+
+/**
+ * What a notice says: one text, or its wordings longest first ("no dialog is open: Enter on one in
+ * a pane opens it", "open a dialog (Enter on one)"), of which a narrow status bar takes the
+ * first that fits. A key hint ends a wording in parentheses, so that cutting the last wording
+ * keeps the key whole (cut.ts cutBeforeHint).
+ */
+export type NoticeText = string | readonly [string, ...string[]];
 
 /**
  * What ends a notice's state: the composer's message went, another dialog was opened, or the
@@ -39,7 +47,7 @@ export type ConnectionAction =
   | { type: 'status'; status: OperatorStatus }
   /** A live `operator.status_changed`: only the switch itself is known, the reason comes later. */
   | { type: 'online'; online: boolean }
-  | { type: 'notice'; text: string | null; error?: boolean; until?: readonly NoticeEnd[] }
+  | { type: 'notice'; text: NoticeText | null; error?: boolean; until?: readonly NoticeEnd[] }
   /** Clears the notice if this ends what it describes. */
   | { type: 'over'; what: NoticeEnd }
   | { type: 'bell'; on: boolean }
@@ -72,8 +80,11 @@ export function reduceConnection(state: ConnectionView, action: ConnectionAction
           ? { ...state.status, online: action.online, explanation: action.online ? 'online' : 'offline' }
           : { online: action.online, source: 'manual', hasSchedule: false, until: null, explanation: action.online ? 'online' : 'offline' },
       };
-    case 'notice':
-      return { ...state, notice: action.text === null ? null : { text: action.text, error: action.error ?? true, until: action.until } };
+    case 'notice': {
+      if (action.text === null) return { ...state, notice: null };
+      const [text, ...shorter] = typeof action.text === 'string' ? [action.text] : action.text;
+      return { ...state, notice: { text, ...(shorter.length ? { shorter } : {}), error: action.error ?? true, until: action.until } };
+    }
     case 'over':
       return state.notice?.until?.includes(action.what) ? { ...state, notice: null } : state;
     case 'bell':

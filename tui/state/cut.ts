@@ -5,7 +5,8 @@
 //
 // A row that ends in a key hint ("(r resends)", "Esc closes") must not lose it to the cut: such a
 // row is worded shorter and shorter until a wording fits (fitWording, fitHint: a hint's items on
-// one row or more), its hint kept whole while the words before it are cut (cutRow's `keep`).
+// one row or more; fitNotice: a status bar notice's texts), its hint kept whole while the words
+// before it are cut (cutRow's `keep`, cutBeforeHint).
 import { displayWidth, fitWidth, truncateEnd } from '../../core/text-layout.js';
 
 /**
@@ -81,4 +82,12 @@ export function cutBeforeHint(text: string, columns: number): string {
   const words = fitWidth(before, room - 1).replace(/[\s:;,·]+$/, '');
   if (room >= 2 && words.trim() !== '') return `${words}…${short}`;
   return displayWidth(short.trimStart()) <= columns ? short.trimStart() : cutText(text, columns);
+}
+
+/**
+ * The first of a notice's wordings (longest first) that fits `columns`; else the last, its key
+ * hint in parentheses kept whole and the words before it cut (cutBeforeHint).
+ */
+export function fitNotice(wordings: readonly string[], columns: number): string {
+  return wordings.find((w) => displayWidth(w) <= columns) ?? cutBeforeHint(wordings[wordings.length - 1], columns);
 }

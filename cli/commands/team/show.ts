@@ -2,20 +2,21 @@ import { Command } from 'commander';
 import { type Ctx, withProject } from '../../context.js';
 import { fields, result } from '../../io.js';
 import { parseEmail } from '../../options.js';
-import { roleOf, withAbsoluteUrls } from '../../present.js';
+import { projectClock, roleOf, withAbsoluteUrls } from '../../present.js';
 import { personName } from '../../../core/person.js';
 
 export async function run(email: string, ctx: Ctx): Promise<number> {
   const client = await ctx.client();
   const project = await ctx.project(client);
   const m = withAbsoluteUrls(await client.getMember(project.id, email), client.url);
+  const clock = projectClock(project.timezone);
   result(ctx.io, m, () =>
     fields([
       ['email', m.email],
       ['name', personName(m.firstName, m.lastName)],
       ['phone', m.phone],
       ['role', roleOf(m)],
-      ['member since', m.createdAt],
+      ['member since', clock.zoned(m.createdAt)],
     ]),
   );
   return 0;
