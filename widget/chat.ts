@@ -21,6 +21,7 @@
 //   higher rev that changes what it shows (an edit).
 import { formatSize } from '../core/format-size.js';
 import type { PageContext, VisitorMessage } from '../core/protocol/dialogs.js';
+import type { ApiEvent, Controls, Identity } from './api.js';
 import { reconnectingSocket } from './socket.js';
 import { cut } from './text.js';
 import { createView } from './view.js';
@@ -109,7 +110,11 @@ const CLOSE_BUSY = 4429;
  */
 const LOOK_BACK_PAGES = 4;
 
-export function startChat(config: WidgetConfig): void {
+/**
+ * The conversation of this page; `emit` tells the site's listeners (api.ts) what happened, and
+ * what it returns is what the site's commands do.
+ */
+export function startChat(config: WidgetConfig, emit: (event: ApiEvent, detail?: unknown) => void): Controls {
   const tokenKey = `parley.visitor.${config.widgetKey}`;
   const seenKey = `parley.seen.${config.widgetKey}`;
   const outboxPrefix = `parley.outbox.${config.widgetKey}.`;
@@ -163,6 +168,8 @@ export function startChat(config: WidgetConfig): void {
   let uploadsHeld: ReturnType<typeof setTimeout> | undefined;
   /** The next wait when the server's Retry-After cannot be read. */
   let uploadWait = RATE_LIMIT_RETRY_MS;
+  /** Who the site says the visitor is (`parley('identify')`): said on every connection, the server keeps what is new. */
+  let identity: Identity | null = null;
 
   const landing = landingPage(`parley.landing.${config.widgetKey}`, currentPage());
 
@@ -201,9 +208,13 @@ export function startChat(config: WidgetConfig): void {
       write(openKey, '1', true);
       view.setUnread(0);
       if (visible()) reveal();
+      emit('open');
+    },
+    shut() {
+      remove(openKey, true);
+      emit('close');
     },
     closed() {
-      remove(openKey, true);
       dismissed = true;
       showUnread();
     },
@@ -507,9 +518,16 @@ export function startChat(config: WidgetConfig): void {
     }
     conversation();
     socket.resetBackoff();
+    sayWho();
     uploadFiles();
     next();
     flushAcks();
+    if (!news) emit('ready');
+  }
+
+  /** Who the site says the visitor is, to the server (again on each connection: a visitor not stored yet is kept there by the connection). */
+  function sayWho() {
+    if (ready && identity) socket.send({ type: 'identify', ref: 'identify', ...identity });
   }
 
   /**
@@ -520,6 +538,8 @@ export function startChat(config: WidgetConfig): void {
    */
   function receive(incoming: VisitorMessage[], live: boolean, news: boolean) {
     const changed: VisitorMessage[] = [];
+    /** New operator messages on this page, for the site's 'message' listeners. */
+    const arrived: VisitorMessage[] = [];
     let answered = false;
     let freed = false;
     for (const m of incoming) {
@@ -536,6 +556,7 @@ export function startChat(config: WidgetConfig): void {
       if (here && (!held || (m.rev > held.rev && !looksTheSame(held, m)))) changed.push(m);
       else if (settled) view.removePending(m.clientId!);
       answered ||= live && here && !held && m.author === 'operator';
+      if (news && !held && m.author === 'operator') arrived.push(m);
       rev = Math.max(rev, m.rev);
       newestSeq = Math.max(newestSeq, m.seq);
       // Acked on every receipt, repeats too: an operator's resend means our earlier ack was lost.
@@ -548,9 +569,16 @@ export function startChat(config: WidgetConfig): void {
     attend(answered, news || live);
     conversation();
     if (freed) next();
+    for (const m of arrived) emit('message', { text: m.body, operator: m.operator?.name ?? null, files: m.attachments.map((a) => a.name) });
   }
 
   function refused(error: { code: string; message: string; ref?: string }) {
+    // The site's to fix: a value the card does not take (a line break in a name, an email that is
+    // not one). Not said again on the next connection (what the server took before stays).
+    if (error.ref === 'identify') {
+      identity = null;
+      return console.warn(`Parley widget: identify was refused: ${error.message}`);
+    }
     const entry = error.ref ? pending.get(error.ref) : undefined;
     if (!entry) return;
     const clientId = error.ref!;
@@ -700,6 +728,19 @@ export function startChat(config: WidgetConfig): void {
       }
     }
   }
+
+  return {
+    open: view.openBySite,
+    close: view.closeBySite,
+    toggle: () => (view.isOpen() ? view.closeBySite() : view.openBySite()),
+    hide: () => view.hide(true),
+    show: () => view.hide(false),
+    identify(who) {
+      identity = { ...identity, ...who };
+      sayWho();
+    },
+    look: view.place,
+  };
 }
 
 /** What the site's owner must do about a refused connection (`code`), for the console. */

@@ -1,7 +1,9 @@
 // The embeddable widget:
 //   <script src="https://HOST/widget.js" data-project="WIDGET_KEY" async></script>
-// optionally with data-group="NAME" to route new dialogs to an operator group. The script finds
-// its own tag, and the server is wherever the script was loaded from.
+// optionally with data-group="NAME" to route new dialogs to an operator group, and the tab's
+// placement and theme (api.ts). The script finds its own tag, and the server is wherever the
+// script was loaded from. The site drives it with `parley(...)` (api.ts).
+import { siteApi } from './api.js';
 import { startChat } from './chat.js';
 
 function ownScript(): HTMLScriptElement | null {
@@ -28,7 +30,8 @@ if (script && widgetKey && page.parleyWidgetKey !== undefined) {
 } else if (script && widgetKey) {
   page.parleyWidgetKey = widgetKey;
   const config = { serverOrigin: new URL(script.src).origin, widgetKey, group: script.dataset.group };
-  const start = () => startChat(config);
+  const api = siteApi(script);
+  const start = () => api.attach(startChat(config, api.emit));
   if (document.body) start();
   else document.addEventListener('DOMContentLoaded', start, { once: true });
 } else if (!widgetKey) {

@@ -3,6 +3,7 @@
 import { formatSize } from '../core/format-size.js';
 import { MAX_BODY } from '../core/protocol/constants.js';
 import type { Attachment, VisitorMessage } from '../core/protocol/dialogs.js';
+import type { Look } from './api.js';
 import { SMALL, STYLE } from './style.js';
 import { appendText, element, link, safeUrl } from './text.js';
 import { wordsFor } from './words.js';
@@ -38,9 +39,11 @@ export interface ViewActions {
   retry(clientId: string): void;
   /** Drops a message that failed (a file the server refused, say), or cancels a file's upload. */
   discard(clientId: string): void;
-  /** The panel has just opened (by the visitor or by itself). */
+  /** The panel has just opened (by the visitor, the site or by itself). */
   opened(): void;
-  /** The visitor closed the panel (or hid the preview of an answer). */
+  /** The panel has just closed (by the visitor or the site). */
+  shut(): void;
+  /** The visitor (or the site) closed the panel, or hid the preview of an answer. */
   closed(): void;
   /** What the visitor has written and not sent yet. */
   draft(text: string): void;
@@ -270,6 +273,7 @@ export function createView(serverOrigin: string, actions: ViewActions) {
   // An open panel stays where the visitor scrolled it.
   const open = (show: boolean) => {
     const opening = show && panel.hidden;
+    const closing = !show && !panel.hidden;
     panel.hidden = !show;
     root.classList.toggle('open', show);
     launcher.setAttribute('aria-expanded', String(show));
@@ -284,6 +288,7 @@ export function createView(serverOrigin: string, actions: ViewActions) {
       toEnd();
       actions.opened();
     }
+    if (closing) actions.shut();
   };
   /** When the panel last opened by itself. */
   let openedAt = -Infinity;
@@ -298,6 +303,16 @@ export function createView(serverOrigin: string, actions: ViewActions) {
     actions.closed();
     if (within && !launcher.hidden) launcher.focus();
   };
+  /** Hidden by the site (`parley('hide')`): no tab, no panel, and answers do not open it. */
+  const hide = (hidden: boolean) => {
+    if (hidden && !panel.hidden) closeByVisitor();
+    root.hidden = hidden;
+  };
+  // The theme follows the visitor's system (`auto`) unless the site chose one.
+  const darkScheme = matchMedia('(prefers-color-scheme: dark)');
+  let theme = 'auto';
+  const paint = () => root.classList.toggle('dark', theme === 'dark' || (theme === 'auto' && darkScheme.matches));
+  darkScheme.addEventListener?.('change', paint);
   launcher.onclick = () => {
     if (panel.hidden || Date.now() - openedAt < CLICK_GRACE_MS) openByVisitor();
     else closeByVisitor();
@@ -655,11 +670,36 @@ export function createView(serverOrigin: string, actions: ViewActions) {
     words,
     /** Opens the panel by itself (an answer came, or the visitor left it open on the site's last page). */
     open() {
+      if (root.hidden) return;
       if (panel.hidden) openedAt = Date.now();
       open(true);
     },
-    /** Opening by itself now would cover the site (a small screen) or what the visitor types into it. */
-    intrudes: () => matchMedia(SMALL).matches || typingInSite(host),
+    /**
+     * The site opens the chat (`parley('open')`), showing the widget if it hid it; the text box
+     * takes the focus when the visitor has just clicked or pressed a key (the site's "Contact us"),
+     * not when a page opens it as it loads.
+     */
+    openBySite() {
+      hide(false);
+      const user = (navigator as { userActivation?: { isActive: boolean } }).userActivation;
+      if (user?.isActive) openByVisitor();
+      else open(true);
+    },
+    /** The site closes the chat: as the visitor would, answers on this page then only count on the tab. */
+    closeBySite: () => !panel.hidden && closeByVisitor(),
+    hide,
+    /** The site's placement of the tab, its stacking and theme (api.ts). */
+    place(look: Look) {
+      root.classList.toggle('left', look.position === 'left');
+      const px = (name: string, v: number | null) => (v === null ? root.style.removeProperty(name) : root.style.setProperty(name, `${v}px`));
+      px('--px', look.offsetX);
+      px('--py', look.offsetY);
+      root.style.zIndex = look.zIndex === null ? '' : String(look.zIndex);
+      theme = look.theme;
+      paint();
+    },
+    /** Opening by itself now would cover the site (a small screen) or what the visitor types into it, or the site hid the widget. */
+    intrudes: () => root.hidden || matchMedia(SMALL).matches || typingInSite(host),
     /** An answer the panel did not open for, in a line above the tab. */
     preview(m: VisitorMessage) {
       snippet.textContent = spoken(m);

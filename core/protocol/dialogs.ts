@@ -265,6 +265,22 @@ export const VisitorFrame = Type.Union([
   Type.Object({ type: Type.Literal('history'), before: Type.Integer({ minimum: 1 }) }),
   Type.Object({ type: Type.Literal('typing') }),
   Type.Object({ type: Type.Literal('ping') }),
+  /**
+   * Who the site says its visitor is (the widget's `parley('identify')`): client card fields, as
+   * the card's edit takes them, and unverified, so a field an operator has set stays theirs.
+   * Answered by `identified` (with the ref), or an error. Its fields are exactly these: one
+   * misspelt would be lost without a word.
+   */
+  Type.Object(
+    {
+      type: Type.Literal('identify'),
+      realName: UpdateCardBody.properties.realName,
+      phone: UpdateCardBody.properties.phone,
+      email: UpdateCardBody.properties.email,
+      ref: Type.Optional(Type.String({ maxLength: 64 })),
+    },
+    { additionalProperties: false },
+  ),
 ]);
 export type VisitorFrame = Static<typeof VisitorFrame>;
 

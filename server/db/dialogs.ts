@@ -17,9 +17,14 @@ export interface VisitorRow {
   /** The page of the visitor's latest message that said one (page_url: where the visit began). */
   current_url: string | null;
   current_title: string | null;
+  /** The card fields an operator has set (CARD_BY_OPERATOR bits): a site's identify leaves them alone. */
+  card_by_operator: number;
   created_at: number;
   last_seen_at: number;
 }
+
+/** The bits of `card_by_operator`, by column. */
+export const CARD_BY_OPERATOR = { real_name: 1, phone: 2, email: 4 } as const;
 
 export interface DialogRow {
   id: number;
@@ -158,13 +163,23 @@ export function dialogsRepo(db: Db) {
       return lastID;
     },
 
-    async updateCard(tx: Tx, visitorId: number, card: Record<'real_name' | 'phone' | 'email' | 'notes', string | null | undefined>) {
+    /** Sets the card fields given (undefined: left as they are); `byOperator`: CARD_BY_OPERATOR bits to add. */
+    async updateCard(
+      tx: Tx,
+      visitorId: number,
+      card: Partial<Record<'real_name' | 'phone' | 'email' | 'notes', string | null | undefined>>,
+      byOperator = 0,
+    ) {
       const sets: string[] = [];
       const params: Array<string | null | number> = [];
       for (const [col, value] of Object.entries(card)) {
         if (value === undefined) continue;
         sets.push(`${col} = ?`);
         params.push(value);
+      }
+      if (byOperator) {
+        sets.push('card_by_operator = card_by_operator | ?');
+        params.push(byOperator);
       }
       if (sets.length) await tx.run(`UPDATE visitors SET ${sets.join(', ')} WHERE id = ?`, [...params, visitorId]);
     },

@@ -504,4 +504,14 @@ export const migrations: Migration[] = [
       CREATE INDEX IF NOT EXISTS visitors_by_name ON visitors(project_id, name);
     `,
   },
+  {
+    name: 'visitors: the card fields operators set',
+    sql: `
+      -- The client card's real name, phone and email an operator has set by hand (bits 1, 2 and 4):
+      -- what a site says of its visitor (the widget's identify, unverified) leaves those alone.
+      -- Until now only operators set them.
+      ALTER TABLE visitors ADD COLUMN card_by_operator INTEGER NOT NULL DEFAULT 0;
+      UPDATE visitors SET card_by_operator = (real_name IS NOT NULL) | ((phone IS NOT NULL) << 1) | ((email IS NOT NULL) << 2);
+    `,
+  },
 ];

@@ -49,6 +49,12 @@ const HELLO_TIMEOUT_MS = 10_000;
 const TYPING_BURST = 5;
 const TYPING_RATE = 1;
 /**
+ * What a site says of its visitor (identify) may change their card this often: a burst of this
+ * many, then one a minute. Said again unchanged (every page of the site says it) costs nothing.
+ */
+const IDENTIFY_BURST = 5;
+const IDENTIFY_RATE = 1 / 60;
+/**
  * An operator socket's session or token is checked again this often: one that expires (by age
  * or, for a token, its --days) or whose user is disabled while the socket is open loses it.
  */
@@ -166,6 +172,7 @@ export default async function realtimeRoutes(app: FastifyInstance, options: { se
   const newVisitors = keyedBuckets(widgetVisitorsPerMinute, widgetVisitorsPerMinute / 60, app.clock);
   const visitorMessages = keyedBuckets(VISITOR_BURST, VISITOR_RATE, app.clock);
   const visitorTyping = keyedBuckets(TYPING_BURST, TYPING_RATE, app.clock);
+  const visitorIdentified = keyedBuckets(IDENTIFY_BURST, IDENTIFY_RATE, app.clock);
   const warningDue = warnOnceIn(REFUSED_LOG_MS, app.clock);
   /** Who a widget socket's budgets belong to: its visitor, or their token's hash until they are stored. */
   const visitorKey = (c: VisitorConn) => (c.visitorId !== null ? `visitor ${c.visitorId}` : c.pending!.tokenHash);
@@ -360,6 +367,8 @@ export default async function realtimeRoutes(app: FastifyInstance, options: { se
       let conn: VisitorConn | null = null;
       let remove: (() => void) | null = null;
       let group: string | null = null;
+      /** What the site said of a visitor not stored yet: it goes on their card with their first message. */
+      let identity: Omit<Extract<VisitorFrame, { type: 'identify' }>, 'type' | 'ref'> | null = null;
       let helloTimer: NodeJS.Timeout | null = setTimeout(() => socket.close(4000, 'no hello'), HELLO_TIMEOUT_MS);
       const helloSaid = () => {
         if (helloTimer) clearTimeout(helloTimer);
@@ -425,7 +434,13 @@ export default async function realtimeRoutes(app: FastifyInstance, options: { se
                 overBudget(log, address, 'visitors');
                 throw tooManyVisitors();
               }
-              const { message } = await dialogs.visitorSend(await visitorOf(conn), {
+              const visitor = await visitorOf(conn);
+              // Before the message: the dialog it starts is announced with the card filled in.
+              if (identity) {
+                await dialogs.visitorIdentify(visitor, identity);
+                identity = null;
+              }
+              const { message } = await dialogs.visitorSend(visitor, {
                 clientId: frame.clientId,
                 body: frame.body,
                 attachmentIds: frame.attachmentIds,
@@ -458,6 +473,22 @@ export default async function realtimeRoutes(app: FastifyInstance, options: { se
             case 'ping':
               reply(socket, { type: 'pong' });
               break;
+            case 'identify': {
+              ref = frame.ref;
+              const { type: _type, ref: _ref, ...who } = frame;
+              // A visitor not stored yet (nothing written) is not stored for this: what the site
+              // said waits on this connection for their first message.
+              if (conn.visitorId === null) {
+                dialogs.checkIdentity(who);
+                identity = { ...identity, ...who };
+              } else {
+                const key = visitorKey(conn);
+                await dialogs.visitorIdentify(await visitorOf(conn), { ...identity, ...who }, () => visitorIdentified(key));
+                identity = null;
+              }
+              reply(socket, { type: 'identified', ref: frame.ref });
+              break;
+            }
           }
         } catch (err) {
           if (!(err instanceof AppError)) log.error({ err }, 'visitor frame failed');

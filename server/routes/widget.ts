@@ -1,6 +1,7 @@
 // The website widget script (built by scripts/build.mjs into dist/widget: widget.js, compressed
 // as widget.js.br and .gz) and, once the demo project exists (`parley server --demo`), a small
-// demo shop at `/` that embeds it.
+// demo shop at `/` that embeds it, with its own button opening the chat (`/demo.js`, the
+// widget's JavaScript API as a site uses it).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError, notFound } from '../errors.js';
 import { sendCacheable } from '../http-cache.js';
@@ -47,6 +48,15 @@ export default async function widgetRoutes(app: FastifyInstance, opts: WidgetRou
       .send(demoPage(project.widget_key));
   });
 
+  // A script file: the page's CSP allows no inline script.
+  app.get('/demo.js', async (_request, reply) =>
+    reply
+      .type('application/javascript; charset=utf-8')
+      .header('x-content-type-options', 'nosniff')
+      .header('cache-control', 'no-store')
+      .send(DEMO_SCRIPT),
+  );
+
   // Browsers ask every site for its icon; there is none, and a 404 would show as an error in the
   // console of the demo page (and of anyone checking the server with a browser).
   app.get('/favicon.ico', async (_request, reply) => reply.code(204).header('cache-control', 'max-age=86400').send());
@@ -66,6 +76,13 @@ const DEMO_STYLE = `
     `;
 
 const DEMO_STYLE_SOURCE = cspHash(DEMO_STYLE);
+
+/** What a site writes to drive the widget (README "JavaScript API"): the stub, then its calls. */
+const DEMO_SCRIPT = `window.parley = window.parley || function () { (parley.q = parley.q || []).push(arguments); };
+document.addEventListener('click', function (e) {
+  if (e.target instanceof Element && e.target.closest('[data-chat]')) parley('open');
+});
+`;
 
 /**
  * What the demo page and the widget on it need, and nothing more: the widget script from here;
@@ -119,10 +136,11 @@ function demoPage(widgetKey: string): string {
   <body>
     <header><h1>Demo shop</h1></header>
     <p class="note">A pretend shop. The chat tab appears at the bottom right while an operator is online
-      (<code>parley status online</code>).</p>
+      (<code>parley status online</code>). <button data-chat>Questions about sizes? Ask us</button></p>
     <main>
       ${products}
     </main>
+    <script src="/demo.js"></script>
     <script src="/widget.js" data-project="${escapeHtml(widgetKey)}" async></script>
   </body>
 </html>

@@ -16,7 +16,7 @@ import type { Attachment, DialogSummary, PageContext, UpdateCardBody, View } fro
 import { nameProblem, withoutControlCharacters } from '../../core/names.js';
 import { normalizeEmail } from '../../core/protocol/index.js';
 import { DIALOG_CURSOR_RE, EDIT_WINDOW_MS } from '../../core/protocol/constants.js';
-import { type DialogRouting, type DialogRow, type MessageViewRow, type VisitorRow, viewOf } from '../db/dialogs.js';
+import { CARD_BY_OPERATOR, type DialogRouting, type DialogRow, type MessageViewRow, type VisitorRow, viewOf } from '../db/dialogs.js';
 import type { ProjectRow } from '../db/projects.js';
 import type { Tx } from '../db/sqlite.js';
 import type { UserRow } from '../db/users.js';
@@ -64,6 +64,42 @@ function cleanNotes(notes: string): string {
     throw badRequest('the notes have a control character: only line breaks and tabs are allowed');
   }
   return text;
+}
+
+/** The card's one-line fields, as the card's edit and a site's identify give them (undefined: not given). */
+type CardLines = Pick<UpdateCardBody, 'realName' | 'phone' | 'email'>;
+
+/**
+ * The card's name, phone and email as they are to be stored (undefined: not given; null: none):
+ * one line each, as every name is, trimmed, and an email that is one (lower-cased). A value sent
+ * back as stored is taken as it is: a card saved before these rules (a tab in a name) stays
+ * editable, its other fields too.
+ */
+function cardLines(card: CardLines, stored: Pick<VisitorRow, 'real_name' | 'phone' | 'email'>) {
+  const clean = (v: string | null | undefined, what: string, was: string | null) => {
+    const value = v === undefined ? undefined : v === null ? null : v.trim() || null;
+    const problem = value && value !== was ? nameProblem(what, value) : null;
+    if (problem) throw badRequest(problem);
+    return value;
+  };
+  const realName = clean(card.realName, 'the real name', stored.real_name);
+  const phone = clean(card.phone, 'the phone', stored.phone);
+  const email = clean(card.email, 'the email', stored.email);
+  if (email && email !== stored.email && !normalizeEmail(email)) throw badRequest(`not a valid email address: "${email}"`);
+  return { real_name: realName, phone, email: email && email !== stored.email ? normalizeEmail(email) : email };
+}
+
+/** The fields of `lines` that would change `stored`, with their CARD_BY_OPERATOR bits. */
+function cardChanges(lines: ReturnType<typeof cardLines>, stored: VisitorRow) {
+  const changes: Partial<Record<keyof typeof CARD_BY_OPERATOR, string | null>> = {};
+  let bits = 0;
+  for (const col of Object.keys(CARD_BY_OPERATOR) as Array<keyof typeof CARD_BY_OPERATOR>) {
+    const value = lines[col];
+    if (value === undefined || value === stored[col]) continue;
+    changes[col] = value;
+    bits |= CARD_BY_OPERATOR[col];
+  }
+  return { changes, bits };
 }
 
 /** A page address as the journal keeps it: an http(s) URL of at most this length. */
@@ -476,6 +512,51 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
       return { message, isNew: result.isNew };
     },
 
+    /**
+     * A site's word of who its visitor is (the widget's identify): refused as the card's edit
+     * would refuse it (a line break in the name, an email that is not one), before it is kept.
+     */
+    checkIdentity: (who: CardLines) => void cardLines(who, { real_name: null, phone: null, email: null }),
+
+    /**
+     * What a site says of its visitor goes on their client card: the name, phone and email given,
+     * except a field an operator has set by hand (the site's values come from the page, unverified:
+     * the operators' edits win). Checked as the card's edit checks them. A change is announced to
+     * operators (visitor.updated) once the visitor has a dialog; `mayWrite` is asked before a write
+     * (a value the card has already costs nothing). Returns whether the card changed.
+     */
+    async visitorIdentify(visitor: VisitorRef, who: CardLines, mayWrite: () => boolean = () => true): Promise<boolean> {
+      const before = (await r.visitorById(visitor.id))!;
+      const lines = cardLines(who, before);
+      const unlocked = (stored: VisitorRow) => {
+        const { changes } = cardChanges(lines, stored);
+        for (const col of Object.keys(changes) as Array<keyof typeof changes>) {
+          if (stored.card_by_operator & CARD_BY_OPERATOR[col]) delete changes[col];
+        }
+        return changes;
+      };
+      if (!Object.keys(unlocked(before)).length) return false;
+      if (!mayWrite()) throw rateLimited('the visitor was identified too often; wait a moment', 60);
+      const done = await db.write(async (tx) => {
+        // Read again in the write: an operator's edit committed since wins.
+        const changes = unlocked((await r.visitorById(visitor.id, tx))!);
+        if (!Object.keys(changes).length) return null;
+        await r.updateCard(tx, visitor.id, changes);
+        const dialog = await r.dialogOfVisitor(visitor.id, tx);
+        return {
+          visitorRow: (await r.visitorById(visitor.id, tx))!,
+          dialogRow: dialog ? await announcement(dialog.id, tx) : null,
+        };
+      });
+      if (!done) return false;
+      if (done.dialogRow) {
+        const projectId = visitor.project_id;
+        bus.publish({ type: 'visitor.updated', projectId, dialogId: done.dialogRow.dialog.id, visitor: presentVisitor(done.visitorRow) });
+        bus.publish({ type: 'dialog.updated', projectId, ...done.dialogRow });
+      }
+      return true;
+    },
+
     /** The widget rendered these operator messages: record the first delivery of each. */
     async visitorAck(visitor: VisitorRef, messageIds: number[]) {
       // A read first (unless all are held since sending): acks of nothing new (a reload acking
@@ -685,29 +766,16 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
     async updateCard(auth: Auth, projectId: number, dialogId: number, card: UpdateCardBody) {
       await requireOperator(auth, projectId);
       const dialog = await dialogFor(auth, projectId, dialogId);
-      // Name, phone and email are one line each, as every name is; notes are free text. A value
-      // sent back as stored is taken as it is: a card saved before these rules (a tab in a
-      // name) stays editable, its other fields too.
+      // Name, phone and email are one line each (cardLines); notes are free text.
       const stored = (await r.visitorById(dialog.visitor_id))!;
-      const clean = (v: string | null | undefined, what: string, was: string | null) => {
-        const value = v === undefined ? undefined : v === null ? null : v.trim() || null;
-        const problem = value && value !== was ? nameProblem(what, value) : null;
-        if (problem) throw badRequest(problem);
-        return value;
-      };
-      const realName = clean(card.realName, 'the real name', stored.real_name);
-      const phone = clean(card.phone, 'the phone', stored.phone);
-      const email = clean(card.email, 'the email', stored.email);
-      if (email && email !== stored.email && !normalizeEmail(email)) throw badRequest(`not a valid email address: "${email}"`);
+      const lines = cardLines(card, stored);
       const notes =
         card.notes === undefined || card.notes === null || card.notes === stored.notes ? card.notes : cleanNotes(card.notes);
+      // The fields this edit changes are the operator's from now on: a site's identify leaves them
+      // alone. A field sent back unchanged (a whole card saved) stays whoever's it was.
       const { visitorRow, dialogRow } = await db.write(async (tx) => {
-        await r.updateCard(tx, dialog.visitor_id, {
-          real_name: realName,
-          phone,
-          email: email && email !== stored.email ? normalizeEmail(email) : email,
-          notes,
-        });
+        const { bits } = cardChanges(lines, (await r.visitorById(dialog.visitor_id, tx))!);
+        await r.updateCard(tx, dialog.visitor_id, { ...lines, notes }, bits);
         return { visitorRow: (await r.visitorById(dialog.visitor_id, tx))!, dialogRow: await announcement(dialog.id, tx) };
       });
       const visitor = presentVisitor(visitorRow);

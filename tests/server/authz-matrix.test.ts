@@ -179,6 +179,7 @@ const MATRIX: Record<string, Case> = {
   'GET /readyz': { expect: 'public', request: () => ({ url: '/readyz' }) },
   'GET /widget.js': { expect: 'public', request: () => ({ url: '/widget.js' }) },
   'GET /': { expect: 'public', request: () => ({ url: '/' }) },
+  'GET /demo.js': { expect: 'public', request: () => ({ url: '/demo.js' }) },
   'GET /favicon.ico': { expect: 'public', request: () => ({ url: '/favicon.ico' }) },
   'GET /parley.tgz': { expect: 'public', request: () => ({ url: '/parley.tgz' }) },
   'GET /parley.schema.json': { expect: 'public', request: () => ({ url: '/parley.schema.json' }) },
@@ -820,6 +821,12 @@ const WIDGET_FRAMES: Record<string, WidgetFrameCase> = {
   ping: {
     frame: () => ({ type: 'ping' }),
     answer: (f) => f.type === 'pong',
+    expect: { 'before hello': 'validation', visitor: 'ok', 'another visitor': 'ok' },
+  },
+  // The card of the socket's own visitor only (a new one's waits for their first message).
+  identify: {
+    frame: () => ({ type: 'identify', ref: 'who', email: 'customer@example.com' }),
+    answer: (f) => f.type === 'identified',
     expect: { 'before hello': 'validation', visitor: 'ok', 'another visitor': 'ok' },
   },
 };
