@@ -63,13 +63,37 @@ export interface ProjectClock {
   zoned(iso: string | null | undefined): string;
   /** A column's heading, then the zone when it needs naming: "AT (Europe/Berlin)". */
   heading(label: string): string;
+  /** The date alone, "2026-01-05" (today's too), "-" for none, in the project's zone: for days a thing lasts to. */
+  day(iso: string | null | undefined): string;
 }
 
 export function projectClock(timeZone: string, now = new Date(), terminalZone = localZone()): ProjectClock {
   const named = timeZone === terminalZone ? null : timeZone;
   const suffix = named ? ` (${named})` : '';
   const time = (iso: string | null | undefined) => formatTime(iso, now, timeZone);
-  return { named, time, zoned: (iso) => (iso ? time(iso) + suffix : '-'), heading: (label) => label + suffix };
+  return {
+    named,
+    time,
+    zoned: (iso) => (iso ? time(iso) + suffix : '-'),
+    heading: (label) => label + suffix,
+    day: (iso) => (iso ? inZone(new Date(iso), timeZone)[0] : '-'),
+  };
+}
+
+/**
+ * This computer's clock, for an operator's own things that belong to no project (their API tokens,
+ * a Telegram link, a backup of the whole server): read here, by the person at this terminal, as
+ * the TUI shows them. Its zone is the terminal's, so never named; the format is every other time's.
+ */
+export const localClock = (now = new Date()): ProjectClock => projectClock(localZone(), now);
+
+/**
+ * A time in a file that outlives the moment and travels (an export's header): the date always,
+ * the zone always named, since whoever reads it may be anywhere: "2026-01-05 09:41 (Europe/Berlin)".
+ */
+export function stampIn(iso: string, timeZone: string): string {
+  const [day, time] = inZone(new Date(iso), timeZone);
+  return `${day} ${time} (${timeZone})`;
 }
 
 /** "delivered 09:42" / "not delivered" for operator messages; '' for the others. */

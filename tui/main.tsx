@@ -4,8 +4,10 @@
 // it turns all of them off again however the TUI ends: q, Ctrl+C, an error, or a signal. Ink,
 // React and the screens load only after that, so raw mode is on within moments of the command.
 // A terminal that goes away (its window closed, tmux killed) ends the TUI quietly, with 129 as
-// for a hang-up: there is nothing left to draw on or to restore (see terminal-gone.ts).
+// for a hang-up: there is nothing left to draw on or to restore (see terminal-gone.ts). Nothing
+// meant for the terminal goes to a redirected stderr (see cursor-on-exit.ts).
 import type { Session, TuiSettings } from './context/session.js';
+import { showCursorOnTerminal } from './cursor-on-exit.js';
 import { enableKeyModes, holdKeys, wantsColor, wantsHyperlinks } from './input/terminal-modes.js';
 import type { LoginServices } from './login/perform.js';
 import type { LoginBoot } from './login/state.js';
@@ -23,6 +25,7 @@ const SIGNALS = { SIGTERM: 143, SIGHUP: 129, SIGINT: 130 } as const;
 export async function startTui(opts: TuiOptions): Promise<number> {
   const restoreInput = holdKeys(process.stdin);
   const restoreModes = enableKeyModes(process.stdout);
+  showCursorOnTerminal();
   const { saveLogin, settings, saveSettings, ...boot } = opts;
   let session: Session | null = null;
   let exitCode = 0;

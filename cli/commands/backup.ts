@@ -13,7 +13,7 @@ import type { Ctx } from '../context.js';
 import { CliError } from '../errors.js';
 import { result } from '../io.js';
 import { fileProblem, removeOnInterrupt } from '../local-files.js';
-import { plural } from '../present.js';
+import { localClock, plural } from '../present.js';
 
 interface Opts {
   force?: boolean;
@@ -58,12 +58,14 @@ export async function run(file: string, opts: Opts, ctx: Ctx): Promise<number> {
     placed = true;
     const { size } = await stat(target);
     const files = manifest.files.length - 1;
+    // The whole server's, no project's: when it was taken, on this computer's clock.
+    const taken = localClock().time(manifest.createdAt);
     result(
       ctx.io,
       { file: target, bytes: size, ...manifest },
       () =>
         `Backup written to ${file}: ${formatSize(size)}, ${plural(manifest.counts.messages, 'message')} in ${plural(manifest.counts.dialogs, 'dialog')}, ` +
-        `${plural(files, 'file')} (Parley ${manifest.parleyVersion}, schema ${manifest.schemaVersion}, taken ${manifest.createdAt})` +
+        `${plural(files, 'file')} (Parley ${manifest.parleyVersion}, schema ${manifest.schemaVersion}, taken ${taken})` +
         (manifest.missing.length ? `; ${manifest.missing.length} file(s) the database names were missing on the server` : ''),
     );
     return 0;

@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { type Ctx, withProject } from '../context.js';
 import { writeData } from '../io.js';
+import { stampIn } from '../present.js';
 
 export async function run(ctx: Ctx): Promise<number> {
   const client = await ctx.client();
@@ -12,7 +13,9 @@ export async function run(ctx: Ctx): Promise<number> {
   // The file apply reads: written exactly, not through print()'s filter for human output.
   if (ctx.io.json) writeData(ctx.io, `${JSON.stringify(spec, null, 2)}\n`, 'json');
   else {
-    const header = `# Parley project "${project.name}", exported ${new Date().toISOString()} from ${client.url}\n# Apply with: parley apply -f FILE\n`;
+    // On the project's clock, dated and the zone named: the file is read later, and anywhere.
+    const exported = stampIn(new Date().toISOString(), project.timezone);
+    const header = `# Parley project "${project.name}", exported ${exported} from ${client.url}\n# Apply with: parley apply -f FILE\n`;
     writeData(ctx.io, header + exportYaml(spec), 'text');
   }
   return 0;

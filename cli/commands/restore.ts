@@ -9,7 +9,7 @@ import { shellWord } from '../../core/shell.js';
 import { result } from '../io.js';
 import { checkReadableFile, fileProblem, removeOnInterrupt } from '../local-files.js';
 import { withJsonInHelp } from '../options.js';
-import { plural } from '../present.js';
+import { localClock, plural } from '../present.js';
 
 interface Opts {
   dataDir?: string;
@@ -33,9 +33,11 @@ export async function run(file: string, opts: Opts, ctx: Ctx): Promise<number> {
     .finally(release);
   const files = manifest.files.length - 1;
   const start = `parley server --data-dir ${shellWord(restored)}`;
+  // The whole server's, no project's: when it was taken, on this computer's clock (where it is restored).
+  const taken = localClock().time(manifest.createdAt);
   result(ctx.io, { dataDir: restored, bytes, start, ...manifest }, () =>
     [
-      `Restored ${file} (${formatSize(bytes)}, taken ${manifest.createdAt} by Parley ${manifest.parleyVersion}, schema ${manifest.schemaVersion}) ` +
+      `Restored ${file} (${formatSize(bytes)}, taken ${taken} by Parley ${manifest.parleyVersion}, schema ${manifest.schemaVersion}) ` +
         `into ${restored}: ${plural(manifest.counts.messages, 'message')} in ${plural(manifest.counts.dialogs, 'dialog')}, ${plural(files, 'file')}; ` +
         'every file matches its checksum and the database passed its integrity check.',
       ...(manifest.missing.length

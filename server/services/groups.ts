@@ -12,6 +12,7 @@
 // Every change to groups is announced as `groups.changed`: which dialogs are Mine may have changed.
 import type { Group, RouteRule, Routing, UpdateRoutingBody } from '../../core/protocol/index.js';
 import { normalizeEmail } from '../../core/protocol/index.js';
+import { groupNameTooLong } from '../../core/group-name.js';
 import type { GroupMemberRow, GroupRow, GroupsRepo } from '../db/groups.js';
 import type { Queryable, Tx } from '../db/sqlite.js';
 import { badRequest, conflict, notFound } from '../errors.js';
@@ -19,7 +20,7 @@ import type { Auth } from './accounts.js';
 import type { ServiceDeps } from './context.js';
 import { fullName, iso } from './present.js';
 import type { ProjectsService } from './projects.js';
-import { MAX_GROUP_NAME, normalizeGroupName } from '../../core/protocol/constants.js';
+import { normalizeGroupName } from '../../core/protocol/constants.js';
 import { nameProblem } from '../../core/names.js';
 
 /** The key names are unique by: Unicode-aware case folding (SQLite's NOCASE is ASCII only). */
@@ -34,7 +35,9 @@ export const groupKey = (name: string) => nameKey(normalizeGroupName(name));
 export function cleanGroupName(raw: string): string {
   const name = normalizeGroupName(raw);
   if (!name) throw badRequest('a group name must not be empty');
-  if ([...name].length > MAX_GROUP_NAME) throw badRequest(`a group name has at most ${MAX_GROUP_NAME} characters`);
+  // Measured as stored (the routes' schemas let through any name that fits once squeezed).
+  const tooLong = groupNameTooLong(raw);
+  if (tooLong) throw badRequest(tooLong);
   const problem = nameProblem('the group name', raw.trim()); // before squeezing makes a line break a space
   if (problem) throw badRequest(problem);
   // "=" separates pattern and group in `parley project set --route PATTERN=GROUP`.

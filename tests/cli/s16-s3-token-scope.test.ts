@@ -8,6 +8,8 @@ import { adminShell, expectFailure, loginShell, shell } from '../helpers/cli-ext
 import { NEW_PASSWORD, startTestServer, type TestServer } from '../helpers/server.js';
 
 const DAY = 24 * 3600_000;
+/** The CLI's environment on a computer in UTC: times print on this computer's clock. */
+const UTC = { TZ: 'UTC' };
 const WHO = { email: 'root@example.com', firstName: 'Root', lastName: 'Admin' };
 const REFUSED = 'parley: an API token cannot create tokens or change the password: sign in with parley login\n';
 const REVOKE_REFUSED = 'parley: an API token cannot revoke other tokens (only itself, as parley logout does): sign in with parley login\n';
@@ -88,12 +90,13 @@ describe('token list', () => {
     const used = (await admin.run(['token', 'create', '--name', 'used'])).stdout.trim();
     await admin.run(['token', 'create', '--name', 'unused']);
     await admin.run(['token', 'create', '--name', 'short', '--expires-in-days', '1']);
-    expect((await admin.run(['token', 'list'])).stdout).toBe(
+    // On this computer's clock: one in UTC here (s17-left2-times.test.ts has other zones).
+    expect((await admin.run(['token', 'list'], { env: UTC })).stdout).toBe(
       [
         'NAME    CREATED           LAST USED  EXPIRES',
-        'short   2026-01-05T09:00  -          2026-01-06',
-        'unused  2026-01-05T09:00  -          2027-01-05 (2026-04-05 if unused)',
-        'used    2026-01-05T09:00  -          2027-01-05 (2026-04-05 if unused)',
+        'short   2026-01-05 09:00  -          2026-01-06',
+        'unused  2026-01-05 09:00  -          2027-01-05 (2026-04-05 if unused)',
+        'used    2026-01-05 09:00  -          2027-01-05 (2026-04-05 if unused)',
         '',
       ].join('\n'),
     );
@@ -107,12 +110,12 @@ describe('token list', () => {
 
     clock.advance(61 * DAY);
     await loginShell(admin, server.url, WHO.email, `${NEW_PASSWORD}\n`);
-    expect((await admin.run(['token', 'list'])).stdout).toBe(
+    expect((await admin.run(['token', 'list'], { env: UTC })).stdout).toBe(
       [
         'NAME    CREATED           LAST USED         EXPIRES',
-        'short   2026-01-05T09:00  -                 expired 2026-01-06',
-        'unused  2026-01-05T09:00  -                 expired 2026-04-05 (unused for 90 days)',
-        'used    2026-01-05T09:00  2026-02-04T09:00  2027-01-05 (2026-05-05 if unused)',
+        'short   2026-01-05 09:00  -                 expired 2026-01-06',
+        'unused  2026-01-05 09:00  -                 expired 2026-04-05 (unused for 90 days)',
+        'used    2026-01-05 09:00  2026-02-04 09:00  2027-01-05 (2026-05-05 if unused)',
         '',
       ].join('\n'),
     );

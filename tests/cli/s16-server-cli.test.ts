@@ -53,7 +53,8 @@ describe('parley password reset and the API tokens that stay', () => {
     clock.advance(2 * DAY);
     const deploy = (await admin.run(['token', 'create', '--name', 'deploy'])).stdout.trim();
 
-    const anon = await shell({ PARLEY_URL: server.url });
+    // On a computer in UTC: the tokens' times print on this computer's clock.
+    const anon = await shell({ PARLEY_URL: server.url, TZ: 'UTC' });
     const r = await reset(anon, await mailedCode(server, outbox), 'recovered-password-1');
     expect(r, r.stderr).toMatchObject({ code: 0, stderr: '' });
     const command = `parley login --url ${server.url} --email ${EMAIL} && parley token revoke --all`;
@@ -63,8 +64,8 @@ describe('parley password reset and the API tokens that stay', () => {
         '',
         'These API tokens still work (new: created in the 24 hours before the reset):',
         'NAME    CREATED           LAST USED',
-        'ci      2026-01-05T09:00  never',
-        'deploy  2026-01-07T09:00  never      new',
+        'ci      2026-01-05 09:00  never',
+        'deploy  2026-01-07 09:00  never      new',
         '',
         'Any you do not know, or all of them if someone else may have used the account, end at once:',
         `  ${command}`,

@@ -1,16 +1,17 @@
 // Shared by the `parley group` commands (and `parley project set|show` for routing): the group
 // name argument and the human renderings.
-import { MAX_GROUP_NAME, normalizeGroupName } from '../../../core/protocol/constants.js';
+import { normalizeGroupName } from '../../../core/protocol/constants.js';
 import type { Group, Routing } from '../../../core/protocol/index.js';
+import { groupNameTooLong } from '../../../core/group-name.js';
 import { refuse } from '../../options.js';
 
 /** The NAME argument: not empty, not too long, no "=" (it separates pattern and group in --route). */
 export function parseGroupName(this: unknown, value: string): string {
-  // Measured as the server stores it: trimmed, spaces squeezed.
-  const name = normalizeGroupName(value);
-  if (!name) throw refuse(this, value, 'a group name must not be empty');
-  if ([...name].length > MAX_GROUP_NAME) throw refuse(this, value, `a group name has at most ${MAX_GROUP_NAME} characters`);
+  // Measured as the server stores it: trimmed, spaces squeezed. Sent as written (the server squeezes it).
+  if (!normalizeGroupName(value)) throw refuse(this, value, 'a group name must not be empty');
   if (value.includes('=')) throw refuse(this, value, 'a group name must not contain "="');
+  const tooLong = groupNameTooLong(value);
+  if (tooLong) throw refuse(this, value, tooLong);
   return value;
 }
 

@@ -5,6 +5,7 @@ import { UsageError } from '../../errors.js';
 import { result } from '../../io.js';
 import { checkNewPassword, flagOrPrompt, promptNewPassword, readStdinLines } from '../../prompt.js';
 import { parseEmail } from '../../options.js';
+import { localClock } from '../../present.js';
 
 interface Opts {
   email?: string;
@@ -34,6 +35,8 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
     return 0;
   }
   const { table } = await import('../../tables.js');
+  // The tokens are the person's, not a project's: on the clock of the computer they reset from.
+  const clock = localClock();
   result(io, { email, reset: true, apiTokens: reply.apiTokens, revokeCommand: reply.revokeCommand }, () =>
     [
       done,
@@ -43,7 +46,7 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
       `These API tokens still work${reply.apiTokens.some((t) => t.new) ? ' (new: created in the 24 hours before the reset)' : ''}:`,
       table(
         ['NAME', 'CREATED', 'LAST USED', ''],
-        reply.apiTokens.map((t) => [t.name, t.createdAt.slice(0, 16), t.lastUsedAt?.slice(0, 16) ?? 'never', t.new ? 'new' : '']),
+        reply.apiTokens.map((t) => [t.name, clock.time(t.createdAt), t.lastUsedAt ? clock.time(t.lastUsedAt) : 'never', t.new ? 'new' : '']),
       ),
       '',
       'Any you do not know, or all of them if someone else may have used the account, end at once:',

@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import type { AssignmentPolicy, Project, RouteRule, UpdateProjectBody, UpdateRoutingBody } from '../../../core/protocol/index.js';
+import { groupNameTooLong } from '../../../core/group-name.js';
 import { WIDGET_COLOR_RE, WIDGET_GREETING_MAX } from '../../../core/protocol/constants.js';
 import { type Ctx, projectArgument, withProject } from '../../context.js';
 import { CliError, cut, UsageError } from '../../errors.js';
@@ -46,6 +47,8 @@ function parseRoute(value: string, previous: RouteRule[] = []): RouteRule[] {
   const pattern = value.slice(0, at).trim();
   const group = value.slice(at + 1).trim();
   if (at < 0 || !pattern || !group) throw new InvalidArgumentError('a route is PATTERN=GROUP, e.g. "https://shop.example.com/b2b/*=wholesale"');
+  const tooLong = groupNameTooLong(group);
+  if (tooLong) throw new InvalidArgumentError(tooLong);
   return [...previous, { pattern, group }];
 }
 

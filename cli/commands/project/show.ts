@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import type { Project } from '../../../core/protocol/index.js';
 import { type Ctx, projectArgument, withProject } from '../../context.js';
 import { fields, result } from '../../io.js';
-import { roleOf } from '../../present.js';
+import { projectClock, roleOf } from '../../present.js';
 import { routingFields } from '../group/common.js';
 
 /** The widget's look as `key: value` rows. */
@@ -43,7 +43,7 @@ export async function run(projectArg: string | undefined, ctx: Ctx): Promise<num
         ['language', p.language],
         ...widgetFields(p),
         ['your role', roleOf(p)],
-        ['created', p.createdAt],
+        ['created', projectClock(p.timezone).zoned(p.createdAt)],
         ...routingFields(routing),
       ]),
       '',

@@ -1,15 +1,14 @@
 import { Command } from 'commander';
 import type { Ctx } from '../../context.js';
 import { fields, result } from '../../io.js';
-import { projectClock } from '../../present.js';
-import { localZone } from '../../../core/time-zone.js';
+import { localClock } from '../../present.js';
 
 export async function run(ctx: Ctx): Promise<number> {
   const link = await (await ctx.client()).telegramLink();
   // The link is the operator's, not a project's (one chat for all their projects), and is used
   // within minutes by the person at this terminal, phone in hand: their own clock, as the TUI's
   // Telegram window shows it. Same format as every other time the CLI prints.
-  const clock = projectClock(localZone());
+  const clock = localClock();
   result(ctx.io, link, () =>
     [
       `Open this link on the phone with Telegram (or send "/start ${link.code}" to @${link.bot}):`,

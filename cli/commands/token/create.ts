@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import type { Ctx } from '../../context.js';
 import { notice, result } from '../../io.js';
+import { localClock } from '../../present.js';
 import { refuse } from '../../options.js';
 
 interface Opts {
@@ -13,7 +14,10 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
   const reply = await client.createToken(opts.name, opts.expiresInDays);
   // Without --json, the token alone on stdout, so `TOKEN=$(parley token create --name ci)` works.
   result(ctx.io, { ...reply.apiToken, token: reply.token }, () => reply.token);
-  notice(ctx.io, `Token "${reply.apiToken.name}" expires ${reply.apiToken.expiresAt}. It is shown only this once.`);
+  // The token is its person's, for all their projects: its end on this computer's clock, as `token list` shows it.
+  const { name, expiresAt } = reply.apiToken;
+  const ends = expiresAt ? `expires ${localClock().time(expiresAt)}` : 'does not expire';
+  notice(ctx.io, `Token "${name}" ${ends}. It is shown only this once.`);
   return 0;
 }
 

@@ -2,8 +2,8 @@ import { Command } from 'commander';
 import type { ApiToken } from '../../../core/protocol/index.js';
 import type { Ctx } from '../../context.js';
 import { result } from '../../io.js';
+import { localClock, type ProjectClock } from '../../present.js';
 
-const day = (at: string | null) => at?.slice(0, 10) ?? 'never';
 /** The idle limit it had (the server's rule when it was made): from its last use to its idle end. */
 const idleDays = (t: ApiToken) => Math.round((Date.parse(t.idleExpiresAt!) - Date.parse(t.lastUsedAt ?? t.createdAt)) / 86_400_000);
 
@@ -11,7 +11,8 @@ const idleDays = (t: ApiToken) => Math.round((Date.parse(t.idleExpiresAt!) - Dat
  * When it ends: its expiry, and the earlier day it ends if it is not used until then. An ended
  * one says so, and why: a CI job that started failing with exit 4 finds the reason here.
  */
-function ends(t: ApiToken): string {
+function ends(t: ApiToken, clock: ProjectClock): string {
+  const day = (at: string | null) => (at ? clock.day(at) : 'never');
   if (t.state === 'expired') return `expired ${day(t.expiresAt)}`;
   if (t.state === 'idle-expired') return `expired ${day(t.idleExpiresAt)} (unused for ${idleDays(t)} days)`;
   const idleFirst = t.idleExpiresAt !== null && (t.expiresAt === null || t.idleExpiresAt < t.expiresAt);
@@ -21,12 +22,14 @@ function ends(t: ApiToken): string {
 export async function run(ctx: Ctx): Promise<number> {
   const tokens = await (await ctx.client()).listTokens();
   const { table } = await import('../../tables.js');
+  // Tokens are their person's, for all their projects: on this computer's clock.
+  const clock = localClock();
   result(ctx.io, tokens, () =>
     tokens.length === 0
       ? 'No API tokens.'
       : table(
           ['NAME', 'CREATED', 'LAST USED', 'EXPIRES'],
-          tokens.map((t) => [t.name, t.createdAt.slice(0, 16), t.lastUsedAt?.slice(0, 16) ?? '-', ends(t)]),
+          tokens.map((t) => [t.name, clock.time(t.createdAt), clock.time(t.lastUsedAt), ends(t, clock)]),
         ),
   );
   return 0;
