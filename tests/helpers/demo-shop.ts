@@ -50,8 +50,17 @@ export function demoShop(
     await scene.server?.close();
   });
 
+  eachTestFresh(scene, opts.context);
+  return scene;
+}
+
+/** The per-test part of a scene: a fresh browser context and operator socket (past `ready`), and no page error at the end. */
+export function eachTestFresh(
+  scene: Pick<DemoShop, 'server' | 'browser' | 'project' | 'operator' | 'context' | 'op' | 'pageErrors'>,
+  context?: () => BrowserContextOptions,
+) {
   beforeEach(async () => {
-    scene.context = await scene.browser.newContext(opts.context?.());
+    scene.context = await scene.browser.newContext(context?.());
     scene.pageErrors.length = 0;
     scene.op = await connectOperator(scene.server.url, scene.operator.token!, scene.project.id);
     await scene.op.next((f) => f.type === 'ready');
@@ -62,6 +71,4 @@ export function demoShop(
     await scene.op.close();
     expect(scene.pageErrors).toEqual([]);
   });
-
-  return scene;
 }

@@ -2,15 +2,17 @@
 // `parley(...)` API, the script tag's data-* settings): a small HTTP server of its own on another
 // origin (localhost, the Parley server being 127.0.0.1), whose pages are each test's own HTML,
 // with the snippet as a site writes it. Around it the demo project, its operator online, real
-// headless Chromium, a fresh browser context and an operator socket per test; page errors fail a
+// headless Chromium, a fresh browser context and an operator socket per test (demo-shop.ts
+// eachTestFresh); page errors fail a
 // test, and each page's console warnings are kept for it to read.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
+import { afterAll, beforeAll } from 'vitest';
 import type { ParleyClient } from '../../core/client/api.js';
 import { launchChromium } from './browser.js';
-import { connectOperator, type Peer } from './realtime.js';
+import { eachTestFresh } from './demo-shop.js';
+import type { Peer } from './realtime.js';
 import { NEW_PASSWORD, signIn, startTestServer, type TestServer } from './server.js';
 
 export interface SitePage {
@@ -73,18 +75,7 @@ export function embedScene(opts: { context?: () => BrowserContextOptions } = {})
     await scene.server?.close();
   });
 
-  beforeEach(async () => {
-    scene.context = await scene.browser.newContext(opts.context?.());
-    scene.pageErrors.length = 0;
-    scene.op = await connectOperator(scene.server.url, scene.operator.token!, scene.project.id);
-    await scene.op.next((f) => f.type === 'ready');
-  });
-
-  afterEach(async () => {
-    await scene.context.close();
-    await scene.op.close();
-    expect(scene.pageErrors).toEqual([]);
-  });
+  eachTestFresh(scene, opts.context);
 
   scene.open = async ({ attrs = '', before = '', connected = true, prepare } = {}) => {
     const path = `/page-${++served}`;
