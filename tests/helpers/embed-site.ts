@@ -3,8 +3,8 @@
 // origin (localhost, the Parley server being 127.0.0.1), whose pages are each test's own HTML,
 // with the snippet as a site writes it. Around it the demo project, its operator online, real
 // headless Chromium, a fresh browser context and an operator socket per test (demo-shop.ts
-// eachTestFresh); page errors fail a
-// test, and each page's console warnings are kept for it to read.
+// eachTestFresh); page errors fail a test, and each page's console warnings are kept for it to
+// read.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
