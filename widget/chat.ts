@@ -20,6 +20,8 @@
 //   the deliveries of what is held), and every message is shown once per id, redrawn only by a
 //   higher rev that changes what it shows (an edit).
 import { formatSize } from '../core/format-size.js';
+import { groupNameTooLong } from '../core/group-name.js';
+import { MAX_GROUP_NAME, normalizeGroupName } from '../core/protocol/constants.js';
 import type { PageContext, VisitorMessage } from '../core/protocol/dialogs.js';
 import type { ApiEvent, Controls, Identity } from './api.js';
 import { reconnectingSocket } from './socket.js';
@@ -111,6 +113,22 @@ const CLOSE_BUSY = 4429;
 const LOOK_BACK_PAGES = 4;
 
 /**
+ * The embed's data-group as the server stores it and measures it ("Night   shift" is Night
+ * shift), however many spaces it was written with. One too long even so can name no group: no
+ * group, as an unknown name is (never an error to the visitor), and the site's owner reads why
+ * in the console, in the server's words.
+ */
+function embedGroup(raw: string | undefined): string | undefined {
+  const name = normalizeGroupName(raw ?? '');
+  if ([...name].length > MAX_GROUP_NAME) {
+    console.warn(`Parley widget: data-group names no group: ${groupNameTooLong(raw!)}`);
+    return undefined;
+  }
+  // Within the cap in UTF-16 units too: cut() only makes a lone surrogate half well-formed.
+  return name ? cut(name, 2 * MAX_GROUP_NAME) : undefined;
+}
+
+/**
  * The conversation of this page; `emit` tells the site's listeners (api.ts) what happened, and
  * what it returns is what the site's commands do.
  */
@@ -121,6 +139,7 @@ export function startChat(config: WidgetConfig, emit: (event: ApiEvent, detail?:
   // This tab's: the panel left open, the text not sent.
   const openKey = `parley.open.${config.widgetKey}`;
   const draftKey = `parley.draft.${config.widgetKey}`;
+  const group = embedGroup(config.group);
   let token = read(tokenKey);
   /**
    * The id of the newest operator message the visitor has seen. A visitor from before this was
@@ -433,7 +452,7 @@ export function startChat(config: WidgetConfig, emit: (event: ApiEvent, detail?:
       socket.send({
         type: 'hello',
         ...(token ? { token, rev, seq: newestSeq } : {}),
-        ...(config.group ? { group: cut(config.group, 100) } : {}),
+        ...(group ? { group } : {}),
         ...(language ? { language } : {}),
       });
     },

@@ -615,10 +615,12 @@ export function createView(serverOrigin: string, actions: ViewActions) {
     return who;
   };
 
-  // Made once: toLocaleTimeString() builds a new formatter on every call, the most costly part
-  // of drawing a message.
-  const clockFormat = new Intl.DateTimeFormat([], { hour: '2-digit', minute: '2-digit' });
-  const dayFormat = new Intl.DateTimeFormat([], { day: 'numeric', month: 'short' });
+  // In the widget's language, as the words beside them are, not the browser's (a Russian page in
+  // an English browser said "09:55 PM"): 21:55 in Russian, English's own clock in English. Made
+  // once: toLocaleTimeString() builds a new formatter on every call, the most costly part of
+  // drawing a message.
+  const clockFormat = new Intl.DateTimeFormat(words.lang, { hour: '2-digit', minute: '2-digit' });
+  const dayFormat = new Intl.DateTimeFormat(words.lang, { day: 'numeric', month: 'short' });
   /** The time of day; with the date for a message from another day. */
   const time = (iso: string) => {
     const d = new Date(iso);

@@ -1,6 +1,8 @@
 // Dialogs, messages and the WebSocket frames of operators and visitors.
 import { Type, type Static } from 'typebox';
 
+import { MAX_GROUP_NAME_WRITTEN } from '../group-name.js';
+import { MAX_CLASS_NAME_WRITTEN } from '../lead-class-name.js';
 import { MAX_ATTACHMENTS, MAX_BODY, VIEWS } from './constants.js';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
@@ -153,8 +155,13 @@ export type UpdateCardBody = Static<typeof UpdateCardBody>;
 /** `from`: whose the caller saw the dialog to be (null: nobody's); without it the take is unconditional. */
 export const TakeBody = Nullable(Type.Object({ from: Nullable(Type.Integer({ minimum: 1 })) }, { additionalProperties: false }));
 export const AssignBody = Type.Object({ email: Type.String({ minLength: 3, maxLength: 254 }) }, { additionalProperties: false });
+/**
+ * A dialog's lead class as written, which the service squeezes before it measures it (as it does a
+ * class's own name, core/lead-class-name.ts): the cap here only stops absurd input.
+ */
+export const DialogLeadClass = Type.String({ minLength: 1, maxLength: MAX_CLASS_NAME_WRITTEN });
 export const LeadClassBody = Type.Object(
-  { leadClass: Nullable(Type.String({ minLength: 1, maxLength: 100 })) },
+  { leadClass: Nullable(DialogLeadClass) },
   { additionalProperties: false },
 );
 export const StatusBody = Type.Object({ online: Type.Boolean() }, { additionalProperties: false });
@@ -250,7 +257,8 @@ export const VisitorFrame = Type.Union([
     rev: Type.Optional(Type.Integer({ minimum: 0 })),
     /** With `rev`, the newest seq held: a delivery of a message up to it is no change to send again. */
     seq: Type.Optional(Type.Integer({ minimum: 0 })),
-    group: Type.Optional(Type.String({ maxLength: 100 })),
+    /** The embed's data-group as written: measured as stored by the server (core/group-name.ts). */
+    group: Type.Optional(Type.String({ maxLength: MAX_GROUP_NAME_WRITTEN })),
     language: Type.Optional(Type.String({ maxLength: 16 })),
   }),
   Type.Object({

@@ -1,6 +1,8 @@
 // Reply templates, lead classes and the lead journal (REST bodies and replies).
 import { Type, type Static } from 'typebox';
 
+import { DialogLeadClass } from './dialogs.js';
+
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
 // ---- templates ------------------------------------------------------------------
@@ -93,7 +95,7 @@ export type LeadClassOrderBody = Static<typeof LeadClassOrderBody>;
 
 /** `PATCH /projects/:id/dialogs/:dialogId`: what an operator may change on a dialog directly. */
 export const UpdateDialogBody = Type.Object(
-  { leadClass: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 100 }))) },
+  { leadClass: Type.Optional(Nullable(DialogLeadClass)) },
   { additionalProperties: false },
 );
 export type UpdateDialogBody = Static<typeof UpdateDialogBody>;

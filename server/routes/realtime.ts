@@ -6,6 +6,7 @@
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 import { Compile } from 'typebox/compile';
+import { groupNameTooLong } from '../../core/group-name.js';
 import { OperatorFrame, VisitorFrame } from '../../core/protocol/index.js';
 import type { ProjectRow } from '../db/projects.js';
 import { AppError, badRequest, forbidden, notFound, storageFault } from '../errors.js';
@@ -385,6 +386,9 @@ export default async function realtimeRoutes(app: FastifyInstance, options: { se
           const frame = parseFrame<VisitorFrame>(raw, visitorFrame);
           if (frame.type === 'hello') {
             if (!project || conn) throw badRequest('hello was already said');
+            // Measured as stored, as everywhere a group is named: "Night   shift" is Night shift.
+            const groupTooLong = frame.group === undefined ? null : groupNameTooLong(frame.group);
+            if (groupTooLong) throw badRequest(groupTooLong);
             helloSaid();
             const hello = await dialogs.visitorHello(project, frame.token, frame.language, frame.rev);
             // Gone while the hello was answered: registered now, it would stay "online" for good.

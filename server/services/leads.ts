@@ -12,6 +12,7 @@
 // carry a removed class in a spelling the list no longer has; adding (or renaming to) that name
 // again takes them back, in the list's spelling, so a class removed by mistake is restored
 // whole instead of being split in two.
+import { classNameTooLong } from '../../core/lead-class-name.js';
 import { normalizeClassName } from '../../core/protocol/constants.js';
 import { sourceOf } from '../../core/leads.js';
 import { nameProblem } from '../../core/names.js';
@@ -25,13 +26,13 @@ import { iso } from './present.js';
 import type { ProjectsService } from './projects.js';
 import { dateKey, instantOf, wallClock } from './schedule.js';
 
-const MAX_CLASS_NAME = 100;
 const classKey = (name: string) => normalizeClassName(name).toLowerCase();
 
 function checkedClassName(raw: string): { name: string; key: string } {
   const name = normalizeClassName(raw);
   if (!name) throw badRequest('a lead class needs a name');
-  if ([...name].length > MAX_CLASS_NAME) throw badRequest(`a lead class name is at most ${MAX_CLASS_NAME} characters`);
+  const tooLong = classNameTooLong(raw);
+  if (tooLong) throw badRequest(tooLong);
   const problem = nameProblem('the lead class name', raw.trim()); // before squeezing makes a line break a space
   if (problem) throw badRequest(problem);
   return { name, key: classKey(name) };
@@ -44,6 +45,9 @@ function checkedClassName(raw: string): { name: string; key: string } {
 export async function resolveLeadClass(db: Db, projectId: number, raw: string, q?: Tx): Promise<string> {
   // Blank is not "no class": a script whose variable came out empty must not clear classes.
   if (!normalizeClassName(raw)) throw badRequest('a lead class needs a name (null removes the class from the dialog)');
+  // Measured as stored, as the list's names are: no class is longer, and the words say why.
+  const tooLong = classNameTooLong(raw);
+  if (tooLong) throw badRequest(tooLong);
   const repo = leadsRepo(db);
   const found = await repo.classByKey(projectId, classKey(raw), q);
   if (found) return found.name;

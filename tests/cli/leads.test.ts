@@ -50,7 +50,8 @@ afterAll(async () => {
 describe('parley leads list and export', () => {
   it('list: a table of every dialog, oldest first; --json the leads; --class and dates filter', async () => {
     const [table, json, target, day] = await Promise.all([
-      ann.run(['leads', 'list']),
+      // On a computer in another zone than the project's, which the heading then names.
+      ann.run(['leads', 'list'], { env: { TZ: 'UTC' } }),
       ann.json<Lead[]>(['leads', 'list']),
       ann.json<Lead[]>(['leads', 'list', '--class', 'Target']),
       ann.json<Lead[]>(['leads', 'list', '--since', '2026-01-06', '--until', '2026-01-06']),

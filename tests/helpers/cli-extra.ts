@@ -12,8 +12,13 @@ export interface Shell {
   json<T = unknown>(args: string[], opts?: { stdin?: string; env?: NodeJS.ProcessEnv }): Promise<T>;
 }
 
-/** A fresh config dir (never the real home) and a fixed environment, like one terminal or one CI job. */
-export async function shell(env: NodeJS.ProcessEnv = {}): Promise<Shell> {
+/**
+ * A fresh config dir (never the real home) and a fixed environment, like one terminal or one CI job.
+ * Its clock is UTC unless `env` says another TZ: the CLI names a project's zone only when the
+ * terminal is elsewhere, so what a test expects must not depend on the machine it runs on.
+ */
+export async function shell(given: NodeJS.ProcessEnv = {}): Promise<Shell> {
+  const env = { TZ: 'UTC', ...given };
   const configDir = await tempDir('parley-cli-');
   const self: Shell = {
     configDir,

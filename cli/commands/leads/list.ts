@@ -4,7 +4,7 @@ import { type Ctx, withProject } from '../../context.js';
 import { UsageError } from '../../errors.js';
 import { print, result, writeData } from '../../io.js';
 import { refuse } from '../../options.js';
-import { formatTime } from '../../present.js';
+import { projectClock } from '../../present.js';
 import { allLeads, type FilterOpts, formatLeads, type LeadFormat, parseLeadFormat, withFilters } from './common.js';
 import { formatDuration } from './report.js';
 
@@ -29,13 +29,15 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
     return 0;
   }
   const { table, truncate } = await import('../../tables.js');
+  // The project's times; its zone named in the heading when this terminal is in another.
+  const clock = projectClock(timezone);
   result(ctx.io, leads, () =>
     leads.length
       ? table(
-          ['ID', `CREATED (${timezone})`, 'CLASS', 'OPERATOR', 'VISITOR', 'SOURCE', 'FIRST RESPONSE'],
+          ['ID', clock.heading('CREATED'), 'CLASS', 'OPERATOR', 'VISITOR', 'SOURCE', 'FIRST RESPONSE'],
           leads.map((l) => [
             l.dialogId,
-            formatTime(l.createdAt, new Date(), timezone),
+            clock.time(l.createdAt),
             l.leadClass ?? '-',
             l.operator?.name || '-',
             truncate(l.visitor.realName ? `${l.visitor.name} (${l.visitor.realName})` : l.visitor.name, 40),
