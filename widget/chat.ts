@@ -20,7 +20,7 @@
 //   the deliveries of what is held), and every message is shown once per id, redrawn only by a
 //   higher rev that changes what it shows (an edit).
 import { formatSize } from '../core/format-size.js';
-import { groupNameTooLong } from '../core/group-name.js';
+import { groupNameTooLong } from '../core/name-length.js';
 import { MAX_GROUP_NAME, normalizeGroupName } from '../core/protocol/constants.js';
 import type { PageContext, VisitorMessage } from '../core/protocol/dialogs.js';
 import type { ApiEvent, Controls, Identity } from './api.js';

@@ -1,8 +1,7 @@
 // Dialogs, messages and the WebSocket frames of operators and visitors.
 import { Type, type Static } from 'typebox';
 
-import { MAX_GROUP_NAME_WRITTEN } from '../group-name.js';
-import { MAX_CLASS_NAME_WRITTEN } from '../lead-class-name.js';
+import { MAX_NAME_WRITTEN } from '../name-length.js';
 import { MAX_ATTACHMENTS, MAX_BODY, VIEWS } from './constants.js';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
@@ -157,9 +156,9 @@ export const TakeBody = Nullable(Type.Object({ from: Nullable(Type.Integer({ min
 export const AssignBody = Type.Object({ email: Type.String({ minLength: 3, maxLength: 254 }) }, { additionalProperties: false });
 /**
  * A dialog's lead class as written, which the service squeezes before it measures it (as it does a
- * class's own name, core/lead-class-name.ts): the cap here only stops absurd input.
+ * class's own name, core/name-length.ts): the cap here only stops absurd input.
  */
-export const DialogLeadClass = Type.String({ minLength: 1, maxLength: MAX_CLASS_NAME_WRITTEN });
+export const DialogLeadClass = Type.String({ minLength: 1, maxLength: MAX_NAME_WRITTEN });
 export const LeadClassBody = Type.Object(
   { leadClass: Nullable(DialogLeadClass) },
   { additionalProperties: false },
@@ -257,8 +256,8 @@ export const VisitorFrame = Type.Union([
     rev: Type.Optional(Type.Integer({ minimum: 0 })),
     /** With `rev`, the newest seq held: a delivery of a message up to it is no change to send again. */
     seq: Type.Optional(Type.Integer({ minimum: 0 })),
-    /** The embed's data-group as written: measured as stored by the server (core/group-name.ts). */
-    group: Type.Optional(Type.String({ maxLength: MAX_GROUP_NAME_WRITTEN })),
+    /** The embed's data-group as written: measured as stored by the server (core/name-length.ts). */
+    group: Type.Optional(Type.String({ maxLength: MAX_NAME_WRITTEN })),
     language: Type.Optional(Type.String({ maxLength: 16 })),
   }),
   Type.Object({

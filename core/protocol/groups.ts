@@ -1,17 +1,17 @@
 // Operator groups, the URL rules that route new dialogs to them, and the assignment policy.
 import { Type, type Static } from 'typebox';
-import { MAX_GROUP_NAME_WRITTEN } from '../group-name.js';
+import { MAX_NAME_WRITTEN } from '../name-length.js';
 
 export const ASSIGNMENT_POLICIES = ['manual', 'round-robin'] as const;
 export const AssignmentPolicy = Type.Union([Type.Literal('manual'), Type.Literal('round-robin')]);
 export type AssignmentPolicy = Static<typeof AssignmentPolicy>;
 
 /**
- * A group name as written, which the server squeezes before it measures it (core/group-name.ts):
+ * A group name as written, which the server squeezes before it measures it (core/name-length.ts):
  * the cap here only stops absurd input (which the CLI refuses first, in the service's words), so
  * that any name that fits once squeezed reaches the service and its real check.
  */
-export const GroupName = Type.String({ minLength: 1, maxLength: MAX_GROUP_NAME_WRITTEN });
+export const GroupName = Type.String({ minLength: 1, maxLength: MAX_NAME_WRITTEN });
 
 export const GroupMember = Type.Object({
   userId: Type.Integer(),

@@ -6,7 +6,7 @@
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 import { Compile } from 'typebox/compile';
-import { groupNameTooLong } from '../../core/group-name.js';
+import { groupNameTooLong } from '../../core/name-length.js';
 import { OperatorFrame, VisitorFrame } from '../../core/protocol/index.js';
 import type { ProjectRow } from '../db/projects.js';
 import { AppError, badRequest, forbidden, notFound, storageFault } from '../errors.js';

@@ -12,7 +12,7 @@
 // Every change to groups is announced as `groups.changed`: which dialogs are Mine may have changed.
 import type { Group, RouteRule, Routing, UpdateRoutingBody } from '../../core/protocol/index.js';
 import { normalizeEmail } from '../../core/protocol/index.js';
-import { groupNameTooLong } from '../../core/group-name.js';
+import { groupNameTooLong } from '../../core/name-length.js';
 import type { GroupMemberRow, GroupRow, GroupsRepo } from '../db/groups.js';
 import type { Queryable, Tx } from '../db/sqlite.js';
 import { badRequest, conflict, notFound } from '../errors.js';

@@ -12,7 +12,7 @@
 // carry a removed class in a spelling the list no longer has; adding (or renaming to) that name
 // again takes them back, in the list's spelling, so a class removed by mistake is restored
 // whole instead of being split in two.
-import { classNameTooLong } from '../../core/lead-class-name.js';
+import { classNameTooLong } from '../../core/name-length.js';
 import { normalizeClassName } from '../../core/protocol/constants.js';
 import { sourceOf } from '../../core/leads.js';
 import { nameProblem } from '../../core/names.js';

@@ -2,7 +2,7 @@
 // name argument and the human renderings.
 import { normalizeGroupName } from '../../../core/protocol/constants.js';
 import type { Group, Routing } from '../../../core/protocol/index.js';
-import { groupNameTooLong } from '../../../core/group-name.js';
+import { groupNameTooLong } from '../../../core/name-length.js';
 import { refuse } from '../../options.js';
 
 /** The NAME argument: not empty, not too long, no "=" (it separates pattern and group in --route). */

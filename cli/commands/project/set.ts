@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import type { AssignmentPolicy, Project, RouteRule, UpdateProjectBody, UpdateRoutingBody } from '../../../core/protocol/index.js';
-import { groupNameTooLong } from '../../../core/group-name.js';
+import { groupNameTooLong } from '../../../core/name-length.js';
 import { WIDGET_COLOR_RE, WIDGET_GREETING_MAX } from '../../../core/protocol/constants.js';
 import { type Ctx, projectArgument, withProject } from '../../context.js';
 import { CliError, cut, UsageError } from '../../errors.js';
