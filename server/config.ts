@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { AVATAR_MAX_BYTES } from '../core/protocol/constants.js';
 import type { Clock } from './clock.js';
+import { DEFAULT_SCRYPT_N, SCRYPT_N_RANGE } from './secrets.js';
 import type { BridgeTuning } from './telegram/timers.js';
 
 export interface ServerConfig {
@@ -36,6 +37,8 @@ export interface ServerConfig {
   widgetSocketsPerAddress: number;
   /** Visitors one client address may start a minute, by their first message (PARLEY_WIDGET_VISITORS_PER_MINUTE). */
   widgetVisitorsPerMinute: number;
+  /** scrypt's N for new password hashes (PARLEY_SCRYPT_N); secrets.ts. */
+  scryptN: number;
 }
 
 export const DEFAULT_PORT = 8080;
@@ -116,6 +119,7 @@ export function configFromEnv(
     trustProxy: parseSwitch(env.PARLEY_TRUST_PROXY, 'PARLEY_TRUST_PROXY'),
     widgetSocketsPerAddress: parseCount(env.PARLEY_WIDGET_SOCKETS_PER_ADDRESS, 'PARLEY_WIDGET_SOCKETS_PER_ADDRESS', DEFAULT_WIDGET_SOCKETS_PER_ADDRESS),
     widgetVisitorsPerMinute: parseCount(env.PARLEY_WIDGET_VISITORS_PER_MINUTE, 'PARLEY_WIDGET_VISITORS_PER_MINUTE', DEFAULT_WIDGET_VISITORS_PER_MINUTE),
+    scryptN: parseScryptN(env.PARLEY_SCRYPT_N),
   };
 }
 
@@ -179,6 +183,18 @@ function parseSwitch(raw: string | undefined, what: string): boolean {
   if (['1', 'true', 'yes', 'on'].includes(value)) return true;
   if (['', '0', 'false', 'no', 'off'].includes(value)) return false;
   throw new Error(`${what} must be 1 or 0 (true/false, yes/no, on/off), got "${raw}"`);
+}
+
+/** A power of two in SCRYPT_N_RANGE, or the default. */
+function parseScryptN(raw: string | undefined): number {
+  const value = raw?.trim();
+  if (!value) return DEFAULT_SCRYPT_N;
+  const n = Number(value);
+  const { min, max } = SCRYPT_N_RANGE;
+  if (!/^\d+$/.test(value) || n < min || n > max || (n & (n - 1)) !== 0) {
+    throw new Error(`PARLEY_SCRYPT_N must be a power of two from ${min} to ${max}, got "${raw}"`);
+  }
+  return n;
 }
 
 export function parsePort(raw: string, what: string): number {

@@ -1,21 +1,28 @@
 // Passwords, tokens and codes. All randomness comes from the CSPRNG (node:crypto).
 import { createHash, randomBytes, randomInt, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 
-const SCRYPT = { N: 16384, r: 8, p: 1, keylen: 32 };
+/**
+ * scrypt's cost for new hashes: N (PARLEY_SCRYPT_N), r and p. About 40 ms and 16 MiB a hash at the
+ * default N on a current core. The parameters travel with each hash, so a hash keeps the cost it
+ * was made with when N changes, and verifying it needs no setting.
+ */
+export const DEFAULT_SCRYPT_N = 16384;
+export const SCRYPT_N_RANGE = { min: 1024, max: 131072 } as const;
+const SCRYPT = { r: 8, p: 1, keylen: 32 };
 
 function scrypt(password: string, salt: Buffer, N: number, r: number, p: number, keylen: number): Promise<Buffer> {
+  // scrypt needs 128 * N * r bytes; node refuses more than maxmem (32 MiB by default).
+  const maxmem = 2 * 128 * N * r;
   return new Promise((resolve, reject) =>
-    scryptCb(password.normalize('NFKC'), salt, keylen, { N, r, p, maxmem: 64 * 1024 * 1024 }, (err, key) =>
-      err ? reject(err) : resolve(key),
-    ),
+    scryptCb(password.normalize('NFKC'), salt, keylen, { N, r, p, maxmem }, (err, key) => (err ? reject(err) : resolve(key))),
   );
 }
 
 /** `scrypt$N$r$p$salt$hash`, base64url parts; the parameters travel with the hash so they can be raised later. */
-export async function hashPassword(password: string): Promise<string> {
+export async function hashPassword(password: string, N = DEFAULT_SCRYPT_N): Promise<string> {
   const salt = randomBytes(16);
-  const key = await scrypt(password, salt, SCRYPT.N, SCRYPT.r, SCRYPT.p, SCRYPT.keylen);
-  return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64url'), key.toString('base64url')].join('$');
+  const key = await scrypt(password, salt, N, SCRYPT.r, SCRYPT.p, SCRYPT.keylen);
+  return ['scrypt', N, SCRYPT.r, SCRYPT.p, salt.toString('base64url'), key.toString('base64url')].join('$');
 }
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
@@ -26,11 +33,12 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return timingSafeEqual(key, expected);
 }
 
-/** Verifying against this keeps "unknown email" as slow as "wrong password". */
-let dummyHash: Promise<string> | null = null;
-export function dummyPasswordHash(): Promise<string> {
-  dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
-  return dummyHash;
+/** Verifying against this keeps "unknown email" as slow as "wrong password" (one per cost). */
+const dummyHashes = new Map<number, Promise<string>>();
+export function dummyPasswordHash(N = DEFAULT_SCRYPT_N): Promise<string> {
+  let hash = dummyHashes.get(N);
+  if (!hash) dummyHashes.set(N, (hash = hashPassword(randomBytes(16).toString('hex'), N)));
+  return hash;
 }
 
 const PASSWORD_ALPHABET = 'abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';

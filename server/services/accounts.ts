@@ -166,7 +166,7 @@ export function accountsService(deps: ServiceDeps, presence: Pick<PresenceServic
         throw rateLimited('too many failed sign-ins for this account from this address; try again later', retryAfter);
       }
       const user = await repos.users.byEmail(email);
-      const ok = await verifyPassword(password, user?.password_hash ?? (await dummyPasswordHash()));
+      const ok = await verifyPassword(password, user?.password_hash ?? (await dummyPasswordHash(config.scryptN)));
       if (!user || !ok) {
         await db.write(async (tx) => {
           await repos.loginFailures.prune(tx, windowStart);
@@ -210,7 +210,7 @@ export function accountsService(deps: ServiceDeps, presence: Pick<PresenceServic
         throw badRequest('the current password is wrong', 'invalid_credentials');
       }
       checkNewPassword(newPassword, { email: user.email, current: currentPassword });
-      const hash = await hashPassword(newPassword);
+      const hash = await hashPassword(newPassword, config.scryptN);
       const now = clock.now();
       const revoked = await db.write(async (tx) => {
         await repos.users.setPassword(tx, user.id, hash, now);
@@ -258,7 +258,7 @@ export function accountsService(deps: ServiceDeps, presence: Pick<PresenceServic
         await db.write((tx) => repos.passwordResets.countAttempt(tx, reset.id));
         throw invalidCode();
       }
-      const hash = await hashPassword(newPassword);
+      const hash = await hashPassword(newPassword, config.scryptN);
       const { revoked, unlinkedChat, tokens } = await db.write(async (tx) => {
         // The used_at guard makes the code single-use even if two resets race.
         const fresh = await repos.passwordResets.latestUsable(user.id, now, tx);

@@ -53,7 +53,7 @@ export function adminService(deps: ServiceDeps) {
     const user = await repos.users.byEmail(email);
     if (!user || !user.must_change_password) return { email, password: null };
     const password = generatePassword();
-    const hash = await hashPassword(password);
+    const hash = await hashPassword(password, config.scryptN);
     const now = clock.now();
     await db.write((tx) =>
       repos.users.setInitialPassword(tx, user.id, hash, now + ACCOUNT_RULES.initialPasswordTtlMs, now),
@@ -73,7 +73,7 @@ export function adminService(deps: ServiceDeps) {
       const problem = nameProblem('the first name', firstName) ?? nameProblem('the last name', lastName);
       if (problem) throw badRequest(problem);
       const password = generatePassword();
-      const hash = await hashPassword(password);
+      const hash = await hashPassword(password, config.scryptN);
       const now = clock.now();
       await db.write(async (tx) => {
         if (await repos.users.byEmail(email, tx)) {
@@ -123,7 +123,7 @@ export function adminService(deps: ServiceDeps) {
 
       if (!project) {
         const now = clock.now();
-        const [adminHash, operatorHash] = await Promise.all([hashPassword('x'), hashPassword('x')]);
+        const [adminHash, operatorHash] = await Promise.all([hashPassword('x', config.scryptN), hashPassword('x', config.scryptN)]);
         projectId = await db.write(async (tx) => {
           // Project names are unique: next to a project of that name, the demo takes a number.
           let name = DEMO.projectName;

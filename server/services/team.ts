@@ -120,7 +120,7 @@ export function teamService(
       const neverSignedIn = (u: { must_change_password: number } | undefined) => u?.must_change_password === 1;
       // Hashing is slow on purpose: do it before entering the write transaction.
       const password = !existing || neverSignedIn(existing) ? generatePassword() : null;
-      const passwordHash = password ? await hashPassword(password) : null;
+      const passwordHash = password ? await hashPassword(password, config.scryptN) : null;
       const now = clock.now();
       const expiresAt = now + ACCOUNT_RULES.initialPasswordTtlMs;
 

@@ -4,6 +4,12 @@ import { fileURLToPath } from 'node:url';
 
 export const PARLEY_BIN = fileURLToPath(new URL('../../bin/parley.js', import.meta.url));
 
+/**
+ * Password hashes at scrypt's lowest cost (PARLEY_SCRYPT_N): the same code, a 40th of the time.
+ * Most tests sign several people in; at the default cost hashing was a third of the suite.
+ */
+export const TEST_SCRYPT = { PARLEY_SCRYPT_N: '1024' } as const;
+
 export interface CliResult {
   code: number;
   stdout: string;
@@ -16,7 +22,7 @@ export function runCli(
   opts: { env?: NodeJS.ProcessEnv; stdin?: string; configDir: string; bin?: string },
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: opts.configDir, PARLEY_CONFIG_DIR: opts.configDir, ...opts.env };
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: opts.configDir, PARLEY_CONFIG_DIR: opts.configDir, ...TEST_SCRYPT, ...opts.env };
     const child = spawn(process.execPath, [opts.bin ?? PARLEY_BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';

@@ -3,7 +3,7 @@
 // never on fixed sleeps. Every process started here is tracked so afterEach can kill what is
 // still running, even when a test failed half-way.
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { PARLEY_BIN } from './cli.js';
+import { PARLEY_BIN, TEST_SCRYPT } from './cli.js';
 
 export interface Exit {
   code: number | null;
@@ -25,7 +25,7 @@ export interface ParleyProcess {
 const running = new Set<ParleyProcess>();
 
 export function spawnParley(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): ParleyProcess {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...opts.env };
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...TEST_SCRYPT, ...opts.env };
   const child = spawn(process.execPath, [PARLEY_BIN, ...args], { env, cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
   child.stdin.end();
   let stdout = '';

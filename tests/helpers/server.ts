@@ -9,6 +9,7 @@ import { ParleyClient } from '../../core/client/api.js';
 import { buildApp } from '../../server/app.js';
 import type { Clock } from '../../server/clock.js';
 import { configFromEnv } from '../../server/config.js';
+import { TEST_SCRYPT } from './cli.js';
 import type { BridgeTuning } from '../../server/telegram/timers.js';
 
 export interface TestServer {
@@ -51,7 +52,7 @@ export async function startTestServer(
   // Every visitor of a test comes from 127.0.0.1: the per-address budgets against floods are
   // lifted unless a test sets them (tests/server/abuse-limits.test.ts tests them).
   const unlimited = { PARLEY_WIDGET_SOCKETS_PER_ADDRESS: '1000000', PARLEY_WIDGET_VISITORS_PER_MINUTE: '1000000' };
-  const config = configFromEnv({ PARLEY_LOG_LEVEL: 'debug', ...unlimited, ...opts.env, PARLEY_DATA_DIR: dataDir, PARLEY_PORT: '0' });
+  const config = configFromEnv({ PARLEY_LOG_LEVEL: 'debug', ...unlimited, ...TEST_SCRYPT, ...opts.env, PARLEY_DATA_DIR: dataDir, PARLEY_PORT: '0' });
   const app = await buildApp({ config, clock: opts.clock, logStream, rateLimits: opts.rateLimits, telegram: opts.telegram, heartbeatMs: opts.heartbeatMs, sessionCheckMs: opts.sessionCheckMs, requestTimeoutMs: opts.requestTimeoutMs });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address() as { port: number };

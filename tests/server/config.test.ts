@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configFromEnv } from '../../server/config.js';
+import { hashPassword, verifyPassword } from '../../server/secrets.js';
 
 const config = (env: NodeJS.ProcessEnv, flags: { host?: string; port?: number; dataDir?: string } = {}) =>
   configFromEnv({ PARLEY_DATA_DIR: '/tmp/x', ...env }, flags);
@@ -26,6 +27,10 @@ describe('configFromEnv', () => {
       [{ PARLEY_WIDGET_SOCKETS_PER_ADDRESS: 'lots' }, 'PARLEY_WIDGET_SOCKETS_PER_ADDRESS must be a whole number from 1 up, got "lots"'],
       [{ PARLEY_WIDGET_VISITORS_PER_MINUTE: '2.5' }, 'PARLEY_WIDGET_VISITORS_PER_MINUTE must be a whole number from 1 up, got "2.5"'],
       [{ PARLEY_WIDGET_VISITORS_PER_MINUTE: '-10' }, 'PARLEY_WIDGET_VISITORS_PER_MINUTE must be a whole number from 1 up, got "-10"'],
+      [{ PARLEY_SCRYPT_N: '1000' }, 'PARLEY_SCRYPT_N must be a power of two from 1024 to 131072, got "1000"'],
+      [{ PARLEY_SCRYPT_N: '512' }, 'PARLEY_SCRYPT_N must be a power of two from 1024 to 131072, got "512"'],
+      [{ PARLEY_SCRYPT_N: '262144' }, 'PARLEY_SCRYPT_N must be a power of two from 1024 to 131072, got "262144"'],
+      [{ PARLEY_SCRYPT_N: '16k' }, 'PARLEY_SCRYPT_N must be a power of two from 1024 to 131072, got "16k"'],
     ];
     for (const [env, message] of cases) expect(() => config(env), JSON.stringify(env)).toThrow(message);
   });
@@ -49,6 +54,21 @@ describe('configFromEnv', () => {
       widgetSocketsPerAddress: 20000,
       widgetVisitorsPerMinute: 60,
     });
+  });
+
+  it('hashes passwords at scrypt N=16384 unless PARLEY_SCRYPT_N says otherwise; a hash keeps its own cost', async () => {
+    expect(config({}).scryptN).toBe(16384);
+    expect(config({ PARLEY_SCRYPT_N: ' 65536 ' }).scryptN).toBe(65536);
+    const strong = await hashPassword('correct horse', config({}).scryptN);
+    const cheap = await hashPassword('correct horse', config({ PARLEY_SCRYPT_N: '1024' }).scryptN);
+    expect(strong).toMatch(/^scrypt\$16384\$8\$1\$/);
+    expect(cheap).toMatch(/^scrypt\$1024\$8\$1\$/);
+    // Verifying reads the cost from the hash: either verifies, whatever the setting now.
+    for (const hash of [strong, cheap]) {
+      expect(await verifyPassword('correct horse', hash)).toBe(true);
+      expect(await verifyPassword('correct horse!', hash)).toBe(false);
+    }
+    expect(await hashPassword('x', 131072)).toMatch(/^scrypt\$131072\$/);
   });
 
   it('makes a usable public URL for any host: any address as loopback, IPv6 in brackets', () => {
