@@ -3,7 +3,7 @@
 // package, nothing to compile or download besides it), and the installed `parley` signs in with
 // the mailed password and works; what needs the whole installation says so in one line.
 import { spawn } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -74,6 +74,17 @@ describe('the operator package (/parley.tgz)', () => {
     expect(online, online.stderr).toMatchObject({ code: 0, stderr: '' });
     const shown = await parley(['status', 'show', '-p', 'Shop', '--json']);
     expect(JSON.parse(shown.stdout)).toMatchObject({ online: true });
+
+    // Template files: yaml is bundled too, loaded only for them. A YAML file is read (then refused
+    // for an operator's access), and the templates are written as YAML.
+    await admin.createTemplate(shop.id, { name: 'Hello', text: 'Hi, how can I help?' });
+    const file = join(home, 'templates.yaml');
+    await writeFile(file, 'templates:\n  - name: Bye\n    text: Thank you!\n');
+    expectFailure(await parley(['templates', 'import', file, '-p', 'Shop']), 1, /importing templates needs/);
+    expect(await parley(['templates', 'export', '-p', 'Shop', '--format', 'yaml'])).toMatchObject({
+      code: 0,
+      stdout: 'templates:\n  - name: Hello\n    text: Hi, how can I help?\n',
+    });
 
     // The TUI is inside (bundled), and loads.
     const tui = await import(pathToFileURL(join(root, 'dist', 'tui', 'main.bundle.js')).href);

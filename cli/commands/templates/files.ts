@@ -71,7 +71,7 @@ async function readStructured(file: string, text: string, format: 'json' | 'yaml
     const problem = jsonProblem(text);
     if (problem) throw fileError(file, lineAt(text, problem.offset), `not valid JSON: ${problem.message}`);
   }
-  const YAML = await import('yaml');
+  const YAML = await import('./yaml.js');
   const lines = new YAML.LineCounter();
   const doc = YAML.parseDocument(text, { lineCounter: lines });
   if (doc.errors.length) {
@@ -161,6 +161,6 @@ export async function writeTemplates(templates: Array<{ name: string; text: stri
   if (format === 'json') return `${JSON.stringify({ templates: plain }, null, 2)}\n`;
   // A spreadsheet opens the file with formula-looking texts as text; import reads them back exactly.
   if (format === 'csv') return formatCsv([['name', 'text'], ...plain.map((t) => [neutralizeFormula(t.name), neutralizeFormula(t.text)])]);
-  const YAML = await import('yaml');
+  const YAML = await import('./yaml.js');
   return YAML.stringify({ templates: plain }, { lineWidth: 0 });
 }
