@@ -396,9 +396,11 @@ describe('an origin the project does not allow (D14)', () => {
       const lost = await elsewhere.newPage();
       await lost.goto(server.url);
       await expect.poll(() => lostAttempts).toBe(1);
-      for (const expected of [2, 3]) {
+      // At least one more attempt each time: the first retries come within a second, so a close
+      // that arrives while the clock runs may let two fit in one step.
+      for (let step = 0, before = 1; step < 2; step++, before = lostAttempts) {
         await lost.clock.runFor(20_000);
-        await expect.poll(() => lostAttempts).toBe(expected);
+        await expect.poll(() => lostAttempts).toBeGreaterThan(before);
       }
     } finally {
       await elsewhere.close();
