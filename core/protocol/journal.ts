@@ -1,6 +1,7 @@
 // Reply templates, lead classes and the lead journal (REST bodies and replies).
 import { Type, type Static } from 'typebox';
 
+import { MAX_NAME_WRITTEN } from '../name-length.js';
 import { DialogLeadClass } from './dialogs.js';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
@@ -80,7 +81,13 @@ export type LeadClass = Static<typeof LeadClass>;
 export const LeadClassList = Type.Object({ classes: Type.Array(LeadClass) });
 export type LeadClassList = Static<typeof LeadClassList>;
 
-export const LeadClassNameBody = Type.Object({ name: Type.String({ maxLength: 1000 }) }, { additionalProperties: false });
+/**
+ * A lead class name as written, which the server squeezes before it measures it (core/name-length.ts):
+ * the cap here only stops absurd input.
+ */
+const LeadClassName = Type.String({ maxLength: MAX_NAME_WRITTEN });
+
+export const LeadClassNameBody = Type.Object({ name: LeadClassName }, { additionalProperties: false });
 export const LeadClassParams = Type.Object({ projectId: Type.Integer({ minimum: 1 }), classId: Type.Integer({ minimum: 1 }) });
 
 /**
@@ -88,7 +95,7 @@ export const LeadClassParams = Type.Object({ projectId: Type.Integer({ minimum: 
  * follow them in their present order.
  */
 export const LeadClassOrderBody = Type.Object(
-  { names: Type.Array(Type.String({ maxLength: 1000 }), { minItems: 1, maxItems: 1000 }) },
+  { names: Type.Array(LeadClassName, { minItems: 1, maxItems: 1000 }) },
   { additionalProperties: false },
 );
 export type LeadClassOrderBody = Static<typeof LeadClassOrderBody>;
@@ -137,7 +144,8 @@ export const LeadsQuery = Type.Object(
   {
     since: Type.Optional(Type.String({ maxLength: 40 })),
     until: Type.Optional(Type.String({ maxLength: 40 })),
-    class: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    /** A class as written: the service squeezes it to find the class, so the cap only stops absurd input. */
+    class: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_NAME_WRITTEN })),
     /** Only dialogs nobody classified. */
     unclassified: Type.Optional(Type.Boolean()),
     /** The `next` of the previous page. */

@@ -263,6 +263,8 @@ export function leadsService(deps: Pick<ServiceDeps, 'db' | 'repos'>, projects: 
     if (q.class !== undefined) {
       const key = classKey(q.class);
       if (!key) throw badRequest('class: a lead class needs a name (for dialogs without one, ask for unclassified)');
+      const tooLong = classNameTooLong(q.class);
+      if (tooLong) throw badRequest(`class: ${tooLong}`);
       // A listed class or one dialogs still carry, in whatever case; a name that is neither is
       // most likely a typo, which an empty journal would hide.
       classNames = await spellingsOf(projectId, key);
@@ -323,6 +325,8 @@ export function leadsService(deps: Pick<ServiceDeps, 'db' | 'repos'>, projects: 
         const byKey = new Map(current.map((c) => [c.name_key, c]));
         const named: typeof current = [];
         for (const raw of rawNames) {
+          const tooLong = classNameTooLong(raw);
+          if (tooLong) throw badRequest(tooLong);
           const found = byKey.get(classKey(raw));
           if (!found) throw await noSuchClass(db, projectId, raw, tx);
           if (named.includes(found)) throw badRequest(`the lead class "${found.name}" is named twice`);

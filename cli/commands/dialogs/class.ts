@@ -1,4 +1,6 @@
 import { Command } from 'commander';
+import { classNameTooLong } from '../../../core/name-length.js';
+import { normalizeClassName } from '../../../core/protocol/constants.js';
 import { type Ctx, withProject } from '../../context.js';
 import { UsageError } from '../../errors.js';
 import { result } from '../../io.js';
@@ -8,9 +10,15 @@ interface Opts {
   clear?: boolean;
 }
 
-/** A blank class is refused (exit 2): clearing is said with --clear, never by an empty variable. */
+/**
+ * A blank class is refused (exit 2): clearing is said with --clear, never by an empty variable.
+ * So is one longer than any class can be, measured as the server stores it (trimmed, runs of
+ * spaces squeezed) and in its words. Sent as written: the server squeezes it.
+ */
 function parseLeadClass(this: unknown, value: string): string {
-  if (!value.trim()) throw refuse(this, value, 'a lead class needs a name (to remove the class: --clear)');
+  if (!normalizeClassName(value)) throw refuse(this, value, 'a lead class needs a name (to remove the class: --clear)');
+  const tooLong = classNameTooLong(value);
+  if (tooLong) throw refuse(this, value, tooLong);
   return value;
 }
 

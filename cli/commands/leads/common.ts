@@ -3,6 +3,8 @@
 import { type Command, Option } from 'commander';
 import type { ParleyClient } from '../../../core/client/api.js';
 import { formatCsv, neutralizeFormula } from '../../../core/csv.js';
+import { classNameTooLong } from '../../../core/name-length.js';
+import { normalizeClassName } from '../../../core/protocol/constants.js';
 import { parseDate } from '../../../core/schedule-text.js';
 import type { Lead } from '../../../core/protocol/index.js';
 import { refuse } from '../../options.js';
@@ -33,10 +35,14 @@ export function leadFormatOfPath(path: string): LeadFormat | null {
 
 /**
  * --class: a blank one is a usage error, not "no class" (a script's empty variable would list the
- * opposite leads); --unclassified asks for those. Case and spaces are the server's to match.
+ * opposite leads); --unclassified asks for those. So is one longer than any class can be, measured
+ * as the server stores a class (trimmed, runs of spaces squeezed) and in its words. Case and
+ * spaces are the server's to match: the class is sent as written.
  */
 export function parseFilterClass(this: unknown, value: string): string {
-  if (!value.trim()) throw refuse(this, value, 'a lead class needs a name (for dialogs without one: --unclassified)');
+  if (!normalizeClassName(value)) throw refuse(this, value, 'a lead class needs a name (for dialogs without one: --unclassified)');
+  const tooLong = classNameTooLong(value);
+  if (tooLong) throw refuse(this, value, tooLong);
   return value;
 }
 
