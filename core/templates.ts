@@ -43,8 +43,9 @@ export function fillTemplate(text: string, values: PlaceholderValues): string {
 }
 
 /**
- * The values for a dialog: the visitor's real name from the client card when the operator has
- * filled it in, else their generated name; a last name of "-" (not given) fills as nothing.
+ * The values for a dialog: the visitor's real name from the client card when an operator or the
+ * site (identify) has filled it in, else their generated name; a last name of "-" (not given)
+ * fills as nothing. The operator reads the text before sending it.
  */
 export function placeholderValues(input: {
   visitor?: { name: string; realName?: string | null } | null;

@@ -52,11 +52,21 @@ export const PageContext = Type.Object(
 );
 export type PageContext = Static<typeof PageContext>;
 
+/** The card's fields a site can give (the widget's identify); notes are the operators' alone. */
+export const SiteCardField = Type.Union([Type.Literal('realName'), Type.Literal('phone'), Type.Literal('email')]);
+export type SiteCardField = Static<typeof SiteCardField>;
+
 export const ClientCard = Type.Object({
   realName: Nullable(Type.String()),
   phone: Nullable(Type.String()),
   email: Nullable(Type.String()),
   notes: Nullable(Type.String()),
+  /**
+   * The fields whose value the site gave, in the card's order: the site's word, unverified, where
+   * the others were typed by an operator (an operator's edit of a field makes it theirs). Servers
+   * before it do not say: read as none.
+   */
+  fromSite: Type.Optional(Type.Array(SiteCardField, { maxItems: 3 })),
 });
 export type ClientCard = Static<typeof ClientCard>;
 

@@ -2,7 +2,7 @@
 import { Type, type Static } from 'typebox';
 
 import { MAX_NAME_WRITTEN } from '../name-length.js';
-import { DialogLeadClass } from './dialogs.js';
+import { DialogLeadClass, SiteCardField } from './dialogs.js';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
@@ -127,6 +127,8 @@ export const Lead = Type.Object({
     phone: Nullable(Type.String()),
     email: Nullable(Type.String()),
     notes: Nullable(Type.String()),
+    /** The card fields whose value the site gave (identify), as the client card's `fromSite`. */
+    fromSite: Type.Optional(Type.Array(SiteCardField, { maxItems: 3 })),
   }),
   landingPage: Nullable(Type.String()),
   pageTitle: Nullable(Type.String()),

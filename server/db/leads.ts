@@ -13,7 +13,7 @@ export interface LeadClassRow {
 
 /** A dialog as a lead, with its visitor's card and landing page. */
 export interface LeadRow
-  extends Pick<VisitorRow, 'real_name' | 'phone' | 'email' | 'notes' | 'page_url' | 'page_title' | 'referrer' | 'utm'> {
+  extends Pick<VisitorRow, 'real_name' | 'phone' | 'email' | 'notes' | 'card_by_operator' | 'page_url' | 'page_title' | 'referrer' | 'utm'> {
   id: number;
   status: 'open' | 'closed';
   created_at: number;
@@ -54,7 +54,7 @@ export interface LeadFilter {
 const LEAD_SELECT = `
   SELECT d.id, d.status, d.created_at, d.first_response_at, d.closed_at, d.lead_class, d.group_name, d.assignee_id,
          u.email AS assignee_email, u.first_name AS assignee_first_name, u.last_name AS assignee_last_name,
-         v.name AS visitor_name, v.real_name, v.phone, v.email, v.notes, v.page_url, v.page_title, v.referrer, v.utm
+         v.name AS visitor_name, v.real_name, v.phone, v.email, v.notes, v.card_by_operator, v.page_url, v.page_title, v.referrer, v.utm
   FROM dialogs d
   JOIN visitors v ON v.id = d.visitor_id
   LEFT JOIN users u ON u.id = d.assignee_id`;

@@ -22,7 +22,7 @@ import type { Db, Tx } from '../db/sqlite.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 import type { Auth } from './accounts.js';
 import type { ServiceDeps } from './context.js';
-import { iso } from './present.js';
+import { cardFromSite, iso } from './present.js';
 import type { ProjectsService } from './projects.js';
 import { dateKey, instantOf, wallClock } from './schedule.js';
 
@@ -146,7 +146,7 @@ function presentLead(row: LeadRow): Lead {
         ? null
         : { id: row.assignee_id, name: fullName(row.assignee_first_name, row.assignee_last_name), email: row.assignee_email },
     group: row.group_name,
-    visitor: { name: row.visitor_name, realName: row.real_name, phone: row.phone, email: row.email, notes: row.notes },
+    visitor: { name: row.visitor_name, realName: row.real_name, phone: row.phone, email: row.email, notes: row.notes, fromSite: cardFromSite(row) },
     landingPage: row.page_url,
     pageTitle: row.page_title,
     referrer: row.referrer,

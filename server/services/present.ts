@@ -7,12 +7,13 @@ import type {
   Message,
   Project,
   RemainingApiToken,
+  SiteCardField,
   User,
   Visitor,
   VisitorMessage,
 } from '../../core/protocol/index.js';
 import type { CredentialRow } from '../db/credentials.js';
-import type { DialogListRow, MessageViewRow, VisitorRow } from '../db/dialogs.js';
+import { CARD_BY_OPERATOR, type DialogListRow, type MessageViewRow, type VisitorRow } from '../db/dialogs.js';
 import type { MemberRow, ProjectWithMembership } from '../db/projects.js';
 import type { UserRow } from '../db/users.js';
 import { credentialState, idleExpiry } from './accounts.js';
@@ -180,11 +181,27 @@ export function presentDialog(d: DialogListRow): DialogSummary {
   };
 }
 
+/** The card's fields a site can give, in the card's order, by their columns. */
+const SITE_CARD_FIELDS = [
+  ['realName', 'real_name'],
+  ['phone', 'phone'],
+  ['email', 'email'],
+] as const satisfies ReadonlyArray<readonly [SiteCardField, keyof typeof CARD_BY_OPERATOR]>;
+
+/**
+ * The card fields whose value the site gave (identify): a value in a field no operator has set.
+ * An operator's edit sets the field's bit, and the values kept from before sites could identify
+ * came in as the operators'.
+ */
+export function cardFromSite(v: Pick<VisitorRow, 'real_name' | 'phone' | 'email' | 'card_by_operator'>): SiteCardField[] {
+  return SITE_CARD_FIELDS.filter(([, col]) => v[col] !== null && !(v.card_by_operator & CARD_BY_OPERATOR[col])).map(([field]) => field);
+}
+
 export function presentVisitor(v: VisitorRow): Visitor {
   return {
     id: v.id,
     name: v.name,
-    card: { realName: v.real_name, phone: v.phone, email: v.email, notes: v.notes },
+    card: { realName: v.real_name, phone: v.phone, email: v.email, notes: v.notes, fromSite: cardFromSite(v) },
     page: { url: v.page_url, title: v.page_title, referrer: v.referrer },
     currentPage: v.current_url || v.current_title ? { url: v.current_url, title: v.current_title } : null,
     utm: v.utm ? (JSON.parse(v.utm) as Record<string, string>) : {},

@@ -68,7 +68,7 @@ describe('parley leads list and export', () => {
     expect(lines[3]).toMatch(/\starget\s+ann Tester\s.*\s\(direct\)\s+5m$/);
     expect(lines[4]).toMatch(/\s-\s+-\s.*\s\(direct\)\s+-$/);
     expect(json.map((l) => l.dialogId)).toEqual(scenario.dialogs);
-    expect(json[0].visitor).toEqual({ name: scenario.visitors[0], ...CARD_1 });
+    expect(json[0].visitor).toEqual({ name: scenario.visitors[0], ...CARD_1, fromSite: [] });
     expect(target.map((l) => l.dialogId)).toEqual([scenario.dialogs[0], scenario.dialogs[2]]);
     expect(day.map((l) => l.dialogId)).toEqual([scenario.dialogs[2]]);
   });

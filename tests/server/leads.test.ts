@@ -144,7 +144,7 @@ describe('the journal', () => {
       leadClass: 'target',
       operator: { id: expect.any(Number), name: 'ann Tester', email: 'ann@example.com' },
       group: null,
-      visitor: { name: scenario.visitors[0], ...CARD_1 },
+      visitor: { name: scenario.visitors[0], ...CARD_1, fromSite: [] },
       landingPage: `${ORIGIN}/shoes?utm_source=google&utm_medium=cpc&utm_campaign=winter`,
       pageTitle: 'Shoes',
       referrer: 'https://www.google.com/',

@@ -79,7 +79,7 @@ describe('a visitor who has written', () => {
     expect(await identify(peer, { realName: '  Ada Lovelace ', email: 'Ada@Example.com', phone: '+44 20 7946 0000' })).toMatchObject({
       type: 'identified',
     });
-    const card = { realName: 'Ada Lovelace', email: 'ada@example.com', phone: '+44 20 7946 0000', notes: null };
+    const card = { realName: 'Ada Lovelace', email: 'ada@example.com', phone: '+44 20 7946 0000', notes: null, fromSite: ['realName', 'phone', 'email'] };
     const updated = await watcher.next((f) => f.type === 'visitor.updated');
     expect(updated).toMatchObject({ dialogId, visitor: { card } });
     // Lists show the real name: the dialog is announced again.
@@ -112,6 +112,7 @@ describe('a visitor who has written', () => {
       email: null,
       phone: '+44 2',
       notes: 'VIP',
+      fromSite: ['phone'],
     });
     // Only operator fields said: nothing to write, nothing announced (the next event is the next change).
     expect((await identify(peer, { realName: 'Someone Else', email: 'else@example.com' })).type).toBe('identified');
@@ -135,7 +136,7 @@ describe('a visitor not stored yet (nothing written)', () => {
     const created = await watcher.next((f) => f.type === 'dialog.created');
     expect(created.dialog.visitor.realName).toBe('Grace Hopper');
     const dialogId = created.dialog.id as number;
-    const card = { realName: 'Grace Hopper', email: 'grace@example.com', phone: '+1 555 0100', notes: null };
+    const card = { realName: 'Grace Hopper', email: 'grace@example.com', phone: '+1 555 0100', notes: null, fromSite: ['realName', 'phone', 'email'] };
     expect(await watcher.next((f) => f.type === 'visitor.updated')).toMatchObject({ dialogId, visitor: { card } });
     expect(await cardOf(dialogId)).toEqual(card);
     expect(await count()).toBe(before + 1);
@@ -175,7 +176,7 @@ describe('bad identify frames', () => {
     }
     await stillOpen(peer);
     await write(peer, 'still here', false);
-    expect(await cardOf(dialogId)).toEqual({ realName: null, email: null, phone: null, notes: null });
+    expect(await cardOf(dialogId)).toEqual({ realName: null, email: null, phone: null, notes: null, fromSite: [] });
   });
 
   it('before hello: say hello first', async () => {

@@ -202,6 +202,7 @@ describe('identify', () => {
       email: 'ada@example.com',
       phone: '+44 20 7946 0000',
       notes: null,
+      fromSite: ['realName', 'phone', 'email'],
     });
 
     // An operator corrects the name; the next page of the site says the old name and a new email.

@@ -1,7 +1,9 @@
 // The visitor's client card: generated name, real name, phone, email, notes, page, UTM tags and
-// the dialog's lead class. `i` edits the card, `l` picks the lead class. Where the visitor is and
-// came from (page, URL, referrer) is wrapped over as many rows as it takes, never cut: a URL is
-// there to be read whole or copied from the terminal.
+// the dialog's lead class. A name, phone or email the site gave (identify) is marked as the
+// site's, unverified; an operator's edit makes it theirs. `i` edits the card, `l` picks the lead
+// class. Where the visitor is and came from (page, URL, referrer) is wrapped over as many rows as
+// it takes, never cut: a URL is there to be read whole or copied from the terminal.
+import type { SiteCardField } from '../../core/protocol/index.js';
 import { Box, Text, usePaneBorder } from '../theme.js';
 import { displayWidth, oneLine, wrapAtWidth } from '../../core/text-layout.js';
 import { useStore, useStores } from '../context/stores.js';
@@ -21,11 +23,27 @@ function wrapValue(value: string, width: number, first: number): string[] {
   return rows.length ? rows : [''];
 }
 
-/** The card's lines as rows `width` wide: `wrap`, the value whole over several; else one, cut. */
-function fieldRows(key: string, label: string, value: string | null | undefined, width: number, wrap = false) {
+/**
+ * What follows a value the site gave (the widget's identify): its word, not an operator's. On a
+ * narrow card the mark is shortened; with no room for it beside the value, it takes a row of its
+ * own under it, so the value is never cut for it and the mark is never lost.
+ */
+const FROM_SITE = [' (from site)', ' (site)'];
+
+/**
+ * The card's lines as rows `width` wide: `wrap`, the value whole over several; else one, cut.
+ * `fromSite`: the value is the site's, marked so.
+ */
+function fieldRows(key: string, label: string, value: string | null | undefined, width: number, wrap = false, fromSite = false) {
   const text = (value && oneLine(value)) || '—';
   const head = `${label}: `;
-  if (!wrap) return [<CutRow key={key} width={width} pieces={[{ text: head, dimColor: true }, { text }]} />];
+  if (!wrap) {
+    const row = (mark: string) => <CutRow key={key} width={width} pieces={[{ text: head, dimColor: true }, { text }, { text: mark, dimColor: true }]} />;
+    if (!fromSite || !value) return [row('')];
+    const mark = FROM_SITE.find((m) => displayWidth(head + text + m) <= width);
+    if (mark !== undefined) return [row(mark)];
+    return [row(''), <CutRow key={`${key}:site`} width={width} pieces={[{ text: '  (from site)', dimColor: true }]} />];
+  }
   return wrapValue(text, width, width - displayWidth(head)).map((row, i) =>
     i === 0 ? <CutRow key={key} width={width} pieces={[{ text: head, dimColor: true }, { text: row }]} /> : <CutRow key={`${key}:${i}`} width={width} pieces={[{ text: row }]} />,
   );
@@ -52,11 +70,13 @@ export function ClientCard({ width, height }: { width: number; height: number })
   // Older servers do not say where the visitor writes from: the landing page stands for it.
   const here = visitor.currentPage ?? visitor.page;
   const landed = visitor.page.url !== null && here.url !== visitor.page.url;
+  // Older servers do not say which values the site gave: none is marked.
+  const fromSite = (field: SiteCardField) => visitor.card.fromSite?.includes(field) ?? false;
   // Only the lines that fit: on a short terminal the last ones go rather than squeezing together.
   const lines = [
-    ...fieldRows('name', 'Name', visitor.card.realName, inner),
-    ...fieldRows('phone', 'Phone', visitor.card.phone, inner),
-    ...fieldRows('email', 'Email', visitor.card.email, inner),
+    ...fieldRows('name', 'Name', visitor.card.realName, inner, false, fromSite('realName')),
+    ...fieldRows('phone', 'Phone', visitor.card.phone, inner, false, fromSite('phone')),
+    ...fieldRows('email', 'Email', visitor.card.email, inner, false, fromSite('email')),
     ...fieldRows('notes', 'Notes', visitor.card.notes, inner),
     ...fieldRows('lead', 'Lead class', dialog.leadClass, inner),
     // Where they write from; where their visit began, with what brought them, when elsewhere.

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { DialogDetail, Message } from '../../../core/protocol/index.js';
+import type { DialogDetail, Message, SiteCardField } from '../../../core/protocol/index.js';
 import { type Ctx, withProject } from '../../context.js';
 import { fields, result } from '../../io.js';
 import { parseId } from '../../options.js';
@@ -16,6 +16,10 @@ interface Opts {
 function render(d: DialogDetail, earlier: number, clock: ProjectClock): string {
   const { dialog, visitor } = d;
   const card = visitor.card;
+  // A value the site gave (identify) is its word, unverified: marked, as the TUI's card marks it.
+  // Older servers do not say which values the site gave: nothing is marked.
+  const fromSite = (field: SiteCardField, value: string | null) =>
+    value !== null && card.fromSite?.includes(field) ? `${value} (from site)` : value;
   const utm = Object.entries(visitor.utm).map(([k, v]) => `${k}=${v}`).join(', ');
   // As the TUI's client card: the page they write from, and, when elsewhere, the one their visit
   // began on (what brought them: the referrer and UTM tags below). Older servers say only that.
@@ -25,9 +29,9 @@ function render(d: DialogDetail, earlier: number, clock: ProjectClock): string {
   const header = fields([
     ['dialog', `${dialog.id} · ${dialog.status}${dialog.assignee ? ` · assigned to ${dialog.assignee.name}` : ' · unassigned'}`],
     ['visitor', visitor.name],
-    ['real name', card.realName],
-    ['phone', card.phone],
-    ['email', card.email],
+    ['real name', fromSite('realName', card.realName)],
+    ['phone', fromSite('phone', card.phone)],
+    ['email', fromSite('email', card.email)],
     ['notes', card.notes],
     ['page', page(here)],
     ...(landed ? [['landed', page(visitor.page)] as [string, string | null]] : []),
