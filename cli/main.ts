@@ -67,7 +67,7 @@ import tokenRevoke from './commands/token/revoke.js';
 import tuiCommand from './commands/tui.js';
 import whoamiCommand from './commands/whoami.js';
 import { Ctx } from './context.js';
-import { cut, describeError, EXIT } from './errors.js';
+import { cut, describeError, EXIT, UsageError } from './errors.js';
 import { type Io, processIo } from './io.js';
 
 function version(): string {
@@ -275,6 +275,16 @@ export function buildProgram(ctx: Ctx): Command {
     cmd.exitOverride();
     refuseContradictions(cmd);
     if (!offline.has(cmd)) cmd.configureHelp({ showGlobalOptions: true });
+    // On those, --url or --token would be ignored while the local data directory changes: said.
+    else {
+      cmd.hook('preAction', (_cmd, action) => {
+        const given = ['url', 'token'].filter((flag) => action.optsWithGlobals()[flag] !== undefined);
+        if (given.length) {
+          const flags = given.map((flag) => `--${flag}`).join(' and ');
+          throw new UsageError(`${commandPath(cmd).replace(/^parley /, '')} works on a data directory on this machine, not on a server: leave out ${flags}`);
+        }
+      });
+    }
     cmd.configureOutput({
       writeOut: (s) => ctx.io.stdout.write(s),
       writeErr: (s) => ctx.io.stderr.write(s),

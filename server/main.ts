@@ -103,7 +103,10 @@ function demoBanner(config: ServerConfig, demo: DemoInfo): string {
     `  npx parley tui --url ${url}`,
     `(On another computer: ${installCommand(url)}, then parley tui --url ${url})`,
     '',
-    'One-time passwords must be replaced at the first sign-in; the TUI and the CLI ask for a new one.',
+    // Said only while there is one to replace (a restart after both chose theirs shows none).
+    ...(demo.admin.password || demo.operator.password
+      ? ['One-time passwords must be replaced at the first sign-in; the TUI and the CLI ask for a new one.']
+      : []),
     'Mail goes to ' + (config.smtpUrl ? 'the SMTP server' : `${config.dataDir}/outbox/ (set PARLEY_SMTP_URL to send it)`),
     '',
   ].join('\n');

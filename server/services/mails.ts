@@ -5,7 +5,7 @@ export const installCommand = (publicUrl: string) => `npm install -g ${publicUrl
 
 const signInSteps = (publicUrl: string, email: string) =>
   [
-    'Install the parley command once (it needs Node.js 20 or later):',
+    'Install the parley command once (it needs Node.js 20.19 or later):',
     `  ${installCommand(publicUrl)}`,
     'Then sign in from a terminal, and open the chats:',
     `  parley login --url ${publicUrl} --email ${email}`,
@@ -94,6 +94,8 @@ export function resetCodeMail(p: { to: string; firstName: string; code: string; 
 /** An API token that outlives a password reset, as the reset's mail and answer name it. */
 export interface RemainingToken {
   name: string;
+  /** The project it is limited to, or null: all the account's projects. */
+  project: string | null;
   createdAt: number;
   lastUsedAt: number | null;
   /** Created in the day before the reset: perhaps by whoever the reset locks out. */
@@ -107,11 +109,11 @@ export interface RemainingToken {
 export const revokeTokensCommand = (publicUrl: string, email: string) =>
   `parley login --url ${publicUrl} --email ${email} && parley token revoke --all`;
 
-/** "ci (created 08:59 UTC on 27 Nov 2026, last used …)", one line per token. */
+/** "ci [new]: created 08:59 UTC on 27 Nov 2026, last used …", one line per token; `ci (limited to "Shop") …` if it is. */
 export const remainingTokenLines = (tokens: RemainingToken[]) =>
   tokens.map(
     (t) =>
-      `  ${t.name}${t.isNew ? ' [new]' : ''}: created ${utcTime(t.createdAt)}, ${t.lastUsedAt === null ? 'never used' : `last used ${utcTime(t.lastUsedAt)}`}`,
+      `  ${t.name}${t.project === null ? '' : ` (limited to "${t.project}")`}${t.isNew ? ' [new]' : ''}: created ${utcTime(t.createdAt)}, ${t.lastUsedAt === null ? 'never used' : `last used ${utcTime(t.lastUsedAt)}`}`,
   );
 
 /**

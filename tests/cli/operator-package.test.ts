@@ -45,6 +45,9 @@ describe('the operator package (/parley.tgz)', () => {
     await admin.addMember(shop.id, { email: ANN, firstName: 'Ann', lastName: 'Lee', operator: true });
     const mail = await welcomeMailFor(outbox, ANN);
     expect(mail.text).not.toContain('npx');
+    // The Node.js it names is the one the package needs.
+    const { engines } = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8'));
+    expect(mail.text).toContain(`it needs Node.js ${engines.node.replace(/^>=/, '')} or later`);
     const install = /^ {2}(npm install -g (\S+))$/m.exec(mail.text);
     expect(install?.[2]).toBe(`${server.url}/parley.tgz`);
     const loginLine = /^ {2}parley (login .*)$/m.exec(mail.text);

@@ -134,6 +134,7 @@ describe('parley server (the real binary)', () => {
     const b1 = await banner(first);
     expect(b1.text).toContain(`(data in ${dataDir})`);
     expect(b1.text).toMatch(/Demo project "Demo shop"/);
+    expect(b1.text).toContain('One-time passwords must be replaced at the first sign-in');
     expect(b1.widgetKey).toMatch(/^\S{8,}$/);
     expect(Object.keys(b1.passwords).sort()).toEqual([ADMIN, OPERATOR]);
     expect(b1.passwords[ADMIN]).not.toBe(b1.passwords[OPERATOR]);
@@ -199,7 +200,10 @@ describe('parley server (the real binary)', () => {
     const stale = await admin.login(ADMIN, b1.passwords[ADMIN]).catch((e: unknown) => e);
     expect(stale).toBeInstanceOf(ApiError);
     expect((stale as ApiError).status).toBe(401);
-    expect((await admin.login(ADMIN, b2.passwords[ADMIN])).mustChangePassword).toBe(true);
+    const adminLogin = await admin.login(ADMIN, b2.passwords[ADMIN]);
+    expect(adminLogin.mustChangePassword).toBe(true);
+    admin.token = adminLogin.token;
+    await admin.changePassword(b2.passwords[ADMIN], CHOSEN);
 
     const again = new ParleyClient({ url: b2.url });
     const relogin = await again.login(OPERATOR, CHOSEN);
@@ -210,6 +214,14 @@ describe('parley server (the real binary)', () => {
 
     // SIGINT is graceful too.
     expect(await second.stop('SIGINT')).toEqual({ code: 0, signal: null });
+
+    // Both chose their passwords: no one-time password to show, and nothing said of replacing one.
+    const third = spawnParley(args, { env });
+    const b3 = await banner(third);
+    expect(b3.passwords).toEqual({});
+    expect(b3.text.match(/\(password already chosen/g)).toHaveLength(2);
+    expect(b3.text).not.toContain('One-time passwords');
+    expect(await third.stop('SIGTERM')).toEqual({ code: 0, signal: null });
 
     // The database was closed cleanly: the data is all there and not duplicated.
     const db = join(dataDir, DATABASE_FILE);

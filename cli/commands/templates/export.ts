@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { type Ctx, withProject } from '../../context.js';
-import { UsageError } from '../../errors.js';
+import { cut, UsageError } from '../../errors.js';
 import { notice, writeData } from '../../io.js';
 import { writeLocalFile } from '../../local-files.js';
 import { type Format, formatOfPath, parseFormat, writeTemplates } from './files.js';
@@ -13,7 +13,12 @@ interface Opts {
 export async function run(opts: Opts, ctx: Ctx): Promise<number> {
   // --format wins; else the output file's extension; else JSON (what --json asks for too).
   if (ctx.io.json && opts.format && opts.format !== 'json') throw new UsageError(`--json and --format ${opts.format} disagree: give one`);
-  const format = opts.format ?? (opts.output ? formatOfPath(opts.output) : null) ?? 'json';
+  const named = opts.output ? formatOfPath(opts.output) : null;
+  // Import tells a file's format by its name: a name that says none would not import back.
+  if (opts.output && !opts.format && !named) {
+    throw new UsageError(`cannot tell the format from ${cut(opts.output, 200)}: name the file .json, .yaml or .csv, or pass --format`);
+  }
+  const format = opts.format ?? named ?? 'json';
   const client = await ctx.client();
   const project = await ctx.project(client);
   const { templates } = await client.templates(project.id);
