@@ -262,8 +262,8 @@ export class ParleyClient {
 
   // ---- API tokens -----------------------------------------------------------
   listTokens = () => this.request<ApiToken[]>('GET', `${API_PREFIX}/tokens`);
-  createToken = (name: string, expiresInDays?: number) =>
-    this.request<CreateTokenReply>('POST', `${API_PREFIX}/tokens`, { name, expiresInDays });
+  createToken = (name: string, expiresInDays?: number, projectId?: number) =>
+    this.request<CreateTokenReply>('POST', `${API_PREFIX}/tokens`, { name, expiresInDays, projectId });
   revokeToken = (name: string) => this.request<void>('DELETE', `${API_PREFIX}/tokens/${encodeURIComponent(name)}`);
   revokeAllTokens = () => this.request<RevokeTokensReply>('DELETE', `${API_PREFIX}/tokens`);
 

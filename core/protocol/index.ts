@@ -96,6 +96,8 @@ export const ApiToken = Type.Object({
   idleExpiresAt: Type.Union([Type.String(), Type.Null()]),
   /** `expired`: past expiresAt; `idle-expired`: unused until idleExpiresAt. Either is refused (401). */
   state: Type.Union([Type.Literal('active'), Type.Literal('expired'), Type.Literal('idle-expired')]),
+  /** The one project it works in (made with a projectId), or null: all its owner's projects. */
+  project: Type.Union([Type.Object({ id: Type.Integer(), name: Type.String() }), Type.Null()]),
 });
 export type ApiToken = Static<typeof ApiToken>;
 
@@ -244,6 +246,8 @@ export const CreateTokenBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' }),
     expiresInDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
+    /** Limits the token to this project (the creator's): no other project, no server administration. */
+    projectId: Type.Optional(ProjectId),
   },
   { additionalProperties: false },
 );

@@ -11,18 +11,25 @@ export interface CredentialRow {
   idle_ttl_ms: number | null;
   expires_at: number | null;
   revoked_at: number | null;
+  /** The one project an API token works in, or null: every project of its owner. */
+  project_id: number | null;
 }
+
+/** A credential with the name of the project it is limited to (null when it is not). */
+export type ScopedCredentialRow = CredentialRow & { project_name: string | null };
+
+const SCOPED = 'SELECT c.*, p.name AS project_name FROM credentials c LEFT JOIN projects p ON p.id = c.project_id';
 
 export type CredentialsRepo = ReturnType<typeof credentialsRepo>;
 
 export function credentialsRepo(db: Db) {
   return {
     byHash: (tokenHash: string, q: Queryable = db) =>
-      q.get<CredentialRow>('SELECT * FROM credentials WHERE token_hash = ?', [tokenHash]),
+      q.get<ScopedCredentialRow>(`${SCOPED} WHERE c.token_hash = ?`, [tokenHash]),
 
     apiTokens: (userId: number, q: Queryable = db) =>
-      q.all<CredentialRow>(
-        "SELECT * FROM credentials WHERE user_id = ? AND kind = 'api' AND revoked_at IS NULL ORDER BY name",
+      q.all<ScopedCredentialRow>(
+        `${SCOPED} WHERE c.user_id = ? AND c.kind = 'api' AND c.revoked_at IS NULL ORDER BY c.name`,
         [userId],
       ),
 
@@ -41,13 +48,14 @@ export function credentialsRepo(db: Db) {
         tokenHash: string;
         idleTtlMs: number | null;
         expiresAt: number | null;
+        projectId?: number | null;
       },
       now: number,
     ): Promise<number> {
       const { lastID } = await tx.run(
-        `INSERT INTO credentials (user_id, kind, name, token_hash, created_at, last_used_at, idle_ttl_ms, expires_at)
-         VALUES (?, ?, ?, ?, ?, NULL, ?, ?)`,
-        [c.userId, c.kind, c.name, c.tokenHash, now, c.idleTtlMs, c.expiresAt],
+        `INSERT INTO credentials (user_id, kind, name, token_hash, created_at, last_used_at, idle_ttl_ms, expires_at, project_id)
+         VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?)`,
+        [c.userId, c.kind, c.name, c.tokenHash, now, c.idleTtlMs, c.expiresAt, c.projectId ?? null],
       );
       return lastID;
     },

@@ -514,4 +514,15 @@ export const migrations: Migration[] = [
       UPDATE visitors SET card_by_operator = (real_name IS NOT NULL) | ((phone IS NOT NULL) << 1) | ((email IS NOT NULL) << 2);
     `,
   },
+  {
+    name: 'API tokens: limited to one project',
+    sql: `
+      -- An API token made with --project works in that project alone (services/accounts.ts,
+      -- Auth.project); NULL (sessions, and every token made before) is every project of its owner.
+      -- Deleting the project deletes its tokens: the id of a deleted project may be given to the
+      -- next one (INTEGER PRIMARY KEY), and a token left behind would open that one.
+      ALTER TABLE credentials ADD COLUMN project_id INTEGER REFERENCES projects(id) ON DELETE CASCADE;
+      CREATE INDEX credentials_by_project ON credentials(project_id);
+    `,
+  },
 ];

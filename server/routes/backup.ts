@@ -3,6 +3,7 @@
 //                            (core/backup-format.ts; `parley backup FILE` saves it).
 import type { FastifyInstance } from 'fastify';
 import { forbidden } from '../errors.js';
+import { assertUnlimited } from '../services/accounts.js';
 import { backupService } from '../services/backup.js';
 
 export default async function backupRoutes(app: FastifyInstance) {
@@ -12,6 +13,7 @@ export default async function backupRoutes(app: FastifyInstance) {
   // The 200 answer is a byte stream (application/x-tar), which no JSON schema describes.
   app.get('/admin/backup', async (request, reply) => {
     const auth = await app.authenticate(request);
+    assertUnlimited(auth, 'take backups');
     if (!auth.user.server_admin) throw forbidden('only server administrators take backups (see "parley admin create", or "parley admin promote EMAIL" for an existing account)');
     const { manifest, stream } = await backups.create();
     request.log.info(

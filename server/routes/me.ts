@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { ChangePasswordBody, Me, UpdateProfileBody, User } from '../../core/protocol/index.js';
 import { ACCOUNT_RULES } from '../config.js';
 import { tooLarge } from '../errors.js';
-import { CREATE_TOKENS } from '../services/accounts.js';
+import { assertUnlimited, CREATE_TOKENS } from '../services/accounts.js';
 import { presentProject, presentUser } from '../services/present.js';
 
 export default async function meRoutes(app: FastifyInstance) {
@@ -16,8 +16,12 @@ export default async function meRoutes(app: FastifyInstance) {
     return { user: presentUser(auth.user), projects: (await projects.list(auth)).map((p) => presentProject(p, app.config.publicUrl)) };
   });
 
+  // A token limited to one project does not change what every project shows of its owner.
+  const PROFILE = 'change your profile, which all your projects show';
+
   r.patch('/me', { schema: { body: UpdateProfileBody, response: { 200: User } } }, async (request) => {
     const auth = await app.authenticate(request);
+    assertUnlimited(auth, PROFILE);
     return presentUser(await profile.update(auth, request.body));
   });
 
@@ -39,6 +43,7 @@ export default async function meRoutes(app: FastifyInstance) {
     });
     scope.put('/me/avatar', { schema: { response: { 200: User } } }, async (request) => {
       const auth = await app.authenticate(request);
+      assertUnlimited(auth, PROFILE);
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       return presentUser(await profile.setAvatar(auth, body));
     });
@@ -46,6 +51,7 @@ export default async function meRoutes(app: FastifyInstance) {
 
   r.delete('/me/avatar', { schema: { response: { 200: User } } }, async (request) => {
     const auth = await app.authenticate(request);
+    assertUnlimited(auth, PROFILE);
     return presentUser(await profile.clearAvatar(auth));
   });
 }

@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { TelegramLinkReply, TelegramUnlinkReply } from '../../core/protocol/index.js';
 import { AppError, badRequest, forbidden, notFound } from '../errors.js';
+import { assertUnlimited } from '../services/accounts.js';
 import { WEBHOOK_PATH } from '../telegram/bridge.js';
 import type { TgUpdate } from '../telegram/types.js';
 
@@ -22,8 +23,10 @@ export default async function telegramRoutes(app: FastifyInstance) {
     return reply.code(201).send(await bridge().createLink(auth));
   });
 
+  // Unlinking stops the relay in every project: not for a token limited to one.
   r.delete('/telegram/link', { schema: { response: { 200: TelegramUnlinkReply } } }, async (request) => {
     const auth = await app.authenticate(request);
+    assertUnlimited(auth, 'unlink Telegram, which relays every project');
     return bridge().unlink(auth);
   });
 }

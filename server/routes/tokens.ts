@@ -1,5 +1,6 @@
 // Personal API tokens for scripts and CI. Only a signed-in session manages them: an API token
 // may list them, and revoke itself (DELETE /tokens/ITS_NAME, or POST /auth/logout), no more.
+// A token made with a projectId works in that project alone (services/accounts.ts Auth.project).
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
@@ -20,7 +21,8 @@ export default async function tokenRoutes(app: FastifyInstance) {
 
   r.post('/tokens', { schema: { body: CreateTokenBody, response: { 201: CreateTokenReply } } }, async (request, reply) => {
     const auth = await app.authenticate(request, { signedInTo: CREATE_TOKENS });
-    const { token, row } = await accounts.createToken(auth, request.body.name, request.body.expiresInDays);
+    const { name, expiresInDays, projectId } = request.body;
+    const { token, row } = await accounts.createToken(auth, name, expiresInDays, projectId);
     return reply.code(201).send({ token, apiToken: presentApiToken(row, app.clock.now()) });
   });
 

@@ -1,7 +1,7 @@
 // Signing in and out, sessions and API tokens, passwords (change, forgot, reset).
 import { MIN_PASSWORD_LENGTH, normalizeEmail } from '../../core/protocol/index.js';
 import { ACCOUNT_RULES } from '../config.js';
-import type { CredentialRow } from '../db/credentials.js';
+import type { CredentialRow, ScopedCredentialRow } from '../db/credentials.js';
 import type { Tx } from '../db/sqlite.js';
 import type { UserRow } from '../db/users.js';
 import { AppError, badRequest, conflict, forbidden, notFound, rateLimited } from '../errors.js';
@@ -21,9 +21,15 @@ import type { EndedDuty, PresenceService } from './presence.js';
 
 /** Who is making a request, as established from its bearer token. */
 export interface Auth {
+  /** Of a token limited to a project, with `server_admin` 0: it has no server-wide powers. */
   user: UserRow;
   credentialId: number;
   kind: 'session' | 'api';
+  /**
+   * The one project an API token made with --project works in: every other project answers 404
+   * (projects.ts membership and list). Absent: every project of the user.
+   */
+  project?: { id: number; name: string };
 }
 
 const TOUCH_EVERY_MS = 60_000;
@@ -75,6 +81,20 @@ export const REVOKE_OTHERS = 'revoke other tokens (only itself, as parley logout
  */
 export function assertSignedIn(auth: Auth, what: string): void {
   if (auth.kind === 'api') throw forbidden(`an API token cannot ${what}: sign in with parley login`);
+}
+
+/**
+ * Server administration (creating projects, backups, disabling accounts) is out of reach of a
+ * token limited to one project, whoever its owner is: a leaked CI token reaches that project
+ * alone. Said before "only server administrators ...", which would send its owner looking for
+ * a right they have.
+ */
+export function assertUnlimited(auth: Auth, what: string): void {
+  if (auth.project) {
+    throw forbidden(
+      `this API token is limited to the project "${auth.project.name}": it cannot ${what} (that takes parley login, or a token made without --project)`,
+    );
+  }
 }
 
 export type AccountsService = ReturnType<typeof accountsService>;
@@ -142,7 +162,15 @@ export function accountsService(deps: ServiceDeps, presence: Pick<PresenceServic
         // Idle expiry needs a recent "last used"; writing it at most once a minute keeps reads cheap.
         void db.write((tx) => repos.credentials.touch(tx, cred.id, now)).catch(() => undefined);
       }
-      return { user, credentialId: cred.id, kind: cred.kind };
+      if (cred.project_id === null) return { user, credentialId: cred.id, kind: cred.kind };
+      // Limited to one project, it acts as its owner would if they were no server administrator:
+      // every check of the flag, here or to come, then refuses it.
+      return {
+        user: { ...user, server_admin: 0 },
+        credentialId: cred.id,
+        kind: cred.kind,
+        project: { id: cred.project_id, name: cred.project_name ?? '' },
+      };
     },
 
     /**
@@ -246,7 +274,7 @@ export function accountsService(deps: ServiceDeps, presence: Pick<PresenceServic
       rawEmail: string,
       code: string,
       newPassword: string,
-    ): Promise<{ email: string; unlinkedChat: number | null; tokens: Array<RemainingToken & { row: CredentialRow }> }> {
+    ): Promise<{ email: string; unlinkedChat: number | null; tokens: Array<RemainingToken & { row: ScopedCredentialRow }> }> {
       const email = normalizeEmail(rawEmail) ?? '';
       checkNewPassword(newPassword, { email });
       const invalidCode = () => badRequest('the code is wrong, expired or already used', 'invalid_code');
@@ -274,6 +302,7 @@ export function accountsService(deps: ServiceDeps, presence: Pick<PresenceServic
           .map((row) => ({
             row,
             name: row.name ?? '',
+            project: row.project_name,
             createdAt: row.created_at,
             lastUsedAt: row.last_used_at,
             isNew: row.created_at > now - ACCOUNT_RULES.newApiTokenMs,
@@ -292,17 +321,30 @@ export function accountsService(deps: ServiceDeps, presence: Pick<PresenceServic
 
     // ---- API tokens -------------------------------------------------------
 
-    listTokens: (auth: Auth) => repos.credentials.apiTokens(auth.user.id),
+    /**
+     * One's API tokens. A token limited to a project lists those limited to the same project
+     * only: the others would name the owner's other projects.
+     */
+    async listTokens(auth: Auth) {
+      const all = await repos.credentials.apiTokens(auth.user.id);
+      return auth.project ? all.filter((t) => t.project_id === auth.project!.id) : all;
+    },
 
     /**
-     * A new API token. The name of one that no longer works (expired, or unused too long) is free
-     * again: that one is revoked, so a CI job's token can be renewed under the name its docs use.
+     * A new API token; with `projectId`, limited to that project, of which the owner must be a
+     * member (else the 404 of any project they cannot see). The name of one that no longer works
+     * (expired, or unused too long) is free again: that one is revoked, so a CI job's token can
+     * be renewed under the name its docs use.
      */
-    async createToken(auth: Auth, name: string, expiresInDays?: number) {
+    async createToken(auth: Auth, name: string, expiresInDays?: number, projectId?: number) {
       const now = clock.now();
       const token = generateToken('plt');
       const days = expiresInDays ?? ACCOUNT_RULES.apiTokenDefaultDays;
       const { id, replaced } = await db.write(async (tx) => {
+        if (projectId !== undefined) {
+          const member = await repos.projects.membership(projectId, auth.user.id, tx);
+          if (!member) throw notFound(`no project with id ${projectId}`);
+        }
         const existing = await repos.credentials.apiTokenByName(auth.user.id, name, tx);
         if (existing && usable(existing, now)) throw conflict(`you already have a token named "${name}"`);
         if (existing) await repos.credentials.revoke(tx, existing.id, now);
@@ -315,6 +357,7 @@ export function accountsService(deps: ServiceDeps, presence: Pick<PresenceServic
             tokenHash: sha256(token),
             idleTtlMs: ACCOUNT_RULES.apiTokenIdleMs,
             expiresAt: now + days * 24 * 3600_000,
+            projectId: projectId ?? null,
           },
           now,
         );
@@ -368,6 +411,7 @@ export function accountsService(deps: ServiceDeps, presence: Pick<PresenceServic
      * revoked), offline until its owner switches on or their schedule starts.
      */
     async setDisabled(auth: Auth, rawEmail: string, disabled: boolean): Promise<UserRow> {
+      assertUnlimited(auth, 'disable or enable accounts');
       if (!auth.user.server_admin) throw forbidden('only server administrators disable or enable accounts');
       const email = normalizeEmail(rawEmail);
       const user = email ? await repos.users.byEmail(email) : undefined;
@@ -390,6 +434,7 @@ export function accountsService(deps: ServiceDeps, presence: Pick<PresenceServic
     },
 
     assertSignedIn,
+    assertUnlimited,
 
     /** Restricted sessions (a one-time password not yet changed) may only do this much. */
     assertNotRestricted(auth: Auth): void {

@@ -12,7 +12,7 @@ import type {
   Visitor,
   VisitorMessage,
 } from '../../core/protocol/index.js';
-import type { CredentialRow } from '../db/credentials.js';
+import type { CredentialRow, ScopedCredentialRow } from '../db/credentials.js';
 import { CARD_BY_OPERATOR, type DialogListRow, type MessageViewRow, type VisitorRow } from '../db/dialogs.js';
 import type { MemberRow, ProjectWithMembership } from '../db/projects.js';
 import type { UserRow } from '../db/users.js';
@@ -102,10 +102,15 @@ export function presentRemainingToken(t: CredentialRow, isNew: boolean): Remaini
 }
 
 /** An API token as it stands at `now`; revoked ones are never shown (the lists leave them out). */
-export function presentApiToken(t: CredentialRow, now: number): ApiToken {
+export function presentApiToken(t: ScopedCredentialRow, now: number): ApiToken {
   const { new: _, ...token } = presentRemainingToken(t, false);
   const state = credentialState(t, now);
-  return { ...token, idleExpiresAt: isoOrNull(idleExpiry(t)), state: state === 'revoked' ? 'expired' : state };
+  return {
+    ...token,
+    idleExpiresAt: isoOrNull(idleExpiry(t)),
+    state: state === 'revoked' ? 'expired' : state,
+    project: t.project_id === null ? null : { id: t.project_id, name: t.project_name ?? '' },
+  };
 }
 
 // ---- dialogs -------------------------------------------------------------------

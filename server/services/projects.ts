@@ -6,7 +6,7 @@ import type { Membership, ProjectWithMembership } from '../db/projects.js';
 import type { Tx } from '../db/sqlite.js';
 import { badRequest, conflict, forbidden, notFound } from '../errors.js';
 import { generateWidgetKey } from '../secrets.js';
-import type { Auth } from './accounts.js';
+import { assertUnlimited, type Auth } from './accounts.js';
 import type { ServiceDeps } from './context.js';
 // Project names are unique as group names are within a project: NFC, trimmed, whatever their case.
 import { nameKey } from './groups.js';
@@ -79,9 +79,12 @@ export function projectsService(deps: ServiceDeps, presence: SettingsListener) {
   return {
     /**
      * The caller's membership in a project. Not being a member answers 404, exactly as a
-     * project that does not exist: ids of other projects reveal nothing.
+     * project that does not exist: ids of other projects reveal nothing. So does every project
+     * but its own to a token limited to one; in its own, it has its owner's membership as it
+     * stands.
      */
     async membership(auth: Auth, projectId: number): Promise<Membership> {
+      if (auth.project && auth.project.id !== projectId) throw notFound(`no project with id ${projectId}`);
       const key = `${projectId}:${auth.user.id}`;
       const kept = memberships.get(key);
       if (kept) return kept;
@@ -101,7 +104,10 @@ export function projectsService(deps: ServiceDeps, presence: SettingsListener) {
       return m;
     },
 
-    list: (auth: Auth) => repos.projects.forUser(auth.user.id),
+    async list(auth: Auth): Promise<ProjectWithMembership[]> {
+      const all = await repos.projects.forUser(auth.user.id);
+      return auth.project ? all.filter((p) => p.id === auth.project!.id) : all;
+    },
 
     async get(auth: Auth, projectId: number): Promise<ProjectWithMembership> {
       const m = await this.membership(auth, projectId);
@@ -172,6 +178,7 @@ export function projectsService(deps: ServiceDeps, presence: SettingsListener) {
       auth: Auth,
       input: { name: string; allowedOrigins?: string[]; timezone?: string; language?: string },
     ): Promise<ProjectWithMembership> {
+      assertUnlimited(auth, 'create projects');
       if (!auth.user.server_admin) {
         throw forbidden('only server administrators create projects (see "parley admin create", or "parley admin promote EMAIL" for an existing account)');
       }

@@ -190,7 +190,7 @@ describe('profile, password, logout, the stored login, tokens', () => {
     expect(list.stdout).not.toMatch(/pl[st]_/);
     const tokens = JSON.parse(list.stdout) as Array<Record<string, unknown>>;
     expect(tokens.map((t) => t.name).sort()).toEqual(['ci', 'deploy']);
-    for (const t of tokens) expect(Object.keys(t).sort()).toEqual(['createdAt', 'expiresAt', 'idleExpiresAt', 'lastUsedAt', 'name', 'state']);
+    for (const t of tokens) expect(Object.keys(t).sort()).toEqual(['createdAt', 'expiresAt', 'idleExpiresAt', 'lastUsedAt', 'name', 'project', 'state']);
     expect(tokens.map((t) => t.state)).toEqual(['active', 'active']);
     expect(tokens.find((t) => t.name === 'ci')?.lastUsedAt).not.toBeNull();
 

@@ -93,10 +93,10 @@ describe('token list', () => {
     // On this computer's clock: one in UTC here (s17-left2-times.test.ts has other zones).
     expect((await admin.run(['token', 'list'], { env: UTC })).stdout).toBe(
       [
-        'NAME    CREATED           LAST USED  EXPIRES',
-        'short   2026-01-05 09:00  -          2026-01-06',
-        'unused  2026-01-05 09:00  -          2027-01-05 (2026-04-05 if unused)',
-        'used    2026-01-05 09:00  -          2027-01-05 (2026-04-05 if unused)',
+        'NAME    PROJECT  CREATED           LAST USED  EXPIRES',
+        'short   -        2026-01-05 09:00  -          2026-01-06',
+        'unused  -        2026-01-05 09:00  -          2027-01-05 (2026-04-05 if unused)',
+        'used    -        2026-01-05 09:00  -          2027-01-05 (2026-04-05 if unused)',
         '',
       ].join('\n'),
     );
@@ -112,10 +112,10 @@ describe('token list', () => {
     await loginShell(admin, server.url, WHO.email, `${NEW_PASSWORD}\n`);
     expect((await admin.run(['token', 'list'], { env: UTC })).stdout).toBe(
       [
-        'NAME    CREATED           LAST USED         EXPIRES',
-        'short   2026-01-05 09:00  -                 expired 2026-01-06',
-        'unused  2026-01-05 09:00  -                 expired 2026-04-05 (unused for 90 days)',
-        'used    2026-01-05 09:00  2026-02-04 09:00  2027-01-05 (2026-05-05 if unused)',
+        'NAME    PROJECT  CREATED           LAST USED         EXPIRES',
+        'short   -        2026-01-05 09:00  -                 expired 2026-01-06',
+        'unused  -        2026-01-05 09:00  -                 expired 2026-04-05 (unused for 90 days)',
+        'used    -        2026-01-05 09:00  2026-02-04 09:00  2027-01-05 (2026-05-05 if unused)',
         '',
       ].join('\n'),
     );
@@ -127,6 +127,7 @@ describe('token list', () => {
         expiresAt: '2026-01-06T09:00:00.000Z',
         idleExpiresAt: '2026-04-05T09:00:00.000Z',
         state: 'expired',
+        project: null,
       },
       {
         name: 'unused',
@@ -135,6 +136,7 @@ describe('token list', () => {
         expiresAt: '2027-01-05T09:00:00.000Z',
         idleExpiresAt: '2026-04-05T09:00:00.000Z',
         state: 'idle-expired',
+        project: null,
       },
       {
         name: 'used',
@@ -143,6 +145,7 @@ describe('token list', () => {
         expiresAt: '2027-01-05T09:00:00.000Z',
         idleExpiresAt: '2026-05-05T09:00:00.000Z',
         state: 'active',
+        project: null,
       },
     ]);
 

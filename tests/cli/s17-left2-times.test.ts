@@ -102,11 +102,11 @@ describe('API tokens, on this computer\'s clock', () => {
       const r = await admin.run(['token', 'list'], { env });
       expect(r, r.stderr).toMatchObject({ code: 0, stderr: '' });
       const [head, ...rows] = r.stdout.trimEnd().split('\n').map((line) => line.split(/ {2,}/));
-      expect(head).toEqual(['NAME', 'CREATED', 'LAST USED', 'EXPIRES']);
+      expect(head).toEqual(['NAME', 'PROJECT', 'CREATED', 'LAST USED', 'EXPIRES']);
       const at = printed(T, env.TZ);
       expect(rows).toEqual([
-        ['ci', at, at, `${dayIn(T + 365 * DAY, env.TZ)} (${dayIn(T + 90 * DAY, env.TZ)} if unused)`],
-        ['short', at, '-', dayIn(T + DAY, env.TZ)],
+        ['ci', '-', at, at, `${dayIn(T + 365 * DAY, env.TZ)} (${dayIn(T + 90 * DAY, env.TZ)} if unused)`],
+        ['short', '-', at, '-', dayIn(T + DAY, env.TZ)],
       ]);
       expect(r.stdout).not.toMatch(RAW);
     }

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { Ctx } from '../../context.js';
+import { type Ctx, findProject } from '../../context.js';
 import { notice, result } from '../../io.js';
 import { localClock } from '../../present.js';
 import { refuse } from '../../options.js';
@@ -7,17 +7,23 @@ import { refuse } from '../../options.js';
 interface Opts {
   name: string;
   expiresInDays?: number;
+  project?: string;
 }
 
 export async function run(opts: Opts, ctx: Ctx): Promise<number> {
   const client = await ctx.client();
-  const reply = await client.createToken(opts.name, opts.expiresInDays);
+  // Only --project limits a token: PARLEY_PROJECT or the default project, set for other
+  // commands, must not quietly make a token that works in one project alone.
+  const project = opts.project === undefined ? undefined : await findProject(client, opts.project);
+  const reply = await client.createToken(opts.name, opts.expiresInDays, project?.id);
+  const { apiToken } = reply;
   // Without --json, the token alone on stdout, so `TOKEN=$(parley token create --name ci)` works.
-  result(ctx.io, { ...reply.apiToken, token: reply.token }, () => reply.token);
-  // The token is its person's, for all their projects: its end on this computer's clock, as `token list` shows it.
-  const { name, expiresAt } = reply.apiToken;
+  result(ctx.io, { ...apiToken, token: reply.token }, () => reply.token);
+  // The token is its person's: its end on this computer's clock, as `token list` shows it.
+  const { name, expiresAt } = apiToken;
   const ends = expiresAt ? `expires ${localClock().time(expiresAt)}` : 'does not expire';
-  notice(ctx.io, `Token "${name}" ${ends}. It is shown only this once.`);
+  const where = apiToken.project ? ` works in the project "${apiToken.project.name}" only and` : '';
+  notice(ctx.io, `Token "${name}"${where} ${ends}. It is shown only this once.`);
   return 0;
 }
 
@@ -36,17 +42,28 @@ export function tokenName(this: unknown, v: string): string {
   return v;
 }
 
+function projectValue(this: unknown, v: string): string {
+  if (!v.trim()) throw refuse(this, v, 'a project id or name must not be empty');
+  return v;
+}
+
 export default function tokenCreate(ctx: Ctx): Command {
   return new Command('create')
     .description('create an API token for scripts and CI; prints it once (signed in with parley login, not with a token)')
     .requiredOption('--name <name>', 'a name to recognise (and revoke) it by; an ended token\'s name may be used again', tokenName)
     .option('--expires-in-days <days>', 'lifetime in days, 1 to 3650 (default 365)', days)
+    .option('-p, --project <project>', 'limit it to this project (id or name); without it, it works in all your projects', projectValue)
     .addHelpText(
       'after',
       '\nA token also ends when unused for 90 days. Creating or revoking tokens takes a' +
         '\nsession (parley login): an API token cannot make more tokens, only revoke' +
         '\nitself (parley logout).\n' +
-        '\nExample:\n  $ export PARLEY_TOKEN=$(parley token create --name ci)\n',
+        '\nWith --project, every other project answers it as one that does not exist, and' +
+        '\nit has none of the server administrator\'s powers (creating projects, backups,' +
+        '\ndisabling accounts); in the project it has your role there, as it stands. Only' +
+        '\n--project limits a token: PARLEY_PROJECT and "parley project use" do not.\n' +
+        '\nExamples:\n  $ export PARLEY_TOKEN=$(parley token create --name ci)' +
+        '\n  $ parley token create --name shop-ci --project "Acme shop" --expires-in-days 90\n',
     )
     .action((opts: Opts, cmd: Command) => ctx.begin(cmd).finish(run(opts, ctx)));
 }

@@ -22,14 +22,14 @@ function ends(t: ApiToken, clock: ProjectClock): string {
 export async function run(ctx: Ctx): Promise<number> {
   const tokens = await (await ctx.client()).listTokens();
   const { table } = await import('../../tables.js');
-  // Tokens are their person's, for all their projects: on this computer's clock.
+  // Tokens are their person's, even one limited to a project: on this computer's clock.
   const clock = localClock();
   result(ctx.io, tokens, () =>
     tokens.length === 0
       ? 'No API tokens.'
       : table(
-          ['NAME', 'CREATED', 'LAST USED', 'EXPIRES'],
-          tokens.map((t) => [t.name, clock.time(t.createdAt), clock.time(t.lastUsedAt), ends(t, clock)]),
+          ['NAME', 'PROJECT', 'CREATED', 'LAST USED', 'EXPIRES'],
+          tokens.map((t) => [t.name, t.project?.name ?? '-', clock.time(t.createdAt), clock.time(t.lastUsedAt), ends(t, clock)]),
         ),
   );
   return 0;
@@ -42,8 +42,10 @@ export default function tokenList(ctx: Ctx): Command {
       'after',
       '\nA token ends at its expiry, or earlier when unused for 90 days; an ended one' +
         '\nis listed as "expired" until revoked, or replaced by "token create" with its' +
-        '\nname. --json: [{name, createdAt, lastUsedAt, expiresAt, idleExpiresAt, state}],' +
-        '\nstate "active", "expired" or "idle-expired".\n' +
+        '\nname. PROJECT is the one project a token works in ("-": all your projects).' +
+        '\n--json: [{name, project, createdAt, lastUsedAt, expiresAt, idleExpiresAt,' +
+        '\nstate}], project {id, name} or null, state "active", "expired" or "idle-expired".' +
+        '\nRun with a token limited to a project, it lists the tokens of that project.\n' +
         '\nExample:\n  $ parley token list --json\n',
     )
     .action((_o: unknown, cmd: Command) => ctx.begin(cmd).finish(run(ctx)));
