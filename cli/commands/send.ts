@@ -51,6 +51,17 @@ function aboutFile(err: unknown, path: string): unknown {
   return err;
 }
 
+/**
+ * The server's conflict in the command's words: the id is the --client-id given (a new UUID
+ * never conflicts), and the server says what differs (the text, the files, or both).
+ */
+function aboutClientId(err: unknown, clientId: string, dialogId: number): unknown {
+  const used = /^this clientId was already used (.*)$/s;
+  if (!(err instanceof ApiError && err.status === 409 && used.test(err.message))) return err;
+  const why = err.message.replace(used, '$1');
+  return new CliError(`--client-id ${clientId} was already used in dialog ${dialogId} ${why}; this message was not sent (another --client-id sends it as a new one)`);
+}
+
 export async function run(dialogId: number, words: string[], opts: Opts, ctx: Ctx): Promise<number> {
   const paths = opts.file ?? [];
   if (paths.length > MAX_FILES) {
@@ -77,7 +88,10 @@ export async function run(dialogId: number, words: string[], opts: Opts, ctx: Ct
       throw aboutFile(err, file.path);
     }
   }
-  const { message, isNew } = await client.sendMessage(project.id, dialogId, opts.clientId ?? randomUUID(), text, attachmentIds);
+  const clientId = opts.clientId ?? randomUUID();
+  const { message, isNew } = await client.sendMessage(project.id, dialogId, clientId, text, attachmentIds).catch((err: unknown) => {
+    throw aboutClientId(err, clientId, dialogId);
+  });
   const count = message.attachments.length;
   const withFiles = count ? ` with ${count} file${count === 1 ? '' : 's'}` : '';
   result(ctx.io, withAbsoluteUrls({ ...message, isNew }, client.url), () =>
@@ -101,7 +115,7 @@ export default function sendCommand(ctx: Ctx): Command {
     )
     .option(
       '--client-id <id>',
-      'idempotency key: a retry with the same id stores the message once (default: a new UUID); a retry with --file uploads the files again, but the message keeps the files it was stored with',
+      'idempotency key: a retry with the same id, text and files stores the message once (default: a new UUID); a retry with --file uploads the files again; other text or other files under a used id are refused',
       parseClientId,
     )
     .addHelpText(

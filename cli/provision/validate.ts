@@ -4,7 +4,7 @@
 // points to its line and column. The problems are handed on, not thrown: the plan (plan.ts)
 // adds those it finds against the server, and refuses the file with all of them at once.
 import { Compile } from 'typebox/compile';
-import { type Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import { type Alias, type Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument, Scalar, visit } from 'yaml';
 import { nameProblem } from '../../core/names.js';
 import { MAX_GROUP_NAME, MAX_NAME, normalizeClassName, normalizeEmail, normalizeGroupName, normalizeOrigin } from '../../core/protocol/constants.js';
 import {
@@ -211,6 +211,19 @@ function firstAlias(doc: Document): Node | null {
   return alias;
 }
 
+/** Aliases (`*op`) with no anchor (`&op`) before them: the yaml package cannot read a file with them. */
+function unresolvedAliases(doc: Document): Array<{ alias: Alias; path: Path }> {
+  const anchors = new Set<string>();
+  const found: Array<{ alias: Alias; path: Path }> = [];
+  // Nodes come in file order, so an anchor is known by the time an alias after it is visited.
+  eachNode(doc.contents, [], (node, path) => {
+    if (isAlias(node)) {
+      if (!anchors.has(node.source)) found.push({ alias: node, path });
+    } else if (node.anchor) anchors.add(node.anchor);
+  });
+  return found;
+}
+
 /** The path of the deepest value of the document that `offset` is in, or [] for none. */
 function pathAt(doc: Document, offset: number): Path {
   let best: Path = [];
@@ -220,6 +233,24 @@ function pathAt(doc: Document, offset: number): Path {
   });
   return best;
 }
+
+/** The path of the key a DUPLICATE_KEY error points at (the repeated one, in the mapping it repeats in). */
+function repeatedKey(doc: Document, offset: number): Path | null {
+  let found: Path | null = null;
+  eachNode(doc.contents, [], (node, p) => {
+    if (!isMap(node)) return;
+    for (const pair of node.items) {
+      if (isScalar(pair.key) && pair.key.range?.[0] === offset) found = [...p, String(pair.key.value)];
+    }
+  });
+  return found;
+}
+
+/**
+ * Parser problems after which the file still reads as written: the pass goes on past them. Any
+ * other error of the parser (a bad indent, an unclosed bracket) leaves the rest a guess.
+ */
+const READABLE_PARSE_ERRORS = new Set(['DUPLICATE_KEY', 'MULTIPLE_DOCS']);
 
 /**
  * A problem of the parser, in the words of someone writing a project file rather than of a
@@ -232,19 +263,8 @@ function parseMessage(doc: Document, code: string, message: string, offset: numb
     case 'MULTIPLE_DOCS':
       return 'a second YAML document starts here ("---"): a project file holds one document, one project';
     case 'DUPLICATE_KEY': {
-      // The error points at the repeated key, in the mapping it repeats in.
-      let key: string | null = null;
-      let where: Path = [];
-      eachNode(doc.contents, [], (node, p) => {
-        if (!isMap(node)) return;
-        for (const pair of node.items) {
-          if (isScalar(pair.key) && pair.key.range?.[0] === offset) {
-            key = String(pair.key.value);
-            where = p;
-          }
-        }
-      });
-      return key === null ? `Map keys must be unique${inside}` : `Map keys must be unique: "${key}" is given twice in ${show(where)}`;
+      const repeated = repeatedKey(doc, offset);
+      return repeated ? `Map keys must be unique: "${repeated.at(-1)}" is given twice in ${show(repeated.slice(0, -1))}` : `Map keys must be unique${inside}`;
     }
     default:
       return `${message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}${inside}`;
@@ -253,10 +273,11 @@ function parseMessage(doc: Document, code: string, message: string, offset: numb
 
 /**
  * Parses and checks the file, and returns it with its problems. Throws SpecError, listing every
- * problem, only when there is nothing to plan: YAML that does not parse, a file that is not a
- * mapping, and, unless `projectGiven` (apply --project), a project name that cannot be read (the
- * project is found by it). With `projectGiven` the file may leave out the project's name, or the
- * whole `project` section: the project is the one given.
+ * problem found, only when there is nothing to plan: YAML that does not parse, aliases that
+ * expand to too much data, a file that is not a mapping, and, unless `projectGiven` (apply
+ * --project), a project name that cannot be read (the project is found by it). With
+ * `projectGiven` the file may leave out the project's name, or the whole `project` section: the
+ * project is the one given.
  */
 export function parseSpec(text: string, file: string, opts: { projectGiven?: boolean } = {}): ParsedSpec {
   // A .json file is JSON: YAML (a superset) would take a trailing comma and word its errors as YAML.
@@ -268,37 +289,42 @@ export function parseSpec(text: string, file: string, opts: { projectGiven?: boo
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number) => lines.linePos(offset);
+  // What is found before the file's value is read is a problem like the others, counted and
+  // listed with them; `broken` is the place whose value is not the file's (it is left out of the
+  // checks that follow, which would only report the same mistake again in other words).
+  const early: Array<Problem & { broken: Path | null }> = [];
   // The parser's warnings are problems too: a tag it does not know (`!env X`) would else leave
   // the bare text after it as the value, and that would be applied.
   const parseProblems = [...doc.errors, ...doc.warnings.filter((w) => w.code !== 'TAG_RESOLVE_FAILED')];
-  if (parseProblems.length) {
-    throw new SpecError(
-      file,
-      parseProblems.map((e) => {
-        const pos = at(e.pos[0]);
-        return { path: [], message: parseMessage(doc, e.code, e.message, e.pos[0]), line: pos.line, col: pos.col };
-      }),
-    );
+  for (const e of parseProblems) {
+    const repeated = e.code === 'DUPLICATE_KEY' ? repeatedKey(doc, e.pos[0]) : null;
+    early.push({ path: repeated ?? [], broken: repeated, message: parseMessage(doc, e.code, e.message, e.pos[0]), ...at(e.pos[0]) });
   }
-  const tags = unsupportedTags(doc, text);
-  if (tags.length) {
-    throw new SpecError(
-      file,
-      tags.map(({ path, tag, offset }) => ({
-        path,
-        message: `${show(path)} has the YAML tag ${tag}, which apply does not read: write the value itself (a tool such as envsubst can fill it in before apply)`,
-        ...at(offset),
-      })),
-    );
+  // YAML that does not parse has nothing more to check: what the parser made of it is a guess.
+  if (doc.errors.some((e) => !READABLE_PARSE_ERRORS.has(e.code))) throw new SpecError(file, early);
+  for (const { path, tag, offset } of unsupportedTags(doc, text)) {
+    const message = `${show(path)} has the YAML tag ${tag}, which apply does not read: write the value itself (a tool such as envsubst can fill it in before apply)`;
+    early.push({ path, broken: path, message, ...at(offset) });
   }
+  const unresolved = unresolvedAliases(doc);
+  for (const { alias, path } of unresolved) {
+    const message = `${show(path)} is the alias *${alias.source}, but no anchor &${alias.source} comes before it`;
+    early.push({ path, broken: path, message, ...at(alias.range?.[0] ?? 0) });
+  }
+  // Read as empty, so that the rest of the file can be: its problem is reported above.
+  const unreadable = new Set<Node>(unresolved.map((u) => u.alias));
+  if (unreadable.size) visit(doc, { Alias: (_, node) => (unreadable.has(node) ? new Scalar(null) : undefined) });
+  const earlyProblems = (): Problem[] => early.map(({ broken, ...problem }) => problem);
   let value: unknown;
   try {
     value = doc.toJS();
   } catch (err) {
-    // The yaml package refuses aliases that expand to an enormous value ("billion laughs").
+    // The yaml package refuses aliases that expand to an enormous value ("billion laughs"):
+    // without the file's value, the problems found so far are all there is to say.
     const alias = firstAlias(doc);
     const pos = at(alias?.range?.[0] ?? 0);
-    throw new SpecError(file, [{ path: [], message: `the file's aliases (*name) expand to too much data (${(err as Error).message.toLowerCase()})`, ...pos }]);
+    const message = `the file's aliases (*name) expand to too much data (${(err as Error).message.toLowerCase()})`;
+    throw new SpecError(file, [...earlyProblems(), { path: [], message, ...pos }]);
   }
 
   /** The position of the value at `path` (or of `key` inside it), else of the nearest parent. */
@@ -316,7 +342,7 @@ export function parseSpec(text: string, file: string, opts: { projectGiven?: boo
     }
     return at(last?.range?.[0] ?? 0);
   };
-  const problems: Problem[] = [];
+  const problems: Problem[] = earlyProblems();
   const problemAt = (path: Path, message: string, key?: string): Problem => ({ path, message, ...position(path, key) });
   const report = (path: Path, message: string, key?: string) => problems.push(problemAt(path, message, key));
 
@@ -329,9 +355,13 @@ export function parseSpec(text: string, file: string, opts: { projectGiven?: boo
   // The structure and the meaning are checked in one pass, so the error names the file's first
   // problem and counts all of them: a place whose structure is broken is not checked for
   // meaning (it is reported already), every other place is.
-  const structural = structuralProblems(value);
+  const earlyBroken = early.flatMap((p) => (p.broken ? [p.broken] : []));
+  // Inside a place found broken before (`team: !include team.yaml` is the text "team.yaml"), the
+  // structure says nothing new.
+  const structural = structuralProblems(value).filter((p) => !earlyBroken.some((b) => isPrefix(b, p.path)));
   for (const p of structural) report(p.path, p.message, p.key);
-  const sound = (path: Path) => !structural.some((p) => isPrefix(p.broken, path) || isPrefix(path, p.broken));
+  const broken = [...earlyBroken, ...structural.map((p) => p.broken)];
+  const sound = (path: Path) => !broken.some((b) => isPrefix(b, path) || isPrefix(path, b));
   if (!opts.projectGiven) requireProjectName(value as Spec, report);
   const hours = semanticChecks(value as Spec, report, sound);
   const clean = (path: Path) => sound(path) && !problems.some((p) => isPrefix(path, p.path));

@@ -53,6 +53,19 @@ export function utmOf(pageUrl: string | undefined): Record<string, string> | nul
 const cleanBody = (body: string) => body.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '');
 
 /**
+ * Whether a send under a used clientId carries the files its message was stored with. A retry
+ * that uploads again gets new attachment ids for the same bytes, and the table keeps no hash of
+ * them: a file is the same when its name, type and size are (whatever the order of the files).
+ */
+function sameFiles(stored: Attachment[], sent: Attachment[]): boolean {
+  const key = (files: Attachment[]) => files.map((a) => JSON.stringify([a.name, a.mime, a.size])).sort().join('\n');
+  return key(stored) === key(sent);
+}
+
+/** Files for a conflict's message: their names ("none" for none). */
+const fileList = (files: Attachment[]) => (files.length ? files.map((a) => `"${a.name}"`).join(', ') : 'none');
+
+/**
  * The client card's notes as stored: several lines, so line breaks (CRLF as LF, as in messages)
  * and tabs are kept; any other control character is refused as in a name. Refused rather than
  * dropped as in messages: an operator or a script typed them, and is told.
@@ -301,8 +314,9 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
 
   /**
    * Stores a message once per (dialog, clientId): a repeat returns the stored one (the same text,
-   * or an edit of it), a different text under the same clientId is a conflict. `dialog` is the
-   * dialog's state after a new message (null for a repeat), for the caller's follow-up changes.
+   * or an edit of it, and the same files), a different text or other files under the same
+   * clientId is a conflict. `dialog` is the dialog's state after a new message (null for a
+   * repeat), for the caller's follow-up changes.
    */
   async function storeOnce(
     tx: Tx,
@@ -329,8 +343,13 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
     }
     const existing = await r.messageByClientId(dialogId, m.clientId, tx);
     if (!existing) throw notFound(`no dialog with id ${dialogId}`);
-    if (existing.body !== m.body && existing.edited_at === null) {
-      throw conflict('this clientId was already used for a message with a different text');
+    const stored = presentMessage(existing).attachments;
+    const otherText = existing.body !== m.body && existing.edited_at === null;
+    const otherFiles = !sameFiles(stored, m.attachments);
+    if (otherText || otherFiles) {
+      const what = [otherText && 'a different text', otherFiles && 'other files'].filter(Boolean).join(' and ');
+      const files = otherFiles ? `: it has ${fileList(stored)}, this one ${fileList(m.attachments)}` : '';
+      throw conflict(`this clientId was already used for a message with ${what}${files}`);
     }
     return { row: existing, isNew: false, dialog: null };
   }
