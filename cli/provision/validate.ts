@@ -287,7 +287,9 @@ export function parseSpec(text: string, file: string, opts: { projectGiven?: boo
     throw new SpecError(file, [{ path: [], message: `not valid JSON: ${notJson.message}`, line: before.length, col: before[before.length - 1].length + 1 }]);
   }
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  // YAML 1.2's core schema whatever the file's %YAML says: under 1.1, `<<` would merge quietly
+  // (refused below, as a merge key) and yes/no would read as true/false.
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, schema: 'core' });
   const at = (offset: number) => lines.linePos(offset);
   // What is found before the file's value is read is a problem like the others, counted and
   // listed with them; `broken` is the place whose value is not the file's (it is left out of the

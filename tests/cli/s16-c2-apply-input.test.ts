@@ -246,6 +246,10 @@ describe('#11 the parser\'s problems, in the words of a project file', () => {
     const merged = await admin.run(['apply', '-f', await file('merge.yaml', merge)]);
     expectFailure(merged, 1);
     expect(merged.stderr).toContain(`merge.yaml:${mergeLine}:5: YAML merge keys (<<) are not supported (in team[2]): write the fields out`);
+    // A file that says it is YAML 1.1, which has merge keys: refused the same, never merged quietly.
+    const merged11 = await admin.run(['apply', '-f', await file('merge11.yaml', `%YAML 1.1\n---\n${merge}`)]);
+    expectFailure(merged11, 1);
+    expect(merged11.stderr).toContain(`merge11.yaml:${mergeLine + 2}:5: YAML merge keys (<<) are not supported (in team[2]): write the fields out`);
     expectFailure(await admin.run(['apply', '-f', await file('empty.yaml', FILE.replace('  name: Input', '  name:'))]), 1, /empty\.yaml:2:8: project\.name is empty \(it must be text\); nothing was applied\n$/);
     expectFailure(
       await admin.run(['apply', '-f', await file('none.yaml', 'templates: []\n')], { env: { PARLEY_PROJECT: undefined } }),
