@@ -6,7 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { render } from 'ink-testing-library';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ParleyClient } from '../../core/client/api.js';
+import { ParleyClient as ParleyClientClass, type ParleyClient } from '../../core/client/api.js';
 import type { Outbox } from '../../core/client/outbox.js';
 import { dialogListing, OperatorConnection } from '../../core/client/realtime.js';
 import { App } from '../../tui/App.js';
@@ -711,6 +711,34 @@ describe('what the QA pass found', () => {
     time.advance(15_000);
     await waitForFrame(app, (f) => f.includes('My messages (0)') && f.includes(`${name} ○ away`) && f.includes('with Ana'), 'the changes shown');
     expect(attempts).toEqual([1]);
+  });
+
+  it('a dialog that fails to open gives the keys back to its list: what is typed next is no reply to the dialog still shown', async () => {
+    const first = await visitorWrites('The first visitor');
+    const second = await visitorWrites('The second visitor');
+    // Requests go through a cut that can fail them; the socket stays up.
+    const cut = await netCut(server.url);
+    teardown.push(() => cut.close());
+    const viaCut = new ParleyClientClass({ url: cut.url, token: oli.token! });
+    const { app, connection } = await startApp(viaCut, { columns: 120, rows: 30 });
+    const [firstName, secondName] = [await nameOf(first.dialogId), await nameOf(second.dialogId)];
+    await waitForFrame(app, (f) => f.includes(firstName) && f.includes(secondName), 'both listed');
+    // The newest is on top: the second visitor's dialog, opened; then the first, which fails.
+    await press(app, ENTER);
+    await waitForFrame(app, (f) => f.includes(`${secondName} ● on the site`), 'the second open');
+    // Esc twice: from the composer to the messages, then to the list.
+    await press(app, ESC, ESC, DOWN);
+    cut.block();
+    await press(app, ENTER);
+    await waitForFrame(app, (f) => f.includes('could not open the dialog'), 'the open failed');
+    await press(app, 'zzz', CTRL_S);
+    expect(connection.outbox.order).toEqual([]);
+    cut.unblock();
+    await press(app, ENTER);
+    const shown = await waitForFrame(app, (f) => f.includes(`${firstName} ● on the site`), 'the first open');
+    expect(shown).not.toContain('zzz');
+    expect(await operatorBodies(second.dialogId)).toEqual([]);
+    expect(await operatorBodies(first.dialogId)).toEqual([]);
   });
 
   it('t on a dialog Ana took meanwhile (the socket down, so not shown yet) says so and shows it hers; t again takes it over', async () => {

@@ -274,8 +274,8 @@ export function createActions(session: Session, stores: Stores, io: Io) {
     connection.typing(dialog.id);
   }
 
-  /** Fetches a dialog asked for by `open` and shows it (`from`: the pane to go back to if it fails). */
-  async function load(dialog: DialogSummary, from: Pane): Promise<void> {
+  /** Fetches a dialog asked for by `open` and shows it (`back`: the list to go back to if it fails). */
+  async function load(dialog: DialogSummary, back: Pane): Promise<void> {
     try {
       const detail = await client.getDialog(projectId, dialog.id);
       if (thread.getState().opening !== dialog.id) return; // another dialog was opened since
@@ -290,9 +290,11 @@ export function createActions(session: Session, stores: Stores, io: Io) {
       if (thread.getState().opening !== dialog.id) return;
       sendWhenOpen = null;
       thread.dispatch({ type: 'opening', dialogId: null });
-      // Still on the dialog shown before: its draft comes back.
+      // Still on the dialog shown before: its draft comes back. The keys go back to the list,
+      // whichever dialog is shown: left in the composer, what the operator typed next for the
+      // dialog they asked for would be a reply to the one shown before.
       composer.dispatch({ type: 'switch', dialogId: thread.getState().detail?.dialog.id ?? null });
-      if (focus.getState().pane === 'composer' && !thread.getState().detail) focus.dispatch({ type: 'focus', pane: from });
+      if (focus.getState().pane === 'composer') focus.dispatch({ type: 'focus', pane: back });
       fail('could not open the dialog')(err);
     }
   }
@@ -312,7 +314,7 @@ export function createActions(session: Session, stores: Stores, io: Io) {
     const view = isView(from) ? from : (dialog.view ?? 'mine');
     dialogs.dispatch({ type: 'select', view, dialogId: dialog.id });
     focus.dispatch({ type: 'opened', from: view });
-    opened = load(dialog, from);
+    opened = load(dialog, view);
     return opened;
   }
 
