@@ -116,7 +116,9 @@ export function projectArgument(arg: string | undefined, ctx: Ctx): string | und
  */
 export async function findProject(client: ParleyClient, wanted: string): Promise<Project> {
   const id = Number(wanted);
-  if (/^\d+$/.test(wanted) && Number.isSafeInteger(id)) {
+  // Ids start at 1: "0" is no project's id (the server would refuse the request, not answer 404),
+  // though it may be a project's name.
+  if (/^\d+$/.test(wanted) && Number.isSafeInteger(id) && id >= 1) {
     try {
       return await client.getProject(id);
     } catch (err) {

@@ -119,7 +119,13 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
   let project = found;
   // Checked against the project as it is: what the file refers to without defining it, and what
   // the server would refuse part-way (the last admin, who may change what, creating a project, a name taken).
-  const planOpts = { self: me.user.email, serverAdmin: me.user.serverAdmin, projects, prune: Boolean(opts.prune) };
+  const planOpts = {
+    self: me.user.email,
+    serverAdmin: me.user.serverAdmin,
+    limitedTo: me.token.project?.name ?? null,
+    projects,
+    prune: Boolean(opts.prune),
+  };
   const steps = await listingProblems(() => plan(parsed, state, planOpts));
   const changed = steps.length > 0;
   const name = project?.name ?? parsed.spec.project.name!;

@@ -55,6 +55,11 @@ export interface PlanOptions {
   self: string;
   /** Whether the caller is a server administrator, the only one who creates a project. */
   serverAdmin: boolean;
+  /**
+   * The project the caller's API token is limited to (GET /me `token.project`): it reaches no
+   * other and creates none, whoever its owner is.
+   */
+  limitedTo?: string | null;
   /** The projects the caller belongs to: their names are taken. */
   projects: Array<Pick<Project, 'id' | 'name'>>;
   prune: boolean;
@@ -772,7 +777,15 @@ function projectProblems(parsed: ParsedSpec, state: CurrentState, opts: PlanOpti
   // Clean whenever there is no project yet: the project is found by it (parseSpec).
   const name = parsed.clean(['project', 'name']) ? parsed.spec.project.name : undefined;
   const problems: Problem[] = [];
-  if (!state.project && !opts.serverAdmin) {
+  if (!state.project && opts.limitedTo) {
+    // "Only server administrators" would send an administrator's CI job looking for a right its owner has.
+    problems.push(
+      parsed.problemAt(
+        ['project', 'name'],
+        `this API token is limited to the project "${opts.limitedTo}": it reaches no project named "${name}", and cannot create one (that takes parley login, or a token made without --project)`,
+      ),
+    );
+  } else if (!state.project && !opts.serverAdmin) {
     problems.push(
       parsed.problemAt(
         ['project', 'name'],

@@ -102,8 +102,18 @@ export const ApiToken = Type.Object({
 export type ApiToken = Static<typeof ApiToken>;
 
 export const Me = Type.Object({
+  /** Of a token limited to a project, `serverAdmin` is false: what this token may do (see `token`). */
   user: User,
   projects: Type.Array(Project),
+  /** What the request was made with, so a script can tell what it runs with. */
+  token: Type.Object({
+    /** `session`: signed in with the password (parley login); `api`: an API token. */
+    kind: Type.Union([Type.Literal('session'), Type.Literal('api')]),
+    /** The one project an API token works in (`projects` is that one alone), or null: all of the user's projects. */
+    project: ApiToken.properties.project,
+    /** The user is a server administrator, which a token limited to a project does not carry (`user.serverAdmin` is false). */
+    serverAdminWithheld: Type.Boolean(),
+  }),
 });
 export type Me = Static<typeof Me>;
 
@@ -143,6 +153,8 @@ export const RemainingApiToken = Type.Object({
   createdAt: ApiToken.properties.createdAt,
   lastUsedAt: ApiToken.properties.lastUsedAt,
   expiresAt: ApiToken.properties.expiresAt,
+  /** The name of the one project it works in, or null: all the account's projects. */
+  project: Type.Union([Type.String(), Type.Null()]),
   new: Type.Boolean(),
 });
 export type RemainingApiToken = Static<typeof RemainingApiToken>;

@@ -12,7 +12,7 @@ import type {
   Visitor,
   VisitorMessage,
 } from '../../core/protocol/index.js';
-import type { CredentialRow, ScopedCredentialRow } from '../db/credentials.js';
+import type { ScopedCredentialRow } from '../db/credentials.js';
 import { CARD_BY_OPERATOR, type DialogListRow, type MessageViewRow, type VisitorRow } from '../db/dialogs.js';
 import type { MemberRow, ProjectWithMembership } from '../db/projects.js';
 import type { UserRow } from '../db/users.js';
@@ -91,12 +91,13 @@ export function presentMember(m: MemberRow & { inOtherProjects: boolean }): Memb
 }
 
 /** An API token that still works after a password reset (so no state to tell). */
-export function presentRemainingToken(t: CredentialRow, isNew: boolean): RemainingApiToken {
+export function presentRemainingToken(t: ScopedCredentialRow, isNew: boolean): RemainingApiToken {
   return {
     name: t.name ?? '',
     createdAt: iso(t.created_at),
     lastUsedAt: isoOrNull(t.last_used_at),
     expiresAt: isoOrNull(t.expires_at),
+    project: t.project_id === null ? null : (t.project_name ?? ''),
     new: isNew,
   };
 }

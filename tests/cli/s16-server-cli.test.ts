@@ -63,9 +63,9 @@ describe('parley password reset and the API tokens that stay', () => {
         `Password changed; all sessions of ${EMAIL} were signed out. Sign in with "parley login".`,
         '',
         'These API tokens still work (new: created in the 24 hours before the reset):',
-        'NAME    CREATED           LAST USED',
-        'ci      2026-01-05 09:00  never',
-        'deploy  2026-01-07 09:00  never      new',
+        'NAME    PROJECT  CREATED           LAST USED',
+        'ci      -        2026-01-05 09:00  never',
+        'deploy  -        2026-01-07 09:00  never      new',
         '',
         'Any you do not know, or all of them if someone else may have used the account, end at once:',
         `  ${command}`,
@@ -97,7 +97,7 @@ describe('parley password reset and the API tokens that stay', () => {
     expect(json).toEqual({
       email: EMAIL,
       reset: true,
-      apiTokens: [{ name: 'nightly', createdAt: '2026-01-05T09:00:00.000Z', lastUsedAt: null, expiresAt: expect.any(String), new: true }],
+      apiTokens: [{ name: 'nightly', createdAt: '2026-01-05T09:00:00.000Z', lastUsedAt: null, expiresAt: expect.any(String), project: null, new: true }],
       revokeCommand: `parley login --url ${server.url} --email ${EMAIL} && parley token revoke --all`,
     });
 

@@ -155,7 +155,7 @@ describe('password reset', () => {
       const anon = await shell({ PARLEY_URL: server.url, ...env });
       const r = await anon.run(['password', 'reset', '--email', who.email, '--code', code, '--password-stdin'], { stdin: `recovered-password-${env.TZ.length}\n` });
       expect(r, r.stderr).toMatchObject({ code: 0, stderr: '' });
-      expect(r.stdout).toMatch(new RegExp(`^NAME +CREATED +LAST USED *\\ndeploy +${escape(printed(T, env.TZ))} +never +new$`, 'm'));
+      expect(r.stdout).toMatch(new RegExp(`^NAME +PROJECT +CREATED +LAST USED *\\ndeploy +- +${escape(printed(T, env.TZ))} +never +new$`, 'm'));
       expect(r.stdout).not.toMatch(RAW);
     }
   });

@@ -9,11 +9,14 @@
 // (other); a member who has not replaced their one-time password (restricted); an operator; the
 // operator's API token (which may not manage credentials: tokens, the password, a Telegram link);
 // members with the `settings` and the `admin` access level (not operators); the server
-// administrator who created the project (root, its admin).
+// administrator who created the project (root, its admin); root's API token limited to the
+// project (limited: in it, what root's session gets; no server administration, nor what every
+// project shows of root, their profile, avatar and Telegram link).
 //
 // Besides each caller's status: another project's member gets 404 for this project's ids with
 // exactly the answer an id that does not exist gets (nothing tells them what exists), and 404 for
-// this project's dialogs, messages, templates ... asked for through their own project.
+// this project's dialogs, messages, templates ... asked for through their own project. The
+// limited token gets the same 404 from the other project, where root is an admin too.
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,7 +30,7 @@ import { NEW_PASSWORD, startTestServer, type TestServer } from '../helpers/serve
 const ORIGIN = 'https://shop.example.com';
 const NO_PROJECT = 999_999;
 
-const ROLES = ['anon', 'visitor', 'other', 'restricted', 'operator', 'token', 'settings', 'admin', 'root'] as const;
+const ROLES = ['anon', 'visitor', 'other', 'restricted', 'operator', 'token', 'settings', 'admin', 'root', 'limited'] as const;
 type Role = (typeof ROLES)[number];
 /** 'ok' is any 2xx/3xx; a number is that exact status. */
 type Outcome = 'ok' | number;
@@ -36,11 +39,19 @@ type Expectation = Record<Role, Outcome> | 'public';
 
 const denied = { anon: 401, visitor: 401, other: 404, restricted: 403 } as const;
 /** Every member of the project. */
-const members = (o: Outcome = 'ok'): Expectation => ({ ...denied, operator: o, token: o, settings: o, admin: o, root: o });
+const members = (o: Outcome = 'ok'): Expectation => ({ ...denied, operator: o, token: o, settings: o, admin: o, root: o, limited: o });
 /** Members with the operator role (answering dialogs). */
-const operators = (others: Outcome = 403): Expectation => ({ ...denied, operator: 'ok', token: 'ok', settings: others, admin: others, root: others });
+const operators = (others: Outcome = 403): Expectation => ({
+  ...denied,
+  operator: 'ok',
+  token: 'ok',
+  settings: others,
+  admin: others,
+  root: others,
+  limited: others,
+});
 /** The admin-side access levels, admin and settings. */
-const managers = (): Expectation => ({ ...denied, operator: 403, token: 403, settings: 'ok', admin: 'ok', root: 'ok' });
+const managers = (): Expectation => ({ ...denied, operator: 403, token: 403, settings: 'ok', admin: 'ok', root: 'ok', limited: 'ok' });
 /** Anyone signed in, about their own account (a restricted session gets `restricted`). */
 const signedIn = (o: Outcome = 'ok', restricted: Outcome = 403): Expectation => ({
   anon: 401,
@@ -52,12 +63,35 @@ const signedIn = (o: Outcome = 'ok', restricted: Outcome = 403): Expectation => 
   settings: o,
   admin: o,
   root: o,
+  limited: o,
 });
+/**
+ * What every project shows of the caller (the profile, the avatar) or relays to them (Telegram):
+ * as `signedIn`, but a token limited to one project is refused (403 forbidden).
+ */
+const everyProject = (o: Outcome = 'ok'): Expectation => ({ ...signedIn(o), limited: 403 });
 /**
  * About one's own credentials (tokens, the password, a Telegram link): as `signedIn`, but an API
  * token is refused (403 forbidden): only a session someone signed in to with the password may.
  */
-const signedInSession = (o: Outcome = 'ok', restricted: Outcome = 403): Expectation => ({ ...signedIn(o, restricted), token: 403 });
+const signedInSession = (o: Outcome = 'ok', restricted: Outcome = 403): Expectation => ({
+  ...signedIn(o, restricted),
+  token: 403,
+  limited: 403,
+});
+/** Server administration: root's session alone (not root's token limited to a project). */
+const serverAdmins = (): Expectation => ({
+  anon: 401,
+  visitor: 401,
+  other: 403,
+  restricted: 403,
+  operator: 403,
+  token: 403,
+  settings: 403,
+  admin: 403,
+  root: 'ok',
+  limited: 403,
+});
 /** Only the widget of a visitor of this project. */
 const widgetVisitor = (): Expectation => ({
   anon: 401,
@@ -69,6 +103,7 @@ const widgetVisitor = (): Expectation => ({
   settings: 401,
   admin: 401,
   root: 401,
+  limited: 401,
 });
 
 /** The ids a request names: this project's, or with one swapped for the cross-project checks. */
@@ -116,7 +151,9 @@ const ctx = {
   users: {} as Record<'root' | 'other' | 'restricted' | 'operator' | 'settings' | 'admin', { email: string; password: string }>,
 };
 
-const userOf = (role: Role) => (role === 'token' ? ctx.users.operator : role in ctx.users ? ctx.users[role as keyof typeof ctx.users] : null);
+const isApiToken = (role: Role) => role === 'token' || role === 'limited';
+const userOf = (role: Role) =>
+  role === 'token' ? ctx.users.operator : role === 'limited' ? ctx.users.root : role in ctx.users ? ctx.users[role as keyof typeof ctx.users] : null;
 
 let counter = 0;
 const unique = (prefix: string) => `${prefix}${++counter}`;
@@ -157,9 +194,9 @@ async function disposableBearer(role: Role): Promise<string | null> {
   const user = userOf(role);
   if (!user) return ctx.bearer[role];
   const accounts = app.services.accounts;
-  if (role === 'token') {
-    const auth = (await accounts.authenticate(ctx.bearer.token!))!;
-    return (await accounts.createToken(auth, unique('throwaway'))).token;
+  if (isApiToken(role)) {
+    const auth = (await accounts.authenticate(ctx.bearer[role]!))!;
+    return (await accounts.createToken(auth, unique('throwaway'), undefined, auth.project?.id)).token;
   }
   return (await accounts.login(user.email, user.password)).token;
 }
@@ -239,7 +276,7 @@ const MATRIX: Record<string, Case> = {
     },
   },
   'GET /api/v1/me': { expect: signedIn('ok', 'ok'), request: () => ({ url: api('/me') }) },
-  'PATCH /api/v1/me': { expect: signedIn(), request: () => ({ method: 'PATCH', url: api('/me'), body: { phone: null } }) },
+  'PATCH /api/v1/me': { expect: everyProject(), request: () => ({ method: 'PATCH', url: api('/me'), body: { phone: null } }) },
   'POST /api/v1/me/password': {
     expect: signedInSession('ok', 'ok'),
     request: (role) => ({
@@ -249,10 +286,10 @@ const MATRIX: Record<string, Case> = {
     }),
   },
   'PUT /api/v1/me/avatar': {
-    expect: signedIn(),
+    expect: everyProject(),
     request: () => ({ method: 'PUT', url: api('/me/avatar'), payload: pngBytes(300), headers: { 'content-type': 'image/png' } }),
   },
-  'DELETE /api/v1/me/avatar': { expect: signedIn(), request: () => ({ method: 'DELETE', url: api('/me/avatar') }) },
+  'DELETE /api/v1/me/avatar': { expect: everyProject(), request: () => ({ method: 'DELETE', url: api('/me/avatar') }) },
   'GET /api/v1/tokens': { expect: signedIn(), request: () => ({ url: api('/tokens') }) },
   'POST /api/v1/tokens': { expect: signedInSession(), request: () => ({ method: 'POST', url: api('/tokens'), body: { name: unique('tok') } }) },
   // All of the caller's API tokens.
@@ -264,32 +301,32 @@ const MATRIX: Record<string, Case> = {
       const name = unique('gone');
       const bearer = ctx.bearer[role];
       const auth = bearer ? await app.services.accounts.authenticate(bearer) : null;
-      if (auth) await app.services.accounts.createToken(auth, name);
+      if (auth) await app.services.accounts.createToken(auth, name, undefined, auth.project?.id);
       return { method: 'DELETE', url: api(`/tokens/${name}`) };
     },
   },
   // Refused to a token before the bridge is asked for (this server runs without one: 503).
   'POST /api/v1/telegram/link': { expect: signedInSession(503), request: () => ({ method: 'POST', url: api('/telegram/link') }) },
-  'DELETE /api/v1/telegram/link': { expect: signedIn(503), request: () => ({ method: 'DELETE', url: api('/telegram/link') }) },
+  'DELETE /api/v1/telegram/link': { expect: everyProject(503), request: () => ({ method: 'DELETE', url: api('/telegram/link') }) },
 
   // ---- the server ------------------------------------------------------------------------
   'GET /api/v1/admin/backup': {
-    expect: { anon: 401, visitor: 401, other: 403, restricted: 403, operator: 403, token: 403, settings: 403, admin: 403, root: 'ok' },
+    expect: serverAdmins(),
     request: () => ({ url: api('/admin/backup') }),
   },
   'POST /api/v1/admin/users/:email/disable': {
-    expect: { anon: 401, visitor: 401, other: 403, restricted: 403, operator: 403, token: 403, settings: 403, admin: 403, root: 'ok' },
+    expect: serverAdmins(),
     request: async () => ({ method: 'POST', url: api(`/admin/users/${await freshMember(ctx.P)}/disable`) }),
   },
   'POST /api/v1/admin/users/:email/enable': {
-    expect: { anon: 401, visitor: 401, other: 403, restricted: 403, operator: 403, token: 403, settings: 403, admin: 403, root: 'ok' },
+    expect: serverAdmins(),
     request: async () => ({ method: 'POST', url: api(`/admin/users/${await freshMember(ctx.P)}/enable`) }),
   },
 
   // ---- projects and team -----------------------------------------------------------------
   'GET /api/v1/projects': { expect: signedIn(), request: () => ({ url: api('/projects') }) },
   'POST /api/v1/projects': {
-    expect: { anon: 401, visitor: 401, other: 403, restricted: 403, operator: 403, token: 403, settings: 403, admin: 403, root: 'ok' },
+    expect: serverAdmins(),
     request: () => ({ method: 'POST', url: api('/projects'), body: { name: unique('Project ') } }),
   },
   'GET /api/v1/projects/:projectId': { expect: members(), request: (_r, ids) => ({ url: api(`/projects/${ids.p}`) }) },
@@ -488,7 +525,7 @@ MATRIX['POST /api/v1/me/password'].after = async (role, status) => {
   if (sent) user.password = sent;
   const accounts = app.services.accounts;
   for (const r of ROLES) {
-    if (userOf(r) !== user || r === role || r === 'token') continue;
+    if (userOf(r) !== user || r === role || isApiToken(r)) continue;
     ctx.bearer[r] = (await accounts.login(user.email, user.password)).token;
   }
   if (role === 'restricted') {
@@ -497,11 +534,14 @@ MATRIX['POST /api/v1/me/password'].after = async (role, status) => {
   }
 };
 // Ending all of the operator's API tokens from their session ends the token caller's too (the
-// operator's): give it a new one.
+// operator's), and root's the limited token: give each a new one.
 MATRIX['DELETE /api/v1/tokens'].after = async (role, status) => {
-  if (role !== 'operator' || status !== 200) return;
-  const auth = (await app.services.accounts.authenticate(ctx.bearer.operator!))!;
-  ctx.bearer.token = (await app.services.accounts.createToken(auth, unique('ci'))).token;
+  if (status !== 200) return;
+  const accounts = app.services.accounts;
+  if (role === 'operator') ctx.bearer.token = (await accounts.createToken((await accounts.authenticate(ctx.bearer.operator!))!, unique('ci'))).token;
+  if (role === 'root') {
+    ctx.bearer.limited = (await accounts.createToken((await accounts.authenticate(ctx.bearer.root!))!, unique('shop-ci'), undefined, ctx.P)).token;
+  }
 };
 const lastPasswordSent = new Map<Role, string>();
 {
@@ -601,6 +641,8 @@ beforeAll(async () => {
   const opAuth = (await app.services.accounts.authenticate(ctx.bearer.operator!))!;
   ctx.opId = opAuth.user.id;
   ctx.bearer.token = (await app.services.accounts.createToken(opAuth, 'ci')).token;
+  const rootAuth = (await app.services.accounts.authenticate(ctx.bearer.root!))!;
+  ctx.bearer.limited = (await app.services.accounts.createToken(rootAuth, 'shop-ci', undefined, ctx.P)).token;
 
   // Each project: a visitor's dialog, an operator's message in it, a template, a lead class, a group.
   async function furnish(projectId: number, key: string, operatorBearer: string) {
@@ -667,6 +709,12 @@ describe('HTTP routes', () => {
           expect(bodies[role], role).toEqual({ error: { code: expect.any(String), message: expect.any(String) } });
         }
       }
+      // In its project the limited token is root's session, status for status; where it is not,
+      // the refusal says it is the token (not "only server administrators", which root is).
+      if (c.expect.limited === c.expect.root) expect(statuses.limited, 'limited, as root').toBe(statuses.root);
+      else if (!isWebsocket(key)) {
+        expect(bodies.limited.error.message).toMatch(/^(an API token cannot|this API token is limited to the project "Shop": it cannot) /);
+      }
     }
 
     if (c.expect !== 'public' && c.expect.other === 404) {
@@ -683,6 +731,13 @@ describe('HTTP routes', () => {
         const viaOwn = await attempt(key, 'other', { ...ctx.ids, p: ctx.Q });
         expect(viaOwn.status, JSON.stringify(viaOwn.json)).toBe(404);
       }
+
+      // The limited token gets the other project (root's too) with its own ids as one that does
+      // not exist, word for word.
+      const elsewhere = await attempt(key, 'limited', ctx.qIds);
+      const nowhere = await attempt(key, 'limited', { ...ctx.qIds, p: NO_PROJECT });
+      expect([elsewhere.status, nowhere.status], JSON.stringify(elsewhere.json)).toEqual([404, 404]);
+      if (!isWebsocket(key)) expect(normalized(elsewhere.json)).toBe(normalized(nowhere.json));
     }
 
     // HEAD answers as GET does.
@@ -701,7 +756,7 @@ describe('HTTP routes', () => {
 const frameTypes = (schema: { anyOf: Array<{ properties: { type: { const: string } } }> }) =>
   schema.anyOf.map((s) => s.properties.type.const);
 
-const SOCKET_ROLES = ['operator', 'token', 'settings', 'admin', 'root'] as const;
+const SOCKET_ROLES = ['operator', 'token', 'settings', 'admin', 'root', 'limited'] as const;
 type SocketRole = (typeof SOCKET_ROLES)[number] | 'other' | 'operator, another project’s ids';
 /** 'ok': no error frame (and the answer, if the frame has one); otherwise the error's code. */
 type FrameOutcome = 'ok' | string;
@@ -719,6 +774,7 @@ const onlyOperators = {
   settings: 'forbidden',
   admin: 'forbidden',
   root: 'forbidden',
+  limited: 'forbidden',
   other: 'not_found',
   'operator, another project’s ids': 'not_found',
 } as const;
@@ -740,12 +796,12 @@ const OPERATOR_FRAMES: Record<string, FrameCase> = {
   resume: {
     frame: (ids) => ({ type: 'resume', dialogs: { [ids.d]: 0 } }),
     answer: (f, ids) => f.type === 'messages' && f.dialogId === ids.d,
-    expect: { operator: 'ok', token: 'ok', settings: 'ok', admin: 'ok', root: 'ok', other: 'absent', 'operator, another project’s ids': 'absent' },
+    expect: { operator: 'ok', token: 'ok', settings: 'ok', admin: 'ok', root: 'ok', limited: 'ok', other: 'absent', 'operator, another project’s ids': 'absent' },
   },
   ping: {
     frame: () => ({ type: 'ping' }),
     answer: (f) => f.type === 'pong',
-    expect: { operator: 'ok', token: 'ok', settings: 'ok', admin: 'ok', root: 'ok', other: 'ok', 'operator, another project’s ids': 'ok' },
+    expect: { operator: 'ok', token: 'ok', settings: 'ok', admin: 'ok', root: 'ok', limited: 'ok', other: 'ok', 'operator, another project’s ids': 'ok' },
   },
 };
 

@@ -70,12 +70,13 @@ describe('a password reset names the API tokens that stay', () => {
       status: 'ok',
       message: `the password was changed; sign in with it. 2 API tokens still work (backdoor, ci); to end them all: ${command}`,
       apiTokens: [
-        { name: 'backdoor', createdAt: new Date(minted).toISOString(), lastUsedAt: null, expiresAt: expect.any(String), new: true },
+        { name: 'backdoor', createdAt: new Date(minted).toISOString(), lastUsedAt: null, expiresAt: expect.any(String), project: null, new: true },
         {
           name: 'ci',
           createdAt: new Date(created).toISOString(),
           lastUsedAt: new Date(created).toISOString(),
           expiresAt: expect.any(String),
+          project: null,
           new: false,
         },
       ],

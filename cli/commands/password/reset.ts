@@ -44,9 +44,16 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
       // The reset ends sessions, not the tokens scripts and CI run on; one minted with a stolen
       // session would outlive it, so they are named here, with how to end them.
       `These API tokens still work${reply.apiTokens.some((t) => t.new) ? ' (new: created in the 24 hours before the reset)' : ''}:`,
+      // PROJECT as in "token list": the one project a token works in, "-" for all the account's.
       table(
-        ['NAME', 'CREATED', 'LAST USED', ''],
-        reply.apiTokens.map((t) => [t.name, clock.time(t.createdAt), t.lastUsedAt ? clock.time(t.lastUsedAt) : 'never', t.new ? 'new' : '']),
+        ['NAME', 'PROJECT', 'CREATED', 'LAST USED', ''],
+        reply.apiTokens.map((t) => [
+          t.name,
+          t.project ?? '-',
+          clock.time(t.createdAt),
+          t.lastUsedAt ? clock.time(t.lastUsedAt) : 'never',
+          t.new ? 'new' : '',
+        ]),
       ),
       '',
       'Any you do not know, or all of them if someone else may have used the account, end at once:',
