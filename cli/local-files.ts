@@ -2,7 +2,7 @@
 // file, a backup. Every problem with one is a single line naming the path in their terms ("x is a
 // directory", "no such directory: d"), never Node's "EISDIR: illegal operation on a directory".
 import { rmSync } from 'node:fs';
-import { open, readFile, writeFile } from 'node:fs/promises';
+import { open, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { CliError } from './errors.js';
 import { type Io, warn } from './io.js';
@@ -152,6 +152,12 @@ export async function writeLocalFile(path: string, data: string | Buffer): Promi
   await writeFile(path, data).catch((err: unknown) => {
     throw fileProblem(err, path, 'write');
   });
+}
+
+/** Where a file is to be written: not a directory (said as such, before what its name says). */
+export async function checkNotDirectory(path: string): Promise<void> {
+  const stats = await stat(path).catch(() => null);
+  if (stats?.isDirectory()) throw isDirectory(path);
 }
 
 /** For a file that something else reads later (a backup being restored): it is there, readable and a file. */

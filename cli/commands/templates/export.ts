@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { type Ctx, withProject } from '../../context.js';
 import { cut, UsageError } from '../../errors.js';
 import { notice, writeData } from '../../io.js';
-import { writeLocalFile } from '../../local-files.js';
+import { checkNotDirectory, writeLocalFile } from '../../local-files.js';
 import { type Format, formatOfPath, parseFormat, writeTemplates } from './files.js';
 
 interface Opts {
@@ -15,6 +15,8 @@ export async function run(opts: Opts, ctx: Ctx): Promise<number> {
   if (ctx.io.json && opts.format && opts.format !== 'json') throw new UsageError(`--json and --format ${opts.format} disagree: give one`);
   const named = opts.output ? formatOfPath(opts.output) : null;
   // Import tells a file's format by its name: a name that says none would not import back.
+  // A directory is said as such first, as import says it (it reads the file before the name).
+  if (opts.output) await checkNotDirectory(opts.output);
   if (opts.output && !opts.format && !named) {
     throw new UsageError(`cannot tell the format from ${cut(opts.output, 200)}: name the file .json, .yaml or .csv, or pass --format`);
   }
