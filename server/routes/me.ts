@@ -15,11 +15,10 @@ export default async function meRoutes(app: FastifyInstance) {
     const auth = await app.authenticate(request, { allowRestricted: true });
     // A token limited to a project has its owner's server administration masked (accounts.ts):
     // `user` says what the token may do, `token` that the person has more, not through it.
-    const withheld = auth.project !== undefined && (await app.repos.users.byId(auth.user.id))?.server_admin === 1;
     return {
       user: presentUser(auth.user),
       projects: (await projects.list(auth)).map((p) => presentProject(p, app.config.publicUrl)),
-      token: { kind: auth.kind, project: auth.project ?? null, serverAdminWithheld: withheld },
+      token: { kind: auth.kind, project: auth.project ?? null, serverAdminWithheld: auth.serverAdminWithheld === true },
     };
   });
 

@@ -30,6 +30,8 @@ export interface Auth {
    * (projects.ts membership and list). Absent: every project of the user.
    */
   project?: { id: number; name: string };
+  /** A limited token's owner is a server administrator, which the token does not carry (GET /me says so). */
+  serverAdminWithheld?: boolean;
 }
 
 const TOUCH_EVERY_MS = 60_000;
@@ -170,6 +172,7 @@ export function accountsService(deps: ServiceDeps, presence: Pick<PresenceServic
         credentialId: cred.id,
         kind: cred.kind,
         project: { id: cred.project_id, name: cred.project_name ?? '' },
+        serverAdminWithheld: user.server_admin === 1,
       };
     },
 
