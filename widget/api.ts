@@ -120,6 +120,8 @@ export function siteApi(script: HTMLScriptElement) {
     for (const [key, value] of Object.entries(who)) {
       const field = own(IDENTITY_FIELDS, key) && IDENTITY_FIELDS[key];
       if (!field) return warn(`identify takes name, email and phone, not "${key.slice(0, 40)}"`);
+      // Not given, as when left out: `{ phone: user.phone }` for a customer without one.
+      if (value === undefined) continue;
       if (value !== null && typeof value !== 'string') return warn(`identify: ${key} is a string (or null to clear it), not ${typeof value}`);
       if (value && value.length > field[1]) return warn(`identify: ${key} is at most ${field[1]} characters`);
       out[field[0]] = value;

@@ -24,7 +24,7 @@ import { groupNameTooLong } from '../core/name-length.js';
 import { MAX_GROUP_NAME, normalizeGroupName } from '../core/protocol/constants.js';
 import type { PageContext, VisitorMessage } from '../core/protocol/dialogs.js';
 import type { ApiEvent, Controls, Identity } from './api.js';
-import { reconnectingSocket } from './socket.js';
+import { BLOCKED, reconnectingSocket } from './socket.js';
 import { cut } from './text.js';
 import { createView } from './view.js';
 
@@ -88,6 +88,8 @@ interface History {
 
 /** The server's answer to a flood; try again after this long. */
 const RATE_LIMIT_RETRY_MS = 2000;
+/** The server takes a change of the card from identify once a minute after a burst: held back, the newest goes after this long. */
+const IDENTIFY_RETRY_MS = 60_000;
 /** The longest wait before uploading again: the server's upload limit counts a minute. */
 const UPLOAD_WAIT_MAX_MS = 60_000;
 /** At most one typing signal per this interval. */
@@ -176,6 +178,13 @@ export function startChat(config: WidgetConfig, emit: (event: ApiEvent, detail?:
   let unreadSaid = false;
   let ready = false; // welcomed on the current connection
   let welcomed = false; // on any connection so far
+  /**
+   * The first connection has been answered (or none is tried: the browser is offline). Until then
+   * this may be a page the server refuses, where even messages kept from earlier show no tab.
+   */
+  let answered = !navigator.onLine;
+  /** Why the server refuses this page (its origin, the key, the page's own CSP), for good: the widget takes nothing. */
+  let refusedWhy: string | null = null;
   let failures = 0;
   /** The page (address and title) the last page context sent was of. */
   let pageSent = '';
@@ -187,8 +196,19 @@ export function startChat(config: WidgetConfig, emit: (event: ApiEvent, detail?:
   let uploadsHeld: ReturnType<typeof setTimeout> | undefined;
   /** The next wait when the server's Retry-After cannot be read. */
   let uploadWait = RATE_LIMIT_RETRY_MS;
-  /** Who the site says the visitor is (`parley('identify')`): said on every connection, the server keeps what is new. */
-  let identity: Identity | null = null;
+  /**
+   * Who the site says the visitor is (`parley('identify')`), as the server took it: said again on
+   * every connection, first and on its own (a visitor not stored yet is kept by the connection).
+   */
+  let identity: Identity = {};
+  /** What the site has said since and the server has not taken yet; the newest values win. */
+  let toSay: Identity | null = null;
+  /** What the identify on its way adds (one at a time: its answer says whether it was taken); null: none. */
+  let saying: Identity | null = null;
+  /** `identity` has been said on this connection. */
+  let told = false;
+  /** Waiting out the server's limit on identify: nothing is said meanwhile. */
+  let whoHeld: ReturnType<typeof setTimeout> | undefined;
 
   const landing = landingPage(`parley.landing.${config.widgetKey}`, currentPage());
 
@@ -420,8 +440,8 @@ export function startChat(config: WidgetConfig, emit: (event: ApiEvent, detail?:
     if (entry.file && !entry.attachmentIds) view.progress(clientId);
   }
 
-  /** The chat tab stays for a visitor who has a conversation, even with nobody online. */
-  const conversation = () => view.setConversation(messages.size > 0 || pending.size > 0);
+  /** The chat tab stays for a visitor who has a conversation, even with nobody online (once the server is known not to refuse the page). */
+  const conversation = () => view.setConversation(answered && (messages.size > 0 || pending.size > 0));
 
   // Seen in another tab of the site: not counted here any more.
   addEventListener('storage', (e) => {
@@ -457,14 +477,21 @@ export function startChat(config: WidgetConfig, emit: (event: ApiEvent, detail?:
       });
     },
     down(code) {
-      // Refused for good: no retry, nothing shown to the visitor, and the site's owner reads why in
-      // the console. A page welcomed before keeps trying: the allowed origins were changed while
-      // it was open, and may be changed back.
-      if (!welcomed && (code === CLOSE_ORIGIN_REFUSED || code === CLOSE_UNKNOWN_KEY)) {
+      // Refused for good (the origin, the key, or the page's own CSP): no retry, nothing shown to
+      // the visitor, and the site's owner reads why in the console. A page welcomed before keeps
+      // trying: the allowed origins were changed while it was open, and may be changed back.
+      if (!welcomed && (code === CLOSE_ORIGIN_REFUSED || code === CLOSE_UNKNOWN_KEY || code === BLOCKED)) {
         socket.stop();
-        console.warn(refusal(code, config));
+        refusedWhy = refusal(code!, config);
+        console.warn(`Parley widget: ${refusedWhy}`);
+        // Opened by the site before the answer came: closed, and what was written there stays
+        // kept for a page the server takes.
+        view.hide(true);
         return;
       }
+      // Not refused: what is kept shows, and waits for the connection to come back.
+      answered = true;
+      conversation();
       // A site owner installing the widget: the browser says only that the connection failed.
       // (Not for 4429: the server is up and asks this address to wait; it logs why.)
       if (!welcomed && code !== CLOSE_BUSY && ++failures === 3) {
@@ -474,7 +501,10 @@ export function startChat(config: WidgetConfig, emit: (event: ApiEvent, detail?:
       // (it would close every connection after this one too).
       const refused = code === CLOSE_TOO_BIG && inFlight !== null ? pending.get(inFlight) : undefined;
       if (refused) fail(inFlight!, refused, view.words.tooLarge, true);
-      ready = false;
+      ready = told = false;
+      // Its answer is lost with the connection: said again on the next.
+      if (saying) toSay = { ...saying, ...toSay };
+      saying = null;
       for (const id of ackedHere) acks.add(id);
       ackedHere.clear();
       inFlight = null;
@@ -498,6 +528,10 @@ export function startChat(config: WidgetConfig, emit: (event: ApiEvent, detail?:
           return view.showTyping();
         case 'operators':
           return view.setOnline(frame.online === true);
+        case 'identified':
+          identity = { ...identity, ...saying };
+          saying = null;
+          return sayWho();
         case 'error':
           return refused(frame as unknown as { code: string; message: string; ref?: string });
       }
@@ -525,7 +559,7 @@ export function startChat(config: WidgetConfig, emit: (event: ApiEvent, detail?:
     view.setConnected(true);
     // What a later connection brings was missed meanwhile: news, read out.
     const news = welcomed;
-    ready = welcomed = true;
+    ready = welcomed = answered = true;
     if (w.resumed) receive(w.messages, false, news);
     else startOver(w.messages, w.more);
     // Left open on the site's last page (in this tab): open here too.
@@ -544,9 +578,17 @@ export function startChat(config: WidgetConfig, emit: (event: ApiEvent, detail?:
     if (!news) emit('ready');
   }
 
-  /** Who the site says the visitor is, to the server (again on each connection: a visitor not stored yet is kept there by the connection). */
+  /**
+   * Who the site says the visitor is, to the server: on a new connection what it took before, on
+   * its own (a value refused with it must not take it along); then what the site has said since.
+   */
   function sayWho() {
-    if (ready && identity) socket.send({ type: 'identify', ref: 'identify', ...identity });
+    if (!ready || saying || whoHeld !== undefined) return;
+    if (!told && Object.keys(identity).length) saying = {};
+    else if (toSay) [saying, toSay] = [toSay, null];
+    else return;
+    told = true;
+    socket.send({ type: 'identify', ref: 'identify', ...identity, ...saying });
   }
 
   /**
@@ -592,12 +634,7 @@ export function startChat(config: WidgetConfig, emit: (event: ApiEvent, detail?:
   }
 
   function refused(error: { code: string; message: string; ref?: string }) {
-    // The site's to fix: a value the card does not take (a line break in a name, an email that is
-    // not one). Not said again on the next connection (what the server took before stays).
-    if (error.ref === 'identify') {
-      identity = null;
-      return console.warn(`Parley widget: identify was refused: ${error.message}`);
-    }
+    if (error.ref === 'identify') return notIdentified(error);
     const entry = error.ref ? pending.get(error.ref) : undefined;
     if (!entry) return;
     const clientId = error.ref!;
@@ -615,6 +652,26 @@ export function startChat(config: WidgetConfig, emit: (event: ApiEvent, detail?:
     // The server failing (not the message) is worth a retry; any other refusal would come again.
     fail(clientId, entry, error.message, error.code !== 'internal');
     next();
+  }
+
+  /**
+   * Identify refused for now (the server's limit, its storage busy): the same goes again later,
+   * with what the site says meanwhile over it. Else the site's to fix (a line break in a name, an
+   * email that is not one): that call is dropped; what the server took before stays.
+   */
+  function notIdentified(error: { code: string; message: string }) {
+    const again = error.code === 'rate_limited' ? IDENTIFY_RETRY_MS : error.code === 'unavailable' ? RATE_LIMIT_RETRY_MS : 0;
+    if (again) toSay = { ...saying, ...toSay };
+    saying = null;
+    if (!again) {
+      console.warn(`Parley widget: identify was refused: ${error.message}`);
+      return sayWho();
+    }
+    if (again === IDENTIFY_RETRY_MS) console.warn(`Parley widget: identify is held back (${error.message}): its newest values go in a minute`);
+    whoHeld = setTimeout(() => {
+      whoHeld = undefined;
+      sayWho();
+    }, again);
   }
 
   function fail(clientId: string, entry: Pending, reason: string, final = false) {
@@ -689,7 +746,10 @@ export function startChat(config: WidgetConfig, emit: (event: ApiEvent, detail?:
     xhr.onerror = () => {
       entry.upload = undefined;
       entry.uploadLosses = (entry.uploadLosses ?? 0) + 1;
-      if (entry.uploadLosses < UPLOAD_TRIES) return holdUploads(RATE_LIMIT_RETRY_MS);
+      if (entry.uploadLosses < UPLOAD_TRIES) {
+        view.progress(clientId, null);
+        return holdUploads(RATE_LIMIT_RETRY_MS);
+      }
       fail(clientId, entry, view.words.uploadLost);
       next();
     };
@@ -715,6 +775,7 @@ export function startChat(config: WidgetConfig, emit: (event: ApiEvent, detail?:
       // a retry for when the day is over.
       fail(clientId, entry, view.words.uploadBudget(Math.ceil(after / 3_600_000)));
     } else if (status === 503 || status === 429) {
+      view.progress(clientId, null);
       holdUploads(after > 0 ? after : uploadWait);
       if (!(after > 0)) uploadWait = Math.min(uploadWait * 2, UPLOAD_WAIT_MAX_MS);
       return;
@@ -748,34 +809,45 @@ export function startChat(config: WidgetConfig, emit: (event: ApiEvent, detail?:
     }
   }
 
+  /** A command of the site that shows the chat: on a page the server refuses, only a word in the console. */
+  const unlessRefused = (command: string, run: () => void) => () =>
+    refusedWhy === null ? run() : console.warn(`Parley widget: ${command} does nothing: ${refusedWhy}`);
+
   return {
-    open: view.openBySite,
+    open: unlessRefused('open', view.openBySite),
     close: view.closeBySite,
-    toggle: () => (view.isOpen() ? view.closeBySite() : view.openBySite()),
+    toggle: unlessRefused('toggle', () => (view.isOpen() ? view.closeBySite() : view.openBySite())),
     hide: () => view.hide(true),
-    show: () => view.hide(false),
+    show: unlessRefused('show', () => view.hide(false)),
     identify(who) {
-      identity = { ...identity, ...who };
+      toSay = { ...toSay, ...who };
       sayWho();
     },
     look: view.place,
   };
 }
 
-/** What the site's owner must do about a refused connection (`code`), for the console. */
+/** Why the server will not have this page (`code`), and what the site's owner must do, for the console. */
 function refusal(code: number, config: WidgetConfig): string {
   if (code === CLOSE_UNKNOWN_KEY) {
-    return `Parley widget: ${config.serverOrigin} has no project with the widget key "${config.widgetKey}" (data-project); copy the snippet from: parley project show`;
+    return `${config.serverOrigin} has no project with the widget key "${config.widgetKey}" (data-project); copy the snippet from: parley project show`;
+  }
+  if (code === BLOCKED) {
+    const socket = config.serverOrigin.replace(/^http/, 'ws');
+    return (
+      `this page's Content-Security-Policy does not let the widget connect to ${socket}, so the chat stays hidden. ` +
+      `Allow it: connect-src ${config.serverOrigin} ${socket} (parley project show prints all the widget needs)`
+    );
   }
   // A page opened from a file, or in a sandboxed frame, has the origin "null", which no setting allows.
-  if (location.origin === 'null') return 'Parley widget: this page has no origin (opened from a file, or in a sandboxed frame): serve it over http(s)';
+  if (location.origin === 'null') return 'this page has no origin (opened from a file, or in a sandboxed frame): serve it over http(s)';
   return (
-    `Parley widget: this page's origin (${location.origin}) is not allowed for the widget key "${config.widgetKey}", so the chat stays hidden. ` +
+    `this page's origin (${location.origin}) is not allowed for the widget key "${config.widgetKey}", so the chat stays hidden. ` +
     `Allow it: parley project set PROJECT --add-origin ${location.origin}`
   );
 }
 
-const shown = (entry: Pending) => (entry.file ? `📎 ${entry.file.name}` : entry.body);
+const shown = (entry: Pending) => entry.file ?? entry.body;
 
 /**
  * The same message at another rev, showing nothing new: its delivery was recorded (which raises

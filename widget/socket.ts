@@ -12,7 +12,10 @@ export interface SocketEvents {
   /** Connected: say hello. */
   open(): void;
   frame(frame: { type: string; [key: string]: unknown }): void;
-  /** The connection is gone (`code`: the close code, when the server closed it); a reconnect follows unless stopped. */
+  /**
+   * The connection is gone (`code`: the close code, when the server closed it; BLOCKED: the page's
+   * Content-Security-Policy kept the browser from connecting); a reconnect follows unless stopped.
+   */
   down(code?: number): void;
 }
 
@@ -25,16 +28,33 @@ export interface ReconnectingSocket {
   stop(): void;
 }
 
+/** down()'s code when the page's own Content-Security-Policy forbids the server's address (no close code is negative). */
+export const BLOCKED = -1;
+
 export function reconnectingSocket(url: string, events: SocketEvents): ReconnectingSocket {
   let ws: WebSocket | null = null;
   let attempt = 0;
   let retry: ReturnType<typeof setTimeout> | undefined;
   let heardAt = 0;
   let stopped = false;
+  /** The page's Content-Security-Policy refused our address (said before the socket's error); a policy only ever gets stricter. */
+  let blocked = false;
+  const server = new URL(url).origin;
+  document.addEventListener('securitypolicyviolation', (e) => {
+    // (A report-only policy blocks nothing.)
+    if (e.disposition === 'enforce' && e.blockedURI.startsWith(server)) blocked = true;
+  });
 
   const connect = () => {
     retry = undefined;
-    const socket = new WebSocket(url);
+    let socket: WebSocket;
+    try {
+      socket = new WebSocket(url);
+    } catch {
+      // Where a browser throws for an address its page's policy forbids, rather than failing it.
+      blocked = true;
+      return gone();
+    }
     ws = socket;
     socket.onopen = () => {
       heardAt = Date.now();
@@ -54,14 +74,21 @@ export function reconnectingSocket(url: string, events: SocketEvents): Reconnect
     };
     // A refused or broken connection ends here too (after onerror).
     socket.onclose = (e) => lost(socket, e.code);
+    // A connection the page's Content-Security-Policy blocks fires only `error`, never `close`
+    // (Chromium): lost all the same. Otherwise `close` follows at once, with its code.
+    socket.onerror = () => setTimeout(() => lost(socket), 0);
   };
 
   const lost = (socket: WebSocket, code?: number) => {
     if (ws !== socket) return;
     ws = null;
-    socket.onclose = socket.onmessage = socket.onopen = null;
+    socket.onclose = socket.onmessage = socket.onopen = socket.onerror = null;
     socket.close();
-    events.down(code);
+    gone(code);
+  };
+
+  const gone = (code?: number) => {
+    events.down(blocked ? BLOCKED : code);
     // No attempts while the browser knows it is offline (each would fail at once, with an error
     // in the site's console): 'online' brings the next.
     if (stopped || !navigator.onLine) return;

@@ -5,15 +5,19 @@
 // Text is at least 4.5:1 against its background (on the site's accent colour, black or white
 // text, whichever reads better: view.ts), and the close buttons (× of the panel and of a
 // failed message) are targets of 24 px or more.
-// On a short screen the greeting and the away note scroll within a few lines, so the messages
-// keep most of the panel; on a small one (a phone, either way up, or a page zoomed far in) the
-// open panel takes the whole screen, without the tab under it (its × closes it). The scrolling
-// parts keep a scroll that reaches their end from scrolling the site behind them.
+// On a short screen, or in a panel made short by a large offset (a container query: the panel's
+// size never depends on what it holds), the greeting and the away note scroll within a few lines,
+// so the messages keep most of the panel; on a small screen (a phone, either way up, or a page
+// zoomed far in) the open panel takes the whole screen, without the tab under it (its × closes
+// it), as a modal dialog (view.ts). The scrolling parts keep a scroll that reaches their end
+// from scrolling the site behind them.
 // The SMALL screens are those where an operator reply does not open the panel by itself (view.ts).
 // Colours are variables: `.dark` (the visitor's system asks for it, or the site: view.ts) swaps
 // them, each text at least 4.5:1 on its background there too; the project's accent stays. The
 // site moves the tab by --px/--py (its offsets, api.ts) and `.left`; phones keep 8 px at the sides.
 export const SMALL = '(max-width:480px),(max-height:500px)';
+/** A short panel keeps the room for the messages. */
+const SHORT = 'header{padding:6px 12px}.greeting,.away{max-height:3.4em;overflow-y:auto;padding:4px 12px;font-size:12px}form{padding:4px 8px}.me{display:none}';
 
 export const STYLE = `
 :host{all:initial!important}
@@ -37,7 +41,7 @@ svg{width:18px;height:18px;fill:none;stroke:currentColor;stroke-width:2;stroke-l
 .preview .hide{min-width:32px;min-height:32px;font-size:18px;color:var(--mu)}
 .new{display:flex;align-items:center;gap:8px;margin:10px 0;color:var(--er);font-size:12px;font-weight:600}
 .new::before,.new::after{content:"";flex:1;border-top:1px solid var(--el)}
-.panel{display:flex;flex-direction:column;width:360px;height:520px;max-height:calc(100vh - 80px - var(--py,20px));margin-bottom:12px;background:var(--bg);border-radius:12px;box-shadow:0 8px 30px rgba(0,0,0,.25);overflow:hidden}
+.panel{display:flex;flex-direction:column;width:360px;height:520px;max-height:calc(100vh - 80px - var(--py,20px));margin-bottom:12px;background:var(--bg);border-radius:12px;box-shadow:0 8px 30px rgba(0,0,0,.25);overflow:hidden;outline:0;container-type:size}
 .dark .panel,.dark .preview{box-shadow:0 0 0 1px var(--bd),0 8px 30px rgba(0,0,0,.5)}
 header{display:flex;align-items:center;justify-content:space-between;padding:12px 16px;background:var(--accent);color:var(--on-accent);font-weight:600}
 header button{border:0;background:none;color:inherit;font-size:20px;line-height:1;min-width:32px;min-height:32px;margin:-6px -8px}
@@ -67,6 +71,10 @@ progress{display:block;width:100%;height:6px;margin-top:6px;accent-color:var(--a
 .body a,.greeting a{color:var(--lk)}
 .files img{display:block;max-width:100%;max-height:200px;margin-top:6px;border-radius:6px}
 .files a{display:block;margin-top:4px;color:var(--lk);overflow-wrap:anywhere}
+.file{display:flex;gap:4px;margin-top:4px}
+.file a{margin:0;min-width:0}
+.file svg{flex:none}
+.body svg{margin-inline-end:4px}
 .meta{margin-top:2px;font-size:11px;color:var(--mu);text-align:end}
 .meta span{margin-inline-start:6px}
 .typing{padding:2px 16px;font-size:12px;color:var(--mu);font-style:italic}
@@ -79,7 +87,8 @@ textarea{flex:1;resize:none;max-height:120px;border:1px solid var(--bd);border-r
 form button{border:0;border-radius:8px;padding:8px 10px;background:var(--bt);color:inherit}
 form .send{background:var(--accent);color:var(--on-accent)}
 .me{padding:4px 12px 8px;font-size:11px;color:var(--mu)}
-@media (max-height:600px){.root{bottom:var(--py,8px)}.panel{max-height:calc(100vh - 60px - var(--py,8px));max-height:calc(100dvh - 60px - var(--py,8px));margin-bottom:8px}header{padding:6px 12px}.greeting,.away{max-height:3.4em;overflow-y:auto;padding:4px 12px;font-size:12px}form{padding:4px 8px}.me{display:none}}
+@media (max-height:600px){.root{bottom:var(--py,8px)}.panel{max-height:calc(100vh - 60px - var(--py,8px));max-height:calc(100dvh - 60px - var(--py,8px));margin-bottom:8px}${SHORT}}
+@container (max-height:440px){${SHORT}}
 @media (max-width:480px){.root{right:8px;bottom:var(--py,8px);left:8px}}
 @media ${SMALL}{.panel{position:fixed;inset:0;width:auto;height:100vh;height:100dvh;max-height:none;margin:0;border-radius:0}.open .launcher{display:none}}
 @media (pointer:coarse){textarea{font-size:16px}}

@@ -228,7 +228,8 @@ export function createView(serverOrigin: string, actions: ViewActions) {
   const byId = new Map<number, HTMLElement>();
   const byClientId = new Map<string, HTMLElement>();
   let typingTimer: ReturnType<typeof setTimeout> | undefined;
-  let online = false;
+  /** Whether an operator is online; null until the server has said (no "No one is online" while connecting). */
+  let online: boolean | null = null;
   /** Welcomed once: the stored messages shown are the conversation's (a failure goes after them). */
   let historyShown = false;
   let conversation = false;
@@ -266,11 +267,31 @@ export function createView(serverOrigin: string, actions: ViewActions) {
    */
   const showLauncher = () => {
     launcher.hidden = !(online || conversation || !panel.hidden);
-    away.hidden = online;
+    away.hidden = online !== false;
   };
 
-  // Focus moves only when the visitor opens it: an operator message must not steal the site's focus.
-  // An open panel stays where the visitor scrolled it.
+  const small = matchMedia(SMALL);
+  /**
+   * Open on a small screen, the panel covers the site: a modal dialog. The focus goes into it and
+   * Tab goes round inside it; a screen reader hears nothing outside it, so the announcements go in too.
+   */
+  const modal = () => !panel.hidden && small.matches;
+  const setModal = () => {
+    const on = modal();
+    if (on) panel.setAttribute('aria-modal', 'true');
+    else panel.removeAttribute('aria-modal');
+    (on ? panel : root).append(announcements);
+    if (on && !panel.contains(shadow.activeElement)) panel.focus();
+  };
+  small.addEventListener?.('change', setModal);
+  panel.tabIndex = -1;
+  /** What the keyboard reaches in the panel: Tab past the last goes to the first, and back. */
+  const stops = () => [...panel.querySelectorAll<HTMLElement>('button,textarea,a[href]')].filter((el) => el.getClientRects().length);
+  /** What had the focus when the panel opened (the site's "Contact us"): it has it again when the panel closes. */
+  let opener: Element | null = null;
+
+  // Focus moves only when the visitor opens it, or into a panel that covers the site: an operator
+  // message must not steal the site's focus. An open panel stays where the visitor scrolled it.
   const open = (show: boolean) => {
     const opening = show && panel.hidden;
     const closing = !show && !panel.hidden;
@@ -283,11 +304,14 @@ export function createView(serverOrigin: string, actions: ViewActions) {
     }
     showLauncher();
     if (opening) {
+      const active = document.activeElement;
+      opener = active === host || active === document.body ? null : active;
       preview.hidden = true;
       grow();
       toEnd();
       actions.opened();
     }
+    setModal();
     if (closing) actions.shut();
   };
   /** When the panel last opened by itself. */
@@ -296,12 +320,17 @@ export function createView(serverOrigin: string, actions: ViewActions) {
     open(true);
     input.focus();
   };
-  /** Closed by the visitor: the focus goes back to the tab rather than to the page's start. */
+  /**
+   * Closed by the visitor: the focus, if it was in the panel, goes back to what had it before (the
+   * site's button that opened the chat), else to the tab, rather than to the page's start.
+   */
   const closeByVisitor = () => {
-    const within = shadow.activeElement !== null;
+    const within = panel.contains(shadow.activeElement);
     open(false);
     actions.closed();
-    if (within && !launcher.hidden) launcher.focus();
+    if (!within) return;
+    if (opener instanceof HTMLElement && opener.isConnected) opener.focus();
+    if (document.activeElement !== opener && !launcher.hidden) launcher.focus();
   };
   /** Hidden by the site (`parley('hide')`): no tab, no panel, and answers do not open it. */
   const hide = (hidden: boolean) => {
@@ -324,8 +353,16 @@ export function createView(serverOrigin: string, actions: ViewActions) {
     launcher.focus();
   };
   // Escape closes the emoji picker first (the focus going back to its toggle if it was in the
-  // picker), then the chat; from the tab too.
+  // picker), then the chat; from the tab too. In a modal panel, Tab goes round.
   panel.onkeydown = (e) => {
+    if (e.key === 'Tab' && modal()) {
+      const all = stops();
+      const at = shadow.activeElement;
+      if (at === (e.shiftKey ? all[0] : all[all.length - 1]) || (e.shiftKey && at === panel)) {
+        e.preventDefault();
+        (e.shiftKey ? all[all.length - 1] : all[0]).focus();
+      }
+    }
     if (e.key !== 'Escape') return;
     if (emoji.hidden) return closeByVisitor();
     const inPicker = emoji.contains(shadow.activeElement);
@@ -588,9 +625,12 @@ export function createView(serverOrigin: string, actions: ViewActions) {
         l.append(img);
         box.append(l);
       } else {
-        const l = link(href, `📎 ${a.name} (${formatSize(a.size)})`);
+        const l = link(href, `${a.name} (${formatSize(a.size)})`);
         l.download = a.name;
-        box.append(l);
+        // The paperclip beside the link, not in it: a link made from a message holds text only.
+        const file = element('div', 'file');
+        file.append(icon(CLIP_ICON), l);
+        box.append(file);
       }
     }
     return box;
@@ -701,7 +741,7 @@ export function createView(serverOrigin: string, actions: ViewActions) {
       paint();
     },
     /** Opening by itself now would cover the site (a small screen) or what the visitor types into it, or the site hid the widget. */
-    intrudes: () => root.hidden || matchMedia(SMALL).matches || typingInSite(host),
+    intrudes: () => root.hidden || small.matches || typingInSite(host),
     /** An answer the panel did not open for, in a line above the tab. */
     preview(m: VisitorMessage) {
       snippet.textContent = spoken(m);
@@ -839,14 +879,16 @@ export function createView(serverOrigin: string, actions: ViewActions) {
      * A message on its way, last in the list; with `failure` (the reason) it failed, and keeps
      * its place among the messages stored after it. A click on a failed one (or on its "Not sent"
      * line, a button for the keyboard) retries it, unless the refusal is `final` (a retry would
-     * be refused again); its × drops it.
+     * be refused again); its × drops it. A file shows its name after a paperclip.
      */
-    putPending(clientId: string, body: string, failure: string | null, final = false) {
+    putPending(clientId: string, what: string | File, failure: string | null, final = false) {
       const li = element('li', `msg visitor ${failure === null ? 'sending' : final ? 'failed final' : 'failed'}`);
       li.setAttribute('data-client-id', clientId);
       const text = element('div', 'body');
       text.dir = 'auto';
-      appendText(text, body);
+      const body = typeof what === 'string' ? what : what.name;
+      if (typeof what === 'string') appendText(text, what);
+      else text.append(icon(CLIP_ICON), body);
       if (failure === null) li.append(yours(), text, element('div', 'meta', words.sending));
       else if (final) li.append(discard(clientId), yours(), text, element('div', 'meta', words.refused(failure)));
       else {
@@ -879,9 +921,10 @@ export function createView(serverOrigin: string, actions: ViewActions) {
     },
     /**
      * A file on its way: a button that cancels it, and once its upload has started, how much of
-     * it has gone (`percent`). Both go when the message is put again (uploaded, or failed).
+     * it has gone (`percent`), or (null) that it waits to go again: "100%" would read as done.
+     * Both go when the message is put again (uploaded, or failed).
      */
-    progress(clientId: string, percent?: number) {
+    progress(clientId: string, percent?: number | null) {
       const li = byClientId.get(clientId);
       const meta = li?.querySelector('.meta');
       if (!li?.classList.contains('sending') || !meta) return;
@@ -895,6 +938,11 @@ export function createView(serverOrigin: string, actions: ViewActions) {
         meta.after(cancel);
       }
       if (percent === undefined) return;
+      if (percent === null) {
+        li.querySelector('progress')?.remove();
+        meta.textContent = words.uploadWaits;
+        return;
+      }
       let bar = li.querySelector('progress');
       if (!bar) {
         bar = element('progress');

@@ -28,6 +28,8 @@ const EN = {
   tooLarge: 'too large to send',
   uploadLost: 'the upload failed: check your connection',
   uploading: 'Uploading…',
+  /** Refused for now (the server's upload limit, its storage busy) or lost: it goes again shortly. */
+  uploadWaits: 'Waiting to upload…',
   cancelUpload: 'Cancel upload',
   /** The server's words say its limit; `size` is the file's. */
   fileTooLarge: (why: string, size: string) => why || `the file is too large (${size})`,
@@ -73,6 +75,7 @@ const RU: typeof EN = {
   tooLarge: 'слишком большое сообщение',
   uploadLost: 'файл не загрузился: проверьте подключение',
   uploading: 'Загружается…',
+  uploadWaits: 'Ожидает загрузки…',
   cancelUpload: 'Отменить загрузку',
   fileTooLarge: (_why: string, size: string) => `файл слишком большой (${size})`,
   fileOverLimit: (_max: string, size: string) => `файл слишком большой (${size})`,
