@@ -96,9 +96,12 @@ export function stampIn(iso: string, timeZone: string): string {
   return `${day} ${time} (${timeZone})`;
 }
 
-/** "delivered 09:42" / "not delivered" for operator messages; '' for the others. */
+/**
+ * "delivered 09:42" / "not delivered" for operator messages; '' for the others, and for private
+ * notes, which never go to the visitor (a "not delivered" there would read as a failure).
+ */
 export function deliveryOf(m: Message, clock: ProjectClock): string {
-  if (m.author !== 'operator') return '';
+  if (m.author !== 'operator' || m.private) return '';
   return m.deliveredAt ? `delivered ${clock.time(m.deliveredAt)}` : 'not delivered';
 }
 
@@ -107,10 +110,12 @@ export const filesInShort = (files: ReadonlyArray<{ name: string }>) => (files.l
 
 /**
  * A message as transcript lines: `[time] author: text · state`, later lines indented, then a line
- * per file with its address (made absolute by withAbsoluteUrls: open it, or curl it).
+ * per file with its address (made absolute by withAbsoluteUrls: open it, or curl it). A private
+ * note says so beside its author, where the eye starts, not after its last line.
  */
 export function messageLines(m: Message, visitorName: string, clock: ProjectClock): string {
-  const who = m.author === 'visitor' ? visitorName : m.author === 'operator' ? m.operator?.name || 'operator' : 'system';
+  const author = m.author === 'visitor' ? visitorName : m.author === 'operator' ? m.operator?.name || 'operator' : 'system';
+  const who = m.private ? `${author} (private note)` : author;
   const marks = [m.editedAt ? 'edited' : '', deliveryOf(m, clock)].filter(Boolean).join(', ');
   const [first, ...rest] = m.body.split('\n');
   const lines = [`[${clock.time(m.createdAt)}] ${who}: ${first}`, ...rest.map((l) => `    ${l}`)];

@@ -106,6 +106,7 @@ const MATCH_LABEL: Record<SearchMatch['field'], string> = {
   phone: 'phone',
   notes: 'notes',
   message: 'message',
+  privateNote: 'private note',
 };
 
 /** `parley dialogs search`: where each dialog matched, newest activity first. */

@@ -2,7 +2,7 @@
 // subscribes the key router; the components draw, the router and the actions do the rest.
 import { Box } from 'ink';
 import { ClientCard } from './components/ClientCard.js';
-import { Composer, composerHeight } from './components/Composer.js';
+import { Composer, composerHeight, composerMinHeight } from './components/Composer.js';
 import { DialogPanes } from './components/DialogPanes.js';
 import { FormOverlay } from './components/FormOverlay.js';
 import { HelpOverlay } from './components/HelpOverlay.js';
@@ -27,7 +27,7 @@ export function App() {
   const layout = layoutFor(size.columns, size.rows, focus);
   const centreWidth = layout.centre?.width ?? 0;
   const { color } = useTheme();
-  const composer = layout.centre ? Math.min(composerHeight(composerState, centreWidth, layout.body, color), Math.max(3, layout.body - 4)) : 0;
+  const composer = layout.centre ? Math.min(composerHeight(composerState, centreWidth, layout.body, color), Math.max(composerMinHeight(composerState), layout.body - 4)) : 0;
   // The page keys move by what the focused pane shows.
   useKeyRouter({
     list: Math.max(1, listRows(dialogPaneHeight(layout, focus.view), layout.left?.show !== 'lists')),

@@ -311,12 +311,22 @@ export class ParleyClient {
   /**
    * Sends an operator message. The server stores it once per clientId: sending the same
    * clientId again returns the stored message (`isNew: false`) and pushes it to the visitor again.
+   * `private`: a note for the team, which the visitor never sees (the same clientId sent as the
+   * other kind is a 409).
    */
-  async sendMessage(projectId: number, dialogId: number, clientId: string, body: string, attachmentIds?: number[]) {
+  async sendMessage(
+    projectId: number,
+    dialogId: number,
+    clientId: string,
+    body: string,
+    attachmentIds?: number[],
+    options: { private?: boolean } = {},
+  ) {
     const { status, data } = await this.exchange<Message>('POST', `${this.dialog(projectId, dialogId)}/messages`, {
       clientId,
       body,
       ...(attachmentIds?.length ? { attachmentIds } : {}),
+      ...(options.private ? { private: true } : {}),
     });
     return { message: data, isNew: status === 201 };
   }

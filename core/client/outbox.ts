@@ -10,12 +10,22 @@
 //
 // A resend reuses the clientId, so the server stores the message once and the widget shows it
 // once; `thread()` merges the server's copies with the local ones so nothing is shown twice.
+//
+// A private note (for the team, never for the visitor) has no delivery: it is done once stored.
+//
+//   sending ──(the server's stored copy)──> stored
+//      │                                      ^
+//      └──(not stored within 5 s)──> failed ──┘ (a late copy, or a resend as a note)
 import type { Attachment, Message } from '../protocol/dialogs.js';
 
 /** How long an operator message may take to reach the visitor's widget before it shows failed. */
 export const DELIVERY_TIMEOUT_MS = 5_000;
 
-export type DeliveryState = 'sending' | 'delivered' | 'failed';
+/** `stored`: a private note the server stored, which is all there is to it (no visitor acks it). */
+export type DeliveryState = 'sending' | 'delivered' | 'failed' | 'stored';
+
+/** Nothing more happens to an entry in these states (a resend, a deadline, a refusal change nothing). */
+const isDone = (state: DeliveryState) => state === 'delivered' || state === 'stored';
 
 /** Why a message failed, for the words next to the red mark. */
 export type FailReason =
@@ -34,6 +44,8 @@ export interface OutboxEntry {
   body: string;
   /** Files uploaded for it, sent by id with the text. */
   attachments: Attachment[];
+  /** A private note: sent (and resent) as one, done once stored. */
+  private: boolean;
   state: DeliveryState;
   queuedAt: number;
   /** When it was last written to the socket; null while it waits for a connection. */
@@ -56,20 +68,21 @@ export interface Outbox {
 export const emptyOutbox: Outbox = { entries: {}, order: [] };
 
 /**
- * Delivered entries kept (the newest); older ones are dropped, since the server's copy then says
- * all there is (deliveredAt). Without a bound a long session or a script would slow every step.
+ * Delivered entries (and stored notes) kept (the newest); older ones are dropped, since the
+ * server's copy then says all there is (deliveredAt, private). Without a bound a long session or
+ * a script would slow every step.
  */
 export const DELIVERED_KEPT = 200;
 
-/** The outbox without its oldest delivered entries beyond DELIVERED_KEPT. */
+/** The outbox without its oldest done entries beyond DELIVERED_KEPT. */
 function pruned(outbox: Outbox): Outbox {
   let delivered = 0;
-  for (const id of outbox.order) if (outbox.entries[id].state === 'delivered') delivered++;
+  for (const id of outbox.order) if (isDone(outbox.entries[id].state)) delivered++;
   if (delivered <= DELIVERED_KEPT) return outbox;
   let drop = delivered - DELIVERED_KEPT;
   const entries = { ...outbox.entries };
   const order = outbox.order.filter((id) => {
-    if (drop === 0 || entries[id].state !== 'delivered') return true;
+    if (drop === 0 || !isDone(entries[id].state)) return true;
     drop--;
     delete entries[id];
     return false;
@@ -78,8 +91,8 @@ function pruned(outbox: Outbox): Outbox {
 }
 
 export type OutboxAction =
-  /** A new message from this operator, kept locally as sending. */
-  | { type: 'queued'; clientId: string; dialogId: number; body: string; attachments?: Attachment[]; at: number }
+  /** A new message (or private note) from this operator, kept locally as sending. */
+  | { type: 'queued'; clientId: string; dialogId: number; body: string; attachments?: Attachment[]; private?: boolean; at: number }
   /** It was written to an open socket (the first time, on reconnect, or a resend). */
   | { type: 'sent'; clientId: string; at: number }
   /** The operator asked to send it again (same clientId): sending, with a fresh 5 s. */
@@ -111,6 +124,7 @@ export function reduceOutbox(outbox: Outbox, action: OutboxAction, timeoutMs = D
         dialogId: action.dialogId,
         body: action.body,
         attachments: action.attachments ?? [],
+        private: action.private === true,
         state: 'sending',
         queuedAt: action.at,
         sentAt: null,
@@ -126,7 +140,7 @@ export function reduceOutbox(outbox: Outbox, action: OutboxAction, timeoutMs = D
       const entry = outbox.entries[action.clientId];
       if (!entry) return outbox;
       const wrote = action.type === 'sent';
-      if (entry.state === 'delivered') {
+      if (isDone(entry.state)) {
         return wrote ? put(outbox, { ...entry, sentAt: action.at, attempts: entry.attempts + 1 }) : outbox;
       }
       return put(outbox, {
@@ -143,6 +157,8 @@ export function reduceOutbox(outbox: Outbox, action: OutboxAction, timeoutMs = D
       if (!entry || entry.dialogId !== m.dialogId) return outbox;
       if (entry.message && entry.message.rev > m.rev) return outbox;
       if (m.deliveredAt !== null) return pruned(put(outbox, { ...entry, message: m, state: 'delivered', failure: null }));
+      // A note is done once stored, whatever happened before (failed waiting for the answer).
+      if (m.private === true) return pruned(put(outbox, { ...entry, message: m, private: true, state: 'stored', failure: null }));
       // Stored but not delivered yet: still sending until the deadline, or failed for a new reason.
       const failure = entry.state === 'failed' ? ({ kind: 'undelivered' } as const) : entry.failure;
       return put(outbox, { ...entry, message: m, failure });
@@ -150,7 +166,7 @@ export function reduceOutbox(outbox: Outbox, action: OutboxAction, timeoutMs = D
     case 'rejected': {
       const entry = outbox.entries[action.clientId];
       // Retryable: still sending (then failed at its deadline, unconfirmed), and among unsent().
-      if (!entry || entry.state === 'delivered' || RETRYABLE_CODES.has(action.code)) return outbox;
+      if (!entry || isDone(entry.state) || RETRYABLE_CODES.has(action.code)) return outbox;
       return put(outbox, {
         ...entry,
         state: 'failed',
@@ -225,9 +241,15 @@ export interface ThreadItem {
   body: string;
   /** The stored message's files, or the ones sent with the local copy. */
   attachments: Attachment[];
-  /** Delivery of this client's own messages; for others' operator messages, from deliveredAt. */
-  delivery: DeliveryState | 'stored' | null;
+  /**
+   * Delivery of this client's own messages; for others' operator messages, from deliveredAt.
+   * A stored private note is `stored` (it has no delivery); one not stored yet is sending or
+   * failed like a message.
+   */
+  delivery: DeliveryState | null;
   failure: FailReason | null;
+  /** A private note: the team's words, never shown to the visitor. */
+  private: boolean;
 }
 
 /**
@@ -242,6 +264,8 @@ export function thread(messages: readonly Message[], outbox: Outbox, dialogId: n
     const own = outbox.entries[m.clientId];
     const entry = own && own.dialogId === dialogId ? own : undefined;
     shown.add(m.clientId);
+    // A note in the server's list is stored, which is all a note waits for.
+    const note = m.private === true;
     items.push({
       key: m.clientId || `m${m.id}`,
       clientId: m.clientId,
@@ -249,16 +273,19 @@ export function thread(messages: readonly Message[], outbox: Outbox, dialogId: n
       author: m.author,
       body: m.body,
       attachments: m.attachments,
-      delivery: entry
-        ? m.deliveredAt !== null
-          ? 'delivered'
-          : entry.state
-        : m.author === 'operator'
+      private: note,
+      delivery: note
+        ? 'stored'
+        : entry
           ? m.deliveredAt !== null
             ? 'delivered'
-            : 'stored'
-          : null,
-      failure: entry && m.deliveredAt === null ? entry.failure : null,
+            : entry.state
+          : m.author === 'operator'
+            ? m.deliveredAt !== null
+              ? 'delivered'
+              : 'stored'
+            : null,
+      failure: !note && entry && m.deliveredAt === null ? entry.failure : null,
     });
   }
   for (const id of outbox.order) {
@@ -272,6 +299,7 @@ export function thread(messages: readonly Message[], outbox: Outbox, dialogId: n
       author: 'operator',
       body: e.message?.body ?? e.body,
       attachments: e.message?.attachments ?? e.attachments,
+      private: e.private,
       delivery: e.state,
       failure: e.failure,
     });

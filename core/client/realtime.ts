@@ -7,6 +7,7 @@
 // - `send()` gives each message a clientId and keeps it in the outbox as sending; it goes out
 //   now or on reconnect. Delivery turns it delivered; 5 s without delivery turns it failed; a
 //   late ack still turns it delivered; `resend()` sends the same clientId again (see outbox.ts).
+//   A private note (`send(..., { private: true })`) is done once the server stored it.
 // - Time comes from injectable `now`/`setTimeout`, so tests walk the 5 seconds by hand.
 //
 // `ws` is loaded on the first connect, so importing this module costs a CLI start nothing.
@@ -208,13 +209,19 @@ export class OperatorConnection {
 
   /**
    * Sends a message, with files uploaded for it (`ParleyClient.uploadAttachment`): sending now,
-   * or as soon as the connection is back.
+   * or as soon as the connection is back. `private`: a note for the team, which the visitor
+   * never sees (done once stored: nobody delivers it).
    */
-  send(dialogId: number, body: string, attachments: Attachment[] = []): { clientId: string; stored: Promise<Message> } {
+  send(
+    dialogId: number,
+    body: string,
+    attachments: Attachment[] = [],
+    options: { private?: boolean } = {},
+  ): { clientId: string; stored: Promise<Message> } {
     const clientId = randomUUID();
     const stored = new Promise<Message>((resolve, reject) => this.sends.set(clientId, { resolve, reject }));
     stored.catch(() => undefined); // callers may ignore it and follow the outbox instead
-    this.dispatch({ type: 'queued', clientId, dialogId, body, attachments, at: this.now() });
+    this.dispatch({ type: 'queued', clientId, dialogId, body, attachments, private: options.private === true, at: this.now() });
     if (this.phase === 'online') this.transmit(clientId);
     return { clientId, stored };
   }
@@ -222,18 +229,20 @@ export class OperatorConnection {
   /**
    * Sends a message again with the same clientId: the server stores it once and pushes it to
    * the visitor again. Pass the stored message for one this client did not send (say, before a
-   * restart). False when there is nothing to resend (unknown, or delivered already).
+   * restart). False when there is nothing to resend (unknown, delivered already, or a note
+   * stored already). A note goes again as a note.
    */
   resend(target: string | Message): boolean {
     const clientId = typeof target === 'string' ? target : target.clientId;
     const at = this.now();
     if (!this.box.entries[clientId]) {
       if (typeof target === 'string' || target.author !== 'operator') return false;
-      this.dispatch({ type: 'queued', clientId, dialogId: target.dialogId, body: target.body, attachments: target.attachments, at });
+      const { dialogId, body, attachments } = target;
+      this.dispatch({ type: 'queued', clientId, dialogId, body, attachments, private: target.private === true, at });
       this.dispatch({ type: 'message', message: target });
     }
     const entry = this.box.entries[clientId];
-    if (entry.state === 'delivered') return false;
+    if (entry.state === 'delivered' || entry.state === 'stored') return false;
     this.dispatch({ type: 'resend', clientId, at });
     if (this.phase === 'online') this.transmit(clientId);
     return true;
@@ -531,7 +540,8 @@ export class OperatorConnection {
     const e = this.box.entries[clientId];
     if (!e) return;
     const files = e.attachments.length ? { attachmentIds: e.attachments.map((a) => a.id) } : {};
-    this.write({ type: 'message.send', dialogId: e.dialogId, clientId, body: e.body, ...files });
+    const note = e.private ? { private: true } : {};
+    this.write({ type: 'message.send', dialogId: e.dialogId, clientId, body: e.body, ...files, ...note });
     this.dispatch({ type: 'sent', clientId, at: this.now() });
   }
 

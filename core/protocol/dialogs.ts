@@ -32,6 +32,12 @@ export const Message = Type.Object({
   createdAt: Type.String(),
   editedAt: Nullable(Type.String()),
   deliveredAt: Nullable(Type.String()),
+  /**
+   * A private note: an operator's words for the team, in the dialog's thread. Operators see it;
+   * the visitor's widget never does (no push, no history, no delivery), and it changes nothing
+   * of the dialog (no first response, no assignee, no reopening).
+   */
+  private: Type.Boolean(),
 });
 export type Message = Static<typeof Message>;
 
@@ -96,10 +102,14 @@ export const DialogSummary = Type.Object({
   /**
    * The dialog's latest message in short: its text (the first 200 characters) and the names of
    * its files, so that a list can show a message of files alone (`📎 me.png`) without fetching it.
+   * Private notes are left out: the lists show the conversation with the visitor (a note does not
+   * move a dialog either), and "the visitor wrote last" stays true under a colleague's note.
+   * Its `seq` tells a new message from a note (both raise the dialog's `lastSeq`).
    */
   lastMessage: Nullable(
     Type.Object({
       author: MessageAuthor,
+      seq: Type.Integer(),
       body: Type.String(),
       files: Type.Array(Type.Object({ name: Type.String() }), { maxItems: MAX_ATTACHMENTS }),
       createdAt: Type.String(),
@@ -143,7 +153,13 @@ export const Body = Type.String({ maxLength: MAX_BODY });
 export const AttachmentIds = Type.Array(Type.Integer({ minimum: 1 }), { maxItems: MAX_ATTACHMENTS });
 
 export const SendMessageBody = Type.Object(
-  { clientId: ClientId, body: Body, attachmentIds: Type.Optional(AttachmentIds) },
+  {
+    clientId: ClientId,
+    body: Body,
+    attachmentIds: Type.Optional(AttachmentIds),
+    /** A private note for operators, never shown to the visitor. */
+    private: Type.Optional(Type.Boolean()),
+  },
   { additionalProperties: false },
 );
 export type SendMessageBody = Static<typeof SendMessageBody>;
@@ -161,8 +177,13 @@ export const UpdateCardBody = Type.Object(
 );
 export type UpdateCardBody = Static<typeof UpdateCardBody>;
 
-/** `from`: whose the caller saw the dialog to be (null: nobody's); without it the take is unconditional. */
-export const TakeBody = Nullable(Type.Object({ from: Nullable(Type.Integer({ minimum: 1 })) }, { additionalProperties: false }));
+/**
+ * `from`: whose the caller saw the dialog to be (null: nobody's); without it (no body, or `{}`)
+ * the take is unconditional.
+ */
+export const TakeBody = Nullable(
+  Type.Object({ from: Type.Optional(Nullable(Type.Integer({ minimum: 1 }))) }, { additionalProperties: false }),
+);
 export const AssignBody = Type.Object({ email: Type.String({ minLength: 3, maxLength: 254 }) }, { additionalProperties: false });
 /**
  * A dialog's lead class as written, which the service squeezes before it measures it (as it does a
@@ -202,6 +223,8 @@ export const SearchMatch = Type.Object({
     Type.Literal('phone'),
     Type.Literal('notes'),
     Type.Literal('message'),
+    /** A private note of the thread (operators only). */
+    Type.Literal('privateNote'),
   ]),
   /** The matching text (a message's around the match). */
   text: Type.String(),
@@ -245,6 +268,8 @@ export const OperatorFrame = Type.Union([
     clientId: ClientId,
     body: Body,
     attachmentIds: Type.Optional(AttachmentIds),
+    /** A private note for operators, never shown to the visitor. */
+    private: Type.Optional(Type.Boolean()),
   }),
   Type.Object({
     type: Type.Literal('message.edit'),

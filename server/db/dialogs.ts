@@ -52,6 +52,8 @@ export interface DialogListRow extends DialogRow {
   assignee_first_name: string | null;
   assignee_last_name: string | null;
   last_author: 'visitor' | 'operator' | 'system' | null;
+  /** The seq of the last message that is not a private note (the one `last_*` describe). */
+  last_message_seq: number | null;
   last_body: string | null;
   /** The last message's attachments (JSON, as in messages.attachments), for their names. */
   last_attachments: string | null;
@@ -71,6 +73,8 @@ export interface MessageRow {
   created_at: number;
   edited_at: number | null;
   delivered_at: number | null;
+  /** A private note (1): operators only, never given to the visitor's widget nor delivered. */
+  private: number;
 }
 
 /** A message with its operator's name and avatar, for presenting. */
@@ -83,11 +87,13 @@ export interface MessageViewRow extends MessageRow {
 const DIALOG_LIST_SELECT = `
   SELECT d.*, v.name AS visitor_name, v.real_name AS visitor_real_name,
          u.first_name AS assignee_first_name, u.last_name AS assignee_last_name,
-         m.author AS last_author, m.body AS last_body, m.attachments AS last_attachments, m.created_at AS last_created_at
+         m.author AS last_author, m.seq AS last_message_seq, m.body AS last_body, m.attachments AS last_attachments, m.created_at AS last_created_at
   FROM dialogs d
   JOIN visitors v ON v.id = d.visitor_id
   LEFT JOIN users u ON u.id = d.assignee_id
-  LEFT JOIN messages m ON m.dialog_id = d.id AND m.seq = d.last_seq`;
+  LEFT JOIN messages m ON m.id = (
+    SELECT id FROM messages WHERE dialog_id = d.id AND private = 0 ORDER BY seq DESC LIMIT 1
+  )`;
 
 const MESSAGE_SELECT = `
   SELECT m.*, u.first_name AS op_first_name, u.last_name AS op_last_name, u.avatar_etag AS op_avatar_etag
@@ -291,8 +297,8 @@ export function dialogsRepo(db: Db) {
 
     /** A page of a dialog's message texts, newest first (below `beforeSeq`), for search. */
     searchMessages: (dialogId: number, beforeSeq: number, limit: number, q: Queryable = db) =>
-      q.all<{ seq: number; body: string }>(
-        `SELECT seq, body FROM messages
+      q.all<{ seq: number; body: string; private: number }>(
+        `SELECT seq, body, private FROM messages
          WHERE dialog_id = ?1 AND seq < ?2 AND author != 'system' AND body != ''
          ORDER BY seq DESC LIMIT ?3`,
         [dialogId, beforeSeq, limit],
@@ -335,13 +341,13 @@ export function dialogsRepo(db: Db) {
     messagesChangedSince: (dialogId: number, rev: number, q: Queryable = db) =>
       q.all<MessageViewRow>(`${MESSAGE_SELECT} WHERE m.dialog_id = ? AND m.rev > ? ORDER BY m.seq`, [dialogId, rev]),
 
-    // What the widget is given of a dialog: never its system messages, and a page at a time (a
-    // regular customer's history only grows).
+    // What the widget is given of a dialog: never its system messages nor the operators' private
+    // notes, and a page at a time (a regular customer's history only grows).
     /** The newest `limit` visitor and operator messages before `beforeSeq`, in seq order. */
     visitorPage: (dialogId: number, beforeSeq: number, limit: number, q: Queryable = db) =>
       q
         .all<MessageViewRow>(
-          `${MESSAGE_SELECT} WHERE m.dialog_id = ? AND m.seq < ? AND m.author != 'system' ORDER BY m.seq DESC LIMIT ?`,
+          `${MESSAGE_SELECT} WHERE m.dialog_id = ? AND m.seq < ? AND m.author != 'system' AND m.private = 0 ORDER BY m.seq DESC LIMIT ?`,
           [dialogId, beforeSeq, limit],
         )
         .then((rows) => rows.reverse()),
@@ -354,6 +360,7 @@ export function dialogsRepo(db: Db) {
     visitorChangesSince: (dialogId: number, rev: number, heldSeq: number, limit: number, q: Queryable = db) =>
       q.all<MessageViewRow>(
         `${MESSAGE_SELECT} WHERE m.dialog_id = ? AND m.rev > ? AND (m.seq > ? OR m.edited_at IS NOT NULL) AND m.author != 'system'
+           AND m.private = 0
          ORDER BY m.seq LIMIT ?`,
         [dialogId, rev, heldSeq, limit],
       ),
@@ -362,6 +369,8 @@ export function dialogsRepo(db: Db) {
      * Appends a message unless the dialog already has one with this clientId (then null): gives
      * it the dialog's next seq and rev, and returns the stored row and the dialog's state. Two
      * statements; the row is made of what was inserted (reading it back costs more than both).
+     * A private note takes its seq and rev (operators resume by rev) but leaves the dialog's
+     * last activity alone: the team talking about a dialog does not move it in the lists.
      */
     async appendMessage(
       tx: Tx,
@@ -372,20 +381,22 @@ export function dialogsRepo(db: Db) {
         body: string;
         attachments: string | null;
         clientId: string;
+        private: boolean;
       },
       now: number,
     ): Promise<{ message: MessageRow; dialog: Pick<DialogRow, 'status' | 'assignee_id' | 'first_response_at'> } | null> {
+      const note = m.private ? 1 : 0;
       const [dialog] = await tx.all<Pick<DialogRow, 'last_seq' | 'rev' | 'status' | 'assignee_id' | 'first_response_at'>>(
-        `UPDATE dialogs SET last_seq = last_seq + 1, rev = rev + 1, last_message_at = ?1
+        `UPDATE dialogs SET last_seq = last_seq + 1, rev = rev + 1, last_message_at = iif(?4, last_message_at, ?1)
          WHERE id = ?2 AND NOT EXISTS (SELECT 1 FROM messages WHERE dialog_id = ?2 AND client_id = ?3)
          RETURNING last_seq, rev, status, assignee_id, first_response_at`,
-        [now, m.dialogId, m.clientId],
+        [now, m.dialogId, m.clientId, note],
       );
       if (!dialog) return null;
       const { lastID } = await tx.run(
-        `INSERT INTO messages (dialog_id, seq, rev, author, operator_id, body, attachments, client_id, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [m.dialogId, dialog.last_seq, dialog.rev, m.author, m.operatorId, m.body, m.attachments, m.clientId, now],
+        `INSERT INTO messages (dialog_id, seq, rev, author, operator_id, body, attachments, client_id, created_at, private)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [m.dialogId, dialog.last_seq, dialog.rev, m.author, m.operatorId, m.body, m.attachments, m.clientId, now, note],
       );
       const message: MessageRow = {
         id: lastID,
@@ -400,18 +411,20 @@ export function dialogsRepo(db: Db) {
         created_at: now,
         edited_at: null,
         delivered_at: null,
+        private: note,
       };
       return { message, dialog };
     },
 
     /**
      * Marks an operator message of the dialog delivered (once) with the dialog's next rev, and
-     * returns that rev; null when it is not such a message or was delivered already.
+     * returns that rev; null when it is not such a message (a private note never is: no widget
+     * was given it) or was delivered already.
      */
     async markDelivered(tx: Tx, messageId: number, dialogId: number, now: number): Promise<number | null> {
       const marked = await tx.get<{ rev: number }>(
         `UPDATE messages SET delivered_at = ?1, rev = (SELECT rev + 1 FROM dialogs WHERE id = ?2)
-         WHERE id = ?3 AND dialog_id = ?2 AND author = 'operator' AND delivered_at IS NULL RETURNING rev`,
+         WHERE id = ?3 AND dialog_id = ?2 AND author = 'operator' AND private = 0 AND delivered_at IS NULL RETURNING rev`,
         [now, dialogId, messageId],
       );
       if (!marked) return null;
@@ -419,13 +432,13 @@ export function dialogsRepo(db: Db) {
       return marked.rev;
     },
 
-    /** Which of `ids` are operator messages of the visitor's dialog not yet marked delivered. */
+    /** Which of `ids` are operator messages (not notes) of the visitor's dialog not yet marked delivered. */
     undeliveredOfVisitor: (visitorId: number, ids: number[], q: Queryable = db) =>
       ids.length === 0
         ? Promise.resolve([] as Array<{ id: number; dialog_id: number }>)
         : q.all<{ id: number; dialog_id: number }>(
             `SELECT m.id, m.dialog_id FROM dialogs d JOIN messages m ON m.dialog_id = d.id
-             WHERE d.visitor_id = ? AND m.author = 'operator' AND m.delivered_at IS NULL
+             WHERE d.visitor_id = ? AND m.author = 'operator' AND m.private = 0 AND m.delivered_at IS NULL
                AND m.id IN (${ids.map(() => '?').join(',')})`,
             [visitorId, ...ids],
           ),

@@ -525,4 +525,13 @@ export const migrations: Migration[] = [
       CREATE INDEX credentials_by_project ON credentials(project_id);
     `,
   },
+  {
+    name: 'messages: private notes',
+    sql: `
+      -- 1: a private note, an operator's words for the team in the dialog's thread, which the
+      -- visitor's widget is never given and no ack marks delivered (db/dialogs.ts). Every message
+      -- from before is one the visitor was meant to see.
+      ALTER TABLE messages ADD COLUMN private INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];

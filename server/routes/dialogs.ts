@@ -95,6 +95,7 @@ export default async function dialogRoutes(app: FastifyInstance) {
         request.body.clientId,
         request.body.body,
         request.body.attachmentIds,
+        { private: request.body.private },
       );
       // 201 the first time, 200 for a repeat of the same clientId (nothing new was stored).
       return reply.code(isNew ? 201 : 200).send(message);

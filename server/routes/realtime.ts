@@ -242,7 +242,7 @@ export default async function realtimeRoutes(app: FastifyInstance, options: { se
                 frame.clientId,
                 frame.body,
                 frame.attachmentIds,
-                queued,
+                { private: frame.private, queued },
               );
               reply(socket, { type: 'message.stored', clientId: frame.clientId, message });
               break;

@@ -315,13 +315,21 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
   /**
    * Stores a message once per (dialog, clientId): a repeat returns the stored one (the same text,
    * or an edit of it, and the same files), a different text or other files under the same
-   * clientId is a conflict. `dialog` is the dialog's state after a new message (null for a
-   * repeat), for the caller's follow-up changes.
+   * clientId is a conflict, and so is the other kind (a private note where a message to the
+   * visitor was stored, or the reverse). `dialog` is the dialog's state after a new message
+   * (null for a repeat), for the caller's follow-up changes.
    */
   async function storeOnce(
     tx: Tx,
     dialogId: number,
-    m: { author: 'visitor' | 'operator'; operator: UserRow | null; body: string; clientId: string; attachments: Attachment[] },
+    m: {
+      author: 'visitor' | 'operator';
+      operator: UserRow | null;
+      body: string;
+      clientId: string;
+      attachments: Attachment[];
+      private: boolean;
+    },
     now: number,
   ): Promise<{ row: MessageViewRow; isNew: boolean; dialog: Pick<DialogRow, 'status' | 'assignee_id' | 'first_response_at'> | null }> {
     const appended = await r.appendMessage(
@@ -333,6 +341,7 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
         body: m.body,
         clientId: m.clientId,
         attachments: m.attachments.length ? JSON.stringify(m.attachments) : null,
+        private: m.private,
       },
       now,
     );
@@ -343,6 +352,12 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
     }
     const existing = await r.messageByClientId(dialogId, m.clientId, tx);
     if (!existing) throw notFound(`no dialog with id ${dialogId}`);
+    if ((existing.private === 1) !== m.private) {
+      // A visitor is not told that a note exists: to them it is a clientId used, nothing more.
+      if (m.author === 'visitor') throw conflict('this clientId was already used for another message');
+      const kind = (note: boolean) => (note ? 'a private note' : 'a message to the visitor');
+      throw conflict(`this clientId was already used for ${kind(existing.private === 1)}: this one is ${kind(m.private)}`);
+    }
     const stored = presentMessage(existing).attachments;
     const otherText = existing.body !== m.body && existing.edited_at === null;
     const otherFiles = !sameFiles(stored, m.attachments);
@@ -499,7 +514,7 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
         const stored = await storeOnce(
           tx,
           dialog.id,
-          { author: 'visitor', operator: null, body, clientId: input.clientId, attachments },
+          { author: 'visitor', operator: null, body, clientId: input.clientId, attachments, private: false },
           now,
         );
         if (stored.isNew && dialog.status === 'closed') {
@@ -646,6 +661,10 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
      * An operator's message. Stored once per clientId; a repeat is pushed to the visitor again
      * (the widget shows each message id once). The first operator to answer an unassigned
      * dialog becomes responsible for it.
+     *
+     * `private`: a note for the team, stored in the thread like a message, which the visitor
+     * never sees. It is no answer: no first response, no assignee, no reopening, and it is never
+     * waiting for a delivery. `queued`: see routes/realtime.ts inOrder.
      */
     async operatorSend(
       auth: Auth,
@@ -654,25 +673,26 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
       clientId: string,
       rawBody: string,
       attachmentIds?: number[],
-      queued?: () => void,
+      options: { private?: boolean; queued?: () => void } = {},
     ) {
       await requireOperator(auth, projectId);
       const dialog = await dialogRef(dialogId);
       if (!dialog || dialog.project_id !== projectId) throw notFound(`no dialog with id ${dialogId}`);
+      const note = options.private === true;
       const body = cleanBody(rawBody).trim();
       const attachments = await attachmentsOf(dialog.visitor_id, attachmentIds);
-      if (!body && attachments.length === 0) throw badRequest('a message needs some text or a file');
+      if (!body && attachments.length === 0) throw badRequest(`a ${note ? 'note' : 'message'} needs some text or a file`);
       const now = clock.now();
       const result = await db.write(async (tx) => {
         const stored = await storeOnce(
           tx,
           dialog.id,
-          { author: 'operator', operator: auth.user, body, clientId, attachments },
+          { author: 'operator', operator: auth.user, body, clientId, attachments, private: note },
           now,
         );
         let dialogChanged = false;
         const current = stored.dialog;
-        if (current) {
+        if (current && !note) {
           const fields: Parameters<typeof r.setDialogFields>[2] = {};
           if (current.first_response_at === null) fields.first_response_at = now;
           if (current.assignee_id === null) fields.assignee_id = auth.user.id;
@@ -681,13 +701,15 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
           dialogChanged = Object.keys(fields).length > 0;
         }
         return { ...stored, dialogRow: dialogChanged ? await announcement(dialog.id, tx) : null };
-      }, queued);
-      if (result.isNew) awaitingDelivery.put(result.row, dialog.visitor_id);
+      }, options.queued);
+      if (result.isNew && !note) awaitingDelivery.put(result.row, dialog.visitor_id);
       const message = presentMessage(result.row);
       if (result.dialogRow) bus.publish({ type: 'dialog.updated', projectId, ...result.dialogRow });
-      // A repeat goes out again too: the visitor may have missed it (the 5-second resend).
       if (result.isNew) bus.publish({ type: 'message.created', projectId, visitorId: dialog.visitor_id, message });
-      else bus.publish({ type: 'message.updated', projectId, visitorId: dialog.visitor_id, message, reason: 'resent' });
+      // A repeat goes out again too: the visitor may have missed it (the 5-second resend). Not a
+      // note's: there is no visitor to reach, the operators had its message.created when it was
+      // stored (or resume it by rev), and the sender has the stored copy in the answer.
+      else if (!note) bus.publish({ type: 'message.updated', projectId, visitorId: dialog.visitor_id, message, reason: 'resent' });
       return { message, isNew: result.isNew };
     },
 

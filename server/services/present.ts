@@ -139,12 +139,16 @@ export function presentMessage(m: MessageViewRow): Message {
     createdAt: iso(m.created_at),
     editedAt: isoOrNull(m.edited_at),
     deliveredAt: isoOrNull(m.delivered_at),
+    private: m.private === 1,
   };
 }
 
-/** The widget's view: no operator ids, no delivery bookkeeping, no system messages. */
+/**
+ * The widget's view: no operator ids, no delivery bookkeeping, no system messages, and nothing
+ * of a private note (null: every way to a widget, live or history, goes through here and drops it).
+ */
 export function visitorMessage(m: Message): VisitorMessage | null {
-  if (m.author === 'system') return null;
+  if (m.author === 'system' || m.private) return null;
   return {
     id: m.id,
     seq: m.seq,
@@ -176,6 +180,7 @@ export function presentDialog(d: DialogListRow): DialogSummary {
         ? null
         : {
             author: d.last_author,
+            seq: d.last_message_seq ?? 0,
             body: (d.last_body ?? '').slice(0, 200),
             files: d.last_attachments ? (JSON.parse(d.last_attachments) as Attachment[]).map((a) => ({ name: a.name })) : [],
             createdAt: iso(d.last_created_at ?? 0),

@@ -89,7 +89,7 @@ export async function findDialogs(repo: DialogsRepo, projectId: number, query: s
         for (const m of rows) {
           const at = fold(m.body).indexOf(needle.text);
           if (at >= 0) {
-            match = { field: 'message', text: snippet(m.body, at, needle.text.length) };
+            match = { field: m.private ? 'privateNote' : 'message', text: snippet(m.body, at, needle.text.length) };
             break;
           }
         }

@@ -2,8 +2,9 @@
 // photos, files) become their messages in that dialog under the delivery contract, with a
 // clientId derived from the Telegram message so a repeated update posts once; edits of those
 // replies edit the message in the widget (within 10 minutes, by the server clock); commands and
-// the inline buttons list, open, take and close dialogs, send templates, resend, and switch the
-// operator online or offline. Unlinked chats get an explanation and nothing else.
+// the inline buttons list, open, take and close dialogs, send templates, write private notes
+// (which never reach the visitor), resend, and switch the operator online or offline. Unlinked
+// chats get an explanation and nothing else.
 import { formatSize } from '../../core/format-size.js';
 import { fillTemplate, placeholderValues } from '../../core/templates.js';
 import type { DialogRow } from '../db/dialogs.js';
@@ -49,9 +50,25 @@ const mapLink = ({ latitude, longitude }: TgLocation) => {
 };
 
 /** What the bot does for "/name" (anything else starting with a slash is text). */
-const COMMANDS = new Set(['start', 'unlink', 'online', 'offline', 'status', 'dialogs', 'find', 'take', 'close', 'reopen', 'tpl', 'help']);
+const COMMANDS = new Set(['start', 'unlink', 'online', 'offline', 'status', 'dialogs', 'find', 'take', 'close', 'reopen', 'tpl', 'note', 'help']);
 const COMMAND = /^\/([a-z_]+)(?:@\w+)?(?:\s+([\s\S]*))?$/i;
 const commandName = (text: string) => COMMAND.exec(text)?.[1].toLowerCase();
+
+/**
+ * A photo or file captioned "/note …": a note with that file. Only /note is read from a caption
+ * (other commands there are a caption, as before), since a note's caption sent as the file's
+ * would give the visitor what was meant for colleagues.
+ */
+function noteCaption(m: TgMessage): RegExpExecArray | null {
+  const command = m.text === undefined && m.caption ? COMMAND.exec(m.caption.trim()) : null;
+  return command?.[1].toLowerCase() === 'note' ? command : null;
+}
+
+/** A note's text as edited: "/note" is the command, not the note, when the edit keeps it. */
+function noteText(text: string): string {
+  const command = COMMAND.exec(text);
+  return command?.[1].toLowerCase() === 'note' ? (command[2] ?? '').trim() : text;
+}
 
 /**
  * The text a message without a file sends: its text; else what a location, a venue, a shared
@@ -82,7 +99,7 @@ export function createChat(ctx: BridgeContext, relay: Relay) {
     const m = update.message;
     if (!m || m.chat.type !== 'private') return;
     const chatId = m.chat.id;
-    const command = COMMAND.exec((m.text ?? '').trim());
+    const command = COMMAND.exec((m.text ?? '').trim()) ?? noteCaption(m);
     const name = command?.[1].toLowerCase();
     const arg = command?.[2]?.trim() ?? '';
     if (name === 'start' && arg) return linkChat(chatId, arg);
@@ -139,6 +156,18 @@ export function createChat(ctx: BridgeContext, relay: Relay) {
         if (!arg) return listTemplates(op);
         const dialog = await targetOf(op, m);
         if (dialog) await template(op, m, dialog, arg);
+        return;
+      }
+      case 'note': {
+        const attached = fileOf(m);
+        if (!arg && !attached) {
+          await say(ctx, chatId, TEXTS.noteWhat, { replyTo: m.message_id });
+          return;
+        }
+        const dialog = await targetOf(op, m);
+        if (!dialog) return;
+        if (attached) await answerWithFile(op, m, dialog, attached, 'note', arg);
+        else await send(op, m.message_id, dialog, arg, [], 'note');
         return;
       }
       case 'help':
@@ -211,15 +240,20 @@ export function createChat(ctx: BridgeContext, relay: Relay) {
 
   // ---- answering ---------------------------------------------------------------------
 
-  /** Sends `body` (and files) to the dialog as the operator's message for Telegram message `tgMessageId`. */
+  /**
+   * Sends `body` (and files) to the dialog as the operator's message for Telegram message
+   * `tgMessageId`; for a note (/note), stores it as their private note, which has no delivery to
+   * wait for: the chat is told where it went instead.
+   */
   async function send(op: Operator, tgMessageId: number, dialog: DialogRow, body: string, attachmentIds: number[] = [], sentBy: SentBy = 'reply') {
     const chatId = op.link.chat_id;
     const clientId = clientIdFor(chatId, tgMessageId, sentBy);
+    const note = sentBy === 'note';
     // Remembered before sending, so an ack that comes back at once finds it.
-    await store.remember({ chat_id: chatId, tg_message_id: tgMessageId, kind: 'reply', dialog_id: dialog.id, client_id: clientId });
+    await store.remember({ chat_id: chatId, tg_message_id: tgMessageId, kind: 'reply', dialog_id: dialog.id, client_id: clientId, settled: note });
     let delivered: boolean;
     try {
-      const { message } = await services.dialogs.operatorSend(op.auth, dialog.project_id, dialog.id, clientId, body, attachmentIds);
+      const { message } = await services.dialogs.operatorSend(op.auth, dialog.project_id, dialog.id, clientId, body, attachmentIds, { private: note });
       delivered = message.deliveredAt !== null;
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
@@ -227,7 +261,10 @@ export function createChat(ctx: BridgeContext, relay: Relay) {
       return;
     }
     await store.setCurrentDialog(chatId, dialog.id);
-    if (delivered) ctx.inOrder('delivery mark', () => relay.showDelivered(dialog.id, clientId));
+    if (note) {
+      const visitor = (await repos.dialogs.visitorById(dialog.visitor_id))!;
+      await say(ctx, chatId, TEXTS.noteStored(visitorLabel(visitor)), { replyTo: tgMessageId });
+    } else if (delivered) ctx.inOrder('delivery mark', () => relay.showDelivered(dialog.id, clientId));
     else relay.watch(chatId, tgMessageId);
   }
 
@@ -239,13 +276,18 @@ export function createChat(ctx: BridgeContext, relay: Relay) {
       await say(ctx, chatId, TEXTS.notForwarded, { replyTo: m.message_id });
       return;
     }
+    // A reply to one's own /note may be meant as more of the note: it is not sent to the visitor.
+    if (target.kind === 'reply' && target.client_id === clientIdFor(chatId, target.tg_message_id, 'note')) {
+      await say(ctx, chatId, TEXTS.notSent(TEXTS.replyToNote), { replyTo: m.message_id });
+      return;
+    }
     const dialog = await repos.dialogs.dialogById(target.dialog_id);
     if (!dialog) {
       await say(ctx, chatId, TEXTS.notSent(TEXTS.gone), { replyTo: m.message_id });
       return;
     }
     const attached = fileOf(m);
-    if (attached) return answerWithFile(op, m, dialog, attached);
+    if (attached) return answerWithFile(op, m, dialog, attached, 'reply', m.caption ?? '');
     const text = textOf(m);
     if (text === null) {
       await say(ctx, chatId, TEXTS.unsupported, { replyTo: m.message_id });
@@ -254,13 +296,23 @@ export function createChat(ctx: BridgeContext, relay: Relay) {
     await send(op, m.message_id, dialog, text);
   }
 
-  /** A photo or file: fetched from Telegram (getFile), stored as the operator's attachment, sent with the caption. */
-  async function answerWithFile(op: Operator, m: TgMessage, dialog: DialogRow, attached: { file: TgFile; name: string }) {
+  /**
+   * A photo or file: fetched from Telegram (getFile), stored as the operator's attachment, sent
+   * with `caption` (a reply's caption, or a note's text after /note).
+   */
+  async function answerWithFile(
+    op: Operator,
+    m: TgMessage,
+    dialog: DialogRow,
+    attached: { file: TgFile; name: string },
+    sentBy: 'reply' | 'note',
+    caption: string,
+  ) {
     const chatId = op.link.chat_id;
     const notSent = (why: string) => say(ctx, chatId, why, { replyTo: m.message_id });
     // Handled before (the update came again): the stored message is sent again, not a new file.
-    const stored = await repos.dialogs.messageByClientId(dialog.id, clientIdFor(chatId, m.message_id));
-    if (stored) return send(op, m.message_id, dialog, stored.body, presentMessage(stored).attachments.map((a) => a.id));
+    const stored = await repos.dialogs.messageByClientId(dialog.id, clientIdFor(chatId, m.message_id, sentBy));
+    if (stored) return send(op, m.message_id, dialog, stored.body, presentMessage(stored).attachments.map((a) => a.id), sentBy);
 
     const projects = await repos.projects.forUser(op.auth.user.id);
     if (!projects.some((p) => p.id === dialog.project_id && p.operator)) {
@@ -291,7 +343,7 @@ export function createChat(ctx: BridgeContext, relay: Relay) {
       { projectId: dialog.project_id, visitorId: dialog.visitor_id, by: 'operator' },
       { bytes, name: attached.name },
     );
-    await send(op, m.message_id, dialog, m.caption ?? '', [row.id]);
+    await send(op, m.message_id, dialog, caption, [row.id], sentBy);
   }
 
   /** An edit of a reply: the message in the widget changes too (within 10 minutes). */
@@ -301,6 +353,8 @@ export function createChat(ctx: BridgeContext, relay: Relay) {
     if (!op) return;
     const row = await store.message(m.chat.id, m.message_id);
     const text = (m.text ?? m.caption ?? '').trim();
+    // A /note that stored a note: the edit is the note's new text (the visitor sees nothing of it).
+    if (row?.kind === 'reply' && row.client_id === clientIdFor(m.chat.id, m.message_id, 'note')) return editNote(op, row, noteText(text), m);
     // A command acts when it is sent: an edit runs no command, and does not turn what a /tpl sent
     // (the template, its clientId marks it) into the command's new text. The chat is told, so a
     // fixed typo is sent again rather than waited for.
@@ -314,6 +368,19 @@ export function createChat(ctx: BridgeContext, relay: Relay) {
     const message = await repos.dialogs.messageByClientId(row.dialog_id, row.client_id);
     const dialog = await repos.dialogs.dialogById(row.dialog_id);
     if (!message || !dialog) return;
+    try {
+      await services.dialogs.edit(op.auth, dialog.project_id, message.id, text);
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      await say(ctx, m.chat.id, TEXTS.notEdited(err.message), { replyTo: m.message_id });
+    }
+  }
+
+  /** The operator's edit of the /note that stored a note: the note changes (within 10 minutes, as a message would). */
+  async function editNote(op: Operator, row: { dialog_id: number; client_id: string | null }, text: string, m: TgMessage): Promise<void> {
+    const message = await repos.dialogs.messageByClientId(row.dialog_id, row.client_id!);
+    const dialog = await repos.dialogs.dialogById(row.dialog_id);
+    if (!message || !dialog || !text) return;
     try {
       await services.dialogs.edit(op.auth, dialog.project_id, message.id, text);
     } catch (err) {
@@ -364,7 +431,7 @@ export function createChat(ctx: BridgeContext, relay: Relay) {
       lines.push('', `${p.name}: ${results.length}${more ? '+' : ''} found`);
       for (const { dialog: d, match } of results) {
         const who = visitorLabel({ name: d.visitor.name, real_name: d.visitor.realName });
-        lines.push(`• ${who} (${d.view}): ${excerpt(match.text, 60)}`);
+        lines.push(`• ${who} (${d.view}): ${match.field === 'privateNote' ? '🔒 ' : ''}${excerpt(match.text, 60)}`);
         buttons.push([button(clip(projects.length > 1 ? `${who} · ${p.name}` : who, 60), `open:${d.id}`)]);
       }
     }
@@ -396,9 +463,17 @@ export function createChat(ctx: BridgeContext, relay: Relay) {
     const lines = messages.map((msg) => {
       const author = msg.author === 'visitor' ? visitor.name : msg.author === 'operator' ? (msg.operator?.id === me ? 'You' : (msg.operator?.name ?? 'Operator')) : '·';
       const files = msg.attachments.length ? ` 📎 ${msg.attachments.map((a) => a.name).join(', ')}` : '';
-      return `${author}: ${excerpt(msg.body, 300)}${files}`;
+      return `${msg.private ? TEXTS.noteBy(author) : author}: ${excerpt(msg.body, 300)}${files}`;
     });
-    const text = [`💬 ${visitorLabel(visitor)} · ${project?.name ?? ''}`, ...(page ? [`📄 ${page}`] : []), whose, '', ...lines, '', 'Reply to this message to answer.'].join('\n');
+    const text = [
+      `💬 ${visitorLabel(visitor)} · ${project?.name ?? ''}`,
+      ...(page ? [`📄 ${page}`] : []),
+      whose,
+      '',
+      ...lines,
+      '',
+      'Reply to this message to answer; reply with /note TEXT for a private note.',
+    ].join('\n');
     const actions: TgInlineButton[] = [];
     // Take names whose the card shows the dialog to be (0: nobody's): taken by someone else since,
     // the tap is refused with who has it, rather than taking it from them unawares.

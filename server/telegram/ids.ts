@@ -2,12 +2,16 @@
 // posts once) and the webhook's secret token from the bot token (so it survives restarts).
 import { createHash, createHmac } from 'node:crypto';
 
-/** What a Telegram message sent to a dialog: itself (a reply), or a template it named (/tpl). */
-export type SentBy = 'reply' | 'template';
+/**
+ * What a Telegram message sent to a dialog: itself (a reply), a template it named (/tpl), or a
+ * private note (/note).
+ */
+export type SentBy = 'reply' | 'template' | 'note';
 
 /**
  * A UUID-shaped clientId that is the same for the same Telegram message, however often it
- * arrives. A template's differs from a reply's, so an edit can tell what the message sent.
+ * arrives. A template's and a note's differ from a reply's, so an edit can tell what the message
+ * sent.
  */
 export function clientIdFor(chatId: number, tgMessageId: number, sentBy: SentBy = 'reply'): string {
   const source = `telegram:${chatId}:${tgMessageId}${sentBy === 'reply' ? '' : `:${sentBy}`}`;

@@ -19,6 +19,11 @@ export interface TelegramMessageRow {
   client_id: string | null;
   /** A reply's "not delivered" notice (the bot's message with the resend button), or null. */
   notice_id?: number | null;
+  /**
+   * Nothing is ever shown for its delivery (delivered_shown = 1 from the start): a private note,
+   * which never goes to the visitor, so no 👌, no deadline and no resend, not even after a restart.
+   */
+  settled?: boolean;
 }
 
 /** A visitor message a chat is owed (see the telegram_forwards table). */
@@ -135,8 +140,8 @@ export function telegramStore(db: Db) {
     remember: (row: TelegramMessageRow) =>
       db.write((tx) =>
         tx.run(
-          `INSERT OR IGNORE INTO telegram_messages (chat_id, tg_message_id, kind, dialog_id, client_id) VALUES (?, ?, ?, ?, ?)`,
-          [row.chat_id, row.tg_message_id, row.kind, row.dialog_id, row.client_id],
+          `INSERT OR IGNORE INTO telegram_messages (chat_id, tg_message_id, kind, dialog_id, client_id, delivered_shown) VALUES (?, ?, ?, ?, ?, ?)`,
+          [row.chat_id, row.tg_message_id, row.kind, row.dialog_id, row.client_id, row.settled ? 1 : 0],
         ),
       ),
 

@@ -60,6 +60,7 @@ describe('lastMessage.files', () => {
     const dialogId: number = created.dialog.id;
     expect((await summaryOf(dialogId)).lastMessage).toEqual({
       author: 'visitor',
+      seq: 1,
       body: '',
       files: [{ name: 'me.png' }],
       createdAt: expect.any(String),

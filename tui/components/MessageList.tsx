@@ -4,6 +4,8 @@
 // hyperlink too. While the visitor types, the pane's last row says so. Scrolled up, messages that
 // arrive below the view are counted on a "↓ N new" line instead of passing unnoticed. Without
 // colour the selected message's rows are marked ▸ in the pane's left padding (inverse may not show).
+// A private note is marked "[note]" before its author, in yellow, and its other rows start with a
+// yellow ┊, so a note wrapped over many rows of a narrow pane is a note on each of them.
 import { Box, SELECTED, Text, usePaneBorder, useTheme } from '../theme.js';
 import { useMemo } from 'react';
 import { displayWidth, oneLine } from '../../core/text-layout.js';
@@ -11,7 +13,7 @@ import { useSession } from '../context/session.js';
 import { useStore, useStores } from '../context/stores.js';
 import type { ThreadItem } from '../../core/client/outbox.js';
 import { type MessageRow, visibleMessageRows } from '../state/message-rows.js';
-import { tail, threadLayout, viewBottom, visitorName } from '../state/message-view.js';
+import { NOTE_MARK, tail, threadLayout, viewBottom, visitorName } from '../state/message-view.js';
 import { hasOlder, threadItems, type ThreadState } from '../state/thread.js';
 import { dialogName } from '../state/dialogs.js';
 import { keyOf } from '../input/keybindings.js';
@@ -20,6 +22,9 @@ import { CutRow, type Piece } from './CutRow.js';
 
 /** Text that opens `url` when clicked, in terminals that know OSC 8 (others never see it). */
 const hyperlink = (url: string, text: string) => `\x1b]8;;${url}\x07${text}\x1b]8;;\x07`;
+
+/** Starts a note's rows after its first, in place of their indent (as wide). */
+const NOTE_BAR = '┊ ';
 
 /**
  * One row of a message: the time and author on its first, the send state after its last. A send
@@ -33,10 +38,14 @@ export function RowText({ row, item, state, width, hyperlinks, inverse }: { row:
   const time = first && !row.headMore ? row.head.slice(0, 6) : '';
   const text = row.link && hyperlinks ? hyperlink(row.link, row.text) : row.text;
   const tailText = t ? cutBeforeHint(t.text, width - displayWidth(row.head + row.text)) : '';
+  const who = row.head.slice(time.length);
+  const mark = item.private && time && who.startsWith(NOTE_MARK) ? NOTE_MARK : '';
+  const indent = item.private && row.head === '  ' ? <Text color="yellow">{NOTE_BAR}</Text> : row.head;
   return (
     <Text wrap="truncate-end" inverse={inverse}>
-      {first ? <Text dimColor>{time}</Text> : row.head}
-      {first ? <Text bold color={item.author === 'visitor' ? 'cyan' : undefined}>{row.head.slice(time.length)}</Text> : null}
+      {first ? <Text dimColor>{time}</Text> : indent}
+      {mark ? <Text bold color="yellow">{mark}</Text> : null}
+      {first ? <Text bold color={item.author === 'visitor' ? 'cyan' : undefined}>{who.slice(mark.length)}</Text> : null}
       {row.file === 'url' ? <Text underline>{text}</Text> : text}
       {t ? <Text color={t.color}>{tailText}</Text> : null}
     </Text>

@@ -6,12 +6,18 @@
 // status (its dot stays), then the notice's longer wordings; the last is cut only when that is not
 // enough, its key hint kept whole (cut.ts fitNotice). A hint is dropped whole, never cut. Once the
 // session ended, only the keys that still work are offered.
+//
+// The hints are the keys that work where the keys go: in the panes "? keys" and "q quit" (and the
+// status says what `o` does); in the composer, where ?, q and o are text, the note key (Ctrl+P: a
+// private note, or back to a reply), Esc and Ctrl+C; over a window, Esc and Ctrl+C.
 import { useLayoutEffect, useState } from 'react';
 import { Box } from '../theme.js';
 import { displayWidth, oneLine } from '../../core/text-layout.js';
 import { type Clock, systemClock, useSession } from '../context/session.js';
 import { useStore, useStores } from '../context/stores.js';
 import { keyOf } from '../input/keybindings.js';
+import { type ComposerState, writesNote } from '../state/composer.js';
+import type { FocusState } from '../state/focus.js';
 import { describeSocket, describeStatus, retryLeft } from '../state/connection.js';
 import { fitNotice, fitWording } from '../state/cut.js';
 import { CutRow, type Piece } from './CutRow.js';
@@ -29,10 +35,43 @@ function useCountdown(clock: Clock, deadline: number | null): number {
   return now;
 }
 
+/**
+ * The hints for where the keys go, most first, shorter and shorter (four wordings, the last the
+ * least that still helps): `open` says whether a dialog is open (or opening) for a note.
+ */
+export function keyHints(focus: FocusState, composer: Pick<ComposerState, 'editing' | 'note'>, open: boolean, bell: boolean): string[][] {
+  const [back, tab, quit] = [keyOf('Back'), keyOf('NextPane'), keyOf('QuitAnywhere')];
+  const bellOff = bell ? [] : ['bell off'];
+  if (focus.overlay) return [[`${back} closes`, `${quit} quit`], [`${back} closes`, `${quit} quit`], [`${back} closes`], [`${back} closes`]];
+  if (focus.pane === 'composer') {
+    // Editing: Esc cancels the edit (the composer's hint says so), and the kind stays as it is.
+    if (composer.editing) return [[`${tab} panes`, `${quit} quit`], [`${tab} panes`, `${quit} quit`], [`${quit} quit`], [`${quit} quit`]];
+    const note = keyOf('ToggleNote');
+    const [long, short] = !open ? [[], []] : writesNote(composer) ? [[`${note} back to a reply`], [`${note} reply`]] : [[`${note} private note`], [`${note} note`]];
+    return [
+      [...long, `${back} back`, `${tab} panes`, ...bellOff, `${quit} quit`],
+      [...long, `${back} back`, `${quit} quit`],
+      [...short, `${back} back`],
+      short.length ? short : [`${back} back`],
+    ];
+  }
+  const help = `${keyOf('Help')} keys`;
+  // "? keys" comes last, as it leads to every key.
+  return [
+    [help, `${tab} panes`, ...bellOff, `${keyOf('Quit')} quit`],
+    [help, ...bellOff, `${keyOf('Quit')} quit`],
+    [help, `${keyOf('Quit')} quit`],
+    [help],
+  ];
+}
+
 export function StatusBar({ width }: { width: number }) {
   const stores = useStores();
   const session = useSession();
   const { socket, socketAt, status, notice, bell, ended } = useStore(stores.connection);
+  const focus = useStore(stores.focus);
+  const composer = useStore(stores.composer);
+  const thread = useStore(stores.thread);
   const wait = retryLeft(socket);
   const now = useCountdown(session.clock ?? systemClock, wait === null ? null : socketAt + wait);
   const dot: Piece = { text: status?.online ? '● ' : '○ ', color: status?.online ? 'green' : 'red' };
@@ -50,14 +89,9 @@ export function StatusBar({ width }: { width: number }) {
       </Box>
     );
   }
-  // The hints, most first: "? keys" comes last, as it leads to every key.
-  const help = `${keyOf('Help')} keys`;
-  const hints = [
-    [help, `${keyOf('NextPane')} panes`, ...(bell ? [] : ['bell off']), `${keyOf('Quit')} quit`],
-    [help, ...(bell ? [] : ['bell off']), `${keyOf('Quit')} quit`],
-    [help, `${keyOf('Quit')} quit`],
-    [help],
-  ];
+  const hints = keyHints(focus, composer, thread.detail !== null || thread.opening !== null, bell);
+  // `o` switches online in the panes only: elsewhere it is text (or a window's key).
+  const inPanes = focus.overlay === null && focus.pane !== 'composer';
   // The notice's wordings, longest first.
   const said = notice ? [notice.text, ...(notice.shorter ?? [])].map(oneLine) : [];
   // The status in full, in brief or as its dot alone; the connection in full, in brief or not at
@@ -65,7 +99,7 @@ export function StatusBar({ width }: { width: number }) {
   // the notice (`words`: in which wording).
   const line = (statusSays: 'full' | 'brief' | 'dot', socketSays: 'full' | 'brief' | 'none', hint = 0, words = said[0]): Piece[] => {
     const pieces: Piece[] = [dot];
-    if (statusSays !== 'dot') pieces.push({ text: describeStatus(status, keyOf('ToggleOnline'), now, statusSays === 'brief', session.timezone) });
+    if (statusSays !== 'dot') pieces.push({ text: describeStatus(status, inPanes ? keyOf('ToggleOnline') : null, now, statusSays === 'brief', session.timezone) });
     if (socketSays !== 'none') {
       if (statusSays !== 'dot') pieces.push({ text: ' · ', dimColor: true });
       pieces.push({ text: describeSocket(socket, now - socketAt, socketSays === 'brief'), color: socket.state === 'online' ? 'green' : 'yellow' });

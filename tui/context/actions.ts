@@ -9,7 +9,7 @@ import type { View } from '../../core/protocol/constants.js';
 import type { DialogList, DialogSummary, SearchMatch } from '../../core/protocol/dialogs.js';
 import { fillTemplate, placeholderValues } from '../../core/templates.js';
 import { MAX_ATTACHMENTS, MAX_BODY } from '../../core/protocol/constants.js';
-import { outgoing } from '../state/composer.js';
+import { outgoing, writesNote } from '../state/composer.js';
 import { keyOf } from '../input/keybindings.js';
 import { formatSize } from '../state/message-rows.js';
 import { arrivals, dialogName } from '../state/dialogs.js';
@@ -165,6 +165,7 @@ export function createActions(session: Session, stores: Stores, io: Io) {
     phone: 'phone',
     notes: 'notes',
     message: 'wrote',
+    privateNote: 'private note',
   };
 
   /** The finder's Enter on a query it has not searched for yet: ask the server. */
@@ -227,7 +228,7 @@ export function createActions(session: Session, stores: Stores, io: Io) {
     }
     if (!dialog) return notice([`open a dialog first (${keyOf('Open')} on a dialog)`, `open a dialog (${keyOf('Open')} on one)`], true, ['opened']);
     if (state.editing) {
-      const { messageId } = state.editing;
+      const { messageId, note } = state.editing;
       if (body === null) return;
       const stillEditing = () => composer.getState().editing?.messageId === messageId;
       connection.edit(messageId, body).then(
@@ -235,7 +236,7 @@ export function createActions(session: Session, stores: Stores, io: Io) {
           thread.dispatch({ type: 'messages', messages: [message] });
           // Saved: the draft from before the edit comes back (unless another edit began meanwhile).
           if (stillEditing()) composer.dispatch({ type: 'endEdit', keepText: false });
-          notice('message edited', false);
+          notice(note ? 'note edited' : 'message edited', false);
         },
         (err: FrameError) => {
           if (err.code !== 'edit_window_expired') return notice(`could not edit the message: ${err.message}`);
@@ -244,13 +245,15 @@ export function createActions(session: Session, stores: Stores, io: Io) {
           if (!stillEditing()) return notice(TOO_LATE_TO_EDIT);
           const draft = composer.getState().editing?.before.text.trim() ? ', your earlier draft after it' : '';
           composer.dispatch({ type: 'endEdit', keepText: true });
-          // What matters first: a narrow status bar cuts the end.
-          notice(`too late to edit (10 minutes): the text is a new message now${draft}`, true, ['sent', 'opened']);
+          // What matters first: a narrow status bar cuts the end. A note's text stays a note.
+          const kind = writesNote(composer.getState()) ? 'private note' : 'message';
+          notice(`too late to edit (10 minutes): the text is a new ${kind} now${draft}`, true, ['sent', 'opened']);
         },
       );
       return;
     }
-    connection.send(dialog.id, body ?? '', state.filesFor === dialog.id ? state.files : []);
+    // What the composer shows it writes, read as the key arrives: a note only when it says so.
+    connection.send(dialog.id, body ?? '', state.filesFor === dialog.id ? state.files : [], writesNote(state) ? { private: true } : {});
     composer.dispatch({ type: 'clear' });
     // "It goes with your next message", "the text stays in the composer": not any more.
     status.dispatch({ type: 'over', what: 'sent' });
@@ -261,13 +264,14 @@ export function createActions(session: Session, stores: Stores, io: Io) {
   /**
    * A key changed the composer's text: the visitor sees "typing…", at most once per
    * TYPING_EVERY_MS. Only for a new message in an open dialog: not while it loads (the keys may
-   * be meant for another one), and not while editing a sent message (that is no new reply coming).
+   * be meant for another one), not while editing a sent message (that is no new reply coming),
+   * and not while writing a private note (no reply is coming, and the visitor must not guess one).
    */
   let typingSent: TypingSent | null = null;
   function typed(): void {
     const dialog = openDialog();
     const state = composer.getState();
-    if (!dialog || thread.getState().opening !== null || state.editing || !state.text.trim()) return;
+    if (!dialog || thread.getState().opening !== null || state.editing || writesNote(state) || !state.text.trim()) return;
     const now = clock.now();
     if (!typingDue(typingSent, dialog.id, now)) return;
     typingSent = { dialogId: dialog.id, at: now };
@@ -367,15 +371,51 @@ export function createActions(session: Session, stores: Stores, io: Io) {
       }
       // The server judges (its clock); refused here already when this clock says it is too late.
       if (pastEditWindow(m, clock.now())) return notice(TOO_LATE_TO_EDIT);
-      composer.dispatch({ type: 'edit', messageId: m.id, dialogId: m.dialogId, text: m.body });
+      // A note stays a note: the composer shows it while the edit lasts.
+      composer.dispatch({ type: 'edit', messageId: m.id, dialogId: m.dialogId, text: m.body, note: item.private });
       focus.dispatch({ type: 'focus', pane: 'composer' });
     },
 
-    /** Ctrl+U: the composer's whole text goes at once; Ctrl+Y puts it back. */
+    /**
+     * Ctrl+P: the open dialog's next message becomes a private note, or a reply again, and the
+     * composer takes the keys (it shows which it is). Not while editing: an edit keeps the kind.
+     */
+    toggleNote(): void {
+      if (!openDialog() && thread.getState().opening === null) return notice('open a dialog first: a private note goes into its thread', true, ['opened']);
+      const { editing } = composer.getState();
+      if (editing) {
+        const kind = editing.note ? 'a note stays a note' : 'a reply stays a reply';
+        return notice([`an edit keeps the message what it is: ${kind} (${keyOf('Back')} cancels the edit)`, `${kind} (${keyOf('Back')} cancels the edit)`]);
+      }
+      composer.dispatch({ type: 'toggleNote' });
+      focus.dispatch({ type: 'focus', pane: 'composer' });
+      const key = keyOf('ToggleNote');
+      notice(
+        writesNote(composer.getState())
+          ? [`writing a private note: only operators see it (${key} back to a reply)`, `private note (${key}: reply)`]
+          : [`writing a reply: the visitor sees it (${key} for a private note)`, `reply (${key}: note)`],
+        false,
+        ['sent', 'opened'],
+      );
+    },
+
+    /** Ctrl+U: the composer's whole text goes at once, or a window's field; Ctrl+Y puts it back. */
     eraseAll(): void {
+      const overlay = focus.getState().overlay;
+      const putBack: NoticeText = [`text erased: ${keyOf('PutBack')} puts it back`, `erased (${keyOf('PutBack')} puts it back)`];
+      if (overlay === 'card' || overlay === 'saveTemplate' || overlay === 'attach') {
+        const { fields, at } = form.getState();
+        if (!fields[at]?.value) return;
+        form.dispatch({ type: 'eraseAll' });
+        return notice(putBack, false);
+      }
+      if (overlay) {
+        if (!picker.getState().query) return;
+        return picker.dispatch({ type: 'eraseAll' });
+      }
       if (composer.getState().text === '') return;
       composer.dispatch({ type: 'eraseAll' });
-      notice([`text erased: ${keyOf('PutBack')} puts it back`, `erased (${keyOf('PutBack')} puts it back)`], false, ['sent', 'opened']);
+      notice(putBack, false, ['sent', 'opened']);
     },
 
     /** Esc while editing: the message stays as it was, the draft from before `e` comes back. */

@@ -37,6 +37,7 @@ export type Command =
   | 'Templates'
   | 'SaveTemplate'
   | 'Attach'
+  | 'ToggleNote'
   | 'Find'
   | 'DropFiles'
   | 'ToggleOnline'
@@ -140,13 +141,21 @@ export const KEYMAP: Record<Command, CommandKeys> = {
     bindings: [{ label: 'Ctrl+O', input: 'o', ctrl: true }],
   },
   DropFiles: { help: 'drop the attached files', where: 'everywhere', bindings: [{ label: 'Ctrl+X', input: 'x', ctrl: true }] },
+  // P for private. Ctrl+N (note) saves a template already; tmux keeps Ctrl+B for its prefix. A
+  // plain control character: every terminal sends it, tmux and xterm pass it through.
+  ToggleNote: {
+    help: 'a private note (operators only), or a reply',
+    where: 'everywhere',
+    bindings: [{ label: 'Ctrl+P', input: 'p', ctrl: true }],
+  },
   ToggleOnline: { help: 'go online / offline', where: 'panes', bindings: [{ label: 'o', input: 'o' }] },
   ToggleBell: { help: 'bell on new messages on / off', where: 'panes', bindings: [{ label: 'b', input: 'b' }] },
   LinkTelegram: { help: 'link Telegram: a one-time link to the bot', where: 'panes', bindings: [{ label: 'g', input: 'g' }] },
   Help: { help: 'this help', where: 'panes', bindings: [{ label: '?', input: '?' }] },
   Quit: { help: 'quit (asks first when messages are not sent, or when you are online by the switch)', where: 'panes', bindings: [{ label: 'q', input: 'q' }] },
   QuitAnywhere: { help: 'quit, also from the composer (asks first likewise)', where: 'everywhere', bindings: [{ label: 'Ctrl+C', input: 'c', ctrl: true }] },
-  // As in shells and readline: Ctrl+U kills the line, Ctrl+Y yanks it back.
+  // As in shells and readline: Ctrl+U kills the line, Ctrl+Y yanks it back. They work in a
+  // window's field too (the client card, a picker's search line); the help's one row says less.
   EraseAll: { help: 'erase all the text', where: 'composer', bindings: [{ label: 'Ctrl+U', input: 'u', ctrl: true }] },
   PutBack: { help: 'put back the text Ctrl+U erased', where: 'composer', bindings: [{ label: 'Ctrl+Y', input: 'y', ctrl: true }] },
   // Editing keys in text: too plain for the help overlay.

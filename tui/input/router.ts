@@ -85,6 +85,7 @@ export function routeKey(input: string, key: Key, ctx: KeyContext): void {
   if (is('Templates', input, key)) return actions.openTemplates();
   if (is('SaveTemplate', input, key)) return actions.openSaveTemplate();
   if (is('Attach', input, key)) return actions.openAttach();
+  if (is('ToggleNote', input, key)) return actions.toggleNote();
   if (is('Find', input, key)) return actions.openSearch();
   if (is('DropFiles', input, key)) return actions.dropFiles();
   if (is('NextPane', input, key)) return stores.focus.dispatch({ type: 'next' });
@@ -148,6 +149,8 @@ function overlayKey(input: string, key: Key, ctx: KeyContext): void {
     if (key.tab || key.downArrow) return form.dispatch({ type: 'move', by: key.shift ? -1 : 1 });
     if (key.upArrow) return form.dispatch({ type: 'move', by: -1 });
     if (is('Erase', input, key)) return form.dispatch({ type: 'erase' });
+    if (is('EraseAll', input, key)) return actions.eraseAll();
+    if (is('PutBack', input, key)) return form.dispatch({ type: 'restore' });
     if (isText(input, key)) form.dispatch({ type: 'type', text: input });
     return;
   }
@@ -163,6 +166,8 @@ function overlayKey(input: string, key: Key, ctx: KeyContext): void {
   if (key.pageUp) return picker.dispatch({ type: 'move', by: -ctx.pages.picker });
   if (key.pageDown) return picker.dispatch({ type: 'move', by: ctx.pages.picker });
   if (is('Erase', input, key)) return picker.dispatch({ type: 'erase' });
+  if (is('EraseAll', input, key)) return actions.eraseAll();
+  if (is('PutBack', input, key)) return picker.dispatch({ type: 'restore' });
   if (isText(input, key)) picker.dispatch({ type: 'type', text: input });
 }
 

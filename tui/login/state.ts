@@ -63,6 +63,11 @@ export interface LoginState {
   /** The request in flight; input waits while there is one. */
   request: Request | null;
   error: string | null;
+  /**
+   * The fields the error is about when editing them makes it stale: "the two new passwords
+   * differ" stayed while matching ones were typed. Editing one of them takes the error away.
+   */
+  errorFields: readonly FieldName[];
   info: string | null;
   session: LoginSession | null;
   me: Me | null;
@@ -123,6 +128,7 @@ export function initialLogin(boot: LoginBoot): LoginState {
     focus: 0,
     request: null,
     error: null,
+    errorFields: [],
     info: null,
     session: null,
     me: null,
@@ -213,12 +219,18 @@ function withValue(state: LoginState, name: FieldName, value: string): LoginStat
   return { ...state, values: { ...state.values, [name]: value } };
 }
 
+/** A field typed in or erased: an error about what it held goes with the old text. */
+function edited(state: LoginState, name: FieldName, value: string): LoginState {
+  const next = withValue(state, name, value);
+  return state.errorFields.includes(name) ? { ...next, error: null, errorFields: [] } : next;
+}
+
 function go(state: LoginState, screen: Screen, patch: Partial<LoginState> = {}): LoginState {
-  const next = { ...state, screen, error: null, info: null, ...patch };
+  const next = { ...state, screen, error: null, errorFields: [], info: null, ...patch };
   return { ...next, focus: patch.focus ?? firstEmpty(next.values, screen) };
 }
 
-/** The new password twice: the first problem as a message, or null when it will do. */
+/** The new password twice: the first problem as a message (both fields are emptied for it), or null when it will do. */
 function newPasswordProblem(values: Record<FieldName, string>): { message: string; field: FieldName } | null {
   if (values.newPassword.length < MIN_PASSWORD_LENGTH) {
     return { message: `The new password needs at least ${MIN_PASSWORD_LENGTH} characters.`, field: 'newPassword' };
@@ -227,9 +239,12 @@ function newPasswordProblem(values: Record<FieldName, string>): { message: strin
   return null;
 }
 
-/** A problem with what was typed: shown, the field focused (secrets and a wrong code emptied). */
-function problem(state: LoginState, message: string, name: FieldName): LoginState {
-  let next: LoginState = { ...state, error: message, info: null, request: null };
+/**
+ * A problem with what was typed: shown, the field focused (secrets and a wrong code emptied).
+ * `staleOnEdit`: the fields whose edit makes the message stale, so it goes then.
+ */
+function problem(state: LoginState, message: string, name: FieldName, staleOnEdit: readonly FieldName[] = []): LoginState {
+  let next: LoginState = { ...state, error: message, errorFields: staleOnEdit, info: null, request: null };
   if (SECRET_FIELDS.has(name) || name === 'code') {
     next = withValue(next, name, '');
     if (name === 'newPassword') next = withValue(next, 'repeat', '');
@@ -237,6 +252,9 @@ function problem(state: LoginState, message: string, name: FieldName): LoginStat
   const i = indexOf(state.screen, name);
   return { ...next, focus: i < 0 ? firstEmpty(next.values, state.screen) : i };
 }
+
+/** The new password's two fields: a problem with them is about what both held, emptied now. */
+const NEW_PASSWORD: readonly FieldName[] = ['newPassword', 'repeat'];
 
 function submit(state: LoginState): LoginState {
   const v = state.values;
@@ -250,7 +268,7 @@ function submit(state: LoginState): LoginState {
     }
     case 'changePassword': {
       const bad = newPasswordProblem(v);
-      if (bad) return problem(state, bad.message, bad.field);
+      if (bad) return problem(state, bad.message, bad.field, NEW_PASSWORD);
       return { ...state, error: null, request: { kind: 'change', session: state.session!, current: v.password, next: v.newPassword } };
     }
     case 'forgot': {
@@ -262,7 +280,7 @@ function submit(state: LoginState): LoginState {
     case 'reset': {
       if (!v.code.trim()) return problem(state, 'Type the code from the mail.', 'code');
       const bad = newPasswordProblem(v);
-      if (bad) return problem(state, bad.message, bad.field);
+      if (bad) return problem(state, bad.message, bad.field, NEW_PASSWORD);
       const url = parseServerUrl(v.url)!;
       return { ...state, error: null, request: { kind: 'reset', url, email: v.email.trim(), code: v.code.trim(), next: v.newPassword } };
     }
@@ -352,12 +370,12 @@ export function reduceLogin(state: LoginState, action: LoginAction): LoginState 
       const item = focusedItem(state);
       const text = clean(action.text);
       if (item?.kind !== 'field' || !text) return state;
-      return withValue(state, item.name, state.values[item.name] + text);
+      return edited(state, item.name, state.values[item.name] + text);
     }
     case 'erase': {
       const item = focusedItem(state);
-      if (item?.kind !== 'field') return state;
-      return withValue(state, item.name, withoutLastGrapheme(state.values[item.name]));
+      if (item?.kind !== 'field' || state.values[item.name] === '') return state;
+      return edited(state, item.name, withoutLastGrapheme(state.values[item.name]));
     }
     case 'move': {
       if (state.screen === 'pickProject') {

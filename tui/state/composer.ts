@@ -12,6 +12,13 @@
 // (too late) leaves the mode and keeps the text, to be sent as a new message; the draft from
 // before follows it after a blank line, so neither is lost (the cursor ends the edited text).
 //
+// Ctrl+P makes the next message a private note (only operators see it) instead of a reply, and
+// back. The choice is the dialog's, kept with its draft: it stays after a note is sent, until
+// switched back, so the composer never changes kind under the operator's hands. An edit keeps
+// the message what it is (a note stays a note), whatever the draft around it: `writesNote` says
+// which the composer writes now. A refused edit's text stays a note if it was one, or if the
+// draft it joins was: a note's words never become a reply by a side effect.
+//
 // Ctrl+U erases the whole text at once (holding Backspace through a long paste took minutes);
 // Ctrl+Y puts it back, in the same dialog, until something else is written there.
 //
@@ -25,8 +32,10 @@ import { wrapRow } from './wrap.js';
 export interface Draft {
   text: string;
   cursor: number;
-  /** The message being edited, and the draft to bring back afterwards; null for a new message. */
-  editing: { messageId: number; dialogId: number; before: { text: string; cursor: number } } | null;
+  /** The message being edited (`note`: a private note), and the draft to bring back afterwards; null for a new message. */
+  editing: { messageId: number; dialogId: number; note: boolean; before: { text: string; cursor: number } } | null;
+  /** The next message is a private note, not a reply (Ctrl+P). */
+  note: boolean;
   /** Files uploaded for the next message, and the dialog they were uploaded into. */
   files: Attachment[];
   filesFor: number | null;
@@ -52,8 +61,10 @@ export type ComposerAction =
   | { type: 'right' }
   | { type: 'home' }
   | { type: 'end' }
-  /** Loads an own message for editing, the cursor at its end; the draft is kept aside. */
-  | { type: 'edit'; messageId: number; dialogId: number; text: string }
+  /** Loads an own message (`note`: a private note) for editing, the cursor at its end; the draft is kept aside. */
+  | { type: 'edit'; messageId: number; dialogId: number; text: string; note: boolean }
+  /** A reply becomes a private note, or a note a reply (not while editing: an edit keeps the kind). */
+  | { type: 'toggleNote' }
   /** Leaves editing: back to the draft from before (`keepText`: the text stays, as a new message, the draft after it). */
   | { type: 'endEdit'; keepText: boolean }
   /** Another dialog is opened: this draft is put aside, that dialog's comes back. */
@@ -61,15 +72,18 @@ export type ComposerAction =
   /** A file uploaded into a dialog for the next message; one of another dialog starts over. */
   | { type: 'attach'; dialogId: number; file: Attachment }
   | { type: 'dropFiles' }
-  /** The message went: the composer is empty for the next one. */
+  /** The message went: the composer is empty for the next one (of the same kind). */
   | { type: 'clear' };
 
-const emptyDraft: Draft = { text: '', cursor: 0, editing: null, files: [], filesFor: null, erasedAll: null };
+const emptyDraft: Draft = { text: '', cursor: 0, editing: null, note: false, files: [], filesFor: null, erasedAll: null };
 
 export const emptyComposer: ComposerState = { ...emptyDraft, dialogId: null, drafts: {} };
 
-const draftOf = ({ text, cursor, editing, files, filesFor, erasedAll }: ComposerState): Draft => ({ text, cursor, editing, files, filesFor, erasedAll });
-const isEmpty = (d: Draft) => d.text === '' && d.editing === null && d.files.length === 0 && d.erasedAll === null;
+const draftOf = ({ text, cursor, editing, note, files, filesFor, erasedAll }: ComposerState): Draft => ({ text, cursor, editing, note, files, filesFor, erasedAll });
+const isEmpty = (d: Draft) => d.text === '' && d.editing === null && !d.note && d.files.length === 0 && d.erasedAll === null;
+
+/** Whether what the composer sends now is a private note: the message edited, else the draft's choice. */
+export const writesNote = (d: Pick<Draft, 'editing' | 'note'>): boolean => (d.editing ? d.editing.note : d.note);
 
 /** Code units before the cursor a step back reads (a grapheme is rarely longer; a longer one reads its line). */
 const LOOKBACK = 64;
@@ -143,14 +157,16 @@ export function reduceComposer(state: ComposerState, action: ComposerAction): Co
     case 'edit': {
       // Editing another message while editing one: the draft from before the first stays aside.
       const before = state.editing?.before ?? { text, cursor };
-      return { ...state, text: action.text, cursor: action.text.length, editing: { messageId: action.messageId, dialogId: action.dialogId, before } };
+      return { ...state, text: action.text, cursor: action.text.length, editing: { messageId: action.messageId, dialogId: action.dialogId, note: action.note, before } };
     }
+    case 'toggleNote':
+      return state.editing ? state : { ...state, note: !state.note };
     case 'endEdit': {
       if (!state.editing) return state;
       const { before } = state.editing;
       if (!action.keepText) return { ...state, ...before, editing: null };
       const after = before.text.trim() ? `\n\n${before.text}` : '';
-      return { ...state, text: text + after, cursor: text.length, editing: null };
+      return { ...state, text: text + after, cursor: text.length, editing: null, note: state.note || state.editing.note };
     }
     case 'switch': {
       if (action.dialogId === state.dialogId) return state;
@@ -172,7 +188,7 @@ export function reduceComposer(state: ComposerState, action: ComposerAction): Co
     case 'dropFiles':
       return state.files.length === 0 ? state : { ...state, files: [], filesFor: null };
     case 'clear':
-      return { ...state, ...emptyDraft };
+      return { ...state, ...emptyDraft, note: state.note };
   }
 }
 

@@ -150,15 +150,16 @@ export const onlineByHand = (s: OperatorStatus | null): boolean => !!s && s.onli
  * The status bar's words for the operator's status: what it is, why, and what `o` will do. A
  * schedule drives the status unless switched by hand, and a manual switch lasts until the
  * schedule's next boundary. `brief`: what it is, no more (a notice needs the room). `zone`: the
- * project's time zone (default: the terminal's).
+ * project's time zone (default: the terminal's). `key` null: the key does not work where the
+ * keys go now (the composer, where `o` is text), so what it would do is not offered.
  */
-export function describeStatus(status: OperatorStatus | null, key: string, now = Date.now(), brief = false, zone?: string): string {
+export function describeStatus(status: OperatorStatus | null, key: string | null, now = Date.now(), brief = false, zone?: string): string {
   if (!status) return 'status …';
   const state = status.online ? 'online' : 'offline';
   if (brief) return state;
   const flip = status.online ? 'offline' : 'online';
-  if (!status.hasSchedule) return `${state} (manual; ${key}: go ${flip})`;
+  if (!status.hasSchedule) return key === null ? `${state} (manual)` : `${state} (manual; ${key}: go ${flip})`;
   const until = status.until ? ` until ${describeWhen(status.until, now, zone)}` : '';
   const why = status.source === 'schedule' ? `by schedule${until}` : `switched by hand${until}, then the schedule`;
-  return `${state} ${why} (${key}: ${flip}${until || ' until the next scheduled change'})`;
+  return key === null ? `${state} ${why}` : `${state} ${why} (${key}: ${flip}${until || ' until the next scheduled change'})`;
 }

@@ -250,12 +250,19 @@ export function selectedDialog(state: DialogsState, view: View): DialogSummary |
 }
 
 /**
+ * The seq of the dialog's last message to or from the visitor. A private note raises `lastSeq`
+ * but is not `lastMessage`: a colleague's note is no news of the visitor. (Older servers do not
+ * give the seq: their lastSeq is it, having no notes.)
+ */
+const lastMessageSeq = (d: DialogSummary): number => d.lastMessage?.seq ?? d.lastSeq;
+
+/**
  * A dialog is unread while the visitor wrote last and the operator has not opened it since.
  * Without a record of opening it (a fresh start), a dialog waiting for an answer counts as unread.
  */
 export function isUnread(state: DialogsState, d: DialogSummary): boolean {
   if (d.status === 'closed' || d.lastMessage?.author !== 'visitor') return false;
-  return d.lastSeq > (state.seen[d.id] ?? 0);
+  return lastMessageSeq(d) > (state.seen[d.id] ?? 0);
 }
 
 /** How many dialogs of a view's loaded rows are unread. */
@@ -281,6 +288,6 @@ export function arrivals(before: readonly DialogSummary[], after: readonly Dialo
     const was = known.get(d.id);
     if (d.id === openId) return false;
     if (!was) return true;
-    return d.lastSeq > was.lastSeq && d.lastMessage?.author === 'visitor';
+    return lastMessageSeq(d) > lastMessageSeq(was) && d.lastMessage?.author === 'visitor';
   });
 }

@@ -13,6 +13,9 @@ export interface Viewer {
   url: string;
 }
 
+/** What marks a private note, before its author: in the warning colour where there is colour. */
+export const NOTE_MARK = '[note] ';
+
 export const messageTime = (iso: string | undefined) => (iso ? new Date(iso).toTimeString().slice(0, 5) : '--:--');
 
 /** The visitor as the operator knows them: the card's real name, else the generated name. */
@@ -25,9 +28,14 @@ export function author(item: ThreadItem, state: ThreadState, myId: number): stri
   return !op || op.id === myId ? 'you' : oneLine(op.name);
 }
 
-/** The words after a message: its send state (own messages) or "edited". */
+/**
+ * The words after a message: its send state (own messages) or "edited". A note goes to no
+ * visitor: once stored there is nothing more to say of it ("not delivered yet" would suggest it
+ * is on its way); before that it is sending or failed like any message, and resent as a note.
+ */
 export function tail(item: ThreadItem, state: ThreadState): { text: string; color?: string } | null {
   const edited = item.message?.editedAt ? ' (edited)' : '';
+  if (item.private && (item.delivery === 'stored' || item.delivery === 'delivered')) return edited ? { text: edited, color: 'gray' } : null;
   if (item.delivery === 'sending') return { text: `${edited} · sending`, color: 'yellow' };
   if (item.delivery === 'delivered') return { text: `${edited} ✓ delivered`, color: 'green' };
   if (item.delivery === 'failed') {
@@ -47,18 +55,22 @@ export const viewBottom = (state: ThreadState, count: number) => Math.max(0, Mat
  * pane), however long the author's name (a real name can be 200 characters): the name is cut.
  */
 const TEXT_ROOM = 20;
+/** Columns a note's author keeps beside the mark in a narrow pane (the text then starts below if need be). */
+const NOTE_NAME_ROOM = 6;
 
 /**
- * A message's time, author and send state, as its first row and its last show them. With
- * `width` (the message pane) a name too long to leave the text its room is cut; without it (the
- * reader) it is whole.
+ * A message's time, author and send state, as its first row and its last show them; a note's
+ * mark before the author. With `width` (the message pane) a name too long to leave the text its
+ * room is cut, never the mark; without it (the reader) it is whole.
  */
 function frame(item: ThreadItem, state: ThreadState, viewer: Viewer, width?: number) {
   const t = tail(item, state);
   const time = messageTime(item.message?.createdAt);
+  const mark = item.private ? NOTE_MARK : '';
   let name = author(item, state, viewer.myId);
-  if (width !== undefined) name = truncateEnd(name, width - Math.min(TEXT_ROOM, Math.floor(width / 3)) - displayWidth(`${time} : `));
-  const head = `${time} ${name}: `;
+  // The mark's columns come from the name, which keeps a few (a colleague's note says whose).
+  if (width !== undefined) name = truncateEnd(name, Math.max(mark ? NOTE_NAME_ROOM : 0, width - Math.min(TEXT_ROOM, Math.floor(width / 3)) - displayWidth(`${time} ${mark}: `)));
+  const head = `${time} ${mark}${name}: `;
   const files: FileLink[] = item.attachments.map((a) => ({ name: a.name, mime: a.mime, size: a.size, url: viewer.url + a.url }));
   return { head, files, tailWidth: t ? displayWidth(t.text) : 0 };
 }

@@ -2,7 +2,8 @@
 // the lead class. Typing filters by a fuzzy match on the name; ↑/↓ move; Enter picks. The dialog
 // finder (Ctrl+F) is a picker whose items come from the server: typing edits the query, Enter
 // searches for it (`searched`), and once the list is of that query Enter opens the dialog.
-// Backspace erases a whole grapheme of the query (😀, é), never half of one.
+// Backspace erases a whole grapheme of the query (😀, é), never half of one; Ctrl+U all of it
+// (Ctrl+Y puts it back, while nothing else was typed).
 import { withoutLastGrapheme } from '../../core/text-layout.js';
 
 export interface PickerItem {
@@ -28,6 +29,8 @@ export interface PickerState {
   note: string | null;
   /** The dialog the pick acts on (assign, lead class), named under the search line. */
   about: string | null;
+  /** The query Ctrl+U erased, for Ctrl+Y; null once something else is typed. */
+  erased: string | null;
 }
 
 export type PickerAction =
@@ -38,10 +41,13 @@ export type PickerAction =
   | { type: 'failed'; kind: PickerKind; error: string }
   | { type: 'type'; text: string }
   | { type: 'erase' }
+  /** Erases the whole query (Ctrl+U); `restore` (Ctrl+Y) puts it back. */
+  | { type: 'eraseAll' }
+  | { type: 'restore' }
   | { type: 'move'; by: number }
   | { type: 'close' };
 
-export const emptyPicker: PickerState = { kind: null, items: null, query: '', selected: 0, error: null, searched: null, note: null, about: null };
+export const emptyPicker: PickerState = { kind: null, items: null, query: '', selected: 0, error: null, searched: null, note: null, about: null, erased: null };
 
 export function reducePicker(state: PickerState, action: PickerAction): PickerState {
   switch (action.type) {
@@ -56,10 +62,14 @@ export function reducePicker(state: PickerState, action: PickerAction): PickerSt
       return state.kind === action.kind ? { ...state, items: [], error: action.error } : state;
     case 'type': {
       const text = action.text.replace(/[\r\n\t]/g, ' ');
-      return text ? { ...state, query: state.query + text, selected: 0 } : state;
+      return text ? { ...state, query: state.query + text, selected: 0, erased: null } : state;
     }
     case 'erase':
-      return state.query ? { ...state, query: withoutLastGrapheme(state.query), selected: 0 } : state;
+      return state.query ? { ...state, query: withoutLastGrapheme(state.query), selected: 0, erased: null } : state;
+    case 'eraseAll':
+      return state.query ? { ...state, query: '', selected: 0, erased: state.query } : state;
+    case 'restore':
+      return state.erased === null ? state : { ...state, query: state.query + state.erased, selected: 0, erased: null };
     case 'move': {
       const count = matching(state).length;
       const selected = Math.max(0, Math.min(state.selected + action.by, count - 1));
