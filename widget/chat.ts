@@ -429,6 +429,8 @@ export function startChat(config: WidgetConfig, emit: (event: ApiEvent, detail?:
     pending.set(clientId, entry);
     keep(clientId, entry, null);
     showPending(clientId, entry);
+    // Refused here, as the server would refuse it after the upload (a 400 in the site's console).
+    if (entry.file && !entry.file.size) fail(clientId, entry, view.words.fileEmpty, true);
     conversation();
     uploadFiles();
     next();

@@ -11,6 +11,8 @@
 // zoomed far in) the open panel takes the whole screen, without the tab under it (its × closes
 // it), as a modal dialog (view.ts). The scrolling parts keep a scroll that reaches their end
 // from scrolling the site behind them.
+// The text box's placeholder keeps to its one line, cut where it is wider (Chromium draws no
+// ellipsis in a textarea's placeholder): wrapped, it made the empty box two lines tall.
 // The SMALL screens are those where an operator reply does not open the panel by itself (view.ts).
 // Colours are variables: `.dark` (the visitor's system asks for it, or the site: view.ts) swaps
 // them, each text at least 4.5:1 on its background there too; the project's accent stays. The
@@ -83,7 +85,7 @@ progress{display:block;width:100%;height:6px;margin-top:6px;accent-color:var(--a
 .emoji button:hover{background:var(--bt)}
 form{display:flex;align-items:flex-end;gap:6px;padding:8px;border-top:1px solid var(--bd)}
 textarea{flex:1;resize:none;max-height:120px;border:1px solid var(--bd);border-radius:8px;padding:8px;font:inherit;color:inherit;background:var(--bg)}
-::placeholder{color:var(--mu)}
+::placeholder{color:var(--mu);white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 form button{border:0;border-radius:8px;padding:8px 10px;background:var(--bt);color:inherit}
 form .send{background:var(--accent);color:var(--on-accent)}
 .me{padding:4px 12px 8px;font-size:11px;color:var(--mu)}

@@ -402,9 +402,10 @@ export function createView(serverOrigin: string, actions: ViewActions) {
     grow();
     showEmoji(false);
   };
+  // Empty, one line: a placeholder wider than the box (a phone, a long language) must not grow it.
   const grow = () => {
     input.style.height = 'auto';
-    input.style.height = `${input.scrollHeight + 2}px`;
+    if (input.value) input.style.height = `${input.scrollHeight + 2}px`;
   };
   // After a click on Send the text box has the focus again: the visitor goes on typing.
   form.onsubmit = (e) => {
@@ -530,6 +531,20 @@ export function createView(serverOrigin: string, actions: ViewActions) {
     else if (answer) pill.hidden = false;
   };
   pill.onclick = toEnd;
+
+  /**
+   * A failed message keeps the place it was written in: files picked together stay in the order
+   * picked, however soon each failed. While a message written before it is still on its way, it
+   * waits among them, with no seq; once none is, it goes after the messages stored so far (its
+   * seq is the last one's and a half), and what is stored later goes below it.
+   */
+  const pin = () => {
+    if (!historyShown) return;
+    const after = String((stored.length ? stored[stored.length - 1].seq : 0) + 0.5);
+    let el = list.lastElementChild;
+    while (el?.previousElementSibling && !el.previousElementSibling.hasAttribute('data-seq')) el = el.previousElementSibling;
+    for (; el && !el.hasAttribute('data-seq') && !el.classList.contains('sending'); el = el.nextElementSibling) el.setAttribute('data-seq', after);
+  };
 
   /**
    * An operator's messages in a row show who wrote them once, above the first; a screen reader
@@ -874,6 +889,7 @@ export function createView(serverOrigin: string, actions: ViewActions) {
       }
       if (fresh.length) place(items, fresh.some((m) => m.author === 'visitor'));
       else group(); // an edit drew its message again
+      pin();
     },
     /**
      * A message on its way, last in the list; with `failure` (the reason) it failed, and keeps
@@ -910,14 +926,15 @@ export function createView(serverOrigin: string, actions: ViewActions) {
       }
       // A screen reader hears a message fail on this page (not one restored as failed).
       if (old?.classList.contains('sending')) announce(`${words.yours}: ${body}. ${li.lastElementChild!.textContent}`);
-      // Failed where it was written: after the messages stored so far (failing again with no
-      // send between, it keeps its place; sent again, it goes after those stored meanwhile).
-      // Restored from an earlier page, before the history is shown, it stays last.
-      const lastSeq = stored.length ? stored[stored.length - 1].seq : 0;
-      const after = old?.getAttribute('data-seq') ?? (historyShown ? String(lastSeq + 0.5) : null);
-      if (after !== null) li.setAttribute('data-seq', after);
-      old?.remove();
-      place([[Number(after ?? Infinity), li]], false);
+      // Failed where it was written, in its place (pin() places it among the stored messages);
+      // restored from an earlier page, last.
+      const seq = old?.getAttribute('data-seq');
+      if (seq) li.setAttribute('data-seq', seq);
+      if (old) {
+        old.replaceWith(li);
+        if (pinned) toEnd();
+      } else place([[Infinity, li]], false);
+      pin();
     },
     /**
      * A file on its way: a button that cancels it, and once its upload has started, how much of
@@ -957,6 +974,7 @@ export function createView(serverOrigin: string, actions: ViewActions) {
       byClientId.get(clientId)?.remove();
       byClientId.delete(clientId);
       group();
+      pin();
     },
     /** Another visitor now (the server no longer knew our token): forget what was shown. */
     clear() {

@@ -35,6 +35,8 @@ const EN = {
   fileTooLarge: (why: string, size: string) => why || `the file is too large (${size})`,
   /** Refused before uploading: over the server's limit (`max`), as the server would say it. */
   fileOverLimit: (max: string, _size: string) => `a file may be at most ${max}`,
+  /** Refused before uploading: the server takes no empty file. */
+  fileEmpty: 'the file is empty',
   uploadBudget: (hours: number) => `you have sent too many files today: try again in ${hours} h`,
   newMessages: 'New messages',
   /** Over the list scrolled up, when a message arrives below. */
@@ -59,7 +61,8 @@ const RU: typeof EN = {
   typing: 'Оператор печатает…',
   emoji: 'Эмодзи',
   attach: 'Прикрепить файл',
-  placeholder: 'Напишите сообщение…',
+  // Short: the text box is narrow beside «Отправить», and its placeholder is cut, not wrapped.
+  placeholder: 'Сообщение…',
   message: 'Сообщение',
   send: 'Отправить',
   you: (name: string) => `Вы — ${name}`,
@@ -79,6 +82,7 @@ const RU: typeof EN = {
   cancelUpload: 'Отменить загрузку',
   fileTooLarge: (_why: string, size: string) => `файл слишком большой (${size})`,
   fileOverLimit: (_max: string, size: string) => `файл слишком большой (${size})`,
+  fileEmpty: 'файл пустой',
   uploadBudget: (hours: number) => `сегодня отправлено слишком много файлов: попробуйте через ${hours} ч`,
   newMessages: 'Новые сообщения',
   newBelow: 'Новое сообщение ↓',

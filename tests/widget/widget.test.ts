@@ -687,7 +687,7 @@ describe('on the host page', () => {
     await launcher.waitFor({ state: 'attached' });
     expect(await launcher.textContent()).toBe('Чат с нами');
     expect(await launcher.getAttribute('aria-label')).toBe('Чат с нами');
-    expect(await page.locator('textarea').getAttribute('placeholder')).toBe('Напишите сообщение…');
+    expect(await page.locator('textarea').getAttribute('placeholder')).toBe('Сообщение…');
     expect(await page.locator('.close').getAttribute('aria-label')).toBe('Закрыть чат');
   });
 });
