@@ -17,6 +17,9 @@ export const unauthenticated = (message = 'sign in first: the request carries no
   new AppError(401, 'unauthenticated', message);
 export const forbidden = (message: string, code: ErrorCode = 'forbidden') => new AppError(403, code, message);
 export const notFound = (message: string) => new AppError(404, 'not_found', message);
+/** A member without the operator role tries to answer; an admin of the project gives it. */
+export const notAnOperator = () =>
+  forbidden('only operators answer dialogs in this project; an admin gives the role with: parley team update EMAIL --operator');
 export const conflict = (message: string) => new AppError(409, 'conflict', message);
 export const tooLarge = (message: string) => new AppError(413, 'too_large', message);
 export const rateLimited = (message: string, retryAfterSeconds: number) =>

@@ -62,7 +62,8 @@ function aboutClientId(err: unknown, clientId: string, dialogId: number, kind: '
   const used = /^this clientId was already used (.*)$/s;
   if (!(err instanceof ApiError && err.status === 409 && used.test(err.message))) return err;
   const why = err.message.replace(used, '$1');
-  return new CliError(`--client-id ${clientId} was already used in dialog ${dialogId} ${why}; this ${kind} was not sent (another --client-id sends it as a new one)`);
+  const [done, does] = kind === 'note' ? ['stored', 'stores'] : ['sent', 'sends'];
+  return new CliError(`--client-id ${clientId} was already used in dialog ${dialogId} ${why}; this ${kind} was not ${done} (another --client-id ${does} it as a new one)`);
 }
 
 /** What the command did, in words: a note is for operators, so nothing of it is "sent to" the visitor. */

@@ -20,13 +20,16 @@ const marks = (ids: unknown[]) => ids.map(() => '?').join(',');
 
 export function attachmentsRepo(db: Db) {
   return {
-    /** Moves the expiry of the visitor's files `ids` (those no message carries yet) to `expiresAt`. */
-    async claim(tx: Tx, visitorId: number, ids: number[], expiresAt: number): Promise<void> {
-      await tx.run(`UPDATE attachments SET expires_at = ? WHERE visitor_id = ? AND expires_at IS NOT NULL AND id IN (${marks(ids)})`, [
-        expiresAt,
-        visitorId,
-        ...ids,
-      ]);
+    /**
+     * Moves the expiry of the visitor's files `ids` (those no message carries yet) to `expiresAt`;
+     * with `onlyVisitors`, of those the visitor uploaded.
+     */
+    async claim(tx: Tx, visitorId: number, ids: number[], expiresAt: number, onlyVisitors: boolean): Promise<void> {
+      await tx.run(
+        `UPDATE attachments SET expires_at = ? WHERE visitor_id = ? AND expires_at IS NOT NULL AND id IN (${marks(ids)})
+         ${onlyVisitors ? "AND uploaded_by = 'visitor'" : ''}`,
+        [expiresAt, visitorId, ...ids],
+      );
     },
 
     /**

@@ -13,7 +13,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { Attachment, DialogParams } from '../../core/protocol/index.js';
 import type { ProjectRow } from '../db/projects.js';
-import { AppError, badRequest, forbidden, notFound, unauthenticated } from '../errors.js';
+import { AppError, badRequest, forbidden, notAnOperator, notFound, unauthenticated } from '../errors.js';
 import { FILE_CSP } from '../plugins/security.js';
 import { type IncomingFile, presentAttachment } from '../services/attachments.js';
 import { sha256 } from '../secrets.js';
@@ -125,7 +125,7 @@ export default async function attachmentRoutes(app: FastifyInstance) {
       const auth = await app.authenticate(request);
       // Files go into dialogs with messages: only those who answer dialogs upload them.
       if (!(await app.services.projects.membership(auth, request.params.projectId)).operator) {
-        throw forbidden('only operators answer dialogs in this project');
+        throw notAnOperator();
       }
       const { dialog } = await dialogs.detail(auth, request.params.projectId, request.params.dialogId, 0);
       const upload = await readUpload(request);

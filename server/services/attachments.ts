@@ -205,16 +205,20 @@ export function attachmentsService(deps: ServiceDeps) {
     },
 
     /**
-     * The attachments a message may carry: uploaded into this visitor's conversation. Claimed
-     * for the send that asks, so the sweep cannot remove one before the message is stored.
+     * The attachments a message may carry: uploaded into this visitor's conversation, and for a
+     * visitor's own message uploaded by the visitor (an operator's upload may be a note's file,
+     * or not sent yet: the visitor must not get its address by naming its id). Claimed for the
+     * send that asks, so the sweep cannot remove one before the message is stored.
      */
-    async forMessage(visitorId: number, ids: number[] | undefined): Promise<Attachment[]> {
+    async forMessage(visitorId: number, ids: number[] | undefined, by: 'visitor' | 'operator'): Promise<Attachment[]> {
       if (!ids || ids.length === 0) return [];
       const unique = [...new Set(ids)];
+      const onlyVisitors = by === 'visitor';
       const rows = await db.write(async (tx) => {
-        await repo.claim(tx, visitorId, unique, clock.now() + UPLOAD_RULES.unusedTtlMs);
+        await repo.claim(tx, visitorId, unique, clock.now() + UPLOAD_RULES.unusedTtlMs, onlyVisitors);
         return tx.all<AttachmentRow>(
-          `SELECT * FROM attachments WHERE visitor_id = ? AND id IN (${unique.map(() => '?').join(',')})`,
+          `SELECT * FROM attachments WHERE visitor_id = ? AND id IN (${unique.map(() => '?').join(',')})
+           ${onlyVisitors ? "AND uploaded_by = 'visitor'" : ''}`,
           [visitorId, ...unique],
         );
       });

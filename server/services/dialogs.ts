@@ -20,7 +20,7 @@ import { CARD_BY_OPERATOR, type DialogRouting, type DialogRow, type MessageViewR
 import type { ProjectRow } from '../db/projects.js';
 import type { Tx } from '../db/sqlite.js';
 import type { UserRow } from '../db/users.js';
-import { AppError, badRequest, conflict, forbidden, notFound, rateLimited } from '../errors.js';
+import { AppError, badRequest, conflict, forbidden, notAnOperator, notFound, rateLimited } from '../errors.js';
 import { sha256 } from '../secrets.js';
 import type { Auth } from './accounts.js';
 import type { AttachmentsService } from './attachments.js';
@@ -215,10 +215,9 @@ export interface PendingVisitor {
 /** The form of the tokens visitorHello gives. */
 const VISITOR_TOKEN = /^pvt_[A-Za-z0-9_-]{43}$/;
 
-export function dialogsService(deps: ServiceDeps, projects: ProjectsService, attachments: AttachmentsService) {
+export function dialogsService(deps: ServiceDeps, projects: ProjectsService, uploads: AttachmentsService) {
   const { db, repos, clock, bus } = deps;
   const r = repos.dialogs;
-  const attachmentsOf = (visitorId: number, ids: number[] | undefined) => attachments.forMessage(visitorId, ids);
   const awaitingDelivery = deliveryCache();
   /** Searches running per user. */
   const searching = new Map<number, number>();
@@ -284,7 +283,7 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
 
   async function requireOperator(auth: Auth, projectId: number) {
     const m = await projects.membership(auth, projectId);
-    if (!m.operator) throw forbidden('only operators answer dialogs in this project');
+    if (!m.operator) throw notAnOperator();
     return m;
   }
 
@@ -355,8 +354,8 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
     if ((existing.private === 1) !== m.private) {
       // A visitor is not told that a note exists: to them it is a clientId used, nothing more.
       if (m.author === 'visitor') throw conflict('this clientId was already used for another message');
-      const kind = (note: boolean) => (note ? 'a private note' : 'a message to the visitor');
-      throw conflict(`this clientId was already used for ${kind(existing.private === 1)}: this one is ${kind(m.private)}`);
+      const was = existing.private === 1 ? 'a private note' : existing.author === 'visitor' ? "the visitor's message" : 'a message to the visitor';
+      throw conflict(`this clientId was already used for ${was}: this one is ${m.private ? 'a private note' : 'a message to the visitor'}`);
     }
     const stored = presentMessage(existing).attachments;
     const otherText = existing.body !== m.body && existing.edited_at === null;
@@ -364,7 +363,7 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
     if (otherText || otherFiles) {
       const what = [otherText && 'a different text', otherFiles && 'other files'].filter(Boolean).join(' and ');
       const files = otherFiles ? `: it has ${fileList(stored)}, this one ${fileList(m.attachments)}` : '';
-      throw conflict(`this clientId was already used for a message with ${what}${files}`);
+      throw conflict(`this clientId was already used for a ${m.private ? 'note' : 'message'} with ${what}${files}`);
     }
     return { row: existing, isNew: false, dialog: null };
   }
@@ -486,7 +485,7 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
       input: { clientId: string; body: string; attachmentIds?: number[]; page?: PageContext; group?: string | null },
     ) {
       const body = cleanBody(input.body).trim();
-      const attachments = await attachmentsOf(visitor.id, input.attachmentIds);
+      const attachments = await uploads.forMessage(visitor.id, input.attachmentIds, 'visitor');
       if (!body && attachments.length === 0) throw badRequest('a message needs some text or a file');
       const page = input.page && cleanPageContext(input.page);
       // Kept for the lead journal: where the visit began (it brought the referrer and UTM tags).
@@ -680,7 +679,7 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
       if (!dialog || dialog.project_id !== projectId) throw notFound(`no dialog with id ${dialogId}`);
       const note = options.private === true;
       const body = cleanBody(rawBody).trim();
-      const attachments = await attachmentsOf(dialog.visitor_id, attachmentIds);
+      const attachments = await uploads.forMessage(dialog.visitor_id, attachmentIds, 'operator');
       if (!body && attachments.length === 0) throw badRequest(`a ${note ? 'note' : 'message'} needs some text or a file`);
       const now = clock.now();
       const result = await db.write(async (tx) => {
@@ -727,7 +726,7 @@ export function dialogsService(deps: ServiceDeps, projects: ProjectsService, att
         throw new AppError(403, 'edit_window_expired', 'messages can be edited only within 10 minutes of sending');
       }
       const body = cleanBody(rawBody).trim();
-      if (!body) throw badRequest('a message needs some text');
+      if (!body) throw badRequest(`a ${existing.private === 1 ? 'note' : 'message'} needs some text`);
       if (body === existing.body) return presentMessage(existing);
       const row = await db.write(async (tx) => {
         await r.reviseMessage(tx, messageId, dialog.id, { body, edited_at: now });

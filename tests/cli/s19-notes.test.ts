@@ -163,7 +163,7 @@ describe('parley send --note', () => {
     const asNote = await operator.run(['send', d, '--note', '--client-id', 'in-stock', 'Yes, it is in stock.']);
     expectFailure(asNote, 1);
     expect(asNote.stderr).toBe(
-      `parley: --client-id in-stock was already used in dialog ${d} for a message to the visitor: this one is a private note; this note was not sent (another --client-id sends it as a new one)\n`,
+      `parley: --client-id in-stock was already used in dialog ${d} for a message to the visitor: this one is a private note; this note was not stored (another --client-id stores it as a new one)\n`,
     );
 
     // One note and one message under the two ids; the visitor has the message alone.

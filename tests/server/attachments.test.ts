@@ -131,6 +131,44 @@ describe('attachments', () => {
     await other.peer.close();
   });
 
+  it("refuses a visitor's message naming an operator's upload: a note's file, or one not sent yet; its address never reaches the widget", async () => {
+    const seen: string[] = [];
+    visitor.peer.ws.on('message', (raw) => seen.push(raw.toString()));
+    const secret = (await (await operatorUpload(Buffer.from('%PDF-1.4 internal'), 'refund policy.pdf')).json()) as { id: number; url: string };
+    const note = await operator.request<{ id: number; private: boolean }>('POST', `/api/v1/projects/${project.id}/dialogs/${visitor.dialogId}/messages`, {
+      clientId: 'n1',
+      body: 'for the team',
+      attachmentIds: [secret.id],
+      private: true,
+    });
+    expect(note.private).toBe(true);
+    const unsent = (await (await operatorUpload(PNG, 'draft.png')).json()) as { id: number; url: string };
+    const own = (await (await widgetUpload(PNG, 'mine.png')).json()) as { id: number };
+
+    for (const [clientId, ids] of [['t1', [secret.id]], ['t2', [unsent.id]], ['t3', [own.id, unsent.id]]] as const) {
+      visitor.peer.send({ type: 'message.send', clientId, body: 'mine now', attachmentIds: [...ids] });
+      const err = await visitor.peer.next((f) => f.type === 'error' && f.ref === clientId);
+      expect(err).toMatchObject({ code: 'not_found', message: 'an attachment of this message does not exist in this dialog' });
+    }
+    // The visitor's own file still goes, and nothing of the refused sends was stored.
+    visitor.peer.send({ type: 'message.send', clientId: 't4', body: 'mine', attachmentIds: [own.id] });
+    await visitor.peer.next((f) => f.type === 'message.stored' && f.clientId === 't4');
+    const thread = await operator.request<{ messages: Array<{ clientId: string | null; body: string }> }>(
+      'GET',
+      `/api/v1/projects/${project.id}/dialogs/${visitor.dialogId}`,
+    );
+    expect(thread.messages.map((m) => m.body)).toEqual(['hi', 'for the team', 'mine']);
+    for (const url of [secret.url, unsent.url]) expect(seen.some((f) => f.includes(url.split('/')[3]))).toBe(false);
+    // An operator may still send the unsent file to the visitor: then, and only then, the widget has it.
+    const reply = await operator.request<{ id: number }>('POST', `/api/v1/projects/${project.id}/dialogs/${visitor.dialogId}/messages`, {
+      clientId: 'o2',
+      body: 'the draft',
+      attachmentIds: [unsent.id],
+    });
+    const pushed = await visitor.peer.next((f) => f.type === 'message' && f.message.id === reply.id);
+    expect(pushed.message.attachments[0].url).toBe(unsent.url);
+  });
+
   it('keeps files unreadable without the exact URL', async () => {
     const att = (await (await widgetUpload(PNG, 'a.png')).json()) as { id: number; url: string };
     const wrongKey = att.url.replace(/\/files\/(\d+)\/[^/]+\//, '/files/$1/AAAAAAAAAAAAAAAAAAAAAA/');

@@ -310,6 +310,13 @@ describe('a repeat under a used clientId', () => {
     const asNote = await expectApiError(note(oli, visitor.dialogId, 'We are checking your order', answerId), 409, 'conflict');
     expect(asNote.message).toBe('this clientId was already used for a message to the visitor: this one is a private note');
 
+    // A note under a note's clientId with other words is named a note; the visitor's clientId is theirs.
+    const otherText = await expectApiError(note(oli, visitor.dialogId, 'Internal: he paid', clientId), 409, 'conflict');
+    expect(otherText.message).toBe('this clientId was already used for a note with a different text');
+    const visitorsId = (await oli.listMessages(shop.id, visitor.dialogId))[0].clientId!;
+    const onVisitors = await expectApiError(note(oli, visitor.dialogId, 'Hi', visitorsId), 409, 'conflict');
+    expect(onVisitors.message).toBe("this clientId was already used for the visitor's message: this one is a private note");
+
     // Over the socket, the same words.
     const oliSocket = await operatorSocket(oli);
     oliSocket.send({ type: 'message.send', dialogId: visitor.dialogId, clientId, body: 'Internal: check his order' });
@@ -330,6 +337,16 @@ describe('a repeat under a used clientId', () => {
   });
 });
 
+describe('a member who is no operator', () => {
+  it('may not write a note, and is told how the role is given', async () => {
+    const visitor = await visitorWrites(site(), 'Hi');
+    await root.updateMember(shop.id, 'ann@example.com', { operator: false, access: 'settings' });
+    const refused = await expectApiError(note(ann, visitor.dialogId, 'For the team'), 403, 'forbidden');
+    expect(refused.message).toBe('only operators answer dialogs in this project; an admin gives the role with: parley team update EMAIL --operator');
+    expect((await oli.listMessages(shop.id, visitor.dialogId)).map((m) => m.body)).toEqual(['Hi']);
+  });
+});
+
 describe("editing one's note", () => {
   it('works as for a message, reaches operators as private, never the widget; others may not; 10 minutes', async () => {
     const visitor = await visitorWrites(site(), 'Hi');
@@ -342,6 +359,7 @@ describe("editing one's note", () => {
     expect(updated.message).toMatchObject({ private: true, body: 'He is angry' });
 
     await expectApiError(ann.editMessage(shop.id, sent.message.id, 'He is calm'), 403, 'forbidden');
+    expect((await expectApiError(oli.editMessage(shop.id, sent.message.id, '  '), 400, 'validation')).message).toBe('a note needs some text');
     clock.advance(EDIT_WINDOW_MS + 1);
     await expectApiError(oli.editMessage(shop.id, sent.message.id, 'He was angry'), 403, 'edit_window_expired');
 
