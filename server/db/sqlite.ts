@@ -5,7 +5,11 @@
 // failing job does not undo the others). A job's promise settles only after its transaction
 // committed, so whatever a service does after `await db.write(...)` (emitting events, answering
 // a request) happens after the data is durable. No timer is involved: a lone write commits at
-// the end of the current turn of the event loop.
+// the end of the turn of the event loop that asked for it, and once more writes come, a commit
+// waits for the next turns as long as they bring more (up to a millisecond: gather()). A commit
+// costs about 45 us whatever it holds, and jobs in one commit share the pages they write to the
+// WAL: at 5,000 messages a second, with 2.2 jobs a commit when each turn committed its own,
+// this took the event loop from 151 to 134 us a message (bench/).
 //
 // The driver is better-sqlite3: statements run synchronously on the calling thread (about a
 // microsecond for a lookup by key) from cached prepared statements. The asynchronous `sqlite3`
@@ -171,6 +175,11 @@ const BUSY_RETRY_SLOW_MS = 25;
 
 const isBusy = (err: unknown) => /^SQLITE_(BUSY|LOCKED)/.test(String((err as { code?: unknown } | null)?.code ?? ''));
 
+/** The longest a commit waits for more writes once its first is asked for (gather()). */
+const GATHER_MS = 1;
+/** A commit with this many jobs waits for no more. */
+const GATHER_MAX = 64;
+
 interface Job {
   fn: (tx: Tx) => Promise<unknown>;
   resolve: (value: unknown) => void;
@@ -286,6 +295,20 @@ export async function openDatabase(path: string, options: DatabaseOptions = {}):
     });
   }
 
+  /**
+   * Waits for the end of this turn of the event loop, then, while writes keep coming (under load
+   * every turn brings some), for the next turn, up to GATHER_MS after the first write or
+   * GATHER_MAX writes: a lone write commits at once, and under load a commit carries many.
+   */
+  async function gather(): Promise<void> {
+    const until = performance.now() + GATHER_MS;
+    let seen: number;
+    do {
+      seen = queue.length;
+      await new Promise<void>((go) => setImmediate(go));
+    } while (queue.length > seen && queue.length < GATHER_MAX && performance.now() < until);
+  }
+
   async function drain(): Promise<void> {
     while (queue.length > 0) {
       const batch = queue;
@@ -303,8 +326,9 @@ export async function openDatabase(path: string, options: DatabaseOptions = {}):
       const done = new Promise<T>((resolve, reject) => {
         queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
         // The first write waits for the end of this turn of the event loop, so every write asked
-        // for meanwhile (the frames of all sockets read in this turn) shares one commit.
-        if (!draining) draining = new Promise<void>((go) => setImmediate(go)).then(drain);
+        // for meanwhile (the frames of all sockets read in this turn) shares one commit, and for
+        // the turns after it while they bring more.
+        if (!draining) draining = gather().then(drain);
       });
       queued?.();
       return done;

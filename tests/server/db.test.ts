@@ -91,6 +91,47 @@ describe('database', () => {
     expect(rows.map((r) => r.v)).toEqual([1, 2, 3]);
   });
 
+  it('commits a lone write in its turn; writes that keep coming in the next turns share a commit, which does not wait for ever', async () => {
+    db = await openDatabase(join(await tempDir(), 'p.db'));
+    const d = db;
+    await d.write((tx) => tx.run('CREATE TABLE t (v TEXT)'));
+    const nextTurn = () => new Promise<void>((go) => setImmediate(go));
+    const events: string[] = [];
+    const writeOf = (v: string) => d.write((tx) => (events.push(`${v} ran`), tx.run('INSERT INTO t (v) VALUES (?)', [v])));
+    // Each case starts with no commit under way (one under way takes what is asked meanwhile).
+    await nextTurn();
+
+    // Alone, at the end of the turn that asked for it: the next turn sees it committed.
+    let lone = false;
+    void writeOf('lone').then(() => (lone = true));
+    await nextTurn();
+    expect(lone).toBe(true);
+
+    // Two writes in a turn, and one more in the next turn: all three in one commit.
+    events.length = 0;
+    setImmediate(() => setImmediate(() => void writeOf('c').then(() => events.push('c committed'))));
+    await Promise.all([writeOf('a').then(() => events.push('a committed')), writeOf('b')]);
+    await d.write(async () => undefined);
+    expect(events.slice(0, 3)).toEqual(['a ran', 'b ran', 'c ran']);
+    expect(events).toContain('c committed');
+    await nextTurn();
+
+    // A write in every turn does not hold the first one back for long (GATHER_MS, GATHER_MAX): it
+    // is committed while they go on.
+    let first = false;
+    void writeOf('first').then(() => (first = true));
+    const started = performance.now();
+    let turns = 0;
+    while (!first && performance.now() - started < 1000) {
+      void writeOf(`w${turns++}`);
+      await nextTurn();
+    }
+    expect(first).toBe(true);
+    expect(turns).toBeGreaterThan(1);
+    expect(performance.now() - started).toBeLessThan(500);
+    expect((await d.get<{ n: number }>("SELECT count(*) AS n FROM t WHERE v LIKE 'w%'"))?.n).toBeGreaterThanOrEqual(turns - 1);
+  });
+
   it('answers writes only after they are visible to readers', async () => {
     db = await openDatabase(join(await tempDir(), 'p.db'));
     const d = db;
