@@ -8,8 +8,8 @@
 // the end of the turn of the event loop that asked for it, and once more writes come, a commit
 // waits for the next turns as long as they bring more (up to a millisecond: gather()). A commit
 // costs about 45 us whatever it holds, and jobs in one commit share the pages they write to the
-// WAL: at 5,000 messages a second, with 2.2 jobs a commit when each turn committed its own,
-// this took the event loop from 151 to 134 us a message (bench/).
+// WAL: at 5,000 messages a second this made a quarter fewer commits (1,840 a second against
+// 2,450) and took the event loop from 161 to 146 us a message (nine interleaved runs, bench/).
 //
 // The driver is better-sqlite3: statements run synchronously on the calling thread (about a
 // microsecond for a lookup by key) from cached prepared statements. The asynchronous `sqlite3`
