@@ -4,36 +4,15 @@
 // is never cut for it. An operator's edit of the field (`i`) makes it theirs: the mark goes once
 // the server answers.
 import { randomUUID } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ParleyClient } from '../../core/client/api.js';
+import { describe, expect, it } from 'vitest';
 import { BACKSPACE, DOWN, ENTER, ESC, press, waitForFrame } from '../helpers/ink.js';
-import { type Peer, visitorWrites } from '../helpers/realtime.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { shopWithOli } from '../helpers/shop.js';
-import { startTuiApp } from '../helpers/tui-app.js';
+import { liveShop } from '../helpers/live-shop.js';
+import type { Peer } from '../helpers/realtime.js';
 
 const ORIGIN = 'https://shop.example.com';
 
-let server: TestServer;
-let admin: ParleyClient;
-let oli: ParleyClient;
-let project: { id: number; widgetKey: string };
-const peers: Peer[] = [];
-const teardown: Array<() => unknown> = [];
-
-beforeEach(async () => {
-  server = await startTestServer();
-  ({ admin, oli, project } = await shopWithOli(server, ORIGIN));
-});
-
-afterEach(async () => {
-  for (const t of teardown.splice(0).reverse()) await t();
-  await Promise.all(peers.splice(0).map((p) => p.close()));
-  await server.close();
-});
-
-/** A visitor who wrote a first message: their socket and dialog. */
-const visitor = () => visitorWrites({ url: server.url, widgetKey: project.widgetKey, origin: ORIGIN, projectId: project.id, admin, peers }, 'About my order');
+const shop = liveShop(ORIGIN);
+const visitor = () => shop.visitorWrites('About my order');
 
 /** The site identifies the visitor; the server must take it. */
 async function identify(peer: Peer, fields: Record<string, string>) {
@@ -47,12 +26,12 @@ const cardRows = (frame: string) => frame.split('\n').map((row) => row.split('�
 /** The card's row that starts with `label`; undefined when none. */
 const cardRow = (frame: string, label: string) => cardRows(frame).find((text) => text.startsWith(`${label}:`));
 
-const startApp = (columns: number) => startTuiApp({ url: server.url, user: oli, projectId: project.id, size: { columns, rows: 32 }, teardown });
+const startApp = (columns: number) => shop.startApp({ columns, rows: 32 });
 
 describe('the client card', () => {
   it('marks the values the site gives as they arrive, not the operator’s; editing one with i makes it the operator’s', async () => {
     const v = await visitor();
-    await oli.updateCard(project.id, v.dialogId, { phone: '+47 555 0100' });
+    await shop.oli.updateCard(shop.project.id, v.dialogId, { phone: '+47 555 0100' });
     // 160 columns: a card 34 columns inside, room for the whole mark.
     const { app } = await startApp(160);
     await waitForFrame(app, (f) => f.includes('My messages (1)'), 'the dialog listed');
@@ -74,7 +53,7 @@ describe('the client card', () => {
     frame = await waitForFrame(app, (f) => f.includes('client card saved'), 'saved');
     expect(cardRow(frame, 'Email')).toBe('Email: ann@example.org');
     expect(cardRow(frame, 'Name')).toBe('Name: Ann Lee (from site)');
-    expect((await oli.getDialog(project.id, v.dialogId)).visitor.card.fromSite).toEqual(['realName']);
+    expect((await shop.oli.getDialog(shop.project.id, v.dialogId)).visitor.card.fromSite).toEqual(['realName']);
   });
 
   it('on a narrow card shortens the mark, then puts it on the row under the value, rather than cutting the value', async () => {

@@ -1,4 +1,4 @@
-// Private notes in the TUI, against a real server. Ctrl+P turns the open dialog's composer into a
+// Private notes in the TUI, against a real shop.server. Ctrl+P turns the open dialog's composer into a
 // note's (a first row "Private note: only operators see it", "send the note"), and back: the note
 // is stored private and the visitor's widget gets nothing of it, not even "typing…". The choice is
 // the dialog's and stays until switched back; an edit keeps a note a note. In the message pane a
@@ -7,7 +7,7 @@
 // note neither replaces the preview nor makes the dialog unread (nor rings). A note that could not
 // go shows failed and goes again as a note.
 import { randomUUID } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ParleyClient } from '../../core/client/api.js';
 import type { OperatorConnection, StateChange } from '../../core/client/realtime.js';
 import type { DialogSummary } from '../../core/protocol/dialogs.js';
@@ -18,48 +18,28 @@ import { CTRL_S, ENTER, ESC, overflow, press, waitForFrame } from '../helpers/in
 import type { ManualTime } from '../helpers/manual-time.js';
 import { passwordFrom, watchOutbox } from '../helpers/mail.js';
 import { netCut } from '../helpers/netcut.js';
-import { type Peer, visitorWrites } from '../helpers/realtime.js';
-import { NEW_PASSWORD, signIn, startTestServer, type TestServer } from '../helpers/server.js';
-import { shopWithOli } from '../helpers/shop.js';
-import { startTuiApp } from '../helpers/tui-app.js';
+import { NEW_PASSWORD, signIn } from '../helpers/server.js';
+import { liveShop } from '../helpers/live-shop.js';
+import type { Peer } from '../helpers/realtime.js';
 
 const ORIGIN = 'https://shop.example.com';
 /** Ctrl+P as every terminal sends it. */
 const CTRL_P = '\x10';
 const NOTE_ROW = 'Private note: only operators see it';
 
-let server: TestServer;
-let admin: ParleyClient;
-let oli: ParleyClient;
-let project: { id: number; widgetKey: string };
-const peers: Peer[] = [];
-const teardown: Array<() => unknown> = [];
-
-beforeEach(async () => {
-  server = await startTestServer();
-  ({ admin, oli, project } = await shopWithOli(server, ORIGIN));
-});
-
-afterEach(async () => {
-  for (const t of teardown.splice(0).reverse()) await t();
-  await Promise.all(peers.splice(0).map((p) => p.close()));
-  await server.close();
-});
-
-/** A visitor on the page who wrote `body`: their socket and dialog. */
-const visitor = (body: string) => visitorWrites({ url: server.url, widgetKey: project.widgetKey, origin: ORIGIN, projectId: project.id, admin, peers }, body);
+const shop = liveShop(ORIGIN);
+const visitor = (body: string) => shop.visitorWrites(body);
 
 /** Another operator of the shop, signed in. */
 async function operator(email: string, firstName: string, lastName: string): Promise<ParleyClient> {
-  const outbox = await watchOutbox(server.dataDir);
-  await admin.addMember(project.id, { email, firstName, lastName, operator: true });
+  const outbox = await watchOutbox(shop.server.dataDir);
+  await shop.admin.addMember(shop.project.id, { email, firstName, lastName, operator: true });
   const mail = await outbox.waitFor((m) => m.to === email);
   outbox.close();
-  return signIn(server.url, email, passwordFrom(mail), NEW_PASSWORD);
+  return signIn(shop.server.url, email, passwordFrom(mail), NEW_PASSWORD);
 }
 
-const startApp = (size: { columns: number; rows: number }, socketUrl = server.url) =>
-  startTuiApp({ url: server.url, socketUrl, user: oli, projectId: project.id, size, teardown });
+const startApp = (size: { columns: number; rows: number }, socketUrl?: string) => shop.startApp(size, socketUrl);
 
 const statusBar = (frame: string) => frame.split('\n').at(-1)!;
 /** The text of every row of the frame inside its panes' borders, trimmed. */
@@ -67,7 +47,7 @@ const cells = (frame: string) => frame.split('\n').flatMap((row) => row.split(/[
 const rowWith = (frame: string, text: string) => frame.split('\n').find((row) => row.includes(text));
 
 /** The message the server holds in the dialog with `body`. */
-const stored = async (dialogId: number, body: string) => (await oli.listMessages(project.id, dialogId)).find((m) => m.body === body);
+const stored = async (dialogId: number, body: string) => (await shop.oli.listMessages(shop.project.id, dialogId)).find((m) => m.body === body);
 
 /**
  * Proves what the visitor's widget was sent before now: a ping's pong comes after every frame
@@ -108,7 +88,7 @@ describe('writing a private note', () => {
     await press(app, 'It ships today', CTRL_S);
     const reply = await v.peer.next((f) => JSON.stringify(f).includes('It ships today'));
     expect(JSON.stringify(reply)).not.toContain('VIP');
-    expect((await oli.listMessages(project.id, v.dialogId)).map((m) => [m.body, m.private])).toEqual([
+    expect((await shop.oli.listMessages(shop.project.id, v.dialogId)).map((m) => [m.body, m.private])).toEqual([
       ['Where is my order?', false],
       [note, true],
       ['It ships today', false],
@@ -177,8 +157,8 @@ describe('writing a private note', () => {
   it('a note that could not go shows failed, r sends it again, and it is stored as a note', async () => {
     const note = 'Call them back tomorrow';
     const v = await visitor('Hello?');
-    const cut = await netCut(server.url);
-    teardown.push(() => cut.close());
+    const cut = await netCut(shop.server.url);
+    shop.teardown.push(() => cut.close());
     const { app, time, connection } = await startApp({ columns: 120, rows: 30 }, cut.url);
     const states: StateChange[] = [];
     connection.on('state', (change) => void states.push(change));
@@ -221,7 +201,7 @@ describe('notes in the message pane and the dialog list', () => {
     const body = 'Checked the warehouse: two red bikes left, I hold one for them until Friday';
     const v = await visitor('Is the red bike in stock?');
     const ann = await operator('ann@example.com', 'Annabel', 'Lee');
-    await ann.sendMessage(project.id, v.dialogId, randomUUID(), body, undefined, { private: true });
+    await ann.sendMessage(shop.project.id, v.dialogId, randomUUID(), body, undefined, { private: true });
     const rows = 20;
     const { app } = await startApp({ columns, rows });
     let frame = await waitForFrame(app, (f) => f.includes('My messages (1)'), 'the dialog listed');
@@ -256,7 +236,7 @@ describe('a colleague’s note in the dialog lists', () => {
     // Read the first, then open the second: the first is read and not open.
     await press(app, '\x1b[B', ENTER, ESC, ESC, '\x1b[A', ENTER);
     await waitForFrame(app, (f) => /My messages \(2\) +│/.test(f) && f.includes(': Second question'), 'both read');
-    await ann.sendMessage(project.id, first.dialogId, randomUUID(), 'Ann was here', undefined, { private: true });
+    await ann.sendMessage(shop.project.id, first.dialogId, randomUUID(), 'Ann was here', undefined, { private: true });
     // A dialog that arrives after the note: the lists that show it were loaded after the note.
     await visitor('Third question');
     const frame = await waitForFrame(app, (f) => f.includes('My messages (3)'), 'the third dialog listed');

@@ -3,41 +3,21 @@
 // text; the password screen kept "the two new passwords differ" while matching ones were typed;
 // Ctrl+U did nothing in the client card's form (nor in the other windows' fields).
 import { render } from 'ink-testing-library';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ParleyClient } from '../../core/client/api.js';
+import { describe, expect, it } from 'vitest';
 import { Gate } from '../../tui/login/Gate.js';
 import { initialLogin, type LoginAction, type LoginState, reduceLogin } from '../../tui/login/state.js';
 import { BACKSPACE, CTRL_F, DOWN, ENTER, ESC, press, waitForFrame } from '../helpers/ink.js';
 import { passwordFrom, watchOutbox } from '../helpers/mail.js';
-import { type Peer, visitorWrites } from '../helpers/realtime.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { shopWithOli } from '../helpers/shop.js';
-import { startTuiApp } from '../helpers/tui-app.js';
+import { liveShop } from '../helpers/live-shop.js';
 
 const ORIGIN = 'https://shop.example.com';
 const CTRL_U = '\x15';
 const CTRL_Y = '\x19';
 
-let server: TestServer;
-let admin: ParleyClient;
-let oli: ParleyClient;
-let project: { id: number; widgetKey: string };
-const peers: Peer[] = [];
-const teardown: Array<() => unknown> = [];
+const shop = liveShop(ORIGIN);
+const visitor = (body: string) => shop.visitorWrites(body);
+const startApp = (size: { columns: number; rows: number }) => shop.startApp(size);
 
-beforeEach(async () => {
-  server = await startTestServer();
-  ({ admin, oli, project } = await shopWithOli(server, ORIGIN));
-});
-
-afterEach(async () => {
-  for (const t of teardown.splice(0).reverse()) await t();
-  await Promise.all(peers.splice(0).map((p) => p.close()));
-  await server.close();
-});
-
-const visitor = (body: string) => visitorWrites({ url: server.url, widgetKey: project.widgetKey, origin: ORIGIN, projectId: project.id, admin, peers }, body);
-const startApp = (size: { columns: number; rows: number }) => startTuiApp({ url: server.url, user: oli, projectId: project.id, size, teardown });
 const statusBar = (frame: string) => frame.split('\n').at(-1)!.trimEnd();
 
 describe('the status bar offers the keys that work where the keys go', () => {
@@ -78,8 +58,8 @@ describe('the password screen', () => {
   const ENTER_KEY: LoginAction = { type: 'enter' };
 
   it('in the reducer: "differ" and "too short" go once either new password is edited; other errors stay until Enter', () => {
-    let s = run(initialLogin({ url: server.url, email: 'oli@example.com' }), typed('one-time'), ENTER_KEY);
-    s = run(s, { type: 'mustChange', session: { url: server.url, token: 't', email: 'oli@example.com' } });
+    let s = run(initialLogin({ url: shop.server.url, email: 'oli@example.com' }), typed('one-time'), ENTER_KEY);
+    s = run(s, { type: 'mustChange', session: { url: shop.server.url, token: 't', email: 'oli@example.com' } });
     s = run(s, typed('a-long-password-1'), ENTER_KEY, typed('a-long-password-2'), ENTER_KEY);
     expect(s.error).toMatch(/differ/);
     expect(run(s, typed('a')).error).toBeNull();
@@ -89,17 +69,17 @@ describe('the password screen', () => {
     expect(run(s, { type: 'move', by: 1 }, typed('x'), { type: 'erase' }).error).toBeNull();
 
     // "Type your email." is about a field left empty: it stays while the password is typed.
-    const signIn = run(initialLogin({ url: server.url }), ENTER_KEY, ENTER_KEY, { type: 'move', by: 1 }, typed('p'));
+    const signIn = run(initialLogin({ url: shop.server.url }), ENTER_KEY, ENTER_KEY, { type: 'move', by: 1 }, typed('p'));
     expect(signIn.error).toBe('Type your email.');
   });
 
   it('drawn: after the two new passwords differ, typing them again takes the message away at once', async () => {
-    const outbox = await watchOutbox(server.dataDir);
-    await admin.addMember(project.id, { email: 'ann@example.com', firstName: 'Ann', lastName: 'Lee', operator: true });
+    const outbox = await watchOutbox(shop.server.dataDir);
+    await shop.admin.addMember(shop.project.id, { email: 'ann@example.com', firstName: 'Ann', lastName: 'Lee', operator: true });
     const oneTime = passwordFrom(await outbox.waitFor((m) => m.to === 'ann@example.com'));
     outbox.close();
-    const app = render(<Gate boot={{ url: server.url }} services={{ saveLogin: () => undefined }} />);
-    teardown.push(() => app.unmount());
+    const app = render(<Gate boot={{ url: shop.server.url }} services={{ saveLogin: () => undefined }} />);
+    shop.teardown.push(() => app.unmount());
     await waitForFrame(app, (f) => f.includes('Sign in'), 'the sign-in screen');
     await press(app, 'ann@example.com', ENTER, oneTime, ENTER);
     await waitForFrame(app, (f) => f.includes('Choose your password'), 'the forced change');
@@ -116,7 +96,7 @@ describe('the password screen', () => {
 describe('Ctrl+U in a window’s field', () => {
   it('erases the client card’s field, as in the composer; Ctrl+Y puts it back; the card saves what is left', async () => {
     const v = await visitor('Please call me');
-    await oli.updateCard(project.id, v.dialogId, { realName: 'Ann Lee', notes: 'Prefers mornings, wants a callback about the red bike order' });
+    await shop.oli.updateCard(shop.project.id, v.dialogId, { realName: 'Ann Lee', notes: 'Prefers mornings, wants a callback about the red bike order' });
     const { app } = await startApp({ columns: 120, rows: 30 });
     await waitForFrame(app, (f) => f.includes('My messages (1)'), 'the dialog listed');
     await press(app, ENTER, ESC, 'i');
@@ -131,7 +111,7 @@ describe('Ctrl+U in a window’s field', () => {
     // Erased again, something else written, saved.
     await press(app, CTRL_U, 'Evenings only', ENTER);
     await waitForFrame(app, (f) => statusBar(f).includes('client card saved'), 'saved');
-    expect((await oli.getDialog(project.id, v.dialogId)).visitor.card).toMatchObject({ realName: 'Ann Lee', notes: 'Evenings only' });
+    expect((await shop.oli.getDialog(shop.project.id, v.dialogId)).visitor.card).toMatchObject({ realName: 'Ann Lee', notes: 'Evenings only' });
   });
 
   it('erases what is typed in a picker’s search line too', async () => {
