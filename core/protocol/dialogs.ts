@@ -262,21 +262,29 @@ export const MessagesQuery = Type.Object(
 // for a frame it refuses (the connection stays open), echoing the frame's clientId/ref.
 
 export const OperatorFrame = Type.Union([
-  Type.Object({
-    type: Type.Literal('message.send'),
-    dialogId: Type.Integer({ minimum: 1 }),
-    clientId: ClientId,
-    body: Body,
-    attachmentIds: Type.Optional(AttachmentIds),
-    /** A private note for operators, never shown to the visitor. */
-    private: Type.Optional(Type.Boolean()),
-  }),
-  Type.Object({
-    type: Type.Literal('message.edit'),
-    messageId: Type.Integer({ minimum: 1 }),
-    body: Body,
-    ref: Type.Optional(Type.String({ maxLength: 64 })),
-  }),
+  // What is sent and edited is exactly these fields: a misspelt `private` would send a note to
+  // the visitor.
+  Type.Object(
+    {
+      type: Type.Literal('message.send'),
+      dialogId: Type.Integer({ minimum: 1 }),
+      clientId: ClientId,
+      body: Body,
+      attachmentIds: Type.Optional(AttachmentIds),
+      /** A private note for operators, never shown to the visitor. */
+      private: Type.Optional(Type.Boolean()),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      type: Type.Literal('message.edit'),
+      messageId: Type.Integer({ minimum: 1 }),
+      body: Body,
+      ref: Type.Optional(Type.String({ maxLength: 64 })),
+    },
+    { additionalProperties: false },
+  ),
   Type.Object({ type: Type.Literal('typing'), dialogId: Type.Integer({ minimum: 1 }) }),
   /** Per dialog, the last rev the client holds: the server sends every message changed since. */
   Type.Object({ type: Type.Literal('resume'), dialogs: Type.Record(Type.String({ pattern: '^[0-9]+$' }), Type.Integer({ minimum: 0 })) }),

@@ -21,7 +21,7 @@ import { malformedFrame, notUnicode } from '../unicode.js';
 
 interface Checker {
   Check(v: unknown): boolean;
-  Errors(v: unknown): Array<{ message: string; instancePath?: string }>;
+  Errors(v: unknown): Array<{ message: string; instancePath?: string; schemaPath?: string }>;
 }
 
 /**
@@ -123,7 +123,9 @@ function parseFrame<T>(raw: RawData, checker: FrameChecker): T {
     const variant = checker.byType.get(type);
     if (!variant) throw new FrameError(`unknown frame type "${type.slice(0, 64)}"`, refOf(value));
     const first = variant.Errors(value)[0];
-    const detail = first ? `: ${first.instancePath || ''} ${first.message}`.trimEnd() : '';
+    // A field the frame does not have is named, as REST names one ("has no field"): TypeBox says "schema is false".
+    const unknown = first?.schemaPath?.endsWith('/additionalProperties') ? first.instancePath?.split('/').pop() : undefined;
+    const detail = unknown !== undefined ? `: it has no field ${JSON.stringify(unknown)}` : first ? `: ${first.instancePath || ''} ${first.message}`.trimEnd() : '';
     throw new FrameError(`invalid "${type}" frame${detail}`, refOf(value));
   }
   return value as T;

@@ -64,6 +64,9 @@ function noteCaption(m: TgMessage): RegExpExecArray | null {
   return command?.[1].toLowerCase() === 'note' ? command : null;
 }
 
+/** Albums whose caption made them notes, remembered for their other items; the oldest go first beyond this. */
+const NOTE_ALBUMS_KEPT = 1000;
+
 /** A note's text as edited: "/note" is the command, not the note, when the edit keeps it. */
 function noteText(text: string): string {
   const command = COMMAND.exec(text);
@@ -85,6 +88,25 @@ function textOf(m: TgMessage): string | null {
 
 export function createChat(ctx: BridgeContext, relay: Relay) {
   const { repos, services, store, log } = ctx;
+  /**
+   * Albums (chat and media_group_id) sent as a note. Telegram gives an album's caption to one
+   * item (the first, as its apps send it) and delivers each item as a message of its own: the
+   * others, without a caption, are files of the same note, never replies to the visitor.
+   */
+  const noteAlbums = new Set<string>();
+  const albumOf = (m: TgMessage) => (m.media_group_id ? `${m.chat.id}:${m.media_group_id}` : null);
+  /** "/note" for a message of an album a caption made a note (remembered here), else null. */
+  function albumNote(m: TgMessage): RegExpExecArray | null {
+    const album = albumOf(m);
+    if (!album) return null;
+    const note = noteCaption(m);
+    if (note) {
+      noteAlbums.add(album);
+      if (noteAlbums.size > NOTE_ALBUMS_KEPT) noteAlbums.delete(noteAlbums.values().next().value!);
+      return note;
+    }
+    return m.caption === undefined && noteAlbums.has(album) ? COMMAND.exec('/note') : null;
+  }
 
   async function operatorOf(chatId: number): Promise<Operator | null> {
     const link = await store.linkOfChat(chatId);
@@ -99,7 +121,7 @@ export function createChat(ctx: BridgeContext, relay: Relay) {
     const m = update.message;
     if (!m || m.chat.type !== 'private') return;
     const chatId = m.chat.id;
-    const command = COMMAND.exec((m.text ?? '').trim()) ?? noteCaption(m);
+    const command = COMMAND.exec((m.text ?? '').trim()) ?? albumNote(m) ?? noteCaption(m);
     const name = command?.[1].toLowerCase();
     const arg = command?.[2]?.trim() ?? '';
     if (name === 'start' && arg) return linkChat(chatId, arg);

@@ -27,6 +27,8 @@ export interface TgMessage {
   from?: TgUser;
   text?: string;
   caption?: string;
+  /** The album a photo or file was sent in: each of its items comes as a message of its own. */
+  media_group_id?: string;
   edit_date?: number;
   reply_to_message?: TgMessage;
   document?: TgFile;

@@ -65,7 +65,17 @@ export interface FakeBotApi {
   /** A photo (`as: 'photo'`), a still sticker or a document from the user, downloadable through getFile. */
   userSendsFile(
     chatId: number,
-    file: { bytes: Buffer; name: string; mime: string; as?: 'photo' | 'sticker' | 'document' | 'video_note'; caption?: string; replyTo?: number; claimedSize?: number },
+    file: {
+      bytes: Buffer;
+      name: string;
+      mime: string;
+      as?: 'photo' | 'sticker' | 'document' | 'video_note';
+      caption?: string;
+      replyTo?: number;
+      claimedSize?: number;
+      /** The album (media_group_id) it is an item of: Telegram sends each item as a message. */
+      album?: string;
+    },
   ): { updateId: number; messageId: number };
   /** Any other message from the user, its fields as the Bot API has them (`location`, `contact`, `poll`...). */
   userSends(chatId: number, fields: Record<string, unknown>, opts?: { replyTo?: number }): { updateId: number; messageId: number };
@@ -453,6 +463,7 @@ export async function startFakeBotApi(token = BOT_TOKEN): Promise<FakeBotApi> {
         message.document = { file_id: fileId, file_unique_id: fileId, file_name: file.name, mime_type: file.mime, file_size: size };
       }
       if (file.caption) message.caption = file.caption;
+      if (file.album) message.media_group_id = file.album;
       if (file.replyTo !== undefined) message.reply_to_message = replied(chatId, file.replyTo);
       sentByUser.set(`${chatId}:${messageId}`, message);
       return { updateId: fake.push({ message }), messageId };

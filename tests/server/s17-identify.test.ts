@@ -167,7 +167,7 @@ describe('bad identify frames', () => {
       [{ phone: '1'.repeat(61) }, /^invalid "identify" frame: \/phone .*60/],
       [{ email: 5 }, /^invalid "identify" frame: \/email/],
       // The widget API's word for it is not the frame's: refused rather than lost without a word.
-      [{ name: 'Ada' }, /^invalid "identify" frame/],
+      [{ name: 'Ada' }, /^invalid "identify" frame: it has no field "name"$/],
       [{ realName: 'Ada\u202eecilA' }, /text direction control/],
     ] as const) {
       const answer = await identify(peer, fields);

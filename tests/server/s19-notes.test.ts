@@ -408,6 +408,24 @@ describe('another project', () => {
     expect(await socket.next((f) => f.type === 'error' && f.ref === clientId)).toMatchObject({ code: 'validation' });
     expect((await oli.listMessages(shop.id, visitor.dialogId)).map((m) => m.body)).toEqual(['Hi']);
   });
+
+  it('a misspelt `private` is refused by the socket as by REST: the note never becomes a reply', async () => {
+    const visitor = await visitorWrites(site(), 'Hi');
+    const widget = everything(visitor.peer);
+    const socket = await operatorSocket(oli);
+    const clientId = randomUUID();
+    socket.send({ type: 'message.send', dialogId: visitor.dialogId, clientId, body: 'For the team only', privat: true });
+    expect(await socket.next((f) => f.type === 'error' && f.ref === clientId)).toMatchObject({
+      code: 'validation',
+      message: 'invalid "message.send" frame: it has no field "privat"',
+    });
+    const editRef = 'e1';
+    socket.send({ type: 'message.edit', messageId: 1, body: 'x', ref: editRef, privat: true });
+    expect(await socket.next((f) => f.type === 'error' && f.ref === editRef)).toMatchObject({ message: 'invalid "message.edit" frame: it has no field "privat"' });
+    await settled(visitor.peer);
+    expect(widget.filter((f) => f.includes('For the team'))).toEqual([]);
+    expect((await oli.listMessages(shop.id, visitor.dialogId)).map((m) => m.body)).toEqual(['Hi']);
+  });
 });
 
 describe("the take's body", () => {

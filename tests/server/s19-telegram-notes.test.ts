@@ -138,6 +138,36 @@ describe('/note', () => {
     expect(framesWith(peer, note.attachments[0].url)).toEqual([]);
   });
 
+  it('an album captioned /note: every photo of it is a note, none goes to the visitor; an album captioned otherwise is answers', async () => {
+    const { peer, forwarded } = await visitorWrites(t, 'The box arrived broken');
+    const replyTo = forwarded.result.message_id;
+    // Telegram gives the album's caption to its first item, and each item carries the reply.
+    const told = t.fake.nextSaid(CHAT, /Private note stored/);
+    t.fake.userSendsFile(CHAT, { bytes: PNG, name: 'a.png', mime: 'image/png', as: 'photo', caption: '/note Courier photos, do not share', replyTo, album: 'al1' });
+    await told;
+    const second = t.fake.nextSaid(CHAT, /Private note stored/);
+    t.fake.userSendsFile(CHAT, { bytes: PNG, name: 'b.png', mime: 'image/png', as: 'photo', replyTo, album: 'al1' });
+    await second;
+    // Another album, captioned as an answer: its items are answers, as before.
+    t.fake.userSendsFile(CHAT, { bytes: PNG, name: 'c.png', mime: 'image/png', as: 'photo', caption: 'Is this your label?', replyTo, album: 'al2' });
+    t.fake.userSendsFile(CHAT, { bytes: PNG, name: 'd.png', mime: 'image/png', as: 'photo', replyTo, album: 'al2' });
+    const answered = () => peer.frames.filter((f) => f.type === 'message' && f.message.author === 'operator').length;
+    await until(() => answered() === 2, "the other album's two answers reach the visitor");
+    await handled();
+
+    const d = await theDialog();
+    expect(notes(d).map((m) => [m.body, m.attachments.length])).toEqual([
+      ['Courier photos, do not share', 1],
+      ['', 1],
+    ]);
+    const answers = d.messages.filter((m) => m.author === 'operator' && !m.private);
+    expect(answers.map((m) => [m.body, m.attachments.length])).toEqual([
+      ['Is this your label?', 1],
+      ['', 1],
+    ]);
+    for (const note of notes(d)) expect(framesWith(peer, note.attachments[0].url)).toEqual([]);
+  });
+
   it('an edit of the /note changes the note, not saying "edits of commands are not applied"; the visitor gets nothing', async () => {
     const { peer, forwarded } = await visitorWrites(t, 'Is the red one back?');
     const told = t.fake.nextSaid(CHAT, /Private note stored/);
